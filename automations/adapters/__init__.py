@@ -1,0 +1,1 @@
+"""Adapters: the edges where files, services and mail are read and written."""

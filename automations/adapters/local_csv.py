@@ -1,0 +1,188 @@
+"""The embedded local backend: a folder of CSV files a person can open in a spreadsheet.
+
+`ambassadors.csv` and `checkin_responses.csv` are written by people; this adapter never
+rewrites the responses and, in the roster, changes only the standing columns it owns, keeping
+every other column, row, blank line, BOM and line ending as the person left them. Files the
+jobs own (`activities.csv`, `checkins.csv`, `unusable_rows.csv`) are replaced atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from ..domain.compliance import Resolved
+from ..domain.model import Activity, Checkin, Problem
+from ..errors import InputError
+
+csv.field_size_limit(10 * 1024 * 1024)
+
+ACTIVITY_COLUMNS = ["Activity ID", "Email", "Kind", "Title", "Date", "Received", "Row", "Section",
+                    "Reported quarter", "Resolution", "Winner row", "Link", "Goal", "Audience", "Description",
+                    "Registrations", "Attendees", "Views", "Engagements", "Reshares", "Hours"]
+CHECKIN_COLUMNS = ["Email", "Received", "Row", "Reported quarter", "Activities"]
+PROBLEM_COLUMNS = ["Source", "Row", "Column", "Value", "Problem", "Email"]
+
+
+def atomic_write(path: Path, text: str, encoding: str = "utf-8") -> bool:
+    """Replace `path` with `text` in one step; return False (and touch nothing) if unchanged."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode(encoding)
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _csv_text(headers: Sequence[str], rows: Iterable[Sequence[object]], newline: str = "\n") -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator=newline)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class LocalCsvFiles:
+    """Reads and writes the local folder's tables."""
+
+    def __init__(self, folder: Path, roster_file: str = "ambassadors.csv",
+                 responses_file: str = "checkin_responses.csv"):
+        self.folder = Path(folder)
+        self.roster_path = self.folder / roster_file
+        self.responses_path = self.folder / responses_file
+        self.activities_path = self.folder / "activities.csv"
+        self.checkins_path = self.folder / "checkins.csv"
+        self.problems_path = self.folder / "unusable_rows.csv"
+
+    # -- reading what people wrote ---------------------------------------------------------
+    def _read(self, path: Path, what: str) -> tuple[list[str], list[list[str]]]:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise InputError(f"The {what} file {path} does not exist (local.dir in config.yaml).") from None
+        except UnicodeDecodeError:
+            raise InputError(f"The {what} file {path} is not UTF-8 text: save it as CSV UTF-8.") from None
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        if not rows:
+            raise InputError(f"The {what} file {path} is empty: it needs at least its header row.")
+        return rows[0], rows[1:]
+
+    def read_roster(self) -> tuple[list[str], list[list[str]]]:
+        return self._read(self.roster_path, "roster")
+
+    def read_responses(self) -> tuple[list[str], list[list[str]]]:
+        return self._read(self.responses_path, "check-in responses")
+
+    # -- tables the jobs own ---------------------------------------------------------------
+    def write_activities(self, resolved: Sequence[Resolved]) -> bool:
+        rows = []
+        for r in resolved:
+            a = r.activity
+            rows.append([a.id, a.email, a.kind, a.title, a.date.isoformat(), a.received_at.isoformat(), a.row,
+                         a.section, a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal,
+                         a.audience, a.description, _fmt(a.registrations), _fmt(a.attendees), _fmt(a.views),
+                         _fmt(a.engagements), _fmt(a.reshares), _fmt(a.hours)])
+        return atomic_write(self.activities_path, _csv_text(ACTIVITY_COLUMNS, rows))
+
+    def read_activities(self) -> list[Activity]:
+        if not self.activities_path.exists():
+            return []
+        headers, rows = self._read(self.activities_path, "activities")
+        if headers != ACTIVITY_COLUMNS:
+            raise InputError(f"{self.activities_path} does not have the columns this version writes; "
+                             f"run sync-checkins to rebuild it.")
+        fromiso_d, fromiso_dt = date.fromisoformat, datetime.fromisoformat
+        out = []
+        for r in rows:
+            if len(r) < 21:
+                continue
+            out.append(Activity(
+                id=r[0], email=r[1], kind=r[2], title=r[3], date=fromiso_d(r[4]), received_at=fromiso_dt(r[5]),
+                row=int(r[6]), section=int(r[7]), reported_quarter=r[8], link=r[11], goal=r[12], audience=r[13],
+                description=r[14], registrations=int(r[15]) if r[15] else None,
+                attendees=int(r[16]) if r[16] else None, views=int(r[17]) if r[17] else None,
+                engagements=int(r[18]) if r[18] else None, reshares=int(r[19]) if r[19] else None,
+                hours=float(r[20]) if r[20] else None,
+            ))
+        return out
+
+    def write_checkins(self, checkins: Sequence[Checkin]) -> bool:
+        rows = [[c.email, c.received_at.isoformat(), c.row, c.reported_quarter, c.activities] for c in checkins]
+        return atomic_write(self.checkins_path, _csv_text(CHECKIN_COLUMNS, rows))
+
+    def read_checkins(self) -> list[Checkin]:
+        if not self.checkins_path.exists():
+            return []
+        _, rows = self._read(self.checkins_path, "check-ins")
+        return [Checkin(r[0], datetime.fromisoformat(r[1]), int(r[2]), r[3], int(r[4])) for r in rows if len(r) >= 5]
+
+    def write_problems(self, problems: Sequence[Problem]) -> bool:
+        rows = [[p.source, p.row, p.column, p.value, p.reason, p.email] for p in problems]
+        return atomic_write(self.problems_path, _csv_text(PROBLEM_COLUMNS, rows))
+
+    # -- the roster's standing columns -------------------------------------------------------
+    def update_roster(self, email_title: str, updates: Mapping[str, Mapping[str, str]],
+                      owned_titles: Sequence[str]) -> bool:
+        """Set the owned columns on the rows whose email is in `updates`; keep everything else.
+
+        Missing owned columns are added at the right end. Nothing is written when nothing
+        changes, so a second run leaves the file byte for byte as it was.
+        """
+        raw = self.roster_path.read_bytes()
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        text = raw.decode("utf-8-sig")
+        newline = "\r\n" if "\r\n" in text else "\n"
+        trailing = text.endswith(("\n", "\r"))
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        headers = rows[0]
+        norm = [" ".join(h.split()).casefold() for h in headers]
+        for title in owned_titles:
+            if " ".join(title.split()).casefold() not in norm:
+                headers.append(title)
+                norm.append(" ".join(title.split()).casefold())
+        col = {t: norm.index(" ".join(t.split()).casefold()) for t in owned_titles}
+        email_col = norm.index(" ".join(email_title.split()).casefold())
+        width = len(headers)
+        for row in rows[1:]:
+            if not row:
+                continue
+            email = row[email_col].strip().lower() if email_col < len(row) else ""
+            update = updates.get(email)
+            if update is None:
+                continue
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
+            for title, value in update.items():
+                row[col[title]] = value
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator=newline)
+        writer.writerows(rows)
+        out = buf.getvalue()
+        if not trailing:
+            out = out[: -len(newline)]
+        return atomic_write(self.roster_path, out, "utf-8-sig" if bom else "utf-8")

@@ -1,0 +1,183 @@
+"""The command line: a thin click layer over the jobs.
+
+`python -m automations [--config PATH] [--as-of YYYY-MM-DD] [--dry-run] COMMAND`. Exit codes:
+0 done; 1 the run finished but some items failed (each named on stderr); 2 bad configuration,
+credentials or input that stops the run (one sentence, no traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from . import bootstrap
+from .config import load_config
+from .errors import StopRun
+from .jobs import compliance as compliance_job
+from .jobs import doctor as doctor_job
+from .jobs import sync_checkins as sync_job
+from .jobs.base import JobResult
+
+
+@dataclass
+class Options:
+    config_path: Path
+    as_of: date | None
+    dry_run: bool
+
+    def context(self) -> bootstrap.Context:
+        config = load_config(self.config_path)
+        as_of = self.as_of or datetime.now(config.program.tz).date()
+        return bootstrap.build(config, as_of, self.dry_run)
+
+
+def _as_of(_ctx, _param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date like 2026-11-23") from None
+
+
+def report(results: list[JobResult], err=None) -> int:
+    """Print summaries to stdout and every problem or failure to stderr; return the exit code."""
+    seen = set()
+    bad = 0
+    for res in results:
+        for p in res.problems:
+            if p not in seen:
+                seen.add(p)
+                click.echo(f"unusable: {p}", err=True)
+                bad += 1
+        for f in res.failures:
+            click.echo(f"failed: {res.job}: {f}", err=True)
+            bad += 1
+    return 1 if bad else 0
+
+
+def _guard(fn: Callable[[], int]) -> None:
+    try:
+        code = fn()
+    except StopRun as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config.yaml"),
+              show_default=True, help="The configuration file.")
+@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+              help="Treat this date as today for every date rule (replay any day). Default: today in the "
+                   "program's time zone.")
+@click.option("--dry-run", is_flag=True, help="Read and decide everything, print what would be done, write and "
+                                              "send nothing.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, as_of: date | None, dry_run: bool) -> None:
+    """Automation for the Ambassador Program: check-ins, compliance verdicts and the jobs around them."""
+    ctx.obj = Options(config_path, as_of, dry_run)
+
+
+def _print_summary(res: JobResult, header: bool = True) -> None:
+    for line in res.summary:
+        click.echo(f"[{res.job}] {line}" if header else line, err=bool(res.output))
+
+
+@cli.command("sync-checkins")
+@click.pass_obj
+def sync_checkins(opts: Options) -> None:
+    """Read the check-in responses and store the activities they report."""
+
+    def go() -> int:
+        res = sync_job.run(opts.context())
+        _print_summary(res)
+        return report([res])
+
+    _guard(go)
+
+
+@cli.command("compliance")
+@click.option("--quarter", metavar="YYYYQn", help="The quarter to judge, e.g. 2026Q3. Default: the latest quarter "
+                                                   "that has ended (its window open or just closed).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--explain", "explain_email", metavar="EMAIL", help="Show which of this ambassador's activities "
+                                                                   "counted and why each other one did not.")
+@click.pass_obj
+def compliance(opts: Options, quarter: str | None, fmt: str, explain_email: str | None) -> None:
+    """Each ambassador's verdict for a quarter: met, missed, exempt or pending, with standing and perks."""
+
+    def go() -> int:
+        res = compliance_job.run(opts.context(), quarter, fmt, explain_email)
+        click.echo(res.output)
+        _print_summary(res)
+        return report([res])
+
+    _guard(go)
+
+
+@cli.command("doctor")
+@click.pass_obj
+def doctor(opts: Options) -> None:
+    """Check configuration, input files and form headers, and say what is wrong."""
+
+    def go() -> int:
+        res = doctor_job.run(opts.config_path, opts.as_of)
+        _print_summary(res, header=False)
+        return report([res])
+
+    _guard(go)
+
+
+@cli.command("run-all")
+@click.pass_obj
+def run_all(opts: Options) -> None:
+    """Run every available job once, in order, and end with a short summary."""
+
+    def go() -> int:
+        ctx = opts.context()
+        results = [sync_job.run(ctx)]
+        results.append(compliance_job.run(ctx))
+        click.echo(results[-1].output)
+        click.echo("")
+        click.echo(f"Summary of run-all on {ctx.as_of.isoformat()}{' (dry run)' if ctx.dry_run else ''}:")
+        for res in results:
+            for line in res.summary:
+                click.echo(f"  [{res.job}] {line}")
+        code = report(results)
+        problems = len({p for r in results for p in r.problems})
+        if problems:
+            click.echo(f"  {problems} unusable rows or cells need a person's attention (listed on stderr and in "
+                       f"{ctx.files.problems_path}).")
+        return code
+
+    _guard(go)
+
+
+def _not_yet(name: str, what: str) -> None:
+    @cli.command(name, help=f"{what} (not available in this version yet).")
+    def _cmd() -> None:
+        click.echo(f"Error: '{name}' is not available in this version yet; nothing was done.", err=True)
+        sys.exit(2)
+
+
+for _name, _what in [
+    ("reminders", "Send check-in reminders and notices"),
+    ("certificates", "Send yearly certificates"),
+    ("blog-reviews", "Create and track blog-review documents"),
+    ("referrals", "Offer referral inquiries to ambassadors"),
+    ("funding", "Check funding requests"),
+    ("report", "Write the quarterly program report"),
+    ("schedule", "Run the jobs on their schedule (long-running)"),
+    ("init", "Create the Airtable tables and fields the project needs"),
+]:
+    _not_yet(_name, _what)
+
+
+def main() -> None:
+    cli(prog_name="python -m automations")

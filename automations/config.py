@@ -1,0 +1,268 @@
+"""Configuration: `config.yaml` loaded once, validated into a typed object, passed down.
+
+Nothing else in the project reads the file or the environment for settings. A wrong key,
+a bad type or a missing file becomes one `ConfigError` sentence that names the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .domain.model import ACTIVITY_KINDS, METRIC_FIELDS
+from .errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+DEFAULT_FULL_REPORT = {
+    "event": ["goal", "registrations", "attendees", "hours"],
+    "talk": ["goal", "registrations", "attendees", "hours"],
+    "content": ["audience", "views", "engagements", "reshares", "link"],
+    "networking": ["goal", "hours", "link|description"],
+    "documentation": ["goal", "hours", "link|description"],
+    "advocacy": ["goal", "hours", "link|description"],
+    "community_support": ["goal", "hours", "link|description"],
+}
+
+
+class ProgramConfig(_Strict):
+    name: str = "Mautic Ambassador Program"
+    timezone: str = "Europe/London"
+    min_full_reports: int = Field(2, ge=1)
+    checkin_window_days: int = Field(21, ge=0)
+    # A joiner with less than this share of a quarter left is exempt for that quarter.
+    late_joiner_fraction: float = Field(0.5, ge=0, le=1)
+    full_report_fields: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_FULL_REPORT))
+    lead_name: str = "Program lead"
+    support_email: str = "ambassadors@example.org"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a known IANA time zone (e.g. Europe/London)") from None
+        return value
+
+    @field_validator("full_report_fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for kind, fields in value.items():
+            if kind not in ACTIVITY_KINDS:
+                raise ValueError(f"'{kind}' is not an activity kind (one of {', '.join(ACTIVITY_KINDS)})")
+            for spec in fields:
+                for name in spec.split("|"):
+                    if name not in METRIC_FIELDS:
+                        raise ValueError(
+                            f"'{name}' under '{kind}' is not a report field (one of {', '.join(METRIC_FIELDS)})"
+                        )
+        missing = [k for k in ACTIVITY_KINDS if k not in value]
+        if missing:
+            raise ValueError(f"no full-report fields for {', '.join(missing)}")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class LocalConfig(_Strict):
+    dir: Path = Path("data")
+
+
+class MailConfig(_Strict):
+    transport: Literal["outbox", "smtp", "gmail"] = "outbox"
+    outbox_dir: Path = Path("outbox")
+
+
+DEFAULT_ACTIVITY_COLUMNS = {
+    "kind": "Activity {n}: What kind of activity was it?",
+    "title": "Activity {n}: Title",
+    "date": "Activity {n}: When did it take place?",
+    "link": "Link (URL)",
+    "goal": "What was the goal?",
+    "registrations": "Number of registrations",
+    "attendees": "Number of attendees",
+    "hours": "Hours spent",
+    "audience": "Target audience",
+    "views": "Views",
+    "engagements": "Engagements (likes, comments)",
+    "reshares": "Reshares",
+    "description": "Description",
+}
+
+DEFAULT_ACTIVITY_KINDS = {
+    "Networking": "networking",
+    "Content creation (social post, blog, video, podcast)": "content",
+    "Documentation or translation": "documentation",
+    "Organizing an event (user group, MautiCamp, sprint, workshop)": "event",
+    "Giving a talk": "talk",
+    "Advocacy (local point of contact)": "advocacy",
+    "Community support (forum, onboarding)": "community_support",
+}
+
+
+class CheckinColumns(_Strict):
+    timestamp: str = "Timestamp"
+    email: str = "Email Address"
+    quarter: str = "Which quarter are you reporting on?"
+
+
+class CheckinFormConfig(_Strict):
+    file: str = "checkin_responses.csv"
+    columns: CheckinColumns = CheckinColumns()
+    activity_sections: int = Field(3, ge=1, le=50)
+    # A title holding "{n}" names section n's column; a title without it is repeated in every
+    # section (Google Forms does that when a section is copied) and the n-th occurrence is used.
+    activity_columns: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ACTIVITY_COLUMNS))
+    activity_kinds: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ACTIVITY_KINDS))
+    # The response sheet's locale decides how timestamps and dates are written.
+    timestamp_formats: list[str] = Field(
+        default_factory=lambda: ["%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %I:%M:%S %p"]
+    )
+    date_formats: list[str] = Field(default_factory=lambda: ["%d/%m/%Y", "%Y-%m-%d"])
+    # Time zone of the response spreadsheet; empty means the program's time zone.
+    timezone: str = ""
+    form_url: str = "https://docs.google.com/forms/d/e/EXAMPLE/viewform"
+
+    @field_validator("activity_columns")
+    @classmethod
+    def _columns(cls, value: dict[str, str]) -> dict[str, str]:
+        allowed = ("kind", "title", "date", *METRIC_FIELDS)
+        for key in value:
+            if key not in allowed:
+                raise ValueError(f"'{key}' is not an activity column (one of {', '.join(dict.fromkeys(allowed))})")
+        for key in ("kind", "title", "date"):
+            if key not in value:
+                raise ValueError(f"the '{key}' activity column is required")
+        return value
+
+    @field_validator("activity_kinds")
+    @classmethod
+    def _kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        for label, kind in value.items():
+            if kind not in ACTIVITY_KINDS:
+                raise ValueError(
+                    f"'{kind}' (for the choice '{label}') is not an activity kind (one of {', '.join(ACTIVITY_KINDS)})"
+                )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if value:
+            ProgramConfig._known_zone(value)
+        return value
+
+
+DEFAULT_AMBASSADOR_FIELDS = {
+    "name": "Name",
+    "email": "Email",
+    "country": "Country",
+    "region": "Region",
+    "university": "University",
+    "languages": "Languages",
+    "start_date": "Start date",
+    "status": "Status",
+    "forum_handle": "Forum handle",
+    "chat_handle": "Chat handle",
+}
+
+DEFAULT_STANDING_FIELDS = {
+    "standing": "Standing",
+    "streak": "Streak",
+    "perks": "Perks",
+    "last_checkin": "Last check-in",
+}
+
+
+class AmbassadorsConfig(_Strict):
+    file: str = "ambassadors.csv"
+    fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_AMBASSADOR_FIELDS))
+    # Columns the compliance job writes back; every other column is left as a person wrote it.
+    standing_fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_STANDING_FIELDS))
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value: dict[str, str]) -> dict[str, str]:
+        merged = {**DEFAULT_AMBASSADOR_FIELDS, **value}
+        unknown = [k for k in value if k not in DEFAULT_AMBASSADOR_FIELDS]
+        if unknown:
+            raise ValueError(f"'{unknown[0]}' is not an ambassador field (one of {', '.join(DEFAULT_AMBASSADOR_FIELDS)})")
+        return merged
+
+    @field_validator("standing_fields")
+    @classmethod
+    def _standing(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = [k for k in value if k not in DEFAULT_STANDING_FIELDS]
+        if unknown:
+            raise ValueError(f"'{unknown[0]}' is not a standing field (one of {', '.join(DEFAULT_STANDING_FIELDS)})")
+        return {**DEFAULT_STANDING_FIELDS, **value}
+
+
+class Config(_Strict):
+    program: ProgramConfig = ProgramConfig()
+    backend: Literal["local", "airtable"] = "local"
+    local: LocalConfig = LocalConfig()
+    mail: MailConfig = MailConfig()
+    checkin_form: CheckinFormConfig = CheckinFormConfig()
+    ambassadors: AmbassadorsConfig = AmbassadorsConfig()
+    # Folder the config file lives in: relative paths are read from here.
+    base_dir: Path = Path(".")
+
+    @model_validator(mode="after")
+    def _kinds_have_fields(self) -> "Config":
+        return self
+
+    def path(self, p: Path | str) -> Path:
+        p = Path(p)
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def local_dir(self) -> Path:
+        return self.path(self.local.dir)
+
+    @property
+    def sheet_tz(self) -> ZoneInfo:
+        return ZoneInfo(self.checkin_form.timezone or self.program.timezone)
+
+
+def _describe(error: dict) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"'{where}' is not a configuration key this version knows"
+    message = error["msg"].removeprefix("Value error, ")
+    value = error.get("input")
+    if kind.startswith(("int_", "float_", "bool_", "string_", "literal_", "dict_", "list_", "path_")):
+        return f"'{where}' has the value {value!r}: {message[0].lower() + message[1:]}"
+    return f"'{where}': {message}"
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate the configuration file, or raise ConfigError with one sentence."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"The configuration file {path} does not exist (pass --config PATH).")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"The configuration file {path} is not valid YAML{where}.") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"The configuration file {path} must hold a mapping of keys, not {type(raw).__name__}.")
+    raw.pop("base_dir", None)
+    try:
+        return Config(**raw, base_dir=path.resolve().parent)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"In {path}: {_describe(first)}.") from None

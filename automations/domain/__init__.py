@@ -1,0 +1,1 @@
+"""The functional core: program rules as pure functions over frozen dataclasses."""

@@ -1,0 +1,275 @@
+"""Turning check-in response rows into activities, and the roster's rows into ambassadors.
+
+Pure functions over header lists and rows of strings, so the same code serves the CSV
+download, the live Google Sheet and the tests. Headers are mapped by position: forms with
+repeated sections have the same question title several times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from ..errors import InputError
+from .model import COUNT_FIELDS, DECIMAL_FIELDS, ROSTER_STATUSES, TEXT_FIELDS, Activity, Ambassador, Checkin, Problem
+from .quarters import Quarter
+from .values import TimestampParser, clean_text, normalize_email, normalize_title, parse_count, parse_date, \
+    parse_decimal
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    """What the check-in form looks like, from configuration."""
+
+    source: str
+    timestamp: str
+    email: str
+    quarter: str
+    sections: int
+    activity_columns: Mapping[str, str]  # field -> title, "{n}" for the section number
+    kinds: Mapping[str, str]  # the form's choice label -> canonical kind
+    timestamp_formats: tuple[str, ...]
+    date_formats: tuple[str, ...]
+    sheet_tz: ZoneInfo
+    program_tz: ZoneInfo
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    timestamp: int
+    email: int
+    quarter: int | None
+    sections: tuple[tuple[tuple[str, int], ...], ...]  # per section: (field, column index)
+
+
+def _norm_header(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
+    """Find every configured question in the header row, or say which one is missing."""
+    positions: dict[str, list[int]] = {}
+    for i, title in enumerate(headers):
+        positions.setdefault(_norm_header(title.lstrip("\ufeff")), []).append(i)
+
+    def find(title: str, occurrence: int = 0) -> int:
+        found = positions.get(_norm_header(title), [])
+        if len(found) <= occurrence:
+            have = f"only {len(found)} column(s)" if found else "no column"
+            raise InputError(
+                f"The check-in responses in {layout.source} have {have} titled '{title}'"
+                f"{f' (needed {occurrence + 1})' if found else ''}: the form may have been edited; "
+                f"update checkin_form in config.yaml to the form's current question titles."
+            )
+        return found[occurrence]
+
+    timestamp = find(layout.timestamp)
+    email = find(layout.email)
+    quarter = positions.get(_norm_header(layout.quarter), [None])[0] if layout.quarter else None
+    sections = []
+    for n in range(1, layout.sections + 1):
+        cols = []
+        for field, title in layout.activity_columns.items():
+            if "{n}" in title:
+                cols.append((field, find(title.replace("{n}", str(n)))))
+            else:
+                cols.append((field, find(title, n - 1)))
+        sections.append(tuple(cols))
+    return ColumnMap(timestamp, email, quarter, tuple(sections))
+
+
+def activity_id(email: str, kind: str, title: str, day: date) -> str:
+    key = f"{email}\x1f{kind}\x1f{normalize_title(title)}\x1f{day.isoformat()}"
+    return "a-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:14]
+
+
+@dataclass
+class Ingested:
+    activities: list[Activity]
+    checkins: list[Checkin]
+    problems: list[Problem]
+
+
+def _reported_quarter(raw: str) -> str:
+    try:
+        return str(Quarter.parse(raw))
+    except ValueError:
+        return ""
+
+
+def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLayout,
+           known_emails: Mapping[str, object]) -> Ingested:
+    """Read every response row; every unusable row, section or cell becomes a Problem.
+
+    `rows` are the data rows in sheet order; the first is spreadsheet row 2.
+    """
+    cols = map_columns(headers, layout)
+    src = layout.source
+    title_of = list(headers)
+    parse_ts = TimestampParser(layout.timestamp_formats, layout.sheet_tz, layout.program_tz)
+    kinds_exact = dict(layout.kinds)
+    kinds_loose = {_norm_header(k): v for k, v in layout.kinds.items()}
+    date_formats = layout.date_formats
+    activities: list[Activity] = []
+    checkins: list[Checkin] = []
+    problems: list[Problem] = []
+    width = len(headers)
+
+    for row_no, row in enumerate(rows, start=2):
+        if len(row) < width:
+            row = list(row) + [""] * (width - len(row))
+        if not any(cell.strip() for cell in row):
+            continue
+        raw_ts = row[cols.timestamp]
+        try:
+            received = parse_ts(raw_ts)
+        except ValueError as exc:
+            problems.append(Problem(src, row_no, title_of[cols.timestamp], raw_ts, f"{exc}; the row was skipped"))
+            continue
+        raw_email = row[cols.email]
+        email = normalize_email(raw_email)
+        if not email:
+            problems.append(Problem(src, row_no, title_of[cols.email], raw_email,
+                                    "is empty: the response cannot be matched to an ambassador"))
+            continue
+        if email not in known_emails:
+            problems.append(Problem(src, row_no, title_of[cols.email], raw_email,
+                                    "matches no ambassador on the roster; the row was skipped", email))
+            continue
+        reported = _reported_quarter(row[cols.quarter]) if cols.quarter is not None else ""
+        received_day = received.date()
+        count = 0
+        for n, section in enumerate(cols.sections, start=1):
+            cells = {field: row[i] for field, i in section}
+            if not any(v.strip() for v in cells.values()):
+                continue
+            where = dict(section)
+
+            def problem(field: str, reason: str) -> Problem:
+                return Problem(src, row_no, title_of[where[field]], cells[field], reason, email)
+
+            label = cells["kind"].strip()
+            kind = kinds_exact.get(label) or kinds_loose.get(_norm_header(label))
+            if kind is None:
+                reason = "is empty" if not label else "is not one of the form's activity choices"
+                problems.append(problem("kind", f"{reason}; activity {n} was skipped"))
+                continue
+            title = clean_text(cells["title"])
+            if not title:
+                problems.append(problem("title", f"is empty; activity {n} was skipped (a title is needed)"))
+                continue
+            raw_date = cells["date"]
+            if not raw_date.strip():
+                problems.append(problem("date", f"is empty; activity {n} ('{title}') was skipped"))
+                continue
+            try:
+                day = parse_date(raw_date, date_formats)
+            except ValueError as exc:
+                problems.append(problem("date", f"{exc}; activity {n} ('{title}') was skipped"))
+                continue
+            if day > received_day:
+                problems.append(problem("date", f"is after the response was sent on {received_day.isoformat()}; "
+                                                f"activity {n} ('{title}') was skipped"))
+                continue
+            values: dict[str, object] = {}
+            for field in TEXT_FIELDS:
+                if field in cells:
+                    values[field] = clean_text(cells[field])
+            for field, parser in [(f, parse_count) for f in COUNT_FIELDS] + [(f, parse_decimal) for f in DECIMAL_FIELDS]:
+                raw = cells.get(field)
+                if raw is None:
+                    continue
+                try:
+                    values[field] = parser(raw)
+                except ValueError as exc:
+                    problems.append(problem(field, f"{exc}; left empty for activity {n} ('{title}')"))
+            activities.append(Activity(
+                id=activity_id(email, kind, title, day), email=email, kind=kind, title=title, date=day,
+                received_at=received, row=row_no, section=n, reported_quarter=reported, **values,
+            ))
+            count += 1
+        if count == 0:
+            first = cols.sections[0][0][1]
+            problems.append(Problem(src, row_no, title_of[first], row[first],
+                                    "no activity in this response could be used", email))
+        checkins.append(Checkin(email, received, row_no, reported, count))
+    return Ingested(activities, checkins, problems)
+
+
+def late_problems(resolved, layout_source: str, window_days: int, tz: ZoneInfo, date_title: str) -> list[Problem]:
+    """Activities that arrived after their quarter's window: staff see them with the unusable rows."""
+    from .compliance import LATE, activity_quarter
+
+    out = []
+    for r in resolved:
+        if r.resolution != LATE:
+            continue
+        a = r.activity
+        q = activity_quarter(a)
+        out.append(Problem(layout_source, a.row, date_title.replace("{n}", str(a.section)), a.date.strftime("%d/%m/%Y"),
+                           f"dates activity {a.section} ('{a.title}') in {q}, but the response arrived "
+                           f"{a.received_at.astimezone(tz).date().isoformat()}, after the {q} window closed on "
+                           f"{q.window_closes(window_days).isoformat()}; it counts for nothing", a.email))
+    return out
+
+
+@dataclass(frozen=True)
+class RosterLayout:
+    source: str
+    fields: Mapping[str, str]  # field -> column title
+
+
+def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: RosterLayout
+                 ) -> tuple[list[Ambassador], list[Problem]]:
+    """The roster's usable rows; each row that cannot be used becomes a Problem."""
+    index = {_norm_header(h.lstrip("\ufeff")): i for i, h in reversed(list(enumerate(headers)))}
+    required = ("name", "email", "start_date", "status")
+    cols: dict[str, int | None] = {}
+    for field, title in layout.fields.items():
+        cols[field] = index.get(_norm_header(title))
+        if cols[field] is None and field in required:
+            raise InputError(f"The roster {layout.source} has no column '{title}' "
+                             f"(ambassadors.fields.{field} in config.yaml).")
+    out: list[Ambassador] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+
+    for row_no, row in enumerate(rows, start=2):
+        if not any(c.strip() for c in row):
+            continue
+
+        def get(field: str) -> str:
+            i = cols.get(field)
+            return row[i] if i is not None and i < len(row) else ""
+
+        def bad(field: str, reason: str) -> None:
+            problems.append(Problem(layout.source, row_no, layout.fields[field], get(field), reason,
+                                    normalize_email(get("email"))))
+
+        email = normalize_email(get("email"))
+        if "@" not in email or " " in email or email.startswith("@") or email.endswith("@"):
+            bad("email", "is not an email address; the ambassador was skipped")
+            continue
+        if email in seen:
+            bad("email", f"is already on row {seen[email]}; this row was skipped")
+            continue
+        status = get("status").strip().lower()
+        if status not in ROSTER_STATUSES:
+            bad("status", f"is not one of {', '.join(ROSTER_STATUSES)}; the ambassador was skipped")
+            continue
+        try:
+            start = parse_date(get("start_date"), ("%Y-%m-%d", "%d/%m/%Y"))
+        except ValueError as exc:
+            bad("start_date", f"{exc}; the ambassador was skipped")
+            continue
+        seen[email] = row_no
+        languages = tuple(x.strip().lower() for x in get("languages").replace(",", ";").split(";") if x.strip())
+        out.append(Ambassador(
+            email=email, name=clean_text(get("name")) or email, country=clean_text(get("country")),
+            region=clean_text(get("region")), university=clean_text(get("university")), languages=languages,
+            start_date=start, status=status, row=row_no,
+        ))
+    return out, problems

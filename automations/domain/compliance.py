@@ -1,0 +1,320 @@
+"""The quarterly rule: which activities count, each quarter's verdict, standing, streak, perks.
+
+Everything here is a pure function of the roster, the activities and `as_of` (the run's
+"today"). Two runs over the same input on the same `as_of` reach the same verdicts.
+
+Decisions the program rules leave open, made here once:
+- Copies of one activity (same ambassador, kind, title and date) are resolved among the
+  copies that arrived inside the activity's quarter window and on or before `as_of`: the latest
+  wins; an identical earlier copy is a `duplicate`, a differing one is `superseded`. A copy that
+  arrived after the window is `late` and changes nothing.
+- A response that arrives after `as_of` does not exist yet for that run (replays are exact).
+- An ambassador's roster status applies to every quarter evaluated (the roster keeps no status
+  history): paused, alumni and removed ambassadors are `exempt` and their standing is their
+  status. Perks are only for active ambassadors.
+- The start date is the start of the current membership: someone who rejoins gets a new start
+  date from staff, and quarters before it are not evaluated.
+- A met quarter counts toward standing and streak as soon as it is met, even before its window
+  closes (more reports can only add); `free_event_access` reads only final quarters.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from .model import Activity, Ambassador
+from .quarters import Quarter, latest_final, local_date, quarters_between
+
+MET, MISSED, EXEMPT, PENDING = "met", "missed", "exempt", "pending"
+GOOD, WARNED, UNDER_REVIEW = "good", "warned", "under_review"
+FREE_EVENT_ACCESS, CONFERENCE_FUNDING = "free_event_access", "conference_funding"
+
+# How each copy of an activity was resolved.
+CURRENT, DUPLICATE, SUPERSEDED, LATE = "current", "duplicate", "superseded", "late"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The rule parameters, taken from configuration once."""
+
+    tz: ZoneInfo
+    min_full_reports: int = 2
+    window_days: int = 21
+    late_joiner_fraction: float = 0.5
+    # kind -> tuple of requirements; a requirement is a tuple of alternative field names.
+    full_report_fields: Mapping[str, tuple[tuple[str, ...], ...]] | None = None
+
+    def requirements(self, kind: str) -> tuple[tuple[str, ...], ...]:
+        return (self.full_report_fields or {}).get(kind, ())
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A copy of an activity and what became of it."""
+
+    activity: Activity
+    resolution: str  # CURRENT, DUPLICATE, SUPERSEDED or LATE
+    winner_row: int = 0  # for duplicates and superseded copies: the row of the copy that won
+
+
+def missing_fields(activity: Activity, rules: Rules) -> list[str]:
+    """The report fields this activity still lacks for a full report (empty when full)."""
+    missing = []
+    for alternatives in rules.requirements(activity.kind):
+        if not any(activity.has(name) for name in alternatives):
+            missing.append(" or ".join(alternatives))
+    return missing
+
+
+def is_full(activity: Activity, rules: Rules) -> bool:
+    return not missing_fields(activity, rules)
+
+
+def activity_quarter(activity: Activity) -> Quarter:
+    return Quarter.of(activity.date)
+
+
+def in_window(activity: Activity, rules: Rules) -> bool:
+    """Whether this copy arrived before its quarter's check-in window closed."""
+    closes = activity_quarter(activity).window_closes(rules.window_days)
+    return local_date(activity.received_at, rules.tz) <= closes
+
+
+def resolve_copies(activities: Iterable[Activity], rules: Rules) -> list[Resolved]:
+    """Resolve every copy of every activity; the output keeps the input's order."""
+    activities = list(activities)
+    groups: dict[str, list[int]] = defaultdict(list)
+    out: list[Resolved | None] = [None] * len(activities)
+    for i, a in enumerate(activities):
+        if in_window(a, rules):
+            groups[a.id].append(i)
+        else:
+            out[i] = Resolved(a, LATE)
+    for indices in groups.values():
+        indices.sort(key=lambda i: (activities[i].received_at, activities[i].row, activities[i].section))
+        winner = activities[indices[-1]]
+        out[indices[-1]] = Resolved(winner, CURRENT)
+        for i in indices[:-1]:
+            a = activities[i]
+            kind = DUPLICATE if a.metrics() == winner.metrics() else SUPERSEDED
+            out[i] = Resolved(a, kind, winner.row)
+    return out  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """An activity of this ambassador that did not count for the quarter, and why."""
+
+    activity: Activity
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterVerdict:
+    email: str
+    quarter: Quarter
+    status: str  # MET, MISSED, EXEMPT or PENDING
+    final: bool
+    counted: tuple[Activity, ...]  # full reports that count
+    incomplete: tuple[Activity, ...]  # current activities of the quarter without a full report
+    excluded: tuple[Exclusion, ...]
+    note: str = ""  # why exempt, or what is missing
+
+    @property
+    def activities(self) -> int:
+        return len(self.counted) + len(self.incomplete)
+
+    @property
+    def reach(self) -> int:
+        return sum(a.reach for a in self.counted) + sum(a.reach for a in self.incomplete)
+
+    @property
+    def engagements(self) -> int:
+        return sum((a.engagements or 0) + (a.reshares or 0) for a in (*self.counted, *self.incomplete))
+
+    @property
+    def clustered(self) -> bool:
+        """All counted reports fell in the same month: worth showing staff, not a failure."""
+        months = {(a.date.year, a.date.month) for a in self.counted}
+        return len(self.counted) >= 2 and len(months) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """An ambassador's verdict for one quarter and where it leaves them."""
+
+    verdict: QuarterVerdict
+    standing: str
+    streak: int
+    missed_in_row: int
+
+
+def late_joiner_exempt(amb: Ambassador, quarter: Quarter, rules: Rules) -> bool:
+    if not (quarter.start <= amb.start_date <= quarter.end):
+        return False
+    days_left = (quarter.end - amb.start_date).days + 1
+    return days_left < rules.late_joiner_fraction * quarter.days
+
+
+def _is_received(activity: Activity, as_of: date, rules: Rules) -> bool:
+    return local_date(activity.received_at, rules.tz) <= as_of
+
+
+def evaluate_quarter(amb: Ambassador, quarter: Quarter, resolved: Sequence[Resolved], rules: Rules,
+                     as_of: date) -> QuarterVerdict:
+    """The verdict for one quarter, given this ambassador's resolved copies as of `as_of`."""
+    closes = quarter.window_closes(rules.window_days)
+    final = as_of > closes
+    counted: list[Activity] = []
+    incomplete: list[Activity] = []
+    excluded: list[Exclusion] = []
+    for r in resolved:
+        a = r.activity
+        q = activity_quarter(a)
+        reported_here = a.reported_quarter == str(quarter)
+        if q != quarter:
+            if reported_here:
+                where = f"counts for {q}" if r.resolution == CURRENT else f"belongs to {q}"
+                excluded.append(Exclusion(a, f"dated {a.date.isoformat()}, another quarter: {where}"))
+            continue
+        if a.date < amb.start_date:
+            excluded.append(Exclusion(a, f"dated before the start date {amb.start_date.isoformat()}"))
+        elif r.resolution == LATE:
+            excluded.append(Exclusion(a, f"arrived {local_date(a.received_at, rules.tz).isoformat()}, "
+                                         f"after the {quarter} window closed on {closes.isoformat()}"))
+        elif r.resolution == DUPLICATE:
+            excluded.append(Exclusion(a, f"duplicate of the copy in row {r.winner_row}"))
+        elif r.resolution == SUPERSEDED:
+            excluded.append(Exclusion(a, f"superseded by the corrected copy in row {r.winner_row}"))
+        elif is_full(a, rules):
+            counted.append(a)
+        else:
+            incomplete.append(a)
+    needed = rules.min_full_reports
+    if amb.status != "active":
+        status, note = EXEMPT, f"{amb.status} on the roster"
+    elif late_joiner_exempt(amb, quarter, rules):
+        status, note = EXEMPT, f"joined {amb.start_date.isoformat()}, with less than " \
+                               f"{rules.late_joiner_fraction:.0%} of the quarter left"
+    elif len(counted) >= needed:
+        status, note = MET, ""
+    elif not final:
+        status, note = PENDING, f"{len(counted)} of {needed} full reports so far; " \
+                                f"the window closes on {closes.isoformat()}"
+    else:
+        status, note = MISSED, f"{len(counted)} of {needed} full reports"
+    return QuarterVerdict(amb.email, quarter, status, final, tuple(counted), tuple(incomplete), tuple(excluded),
+                          note)
+
+
+def history(amb: Ambassador, activities: Sequence[Activity], rules: Rules, as_of: date,
+            through: Quarter) -> list[Record]:
+    """Every quarter from the one the ambassador started in to `through`, with standing.
+
+    `activities` are this ambassador's copies (any order); those received after `as_of` are
+    ignored. Standing climbs down `good -> warned -> under_review` with each missed quarter in a
+    row and returns to `good` with a met one; exempt and pending quarters change nothing.
+    """
+    received = [a for a in activities if _is_received(a, as_of, rules)]
+    resolved = resolve_copies(received, rules)
+    by_quarter: dict[Quarter, list[Resolved]] = defaultdict(list)
+    for r in resolved:
+        by_quarter[activity_quarter(r.activity)].append(r)
+        if r.activity.reported_quarter:
+            try:
+                reported = Quarter.parse(r.activity.reported_quarter)
+            except ValueError:
+                continue
+            if reported != activity_quarter(r.activity):
+                by_quarter[reported].append(r)
+    records: list[Record] = []
+    standing, streak, missed_in_row = GOOD, 0, 0
+    for quarter in quarters_between(Quarter.of(amb.start_date), through):
+        verdict = evaluate_quarter(amb, quarter, by_quarter.get(quarter, ()), rules, as_of)
+        if verdict.status == MET:
+            standing, streak, missed_in_row = GOOD, streak + 1, 0
+        elif verdict.status == MISSED:
+            missed_in_row += 1
+            streak = 0
+            standing = WARNED if missed_in_row == 1 else UNDER_REVIEW
+        shown = standing if amb.status == "active" else amb.status
+        records.append(Record(verdict, shown, streak, missed_in_row))
+    return records
+
+
+def perks(amb: Ambassador, records: Sequence[Record], as_of: date, rules: Rules) -> list[str]:
+    """Perks read at the run's date, from the quarters that are final on that date."""
+    if amb.status != "active":
+        return []
+    out = []
+    last_final = latest_final(as_of, rules.window_days)
+    final_streak = 0
+    for rec in records:
+        if rec.verdict.quarter > last_final:
+            break
+        if rec.verdict.status == MET:
+            final_streak += 1
+        elif rec.verdict.status == MISSED:
+            final_streak = 0
+    if final_streak >= 2:
+        out.append(FREE_EVENT_ACCESS)
+    if as_of >= anniversary(amb.start_date, 1):
+        out.append(CONFERENCE_FUNDING)
+    return out
+
+
+def anniversary(start: date, years: int) -> date:
+    """The date `years` after `start`; 29 February falls on 28 February in common years."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return start.replace(year=start.year + years, day=28)
+
+
+def years_served(start: date, as_of: date) -> int:
+    years = as_of.year - start.year
+    return years if as_of >= anniversary(start, years) else years - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What the compliance job reports for one ambassador and one quarter."""
+
+    ambassador: Ambassador
+    record: Record
+    perks: tuple[str, ...]
+    last_checkin: datetime | None
+
+
+def evaluate(roster: Sequence[Ambassador], activities: Iterable[Activity], rules: Rules, as_of: date,
+             quarter: Quarter, last_checkins: Mapping[str, datetime] | None = None) -> list[Standing]:
+    """Every ambassador who had started by the end of `quarter`, with that quarter's record.
+
+    Perks and the last check-in are read at `as_of`, whatever quarter is asked for.
+    """
+    by_email: dict[str, list[Activity]] = defaultdict(list)
+    for a in activities:
+        by_email[a.email].append(a)
+    out = []
+    for amb in roster:
+        if amb.start_date > quarter.end:
+            continue
+        own = by_email.get(amb.email, [])
+        current_through = max(quarter, latest_final(as_of, rules.window_days))
+        records = history(amb, own, rules, as_of, current_through)
+        record = next(r for r in records if r.verdict.quarter == quarter)
+        out.append(Standing(amb, record, tuple(perks(amb, records, as_of, rules)),
+                            (last_checkins or {}).get(amb.email)))
+    return out
+
+
+def only_received(activities: Iterable[Activity], as_of: date, rules: Rules) -> list[Activity]:
+    return [a for a in activities if _is_received(a, as_of, rules)]
+
+
+def with_resolution(resolved: Resolved) -> Activity:
+    return replace(resolved.activity)

@@ -1,0 +1,104 @@
+"""Calendar quarters in the program's time zone, and their check-in windows.
+
+An instant belongs to the quarter of its local date in the program's time zone: a response
+sent at 23:30 on 30 September in London is in Q3 even though it is Q3's last half hour. A
+quarter's check-in window closes at the end of the day `window_days` after the quarter ends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*Q\s*([1-4])\s*$", re.IGNORECASE)
+_QUARTER_ALT_RE = re.compile(r"^\s*Q\s*([1-4])\s*-?\s*(\d{4})\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Quarter:
+    year: int
+    q: int
+
+    @classmethod
+    def of(cls, day: date) -> "Quarter":
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def of_instant(cls, instant: datetime, tz: ZoneInfo) -> "Quarter":
+        """The quarter of an aware instant, read in the program's time zone."""
+        return cls.of(local_date(instant, tz))
+
+    @classmethod
+    def parse(cls, text: str) -> "Quarter":
+        """Read '2026Q3', '2026 Q3', '2026-Q3' or 'Q3 2026'; raise ValueError otherwise."""
+        m = _QUARTER_RE.match(text)
+        if m:
+            return cls(int(m.group(1)), int(m.group(2)))
+        m = _QUARTER_ALT_RE.match(text)
+        if m:
+            return cls(int(m.group(2)), int(m.group(1)))
+        raise ValueError(f"'{text}' is not a quarter like 2026Q3")
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 3 * self.q - 2, 1)
+
+    @property
+    def end(self) -> date:
+        """The quarter's last day."""
+        return self.next().start - timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def next(self) -> "Quarter":
+        return Quarter(self.year + 1, 1) if self.q == 4 else Quarter(self.year, self.q + 1)
+
+    def prev(self) -> "Quarter":
+        return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
+
+    def window_closes(self, window_days: int) -> date:
+        """The last day on which a response still counts for this quarter."""
+        return self.end + timedelta(days=window_days)
+
+    def start_instant(self, tz: ZoneInfo) -> datetime:
+        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=tz)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+
+def local_date(instant: datetime, tz: ZoneInfo) -> date:
+    if instant.tzinfo is None:
+        raise ValueError("a naive datetime has no place in time; attach its zone first")
+    return instant.astimezone(tz).date()
+
+
+def quarters_between(first: Quarter, last: Quarter) -> list[Quarter]:
+    """Every quarter from `first` to `last`, both included (empty when first > last)."""
+    out = []
+    q = first
+    while q <= last:
+        out.append(q)
+        q = q.next()
+    return out
+
+
+def latest_ended(as_of: date) -> Quarter:
+    """The quarter a compliance run looks at by default: the last one that has ended.
+
+    On any day it is the quarter whose window is open, or the one whose window closed most
+    recently; the current quarter is still running and has no verdict yet.
+    """
+    return Quarter.of(as_of).prev()
+
+
+def latest_final(as_of: date, window_days: int) -> Quarter:
+    """The latest quarter whose verdict is final on `as_of` (its window has closed)."""
+    q = latest_ended(as_of)
+    while q.window_closes(window_days) >= as_of:
+        q = q.prev()
+    return q

@@ -1,0 +1,131 @@
+"""Reading the values people type into a form: numbers, dates, timestamps, emails.
+
+Each parser returns the value or raises ValueError with the end of a sentence that says what
+is wrong ("is not a whole number"). They are cached: a form repeats the same few thousand
+strings many times.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+_SPACES = re.compile(r"\s+")
+# 1200, 1,200, 1.200, 1 200, 1'200, 12,000,000
+_GROUPED = re.compile(r"^\d{1,3}(?:([,. '\u00a0\u202f])\d{3})?(?:\1\d{3})*$")
+_PLAIN_INT = re.compile(r"^\d+$")
+_DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
+_APPROX = re.compile(r"^(?:~|≈|approx\.?|about|ca\.?|circa)\s*", re.IGNORECASE)
+
+
+def normalize_email(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def normalize_title(raw: str) -> str:
+    """The form of a title used to recognize the same activity twice."""
+    return _SPACES.sub(" ", raw).strip().casefold()
+
+
+def clean_text(raw: str) -> str:
+    return _SPACES.sub(" ", raw).strip()
+
+
+def _strip_approx(text: str) -> str:
+    text = _APPROX.sub("", text.strip())
+    return text[:-1].rstrip() if text.endswith("+") else text
+
+
+@lru_cache(maxsize=65536)
+def parse_count(raw: str) -> int | None:
+    """A whole number as people write it: '1,200', '1.200', '1 200', '~300', '300+'.
+
+    A single separator followed by exactly three digits is a thousands separator: counts of
+    people and views are whole numbers, so '1.200' is one thousand two hundred.
+    """
+    text = _strip_approx(raw)
+    if not text:
+        return None
+    if _PLAIN_INT.match(text):
+        return int(text)
+    if _GROUPED.match(text):
+        return int(re.sub(r"\D", "", text))
+    raise ValueError("is not a whole number")
+
+
+@lru_cache(maxsize=65536)
+def parse_decimal(raw: str) -> float | None:
+    """A number of hours: '2', '2.5', '2,5', '~3'. A decimal comma is accepted."""
+    text = _strip_approx(raw)
+    if not text:
+        return None
+    for suffix in ("hours", "hour", "hrs", "hr", "h"):
+        if text.lower().endswith(suffix):
+            text = text[: -len(suffix)].rstrip()
+            break
+    if _DECIMAL.match(text):
+        value = float(text.replace(",", "."))
+        return value
+    if _GROUPED.match(text):
+        return float(re.sub(r"\D", "", text))
+    raise ValueError("is not a number of hours")
+
+
+@lru_cache(maxsize=65536)
+def parse_date(raw: str, formats: tuple[str, ...]) -> date:
+    text = raw.strip()
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"is not a date (expected a form like {datetime(2026, 8, 14).strftime(formats[0])})")
+
+
+_TS_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})$")
+
+
+class TimestampParser:
+    """Reads response timestamps in the sheet's own formats and time zone.
+
+    The sheet writes local wall-clock time without an offset; the zone is the sheet's. The
+    common "DD/MM/YYYY HH:MM:SS" shape is read without strptime, which is slow.
+    """
+
+    def __init__(self, formats: tuple[str, ...], tz: ZoneInfo, out_tz: ZoneInfo):
+        self.formats = formats
+        self.tz = tz
+        self.out_tz = out_tz
+        self._fast_dmy = formats[0] == "%d/%m/%Y %H:%M:%S"
+
+    def __call__(self, raw: str) -> datetime:
+        text = raw.strip()
+        naive = None
+        if self._fast_dmy:
+            m = _TS_DMY.match(text)
+            if m:
+                d, mo, y, h, mi, s = map(int, m.groups())
+                try:
+                    naive = datetime(y, mo, d, h, mi, s)
+                except ValueError:
+                    naive = None
+        if naive is None:
+            naive = self._slow(text)
+        local = naive.replace(tzinfo=self.tz)
+        return local if self.tz is self.out_tz else local.astimezone(self.out_tz)
+
+    def _slow(self, text: str) -> datetime:
+        for fmt in self.formats:
+            try:
+                return datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("is not a date and time the response sheet writes") from None
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(self.tz).replace(tzinfo=None)
+        return parsed

@@ -1,0 +1,1 @@
+"""Jobs: each reads through the adapters, plans with the core, then applies."""

@@ -1,0 +1,29 @@
+"""What every job returns, and the roster read most jobs start with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..bootstrap import Context
+from ..domain.checkins import parse_roster
+from ..domain.model import Ambassador, Problem
+
+
+@dataclass
+class JobResult:
+    """A job's outcome: a human summary, and every item that could not be used or done."""
+
+    job: str
+    summary: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # input that could not be used
+    failures: list[str] = field(default_factory=list)  # actions that failed
+    output: str = ""  # what the command prints on stdout (a table, JSON)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.failures
+
+
+def load_roster(ctx: Context) -> tuple[list[Ambassador], list[Problem]]:
+    headers, rows = ctx.files.read_roster()
+    return parse_roster(headers, rows, ctx.roster)

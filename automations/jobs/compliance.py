@@ -1,0 +1,170 @@
+"""`compliance`: each ambassador's verdict for a quarter, with reasons, and standing write-back.
+
+The verdicts come from `domain.compliance`; this job reads the roster and the stored
+activities, prints a table, JSON (CONTRACT.md) or one ambassador's explanation, and writes the
+current standing, streak, perks and last check-in back to the roster's own columns.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from ..bootstrap import Context
+from ..domain.compliance import Standing, evaluate, missing_fields
+from ..domain.model import Activity
+from ..domain.quarters import Quarter, latest_ended, local_date
+from ..domain.values import normalize_email
+from ..errors import InputError, StopRun
+from .base import JobResult, load_roster
+
+
+def pick_quarter(text: str | None, ctx: Context) -> Quarter:
+    if not text:
+        return latest_ended(ctx.as_of)
+    try:
+        quarter = Quarter.parse(text)
+    except ValueError as exc:
+        raise StopRun(f"--quarter {exc}.") from None
+    if quarter.start > ctx.as_of:
+        raise StopRun(f"{quarter} has not started on {ctx.as_of.isoformat()}: there is nothing to judge yet.")
+    return quarter
+
+
+def _last_checkins(ctx: Context) -> dict[str, datetime]:
+    out: dict[str, datetime] = {}
+    for c in ctx.files.read_checkins():
+        if local_date(c.received_at, ctx.rules.tz) <= ctx.as_of and (c.email not in out or c.received_at > out[c.email]):
+            out[c.email] = c.received_at
+    return out
+
+
+def as_json(quarter: Quarter, standings: list[Standing], final: bool) -> dict:
+    rows = []
+    for s in standings:
+        v = s.record.verdict
+        rows.append({
+            "email": s.ambassador.email, "name": s.ambassador.name, "status": v.status,
+            "full_reports": len(v.counted), "activities": v.activities, "standing": s.record.standing,
+            "streak": s.record.streak, "perks": list(s.perks),
+            "country": s.ambassador.country, "reach": v.reach, "engagements": v.engagements,
+            "clustered": v.clustered, "note": v.note,
+            "last_checkin": s.last_checkin.date().isoformat() if s.last_checkin else None,
+        })
+    return {"quarter": str(quarter), "final": final, "ambassadors": rows}
+
+
+def as_table(quarter: Quarter, standings: list[Standing], final: bool, ctx: Context) -> str:
+    closes = quarter.window_closes(ctx.rules.window_days)
+    state = f"final (window closed {closes.isoformat()})" if final else f"window open until {closes.isoformat()}"
+    head = ["Ambassador", "Country", "Status", "Full", "All", "Reach", "Standing", "Streak", "Perks / note"]
+    body = []
+    for s in standings:
+        v = s.record.verdict
+        extra = ", ".join(s.perks)
+        if v.note:
+            extra = f"{extra}; {v.note}" if extra else v.note
+        if v.clustered:
+            extra = f"{extra}; all reports in one month" if extra else "all reports in one month"
+        body.append([s.ambassador.name, s.ambassador.country, v.status, str(len(v.counted)), str(v.activities),
+                     f"{v.reach:,}", s.record.standing, str(s.record.streak), extra])
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head) - 1)]
+    lines = [f"Compliance for {quarter}: {state}; as of {ctx.as_of.isoformat()}", ""]
+    for r in [head, *body]:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
+    counts = {k: sum(1 for s in standings if s.record.verdict.status == k) for k in ("met", "missed", "pending",
+                                                                                     "exempt")}
+    lines += ["", "  ".join(f"{k}: {n}" for k, n in counts.items())]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _describe(a: Activity) -> str:
+    bits = [f"{a.kind} '{a.title}' on {a.date.isoformat()} (row {a.row}, activity {a.section})"]
+    metrics = [f"{name} {getattr(a, name):,}" for name in ("attendees", "views", "engagements", "reshares")
+               if getattr(a, name) is not None]
+    if metrics:
+        bits.append(", ".join(metrics))
+    return "; ".join(bits)
+
+
+def explain(s: Standing, ctx: Context) -> str:
+    v = s.record.verdict
+    lines = [f"{s.ambassador.name} <{s.ambassador.email}>, {v.quarter}: {v.status}"
+             f"{' (final)' if v.final else ' (not final)'}; standing {s.record.standing}, streak {s.record.streak}"]
+    if v.note:
+        lines.append(f"  {v.note}")
+    lines.append(f"  Perks on {ctx.as_of.isoformat()}: {', '.join(s.perks) or 'none'}")
+    lines.append(f"Counted ({len(v.counted)} full reports, {ctx.rules.min_full_reports} needed):")
+    lines += [f"  + {_describe(a)}" for a in v.counted] or ["  (none)"]
+    if v.incomplete or v.excluded:
+        lines.append("Not counted:")
+        for a in v.incomplete:
+            lines.append(f"  - {_describe(a)}: incomplete, missing {', '.join(missing_fields(a, ctx.rules))}")
+        for e in v.excluded:
+            lines.append(f"  - {_describe(e.activity)}: {e.reason}")
+    return "\n".join(lines)
+
+
+def _standing_updates(ctx: Context, current: list[Standing]) -> dict[str, dict[str, str]]:
+    titles = ctx.config.ambassadors.standing_fields
+    updates = {}
+    for s in current:
+        updates[s.ambassador.email] = {
+            titles["standing"]: s.record.standing,
+            titles["streak"]: str(s.record.streak),
+            titles["perks"]: "; ".join(s.perks),
+            titles["last_checkin"]: s.last_checkin.date().isoformat() if s.last_checkin else "",
+        }
+    return updates
+
+
+def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", explain_email: str | None = None
+        ) -> JobResult:
+    result = JobResult("compliance")
+    roster, result.problems = load_roster(ctx)
+    if not ctx.files.activities_path.exists():
+        raise InputError(f"{ctx.files.activities_path} does not exist yet: run sync-checkins first.")
+    activities = ctx.files.read_activities()
+    last = _last_checkins(ctx)
+    quarter = pick_quarter(quarter_text, ctx)
+    final = ctx.as_of > quarter.window_closes(ctx.rules.window_days)
+    standings = evaluate(roster, activities, ctx.rules, ctx.as_of, quarter, last)
+
+    if explain_email:
+        wanted = normalize_email(explain_email)
+        match = [s for s in standings if s.ambassador.email == wanted]
+        if not match:
+            known = any(a.email == wanted for a in roster)
+            why = "had not started by then" if known else "is not on the roster"
+            raise StopRun(f"No verdict for {explain_email.strip()} in {quarter}: that ambassador {why}.")
+        result.output = explain(match[0], ctx)
+    elif fmt == "json":
+        result.output = json.dumps(as_json(quarter, standings, final), indent=2, ensure_ascii=False)
+    else:
+        result.output = as_table(quarter, standings, final, ctx)
+
+    # The roster's standing columns always show the current picture: the latest ended quarter.
+    current_q = latest_ended(ctx.as_of)
+    current = standings if current_q == quarter else evaluate(roster, activities, ctx.rules, ctx.as_of,
+                                                              current_q, last)
+    # Ambassadors who started after that quarter still get a row: good standing, nothing yet.
+    seen = {s.ambassador.email for s in current}
+    updates = _standing_updates(ctx, current)
+    titles = ctx.config.ambassadors.standing_fields
+    for amb in roster:
+        if amb.email not in seen:
+            updates[amb.email] = {titles["standing"]: "good" if amb.status == "active" else amb.status,
+                                  titles["streak"]: "0", titles["perks"]: "",
+                                  titles["last_checkin"]: last[amb.email].date().isoformat() if amb.email in last else ""}
+    counts = {k: sum(1 for s in standings if s.record.verdict.status == k) for k in ("met", "missed", "pending",
+                                                                                     "exempt")}
+    result.summary.append(f"{quarter}{' (final)' if final else ' (window open)'}: "
+                          + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
+    if ctx.dry_run:
+        result.summary.append(f"Dry run: would update the standing columns of {len(updates)} ambassadors in "
+                              f"{ctx.files.roster_path}; nothing written.")
+        return result
+    changed = ctx.files.update_roster(ctx.config.ambassadors.fields["email"], updates, list(titles.values()))
+    result.summary.append(f"Standing columns in {ctx.files.roster_path} "
+                          f"{'updated' if changed else 'already up to date'} (as of {current_q}).")
+    return result

@@ -1,0 +1,48 @@
+"""`sync-checkins`: read the check-in responses and store the activities they report.
+
+The responses are never changed. Every row, section or cell that cannot be used is listed in
+the run's output and in `unusable_rows.csv`. The stored tables are a function of the
+responses and the roster alone, so a second run writes the same bytes (and skips the write).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..bootstrap import Context
+from ..domain.checkins import ingest, late_problems
+from ..domain.compliance import resolve_copies
+from .base import JobResult, load_roster
+
+
+def run(ctx: Context) -> JobResult:
+    result = JobResult("sync-checkins")
+    roster, roster_problems = load_roster(ctx)
+    headers, rows = ctx.files.read_responses()
+    ingested = ingest(headers, rows, ctx.form, {a.email: a for a in roster})
+    resolved = resolve_copies(ingested.activities, ctx.rules)
+    date_title = ctx.config.checkin_form.activity_columns["date"]
+    late = late_problems(resolved, ctx.form.source, ctx.rules.window_days, ctx.rules.tz, date_title)
+    problems = sorted(roster_problems + ingested.problems + late, key=lambda p: (p.source, p.row, p.column))
+    result.problems = problems
+
+    outcome = Counter(r.resolution for r in resolved)
+    responses = len(ingested.checkins)
+    result.summary.append(
+        f"{responses} check-in responses read: {len(resolved)} activity reports, {outcome['current']} distinct "
+        f"activities ({outcome['duplicate']} duplicate copies, {outcome['superseded']} superseded by a "
+        f"correction, {outcome['late']} arrived after their window)."
+    )
+    if ctx.dry_run:
+        result.summary.append(f"Dry run: would write {ctx.files.activities_path}, {ctx.files.checkins_path} "
+                              f"and {ctx.files.problems_path}; nothing written.")
+        return result
+    changed = [
+        ctx.files.write_activities(resolved),
+        ctx.files.write_checkins(ingested.checkins),
+        ctx.files.write_problems(problems),
+    ]
+    state = "updated" if any(changed) else "already up to date"
+    result.summary.append(f"Local store {state}; {len(problems)} unusable rows or cells listed in "
+                          f"{ctx.files.problems_path}.")
+    return result
