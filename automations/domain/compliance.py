@@ -290,31 +290,50 @@ class Standing:
     last_checkin: datetime | None
 
 
-def evaluate(roster: Sequence[Ambassador], activities: Iterable[Activity], rules: Rules, as_of: date,
-             quarter: Quarter, last_checkins: Mapping[str, datetime] | None = None) -> list[Standing]:
-    """Every ambassador who had started by the end of `quarter`, with that quarter's record.
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One ambassador's whole record: every quarter since the start, and the perks on `as_of`."""
 
-    Perks and the last check-in are read at `as_of`, whatever quarter is asked for.
-    """
+    ambassador: Ambassador
+    records: tuple[Record, ...]
+    perks: tuple[str, ...]
+
+    def at(self, quarter: Quarter) -> Record | None:
+        if not self.records or quarter < self.records[0].verdict.quarter:
+            return None
+        i = (quarter.year - self.records[0].verdict.quarter.year) * 4 + quarter.q - self.records[0].verdict.quarter.q
+        return self.records[i] if i < len(self.records) else None
+
+
+def tracks(roster: Sequence[Ambassador], activities: Iterable[Activity], rules: Rules, as_of: date,
+           through: Quarter) -> list[Track]:
+    """Every ambassador's record up to `through` (at least up to the latest final quarter)."""
     by_email: dict[str, list[Activity]] = defaultdict(list)
     for a in activities:
         by_email[a.email].append(a)
+    through = max(through, latest_final(as_of, rules.window_days))
     out = []
     for amb in roster:
-        if amb.start_date > quarter.end:
-            continue
-        own = by_email.get(amb.email, [])
-        current_through = max(quarter, latest_final(as_of, rules.window_days))
-        records = history(amb, own, rules, as_of, current_through)
-        record = next(r for r in records if r.verdict.quarter == quarter)
-        out.append(Standing(amb, record, tuple(perks(amb, records, as_of, rules)),
-                            (last_checkins or {}).get(amb.email)))
+        records = history(amb, by_email.get(amb.email, ()), rules, as_of, through)
+        out.append(Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules))))
     return out
 
 
-def only_received(activities: Iterable[Activity], as_of: date, rules: Rules) -> list[Activity]:
-    return [a for a in activities if _is_received(a, as_of, rules)]
+def standings(all_tracks: Sequence[Track], quarter: Quarter,
+              last_checkins: Mapping[str, datetime] | None = None) -> list[Standing]:
+    """Every ambassador who had started by the end of `quarter`, with that quarter's record.
+
+    Perks and the last check-in are read at the run's date, whatever quarter is asked for.
+    """
+    out = []
+    for t in all_tracks:
+        record = t.at(quarter)
+        if record is not None:
+            out.append(Standing(t.ambassador, record, t.perks, (last_checkins or {}).get(t.ambassador.email)))
+    return out
 
 
-def with_resolution(resolved: Resolved) -> Activity:
-    return replace(resolved.activity)
+def evaluate(roster: Sequence[Ambassador], activities: Iterable[Activity], rules: Rules, as_of: date,
+             quarter: Quarter, last_checkins: Mapping[str, datetime] | None = None) -> list[Standing]:
+    """Shorthand: the standings of one quarter."""
+    return standings(tracks(roster, activities, rules, as_of, quarter), quarter, last_checkins)

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 
 from ..bootstrap import Context
-from ..domain.compliance import Standing, evaluate, missing_fields
+from ..domain.compliance import Standing, missing_fields, standings as standings_of, tracks
 from ..domain.model import Activity
 from ..domain.quarters import Quarter, latest_ended, local_date
 from ..domain.values import normalize_email
@@ -128,7 +128,9 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
     last = _last_checkins(ctx)
     quarter = pick_quarter(quarter_text, ctx)
     final = ctx.as_of > quarter.window_closes(ctx.rules.window_days)
-    standings = evaluate(roster, activities, ctx.rules, ctx.as_of, quarter, last)
+    current_q = latest_ended(ctx.as_of)
+    all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, max(quarter, current_q))
+    standings = standings_of(all_tracks, quarter, last)
 
     if explain_email:
         wanted = normalize_email(explain_email)
@@ -144,9 +146,7 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
         result.output = as_table(quarter, standings, final, ctx)
 
     # The roster's standing columns always show the current picture: the latest ended quarter.
-    current_q = latest_ended(ctx.as_of)
-    current = standings if current_q == quarter else evaluate(roster, activities, ctx.rules, ctx.as_of,
-                                                              current_q, last)
+    current = standings_of(all_tracks, current_q, last)
     # Ambassadors who started after that quarter still get a row: good standing, nothing yet.
     seen = {s.ambassador.email for s in current}
     updates = _standing_updates(ctx, current)
