@@ -142,7 +142,7 @@ def run_all(opts: Options) -> None:
     def go() -> int:
         ctx = opts.context()
         results = [sync_job.run(ctx)]
-        results.append(compliance_job.run(ctx))
+        results.append(compliance_job.run(ctx, synced=results[0].data))
         click.echo(results[-1].output)
         click.echo("")
         click.echo(f"Summary of run-all on {ctx.as_of.isoformat()}{' (dry run)' if ctx.dry_run else ''}:")

@@ -194,7 +194,8 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
         if count == 0:
             first = cols.sections[0][0][1]
             problems.append(Problem(src, row_no, title_of[first], row[first],
-                                    "no activity in this response could be used", email))
+                                    "(and every other section): no activity in this response could be used; "
+                                    "the check-in itself is recorded", email))
         checkins.append(Checkin(email, received, row_no, reported, count))
     return Ingested(activities, checkins, problems)
 

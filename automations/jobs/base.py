@@ -18,6 +18,7 @@ class JobResult:
     problems: list[Problem] = field(default_factory=list)  # input that could not be used
     failures: list[str] = field(default_factory=list)  # actions that failed
     output: str = ""  # what the command prints on stdout (a table, JSON)
+    data: dict = field(default_factory=dict)  # what the next job in run-all may reuse
 
     @property
     def ok(self) -> bool:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from ..bootstrap import Context
 from ..domain.compliance import Standing, missing_fields, standings as standings_of, tracks
-from ..domain.model import Activity
+from ..domain.model import Activity, Checkin
 from ..domain.quarters import Quarter, latest_ended, local_date
 from ..domain.values import normalize_email
 from ..errors import InputError, StopRun
@@ -31,9 +31,9 @@ def pick_quarter(text: str | None, ctx: Context) -> Quarter:
     return quarter
 
 
-def _last_checkins(ctx: Context) -> dict[str, datetime]:
+def _last_checkins(ctx: Context, checkins: list[Checkin]) -> dict[str, datetime]:
     out: dict[str, datetime] = {}
-    for c in ctx.files.read_checkins():
+    for c in checkins:
         if local_date(c.received_at, ctx.rules.tz) <= ctx.as_of and (c.email not in out or c.received_at > out[c.email]):
             out[c.email] = c.received_at
     return out
@@ -118,14 +118,18 @@ def _standing_updates(ctx: Context, current: list[Standing]) -> dict[str, dict[s
     return updates
 
 
-def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", explain_email: str | None = None
-        ) -> JobResult:
+def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", explain_email: str | None = None,
+        synced: dict | None = None) -> JobResult:
+    """Judge a quarter. `synced` is what sync-checkins just read, when run-all runs both."""
     result = JobResult("compliance")
     roster, result.problems = load_roster(ctx)
-    if not ctx.files.activities_path.exists():
+    if synced is not None:
+        activities, checkins = synced["activities"], synced["checkins"]
+    elif ctx.files.activities_path.exists():
+        activities, checkins = ctx.files.read_activities(), ctx.files.read_checkins()
+    else:
         raise InputError(f"{ctx.files.activities_path} does not exist yet: run sync-checkins first.")
-    activities = ctx.files.read_activities()
-    last = _last_checkins(ctx)
+    last = _last_checkins(ctx, checkins)
     quarter = pick_quarter(quarter_text, ctx)
     final = ctx.as_of > quarter.window_closes(ctx.rules.window_days)
     current_q = latest_ended(ctx.as_of)

@@ -26,6 +26,7 @@ def run(ctx: Context) -> JobResult:
     problems = sorted(roster_problems + ingested.problems + late, key=lambda p: (p.source, p.row, p.column))
     result.problems = problems
 
+    result.data = {"activities": ingested.activities, "checkins": ingested.checkins}
     outcome = Counter(r.resolution for r in resolved)
     responses = len(ingested.checkins)
     result.summary.append(

@@ -1,0 +1,48 @@
+"""Shared fixtures: a temporary copy of the example program, and a way to run the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def program(tmp_path: Path) -> Path:
+    """A copy of config.yaml and the example data in a temporary folder; returns the config path."""
+    shutil.copytree(ROOT / "data", tmp_path / "data",
+                    ignore=shutil.ignore_patterns("activities.csv", "checkins.csv", "unusable_rows.csv", "ledger*"))
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates", dirs_exist_ok=True)
+    return tmp_path / "config.yaml"
+
+
+@pytest.fixture
+def cli():
+    """Run `python -m automations ...` as a subprocess, as cron and staff do."""
+
+    def run(*args: str, config: Path | None = None, cwd: Path | None = None) -> Run:
+        cmd = [sys.executable, "-m", "automations"]
+        if config is not None:
+            cmd += ["--config", str(config)]
+        proc = subprocess.run(cmd + list(args), capture_output=True, text=True, cwd=cwd or ROOT, timeout=120)
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
