@@ -127,9 +127,7 @@ def doctor(opts: Options) -> None:
     """Check configuration, input files and form headers, and say what is wrong."""
 
     def go() -> int:
-        res = doctor_job.run(opts.config_path, opts.as_of)
-        _print_summary(res, header=False)
-        return report([res])
+        return report([doctor_job.run(opts.config_path, opts.as_of, click.echo)])
 
     _guard(go)
 

@@ -1,13 +1,14 @@
 """`doctor`: check configuration, the input files and the form's headers, and say what is wrong.
 
-It reads and never writes. Each check prints one line; the first check that stops the run
-(configuration, a missing file, a missing header) ends it with that sentence and exit 2.
+It reads and never writes. Each check prints one line as it passes; the first check that stops
+the run (configuration, a missing file, a missing header) ends it with that sentence (exit 2).
 """
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from .. import bootstrap
 from ..config import load_config
@@ -15,19 +16,23 @@ from ..domain.checkins import map_columns, parse_roster
 from .base import JobResult
 
 
-def run(config_path: Path, as_of: date | None) -> JobResult:
+def run(config_path: Path, as_of: date | None, echo: Callable[[str], None] = print) -> JobResult:
     result = JobResult("doctor")
+
+    def ok(line: str) -> None:
+        result.summary.append(line)
+        echo(f"ok   {line}")
+
     config = load_config(config_path)
-    result.summary.append(f"ok   configuration {config_path} is valid (backend {config.backend}, "
-                          f"time zone {config.program.timezone}).")
+    ok(f"configuration {config_path} is valid (backend {config.backend}, time zone {config.program.timezone}).")
     ctx = bootstrap.build(config, as_of or date.today(), dry_run=True)
     headers, rows = ctx.files.read_roster()
     roster, problems = parse_roster(headers, rows, ctx.roster)
-    result.summary.append(f"ok   roster {ctx.files.roster_path}: {len(roster)} ambassadors"
-                          f"{f', {len(problems)} rows unusable' if problems else ''}.")
+    ok(f"roster {ctx.files.roster_path}: {len(roster)} ambassadors"
+       f"{f', {len(problems)} rows unusable (listed below)' if problems else ''}.")
     result.problems.extend(problems)
     headers, rows = ctx.files.read_responses()
     map_columns(headers, ctx.form)
-    result.summary.append(f"ok   check-in responses {ctx.files.responses_path}: {len(rows)} rows; every configured "
-                          f"question of {ctx.form.sections} activity sections found.")
+    ok(f"check-in responses {ctx.files.responses_path}: {len(rows)} rows; every configured question of "
+       f"{ctx.form.sections} activity sections found.")
     return result
