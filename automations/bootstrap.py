@@ -5,8 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import os
+from pathlib import Path
+
 from .adapters.local_csv import LocalCsvFiles
 from .config import Config
+from .domain.messages import Schedule
+from .mail.ledger import CsvLedger, Ledger
+from .mail.message import Sender
+from .mail.templates import TemplateRenderer
+from .mail.transports import Mailer, build_mailer
 from .domain.checkins import FormLayout, RosterLayout
 from .domain.compliance import Rules
 from .errors import ConfigError
@@ -24,6 +32,35 @@ class Context:
     form: FormLayout
     roster: RosterLayout
     notes: list[str] = field(default_factory=list)
+
+    # -- mail, built only when a mail job asks -----------------------------------------------
+    def renderer(self) -> TemplateRenderer:
+        c = self.config
+        return TemplateRenderer(c.path(c.mail.templates_dir), common={
+            "program_name": c.program.name, "support_email": c.program.support_email,
+            "lead_name": c.program.lead_name})
+
+    def ledger(self) -> Ledger:
+        return CsvLedger(self.config.local_dir / "mail_ledger.csv")
+
+    @property
+    def lock_path(self) -> Path:
+        return self.config.local_dir / ".mail.lock"
+
+    def sender(self) -> Sender:
+        m = self.config.mail
+        return Sender(m.from_address, m.from_name, self.config.program.support_email)
+
+    def mailer(self) -> Mailer:
+        """The configured transport, built but not connected (a bad setting stops the run here)."""
+        m = self.config.mail
+        return build_mailer(m.transport, self.config.path(m.outbox_dir), self.as_of.isoformat(), m.smtp,
+                            m.from_address, os.environ)
+
+    def schedule(self) -> Schedule:
+        r = self.config.reminders
+        return Schedule(r.invite_days_after_end, tuple(r.reminder_days_before_close), r.receipt_max_age_days,
+                        r.notice_max_age_days, r.digest_weekday)
 
 
 def rules_from(config: Config) -> Rules:

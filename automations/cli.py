@@ -20,6 +20,7 @@ from .config import load_config
 from .errors import StopRun
 from .jobs import compliance as compliance_job
 from .jobs import doctor as doctor_job
+from .jobs import mail_jobs
 from .jobs import sync_checkins as sync_job
 from .jobs.base import JobResult
 
@@ -139,9 +140,11 @@ def run_all(opts: Options) -> None:
 
     def go() -> int:
         ctx = opts.context()
-        results = [sync_job.run(ctx)]
-        results.append(compliance_job.run(ctx, synced=results[0].data))
+        synced = sync_job.run(ctx)
+        results = [synced, compliance_job.run(ctx, synced=synced.data)]
         click.echo(results[-1].output)
+        for job in MAIL_JOBS:
+            results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.problems))
         click.echo("")
         click.echo(f"Summary of run-all on {ctx.as_of.isoformat()}{' (dry run)' if ctx.dry_run else ''}:")
         for res in results:
@@ -157,6 +160,30 @@ def run_all(opts: Options) -> None:
     _guard(go)
 
 
+MAIL_JOBS = {
+    "reminders": "Send the check-in invitation, reminders to those who have not met the quarter yet, and a receipt "
+                 "after each check-in.",
+    "notices": "Send standing notices (warned, under review, back in good standing) and perk notices.",
+    "digest": "Send the weekly staff digest.",
+}
+
+
+def _mail_command(name: str, what: str) -> None:
+    @cli.command(name, help=what + " Each message goes once; --dry-run lists them instead.")
+    @click.pass_obj
+    def _cmd(opts: Options) -> None:
+        def go() -> int:
+            res = mail_jobs.run(opts.context(), name)
+            _print_summary(res)
+            return report([res])
+
+        _guard(go)
+
+
+for _name, _what in MAIL_JOBS.items():
+    _mail_command(_name, _what)
+
+
 def _not_yet(name: str, what: str) -> None:
     @cli.command(name, help=f"{what} (not available in this version yet).")
     def _cmd() -> None:
@@ -165,7 +192,6 @@ def _not_yet(name: str, what: str) -> None:
 
 
 for _name, _what in [
-    ("reminders", "Send check-in reminders and notices"),
     ("certificates", "Send yearly certificates"),
     ("blog-reviews", "Create and track blog-review documents"),
     ("referrals", "Offer referral inquiries to ambassadors"),

@@ -78,9 +78,48 @@ class LocalConfig(_Strict):
     dir: Path = Path("data")
 
 
+class SmtpConfig(_Strict):
+    host: str = "localhost"
+    port: int = Field(587, ge=1, le=65535)
+    # starttls: plain connection upgraded with STARTTLS; ssl: implicit TLS (port 465); none: loopback only.
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    # Names of the environment variables holding the login (never the values themselves).
+    username_env: str = "SMTP_USERNAME"
+    password_env: str = "SMTP_PASSWORD"
+    timeout_seconds: float = Field(30, gt=0)
+    # At most this many messages a second (0: no limit).
+    rate_per_second: float = Field(5, ge=0)
+    # Tries per message on a temporary failure (4xx reply or a dropped connection).
+    max_attempts: int = Field(3, ge=1, le=10)
+    retry_backoff_seconds: float = Field(2, ge=0)
+
+
 class MailConfig(_Strict):
     transport: Literal["outbox", "smtp", "gmail"] = "outbox"
     outbox_dir: Path = Path("outbox")
+    from_address: str = "ambassadors@example.org"
+    from_name: str = "Mautic Ambassador Program"
+    # Staff who receive the digest and staff notices.
+    staff_addresses: list[str] = Field(default_factory=lambda: ["ambassador-staff@example.org"])
+    templates_dir: Path = Path("templates/emails")
+    smtp: SmtpConfig = SmtpConfig()
+    # A second run waits this long for the first to finish sending, then stops.
+    lock_timeout_seconds: float = Field(120, ge=0)
+
+
+class RemindersConfig(_Strict):
+    """When each check-in message goes; every date is relative to a quarter or its window."""
+
+    # The check-in invitation goes this many days after the quarter's last day (0: on the day after).
+    invite_days_after_end: int = Field(0, ge=0)
+    # Reminders to those who have not met the quarter, this many days before the window closes.
+    reminder_days_before_close: list[int] = Field(default_factory=lambda: [10, 3])
+    # A receipt is sent for a check-in at most this many days after it arrived.
+    receipt_max_age_days: int = Field(7, ge=0)
+    # Standing and perk notices go at most this many days after the quarter became final.
+    notice_max_age_days: int = Field(30, ge=0)
+    # The staff digest goes once a week, on the first run on or after this weekday.
+    digest_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
 
 
 DEFAULT_ACTIVITY_COLUMNS = {
@@ -132,6 +171,8 @@ class CheckinFormConfig(_Strict):
     # Time zone of the response spreadsheet; empty means the program's time zone.
     timezone: str = ""
     form_url: str = "https://docs.google.com/forms/d/e/EXAMPLE/viewform"
+    # The form's pre-fill parameter for the email question (e.g. "entry.1234567890"); empty: none.
+    prefill_email_entry: str = ""
 
     @field_validator("activity_columns")
     @classmethod
@@ -213,6 +254,7 @@ class Config(_Strict):
     backend: Literal["local", "airtable"] = "local"
     local: LocalConfig = LocalConfig()
     mail: MailConfig = MailConfig()
+    reminders: RemindersConfig = RemindersConfig()
     checkin_form: CheckinFormConfig = CheckinFormConfig()
     ambassadors: AmbassadorsConfig = AmbassadorsConfig()
     # Folder the config file lives in: relative paths are read from here.

@@ -147,9 +147,12 @@ def ensure_data(workdir: Path, ambassadors: int, quarters: int, seed: int) -> di
             return meta
     except (OSError, ValueError):
         pass
-    sys.path.insert(0, str(HERE))
-    from generate import generate
-    return generate(workdir, ambassadors, quarters, seed)
+    # In a child process: on Linux a child's ru_maxrss starts from its parent's peak (the kernel
+    # carries the high-water mark over fork and exec), so the driver must stay small.
+    cmd = [sys.executable, str(HERE / "generate.py"), str(workdir), "--ambassadors", str(ambassadors),
+           "--quarters", str(quarters), "--seed", str(seed)]
+    subprocess.run(cmd, check=True, env=child_env(), cwd=str(REPO))
+    return json.loads(meta_path.read_text(encoding="utf-8"))
 
 
 def best(results: list[dict]) -> dict:

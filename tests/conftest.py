@@ -46,3 +46,23 @@ def cli():
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd), stopped after the test."""
+    from tests import smtp_server as s
+
+    server = s.start()
+    yield server
+    server.controller.stop()
+
+
+def use_smtp(config: Path, server) -> None:
+    """Point a temporary program's config at the loopback SMTP server (plain, no rate limit, fast retries)."""
+    text = config.read_text(encoding="utf-8").replace(
+        "mail:\n  transport: outbox",
+        "mail:\n  smtp: {host: %s, port: %d, security: none, rate_per_second: 0, retry_backoff_seconds: 0,\n"
+        "         timeout_seconds: 10}\n  transport: smtp" % (server.host, server.port))
+    assert "transport: smtp" in text
+    config.write_text(text, encoding="utf-8")

@@ -145,6 +145,12 @@ class LocalCsvFiles:
         rows = [[p.source, p.row, p.column, p.value, p.reason, p.email] for p in problems]
         return atomic_write(self.problems_path, _csv_text(PROBLEM_COLUMNS, rows))
 
+    def read_problems(self) -> list[Problem]:
+        if not self.problems_path.exists():
+            return []
+        _, rows = self._read(self.problems_path, "unusable rows")
+        return [Problem(r[0], int(r[1]), r[2], r[3], r[4], r[5]) for r in rows if len(r) >= 6]
+
     # -- the roster's standing columns -------------------------------------------------------
     def update_roster(self, email_title: str, updates: Mapping[str, Mapping[str, str]],
                       owned_titles: Sequence[str]) -> bool:

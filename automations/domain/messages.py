@@ -1,0 +1,266 @@
+"""Which messages are due on a given day, to whom, with what content. Pure planning.
+
+Every planned message carries an idempotency key built from business identity, so planning
+the same day twice gives the same keys and the ledger drops what already went:
+
+- `checkin_invite:<quarter>:<email>`: the form link, the day after the quarter ends;
+- `checkin_reminder:<quarter>:<email>:d-<days>`: before the window closes, only to those who
+  have not met the quarter. When several steps are due at once (a missed run), only the latest
+  goes: one combined message, never several;
+- `checkin_receipt:<email>:<received>`: after each check-in, what was recorded;
+- `standing_warned|standing_under_review|standing_restored:<quarter>:<email>` and
+  `standing_under_review_staff:<quarter>:<email>:<staff>`: once a quarter is final;
+- `perk_free_event_access:<email>:<quarter>` and `perk_conference_funding:<email>:<start date>`;
+- `staff_digest:<ISO week>:<staff>`: once a week.
+
+Paused, alumni and removed ambassadors get nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Mapping, Sequence
+
+from .compliance import (
+    CONFERENCE_FUNDING, EXEMPT, MET, MISSED, PENDING, UNDER_REVIEW, WARNED, Rules, Track, anniversary, is_full,
+    missing_fields,
+)
+from .model import Activity, Ambassador, Checkin, Problem
+from .quarters import Quarter, latest_ended, latest_final, local_date
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+KIND_NAMES = {"networking": "Networking", "content": "Content", "documentation": "Documentation", "event": "Event",
+              "talk": "Talk", "advocacy": "Advocacy", "community_support": "Community support"}
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """One message a job intends to send. `key` is its idempotency key (business identity)."""
+
+    key: str
+    job: str  # e.g. checkin_reminder; also the template's name
+    to_email: str
+    to_name: str
+    context: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    language: str = "en"
+    # Program obligations (check-in requests, standing notices) carry no List-Unsubscribe.
+    obligation: bool = True
+
+    @property
+    def template(self) -> str:
+        return self.job
+
+
+@dataclass(frozen=True)
+class Schedule:
+    invite_days_after_end: int = 0
+    reminder_days_before_close: tuple[int, ...] = (10, 3)
+    receipt_max_age_days: int = 7
+    notice_max_age_days: int = 30
+    digest_weekday: str = "monday"
+
+
+@dataclass(frozen=True)
+class ProgramState:
+    """What the planners read: the program as of one day."""
+
+    as_of: date
+    rules: Rules
+    schedule: Schedule
+    tracks: Sequence[Track]
+    activities: Sequence[Activity]  # received on or before as_of
+    checkins: Sequence[Checkin]
+    problems: Sequence[Problem] = ()
+    form_url: str = ""
+    prefill_email_entry: str = ""
+    staff: Sequence[str] = ()
+
+
+def first_name(amb: Ambassador) -> str:
+    return amb.name.split()[0] if amb.name.strip() else amb.email
+
+
+def language(amb: Ambassador) -> str:
+    return amb.languages[0] if amb.languages else "en"
+
+
+def form_link(state: ProgramState, email: str) -> str:
+    """The check-in form's link, pre-filled with the ambassador's email where the form allows."""
+    if not state.prefill_email_entry or not state.form_url:
+        return state.form_url
+    from urllib.parse import quote
+
+    sep = "&" if "?" in state.form_url else "?"
+    return f"{state.form_url}{sep}usp=pp_url&{state.prefill_email_entry}={quote(email)}"
+
+
+def describe(a: Activity, rules: Rules) -> dict:
+    """An activity as plain data for a template."""
+    missing = missing_fields(a, rules)
+    return {"title": a.title, "kind": KIND_NAMES.get(a.kind, a.kind), "date": a.date.isoformat(),
+            "full": not missing, "missing": missing, "reach": a.reach,
+            "engagements": (a.engagements or 0) + (a.reshares or 0)}
+
+
+def _active(track: Track) -> bool:
+    return track.ambassador.status == "active"
+
+
+def _message(job: str, key: str, amb: Ambassador, context: dict, obligation: bool = True) -> PlannedMessage:
+    base = {"first_name": first_name(amb), "name": amb.name, "email": amb.email}
+    return PlannedMessage(key=key, job=job, to_email=amb.email, to_name=amb.name, context={**base, **context},
+                          language=language(amb), obligation=obligation)
+
+
+def checkin_steps(quarter: Quarter, rules: Rules, schedule: Schedule) -> list[tuple[str, date]]:
+    """The quarter's check-in steps in date order: the invitation, then each reminder."""
+    closes = quarter.window_closes(rules.window_days)
+    steps = [("invite", quarter.end + timedelta(days=1 + schedule.invite_days_after_end))]
+    for days in sorted(set(schedule.reminder_days_before_close), reverse=True):
+        steps.append((f"d-{days}", closes - timedelta(days=days)))
+    return sorted(steps, key=lambda s: s[1])
+
+
+def plan_checkin_requests(state: ProgramState) -> list[PlannedMessage]:
+    """The invitation or the latest due reminder of the quarter whose window is open."""
+    quarter = latest_ended(state.as_of)
+    closes = quarter.window_closes(state.rules.window_days)
+    if state.as_of > closes:
+        return []
+    due = [s for s in checkin_steps(quarter, state.rules, state.schedule) if s[1] <= state.as_of]
+    if not due:
+        return []
+    step, _ = due[-1]
+    out = []
+    for t in state.tracks:
+        record = t.at(quarter)
+        if record is None or not _active(t):
+            continue
+        v = record.verdict
+        amb = t.ambassador
+        context = {
+            "quarter": str(quarter), "closes": closes.isoformat(), "form_link": form_link(state, amb.email),
+            "needed": state.rules.min_full_reports, "counted": [describe(a, state.rules) for a in v.counted],
+            "incomplete": [describe(a, state.rules) for a in v.incomplete],
+            "remaining": max(0, state.rules.min_full_reports - len(v.counted)), "days_left": (closes - state.as_of).days,
+        }
+        if step == "invite":
+            out.append(_message("checkin_invite", f"checkin_invite:{quarter}:{amb.email}", amb, context))
+        elif v.status == PENDING:
+            out.append(_message("checkin_reminder", f"checkin_reminder:{quarter}:{amb.email}:{step}", amb, context))
+    return out
+
+
+def plan_receipts(state: ProgramState) -> list[PlannedMessage]:
+    """A receipt for each recent check-in: what was recorded and what would complete it."""
+    by_row: dict[int, list[Activity]] = defaultdict(list)
+    for a in state.activities:
+        by_row[a.row].append(a)
+    tracks = {t.ambassador.email: t for t in state.tracks}
+    oldest = state.as_of - timedelta(days=state.schedule.receipt_max_age_days)
+    out = []
+    for c in state.checkins:
+        day = local_date(c.received_at, state.rules.tz)
+        t = tracks.get(c.email)
+        if t is None or not _active(t) or not (oldest <= day <= state.as_of):
+            continue
+        acts = sorted(by_row.get(c.row, ()), key=lambda a: a.section)
+        quarters = []
+        for q in sorted({Quarter.of(a.date) for a in acts}):
+            record = t.at(q)
+            if record is not None:
+                quarters.append({"quarter": str(q), "status": record.verdict.status,
+                                 "full_reports": len(record.verdict.counted), "needed": state.rules.min_full_reports,
+                                 "closes": q.window_closes(state.rules.window_days).isoformat()})
+        context = {"received": day.isoformat(), "activities": [describe(a, state.rules) for a in acts],
+                   "quarters": quarters, "form_link": form_link(state, c.email),
+                   "any_incomplete": any(not is_full(a, state.rules) for a in acts)}
+        out.append(_message("checkin_receipt", f"checkin_receipt:{c.email}:{c.received_at.isoformat()}",
+                            t.ambassador, context, obligation=False))
+    return out
+
+
+def plan_notices(state: ProgramState) -> list[PlannedMessage]:
+    """Standing notices for the latest final quarter, and perk notices, each once."""
+    final = latest_final(state.as_of, state.rules.window_days)
+    became_final = final.window_closes(state.rules.window_days) + timedelta(days=1)
+    fresh = (state.as_of - became_final).days <= state.schedule.notice_max_age_days
+    out = []
+    for t in state.tracks:
+        if not _active(t):
+            continue
+        amb = t.ambassador
+        record = t.at(final)
+        if fresh and record is not None:
+            i = t.records.index(record)
+            before = t.records[i - 1].standing if i > 0 else "good"
+            v = record.verdict
+            context = {"quarter": str(final), "full_reports": len(v.counted), "needed": state.rules.min_full_reports,
+                       "counted": [describe(a, state.rules) for a in v.counted],
+                       "incomplete": [describe(a, state.rules) for a in v.incomplete],
+                       "next_quarter": str(final.next()), "streak": record.streak,
+                       "ambassador": {"name": amb.name, "email": amb.email, "country": amb.country,
+                                      "region": amb.region, "university": amb.university}}
+            if v.status == MISSED and record.standing == WARNED:
+                out.append(_message("standing_warned", f"standing_warned:{final}:{amb.email}", amb, context))
+            elif v.status == MISSED and record.standing == UNDER_REVIEW:
+                out.append(_message("standing_under_review", f"standing_under_review:{final}:{amb.email}", amb,
+                                    context))
+                for staff in state.staff:
+                    out.append(PlannedMessage(
+                        key=f"standing_under_review_staff:{final}:{amb.email}:{staff}", job="standing_under_review_staff",
+                        to_email=staff, to_name="Ambassador support team", context={**context, "first_name": "team"}))
+            elif v.status == MET and before in (WARNED, UNDER_REVIEW):
+                out.append(_message("standing_restored", f"standing_restored:{final}:{amb.email}", amb, context))
+            if v.status == MET and record.streak == 2:
+                out.append(_message("perk_free_event_access", f"perk_free_event_access:{amb.email}:{final}", amb,
+                                    context, obligation=False))
+        if CONFERENCE_FUNDING in t.perks:
+            since = anniversary(amb.start_date, 1)
+            if (state.as_of - since).days <= state.schedule.notice_max_age_days:
+                out.append(_message("perk_conference_funding",
+                                    f"perk_conference_funding:{amb.email}:{amb.start_date.isoformat()}", amb,
+                                    {"since": since.isoformat(), "start_date": amb.start_date.isoformat()},
+                                    obligation=False))
+    return out
+
+
+def plan_digest(state: ProgramState) -> list[PlannedMessage]:
+    """The weekly staff digest, on the first run on or after the configured weekday."""
+    if state.as_of.weekday() < WEEKDAYS.index(state.schedule.digest_weekday) or not state.staff:
+        return []
+    year, week, _ = state.as_of.isocalendar()
+    week_key = f"{year}-W{week:02d}"
+    since = state.as_of - timedelta(days=6)
+    names = {t.ambassador.email: t.ambassador.name for t in state.tracks}
+    new = [dict(describe(a, state.rules), ambassador=names.get(a.email, a.email))
+           for a in sorted(state.activities, key=lambda a: (a.received_at, a.row, a.section))
+           if since <= local_date(a.received_at, state.rules.tz) <= state.as_of]
+    final_now = latest_final(state.as_of, state.rules.window_days)
+    final_before = latest_final(state.as_of - timedelta(days=7), state.rules.window_days)
+    changed = []
+    if final_now != final_before:
+        for t in state.tracks:
+            now, then = t.at(final_now), t.at(final_before)
+            if now is not None and (then is None or then.standing != now.standing):
+                changed.append({"name": t.ambassador.name, "email": t.ambassador.email,
+                                "before": then.standing if then else "new", "after": now.standing,
+                                "quarter": str(final_now)})
+    current = latest_ended(state.as_of)
+    counts = {s: 0 for s in (MET, PENDING, MISSED, EXEMPT)}
+    for t in state.tracks:
+        record = t.at(current)
+        if record is not None:
+            counts[record.verdict.status] += 1
+    problems = [str(p) for p in state.problems]
+    context = {"week": week_key, "since": since.isoformat(), "as_of": state.as_of.isoformat(),
+               "problems": problems[:50], "problem_count": len(problems), "new_activities": new,
+               "changed": changed, "quarter": str(current), "counts": counts,
+               "closes": current.window_closes(state.rules.window_days).isoformat(),
+               # Filled by the jobs of later versions (referrals, blog reviews).
+               "coming": ["referral offers waiting for an answer", "blog drafts waiting on a reviewer"]}
+    return [PlannedMessage(key=f"staff_digest:{week_key}:{staff}", job="staff_digest", to_email=staff,
+                           to_name="Ambassador support team", context={**context, "first_name": "team"},
+                           obligation=False) for staff in state.staff]

@@ -1,0 +1,1 @@
+"""Mail: templates, transports (outbox, SMTP), the ledger that makes each message go once."""

@@ -1,0 +1,91 @@
+"""Plan, then apply: drop what the ledger holds, render and check everything, then send.
+
+Nothing is sent until every planned message has been rendered and its address checked; a
+message that fails there is reported and the others still go. Sending happens under a lock,
+with the ledger read again inside it, so two runs at once never send the same key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..domain.messages import PlannedMessage
+from .ledger import FAILED, SENDING, SENT, Ledger, LedgerEntry, sending_lock
+from .message import Rendered, Sender, compose, message_id, valid_address
+from .templates import RenderError, TemplateRenderer
+from .transports import Mailer, PermanentFailure, TemporaryFailure
+
+
+@dataclass
+class Delivery:
+    planned: int = 0
+    already_sent: int = 0
+    sent: list[PlannedMessage] = field(default_factory=list)
+    would_send: list[Rendered] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sent_keys: set[str],
+            result: Delivery) -> list[Rendered]:
+    """Render and check every message not yet sent; failures are reported, not sent."""
+    ready: list[Rendered] = []
+    seen: set[str] = set()
+    for p in planned:
+        if p.key in seen:
+            continue
+        seen.add(p.key)
+        if p.key in sent_keys:
+            result.already_sent += 1
+            continue
+        if not valid_address(p.to_email):
+            result.failures.append(f"{p.key}: '{p.to_email}' is not a valid email address; not sent")
+            continue
+        try:
+            ready.append(renderer.render(p))
+        except RenderError as exc:
+            result.failures.append(f"{p.key}: {exc}; not sent")
+    return ready
+
+
+def deliver(planned: Sequence[PlannedMessage], *, renderer: TemplateRenderer, ledger: Ledger,
+            mailer_factory: Callable[[], Mailer], sender: Sender, dry_run: bool, lock_path: Path,
+            lock_timeout: float = 120, clock: Callable[[], datetime] = _now) -> Delivery:
+    result = Delivery(planned=len({p.key for p in planned}))
+    sent = {k for k, e in ledger.entries().items() if e.status == SENT}
+    ready = prepare(planned, renderer, sent, result)
+    if dry_run or not ready:
+        result.would_send = ready if dry_run else []
+        return result
+    with sending_lock(lock_path, lock_timeout):
+        entries = ledger.entries()  # again: another run may have sent some while we waited
+        with mailer_factory() as mailer:
+            for r in ready:
+                p = r.planned
+                previous = entries.get(p.key)
+                if previous is not None and previous.status == SENT:
+                    result.already_sent += 1
+                    continue
+                attempts = (previous.attempts if previous else 0) + 1
+                mid = message_id(p.key, sender.domain)
+
+                def record(status: str, error: str = "") -> None:
+                    ledger.record(LedgerEntry(p.key, p.job, p.to_email, status, attempts, error, mid,
+                                              clock().isoformat(timespec="seconds")))
+
+                record(SENDING)
+                try:
+                    mailer.send(compose(r, sender, clock()))
+                except (TemporaryFailure, PermanentFailure) as exc:
+                    record(FAILED, str(exc))
+                    result.failures.append(f"{p.key} to {p.to_email}: {exc}")
+                    continue
+                record(SENT)
+                result.sent.append(p)
+    return result

@@ -1,0 +1,73 @@
+"""A planned message, and how it becomes an RFC 5322 email with the headers the contract names.
+
+`PlannedMessage` is plain data built by the pure planners in `domain.messages`; `compose` turns
+a rendered message into an `EmailMessage`. Display names are cleaned of line breaks and other
+control characters, so a name can never add a header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from datetime import datetime
+
+from ..domain.messages import PlannedMessage
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    planned: PlannedMessage
+    subject: str
+    text: str
+    html: str
+
+
+def clean_name(name: str) -> str:
+    """A display name that cannot break out of its header."""
+    return _CONTROL.sub(" ", name).strip()
+
+
+def valid_address(address: str) -> bool:
+    return bool(_ADDRESS.match(address)) and len(address) <= 254
+
+
+def message_id(key: str, domain: str) -> str:
+    """A Message-ID derived from the key: a resend after a crash carries the same one."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+@dataclass(frozen=True)
+class Sender:
+    from_address: str
+    from_name: str
+    reply_to: str
+
+    @property
+    def domain(self) -> str:
+        return self.from_address.rsplit("@", 1)[-1]
+
+
+def compose(rendered: Rendered, sender: Sender, sent_at: datetime) -> EmailMessage:
+    p = rendered.planned
+    msg = EmailMessage()
+    msg["From"] = Address(clean_name(sender.from_name), addr_spec=sender.from_address)
+    msg["To"] = Address(clean_name(p.to_name), addr_spec=p.to_email)
+    msg["Reply-To"] = sender.reply_to
+    msg["Subject"] = clean_name(rendered.subject)
+    msg["Date"] = format_datetime(sent_at)
+    msg["Message-ID"] = message_id(p.key, sender.domain)
+    msg["X-Automation-Job"] = p.job
+    msg["X-Automation-Key"] = p.key
+    if not p.obligation:
+        msg["List-Unsubscribe"] = f"<mailto:{sender.reply_to}?subject=unsubscribe%20{p.job}>"
+    msg.set_content(rendered.text)
+    msg.add_alternative(rendered.html, subtype="html")
+    return msg

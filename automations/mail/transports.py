@@ -1,0 +1,195 @@
+"""Transports: where a composed message goes. Chosen by name in `mail.transport`.
+
+- `outbox` (the default) writes each message as an `.eml` file, an `.html` preview of its HTML
+  part, and an `index.html` listing the outbox, for a person to open before anything is sent.
+- `smtp` sends through a mail server: STARTTLS or implicit TLS, the login from the environment,
+  one connection reused for the whole batch, a rate limit, bounded retries on temporary failures.
+- `gmail` is reserved for the Gmail API transport of a later version.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import smtplib
+import socket
+import ssl
+import time
+from email import message_from_binary_file, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Mapping, Protocol
+
+from ..adapters.local_csv import atomic_write
+from ..config import SmtpConfig
+from ..errors import ConfigError
+
+
+class TemporaryFailure(Exception):
+    """The message may go through if tried again later."""
+
+
+class PermanentFailure(Exception):
+    """The message will not go through as it is (e.g. the server refuses the address)."""
+
+
+class Mailer(Protocol):
+    name: str
+
+    def __enter__(self) -> "Mailer": ...
+
+    def __exit__(self, *exc) -> None: ...
+
+    def send(self, msg: EmailMessage) -> None:
+        """Hand one message over; return only once it is accepted, else raise a failure."""
+
+
+def _safe_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:180]
+
+
+class OutboxMailer:
+    name = "outbox"
+
+    def __init__(self, folder: Path, day: str):
+        self.folder = Path(folder)
+        self.day = day
+
+    def __enter__(self) -> "OutboxMailer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.write_index()
+
+    def send(self, msg: EmailMessage) -> None:
+        base = self.folder / self.day / _safe_name(msg["X-Automation-Key"])
+        atomic_write(base.with_suffix(".eml"), msg.as_string(policy=policy.SMTP).replace("\r\n", "\n"))
+        body = msg.get_body(("html",))
+        if body is not None:
+            atomic_write(base.with_suffix(".html"), body.get_content())
+
+    def write_index(self) -> None:
+        rows = []
+        for eml in sorted(self.folder.glob("*/*.eml"), reverse=True):
+            with eml.open("rb") as fh:
+                m = message_from_binary_file(fh, policy=policy.default)
+            rel = eml.relative_to(self.folder).as_posix()
+            preview = rel[:-4] + ".html"
+            rows.append(
+                f"<tr><td>{html.escape(eml.parent.name)}</td><td>{html.escape(str(m['To']))}</td>"
+                f"<td><a href=\"{html.escape(preview)}\">{html.escape(str(m['Subject']))}</a></td>"
+                f"<td>{html.escape(str(m['X-Automation-Job']))}</td>"
+                f"<td><code>{html.escape(str(m['X-Automation-Key']))}</code></td>"
+                f"<td><a href=\"{html.escape(rel)}\">.eml</a></td></tr>"
+            )
+        page = (
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Outbox</title>"
+            "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2733}"
+            "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dde3ea;padding:.4rem .6rem;"
+            "text-align:left;vertical-align:top;font-size:.9rem}th{background:#f3f6f9}code{font-size:.8rem}</style>"
+            "</head><body><h1>Outbox</h1><p>Messages written by the outbox transport, newest day first. "
+            "Nothing here has been sent to anyone.</p><table><thead><tr><th>Day</th><th>To</th><th>Subject</th>"
+            "<th>Job</th><th>Key</th><th>File</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></body></html>\n"
+        )
+        if rows:
+            atomic_write(self.folder / "index.html", page)
+
+
+class SmtpMailer:
+    name = "smtp"
+
+    def __init__(self, cfg: SmtpConfig, environ: Mapping[str, str], envelope_from: str, reuse: bool = True,
+                 sleep=time.sleep):
+        self.cfg = cfg
+        self.username = environ.get(cfg.username_env, "")
+        self.password = environ.get(cfg.password_env, "")
+        if self.username and not self.password:
+            raise ConfigError(f"{cfg.username_env} is set but {cfg.password_env} is not: set both, or neither.")
+        self.envelope_from = envelope_from
+        self.reuse = reuse
+        self.sleep = sleep
+        self.conn: smtplib.SMTP | None = None
+        self._last = 0.0
+        self.connections = 0
+
+    def __enter__(self) -> "SmtpMailer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._close()
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.cfg
+        try:
+            if cfg.security == "ssl":
+                conn = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_seconds,
+                                        context=ssl.create_default_context())
+            else:
+                conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_seconds)
+                if cfg.security == "starttls":
+                    conn.starttls(context=ssl.create_default_context())
+                    conn.ehlo()
+            if self.username:
+                conn.login(self.username, self.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentFailure(f"the SMTP server refused the login ({exc.smtp_code})") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(f"cannot connect to {cfg.host}:{cfg.port}: {type(exc).__name__}: {exc}") from None
+        self.connections += 1
+        return conn
+
+    def _close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.conn = None
+
+    def _pace(self) -> None:
+        if self.cfg.rate_per_second > 0:
+            gap = 1.0 / self.cfg.rate_per_second
+            wait = self._last + gap - time.monotonic()
+            if wait > 0:
+                self.sleep(wait)
+        self._last = time.monotonic()
+
+    def send(self, msg: EmailMessage) -> None:
+        error = ""
+        for attempt in range(1, self.cfg.max_attempts + 1):
+            if attempt > 1:
+                self.sleep(self.cfg.retry_backoff_seconds * (2 ** (attempt - 2)))
+            try:
+                if self.conn is None:
+                    self.conn = self._connect()
+                self._pace()
+                self.conn.send_message(msg, from_addr=self.envelope_from, to_addrs=[msg["To"].addresses[0].addr_spec])
+                if not self.reuse:
+                    self._close()
+                return
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = [code for code, _ in exc.recipients.values()]
+                error = f"recipient refused ({', '.join(map(str, codes))})"
+                if not all(400 <= c < 500 for c in codes):
+                    raise PermanentFailure(error) from None
+            except smtplib.SMTPResponseException as exc:
+                error = f"server replied {exc.smtp_code} {exc.smtp_error.decode(errors='replace')[:200]}"
+                if not 400 <= exc.smtp_code < 500:
+                    raise PermanentFailure(error) from None
+                self._close()
+            except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as exc:
+                error = f"connection lost: {type(exc).__name__}"
+                self.conn = None
+            except TemporaryFailure as exc:
+                error = str(exc)
+        raise TemporaryFailure(f"{error} (after {self.cfg.max_attempts} attempts)")
+
+
+def build_mailer(transport: str, outbox_dir: Path, day: str, smtp: SmtpConfig, envelope_from: str,
+                 environ: Mapping[str, str] | None = None) -> Mailer:
+    if transport == "outbox":
+        return OutboxMailer(outbox_dir, day)
+    if transport == "smtp":
+        return SmtpMailer(smtp, os.environ if environ is None else environ, envelope_from)
+    raise ConfigError("mail.transport 'gmail' is not available in this version yet: use outbox or smtp.")
