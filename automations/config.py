@@ -87,6 +87,8 @@ class SmtpConfig(_Strict):
     username_env: str = "SMTP_USERNAME"
     password_env: str = "SMTP_PASSWORD"
     timeout_seconds: float = Field(30, gt=0)
+    # A CA bundle to trust for a relay with a private certificate; empty: the system's CAs.
+    ca_file: str = ""
     # At most this many messages a second (0: no limit).
     rate_per_second: float = Field(5, ge=0)
     # Tries per message on a temporary failure (4xx reply or a dropped connection).

@@ -25,6 +25,7 @@ hotspots in the package.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import resource
@@ -67,7 +68,7 @@ def phase_parse(workdir: Path) -> dict:
     return {"seconds": seconds, "rows": len(rows) - 1, "peak_mb": peak_mb()}
 
 
-def phase_full(workdir: Path) -> dict:
+def phase_full(workdir: Path, reuse: bool = False) -> dict:
     from automations import bootstrap
     from automations.config import load_config
     from automations.domain import compliance as rules
@@ -82,8 +83,15 @@ def phase_full(workdir: Path) -> dict:
     synced = sync_checkins.run(ctx)
     t2 = time.perf_counter()
     sync_mb = peak_mb()
+    sync_summary, problems = list(synced.summary), len(synced.problems)
+    kwargs = {}
+    reused = reuse and "synced" in inspect.signature(compliance.run).parameters
+    if reused:
+        kwargs["synced"] = getattr(synced, "data", None)  # what run-all does: no second read of the store
+    del synced  # otherwise what the job returns stays alive during compliance
 
-    job = compliance.run(ctx, quarter_text=None, fmt="json")
+    job = compliance.run(ctx, quarter_text=None, fmt="json", **kwargs)
+    kwargs.clear()
     t3 = time.perf_counter()
     # Every quarter, with the domain API: the whole history once, then each quarter's standings.
     roster, _ = load_roster(ctx)
@@ -106,13 +114,14 @@ def phase_full(workdir: Path) -> dict:
     return {
         "build_s": t1 - t0, "sync_s": t2 - t1, "compliance_job_s": t3 - t2, "compliance_all_s": t4 - t3,
         "compliance_s": t4 - t2, "seconds": t4 - t0, "peak_mb": peak_mb(), "peak_after_sync_mb": sync_mb,
-        "peak_after_imports_mb": base_mb, "sync_summary": synced.summary, "compliance_summary": job.summary,
-        "problems": len(synced.problems), "activities": len(activities), "roster": len(roster),
+        "peak_after_imports_mb": base_mb, "sync_summary": sync_summary, "compliance_summary": job.summary,
+        "problems": problems, "reused": reused, "activities": len(activities), "roster": len(roster),
         "quarters": len(quarters), "verdicts": verdicts, "json_chars": len(job.output),
     }
 
 
-PHASES = {"baseline": phase_baseline, "parse": phase_parse, "full": phase_full}
+PHASES = {"baseline": phase_baseline, "parse": phase_parse, "full": phase_full,
+          "full-reuse": lambda workdir: phase_full(workdir, reuse=True)}
 
 
 # -- the driver ---------------------------------------------------------------------------------
@@ -198,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full-runs", type=int, default=1, help="runs of the full phase; the best is shown")
     ap.add_argument("--warm", action="store_true",
                     help="keep the store a previous run wrote (default: remove it, so sync writes from scratch)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="hand sync's result to compliance as run-all does (compliance.run(..., synced=...)) "
+                         "instead of reading the store back as the separate commands do")
     ap.add_argument("--profile", nargs="?", const="", default=None, metavar="FILE",
                     help="also run the full phase under cProfile (stats saved to FILE, default "
                          "WORKDIR/full.prof) and print the top hotspots")
@@ -218,12 +230,13 @@ def main(argv: list[str] | None = None) -> int:
             for name in JOB_OWNED:
                 (workdir / name).unlink(missing_ok=True)
 
+    full_phase = "full-reuse" if a.reuse else "full"
     baseline = run_phase("baseline", workdir)
     parse = best([run_phase("parse", workdir) for _ in range(max(1, a.parse_runs))])
     fulls = []
     for _ in range(max(1, a.full_runs)):
         clean_store()
-        fulls.append(run_phase("full", workdir))
+        fulls.append(run_phase(full_phase, workdir))
     full = best(fulls)
 
     size = (workdir / "checkin_responses.csv").stat().st_size / 1e6
@@ -253,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         table += [
             ("  build context", num(full, "build_s", "{:.3f}"), "", ""),
             ("  sync-checkins", num(full, "sync_s"), num(full, "peak_after_sync_mb", "{:.0f}"), ""),
-            ("  compliance job (json)", num(full, "compliance_job_s"), "", ""),
+            ("  compliance job (json" + (", sync's data)" if full.get("reused") else ")"),
+             num(full, "compliance_job_s"), "", ""),
             (f"  tracks + standings x {full['quarters']}", num(full, "compliance_all_s"), "", ""),
             ("  compliance, total", num(full, "compliance_s"), "", ""),
             ("full run (sync + compliance)", num(full, "seconds"), num(full, "peak_mb", "{:.0f}"), runs),
@@ -275,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.profile is not None:
         prof = Path(a.profile) if a.profile else workdir / "full.prof"
         clean_store()
-        res = run_phase("full", workdir, profile=prof.resolve())
+        res = run_phase(full_phase, workdir, profile=prof.resolve())
         if "error" in res:
             print(f"\nThe profiled run failed:\n{res['error']}")
         else:

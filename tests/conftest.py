@@ -60,9 +60,10 @@ def smtp_server():
 
 def use_smtp(config: Path, server) -> None:
     """Point a temporary program's config at the loopback SMTP server (plain, no rate limit, fast retries)."""
-    text = config.read_text(encoding="utf-8").replace(
-        "mail:\n  transport: outbox",
-        "mail:\n  smtp: {host: %s, port: %d, security: none, rate_per_second: 0, retry_backoff_seconds: 0,\n"
-        "         timeout_seconds: 10}\n  transport: smtp" % (server.host, server.port))
-    assert "transport: smtp" in text
-    config.write_text(text, encoding="utf-8")
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["mail"]["transport"] = "smtp"
+    data["mail"]["smtp"].update(host=server.host, port=server.port, security="none", rate_per_second=0,
+                                retry_backoff_seconds=0, timeout_seconds=10)
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -39,3 +39,12 @@ def test_roster_update_adds_columns_once(tmp_path):
     assert not files.update_roster("Email", {"ana@example.org": {"Standing": "good", "Streak": "2"}}, titles)
     assert (tmp_path / "ambassadors.csv").read_text() == (
         "Name,Email,Notes,Standing,Streak\nAna,ana@example.org,hi,good,2\nBo,bo@example.org,\n")
+
+
+def test_replaced_file_keeps_its_permissions(tmp_path):
+    """A person's file keeps its mode when a job rewrites it (temp files start as 0600)."""
+    path = tmp_path / "roster.csv"
+    path.write_text("a\n")
+    path.chmod(0o664)
+    atomic_write(path, "b\n")
+    assert path.stat().st_mode & 0o777 == 0o664

@@ -29,17 +29,25 @@ CHECKIN_COLUMNS = ["Email", "Received", "Row", "Reported quarter", "Activities"]
 PROBLEM_COLUMNS = ["Source", "Row", "Column", "Value", "Problem", "Email"]
 
 
-def atomic_write(path: Path, text: str, encoding: str = "utf-8") -> bool:
-    """Replace `path` with `text` in one step; return False (and touch nothing) if unchanged."""
+def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8") -> bool:
+    """Replace `path` with `text` in one step; return False (and touch nothing) if unchanged.
+
+    A replaced file keeps its permissions; a new one gets the usual ones (0644 under umask 022).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode(encoding)
+    data = text if isinstance(text, bytes) else text.encode(encoding)
     try:
         if path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -49,6 +57,12 @@ def atomic_write(path: Path, text: str, encoding: str = "utf-8") -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _csv_text(headers: Sequence[str], rows: Iterable[Sequence[object]], newline: str = "\n") -> str:

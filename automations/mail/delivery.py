@@ -7,6 +7,7 @@ with the ledger read again inside it, so two runs at once never send the same ke
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Callable, Sequence
 
 from ..domain.messages import PlannedMessage
 from .ledger import FAILED, SENDING, SENT, Ledger, LedgerEntry, sending_lock
-from .message import Rendered, Sender, compose, message_id, valid_address
+from .message import Outgoing, Rendered, Sender, compose, message_id, valid_address
 from .templates import RenderError, TemplateRenderer
 from .transports import Mailer, PermanentFailure, TemporaryFailure
 
@@ -25,6 +26,7 @@ class Delivery:
     already_sent: int = 0
     sent: list[PlannedMessage] = field(default_factory=list)
     would_send: list[Rendered] = field(default_factory=list)
+    seconds_sending: float = 0.0  # time spent in the send loop (the transport and the ledger)
     failures: list[str] = field(default_factory=list)
 
 
@@ -32,10 +34,10 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sent_keys: set[str],
-            result: Delivery) -> list[Rendered]:
-    """Render and check every message not yet sent; failures are reported, not sent."""
-    ready: list[Rendered] = []
+def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sender: Sender, sent_keys: set[str],
+            result: Delivery, now: datetime) -> list[tuple[Rendered, Outgoing]]:
+    """Render, compose and check every message not yet sent; failures are reported, not sent."""
+    ready: list[tuple[Rendered, Outgoing]] = []
     seen: set[str] = set()
     for p in planned:
         if p.key in seen:
@@ -48,9 +50,12 @@ def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sent_
             result.failures.append(f"{p.key}: '{p.to_email}' is not a valid email address; not sent")
             continue
         try:
-            ready.append(renderer.render(p))
+            rendered = renderer.render(p)
+            ready.append((rendered, compose(rendered, sender, now)))
         except RenderError as exc:
             result.failures.append(f"{p.key}: {exc}; not sent")
+        except (ValueError, TypeError) as exc:  # a header the email package refuses
+            result.failures.append(f"{p.key}: cannot compose the message ({exc}); not sent")
     return ready
 
 
@@ -59,14 +64,15 @@ def deliver(planned: Sequence[PlannedMessage], *, renderer: TemplateRenderer, le
             lock_timeout: float = 120, clock: Callable[[], datetime] = _now) -> Delivery:
     result = Delivery(planned=len({p.key for p in planned}))
     sent = {k for k, e in ledger.entries().items() if e.status == SENT}
-    ready = prepare(planned, renderer, sent, result)
+    ready = prepare(planned, renderer, sender, sent, result, clock())
     if dry_run or not ready:
-        result.would_send = ready if dry_run else []
+        result.would_send = [r for r, _ in ready] if dry_run else []
         return result
     with sending_lock(lock_path, lock_timeout):
         entries = ledger.entries()  # again: another run may have sent some while we waited
-        with mailer_factory() as mailer:
-            for r in ready:
+        started = time.perf_counter()
+        with mailer_factory() as mailer, ledger.batch():
+            for r, outgoing in ready:
                 p = r.planned
                 previous = entries.get(p.key)
                 if previous is not None and previous.status == SENT:
@@ -81,11 +87,12 @@ def deliver(planned: Sequence[PlannedMessage], *, renderer: TemplateRenderer, le
 
                 record(SENDING)
                 try:
-                    mailer.send(compose(r, sender, clock()))
-                except (TemporaryFailure, PermanentFailure) as exc:
-                    record(FAILED, str(exc))
+                    mailer.send(outgoing)
+                except (TemporaryFailure, PermanentFailure, OSError) as exc:
+                    record(FAILED, str(exc) or type(exc).__name__)
                     result.failures.append(f"{p.key} to {p.to_email}: {exc}")
                     continue
                 record(SENT)
                 result.sent.append(p)
+        result.seconds_sending = time.perf_counter() - started
     return result

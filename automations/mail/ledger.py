@@ -1,9 +1,10 @@
 """The ledger: every message's idempotency key and what became of it.
 
 Before a message goes, a `sending` line is recorded; right after the transport accepts it, a
-`sent` line. The local ledger is an append-only CSV (one line per step, flushed to disk before
-the next step), so a crash can lose at most the line after a send: the key is then still
-`sending`, and the next run sends it again. That is the one case of a duplicate (with the same
+`sent` line. The local ledger is an append-only CSV: each line is handed to the operating system
+before the next step (so a killed process loses nothing it recorded) and the file is synced to
+disk at the end of each batch. A crash can lose at most the line after a send: the key is then
+still `sending`, and the next run sends it again. That is the one case of a duplicate (with the same
 Message-ID, so mail programs can fold it); a message is never lost. On Airtable the same port
 is a table staff can read.
 """
@@ -43,12 +44,16 @@ class Ledger(Protocol):
         """The latest entry of every key."""
 
     def record(self, entry: LedgerEntry) -> None:
-        """Store one step durably before returning."""
+        """Store one step before returning."""
+
+    def batch(self):
+        """A context in which many steps are recorded (kept open, synced at the end)."""
 
 
 class CsvLedger:
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._fh = None
 
     def entries(self) -> dict[str, LedgerEntry]:
         if not self.path.exists():
@@ -64,18 +69,34 @@ class CsvLedger:
         return out
 
     def record(self, entry: LedgerEntry) -> None:
+        if self._fh is None:
+            with self.batch():
+                self.record(entry)
+            return
+        row = [entry.key, entry.job, entry.recipient, entry.status, entry.attempts,
+               entry.error.replace("\n", " ")[:500], entry.message_id, entry.at]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(row)
+        self._fh.write(buf.getvalue())
+        self._fh.flush()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        if self._fh is not None:
+            yield
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists() or self.path.stat().st_size == 0
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        if new:
-            writer.writerow(COLUMNS)
-        writer.writerow([entry.key, entry.job, entry.recipient, entry.status, entry.attempts,
-                         entry.error.replace("\n", " ")[:500], entry.message_id, entry.at])
-        with self.path.open("a", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
+        self._fh = self.path.open("a", encoding="utf-8", newline="")
+        try:
+            if new:
+                csv.writer(self._fh, lineterminator="\n").writerow(COLUMNS)
+            yield
+        finally:
+            fh, self._fh = self._fh, None
             fh.flush()
             os.fsync(fh.fileno())
+            fh.close()
 
 
 class MemoryLedger:
@@ -89,6 +110,10 @@ class MemoryLedger:
 
     def record(self, entry: LedgerEntry) -> None:
         self._entries[entry.key] = entry
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        yield
 
 
 @contextmanager

@@ -11,12 +11,16 @@ import hashlib
 import re
 from dataclasses import dataclass
 from email.headerregistry import Address
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from datetime import datetime
 
 from ..domain.messages import PlannedMessage
 
+# Keys are long words with no spaces: fold headers only past RFC 5322's hard limit, so that
+# X-Automation-Key arrives as one unbroken value.
+_WIRE = policy.SMTP.clone(max_line_length=998)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
@@ -26,6 +30,16 @@ class Rendered:
     planned: PlannedMessage
     subject: str
     text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready for a transport: composed once, before anything is sent."""
+
+    key: str
+    to_addr: str
+    data: bytes  # RFC 5322, CRLF line endings
     html: str
 
 
@@ -55,7 +69,7 @@ class Sender:
         return self.from_address.rsplit("@", 1)[-1]
 
 
-def compose(rendered: Rendered, sender: Sender, sent_at: datetime) -> EmailMessage:
+def compose(rendered: Rendered, sender: Sender, sent_at: datetime) -> Outgoing:
     p = rendered.planned
     msg = EmailMessage()
     msg["From"] = Address(clean_name(sender.from_name), addr_spec=sender.from_address)
@@ -70,4 +84,4 @@ def compose(rendered: Rendered, sender: Sender, sent_at: datetime) -> EmailMessa
         msg["List-Unsubscribe"] = f"<mailto:{sender.reply_to}?subject=unsubscribe%20{p.job}>"
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
-    return msg
+    return Outgoing(p.key, p.to_email, msg.as_bytes(policy=_WIRE), rendered.html)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -17,13 +18,13 @@ import socket
 import ssl
 import time
 from email import message_from_binary_file, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Mapping, Protocol
 
 from ..adapters.local_csv import atomic_write
 from ..config import SmtpConfig
 from ..errors import ConfigError
+from .message import Outgoing
 
 
 class TemporaryFailure(Exception):
@@ -41,12 +42,14 @@ class Mailer(Protocol):
 
     def __exit__(self, *exc) -> None: ...
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: Outgoing) -> None:
         """Hand one message over; return only once it is accepted, else raise a failure."""
 
 
 def _safe_name(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:180]
+    """A file name for a key: readable, and unique thanks to a short digest of the whole key."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+    return f"{re.sub(r'[^A-Za-z0-9@._-]+', '_', key)[:150]}-{digest}"
 
 
 class OutboxMailer:
@@ -62,12 +65,10 @@ class OutboxMailer:
     def __exit__(self, *exc) -> None:
         self.write_index()
 
-    def send(self, msg: EmailMessage) -> None:
-        base = self.folder / self.day / _safe_name(msg["X-Automation-Key"])
-        atomic_write(base.with_suffix(".eml"), msg.as_string(policy=policy.SMTP).replace("\r\n", "\n"))
-        body = msg.get_body(("html",))
-        if body is not None:
-            atomic_write(base.with_suffix(".html"), body.get_content())
+    def send(self, msg: Outgoing) -> None:
+        folder, name = self.folder / self.day, _safe_name(msg.key)
+        atomic_write(folder / f"{name}.eml", msg.data.replace(b"\r\n", b"\n"))
+        atomic_write(folder / f"{name}.html", msg.html)
 
     def write_index(self) -> None:
         rows = []
@@ -110,6 +111,7 @@ class SmtpMailer:
         self.reuse = reuse
         self.sleep = sleep
         self.conn: smtplib.SMTP | None = None
+        self._context: ssl.SSLContext | None = None
         self._last = 0.0
         self.connections = 0
 
@@ -119,16 +121,20 @@ class SmtpMailer:
     def __exit__(self, *exc) -> None:
         self._close()
 
+    def _tls(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = ssl.create_default_context(cafile=self.cfg.ca_file or None)
+        return self._context
+
     def _connect(self) -> smtplib.SMTP:
         cfg = self.cfg
         try:
             if cfg.security == "ssl":
-                conn = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_seconds,
-                                        context=ssl.create_default_context())
+                conn = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_seconds, context=self._tls())
             else:
                 conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_seconds)
                 if cfg.security == "starttls":
-                    conn.starttls(context=ssl.create_default_context())
+                    conn.starttls(context=self._tls())
                     conn.ehlo()
             if self.username:
                 conn.login(self.username, self.password)
@@ -155,7 +161,7 @@ class SmtpMailer:
                 self.sleep(wait)
         self._last = time.monotonic()
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: Outgoing) -> None:
         error = ""
         for attempt in range(1, self.cfg.max_attempts + 1):
             if attempt > 1:
@@ -164,7 +170,7 @@ class SmtpMailer:
                 if self.conn is None:
                     self.conn = self._connect()
                 self._pace()
-                self.conn.send_message(msg, from_addr=self.envelope_from, to_addrs=[msg["To"].addresses[0].addr_spec])
+                self.conn.sendmail(self.envelope_from, [msg.to_addr], msg.data)
                 if not self.reuse:
                     self._close()
                 return
