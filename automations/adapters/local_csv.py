@@ -9,12 +9,15 @@ jobs own (`activities.csv`, `checkins.csv`, `unusable_rows.csv`) are replaced at
 from __future__ import annotations
 
 import csv
+import filecmp
 import io
 import os
+import sys
 import tempfile
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from ..domain.compliance import Resolved
 from ..domain.model import Activity, Checkin, Problem
@@ -59,6 +62,37 @@ def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8") -> bool
     return True
 
 
+def _cached(parse):
+    """Memoise a parser over a table whose values repeat (dates, one timestamp per response)."""
+    return lru_cache(maxsize=65536)(parse)
+
+
+def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bool:
+    """Write a CSV table atomically, streaming it; leave the file untouched if the bytes are the same."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(headers)
+            writer.writerows(rows)
+            fh.flush()
+            if path.exists() and filecmp.cmp(tmp, path, shallow=False):
+                Path(tmp).unlink()
+                return False
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
@@ -94,60 +128,78 @@ class LocalCsvFiles:
         self.problems_path = self.folder / "unusable_rows.csv"
 
     # -- reading what people wrote ---------------------------------------------------------
-    def _read(self, path: Path, what: str) -> tuple[list[str], list[list[str]]]:
+    def _stream(self, path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
+        """The header row, and the other rows as they are read (the file is not held in memory)."""
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            fh = path.open(encoding="utf-8-sig", newline="")
         except FileNotFoundError:
             raise InputError(f"The {what} file {path} does not exist (local.dir in config.yaml).") from None
+        reader = csv.reader(fh)
+        try:
+            headers = next(reader)
+        except StopIteration:
+            fh.close()
+            raise InputError(f"The {what} file {path} is empty: it needs at least its header row.") from None
         except UnicodeDecodeError:
+            fh.close()
             raise InputError(f"The {what} file {path} is not UTF-8 text: save it as CSV UTF-8.") from None
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-        if not rows:
-            raise InputError(f"The {what} file {path} is empty: it needs at least its header row.")
-        return rows[0], rows[1:]
+
+        def rows() -> Iterator[list[str]]:
+            with fh:
+                try:
+                    yield from reader
+                except UnicodeDecodeError:
+                    raise InputError(f"The {what} file {path} is not UTF-8 text after row {reader.line_num}: "
+                                     f"save it as CSV UTF-8.") from None
+
+        return headers, rows()
+
+    def _read(self, path: Path, what: str) -> tuple[list[str], list[list[str]]]:
+        headers, rows = self._stream(path, what)
+        return headers, list(rows)
 
     def read_roster(self) -> tuple[list[str], list[list[str]]]:
         return self._read(self.roster_path, "roster")
 
-    def read_responses(self) -> tuple[list[str], list[list[str]]]:
-        return self._read(self.responses_path, "check-in responses")
+    def read_responses(self) -> tuple[list[str], Iterator[list[str]]]:
+        """The responses' header row and a stream of their rows, in sheet order."""
+        return self._stream(self.responses_path, "check-in responses")
 
     # -- tables the jobs own ---------------------------------------------------------------
     def write_activities(self, resolved: Sequence[Resolved]) -> bool:
-        rows = []
-        for r in resolved:
-            a = r.activity
-            rows.append([a.id, a.email, a.kind, a.title, a.date.isoformat(), a.received_at.isoformat(), a.row,
-                         a.section, a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal,
-                         a.audience, a.description, _fmt(a.registrations), _fmt(a.attendees), _fmt(a.views),
-                         _fmt(a.engagements), _fmt(a.reshares), _fmt(a.hours)])
-        return atomic_write(self.activities_path, _csv_text(ACTIVITY_COLUMNS, rows))
+        def rows() -> Iterator[list]:
+            for r in resolved:
+                a = r.activity
+                yield [a.id, a.email, a.kind, a.title, a.date.isoformat(), a.received_at.isoformat(), a.row,
+                       a.section, a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal,
+                       a.audience, a.description, _fmt(a.registrations), _fmt(a.attendees), _fmt(a.views),
+                       _fmt(a.engagements), _fmt(a.reshares), _fmt(a.hours)]
+
+        return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, rows())
 
     def read_activities(self) -> list[Activity]:
         if not self.activities_path.exists():
             return []
-        headers, rows = self._read(self.activities_path, "activities")
+        headers, rows = self._stream(self.activities_path, "activities")
         if headers != ACTIVITY_COLUMNS:
             raise InputError(f"{self.activities_path} does not have the columns this version writes; "
                              f"run sync-checkins to rebuild it.")
-        fromiso_d, fromiso_dt = date.fromisoformat, datetime.fromisoformat
+        day, instant, intern = _cached(date.fromisoformat), _cached(datetime.fromisoformat), sys.intern
         out = []
         for r in rows:
             if len(r) < 21:
                 continue
             out.append(Activity(
-                id=r[0], email=r[1], kind=r[2], title=r[3], date=fromiso_d(r[4]), received_at=fromiso_dt(r[5]),
-                row=int(r[6]), section=int(r[7]), reported_quarter=r[8], link=r[11], goal=r[12], audience=r[13],
-                description=r[14], registrations=int(r[15]) if r[15] else None,
-                attendees=int(r[16]) if r[16] else None, views=int(r[17]) if r[17] else None,
-                engagements=int(r[18]) if r[18] else None, reshares=int(r[19]) if r[19] else None,
-                hours=float(r[20]) if r[20] else None,
+                r[0], intern(r[1]), intern(r[2]), r[3], day(r[4]), instant(r[5]), int(r[6]), int(r[7]),
+                intern(r[8]), r[11], r[12], r[13], r[14], int(r[15]) if r[15] else None,
+                int(r[16]) if r[16] else None, int(r[17]) if r[17] else None, int(r[18]) if r[18] else None,
+                int(r[19]) if r[19] else None, float(r[20]) if r[20] else None,
             ))
         return out
 
     def write_checkins(self, checkins: Sequence[Checkin]) -> bool:
-        rows = [[c.email, c.received_at.isoformat(), c.row, c.reported_quarter, c.activities] for c in checkins]
-        return atomic_write(self.checkins_path, _csv_text(CHECKIN_COLUMNS, rows))
+        rows = ([c.email, c.received_at.isoformat(), c.row, c.reported_quarter, c.activities] for c in checkins)
+        return atomic_write_rows(self.checkins_path, CHECKIN_COLUMNS, rows)
 
     def read_checkins(self) -> list[Checkin]:
         if not self.checkins_path.exists():
@@ -156,8 +208,8 @@ class LocalCsvFiles:
         return [Checkin(r[0], datetime.fromisoformat(r[1]), int(r[2]), r[3], int(r[4])) for r in rows if len(r) >= 5]
 
     def write_problems(self, problems: Sequence[Problem]) -> bool:
-        rows = [[p.source, p.row, p.column, p.value, p.reason, p.email] for p in problems]
-        return atomic_write(self.problems_path, _csv_text(PROBLEM_COLUMNS, rows))
+        rows = ([p.source, p.row, p.column, p.value, p.reason, p.email] for p in problems)
+        return atomic_write_rows(self.problems_path, PROBLEM_COLUMNS, rows)
 
     def read_problems(self) -> list[Problem]:
         if not self.problems_path.exists():

@@ -8,6 +8,8 @@ repeated sections have the same question title several times.
 from __future__ import annotations
 
 import hashlib
+import sys
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Mapping, Sequence
@@ -15,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import InputError
 from .model import COUNT_FIELDS, DECIMAL_FIELDS, ROSTER_STATUSES, TEXT_FIELDS, Activity, Ambassador, Checkin, Problem
-from .quarters import Quarter
+from .quarters import parse_quarter
 from .values import TimestampParser, clean_text, normalize_email, normalize_title, parse_count, parse_date, \
     parse_decimal
 
@@ -93,11 +95,10 @@ class Ingested:
     problems: list[Problem]
 
 
+@lru_cache(maxsize=1024)
 def _reported_quarter(raw: str) -> str:
-    try:
-        return str(Quarter.parse(raw))
-    except ValueError:
-        return ""
+    q = parse_quarter(raw)
+    return sys.intern(str(q)) if q is not None else ""
 
 
 def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLayout,
@@ -117,6 +118,15 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
     checkins: list[Checkin] = []
     problems: list[Problem] = []
     width = len(headers)
+    parsers = {**{f: clean_text for f in TEXT_FIELDS}, **{f: parse_count for f in COUNT_FIELDS},
+               **{f: parse_decimal for f in DECIMAL_FIELDS}}
+    # Per section, worked out once: where each question is and how its answer is read.
+    plans = []
+    for n, section in enumerate(cols.sections, start=1):
+        where = dict(section)
+        metrics = tuple((f, i, parsers[f]) for f, i in section if f in parsers)
+        plans.append((n, where, tuple(i for _, i in section), where["kind"], where["title"], where["date"], metrics))
+    emails: dict[str, str] = {}
 
     for row_no, row in enumerate(rows, start=2):
         if len(row) < width:
@@ -130,7 +140,9 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
             problems.append(Problem(src, row_no, title_of[cols.timestamp], raw_ts, f"{exc}; the row was skipped"))
             continue
         raw_email = row[cols.email]
-        email = normalize_email(raw_email)
+        email = emails.get(raw_email)
+        if email is None:
+            email = emails[raw_email] = sys.intern(normalize_email(raw_email))
         if not email:
             problems.append(Problem(src, row_no, title_of[cols.email], raw_email,
                                     "is empty: the response cannot be matched to an ambassador"))
@@ -140,28 +152,27 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
                                     "matches no ambassador on the roster; the row was skipped", email))
             continue
         reported = _reported_quarter(row[cols.quarter]) if cols.quarter is not None else ""
+        received = received.replace(microsecond=0)
         received_day = received.date()
         count = 0
-        for n, section in enumerate(cols.sections, start=1):
-            cells = {field: row[i] for field, i in section}
-            if not any(v.strip() for v in cells.values()):
+        for n, where, idx, kind_i, title_i, date_i, metrics in plans:
+            if not any(row[i].strip() for i in idx):
                 continue
-            where = dict(section)
 
             def problem(field: str, reason: str) -> Problem:
-                return Problem(src, row_no, title_of[where[field]], cells[field], reason, email)
+                return Problem(src, row_no, title_of[where[field]], row[where[field]], reason, email)
 
-            label = cells["kind"].strip()
+            label = row[kind_i].strip()
             kind = kinds_exact.get(label) or kinds_loose.get(_norm_header(label))
             if kind is None:
                 reason = "is empty" if not label else "is not one of the form's activity choices"
                 problems.append(problem("kind", f"{reason}; activity {n} was skipped"))
                 continue
-            title = clean_text(cells["title"])
+            title = clean_text(row[title_i])
             if not title:
                 problems.append(problem("title", f"is empty; activity {n} was skipped (a title is needed)"))
                 continue
-            raw_date = cells["date"]
+            raw_date = row[date_i]
             if not raw_date.strip():
                 problems.append(problem("date", f"is empty; activity {n} ('{title}') was skipped"))
                 continue
@@ -175,12 +186,9 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
                                                 f"activity {n} ('{title}') was skipped"))
                 continue
             values: dict[str, object] = {}
-            for field in TEXT_FIELDS:
-                if field in cells:
-                    values[field] = clean_text(cells[field])
-            for field, parser in [(f, parse_count) for f in COUNT_FIELDS] + [(f, parse_decimal) for f in DECIMAL_FIELDS]:
-                raw = cells.get(field)
-                if raw is None:
+            for field, i, parser in metrics:
+                raw = row[i]
+                if not raw:
                     continue
                 try:
                     values[field] = parser(raw)

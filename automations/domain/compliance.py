@@ -27,7 +27,7 @@ from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from .model import Activity, Ambassador
-from .quarters import Quarter, latest_final, local_date, quarters_between
+from .quarters import Quarter, latest_final, parse_quarter, quarters_between
 
 MET, MISSED, EXEMPT, PENDING = "met", "missed", "exempt", "pending"
 GOOD, WARNED, UNDER_REVIEW = "good", "warned", "under_review"
@@ -71,17 +71,28 @@ def missing_fields(activity: Activity, rules: Rules) -> list[str]:
 
 
 def is_full(activity: Activity, rules: Rules) -> bool:
-    return not missing_fields(activity, rules)
+    for alternatives in rules.requirements(activity.kind):
+        for name in alternatives:
+            value = getattr(activity, name)
+            if value is not None and value != "":
+                break
+        else:
+            return False
+    return True
 
 
 def activity_quarter(activity: Activity) -> Quarter:
     return Quarter.of(activity.date)
 
 
+def received_on(activity: Activity) -> date:
+    """The local date the copy arrived (received_at is kept in the program's time zone)."""
+    return activity.received_at.date()
+
+
 def in_window(activity: Activity, rules: Rules) -> bool:
     """Whether this copy arrived before its quarter's check-in window closed."""
-    closes = activity_quarter(activity).window_closes(rules.window_days)
-    return local_date(activity.received_at, rules.tz) <= closes
+    return received_on(activity) <= activity_quarter(activity).window_closes(rules.window_days)
 
 
 def resolve_copies(activities: Iterable[Activity], rules: Rules) -> list[Resolved]:
@@ -161,7 +172,7 @@ def late_joiner_exempt(amb: Ambassador, quarter: Quarter, rules: Rules) -> bool:
 
 
 def _is_received(activity: Activity, as_of: date, rules: Rules) -> bool:
-    return local_date(activity.received_at, rules.tz) <= as_of
+    return received_on(activity) <= as_of
 
 
 def evaluate_quarter(amb: Ambassador, quarter: Quarter, resolved: Sequence[Resolved], rules: Rules,
@@ -172,19 +183,19 @@ def evaluate_quarter(amb: Ambassador, quarter: Quarter, resolved: Sequence[Resol
     counted: list[Activity] = []
     incomplete: list[Activity] = []
     excluded: list[Exclusion] = []
+    label = str(quarter) if resolved else ""
     for r in resolved:
         a = r.activity
         q = activity_quarter(a)
-        reported_here = a.reported_quarter == str(quarter)
         if q != quarter:
-            if reported_here:
+            if a.reported_quarter == label:
                 where = f"counts for {q}" if r.resolution == CURRENT else f"belongs to {q}"
                 excluded.append(Exclusion(a, f"dated {a.date.isoformat()}, another quarter: {where}"))
             continue
         if a.date < amb.start_date:
             excluded.append(Exclusion(a, f"dated before the start date {amb.start_date.isoformat()}"))
         elif r.resolution == LATE:
-            excluded.append(Exclusion(a, f"arrived {local_date(a.received_at, rules.tz).isoformat()}, "
+            excluded.append(Exclusion(a, f"arrived {received_on(a).isoformat()}, "
                                          f"after the {quarter} window closed on {closes.isoformat()}"))
         elif r.resolution == DUPLICATE:
             excluded.append(Exclusion(a, f"duplicate of the copy in row {r.winner_row}"))
@@ -223,13 +234,11 @@ def history(amb: Ambassador, activities: Sequence[Activity], rules: Rules, as_of
     resolved = resolve_copies(received, rules)
     by_quarter: dict[Quarter, list[Resolved]] = defaultdict(list)
     for r in resolved:
-        by_quarter[activity_quarter(r.activity)].append(r)
+        q = activity_quarter(r.activity)
+        by_quarter[q].append(r)
         if r.activity.reported_quarter:
-            try:
-                reported = Quarter.parse(r.activity.reported_quarter)
-            except ValueError:
-                continue
-            if reported != activity_quarter(r.activity):
+            reported = parse_quarter(r.activity.reported_quarter)
+            if reported is not None and reported != q:
                 by_quarter[reported].append(r)
     records: list[Record] = []
     standing, streak, missed_in_row = GOOD, 0, 0

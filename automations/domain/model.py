@@ -47,7 +47,8 @@ class Activity:
     kind: str
     title: str
     date: date
-    received_at: datetime  # aware, in the program's time zone
+    # Aware, in the program's time zone, so its wall-clock date is the local date of arrival.
+    received_at: datetime
     row: int
     section: int
     reported_quarter: str = ""

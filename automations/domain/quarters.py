@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*Q\s*([1-4])\s*$", re.IGNORECASE)
@@ -23,7 +24,7 @@ class Quarter:
 
     @classmethod
     def of(cls, day: date) -> "Quarter":
-        return cls(day.year, (day.month - 1) // 3 + 1)
+        return _quarter_of(day.year, day.month)
 
     @classmethod
     def of_instant(cls, instant: datetime, tz: ZoneInfo) -> "Quarter":
@@ -48,7 +49,7 @@ class Quarter:
     @property
     def end(self) -> date:
         """The quarter's last day."""
-        return self.next().start - timedelta(days=1)
+        return _end(self.year, self.q)
 
     @property
     def days(self) -> int:
@@ -62,13 +63,38 @@ class Quarter:
 
     def window_closes(self, window_days: int) -> date:
         """The last day on which a response still counts for this quarter."""
-        return self.end + timedelta(days=window_days)
+        return _closes(self.year, self.q, window_days)
 
     def start_instant(self, tz: ZoneInfo) -> datetime:
         return datetime(self.start.year, self.start.month, self.start.day, tzinfo=tz)
 
     def __str__(self) -> str:
         return f"{self.year}Q{self.q}"
+
+
+# Quarter arithmetic runs millions of times over a large program: memoise the few values.
+@lru_cache(maxsize=None)
+def _quarter_of(year: int, month: int) -> Quarter:
+    return Quarter(year, (month - 1) // 3 + 1)
+
+
+@lru_cache(maxsize=None)
+def _end(year: int, q: int) -> date:
+    return (date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)) - timedelta(days=1)
+
+
+@lru_cache(maxsize=None)
+def _closes(year: int, q: int, window_days: int) -> date:
+    return _end(year, q) + timedelta(days=window_days)
+
+
+@lru_cache(maxsize=4096)
+def parse_quarter(text: str) -> Quarter | None:
+    """Quarter.parse, or None for text that is not a quarter (cached: forms repeat these)."""
+    try:
+        return Quarter.parse(text)
+    except ValueError:
+        return None
 
 
 def local_date(instant: datetime, tz: ZoneInfo) -> date:

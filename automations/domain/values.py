@@ -29,7 +29,13 @@ def normalize_title(raw: str) -> str:
     return _SPACES.sub(" ", raw).strip().casefold()
 
 
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")
+
+
 def clean_text(raw: str) -> str:
+    """Collapse runs of whitespace (line breaks included) into one space."""
+    if _ODD_SPACE.search(raw) is None:
+        return raw.strip()
     return _SPACES.sub(" ", raw).strip()
 
 

@@ -16,7 +16,7 @@ from ..domain.model import Activity, Checkin
 from ..domain.quarters import Quarter, latest_ended, local_date
 from ..domain.values import normalize_email
 from ..errors import InputError, StopRun
-from .base import JobResult, load_roster
+from .base import JobResult, bulk_allocation, load_roster
 
 
 def pick_quarter(text: str | None, ctx: Context) -> Quarter:
@@ -123,18 +123,20 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
     """Judge a quarter. `synced` is what sync-checkins just read, when run-all runs both."""
     result = JobResult("compliance")
     roster, result.problems = load_roster(ctx)
-    if synced is not None:
-        activities, checkins = synced["activities"], synced["checkins"]
-    elif ctx.files.activities_path.exists():
-        activities, checkins = ctx.files.read_activities(), ctx.files.read_checkins()
-    else:
-        raise InputError(f"{ctx.files.activities_path} does not exist yet: run sync-checkins first.")
-    last = _last_checkins(ctx, checkins)
     quarter = pick_quarter(quarter_text, ctx)
+    with bulk_allocation():
+        if synced is not None:
+            activities, checkins = synced["activities"], synced["checkins"]
+        elif ctx.files.activities_path.exists():
+            activities, checkins = ctx.files.read_activities(), ctx.files.read_checkins()
+        else:
+            raise InputError(f"{ctx.files.activities_path} does not exist yet: run sync-checkins first.")
+        last = _last_checkins(ctx, checkins)
+        current_q = latest_ended(ctx.as_of)
+        all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, max(quarter, current_q))
     final = ctx.as_of > quarter.window_closes(ctx.rules.window_days)
-    current_q = latest_ended(ctx.as_of)
-    all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, max(quarter, current_q))
     standings = standings_of(all_tracks, quarter, last)
+    result.data = {"tracks": all_tracks, "last_checkins": last}
 
     if explain_email:
         wanted = normalize_email(explain_email)

@@ -33,6 +33,6 @@ def run(config_path: Path, as_of: date | None, echo: Callable[[str], None] = pri
     result.problems.extend(problems)
     headers, rows = ctx.files.read_responses()
     map_columns(headers, ctx.form)
-    ok(f"check-in responses {ctx.files.responses_path}: {len(rows)} rows; every configured question of "
+    ok(f"check-in responses {ctx.files.responses_path}: {sum(1 for _ in rows)} rows; every configured question of "
        f"{ctx.form.sections} activity sections found.")
     return result

@@ -15,7 +15,7 @@ from ..domain.model import Problem
 from ..domain.quarters import latest_ended, local_date
 from ..errors import InputError
 from ..mail.delivery import deliver
-from .base import JobResult, load_roster
+from .base import JobResult, bulk_allocation, load_roster, plural
 
 
 def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[Problem] | None = None
@@ -28,9 +28,10 @@ def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[P
     else:
         raise InputError(f"{ctx.files.activities_path} does not exist yet: run sync-checkins first.")
     tz = ctx.rules.tz
-    activities = [a for a in activities if local_date(a.received_at, tz) <= ctx.as_of]
-    checkins = [c for c in checkins if local_date(c.received_at, tz) <= ctx.as_of]
-    all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, latest_ended(ctx.as_of))
+    with bulk_allocation():
+        activities = [a for a in activities if local_date(a.received_at, tz) <= ctx.as_of]
+        checkins = [c for c in checkins if local_date(c.received_at, tz) <= ctx.as_of]
+        all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, latest_ended(ctx.as_of))
     f = ctx.config.checkin_form
     state = plan.ProgramState(
         as_of=ctx.as_of, rules=ctx.rules, schedule=ctx.schedule(), tracks=all_tracks, activities=activities,
@@ -51,11 +52,11 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobR
         for r in d.would_send:
             result.summary.append(f"would send {r.planned.job} to {r.planned.to_email}: \"{r.subject}\" "
                                   f"[{r.planned.key}]")
-        result.summary.append(f"Dry run: {len(d.would_send)} messages would go, {d.already_sent} went earlier; "
+        result.summary.append(f"Dry run: {plural(len(d.would_send), 'message')} would go, {d.already_sent} went earlier; "
                               f"nothing sent.")
         return result
     where = f" to {ctx.config.path(ctx.config.mail.outbox_dir)}" if mailer.name == "outbox" else f" via {mailer.name}"
-    result.summary.append(f"{len(d.sent)} messages sent{where}, {d.already_sent} had gone earlier, "
+    result.summary.append(f"{plural(len(d.sent), 'message')} sent{where}, {d.already_sent} had gone earlier, "
                           f"{len(d.failures)} failed.")
     return result
 
