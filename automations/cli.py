@@ -143,8 +143,9 @@ def run_all(opts: Options) -> None:
         synced = sync_job.run(ctx)
         results = [synced, compliance_job.run(ctx, synced=synced.data)]
         click.echo(results[-1].output)
+        judged = results[1].data["tracks"]  # through the latest ended quarter: what the mail jobs read too
         for job in MAIL_JOBS:
-            results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.problems))
+            results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.problems, judged=judged))
         click.echo("")
         click.echo(f"Summary of run-all on {ctx.as_of.isoformat()}{' (dry run)' if ctx.dry_run else ''}:")
         for res in results:

@@ -26,17 +26,12 @@ def normalize_email(raw: str) -> str:
 
 def normalize_title(raw: str) -> str:
     """The form of a title used to recognize the same activity twice."""
-    return _SPACES.sub(" ", raw).strip().casefold()
-
-
-_ODD_SPACE = re.compile(r"\s\s|[^\S ]")
+    return " ".join(raw.split()).casefold()
 
 
 def clean_text(raw: str) -> str:
     """Collapse runs of whitespace (line breaks included) into one space."""
-    if _ODD_SPACE.search(raw) is None:
-        return raw.strip()
-    return _SPACES.sub(" ", raw).strip()
+    return " ".join(raw.split())
 
 
 def _strip_approx(text: str) -> str:

@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 
 from ..bootstrap import Context
 from ..domain import messages as plan
-from ..domain.compliance import tracks
+from ..domain.compliance import Track, tracks
 from ..domain.model import Problem
 from ..domain.quarters import latest_ended, local_date
 from ..errors import InputError
@@ -18,8 +18,10 @@ from ..mail.delivery import deliver
 from .base import JobResult, bulk_allocation, load_roster, plural
 
 
-def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[Problem] | None = None
-                  ) -> tuple[plan.ProgramState, list[Problem]]:
+def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[Problem] | None = None,
+                  judged: Sequence[Track] | None = None) -> tuple[plan.ProgramState, list[Problem]]:
+    """The program as of the run's date. `synced`, `problems` and `judged` (every ambassador's record
+    through the latest ended quarter) are what earlier jobs of run-all already computed."""
     roster, roster_problems = load_roster(ctx)
     if synced is not None:
         activities, checkins = synced["activities"], synced["checkins"]
@@ -31,7 +33,8 @@ def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[P
     with bulk_allocation():
         activities = [a for a in activities if local_date(a.received_at, tz) <= ctx.as_of]
         checkins = [c for c in checkins if local_date(c.received_at, tz) <= ctx.as_of]
-        all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, latest_ended(ctx.as_of))
+        all_tracks = judged if judged is not None else tracks(roster, activities, ctx.rules, ctx.as_of,
+                                                              latest_ended(ctx.as_of))
     f = ctx.config.checkin_form
     state = plan.ProgramState(
         as_of=ctx.as_of, rules=ctx.rules, schedule=ctx.schedule(), tracks=all_tracks, activities=activities,
@@ -70,8 +73,9 @@ JOBS: dict[str, tuple[Planner, ...]] = {
 }
 
 
-def run(ctx: Context, job: str, synced: dict | None = None, problems: Sequence[Problem] | None = None) -> JobResult:
-    state, roster_problems = program_state(ctx, synced, problems)
+def run(ctx: Context, job: str, synced: dict | None = None, problems: Sequence[Problem] | None = None,
+        judged: Sequence[Track] | None = None) -> JobResult:
+    state, roster_problems = program_state(ctx, synced, problems, judged)
     planned = [m for planner in JOBS[job] for m in planner(state)]
     result = send(ctx, job, planned)
     result.problems = roster_problems

@@ -16,12 +16,16 @@ from .base import JobResult, bulk_allocation, load_roster
 
 
 def run(ctx: Context) -> JobResult:
+    with bulk_allocation():
+        return _sync(ctx)
+
+
+def _sync(ctx: Context) -> JobResult:
     result = JobResult("sync-checkins")
     roster, roster_problems = load_roster(ctx)
     headers, rows = ctx.files.read_responses()
-    with bulk_allocation():
-        ingested = ingest(headers, rows, ctx.form, {a.email: a for a in roster})
-        resolved = resolve_copies(ingested.activities, ctx.rules)
+    ingested = ingest(headers, rows, ctx.form, {a.email: a for a in roster})
+    resolved = resolve_copies(ingested.activities, ctx.rules)
     date_title = ctx.config.checkin_form.activity_columns["date"]
     late = late_problems(resolved, ctx.form.source, ctx.rules.window_days, ctx.rules.tz, date_title)
     problems = sorted(roster_problems + ingested.problems + late, key=lambda p: (p.source, p.row, p.column))
