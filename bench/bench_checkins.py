@@ -72,7 +72,7 @@ def phase_full(workdir: Path, reuse: bool = False) -> dict:
     from automations import bootstrap
     from automations.config import load_config
     from automations.domain import compliance as rules
-    from automations.domain.quarters import Quarter, latest_ended, local_date, quarters_between
+    from automations.domain.quarters import Quarter, latest_ended, quarters_between
     from automations.jobs import compliance, sync_checkins
 
     base_mb = peak_mb()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from automations.domain import compliance as c
 from automations.domain.checkins import ingest
 from automations.domain.quarters import Quarter, quarters_between
-from tests.factories import RULES, activity, ambassador, at
+from tests.factories import RULES, activity, ambassador
 from tests.test_ingest import HEADERS, LAYOUT, response_row
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))

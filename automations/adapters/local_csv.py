@@ -17,7 +17,7 @@ import tempfile
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..domain.compliance import Resolved
 from ..domain.model import Activity, Checkin, Problem
@@ -32,18 +32,13 @@ CHECKIN_COLUMNS = ["Email", "Received", "Row", "Reported quarter", "Activities"]
 PROBLEM_COLUMNS = ["Source", "Row", "Column", "Value", "Problem", "Email"]
 
 
-def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8") -> bool:
-    """Replace `path` with `text` in one step; return False (and touch nothing) if unchanged.
+def _replace(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
+    """Write a new version of `path` through `fill` into a temporary file beside it, then swap it in
+    with one rename. Return False, and leave the file untouched, when the bytes are the same.
 
     A replaced file keeps its permissions; a new one gets the usual ones (0644 under umask 022).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = text if isinstance(text, bytes) else text.encode(encoding)
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
@@ -52,35 +47,7 @@ def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8") -> bool
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
-
-
-def _cached(parse):
-    """Memoise a parser over a table whose values repeat (dates, one timestamp per response)."""
-    return lru_cache(maxsize=65536)(parse)
-
-
-def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bool:
-    """Write a CSV table atomically, streaming it; leave the file untouched if the bytes are the same."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(headers)
-            writer.writerows(rows)
+            fill(fh)
             fh.flush()
             if path.exists() and filecmp.cmp(tmp, path, shallow=False):
                 Path(tmp).unlink()
@@ -93,18 +60,35 @@ def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequenc
     return True
 
 
+def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8") -> bool:
+    """Replace `path` with `text` in one step; return False (and touch nothing) if unchanged."""
+    data = text if isinstance(text, bytes) else text.encode(encoding)
+    return _replace(path, lambda fh: fh.write(data))
+
+
+def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bool:
+    """Write a CSV table atomically, streaming its rows; untouched if the bytes are the same."""
+
+    def fill(fh: BinaryIO) -> None:
+        text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(rows)
+        text.flush()
+        text.detach()
+
+    return _replace(path, fill)
+
+
+def _cached(parse):
+    """Memoise a parser over a table whose values repeat (dates, one timestamp per response)."""
+    return lru_cache(maxsize=65536)(parse)
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
-
-
-def _csv_text(headers: Sequence[str], rows: Iterable[Sequence[object]], newline: str = "\n") -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator=newline)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buf.getvalue()
 
 
 def _fmt(value: object) -> str:

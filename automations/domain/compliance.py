@@ -21,7 +21,7 @@ Decisions the program rules leave open, made here once:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
