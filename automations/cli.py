@@ -68,6 +68,10 @@ def _guard(fn: Callable[[], int]) -> None:
     except StopRun as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # a file that cannot be read or written: say which, and stop
+        where = f" {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: cannot use{where}: {exc.strerror or exc}.", err=True)
+        sys.exit(2)
     sys.exit(code)
 
 

@@ -6,6 +6,7 @@ a bad type or a missing file becomes one `ConfigError` sentence that names the k
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -94,6 +95,26 @@ class SmtpConfig(_Strict):
     # Tries per message on a temporary failure (4xx reply or a dropped connection).
     max_attempts: int = Field(3, ge=1, le=10)
     retry_backoff_seconds: float = Field(2, ge=0)
+
+    @field_validator("username_env", "password_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        # The value is deliberately not repeated: a password pasted here must not reach a log.
+        if value and not _ENV_NAME.match(value):
+            raise ValueError("must be the NAME of an environment variable (like SMTP_PASSWORD), never the secret "
+                             "itself")
+        return value
+
+    @model_validator(mode="after")
+    def _no_cleartext_login(self) -> "SmtpConfig":
+        if self.security == "none" and self.host not in _LOOPBACK:
+            raise ValueError(f"security 'none' sends mail and any login unencrypted: it is allowed only for a "
+                             f"server on this machine (localhost), not {self.host}")
+        return self
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
 class MailConfig(_Strict):
@@ -282,6 +303,8 @@ class Config(_Strict):
 def _describe(error: dict) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "(top level)"
     kind = error["type"]
+    if where.endswith("_env"):
+        return f"'{where}': {error['msg'].removeprefix('Value error, ')}"
     if kind == "extra_forbidden":
         return f"'{where}' is not a configuration key this version knows"
     message = error["msg"].removeprefix("Value error, ")

@@ -103,9 +103,14 @@ def test_day_by_day_sweep_sends_each_key_once(program, smtp_server):
     day = start
     while day <= end:
         ctx = bootstrap.build(config, day, dry_run=False)
+        before = len(smtp_server.received)
         for job in mail_jobs.JOBS:
             res = mail_jobs.run(ctx, job, synced=sync.data, problems=sync.problems)
             assert res.failures == [], res.failures
+        # One check-in request a day at most per person: never an invitation and a reminder, or two reminders.
+        requests = Counter(k.split(":")[2] for k in smtp_server.keys()[before:]
+                           if k.startswith(("checkin_invite:", "checkin_reminder:")))
+        assert max(requests.values(), default=0) <= 1, (day, requests)
         day += timedelta(days=1)
     keys = smtp_server.keys()
     counts = Counter(keys)
@@ -117,6 +122,6 @@ def test_day_by_day_sweep_sends_each_key_once(program, smtp_server):
     assert invited == active
     by_job = Counter(k.split(":")[0] for k in keys)
     assert by_job["staff_digest"] == 18 and by_job["standing_warned"] >= 1 and by_job["checkin_reminder"] >= 1
-    # One reminder per step at most, and never on the same day as another reminder to the same person.
+    # At most one reminder per configured step (10 and 3 days before the window closes).
     per_person_quarter = Counter((k.split(":")[1], k.split(":")[2]) for k in keys if k.startswith("checkin_reminder"))
     assert max(per_person_quarter.values()) <= 2

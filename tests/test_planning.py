@@ -60,6 +60,14 @@ class TestCheckinRequests:
         assert [a["title"] for a in p.context["counted"]] == ["A"] and p.context["remaining"] == 1
         assert p.context["incomplete"][0]["missing"] == ["registrations", "attendees", "hours"]
 
+    def test_no_reminder_on_the_day_of_a_checkin(self):
+        """Someone who checks in today gets the receipt, not a reminder on top; the reminder waits a day."""
+        ck = [Checkin("bo@example.org", at(2026, 10, 11, 9), 7, "2026Q3", 0)]
+        today = [p.key for p in m.plan_checkin_requests(state(date(2026, 10, 11), checkins=ck))]
+        tomorrow = [p.key for p in m.plan_checkin_requests(state(date(2026, 10, 12), checkins=ck))]
+        assert "checkin_reminder:2026Q3:bo@example.org:d-10" not in today
+        assert "checkin_reminder:2026Q3:bo@example.org:d-10" in tomorrow
+
     def test_nothing_after_window(self):
         """Once the window has closed, no invitation or reminder goes."""
         assert m.plan_checkin_requests(state(date(2026, 10, 22))) == []

@@ -252,7 +252,19 @@ class TestPerks:
         acts = [activity(q.start, title=f"{q}a", row=2) for q in (Quarter(2026, 2), Q3)] + \
                [activity(q.end, title=f"{q}b", row=3) for q in (Quarter(2026, 2), Q3)]
         s = c.evaluate([amb], acts, RULES, date(2026, 10, 10), Q3)[0]
-        assert s.record.streak == 2 and s.perks == ()
+        assert (s.record.verdict.status, s.record.streak, s.perks) == ("met", 1, ())
+
+    def test_correction_before_final_cannot_flip_standing(self):
+        """A met quarter still open to corrections moves no standing, so a later correction that
+        un-meets it cannot flip the ambassador from good to under review and back."""
+        amb = ambassador(start=date(2026, 1, 5))
+        full = [activity(Q3.start, title="a", row=2, received=at(2026, 10, 2)),
+                activity(Q3.end, title="b", row=2, section=2, received=at(2026, 10, 2))]
+        fix = activity(Q3.end, title="b", row=5, received=at(2026, 10, 8), goal="g")  # a less complete copy
+        before = c.evaluate([amb], full + [fix], RULES, date(2026, 10, 5), Q3)[0].record
+        after = c.evaluate([amb], full + [fix], RULES, date(2026, 10, 9), Q3)[0].record
+        assert (before.verdict.status, after.verdict.status) == ("met", "pending")
+        assert before.standing == after.standing == "under_review"
 
     def test_conference_funding_after_a_full_year(self):
         """Conference funding once a full year has passed since the start date, not a day before."""

@@ -14,6 +14,7 @@ import io
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -78,6 +79,16 @@ def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequenc
         text.detach()
 
     return _replace(path, fill)
+
+
+@contextmanager
+def _rebuildable(path: Path, row: Callable[[], int]) -> Iterator[None]:
+    """A job-owned table someone edited into a shape it cannot read: say where, and how to rebuild it."""
+    try:
+        yield
+    except (ValueError, IndexError) as exc:
+        raise InputError(f"{path} row {row()} cannot be read ({exc}); it is rebuilt by sync-checkins, so delete "
+                         f"it and run sync-checkins again.") from None
 
 
 def _cached(parse):
@@ -170,15 +181,16 @@ class LocalCsvFiles:
                              f"run sync-checkins to rebuild it.")
         day, instant, intern = _cached(date.fromisoformat), _cached(datetime.fromisoformat), sys.intern
         out = []
-        for r in rows:
-            if len(r) < 21:
-                continue
-            out.append(Activity(
-                r[0], intern(r[1]), intern(r[2]), r[3], day(r[4]), instant(r[5]), int(r[6]), int(r[7]),
-                intern(r[8]), r[11], r[12], r[13], r[14], int(r[15]) if r[15] else None,
-                int(r[16]) if r[16] else None, int(r[17]) if r[17] else None, int(r[18]) if r[18] else None,
-                int(r[19]) if r[19] else None, float(r[20]) if r[20] else None,
-            ))
+        with _rebuildable(self.activities_path, lambda: len(out) + 2):
+            for r in rows:
+                if len(r) < 21:
+                    continue
+                out.append(Activity(
+                    r[0], intern(r[1]), intern(r[2]), r[3], day(r[4]), instant(r[5]), int(r[6]), int(r[7]),
+                    intern(r[8]), r[11], r[12], r[13], r[14], int(r[15]) if r[15] else None,
+                    int(r[16]) if r[16] else None, int(r[17]) if r[17] else None, int(r[18]) if r[18] else None,
+                    int(r[19]) if r[19] else None, float(r[20]) if r[20] else None,
+                ))
         return out
 
     def write_checkins(self, checkins: Sequence[Checkin]) -> bool:
@@ -189,7 +201,12 @@ class LocalCsvFiles:
         if not self.checkins_path.exists():
             return []
         _, rows = self._read(self.checkins_path, "check-ins")
-        return [Checkin(r[0], datetime.fromisoformat(r[1]), int(r[2]), r[3], int(r[4])) for r in rows if len(r) >= 5]
+        out: list[Checkin] = []
+        with _rebuildable(self.checkins_path, lambda: len(out) + 2):
+            for r in rows:
+                if len(r) >= 5:
+                    out.append(Checkin(r[0], datetime.fromisoformat(r[1]), int(r[2]), r[3], int(r[4])))
+        return out
 
     def write_problems(self, problems: Sequence[Problem]) -> bool:
         rows = ([p.source, p.row, p.column, p.value, p.reason, p.email] for p in problems)

@@ -14,8 +14,9 @@ Decisions the program rules leave open, made here once:
   status. Perks are only for active ambassadors.
 - The start date is the start of the current membership: someone who rejoins gets a new start
   date from staff, and quarters before it are not evaluated.
-- A met quarter counts toward standing and streak as soon as it is met, even before its window
-  closes (more reports can only add); `free_event_access` reads only final quarters.
+- Only final quarters move standing and streak. A quarter met while its window is still open
+  shows `met`, but a later correction could still replace a full report with a less complete
+  one, so the standing and streak shown with it are those of the quarters before it.
 """
 
 from __future__ import annotations
@@ -228,7 +229,8 @@ def history(amb: Ambassador, activities: Sequence[Activity], rules: Rules, as_of
 
     `activities` are this ambassador's copies (any order); those received after `as_of` are
     ignored. Standing climbs down `good -> warned -> under_review` with each missed quarter in a
-    row and returns to `good` with a met one; exempt and pending quarters change nothing.
+    row and returns to `good` with a met one; exempt quarters and quarters that are not final yet
+    change nothing.
     """
     received = [a for a in activities if _is_received(a, as_of, rules)]
     resolved = resolve_copies(received, rules)
@@ -244,7 +246,9 @@ def history(amb: Ambassador, activities: Sequence[Activity], rules: Rules, as_of
     standing, streak, missed_in_row = GOOD, 0, 0
     for quarter in quarters_between(Quarter.of(amb.start_date), through):
         verdict = evaluate_quarter(amb, quarter, by_quarter.get(quarter, ()), rules, as_of)
-        if verdict.status == MET:
+        if not verdict.final:
+            pass  # pending, or met but still open to corrections: no standing changes yet
+        elif verdict.status == MET:
             standing, streak, missed_in_row = GOOD, streak + 1, 0
         elif verdict.status == MISSED:
             missed_in_row += 1

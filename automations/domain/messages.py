@@ -6,7 +6,8 @@ the same day twice gives the same keys and the ledger drops what already went:
 - `checkin_invite:<quarter>:<email>`: the form link, the day after the quarter ends;
 - `checkin_reminder:<quarter>:<email>:d-<days>`: before the window closes, only to those who
   have not met the quarter. When several steps are due at once (a missed run), only the latest
-  goes: one combined message, never several;
+  goes: one combined message, never several; and none on a day the ambassador checked in (the
+  receipt already says what counted and what is missing);
 - `checkin_receipt:<email>:<received>`: after each check-in, what was recorded;
 - `standing_warned|standing_under_review|standing_restored:<quarter>:<email>` and
   `standing_under_review_staff:<quarter>:<email>:<staff>`: once a quarter is final;
@@ -133,10 +134,13 @@ def plan_checkin_requests(state: ProgramState) -> list[PlannedMessage]:
     if not due:
         return []
     step, _ = due[-1]
+    # Someone who checks in today gets a receipt saying what counted and what is missing: no
+    # invitation or reminder on top of it today (a reminder still due goes tomorrow).
+    checked_in_today = {c.email for c in state.checkins if local_date(c.received_at, state.rules.tz) == state.as_of}
     out = []
     for t in state.tracks:
         record = t.at(quarter)
-        if record is None or not _active(t):
+        if record is None or not _active(t) or t.ambassador.email in checked_in_today:
             continue
         v = record.verdict
         amb = t.ambassador

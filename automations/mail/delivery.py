@@ -17,7 +17,8 @@ from ..domain.messages import PlannedMessage
 from .ledger import FAILED, SENDING, SENT, Ledger, LedgerEntry, sending_lock
 from .message import Outgoing, Rendered, Sender, compose, message_id, valid_address
 from .templates import RenderError, TemplateRenderer
-from .transports import Mailer, PermanentFailure, TemporaryFailure
+from ..errors import StopRun
+from .transports import Mailer, PermanentFailure, ServerUnreachable, TemporaryFailure
 
 
 @dataclass
@@ -72,7 +73,7 @@ def deliver(planned: Sequence[PlannedMessage], *, renderer: TemplateRenderer, le
         entries = ledger.entries()  # again: another run may have sent some while we waited
         started = time.perf_counter()
         with mailer_factory() as mailer, ledger.batch():
-            for r, outgoing in ready:
+            for i, (r, outgoing) in enumerate(ready):
                 p = r.planned
                 previous = entries.get(p.key)
                 if previous is not None and previous.status == SENT:
@@ -88,6 +89,15 @@ def deliver(planned: Sequence[PlannedMessage], *, renderer: TemplateRenderer, le
                 record(SENDING)
                 try:
                     mailer.send(outgoing)
+                except StopRun as exc:  # e.g. the login was refused: no point trying the others
+                    record(FAILED, str(exc))
+                    raise
+                except ServerUnreachable as exc:
+                    record(FAILED, str(exc))
+                    left = len(ready) - i - 1
+                    result.failures.append(f"{p.key} to {p.to_email}: {exc}; the {left} messages after it were "
+                                           f"not tried (the next run sends them)")
+                    break
                 except (TemporaryFailure, PermanentFailure, OSError) as exc:
                     record(FAILED, str(exc) or type(exc).__name__)
                     result.failures.append(f"{p.key} to {p.to_email}: {exc}")

@@ -65,7 +65,12 @@ class CsvLedger:
             for row in reader:
                 if len(row) < len(COLUMNS):
                     continue  # a line cut short by a crash mid-write
-                out[row[0]] = LedgerEntry(row[0], row[1], row[2], row[3], int(row[4] or 0), row[5], row[6], row[7])
+                try:
+                    attempts = int(row[4] or 0)
+                except ValueError:
+                    raise StopRun(f"The mail ledger {self.path} line {reader.line_num} has '{row[4]}' as its "
+                                  f"attempts, not a number: put the number back; nothing was sent.") from None
+                out[row[0]] = LedgerEntry(row[0], row[1], row[2], row[3], attempts, row[5], row[6], row[7])
         return out
 
     def record(self, entry: LedgerEntry) -> None:

@@ -23,7 +23,7 @@ from typing import Mapping, Protocol
 
 from ..adapters.local_csv import atomic_write
 from ..config import SmtpConfig
-from ..errors import ConfigError
+from ..errors import ConfigError, StopRun
 from .message import Outgoing
 
 
@@ -33,6 +33,14 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """The message will not go through as it is (e.g. the server refuses the address)."""
+
+
+class ServerUnreachable(TemporaryFailure):
+    """No connection to the mail server after the bounded tries: the rest of the batch waits."""
+
+
+class LoginRefused(StopRun):
+    """The mail server refused the login: a credentials problem that stops the run (exit 2)."""
 
 
 class Mailer(Protocol):
@@ -139,9 +147,10 @@ class SmtpMailer:
             if self.username:
                 conn.login(self.username, self.password)
         except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentFailure(f"the SMTP server refused the login ({exc.smtp_code})") from None
+            raise LoginRefused(f"The SMTP server {cfg.host}:{cfg.port} refused the login in {cfg.username_env} "
+                               f"({exc.smtp_code}): check the credentials; nothing more was sent.") from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryFailure(f"cannot connect to {cfg.host}:{cfg.port}: {type(exc).__name__}: {exc}") from None
+            raise ServerUnreachable(f"cannot connect to {cfg.host}:{cfg.port}: {type(exc).__name__}: {exc}") from None
         self.connections += 1
         return conn
 
@@ -187,8 +196,10 @@ class SmtpMailer:
             except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as exc:
                 error = f"connection lost: {type(exc).__name__}"
                 self.conn = None
-            except TemporaryFailure as exc:
+            except ServerUnreachable as exc:
                 error = str(exc)
+                if attempt == self.cfg.max_attempts:
+                    raise ServerUnreachable(f"{error} (after {attempt} attempts)") from None
         raise TemporaryFailure(f"{error} (after {self.cfg.max_attempts} attempts)")
 
 
