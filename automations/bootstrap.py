@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import os
@@ -31,7 +31,6 @@ class Context:
     rules: Rules
     form: FormLayout
     roster: RosterLayout
-    notes: list[str] = field(default_factory=list)
 
     # -- mail, built only when a mail job asks -----------------------------------------------
     def renderer(self) -> TemplateRenderer:

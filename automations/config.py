@@ -283,10 +283,6 @@ class Config(_Strict):
     # Folder the config file lives in: relative paths are read from here.
     base_dir: Path = Path(".")
 
-    @model_validator(mode="after")
-    def _kinds_have_fields(self) -> "Config":
-        return self
-
     def path(self, p: Path | str) -> Path:
         p = Path(p)
         return p if p.is_absolute() else self.base_dir / p

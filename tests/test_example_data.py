@@ -21,7 +21,7 @@ def example():
     roster, roster_problems = parse_roster(*ctx.files.read_roster(), ctx.roster)
     got = ingest(*ctx.files.read_responses(), ctx.form, {a.email: a for a in roster})
     resolved = c.resolve_copies(got.activities, ctx.rules)
-    late = late_problems(resolved, ctx.form.source, 21, ctx.rules.tz, "Activity {n}: When did it take place?")
+    late = late_problems(resolved, ctx.form, 21)
     return got, {(r.activity.row, r.activity.section): r for r in resolved}, roster_problems, late
 
 

@@ -22,6 +22,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..domain.compliance import Resolved
 from ..domain.model import Activity, Checkin, Problem
+from ..domain.values import norm_header
 from ..errors import InputError
 
 csv.field_size_limit(10 * 1024 * 1024)
@@ -233,13 +234,13 @@ class LocalCsvFiles:
         trailing = text.endswith(("\n", "\r"))
         rows = list(csv.reader(io.StringIO(text, newline="")))
         headers = rows[0]
-        norm = [" ".join(h.split()).casefold() for h in headers]
+        norm = [norm_header(h) for h in headers]
         for title in owned_titles:
-            if " ".join(title.split()).casefold() not in norm:
+            if norm_header(title) not in norm:
                 headers.append(title)
-                norm.append(" ".join(title.split()).casefold())
-        col = {t: norm.index(" ".join(t.split()).casefold()) for t in owned_titles}
-        email_col = norm.index(" ".join(email_title.split()).casefold())
+                norm.append(norm_header(title))
+        col = {t: norm.index(norm_header(t)) for t in owned_titles}
+        email_col = norm.index(norm_header(email_title))
         width = len(headers)
         for row in rows[1:]:
             if not row:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from ..errors import InputError
 from .model import COUNT_FIELDS, DECIMAL_FIELDS, ROSTER_STATUSES, TEXT_FIELDS, Activity, Ambassador, Checkin, Problem
 from .quarters import parse_quarter
-from .values import TimestampParser, clean_text, normalize_email, normalize_title, parse_count, parse_date, \
+from .values import TimestampParser, clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_date, \
     parse_decimal
 
 
@@ -47,18 +47,14 @@ class ColumnMap:
     sections: tuple[tuple[tuple[str, int], ...], ...]  # per section: (field, column index)
 
 
-def _norm_header(title: str) -> str:
-    return " ".join(title.split()).casefold()
-
-
 def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
     """Find every configured question in the header row, or say which one is missing."""
     positions: dict[str, list[int]] = {}
     for i, title in enumerate(headers):
-        positions.setdefault(_norm_header(title.lstrip("\ufeff")), []).append(i)
+        positions.setdefault(norm_header(title), []).append(i)
 
     def find(title: str, occurrence: int = 0) -> int:
-        found = positions.get(_norm_header(title), [])
+        found = positions.get(norm_header(title), [])
         if len(found) <= occurrence:
             have = f"only {len(found)} column(s)" if found else "no column"
             raise InputError(
@@ -70,7 +66,7 @@ def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
 
     timestamp = find(layout.timestamp)
     email = find(layout.email)
-    quarter = positions.get(_norm_header(layout.quarter), [None])[0] if layout.quarter else None
+    quarter = positions.get(norm_header(layout.quarter), [None])[0] if layout.quarter else None
     sections = []
     for n in range(1, layout.sections + 1):
         cols = []
@@ -112,7 +108,7 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
     title_of = list(headers)
     parse_ts = TimestampParser(layout.timestamp_formats, layout.sheet_tz, layout.program_tz)
     kinds_exact = dict(layout.kinds)
-    kinds_loose = {_norm_header(k): v for k, v in layout.kinds.items()}
+    kinds_loose = {norm_header(k): v for k, v in layout.kinds.items()}
     date_formats = layout.date_formats
     activities: list[Activity] = []
     checkins: list[Checkin] = []
@@ -163,7 +159,7 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
                 return Problem(src, row_no, title_of[where[field]], row[where[field]], reason, email)
 
             label = row[kind_i].strip()
-            kind = kinds_exact.get(label) or kinds_loose.get(_norm_header(label))
+            kind = kinds_exact.get(label) or kinds_loose.get(norm_header(label))
             if kind is None:
                 reason = "is empty" if not label else "is not one of the form's activity choices"
                 problems.append(problem("kind", f"{reason}; activity {n} was skipped"))
@@ -208,19 +204,21 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
     return Ingested(activities, checkins, problems)
 
 
-def late_problems(resolved, layout_source: str, window_days: int, tz: ZoneInfo, date_title: str) -> list[Problem]:
+def late_problems(resolved, layout: FormLayout, window_days: int) -> list[Problem]:
     """Activities that arrived after their quarter's window: staff see them with the unusable rows."""
-    from .compliance import LATE, activity_quarter
+    from .compliance import LATE, activity_quarter, received_on
 
+    date_title = layout.activity_columns["date"]
     out = []
     for r in resolved:
         if r.resolution != LATE:
             continue
         a = r.activity
         q = activity_quarter(a)
-        out.append(Problem(layout_source, a.row, date_title.replace("{n}", str(a.section)), a.date.strftime("%d/%m/%Y"),
+        out.append(Problem(layout.source, a.row, date_title.replace("{n}", str(a.section)),
+                           a.date.strftime(layout.date_formats[0]),
                            f"dates activity {a.section} ('{a.title}') in {q}, but the response arrived "
-                           f"{a.received_at.astimezone(tz).date().isoformat()}, after the {q} window closed on "
+                           f"{received_on(a).isoformat()}, after the {q} window closed on "
                            f"{q.window_closes(window_days).isoformat()}; it counts for nothing", a.email))
     return out
 
@@ -234,11 +232,11 @@ class RosterLayout:
 def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: RosterLayout
                  ) -> tuple[list[Ambassador], list[Problem]]:
     """The roster's usable rows; each row that cannot be used becomes a Problem."""
-    index = {_norm_header(h.lstrip("\ufeff")): i for i, h in reversed(list(enumerate(headers)))}
+    index = {norm_header(h): i for i, h in reversed(list(enumerate(headers)))}
     required = ("name", "email", "start_date", "status")
     cols: dict[str, int | None] = {}
     for field, title in layout.fields.items():
-        cols[field] = index.get(_norm_header(title))
+        cols[field] = index.get(norm_header(title))
         if cols[field] is None and field in required:
             raise InputError(f"The roster {layout.source} has no column '{title}' "
                              f"(ambassadors.fields.{field} in config.yaml).")

@@ -72,6 +72,7 @@ def missing_fields(activity: Activity, rules: Rules) -> list[str]:
 
 
 def is_full(activity: Activity, rules: Rules) -> bool:
+    # The same test as `missing_fields`, without building the list: it runs for every activity.
     for alternatives in rules.requirements(activity.kind):
         for name in alternatives:
             value = getattr(activity, name)
@@ -172,10 +173,6 @@ def late_joiner_exempt(amb: Ambassador, quarter: Quarter, rules: Rules) -> bool:
     return days_left < rules.late_joiner_fraction * quarter.days
 
 
-def _is_received(activity: Activity, as_of: date, rules: Rules) -> bool:
-    return received_on(activity) <= as_of
-
-
 def evaluate_quarter(amb: Ambassador, quarter: Quarter, resolved: Sequence[Resolved], rules: Rules,
                      as_of: date) -> QuarterVerdict:
     """The verdict for one quarter, given this ambassador's resolved copies as of `as_of`."""
@@ -232,7 +229,7 @@ def history(amb: Ambassador, activities: Sequence[Activity], rules: Rules, as_of
     row and returns to `good` with a met one; exempt quarters and quarters that are not final yet
     change nothing.
     """
-    received = [a for a in activities if _is_received(a, as_of, rules)]
+    received = [a for a in activities if received_on(a) <= as_of]
     resolved = resolve_copies(received, rules)
     by_quarter: dict[Quarter, list[Resolved]] = defaultdict(list)
     for r in resolved:

@@ -63,9 +63,6 @@ class Activity:
     reshares: int | None = None
     hours: float | None = None
 
-    def value(self, name: str):
-        return getattr(self, name)
-
     def has(self, name: str) -> bool:
         v = getattr(self, name)
         return v is not None and v != ""

@@ -29,6 +29,11 @@ def normalize_title(raw: str) -> str:
     return " ".join(raw.split()).casefold()
 
 
+def norm_header(title: str) -> str:
+    """A column title as compared: spacing, case and a spreadsheet's byte-order mark do not matter."""
+    return " ".join(title.lstrip("\ufeff").split()).casefold()
+
+
 def clean_text(raw: str) -> str:
     """Collapse runs of whitespace (line breaks included) into one space."""
     return " ".join(raw.split())

@@ -16,7 +16,7 @@ from ..domain.model import Activity, Checkin
 from ..domain.quarters import Quarter, latest_ended, local_date
 from ..domain.values import normalize_email
 from ..errors import InputError, StopRun
-from .base import JobResult, bulk_allocation, load_roster
+from .base import JobResult, bulk_allocation, load_roster, plural
 
 
 def pick_quarter(text: str | None, ctx: Context) -> Quarter:
@@ -72,9 +72,7 @@ def as_table(quarter: Quarter, standings: list[Standing], final: bool, ctx: Cont
     lines = [f"Compliance for {quarter}: {state}; as of {ctx.as_of.isoformat()}", ""]
     for r in [head, *body]:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
-    counts = {k: sum(1 for s in standings if s.record.verdict.status == k) for k in ("met", "missed", "pending",
-                                                                                     "exempt")}
-    lines += ["", "  ".join(f"{k}: {n}" for k, n in counts.items())]
+    lines += ["", "  ".join(f"{k}: {n}" for k, n in status_counts(standings).items())]
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -94,7 +92,7 @@ def explain(s: Standing, ctx: Context) -> str:
     if v.note:
         lines.append(f"  {v.note}")
     lines.append(f"  Perks on {ctx.as_of.isoformat()}: {', '.join(s.perks) or 'none'}")
-    lines.append(f"Counted ({len(v.counted)} full reports, {ctx.rules.min_full_reports} needed):")
+    lines.append(f"Counted ({plural(len(v.counted), 'full report')}, {ctx.rules.min_full_reports} needed):")
     lines += [f"  + {_describe(a)}" for a in v.counted] or ["  (none)"]
     if v.incomplete or v.excluded:
         lines.append("Not counted:")
@@ -105,17 +103,33 @@ def explain(s: Standing, ctx: Context) -> str:
     return "\n".join(lines)
 
 
-def _standing_updates(ctx: Context, current: list[Standing]) -> dict[str, dict[str, str]]:
+def _standing_updates(ctx: Context, all_tracks, current_q: Quarter, last: dict[str, datetime]
+                      ) -> dict[str, dict[str, str]]:
+    """The roster's standing columns: the picture at the latest ended quarter. Someone who started
+    after it has no record yet: good standing (or their roster status), streak 0."""
     titles = ctx.config.ambassadors.standing_fields
     updates = {}
-    for s in current:
-        updates[s.ambassador.email] = {
-            titles["standing"]: s.record.standing,
-            titles["streak"]: str(s.record.streak),
-            titles["perks"]: "; ".join(s.perks),
-            titles["last_checkin"]: s.last_checkin.date().isoformat() if s.last_checkin else "",
+    for t in all_tracks:
+        amb, record = t.ambassador, t.at(current_q)
+        if record is not None:
+            standing, streak, perks = record.standing, record.streak, t.perks
+        else:
+            standing, streak, perks = ("good" if amb.status == "active" else amb.status), 0, ()
+        checked_in = last.get(amb.email)
+        updates[amb.email] = {
+            titles["standing"]: standing,
+            titles["streak"]: str(streak),
+            titles["perks"]: "; ".join(perks),
+            titles["last_checkin"]: checked_in.date().isoformat() if checked_in else "",
         }
     return updates
+
+
+def status_counts(standings: list[Standing]) -> dict[str, int]:
+    counts = {"met": 0, "missed": 0, "pending": 0, "exempt": 0}
+    for s in standings:
+        counts[s.record.verdict.status] += 1
+    return counts
 
 
 def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", explain_email: str | None = None,
@@ -151,19 +165,9 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
     else:
         result.output = as_table(quarter, standings, final, ctx)
 
-    # The roster's standing columns always show the current picture: the latest ended quarter.
-    current = standings_of(all_tracks, current_q, last)
-    # Ambassadors who started after that quarter still get a row: good standing, nothing yet.
-    seen = {s.ambassador.email for s in current}
-    updates = _standing_updates(ctx, current)
+    updates = _standing_updates(ctx, all_tracks, current_q, last)
     titles = ctx.config.ambassadors.standing_fields
-    for amb in roster:
-        if amb.email not in seen:
-            updates[amb.email] = {titles["standing"]: "good" if amb.status == "active" else amb.status,
-                                  titles["streak"]: "0", titles["perks"]: "",
-                                  titles["last_checkin"]: last[amb.email].date().isoformat() if amb.email in last else ""}
-    counts = {k: sum(1 for s in standings if s.record.verdict.status == k) for k in ("met", "missed", "pending",
-                                                                                     "exempt")}
+    counts = status_counts(standings)
     result.summary.append(f"{quarter}{' (final)' if final else ' (window open)'}: "
                           + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
     if ctx.dry_run:

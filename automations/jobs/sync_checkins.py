@@ -26,8 +26,7 @@ def _sync(ctx: Context) -> JobResult:
     headers, rows = ctx.files.read_responses()
     ingested = ingest(headers, rows, ctx.form, {a.email: a for a in roster})
     resolved = resolve_copies(ingested.activities, ctx.rules)
-    date_title = ctx.config.checkin_form.activity_columns["date"]
-    late = late_problems(resolved, ctx.form.source, ctx.rules.window_days, ctx.rules.tz, date_title)
+    late = late_problems(resolved, ctx.form, ctx.rules.window_days)
     problems = sorted(roster_problems + ingested.problems + late, key=lambda p: (p.source, p.row, p.column))
     result.problems = problems
 

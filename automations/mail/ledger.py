@@ -104,23 +104,6 @@ class CsvLedger:
             fh.close()
 
 
-class MemoryLedger:
-    """A ledger in memory, for dry runs: it records nothing anywhere."""
-
-    def __init__(self, entries: dict[str, LedgerEntry] | None = None):
-        self._entries = dict(entries or {})
-
-    def entries(self) -> dict[str, LedgerEntry]:
-        return dict(self._entries)
-
-    def record(self, entry: LedgerEntry) -> None:
-        self._entries[entry.key] = entry
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        yield
-
-
 @contextmanager
 def sending_lock(path: Path, timeout: float) -> Iterator[None]:
     """Only one run sends at a time; a second waits up to `timeout` seconds, then stops."""
