@@ -219,7 +219,13 @@ class TestErrors:
     def test_doctor_ok(self, cli, program):
         """doctor checks config, roster and form headers on the example."""
         res = cli("doctor", config=program)
-        assert "configuration" in res.out and "every configured question" in res.out
+        assert res.code == 0 and "every configured question" in res.out and "all 10 messages" in res.out
+
+    def test_doctor_names_a_missing_template(self, cli, program):
+        """doctor says which email template is missing."""
+        (program.parent / "templates" / "emails" / "checkin_receipt.html").unlink()
+        res = cli("doctor", config=program)
+        assert res.code == 2 and "checkin_receipt.html" in res.err
 
 
 @pytest.mark.parametrize("command", ["run-all", "sync-checkins", "compliance", "doctor", "reminders", "init"])
