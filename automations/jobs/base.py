@@ -9,7 +9,8 @@ from typing import Iterator
 
 from ..bootstrap import Context
 from ..domain.checkins import parse_roster
-from ..domain.model import Ambassador, Problem
+from ..domain.model import Activity, Ambassador, Checkin, Problem
+from ..errors import InputError
 
 
 @dataclass
@@ -46,6 +47,15 @@ def bulk_allocation() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def load_reports(ctx: Context, synced: dict | None) -> tuple[list[Activity], list[Checkin]]:
+    """The stored activities and check-ins, or what sync-checkins just read when run-all passes it on."""
+    if synced is not None:
+        return synced["activities"], synced["checkins"]
+    if not ctx.files.activities_path.exists():
+        raise InputError(f"{ctx.files.activities_path} does not exist yet: run sync-checkins first.")
+    return ctx.files.read_activities(), ctx.files.read_checkins()
 
 
 def load_roster(ctx: Context) -> tuple[list[Ambassador], list[Problem]]:

@@ -15,8 +15,8 @@ from ..domain.compliance import Standing, missing_fields, standings as standings
 from ..domain.model import Activity, Checkin
 from ..domain.quarters import Quarter, latest_ended, local_date
 from ..domain.values import normalize_email
-from ..errors import InputError, StopRun
-from .base import JobResult, bulk_allocation, load_roster, plural
+from ..errors import StopRun
+from .base import JobResult, bulk_allocation, load_reports, load_roster, plural
 
 
 def pick_quarter(text: str | None, ctx: Context) -> Quarter:
@@ -139,12 +139,7 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
     roster, result.problems = load_roster(ctx)
     quarter = pick_quarter(quarter_text, ctx)
     with bulk_allocation():
-        if synced is not None:
-            activities, checkins = synced["activities"], synced["checkins"]
-        elif ctx.files.activities_path.exists():
-            activities, checkins = ctx.files.read_activities(), ctx.files.read_checkins()
-        else:
-            raise InputError(f"{ctx.files.activities_path} does not exist yet: run sync-checkins first.")
+        activities, checkins = load_reports(ctx, synced)
         last = _last_checkins(ctx, checkins)
         current_q = latest_ended(ctx.as_of)
         all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, max(quarter, current_q))

@@ -13,9 +13,8 @@ from ..domain import messages as plan
 from ..domain.compliance import Track, tracks
 from ..domain.model import Problem
 from ..domain.quarters import latest_ended, local_date
-from ..errors import InputError
 from ..mail.delivery import deliver
-from .base import JobResult, bulk_allocation, load_roster, plural
+from .base import JobResult, bulk_allocation, load_reports, load_roster, plural
 
 
 def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[Problem] | None = None,
@@ -23,12 +22,7 @@ def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[P
     """The program as of the run's date. `synced`, `problems` and `judged` (every ambassador's record
     through the latest ended quarter) are what earlier jobs of run-all already computed."""
     roster, roster_problems = load_roster(ctx)
-    if synced is not None:
-        activities, checkins = synced["activities"], synced["checkins"]
-    elif ctx.files.activities_path.exists():
-        activities, checkins = ctx.files.read_activities(), ctx.files.read_checkins()
-    else:
-        raise InputError(f"{ctx.files.activities_path} does not exist yet: run sync-checkins first.")
+    activities, checkins = load_reports(ctx, synced)
     tz = ctx.rules.tz
     with bulk_allocation():
         activities = [a for a in activities if local_date(a.received_at, tz) <= ctx.as_of]
