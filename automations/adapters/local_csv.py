@@ -224,9 +224,12 @@ class LocalCsvFiles:
                       owned_titles: Sequence[str]) -> bool:
         """Set the owned columns on the rows whose email is in `updates`; keep everything else.
 
-        Missing owned columns are added at the right end. Nothing is written when nothing
-        changes, so a second run leaves the file byte for byte as it was.
+        Missing owned columns are added at the right end. Cells are written back with minimal
+        quoting and the file's first line-ending style. Nothing is written when nothing changes, so
+        a second run leaves the file byte for byte as it was; if someone saves the file meanwhile,
+        nothing is written and the run says so.
         """
+        seen = self.roster_path.stat()
         raw = self.roster_path.read_bytes()
         bom = raw.startswith(b"\xef\xbb\xbf")
         text = raw.decode("utf-8-sig")
@@ -259,4 +262,8 @@ class LocalCsvFiles:
         out = buf.getvalue()
         if not trailing:
             out = out[: -len(newline)]
+        now = self.roster_path.stat()
+        if (now.st_mtime_ns, now.st_size) != (seen.st_mtime_ns, seen.st_size):
+            raise InputError(f"{self.roster_path} changed while the standing columns were being updated (someone "
+                             f"saved it?): nothing was written; run the job again.")
         return atomic_write(self.roster_path, out, "utf-8-sig" if bom else "utf-8")
