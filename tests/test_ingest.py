@@ -158,3 +158,12 @@ class TestRoster:
         r = ["A", "a@example.org", "BR", "2024-01-02", "active", ""]
         ambs, problems = parse_roster(self.HEAD, [r, r], self.LAYOUT)
         assert len(ambs) == 1 and "already on row 2" in problems[0].reason
+
+
+def test_metric_order_matches_activity_fields():
+    """Ingestion builds activities positionally: ACTIVITY_METRIC_ORDER must follow Activity's fields."""
+    from dataclasses import fields
+
+    from automations.domain.model import ACTIVITY_METRIC_ORDER, Activity
+
+    assert tuple(f.name for f in fields(Activity))[9:] == ACTIVITY_METRIC_ORDER

@@ -103,14 +103,6 @@ def _umask() -> int:
     return current
 
 
-def _fmt(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 class LocalCsvFiles:
     """Reads and writes the local folder's tables."""
 
@@ -164,13 +156,18 @@ class LocalCsvFiles:
     # -- tables the jobs own ---------------------------------------------------------------
     def write_activities(self, resolved: Sequence[Resolved]) -> bool:
         def rows() -> Iterator[list]:
+            stamps: dict[int, str] = {}  # the copies of one response share one timestamp object
             for r in resolved:
                 a = r.activity
-                yield [a.id, a.email, a.kind, a.title, a.date.isoformat(), a.received_at.isoformat(), a.row,
-                       a.section, a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal,
-                       a.audience, a.description, _fmt(a.registrations), _fmt(a.attendees), _fmt(a.views),
-                       _fmt(a.engagements), _fmt(a.reshares), _fmt(a.hours)]
+                stamp = stamps.get(id(a.received_at))
+                if stamp is None:
+                    stamp = stamps[id(a.received_at)] = a.received_at.isoformat()
+                yield [a.id, a.email, a.kind, a.title, a.date.isoformat(), stamp, a.row, a.section,
+                       a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal, a.audience,
+                       a.description, a.registrations, a.attendees, a.views, a.engagements, a.reshares,
+                       "" if a.hours is None else f"{a.hours:g}"]
 
+        # None is written as an empty cell by the csv module; whole numbers as themselves.
         return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, rows())
 
     def read_activities(self) -> list[Activity]:

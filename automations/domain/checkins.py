@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from operator import itemgetter
 from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +17,8 @@ from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError
-from .model import COUNT_FIELDS, DECIMAL_FIELDS, ROSTER_STATUSES, TEXT_FIELDS, Activity, Ambassador, Checkin, Problem
+from .model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, ROSTER_STATUSES, TEXT_FIELDS, Activity, \
+    Ambassador, Checkin, Problem
 from .quarters import parse_quarter
 from .values import TimestampParser, clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_date, \
     parse_decimal
@@ -116,84 +118,82 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
     width = len(headers)
     parsers = {**{f: clean_text for f in TEXT_FIELDS}, **{f: parse_count for f in COUNT_FIELDS},
                **{f: parse_decimal for f in DECIMAL_FIELDS}}
+    # Where each report field sits in Activity's constructor, after its first nine arguments.
+    slot = {f: i for i, f in enumerate(ACTIVITY_METRIC_ORDER)}
+    blank = tuple("" if f in TEXT_FIELDS else None for f in ACTIVITY_METRIC_ORDER)
     # Per section, worked out once: where each question is and how its answer is read.
     plans = []
     for n, section in enumerate(cols.sections, start=1):
         where = dict(section)
-        metrics = tuple((f, i, parsers[f]) for f, i in section if f in parsers)
-        plans.append((n, where, tuple(i for _, i in section), where["kind"], where["title"], where["date"], metrics))
+        metrics = tuple((f, i, parsers[f], slot[f]) for f, i in section if f in parsers)
+        plans.append((n, where, itemgetter(*(i for _, i in section)), where["kind"], where["title"], where["date"],
+                      metrics))
     emails: dict[str, str] = {}
+
+    def problem(row_no: int, row: Sequence[str], column: int, reason: str, email: str = "") -> None:
+        problems.append(Problem(src, row_no, title_of[column], row[column], reason, email))
 
     for row_no, row in enumerate(rows, start=2):
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():
             continue
         raw_ts = row[cols.timestamp]
         try:
             received = parse_ts(raw_ts)
         except ValueError as exc:
-            problems.append(Problem(src, row_no, title_of[cols.timestamp], raw_ts, f"{exc}; the row was skipped"))
+            problem(row_no, row, cols.timestamp, f"{exc}; the row was skipped")
             continue
         raw_email = row[cols.email]
         email = emails.get(raw_email)
         if email is None:
             email = emails[raw_email] = sys.intern(normalize_email(raw_email))
         if not email:
-            problems.append(Problem(src, row_no, title_of[cols.email], raw_email,
-                                    "is empty: the response cannot be matched to an ambassador"))
+            problem(row_no, row, cols.email, "is empty: the response cannot be matched to an ambassador")
             continue
         if email not in known_emails:
-            problems.append(Problem(src, row_no, title_of[cols.email], raw_email,
-                                    "matches no ambassador on the roster; the row was skipped", email))
+            problem(row_no, row, cols.email, "matches no ambassador on the roster; the row was skipped", email)
             continue
         reported = _reported_quarter(row[cols.quarter]) if cols.quarter is not None else ""
-        received = received.replace(microsecond=0)
         received_day = received.date()
         count = 0
-        for n, where, idx, kind_i, title_i, date_i, metrics in plans:
-            if not any(row[i].strip() for i in idx):
+        for n, where, cells_of, kind_i, title_i, date_i, metrics in plans:
+            if not "".join(cells_of(row)).strip():
                 continue
-
-            def problem(field: str, reason: str) -> Problem:
-                return Problem(src, row_no, title_of[where[field]], row[where[field]], reason, email)
-
             label = row[kind_i].strip()
             kind = kinds_exact.get(label) or kinds_loose.get(norm_header(label))
             if kind is None:
                 reason = "is empty" if not label else "is not one of the form's activity choices"
-                problems.append(problem("kind", f"{reason}; activity {n} was skipped"))
+                problem(row_no, row, kind_i, f"{reason}; activity {n} was skipped", email)
                 continue
             title = clean_text(row[title_i])
             if not title:
-                problems.append(problem("title", f"is empty; activity {n} was skipped (a title is needed)"))
+                problem(row_no, row, title_i, f"is empty; activity {n} was skipped (a title is needed)", email)
                 continue
             raw_date = row[date_i]
             if not raw_date.strip():
-                problems.append(problem("date", f"is empty; activity {n} ('{title}') was skipped"))
+                problem(row_no, row, date_i, f"is empty; activity {n} ('{title}') was skipped", email)
                 continue
             try:
                 day = parse_date(raw_date, date_formats)
             except ValueError as exc:
-                problems.append(problem("date", f"{exc}; activity {n} ('{title}') was skipped"))
+                problem(row_no, row, date_i, f"{exc}; activity {n} ('{title}') was skipped", email)
                 continue
             if day > received_day:
-                problems.append(problem("date", f"is after the response was sent on {received_day.isoformat()}; "
-                                                f"activity {n} ('{title}') was skipped"))
+                problem(row_no, row, date_i, f"is after the response was sent on {received_day.isoformat()}; "
+                                             f"activity {n} ('{title}') was skipped", email)
                 continue
-            values: dict[str, object] = {}
-            for field, i, parser in metrics:
+            values = list(blank)
+            for field, i, parser, at in metrics:
                 raw = row[i]
                 if not raw:
                     continue
                 try:
-                    values[field] = parser(raw)
+                    values[at] = parser(raw)
                 except ValueError as exc:
-                    problems.append(problem(field, f"{exc}; left empty for activity {n} ('{title}')"))
-            activities.append(Activity(
-                id=activity_id(email, kind, title, day), email=email, kind=kind, title=title, date=day,
-                received_at=received, row=row_no, section=n, reported_quarter=reported, **values,
-            ))
+                    problem(row_no, row, i, f"{exc}; left empty for activity {n} ('{title}')", email)
+            activities.append(Activity(activity_id(email, kind, title, day), email, kind, title, day, received,
+                                       row_no, n, reported, *values))
             count += 1
         if count == 0:
             first = cols.sections[0][0][1]

@@ -18,6 +18,10 @@ DECIMAL_FIELDS = ("hours",)
 METRIC_FIELDS = ("link", "goal", "registrations", "attendees", "hours", "audience", "views", "engagements",
                  "reshares", "description")
 
+#: The order of the report fields in Activity, after its nine identifying fields.
+ACTIVITY_METRIC_ORDER = ("link", "goal", "audience", "description", "registrations", "attendees", "views",
+                         "engagements", "reshares", "hours")
+
 ROSTER_STATUSES = ("active", "paused", "alumni", "removed")
 
 
