@@ -23,7 +23,6 @@ from .transports import Mailer, PermanentFailure, ServerUnreachable, TemporaryFa
 
 @dataclass
 class Delivery:
-    planned: int = 0
     already_sent: int = 0
     sent: list[PlannedMessage] = field(default_factory=list)
     would_send: list[Rendered] = field(default_factory=list)
@@ -63,7 +62,7 @@ def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sende
 def deliver(planned: Sequence[PlannedMessage], *, renderer: TemplateRenderer, ledger: Ledger,
             mailer_factory: Callable[[], Mailer], sender: Sender, dry_run: bool, lock_path: Path,
             lock_timeout: float = 120, clock: Callable[[], datetime] = _now) -> Delivery:
-    result = Delivery(planned=len({p.key for p in planned}))
+    result = Delivery()
     sent = {k for k, e in ledger.entries().items() if e.status == SENT}
     ready = prepare(planned, renderer, sender, sent, result, clock())
     if dry_run or not ready:
