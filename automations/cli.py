@@ -89,9 +89,10 @@ def cli(ctx: click.Context, config_path: Path, as_of: date | None, dry_run: bool
     ctx.obj = Options(config_path, as_of, dry_run)
 
 
-def _print_summary(res: JobResult, header: bool = True) -> None:
+def _print_summary(res: JobResult) -> None:
+    # With a table or JSON on stdout, the summary goes to stderr so stdout stays machine-readable.
     for line in res.summary:
-        click.echo(f"[{res.job}] {line}" if header else line, err=bool(res.output))
+        click.echo(f"[{res.job}] {line}", err=bool(res.output))
 
 
 @cli.command("sync-checkins")

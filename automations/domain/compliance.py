@@ -285,11 +285,6 @@ def anniversary(start: date, years: int) -> date:
         return start.replace(year=start.year + years, day=28)
 
 
-def years_served(start: date, as_of: date) -> int:
-    years = as_of.year - start.year
-    return years if as_of >= anniversary(start, years) else years - 1
-
-
 @dataclass(frozen=True, slots=True)
 class Standing:
     """What the compliance job reports for one ambassador and one quarter."""

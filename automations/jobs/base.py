@@ -24,10 +24,6 @@ class JobResult:
     output: str = ""  # what the command prints on stdout (a table, JSON)
     data: dict = field(default_factory=dict)  # what the next job in run-all may reuse
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems and not self.failures
-
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
