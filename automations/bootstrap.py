@@ -1,65 +1,84 @@
-"""The one place that turns configuration into concrete adapters and rule objects."""
+"""The one place that reads the configuration and the environment and builds the adapters.
+
+Everything a job uses is built here, before the job starts: the ports (roster, check-in
+source, report store, ledger, send lock, mailer), the template renderer and the rule objects.
+Jobs receive the `Context` and never a concrete backend; nothing connects while building.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 import os
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from typing import Callable, Mapping, Protocol
 
-from .adapters.local_csv import LocalCsvFiles
-from .config import Config
+from .adapters.airtable_admin import AirtableAdmin, Finding
+from .adapters.airtable_client import AirtableClient, AirtableSettings
+from .adapters.airtable_ledger import AirtableLedger
+from .adapters.airtable_report_store import AirtableReportStore
+from .adapters.airtable_roster_store import AirtableRosterStore
+from .adapters.airtable_schema import base_spec
+from .adapters.csv_admin import CsvAdmin
+from .adapters.csv_checkin_source import CsvCheckinSource
+from .adapters.csv_ledger import CsvLedger
+from .adapters.csv_report_store import CsvReportStore
+from .adapters.csv_roster_store import CsvRosterStore
+from .adapters.file_send_lock import FileSendLock
+from .config import Config, load_config
+from .domain.checkins import FormLayout
+from .domain.compliance import Rules
 from .domain.messages import Schedule
-from .mail.ledger import CsvLedger, Ledger
+from .errors import ConfigError
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
-from .domain.checkins import FormLayout, RosterLayout
-from .domain.compliance import Rules
-from .errors import ConfigError
+from .ports import CheckinSource, Ledger, ReportStore, RosterStore, SendLock, Usage
+
+
+class Admin(Protocol):
+    """A backend's schema: what `doctor` checks and `init` creates."""
+
+    def check(self) -> list[Finding]: ...
+
+    def init(self, dry_run: bool) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What the mail jobs need to know besides the ports."""
+
+    form_url: str
+    prefill_email_entry: str
+    staff: tuple[str, ...]
+    transport: str
+    outbox_dir: Path
+    templates_dir: Path
+    summary: str  # the transport in one phrase, for doctor
 
 
 @dataclass
 class Context:
-    """Everything a job needs for one run: settings, the run's date, and the adapters."""
+    """Everything a job needs for one run: the run's date, rule objects, settings and the ports."""
 
-    config: Config
     as_of: date
     dry_run: bool
-    files: LocalCsvFiles
+    backend: str
     rules: Rules
     form: FormLayout
-    roster: RosterLayout
-
-    # -- mail, built only when a mail job asks -----------------------------------------------
-    def renderer(self) -> TemplateRenderer:
-        c = self.config
-        return TemplateRenderer(c.path(c.mail.templates_dir), common={
-            "program_name": c.program.name, "support_email": c.program.support_email,
-            "lead_name": c.program.lead_name})
-
-    def ledger(self) -> Ledger:
-        return CsvLedger(self.config.local_dir / "mail_ledger.csv")
-
-    @property
-    def lock_path(self) -> Path:
-        return self.config.local_dir / ".mail.lock"
-
-    def sender(self) -> Sender:
-        m = self.config.mail
-        return Sender(m.from_address, m.from_name, self.config.program.support_email)
-
-    def mailer(self) -> Mailer:
-        """The configured transport, built but not connected (a bad setting stops the run here)."""
-        m = self.config.mail
-        return build_mailer(m.transport, self.config.path(m.outbox_dir), self.as_of.isoformat(), m.smtp,
-                            m.from_address, os.environ)
-
-    def schedule(self) -> Schedule:
-        r = self.config.reminders
-        return Schedule(r.invite_days_after_end, tuple(r.reminder_days_before_close), r.receipt_max_age_days,
-                        r.notice_max_age_days, r.digest_weekday)
+    schedule: Schedule
+    mail: MailSettings
+    roster: RosterStore
+    checkins: CheckinSource
+    reports: ReportStore
+    ledger: Ledger
+    lock: SendLock
+    mailer: Mailer
+    renderer: TemplateRenderer
+    sender: Sender
+    admin: Admin
+    usage: list[Usage] = field(default_factory=list)
 
 
 def rules_from(config: Config) -> Rules:
@@ -79,13 +98,88 @@ def form_layout(config: Config, source: str) -> FormLayout:
     )
 
 
-def build(config: Config, as_of: date, dry_run: bool) -> Context:
-    if config.backend != "local":
-        raise ConfigError(f"backend '{config.backend}' is not available in this version yet: "
-                          f"set 'backend: local' in config.yaml.")
-    files = LocalCsvFiles(config.local_dir, config.ambassadors.file, config.checkin_form.file)
+def schedule_from(config: Config) -> Schedule:
+    r = config.reminders
+    return Schedule(r.invite_days_after_end, tuple(r.reminder_days_before_close), r.receipt_max_age_days,
+                    r.notice_max_age_days, r.digest_weekday)
+
+
+def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
+                    sleep: Callable[[float], None] = time.sleep) -> AirtableClient:
+    a = config.airtable
+    settings = AirtableSettings(
+        base_id=a.base_id, token=environ.get(a.token_env, "").strip(), endpoint_url=a.endpoint_url,
+        token_env=a.token_env, requests_per_second=a.requests_per_second, max_attempts=a.max_attempts,
+        rate_limit_wait_seconds=a.rate_limit_wait_seconds, retry_backoff_seconds=a.retry_backoff_seconds,
+        timeout_seconds=a.timeout_seconds)
+    return AirtableClient(settings, clock=clock, sleep=sleep)
+
+
+def airtable_spec(config: Config):
+    try:
+        return base_spec(config.airtable.tables.model_dump(), config.airtable.fields, config.ambassadors.fields,
+                         config.ambassadors.standing_fields)
+    except KeyError as exc:
+        raise ConfigError(f"airtable.fields names an unknown field role {exc}.") from None
+
+
+def _mail_settings(config: Config) -> MailSettings:
+    m, f = config.mail, config.checkin_form
+    summary = m.transport
+    if m.transport == "smtp":
+        login = f"login from {m.smtp.username_env}" if os.environ.get(m.smtp.username_env) else "no login"
+        summary = f"smtp, {login}, {m.smtp.security} to {m.smtp.host}:{m.smtp.port} (not contacted)"
+    return MailSettings(f.form_url, f.prefill_email_entry, tuple(m.staff_addresses), m.transport,
+                        config.path(m.outbox_dir), config.path(m.templates_dir), summary)
+
+
+def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str] | None = None,
+          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> Context:
+    """Every adapter for one run. `clock` and `sleep` pace the Airtable client (tests pass a manual clock)."""
+    environ = os.environ if environ is None else environ
+    f = config.checkin_form
+    if f.source != "local":
+        raise ConfigError(f"checkin_form.source '{f.source}' is not available in this version yet: set 'local' and "
+                          f"put the responses' CSV download in {config.local_dir}.")
+    checkins = CsvCheckinSource(config.local_dir / f.file)
+    usage: list[Usage] = []
+    if config.backend == "airtable":
+        client = airtable_client(config, environ, clock, sleep)
+        spec = airtable_spec(config)
+        usage.append(client.usage)
+        roster: RosterStore = AirtableRosterStore(client, spec["ambassadors"], config.ambassadors.fields,
+                                                  config.ambassadors.standing_fields)
+        reports: ReportStore = AirtableReportStore(client, spec["activities"], spec["checkins"], spec["problems"],
+                                                   config.program.tz)
+        ledger: Ledger = AirtableLedger(client, spec["mail_ledger"])
+        admin: Admin = AirtableAdmin(client, spec)
+    else:
+        roster = CsvRosterStore(config.local_dir / config.ambassadors.file, config.ambassadors.fields,
+                                config.ambassadors.standing_fields)
+        reports = CsvReportStore(config.local_dir)
+        ledger = CsvLedger(config.local_dir / "mail_ledger.csv")
+        admin = CsvAdmin(config.local_dir)
+    m = config.mail
+    p = config.program
     return Context(
-        config=config, as_of=as_of, dry_run=dry_run, files=files, rules=rules_from(config),
-        form=form_layout(config, files.responses_path.name),
-        roster=RosterLayout(files.roster_path.name, dict(config.ambassadors.fields)),
+        as_of=as_of, dry_run=dry_run, backend=config.backend, rules=rules_from(config),
+        form=form_layout(config, Path(f.file).name), schedule=schedule_from(config), mail=_mail_settings(config),
+        roster=roster, checkins=checkins, reports=reports, ledger=ledger,
+        lock=FileSendLock(config.local_dir / ".mail.lock", m.lock_timeout_seconds),
+        mailer=build_mailer(m.transport, config.path(m.outbox_dir), as_of.isoformat(), m.smtp, m.from_address,
+                            environ),
+        renderer=TemplateRenderer(config.path(m.templates_dir), common={
+            "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name}),
+        sender=Sender(m.from_address, m.from_name, p.support_email),
+        admin=admin, usage=usage,
     )
+
+
+def today(config: Config) -> date:
+    return datetime.now(config.program.tz).date()
+
+
+def from_file(path: Path, as_of: date | None, dry_run: bool) -> Context:
+    """Load the configuration file and build every adapter: what the command line calls."""
+    config = load_config(path)
+    return build(config, as_of or today(config), dry_run)

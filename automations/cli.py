@@ -16,10 +16,10 @@ from typing import Callable
 import click
 
 from . import bootstrap
-from .config import load_config
-from .errors import StopRun
+from .errors import ServiceUnavailable, StopRun
 from .jobs import compliance as compliance_job
 from .jobs import doctor as doctor_job
+from .jobs import init as init_job
 from .jobs import mail_jobs
 from .jobs import sync_checkins as sync_job
 from .jobs.base import JobResult
@@ -32,9 +32,7 @@ class Options:
     dry_run: bool
 
     def context(self) -> bootstrap.Context:
-        config = load_config(self.config_path)
-        as_of = self.as_of or datetime.now(config.program.tz).date()
-        return bootstrap.build(config, as_of, self.dry_run)
+        return bootstrap.from_file(self.config_path, self.as_of, self.dry_run)
 
 
 def _as_of(_ctx, _param, value: str | None) -> date | None:
@@ -68,6 +66,9 @@ def _guard(fn: Callable[[], int]) -> None:
     except StopRun as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+    except ServiceUnavailable as exc:  # the run stopped part-way; the next run completes it
+        click.echo(f"failed: {exc}", err=True)
+        sys.exit(1)
     except OSError as exc:  # a file that cannot be read or written: say which, and stop
         where = f" {exc.filename}" if exc.filename else ""
         click.echo(f"Error: cannot use{where}: {exc.strerror or exc}.", err=True)
@@ -89,10 +90,12 @@ def cli(ctx: click.Context, config_path: Path, as_of: date | None, dry_run: bool
     ctx.obj = Options(config_path, as_of, dry_run)
 
 
-def _print_summary(res: JobResult) -> None:
+def _print_summary(res: JobResult, ctx: bootstrap.Context | None = None) -> None:
     # With a table or JSON on stdout, the summary goes to stderr so stdout stays machine-readable.
     for line in res.summary:
         click.echo(f"[{res.job}] {line}", err=bool(res.output))
+    for u in ctx.usage if ctx else ():
+        click.echo(f"[{res.job}] {u.line()}", err=bool(res.output))
 
 
 @cli.command("sync-checkins")
@@ -101,8 +104,9 @@ def sync_checkins(opts: Options) -> None:
     """Read the check-in responses and store the activities they report."""
 
     def go() -> int:
-        res = sync_job.run(opts.context())
-        _print_summary(res)
+        ctx = opts.context()
+        res = sync_job.run(ctx)
+        _print_summary(res, ctx)
         return report([res])
 
     _guard(go)
@@ -119,9 +123,10 @@ def compliance(opts: Options, quarter: str | None, fmt: str, explain_email: str 
     """Each ambassador's verdict for a quarter: met, missed, exempt or pending, with standing and perks."""
 
     def go() -> int:
-        res = compliance_job.run(opts.context(), quarter, fmt, explain_email)
+        ctx = opts.context()
+        res = compliance_job.run(ctx, quarter, fmt, explain_email)
         click.echo(res.output)
-        _print_summary(res)
+        _print_summary(res, ctx)
         return report([res])
 
     _guard(go)
@@ -133,7 +138,23 @@ def doctor(opts: Options) -> None:
     """Check configuration, input files and form headers, and say what is wrong."""
 
     def go() -> int:
-        return report([doctor_job.run(opts.config_path, opts.as_of, click.echo)])
+        return report([doctor_job.run(opts.config_path, opts.as_of,
+                                      lambda line, err: click.echo(line, err=err))])
+
+    _guard(go)
+
+
+@cli.command("init")
+@click.pass_obj
+def init(opts: Options) -> None:
+    """Create the Airtable tables and fields the project needs (--dry-run lists them); existing ones are left
+    alone."""
+
+    def go() -> int:
+        ctx = opts.context()
+        res = init_job.run(ctx)
+        _print_summary(res, ctx)
+        return report([res])
 
     _guard(go)
 
@@ -156,11 +177,13 @@ def run_all(opts: Options) -> None:
         for res in results:
             for line in res.summary:
                 click.echo(f"  [{res.job}] {line}")
+        for u in ctx.usage:
+            click.echo(f"  {u.line()}")
         code = report(results)
         problems = len({p for r in results for p in r.problems})
         if problems:
             click.echo(f"  {problems} unusable rows or cells need a person's attention (listed on stderr and in "
-                       f"{ctx.files.problems_path}).")
+                       f"{ctx.reports.where}).")
         return code
 
     _guard(go)
@@ -179,8 +202,9 @@ def _mail_command(name: str, what: str) -> None:
     @click.pass_obj
     def _cmd(opts: Options) -> None:
         def go() -> int:
-            res = mail_jobs.run(opts.context(), name)
-            _print_summary(res)
+            ctx = opts.context()
+            res = mail_jobs.run(ctx, name)
+            _print_summary(res, ctx)
             return report([res])
 
         _guard(go)
@@ -204,7 +228,6 @@ for _name, _what in [
     ("funding", "Check funding requests"),
     ("report", "Write the quarterly program report"),
     ("schedule", "Run the jobs on their schedule (long-running)"),
-    ("init", "Create the Airtable tables and fields the project needs"),
 ]:
     _not_yet(_name, _what)
 

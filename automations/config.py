@@ -179,6 +179,8 @@ class CheckinColumns(_Strict):
 
 
 class CheckinFormConfig(_Strict):
+    # Where the responses are read: local (the CSV download in local.dir), whatever the store backend is.
+    source: Literal["local", "sheets", "forms"] = "local"
     file: str = "checkin_responses.csv"
     columns: CheckinColumns = CheckinColumns()
     activity_sections: int = Field(3, ge=1, le=50)
@@ -272,10 +274,74 @@ class AmbassadorsConfig(_Strict):
         return {**DEFAULT_STANDING_FIELDS, **value}
 
 
+class AirtableTables(_Strict):
+    """The base's table names, by role. Later tables (blog reviews, inquiries, funding requests,
+    certificates, conduct) get their role here when their jobs arrive; see docs/airtable.md."""
+
+    ambassadors: str = "Ambassadors"
+    activities: str = "Activities"
+    checkins: str = "Check-ins"
+    problems: str = "Data problems"
+    mail_ledger: str = "Mail ledger"
+
+
+class AirtableConfig(_Strict):
+    base_id: str = ""
+    # The NAME of the environment variable holding the personal access token (never the token).
+    token_env: str = "AIRTABLE_TOKEN"
+    # Empty: the real API. Set for tests or a proxy (e.g. http://127.0.0.1:8099).
+    endpoint_url: str = ""
+    tables: AirtableTables = AirtableTables()
+    # Field titles of the project's own tables, by table role and field role, where staff renamed them.
+    fields: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # Airtable allows 5 requests a second per base; the client never goes faster than this.
+    requests_per_second: float = Field(5, gt=0, le=5)
+    # Tries per request on a 429, a 5xx or a dropped connection, then the run stops (exit 1).
+    max_attempts: int = Field(5, ge=1, le=20)
+    # After a 429 Airtable refuses every request for 30 seconds: wait this long before the next try.
+    rate_limit_wait_seconds: float = Field(30, ge=0)
+    retry_backoff_seconds: float = Field(1, ge=0)
+    timeout_seconds: float = Field(30, gt=0)
+
+    @field_validator("token_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.match(value):
+            raise ValueError("must be the NAME of an environment variable (like AIRTABLE_TOKEN), never the token "
+                             "itself")
+        return value
+
+    @field_validator("base_id")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        if value and not re.fullmatch(r"app[A-Za-z0-9]{14}", value):
+            raise ValueError(f"'{value}' is not an Airtable base id (app followed by 14 letters and digits, as in the "
+                             f"base's URL)")
+        return value
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"'{value}' is not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("fields")
+    @classmethod
+    def _known_roles(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        roles = [r for r in AirtableTables.model_fields if r != "ambassadors"]
+        for role in value:
+            if role not in roles:
+                raise ValueError(f"'{role}' is not a table of the project's own (one of {', '.join(roles)}; the "
+                                 f"ambassadors table's fields are ambassadors.fields)")
+        return value
+
+
 class Config(_Strict):
     program: ProgramConfig = ProgramConfig()
     backend: Literal["local", "airtable"] = "local"
     local: LocalConfig = LocalConfig()
+    airtable: AirtableConfig = AirtableConfig()
     mail: MailConfig = MailConfig()
     reminders: RemindersConfig = RemindersConfig()
     checkin_form: CheckinFormConfig = CheckinFormConfig()
@@ -286,6 +352,12 @@ class Config(_Strict):
     def path(self, p: Path | str) -> Path:
         p = Path(p)
         return p if p.is_absolute() else self.base_dir / p
+
+    @model_validator(mode="after")
+    def _backend_ready(self) -> "Config":
+        if self.backend == "airtable" and not self.airtable.base_id:
+            raise ValueError("backend 'airtable' needs airtable.base_id (the app... id in the base's URL)")
+        return self
 
     @property
     def local_dir(self) -> Path:

@@ -17,3 +17,11 @@ class ConfigError(StopRun):
 
 class InputError(StopRun):
     """An input file or sheet is missing or its headers do not match the configuration."""
+
+
+class ServiceUnavailable(Exception):
+    """A remote service (Airtable, a mail server) did not answer within the retry budget.
+
+    The run stops where it is with exit 1 (something failed in this run); everything recorded so
+    far stays, and the next run completes the work.
+    """

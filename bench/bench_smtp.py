@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 from automations.config import SmtpConfig  # noqa: E402
 from automations.domain.messages import PlannedMessage  # noqa: E402
 from automations.mail.delivery import deliver  # noqa: E402
-from automations.mail.ledger import CsvLedger  # noqa: E402
+from automations.adapters.csv_ledger import CsvLedger  # noqa: E402
+from automations.adapters.file_send_lock import FileSendLock  # noqa: E402
 from automations.mail.message import Sender  # noqa: E402
 from automations.mail.templates import TemplateRenderer  # noqa: E402
 from automations.mail.transports import SmtpMailer  # noqa: E402
@@ -47,7 +48,7 @@ def run(server, n: int, reuse: bool, workdir: Path, ca_file: str = "") -> tuple[
                                  "lead_name": "Lead"})
     started = time.perf_counter()
     d = deliver(planned, renderer=renderer, ledger=CsvLedger(workdir / f"ledger-{reuse}.csv"),
-                mailer_factory=lambda: mailer, sender=SENDER, dry_run=False, lock_path=workdir / "lock")
+                mailer=mailer, sender=SENDER, dry_run=False, lock=FileSendLock(workdir / "lock", 120))
     elapsed = time.perf_counter() - started
     assert len(d.sent) == n and not d.failures, d.failures[:3]
     return elapsed, d.seconds_sending, mailer.connections

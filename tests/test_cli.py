@@ -210,7 +210,7 @@ class TestErrors:
         assert res.code == 2 and "2026-11-23" in res.err
 
     @pytest.mark.parametrize("command", ["certificates", "blog-reviews", "referrals", "funding",
-                                         "report", "schedule", "init"])
+                                         "report", "schedule"])
     def test_not_yet_available_says_so(self, cli, program, command):
         """Commands not built yet say so plainly and exit 2."""
         res = cli(command, config=program)

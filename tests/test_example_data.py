@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def example():
     ctx = bootstrap.build(load_config(ROOT / "config.yaml"), as_of=__import__("datetime").date(2026, 11, 23),
                           dry_run=True)
-    roster, roster_problems = parse_roster(*ctx.files.read_roster(), ctx.roster)
-    got = ingest(*ctx.files.read_responses(), ctx.form, {a.email: a for a in roster})
+    roster, roster_problems = ctx.roster.read()
+    got = ingest(*ctx.checkins.read(), ctx.form, {a.email: a for a in roster})
     resolved = c.resolve_copies(got.activities, ctx.rules)
     late = late_problems(resolved, ctx.form, 21)
     return got, {(r.activity.row, r.activity.section): r for r in resolved}, roster_problems, late

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 
-from automations.adapters.local_csv import LocalCsvFiles, atomic_write
+from automations.adapters.atomic_files import atomic_write
+from automations.adapters.csv_report_store import CsvReportStore
+from automations.adapters.csv_roster_store import CsvRosterStore
+from automations.ports import StandingUpdate
 from automations.domain import compliance as c
 from tests.factories import RULES, activity
 from datetime import date
@@ -22,7 +25,7 @@ def test_atomic_write_leaves_no_temp_and_skips_same_content(tmp_path):
 
 def test_activities_round_trip(tmp_path):
     """What sync-checkins writes, compliance reads back unchanged (text with commas and quotes too)."""
-    files = LocalCsvFiles(tmp_path)
+    files = CsvReportStore(tmp_path)
     acts = [activity(date(2026, 7, 1), title='Talk, "quoted"', row=2),
             activity(date(2026, 7, 2), kind="content", title="Post", row=3, views=1200, audience="devs, ops",
                      engagements=5, reshares=0, link="https://example.org/p", hours=1.5)]
@@ -33,12 +36,13 @@ def test_activities_round_trip(tmp_path):
 def test_roster_update_adds_columns_once(tmp_path):
     """Missing standing columns are added at the right end, and only once."""
     (tmp_path / "ambassadors.csv").write_text("Name,Email,Notes\nAna,ana@example.org,hi\nBo,bo@example.org,\n")
-    files = LocalCsvFiles(tmp_path)
-    titles = ["Standing", "Streak"]
-    assert files.update_roster("Email", {"ana@example.org": {"Standing": "good", "Streak": "2"}}, titles)
-    assert not files.update_roster("Email", {"ana@example.org": {"Standing": "good", "Streak": "2"}}, titles)
+    store = CsvRosterStore(tmp_path / "ambassadors.csv", {"email": "Email", "name": "Name"},
+                           {"standing": "Standing", "streak": "Streak", "perks": "Perks", "last_checkin": "Last check-in"})
+    update = {"ana@example.org": StandingUpdate("good", 2, (), None)}
+    assert store.write_standings(update).updated == 1
+    assert store.write_standings(update).changed == 0
     assert (tmp_path / "ambassadors.csv").read_text() == (
-        "Name,Email,Notes,Standing,Streak\nAna,ana@example.org,hi,good,2\nBo,bo@example.org,\n")
+        "Name,Email,Notes,Standing,Streak,Perks,Last check-in\nAna,ana@example.org,hi,good,2,,\nBo,bo@example.org,\n")
 
 
 def test_replaced_file_keeps_its_permissions(tmp_path):

@@ -10,7 +10,9 @@ import pytest
 from automations.config import SmtpConfig
 from automations.domain.messages import PlannedMessage
 from automations.mail.delivery import deliver
-from automations.mail.ledger import SENT, CsvLedger
+from automations.adapters.csv_ledger import CsvLedger
+from automations.adapters.file_send_lock import FileSendLock
+from automations.effects import SENT
 from automations.mail.message import Sender, message_id
 from automations.mail.templates import TemplateRenderer
 from automations.mail.transports import OutboxMailer, SmtpMailer
@@ -46,8 +48,7 @@ def smtp_mailer(server, **over) -> SmtpMailer:
 
 def send(planned, templates, tmp_path, mailer, dry_run=False):
     return deliver(planned, renderer=TemplateRenderer(templates, {}), ledger=CsvLedger(tmp_path / "ledger.csv"),
-                   mailer_factory=lambda: mailer, sender=SENDER, dry_run=dry_run, lock_path=tmp_path / "lock",
-                   lock_timeout=5)
+                   mailer=mailer, sender=SENDER, dry_run=dry_run, lock=FileSendLock(tmp_path / "lock", 5))
 
 
 class TestSmtp:

@@ -7,6 +7,7 @@ strings many times.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date, datetime
 from functools import lru_cache
@@ -18,6 +19,11 @@ _GROUPED = re.compile(r"^\d{1,3}(?:([,. '\u00a0\u202f])\d{3})?(?:\1\d{3})*$")
 _PLAIN_INT = re.compile(r"^\d+$")
 _DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
 _APPROX = re.compile(r"^(?:~|≈|approx\.?|about|ca\.?|circa)\s*", re.IGNORECASE)
+
+
+def stable_digest(*parts: str, length: int = 16) -> str:
+    """A short id that is the same on every run and machine for the same parts."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:length]
 
 
 def normalize_email(raw: str) -> str:

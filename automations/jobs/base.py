@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..bootstrap import Context
-from ..domain.checkins import parse_roster
-from ..domain.model import Activity, Ambassador, Checkin, Problem
+from ..domain.model import Ambassador, Problem
 from ..errors import InputError
+from ..ports import StoredReports
 
 
 @dataclass
@@ -45,15 +45,14 @@ def bulk_allocation() -> Iterator[None]:
             gc.enable()
 
 
-def load_reports(ctx: Context, synced: dict | None) -> tuple[list[Activity], list[Checkin]]:
-    """The stored activities and check-ins, or what sync-checkins just read when run-all passes it on."""
+def load_reports(ctx: Context, synced: dict | None) -> StoredReports:
+    """What sync-checkins stored, or what it just read when run-all passes it on."""
     if synced is not None:
-        return synced["activities"], synced["checkins"]
-    if not ctx.files.activities_path.exists():
-        raise InputError(f"{ctx.files.activities_path} does not exist yet: run sync-checkins first.")
-    return ctx.files.read_activities(), ctx.files.read_checkins()
+        return StoredReports(synced["activities"], synced["checkins"], synced["problems"])
+    if not ctx.reports.exists():
+        raise InputError(f"Nothing is stored in {ctx.reports.where} yet: run sync-checkins first.")
+    return ctx.reports.load()
 
 
 def load_roster(ctx: Context) -> tuple[list[Ambassador], list[Problem]]:
-    headers, rows = ctx.files.read_roster()
-    return parse_roster(headers, rows, ctx.roster)
+    return ctx.roster.read()

@@ -16,6 +16,7 @@ from ..domain.model import Activity, Checkin
 from ..domain.quarters import Quarter, latest_ended, local_date
 from ..domain.values import normalize_email
 from ..errors import StopRun
+from ..ports import StandingUpdate
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural
 
 
@@ -103,11 +104,9 @@ def explain(s: Standing, ctx: Context) -> str:
     return "\n".join(lines)
 
 
-def _standing_updates(ctx: Context, all_tracks, current_q: Quarter, last: dict[str, datetime]
-                      ) -> dict[str, dict[str, str]]:
-    """The roster's standing columns: the picture at the latest ended quarter. Someone who started
+def _standing_updates(all_tracks, current_q: Quarter, last: dict[str, datetime]) -> dict[str, StandingUpdate]:
+    """The roster's standing fields: the picture at the latest ended quarter. Someone who started
     after it has no record yet: good standing (or their roster status), streak 0."""
-    titles = ctx.config.ambassadors.standing_fields
     updates = {}
     for t in all_tracks:
         amb, record = t.ambassador, t.at(current_q)
@@ -116,12 +115,8 @@ def _standing_updates(ctx: Context, all_tracks, current_q: Quarter, last: dict[s
         else:
             standing, streak, perks = ("good" if amb.status == "active" else amb.status), 0, ()
         checked_in = last.get(amb.email)
-        updates[amb.email] = {
-            titles["standing"]: standing,
-            titles["streak"]: str(streak),
-            titles["perks"]: "; ".join(perks),
-            titles["last_checkin"]: checked_in.date().isoformat() if checked_in else "",
-        }
+        updates[amb.email] = StandingUpdate(standing, streak, tuple(perks),
+                                            checked_in.date() if checked_in else None)
     return updates
 
 
@@ -139,7 +134,8 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
     roster, result.problems = load_roster(ctx)
     quarter = pick_quarter(quarter_text, ctx)
     with bulk_allocation():
-        activities, checkins = load_reports(ctx, synced)
+        stored = load_reports(ctx, synced)
+        activities, checkins = stored.activities, stored.checkins
         last = _last_checkins(ctx, checkins)
         current_q = latest_ended(ctx.as_of)
         all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, max(quarter, current_q))
@@ -160,16 +156,15 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
     else:
         result.output = as_table(quarter, standings, final, ctx)
 
-    updates = _standing_updates(ctx, all_tracks, current_q, last)
-    titles = ctx.config.ambassadors.standing_fields
+    updates = _standing_updates(all_tracks, current_q, last)
     counts = status_counts(standings)
     result.summary.append(f"{quarter}{' (final)' if final else ' (window open)'}: "
                           + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
     if ctx.dry_run:
-        result.summary.append(f"Dry run: would update the standing columns of {len(updates)} ambassadors in "
-                              f"{ctx.files.roster_path}; nothing written.")
+        result.summary.append(f"Dry run: would write the standing fields of {len(updates)} ambassadors in "
+                              f"{ctx.roster.where} where they changed; nothing written.")
         return result
-    changed = ctx.files.update_roster(ctx.config.ambassadors.fields["email"], updates, list(titles.values()))
-    result.summary.append(f"Standing columns in {ctx.files.roster_path} "
-                          f"{'updated' if changed else 'already up to date'} (as of {current_q}).")
+    written = ctx.roster.write_standings(updates)
+    state = f"{written.updated} ambassadors updated" if written.changed else "already up to date"
+    result.summary.append(f"Standing fields in {ctx.roster.where}: {state} (as of {current_q}).")
     return result

@@ -1,55 +1,83 @@
-"""`doctor`: check configuration, the input files and the form's headers, and say what is wrong.
+"""`doctor`: check configuration, credentials, the store's schema, the input and the form's
+headers, and say what is wrong, one line per finding.
 
-It reads and never writes, and contacts no server. Each check prints one line as it passes; the first check that stops
-the run (configuration, a missing file, a missing header) ends it with that sentence (exit 2).
+It goes through the same build as every job, reads and never writes. A configuration that
+cannot be loaded stops at once; every other check runs, so one run lists every finding. Any
+finding that would stop a job makes the exit code 2.
 """
 
 from __future__ import annotations
 
-import os
-from datetime import date, datetime
+import sys
 from pathlib import Path
 from typing import Callable
 
 from .. import bootstrap
+from ..adapters.airtable_admin import Finding
 from ..config import load_config
-from ..domain.checkins import map_columns, parse_roster
+from ..domain.checkins import map_columns
 from ..domain.messages import MESSAGE_JOBS
-from ..errors import InputError
+from ..errors import ServiceUnavailable, StopRun
 from .base import JobResult
 
 
+def _print(line: str, err: bool = False) -> None:
+    print(line, file=sys.stderr if err else sys.stdout)
 
-def run(config_path: Path, as_of: date | None, echo: Callable[[str], None] = print) -> JobResult:
+
+def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) -> JobResult:
+    """Each passing check is a line on stdout; each failing one (FAIL) a line on stderr."""
     result = JobResult("doctor")
+    findings: list[Finding] = []
 
-    def ok(line: str) -> None:
-        result.summary.append(line)
-        echo(f"ok   {line}")
+    def say(f: Finding) -> None:
+        findings.append(f)
+        echo(f"{'ok  ' if f.ok else 'FAIL'} {f.text}", not f.ok)
+
+    def check(what: Callable[[], list[Finding]]) -> None:
+        try:
+            for f in what():
+                say(f)
+        except (StopRun, ServiceUnavailable) as exc:
+            say(Finding(False, str(exc)))
 
     config = load_config(config_path)
-    ok(f"configuration {config_path} is valid (backend {config.backend}, time zone {config.program.timezone}).")
-    ctx = bootstrap.build(config, as_of or datetime.now(config.program.tz).date(), dry_run=True)
-    headers, rows = ctx.files.read_roster()
-    roster, problems = parse_roster(headers, rows, ctx.roster)
-    ok(f"roster {ctx.files.roster_path}: {len(roster)} ambassadors"
-       f"{f', {len(problems)} rows unusable (listed below)' if problems else ''}.")
-    result.problems.extend(problems)
-    headers, rows = ctx.files.read_responses()
-    map_columns(headers, ctx.form)
-    ok(f"check-in responses {ctx.files.responses_path}: {sum(1 for _ in rows)} rows; every configured question of "
-       f"{ctx.form.sections} activity sections found.")
-    mailer = ctx.mailer()  # a transport that is not available, or half a login, stops here
-    login = ""
-    if mailer.name == "smtp":
-        smtp = config.mail.smtp
-        login = (f", login from {smtp.username_env}" if os.environ.get(smtp.username_env) else ", no login") + \
-                f", {smtp.security} to {smtp.host}:{smtp.port} (not contacted)"
-    ok(f"mail transport {mailer.name}{login}.")
-    folder = config.path(config.mail.templates_dir)
-    missing = [f"{job}.{part}" for job in MESSAGE_JOBS for part in ("subject.txt", "txt", "html")
-               if not (folder / f"{job}.{part}").is_file()]
-    if missing:
-        raise InputError(f"The email templates in {folder} lack {', '.join(missing)}.")
-    ok(f"email templates in {folder}: all {len(MESSAGE_JOBS)} messages have a subject, a text and an HTML part.")
+    say(Finding(True, f"configuration {config_path} is valid (backend {config.backend}, time zone "
+                      f"{config.program.timezone})."))
+    ctx = bootstrap.build(config, as_of or bootstrap.today(config), dry_run=True)
+    check(ctx.admin.check)
+    schema_ok = all(f.ok or not f.blocking for f in findings)
+
+    def roster() -> list[Finding]:
+        ambassadors, problems = ctx.roster.read()
+        result.problems.extend(problems)
+        return [Finding(True, f"roster {ctx.roster.where}: {len(ambassadors)} ambassadors"
+                              f"{f', {len(problems)} rows unusable (listed below)' if problems else ''}.")]
+
+    def responses() -> list[Finding]:
+        headers, rows = ctx.checkins.read()
+        map_columns(headers, ctx.form)
+        return [Finding(True, f"check-in responses {ctx.checkins.where}: {sum(1 for _ in rows)} rows; every "
+                              f"configured question of {ctx.form.sections} activity sections found.")]
+
+    def mail() -> list[Finding]:
+        folder = ctx.mail.templates_dir
+        missing = [f"{job}.{part}" for job in MESSAGE_JOBS for part in ("subject.txt", "txt", "html")
+                   if not (folder / f"{job}.{part}").is_file()]
+        out = [Finding(True, f"mail transport {ctx.mail.summary}.")]
+        if missing:
+            return out + [Finding(False, f"the email templates in {folder} lack {', '.join(missing)}.")]
+        return out + [Finding(True, f"email templates in {folder}: all {len(MESSAGE_JOBS)} messages have a subject, "
+                                    f"a text and an HTML part.")]
+
+    if schema_ok:
+        check(roster)
+    check(responses)
+    check(mail)
+    for u in ctx.usage:
+        echo(f"     {u.line()}", False)
+    bad = [f for f in findings if not f.ok and f.blocking]
+    if bad:
+        raise StopRun(f"doctor found {len(bad)} problem{'s' if len(bad) > 1 else ''} that stop the jobs (the FAIL lines).")
+    result.summary = [f.text for f in findings]
     return result

@@ -22,28 +22,28 @@ def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[P
     """The program as of the run's date. `synced`, `problems` and `judged` (every ambassador's record
     through the latest ended quarter) are what earlier jobs of run-all already computed."""
     roster, roster_problems = load_roster(ctx)
-    activities, checkins = load_reports(ctx, synced)
+    stored = load_reports(ctx, synced)
+    activities, checkins = stored.activities, stored.checkins
     tz = ctx.rules.tz
     with bulk_allocation():
         activities = [a for a in activities if local_date(a.received_at, tz) <= ctx.as_of]
         checkins = [c for c in checkins if local_date(c.received_at, tz) <= ctx.as_of]
         all_tracks = judged if judged is not None else tracks(roster, activities, ctx.rules, ctx.as_of,
                                                               latest_ended(ctx.as_of))
-    f = ctx.config.checkin_form
+    m = ctx.mail
     state = plan.ProgramState(
-        as_of=ctx.as_of, rules=ctx.rules, schedule=ctx.schedule(), tracks=all_tracks, activities=activities,
-        checkins=checkins, problems=list(problems) if problems is not None else ctx.files.read_problems(),
-        form_url=f.form_url, prefill_email_entry=f.prefill_email_entry, staff=tuple(ctx.config.mail.staff_addresses),
+        as_of=ctx.as_of, rules=ctx.rules, schedule=ctx.schedule, tracks=all_tracks, activities=activities,
+        checkins=checkins, problems=list(problems) if problems is not None else stored.problems,
+        form_url=m.form_url, prefill_email_entry=m.prefill_email_entry, staff=m.staff,
     )
     return state, roster_problems
 
 
 def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobResult:
     result = JobResult(job)
-    mailer = ctx.mailer()
-    d = deliver(planned, renderer=ctx.renderer(), ledger=ctx.ledger(), mailer_factory=lambda: mailer,
-                sender=ctx.sender(), dry_run=ctx.dry_run, lock_path=ctx.lock_path,
-                lock_timeout=ctx.config.mail.lock_timeout_seconds)
+    mailer = ctx.mailer
+    d = deliver(planned, renderer=ctx.renderer, ledger=ctx.ledger, mailer=mailer, sender=ctx.sender,
+                dry_run=ctx.dry_run, lock=ctx.lock)
     result.failures = d.failures
     if ctx.dry_run:
         for r in d.would_send:
@@ -52,7 +52,7 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobR
         result.summary.append(f"Dry run: {plural(len(d.would_send), 'message')} would go, {d.already_sent} went earlier; "
                               f"nothing sent.")
         return result
-    where = f" to {ctx.config.path(ctx.config.mail.outbox_dir)}" if mailer.name == "outbox" else f" via {mailer.name}"
+    where = f" to {ctx.mail.outbox_dir}" if mailer.name == "outbox" else f" via {mailer.name}"
     result.summary.append(f"{plural(len(d.sent), 'message')} sent{where}, {d.already_sent} had gone earlier, "
                           f"{len(d.failures)} failed.")
     return result

@@ -2,7 +2,7 @@
 
 The responses are never changed. Every row, section or cell that cannot be used is listed in
 the run's output and in `unusable_rows.csv`. The stored tables are a function of the
-responses and the roster alone, so a second run writes the same bytes (and skips the write).
+responses and the roster alone, so a second run writes nothing.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ def run(ctx: Context) -> JobResult:
 def _sync(ctx: Context) -> JobResult:
     result = JobResult("sync-checkins")
     roster, roster_problems = load_roster(ctx)
-    headers, rows = ctx.files.read_responses()
+    headers, rows = ctx.checkins.read()
     ingested = ingest(headers, rows, ctx.form, {a.email: a for a in roster})
     resolved = resolve_copies(ingested.activities, ctx.rules)
     late = late_problems(resolved, ctx.form, ctx.rules.window_days)
     problems = sorted(roster_problems + ingested.problems + late, key=lambda p: (p.source, p.row, p.column))
     result.problems = problems
 
-    result.data = {"activities": ingested.activities, "checkins": ingested.checkins}
+    result.data = {"activities": ingested.activities, "checkins": ingested.checkins, "problems": problems}
     outcome = Counter(r.resolution for r in resolved)
     responses = len(ingested.checkins)
     result.summary.append(
@@ -39,15 +39,9 @@ def _sync(ctx: Context) -> JobResult:
         f"correction, {outcome['late']} arrived after their window)."
     )
     if ctx.dry_run:
-        result.summary.append(f"Dry run: would write {ctx.files.activities_path}, {ctx.files.checkins_path} "
-                              f"and {ctx.files.problems_path}; nothing written.")
+        result.summary.append(f"Dry run: would write them to {ctx.reports.where}; nothing written.")
         return result
-    changed = [
-        ctx.files.write_activities(resolved),
-        ctx.files.write_checkins(ingested.checkins),
-        ctx.files.write_problems(problems),
-    ]
-    state = "updated" if any(changed) else "already up to date"
-    result.summary.append(f"Local store {state}; {len(problems)} unusable rows or cells listed in "
-                          f"{ctx.files.problems_path}.")
+    written = ctx.reports.save(resolved, ingested.checkins, problems)
+    result.summary.append(f"Stored in {ctx.reports.where}: {written.describe()}; {len(problems)} unusable rows or "
+                          f"cells listed there.")
     return result

@@ -1,24 +1,21 @@
-"""Plan, then apply: drop what the ledger holds, render and check everything, then send.
+"""Delivering planned messages through the plan → ledger → apply mechanism (`effects`).
 
 Nothing is sent until every planned message has been rendered and its address checked; a
-message that fails there is reported and the others still go. Sending happens under a lock,
-with the ledger read again inside it, so two runs at once never send the same key.
+message that fails there is reported and the others still go.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 from typing import Callable, Sequence
 
 from ..domain.messages import PlannedMessage
-from .ledger import FAILED, SENDING, SENT, Ledger, LedgerEntry, sending_lock
+from ..effects import Prepared, apply, done_keys, utc_now
+from ..ports import Ledger, SendLock
 from .message import Outgoing, Rendered, Sender, compose, message_id, valid_address
 from .templates import RenderError, TemplateRenderer
-from ..errors import StopRun
-from .transports import Mailer, PermanentFailure, ServerUnreachable, TemporaryFailure
+from .transports import Mailer
 
 
 @dataclass
@@ -28,10 +25,6 @@ class Delivery:
     would_send: list[Rendered] = field(default_factory=list)
     seconds_sending: float = 0.0  # time spent in the send loop (the transport and the ledger)
     failures: list[str] = field(default_factory=list)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sender: Sender, sent_keys: set[str],
@@ -59,49 +52,20 @@ def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sende
     return ready
 
 
-def deliver(planned: Sequence[PlannedMessage], *, renderer: TemplateRenderer, ledger: Ledger,
-            mailer_factory: Callable[[], Mailer], sender: Sender, dry_run: bool, lock_path: Path,
-            lock_timeout: float = 120, clock: Callable[[], datetime] = _now) -> Delivery:
+def deliver(planned: Sequence[PlannedMessage], *, renderer: TemplateRenderer, ledger: Ledger, mailer: Mailer,
+            sender: Sender, dry_run: bool, lock: SendLock, clock: Callable[[], datetime] = utc_now) -> Delivery:
     result = Delivery()
-    sent = {k for k, e in ledger.entries().items() if e.status == SENT}
-    ready = prepare(planned, renderer, sender, sent, result, clock())
-    if dry_run or not ready:
-        result.would_send = [r for r, _ in ready] if dry_run else []
+    ready = prepare(planned, renderer, sender, done_keys(ledger), result, clock())
+    if dry_run:
+        result.would_send = [r for r, _ in ready]
         return result
-    with sending_lock(lock_path, lock_timeout):
-        entries = ledger.entries()  # again: another run may have sent some while we waited
-        started = time.perf_counter()
-        with mailer_factory() as mailer, ledger.batch():
-            for i, (r, outgoing) in enumerate(ready):
-                p = r.planned
-                previous = entries.get(p.key)
-                if previous is not None and previous.status == SENT:
-                    result.already_sent += 1
-                    continue
-                attempts = (previous.attempts if previous else 0) + 1
-                mid = message_id(p.key, sender.domain)
-
-                def record(status: str, error: str = "") -> None:
-                    ledger.record(LedgerEntry(p.key, p.job, p.to_email, status, attempts, error, mid,
-                                              clock().isoformat(timespec="seconds")))
-
-                record(SENDING)
-                try:
-                    mailer.send(outgoing)
-                except StopRun as exc:  # e.g. the login was refused: no point trying the others
-                    record(FAILED, str(exc))
-                    raise
-                except ServerUnreachable as exc:
-                    record(FAILED, str(exc))
-                    left = len(ready) - i - 1
-                    result.failures.append(f"{p.key} to {p.to_email}: {exc}; the {left} messages after it were "
-                                           f"not tried (the next run sends them)")
-                    break
-                except (TemporaryFailure, PermanentFailure, OSError) as exc:
-                    record(FAILED, str(exc) or type(exc).__name__)
-                    result.failures.append(f"{p.key} to {p.to_email}: {exc}")
-                    continue
-                record(SENT)
-                result.sent.append(p)
-        result.seconds_sending = time.perf_counter() - started
+    by_key = {r.planned.key: r.planned for r, _ in ready}
+    actions = [Prepared(r.planned.key, r.planned.job, r.planned.to_email, message_id(r.planned.key, sender.domain), o)
+               for r, o in ready]
+    applied = apply(actions, ledger=ledger, lock=lock, session=lambda: mailer,
+                    perform=lambda m, outgoing: m.send(outgoing), clock=clock)
+    result.already_sent += applied.already_done
+    result.sent = [by_key[a.key] for a in applied.done]
+    result.failures += applied.failures
+    result.seconds_sending = applied.seconds
     return result

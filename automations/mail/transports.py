@@ -21,22 +21,25 @@ from email import message_from_binary_file, policy
 from pathlib import Path
 from typing import Mapping, Protocol
 
-from ..adapters.local_csv import atomic_write
+from ..adapters.atomic_files import atomic_write
 from ..config import SmtpConfig
+from ..effects import ActionFailed
 from ..errors import ConfigError, StopRun
 from .message import Outgoing
 
 
-class TemporaryFailure(Exception):
+class TemporaryFailure(ActionFailed):
     """The message may go through if tried again later."""
 
 
-class PermanentFailure(Exception):
+class PermanentFailure(ActionFailed):
     """The message will not go through as it is (e.g. the server refuses the address)."""
 
 
 class ServerUnreachable(TemporaryFailure):
     """No connection to the mail server after the bounded tries: the rest of the batch waits."""
+
+    stops_batch = True
 
 
 class LoginRefused(StopRun):

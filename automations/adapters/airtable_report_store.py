@@ -1,0 +1,147 @@
+"""`AirtableReportStore`: the activities, check-ins and data problems as three Airtable tables.
+
+Each record carries its idempotency key in the table's primary `Key` field. A save reads each
+table once (pages of 100, only the project's fields), compares, and then writes only what
+differs: upserts on `Key` for new and changed records, deletes for records whose key is gone
+(and for a second record holding the same key). The table is its own ledger: after a crash
+between two batches, the next save reads what landed and writes the rest, never a record twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from ..domain.compliance import Resolved
+from ..domain.model import Activity, Checkin, Problem
+from ..domain.values import stable_digest
+from ..ports import StoredReports, Written
+from .airtable_client import AirtableClient, present, same
+from .airtable_schema import TableSpec
+
+
+def utc_text(moment: datetime) -> str:
+    """A timestamp as Airtable returns a dateTime cell: UTC, milliseconds, 'Z'."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def from_utc_text(text: str, tz: ZoneInfo) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(tz)
+
+
+def activity_key(a: Activity) -> str:
+    """One copy of one activity: its identity, and where that copy was written."""
+    return f"{a.id}:{a.row}:{a.section}"
+
+
+def checkin_key(c: Checkin) -> str:
+    return f"{c.row}:{c.email}"
+
+
+def problem_key(p: Problem) -> str:
+    return stable_digest(p.source, str(p.row), p.column, p.value, p.reason)
+
+
+def _number(value) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
+class AirtableReportStore:
+    def __init__(self, client: AirtableClient, activities: TableSpec, checkins: TableSpec, problems: TableSpec,
+                 tz: ZoneInfo):
+        self.client = client
+        self.tables = {"activities": activities, "checkins": checkins, "problems": problems}
+        self.tz = tz
+        self.where = f"Airtable tables {activities.name}, {checkins.name} and {problems.name}"
+
+    def exists(self) -> bool:
+        return True  # the tables are made by `init`; an empty one is a program with no check-ins yet
+
+    # -- records <-> domain ------------------------------------------------------------------------
+    def _activity_fields(self, r: Resolved) -> dict:
+        a, n = r.activity, self.tables["activities"].name_of
+        return {
+            n("key"): activity_key(a), n("activity_id"): a.id, n("email"): a.email, n("kind"): a.kind,
+            n("title"): a.title, n("date"): a.date.isoformat(), n("received"): utc_text(a.received_at),
+            n("row"): a.row, n("section"): a.section, n("reported_quarter"): a.reported_quarter,
+            n("resolution"): r.resolution, n("winner_row"): r.winner_row, n("link"): a.link, n("goal"): a.goal,
+            n("audience"): a.audience, n("description"): a.description, n("registrations"): a.registrations,
+            n("attendees"): a.attendees, n("views"): a.views, n("engagements"): a.engagements,
+            n("reshares"): a.reshares,
+            n("hours"): None if a.hours is None else round(a.hours, 2),  # the field keeps two decimals
+        }
+
+    def _activity(self, f: dict) -> Activity:
+        n = self.tables["activities"].name_of
+        hours = f.get(n("hours"))
+        return Activity(
+            f[n("activity_id")], f[n("email")], f[n("kind")], f.get(n("title"), ""), date.fromisoformat(f[n("date")]),
+            from_utc_text(f[n("received")], self.tz), int(f[n("row")]), int(f[n("section")]),
+            f.get(n("reported_quarter"), ""), f.get(n("link"), ""), f.get(n("goal"), ""), f.get(n("audience"), ""),
+            f.get(n("description"), ""), _number(f.get(n("registrations"))), _number(f.get(n("attendees"))),
+            _number(f.get(n("views"))), _number(f.get(n("engagements"))), _number(f.get(n("reshares"))),
+            None if hours is None else float(hours),
+        )
+
+    def _checkin_fields(self, c: Checkin) -> dict:
+        n = self.tables["checkins"].name_of
+        return {n("key"): checkin_key(c), n("email"): c.email, n("received"): utc_text(c.received_at),
+                n("row"): c.row, n("reported_quarter"): c.reported_quarter, n("activities"): c.activities}
+
+    def _checkin(self, f: dict) -> Checkin:
+        n = self.tables["checkins"].name_of
+        return Checkin(f[n("email")], from_utc_text(f[n("received")], self.tz), int(f[n("row")]),
+                       f.get(n("reported_quarter"), ""), int(f.get(n("activities"), 0)))
+
+    def _problem_fields(self, p: Problem) -> dict:
+        n = self.tables["problems"].name_of
+        return {n("key"): problem_key(p), n("source"): p.source, n("row"): p.row, n("column"): p.column,
+                n("value"): p.value, n("problem"): p.reason, n("email"): p.email}
+
+    def _problem(self, f: dict) -> Problem:
+        n = self.tables["problems"].name_of
+        return Problem(f.get(n("source"), ""), int(f.get(n("row"), 0)), f.get(n("column"), ""), f.get(n("value"), ""),
+                       f.get(n("problem"), ""), f.get(n("email"), ""))
+
+    # -- the port ----------------------------------------------------------------------------------
+    def _read(self, role: str) -> list[dict]:
+        spec = self.tables[role]
+        records = self.client.all_records(spec.name, [f.name for f in spec.fields])
+        return [r for r in records if present(r["fields"].get(spec.key))]
+
+    def load(self) -> StoredReports:
+        # Sorted as sync-checkins wrote them (sheet order), whatever order the base lists them in.
+        acts = sorted((self._activity(r["fields"]) for r in self._read("activities")), key=lambda a: (a.row, a.section))
+        checkins = sorted((self._checkin(r["fields"]) for r in self._read("checkins")), key=lambda c: c.row)
+        problems = sorted((self._problem(r["fields"]) for r in self._read("problems")),
+                          key=lambda p: (p.source, p.row, p.column))
+        return StoredReports(acts, checkins, problems)
+
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], problems: Sequence[Problem]) -> Written:
+        return (self._mirror("activities", [self._activity_fields(r) for r in resolved])
+                + self._mirror("checkins", [self._checkin_fields(c) for c in checkins])
+                + self._mirror("problems", [self._problem_fields(p) for p in problems]))
+
+    def _mirror(self, role: str, wanted: list[dict]) -> Written:
+        """Make the table hold exactly `wanted` (keyed by the Key field), writing only differences."""
+        spec = self.tables[role]
+        names = [f.name for f in spec.fields]
+        key = spec.key
+        by_key: dict[str, dict] = {}
+        extra_ids: list[str] = []
+        for record in self.client.all_records(spec.name, names):
+            k = record["fields"].get(key)
+            if not present(k) or k in by_key:
+                extra_ids.append(record["id"])  # a second copy of a key, or a row with no key: not ours to keep
+            else:
+                by_key[k] = record
+        want = {w[key]: w for w in wanted}
+        stale = [r["id"] for k, r in by_key.items() if k not in want]
+        changed = [{n: (v if present(v) else None) for n, v in w.items()} for k, w in want.items()
+                   if k not in by_key or not same(by_key[k]["fields"], w, names)]
+        created = sum(1 for w in changed if w[key] not in by_key)
+        # Deletes first: an upsert that matched two records with one key would be refused.
+        self.client.delete(spec.name, extra_ids + stale)
+        self.client.upsert(spec.name, changed, key)
+        return Written(created, len(changed) - created, len(extra_ids) + len(stale))

@@ -1,0 +1,152 @@
+"""The Airtable base the project expects: each table, each field and its type.
+
+`init` creates what is missing from these specs; `doctor` compares the base with them. The
+Ambassadors table is staff's own: its field titles are `ambassadors.fields` and
+`ambassadors.standing_fields` (as in the CSV roster), several types are accepted for staff's
+fields, and the jobs write only the standing fields. The other tables are the project's own:
+each has a primary `Key` field holding the record's idempotency key, which writes upsert on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ..domain.model import ACTIVITY_KINDS
+
+STANDINGS = ("good", "warned", "under_review", "paused", "alumni", "removed")
+PERKS = ("free_event_access", "conference_funding")
+RESOLUTIONS = ("current", "duplicate", "superseded", "late")
+LEDGER_STATUSES = ("sending", "sent", "failed")
+
+TEXT = ("singleLineText", "multilineText", "richText")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    role: str  # the project's name for it
+    name: str  # its title in the base
+    type: str  # the type init creates
+    options: Mapping | None = None
+    accepts: tuple[str, ...] = ()  # other types doctor accepts (staff's own fields)
+
+    def create_body(self) -> dict:
+        body: dict = {"name": self.name, "type": self.type}
+        if self.options is not None:
+            body["options"] = dict(self.options)
+        return body
+
+    def allows(self, kind: str) -> bool:
+        return kind == self.type or kind in self.accepts
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    role: str
+    name: str
+    fields: tuple[FieldSpec, ...]
+    owned: bool = True  # False for staff's table: init adds fields, the jobs write only some
+
+    def field(self, role: str) -> FieldSpec:
+        return next(f for f in self.fields if f.role == role)
+
+    def name_of(self, role: str) -> str:
+        return self.field(role).name
+
+    @property
+    def key(self) -> str:
+        return self.fields[0].name
+
+
+def _choices(names) -> dict:
+    return {"choices": [{"name": n} for n in names]}
+
+
+def _number(precision: int = 0) -> dict:
+    return {"precision": precision}
+
+
+DATE = {"dateFormat": {"name": "iso"}}
+DATETIME = {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "utc"}
+
+# (role, default title, type, options, other accepted types) of the project's own tables.
+OWN_TABLES: dict[str, list[tuple]] = {
+    "activities": [
+        ("key", "Key", "singleLineText", None), ("activity_id", "Activity ID", "singleLineText", None),
+        ("email", "Email", "email", None), ("kind", "Kind", "singleSelect", _choices(ACTIVITY_KINDS)),
+        ("title", "Title", "singleLineText", None), ("date", "Date", "date", DATE),
+        ("received", "Received", "dateTime", DATETIME), ("row", "Row", "number", _number()),
+        ("section", "Section", "number", _number()), ("reported_quarter", "Reported quarter", "singleLineText", None),
+        ("resolution", "Resolution", "singleSelect", _choices(RESOLUTIONS)),
+        ("winner_row", "Winner row", "number", _number()), ("link", "Link", "multilineText", None),
+        ("goal", "Goal", "multilineText", None), ("audience", "Audience", "multilineText", None),
+        ("description", "Description", "multilineText", None),
+        ("registrations", "Registrations", "number", _number()), ("attendees", "Attendees", "number", _number()),
+        ("views", "Views", "number", _number()), ("engagements", "Engagements", "number", _number()),
+        ("reshares", "Reshares", "number", _number()), ("hours", "Hours", "number", _number(2)),
+    ],
+    "checkins": [
+        ("key", "Key", "singleLineText", None), ("email", "Email", "email", None),
+        ("received", "Received", "dateTime", DATETIME), ("row", "Row", "number", _number()),
+        ("reported_quarter", "Reported quarter", "singleLineText", None),
+        ("activities", "Activities", "number", _number()),
+    ],
+    "problems": [
+        ("key", "Key", "singleLineText", None), ("source", "Source", "singleLineText", None),
+        ("row", "Row", "number", _number()), ("column", "Column", "singleLineText", None),
+        ("value", "Value", "multilineText", None), ("problem", "Problem", "multilineText", None),
+        ("email", "Email", "singleLineText", None),
+    ],
+    "mail_ledger": [
+        ("key", "Key", "singleLineText", None), ("job", "Job", "singleLineText", None),
+        ("recipient", "Recipient", "singleLineText", None),
+        ("status", "Status", "singleSelect", _choices(LEDGER_STATUSES)),
+        ("attempts", "Attempts", "number", _number()), ("error", "Error", "multilineText", None),
+        ("reference", "Message-ID", "singleLineText", None), ("at", "Last attempt", "dateTime", DATETIME),
+        ("sent_at", "Sent at", "dateTime", DATETIME),
+    ],
+}
+
+# Staff's roster: the type init creates, and the other types doctor accepts.
+ROSTER_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
+    "name": ("singleLineText", None, TEXT),
+    "email": ("email", None, TEXT),
+    "country": ("singleLineText", None, (*TEXT, "singleSelect")),
+    "region": ("singleLineText", None, (*TEXT, "singleSelect")),
+    "university": ("singleLineText", None, (*TEXT, "singleSelect")),
+    "languages": ("multipleSelects", _choices(("en",)), TEXT),
+    "start_date": ("date", DATE, ()),
+    "status": ("singleSelect", _choices(("active", "paused", "alumni", "removed")), TEXT),
+    "forum_handle": ("singleLineText", None, TEXT),
+    "chat_handle": ("singleLineText", None, TEXT),
+}
+STANDING_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
+    "standing": ("singleSelect", _choices(STANDINGS), ()),
+    "streak": ("number", _number(), ()),
+    "perks": ("multipleSelects", _choices(PERKS), ()),
+    "last_checkin": ("date", DATE, ()),
+}
+
+
+@dataclass(frozen=True)
+class BaseSpec:
+    tables: dict[str, TableSpec] = field(default_factory=dict)
+
+    def __getitem__(self, role: str) -> TableSpec:
+        return self.tables[role]
+
+
+def base_spec(table_names: Mapping[str, str], renamed: Mapping[str, Mapping[str, str]],
+              roster_fields: Mapping[str, str], standing_fields: Mapping[str, str]) -> BaseSpec:
+    """The expected base, from the configuration's table names and field titles."""
+    tables: dict[str, TableSpec] = {}
+    roster = [FieldSpec(role, roster_fields[role], kind, opts, accepts) for role, (kind, opts, accepts)
+              in ROSTER_FIELDS.items()]
+    roster += [FieldSpec(role, standing_fields[role], kind, opts, accepts) for role, (kind, opts, accepts)
+               in STANDING_FIELDS.items()]
+    tables["ambassadors"] = TableSpec("ambassadors", table_names["ambassadors"], tuple(roster), owned=False)
+    for role, specs in OWN_TABLES.items():
+        names = renamed.get(role, {})
+        fields = tuple(FieldSpec(r, names.get(r, title), kind, opts) for r, title, kind, opts in specs)
+        tables[role] = TableSpec(role, table_names[role], fields)
+    return BaseSpec(tables)

@@ -1,0 +1,20 @@
+"""`CsvAdmin`: `init` and `doctor` for the local CSV folder (there is no schema to create)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .airtable_admin import Finding
+
+
+class CsvAdmin:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def check(self) -> list[Finding]:
+        if not self.folder.is_dir():
+            return [Finding(False, f"the local folder {self.folder} does not exist (local.dir in config.yaml).")]
+        return [Finding(True, f"local folder {self.folder}: the jobs create their own CSV files there.")]
+
+    def init(self, dry_run: bool) -> list[str]:
+        return []

@@ -1,0 +1,125 @@
+"""`CsvReportStore`: what sync-checkins derives, as three CSV files in the local folder.
+
+`activities.csv` (every copy of every activity, with how it was resolved), `checkins.csv` and
+`unusable_rows.csv` are the jobs' own: each is replaced atomically, and only when its bytes
+change, so a rerun with nothing new leaves them untouched.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from ..domain.compliance import Resolved
+from ..domain.model import Activity, Checkin, Problem
+from ..errors import InputError
+from ..ports import StoredReports, Written
+from .atomic_files import atomic_write_rows
+from .csv_tables import read_csv, stream_csv
+
+ACTIVITY_COLUMNS = ["Activity ID", "Email", "Kind", "Title", "Date", "Received", "Row", "Section",
+                    "Reported quarter", "Resolution", "Winner row", "Link", "Goal", "Audience", "Description",
+                    "Registrations", "Attendees", "Views", "Engagements", "Reshares", "Hours"]
+CHECKIN_COLUMNS = ["Email", "Received", "Row", "Reported quarter", "Activities"]
+PROBLEM_COLUMNS = ["Source", "Row", "Column", "Value", "Problem", "Email"]
+
+
+@contextmanager
+def _rebuildable(path: Path, row: Callable[[], int]) -> Iterator[None]:
+    """A job-owned table someone edited into a shape it cannot read: say where, and how to rebuild it."""
+    try:
+        yield
+    except (ValueError, IndexError) as exc:
+        raise InputError(f"{path} row {row()} cannot be read ({exc}); it is rebuilt by sync-checkins, so delete "
+                         f"it and run sync-checkins again.") from None
+
+
+def _cached(parse):
+    """Memoise a parser over a table whose values repeat (dates, one timestamp per response)."""
+    return lru_cache(maxsize=65536)(parse)
+
+
+class CsvReportStore:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.where = str(self.folder)
+        self.activities_path = self.folder / "activities.csv"
+        self.checkins_path = self.folder / "checkins.csv"
+        self.problems_path = self.folder / "unusable_rows.csv"
+
+    def exists(self) -> bool:
+        return self.activities_path.exists()
+
+    def load(self) -> StoredReports:
+        return StoredReports(self.read_activities(), self.read_checkins(), self.read_problems())
+
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], problems: Sequence[Problem]) -> Written:
+        changed = [self.write_activities(resolved), self.write_checkins(checkins), self.write_problems(problems)]
+        return Written(updated=sum(changed), unit="file")
+
+    def write_activities(self, resolved: Sequence[Resolved]) -> bool:
+        def rows() -> Iterator[list]:
+            stamps: dict[int, str] = {}  # the copies of one response share one timestamp object
+            for r in resolved:
+                a = r.activity
+                stamp = stamps.get(id(a.received_at))
+                if stamp is None:
+                    stamp = stamps[id(a.received_at)] = a.received_at.isoformat()
+                yield [a.id, a.email, a.kind, a.title, a.date.isoformat(), stamp, a.row, a.section,
+                       a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal, a.audience,
+                       a.description, a.registrations, a.attendees, a.views, a.engagements, a.reshares,
+                       "" if a.hours is None else f"{a.hours:g}"]
+
+        # None is written as an empty cell by the csv module; whole numbers as themselves.
+        return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, rows())
+
+    def read_activities(self) -> list[Activity]:
+        if not self.activities_path.exists():
+            return []
+        headers, rows = stream_csv(self.activities_path, "activities")
+        if headers != ACTIVITY_COLUMNS:
+            raise InputError(f"{self.activities_path} does not have the columns this version writes; "
+                             f"run sync-checkins to rebuild it.")
+        day, instant, intern = _cached(date.fromisoformat), _cached(datetime.fromisoformat), sys.intern
+        out = []
+        with _rebuildable(self.activities_path, lambda: len(out) + 2):
+            for r in rows:
+                if len(r) < 21:
+                    continue
+                out.append(Activity(
+                    r[0], intern(r[1]), intern(r[2]), r[3], day(r[4]), instant(r[5]), int(r[6]), int(r[7]),
+                    intern(r[8]), r[11], r[12], r[13], r[14], int(r[15]) if r[15] else None,
+                    int(r[16]) if r[16] else None, int(r[17]) if r[17] else None, int(r[18]) if r[18] else None,
+                    int(r[19]) if r[19] else None, float(r[20]) if r[20] else None,
+                ))
+        return out
+
+    def write_checkins(self, checkins: Sequence[Checkin]) -> bool:
+        rows = ([c.email, c.received_at.isoformat(), c.row, c.reported_quarter, c.activities] for c in checkins)
+        return atomic_write_rows(self.checkins_path, CHECKIN_COLUMNS, rows)
+
+    def read_checkins(self) -> list[Checkin]:
+        if not self.checkins_path.exists():
+            return []
+        _, rows = read_csv(self.checkins_path, "check-ins")
+        out: list[Checkin] = []
+        with _rebuildable(self.checkins_path, lambda: len(out) + 2):
+            for r in rows:
+                if len(r) >= 5:
+                    out.append(Checkin(r[0], datetime.fromisoformat(r[1]), int(r[2]), r[3], int(r[4])))
+        return out
+
+    def write_problems(self, problems: Sequence[Problem]) -> bool:
+        rows = ([p.source, p.row, p.column, p.value, p.reason, p.email] for p in problems)
+        return atomic_write_rows(self.problems_path, PROBLEM_COLUMNS, rows)
+
+    def read_problems(self) -> list[Problem]:
+        if not self.problems_path.exists():
+            return []
+        _, rows = read_csv(self.problems_path, "unusable rows")
+        return [Problem(r[0], int(r[1]), r[2], r[3], r[4], r[5]) for r in rows if len(r) >= 6]
+

@@ -1,0 +1,104 @@
+"""Plan, then apply: the one mechanism every side effect goes through (an email today; a
+document, a certificate or a record write in later jobs).
+
+A job plans actions, each with a deterministic idempotency key built from business identity
+(`checkin_reminder:2026Q3:<email>:d-10`), prepares all of them (renders, validates) before the
+first is applied, and hands them here. Under the send lock, with the ledger read again if
+another run applied effects meanwhile, each action whose key is not yet `sent` is recorded as
+`sending`, performed, and recorded as `sent` (or `failed`) right after. A crash between the
+effect and its `sent` step leaves the key `sending`, so the next run does it again: at most
+one duplicate, never a loss.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, ContextManager, Generic, Sequence, TypeVar
+
+from .errors import StopRun
+from .ports import Ledger, LedgerEntry, SendLock
+
+SENDING, SENT, FAILED = "sending", "sent", "failed"
+
+P = TypeVar("P")
+S = TypeVar("S")
+
+
+class ActionFailed(Exception):
+    """This action did not happen; it is recorded as failed and retried by a later run."""
+
+    #: True when the others of the batch cannot succeed either (e.g. the server is unreachable).
+    stops_batch = False
+
+
+@dataclass(frozen=True)
+class Prepared(Generic[P]):
+    """An action ready to apply: its key, what it is, for whom, its reference and its payload."""
+
+    key: str
+    job: str
+    recipient: str
+    reference: str  # e.g. the Message-ID derived from the key, so a repeat carries the same one
+    payload: P
+
+
+@dataclass
+class Applied:
+    done: list[Prepared] = field(default_factory=list)
+    already_done: int = 0
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # time in the apply loop (the effects and the ledger)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def done_keys(ledger: Ledger) -> set[str]:
+    return {k for k, e in ledger.entries().items() if e.status == SENT}
+
+
+def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, session: Callable[[], ContextManager[S]],
+          perform: Callable[[S, P], None], clock: Callable[[], datetime] = utc_now) -> Applied:
+    """Apply each prepared action not yet done, recording every step; see the module docstring."""
+    result = Applied()
+    if not prepared:
+        return result
+    with lock.hold() as others_ran:
+        if others_ran:
+            ledger.refresh()
+        entries = ledger.entries()
+        started = time.perf_counter()
+        with session() as handle, ledger.batch():
+            for i, p in enumerate(prepared):
+                previous = entries.get(p.key)
+                if previous is not None and previous.status == SENT:
+                    result.already_done += 1
+                    continue
+                attempts = (previous.attempts if previous else 0) + 1
+
+                def record(status: str, error: str = "") -> None:
+                    ledger.record(LedgerEntry(p.key, p.job, p.recipient, status, attempts, error, p.reference,
+                                              clock().isoformat(timespec="seconds")))
+
+                record(SENDING)
+                try:
+                    perform(handle, p.payload)
+                except StopRun as exc:  # e.g. a refused login: no point trying the others
+                    record(FAILED, str(exc))
+                    raise
+                except (ActionFailed, OSError) as exc:
+                    record(FAILED, str(exc) or type(exc).__name__)
+                    if getattr(exc, "stops_batch", False):
+                        left = len(prepared) - i - 1
+                        result.failures.append(f"{p.key} to {p.recipient}: {exc}; the {left} after it were not "
+                                               f"tried (the next run does them)")
+                        break
+                    result.failures.append(f"{p.key} to {p.recipient}: {exc}")
+                    continue
+                record(SENT)
+                result.done.append(p)
+        result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,163 @@
+"""The ports: the small typed interfaces between the jobs and the systems around them.
+
+Jobs see only these. Each port has one adapter per technology under `adapters/` (a CSV
+folder, an Airtable base, ...), chosen and built by `bootstrap` before a job starts, and one
+contract test suite (`tests/contract/`) that every adapter of it passes. The core never sees a
+CSV row or an Airtable record dict: rows and records become the domain's dataclasses inside
+the adapters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import ContextManager, Iterator, Mapping, Protocol, Sequence
+
+from .domain.compliance import Resolved
+from .domain.model import Activity, Ambassador, Checkin, Problem
+
+
+@dataclass(frozen=True)
+class StandingUpdate:
+    """What the compliance job writes back on one ambassador's roster entry (the only fields it owns)."""
+
+    standing: str
+    streak: int
+    perks: tuple[str, ...]
+    last_checkin: date | None
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write did: records (or rows) created, updated and deleted. All zero: nothing changed."""
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unit: str = "record"  # the CSV folder rewrites whole files: its unit is "file"
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.deleted
+
+    def __add__(self, other: "Written") -> "Written":
+        return Written(self.created + other.created, self.updated + other.updated, self.deleted + other.deleted,
+                       self.unit)
+
+    def describe(self) -> str:
+        if not self.changed:
+            return "already up to date"
+        parts = [f"{n} {what}" for n, what in ((self.created, "created"), (self.updated, "updated"),
+                                                 (self.deleted, "deleted")) if n]
+        return f"{self.unit}s " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class StoredReports:
+    """What sync-checkins stored: every activity copy, every check-in, every unusable row or cell."""
+
+    activities: list[Activity]
+    checkins: list[Checkin]
+    problems: list[Problem]
+
+
+class RosterStore(Protocol):
+    """The ambassadors staff keep (a CSV file or their Airtable table)."""
+
+    #: Where the roster lives, for messages ("data/ambassadors.csv", "Airtable table Ambassadors").
+    where: str
+
+    def read(self) -> tuple[list[Ambassador], list[Problem]]:
+        """Every usable ambassador; every row that cannot be used becomes a Problem (never dropped)."""
+
+    def write_standings(self, updates: Mapping[str, StandingUpdate]) -> Written:
+        """Set the standing fields of the ambassadors keyed by normalised email; touch nothing else.
+
+        Only entries whose values differ are written; unknown emails are ignored.
+        """
+
+
+class CheckinSource(Protocol):
+    """The check-in form's responses, as the form wrote them (never written to)."""
+
+    where: str
+
+    def read(self) -> tuple[list[str], Iterator[list[str]]]:
+        """The question titles in form order (duplicates allowed) and the response rows, oldest first."""
+
+
+class ReportStore(Protocol):
+    """The activities, check-ins and data problems sync-checkins derives from the responses."""
+
+    where: str
+
+    def exists(self) -> bool:
+        """False when sync-checkins has never stored anything here."""
+
+    def load(self) -> StoredReports:
+        """Everything stored."""
+
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin],
+             problems: Sequence[Problem]) -> Written:
+        """Make the store hold exactly these; write only what differs. Safe to repeat after a crash."""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One step of one side effect: its key, what it was, and what became of it."""
+
+    key: str
+    job: str
+    recipient: str
+    status: str  # sending, sent or failed
+    attempts: int
+    error: str
+    reference: str  # the Message-ID of an email; later the id of a document or a record
+    at: str
+
+
+class Ledger(Protocol):
+    """Every side effect's idempotency key and its outcome: what is here as `sent` is never done again."""
+
+    where: str
+
+    def entries(self) -> dict[str, LedgerEntry]:
+        """The latest entry of every key."""
+
+    def refresh(self) -> None:
+        """Forget anything cached: another run may have recorded steps meanwhile."""
+
+    def record(self, entry: LedgerEntry) -> None:
+        """Store one step durably before returning (a `sending` step may be held until the next one)."""
+
+    def batch(self) -> ContextManager[None]:
+        """A context in which many steps are recorded; everything is durable when it exits."""
+
+
+class SendLock(Protocol):
+    """Only one run applies side effects at a time."""
+
+    def hold(self) -> ContextManager[bool]:
+        """Wait for the lock (bounded); the value says whether another run held it meanwhile."""
+
+
+@dataclass
+class Usage:
+    """Requests a remote adapter made in a run, against the fewest its work could have taken."""
+
+    service: str
+    reads: int = 0
+    writes: int = 0
+    meta: int = 0
+    retries: int = 0
+    lower_bound: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def requests(self) -> int:
+        return self.reads + self.writes + self.meta
+
+    def line(self) -> str:
+        ratio = f", {self.requests / self.lower_bound:.2f}x" if self.lower_bound else ""
+        return (f"{self.service}: {self.requests} requests ({self.reads} reads, {self.writes} writes, {self.meta} "
+                f"schema; {self.retries} retried) against a lower bound of {self.lower_bound}{ratio}.")
