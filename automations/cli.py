@@ -21,6 +21,7 @@ from .jobs import compliance as compliance_job
 from .jobs import doctor as doctor_job
 from .jobs import init as init_job
 from .jobs import mail_jobs
+from .jobs import run_all as run_all_job
 from .jobs import sync_checkins as sync_job
 from .jobs.base import JobResult
 
@@ -166,12 +167,8 @@ def run_all(opts: Options) -> None:
 
     def go() -> int:
         ctx = opts.context()
-        synced = sync_job.run(ctx)
-        results = [synced, compliance_job.run(ctx, synced=synced.data)]
-        click.echo(results[-1].output)
-        judged = results[1].data["tracks"]  # through the latest ended quarter: what the mail jobs read too
-        for job in MAIL_JOBS:
-            results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.problems, judged=judged))
+        results = run_all_job.run(ctx)
+        click.echo(results[1].output)
         click.echo("")
         click.echo(f"Summary of run-all on {ctx.as_of.isoformat()}{' (dry run)' if ctx.dry_run else ''}:")
         for res in results:

@@ -68,3 +68,30 @@ def use_smtp(config: Path, server) -> None:
     data["mail"]["smtp"].update(host=server.host, port=server.port, security="none", rate_per_second=0,
                                 retry_backoff_seconds=0, timeout_seconds=10)
     config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def airtable_base():
+    """An empty fake Airtable base on 127.0.0.1, rate limited on a manual clock (nothing sleeps)."""
+    from tests.airtable_env import BASE, TOKEN
+    from tests.fake_airtable import FakeAirtable, ManualClock
+
+    clock = ManualClock(start=1000.0)
+    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now) as fake:
+        yield fake, clock
+
+
+@pytest.fixture
+def airtable(program, airtable_base):
+    """The example program on the fake base: `init` has made the tables and the roster is in Ambassadors."""
+    from datetime import date
+
+    from tests.airtable_env import AirtableEnv, seed_roster, use_airtable
+
+    fake, clock = airtable_base
+    use_airtable(program, fake.url)
+    env = AirtableEnv(fake, clock, program)
+    env.ctx(date(2026, 11, 23)).admin.init(dry_run=False)
+    seed_roster(env, program.parent / "data" / "ambassadors.csv")
+    fake.reset_log()
+    return env

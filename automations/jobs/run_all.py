@@ -1,0 +1,19 @@
+"""`run-all`: every job once, in order, each handing what it computed to the next."""
+
+from __future__ import annotations
+
+from ..bootstrap import Context
+from . import compliance, mail_jobs, sync_checkins
+from .base import JobResult
+
+MAIL_JOBS = ("reminders", "notices", "digest")
+
+
+def run(ctx: Context) -> list[JobResult]:
+    synced = sync_checkins.run(ctx)
+    judged = compliance.run(ctx, synced=synced.data)
+    results = [synced, judged]
+    tracks = judged.data["tracks"]  # through the latest ended quarter: what the mail jobs read too
+    for job in MAIL_JOBS:
+        results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.problems, judged=tracks))
+    return results

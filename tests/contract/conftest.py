@@ -1,0 +1,160 @@
+"""Each port's adapters, built over the same data, for the contract suites in this folder.
+
+Every suite is parametrised over `csv` (the local folder), `airtable` (the real pyairtable
+client against the fake base on 127.0.0.1) and `memory` (the in-memory fakes of the unit tests).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+import pytest
+
+from automations.adapters.airtable_schema import base_spec
+from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, AirtableTables
+from tests.airtable_env import BASE, TOKEN
+
+ADAPTERS = ["csv", "airtable", "memory"]
+
+ROSTER_HEADERS = ["Name", "Email", "Country", "Region", "University", "Languages", "Start date", "Status",
+                  "Forum handle", "Chat handle", "Notes"]
+ROSTER_ROWS = [
+    ["Ana Lima", " Ana.Lima@Example.org ", "Brazil", "São Paulo", "", "pt; en", "2024-01-10", "active", "ana", "",
+     "met at MautiCon"],
+    ["Олег Петров", "oleg@example.org", "Ukraine", "", "KPI", "uk", "2025-03-01", "paused", "", "@oleg", ""],
+    ["No Email", "not-an-address", "Chile", "", "", "es", "2025-01-01", "active", "", "", ""],
+    ["Bad Status", "bad.status@example.org", "Peru", "", "", "es", "2025-01-01", "on holiday", "", "", ""],
+]
+
+
+@dataclass
+class Harness:
+    """A store of one adapter, and a way to look at what it holds without going through the port."""
+
+    make: Callable[[], object]  # a new adapter instance over the same storage (a new run)
+    standing: Callable[[str], dict]  # the stored standing fields of one email, as text
+    notes: Callable[[str], str]  # staff's own Notes field, which no job may touch
+
+
+def airtable_client(fake, clock):
+    from automations.adapters.airtable_client import AirtableClient, AirtableSettings
+
+    clock.advance(1.1)
+    return AirtableClient(AirtableSettings(BASE, TOKEN, fake.url, "AIRTABLE_TOKEN", retry_backoff_seconds=0.01),
+                          clock=clock.now, sleep=clock.sleep)
+
+
+def spec():
+    return base_spec(AirtableTables().model_dump(), {}, DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS)
+
+
+def init_base(fake, clock):
+    from automations.adapters.airtable_admin import AirtableAdmin
+
+    AirtableAdmin(airtable_client(fake, clock), spec()).init(dry_run=False)
+
+
+@pytest.fixture(params=ADAPTERS)
+def kind(request):
+    return request.param
+
+
+@pytest.fixture
+def roster_harness(kind, tmp_path, request) -> Harness:
+    fields, standing = dict(DEFAULT_AMBASSADOR_FIELDS), dict(DEFAULT_STANDING_FIELDS)
+    if kind == "csv":
+        from automations.adapters.csv_roster_store import CsvRosterStore
+
+        path = tmp_path / "ambassadors.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([ROSTER_HEADERS, *ROSTER_ROWS])
+
+        def row(email: str) -> dict:
+            with path.open(encoding="utf-8", newline="") as fh:
+                return next(r for r in csv.DictReader(fh) if r["Email"].strip().lower() == email)
+
+        return Harness(lambda: CsvRosterStore(path, fields, standing),
+                       lambda e: {k: row(e).get(t, "") for k, t in standing.items()}, lambda e: row(e)["Notes"])
+    if kind == "airtable":
+        from automations.adapters.airtable_roster_store import AirtableRosterStore, cell_text
+
+        fake, clock = request.getfixturevalue("airtable_base")
+        init_base(fake, clock)
+        tables = {t["name"]: t for t in fake.tables(BASE)}
+        client = airtable_client(fake, clock)
+        client.api.post(client.api.build_url(f"meta/bases/{BASE}/tables/{tables['Ambassadors']['id']}/fields"),
+                        json={"name": "Notes", "type": "multilineText"})
+        records = []
+        for r in ROSTER_ROWS:
+            f = {t: v for t, v in zip(ROSTER_HEADERS, r) if v}
+            if "Languages" in f:
+                f["Languages"] = [x.strip() for x in f["Languages"].split(";")]
+            records.append(f)
+        fake.insert(BASE, "Ambassadors", records)
+
+        def rec(email: str) -> dict:
+            return next(r["fields"] for r in fake.records(BASE, "Ambassadors")
+                        if r["fields"].get("Email", "").strip().lower() == email)
+
+        return Harness(lambda: AirtableRosterStore(airtable_client(fake, clock), spec()["ambassadors"], fields,
+                                                   standing),
+                       lambda e: {k: cell_text(rec(e).get(t)) for k, t in standing.items()},
+                       lambda e: rec(e).get("Notes", ""))
+    from automations.adapters.csv_roster_store import standing_cells
+    from tests.fakes import FakeRosterStore
+
+    store = FakeRosterStore(ROSTER_HEADERS, ROSTER_ROWS, fields)
+
+    def stand(e: str) -> dict:
+        u = store.standings.get(e)
+        return standing_cells(u) if u else {k: "" for k in standing}
+
+    notes = {r[1].strip().lower(): r[-1] for r in ROSTER_ROWS}
+    return Harness(lambda: store, stand, lambda e: notes[e])
+
+
+@pytest.fixture
+def report_store(kind, tmp_path, request) -> Callable[[], object]:
+    """A factory of report stores over one storage (each call: a new run's adapter)."""
+    from zoneinfo import ZoneInfo
+
+    if kind == "csv":
+        from automations.adapters.csv_report_store import CsvReportStore
+
+        return lambda: CsvReportStore(tmp_path)
+    if kind == "airtable":
+        from automations.adapters.airtable_report_store import AirtableReportStore
+
+        fake, clock = request.getfixturevalue("airtable_base")
+        init_base(fake, clock)
+        s = spec()
+        return lambda: AirtableReportStore(airtable_client(fake, clock), s["activities"], s["checkins"],
+                                           s["problems"], ZoneInfo("Europe/London"))
+    from tests.fakes import FakeReportStore
+
+    store = FakeReportStore()
+    return lambda: store
+
+
+@pytest.fixture
+def ledger_factory(kind, tmp_path, request) -> Callable[[], object]:
+    if kind == "csv":
+        from automations.adapters.csv_ledger import CsvLedger
+
+        return lambda: CsvLedger(tmp_path / "ledger.csv")
+    if kind == "airtable":
+        from automations.adapters.airtable_ledger import AirtableLedger
+
+        fake, clock = request.getfixturevalue("airtable_base")
+        init_base(fake, clock)
+        return lambda: AirtableLedger(airtable_client(fake, clock), spec()["mail_ledger"])
+    from tests.fakes import FakeLedger
+
+    ledger = FakeLedger()
+    return lambda: ledger
+
+
+AS_OF = date(2026, 11, 23)

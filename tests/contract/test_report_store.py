@@ -1,0 +1,65 @@
+"""The ReportStore contract, on every adapter (CSV folder, Airtable tables, memory)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from automations.domain import compliance as c
+from automations.domain.model import Checkin, Problem
+from tests.factories import RULES, activity, at
+
+
+def sample():
+    acts = [
+        activity(date(2026, 7, 1), title='Talk, "quoted" — São Paulo', row=2, received=at(2026, 7, 2, 9, 30)),
+        activity(date(2026, 7, 2), kind="content", title="Post", row=3, section=2, views=1200, audience="devs, ops",
+                 engagements=0, reshares=0, link="https://example.org/p", hours=1.5, received=at(2026, 7, 3)),
+        activity(date(2026, 7, 1), title='Talk, "quoted" — São Paulo', row=4, received=at(2026, 7, 4, 23, 59)),
+        activity(date(2026, 8, 9), kind="networking", title="Meetup 東京", row=5, goal="Grow", hours=2.0,
+                 description="Met three agencies", received=at(2026, 8, 10, 0, 30), email="bo@example.org"),
+    ]
+    checkins = [Checkin("ana@example.org", at(2026, 7, 2, 9, 30), 2, "2026Q3", 1),
+                Checkin("ana@example.org", at(2026, 7, 3), 3, "", 1),
+                Checkin("bo@example.org", at(2026, 8, 10, 0, 30), 5, "2026Q3", 1)]
+    problems = [Problem("checkin_responses.csv", 6, "Views", "lots", "is not a whole number", "ana@example.org"),
+                Problem("ambassadors.csv", 3, "Email", "x@", "is not an email address")]
+    return acts, checkins, problems
+
+
+def test_round_trip(report_store):
+    """What sync-checkins saves comes back equal: text, zeros, empty fields, instants."""
+    acts, checkins, problems = sample()
+    store = report_store()
+    written = store.save(c.resolve_copies(acts, RULES), checkins, problems)
+    assert written.changed > 0
+    new = report_store()
+    assert new.exists()
+    got = new.load()
+    assert got.activities == acts
+    assert [a.received_at for a in got.activities] == [a.received_at for a in acts]
+    assert got.checkins == checkins
+    assert sorted(got.problems, key=str) == sorted(problems, key=str)
+    assert got.activities[1].engagements == 0 and got.activities[0].views is None
+
+
+def test_second_save_changes_nothing(report_store):
+    """Saving the same reports again writes nothing."""
+    acts, checkins, problems = sample()
+    report_store().save(c.resolve_copies(acts, RULES), checkins, problems)
+    assert report_store().save(c.resolve_copies(acts, RULES), checkins, problems).changed == 0
+
+
+def test_store_follows_the_responses(report_store):
+    """A copy that is gone is removed, a changed one updated, a new one added; the rest stay."""
+    acts, checkins, problems = sample()
+    report_store().save(c.resolve_copies(acts, RULES), checkins, problems)
+    corrected = activity(date(2026, 7, 2), kind="content", title="Post", row=3, section=2, views=1500,
+                         audience="devs, ops", engagements=0, reshares=0, link="https://example.org/p", hours=1.5,
+                         received=at(2026, 7, 3))
+    later = activity(date(2026, 9, 1), title="Workshop", row=7, received=at(2026, 9, 2))
+    now = [acts[0], corrected, acts[3], later]
+    written = report_store().save(c.resolve_copies(now, RULES), checkins[:2], problems[:1])
+    assert written.changed > 0
+    got = report_store().load()
+    assert got.activities == now
+    assert got.checkins == checkins[:2] and got.problems == problems[:1]

@@ -1,0 +1,55 @@
+"""The RosterStore contract, on every adapter (CSV file, Airtable table, memory)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from automations.ports import StandingUpdate
+
+
+class TestRead:
+    def test_usable_rows_become_ambassadors(self, roster_harness):
+        """Emails are normalised, languages split, statuses and dates read the same on every backend."""
+        ambassadors, _ = roster_harness.make().read()
+        by_email = {a.email: a for a in ambassadors}
+        assert set(by_email) == {"ana.lima@example.org", "oleg@example.org"}
+        ana = by_email["ana.lima@example.org"]
+        assert (ana.name, ana.country, ana.region, ana.languages, ana.start_date, ana.status) == \
+            ("Ana Lima", "Brazil", "São Paulo", ("pt", "en"), date(2024, 1, 10), "active")
+        assert by_email["oleg@example.org"].name == "Олег Петров"
+        assert by_email["oleg@example.org"].status == "paused"
+
+    def test_bad_rows_are_reported_not_dropped(self, roster_harness):
+        """A row with a bad email or status is a Problem naming the column and the value."""
+        _, problems = roster_harness.make().read()
+        got = {(p.column, p.value) for p in problems}
+        assert got == {("Email", "not-an-address"), ("Status", "on holiday")}
+
+
+class TestWriteStandings:
+    def test_writes_only_what_changed(self, roster_harness):
+        """A first write changes the entries; the same write again changes nothing."""
+        updates = {"ana.lima@example.org": StandingUpdate("good", 2, ("free_event_access",), date(2026, 10, 14)),
+                   "oleg@example.org": StandingUpdate("paused", 0, (), None)}
+        assert roster_harness.make().write_standings(updates).changed == 2
+        assert roster_harness.make().write_standings(updates).changed == 0
+        changed = {**updates, "oleg@example.org": StandingUpdate("paused", 1, (), None)}
+        assert roster_harness.make().write_standings(changed).changed == 1
+
+    def test_values_are_stored(self, roster_harness):
+        """Standing, streak, perks and last check-in land in the standing fields."""
+        update = StandingUpdate("warned", 0, ("free_event_access", "conference_funding"), date(2026, 10, 14))
+        roster_harness.make().write_standings({"ana.lima@example.org": update})
+        assert roster_harness.standing("ana.lima@example.org") == {
+            "standing": "warned", "streak": "0", "perks": "free_event_access; conference_funding",
+            "last_checkin": "2026-10-14"}
+
+    def test_other_fields_and_unknown_emails_untouched(self, roster_harness):
+        """Staff's own fields keep their values; an email not on the roster writes nothing."""
+        store = roster_harness.make()
+        written = store.write_standings({"nobody@example.org": StandingUpdate("good", 1, (), None),
+                                         "ana.lima@example.org": StandingUpdate("good", 1, (), None)})
+        assert written.changed == 1
+        assert roster_harness.notes("ana.lima@example.org") == "met at MautiCon"
+        ambassadors, _ = roster_harness.make().read()
+        assert len(ambassadors) == 2

@@ -1,0 +1,76 @@
+"""In-memory adapters of the ports, for fast unit tests: each keeps state that tests assert on.
+
+They pass the same contract suites (`tests/contract/`) as the CSV and Airtable adapters.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator, Mapping, Sequence
+
+from automations.domain.checkins import RosterLayout, parse_roster
+from automations.domain.compliance import Resolved
+from automations.domain.model import Ambassador, Checkin, Problem
+from automations.ports import LedgerEntry, StandingUpdate, StoredReports, Written
+
+
+class FakeRosterStore:
+    """A roster given as a header row and rows of text, as a person would type them."""
+
+    where = "memory roster"
+
+    def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[str]], fields: Mapping[str, str]):
+        self.headers, self.rows = list(headers), [list(r) for r in rows]
+        self.layout = RosterLayout("memory roster", dict(fields))
+        self.standings: dict[str, StandingUpdate] = {}
+
+    def read(self) -> tuple[list[Ambassador], list[Problem]]:
+        return parse_roster(self.headers, self.rows, self.layout)
+
+    def write_standings(self, updates: Mapping[str, StandingUpdate]) -> Written:
+        known = {a.email for a in self.read()[0]}
+        changed = {e: u for e, u in updates.items() if e in known and self.standings.get(e) != u}
+        self.standings.update(changed)
+        return Written(updated=len(changed))
+
+
+class FakeReportStore:
+    where = "memory reports"
+
+    def __init__(self) -> None:
+        self.stored: StoredReports | None = None
+
+    def exists(self) -> bool:
+        return self.stored is not None
+
+    def load(self) -> StoredReports:
+        s = self.stored or StoredReports([], [], [])
+        return StoredReports(list(s.activities), list(s.checkins), list(s.problems))
+
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], problems: Sequence[Problem]) -> Written:
+        new = StoredReports([r.activity for r in resolved], list(checkins), list(problems))
+        old = self.stored or StoredReports([], [], [])
+        self.stored = new
+        changed = sum(a != b for a, b in ((old.activities, new.activities), (old.checkins, new.checkins),
+                                           (old.problems, new.problems)))
+        return Written(updated=changed, unit="table")
+
+
+class FakeLedger:
+    where = "memory ledger"
+
+    def __init__(self) -> None:
+        self.steps: list[LedgerEntry] = []
+
+    def entries(self) -> dict[str, LedgerEntry]:
+        return {e.key: e for e in self.steps}
+
+    def refresh(self) -> None:
+        pass
+
+    def record(self, entry: LedgerEntry) -> None:
+        self.steps.append(entry)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        yield
