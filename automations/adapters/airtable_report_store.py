@@ -65,7 +65,7 @@ class AirtableReportStore:
             n("key"): activity_key(a), n("activity_id"): a.id, n("email"): a.email, n("kind"): a.kind,
             n("title"): a.title, n("date"): a.date.isoformat(), n("received"): utc_text(a.received_at),
             n("row"): a.row, n("section"): a.section, n("reported_quarter"): a.reported_quarter,
-            n("resolution"): r.resolution, n("winner_row"): r.winner_row, n("link"): a.link, n("goal"): a.goal,
+            n("resolution"): r.resolution, n("winner_row"): r.winner_row or None, n("link"): a.link, n("goal"): a.goal,
             n("audience"): a.audience, n("description"): a.description, n("registrations"): a.registrations,
             n("attendees"): a.attendees, n("views"): a.views, n("engagements"): a.engagements,
             n("reshares"): a.reshares,
