@@ -24,7 +24,7 @@ class Run:
 def program(tmp_path: Path) -> Path:
     """A copy of config.yaml and the example data in a temporary folder; returns the config path."""
     shutil.copytree(ROOT / "data", tmp_path / "data",
-                    ignore=shutil.ignore_patterns("activities.csv", "checkins.csv", "unusable_rows.csv", "*ledger*",
+                    ignore=shutil.ignore_patterns("activities.csv", "checkins.csv", "unusable_rows.csv", "*ledger*", ".mail.lock*",
                                                           ".mail.lock"))
     shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
     shutil.copytree(ROOT / "templates", tmp_path / "templates", dirs_exist_ok=True)
