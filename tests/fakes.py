@@ -74,3 +74,41 @@ class FakeLedger:
     @contextmanager
     def batch(self) -> Iterator[None]:
         yield
+
+
+class FakeCheckinSource:
+    where = "memory responses"
+
+    def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[str]]):
+        self.headers, self.rows = list(headers), [list(r) for r in rows]
+
+    def read(self):
+        return list(self.headers), iter([list(r) for r in self.rows])
+
+
+class FakeMailer:
+    """Keeps every message it is handed."""
+
+    name = "memory"
+
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    def __enter__(self) -> "FakeMailer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def send(self, msg) -> None:
+        self.sent.append(msg)
+
+
+class FakeSendLock:
+    def __init__(self) -> None:
+        self.held = 0
+
+    @contextmanager
+    def hold(self) -> Iterator[bool]:
+        self.held += 1
+        yield False

@@ -1,0 +1,50 @@
+"""The jobs see only ports: run-all on in-memory adapters reaches the same verdicts as on the CSV
+folder, and every effect goes through the ledger and the mailer it is given."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from datetime import date
+
+from automations import bootstrap
+from automations.config import load_config
+from automations.jobs import run_all
+from tests.conftest import ROOT
+from tests.fakes import FakeCheckinSource, FakeLedger, FakeMailer, FakeReportStore, FakeRosterStore, FakeSendLock
+
+MONDAY = date(2026, 10, 5)
+
+
+def memory_context(as_of: date):
+    config = load_config(ROOT / "config.yaml")
+    ctx = bootstrap.build(config, as_of, dry_run=False)  # rules, templates, settings as configured
+    with (ROOT / "data" / "ambassadors.csv").open(encoding="utf-8-sig", newline="") as fh:
+        roster = list(csv.reader(fh))
+    with (ROOT / "data" / "checkin_responses.csv").open(encoding="utf-8-sig", newline="") as fh:
+        responses = list(csv.reader(fh))
+    return replace(ctx, roster=FakeRosterStore(roster[0], roster[1:], config.ambassadors.fields),
+                   checkins=FakeCheckinSource(responses[0], responses[1:]), reports=FakeReportStore(),
+                   ledger=FakeLedger(), lock=FakeSendLock(), mailer=FakeMailer())
+
+
+def test_run_all_on_memory_adapters():
+    """Verdicts, standings and messages come out of the ports alone; nothing touches a file."""
+    ctx = memory_context(MONDAY)
+    results = run_all.run(ctx)
+    assert all(not r.failures for r in results)
+    stored = ctx.reports.load()
+    assert len(stored.activities) > 200 and len(stored.problems) >= 9
+    assert ctx.roster.standings["priya.deshmukh@example.org"].standing == "good"
+    sent = ctx.mailer.sent
+    assert sent and {m.key for m in sent} == {e.key for e in ctx.ledger.steps if e.status == "sent"}
+    assert ctx.lock.held >= 1
+
+
+def test_second_run_on_memory_adapters_sends_nothing():
+    """The ledger it was given is what stops a second send."""
+    ctx = memory_context(MONDAY)
+    run_all.run(ctx)
+    first = len(ctx.mailer.sent)
+    run_all.run(ctx)
+    assert len(ctx.mailer.sent) == first > 0
