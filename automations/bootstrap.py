@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Mapping, Protocol
+from typing import Callable, Mapping
 
-from .adapters.airtable_admin import AirtableAdmin, Finding
+from .adapters.airtable_admin import AirtableAdmin
 from .adapters.airtable_client import AirtableClient, AirtableSettings
 from .adapters.airtable_ledger import AirtableLedger
 from .adapters.airtable_report_store import AirtableReportStore
@@ -34,15 +34,7 @@ from .errors import ConfigError
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
-from .ports import CheckinSource, Ledger, ReportStore, RosterStore, SendLock, Usage
-
-
-class Admin(Protocol):
-    """A backend's schema: what `doctor` checks and `init` creates."""
-
-    def check(self) -> list[Finding]: ...
-
-    def init(self, dry_run: bool) -> list[str]: ...
+from .ports import Admin, CheckinSource, Ledger, ReportStore, RosterStore, SendLock, Usage
 
 
 @dataclass(frozen=True)
@@ -123,11 +115,11 @@ def airtable_spec(config: Config):
         raise ConfigError(f"airtable.fields names an unknown field role {exc}.") from None
 
 
-def _mail_settings(config: Config) -> MailSettings:
+def _mail_settings(config: Config, environ: Mapping[str, str]) -> MailSettings:
     m, f = config.mail, config.checkin_form
     summary = m.transport
     if m.transport == "smtp":
-        login = f"login from {m.smtp.username_env}" if os.environ.get(m.smtp.username_env) else "no login"
+        login = f"login from {m.smtp.username_env}" if environ.get(m.smtp.username_env) else "no login"
         summary = f"smtp, {login}, {m.smtp.security} to {m.smtp.host}:{m.smtp.port} (not contacted)"
     return MailSettings(f.form_url, f.prefill_email_entry, tuple(m.staff_addresses), m.transport,
                         config.path(m.outbox_dir), config.path(m.templates_dir), summary)
@@ -163,7 +155,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     p = config.program
     return Context(
         as_of=as_of, dry_run=dry_run, backend=config.backend, rules=rules_from(config),
-        form=form_layout(config, Path(f.file).name), schedule=schedule_from(config), mail=_mail_settings(config),
+        form=form_layout(config, Path(f.file).name), schedule=schedule_from(config), mail=_mail_settings(config, environ),
         roster=roster, checkins=checkins, reports=reports, ledger=ledger,
         lock=FileSendLock(config.local_dir / ".mail.lock", m.lock_timeout_seconds),
         mailer=build_mailer(m.transport, config.path(m.outbox_dir), as_of.isoformat(), m.smtp, m.from_address,

@@ -71,19 +71,24 @@ def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, se
             ledger.refresh()
         entries = ledger.entries()
         started = time.perf_counter()
+        todo = []
+        for p in prepared:
+            previous = entries.get(p.key)
+            if previous is not None and previous.status == SENT:
+                result.already_done += 1
+            else:
+                todo.append((p, (previous.attempts if previous else 0) + 1))
+        if not todo:
+            return result
         with session() as handle, ledger.batch():
-            for i, p in enumerate(prepared):
-                previous = entries.get(p.key)
-                if previous is not None and previous.status == SENT:
-                    result.already_done += 1
-                    continue
-                attempts = (previous.attempts if previous else 0) + 1
+            stamp = clock().isoformat(timespec="seconds")
+            ledger.begin([LedgerEntry(p.key, p.job, p.recipient, SENDING, n, "", p.reference, stamp) for p, n in todo])
+            for i, (p, attempts) in enumerate(todo):
 
                 def record(status: str, error: str = "") -> None:
                     ledger.record(LedgerEntry(p.key, p.job, p.recipient, status, attempts, error, p.reference,
                                               clock().isoformat(timespec="seconds")))
 
-                record(SENDING)
                 try:
                     perform(handle, p.payload)
                 except StopRun as exc:  # e.g. a refused login: no point trying the others
@@ -92,7 +97,7 @@ def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, se
                 except (ActionFailed, OSError) as exc:
                     record(FAILED, str(exc) or type(exc).__name__)
                     if getattr(exc, "stops_batch", False):
-                        left = len(prepared) - i - 1
+                        left = len(todo) - i - 1
                         result.failures.append(f"{p.key} to {p.recipient}: {exc}; the {left} after it were not "
                                                f"tried (the next run does them)")
                         break

@@ -127,8 +127,12 @@ class Ledger(Protocol):
     def refresh(self) -> None:
         """Forget anything cached: another run may have recorded steps meanwhile."""
 
+    def begin(self, entries: Sequence[LedgerEntry]) -> None:
+        """Store the `sending` steps of a batch, before any of its effects is applied (all at once
+        where the store writes in batches): a ledger that refuses them stops the batch unsent."""
+
     def record(self, entry: LedgerEntry) -> None:
-        """Store one step durably before returning (a `sending` step may be held until the next one)."""
+        """Store one step durably before returning."""
 
     def batch(self) -> ContextManager[None]:
         """A context in which many steps are recorded; everything is durable when it exits."""
@@ -141,21 +145,56 @@ class SendLock(Protocol):
         """Wait for the lock (bounded); the value says whether another run held it meanwhile."""
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One line of `doctor`: a check that passed or failed."""
+
+    ok: bool
+    text: str
+    blocking: bool = True  # a failed finding that stops the jobs from running
+
+
+class Admin(Protocol):
+    """A backend's schema: what `doctor` checks and `init` creates."""
+
+    def check(self) -> list[Finding]:
+        """Credentials, the store, every table and field and its type: one finding a line."""
+
+    def init(self, dry_run: bool) -> list[str]:
+        """Create what is missing; one line per thing created (or that would be)."""
+
+
 @dataclass
 class Usage:
-    """Requests a remote adapter made in a run, against the fewest its work could have taken."""
+    """Requests a remote adapter made in a run, against the fewest its work could have taken.
+
+    The lower bound follows from the work, not from the requests: for each table read, its
+    records / 100 (rounded up) once, however often it was read; for each table written, the
+    distinct records changed / 10 (rounded up), however many requests carried them.
+    """
 
     service: str
     reads: int = 0
     writes: int = 0
     meta: int = 0
     retries: int = 0
-    lower_bound: int = 0
-    notes: list[str] = field(default_factory=list)
+    rows_read: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, set] = field(default_factory=dict)
+
+    def read_table(self, table: str, rows: int) -> None:
+        self.rows_read[table] = max(rows, self.rows_read.get(table, 0))
+
+    def change(self, table: str, identities) -> None:
+        self.changed.setdefault(table, set()).update(identities)
 
     @property
     def requests(self) -> int:
         return self.reads + self.writes + self.meta
+
+    @property
+    def lower_bound(self) -> int:
+        reads = sum(max(1, -(-rows // 100)) for rows in self.rows_read.values())
+        return reads + sum(-(-len(ids) // 10) for ids in self.changed.values())
 
     def line(self) -> str:
         ratio = f", {self.requests / self.lower_bound:.2f}x" if self.lower_bound else ""

@@ -68,6 +68,9 @@ class FakeLedger:
     def refresh(self) -> None:
         pass
 
+    def begin(self, entries: Sequence[LedgerEntry]) -> None:
+        self.steps.extend(entries)
+
     def record(self, entry: LedgerEntry) -> None:
         self.steps.append(entry)
 

@@ -332,3 +332,72 @@ def test_killed_run_then_rerun_through_the_command_line(program, live_base, tmp_
     texts = out + err + rerun.stdout + rerun.stderr
     files = b"".join(p.read_bytes() for p in program.parent.rglob("*") if p.is_file())
     assert TOKEN not in texts and TOKEN.encode() not in files
+
+
+class TestBadBase:
+    def test_init_survives_lost_replies(self, program, airtable_base):
+        """A table made but its reply lost: the retry finds it made, and init completes once."""
+        fake, clock = airtable_base
+        use_airtable(program, fake.url, max_attempts=12)
+        env = AirtableEnv(fake, clock, program)
+        fake.faults = Faults(rate_lost_reply=0.3, seed=4)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        assert Counter(r.fault for r in fake.requests)["lost_reply"] >= 1
+        fake.faults = Faults()
+        names = [t["name"] for t in fake.tables(BASE)]
+        assert sorted(names) == sorted(set(names)) and len(names) == 5
+        assert all(f.ok for f in env.ctx(AS_OF).admin.check())
+
+    def test_doctor_names_case_and_precision(self, program, airtable_base):
+        """A field named in another case, or keeping too few decimals, is named by doctor."""
+        fake, clock = airtable_base
+        use_airtable(program, fake.url)
+        env = AirtableEnv(fake, clock, program)
+        for table in spec().tables.values():
+            bodies = [f.create_body() for f in table.fields]
+            for b in bodies:
+                if b["name"] == "Streak":
+                    b["name"] = "streak"
+                if b["name"] == "Hours":
+                    b["options"] = {"precision": 0}
+            fake.create_table(BASE, table.name, bodies)
+        text = "\n".join(f.text for f in env.ctx(AS_OF).admin.check() if not f.ok)
+        assert "has 'streak' where the configuration says 'Streak'" in text
+        assert "field 'Hours' keeps 0 decimals, 2 are needed" in text
+
+    def test_a_blanked_cell_is_one_sentence(self, airtable):
+        """Staff empty a required cell of a stored activity: the run stops with a sentence naming the
+        table and record, and how to mend it."""
+        from automations.errors import InputError
+        from automations.jobs import compliance
+
+        run_all.run(airtable.ctx(AS_OF))
+        record = airtable.records("Activities")[0]
+        requests.patch(f"{airtable.fake.url}/v0/{BASE}/Activities/{record['id']}", json={"fields": {"Kind": None}},
+                       headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).raise_for_status()
+        with pytest.raises(InputError) as err:
+            compliance.run(airtable.ctx(AS_OF))
+        assert record["id"] in str(err.value) and "Kind" in str(err.value) and "sync-checkins" in str(err.value)
+
+    def test_compliance_before_any_sync_says_so(self, airtable):
+        """On a base where nothing was synced, compliance stops as it does on the CSV folder."""
+        from automations.errors import InputError
+        from automations.jobs import compliance
+
+        with pytest.raises(InputError, match="run sync-checkins first"):
+            compliance.run(airtable.ctx(AS_OF))
+
+    def test_refused_write_names_no_token(self, airtable):
+        """A base whose field was renamed refuses the write: one sentence, no token in it."""
+        from automations.errors import StopRun
+
+        ctx = airtable.ctx(AS_OF)
+        airtable.fake.faults = Faults()
+        tables = {t["name"]: t for t in airtable.fake.tables(BASE)}
+        field = next(f for f in tables["Check-ins"]["fields"] if f["name"] == "Activities")
+        requests.patch(f"{airtable.fake.url}/v0/meta/bases/{BASE}/tables/{tables['Check-ins']['id']}/fields/"
+                       f"{field['id']}", json={"name": "Activity count"},
+                       headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).raise_for_status()
+        with pytest.raises(StopRun) as err:
+            run_all.run(ctx)
+        assert "Check-ins" in str(err.value) and "doctor" in str(err.value) and TOKEN not in str(err.value)

@@ -7,20 +7,14 @@ the base with the specs and says, one finding a line, what is missing or of the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import requests
 
-from ..errors import StopRun
-from .airtable_client import AirtableClient
-from .airtable_schema import BaseSpec, TableSpec
+from ..ports import Finding
+from .airtable_client import AirtableClient, error_type
+from .airtable_schema import BaseSpec, FieldSpec, TableSpec
 
-
-@dataclass(frozen=True)
-class Finding:
-    ok: bool
-    text: str
-    blocking: bool = True  # a failed finding that stops the jobs from running
+# What the jobs need of a personal access token (init also needs schema.bases:write).
+SCOPES = ("data.records:read", "data.records:write", "schema.bases:read")
 
 
 class AirtableAdmin:
@@ -36,15 +30,49 @@ class AirtableAdmin:
             raise self.client.refused(exc, f"the base {self.client.settings.base_id}") from None
         return {t["name"]: {**t, "by_name": {f["name"]: f for f in t.get("fields", [])}} for t in data["tables"]}
 
-    def whoami(self) -> str:
+    def token(self) -> list[Finding]:
+        """The token is accepted; where Airtable lists its scopes, the jobs' scopes are among them."""
         try:
             me = self.client.api.whoami()
         except requests.HTTPError as exc:
             raise self.client.refused(exc, "the token check") from None
-        return me.get("id", "?")
+        env = self.client.settings.token_env
+        out = [Finding(True, f"Airtable token in {env} accepted (user {me.get('id', '?')}).")]
+        scopes = me.get("scopes")
+        if isinstance(scopes, list):
+            missing = [s for s in SCOPES if s not in scopes]
+            if missing:
+                out.append(Finding(False, f"the token in {env} lacks the scopes {', '.join(missing)}: add them to "
+                                          f"the token."))
+            if "schema.bases:write" not in scopes:
+                out.append(Finding(True, f"the token in {env} cannot create tables (no schema.bases:write): `init` "
+                                         f"needs it, the jobs do not."))
+        return out
+
+    @staticmethod
+    def _field_finding(table: TableSpec, f: FieldSpec, fields: dict[str, dict]) -> Finding | None:
+        have = fields.get(f.name)
+        if have is None:
+            near = next((n for n in fields if n.casefold() == f.name.casefold()), None)
+            if near is not None:
+                return Finding(False, f"table '{table.name}' has '{near}' where the configuration says '{f.name}' "
+                                      f"({f.role}): Airtable matches field names exactly; rename one of them.")
+            return Finding(False, f"table '{table.name}' has no field '{f.name}' ({f.role}, {f.type}): run `init` "
+                                  f"to add it.")
+        if not f.allows(have["type"]):
+            wanted = " or ".join(dict.fromkeys((f.type, *f.accepts)))
+            return Finding(False, f"table '{table.name}' field '{f.name}' is {have['type']}, expected {wanted}: "
+                                  f"change its type in Airtable.")
+        precision = (f.options or {}).get("precision")
+        if precision is not None and have["type"] == "number" and \
+                (have.get("options") or {}).get("precision", precision) < precision:
+            return Finding(False, f"table '{table.name}' field '{f.name}' keeps "
+                                  f"{have['options']['precision']} decimals, {precision} are needed: a rounded value "
+                                  f"would be rewritten on every run; change its precision in Airtable.")
+        return None
 
     def check(self) -> list[Finding]:
-        out = [Finding(True, f"Airtable token in {self.client.settings.token_env} accepted (user {self.whoami()}).")]
+        out = self.token()
         tables = self._schema()
         out.append(Finding(True, f"Airtable base {self.client.settings.base_id} reachable: {len(tables)} tables."))
         for spec in self.spec.tables.values():
@@ -52,16 +80,7 @@ class AirtableAdmin:
             if table is None:
                 out.append(Finding(False, f"table '{spec.name}' ({spec.role}) is missing: run `init` to create it."))
                 continue
-            wrong = []
-            for f in spec.fields:
-                have = table["by_name"].get(f.name)
-                if have is None:
-                    wrong.append(Finding(False, f"table '{spec.name}' has no field '{f.name}' ({f.role}, {f.type}): "
-                                                f"run `init` to add it."))
-                elif not f.allows(have["type"]):
-                    wanted = " or ".join(dict.fromkeys((f.type, *f.accepts)))
-                    wrong.append(Finding(False, f"table '{spec.name}' field '{f.name}' is {have['type']}, "
-                                                f"expected {wanted}: change its type in Airtable."))
+            wrong = [w for f in spec.fields if (w := self._field_finding(spec, f, table["by_name"])) is not None]
             if spec.owned and spec.fields[0].name in table["by_name"] and \
                     table.get("primaryFieldId") != table["by_name"][spec.fields[0].name]["id"]:
                 wrong.append(Finding(False, f"table '{spec.name}': '{spec.key}' must be the primary field "
@@ -83,23 +102,26 @@ class AirtableAdmin:
                 if not dry_run:
                     self._create_table(spec)
                 continue
+            names = {n.casefold() for n in table["by_name"]}
             for f in spec.fields:
-                if f.name not in table["by_name"]:
+                if f.name.casefold() not in names:  # one differing only in case is doctor's to report
                     done.append(f"{verb} field '{f.name}' ({f.type}) in table '{spec.name}'")
                     if not dry_run:
-                        self._create_field(table["id"], spec, f.create_body())
+                        self._create(f"meta/bases/{self.client.settings.base_id}/tables/{table['id']}/fields",
+                                     f.create_body(), f"the field '{f.name}' in '{spec.name}'")
         return done
 
     def _create_table(self, spec: TableSpec) -> None:
-        try:
-            self.client.base.create_table(spec.name, [f.create_body() for f in spec.fields])
-        except requests.HTTPError as exc:
-            raise self.client.refused(exc, f"creating the table '{spec.name}'") from None
+        self._create(f"meta/bases/{self.client.settings.base_id}/tables",
+                     {"name": spec.name, "fields": [f.create_body() for f in spec.fields]}, f"the table '{spec.name}'")
 
-    def _create_field(self, table_id: str, spec: TableSpec, body: dict) -> None:
-        url = self.client.api.build_url(f"meta/bases/{self.client.settings.base_id}/tables/{table_id}/fields")
+    def _create(self, path: str, body: dict, what: str) -> None:
+        """Create a table or a field. A retry after a lost reply finds it made already: that is done."""
         try:
-            self.client.api.post(url, json=body)
+            self.client.api.post(self.client.api.build_url(path), json=body)
         except requests.HTTPError as exc:
-            raise StopRun(f"Airtable refused to add the field '{body['name']}' to '{spec.name}' "
-                          f"({exc.response.status_code}); the token needs the schema.bases:write scope.") from None
+            if exc.response.status_code == 422 and "DUPLICATE" in error_type(exc):
+                return
+            if exc.response.status_code in (401, 403):
+                raise self.client.refused(exc, f"creating {what} (the token needs schema.bases:write)") from None
+            raise self.client.refused(exc, f"creating {what}") from None

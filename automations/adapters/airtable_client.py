@@ -169,20 +169,24 @@ class AirtableClient:
             records = self.table(name).all(fields=list(fields), page_size=PAGE)
         except requests.HTTPError as exc:
             raise self.refused(exc, f"reading the table '{name}'") from None
-        self.usage.lower_bound += max(1, math.ceil(len(records) / PAGE))
+        self.usage.read_table(name, len(records))
         return records
 
     def upsert(self, name: str, records: Sequence[dict], key_field: str) -> None:
         """Create or update records matched on `key_field`, ten to a request (a rerun never duplicates)."""
+        self.usage.change(name, (f[key_field] for f in records))
         self._write(name, records, lambda t, chunk: t.batch_upsert([{"fields": f} for f in chunk], [key_field],
                                                                    typecast=True))
 
     def update(self, name: str, records: Sequence[tuple[str, dict]]) -> None:
         """Update records by id, ten to a request; fields not named are left alone."""
+        self.usage.change(name, (i for i, _ in records))
         self._write(name, records, lambda t, chunk: t.batch_update([{"id": i, "fields": f} for i, f in chunk],
                                                                    typecast=True))
 
     def delete(self, name: str, record_ids: Sequence[str]) -> None:
+        self.usage.change(name, record_ids)
+
         def one(t: Table, chunk: Sequence[str]) -> None:
             try:
                 t.batch_delete(list(chunk))
@@ -197,7 +201,6 @@ class AirtableClient:
         if not items:
             return
         table = self.table(name)
-        self.usage.lower_bound += math.ceil(len(items) / BATCH)
         for chunk in chunks(items, BATCH):
             try:
                 send(table, chunk)
@@ -223,8 +226,8 @@ def same(stored: dict, wanted: dict, names: Iterable[str]) -> bool:
         a, b = stored.get(n), wanted.get(n)
         if not present(a) and not present(b):
             continue
-        if isinstance(a, list) or isinstance(b, list):
-            if list(a or []) != list(b or []):
+        if isinstance(a, list) or isinstance(b, list):  # a multiple select: its order is not data
+            if sorted(map(str, a or [])) != sorted(map(str, b or [])):
                 return False
         elif a != b:
             return False

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from ..domain.compliance import Resolved
 from ..domain.model import Activity, Checkin, Problem
 from ..domain.values import stable_digest
+from ..errors import InputError
 from ..ports import StoredReports, Written
 from .airtable_client import AirtableClient, present, same
 from .airtable_schema import TableSpec
@@ -53,10 +54,13 @@ class AirtableReportStore:
         self.client = client
         self.tables = {"activities": activities, "checkins": checkins, "problems": problems}
         self.tz = tz
+        self._loaded: StoredReports | None = None
         self.where = f"Airtable tables {activities.name}, {checkins.name} and {problems.name}"
 
     def exists(self) -> bool:
-        return True  # the tables are made by `init`; an empty one is a program with no check-ins yet
+        """Whether sync-checkins has stored anything (a program with no check-in yet counts as not synced)."""
+        stored = self.load()
+        return bool(stored.activities or stored.checkins or stored.problems)
 
     # -- records <-> domain ------------------------------------------------------------------------
     def _activity_fields(self, r: Resolved) -> dict:
@@ -110,15 +114,29 @@ class AirtableReportStore:
         records = self.client.all_records(spec.name, [f.name for f in spec.fields])
         return [r for r in records if present(r["fields"].get(spec.key))]
 
+    def _parse(self, role: str, parse) -> list:
+        out = []
+        for r in self._read(role):
+            try:
+                out.append(parse(r["fields"]))
+            except (KeyError, ValueError, TypeError) as exc:
+                what = f"no {exc.args[0]}" if isinstance(exc, KeyError) else str(exc)
+                raise InputError(f"Airtable table {self.tables[role].name}, record {r['id']} "
+                                 f"({r['fields'].get(self.tables[role].key)}) cannot be read ({what}); the table is "
+                                 f"rebuilt by sync-checkins, so delete the record and run sync-checkins again.") from None
+        return out
+
     def load(self) -> StoredReports:
-        # Sorted as sync-checkins wrote them (sheet order), whatever order the base lists them in.
-        acts = sorted((self._activity(r["fields"]) for r in self._read("activities")), key=lambda a: (a.row, a.section))
-        checkins = sorted((self._checkin(r["fields"]) for r in self._read("checkins")), key=lambda c: c.row)
-        problems = sorted((self._problem(r["fields"]) for r in self._read("problems")),
-                          key=lambda p: (p.source, p.row, p.column))
-        return StoredReports(acts, checkins, problems)
+        """Everything stored, read once per run, sorted as sync-checkins wrote it (sheet order)."""
+        if self._loaded is None:
+            acts = sorted(self._parse("activities", self._activity), key=lambda a: (a.row, a.section))
+            checkins = sorted(self._parse("checkins", self._checkin), key=lambda c: c.row)
+            problems = sorted(self._parse("problems", self._problem), key=lambda p: (p.source, p.row, p.column))
+            self._loaded = StoredReports(acts, checkins, problems)
+        return StoredReports(list(self._loaded.activities), list(self._loaded.checkins), list(self._loaded.problems))
 
     def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], problems: Sequence[Problem]) -> Written:
+        self._loaded = None
         return (self._mirror("activities", [self._activity_fields(r) for r in resolved])
                 + self._mirror("checkins", [self._checkin_fields(c) for c in checkins])
                 + self._mirror("problems", [self._problem_fields(p) for p in problems]))
@@ -141,7 +159,9 @@ class AirtableReportStore:
         changed = [{n: (v if present(v) else None) for n, v in w.items()} for k, w in want.items()
                    if k not in by_key or not same(by_key[k]["fields"], w, names)]
         created = sum(1 for w in changed if w[key] not in by_key)
-        # Deletes first: an upsert that matched two records with one key would be refused.
-        self.client.delete(spec.name, extra_ids + stale)
+        # A second record with a key goes first (an upsert matching two records is refused); records
+        # no longer wanted go last, so a run stopped part-way never leaves a record missing.
+        self.client.delete(spec.name, extra_ids)
         self.client.upsert(spec.name, changed, key)
+        self.client.delete(spec.name, stale)
         return Written(created, len(changed) - created, len(extra_ids) + len(stale))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .airtable_admin import Finding
+from ..ports import Finding
 
 
 class CsvAdmin:
@@ -17,4 +17,4 @@ class CsvAdmin:
         return [Finding(True, f"local folder {self.folder}: the jobs create their own CSV files there.")]
 
     def init(self, dry_run: bool) -> list[str]:
-        return []
+        return ["The local backend needs no init: the jobs create their CSV files in the local folder."]

@@ -47,6 +47,11 @@ class CsvLedger:
     def refresh(self) -> None:
         """Nothing is cached: every `entries()` reads the file."""
 
+    def begin(self, entries) -> None:
+        with self.batch():
+            for e in entries:
+                self.record(e)
+
     def record(self, entry: LedgerEntry) -> None:
         if self._fh is None:
             with self.batch():

@@ -1,8 +1,9 @@
 """`FileSendLock`: one run applies side effects at a time on this machine (a lock file).
 
-Beside the lock, a generation counter goes up each time a run releases it. A run that finds
-the counter moved since it started knows another run applied effects meanwhile, so what it
-read of the ledger must be read again; a run that finds it unchanged may trust what it read.
+Beside the lock, a generation mark changes each time a run takes it, before that run applies
+anything (so a run killed while holding it has still moved it). A run that finds the mark moved
+since it started knows another run may have applied effects meanwhile, so what it read of the
+ledger must be read again; a run that finds it unchanged may trust what it read.
 """
 
 from __future__ import annotations
@@ -51,11 +52,11 @@ class FileSendLock:
         self._held = 1
         try:
             others = self._generation() != self._seen
-            yield others
-        finally:
-            self._held = 0
             self._seen = f"{os.getpid()}-{os.urandom(6).hex()}"
             tmp = self._generation_path.with_name(self._generation_path.name + ".tmp")
             tmp.write_text(self._seen, encoding="ascii")
             os.replace(tmp, self._generation_path)
+            yield others
+        finally:
+            self._held = 0
             lock.release()

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Callable
 
 from .. import bootstrap
-from ..adapters.airtable_admin import Finding
 from ..config import load_config
 from ..domain.checkins import map_columns
 from ..domain.messages import MESSAGE_JOBS
 from ..errors import ServiceUnavailable, StopRun
+from ..ports import Finding
 from .base import JobResult
 
 

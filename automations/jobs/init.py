@@ -14,9 +14,7 @@ def run(ctx: Context) -> JobResult:
     result = JobResult("init")
     done = ctx.admin.init(ctx.dry_run)
     result.summary += done
-    if ctx.backend == "local":
-        result.summary.append("The local backend needs no init: the jobs create their CSV files in the local folder.")
-    elif not done:
+    if not done:
         result.summary.append("Every table and field the project needs is there already; nothing created.")
     elif ctx.dry_run:
         result.summary.append("Dry run: nothing created.")

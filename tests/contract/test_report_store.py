@@ -30,6 +30,7 @@ def test_round_trip(report_store):
     """What sync-checkins saves comes back equal: text, zeros, empty fields, instants."""
     acts, checkins, problems = sample()
     store = report_store()
+    assert not store.exists()
     written = store.save(c.resolve_copies(acts, RULES), checkins, problems)
     assert written.changed > 0
     new = report_store()

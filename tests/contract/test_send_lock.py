@@ -48,3 +48,19 @@ def test_second_holder_waits(tmp_path):
         order.append("first done")
     t.join(5)
     assert order == ["first done", "second"]
+
+
+def test_a_run_killed_while_holding_is_reported(tmp_path):
+    """A holder that never releases cleanly (killed) has still moved the mark for the next run."""
+    import subprocess
+    import sys
+
+    mine = FileSendLock(tmp_path / "l", 5)
+    code = ("import os, sys; sys.path.insert(0, sys.argv[2]); "
+            "from automations.adapters.file_send_lock import FileSendLock; "
+            "h = FileSendLock(__import__('pathlib').Path(sys.argv[1]), 5).hold(); h.__enter__(); os._exit(9)")
+    from tests.conftest import ROOT
+
+    assert subprocess.run([sys.executable, "-c", code, str(tmp_path / "l"), str(ROOT)]).returncode == 9
+    with mine.hold() as others:
+        assert others is True
