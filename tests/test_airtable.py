@@ -401,3 +401,19 @@ class TestBadBase:
         with pytest.raises(StopRun) as err:
             run_all.run(ctx)
         assert "Check-ins" in str(err.value) and "doctor" in str(err.value) and TOKEN not in str(err.value)
+
+
+@pytest.mark.parametrize("n", [1, 9, 10, 11, 25, 101])
+def test_writes_are_cut_into_batches_of_ten(airtable_base, n):
+    """Any number of changed records goes in ceil(n/10) requests of at most 10; none is refused."""
+    fake, clock = airtable_base
+    from tests.contract.conftest import airtable_client, init_base
+
+    init_base(fake, clock)
+    client = airtable_client(fake, clock)
+    fake.reset_log()
+    client.upsert("Check-ins", [{"Key": f"{i}:x@example.org", "Email": "x@example.org", "Row": i} for i in range(n)],
+                  "Key")
+    sizes = [r.records for r in writes(fake)]
+    assert len(sizes) == -(-n // 10) and max(sizes) <= 10 and sum(sizes) == n
+    assert all(r.status == 200 for r in writes(fake)) and len(fake.records(BASE, "Check-ins")) == n
