@@ -180,7 +180,7 @@ def run_all(opts: Options) -> None:
         problems = len({p for r in results for p in r.problems})
         if problems:
             click.echo(f"  {problems} unusable rows or cells need a person's attention (listed on stderr and in "
-                       f"{ctx.reports.where}).")
+                       f"{ctx.reports.problems_where}).")
         return code
 
     _guard(go)

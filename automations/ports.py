@@ -90,6 +90,7 @@ class ReportStore(Protocol):
     """The activities, check-ins and data problems sync-checkins derives from the responses."""
 
     where: str
+    problems_where: str  # where staff find the unusable rows (a file, a table)
 
     def exists(self) -> bool:
         """False when sync-checkins has never stored anything here."""

@@ -36,6 +36,7 @@ class FakeRosterStore:
 
 class FakeReportStore:
     where = "memory reports"
+    problems_where = "memory problems"
 
     def __init__(self) -> None:
         self.stored: StoredReports | None = None

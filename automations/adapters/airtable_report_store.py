@@ -56,6 +56,7 @@ class AirtableReportStore:
         self.tz = tz
         self._loaded: StoredReports | None = None
         self.where = f"Airtable tables {activities.name}, {checkins.name} and {problems.name}"
+        self.problems_where = f"Airtable table {problems.name}"
 
     def exists(self) -> bool:
         """Whether sync-checkins has stored anything (a program with no check-in yet counts as not synced)."""

@@ -50,6 +50,7 @@ class CsvReportStore:
         self.activities_path = self.folder / "activities.csv"
         self.checkins_path = self.folder / "checkins.csv"
         self.problems_path = self.folder / "unusable_rows.csv"
+        self.problems_where = str(self.problems_path)
 
     def exists(self) -> bool:
         return self.activities_path.exists()

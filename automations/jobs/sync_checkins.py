@@ -43,5 +43,5 @@ def _sync(ctx: Context) -> JobResult:
         return result
     written = ctx.reports.save(resolved, ingested.checkins, problems)
     result.summary.append(f"Stored in {ctx.reports.where}: {written.describe()}; {len(problems)} unusable rows or "
-                          f"cells listed there.")
+                          f"cells listed in {ctx.reports.problems_where}.")
     return result
