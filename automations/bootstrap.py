@@ -26,6 +26,11 @@ from .adapters.csv_ledger import CsvLedger
 from .adapters.csv_report_store import CsvReportStore
 from .adapters.csv_roster_store import CsvRosterStore
 from .adapters.file_send_lock import FileSendLock
+from .adapters.forms_checkin_source import FormsBuilder, FormsCheckinSource, FormShape
+from .adapters.gmail_mailer import GmailMailer
+from .adapters.google_access import GoogleAccess, GoogleSettings
+from .adapters.google_admin import GoogleAdmin
+from .adapters.sheets_checkin_source import SheetsCheckinSource
 from .config import Config, load_config
 from .domain.checkins import FormLayout
 from .domain.compliance import Rules
@@ -70,6 +75,8 @@ class Context:
     renderer: TemplateRenderer
     sender: Sender
     admin: Admin
+    form_builder: FormsBuilder  # `init --form`
+    checks: list[Admin] = field(default_factory=list)  # what doctor checks besides the store
     usage: list[Usage] = field(default_factory=list)
 
 
@@ -80,12 +87,18 @@ def rules_from(config: Config) -> Rules:
                  late_joiner_fraction=p.late_joiner_fraction, full_report_fields=fields)
 
 
+ISO_TIMESTAMP, ISO_DATE = "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"
+
+
 def form_layout(config: Config, source: str) -> FormLayout:
     f = config.checkin_form
+    # The Google sources hand over timestamps and dates in ISO form, whatever the sheet's locale.
+    stamps = tuple(dict.fromkeys([*f.timestamp_formats, ISO_TIMESTAMP]))
+    dates = tuple(dict.fromkeys([*f.date_formats, ISO_DATE]))
     return FormLayout(
         source=source, timestamp=f.columns.timestamp, email=f.columns.email, quarter=f.columns.quarter,
         sections=f.activity_sections, activity_columns=dict(f.activity_columns), kinds=dict(f.activity_kinds),
-        timestamp_formats=tuple(f.timestamp_formats), date_formats=tuple(f.date_formats),
+        timestamp_formats=stamps, date_formats=dates,
         sheet_tz=config.sheet_tz, program_tz=config.program.tz,
     )
 
@@ -115,6 +128,37 @@ def airtable_spec(config: Config):
         raise ConfigError(f"airtable.fields names an unknown field role {exc}.") from None
 
 
+def google_access(config: Config, environ: Mapping[str, str], sleep: Callable[[float], None] = time.sleep
+                  ) -> GoogleAccess:
+    """The key is read only when a job first needs it: a configuration that uses no Google service
+    never needs one."""
+    g = config.google
+    named = environ.get(g.credentials_env, "").strip() if g.credentials_env else ""
+    path, by = (Path(named), f"the environment variable {g.credentials_env}") if named else \
+        (config.path(g.credentials_file), "google.credentials_file")
+    settings = GoogleSettings(key_path=path, key_named_by=by, subject=g.subject,
+                              endpoints=g.endpoints.model_dump(), max_attempts=g.max_attempts,
+                              retry_backoff_seconds=g.retry_backoff_seconds, timeout_seconds=g.timeout_seconds)
+    return GoogleAccess(settings, sleep=sleep)
+
+
+def form_shape(config: Config) -> FormShape:
+    f = config.checkin_form
+    return FormShape(f.columns.timestamp, f.columns.email, f.columns.quarter, f.activity_sections,
+                     dict(f.activity_columns), tuple(f.activity_kinds))
+
+
+def checkin_source(config: Config, google: GoogleAccess, dry_run: bool) -> CheckinSource:
+    f = config.checkin_form
+    if f.source == "sheets":
+        return SheetsCheckinSource(google, f.spreadsheet_id, f.sheet_tab, f.columns.timestamp,
+                                   [f.activity_columns["date"]], config.sheet_tz)
+    if f.source == "forms":
+        return FormsCheckinSource(google, f.form_id, form_shape(config), config.sheet_tz,
+                                  config.local_dir / "form_questions.json", keep_state=not dry_run)
+    return CsvCheckinSource(config.local_dir / f.file)
+
+
 def _mail_settings(config: Config, environ: Mapping[str, str]) -> MailSettings:
     m, f = config.mail, config.checkin_form
     summary = m.transport
@@ -130,10 +174,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     """Every adapter for one run. `clock` and `sleep` pace the Airtable client (tests pass a manual clock)."""
     environ = os.environ if environ is None else environ
     f = config.checkin_form
-    if f.source != "local":
-        raise ConfigError(f"checkin_form.source '{f.source}' is not available in this version yet: set 'local' and "
-                          f"put the responses' CSV download in {config.local_dir}.")
-    checkins = CsvCheckinSource(config.local_dir / f.file)
+    google = google_access(config, environ, sleep)
+    checkins = checkin_source(config, google, dry_run)
     usage: list[Usage] = []
     if config.backend == "airtable":
         client = airtable_client(config, environ, clock, sleep)
@@ -153,17 +195,30 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         admin = CsvAdmin(config.local_dir)
     m = config.mail
     p = config.program
+    uses = [what for what, used in ((f"the check-in {f.source}", f.source != "local"),
+                                    ("Gmail", m.transport == "gmail")) if used]
+    needs = tuple(n for n, used in (("sheets", f.source == "sheets"), ("forms_read", f.source == "forms"),
+                                    ("gmail", m.transport == "gmail")) if used)
+    checks: list[Admin] = [GoogleAdmin(google, needs, " and ".join(uses))] if uses else []
+    if uses:
+        usage.append(google.usage)
+    if m.transport == "gmail":
+        mailer: Mailer = GmailMailer(google, m.from_address)
+    else:
+        mailer = build_mailer(m.transport, config.path(m.outbox_dir), as_of.isoformat(), m.smtp, m.from_address,
+                              environ)
     return Context(
         as_of=as_of, dry_run=dry_run, backend=config.backend, rules=rules_from(config),
-        form=form_layout(config, Path(f.file).name), schedule=schedule_from(config), mail=_mail_settings(config, environ),
+        form=form_layout(config, Path(f.file).name if f.source == "local" else checkins.where), schedule=schedule_from(config), mail=_mail_settings(config, environ),
         roster=roster, checkins=checkins, reports=reports, ledger=ledger,
         lock=FileSendLock(config.local_dir / ".mail.lock", m.lock_timeout_seconds),
-        mailer=build_mailer(m.transport, config.path(m.outbox_dir), as_of.isoformat(), m.smtp, m.from_address,
-                            environ),
+        mailer=mailer,
         renderer=TemplateRenderer(config.path(m.templates_dir), common={
             "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name}),
         sender=Sender(m.from_address, m.from_name, p.support_email),
-        admin=admin, usage=usage,
+        admin=admin, usage=usage, checks=checks,
+        form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
+                                  config.local_dir / "form_questions.json"),
     )
 
 

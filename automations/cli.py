@@ -146,14 +146,16 @@ def doctor(opts: Options) -> None:
 
 
 @cli.command("init")
+@click.option("--form", is_flag=True, help="Create the check-in form (Google Forms) from config.yaml instead, "
+                                           "publish it and print its address.")
 @click.pass_obj
-def init(opts: Options) -> None:
+def init(opts: Options, form: bool) -> None:
     """Create the Airtable tables and fields the project needs (--dry-run lists them); existing ones are left
     alone."""
 
     def go() -> int:
         ctx = opts.context()
-        res = init_job.run(ctx)
+        res = init_job.run(ctx, form)
         _print_summary(res, ctx)
         return report([res])
 

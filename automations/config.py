@@ -195,6 +195,11 @@ class CheckinFormConfig(_Strict):
     date_formats: list[str] = Field(default_factory=lambda: ["%d/%m/%Y", "%Y-%m-%d"])
     # Time zone of the response spreadsheet; empty means the program's time zone.
     timezone: str = ""
+    # With source "sheets": the response spreadsheet (the id in its URL) and its response tab.
+    spreadsheet_id: str = ""
+    sheet_tab: str = "Form Responses 1"
+    # With source "forms": the form's id (in its edit URL); `init --form` creates one and prints it.
+    form_id: str = ""
     form_url: str = "https://docs.google.com/forms/d/e/EXAMPLE/viewform"
     # The form's pre-fill parameter for the email question (e.g. "entry.1234567890"); empty: none.
     prefill_email_entry: str = ""
@@ -274,6 +279,37 @@ class AmbassadorsConfig(_Strict):
         return {**DEFAULT_STANDING_FIELDS, **value}
 
 
+class GoogleEndpoints(_Strict):
+    """Where each Google API is reached; empty: Google itself. Set for tests or a proxy."""
+
+    sheets: str = ""
+    forms: str = ""
+    drive: str = ""
+    docs: str = ""
+    gmail: str = ""
+
+
+class GoogleConfig(_Strict):
+    # The service-account key file (its shape: credentials.example.json); a relative path is read from
+    # the config file's folder. The environment variable named by credentials_env, when set, wins.
+    credentials_file: Path = Path("credentials.json")
+    credentials_env: str = "GOOGLE_APPLICATION_CREDENTIALS"
+    # Domain-wide delegation: the user the service account acts as (needed for Gmail; empty: itself).
+    subject: str = ""
+    endpoints: GoogleEndpoints = GoogleEndpoints()
+    # Tries per request on a 429 or a 5xx, then the run stops (exit 1).
+    max_attempts: int = Field(5, ge=1, le=20)
+    retry_backoff_seconds: float = Field(2, ge=0)
+    timeout_seconds: float = Field(60, gt=0)
+
+    @field_validator("credentials_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if value and not _ENV_NAME.match(value):
+            raise ValueError("must be the NAME of an environment variable (like GOOGLE_APPLICATION_CREDENTIALS)")
+        return value
+
+
 class AirtableTables(_Strict):
     """The base's table names, by role. Later tables (blog reviews, inquiries, funding requests,
     certificates, conduct) get their role here when their jobs arrive; see docs/airtable.md."""
@@ -342,6 +378,7 @@ class Config(_Strict):
     backend: Literal["local", "airtable"] = "local"
     local: LocalConfig = LocalConfig()
     airtable: AirtableConfig = AirtableConfig()
+    google: GoogleConfig = GoogleConfig()
     mail: MailConfig = MailConfig()
     reminders: RemindersConfig = RemindersConfig()
     checkin_form: CheckinFormConfig = CheckinFormConfig()
@@ -357,6 +394,13 @@ class Config(_Strict):
     def _backend_ready(self) -> "Config":
         if self.backend == "airtable" and not self.airtable.base_id:
             raise ValueError("backend 'airtable' needs airtable.base_id (the app... id in the base's URL)")
+        f = self.checkin_form
+        if f.source == "sheets" and not f.spreadsheet_id:
+            raise ValueError("checkin_form.source 'sheets' needs checkin_form.spreadsheet_id (the id in the response "
+                             "spreadsheet's URL)")
+        if f.source == "forms" and not f.form_id:
+            raise ValueError("checkin_form.source 'forms' needs checkin_form.form_id (run `init --form` to create the "
+                             "form)")
         return self
 
     @property

@@ -169,9 +169,9 @@ class Admin(Protocol):
 class Usage:
     """Requests a remote adapter made in a run, against the fewest its work could have taken.
 
-    The lower bound follows from the work, not from the requests: for each table read, its
-    records / 100 (rounded up) once, however often it was read; for each table written, the
-    distinct records changed / 10 (rounded up), however many requests carried them.
+    The lower bound follows from the work, not from the requests: for each table read, its pages
+    (Airtable: records / 100, rounded up) once, however often it was read; for each table written,
+    the distinct records changed / 10 (rounded up), however many requests carried them.
     """
 
     service: str
@@ -179,11 +179,13 @@ class Usage:
     writes: int = 0
     meta: int = 0
     retries: int = 0
-    rows_read: dict[str, int] = field(default_factory=dict)
+    pages_read: dict[str, int] = field(default_factory=dict)
     changed: dict[str, set] = field(default_factory=dict)
+    batch: int = 10  # records one write request may carry
 
-    def read_table(self, table: str, rows: int) -> None:
-        self.rows_read[table] = max(rows, self.rows_read.get(table, 0))
+    def read_table(self, table: str, pages: int) -> None:
+        """The fewest requests that read this table (its pages), counted once however often it is read."""
+        self.pages_read[table] = max(pages, self.pages_read.get(table, 0))
 
     def change(self, table: str, identities) -> None:
         self.changed.setdefault(table, set()).update(identities)
@@ -194,8 +196,7 @@ class Usage:
 
     @property
     def lower_bound(self) -> int:
-        reads = sum(max(1, -(-rows // 100)) for rows in self.rows_read.values())
-        return reads + sum(-(-len(ids) // 10) for ids in self.changed.values())
+        return sum(self.pages_read.values()) + sum(-(-len(ids) // self.batch) for ids in self.changed.values())
 
     def line(self) -> str:
         ratio = f", {self.requests / self.lower_bound:.2f}x" if self.lower_bound else ""

@@ -169,7 +169,7 @@ class AirtableClient:
             records = self.table(name).all(fields=list(fields), page_size=PAGE)
         except requests.HTTPError as exc:
             raise self.refused(exc, f"reading the table '{name}'") from None
-        self.usage.read_table(name, len(records))
+        self.usage.read_table(name, max(1, math.ceil(len(records) / PAGE)))
         return records
 
     def upsert(self, name: str, records: Sequence[dict], key_field: str) -> None:

@@ -47,6 +47,8 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
     ctx = bootstrap.build(config, as_of or bootstrap.today(config), dry_run=True)
     check(ctx.admin.check)
     schema_ok = all(f.ok or not f.blocking for f in findings)
+    for more in ctx.checks:  # the Google key and sign-in, when the configuration uses Google
+        check(more.check)
 
     def roster() -> list[Finding]:
         ambassadors, problems = ctx.roster.read()

@@ -10,8 +10,21 @@ from ..bootstrap import Context
 from .base import JobResult
 
 
-def run(ctx: Context) -> JobResult:
+def run(ctx: Context, form: bool = False) -> JobResult:
+    """Create the store's tables; with `form`, create the check-in form instead."""
     result = JobResult("init")
+    if form:
+        if ctx.dry_run:
+            items = ctx.form_builder.plan()
+            questions = sum(1 for i in items if "questionItem" in i)
+            result.summary.append(f"Dry run: would create the check-in form with {questions} questions in "
+                                  f"{ctx.form_builder.shape.sections} activity sections, and publish it.")
+            return result
+        form_id, url = ctx.form_builder.create()
+        result.summary += [f"Created and published the check-in form {form_id}: {url}",
+                           f"To read its responses, set in config.yaml: checkin_form.source: forms, "
+                           f"checkin_form.form_id: {form_id}, checkin_form.form_url: {url}"]
+        return result
     done = ctx.admin.init(ctx.dry_run)
     result.summary += done
     if not done:

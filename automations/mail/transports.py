@@ -4,7 +4,7 @@
   part, and an `index.html` listing the outbox, for a person to open before anything is sent.
 - `smtp` sends through a mail server: STARTTLS or implicit TLS, the login from the environment,
   one connection reused for the whole batch, a rate limit, bounded retries on temporary failures.
-- `gmail` is reserved for the Gmail API transport of a later version.
+- `gmail` sends through the Gmail API (`adapters/gmail_mailer.py`), built by bootstrap.
 """
 
 from __future__ import annotations

@@ -1,0 +1,216 @@
+"""`FormsCheckinSource`: the check-in responses through the Google Forms API, by question id.
+
+Once a run, `forms.get` resolves the configured question titles to question ids (a repeated title
+belongs to the n-th activity section at its n-th occurrence, as in the response sheet). The ids are
+kept in `form_questions.json` beside the other local state, so a question renamed on the form
+afterwards is still found by its id: renaming breaks nothing. A configured question that is found
+neither by title nor by a kept id is reported by name before anything is ingested. Responses are
+read with one `responses.list` page chain and handed to ingestion as the response sheet would show
+them (rows in submission order, the Timestamp in the sheet's zone), so both sources give the same
+activities.
+
+`FormsBuilder` is `init --form`: it creates the form from the configuration and publishes it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from ..errors import InputError, StopRun
+from .atomic_files import atomic_write
+from .google_access import GoogleAccess, http_error_text
+
+NUMBER_ROLES = ("registrations", "attendees", "views", "engagements", "reshares", "hours")
+PARAGRAPH_ROLES = ("goal", "description", "audience")
+
+
+@dataclass(frozen=True)
+class FormShape:
+    """The questions the configuration names: fixed ones and each section's, by role and title."""
+
+    timestamp: str
+    email: str
+    quarter: str
+    sections: int
+    activity_columns: Mapping[str, str]  # role -> title ("{n}": the section number)
+    kinds: Sequence[str]  # the kind question's choice labels
+
+    def title(self, role: str, n: int) -> str:
+        return self.activity_columns[role].replace("{n}", str(n))
+
+    def slots(self) -> list[tuple[str, str, int]]:
+        """(slot name, title, occurrence) of every configured question, in sheet order."""
+        out = [("email", self.email, 0), ("quarter", self.quarter, 0)]
+        for n in range(1, self.sections + 1):
+            for role, template in self.activity_columns.items():
+                occurrence = 0 if "{n}" in template else n - 1
+                out.append((f"{n}.{role}", self.title(role, n), occurrence))
+        return out
+
+
+def _questions(form: dict) -> list[tuple[str, str]]:
+    """(question id, title) of every question item, in form order."""
+    out = []
+    for item in form.get("items", []):
+        question = item.get("questionItem", {}).get("question")
+        if question and question.get("questionId"):
+            out.append((question["questionId"], item.get("title", "")))
+    return out
+
+
+def _rfc3339(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class FormsCheckinSource:
+    def __init__(self, access: GoogleAccess, form_id: str, shape: FormShape, read_tz: ZoneInfo, state_path: Path,
+                 keep_state: bool = True):
+        self.access = access
+        self.form_id = form_id
+        self.shape = shape
+        self.read_tz = read_tz
+        self.state_path = Path(state_path)
+        self.keep_state = keep_state
+        self.where = f"Google Form {form_id}"
+
+    def _service(self):
+        return self.access.service("forms", "v1", "forms_read")
+
+    def _kept(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+        return data.get("questions", {}) if data.get("form_id") == self.form_id else {}
+
+    def resolve(self, form: dict) -> dict[str, str]:
+        """Slot -> question id, by title (n-th occurrence) or by the id kept from an earlier run."""
+        questions = _questions(form)
+        ids = {qid for qid, _ in questions}
+        by_title: dict[str, list[str]] = {}
+        for qid, title in questions:
+            by_title.setdefault(" ".join(title.split()).casefold(), []).append(qid)
+        kept = self._kept()
+        found: dict[str, str] = {}
+        missing = []
+        for slot, title, occurrence in self.shape.slots():
+            matches = by_title.get(" ".join(title.split()).casefold(), [])
+            if len(matches) > occurrence:
+                found[slot] = matches[occurrence]
+            elif kept.get(slot) in ids:
+                found[slot] = kept[slot]  # renamed on the form since: its id still says which it is
+            elif slot == "email":
+                continue  # the form may collect the address itself (respondentEmail)
+            else:
+                missing.append(f"'{title}'" + (f" ({slot.split('.')[1]}, section {slot.split('.')[0]})"
+                                               if "." in slot else ""))
+        if missing:
+            raise InputError(f"The {self.where} has no question {', '.join(missing)} (checkin_form in config.yaml): "
+                             f"nothing was read; restore the question or change the configuration.")
+        if self.keep_state and found != kept:
+            atomic_write(self.state_path, json.dumps({"form_id": self.form_id, "questions": found}, indent=2) + "\n")
+        return found
+
+    def read(self) -> tuple[list[str], Iterator[list[str]]]:
+        from googleapiclient.errors import HttpError
+
+        service = self._service()
+        try:
+            form = self.access.execute(service.forms().get(formId=self.form_id), f"the {self.where}")
+            slots = self.resolve(form)
+            responses = []
+            token = None
+            while True:
+                page = self.access.execute(service.forms().responses().list(
+                    formId=self.form_id, pageSize=5000, pageToken=token), f"the {self.where}'s responses")
+                responses += page.get("responses", [])
+                token = page.get("nextPageToken")
+                if not token:
+                    break
+        except HttpError as exc:
+            raise StopRun(f"Google Forms refused to read the {self.where} for {self.access.client_email} "
+                          f"({http_error_text(exc)}): share the form with that address.") from None
+        # The fewest requests: the form once, and the responses' page chain (5,000 a page).
+        self.access.usage.read_table(self.where, 1 + max(1, -(-len(responses) // 5000)))
+        names = [slot for slot, _, _ in self.shape.slots()]
+        titles = [title for _, title, _ in self.shape.slots()]
+        headers = [self.shape.timestamp, *titles]
+        responses.sort(key=lambda r: (r.get("createTime", ""), r.get("responseId", "")))
+
+        def answer(response: dict, slot: str) -> str:
+            if slot == "email" and slot not in slots:
+                return response.get("respondentEmail", "")
+            qid = slots.get(slot)
+            if qid is None:
+                return ""
+            values = response.get("answers", {}).get(qid, {}).get("textAnswers", {}).get("answers", [])
+            return ", ".join(v.get("value", "") for v in values)
+
+        def rows() -> Iterator[list[str]]:
+            for r in responses:
+                moment = _rfc3339(r.get("lastSubmittedTime") or r["createTime"]).astimezone(self.read_tz)
+                yield [moment.strftime("%Y-%m-%d %H:%M:%S"), *(answer(r, s) for s in names)]
+
+        return headers, rows()
+
+
+class FormsBuilder:
+    """`init --form`: a new check-in form with the configured questions and sections, published."""
+
+    def __init__(self, access: GoogleAccess, shape: FormShape, title: str, state_path: Path):
+        self.access = access
+        self.shape = shape
+        self.title = title
+        self.state_path = Path(state_path)
+
+    def plan(self) -> list[dict]:
+        """The createItem requests, in order: email, quarter, then each section's page and questions."""
+        items: list[dict] = [self._text(self.shape.email, required=True),
+                             self._text(self.shape.quarter, required=True)]
+        for n in range(1, self.shape.sections + 1):
+            items.append({"title": f"Activity {n}", "pageBreakItem": {}})
+            for role in self.shape.activity_columns:
+                title = self.shape.title(role, n)
+                if role == "kind":
+                    items.append({"title": title, "questionItem": {"question": {"required": n == 1, "choiceQuestion": {
+                        "type": "RADIO", "options": [{"value": label} for label in self.shape.kinds]}}}})
+                elif role == "date":
+                    items.append({"title": title, "questionItem": {"question": {"required": n == 1,
+                                                                                "dateQuestion": {"includeYear": True}}}})
+                else:
+                    items.append(self._text(title, paragraph=role in PARAGRAPH_ROLES, required=n == 1 and role == "title"))
+        return items
+
+    @staticmethod
+    def _text(title: str, paragraph: bool = False, required: bool = False) -> dict:
+        return {"title": title, "questionItem": {"question": {"required": required,
+                                                              "textQuestion": {"paragraph": paragraph}}}}
+
+    def create(self) -> tuple[str, str]:
+        """Create, fill and publish the form; return its id and the address respondents open."""
+        from googleapiclient.errors import HttpError
+
+        service = self.access.service("forms", "v1", "forms_write")
+        forms = service.forms()
+        try:
+            form = self.access.execute(forms.create(body={"info": {"title": self.title,
+                                                                   "documentTitle": self.title}}),
+                                       "creating the form", write=True)
+            form_id = form["formId"]
+            requests = [{"createItem": {"item": item, "location": {"index": i}}} for i, item in enumerate(self.plan())]
+            self.access.execute(forms.batchUpdate(formId=form_id, body={"requests": requests}),
+                                "adding the form's questions", write=True)
+            self.access.execute(forms.setPublishSettings(formId=form_id, body={
+                "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
+                "updateMask": "publishState"}), "publishing the form", write=True)
+            form = self.access.execute(forms.get(formId=form_id), "reading the new form")
+        except HttpError as exc:
+            raise StopRun(f"Google Forms refused to create the check-in form ({http_error_text(exc)}).") from None
+        source = FormsCheckinSource(self.access, form_id, self.shape, ZoneInfo("UTC"), self.state_path)
+        source.resolve(form)  # keep the question ids from the start
+        return form_id, form.get("responderUri", f"https://docs.google.com/forms/d/{form_id}/viewform")

@@ -1,0 +1,56 @@
+"""`GmailMailer`: mail through the Gmail API, as the configured sender (domain-wide delegation).
+
+Each message is the same RFC 5322 bytes the other transports send (every contract header, the
+Message-ID derived from the key), passed whole as a base64url `raw` body to
+`users.messages.send` (media uploads ignore the endpoint override, so they are not used). The
+idempotency is the mail ledger's, as for every transport. A 429 or 5xx is retried within the
+configured budget, then the message is a temporary failure for the next run; a refusal (bad
+address, no delegation) is a permanent one; a refused key or delegation stops the run.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from ..errors import StopRun
+from ..mail.message import Outgoing
+from ..mail.transports import PermanentFailure, TemporaryFailure
+from ..errors import ServiceUnavailable
+from .google_access import GoogleAccess, http_error_text
+
+
+class GmailMailer:
+    name = "gmail"
+
+    def __init__(self, access: GoogleAccess, sender: str):
+        self.access = access
+        self.sender = sender
+        self._service = None
+
+    def __enter__(self) -> "GmailMailer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._service = None
+
+    def send(self, msg: Outgoing) -> None:
+        from google.auth.exceptions import RefreshError
+        from googleapiclient.errors import HttpError
+
+        if self._service is None:
+            self._service = self.access.service("gmail", "v1", "gmail", subject=self.sender)
+        raw = base64.urlsafe_b64encode(msg.data).decode("ascii")
+        try:
+            self.access.execute(self._service.users().messages().send(userId="me", body={"raw": raw}),
+                                f"sending {msg.key}", write=True)
+        except RefreshError:
+            raise StopRun(f"Google refused the service account's sign-in as {self.sender} (is domain-wide delegation "
+                          f"granted for the gmail.send scope?); nothing more was sent.") from None
+        except HttpError as exc:
+            text = http_error_text(exc)
+            if exc.resp.status == 400 and "FAILED_PRECONDITION" in text:
+                raise StopRun(f"Gmail refused to send as {self.sender} ({text}): the service account needs "
+                              f"domain-wide delegation (google.subject) to send mail.") from None
+            raise PermanentFailure(f"Gmail refused the message ({text})") from None
+        except ServiceUnavailable as exc:
+            raise TemporaryFailure(str(exc)) from None

@@ -1,0 +1,153 @@
+"""`GoogleAccess`: the service-account key, credentials per job with the smallest scopes, and
+API clients pointed at the configured endpoints, with a bounded retry of our own.
+
+The key is read once and checked before any request: a missing, unreadable or malformed key, or a
+key of another type, is one sentence naming the file (never its content). Credentials are made by
+google-auth from the key (the JWT flow against the key's `token_uri`); google-auth refreshes the
+access token when it expires or when an API answers 401. Nothing connects while building.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..errors import ConfigError, ServiceUnavailable
+from ..ports import Usage
+
+os.environ.setdefault("NO_GCE_CHECK", "true")  # never probe the metadata server: credentials are explicit
+
+SCOPES = {
+    "sheets": ("https://www.googleapis.com/auth/spreadsheets.readonly",),
+    "forms_read": ("https://www.googleapis.com/auth/forms.body.readonly",
+                   "https://www.googleapis.com/auth/forms.responses.readonly"),
+    "forms_write": ("https://www.googleapis.com/auth/forms.body",),
+    "drive": ("https://www.googleapis.com/auth/drive",),
+    "docs": ("https://www.googleapis.com/auth/documents",),
+    "gmail": ("https://www.googleapis.com/auth/gmail.send",),
+}
+REQUIRED_KEYS = ("private_key", "client_email", "token_uri")
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+@dataclass(frozen=True)
+class GoogleSettings:
+    key_path: Path
+    key_named_by: str  # "google.credentials_file" or "the environment variable X", for messages
+    subject: str = ""
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    max_attempts: int = 5
+    retry_backoff_seconds: float = 2
+    timeout_seconds: float = 60
+
+
+def load_key(path: Path, named_by: str) -> dict:
+    """The service-account key as a dict, or one sentence on what is wrong with the file."""
+    where = f"The Google service-account key {path} ({named_by})"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{where} does not exist: download a JSON key for the service account (its shape is in "
+                          f"credentials.example.json).") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where} cannot be read ({type(exc).__name__}).") from None
+    try:
+        key = json.loads(text)
+    except ValueError:
+        raise ConfigError(f"{where} is not JSON: it should be the key file exactly as downloaded.") from None
+    if not isinstance(key, dict):
+        raise ConfigError(f"{where} is not a JSON key object.")
+    if key.get("type") != "service_account":
+        kind = key.get("type")
+        raise ConfigError(f"{where} is a key of type {kind!r}, not a service-account key ('service_account').")
+    missing = [k for k in REQUIRED_KEYS if not key.get(k)]
+    if missing:
+        raise ConfigError(f"{where} lacks {', '.join(missing)}.")
+    from google.oauth2 import service_account
+
+    try:
+        service_account.Credentials.from_service_account_info(key)
+    except (ValueError, TypeError):
+        raise ConfigError(f"{where} has a private key that cannot be read: download the key again.") from None
+    return key
+
+
+class GoogleAccess:
+    """One key, one `Usage`; credentials and clients for each job's needs."""
+
+    def __init__(self, settings: GoogleSettings, *, sleep: Callable[[float], None] = time.sleep):
+        self.settings = settings
+        self.sleep = sleep
+        self.usage = Usage("Google")
+        self._key: dict | None = None
+
+    @property
+    def key(self) -> dict:
+        if self._key is None:
+            self._key = load_key(self.settings.key_path, self.settings.key_named_by)
+        return self._key
+
+    @property
+    def client_email(self) -> str:
+        return self.key["client_email"]
+
+    def credentials(self, *needs: str, subject: str | None = None):
+        from google.oauth2 import service_account
+
+        scopes = [s for need in needs for s in SCOPES[need]]
+        creds = service_account.Credentials.from_service_account_info(self.key, scopes=scopes)
+        who = self.settings.subject if subject is None else subject
+        return creds.with_subject(who) if who else creds
+
+    def service(self, name: str, version: str, *needs: str, subject: str | None = None):
+        """A google-api-python-client service built offline from its shipped discovery document."""
+        from googleapiclient.discovery import build
+
+        endpoint = self.settings.endpoints.get(name, "")
+        options = {}
+        if endpoint:
+            options["api_endpoint"] = endpoint.rstrip("/") + ("/drive/v3/" if name == "drive" else "/")
+        return build(name, version, credentials=self.credentials(*needs, subject=subject), static_discovery=True,
+                     cache_discovery=False, client_options=options or None)
+
+    def execute(self, request, what: str, write: bool = False) -> Any:
+        """Run one API request with a bounded retry on 429 and 5xx (none on other errors)."""
+        from googleapiclient.errors import HttpError
+
+        s = self.settings
+        last = ""
+        for attempt in range(1, s.max_attempts + 1):
+            if attempt > 1:
+                self.usage.retries += 1
+            if write:
+                self.usage.writes += 1
+            else:
+                self.usage.reads += 1
+            try:
+                return request.execute()
+            except HttpError as exc:
+                status = exc.resp.status
+                if status not in RETRY_STATUSES:
+                    raise
+                last = f"{status}"
+            except (ConnectionError, TimeoutError, OSError) as exc:
+                last = type(exc).__name__
+            self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
+        raise ServiceUnavailable(f"Google did not answer {what} after {s.max_attempts} tries (last: {last}); the next "
+                                 f"run completes the work.")
+
+
+def http_error_text(exc) -> str:
+    """Google's error status and message from an HttpError (never the request's headers)."""
+    try:
+        body = json.loads(exc.content.decode("utf-8"))
+        err = body.get("error", {})
+        if isinstance(err, dict):
+            return f"{exc.resp.status} {err.get('status', '')}: {err.get('message', '')}".strip()
+    except (ValueError, AttributeError):
+        pass
+    return str(getattr(exc.resp, "status", "error"))

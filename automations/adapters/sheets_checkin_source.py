@@ -1,0 +1,158 @@
+"""`SheetsCheckinSource`: the check-in responses from the form's response spreadsheet (gspread).
+
+Two requests a run: the spreadsheet's properties (its time zone) and the response tab's values,
+read unformatted (no number guessing: "0123" stays "0123") with dates as serial numbers. Cells
+are handed to ingestion as text, by position (a form with repeated sections repeats titles):
+the Timestamp's and the date questions' serial numbers become ISO text in the sheet's own time
+zone, other numbers their shortest text. gspread's URLs are fixed, so a subclass of its HTTP
+client rewrites them to the configured endpoint, and retries 429/5xx a bounded number of times
+(gspread's own back-off client never stops).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Iterator, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..domain.values import norm_header
+from ..errors import InputError, ServiceUnavailable, StopRun
+from .google_access import RETRY_STATUSES, GoogleAccess
+
+EPOCH = datetime(1899, 12, 30)  # day 0 of a spreadsheet serial number
+GOOGLE_PREFIXES = ("https://sheets.googleapis.com", "https://www.googleapis.com")
+
+
+def serial_to_datetime(serial: float) -> datetime:
+    """A spreadsheet serial number (days since 1899-12-30, fraction = time of day) as wall-clock time."""
+    return EPOCH + timedelta(days=serial)
+
+
+def _http_client(access: GoogleAccess):
+    """A gspread HTTP client class that talks to the configured endpoint and retries within a budget."""
+    from gspread.exceptions import APIError
+    from gspread.http_client import HTTPClient
+
+    endpoint = access.settings.endpoints.get("sheets", "").rstrip("/")
+    settings = access.settings
+
+    class PacedHTTPClient(HTTPClient):
+        def request(self, method, endpoint_url, *args, **kwargs):
+            url = endpoint_url
+            if endpoint:
+                for prefix in GOOGLE_PREFIXES:
+                    if url.startswith(prefix):
+                        url = endpoint + url[len(prefix):]
+            last = ""
+            for attempt in range(1, settings.max_attempts + 1):
+                if attempt > 1:
+                    access.usage.retries += 1
+                access.usage.reads += 1
+                try:
+                    return super().request(method, url, *args, **kwargs)
+                except APIError as exc:
+                    if exc.response.status_code not in RETRY_STATUSES:
+                        raise
+                    last = str(exc.response.status_code)
+                except (ConnectionError, OSError) as exc:
+                    last = type(exc).__name__
+                access.sleep(settings.retry_backoff_seconds * 2 ** (attempt - 1))
+            raise ServiceUnavailable(f"Google Sheets did not answer after {settings.max_attempts} tries (last: "
+                                     f"{last}); the next run reads the responses.")
+
+    return PacedHTTPClient
+
+
+def cell_text(value: object, as_date: bool, as_instant: bool, sheet_tz: ZoneInfo | None = None,
+              read_tz: ZoneInfo | None = None) -> str:
+    """A cell as the form's CSV download would show it, in ISO forms ingestion always reads.
+
+    A timestamp is wall-clock time in the sheet's zone; it is written as wall-clock time in the zone
+    ingestion reads timestamps in (`checkin_form.timezone`), so the instant is kept.
+    """
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        if as_instant:
+            moment = serial_to_datetime(value)
+            if sheet_tz is not None and read_tz is not None and sheet_tz != read_tz:
+                moment = moment.replace(tzinfo=sheet_tz).astimezone(read_tz).replace(tzinfo=None)
+            return moment.strftime("%Y-%m-%d %H:%M:%S")
+        if as_date:
+            return serial_to_datetime(value).date().isoformat()
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return "" if value is None else str(value)
+
+
+class SheetsCheckinSource:
+    def __init__(self, access: GoogleAccess, spreadsheet_id: str, tab: str, timestamp_title: str,
+                 date_titles: Sequence[str], read_tz: ZoneInfo):
+        self.access = access
+        self.spreadsheet_id = spreadsheet_id
+        self.tab = tab
+        self.where = f"Google Sheet {spreadsheet_id}, tab '{tab}'"
+        self.timestamp_title = norm_header(timestamp_title)
+        # A title with "{n}" matches any section's number.
+        self.date_titles = [norm_header(t) for t in date_titles]
+        self.time_zone: ZoneInfo | None = None
+        self.read_tz = read_tz
+
+    def _client(self):
+        import gspread
+
+        return gspread.authorize(self.access.credentials("sheets"), http_client=_http_client(self.access))
+
+    def _is_date(self, title: str) -> bool:
+        t = norm_header(title)
+        for pattern in self.date_titles:
+            if "{n}" in pattern:
+                head, _, tail = pattern.partition("{n}")
+                if t.startswith(head) and t.endswith(tail) and t[len(head):len(t) - len(tail)].isdigit():
+                    return True
+            elif t == pattern:
+                return True
+        return False
+
+    def read(self) -> tuple[list[str], Iterator[list[str]]]:
+        from gspread.exceptions import APIError
+
+        http = self._client().http_client
+        try:
+            meta = http.spreadsheets_get(self.spreadsheet_id, params={"fields": "properties(timeZone,locale)"})
+            data = http.values_get(self.spreadsheet_id, f"'{self.tab}'",
+                                   params={"valueRenderOption": "UNFORMATTED_VALUE",
+                                           "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"})
+        except APIError as exc:
+            raise self._refused(exc) from None
+        self.access.usage.read_table(self.where, 1)  # the fewest: the values alone (the time zone costs one more)
+        zone = meta.get("properties", {}).get("timeZone", "")
+        try:
+            self.time_zone = ZoneInfo(zone) if zone else None
+        except (ZoneInfoNotFoundError, ValueError):
+            self.time_zone = None
+        values = data.get("values", [])
+        if not values:
+            raise InputError(f"The {self.where} is empty: it needs at least its header row.")
+        headers = [cell_text(h, False, False) for h in values[0]]
+        kinds = [(norm_header(h) == self.timestamp_title, self._is_date(h)) for h in headers]
+        width = len(headers)
+
+        sheet_tz, read_tz = self.time_zone, self.read_tz
+
+        def rows() -> Iterator[list[str]]:
+            for raw in values[1:]:
+                cells = list(raw) + [""] * (width - len(raw))
+                yield [cell_text(v, k[1], k[0], sheet_tz, read_tz)
+                       for v, k in zip(cells, kinds + [(False, False)] * (len(cells) - width))]
+
+        return headers, rows()
+
+    def _refused(self, exc) -> StopRun:
+        code = exc.response.status_code
+        who = self.access.client_email
+        if code in (403, 404):
+            return InputError(f"The {self.where} cannot be read by {who} (HTTP {code}): share the spreadsheet with "
+                              f"that address (Viewer) and check checkin_form.spreadsheet_id.")
+        if code == 400:
+            return InputError(f"The {self.where} has no tab '{self.tab}' (checkin_form.sheet_tab).")
+        return StopRun(f"Google Sheets refused to read the {self.where} (HTTP {code}).")
