@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from .adapters.airtable_admin import AirtableAdmin
+from .adapters.airtable_blog_store import AirtableBlogStore
+from .adapters.csv_blog_store import CsvBlogStore
+from .adapters.google_docs_drafter import GoogleDocsDrafter
+from .adapters.html_drafter import HtmlDrafter
 from .adapters.airtable_client import AirtableClient, AirtableSettings
 from .adapters.airtable_ledger import AirtableLedger
 from .adapters.airtable_report_store import AirtableReportStore
@@ -32,6 +36,7 @@ from .adapters.google_access import GoogleAccess, GoogleSettings
 from .adapters.google_admin import GoogleAdmin
 from .adapters.sheets_checkin_source import SheetsCheckinSource
 from .config import Config, load_config
+from .domain.blog import BlogSettings
 from .domain.checkins import FormLayout
 from .domain.compliance import Rules
 from .domain.messages import Schedule
@@ -39,7 +44,7 @@ from .errors import ConfigError
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
-from .ports import Admin, CheckinSource, Ledger, ReportStore, RosterStore, SendLock, Usage
+from .ports import Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ class Context:
     renderer: TemplateRenderer
     sender: Sender
     admin: Admin
+    blog: BlogStore
+    drafter: Drafter
+    blog_settings: BlogSettings
     form_builder: FormsBuilder  # `init --form`
     checks: list[Admin] = field(default_factory=list)  # what doctor checks besides the store
     usage: list[Usage] = field(default_factory=list)
@@ -187,18 +195,24 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
                                                    config.program.tz)
         ledger: Ledger = AirtableLedger(client, spec["mail_ledger"])
         admin: Admin = AirtableAdmin(client, spec)
+        blog: BlogStore = AirtableBlogStore(client, spec["blog_reviews"])
     else:
         roster = CsvRosterStore(config.local_dir / config.ambassadors.file, config.ambassadors.fields,
                                 config.ambassadors.standing_fields)
         reports = CsvReportStore(config.local_dir)
         ledger = CsvLedger(config.local_dir / "mail_ledger.csv")
         admin = CsvAdmin(config.local_dir)
+        blog = CsvBlogStore(config.local_dir / config.blog_reviews.file)
     m = config.mail
     p = config.program
+    b = config.blog_reviews
+    docs = b.documents == "google"
     uses = [what for what, used in ((f"the check-in {f.source}", f.source != "local"),
-                                    ("Gmail", m.transport == "gmail")) if used]
+                                    ("Gmail", m.transport == "gmail"), ("blog-review documents", docs)) if used]
     needs = tuple(n for n, used in (("sheets", f.source == "sheets"), ("forms_read", f.source == "forms"),
-                                    ("gmail", m.transport == "gmail")) if used)
+                                    ("gmail", m.transport == "gmail"), ("drive", docs), ("docs", docs)) if used)
+    drafter: Drafter = GoogleDocsDrafter(google, b.template_document_id, b.folder_id) if docs else \
+        HtmlDrafter(config.path(b.template_file), config.path(b.drafts_dir), config.base_dir)
     checks: list[Admin] = [GoogleAdmin(google, needs, " and ".join(uses))] if uses else []
     if uses:
         usage.append(google.usage)
@@ -216,7 +230,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         renderer=TemplateRenderer(config.path(m.templates_dir), common={
             "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name}),
         sender=Sender(m.from_address, m.from_name, p.support_email),
-        admin=admin, usage=usage, checks=checks,
+        admin=admin, usage=usage, checks=checks, blog=blog, drafter=drafter,
+        blog_settings=BlogSettings(tuple(b.reviewers), dict(b.stale_days), tuple(m.staff_addresses)),
         form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
                                   config.local_dir / "form_questions.json"),
     )

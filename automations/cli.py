@@ -17,6 +17,7 @@ import click
 
 from . import bootstrap
 from .errors import ServiceUnavailable, StopRun
+from .jobs import blog_reviews as blog_job
 from .jobs import compliance as compliance_job
 from .jobs import doctor as doctor_job
 from .jobs import init as init_job
@@ -145,6 +146,20 @@ def doctor(opts: Options) -> None:
     _guard(go)
 
 
+@cli.command("blog-reviews")
+@click.pass_obj
+def blog_reviews(opts: Options) -> None:
+    """Make a review document for each new blog proposal, date stage moves, and nudge stale reviews."""
+
+    def go() -> int:
+        ctx = opts.context()
+        res = blog_job.run(ctx)
+        _print_summary(res, ctx)
+        return report([res])
+
+    _guard(go)
+
+
 @cli.command("init")
 @click.option("--form", is_flag=True, help="Create the check-in form (Google Forms) from config.yaml instead, "
                                            "publish it and print its address.")
@@ -222,7 +237,6 @@ def _not_yet(name: str, what: str) -> None:
 
 for _name, _what in [
     ("certificates", "Send yearly certificates"),
-    ("blog-reviews", "Create and track blog-review documents"),
     ("referrals", "Offer referral inquiries to ambassadors"),
     ("funding", "Check funding requests"),
     ("report", "Write the quarterly program report"),

@@ -13,7 +13,7 @@ one duplicate, never a loss.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable, ContextManager, Generic, Sequence, TypeVar
 
@@ -31,6 +31,10 @@ class ActionFailed(Exception):
 
     #: True when the others of the batch cannot succeed either (e.g. the server is unreachable).
     stops_batch = False
+
+
+class DocumentFailed(ActionFailed):
+    """A document could not be made as it should be (e.g. a template placeholder left unfilled)."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def done_keys(ledger: Ledger) -> set[str]:
 
 
 def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, session: Callable[[], ContextManager[S]],
-          perform: Callable[[S, P], None], clock: Callable[[], datetime] = utc_now) -> Applied:
+          perform: Callable[[S, P], str | None], clock: Callable[[], datetime] = utc_now) -> Applied:
     """Apply each prepared action not yet done, recording every step; see the module docstring."""
     result = Applied()
     if not prepared:
@@ -85,12 +89,12 @@ def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, se
             ledger.begin([LedgerEntry(p.key, p.job, p.recipient, SENDING, n, "", p.reference, stamp) for p, n in todo])
             for i, (p, attempts) in enumerate(todo):
 
-                def record(status: str, error: str = "") -> None:
-                    ledger.record(LedgerEntry(p.key, p.job, p.recipient, status, attempts, error, p.reference,
-                                              clock().isoformat(timespec="seconds")))
+                def record(status: str, error: str = "", reference: str | None = None) -> None:
+                    ledger.record(LedgerEntry(p.key, p.job, p.recipient, status, attempts, error,
+                                              reference or p.reference, clock().isoformat(timespec="seconds")))
 
                 try:
-                    perform(handle, p.payload)
+                    made = perform(handle, p.payload)  # an effect that makes something returns its reference
                 except StopRun as exc:  # e.g. a refused login: no point trying the others
                     record(FAILED, str(exc))
                     raise
@@ -103,7 +107,7 @@ def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, se
                         break
                     result.failures.append(f"{p.key} to {p.recipient}: {exc}")
                     continue
-                record(SENT)
-                result.done.append(p)
+                record(SENT, reference=made)
+                result.done.append(replace(p, reference=made or p.reference))
         result.seconds = time.perf_counter() - started
     return result

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import ContextManager, Iterator, Mapping, Protocol, Sequence
 
+from .domain.blog import Proposal
 from .domain.compliance import Resolved
 from .domain.model import Activity, Ambassador, Checkin, Problem
 
@@ -101,6 +102,36 @@ class ReportStore(Protocol):
     def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin],
              problems: Sequence[Problem]) -> Written:
         """Make the store hold exactly these; write only what differs. Safe to repeat after a crash."""
+
+
+@dataclass(frozen=True)
+class BlogUpdate:
+    """What the blog-reviews job writes on a proposal: its document's link and its stage history."""
+
+    document: str
+    history: tuple[tuple[str, date], ...]
+
+
+class BlogStore(Protocol):
+    """The blog proposals staff and ambassadors fill (a CSV file, an Airtable table)."""
+
+    where: str
+
+    def read(self) -> tuple[list[Proposal], list[Problem]]:
+        """Every usable proposal; a row that cannot be used is a Problem."""
+
+    def record(self, updates: Mapping[str, BlogUpdate]) -> Written:
+        """Write the job's own fields of the proposals keyed by proposal key; nothing else."""
+
+
+class Drafter(Protocol):
+    """Makes a proposal's review document from the template and shares it (Google Docs, HTML files)."""
+
+    name: str
+
+    def create(self, key: str, title: str, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
+        """Make the document with every placeholder filled, share it, and return its link. A placeholder
+        left unfilled raises `DocumentFailed` (nothing is shared)."""
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,21 @@ STANDING_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
 }
 
 
+# The blog proposals: people fill the first seven fields, the job writes Document and Stage history.
+BLOG_FIELDS: dict[str, tuple[str, str, Mapping | None, tuple[str, ...]]] = {
+    "title": ("Title", "singleLineText", None, TEXT),
+    "author": ("Author email", "email", None, TEXT),
+    "summary": ("Summary", "multilineText", None, TEXT),
+    "reviewers": ("Reviewers", "singleLineText", None, TEXT),
+    "stage": ("Stage", "singleSelect", _choices(("proposed", "draft", "first review", "final review", "scheduled",
+                                                "published")), TEXT),
+    "published_url": ("Published URL", "url", None, TEXT),
+    "published_on": ("Published on", "date", DATE, ()),
+    "document": ("Document", "url", None, TEXT),
+    "history": ("Stage history", "multilineText", None, TEXT),
+}
+
+
 @dataclass(frozen=True)
 class BaseSpec:
     tables: dict[str, TableSpec] = field(default_factory=dict)
@@ -145,6 +160,8 @@ def base_spec(table_names: Mapping[str, str], renamed: Mapping[str, Mapping[str,
     roster += [FieldSpec(role, standing_fields[role], kind, opts, accepts) for role, (kind, opts, accepts)
                in STANDING_FIELDS.items()]
     tables["ambassadors"] = TableSpec("ambassadors", table_names["ambassadors"], tuple(roster), owned=False)
+    blog = tuple(FieldSpec(role, title, kind, opts, accepts) for role, (title, kind, opts, accepts) in BLOG_FIELDS.items())
+    tables["blog_reviews"] = TableSpec("blog_reviews", table_names["blog_reviews"], blog, owned=False)
     for role, specs in OWN_TABLES.items():
         names = renamed.get(role, {})
         fields = tuple(FieldSpec(r, names.get(r, title), kind, opts) for r, title, kind, opts in specs)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Mapping, Sequence
 
+from ..domain.values import norm_header
 from ..errors import InputError
+from .atomic_files import atomic_write
 
 # A cell may hold a long description; a larger one is a broken file, reported as such.
 csv.field_size_limit(10 * 1024 * 1024)
@@ -42,3 +45,57 @@ def stream_csv(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
 def read_csv(path: Path, what: str) -> tuple[list[str], list[list[str]]]:
     headers, rows = stream_csv(path, what)
     return headers, list(rows)
+
+
+def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
+            updates: Mapping[str, Mapping[str, str]], owned_titles: Sequence[str]) -> int:
+    """Set the owned columns on the rows whose key (`key_of(row, column index by normalised
+    title)`) is in `updates`; keep everything else.
+
+    Return how many rows changed. Missing owned columns are added at the right end. Cells are
+    written back with minimal quoting and the file's first line-ending style. Nothing is written when nothing changes, so
+    a second run leaves the file byte for byte as it was; if someone saves the file meanwhile,
+    nothing is written and the run says so.
+    """
+    seen = path.stat()
+    raw = path.read_bytes()
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    trailing = text.endswith(("\n", "\r"))
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    headers = rows[0]
+    norm = [norm_header(h) for h in headers]
+    for title in owned_titles:
+        if norm_header(title) not in norm:
+            headers.append(title)
+            norm.append(norm_header(title))
+    col = {t: norm.index(norm_header(t)) for t in owned_titles}
+    index = {n: i for i, n in reversed(list(enumerate(norm)))}
+    width = len(headers)
+    changed = 0
+    for row in rows[1:]:
+        if not row:
+            continue
+        update = updates.get(key_of(row, index))
+        if update is None:
+            continue
+        if len(row) < width:
+            row.extend([""] * (width - len(row)))
+        before = [row[col[title]] for title in update]
+        for title, value in update.items():
+            row[col[title]] = value
+        if before != [row[col[title]] for title in update]:
+            changed += 1
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator=newline)
+    writer.writerows(rows)
+    out = buf.getvalue()
+    if not trailing:
+        out = out[: -len(newline)]
+    now = path.stat()
+    if (now.st_mtime_ns, now.st_size) != (seen.st_mtime_ns, seen.st_size):
+        raise InputError(f"{path} changed while the job's columns were being updated (someone "
+                         f"saved it?): nothing was written; run the job again.")
+    atomic_write(path, out, "utf-8-sig" if bom else "utf-8")  # also adds missing columns
+    return changed

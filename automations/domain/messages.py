@@ -34,7 +34,7 @@ from .quarters import Quarter, latest_ended, latest_final, local_date
 #: Every message the planners make; each is also the name of its templates.
 MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standing_warned", "standing_under_review",
                 "standing_under_review_staff", "standing_restored", "perk_free_event_access",
-                "perk_conference_funding", "staff_digest")
+                "perk_conference_funding", "staff_digest", "blog_review_created", "blog_review_nudge")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KIND_NAMES = {"networking": "Networking", "content": "Content", "documentation": "Documentation", "event": "Event",
               "talk": "Talk", "advocacy": "Advocacy", "community_support": "Community support"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..bootstrap import Context
-from . import compliance, mail_jobs, sync_checkins
+from . import blog_reviews, compliance, mail_jobs, sync_checkins
 from .base import JobResult
 
 MAIL_JOBS = ("reminders", "notices", "digest")
@@ -16,4 +16,5 @@ def run(ctx: Context) -> list[JobResult]:
     tracks = judged.data["tracks"]  # through the latest ended quarter: what the mail jobs read too
     for job in MAIL_JOBS:
         results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.problems, judged=tracks))
+    results.append(blog_reviews.run(ctx))
     return results

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..bootstrap import Context
+from ..domain.blog import published_activities
 from ..domain.checkins import ingest, late_problems
 from ..domain.compliance import resolve_copies
 from .base import JobResult, bulk_allocation, load_roster
@@ -24,10 +25,15 @@ def _sync(ctx: Context) -> JobResult:
     result = JobResult("sync-checkins")
     roster, roster_problems = load_roster(ctx)
     headers, rows = ctx.checkins.read()
-    ingested = ingest(headers, rows, ctx.form, {a.email: a for a in roster})
+    known = {a.email: a for a in roster}
+    ingested = ingest(headers, rows, ctx.form, known)
+    proposals, proposal_problems = ctx.blog.read()
+    posts, post_problems = published_activities(proposals, known, ctx.rules.tz, ctx.blog.where)
+    ingested.activities.extend(posts)  # a published blog post is a content activity of its author
     resolved = resolve_copies(ingested.activities, ctx.rules)
     late = late_problems(resolved, ctx.form, ctx.rules.window_days)
-    problems = sorted(roster_problems + ingested.problems + late, key=lambda p: (p.source, p.row, p.column))
+    problems = sorted(roster_problems + ingested.problems + late + proposal_problems + post_problems,
+                      key=lambda p: (p.source, p.row, p.column))
     result.problems = problems
 
     result.data = {"activities": ingested.activities, "checkins": ingested.checkins, "problems": problems}

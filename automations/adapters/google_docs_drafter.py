@@ -1,0 +1,70 @@
+"""`GoogleDocsDrafter`: a review document as a copy of the template Doc, in a Shared Drive folder.
+
+Drive `files.copy` (supportsAllDrives: a service account has no Drive storage of its own), Docs
+`batchUpdate` with one `replaceAllText` per placeholder `{{name}}`, each of which must change at
+least one occurrence, then a read-back: any `{{...}}` left in the text is a placeholder the code
+does not fill, and the document is not shared (the copy stays, named as failed, for staff to
+see). Finally Drive `permissions.create` for the author and each reviewer, without Google's own
+notification email (the job's mail says what the document is).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping, Sequence
+
+from ..effects import DocumentFailed
+from .google_access import GoogleAccess, http_error_text
+
+PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
+
+
+def document_text(doc: dict) -> str:
+    out = []
+    for block in doc.get("body", {}).get("content", []):
+        for element in block.get("paragraph", {}).get("elements", []):
+            out.append(element.get("textRun", {}).get("content", ""))
+    return "".join(out)
+
+
+class GoogleDocsDrafter:
+    name = "google"
+
+    def __init__(self, access: GoogleAccess, template_id: str, folder_id: str):
+        self.access = access
+        self.template_id = template_id
+        self.folder_id = folder_id
+
+    def create(self, key: str, title: str, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
+        from googleapiclient.errors import HttpError
+
+        drive = self.access.service("drive", "v3", "drive")
+        docs = self.access.service("docs", "v1", "docs")
+        run = self.access.execute
+        try:
+            copy = run(drive.files().copy(fileId=self.template_id, supportsAllDrives=True, fields="id,webViewLink",
+                                          body={"name": f"Blog review: {title}", "parents": [self.folder_id]}),
+                       "copying the review template", write=True)
+            doc_id = copy["id"]
+            requests = [{"replaceAllText": {"containsText": {"text": "{{" + name + "}}", "matchCase": True},
+                                            "replaceText": value}} for name, value in fields.items()]
+            reply = run(docs.documents().batchUpdate(documentId=doc_id, body={"requests": requests}),
+                        "filling the review document", write=True)
+            # A field the template does not use changes nothing (occurrencesChanged absent): harmless.
+            # What matters is the reverse, a placeholder the job does not fill, found in the read-back.
+            del reply
+            left = sorted(set(PLACEHOLDER.findall(document_text(run(docs.documents().get(documentId=doc_id),
+                                                                    "reading the review document back")))))
+            if left:
+                run(drive.files().update(fileId=doc_id, supportsAllDrives=True,
+                                         body={"name": f"FAILED blog review: {title}"}), "naming the failed copy",
+                    write=True)
+                raise DocumentFailed(f"the review template {self.template_id} has placeholders the job does not fill: "
+                                     f"{', '.join(left)}; the document was not shared")
+            for email in dict.fromkeys(share_with):
+                run(drive.permissions().create(fileId=doc_id, supportsAllDrives=True, sendNotificationEmail=False,
+                                               body={"type": "user", "role": "writer", "emailAddress": email}),
+                    "sharing the review document", write=True)
+        except HttpError as exc:
+            raise DocumentFailed(f"Google refused ({http_error_text(exc)}) while making the review document") from None
+        return copy.get("webViewLink") or f"https://docs.google.com/document/d/{doc_id}/edit"

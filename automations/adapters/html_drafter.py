@@ -1,0 +1,41 @@
+"""`HtmlDrafter`: review documents as HTML files in a drafts folder (the local backend: no account).
+
+The template is a Jinja2 file with the same placeholders as the Google Docs template; an undefined
+placeholder is an error that stops that document (StrictUndefined), and the file is only written
+whole (atomically). Sharing is the folder's: the link is the file's path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from jinja2 import StrictUndefined, TemplateError, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..effects import DocumentFailed
+from .atomic_files import atomic_write
+
+
+class HtmlDrafter:
+    name = "html"
+
+    def __init__(self, template: Path, folder: Path, base: Path | None = None):
+        self.template = Path(template)
+        self.folder = Path(folder)
+        self.base = base  # links are written relative to this folder (the config's), so they travel with it
+
+    def create(self, key: str, title: str, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
+        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=select_autoescape(default=True))
+        try:
+            page = env.from_string(self.template.read_text(encoding="utf-8")).render(
+                **fields, shared_with=", ".join(share_with))
+        except FileNotFoundError:
+            raise DocumentFailed(f"the review template {self.template} does not exist") from None
+        except TemplateError as exc:
+            raise DocumentFailed(f"the review template {self.template.name} could not be filled ({exc})") from None
+        path = self.folder / f"{key}.html"
+        atomic_write(path, page)
+        if self.base is not None and path.resolve().is_relative_to(self.base.resolve()):
+            return path.resolve().relative_to(self.base.resolve()).as_posix()
+        return str(path)

@@ -1,0 +1,73 @@
+"""`blog-reviews`: a review document for each new blog proposal, dated stage moves, nudges.
+
+For each proposal without a document, the drafter (Google Docs, or HTML files locally) makes one
+from the template with every placeholder filled and shares it; the document is a side effect with
+its own key in the ledger, so a rerun never makes a second one, and a crash after it was made
+but before the proposal was updated finds its link in the ledger. The author and the reviewers
+get the link by mail (once each). Each stage move a person makes is dated; a proposal that sits in
+a stage longer than configured earns one nudge for that stage, to whoever holds it.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+
+from ..bootstrap import Context
+from ..domain.blog import document_fields, document_messages, plan_blog
+from ..effects import Prepared, apply, done_keys
+from ..ports import BlogUpdate
+from .base import JobResult, load_roster, plural
+from .mail_jobs import send
+
+JOB = "blog_review_document"
+
+
+def document_key(proposal_key: str) -> str:
+    return f"{JOB}:{proposal_key}"
+
+
+def run(ctx: Context) -> JobResult:
+    result = JobResult("blog-reviews")
+    proposals, result.problems = ctx.blog.read()
+    roster, _ = load_roster(ctx)
+    names = {a.email: a.name for a in roster}
+    settings = ctx.blog_settings
+    plan = plan_blog(proposals, ctx.as_of, settings, names)
+
+    made_before = {k: e.reference for k, e in ctx.ledger.entries().items() if k.startswith(JOB) and e.status == "sent"}
+    links = {p.key: made_before[document_key(p.key)] for p in plan.new_documents if document_key(p.key) in made_before}
+    todo = [p for p in plan.new_documents if p.key not in links]
+    actions = [Prepared(document_key(p.key), JOB, p.author, "",
+                        (p, document_fields(p, ctx.as_of, settings, names),
+                         tuple(dict.fromkeys((p.author, *(p.reviewers or settings.reviewers))))))
+               for p in todo]
+    if ctx.dry_run:
+        for p in todo:
+            result.summary.append(f"would make the review document of '{p.title}' ({p.author}) with {ctx.drafter.name}")
+        for key, history in plan.stage_moves.items():
+            result.summary.append(f"would date the stage of {key}: {history[-1][0]} since {history[-1][1]}")
+        result.summary.append(f"Dry run: {plural(len(todo), 'document')} and {len(plan.messages)} nudges would be "
+                              f"made; nothing written or sent.")
+        return result
+    applied = apply(actions, ledger=ctx.ledger, lock=ctx.lock, session=lambda: nullcontext(ctx.drafter),
+                    perform=lambda drafter, payload: drafter.create(payload[0].key, payload[0].title, payload[1],
+                                                                    payload[2]))
+    result.failures += [f"review document: {f}" for f in applied.failures]
+    links.update({a.key[len(JOB) + 1:]: a.reference for a in applied.done})
+
+    updates = {}
+    for p in proposals:
+        document = p.document or links.get(p.key, "")
+        history = plan.stage_moves.get(p.key, p.history)
+        if document != p.document or history != p.history:
+            updates[p.key] = BlogUpdate(document, history)
+    written = ctx.blog.record(updates)
+    by_key = {p.key: p for p in proposals}
+    messages = [m for key, link in links.items() for m in document_messages(by_key[key], link, settings, names)]
+    mail = send(ctx, "blog-reviews", messages + plan.messages)
+    result.failures += mail.failures
+    result.summary.append(f"{len(proposals)} proposals in {ctx.blog.where}: {plural(len(applied.done), 'review document')} "
+                          f"made, {len(plan.stage_moves)} stage moves dated, {len(plan.messages)} nudges due; "
+                          f"proposals {written.describe()}.")
+    result.summary += mail.summary
+    return result
