@@ -209,7 +209,7 @@ class TestErrors:
         res = cli("--as-of", "23/11/2026", "run-all", config=program)
         assert res.code == 2 and "2026-11-23" in res.err
 
-    @pytest.mark.parametrize("command", ["certificates", "blog-reviews", "referrals", "funding",
+    @pytest.mark.parametrize("command", ["certificates", "referrals", "funding",
                                          "report", "schedule"])
     def test_not_yet_available_says_so(self, cli, program, command):
         """Commands not built yet say so plainly and exit 2."""
@@ -219,7 +219,7 @@ class TestErrors:
     def test_doctor_ok(self, cli, program):
         """doctor checks config, roster and form headers on the example."""
         res = cli("doctor", config=program)
-        assert res.code == 0 and "every configured question" in res.out and "all 10 messages" in res.out
+        assert res.code == 0 and "every configured question" in res.out and "all 12 messages" in res.out
 
     def test_doctor_names_a_missing_template(self, cli, program):
         """doctor says which email template is missing."""

@@ -27,7 +27,8 @@ class AirtableBlogStore:
 
     def read(self) -> tuple[list[Proposal], list[Problem]]:
         names = [f.name for f in self.spec.fields]
-        self._records = self.client.all_records(self.spec.name, names)
+        if self._records is None:  # read once per run
+            self._records = self.client.all_records(self.spec.name, names)
         # The same text table the CSV file gives, under the CSV's column titles.
         titles = [*PEOPLE_COLUMNS, "Document", "Stage history"]
         rows = [[cell_text(r["fields"].get(n)) for n in names] for r in self._records]
@@ -48,6 +49,7 @@ class AirtableBlogStore:
             wanted = {n("document"): u.document or None, n("history"): format_history(u.history) or None}
             if not same(by_id[record_id]["fields"], wanted, wanted):
                 changes.append((record_id, wanted))
+                by_id[record_id]["fields"].update(wanted)
         self.client.update(self.spec.name, changes)
         return Written(updated=len(changes))
 

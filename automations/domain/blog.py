@@ -91,6 +91,12 @@ class BlogPlan:
     messages: list[PlannedMessage] = field(default_factory=list)
 
 
+def _first(names: Mapping[str, str], email: str) -> str:
+    """How a message greets someone: their first name, or "there" for an address not on the roster."""
+    name = names.get(email, "").split()
+    return name[0] if name else "there"
+
+
 def holders(p: Proposal, settings: BlogSettings) -> tuple[str, ...]:
     """Who holds a proposal in its stage: the author until review, the reviewers during it, staff after."""
     if p.stage in ("proposed", "draft"):
@@ -119,7 +125,7 @@ def plan_blog(proposals: Sequence[Proposal], as_of: date, settings: BlogSettings
                 plan.messages.append(PlannedMessage(
                     key=f"blog_review_nudge:{p.key}:{p.stage}:{who}", job="blog_review_nudge", to_email=who,
                     to_name=names.get(who, ""), context={
-                        "first_name": (names.get(who, "") or who).split()[0], "title": p.title,
+                        "first_name": _first(names, who), "title": p.title,
                         "stage": STAGE_LABELS[p.stage], "days": (as_of - since).days, "document": p.document,
                         "author_name": names.get(p.author, p.author)}))
     return plan
@@ -132,7 +138,7 @@ def document_messages(p: Proposal, link: str, settings: BlogSettings, names: Map
         out.append(PlannedMessage(
             key=f"blog_review_created:{p.key}:{who}", job="blog_review_created", to_email=who,
             to_name=names.get(who, ""), context={
-                "first_name": (names.get(who, "") or who).split()[0], "title": p.title, "document": link,
+                "first_name": _first(names, who), "title": p.title, "document": link,
                 "author_name": names.get(p.author, p.author), "is_author": who == p.author,
                 "summary": p.summary}))
     return out

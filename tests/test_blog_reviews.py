@@ -1,0 +1,155 @@
+"""The blog-review job on the local backend: documents once, dated stages, one nudge per stale
+stage, failures named, and published posts counted as activities."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+
+from automations import bootstrap
+from automations.config import load_config
+from automations.domain.blog import BlogSettings, Proposal, plan_blog, proposal_key
+from automations.jobs import blog_reviews, sync_checkins
+
+DAY = date(2026, 11, 23)
+HEADER = ["Title", "Author email", "Summary", "Reviewers", "Stage", "Published URL", "Published on"]
+
+
+def write_proposals(program: Path, rows: list[list[str]]) -> Path:
+    path = program.parent / "data" / "blog_proposals.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([HEADER, *rows])
+    return path
+
+
+def read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def set_stage(path: Path, title: str, stage: str) -> None:
+    rows = read(path)
+    for r in rows:
+        if r["Title"] == title:
+            r["Stage"] = stage
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+def run(program: Path, day: date):
+    return blog_reviews.run(bootstrap.build(load_config(program), day, dry_run=False))
+
+
+def outbox_keys(program: Path) -> list[str]:
+    from email import message_from_bytes, policy
+
+    return sorted(message_from_bytes(p.read_bytes(), policy=policy.default)["X-Automation-Key"]
+                  for p in (program.parent / "outbox").rglob("*.eml"))
+
+
+PROPOSAL = ["Segments after meetups", "priya.deshmukh@example.org", "How we follow up.", "", "draft", "", ""]
+
+
+def test_a_proposal_run_twice_makes_one_document(program):
+    """The first run makes the document and mails author and reviewer; the second makes and sends nothing."""
+    path = write_proposals(program, [PROPOSAL])
+    first = run(program, DAY)
+    assert first.failures == []
+    (row,) = read(path)
+    doc = program.parent / row["Document"]
+    assert doc.is_file() and "Segments after meetups" in doc.read_text() and row["Stage history"] == "draft 2026-11-23"
+    assert "[ ] Facts, names, versions and links are correct" in doc.read_text()
+    keys = outbox_keys(program)
+    assert keys == ["blog_review_created:%s:ambassador-staff@example.org" % proposal_key(PROPOSAL[1], PROPOSAL[0]),
+                    "blog_review_created:%s:priya.deshmukh@example.org" % proposal_key(PROPOSAL[1], PROPOSAL[0])]
+    before = path.read_bytes()
+    second = run(program, DAY)
+    assert second.failures == [] and path.read_bytes() == before and outbox_keys(program) == keys
+    assert len(list((program.parent / "drafts").glob("*.html"))) == 1
+
+
+def test_a_placeholder_the_job_does_not_fill_fails_clearly(program):
+    """A template naming an unknown placeholder stops that document, says which, and records nothing."""
+    cfg = yaml.safe_load(program.read_text())
+    template = program.parent / "broken.html"
+    template.write_text("<h1>{{ title }}</h1><p>{{ word_count }}</p>")
+    cfg["blog_reviews"] = {"template_file": str(template)}
+    program.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    path = write_proposals(program, [PROPOSAL])
+    res = run(program, DAY)
+    assert len(res.failures) == 1 and "word_count" in res.failures[0]
+    assert read(path)[0].get("Document", "") == "" and outbox_keys(program) == []
+
+
+def test_a_stale_review_gets_one_nudge_per_stage(program):
+    """Day by day: one nudge when a stage passes its days, none after, one more in the next stage."""
+    path = write_proposals(program, [PROPOSAL])
+    run(program, DAY)
+    set_stage(path, PROPOSAL[0], "first review")
+    day = DAY + timedelta(days=1)
+    for _ in range(20):
+        run(program, day)
+        day += timedelta(days=1)
+    set_stage(path, PROPOSAL[0], "final review")
+    for _ in range(20):
+        run(program, day)
+        day += timedelta(days=1)
+    nudges = [k for k in outbox_keys(program) if k.startswith("blog_review_nudge:")]
+    key = proposal_key(PROPOSAL[1], PROPOSAL[0])
+    assert nudges == [f"blog_review_nudge:{key}:final_review:ambassador-staff@example.org",
+                      f"blog_review_nudge:{key}:first_review:ambassador-staff@example.org"]
+    history = read(path)[0]["Stage history"]
+    assert history.startswith("draft 2026-11-23; first review 2026-11-24; final review 2026-12-14")
+
+
+def test_published_post_counts_as_content_activity(program):
+    """A published post is a content activity of its author, dated the day it was published."""
+    write_proposals(program, [["Five things from MautiCon", "kwame.mensah@example.org", "", "", "published",
+                               "https://mautic.org/blog/five", "2026-11-10"]])
+    res = sync_checkins.run(bootstrap.build(load_config(program), DAY, dry_run=False))
+    posts = [a for a in res.data["activities"] if a.title == "Five things from MautiCon"]
+    assert len(posts) == 1 and posts[0].kind == "content" and posts[0].date == date(2026, 11, 10)
+    assert posts[0].email == "kwame.mensah@example.org" and posts[0].link == "https://mautic.org/blog/five"
+
+
+def test_bad_rows_are_reported(program):
+    """A proposal with no title, a bad author or an unknown stage is a problem naming the cell."""
+    write_proposals(program, [["", "a@example.org", "", "", "draft", "", ""],
+                              ["T", "not-an-email", "", "", "draft", "", ""],
+                              ["T2", "priya.deshmukh@example.org", "", "", "reviewing", "", ""]])
+    res = run(program, DAY)
+    assert {(p.column, p.value) for p in res.problems} == {("Title", ""), ("Author email", "not-an-email"),
+                                                           ("Stage", "reviewing")}
+
+
+class TestPlan:
+    SETTINGS = BlogSettings(("rev@example.org",), {"draft": 21, "first_review": 7}, ("staff@example.org",))
+
+    def proposal(self, stage, history, document="d"):
+        return Proposal("k", 2, "T", "a@example.org", "", (), stage, document=document, history=history)
+
+    def test_stage_move_is_dated(self):
+        """A stage a person set is dated on the first run that sees it."""
+        plan = plan_blog([self.proposal("first_review", (("draft", date(2026, 1, 1)),))], date(2026, 2, 1),
+                         self.SETTINGS, {})
+        assert plan.stage_moves["k"][-1] == ("first_review", date(2026, 2, 1)) and plan.messages == []
+
+    def test_nudge_goes_to_the_holder(self):
+        """Past its days in review, the reviewers get the nudge; in draft, the author."""
+        review = plan_blog([self.proposal("first_review", (("first_review", date(2026, 1, 1)),))],
+                           date(2026, 1, 9), self.SETTINGS, {})
+        assert [m.to_email for m in review.messages] == ["rev@example.org"]
+        draft = plan_blog([self.proposal("draft", (("draft", date(2026, 1, 1)),))], date(2026, 1, 23),
+                          self.SETTINGS, {})
+        assert [m.to_email for m in draft.messages] == ["a@example.org"]
+
+    def test_not_yet_stale_no_nudge(self):
+        """On its last allowed day, no nudge."""
+        plan = plan_blog([self.proposal("first_review", (("first_review", date(2026, 1, 1)),))],
+                         date(2026, 1, 8), self.SETTINGS, {})
+        assert plan.messages == []
