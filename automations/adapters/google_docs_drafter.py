@@ -3,8 +3,7 @@
 Drive `files.copy` (supportsAllDrives: a service account has no Drive storage of its own), Docs
 `batchUpdate` with one `replaceAllText` per placeholder `{{name}}`, each of which must change at
 least one occurrence, then a read-back: any `{{...}}` left in the text is a placeholder the code
-does not fill, and the document is not shared (the copy stays, named as failed, for staff to
-see). Finally Drive `permissions.create` for the author and each reviewer, without Google's own
+does not fill, and the document is not shared (the failure names the unshared copy). Finally Drive `permissions.create` for the author and each reviewer, without Google's own
 notification email (the job's mail says what the document is).
 """
 
@@ -56,11 +55,9 @@ class GoogleDocsDrafter:
             left = sorted(set(PLACEHOLDER.findall(document_text(run(docs.documents().get(documentId=doc_id),
                                                                     "reading the review document back")))))
             if left:
-                run(drive.files().update(fileId=doc_id, supportsAllDrives=True,
-                                         body={"name": f"FAILED blog review: {title}"}), "naming the failed copy",
-                    write=True)
                 raise DocumentFailed(f"the review template {self.template_id} has placeholders the job does not fill: "
-                                     f"{', '.join(left)}; the document was not shared")
+                                     f"{', '.join(left)}; the copy {doc_id} was not shared (delete it, mend the "
+                                     f"template, and the next run makes the document again)")
             for email in dict.fromkeys(share_with):
                 run(drive.permissions().create(fileId=doc_id, supportsAllDrives=True, sendNotificationEmail=False,
                                                body={"type": "user", "role": "writer", "emailAddress": email}),

@@ -1,0 +1,356 @@
+"""Google Workspace end to end: the real gspread, google-api-python-client and google-auth over HTTP
+against the fake Google on 127.0.0.1 (the key made here, its token endpoint the fake's)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+os.environ.setdefault("NO_GCE_CHECK", "true")
+
+from automations import bootstrap  # noqa: E402
+from automations.config import load_config  # noqa: E402
+from automations.domain.checkins import ingest  # noqa: E402
+from automations.errors import InputError, StopRun  # noqa: E402
+from automations.jobs import blog_reviews, run_all, sync_checkins  # noqa: E402
+from tests.conftest import ROOT  # noqa: E402
+from tests.fake_google import DateTime, FakeGoogle, GoogleFaults, make_service_account_key  # noqa: E402
+
+AS_OF = date(2026, 11, 23)
+LONDON, SAO_PAULO = ZoneInfo("Europe/London"), ZoneInfo("America/Sao_Paulo")
+SHEET, FOLDER, TEMPLATE = "1SheetOfResponses", "folderShared01", "docTemplate001"
+SENDER = "ambassadors@example.org"
+SA = "automation@test-project.iam.gserviceaccount.com"
+
+
+@pytest.fixture
+def google(program):
+    """The fake Google, a key it trusts in the program's credentials.json, and the config pointing at it."""
+    with FakeGoogle() as fake:
+        key = make_service_account_key(client_email=SA, token_uri=fake.url + "/token")
+        fake.register_service_account(key)
+        fake.allow_delegation(SA, subjects=(SENDER,))
+        (program.parent / "credentials.json").write_text(json.dumps(key))
+        cfg = yaml.safe_load(program.read_text())
+        cfg["google"] = {"credentials_env": "", "endpoints": {n: fake.url for n in
+                                                              ("sheets", "forms", "drive", "docs", "gmail")},
+                         "retry_backoff_seconds": 0, "max_attempts": 8}
+        program.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False))
+        yield fake, key
+
+
+def configure(program: Path, **sections) -> None:
+    cfg = yaml.safe_load(program.read_text())
+    for name, values in sections.items():
+        cfg.setdefault(name, {}).update(values)
+    program.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False))
+
+
+def example_rows() -> tuple[list[str], list[list[str]]]:
+    with (ROOT / "data" / "checkin_responses.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def london(text: str) -> datetime:
+    return datetime.strptime(text, "%d/%m/%Y %H:%M:%S").replace(tzinfo=LONDON)
+
+
+def as_date(text: str):
+    try:
+        return datetime.strptime(text.strip(), "%d/%m/%Y")
+    except ValueError:
+        return None
+
+
+def sheet_cells(headers: list[str], rows: list[list[str]]) -> list[list]:
+    """The example's responses as the live sheet holds them: in São Paulo time, dates and plain
+    numbers as values, everything else as the text people typed."""
+    date_cols = {i for i, h in enumerate(headers) if "When did it take place" in h}
+    out = [list(headers)]
+    for r in rows:
+        cells: list = []
+        for i, v in enumerate(r):
+            if i == 0:
+                cells.append(DateTime(london(v).astimezone(SAO_PAULO).replace(tzinfo=None)))
+            elif i in date_cols and as_date(v):
+                cells.append(DateTime(as_date(v)))
+            elif v.isdigit() and not v.startswith("0"):
+                cells.append(int(v))
+            else:
+                cells.append(v)
+        out.append(cells)
+    return out
+
+
+def synced(ctx):
+    return sync_checkins.run(ctx)
+
+
+def local_reference(program: Path):
+    """The activities and check-ins the CSV download gives: what every source must reproduce."""
+    cfg = load_config(program)
+    ctx = bootstrap.build(cfg.model_copy(update={"checkin_form": cfg.checkin_form.model_copy(
+        update={"source": "local"})}), AS_OF, dry_run=True)
+    res = synced(ctx)
+    return res.data["activities"], res.data["checkins"]
+
+
+class TestSheetsSource:
+    def use_sheet(self, program, fake, cells):
+        fake.add_spreadsheet(SHEET, time_zone="America/Sao_Paulo", locale="pt_BR",
+                             tabs={"Form Responses 1": cells}, share_with=(SA,))
+        configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+
+    def test_same_activities_as_the_download(self, program, google):
+        """Serial timestamps in the sheet's own zone, duplicate titles by position, numbers unguessed:
+        the same activities and check-ins as the CSV download."""
+        fake, _ = google
+        headers, rows = example_rows()
+        assert len(headers) != len(set(headers))  # repeated section titles
+        self.use_sheet(program, fake, sheet_cells(headers, rows))
+        ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
+        res = synced(ctx)
+        acts, checkins = local_reference(program)
+        assert res.data["activities"] == acts and res.data["checkins"] == checkins
+        assert ctx.usage[0].reads == 2  # the time zone, then the values
+
+    def test_text_stays_text(self, program, google):
+        """'0123' and '1,200' reach ingestion as typed; a number cell as its digits."""
+        fake, _ = google
+        headers, rows = example_rows()
+        cells = sheet_cells(headers, rows[:2])
+        cells[1][headers.index("Activity 1: Title")] = "0123"
+        self.use_sheet(program, fake, cells)
+        ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
+        got_headers, got_rows = ctx.checkins.read()
+        first = next(got_rows)
+        assert first[headers.index("Activity 1: Title")] == "0123"
+        assert first[0] == london(rows[0][0]).strftime("%Y-%m-%d %H:%M:%S")  # back in the program's zone
+
+    def test_renamed_question_is_named_before_ingesting(self, program, google):
+        """A question renamed on the form renames its column: the run stops naming it, nothing stored."""
+        fake, _ = google
+        headers, rows = example_rows()
+        renamed = ["Activity 1: Name of it" if h == "Activity 1: Title" else h for h in headers]
+        self.use_sheet(program, fake, sheet_cells(renamed, rows))
+        with pytest.raises(InputError, match="Activity 1: Title"):
+            synced(bootstrap.build(load_config(program), AS_OF, dry_run=False))
+        assert not (program.parent / "data" / "activities.csv").exists()
+
+    def test_unshared_sheet_names_the_account(self, program, google):
+        """A sheet not shared with the service account: one sentence naming the address to share with."""
+        fake, _ = google
+        fake.add_spreadsheet(SHEET, tabs={"Form Responses 1": [["Timestamp"]]}, share_with=())
+        configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+        with pytest.raises(InputError, match=SA):
+            bootstrap.build(load_config(program), AS_OF, dry_run=True).checkins.read()
+
+    def test_faults_end_in_the_same_state(self, program, google):
+        """With injected 401s, 429s and 5xx the read completes with the same activities."""
+        fake, _ = google
+        headers, rows = example_rows()
+        self.use_sheet(program, fake, sheet_cells(headers, rows))
+        reference = local_reference(program)[0]
+        fake.faults = GoogleFaults(rate_401=0.15, rate_429=0.15, rate_5xx=0.15, seed=3)
+        for _ in range(8):
+            res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
+            assert res.data["activities"] == reference
+        assert {"401", "429", "5xx"} <= {str(r.fault) for r in fake.requests}
+
+
+def form_answers(slots: dict[str, str], headers: list[str], row: list[str], sections: int) -> dict[str, list[str]]:
+    """One CSV response as answers by question id (dates as the Forms API gives them)."""
+    seen: dict[str, int] = {}
+    answers: dict[str, list[str]] = {}
+    fixed = {"Email Address": "email", "Which quarter are you reporting on?": "quarter"}
+    cfg_titles = load_config(ROOT / "config.yaml").checkin_form.activity_columns
+    for title, value in zip(headers[1:], row[1:]):
+        slot = fixed.get(title)
+        if slot is None:
+            for role, template in cfg_titles.items():
+                if "{n}" in template:
+                    for n in range(1, sections + 1):
+                        if template.replace("{n}", str(n)) == title:
+                            slot = f"{n}.{role}"
+                elif template == title:
+                    seen[title] = seen.get(title, 0) + 1
+                    slot = f"{seen[title]}.{role}"
+        if slot is None or not value.strip():
+            continue
+        if slot.endswith(".date") and as_date(value):
+            value = as_date(value).date().isoformat()
+        answers[slots[slot]] = [value]
+    return answers
+
+
+class TestFormsSource:
+    def make_form(self, program, fake):
+        ctx = bootstrap.build(load_config(program), AS_OF, dry_run=False)
+        form_id, url = ctx.form_builder.create()
+        configure(program, checkin_form={"source": "forms", "form_id": form_id})
+        slots = json.loads((program.parent / "data" / "form_questions.json").read_text())["questions"]
+        headers, rows = example_rows()
+        for r in rows:
+            fake.add_response(form_id, form_answers(slots, headers, r, 3), london(r[0]), None)
+        return form_id, url
+
+    def test_same_activities_as_the_download(self, program, google):
+        """The same responses through the Forms API give the same activities and check-ins."""
+        fake, _ = google
+        self.make_form(program, fake)
+        res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
+        acts, checkins = local_reference(program)
+        assert res.data["activities"] == acts and res.data["checkins"] == checkins
+
+    def test_renaming_a_question_changes_nothing(self, program, google):
+        """Questions renamed on the form are still read, by their ids."""
+        fake, _ = google
+        form_id, _ = self.make_form(program, fake)
+        form = fake.forms(form_id)
+        for item in form["items"]:
+            if item.get("title") in ("Activity 1: Title", "Views"):
+                fake.rename_item(form_id, item["itemId"], item["title"] + " (renamed)")
+        res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
+        assert res.data["activities"] == local_reference(program)[0]
+
+    def test_a_deleted_question_is_named(self, program, google):
+        """A configured question missing from the form (and never seen) is named before anything is read."""
+        fake, _ = google
+        form_id, _ = self.make_form(program, fake)
+        (program.parent / "data" / "form_questions.json").unlink()
+        item = next(i for i in fake.forms(form_id)["items"] if i.get("title") == "Activity 2: Title")
+        fake.rename_item(form_id, item["itemId"], "Something else")
+        with pytest.raises(InputError, match="'Activity 2: Title' \\(title, section 2\\)"):
+            synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
+
+    def test_init_form_then_doctor(self, program, google):
+        """init --form creates and publishes the form; doctor with it configured is clean."""
+        fake, _ = google
+        env = {**os.environ, "NO_GCE_CHECK": "true"}
+        res = subprocess.run([sys.executable, "-m", "automations", "--config", str(program), "init", "--form"],
+                             capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+        assert res.returncode == 0, res.stderr
+        form_id = res.stdout.split("check-in form ")[1].split(":")[0]
+        form = fake.forms(form_id)
+        assert form["publishSettings"]["publishState"]["isPublished"] is True
+        titles = [i.get("title") for i in form["items"]]
+        assert titles.count("Views") == 3 and "Activity 3: Title" in titles
+        configure(program, checkin_form={"source": "forms", "form_id": form_id})
+        doctor = subprocess.run([sys.executable, "-m", "automations", "--config", str(program), "doctor"],
+                                capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+        assert "Google sign-in as" in doctor.stdout and "every configured question" in doctor.stdout
+        key = json.loads((program.parent / "credentials.json").read_text())
+        secret = key["private_key"].split("\n")[1]
+        assert secret not in res.stdout + res.stderr + doctor.stdout + doctor.stderr
+
+
+class TestGmail:
+    def test_message_decodes_to_the_rendered_template(self, program, google):
+        """Through Gmail, as the sender: every contract header, both parts, the same key once."""
+        fake, _ = google
+        configure(program, mail={"transport": "gmail"})
+        ctx = bootstrap.build(load_config(program), date(2026, 10, 5), dry_run=False)
+        results = run_all.run(ctx)
+        assert all(not r.failures for r in results), [r.failures for r in results]
+        assert fake.sent_mail
+        msgs = [message_from_bytes(m["raw_bytes"], policy=policy.default) for m in fake.sent_mail]
+        assert all(m["X-Automation-Job"] and m["X-Automation-Key"] and m["Message-ID"] for m in msgs)
+        invite = next(m for m in msgs if m["X-Automation-Job"] == "checkin_invite")
+        assert "check-in" in invite.get_body(("plain",)).get_content().lower()
+        assert invite.get_body(("html",)) is not None and {m["user_id"] for m in fake.sent_mail} == {SENDER}
+        keys = [m["X-Automation-Key"] for m in msgs]
+        assert len(keys) == len(set(keys))
+        again = run_all.run(bootstrap.build(load_config(program), date(2026, 10, 5), dry_run=False))
+        assert len(fake.sent_mail) == len(msgs) and all(not r.failures for r in again)
+
+    def test_token_refresh_after_a_401(self, program, google):
+        """Every access token revoked mid-run: google-auth signs in again and the send goes through."""
+        fake, _ = google
+        configure(program, mail={"transport": "gmail"})
+        ctx = bootstrap.build(load_config(program), date(2026, 10, 5), dry_run=False)
+        fake.faults = GoogleFaults(rate_401=0.3, seed=2)
+        results = run_all.run(ctx)
+        assert all(not r.failures for r in results)
+        assert any(r.status == 401 for r in fake.requests) and len(fake.sent_mail) > 10
+        tokens = [r for r in fake.requests if r.api == "token"]
+        assert len(tokens) >= 2
+
+
+class TestBlogReviewsOnGoogle:
+    TEMPLATE_TEXT = ("Blog review: {{title}}\nAuthor: {{author}} <{{author_email}}>\nProposed {{proposed_on}}, "
+                     "opened {{created_on}}\nReviewers: {{reviewers}}\n\nSummary\n{{summary}}\n\nChecklist\n"
+                     "{{checklist}}\n")
+
+    def setup_docs(self, program, fake, text=TEMPLATE_TEXT):
+        from tests.test_blog_reviews import write_proposals
+
+        write_proposals(program, [
+            ["Segments after meetups", "priya.deshmukh@example.org", "How we follow up.", "", "draft", "", ""],
+            ["A translation sprint", "joao.pereira@example.com", "Two days.", "ambassador-staff@example.org",
+             "first review", "", ""]])
+        fake.add_folder(FOLDER, "Blog reviews", shared_drive=True, share_with=(SA,))
+        fake.add_document(TEMPLATE, "Blog review template", text, parent=FOLDER, share_with=(SA,))
+        configure(program, blog_reviews={"documents": "google", "template_document_id": TEMPLATE,
+                                         "folder_id": FOLDER})
+
+    def test_a_proposal_run_twice_makes_one_document(self, program, google):
+        """One copy in the Shared Drive folder, every placeholder filled, shared without Google's email,
+        the link recorded and mailed once."""
+        fake, _ = google
+        self.setup_docs(program, fake)
+        for _ in range(2):
+            res = blog_reviews.run(bootstrap.build(load_config(program), AS_OF, dry_run=False))
+            assert res.failures == []
+        copies = {i: f for i, f in fake.files().items() if i != TEMPLATE and f.get("mimeType", "").endswith("document")}
+        assert len(copies) == 2  # one per proposal, however often the job runs
+        with (program.parent / "data" / "blog_proposals.csv").open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert sorted(r["Document"].split("/d/")[1].split("/")[0] for r in rows) == sorted(copies)
+        for doc_id, f in copies.items():
+            text = fake.document_text(doc_id)
+            assert "{{" not in text and "Blog review:" in text and "[ ] Facts" in text
+            shared = [p for p in f.get("permissions", []) if p.get("emailAddress") != SA]
+            assert len(shared) == 2 and all(p.get("sendNotificationEmail") is False for p in shared)
+            assert f.get("parents") == [FOLDER]
+        created = [k for k in (p.name for p in (program.parent / "outbox").rglob("*.eml"))
+                   if k.startswith("blog_review_created")]
+        assert len(created) == 4  # author and reviewer of each, once
+
+    def test_a_placeholder_the_job_does_not_fill_fails_clearly(self, program, google):
+        """The template names {{word_count}}: that document is not shared, and the run says why."""
+        fake, _ = google
+        self.setup_docs(program, fake, self.TEMPLATE_TEXT + "Words: {{word_count}}\n")
+        res = blog_reviews.run(bootstrap.build(load_config(program), AS_OF, dry_run=False))
+        assert res.failures and all("word_count" in f for f in res.failures)
+
+
+class TestKey:
+    @pytest.mark.parametrize("content, says", [
+        (None, "does not exist"), ("not json", "is not JSON"),
+        (json.dumps({"type": "authorized_user"}), "not a service-account key"),
+        (json.dumps({"type": "service_account", "client_email": "a@b", "token_uri": "http://x",
+                     "private_key": "-----BEGIN PRIVATE KEY-----\nMIIBOGUS\n-----END PRIVATE KEY-----\n"}),
+         "private key that cannot be read")])
+    def test_bad_key_is_one_sentence(self, program, content, says):
+        """A missing, malformed or wrong key: exit 2, one sentence naming the file, never its content."""
+        path = program.parent / "credentials.json"
+        if content is not None:
+            path.write_text(content)
+        configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+        res = subprocess.run([sys.executable, "-m", "automations", "--config", str(program), "sync-checkins"],
+                             capture_output=True, text=True, cwd=ROOT, timeout=60,
+                             env={**os.environ, "GOOGLE_APPLICATION_CREDENTIALS": ""})
+        assert res.returncode == 2 and says in res.stderr and str(path) in res.stderr
+        assert "Traceback" not in res.stderr and "MIIBOGUS" not in res.stderr
