@@ -213,7 +213,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
                                     ("gmail", m.transport == "gmail"), ("drive", docs), ("docs", docs)) if used)
     drafter: Drafter = GoogleDocsDrafter(google, b.template_document_id, b.folder_id) if docs else \
         HtmlDrafter(config.path(b.template_file), config.path(b.drafts_dir), config.base_dir)
-    checks: list[Admin] = [GoogleAdmin(google, needs, " and ".join(uses))] if uses else []
+    files = (("review template document", b.template_document_id), ("review folder", b.folder_id)) if docs else ()
+    checks: list[Admin] = [GoogleAdmin(google, needs, " and ".join(uses), files)] if uses else []
     if uses:
         usage.append(google.usage)
     if m.transport == "gmail":

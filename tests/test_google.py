@@ -56,8 +56,8 @@ def configure(program: Path, **sections) -> None:
     program.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False))
 
 
-def example_rows() -> tuple[list[str], list[list[str]]]:
-    with (ROOT / "data" / "checkin_responses.csv").open(encoding="utf-8-sig", newline="") as fh:
+def example_rows(path: Path = ROOT / "data" / "checkin_responses.csv") -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     return rows[0], rows[1:]
 
@@ -327,6 +327,22 @@ class TestBlogReviewsOnGoogle:
         created = [k for k in (p.name for p in (program.parent / "outbox").rglob("*.eml"))
                    if k.startswith("blog_review_created")]
         assert len(created) == 4  # author and reviewer of each, once
+
+    def test_doctor_checks_template_and_folder(self, program, google):
+        """doctor reaches the review template and folder, and names one it cannot reach."""
+        from automations.jobs import doctor
+
+        fake, _ = google
+        self.setup_docs(program, fake)
+        lines: list[tuple[str, bool]] = []
+        doctor.run(program, AS_OF, lambda line, err: lines.append((line, err)))
+        text = "\n".join(line for line, _ in lines)
+        assert "review template document 'Blog review template' is reachable" in text
+        configure(program, blog_reviews={"folder_id": "folderNobodyShared"})
+        lines.clear()
+        with pytest.raises(StopRun):
+            doctor.run(program, AS_OF, lambda line, err: lines.append((line, err)))
+        assert any(err and "review folder folderNobodyShared cannot be reached" in line for line, err in lines)
 
     def test_a_placeholder_the_job_does_not_fill_fails_clearly(self, program, google):
         """The template names {{word_count}}: that document is not shared, and the run says why."""

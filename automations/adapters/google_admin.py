@@ -8,10 +8,12 @@ from .google_access import GoogleAccess
 
 
 class GoogleAdmin:
-    def __init__(self, access: GoogleAccess, needs: tuple[str, ...], uses: str):
+    def __init__(self, access: GoogleAccess, needs: tuple[str, ...], uses: str,
+                 drive_files: tuple[tuple[str, str], ...] = ()):
         self.access = access
         self.needs = needs  # the scopes the configured jobs need, by name (google_access.SCOPES)
         self.uses = uses  # what the configuration uses Google for, for the message
+        self.drive_files = drive_files  # (what it is, its id): the review template and folder
 
     def check(self) -> list[Finding]:
         from google.auth.exceptions import RefreshError, TransportError
@@ -32,6 +34,28 @@ class GoogleAdmin:
                                          f"current, and delegation granted if google.subject is set?")]
         out.append(Finding(True, f"Google sign-in as {email}{f' for {s.subject}' if s.subject else ''} works "
                                  f"(scopes: {', '.join(self.needs)})."))
+        return out + self._drive_findings(email)
+
+    def _drive_findings(self, email: str) -> list[Finding]:
+        """Each configured Drive file (the review template, its folder) exists and can be reached."""
+        from googleapiclient.errors import HttpError
+
+        from .google_access import http_error_text
+
+        out = []
+        if not self.drive_files:
+            return out
+        drive = self.access.service("drive", "v3", "drive")
+        for what, file_id in self.drive_files:
+            try:
+                meta = self.access.execute(drive.files().get(fileId=file_id, supportsAllDrives=True,
+                                                             fields="id,name,driveId"), f"the {what}")
+            except HttpError as exc:
+                out.append(Finding(False, f"the {what} {file_id} cannot be reached by {email} ({http_error_text(exc)}): "
+                                          f"share it with that address or check its id."))
+                continue
+            note = "" if meta.get("driveId") else " (not in a Shared Drive: copies may be refused for lack of storage)"
+            out.append(Finding(True, f"the {what} '{meta.get('name', file_id)}' is reachable{note}."))
         return out
 
     def init(self, dry_run: bool) -> list[str]:
