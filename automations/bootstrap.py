@@ -160,7 +160,7 @@ def checkin_source(config: Config, google: GoogleAccess, dry_run: bool) -> Check
     f = config.checkin_form
     if f.source == "sheets":
         return SheetsCheckinSource(google, f.spreadsheet_id, f.sheet_tab, f.columns.timestamp,
-                                   [f.activity_columns["date"]], config.sheet_tz)
+                                   [f.activity_columns["date"]], config.sheet_tz, f.timestamp_formats)
     if f.source == "forms":
         return FormsCheckinSource(google, f.form_id, form_shape(config), config.sheet_tz,
                                   config.local_dir / "form_questions.json", keep_state=not dry_run)

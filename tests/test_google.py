@@ -125,6 +125,17 @@ class TestSheetsSource:
         assert res.data["activities"] == acts and res.data["checkins"] == checkins
         assert ctx.usage[0].reads == 2  # the time zone, then the values
 
+    def test_locale_formatted_timestamp(self, program, google):
+        """A timestamp held as text in the sheet's locale and zone reads as the same instant as a serial."""
+        fake, _ = google
+        headers, rows = example_rows()
+        cells = sheet_cells(headers, rows)
+        moment = london(rows[5][0]).astimezone(SAO_PAULO)
+        cells[6][0] = moment.strftime("%d/%m/%Y %H:%M:%S")
+        self.use_sheet(program, fake, cells)
+        res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
+        assert res.data["activities"] == local_reference(program)[0]
+
     def test_text_stays_text(self, program, google):
         """'0123' and '1,200' reach ingestion as typed; a number cell as its digits."""
         fake, _ = google

@@ -63,8 +63,15 @@ def _http_client(access: GoogleAccess):
     return PacedHTTPClient
 
 
+def _moved(moment: datetime, sheet_tz: ZoneInfo | None, read_tz: ZoneInfo | None) -> datetime:
+    """Sheet wall-clock time as wall-clock time in the zone ingestion reads (the same instant)."""
+    if sheet_tz is not None and read_tz is not None and sheet_tz != read_tz:
+        return moment.replace(tzinfo=sheet_tz).astimezone(read_tz).replace(tzinfo=None)
+    return moment
+
+
 def cell_text(value: object, as_date: bool, as_instant: bool, sheet_tz: ZoneInfo | None = None,
-              read_tz: ZoneInfo | None = None) -> str:
+              read_tz: ZoneInfo | None = None, formats: Sequence[str] = ()) -> str:
     """A cell as the form's CSV download would show it, in ISO forms ingestion always reads.
 
     A timestamp is wall-clock time in the sheet's zone; it is written as wall-clock time in the zone
@@ -74,19 +81,24 @@ def cell_text(value: object, as_date: bool, as_instant: bool, sheet_tz: ZoneInfo
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
         if as_instant:
-            moment = serial_to_datetime(value)
-            if sheet_tz is not None and read_tz is not None and sheet_tz != read_tz:
-                moment = moment.replace(tzinfo=sheet_tz).astimezone(read_tz).replace(tzinfo=None)
-            return moment.strftime("%Y-%m-%d %H:%M:%S")
+            return _moved(serial_to_datetime(value), sheet_tz, read_tz).strftime("%Y-%m-%d %H:%M:%S")
         if as_date:
             return serial_to_datetime(value).date().isoformat()
         return str(int(value)) if float(value).is_integer() else repr(float(value))
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    if as_instant and text:
+        # A timestamp typed or pasted as text, in the sheet's locale and zone.
+        for fmt in formats:
+            try:
+                return _moved(datetime.strptime(text.strip(), fmt), sheet_tz, read_tz).strftime("%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                continue
+    return text
 
 
 class SheetsCheckinSource:
     def __init__(self, access: GoogleAccess, spreadsheet_id: str, tab: str, timestamp_title: str,
-                 date_titles: Sequence[str], read_tz: ZoneInfo):
+                 date_titles: Sequence[str], read_tz: ZoneInfo, timestamp_formats: Sequence[str] = ()):
         self.access = access
         self.spreadsheet_id = spreadsheet_id
         self.tab = tab
@@ -96,6 +108,7 @@ class SheetsCheckinSource:
         self.date_titles = [norm_header(t) for t in date_titles]
         self.time_zone: ZoneInfo | None = None
         self.read_tz = read_tz
+        self.timestamp_formats = tuple(timestamp_formats)
 
     def _client(self):
         import gspread
@@ -137,12 +150,12 @@ class SheetsCheckinSource:
         kinds = [(norm_header(h) == self.timestamp_title, self._is_date(h)) for h in headers]
         width = len(headers)
 
-        sheet_tz, read_tz = self.time_zone, self.read_tz
+        sheet_tz, read_tz, formats = self.time_zone, self.read_tz, self.timestamp_formats
 
         def rows() -> Iterator[list[str]]:
             for raw in values[1:]:
                 cells = list(raw) + [""] * (width - len(raw))
-                yield [cell_text(v, k[1], k[0], sheet_tz, read_tz)
+                yield [cell_text(v, k[1], k[0], sheet_tz, read_tz, formats)
                        for v, k in zip(cells, kinds + [(False, False)] * (len(cells) - width))]
 
         return headers, rows()
