@@ -141,6 +141,7 @@ def google_access(config: Config, environ: Mapping[str, str], sleep: Callable[[f
     """The key is read only when a job first needs it: a configuration that uses no Google service
     never needs one."""
     g = config.google
+    os.environ.setdefault("NO_GCE_CHECK", "true")  # google-auth must never probe a metadata server
     named = environ.get(g.credentials_env, "").strip() if g.credentials_env else ""
     path, by = (Path(named), f"the environment variable {g.credentials_env}") if named else \
         (config.path(g.credentials_file), "google.credentials_file")
@@ -234,7 +235,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         admin=admin, usage=usage, checks=checks, blog=blog, drafter=drafter,
         blog_settings=BlogSettings(tuple(b.reviewers), dict(b.stale_days), tuple(m.staff_addresses)),
         form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
-                                  config.local_dir / "form_questions.json"),
+                                  config.local_dir / "form_questions.json", f.form_id),
     )
 
 

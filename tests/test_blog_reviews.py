@@ -101,10 +101,38 @@ def test_a_stale_review_gets_one_nudge_per_stage(program):
         day += timedelta(days=1)
     nudges = [k for k in outbox_keys(program) if k.startswith("blog_review_nudge:")]
     key = proposal_key(PROPOSAL[1], PROPOSAL[0])
-    assert nudges == [f"blog_review_nudge:{key}:final_review:ambassador-staff@example.org",
-                      f"blog_review_nudge:{key}:first_review:ambassador-staff@example.org"]
+    assert nudges == [f"blog_review_nudge:{key}:final_review:2026-12-14:ambassador-staff@example.org",
+                      f"blog_review_nudge:{key}:first_review:2026-11-24:ambassador-staff@example.org"]
     history = read(path)[0]["Stage history"]
     assert history.startswith("draft 2026-11-23; first review 2026-11-24; final review 2026-12-14")
+
+
+def test_a_failed_link_message_goes_on_a_later_run(program):
+    """The document is made but its mail cannot be rendered: a later run sends it, the document once."""
+    path = write_proposals(program, [PROPOSAL])
+    tpl = program.parent / "templates" / "emails" / "blog_review_created.subject.txt"
+    good = tpl.read_text()
+    tpl.write_text("{{ no_such_thing }}")
+    first = run(program, DAY)
+    assert first.failures and outbox_keys(program) == []
+    assert read(path)[0]["Document"]
+    tpl.write_text(good)
+    assert run(program, DAY).failures == []
+    assert len(outbox_keys(program)) == 2 and len(list((program.parent / "drafts").glob("*.html"))) == 1
+
+
+def test_back_in_a_stage_is_nudged_again(program):
+    """A proposal sent back to first review after its nudge gets one nudge for the new stay."""
+    path = write_proposals(program, [PROPOSAL])
+    run(program, DAY)
+    day = DAY
+    for stage in ("first review", "draft", "first review"):
+        set_stage(path, PROPOSAL[0], stage)
+        for _ in range(25):
+            day += timedelta(days=1)
+            run(program, day)
+    nudges = [k for k in outbox_keys(program) if k.startswith("blog_review_nudge:") and ":first_review:" in k]
+    assert len(nudges) == 2
 
 
 def test_published_post_counts_as_content_activity(program):

@@ -235,6 +235,15 @@ class TestFormsSource:
         res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
         assert res.data["activities"] == local_reference(program)[0]
 
+    def test_renaming_one_repeated_question_shifts_nothing(self, program, google):
+        """Only section 2's "Views" renamed: each section still reads its own question."""
+        fake, _ = google
+        form_id, _ = self.make_form(program, fake)
+        views = [i for i in fake.forms(form_id)["items"] if i.get("title") == "Views"]
+        fake.rename_item(form_id, views[1]["itemId"], "Views (section 2)")
+        res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
+        assert res.data["activities"] == local_reference(program)[0]
+
     def test_a_deleted_question_is_named(self, program, google):
         """A configured question missing from the form (and never seen) is named before anything is read."""
         fake, _ = google
@@ -253,6 +262,10 @@ class TestFormsSource:
                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
         assert res.returncode == 0, res.stderr
         form_id = res.stdout.split("check-in form ")[1].split(":")[0]
+        configure(program, checkin_form={"form_id": form_id})
+        again = subprocess.run([sys.executable, "-m", "automations", "--config", str(program), "init", "--form"],
+                               capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+        assert again.returncode == 2 and form_id in again.stderr
         form = fake.forms(form_id)
         assert form["publishSettings"]["publishState"]["isPublished"] is True
         titles = [i.get("title") for i in form["items"]]
@@ -361,6 +374,7 @@ class TestBlogReviewsOnGoogle:
         self.setup_docs(program, fake, self.TEMPLATE_TEXT + "Words: {{word_count}}\n")
         res = blog_reviews.run(bootstrap.build(load_config(program), AS_OF, dry_run=False))
         assert res.failures and all("word_count" in f for f in res.failures)
+        assert [i for i, f in fake.files().items() if i != TEMPLATE and f.get("mimeType", "").endswith("document")] == []
 
 
 class TestKey:

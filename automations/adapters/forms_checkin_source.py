@@ -96,14 +96,18 @@ class FormsCheckinSource:
         for qid, title in questions:
             by_title.setdefault(" ".join(title.split()).casefold(), []).append(qid)
         kept = self._kept()
-        found: dict[str, str] = {}
+        # A kept id still on the form says which question it is, whatever its title is now; titles
+        # place only the questions no id is kept for (a new form, a question added since).
+        found: dict[str, str] = {slot: qid for slot, qid in kept.items() if qid in ids}
+        taken = set(found.values())
         missing = []
         for slot, title, occurrence in self.shape.slots():
+            if slot in found:
+                continue
             matches = by_title.get(" ".join(title.split()).casefold(), [])
-            if len(matches) > occurrence:
+            if len(matches) > occurrence and matches[occurrence] not in taken:
                 found[slot] = matches[occurrence]
-            elif kept.get(slot) in ids:
-                found[slot] = kept[slot]  # renamed on the form since: its id still says which it is
+                taken.add(matches[occurrence])
             elif slot == "email":
                 continue  # the form may collect the address itself (respondentEmail)
             else:
@@ -162,8 +166,9 @@ class FormsCheckinSource:
 class FormsBuilder:
     """`init --form`: a new check-in form with the configured questions and sections, published."""
 
-    def __init__(self, access: GoogleAccess, shape: FormShape, title: str, state_path: Path):
+    def __init__(self, access: GoogleAccess, shape: FormShape, title: str, state_path: Path, existing: str = ""):
         self.access = access
+        self.existing = existing  # checkin_form.form_id, when a form is configured already
         self.shape = shape
         self.title = title
         self.state_path = Path(state_path)
@@ -200,11 +205,11 @@ class FormsBuilder:
         try:
             form = self.access.execute(forms.create(body={"info": {"title": self.title,
                                                                    "documentTitle": self.title}}),
-                                       "creating the form", write=True)
+                                       "creating the form", write=True, repeatable=False)
             form_id = form["formId"]
             requests = [{"createItem": {"item": item, "location": {"index": i}}} for i, item in enumerate(self.plan())]
             self.access.execute(forms.batchUpdate(formId=form_id, body={"requests": requests}),
-                                "adding the form's questions", write=True)
+                                "adding the form's questions", write=True, repeatable=False)
             self.access.execute(forms.setPublishSettings(formId=form_id, body={
                 "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
                 "updateMask": "publishState"}), "publishing the form", write=True)

@@ -42,7 +42,7 @@ class GmailMailer:
         raw = base64.urlsafe_b64encode(msg.data).decode("ascii")
         try:
             self.access.execute(self._service.users().messages().send(userId="me", body={"raw": raw}),
-                                f"sending {msg.key}", write=True)
+                                f"sending {msg.key}", write=True, repeatable=False)
         except RefreshError:
             raise StopRun(f"Google refused the service account's sign-in as {self.sender} (is domain-wide delegation "
                           f"granted for the gmail.send scope?); nothing more was sent.") from None
@@ -51,6 +51,8 @@ class GmailMailer:
             if exc.resp.status == 400 and "FAILED_PRECONDITION" in text:
                 raise StopRun(f"Gmail refused to send as {self.sender} ({text}): the service account needs "
                               f"domain-wide delegation (google.subject) to send mail.") from None
+            if exc.resp.status >= 500 or exc.resp.status == 429:
+                raise TemporaryFailure(f"Gmail could not take the message now ({text})") from None
             raise PermanentFailure(f"Gmail refused the message ({text})") from None
         except ServiceUnavailable as exc:
             raise TemporaryFailure(str(exc)) from None

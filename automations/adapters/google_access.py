@@ -10,16 +10,13 @@ access token when it expires or when an API answers 401. Nothing connects while 
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..errors import ConfigError, ServiceUnavailable
+from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Usage
-
-os.environ.setdefault("NO_GCE_CHECK", "true")  # never probe the metadata server: credentials are explicit
 
 SCOPES = {
     "sheets": ("https://www.googleapis.com/auth/spreadsheets.readonly",),
@@ -31,8 +28,8 @@ SCOPES = {
     "gmail": ("https://www.googleapis.com/auth/gmail.send",),
 }
 REQUIRED_KEYS = ("private_key", "client_email", "token_uri")
-# A 401 is retried too: the library has signed in again by then (a token that expired or was revoked).
-RETRY_STATUSES = (401, 429, 500, 502, 503, 504)
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+RATE_REASONS = ("rateLimitExceeded", "userRateLimitExceeded")  # Drive and Gmail say "slow down" with a 403
 
 
 @dataclass(frozen=True)
@@ -115,15 +112,33 @@ class GoogleAccess:
         options = {}
         if endpoint:
             options["api_endpoint"] = endpoint.rstrip("/") + ("/drive/v3/" if name == "drive" else "/")
-        return build(name, version, credentials=self.credentials(*needs, subject=subject), static_discovery=True,
-                     cache_discovery=False, client_options=options or None)
+        import google_auth_httplib2
+        import httplib2
 
-    def execute(self, request, what: str, write: bool = False) -> Any:
-        """Run one API request with a bounded retry on 429 and 5xx (none on other errors)."""
+        http = google_auth_httplib2.AuthorizedHttp(self.credentials(*needs, subject=subject),
+                                                   http=httplib2.Http(timeout=self.settings.timeout_seconds))
+        return build(name, version, http=http, static_discovery=True, cache_discovery=False,
+                     client_options=options or None)
+
+    def signed_in_refused(self, exc: Exception) -> StopRun:
+        s = self.settings
+        return StopRun(f"Google refused to sign in the service account of {s.key_path} ({s.key_named_by}) "
+                       f"({type(exc).__name__}): the key may be revoked, or delegation not granted.")
+
+    def execute(self, request, what: str, write: bool = False, repeatable: bool = True) -> Any:
+        """Run one API request with a bounded retry on 429, a rate-limit 403 and 5xx.
+
+        A write that creates something (`repeatable=False`) is retried only when Google said it
+        did nothing (a 429 or a rate-limit 403): after a 5xx or a lost answer it may have been done,
+        so it is left to the ledger and the next run instead of being repeated blindly. A 401 is
+        tried once more (the library signs in again first); a sign-in Google refuses stops the run.
+        """
+        from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
 
         s = self.settings
         last = ""
+        unauthorized = 0
         for attempt in range(1, s.max_attempts + 1):
             if attempt > 1:
                 self.usage.retries += 1
@@ -133,12 +148,21 @@ class GoogleAccess:
                 self.usage.reads += 1
             try:
                 return request.execute()
+            except RefreshError as exc:
+                raise self.signed_in_refused(exc) from None
             except HttpError as exc:
                 status = exc.resp.status
-                if status not in RETRY_STATUSES:
+                rate = status == 429 or (status == 403 and any(r in http_error_text(exc, reasons=True)
+                                                                for r in RATE_REASONS))
+                if status == 401 and unauthorized == 0:
+                    unauthorized += 1
+                elif not rate and (status not in RETRY_STATUSES or not repeatable):
                     raise
                 last = f"{status}"
-            except (ConnectionError, TimeoutError, OSError) as exc:
+            except (TransportError, ConnectionError, TimeoutError, OSError) as exc:
+                if not repeatable:
+                    raise ServiceUnavailable(f"Google gave no answer to {what} ({type(exc).__name__}); whether it "
+                                             f"was done is checked by the next run.") from None
                 last = type(exc).__name__
             self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
         raise ServiceUnavailable(f"Google did not answer {what} after {s.max_attempts} tries (last: {last}); the next "
@@ -160,13 +184,16 @@ def _credentials_off_google():
     return Credentials
 
 
-def http_error_text(exc) -> str:
-    """Google's error status and message from an HttpError (never the request's headers)."""
+def http_error_text(exc, reasons: bool = False) -> str:
+    """Google's error status and message from an HttpError (never the request's headers); with
+    `reasons`, the older front ends' reason codes too (rateLimitExceeded...)."""
     try:
         body = json.loads(exc.content.decode("utf-8"))
         err = body.get("error", {})
         if isinstance(err, dict):
-            return f"{exc.resp.status} {err.get('status', '')}: {err.get('message', '')}".strip()
+            why = " ".join(str(e.get("reason", "")) for e in err.get("errors", []) if isinstance(e, dict))
+            text = f"{exc.resp.status} {err.get('status', '')}: {err.get('message', '')}".strip()
+            return f"{text} {why}".strip() if reasons else text
     except (ValueError, AttributeError):
         pass
     return str(getattr(exc.resp, "status", "error"))

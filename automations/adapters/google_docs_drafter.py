@@ -1,9 +1,10 @@
 """`GoogleDocsDrafter`: a review document as a copy of the template Doc, in a Shared Drive folder.
 
 Drive `files.copy` (supportsAllDrives: a service account has no Drive storage of its own), Docs
-`batchUpdate` with one `replaceAllText` per placeholder `{{name}}`, each of which must change at
-least one occurrence, then a read-back: any `{{...}}` left in the text is a placeholder the code
-does not fill, and the document is not shared (the failure names the unshared copy). Finally Drive `permissions.create` for the author and each reviewer, without Google's own
+`batchUpdate` with one `replaceAllText` per placeholder `{{name}}`. The template is read once a
+run first (body, tables, headers, footers): a placeholder in it the job does not fill stops the
+document before anything is copied. After filling, the copy is read back: a `{{...}}` still there
+(one typed into a summary, say) stops it too, unshared, and the failure names the copy. Finally Drive `permissions.create` for the author and each reviewer, without Google's own
 notification email (the job's mail says what the document is).
 """
 
@@ -18,12 +19,24 @@ from .google_access import GoogleAccess, http_error_text
 PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
 
 
-def document_text(doc: dict) -> str:
+def _content_text(content: list) -> str:
     out = []
-    for block in doc.get("body", {}).get("content", []):
+    for block in content or []:
         for element in block.get("paragraph", {}).get("elements", []):
             out.append(element.get("textRun", {}).get("content", ""))
+        for row in block.get("table", {}).get("tableRows", []):  # a checklist is often a table
+            for cell in row.get("tableCells", []):
+                out.append(_content_text(cell.get("content", [])))
+        out.append(_content_text(block.get("tableOfContents", {}).get("content", [])))
     return "".join(out)
+
+
+def document_text(doc: dict) -> str:
+    """Every text run of a Doc: its body (tables included), headers, footers and footnotes."""
+    parts = [_content_text(doc.get("body", {}).get("content", []))]
+    for kind in ("headers", "footers", "footnotes"):
+        parts += [_content_text(section.get("content", [])) for section in (doc.get(kind) or {}).values()]
+    return "\n".join(parts)
 
 
 class GoogleDocsDrafter:
@@ -33,6 +46,13 @@ class GoogleDocsDrafter:
         self.access = access
         self.template_id = template_id
         self.folder_id = folder_id
+        self._placeholders: set[str] | None = None  # the template's, read once a run
+
+    def _template_placeholders(self, docs) -> set[str]:
+        if self._placeholders is None:
+            doc = self.access.execute(docs.documents().get(documentId=self.template_id), "reading the review template")
+            self._placeholders = {p.strip("{} ") for p in PLACEHOLDER.findall(document_text(doc))}
+        return self._placeholders
 
     def create(self, key: str, title: str, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
         from googleapiclient.errors import HttpError
@@ -41,9 +61,13 @@ class GoogleDocsDrafter:
         docs = self.access.service("docs", "v1", "docs")
         run = self.access.execute
         try:
+            unknown = sorted(self._template_placeholders(docs) - set(fields))
+            if unknown:  # found before anything is copied: no stray document
+                raise DocumentFailed(f"the review template {self.template_id} has placeholders the job does not "
+                                     f"fill: {', '.join('{{' + u + '}}' for u in unknown)}; no document was made")
             copy = run(drive.files().copy(fileId=self.template_id, supportsAllDrives=True, fields="id,webViewLink",
                                           body={"name": f"Blog review: {title}", "parents": [self.folder_id]}),
-                       "copying the review template", write=True)
+                       "copying the review template", write=True, repeatable=False)
             doc_id = copy["id"]
             requests = [{"replaceAllText": {"containsText": {"text": "{{" + name + "}}", "matchCase": True},
                                             "replaceText": value}} for name, value in fields.items()]

@@ -113,7 +113,9 @@ class SheetsCheckinSource:
     def _client(self):
         import gspread
 
-        return gspread.authorize(self.access.credentials("sheets"), http_client=_http_client(self.access))
+        client = gspread.authorize(self.access.credentials("sheets"), http_client=_http_client(self.access))
+        client.set_timeout(self.access.settings.timeout_seconds)
+        return client
 
     def _is_date(self, title: str) -> bool:
         t = norm_header(title)
@@ -127,22 +129,27 @@ class SheetsCheckinSource:
         return False
 
     def read(self) -> tuple[list[str], Iterator[list[str]]]:
+        from google.auth.exceptions import RefreshError
         from gspread.exceptions import APIError
 
         http = self._client().http_client
+        tab = self.tab.replace("'", "''")  # a quote in a tab's name is doubled in A1 notation
         try:
             meta = http.spreadsheets_get(self.spreadsheet_id, params={"fields": "properties(timeZone,locale)"})
-            data = http.values_get(self.spreadsheet_id, f"'{self.tab}'",
+            data = http.values_get(self.spreadsheet_id, f"'{tab}'",
                                    params={"valueRenderOption": "UNFORMATTED_VALUE",
                                            "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"})
         except APIError as exc:
             raise self._refused(exc) from None
+        except RefreshError as exc:
+            raise self.access.signed_in_refused(exc) from None
         self.access.usage.read_table(self.where, 1)  # the fewest: the values alone (the time zone costs one more)
         zone = meta.get("properties", {}).get("timeZone", "")
         try:
-            self.time_zone = ZoneInfo(zone) if zone else None
+            self.time_zone = ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
-            self.time_zone = None
+            raise InputError(f"The {self.where} has the time zone {zone!r}, which this machine does not know: its "
+                             f"timestamps cannot be placed in time (set the spreadsheet's time zone).") from None
         values = data.get("values", [])
         if not values:
             raise InputError(f"The {self.where} is empty: it needs at least its header row.")
@@ -166,6 +173,6 @@ class SheetsCheckinSource:
         if code in (403, 404):
             return InputError(f"The {self.where} cannot be read by {who} (HTTP {code}): share the spreadsheet with "
                               f"that address (Viewer) and check checkin_form.spreadsheet_id.")
-        if code == 400:
+        if code == 400 and "parse range" in str(exc.error.get("message", "")):
             return InputError(f"The {self.where} has no tab '{self.tab}' (checkin_form.sheet_tab).")
         return StopRun(f"Google Sheets refused to read the {self.where} (HTTP {code}).")

@@ -123,7 +123,9 @@ def plan_blog(proposals: Sequence[Proposal], as_of: date, settings: BlogSettings
         if limit is not None and p.document and (as_of - since).days > limit:
             for who in holders(current, settings):
                 plan.messages.append(PlannedMessage(
-                    key=f"blog_review_nudge:{p.key}:{p.stage}:{who}", job="blog_review_nudge", to_email=who,
+                    # The stay's first day is in the key: a proposal back in a stage later is nudged again.
+                    key=f"blog_review_nudge:{p.key}:{p.stage}:{since.isoformat()}:{who}", job="blog_review_nudge",
+                    to_email=who,
                     to_name=names.get(who, ""), context={
                         "first_name": _first(names, who), "title": p.title,
                         "stage": STAGE_LABELS[p.stage], "days": (as_of - since).days, "document": p.document,
@@ -178,7 +180,10 @@ def published_activities(proposals: Sequence[Proposal], roster: Mapping[str, Amb
             continue
         if p.author not in roster:
             continue
-        received = datetime.combine(p.published_on, time(12, 0), tz)
+        # It reached the program when the job first saw it published: a post marked published after a
+        # quarter's window closed is late for that quarter, like a late check-in.
+        seen = next((d for stage, d in p.history if stage == "published"), p.published_on)
+        received = datetime.combine(max(seen, p.published_on), time(12, 0), tz)
         acts.append(Activity(activity_id(p.author, "content", p.title, p.published_on), p.author, "content", p.title,
                              p.published_on, received, p.row, 0, link=p.published_url,
                              description=f"Blog post published: {p.title}"))

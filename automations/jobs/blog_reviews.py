@@ -62,8 +62,11 @@ def run(ctx: Context) -> JobResult:
         if document != p.document or history != p.history:
             updates[p.key] = BlogUpdate(document, history)
     written = ctx.blog.record(updates)
-    by_key = {p.key: p for p in proposals}
-    messages = [m for key, link in links.items() for m in document_messages(by_key[key], link, settings, names)]
+    # Every proposal with a document is planned its link messages: the ledger drops those that went,
+    # so a message that failed once goes on a later run.
+    documents = {p.key: p.document or links.get(p.key, "") for p in proposals}
+    messages = [m for p in proposals if documents[p.key] and p.stage != "published"
+                for m in document_messages(p, documents[p.key], settings, names)]
     mail = send(ctx, "blog-reviews", messages + plan.messages)
     result.failures += mail.failures
     result.summary.append(f"{len(proposals)} proposals in {ctx.blog.where}: {plural(len(applied.done), 'review document')} "

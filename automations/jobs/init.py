@@ -7,6 +7,7 @@ The local CSV folder needs nothing: the jobs create their own files.
 from __future__ import annotations
 
 from ..bootstrap import Context
+from ..errors import StopRun
 from .base import JobResult
 
 
@@ -14,6 +15,9 @@ def run(ctx: Context, form: bool = False) -> JobResult:
     """Create the store's tables; with `form`, create the check-in form instead."""
     result = JobResult("init")
     if form:
+        if ctx.form_builder.existing:
+            raise StopRun(f"checkin_form.form_id is set ({ctx.form_builder.existing}): the check-in form exists. A "
+                          f"second one would split the responses; clear form_id first to make a new form.")
         if ctx.dry_run:
             items = ctx.form_builder.plan()
             questions = sum(1 for i in items if "questionItem" in i)
