@@ -73,7 +73,8 @@ from typing import Any, Callable
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from tests.loopback import LoopbackServer
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 MAX_RECORDS_PER_WRITE = 10
@@ -401,8 +402,11 @@ class _Handler(WSGIRequestHandler):
             super().log(type, message, *args)
 
 
-class FakeAirtable:
+class FakeAirtable(LoopbackServer):
     """The fake service. See the module docstring for what it models."""
+
+    server_name = "fake-airtable"
+    request_handler = _Handler
 
     def __init__(self, token: str = "patFAKE.secret", base_ids: tuple[str, ...] = ("appTEST0000000001",),
                  rate_limit_per_second: int | None = 5, penalty_seconds: float = 30.0,
@@ -420,32 +424,10 @@ class FakeAirtable:
         self._windows: dict[str, deque] = {}
         self._penalty_until: dict[str, float] = {}
         self._iterators: dict[str, dict] = {}
-        self._server = self._thread = None
         self.faults = Faults()
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def start(self) -> "FakeAirtable":
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        # A short poll interval keeps stop() (and so every test's teardown) quick.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-airtable",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = self._thread = None
-
-    def __enter__(self) -> "FakeAirtable":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     @property
     def faults(self) -> Faults:

@@ -127,7 +127,8 @@ from zoneinfo import ZoneInfo
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from werkzeug.serving import WSGIRequestHandler, make_server
+from tests.loopback import LoopbackServer
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 # ---------------------------------------------------------------------------------------------
@@ -878,8 +879,11 @@ def _api_of(path: str) -> str | None:
     return None
 
 
-class FakeGoogle:
+class FakeGoogle(LoopbackServer):
     """The fake services. See the module docstring for what it models."""
+
+    server_name = "fake-google"
+    request_handler = _Handler
 
     def __init__(self, clock: Callable[[], float] = time.time):
         self.clock = clock
@@ -895,32 +899,10 @@ class FakeGoogle:
         self._dead_jwts: set[str] = set()
         self._files: dict[str, _File] = {}
         self._threads: dict[str, set[str]] = {}  # mailbox -> thread ids
-        self._server = self._thread = None
         self.faults = GoogleFaults()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start(self) -> "FakeGoogle":
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        # A short poll interval keeps stop() (and so every test's teardown) quick.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-google",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = self._thread = None
-
-    def __enter__(self) -> "FakeGoogle":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     @property
     def faults(self) -> GoogleFaults:
