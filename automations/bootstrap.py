@@ -66,7 +66,6 @@ class Context:
 
     as_of: date
     dry_run: bool
-    backend: str
     rules: Rules
     form: FormLayout
     schedule: Schedule
@@ -224,7 +223,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         mailer = build_mailer(m.transport, config.path(m.outbox_dir), as_of.isoformat(), m.smtp, m.from_address,
                               environ)
     return Context(
-        as_of=as_of, dry_run=dry_run, backend=config.backend, rules=rules_from(config),
+        as_of=as_of, dry_run=dry_run, rules=rules_from(config),
         form=form_layout(config, Path(f.file).name if f.source == "local" else checkins.where), schedule=schedule_from(config), mail=_mail_settings(config, environ),
         roster=roster, checkins=checkins, reports=reports, ledger=ledger,
         lock=FileSendLock(config.local_dir / ".mail.lock", m.lock_timeout_seconds),

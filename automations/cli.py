@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -100,18 +100,26 @@ def _print_summary(res: JobResult, ctx: bootstrap.Context | None = None) -> None
         click.echo(f"[{res.job}] {u.line()}", err=bool(res.output))
 
 
-@cli.command("sync-checkins")
-@click.pass_obj
-def sync_checkins(opts: Options) -> None:
-    """Read the check-in responses and store the activities they report."""
+def _run_job(opts: Options, job: Callable[[bootstrap.Context], JobResult]) -> None:
+    """Build the run's adapters, run one job, print what it made (a table, JSON) and its summary,
+    and exit with its code."""
 
     def go() -> int:
         ctx = opts.context()
-        res = sync_job.run(ctx)
+        res = job(ctx)
+        if res.output:
+            click.echo(res.output)
         _print_summary(res, ctx)
         return report([res])
 
     _guard(go)
+
+
+@cli.command("sync-checkins")
+@click.pass_obj
+def sync_checkins(opts: Options) -> None:
+    """Read the check-in responses and store the activities they report."""
+    _run_job(opts, sync_job.run)
 
 
 @cli.command("compliance")
@@ -123,15 +131,7 @@ def sync_checkins(opts: Options) -> None:
 @click.pass_obj
 def compliance(opts: Options, quarter: str | None, fmt: str, explain_email: str | None) -> None:
     """Each ambassador's verdict for a quarter: met, missed, exempt or pending, with standing and perks."""
-
-    def go() -> int:
-        ctx = opts.context()
-        res = compliance_job.run(ctx, quarter, fmt, explain_email)
-        click.echo(res.output)
-        _print_summary(res, ctx)
-        return report([res])
-
-    _guard(go)
+    _run_job(opts, lambda ctx: compliance_job.run(ctx, quarter, fmt, explain_email))
 
 
 @cli.command("doctor")
@@ -150,14 +150,7 @@ def doctor(opts: Options) -> None:
 @click.pass_obj
 def blog_reviews(opts: Options) -> None:
     """Make a review document for each new blog proposal, date stage moves, and nudge stale reviews."""
-
-    def go() -> int:
-        ctx = opts.context()
-        res = blog_job.run(ctx)
-        _print_summary(res, ctx)
-        return report([res])
-
-    _guard(go)
+    _run_job(opts, blog_job.run)
 
 
 @cli.command("init")
@@ -167,14 +160,7 @@ def blog_reviews(opts: Options) -> None:
 def init(opts: Options, form: bool) -> None:
     """Create the Airtable tables and fields the project needs (--dry-run lists them); existing ones are left
     alone."""
-
-    def go() -> int:
-        ctx = opts.context()
-        res = init_job.run(ctx, form)
-        _print_summary(res, ctx)
-        return report([res])
-
-    _guard(go)
+    _run_job(opts, lambda ctx: init_job.run(ctx, form))
 
 
 @cli.command("run-all")
@@ -215,13 +201,7 @@ def _mail_command(name: str, what: str) -> None:
     @cli.command(name, help=what + " Each message goes once; --dry-run lists them instead.")
     @click.pass_obj
     def _cmd(opts: Options) -> None:
-        def go() -> int:
-            ctx = opts.context()
-            res = mail_jobs.run(ctx, name)
-            _print_summary(res, ctx)
-            return report([res])
-
-        _guard(go)
+        _run_job(opts, lambda ctx: mail_jobs.run(ctx, name))
 
 
 for _name, _what in MAIL_JOBS.items():

@@ -177,6 +177,9 @@ class SendLock(Protocol):
         """Wait for the lock (bounded); the value says whether another run held it meanwhile."""
 
 
+WRITE_BATCH = 10  # records one write request may carry (Airtable's limit)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One line of `doctor`: a check that passed or failed."""
@@ -212,7 +215,6 @@ class Usage:
     retries: int = 0
     pages_read: dict[str, int] = field(default_factory=dict)
     changed: dict[str, set] = field(default_factory=dict)
-    batch: int = 10  # records one write request may carry
 
     def read_table(self, table: str, pages: int) -> None:
         """The fewest requests that read this table (its pages), counted once however often it is read."""
@@ -227,7 +229,7 @@ class Usage:
 
     @property
     def lower_bound(self) -> int:
-        return sum(self.pages_read.values()) + sum(-(-len(ids) // self.batch) for ids in self.changed.values())
+        return sum(self.pages_read.values()) + sum(-(-len(ids) // WRITE_BATCH) for ids in self.changed.values())
 
     def line(self) -> str:
         ratio = f", {self.requests / self.lower_bound:.2f}x" if self.lower_bound else ""

@@ -71,7 +71,7 @@ def measure(env: AirtableEnv, label: str) -> dict:
     }
 
 
-def record_by_record(records: dict[str, list[dict]]) -> dict:
+def record_by_record(records: dict[str, list[dict]], schema: list[dict]) -> dict:
     """One create request per record of the end state, as a naive script would (no rate limit here:
     only the request count matters)."""
     from pyairtable import Api
@@ -80,7 +80,7 @@ def record_by_record(records: dict[str, list[dict]]) -> dict:
         api = Api(TOKEN, endpoint_url=fake.url, retry_strategy=None)
         count = 0
         for table, rows in records.items():
-            meta = next(t for t in SOURCE_TABLES if t["name"] == table)
+            meta = next(t for t in schema if t["name"] == table)
             fields = [{k: v for k, v in f.items() if k not in ("id",)} for f in meta["fields"]]
             fake.create_table(BASE, table, [{"name": f["name"], "type": f["type"],
                                              **({"options": f["options"]} if "options" in f else {})}
@@ -90,9 +90,6 @@ def record_by_record(records: dict[str, list[dict]]) -> dict:
                 t.create(row, typecast=True)
                 count += 1
         return {"run": "record by record", "requests": len(fake.requests), "records": count}
-
-
-SOURCE_TABLES: list[dict] = []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,11 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         out.append(measure(env, f"rerun, +{NEW} responses"))
         end = {t["name"]: [r["fields"] for r in fake.records(BASE, t["name"])] for t in fake.tables(BASE)
                if t["name"] != "Ambassadors"}
-        SOURCE_TABLES.extend(fake.tables(BASE))
+        schema = fake.tables(BASE)
         stored = {name: len(rows) for name, rows in end.items()}
     print(f"Program: {a.ambassadors} ambassadors, {meta['rows']} responses, {stored} records in the base.")
     if not a.no_baseline:
-        baseline = record_by_record(end)
+        baseline = record_by_record(end, schema)
         # The naive script also updates each ambassador's standing with one request each.
         baseline["requests"] += a.ambassadors
         out.append(baseline)

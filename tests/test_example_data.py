@@ -9,7 +9,7 @@ import pytest
 from automations import bootstrap
 from automations.config import load_config
 from automations.domain import compliance as c
-from automations.domain.checkins import ingest, late_problems, parse_roster
+from automations.domain.checkins import ingest, late_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 

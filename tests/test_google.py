@@ -20,7 +20,6 @@ os.environ.setdefault("NO_GCE_CHECK", "true")
 
 from automations import bootstrap  # noqa: E402
 from automations.config import load_config  # noqa: E402
-from automations.domain.checkins import ingest  # noqa: E402
 from automations.errors import InputError, StopRun  # noqa: E402
 from automations.jobs import blog_reviews, run_all, sync_checkins  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402

@@ -24,10 +24,10 @@ from pyairtable import Api
 from pyairtable.api.table import Table
 
 from ..errors import ServiceUnavailable, StopRun
+from ..ports import WRITE_BATCH as BATCH
 from ..ports import Usage
 
 PAGE = 100  # records per list page
-BATCH = 10  # records per create/update/upsert/delete request
 
 
 @dataclass(frozen=True)

@@ -125,20 +125,15 @@ class GoogleAccess:
         return StopRun(f"Google refused to sign in the service account of {s.key_path} ({s.key_named_by}) "
                        f"({type(exc).__name__}): the key may be revoked, or delegation not granted.")
 
-    def execute(self, request, what: str, write: bool = False, repeatable: bool = True) -> Any:
-        """Run one API request with a bounded retry on 429, a rate-limit 403 and 5xx.
-
-        A write that creates something (`repeatable=False`) is retried only when Google said it
-        did nothing (a 429 or a rate-limit 403): after a 5xx or a lost answer it may have been done,
-        so it is left to the ledger and the next run instead of being repeated blindly. A 401 is
-        tried once more (the library signs in again first); a sign-in Google refuses stops the run.
-        """
-        from google.auth.exceptions import RefreshError, TransportError
-        from googleapiclient.errors import HttpError
+    def attempts(self, call: Callable[[], Any], what: str, retry_why: Callable[[Exception], str | None],
+                 write: bool = False) -> Any:
+        """Run `call` with the bounded retry every Google client here shares: `retry_why(exc)` names why
+        an error is worth another try (or None: raise it). Each try is counted; a sign-in Google
+        refuses stops the run at once."""
+        from google.auth.exceptions import RefreshError
 
         s = self.settings
         last = ""
-        unauthorized = 0
         for attempt in range(1, s.max_attempts + 1):
             if attempt > 1:
                 self.usage.retries += 1
@@ -147,26 +142,48 @@ class GoogleAccess:
             else:
                 self.usage.reads += 1
             try:
-                return request.execute()
+                return call()
             except RefreshError as exc:
                 raise self.signed_in_refused(exc) from None
-            except HttpError as exc:
-                status = exc.resp.status
-                rate = status == 429 or (status == 403 and any(r in http_error_text(exc, reasons=True)
-                                                                for r in RATE_REASONS))
-                if status == 401 and unauthorized == 0:
-                    unauthorized += 1
-                elif not rate and (status not in RETRY_STATUSES or not repeatable):
+            except Exception as exc:  # noqa: BLE001 - retry_why decides; anything else is raised as it is
+                why = retry_why(exc)
+                if why is None:
                     raise
-                last = f"{status}"
-            except (TransportError, ConnectionError, TimeoutError, OSError) as exc:
-                if not repeatable:
-                    raise ServiceUnavailable(f"Google gave no answer to {what} ({type(exc).__name__}); whether it "
-                                             f"was done is checked by the next run.") from None
-                last = type(exc).__name__
+                last = why
             self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
         raise ServiceUnavailable(f"Google did not answer {what} after {s.max_attempts} tries (last: {last}); the next "
                                  f"run completes the work.")
+
+    def execute(self, request, what: str, write: bool = False, repeatable: bool = True) -> Any:
+        """Run one API request with a bounded retry on 429, a rate-limit 403 and 5xx.
+
+        A write that creates something (`repeatable=False`) is retried only when Google said it
+        did nothing (a 429 or a rate-limit 403): after a 5xx or a lost answer it may have been done,
+        so it is left to the ledger and the next run instead of being repeated blindly. A 401 is
+        tried once more (the library signs in again first); a sign-in Google refuses stops the run.
+        """
+        from google.auth.exceptions import TransportError
+        from googleapiclient.errors import HttpError
+
+        unauthorized = []
+
+        def retry_why(exc: Exception) -> str | None:
+            if isinstance(exc, HttpError):
+                status = exc.resp.status
+                rate = status == 429 or (status == 403 and any(r in http_error_text(exc, reasons=True)
+                                                                for r in RATE_REASONS))
+                if status == 401 and not unauthorized:
+                    unauthorized.append(exc)
+                    return "401"
+                return str(status) if rate or (status in RETRY_STATUSES and repeatable) else None
+            if isinstance(exc, (TransportError, ConnectionError, TimeoutError, OSError)):
+                if not repeatable:
+                    raise ServiceUnavailable(f"Google gave no answer to {what} ({type(exc).__name__}); whether it "
+                                             f"was done is checked by the next run.") from None
+                return type(exc).__name__
+            return None
+
+        return self.attempts(request.execute, what, retry_why, write)
 
 
 def _credentials_off_google():

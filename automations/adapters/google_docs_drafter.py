@@ -47,6 +47,12 @@ class GoogleDocsDrafter:
         self.template_id = template_id
         self.folder_id = folder_id
         self._placeholders: set[str] | None = None  # the template's, read once a run
+        self._services = None  # (drive, docs), built once a run
+
+    def _clients(self):
+        if self._services is None:
+            self._services = (self.access.service("drive", "v3", "drive"), self.access.service("docs", "v1", "docs"))
+        return self._services
 
     def _template_placeholders(self, docs) -> set[str]:
         if self._placeholders is None:
@@ -57,8 +63,7 @@ class GoogleDocsDrafter:
     def create(self, key: str, title: str, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
         from googleapiclient.errors import HttpError
 
-        drive = self.access.service("drive", "v3", "drive")
-        docs = self.access.service("docs", "v1", "docs")
+        drive, docs = self._clients()
         run = self.access.execute
         try:
             unknown = sorted(self._template_placeholders(docs) - set(fields))
@@ -71,11 +76,10 @@ class GoogleDocsDrafter:
             doc_id = copy["id"]
             requests = [{"replaceAllText": {"containsText": {"text": "{{" + name + "}}", "matchCase": True},
                                             "replaceText": value}} for name, value in fields.items()]
-            reply = run(docs.documents().batchUpdate(documentId=doc_id, body={"requests": requests}),
-                        "filling the review document", write=True)
             # A field the template does not use changes nothing (occurrencesChanged absent): harmless.
-            # What matters is the reverse, a placeholder the job does not fill, found in the read-back.
-            del reply
+            # What matters is the reverse, a placeholder left unfilled, found in the read-back below.
+            run(docs.documents().batchUpdate(documentId=doc_id, body={"requests": requests}),
+                "filling the review document", write=True)
             left = sorted(set(PLACEHOLDER.findall(document_text(run(docs.documents().get(documentId=doc_id),
                                                                     "reading the review document back")))))
             if left:

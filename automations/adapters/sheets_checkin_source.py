@@ -5,8 +5,8 @@ read unformatted (no number guessing: "0123" stays "0123") with dates as serial 
 are handed to ingestion as text, by position (a form with repeated sections repeats titles):
 the Timestamp's and the date questions' serial numbers become ISO text in the sheet's own time
 zone, other numbers their shortest text. gspread's URLs are fixed, so a subclass of its HTTP
-client rewrites them to the configured endpoint, and retries 429/5xx a bounded number of times
-(gspread's own back-off client never stops).
+client rewrites them to the configured endpoint, and retries 429/5xx within the budget every
+Google client here shares (`GoogleAccess.attempts`; gspread's own back-off client never stops).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain.values import norm_header
-from ..errors import InputError, ServiceUnavailable, StopRun
+from ..errors import InputError, StopRun
 from .google_access import RETRY_STATUSES, GoogleAccess
 
 EPOCH = datetime(1899, 12, 30)  # day 0 of a spreadsheet serial number
@@ -34,7 +34,6 @@ def _http_client(access: GoogleAccess):
     from gspread.http_client import HTTPClient
 
     endpoint = access.settings.endpoints.get("sheets", "").rstrip("/")
-    settings = access.settings
 
     class PacedHTTPClient(HTTPClient):
         def request(self, method, endpoint_url, *args, **kwargs):
@@ -43,22 +42,15 @@ def _http_client(access: GoogleAccess):
                 for prefix in GOOGLE_PREFIXES:
                     if url.startswith(prefix):
                         url = endpoint + url[len(prefix):]
-            last = ""
-            for attempt in range(1, settings.max_attempts + 1):
-                if attempt > 1:
-                    access.usage.retries += 1
-                access.usage.reads += 1
-                try:
-                    return super().request(method, url, *args, **kwargs)
-                except APIError as exc:
-                    if exc.response.status_code not in RETRY_STATUSES:
-                        raise
-                    last = str(exc.response.status_code)
-                except (ConnectionError, OSError) as exc:
-                    last = type(exc).__name__
-                access.sleep(settings.retry_backoff_seconds * 2 ** (attempt - 1))
-            raise ServiceUnavailable(f"Google Sheets did not answer after {settings.max_attempts} tries (last: "
-                                     f"{last}); the next run reads the responses.")
+
+            def retry_why(exc: Exception) -> str | None:
+                if isinstance(exc, APIError):
+                    code = exc.response.status_code
+                    return str(code) if code in RETRY_STATUSES else None
+                return type(exc).__name__ if isinstance(exc, (ConnectionError, OSError)) else None
+
+            return access.attempts(lambda: super(PacedHTTPClient, self).request(method, url, *args, **kwargs),
+                                   "reading the response sheet", retry_why)
 
     return PacedHTTPClient
 
@@ -129,7 +121,6 @@ class SheetsCheckinSource:
         return False
 
     def read(self) -> tuple[list[str], Iterator[list[str]]]:
-        from google.auth.exceptions import RefreshError
         from gspread.exceptions import APIError
 
         http = self._client().http_client
@@ -141,8 +132,6 @@ class SheetsCheckinSource:
                                            "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"})
         except APIError as exc:
             raise self._refused(exc) from None
-        except RefreshError as exc:
-            raise self.access.signed_in_refused(exc) from None
         self.access.usage.read_table(self.where, 1)  # the fewest: the values alone (the time zone costs one more)
         zone = meta.get("properties", {}).get("timeZone", "")
         try:

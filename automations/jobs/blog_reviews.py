@@ -14,7 +14,7 @@ from contextlib import nullcontext
 
 from ..bootstrap import Context
 from ..domain.blog import document_fields, document_messages, plan_blog
-from ..effects import Prepared, apply, done_keys
+from ..effects import Prepared, apply
 from ..ports import BlogUpdate
 from .base import JobResult, load_roster, plural
 from .mail_jobs import send
