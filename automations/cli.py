@@ -7,6 +7,7 @@ credentials or input that stops the run (one sentence, no traceback).
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +47,33 @@ def _as_of(_ctx, _param, value: str | None) -> date | None:
         raise click.BadParameter(f"'{value}' is not a date like 2026-11-23") from None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: object) -> str:
+    """`text` with every control character (C0, DEL, C1, the Unicode line separators) written as an
+    escape (\\r, \\n, \\t, \\xNN, \\uNNNN): a cell holding "a@b.org\\r\\nfailed: x" or a terminal escape
+    sequence stays on its own line, visibly, and cannot forge a line or steer the terminal."""
+
+    def esc(m: re.Match) -> str:
+        c = m.group()
+        return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+    return _CONTROL.sub(esc, str(text))
+
+
+def echo(text: object = "", err: bool = False) -> None:
+    """Print one line (stdout, or stderr with `err`). Everything the command line prints goes through
+    here or `echo_block`, so no character from the data reaches the terminal raw."""
+    click.echo(shown(text), err=err)
+
+
+def echo_block(text: str, err: bool = False) -> None:
+    """Print a multi-line block (a table, JSON): its own line breaks kept, each line as `echo`."""
+    click.echo("\n".join(shown(line) for line in text.split("\n")), err=err)
+
+
 def report(results: list[JobResult], err=None) -> int:
     """Print summaries to stdout and every problem or failure to stderr; return the exit code."""
     seen = set()
@@ -54,10 +82,10 @@ def report(results: list[JobResult], err=None) -> int:
         for p in res.problems:
             if p not in seen:
                 seen.add(p)
-                click.echo(f"unusable: {p}", err=True)
+                echo(f"unusable: {p}", err=True)
                 bad += 1
         for f in res.failures:
-            click.echo(f"failed: {res.job}: {f}", err=True)
+            echo(f"failed: {res.job}: {f}", err=True)
             bad += 1
     return 1 if bad else 0
 
@@ -66,26 +94,53 @@ def _guard(fn: Callable[[], int]) -> None:
     try:
         code = fn()
     except StopRun as exc:
-        click.echo(f"Error: {exc}", err=True)
+        echo(f"Error: {exc}", err=True)
         sys.exit(2)
     except ServiceUnavailable as exc:  # the run stopped part-way; the next run completes it
-        click.echo(f"failed: {exc}", err=True)
+        echo(f"failed: {exc}", err=True)
         sys.exit(1)
     except OSError as exc:  # a file that cannot be read or written: say which, and stop
         where = f" {exc.filename}" if exc.filename else ""
-        click.echo(f"Error: cannot use{where}: {exc.strerror or exc}.", err=True)
+        echo(f"Error: cannot use{where}: {exc.strerror or exc}.", err=True)
         sys.exit(2)
     sys.exit(code)
 
 
+_CONFIG_HELP = "The configuration file."
+_AS_OF_HELP = "Treat this date as today for every date rule (replay any day). Default: today in the program's time zone."
+_DRY_RUN_HELP = "Read and decide everything, print what would be done, write and send nothing."
+
+
+def global_options(command: Callable) -> Callable:
+    """The group's --config, --as-of and --dry-run, accepted after the command too (`run-all --dry-run`,
+    CONTRACT.md). A value given after the command replaces the one given before it; --dry-run on
+    either side makes a dry run. The command's function does not see them: they set the run's
+    `Options`, which the group made before the command's options are read."""
+
+    def setter(name: str, convert: Callable = lambda _ctx, _param, value: value) -> Callable:
+        def callback(ctx: click.Context, param: click.Parameter, value):
+            value = convert(ctx, param, value)
+            if value is not None and value is not False:
+                setattr(ctx.find_object(Options), name, value)
+        return callback
+
+    for decorate in reversed([
+        click.option("--config", type=click.Path(path_type=Path), expose_value=False, callback=setter("config_path"),
+                     help=_CONFIG_HELP + " As before the command; this one wins."),
+        click.option("--as-of", metavar="YYYY-MM-DD", expose_value=False, callback=setter("as_of", _as_of),
+                     help=_AS_OF_HELP),
+        click.option("--dry-run", is_flag=True, default=None, expose_value=False, callback=setter("dry_run"),
+                     help=_DRY_RUN_HELP),
+    ]):
+        command = decorate(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("config.yaml"),
-              show_default=True, help="The configuration file.")
-@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
-              help="Treat this date as today for every date rule (replay any day). Default: today in the "
-                   "program's time zone.")
-@click.option("--dry-run", is_flag=True, help="Read and decide everything, print what would be done, write and "
-                                              "send nothing.")
+              show_default=True, help=_CONFIG_HELP)
+@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD", help=_AS_OF_HELP)
+@click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP)
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, as_of: date | None, dry_run: bool) -> None:
     """Automation for the Ambassador Program: check-ins, compliance verdicts and the jobs around them."""
@@ -95,9 +150,9 @@ def cli(ctx: click.Context, config_path: Path, as_of: date | None, dry_run: bool
 def _print_summary(res: JobResult, ctx: bootstrap.Context | None = None) -> None:
     # With a table or JSON on stdout, the summary goes to stderr so stdout stays machine-readable.
     for line in res.summary:
-        click.echo(f"[{res.job}] {line}", err=bool(res.output))
+        echo(f"[{res.job}] {line}", err=bool(res.output))
     for u in ctx.usage if ctx else ():
-        click.echo(f"[{res.job}] {u.line()}", err=bool(res.output))
+        echo(f"[{res.job}] {u.line()}", err=bool(res.output))
 
 
 def _run_job(opts: Options, job: Callable[[bootstrap.Context], JobResult]) -> None:
@@ -108,7 +163,7 @@ def _run_job(opts: Options, job: Callable[[bootstrap.Context], JobResult]) -> No
         ctx = opts.context()
         res = job(ctx)
         if res.output:
-            click.echo(res.output)
+            echo_block(res.output)
         _print_summary(res, ctx)
         return report([res])
 
@@ -116,6 +171,7 @@ def _run_job(opts: Options, job: Callable[[bootstrap.Context], JobResult]) -> No
 
 
 @cli.command("sync-checkins")
+@global_options
 @click.pass_obj
 def sync_checkins(opts: Options) -> None:
     """Read the check-in responses and store the activities they report."""
@@ -123,6 +179,7 @@ def sync_checkins(opts: Options) -> None:
 
 
 @cli.command("compliance")
+@global_options
 @click.option("--quarter", metavar="YYYYQn", help="The quarter to judge, e.g. 2026Q3. Default: the latest quarter "
                                                    "that has ended (its window open or just closed).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
@@ -135,18 +192,20 @@ def compliance(opts: Options, quarter: str | None, fmt: str, explain_email: str 
 
 
 @cli.command("doctor")
+@global_options
 @click.pass_obj
 def doctor(opts: Options) -> None:
     """Check configuration, input files and form headers, and say what is wrong."""
 
     def go() -> int:
         return report([doctor_job.run(opts.config_path, opts.as_of,
-                                      lambda line, err: click.echo(line, err=err))])
+                                      lambda line, err: echo(line, err=err))])
 
     _guard(go)
 
 
 @cli.command("blog-reviews")
+@global_options
 @click.pass_obj
 def blog_reviews(opts: Options) -> None:
     """Make a review document for each new blog proposal, date stage moves, and nudge stale reviews."""
@@ -154,6 +213,7 @@ def blog_reviews(opts: Options) -> None:
 
 
 @cli.command("init")
+@global_options
 @click.option("--form", is_flag=True, help="Create the check-in form (Google Forms) from config.yaml instead, "
                                            "publish it and print its address.")
 @click.pass_obj
@@ -164,6 +224,7 @@ def init(opts: Options, form: bool) -> None:
 
 
 @cli.command("run-all")
+@global_options
 @click.pass_obj
 def run_all(opts: Options) -> None:
     """Run every available job once, in order, and end with a short summary."""
@@ -171,18 +232,18 @@ def run_all(opts: Options) -> None:
     def go() -> int:
         ctx = opts.context()
         results = run_all_job.run(ctx)
-        click.echo(results[1].output)
-        click.echo("")
-        click.echo(f"Summary of run-all on {ctx.as_of.isoformat()}{' (dry run)' if ctx.dry_run else ''}:")
+        echo_block(results[1].output)
+        echo("")
+        echo(f"Summary of run-all on {ctx.as_of.isoformat()}{' (dry run)' if ctx.dry_run else ''}:")
         for res in results:
             for line in res.summary:
-                click.echo(f"  [{res.job}] {line}")
+                echo(f"  [{res.job}] {line}")
         for u in ctx.usage:
-            click.echo(f"  {u.line()}")
+            echo(f"  {u.line()}")
         code = report(results)
         problems = len({p for r in results for p in r.problems})
         if problems:
-            click.echo(f"  {problems} unusable rows or cells need a person's attention (listed on stderr and in "
+            echo(f"  {problems} unusable rows or cells need a person's attention (listed on stderr and in "
                        f"{ctx.reports.problems_where}).")
         return code
 
@@ -199,6 +260,7 @@ MAIL_JOBS = {
 
 def _mail_command(name: str, what: str) -> None:
     @cli.command(name, help=what + " Each message goes once; --dry-run lists them instead.")
+    @global_options
     @click.pass_obj
     def _cmd(opts: Options) -> None:
         _run_job(opts, lambda ctx: mail_jobs.run(ctx, name))
@@ -210,8 +272,9 @@ for _name, _what in MAIL_JOBS.items():
 
 def _not_yet(name: str, what: str) -> None:
     @cli.command(name, help=f"{what} (not available in this version yet).")
+    @global_options
     def _cmd() -> None:
-        click.echo(f"Error: '{name}' is not available in this version yet; nothing was done.", err=True)
+        echo(f"Error: '{name}' is not available in this version yet; nothing was done.", err=True)
         sys.exit(2)
 
 

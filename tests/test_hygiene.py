@@ -1,0 +1,112 @@
+"""Runs staff can trust (issue 8): options after the command, addresses and transports checked when
+the configuration loads, control characters escaped in what the command line prints, an oversized
+CSV cell as one sentence, stale temporary files cleaned up."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from automations.cli import shown
+from tests.conftest import ROOT, snapshot
+
+AS_OF = "2026-11-23"
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`python -m automations ARGS` exactly as given (no --config added in front)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "automations", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=120)
+
+
+def edit_csv(path: Path, change) -> None:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    change(rows)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+class TestOptionsAfterTheCommand:
+    def test_dry_run_after_run_all_writes_nothing(self, program):
+        """`run-all --dry-run` is a dry run: the folder is byte for byte as it was."""
+        before = snapshot(program.parent)
+        res = run("--config", str(program), "--as-of", AS_OF, "run-all", "--dry-run")
+        assert res.returncode in (0, 1), res.stderr
+        assert "(dry run)" in res.stdout
+        assert snapshot(program.parent) == before
+
+    def test_dry_run_before_the_command_still_works(self, program):
+        before = snapshot(program.parent)
+        res = run("--config", str(program), "--dry-run", "--as-of", AS_OF, "run-all")
+        assert res.returncode in (0, 1) and "(dry run)" in res.stdout
+        assert snapshot(program.parent) == before
+
+    def test_as_of_after_the_command_wins(self, program):
+        """`--as-of` after the command replaces the one before it: on 10 October Q3 is not final, on
+        23 November it is."""
+        assert run("--config", str(program), "--as-of", AS_OF, "sync-checkins").returncode in (0, 1)
+        res = run("--config", str(program), "--as-of", "2026-10-10", "compliance", "--quarter", "2026Q3",
+                  "--as-of", AS_OF, "--format", "json")
+        assert res.returncode in (0, 1), res.stderr
+        assert json.loads(res.stdout)["final"] is True
+        early = run("--config", str(program), "compliance", "--as-of", "2026-10-10", "--quarter", "2026Q3",
+                    "--format", "json")
+        assert json.loads(early.stdout)["final"] is False
+
+    def test_config_after_the_command(self, program, tmp_path):
+        """`--config PATH` after the command is the configuration used, over one before it."""
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        res = run("--config", str(elsewhere / "missing.yaml"), "sync-checkins", "--as-of", AS_OF,
+                  "--config", str(program), cwd=elsewhere)
+        assert res.returncode in (0, 1), res.stderr
+        assert (program.parent / "data" / "activities.csv").is_file()
+        missing = run("sync-checkins", "--config", str(elsewhere / "missing.yaml"), cwd=elsewhere)
+        assert missing.returncode == 2 and "missing.yaml does not exist" in missing.stderr
+
+    def test_a_bad_date_after_the_command_is_refused(self, program):
+        res = run("--config", str(program), "compliance", "--as-of", "23/11/2026")
+        assert res.returncode == 2 and "2026-11-23" in res.stderr and "Traceback" not in res.stderr
+
+
+class TestControlCharactersEscaped:
+    def test_shown_escapes_every_control_character(self):
+        assert shown("a@b.org\r\nBcc: x@y\tz") == "a@b.org\\r\\nBcc: x@y\\tz"
+        assert shown("\x1b[31mred\x00\x7f\x85\u2028é ok") == "\\x1b[31mred\\x00\\x7f\\x85\\u2028é ok"
+
+    def test_refused_reviewer_address_is_one_escaped_line(self, program):
+        """A reviewer cell "ana@example.org\\r\\nBcc: x@y.org": the failed line shows \\r\\n, and no
+        line of the output is made by the cell."""
+        edit_csv(program.parent / "data" / "blog_proposals.csv",
+                 lambda rows: rows[1].__setitem__(3, "ana@example.org\r\nBcc: x@y.org"))
+        res = subprocess.run([sys.executable, "-m", "automations", "--config", str(program), "--as-of", AS_OF,
+                              "blog-reviews"], capture_output=True, cwd=ROOT, timeout=120)
+        assert res.returncode == 1
+        err = res.stderr.decode("utf-8")
+        failed = [line for line in err.split("\n") if line.startswith("failed:")]
+        assert len(failed) == 1 and "ana@example.org\\r\\nbcc: x@y.org" in failed[0]
+        assert "\r" not in err and not any(line.lower().startswith("bcc") for line in err.split("\n"))
+
+    def test_responses_and_roster_cells_with_line_breaks(self, program):
+        """CR/LF and a terminal escape in a roster and a responses row never reach the terminal raw."""
+        data = program.parent / "data"
+        edit_csv(data / "ambassadors.csv", lambda rows: rows[1].__setitem__(1, "priya@example.org\r\nBcc: x@y.org"))
+
+        def responses(rows):
+            rows[1][1] = "rahul.verma@example.net\r\nfailed: forged"
+            rows[2][5] = "A title\r\n\x1b[2Jwith breaks"
+
+        edit_csv(data / "checkin_responses.csv", responses)
+        res = subprocess.run([sys.executable, "-m", "automations", "--config", str(program), "--as-of", AS_OF,
+                              "run-all"], capture_output=True, cwd=ROOT, timeout=120)
+        out, err = res.stdout.decode("utf-8"), res.stderr.decode("utf-8")
+        assert res.returncode == 1
+        assert "\r" not in out + err and "\x1b" not in out + err
+        assert not any(line.startswith("failed: forged") for line in err.split("\n"))
+        assert any("rahul.verma@example.net\\r\\nfailed: forged" in line for line in err.split("\n"))
