@@ -57,6 +57,9 @@ class AirtableAdmin:
             if near is not None:
                 return Finding(False, f"table '{table.name}' has '{near}' where the configuration says '{f.name}' "
                                       f"({f.role}): Airtable matches field names exactly; rename one of them.")
+            if f.optional:
+                return Finding(True, f"table '{table.name}' has no field '{f.name}' ({f.role}, {f.type}, optional): "
+                                     f"the jobs run without it; run `init` to add it.")
             return Finding(False, f"table '{table.name}' has no field '{f.name}' ({f.role}, {f.type}): run `init` "
                                   f"to add it.")
         if not f.allows(have["type"]):
@@ -85,8 +88,9 @@ class AirtableAdmin:
                     table.get("primaryFieldId") != table["by_name"][spec.fields[0].name]["id"]:
                 wrong.append(Finding(False, f"table '{spec.name}': '{spec.key}' must be the primary field "
                                             f"(the record's key).", blocking=False))
-            out += wrong or [Finding(True, f"table '{spec.name}': all {len(spec.fields)} fields present with "
-                                           f"their types.")]
+            out += wrong if any(not w.ok for w in wrong) else [
+                Finding(True, f"table '{spec.name}': all {len(spec.fields) - len(wrong)} fields present with "
+                              f"their types."), *wrong]
         return out
 
     def init(self, dry_run: bool) -> list[str]:

@@ -163,11 +163,17 @@ class AirtableClient:
         return StopRun(f"Airtable refused {what} ({kind}).")
 
     # -- reading and writing in the fewest requests ---------------------------------------------------
-    def all_records(self, name: str, fields: Sequence[str]) -> list[dict]:
-        """Every record of a table with only `fields`, in pages of 100 (the offset chain)."""
+    def all_records(self, name: str, fields: Sequence[str], optional: Sequence[str] = ()) -> list[dict]:
+        """Every record of a table with only `fields`, in pages of 100 (the offset chain).
+
+        `optional` fields are asked for too; if the table lacks one, it is read again without them.
+        """
+        wanted = list(dict.fromkeys([*fields, *optional]))
         try:
-            records = self.table(name).all(fields=list(fields), page_size=PAGE)
+            records = self.table(name).all(fields=wanted, page_size=PAGE)
         except requests.HTTPError as exc:
+            if optional and exc.response.status_code == 422 and "UNKNOWN_FIELD_NAME" in error_type(exc):
+                return self.all_records(name, [f for f in fields if f not in optional])
             raise self.refused(exc, f"reading the table '{name}'") from None
         self.usage.read_table(name, max(1, math.ceil(len(records) / PAGE)))
         return records

@@ -2,8 +2,9 @@
 
 Records are read once per run with only the configured fields and checked by the same rules
 as the CSV roster (`domain.checkins.parse_roster`), so a bad cell is reported the same way on
-both backends. Only the standing fields are ever written, by record id, and only where their
-values change; every field staff added is left alone.
+both backends. The optional Status history field may be missing from the base: the table is
+then read without it. Only the standing fields are ever written, by record id, and only where
+their values change; every field staff added is left alone.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ class AirtableRosterStore:
     def _all(self) -> list[dict]:
         if self._records is None:
             names = list(dict.fromkeys([*self.fields.values(), *self.standing_fields.values()]))
-            self._records = self.client.all_records(self.spec.name, names)
+            # A base without an optional field (Status history) is read without it.
+            optional = [f.name for f in self.spec.fields if f.optional and f.name in names]
+            self._records = self.client.all_records(self.spec.name, [n for n in names if n not in optional],
+                                                    optional)
         return self._records
 
     def read(self) -> tuple[list[Ambassador], list[Problem]]:

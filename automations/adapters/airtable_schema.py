@@ -29,6 +29,7 @@ class FieldSpec:
     type: str  # the type init creates
     options: Mapping | None = None
     accepts: tuple[str, ...] = ()  # other types doctor accepts (staff's own fields)
+    optional: bool = False  # the jobs run without it (init still adds it; doctor only mentions it)
 
     def create_body(self) -> dict:
         body: dict = {"name": self.name, "type": self.type}
@@ -119,7 +120,10 @@ ROSTER_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
     "status": ("singleSelect", _choices(("active", "paused", "alumni", "removed")), TEXT),
     "forum_handle": ("singleLineText", None, TEXT),
     "chat_handle": ("singleLineText", None, TEXT),
+    "status_history": ("multilineText", None, TEXT),
 }
+# Staff's roster fields the jobs can do without: no Status history means the Status column for all time.
+OPTIONAL_ROSTER_FIELDS = ("status_history",)
 STANDING_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
     "standing": ("singleSelect", _choices(STANDINGS), ()),
     "streak": ("number", _number(), ()),
@@ -155,8 +159,8 @@ def base_spec(table_names: Mapping[str, str], renamed: Mapping[str, Mapping[str,
               roster_fields: Mapping[str, str], standing_fields: Mapping[str, str]) -> BaseSpec:
     """The expected base, from the configuration's table names and field titles."""
     tables: dict[str, TableSpec] = {}
-    roster = [FieldSpec(role, roster_fields[role], kind, opts, accepts) for role, (kind, opts, accepts)
-              in ROSTER_FIELDS.items()]
+    roster = [FieldSpec(role, roster_fields[role], kind, opts, accepts, optional=role in OPTIONAL_ROSTER_FIELDS)
+              for role, (kind, opts, accepts) in ROSTER_FIELDS.items()]
     roster += [FieldSpec(role, standing_fields[role], kind, opts, accepts) for role, (kind, opts, accepts)
                in STANDING_FIELDS.items()]
     tables["ambassadors"] = TableSpec("ambassadors", table_names["ambassadors"], tuple(roster), owned=False)

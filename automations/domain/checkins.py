@@ -8,6 +8,7 @@ repeated sections have the same question title several times.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from operator import itemgetter
 from functools import lru_cache
@@ -274,9 +275,60 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
             continue
         seen[email] = row_no
         languages = tuple(x.strip().lower() for x in get("languages").replace(",", ";").split(";") if x.strip())
+        changes: tuple[tuple[date, str], ...] = ()
+        if "status_history" in layout.fields and get("status_history").strip():
+            try:
+                changes = parse_status_history(get("status_history"))
+            except ValueError as exc:
+                bad("status_history", f"{exc}; the status history was ignored: the Status column "
+                                      f"('{status}') holds for all time")
+            else:
+                last_day, last_status = changes[-1]
+                if last_status != status:
+                    bad("status_history", f"ends with '{last_status}' on {last_day.isoformat()}, but the Status "
+                                          f"column says '{status}': add the date it became '{status}'; until "
+                                          f"then '{status}' is taken to hold from {last_day.isoformat()} on")
         out.append(Ambassador(
             email=email, name=clean_text(get("name")) or email, country=clean_text(get("country")),
             region=clean_text(get("region")), university=clean_text(get("university")), languages=languages,
-            start_date=start, status=status, row=row_no,
+            start_date=start, status=status, row=row_no, status_history=changes,
         ))
     return out, problems
+
+
+HISTORY_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # as the start date
+
+
+def parse_status_history(text: str) -> tuple[tuple[date, str], ...]:
+    """Staff's "Status history": dated changes such as `2026-10-05 paused; 2027-01-10 active`.
+
+    Entries are separated by `;` or line breaks, each a date (ISO or d/m/Y, like the start date)
+    then a status; a colon or dash between them and a note in brackets after the status are
+    allowed ("2026-05-04 paused (parental leave)"). Returned ascending by date. Raise
+    ValueError naming the first entry that cannot be read, or two differing entries on one day.
+    """
+    by_day: dict[date, str] = {}
+    for raw in re.split(r"[;\n\r]+", text):
+        entry = raw.strip()
+        if not entry:
+            continue
+        parts = entry.split(None, 1)
+        shown = " ".join(entry.split())
+        if len(parts) < 2:
+            raise ValueError(f"has the entry '{shown}', which is not a date and a status (like 2026-10-05 paused)")
+        raw_day = parts[0].rstrip(":,")
+        raw_status = re.sub(r"\s*\([^()]*\)$", "", parts[1].strip().lstrip(":-–—,").strip()).lower()
+        try:
+            day = parse_date(raw_day, HISTORY_DATE_FORMATS)
+        except ValueError:
+            raise ValueError(f"has the entry '{shown}', whose date '{raw_day}' is not a date like 2026-10-05 "
+                             f"or 05/10/2026") from None
+        if raw_status not in ROSTER_STATUSES:
+            raise ValueError(f"has the entry '{shown}', whose status '{raw_status}' is not one of "
+                             f"{', '.join(ROSTER_STATUSES)}")
+        if by_day.get(day, raw_status) != raw_status:
+            raise ValueError(f"has two statuses on {day.isoformat()} ('{by_day[day]}' and '{raw_status}')")
+        by_day[day] = raw_status
+    if not by_day:
+        raise ValueError("has no dated status in it (like 2026-10-05 paused)")
+    return tuple(sorted(by_day.items()))

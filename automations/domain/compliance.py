@@ -9,9 +9,18 @@ Decisions the program rules leave open, made here once:
   wins; an identical earlier copy is a `duplicate`, a differing one is `superseded`. A copy that
   arrived after the window is `late` and changes nothing.
 - A response that arrives after `as_of` does not exist yet for that run (replays are exact).
-- An ambassador's roster status applies to every quarter evaluated (the roster keeps no status
-  history): paused, alumni and removed ambassadors are `exempt` and their standing is their
-  status. Perks are only for active ambassadors.
+- Status changes have dates (the roster's "Status history", `status_spans`): before the first
+  recorded change an ambassador was `active` (the start date begins the membership as active);
+  each change holds from its date until the next; the Status column is the status from the last
+  recorded change on (it wins over a last entry that disagrees, which the roster reports as a
+  problem). With no history the Status column holds for all time. An unreadable history is
+  reported and ignored (the Status column for all time).
+- A quarter follows the statuses the ambassador had in it: `exempt` when they were paused,
+  alumni or removed on more than half of the quarter's days they were an ambassador (from the
+  start date on); otherwise it is judged as an active quarter (exactly half: judged). So pausing
+  someone today, with its date, never rewrites their past quarters.
+- The standing shown for someone paused, alumni or removed *today* is that status, whatever
+  their quarters were; perks are only for ambassadors active today, and only they get mail.
 - The start date is the start of the current membership: someone who rejoins gets a new start
   date from staff, and quarters before it are not evaluated.
 - Only final quarters move standing and streak. A quarter met while its window is still open
@@ -23,7 +32,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
@@ -173,6 +182,69 @@ def late_joiner_exempt(amb: Ambassador, quarter: Quarter, rules: Rules) -> bool:
     return days_left < rules.late_joiner_fraction * quarter.days
 
 
+ACTIVE = "active"
+
+
+def status_spans(amb: Ambassador) -> tuple[tuple[date, str], ...]:
+    """When each of the ambassador's statuses began, ascending: (first day, status).
+
+    The first span starts at `date.min`. With no recorded history the Status column holds for
+    all time; otherwise the ambassador was active before the first recorded change, each change
+    holds until the next, and the Status column holds from the last change's date on.
+    """
+    changes = amb.status_history
+    if not changes:
+        return ((date.min, amb.status),)
+    return ((date.min, ACTIVE), *changes[:-1], (changes[-1][0], amb.status))
+
+
+def status_on(amb: Ambassador, day: date) -> str:
+    """The status in effect on `day`: the latest change dated on or before it."""
+    current = ACTIVE
+    for first, status in status_spans(amb):
+        if first > day:
+            break
+        current = status
+    return current
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """The days of a quarter an ambassador was not active, out of the days they were one."""
+
+    days: int  # paused, alumni or removed
+    of: int  # the quarter's days from the start date on
+    spans: tuple[tuple[str, date, date | None], ...]  # (status, its first day, its last day or None)
+
+    @property
+    def mostly(self) -> bool:
+        return self.days * 2 > self.of
+
+    def describe(self) -> str:
+        parts = [f"{status} from {first.isoformat()}" + (f" to {last.isoformat()}" if last else "")
+                 for status, first, last in self.spans]
+        how = "the whole quarter" if self.days == self.of else f"on {self.days} of {self.of} days"
+        return f"{', '.join(parts)}: not active {how}"
+
+
+def absence(amb: Ambassador, quarter: Quarter) -> Absence:
+    """How much of `quarter` the ambassador spent paused, alumni or removed (from the start date on)."""
+    # A quarter wholly before the start date (not evaluated by `history`) counts all its days.
+    first_day = max(quarter.start, amb.start_date) if amb.start_date <= quarter.end else quarter.start
+    of = (quarter.end - first_day).days + 1
+    spans = status_spans(amb)
+    days = 0
+    shown = []
+    for i, (begins, status) in enumerate(spans):
+        ends = spans[i + 1][0] - timedelta(days=1) if i + 1 < len(spans) else None
+        if status == ACTIVE or begins > quarter.end or (ends is not None and ends < first_day):
+            continue
+        lo, hi = max(begins, first_day), min(ends or quarter.end, quarter.end)
+        days += (hi - lo).days + 1
+        shown.append((status, begins, ends if ends is not None and ends <= quarter.end else None))
+    return Absence(days, of, tuple(shown))
+
+
 def evaluate_quarter(amb: Ambassador, quarter: Quarter, resolved: Sequence[Resolved], rules: Rules,
                      as_of: date) -> QuarterVerdict:
     """The verdict for one quarter, given this ambassador's resolved copies as of `as_of`."""
@@ -204,8 +276,9 @@ def evaluate_quarter(amb: Ambassador, quarter: Quarter, resolved: Sequence[Resol
         else:
             incomplete.append(a)
     needed = rules.min_full_reports
-    if amb.status != "active":
-        status, note = EXEMPT, f"{amb.status} on the roster"
+    away = absence(amb, quarter) if amb.status_history or amb.status != ACTIVE else None
+    if away is not None and away.mostly:
+        status, note = EXEMPT, away.describe() if amb.status_history else f"{amb.status} on the roster"
     elif late_joiner_exempt(amb, quarter, rules):
         status, note = EXEMPT, f"joined {amb.start_date.isoformat()}, with less than " \
                                f"{rules.late_joiner_fraction:.0%} of the quarter left"
@@ -216,6 +289,9 @@ def evaluate_quarter(amb: Ambassador, quarter: Quarter, resolved: Sequence[Resol
                                 f"the window closes on {closes.isoformat()}"
     else:
         status, note = MISSED, f"{len(counted)} of {needed} full reports"
+    if status != EXEMPT and away is not None and away.days:
+        judged = f"{away.describe()}, judged as active"
+        note = f"{note}; {judged}" if note else judged
     return QuarterVerdict(amb.email, quarter, status, final, tuple(counted), tuple(incomplete), tuple(excluded),
                           note)
 
@@ -251,14 +327,14 @@ def history(amb: Ambassador, activities: Sequence[Activity], rules: Rules, as_of
             missed_in_row += 1
             streak = 0
             standing = WARNED if missed_in_row == 1 else UNDER_REVIEW
-        shown = standing if amb.status == "active" else amb.status
+        shown = standing if amb.status == ACTIVE else amb.status  # the status today, for those not active
         records.append(Record(verdict, shown, streak, missed_in_row))
     return records
 
 
 def perks(amb: Ambassador, records: Sequence[Record], as_of: date, rules: Rules) -> list[str]:
     """Perks read at the run's date, from the quarters that are final on that date."""
-    if amb.status != "active":
+    if amb.status != ACTIVE:
         return []
     out = []
     last_final = latest_final(as_of, rules.window_days)

@@ -34,8 +34,11 @@ class Ambassador:
     university: str
     languages: tuple[str, ...]
     start_date: date
-    status: str  # one of ROSTER_STATUSES
+    status: str  # one of ROSTER_STATUSES: the status today
     row: int  # where a person wrote it (header = row 1)
+    # Dated status changes staff recorded ("Status history"), ascending by date, at most one a day.
+    # Empty: the status above holds for all time. See `compliance.status_spans` for how they are read.
+    status_history: tuple[tuple[date, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
