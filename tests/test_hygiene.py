@@ -110,3 +110,49 @@ class TestControlCharactersEscaped:
         assert "\r" not in out + err and "\x1b" not in out + err
         assert not any(line.startswith("failed: forged") for line in err.split("\n"))
         assert any("rahul.verma@example.net\\r\\nfailed: forged" in line for line in err.split("\n"))
+
+
+BIG = "x" * (10 * 1024 * 1024 + 1)  # one character over the 10 MiB a cell may hold
+
+
+class TestOversizedCell:
+    def test_in_the_responses_is_one_sentence(self, program):
+        """A responses cell over 10 MiB: exit 2, one sentence naming the file, the row, the line and the
+        limit, no traceback."""
+        edit_csv(program.parent / "data" / "checkin_responses.csv", lambda rows: rows[4].__setitem__(5, BIG))
+        res = run("--config", str(program), "--as-of", AS_OF, "sync-checkins")
+        assert res.returncode == 2 and "Traceback" not in res.stderr and "_csv" not in res.stderr
+        line = res.stderr.strip()
+        assert "\n" not in line and "checkin_responses.csv" in line
+        assert "row 5 (line 5)" in line and "10 MiB" in line
+
+    def test_in_the_roster_is_one_sentence(self, program):
+        edit_csv(program.parent / "data" / "ambassadors.csv", lambda rows: rows[3].__setitem__(10, BIG))
+        res = run("--config", str(program), "--as-of", AS_OF, "compliance")
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert "ambassadors.csv cannot be read at row 4" in res.stderr and "10 MiB" in res.stderr
+
+    def test_in_the_mail_ledger_is_one_sentence(self, program):
+        ledger = program.parent / "data" / "mail_ledger.csv"
+        ledger.write_text("Key,Job,Recipient,Status,Attempts,Error,Message-ID,At\n"
+                          f"k1,checkin_invite,a@example.org,failed,1,{BIG},<x@example.org>,2026-10-01T00:00:00+00:00\n",
+                          encoding="utf-8")
+        assert run("--config", str(program), "--as-of", "2026-10-01", "sync-checkins").returncode in (0, 1)
+        res = run("--config", str(program), "--as-of", "2026-10-01", "reminders")
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert "mail ledger file" in res.stderr and "row 2 (line 2)" in res.stderr and "10 MiB" in res.stderr
+
+    def test_when_updating_a_persons_file(self, tmp_path):
+        """update_rows (the roster's standing columns) refuses the same way, and writes nothing."""
+        import pytest
+
+        from automations.adapters.csv_tables import update_rows
+        from automations.errors import InputError
+
+        path = tmp_path / "roster.csv"
+        path.write_text(f"Email,Notes,Standing\na@example.org,,\nb@example.org,\"{BIG}\",\n", encoding="utf-8")
+        before = path.read_bytes()
+        with pytest.raises(InputError) as err:
+            update_rows(path, lambda row, idx: row[0], {"a@example.org": {"Standing": "good"}}, ["Standing"])
+        assert "row 3 (line 3)" in str(err.value) and "10 MiB" in str(err.value) and "roster.csv" in str(err.value)
+        assert path.read_bytes() == before

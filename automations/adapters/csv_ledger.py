@@ -16,6 +16,7 @@ from typing import Iterator
 
 from ..errors import StopRun
 from ..ports import LedgerEntry
+from .csv_tables import csv_rows
 
 COLUMNS = ["Key", "Job", "Recipient", "Status", "Attempts", "Error", "Message-ID", "At"]
 
@@ -32,8 +33,9 @@ class CsvLedger:
         out: dict[str, LedgerEntry] = {}
         with self.path.open(encoding="utf-8", newline="") as fh:
             reader = csv.reader(fh)
-            next(reader, None)
-            for row in reader:
+            rows = csv_rows(reader, self.path, "mail ledger")
+            next(rows, None)
+            for row in rows:
                 if len(row) < len(COLUMNS):
                     continue  # a line cut short by a crash mid-write
                 try:

@@ -12,7 +12,31 @@ from ..errors import InputError
 from .atomic_files import atomic_write
 
 # A cell may hold a long description; a larger one is a broken file, reported as such.
-csv.field_size_limit(10 * 1024 * 1024)
+CELL_LIMIT = 10 * 1024 * 1024
+csv.field_size_limit(CELL_LIMIT)
+
+
+def csv_rows(reader, path: Path | str, what: str, start: int = 1) -> Iterator[list[str]]:
+    """The rows of a `csv.reader` over the file `path` (`start`: the number of its next row, the header
+    being row 1). A row the csv module refuses (a cell over `CELL_LIMIT`) stops the run with one
+    sentence naming the file, the row, its line and the limit, never a traceback. Reading does not
+    go on past it: after the refusal the reader restarts at the next line, which may lie inside that
+    cell, so the rows after it cannot be trusted."""
+    row = start
+    try:
+        for cells in reader:
+            yield cells
+            row += 1
+    except csv.Error as exc:
+        raise _refused(exc, path, what, row, reader.line_num) from None
+
+
+def _refused(exc: csv.Error, path: Path | str, what: str, row: int, line: int) -> InputError:
+    where = f"The {what} file {path} cannot be read at row {row} (line {line})"
+    if "field limit" in str(exc):
+        return InputError(f"{where}: a cell there is larger than {CELL_LIMIT // (1024 * 1024)} MiB, more than any "
+                          f"cell may hold (is the file broken?); fix that cell and run again.")
+    return InputError(f"{where}: {exc}.")
 
 
 def stream_csv(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
@@ -24,6 +48,9 @@ def stream_csv(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
     reader = csv.reader(fh)
     try:
         headers = next(reader)
+    except csv.Error as exc:
+        fh.close()
+        raise _refused(exc, path, what, 1, reader.line_num) from None
     except StopIteration:
         fh.close()
         raise InputError(f"The {what} file {path} is empty: it needs at least its header row.") from None
@@ -34,7 +61,7 @@ def stream_csv(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
     def rows() -> Iterator[list[str]]:
         with fh:
             try:
-                yield from reader
+                yield from csv_rows(reader, path, what, start=2)
             except UnicodeDecodeError:
                 raise InputError(f"The {what} file {path} is not UTF-8 text after row {reader.line_num}: "
                                  f"save it as CSV UTF-8.") from None
@@ -63,7 +90,7 @@ def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
     text = raw.decode("utf-8-sig")
     newline = "\r\n" if "\r\n" in text else "\n"
     trailing = text.endswith(("\n", "\r"))
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = list(csv_rows(csv.reader(io.StringIO(text, newline="")), path, path.name))
     headers = rows[0]
     norm = [norm_header(h) for h in headers]
     for title in owned_titles:
