@@ -60,6 +60,12 @@ class MailSettings:
     summary: str  # the transport in one phrase, for doctor
 
 
+@dataclass(frozen=True)
+class Guards:
+    max_warning_share: float = 0.25
+    min_held_notices: int = 5
+
+
 @dataclass
 class Context:
     """Everything a job needs for one run: the run's date, rule objects, settings and the ports."""
@@ -85,6 +91,10 @@ class Context:
     form_builder: FormsBuilder  # `init --form`
     checks: list[Admin] = field(default_factory=list)  # what doctor checks besides the store
     usage: list[Usage] = field(default_factory=list)
+    guards: Guards = field(default_factory=lambda: Guards())
+    #: What staff confirmed on the command line: "shrink" (a smaller response source is right),
+    #: "notices" (send standing notices held for their number).
+    confirmed: frozenset[str] = frozenset()
 
 
 def rules_from(config: Config) -> Rules:
@@ -177,8 +187,15 @@ def _mail_settings(config: Config, environ: Mapping[str, str]) -> MailSettings:
                         config.path(m.outbox_dir), config.path(m.templates_dir), summary)
 
 
+def smtp_settings(config: Config):
+    """`mail.smtp` with its CA bundle read from the configuration file's folder, like every relative path."""
+    s = config.mail.smtp
+    return s.model_copy(update={"ca_file": str(config.path(s.ca_file))}) if s.ca_file else s
+
+
 def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str] | None = None,
-          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> Context:
+          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+          confirmed: frozenset[str] = frozenset()) -> Context:
     """Every adapter for one run. `clock` and `sleep` pace the Airtable client (tests pass a manual clock)."""
     environ = os.environ if environ is None else environ
     f = config.checkin_form
@@ -220,8 +237,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     if m.transport == "gmail":
         mailer: Mailer = GmailMailer(google, m.from_address)
     else:
-        mailer = build_mailer(m.transport, config.path(m.outbox_dir), as_of.isoformat(), m.smtp, m.from_address,
-                              environ)
+        mailer = build_mailer(m.transport, config.path(m.outbox_dir), as_of.isoformat(), smtp_settings(config),
+                              m.from_address, environ)
     return Context(
         as_of=as_of, dry_run=dry_run, rules=rules_from(config),
         form=form_layout(config, Path(f.file).name if f.source == "local" else checkins.where), schedule=schedule_from(config), mail=_mail_settings(config, environ),
@@ -235,6 +252,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         blog_settings=BlogSettings(tuple(b.reviewers), dict(b.stale_days), tuple(m.staff_addresses)),
         form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
                                   config.local_dir / "form_questions.json", f.form_id),
+        guards=Guards(config.guards.max_warning_share, config.guards.min_held_notices), confirmed=confirmed,
     )
 
 
@@ -242,7 +260,10 @@ def today(config: Config) -> date:
     return datetime.now(config.program.tz).date()
 
 
-def from_file(path: Path, as_of: date | None, dry_run: bool) -> Context:
+def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozenset[str] = frozenset()) -> Context:
     """Load the configuration file and build every adapter: what the command line calls."""
     config = load_config(path)
-    return build(config, as_of or today(config), dry_run)
+    ctx = build(config, as_of or today(config), dry_run, confirmed=confirmed)
+    if isinstance(ctx.mailer, GmailMailer):
+        ctx.mailer.ready()  # the key Gmail sends with: checked before any job reads or writes
+    return ctx

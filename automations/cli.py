@@ -33,9 +33,21 @@ class Options:
     config_path: Path
     as_of: date | None
     dry_run: bool
+    confirmed: frozenset[str] = frozenset()  # what staff confirmed: "shrink", "notices"
 
     def context(self) -> bootstrap.Context:
-        return bootstrap.from_file(self.config_path, self.as_of, self.dry_run)
+        return bootstrap.from_file(self.config_path, self.as_of, self.dry_run, self.confirmed)
+
+
+def confirm(opts: Options, **flags: bool) -> None:
+    """Record the confirmations given on the command line (`--accept-shrink`, `--send-held-notices`)."""
+    opts.confirmed = opts.confirmed | {name for name, given in flags.items() if given}
+
+
+ACCEPT_SHRINK = click.option("--accept-shrink", is_flag=True, help="Confirm that the check-in responses really have "
+                             "fewer rows than were read before (without it, such a run stops before writing).")
+SEND_HELD = click.option("--send-held-notices", is_flag=True, help="Send standing warnings held because more than "
+                         "guards.max_warning_share of active ambassadors would get one at once.")
 
 
 def _as_of(_ctx, _param, value: str | None) -> date | None:
@@ -74,19 +86,27 @@ def echo_block(text: str, err: bool = False) -> None:
     click.echo("\n".join(shown(line) for line in text.split("\n")), err=err)
 
 
-def report(results: list[JobResult], err=None) -> int:
-    """Print summaries to stdout and every problem or failure to stderr; return the exit code."""
+def report(results: list[JobResult], problems_where: str = "") -> int:
+    """Print every new data problem and every failure to stderr, and one line on stdout for the data
+    problems already on record; return the exit code: 1 when something failed in this run or a new
+    data problem appeared, else 0 (problems staff already know about do not alert a cron job again)."""
     seen = set()
     bad = 0
     for res in results:
-        for p in res.problems:
+        for p in res.new_problems:
             if p not in seen:
                 seen.add(p)
-                echo(f"unusable: {p}", err=True)
+                echo(f"unusable (new): {p}", err=True)
                 bad += 1
         for f in res.failures:
             echo(f"failed: {res.job}: {f}", err=True)
             bad += 1
+    still_open = max((res.open_problems for res in results), default=0) - len(seen)
+    if still_open > 0:
+        where = f" (in {problems_where})" if problems_where else ""
+        echo(f"{still_open} data problem{'s' if still_open != 1 else ''} reported earlier still open{where}: "
+             f"mark each fixed or ignored there; a corrected row closes its problem by itself.",
+             err=len(results) == 1 and bool(results[0].output))  # keep a table or JSON on stdout clean
     return 1 if bad else 0
 
 
@@ -165,16 +185,18 @@ def _run_job(opts: Options, job: Callable[[bootstrap.Context], JobResult]) -> No
         if res.output:
             echo_block(res.output)
         _print_summary(res, ctx)
-        return report([res])
+        return report([res], ctx.reports.problems_where)
 
     _guard(go)
 
 
 @cli.command("sync-checkins")
 @global_options
+@ACCEPT_SHRINK
 @click.pass_obj
-def sync_checkins(opts: Options) -> None:
+def sync_checkins(opts: Options, accept_shrink: bool) -> None:
     """Read the check-in responses and store the activities they report."""
+    confirm(opts, shrink=accept_shrink)
     _run_job(opts, sync_job.run)
 
 
@@ -225,9 +247,12 @@ def init(opts: Options, form: bool) -> None:
 
 @cli.command("run-all")
 @global_options
+@ACCEPT_SHRINK
+@SEND_HELD
 @click.pass_obj
-def run_all(opts: Options) -> None:
+def run_all(opts: Options, accept_shrink: bool, send_held_notices: bool) -> None:
     """Run every available job once, in order, and end with a short summary."""
+    confirm(opts, shrink=accept_shrink, notices=send_held_notices)
 
     def go() -> int:
         ctx = opts.context()
@@ -240,12 +265,7 @@ def run_all(opts: Options) -> None:
                 echo(f"  [{res.job}] {line}")
         for u in ctx.usage:
             echo(f"  {u.line()}")
-        code = report(results)
-        problems = len({p for r in results for p in r.problems})
-        if problems:
-            echo(f"  {problems} unusable rows or cells need a person's attention (listed on stderr and in "
-                       f"{ctx.reports.problems_where}).")
-        return code
+        return report(results, ctx.reports.problems_where)
 
     _guard(go)
 
@@ -262,8 +282,12 @@ def _mail_command(name: str, what: str) -> None:
     @cli.command(name, help=what + " Each message goes once; --dry-run lists them instead.")
     @global_options
     @click.pass_obj
-    def _cmd(opts: Options) -> None:
+    def _cmd(opts: Options, send_held_notices: bool = False) -> None:
+        confirm(opts, notices=send_held_notices)
         _run_job(opts, lambda ctx: mail_jobs.run(ctx, name))
+
+    if name == "notices":
+        SEND_HELD(_cmd)
 
 
 for _name, _what in MAIL_JOBS.items():

@@ -8,18 +8,31 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .domain.model import ACTIVITY_KINDS, METRIC_FIELDS
 from .errors import ConfigError
+from .mail.message import valid_address
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _address(value: str) -> str:
+    """An address the mail can go to or come from: the check every recipient passes (`valid_address`)."""
+    if not valid_address(value):
+        raise ValueError(f"{value!r} is not an email address (one @ with a name before it and a domain with a dot "
+                         f"after it, no spaces or control characters)")
+    return value
+
+
+#: An email address in the configuration, checked when it loads (not when the first message fails).
+Address = Annotated[str, AfterValidator(_address)]
 
 
 DEFAULT_FULL_REPORT = {
@@ -42,7 +55,7 @@ class ProgramConfig(_Strict):
     late_joiner_fraction: float = Field(0.5, ge=0, le=1)
     full_report_fields: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_FULL_REPORT))
     lead_name: str = "Program lead"
-    support_email: str = "ambassadors@example.org"
+    support_email: Address = "ambassadors@example.org"
 
     @field_validator("timezone")
     @classmethod
@@ -120,14 +133,23 @@ _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 class MailConfig(_Strict):
     transport: Literal["outbox", "smtp", "gmail"] = "outbox"
     outbox_dir: Path = Path("outbox")
-    from_address: str = "ambassadors@example.org"
+    from_address: Address = "ambassadors@example.org"
     from_name: str = "Mautic Ambassador Program"
     # Staff who receive the digest and staff notices.
-    staff_addresses: list[str] = Field(default_factory=lambda: ["ambassador-staff@example.org"])
+    staff_addresses: list[Address] = Field(default_factory=lambda: ["ambassador-staff@example.org"])
     templates_dir: Path = Path("templates/emails")
     smtp: SmtpConfig = SmtpConfig()
     # A second run waits this long for the first to finish sending, then stops.
     lock_timeout_seconds: float = Field(120, ge=0)
+
+
+class GuardsConfig(_Strict):
+    """Checks that stop a run before it does harm at scale, until staff confirm."""
+
+    # Standing notices are held when more than this share of active ambassadors would be warned or put
+    # under review at once (and at least `min_held_notices` of them): staff look first.
+    max_warning_share: float = Field(0.25, ge=0, le=1)
+    min_held_notices: int = Field(5, ge=1)
 
 
 class RemindersConfig(_Strict):
@@ -295,7 +317,7 @@ class BlogReviewsConfig(_Strict):
     template_document_id: str = ""
     folder_id: str = ""  # a Shared Drive folder (a service account has no Drive storage of its own)
     # Reviewers for a proposal that names none.
-    reviewers: list[str] = Field(default_factory=lambda: ["ambassador-staff@example.org"])
+    reviewers: list[Address] = Field(default_factory=lambda: ["ambassador-staff@example.org"])
     # Days a proposal may sit in a stage before whoever holds it gets one nudge for that stage.
     stale_days: dict[str, int] = Field(default_factory=lambda: {"proposed": 14, "draft": 21, "first_review": 7,
                                                                 "final_review": 7, "scheduled": 30})
@@ -422,6 +444,7 @@ class Config(_Strict):
     blog_reviews: BlogReviewsConfig = BlogReviewsConfig()
     mail: MailConfig = MailConfig()
     reminders: RemindersConfig = RemindersConfig()
+    guards: GuardsConfig = GuardsConfig()
     checkin_form: CheckinFormConfig = CheckinFormConfig()
     ambassadors: AmbassadorsConfig = AmbassadorsConfig()
     # Folder the config file lives in: relative paths are read from here.
@@ -444,6 +467,17 @@ class Config(_Strict):
                              "form)")
         return self
 
+    @model_validator(mode="after")
+    def _transport_ready(self) -> "Config":
+        # A transport that validates but cannot send would fail every message, run after run. (gmail's
+        # key may come from the environment, so bootstrap checks it: `GmailMailer.ready`.)
+        ca = self.mail.smtp.ca_file
+        if self.mail.transport == "smtp" and ca and not self.path(ca).is_file():
+            raise ValueError(f"mail.transport 'smtp' needs the CA bundle named by mail.smtp.ca_file ({ca!r}), but "
+                             f"{self.path(ca)} is not a file: put the relay's CA certificate there, or leave ca_file "
+                             f"empty to trust the system's")
+        return self
+
     @property
     def local_dir(self) -> Path:
         return self.path(self.local.dir)
@@ -456,6 +490,8 @@ class Config(_Strict):
 def _describe(error: dict) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "(top level)"
     kind = error["type"]
+    if not error["loc"]:  # a check across keys: its sentence names them
+        return error["msg"].removeprefix("Value error, ")
     if where.endswith("_env"):
         return f"'{where}': {error['msg'].removeprefix('Value error, ')}"
     if kind == "extra_forbidden":

@@ -16,6 +16,7 @@ from typing import ContextManager, Iterator, Mapping, Protocol, Sequence
 from .domain.blog import Proposal
 from .domain.compliance import Resolved
 from .domain.model import Activity, Ambassador, Checkin, Problem
+from .domain.problems import ProblemRecord
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,11 @@ class Written:
 
 @dataclass(frozen=True)
 class StoredReports:
-    """What sync-checkins stored: every activity copy, every check-in, every unusable row or cell."""
+    """What sync-checkins stored: every activity copy, every check-in, and the data problems on record."""
 
     activities: list[Activity]
     checkins: list[Checkin]
-    problems: list[Problem]
+    problems: list[ProblemRecord]
 
 
 class RosterStore(Protocol):
@@ -67,6 +68,8 @@ class RosterStore(Protocol):
 
     #: Where the roster lives, for messages ("data/ambassadors.csv", "Airtable table Ambassadors").
     where: str
+    #: The name its rows' problems carry ("ambassadors.csv", "Ambassadors").
+    source: str
 
     def read(self) -> tuple[list[Ambassador], list[Problem]]:
         """Every usable ambassador; every row that cannot be used becomes a Problem (never dropped)."""
@@ -99,9 +102,15 @@ class ReportStore(Protocol):
     def load(self) -> StoredReports:
         """Everything stored."""
 
-    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin],
-             problems: Sequence[Problem]) -> Written:
-        """Make the store hold exactly these; write only what differs. Safe to repeat after a crash."""
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written:
+        """Make the store hold exactly these activities and check-ins; write only what differs. Safe to
+        repeat after a crash."""
+
+    def load_problems(self) -> list[ProblemRecord]:
+        """The data problems on record, with the statuses staff set (without reading anything else)."""
+
+    def save_problems(self, records: Sequence[ProblemRecord]) -> Written:
+        """Make the problem table hold exactly these records; write only what differs."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,7 @@ class BlogStore(Protocol):
     """The blog proposals staff and ambassadors fill (a CSV file, an Airtable table)."""
 
     where: str
+    source: str  # the name its rows' problems carry
 
     def read(self) -> tuple[list[Proposal], list[Problem]]:
         """Every usable proposal; a row that cannot be used is a Problem."""

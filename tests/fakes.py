@@ -11,6 +11,7 @@ from typing import Iterator, Mapping, Sequence
 from automations.domain.checkins import RosterLayout, parse_roster
 from automations.domain.compliance import Resolved
 from automations.domain.model import Ambassador, Checkin, Problem
+from automations.domain.problems import ProblemRecord
 from automations.ports import LedgerEntry, StandingUpdate, StoredReports, Written
 
 
@@ -18,6 +19,7 @@ class FakeRosterStore:
     """A roster given as a header row and rows of text, as a person would type them."""
 
     where = "memory roster"
+    source = "memory roster"
 
     def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[str]], fields: Mapping[str, str]):
         self.headers, self.rows = list(headers), [list(r) for r in rows]
@@ -40,21 +42,29 @@ class FakeReportStore:
 
     def __init__(self) -> None:
         self.stored: StoredReports | None = None
+        self.problems: list[ProblemRecord] = []
 
     def exists(self) -> bool:
         return self.stored is not None
 
     def load(self) -> StoredReports:
         s = self.stored or StoredReports([], [], [])
-        return StoredReports(list(s.activities), list(s.checkins), list(s.problems))
+        return StoredReports(list(s.activities), list(s.checkins), self.load_problems())
 
-    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], problems: Sequence[Problem]) -> Written:
-        new = StoredReports([r.activity for r in resolved], list(checkins), list(problems))
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written:
+        new = StoredReports([r.activity for r in resolved], list(checkins), [])
         old = self.stored or StoredReports([], [], [])
         self.stored = new
-        changed = sum(a != b for a, b in ((old.activities, new.activities), (old.checkins, new.checkins),
-                                           (old.problems, new.problems)))
+        changed = sum(a != b for a, b in ((old.activities, new.activities), (old.checkins, new.checkins)))
         return Written(updated=changed, unit="table")
+
+    def load_problems(self) -> list[ProblemRecord]:
+        return list(self.problems)
+
+    def save_problems(self, records: Sequence[ProblemRecord]) -> Written:
+        changed = list(records) != self.problems
+        self.problems = list(records)
+        return Written(updated=int(changed), unit="table")
 
 
 class FakeLedger:

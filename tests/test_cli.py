@@ -219,7 +219,7 @@ class TestErrors:
     def test_doctor_ok(self, cli, program):
         """doctor checks config, roster and form headers on the example."""
         res = cli("doctor", config=program)
-        assert res.code == 0 and "every configured question" in res.out and "all 12 messages" in res.out
+        assert res.code == 0 and "every configured question" in res.out and "all 14 messages" in res.out
 
     def test_doctor_names_a_missing_template(self, cli, program):
         """doctor says which email template is missing."""

@@ -105,7 +105,7 @@ def test_day_by_day_sweep_sends_each_key_once(program, smtp_server):
         ctx = bootstrap.build(config, day, dry_run=False)
         before = len(smtp_server.received)
         for job in mail_jobs.JOBS:
-            res = mail_jobs.run(ctx, job, synced=sync.data, problems=sync.problems)
+            res = mail_jobs.run(ctx, job, synced=sync.data, problems=sync.data["problems"])
             assert res.failures == [], res.failures
         # One check-in request a day at most per person: never an invitation and a reminder, or two reminders.
         requests = Counter(k.split(":")[2] for k in smtp_server.keys()[before:]

@@ -22,6 +22,7 @@ class AirtableBlogStore:
         self.client = client
         self.spec = spec
         self.where = f"Airtable table {spec.name}"
+        self.source = spec.name  # what its problems name
         self._records: list[dict] | None = None
         self._ids: dict[str, str] = {}
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from ..domain.compliance import Resolved
 from ..domain.model import Activity, Checkin, Problem
-from ..domain.values import stable_digest
+from ..domain.problems import STAFF, ProblemRecord, read_status
 from ..errors import InputError
 from ..ports import StoredReports, Written
 from .airtable_client import AirtableClient, present, same
@@ -40,8 +40,11 @@ def checkin_key(c: Checkin) -> str:
     return f"{c.row}:{c.email}"
 
 
-def problem_key(p: Problem) -> str:
-    return stable_digest(p.source, str(p.row), p.column, p.value, p.reason)
+def _day(text) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _number(value) -> int | None:
@@ -55,6 +58,7 @@ class AirtableReportStore:
         self.tables = {"activities": activities, "checkins": checkins, "problems": problems}
         self.tz = tz
         self._loaded: StoredReports | None = None
+        self._problems: list[ProblemRecord] | None = None
         self.where = f"Airtable tables {activities.name}, {checkins.name} and {problems.name}"
         self.problems_where = f"Airtable table {problems.name}"
 
@@ -99,15 +103,19 @@ class AirtableReportStore:
         return Checkin(f[n("email")], from_utc_text(f[n("received")], self.tz), int(f[n("row")]),
                        f.get(n("reported_quarter"), ""), int(f.get(n("activities"), 0)))
 
-    def _problem_fields(self, p: Problem) -> dict:
-        n = self.tables["problems"].name_of
-        return {n("key"): problem_key(p), n("source"): p.source, n("row"): p.row, n("column"): p.column,
-                n("value"): p.value, n("problem"): p.reason, n("email"): p.email}
+    def _problem_fields(self, r: ProblemRecord) -> dict:
+        n, p = self.tables["problems"].name_of, r.problem
+        return {n("key"): r.id, n("status"): r.status, n("first_seen"): r.first_seen and r.first_seen.isoformat(),
+                n("closed"): r.closed and r.closed.isoformat(), n("email"): r.owner, n("source"): p.source,
+                n("row"): p.row, n("column"): p.column, n("value"): p.value, n("problem"): p.reason}
 
-    def _problem(self, f: dict) -> Problem:
+    def _problem(self, f: dict) -> ProblemRecord:
         n = self.tables["problems"].name_of
-        return Problem(f.get(n("source"), ""), int(f.get(n("row"), 0)), f.get(n("column"), ""), f.get(n("value"), ""),
-                       f.get(n("problem"), ""), f.get(n("email"), ""))
+        owner = (f.get(n("email")) or "").strip() or STAFF
+        p = Problem(f.get(n("source"), ""), int(f.get(n("row")) or 0), f.get(n("column"), ""), f.get(n("value"), ""),
+                    f.get(n("problem"), ""), "" if owner == STAFF else owner)
+        return ProblemRecord(p, read_status(f.get(n("status")) or ""), _day(f.get(n("first_seen"))),
+                             _day(f.get(n("closed"))), owner)
 
     # -- the port ----------------------------------------------------------------------------------
     def _read(self, role: str) -> list[dict]:
@@ -132,15 +140,23 @@ class AirtableReportStore:
         if self._loaded is None:
             acts = sorted(self._parse("activities", self._activity), key=lambda a: (a.row, a.section))
             checkins = sorted(self._parse("checkins", self._checkin), key=lambda c: c.row)
-            problems = sorted(self._parse("problems", self._problem), key=lambda p: (p.source, p.row, p.column))
-            self._loaded = StoredReports(acts, checkins, problems)
+            self._loaded = StoredReports(acts, checkins, self.load_problems())
         return StoredReports(list(self._loaded.activities), list(self._loaded.checkins), list(self._loaded.problems))
 
-    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], problems: Sequence[Problem]) -> Written:
+    def load_problems(self) -> list[ProblemRecord]:
+        if self._problems is None:
+            self._problems = sorted(self._parse("problems", self._problem),
+                                    key=lambda r: (r.problem.source, r.problem.row, r.problem.column))
+        return list(self._problems)
+
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written:
         self._loaded = None
         return (self._mirror("activities", [self._activity_fields(r) for r in resolved])
-                + self._mirror("checkins", [self._checkin_fields(c) for c in checkins])
-                + self._mirror("problems", [self._problem_fields(p) for p in problems]))
+                + self._mirror("checkins", [self._checkin_fields(c) for c in checkins]))
+
+    def save_problems(self, records: Sequence[ProblemRecord]) -> Written:
+        self._loaded = self._problems = None
+        return self._mirror("problems", [self._problem_fields(r) for r in records])
 
     def _mirror(self, role: str, wanted: list[dict]) -> Written:
         """Make the table hold exactly `wanted` (keyed by the Key field), writing only differences."""

@@ -42,6 +42,7 @@ class AirtableRosterStore:
         self.fields = dict(fields)
         self.standing_fields = dict(standing_fields)
         self.where = f"Airtable table {spec.name}"
+        self.source = spec.name  # what its problems name
         self.layout = RosterLayout(spec.name, self.fields)
         self._records: list[dict] | None = None  # read once per run
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from ..domain.problems import PROBLEM_STATUSES
 from ..domain.model import ACTIVITY_KINDS
 
 STANDINGS = ("good", "warned", "under_review", "paused", "alumni", "removed")
@@ -93,10 +94,12 @@ OWN_TABLES: dict[str, list[tuple]] = {
         ("activities", "Activities", "number", _number()),
     ],
     "problems": [
-        ("key", "Key", "singleLineText", None), ("source", "Source", "singleLineText", None),
+        ("key", "Key", "singleLineText", None),
+        ("status", "Status", "singleSelect", _choices(PROBLEM_STATUSES)),
+        ("first_seen", "First seen", "date", DATE), ("closed", "Closed", "date", DATE),
+        ("email", "Owner", "singleLineText", None), ("source", "Source", "singleLineText", None),
         ("row", "Row", "number", _number()), ("column", "Column", "singleLineText", None),
         ("value", "Value", "multilineText", None), ("problem", "Problem", "multilineText", None),
-        ("email", "Email", "singleLineText", None),
     ],
     "mail_ledger": [
         ("key", "Key", "singleLineText", None), ("job", "Job", "singleLineText", None),

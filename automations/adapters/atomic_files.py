@@ -2,6 +2,9 @@
 
 A reader (or a person's spreadsheet) sees the old file or the new one, never half of either; a
 write whose bytes equal the file's is skipped, so a rerun leaves files and their times alone.
+The jobs' CSV tables go through `atomic_write_rows`, which writes every text cell a spreadsheet
+would run as a formula with a leading apostrophe (`safe_cells`); `csv_tables.stream_table` and
+`read_table` read them back as they were.
 """
 
 from __future__ import annotations
@@ -10,9 +13,26 @@ import csv
 import filecmp
 import io
 import os
+import re
 import tempfile
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Sequence
+
+from .safe_cells import escape_row
+
+_CHUNK = 1024
+# Where a cell starts in CSV text: the start, after a comma or a line break, maybe after an opening
+# quote. Searched with a literal first character, which is fast; a match may be inside a quoted
+# cell (then the chunk is merely escaped cell by cell), but a cell starting with a trigger or an
+# apostrophe always matches.
+_AT_START = re.compile(r'"?[\'=+\-@\t\r]')
+_AFTER_COMMA = re.compile(r',"?[\'=+\-@\t\r]')
+_AFTER_NEWLINE = re.compile(r'\n"?[\'=+\-@\t\r]')
+
+
+def _cell_may_start_with_trigger(text: str) -> bool:
+    return bool(_AT_START.match(text) or _AFTER_COMMA.search(text) or _AFTER_NEWLINE.search(text))
 
 
 def _replace(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
@@ -50,17 +70,43 @@ def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8") -> bool
 
 
 def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bool:
-    """Write a CSV table atomically, streaming its rows; untouched if the bytes are the same."""
+    """Write a job-owned CSV table atomically, streaming its rows; untouched if the bytes are the same.
+
+    Every text cell (headers too) is escaped (`safe_cells.escape`): no cell of the file starts with a
+    character that makes a spreadsheet run it as a formula. Read it back with `csv_tables.read_table`
+    or `stream_table`, which undo exactly that.
+    """
 
     def fill(fh: BinaryIO) -> None:
         text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
-        writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(headers)
-        writer.writerows(rows)
+        text.write(csv_line(escape_row(headers)))
+        # Rows go out in chunks, written as they are unless a cell of the chunk may need escaping:
+        # escaping cell by cell would cost as much as writing the CSV, and such cells are rare.
+        buf = io.StringIO()
+        plain = csv.writer(buf, lineterminator="\n")
+        pending = iter(rows)
+        while chunk := list(islice(pending, _CHUNK)):
+            buf.seek(0)
+            buf.truncate()
+            plain.writerows(chunk)
+            out = buf.getvalue()
+            if "\r" in out or _cell_may_start_with_trigger(out):
+                text.writelines(csv_line(escape_row(row)) for row in chunk)
+            else:
+                text.write(out)
         text.flush()
         text.detach()
 
     return _replace(path, fill)
+
+
+def csv_line(row: Iterable[object]) -> str:
+    """One CSV row ending in a line feed, as `csv.writer(lineterminator="\\n")` writes it, except that
+    a cell holding a carriage return is quoted too (Python 3.11's writer leaves a lone `\\r`
+    unquoted when lines end in `\\n`, and a reader then splits the row there)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow(row)
+    return buf.getvalue()[:-2] + "\n"
 
 
 def _umask() -> int:

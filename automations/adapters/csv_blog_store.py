@@ -1,7 +1,9 @@
 """`CsvBlogStore`: the blog proposals as a CSV file staff and ambassadors fill (`blog_proposals.csv`).
 
 People write Title, Author email, Summary, Reviewers, Stage, Published URL and Published on; the
-job adds and writes only Document and Stage history, on rows whose values change.
+job adds and writes only Document and Stage history, on rows whose values change. Those two are
+written safe for spreadsheets (`safe_cells`) and read back as they were; people's cells are read as
+they are.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ..domain.model import Problem
 from ..domain.values import clean_text, norm_header, normalize_email, parse_date
 from ..ports import BlogUpdate, Written
 from .csv_tables import read_csv, update_rows
+from .safe_cells import unescape
 
 PEOPLE_COLUMNS = ("Title", "Author email", "Summary", "Reviewers", "Stage", "Published URL", "Published on")
 JOB_COLUMNS = ("Document", "Stage history")
@@ -71,11 +74,17 @@ class CsvBlogStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.where = str(self.path)
+        self.source = self.path.name  # what its problems name
 
     def read(self) -> tuple[list[Proposal], list[Problem]]:
         if not self.path.exists():
             return [], []
         headers, rows = read_csv(self.path, "blog proposals")
+        own = {norm_header(t) for t in JOB_COLUMNS}
+        for i in [i for i, h in enumerate(headers) if norm_header(h) in own]:
+            for row in rows:
+                if i < len(row):
+                    row[i] = unescape(row[i])
         return proposals_from_rows(headers, rows, self.path.name)
 
     def record(self, updates: Mapping[str, BlogUpdate]) -> Written:

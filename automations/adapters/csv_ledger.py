@@ -2,13 +2,13 @@
 
 Each step is a line handed to the operating system before the next step (so a killed process
 loses nothing it recorded), and the file is synced to disk at the end of each batch. The latest
-line of a key is its state.
+line of a key is its state. A cell a spreadsheet would run as a formula (an error text, a recipient
+such as `@evil`) is written with a leading apostrophe and read back without it (`safe_cells`).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +17,8 @@ from typing import Iterator
 from ..errors import StopRun
 from ..ports import LedgerEntry
 from .csv_tables import csv_rows
+from .atomic_files import csv_line
+from .safe_cells import escape_row, unescape_row
 
 COLUMNS = ["Key", "Job", "Recipient", "Status", "Attempts", "Error", "Message-ID", "At"]
 
@@ -38,6 +40,7 @@ class CsvLedger:
             for row in rows:
                 if len(row) < len(COLUMNS):
                     continue  # a line cut short by a crash mid-write
+                row = unescape_row(row)
                 try:
                     attempts = int(row[4] or 0)
                 except ValueError:
@@ -61,9 +64,7 @@ class CsvLedger:
             return
         row = [entry.key, entry.job, entry.recipient, entry.status, entry.attempts,
                entry.error.replace("\n", " ")[:500], entry.reference, entry.at]
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerow(row)
-        self._fh.write(buf.getvalue())
+        self._fh.write(csv_line(escape_row(row)))
         self._fh.flush()
 
     @contextmanager

@@ -2,7 +2,8 @@
 
 `activities.csv` (every copy of every activity, with how it was resolved), `checkins.csv` and
 `unusable_rows.csv` are the jobs' own: each is replaced atomically, and only when its bytes
-change, so a rerun with nothing new leaves them untouched.
+change, so a rerun with nothing new leaves them untouched. A text cell a spreadsheet would run as a
+formula is written with a leading apostrophe and read back without it (`safe_cells`).
 """
 
 from __future__ import annotations
@@ -16,16 +17,20 @@ from typing import Callable, Iterator, Sequence
 
 from ..domain.compliance import Resolved
 from ..domain.model import Activity, Checkin, Problem
+from ..domain.problems import STAFF, ProblemRecord, read_status
 from ..errors import InputError
 from ..ports import StoredReports, Written
 from .atomic_files import atomic_write_rows
-from .csv_tables import read_csv, stream_csv
+from .csv_tables import read_table, stream_table
 
 ACTIVITY_COLUMNS = ["Activity ID", "Email", "Kind", "Title", "Date", "Received", "Row", "Section",
                     "Reported quarter", "Resolution", "Winner row", "Link", "Goal", "Audience", "Description",
                     "Registrations", "Attendees", "Views", "Engagements", "Reshares", "Hours"]
 CHECKIN_COLUMNS = ["Email", "Received", "Row", "Reported quarter", "Activities"]
-PROBLEM_COLUMNS = ["Source", "Row", "Column", "Value", "Problem", "Email"]
+PROBLEM_COLUMNS = ["Problem ID", "Status", "First seen", "Closed", "Owner", "Source", "Row", "Column", "Value",
+                   "Problem"]
+# The file as versions before data problems had a life cycle wrote it: read as open, already reported.
+OLD_PROBLEM_COLUMNS = ["Source", "Row", "Column", "Value", "Problem", "Email"]
 
 
 @contextmanager
@@ -56,11 +61,14 @@ class CsvReportStore:
         return self.activities_path.exists()
 
     def load(self) -> StoredReports:
-        return StoredReports(self.read_activities(), self.read_checkins(), self.read_problems())
+        return StoredReports(self.read_activities(), self.read_checkins(), self.load_problems())
 
-    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], problems: Sequence[Problem]) -> Written:
-        changed = [self.write_activities(resolved), self.write_checkins(checkins), self.write_problems(problems)]
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written:
+        changed = [self.write_activities(resolved), self.write_checkins(checkins)]
         return Written(updated=sum(changed), unit="file")
+
+    def save_problems(self, records: Sequence[ProblemRecord]) -> Written:
+        return Written(updated=int(self.write_problems(records)), unit="file")
 
     def write_activities(self, resolved: Sequence[Resolved]) -> bool:
         def rows() -> Iterator[list]:
@@ -81,7 +89,7 @@ class CsvReportStore:
     def read_activities(self) -> list[Activity]:
         if not self.activities_path.exists():
             return []
-        headers, rows = stream_csv(self.activities_path, "activities")
+        headers, rows = stream_table(self.activities_path, "activities")
         if headers != ACTIVITY_COLUMNS:
             raise InputError(f"{self.activities_path} does not have the columns this version writes; "
                              f"run sync-checkins to rebuild it.")
@@ -106,7 +114,7 @@ class CsvReportStore:
     def read_checkins(self) -> list[Checkin]:
         if not self.checkins_path.exists():
             return []
-        _, rows = read_csv(self.checkins_path, "check-ins")
+        _, rows = read_table(self.checkins_path, "check-ins")
         out: list[Checkin] = []
         with _rebuildable(self.checkins_path, lambda: len(out) + 2):
             for r in rows:
@@ -114,13 +122,47 @@ class CsvReportStore:
                     out.append(Checkin(r[0], datetime.fromisoformat(r[1]), int(r[2]), r[3], int(r[4])))
         return out
 
-    def write_problems(self, problems: Sequence[Problem]) -> bool:
-        rows = ([p.source, p.row, p.column, p.value, p.reason, p.email] for p in problems)
+    def write_problems(self, records: Sequence[ProblemRecord]) -> bool:
+        def day(d: date | None) -> str:
+            return d.isoformat() if d else ""
+
+        rows = ([r.id, r.status, day(r.first_seen), day(r.closed), r.owner, r.problem.source, r.problem.row,
+                 r.problem.column, r.problem.value, r.problem.reason] for r in records)
         return atomic_write_rows(self.problems_path, PROBLEM_COLUMNS, rows)
 
-    def read_problems(self) -> list[Problem]:
+    def load_problems(self) -> list[ProblemRecord]:
+        """The problems on record. Staff may edit the Status column (open, fixed, ignored) in a spreadsheet;
+        a row they broke is kept as open rather than stopping the run."""
         if not self.problems_path.exists():
             return []
-        _, rows = read_csv(self.problems_path, "unusable rows")
-        return [Problem(r[0], int(r[1]), r[2], r[3], r[4], r[5]) for r in rows if len(r) >= 6]
+        headers, rows = read_table(self.problems_path, "data problems")
+        if headers == OLD_PROBLEM_COLUMNS:
+            return [ProblemRecord(Problem(r[0], _int(r[1]), r[2], r[3], r[4], r[5]), owner=r[5] or STAFF)
+                    for r in rows if len(r) >= 6]
+        if headers[:len(PROBLEM_COLUMNS)] != PROBLEM_COLUMNS:
+            raise InputError(f"{self.problems_path} does not have the columns this version writes ("
+                             f"{', '.join(PROBLEM_COLUMNS)}); put the header back or delete the file (it is "
+                             f"rebuilt by sync-checkins, with every problem open again).")
+        out = []
+        for r in rows:
+            if len(r) < len(PROBLEM_COLUMNS) or not "".join(r).strip():
+                continue
+            owner = r[4].strip() or STAFF
+            p = Problem(r[5], _int(r[6]), r[7], r[8], r[9], "" if owner == STAFF else owner)
+            out.append(ProblemRecord(p, read_status(r[1]), _day(r[2]), _day(r[3]), owner))
+        return out
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 

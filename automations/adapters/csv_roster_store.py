@@ -7,7 +7,7 @@ column, row, blank line, BOM and line ending stays as the person left it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from ..domain.checkins import RosterLayout, parse_roster
 from ..domain.model import Ambassador, Problem
@@ -23,9 +23,14 @@ def standing_cells(update: StandingUpdate) -> dict[str, str]:
 
 
 class CsvRosterStore:
-    def __init__(self, path: Path, fields: Mapping[str, str], standing_fields: Mapping[str, str]):
+    def __init__(self, path: Path, fields: Mapping[str, str], standing_fields: Mapping[str, str],
+                 before_swap: Callable[[], None] | None = None):
+        """`before_swap` is called just before the new roster is swapped in (see `update_rows`): tests
+        put a person's save there, at the worst moment."""
         self.path = Path(path)
+        self.before_swap = before_swap
         self.where = str(self.path)
+        self.source = self.path.name  # what its problems name
         self.fields = dict(fields)
         self.standing_fields = dict(standing_fields)
         self.layout = RosterLayout(self.path.name, self.fields)
@@ -43,5 +48,5 @@ class CsvRosterStore:
             i = col.get(email_title)
             return row[i].strip().lower() if i is not None and i < len(row) else ""
 
-        changed = update_rows(self.path, key, titled, list(self.standing_fields.values()))
+        changed = update_rows(self.path, key, titled, list(self.standing_fields.values()), self.before_swap)
         return Written(updated=changed)

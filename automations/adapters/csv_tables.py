@@ -1,15 +1,25 @@
-"""Reading the CSV files of the local folder: UTF-8 (with or without a BOM), streamed row by row."""
+"""Reading the CSV files of the local folder: UTF-8 (with or without a BOM), streamed row by row.
+
+Files people write (the roster, the form's responses, the blog proposals) are read as they are
+(`stream_csv`, `read_csv`); the jobs' own tables, written by `atomic_write_rows`, are read with
+`stream_table` and `read_table`, which take off the apostrophe that kept a formula-looking cell
+inert (`safe_cells`). `update_rows` writes the job's columns into a person's file.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
 from ..domain.values import norm_header
 from ..errors import InputError
-from .atomic_files import atomic_write
+from .atomic_files import csv_line
+from .safe_cells import escape, unescape_row
 
 # A cell may hold a long description; a larger one is a broken file, reported as such.
 CELL_LIMIT = 10 * 1024 * 1024
@@ -44,7 +54,7 @@ def stream_csv(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
     try:
         fh = path.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
-        raise InputError(f"The {what} file {path} does not exist (local.dir in config.yaml).") from None
+        raise _missing(path, what) from None
     reader = csv.reader(fh)
     try:
         headers = next(reader)
@@ -74,18 +84,85 @@ def read_csv(path: Path, what: str) -> tuple[list[str], list[list[str]]]:
     return headers, list(rows)
 
 
+def stream_table(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
+    """A job-owned table (written by `atomic_write_rows`), its cells as they were before escaping."""
+    headers, rows = stream_csv(path, what)
+    return unescape_row(headers), map(unescape_row, rows)
+
+
+def read_table(path: Path, what: str) -> tuple[list[str], list[list[str]]]:
+    headers, rows = stream_table(path, what)
+    return headers, list(rows)
+
+
+def _missing(path: Path, what: str) -> InputError:
+    moved = sorted(path.parent.glob(f".{path.name}.*{_MOVED}"))
+    if moved:
+        return InputError(f"The {what} file {path} is missing because a run stopped while updating it: "
+                          f"rename {moved[-1]} back to {path.name}.")
+    return InputError(f"The {what} file {path} does not exist (local.dir in config.yaml).")
+
+
+_MOVED = ".moved"  # the suffix of a person's file while update_rows holds it aside
+SWAP_ATTEMPTS = 5
+
+
 def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
-            updates: Mapping[str, Mapping[str, str]], owned_titles: Sequence[str]) -> int:
+                updates: Mapping[str, Mapping[str, str]], owned_titles: Sequence[str],
+                before_swap: Callable[[], None] | None = None) -> int:
     """Set the owned columns on the rows whose key (`key_of(row, column index by normalised
     title)`) is in `updates`; keep everything else.
 
-    Return how many rows changed. Missing owned columns are added at the right end. Cells are
-    written back with minimal quoting and the file's first line-ending style. Nothing is written when nothing changes, so
-    a second run leaves the file byte for byte as it was; if someone saves the file meanwhile,
-    nothing is written and the run says so.
+    Return how many rows changed. Missing owned columns are added at the right end. The values
+    written are escaped (`safe_cells.escape`, so none runs as a formula); every other cell is kept
+    as the person wrote it, and the file's encoding, BOM and first line-ending style are kept, with
+    minimal quoting. Nothing is written when the bytes would not change, so a second run leaves
+    the file byte for byte as it was. `before_swap` (tests) is called just before each swap.
+
+    A person may save the file at any moment, and their save must never be lost. So the new
+    version is not renamed over the file (that would drop a save made after the file was read):
+
+    1. read the file's bytes and merge the job's columns into them; write the result to a
+       temporary file beside it;
+    2. move the file aside with one rename (`.<name>.<random>.moved`): this captures exactly the
+       version on disk at that instant, and later saves can no longer reach it by its name;
+    3. if its bytes differ from those merged from, someone saved in between: put it back and
+       start again from the new content;
+    4. give the new file the name with `os.link`, which fails if the name exists again: someone
+       saved after step 2 (a save by rename, or a program creating the file anew); theirs is the
+       newest, so it stays and we start again from it;
+    5. read the moved file once more: a program that opened it before step 2 (an append) and wrote
+       after step 3 would have written into it; then theirs goes back over ours and we start again.
+
+    After `SWAP_ATTEMPTS` tries the run stops with one sentence and nothing written. Windows left:
+    (a) from step 2 to step 4 (reading back one small file) the name is absent: a program opening
+    it then gets "file not found" and can try again, one saving it creates it (step 4 keeps that);
+    a crash there leaves the person's file as the `.moved` file, untouched, and the next run says to
+    rename it back; (b) a write through a handle opened before step 2 that lands after step 5, or a
+    second save in the instant between step 4 and putting a person's version back at step 5: both
+    need a program holding the file open across the swap or two saves within microseconds, which
+    spreadsheets and editors (they write a whole file in one go, or save by renaming) do not do;
+    (c) on a file system without hard links, step 4 checks the name is free, then renames.
     """
-    seen = path.stat()
-    raw = path.read_bytes()
+    for attempt in range(SWAP_ATTEMPTS):
+        if attempt:
+            time.sleep(0.02 * 2 ** attempt)  # let a person's save finish
+        try:
+            with path.open("rb") as fh:
+                mode = os.fstat(fh.fileno()).st_mode & 0o7777
+                raw = fh.read()
+        except FileNotFoundError:
+            raise _missing(path, path.name) from None
+        out, changed = _merge(raw, key_of, updates, owned_titles, path)
+        if out == raw or _swap(path, raw, out, mode, before_swap):
+            return changed
+    raise InputError(f"{path} kept changing while the job's columns were being written (someone saving it?): "
+                     f"nothing was written; run the job again.")
+
+
+def _merge(raw: bytes, key_of: Callable[[list[str], dict[str, int]], str],
+           updates: Mapping[str, Mapping[str, str]], owned_titles: Sequence[str], path: Path) -> tuple[bytes, int]:
+    """The file's bytes with the job's values in its owned columns, and how many rows changed."""
     bom = raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -111,18 +188,77 @@ def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
             row.extend([""] * (width - len(row)))
         before = [row[col[title]] for title in update]
         for title, value in update.items():
-            row[col[title]] = value
+            row[col[title]] = escape(value)
         if before != [row[col[title]] for title in update]:
             changed += 1
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator=newline)
-    writer.writerows(rows)
-    out = buf.getvalue()
+    if newline == "\n":
+        out = "".join(map(csv_line, rows))  # a person's cell holding a lone \r stays quoted
+    else:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator=newline).writerows(rows)
+        out = buf.getvalue()
     if not trailing:
         out = out[: -len(newline)]
-    now = path.stat()
-    if (now.st_mtime_ns, now.st_size) != (seen.st_mtime_ns, seen.st_size):
-        raise InputError(f"{path} changed while the job's columns were being updated (someone "
-                         f"saved it?): nothing was written; run the job again.")
-    atomic_write(path, out, "utf-8-sig" if bom else "utf-8")  # also adds missing columns
-    return changed
+    return out.encode("utf-8-sig" if bom else "utf-8"), changed
+
+
+def _swap(path: Path, raw: bytes, out: bytes, mode: int, before_swap: Callable[[], None] | None) -> bool:
+    """Steps 1-5 of `update_rows`: True if `out` replaced exactly `raw`; False (and every person's
+    save left in place) if the file changed, to be merged again."""
+    fd, new = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    aside = None
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(out)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if before_swap is not None:
+            before_swap()
+        hold, aside = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_MOVED, dir=path.parent)
+        os.close(hold)
+        try:
+            os.replace(path, aside)  # onto the empty placeholder that reserved the name
+        except FileNotFoundError:
+            return False  # gone this instant (a save that removes, then renames): read it again
+        if Path(aside).read_bytes() != raw:
+            _put_back(aside, path)
+            aside = None
+            return False
+        if not _place(new, path):
+            return False  # saved after the move: theirs stays; the moved copy is what we merged from
+        if Path(aside).read_bytes() != raw:
+            os.replace(aside, path)  # written through an old handle after the check: theirs wins
+            aside = None
+            return False
+        return True
+    except BaseException:
+        if aside is not None and Path(aside).exists() and not path.exists():
+            _put_back(aside, path)
+            aside = None
+        raise
+    finally:
+        for leftover in (new, aside):
+            if leftover is not None:
+                Path(leftover).unlink(missing_ok=True)
+
+
+def _place(src: str, dst: Path) -> bool:
+    """Give `src` the name `dst` unless that name exists (then False, and nothing changes)."""
+    try:
+        os.link(src, dst)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links here (or not to another user's file): check, then rename
+        if os.path.lexists(dst):
+            return False
+        os.rename(src, dst)
+        return True
+    os.unlink(src)
+    return True
+
+
+def _put_back(aside: str, path: Path) -> None:
+    """A person's version held aside goes back; if someone saved a newer one meanwhile, theirs stays."""
+    if not _place(aside, path):
+        os.unlink(aside)

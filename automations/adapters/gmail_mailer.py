@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 
-from ..errors import StopRun
+from ..errors import ConfigError, StopRun
 from ..mail.message import Outgoing
 from ..mail.transports import PermanentFailure, TemporaryFailure
 from ..errors import ServiceUnavailable
@@ -27,7 +27,19 @@ class GmailMailer:
         self.sender = sender
         self._service = None
 
+    def ready(self) -> None:
+        """Raise one sentence (ConfigError) unless the service-account key Gmail sends with is there and
+        readable. Checked when a run starts and before a batch: without it every message would fail, and
+        each would be recorded in the ledger as sending, then failed."""
+        try:
+            self.access.key
+        except ConfigError as exc:
+            text = str(exc)
+            raise ConfigError(f"mail.transport 'gmail' needs a Google service-account key (with domain-wide "
+                              f"delegation to send as {self.sender}): {text[:1].lower()}{text[1:]}") from None
+
     def __enter__(self) -> "GmailMailer":
+        self.ready()
         return self
 
     def __exit__(self, *exc) -> None:

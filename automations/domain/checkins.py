@@ -92,6 +92,7 @@ class Ingested:
     activities: list[Activity]
     checkins: list[Checkin]
     problems: list[Problem]
+    last_row: int = 1  # the sheet row number of the last row read (1: the header alone)
 
 
 @lru_cache(maxsize=1024)
@@ -134,6 +135,7 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
     def problem(row_no: int, row: Sequence[str], column: int, reason: str, email: str = "") -> None:
         problems.append(Problem(src, row_no, title_of[column], row[column], reason, email))
 
+    row_no = 1
     for row_no, row in enumerate(rows, start=2):
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
@@ -202,7 +204,7 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
                                     "(and every other section): no activity in this response could be used; "
                                     "the check-in itself is recorded", email))
         checkins.append(Checkin(email, received, row_no, reported, count))
-    return Ingested(activities, checkins, problems)
+    return Ingested(activities, checkins, problems, row_no)
 
 
 def late_problems(resolved, layout: FormLayout, window_days: int) -> list[Problem]:

@@ -12,7 +12,10 @@ the same day twice gives the same keys and the ledger drops what already went:
 - `standing_warned|standing_under_review|standing_restored:<quarter>:<email>` and
   `standing_under_review_staff:<quarter>:<email>:<staff>`: once a quarter is final;
 - `perk_free_event_access:<email>:<quarter>` and `perk_conference_funding:<email>:<start date>`;
-- `staff_digest:<ISO week>:<staff>`: once a week.
+- `staff_digest:<ISO week>:<staff>`: once a week;
+- `data_problem:<email>:r<row>:<digest of the problems' ids>`: rows of an ambassador's that could not be
+  used, when no receipt could say so;
+- `notices_held:<quarter>:<staff>`: standing notices held because too many would go at once.
 
 Paused, alumni and removed ambassadors get nothing.
 """
@@ -28,13 +31,16 @@ from .compliance import (
     CONFERENCE_FUNDING, EXEMPT, MET, MISSED, PENDING, UNDER_REVIEW, WARNED, Rules, Track, anniversary, is_full,
     missing_fields,
 )
-from .model import Activity, Ambassador, Checkin, Problem
+from .model import Activity, Ambassador, Checkin
+from .problems import ProblemRecord
+from .values import stable_digest
 from .quarters import Quarter, latest_ended, latest_final, local_date
 
 #: Every message the planners make; each is also the name of its templates.
 MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standing_warned", "standing_under_review",
                 "standing_under_review_staff", "standing_restored", "perk_free_event_access",
-                "perk_conference_funding", "staff_digest", "blog_review_created", "blog_review_nudge")
+                "perk_conference_funding", "staff_digest", "blog_review_created", "blog_review_nudge", "data_problem",
+                "notices_held")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KIND_NAMES = {"networking": "Networking", "content": "Content", "documentation": "Documentation", "event": "Event",
               "talk": "Talk", "advocacy": "Advocacy", "community_support": "Community support"}
@@ -77,10 +83,12 @@ class ProgramState:
     tracks: Sequence[Track]
     activities: Sequence[Activity]  # received on or before as_of
     checkins: Sequence[Checkin]
-    problems: Sequence[Problem] = ()
+    problems: Sequence[ProblemRecord] = ()  # open data problems
     form_url: str = ""
     prefill_email_entry: str = ""
     staff: Sequence[str] = ()
+    responses_source: str = ""  # the name the check-in responses' problems carry
+    problems_where: str = ""  # where staff find and mark the data problems
 
 
 def first_name(amb: Ambassador) -> str:
@@ -99,6 +107,23 @@ def form_link(state: ProgramState, email: str) -> str:
 
     sep = "&" if "?" in state.form_url else "?"
     return f"{state.form_url}{sep}usp=pp_url&{state.prefill_email_entry}={quote(email)}"
+
+
+def problem_view(r: ProblemRecord) -> dict:
+    """A data problem as plain data for a template: where, what, why."""
+    p = r.problem
+    value = p.value if len(p.value) <= 80 else p.value[:77] + "..."
+    return {"id": r.id, "row": p.row, "column": p.column, "value": value, "reason": p.reason, "source": p.source,
+            "owner": r.owner, "first_seen": r.first_seen.isoformat() if r.first_seen else "", "text": str(p)}
+
+
+def _row_problems(state: ProgramState) -> dict[tuple[str, int], list[ProblemRecord]]:
+    """The open problems of each (ambassador, response row), for receipts and notes."""
+    out: dict[tuple[str, int], list[ProblemRecord]] = defaultdict(list)
+    for r in state.problems:
+        if r.problem.source == state.responses_source and r.owner == r.problem.email and r.problem.email:
+            out[(r.owner, r.problem.row)].append(r)
+    return out
 
 
 def describe(a: Activity, rules: Rules) -> dict:
@@ -168,6 +193,7 @@ def plan_receipts(state: ProgramState) -> list[PlannedMessage]:
         by_row[a.row].append(a)
     tracks = {t.ambassador.email: t for t in state.tracks}
     oldest = state.as_of - timedelta(days=state.schedule.receipt_max_age_days)
+    row_problems = _row_problems(state)
     out = []
     for c in state.checkins:
         day = local_date(c.received_at, state.rules.tz)
@@ -184,9 +210,36 @@ def plan_receipts(state: ProgramState) -> list[PlannedMessage]:
                                  "closes": q.window_closes(state.rules.window_days).isoformat()})
         context = {"received": day.isoformat(), "activities": [describe(a, state.rules) for a in acts],
                    "quarters": quarters, "form_link": form_link(state, c.email),
-                   "any_incomplete": any(not is_full(a, state.rules) for a in acts)}
+                   "any_incomplete": any(not is_full(a, state.rules) for a in acts),
+                   "row": c.row, "problems": [problem_view(r) for r in row_problems.get((c.email, c.row), ())]}
         out.append(_message("checkin_receipt", f"checkin_receipt:{c.email}:{c.received_at.isoformat()}",
                             t.ambassador, context, obligation=False))
+    return out
+
+
+def plan_problem_notes(state: ProgramState) -> list[PlannedMessage]:
+    """A short note to an ambassador about rows of theirs that could not be used, when no receipt could
+    say so: the problem was found after the response's receipt went (a roster change, a response
+    read late). Once per row and set of problems; never for problems staff marked ignored."""
+    tracks = {t.ambassador.email: t for t in state.tracks}
+    received = {(c.email, c.row): local_date(c.received_at, state.rules.tz) for c in state.checkins}
+    oldest = state.as_of - timedelta(days=state.schedule.notice_max_age_days)
+    out = []
+    for (email, row), records in sorted(_row_problems(state).items()):
+        t = tracks.get(email)
+        day = received.get((email, row))
+        if t is None or not _active(t) or day is None:
+            continue
+        covered = day + timedelta(days=state.schedule.receipt_max_age_days)
+        fresh = [r for r in records if r.first_seen and covered < r.first_seen <= state.as_of
+                 and r.first_seen >= oldest]
+        if not fresh:
+            continue
+        ids = stable_digest(*sorted(r.id for r in fresh), length=8)
+        context = {"row": row, "received": day.isoformat(), "problems": [problem_view(r) for r in fresh],
+                   "form_link": form_link(state, email)}
+        out.append(_message("data_problem", f"data_problem:{email}:r{row}:{ids}", t.ambassador, context,
+                            obligation=False))
     return out
 
 
@@ -262,9 +315,15 @@ def plan_digest(state: ProgramState) -> list[PlannedMessage]:
         record = t.at(current)
         if record is not None:
             counts[record.verdict.status] += 1
-    problems = [str(p) for p in state.problems]
+    # New problems (first seen this week) first, then the ones still open from before; each with its owner.
+    listed = sorted(state.problems, key=lambda r: (not (r.first_seen and r.first_seen >= since), r.problem.source,
+                                                  r.problem.row, r.problem.column))
+    views = [dict(problem_view(r), new=bool(r.first_seen and r.first_seen >= since),
+                  owner=names.get(r.owner, r.owner)) for r in listed]
     context = {"week": week_key, "since": since.isoformat(), "as_of": state.as_of.isoformat(),
-               "problems": problems[:50], "problem_count": len(problems), "new_activities": new,
+               "problems": views[:50], "problem_count": len(views),
+               "new_problem_count": sum(1 for v in views if v["new"]), "problems_where": state.problems_where,
+               "new_activities": new,
                "changed": changed, "quarter": str(current), "counts": counts,
                "closes": current.window_closes(state.rules.window_days).isoformat(),
                # Filled by the jobs of later versions (referrals, blog reviews).

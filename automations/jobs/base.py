@@ -5,11 +5,12 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Collection, Iterator
 
 from ..bootstrap import Context
 from ..domain.model import Ambassador, Problem
 from ..errors import InputError
+from ..domain.problems import Reconciled, problem_id, reconcile
 from ..ports import StoredReports
 
 
@@ -19,7 +20,9 @@ class JobResult:
 
     job: str
     summary: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # input that could not be used
+    problems: list[Problem] = field(default_factory=list)  # input that could not be used (found in this run)
+    new_problems: list[Problem] = field(default_factory=list)  # of those, the ones not on record before
+    open_problems: int = 0  # problems on record still open after this run (new ones included)
     failures: list[str] = field(default_factory=list)  # actions that failed
     output: str = ""  # what the command prints on stdout (a table, JSON)
     data: dict = field(default_factory=dict)  # what the next job in run-all may reuse
@@ -56,3 +59,18 @@ def load_reports(ctx: Context, synced: dict | None) -> StoredReports:
 
 def load_roster(ctx: Context) -> tuple[list[Ambassador], list[Problem]]:
     return ctx.roster.read()
+
+
+def record_problems(ctx: Context, result: JobResult, found: list[Problem], people: Collection[str],
+                    closing_sources=()) -> Reconciled:
+    """Put what a job found on record: new problems open, known ones keep the status staff gave them,
+    and (for the sources in `closing_sources`, which this job read in full) problems no longer found
+    close as fixed. The result lists the new ones; a problem staff marked ignored is not listed."""
+    rec = reconcile(ctx.reports.load_problems(), found, ctx.as_of, closing_sources, (ctx.roster.source,), people)
+    listed = {r.id for r in rec.new} | {r.id for r in rec.known}
+    result.problems = [p for p in found if problem_id(p) in listed]
+    result.new_problems = [r.problem for r in rec.new]
+    result.open_problems = len(rec.open)
+    if rec.changed and not ctx.dry_run:
+        ctx.reports.save_problems(rec.records)
+    return rec

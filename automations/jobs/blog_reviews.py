@@ -16,7 +16,7 @@ from ..bootstrap import Context
 from ..domain.blog import document_fields, document_messages, plan_blog
 from ..effects import Prepared, apply
 from ..ports import BlogUpdate
-from .base import JobResult, load_roster, plural
+from .base import JobResult, load_roster, plural, record_problems
 from .mail_jobs import send
 
 JOB = "blog_review_document"
@@ -28,9 +28,10 @@ def document_key(proposal_key: str) -> str:
 
 def run(ctx: Context) -> JobResult:
     result = JobResult("blog-reviews")
-    proposals, result.problems = ctx.blog.read()
+    proposals, found = ctx.blog.read()
     roster, _ = load_roster(ctx)
     names = {a.email: a.name for a in roster}
+    record_problems(ctx, result, found, names)
     settings = ctx.blog_settings
     plan = plan_blog(proposals, ctx.as_of, settings, names)
 

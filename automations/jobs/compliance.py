@@ -17,7 +17,7 @@ from ..domain.quarters import Quarter, latest_ended, local_date
 from ..domain.values import normalize_email
 from ..errors import StopRun
 from ..ports import StandingUpdate
-from .base import JobResult, bulk_allocation, load_reports, load_roster, plural
+from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
 
 def pick_quarter(text: str | None, ctx: Context) -> Quarter:
@@ -131,7 +131,8 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
         synced: dict | None = None) -> JobResult:
     """Judge a quarter. `synced` is what sync-checkins just read, when run-all runs both."""
     result = JobResult("compliance")
-    roster, result.problems = load_roster(ctx)
+    roster, found = load_roster(ctx)
+    record_problems(ctx, result, found, {a.email for a in roster})
     quarter = pick_quarter(quarter_text, ctx)
     with bulk_allocation():
         stored = load_reports(ctx, synced)

@@ -16,7 +16,7 @@ from .. import bootstrap
 from ..config import load_config
 from ..domain.checkins import map_columns
 from ..domain.messages import MESSAGE_JOBS
-from ..errors import ServiceUnavailable, StopRun
+from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Finding
 from .base import JobResult
 
@@ -41,7 +41,12 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
         except (StopRun, ServiceUnavailable) as exc:
             say(Finding(False, str(exc)))
 
-    config = load_config(config_path)
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:  # a wrong key or value (an address, a transport that cannot send): its FAIL line
+        say(Finding(False, str(exc)))
+        raise StopRun("doctor found 1 problem that stops the jobs (the FAIL line); nothing else can be checked "
+                      "until the configuration loads.") from None
     say(Finding(True, f"configuration {config_path} is valid (backend {config.backend}, time zone "
                       f"{config.program.timezone})."))
     ctx = bootstrap.build(config, as_of or bootstrap.today(config), dry_run=True)

@@ -11,13 +11,13 @@ from typing import Callable, Sequence
 from ..bootstrap import Context
 from ..domain import messages as plan
 from ..domain.compliance import Track, tracks
-from ..domain.model import Problem
-from ..domain.quarters import latest_ended, local_date
+from ..domain.problems import OPEN, ProblemRecord
+from ..domain.quarters import latest_ended, latest_final, local_date
 from ..mail.delivery import deliver
-from .base import JobResult, bulk_allocation, load_reports, load_roster, plural
+from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
 
-def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[Problem] | None = None,
+def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[ProblemRecord] | None = None,
                   judged: Sequence[Track] | None = None) -> tuple[plan.ProgramState, list[Problem]]:
     """The program as of the run's date. `synced`, `problems` and `judged` (every ambassador's record
     through the latest ended quarter) are what earlier jobs of run-all already computed."""
@@ -33,8 +33,10 @@ def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[P
     m = ctx.mail
     state = plan.ProgramState(
         as_of=ctx.as_of, rules=ctx.rules, schedule=ctx.schedule, tracks=all_tracks, activities=activities,
-        checkins=checkins, problems=list(problems) if problems is not None else stored.problems,
+        checkins=checkins,
+        problems=[r for r in (problems if problems is not None else stored.problems) if r.status == OPEN],
         form_url=m.form_url, prefill_email_entry=m.prefill_email_entry, staff=m.staff,
+        responses_source=ctx.form.source, problems_where=ctx.reports.problems_where,
     )
     return state, roster_problems
 
@@ -61,16 +63,51 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobR
 Planner = Callable[[plan.ProgramState], list[plan.PlannedMessage]]
 
 JOBS: dict[str, tuple[Planner, ...]] = {
-    "reminders": (plan.plan_checkin_requests, plan.plan_receipts),
+    "reminders": (plan.plan_checkin_requests, plan.plan_receipts, plan.plan_problem_notes),
     "notices": (plan.plan_notices,),
     "digest": (plan.plan_digest,),
 }
 
 
-def run(ctx: Context, job: str, synced: dict | None = None, problems: Sequence[Problem] | None = None,
+def run(ctx: Context, job: str, synced: dict | None = None, problems: Sequence[ProblemRecord] | None = None,
         judged: Sequence[Track] | None = None) -> JobResult:
     state, roster_problems = program_state(ctx, synced, problems, judged)
     planned = [m for planner in JOBS[job] for m in planner(state)]
+    held: list[str] = []
+    if job == "notices":
+        planned, held = hold_mass_warnings(ctx, state, planned)
     result = send(ctx, job, planned)
-    result.problems = roster_problems
+    result.summary[:0] = held
+    record_problems(ctx, result, roster_problems, {t.ambassador.email for t in state.tracks})
     return result
+
+
+WARNINGS = ("standing_warned", "standing_under_review", "standing_under_review_staff")
+
+
+def hold_mass_warnings(ctx: Context, state: plan.ProgramState, planned: list[plan.PlannedMessage]
+                       ) -> tuple[list[plan.PlannedMessage], list[str]]:
+    """Hold the standing warnings when more than the configured share of active ambassadors would be
+    warned or put under review at once (a broken source, a rule set wrong): staff hear of it once, and the
+    warnings wait until a run with --send-held-notices. Warnings that went earlier are not counted."""
+    sent = {k for k, e in ctx.ledger.entries().items() if e.status == "sent"}
+    people = {m.to_email for m in planned if m.job in WARNINGS[:2] and m.key not in sent}
+    active = sum(1 for t in state.tracks if t.ambassador.status == "active")
+    g = ctx.guards
+    if not people or len(people) < g.min_held_notices or len(people) <= g.max_warning_share * active:
+        return planned, []
+    quarter = latest_final(ctx.as_of, ctx.rules.window_days)
+    if "notices" in ctx.confirmed:
+        return planned, [f"{len(people)} of {active} active ambassadors warned or put under review for {quarter}: "
+                         f"sent as confirmed with --send-held-notices."]
+    kept = [m for m in planned if m.job not in WARNINGS]
+    context = {"quarter": str(quarter), "count": len(people), "active": active,
+               "share": f"{len(people) / active:.0%}", "limit": f"{g.max_warning_share:.0%}",
+               "people": sorted(people)[:100], "first_name": "team"}
+    kept += [plan.PlannedMessage(key=f"notices_held:{quarter}:{staff}", job="notices_held", to_email=staff,
+                                 to_name="Ambassador support team", context=context) for staff in state.staff]
+    line = (f"Held: {len(people)} of {active} active ambassadors ({context['share']}, more than the "
+            f"{context['limit']} of guards.max_warning_share) would be warned or put under review for {quarter} "
+            f"at once; no warning was sent and staff were told. Check the check-ins, then run `notices "
+            f"--send-held-notices` to send them.")
+    return kept, [line]

@@ -15,6 +15,6 @@ def run(ctx: Context) -> list[JobResult]:
     results = [synced, judged]
     tracks = judged.data["tracks"]  # through the latest ended quarter: what the mail jobs read too
     for job in MAIL_JOBS:
-        results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.problems, judged=tracks))
+        results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.data["problems"], judged=tracks))
     results.append(blog_reviews.run(ctx))
     return results

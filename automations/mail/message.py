@@ -49,7 +49,7 @@ def clean_name(name: str) -> str:
 
 
 def valid_address(address: str) -> bool:
-    return bool(_ADDRESS.match(address)) and len(address) <= 254
+    return bool(_ADDRESS.fullmatch(address)) and len(address) <= 254
 
 
 def message_id(key: str, domain: str) -> str:

@@ -6,6 +6,7 @@ from datetime import date
 
 from automations.domain import compliance as c
 from automations.domain.model import Checkin, Problem
+from automations.domain.problems import FIXED, IGNORED, OPEN, STAFF, ProblemRecord
 from tests.factories import RULES, activity, at
 
 
@@ -21,9 +22,17 @@ def sample():
     checkins = [Checkin("ana@example.org", at(2026, 7, 2, 9, 30), 2, "2026Q3", 1),
                 Checkin("ana@example.org", at(2026, 7, 3), 3, "", 1),
                 Checkin("bo@example.org", at(2026, 8, 10, 0, 30), 5, "2026Q3", 1)]
-    problems = [Problem("checkin_responses.csv", 6, "Views", "lots", "is not a whole number", "ana@example.org"),
-                Problem("ambassadors.csv", 3, "Email", "x@", "is not an email address")]
+    problems = [ProblemRecord(Problem("checkin_responses.csv", 6, "Views", "lots", "is not a whole number",
+                                      "ana@example.org"), OPEN, date(2026, 7, 4), None, "ana@example.org"),
+                ProblemRecord(Problem("ambassadors.csv", 3, "Email", "x@", "is not an email address"), IGNORED,
+                              date(2026, 6, 1), None, STAFF),
+                ProblemRecord(Problem("checkin_responses.csv", 9, "Date", "soon", "is not a date", "bo@example.org"),
+                              FIXED, date(2026, 8, 1), date(2026, 8, 3), "bo@example.org")]
     return acts, checkins, problems
+
+
+def _key(r: ProblemRecord) -> str:
+    return r.id
 
 
 def test_round_trip(report_store):
@@ -31,36 +40,42 @@ def test_round_trip(report_store):
     acts, checkins, problems = sample()
     store = report_store()
     assert not store.exists()
-    written = store.save(c.resolve_copies(acts, RULES), checkins, problems)
+    written = store.save(c.resolve_copies(acts, RULES), checkins)
     assert written.changed > 0
+    assert store.save_problems(problems).changed > 0
     new = report_store()
     assert new.exists()
     got = new.load()
     assert got.activities == acts
     assert [a.received_at for a in got.activities] == [a.received_at for a in acts]
     assert got.checkins == checkins
-    assert sorted(got.problems, key=str) == sorted(problems, key=str)
+    assert sorted(got.problems, key=_key) == sorted(problems, key=_key)
+    assert sorted(report_store().load_problems(), key=_key) == sorted(problems, key=_key)
     assert got.activities[1].engagements == 0 and got.activities[0].views is None
 
 
 def test_second_save_changes_nothing(report_store):
     """Saving the same reports again writes nothing."""
     acts, checkins, problems = sample()
-    report_store().save(c.resolve_copies(acts, RULES), checkins, problems)
-    assert report_store().save(c.resolve_copies(acts, RULES), checkins, problems).changed == 0
+    report_store().save(c.resolve_copies(acts, RULES), checkins)
+    report_store().save_problems(problems)
+    assert report_store().save(c.resolve_copies(acts, RULES), checkins).changed == 0
+    assert report_store().save_problems(problems).changed == 0
 
 
 def test_store_follows_the_responses(report_store):
     """A copy that is gone is removed, a changed one updated, a new one added; the rest stay."""
     acts, checkins, problems = sample()
-    report_store().save(c.resolve_copies(acts, RULES), checkins, problems)
+    report_store().save(c.resolve_copies(acts, RULES), checkins)
+    report_store().save_problems(problems)
     corrected = activity(date(2026, 7, 2), kind="content", title="Post", row=3, section=2, views=1500,
                          audience="devs, ops", engagements=0, reshares=0, link="https://example.org/p", hours=1.5,
                          received=at(2026, 7, 3))
     later = activity(date(2026, 9, 1), title="Workshop", row=7, received=at(2026, 9, 2))
     now = [acts[0], corrected, acts[3], later]
-    written = report_store().save(c.resolve_copies(now, RULES), checkins[:2], problems[:1])
+    written = report_store().save(c.resolve_copies(now, RULES), checkins[:2])
     assert written.changed > 0
+    assert report_store().save_problems(problems[:1]).changed > 0
     got = report_store().load()
     assert got.activities == now
     assert got.checkins == checkins[:2] and got.problems == problems[:1]

@@ -1,0 +1,125 @@
+"""Data problems with a life cycle: found, reported once, kept open, fixed or ignored.
+
+A problem is a row or cell a job could not use (`model.Problem`). Its record adds what staff and
+the jobs need to follow it: a stable id, the day it was first seen, who owns it (the ambassador
+who wrote the row, or staff), a status staff can set and the day it closed.
+
+- `open`: reported and not resolved. A run that finds only problems already on record exits 0.
+- `fixed`: the row was corrected (the job no longer finds it: it closes by itself, dated), or staff
+  say so. A fixed problem found again is open again, and counts as new.
+- `ignored`: staff decided it needs nothing (a test response, a stranger's row). It is kept, never
+  listed or counted again while it lasts; if its row changes it closes as fixed.
+
+The id is a digest of where the problem is (the source's file or table name, the row, the column)
+and the value there, not of the reason's wording, so rewording a message in a later version
+neither reopens nor duplicates anything, and a corrected cell is a different problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Collection, Iterable, Sequence
+
+from .model import Problem
+from .values import stable_digest
+
+OPEN, FIXED, IGNORED = "open", "fixed", "ignored"
+PROBLEM_STATUSES = (OPEN, FIXED, IGNORED)
+STAFF = "staff"  # the owner of a problem in a table staff fill (the roster)
+
+
+def problem_id(p: Problem) -> str:
+    source = p.source.replace("\\", "/").rsplit("/", 1)[-1]  # the file's name, wherever the folder is
+    return "p-" + stable_digest(source, str(p.row), p.column, p.value, length=12)
+
+
+def read_status(text: str) -> str:
+    """A status as staff may type it ("Ignored ", "FIXED"); anything else, or nothing, is open."""
+    status = text.strip().lower()
+    return status if status in PROBLEM_STATUSES else OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemRecord:
+    problem: Problem
+    status: str = OPEN
+    first_seen: date | None = None  # None: on record from before problems had dates
+    closed: date | None = None
+    owner: str = STAFF  # an ambassador's email, or "staff"
+    id: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", problem_id(self.problem))
+
+    @property
+    def listed(self) -> bool:
+        """Whether staff (and the owner) still need to see it."""
+        return self.status == OPEN
+
+
+@dataclass
+class Reconciled:
+    """The problem store after a run, and what changed in it."""
+
+    records: list[ProblemRecord]  # the store's content from now on
+    new: list[ProblemRecord]  # first found in this run, or found again after being fixed
+    known: list[ProblemRecord]  # found again, already on record and open
+    closed: list[ProblemRecord]  # not found any more: fixed by themselves in this run
+    changed: bool
+
+    @property
+    def open(self) -> list[ProblemRecord]:
+        return [r for r in self.records if r.status == OPEN]
+
+
+def _order(r: ProblemRecord) -> tuple:
+    return (r.problem.source, r.problem.row, r.problem.column, r.id)
+
+
+def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: date,
+              closing_sources: Iterable[str] = (), staff_sources: Iterable[str] = (),
+              people: Collection[str] | None = None) -> Reconciled:
+    """Bring the stored records up to date with the problems a run found.
+
+    Found and unknown: a new open record. Found and on record: its text is refreshed, its status
+    kept (a fixed one reopens). On record, open or ignored, from a source in `closing_sources` (one the
+    run read in full) and not found: fixed, dated `as_of`. Problems from `staff_sources` are
+    staff's to fix; the others belong to the ambassador whose email the row holds, where that email
+    is one of `people` (the roster), else to staff.
+    """
+    staff_sources = set(staff_sources)
+    closing = set(closing_sources)
+    by_id = {r.id: r for r in stored}
+    out: dict[str, ProblemRecord] = dict(by_id)
+    new: list[ProblemRecord] = []
+    known: list[ProblemRecord] = []
+    seen: set[str] = set()
+    for p in found:
+        pid = problem_id(p)
+        if pid in seen:
+            continue
+        seen.add(pid)
+        mine = p.email and p.source not in staff_sources and (people is None or p.email in people)
+        owner = p.email if mine else STAFF
+        old = by_id.get(pid)
+        if old is None:
+            rec = ProblemRecord(p, OPEN, as_of, None, owner, pid)
+            new.append(rec)
+        elif old.status == FIXED:
+            rec = ProblemRecord(p, OPEN, as_of, None, owner, pid)
+            new.append(rec)
+        else:
+            rec = replace(old, problem=p, owner=owner)
+            if rec.status == OPEN:
+                known.append(rec)
+        out[pid] = rec
+    closed: list[ProblemRecord] = []
+    for pid, old in by_id.items():
+        if pid not in seen and old.status != FIXED and old.problem.source in closing:
+            out[pid] = replace(old, status=FIXED, closed=as_of)
+            closed.append(out[pid])
+    records = sorted(out.values(), key=_order)
+    changed = records != sorted(stored, key=_order)
+    return Reconciled(records, sorted(new, key=_order), sorted(known, key=_order), closed, changed)
