@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence, TextIO
 
 from ..domain.values import norm_header
 from ..errors import InputError
@@ -51,6 +52,11 @@ def _refused(exc: csv.Error, path: Path | str, what: str, row: int, line: int) -
 
 def stream_csv(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
     """The header row, and the other rows as they are read (the file is not held in memory)."""
+    _, headers, rows = _stream(path, what)
+    return headers, rows
+
+
+def _stream(path: Path, what: str) -> tuple[TextIO, list[str], Iterator[list[str]]]:
     try:
         fh = path.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
@@ -76,7 +82,7 @@ def stream_csv(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
                 raise InputError(f"The {what} file {path} is not UTF-8 text after row {reader.line_num}: "
                                  f"save it as CSV UTF-8.") from None
 
-    return headers, rows()
+    return fh, headers, rows()
 
 
 def read_csv(path: Path, what: str) -> tuple[list[str], list[list[str]]]:
@@ -85,9 +91,32 @@ def read_csv(path: Path, what: str) -> tuple[list[str], list[list[str]]]:
 
 
 def stream_table(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
-    """A job-owned table (written by `atomic_write_rows`), its cells as they were before escaping."""
-    headers, rows = stream_csv(path, what)
+    """A job-owned table (written by `atomic_write_rows`), its cells as they were before escaping.
+
+    A table in which no cell starts with an apostrophe (one quick scan of the bytes says so) is
+    streamed as it is; only otherwise is each row looked at."""
+    fh, headers, rows = _stream(path, what)
+    if not _may_hold_escaped(fh.fileno()):
+        return headers, rows
     return unescape_row(headers), map(unescape_row, rows)
+
+
+# Where a cell may start with an apostrophe in CSV bytes: after a comma or a line break, maybe after
+# an opening quote (each searched from a literal first byte, which is fast; the file's start apart).
+_QUOTE_AT_START = re.compile(rb'(?:\xef\xbb\xbf)?"?\'')
+_QUOTE_AFTER = (re.compile(rb',"?\''), re.compile(rb'\n"?\''), re.compile(rb'\r"?\''))
+
+
+def _may_hold_escaped(fd: int) -> bool:
+    """Whether a cell of the open file may start with an apostrophe (read without moving its position)."""
+    offset, tail = 0, b""
+    while block := os.pread(fd, 1 << 20, offset):
+        data = tail + block
+        if (offset == 0 and _QUOTE_AT_START.match(data)) or any(p.search(data) for p in _QUOTE_AFTER):
+            return True
+        offset += len(block)
+        tail = data[-2:]
+    return False
 
 
 def read_table(path: Path, what: str) -> tuple[list[str], list[list[str]]]:
