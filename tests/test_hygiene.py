@@ -156,3 +156,97 @@ class TestOversizedCell:
             update_rows(path, lambda row, idx: row[0], {"a@example.org": {"Standing": "good"}}, ["Standing"])
         assert "row 3 (line 3)" in str(err.value) and "10 MiB" in str(err.value) and "roster.csv" in str(err.value)
         assert path.read_bytes() == before
+
+
+def configure(config: Path, **sections) -> None:
+    """Set keys of a temporary program's config.yaml, section by section."""
+    import yaml
+
+    cfg = yaml.safe_load(config.read_text(encoding="utf-8"))
+    for name, values in sections.items():
+        cfg.setdefault(name, {}).update(values)
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+class TestConfigurationRefusedWhenItLoads:
+    def test_a_sender_that_is_not_an_address(self, program):
+        """`mail.from_address: not-an-email` stops every command with one sentence naming key and value;
+        doctor shows it as a FAIL line."""
+        configure(program, mail={"from_address": "not-an-email"})
+        before = snapshot(program.parent)
+        res = run("--config", str(program), "--as-of", AS_OF, "run-all")
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert res.stderr.count("\n") == 1 and "'mail.from_address'" in res.stderr and "'not-an-email'" in res.stderr
+        assert "is not an email address" in res.stderr and snapshot(program.parent) == before
+        doctor = run("--config", str(program), "doctor")
+        fail = [line for line in doctor.stderr.splitlines() if line.startswith("FAIL")]
+        assert doctor.returncode == 2 and len(fail) == 1 and "'mail.from_address'" in fail[0]
+
+    def test_staff_and_support_addresses(self, program):
+        """A staff address with a trailing line break, a support address carrying a header: each refused,
+        and the value shown escaped."""
+        configure(program, mail={"staff_addresses": ["ok@example.org", "staff@example.org\n"]})
+        res = run("--config", str(program), "--as-of", AS_OF, "compliance")
+        assert res.returncode == 2 and "'mail.staff_addresses.1'" in res.stderr and "staff@example.org\\n" in res.stderr
+        configure(program, mail={"staff_addresses": ["ok@example.org"]},
+                  program={"support_email": "help@example.org\r\nBcc: x@example.org"})
+        res = run("--config", str(program), "--as-of", AS_OF, "compliance")
+        assert res.returncode == 2 and "'program.support_email'" in res.stderr
+        assert "\r" not in res.stderr and res.stderr.count("\n") == 1
+
+    def test_valid_addresses_still_load(self, program):
+        from automations.config import load_config
+
+        configure(program, mail={"from_address": "ambassadors@mautic.org", "staff_addresses": ["a.b+c@x-y.example.org"]},
+                  program={"support_email": "help@mautic.org"}, blog_reviews={"reviewers": ["r@example.org"]})
+        assert load_config(program).mail.from_address == "ambassadors@mautic.org"
+        configure(program, blog_reviews={"reviewers": ["r@localhost"]})
+        res = run("--config", str(program), "doctor")
+        assert res.returncode == 2 and "'blog_reviews.reviewers.0': 'r@localhost'" in res.stderr
+
+    def test_smtp_with_a_missing_ca_bundle(self, program):
+        """`mail.smtp.ca_file` naming no file would fail every message: refused, saying what is needed;
+        a relative one that exists is read from the configuration's folder."""
+        from automations import bootstrap
+        from automations.config import load_config
+
+        configure(program, mail={"transport": "smtp", "smtp": {"ca_file": "certs/relay.pem"}})
+        res = run("--config", str(program), "--as-of", AS_OF, "reminders")
+        assert res.returncode == 2 and "mail.smtp.ca_file" in res.stderr and "certs/relay.pem" in res.stderr
+        assert "CA" in res.stderr and res.stderr.count("\n") == 1
+        doctor = run("--config", str(program), "doctor")
+        assert doctor.returncode == 2 and any(line.startswith("FAIL") and "ca_file" in line
+                                              for line in doctor.stderr.splitlines())
+        (program.parent / "certs").mkdir()
+        (program.parent / "certs" / "relay.pem").write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+        config = load_config(program)
+        assert bootstrap.smtp_settings(config).ca_file == str(program.parent / "certs" / "relay.pem")
+        configure(program, mail={"transport": "outbox", "smtp": {"ca_file": "nowhere.pem"}})
+        assert load_config(program).mail.transport == "outbox"  # not used: not refused
+
+    def test_gmail_without_a_key_stops_before_anything_is_recorded(self, program):
+        """Gmail with no service-account key: one sentence saying the key is needed, before any job
+        writes (no `sending` step in the ledger); doctor names the key on a FAIL line."""
+        configure(program, mail={"transport": "gmail"}, google={"credentials_env": ""})
+        ledger = program.parent / "data" / "mail_ledger.csv"
+        res = run("--config", str(program), "--as-of", "2026-10-12", "reminders")
+        assert res.returncode == 2 and res.stderr.count("\n") == 1
+        assert "mail.transport 'gmail' needs a Google service-account key" in res.stderr
+        assert "credentials.json" in res.stderr and not ledger.exists()
+        doctor = run("--config", str(program), "doctor")
+        assert doctor.returncode == 2 and any(line.startswith("FAIL") and "credentials.json" in line
+                                              for line in doctor.stderr.splitlines())
+
+    def test_gmail_mailer_checks_its_key_before_a_batch(self, tmp_path):
+        """Even built without the command line, the Gmail transport refuses to start a batch without its key."""
+        import pytest
+
+        from automations.adapters.gmail_mailer import GmailMailer
+        from automations.adapters.google_access import GoogleAccess, GoogleSettings
+        from automations.errors import ConfigError
+
+        mailer = GmailMailer(GoogleAccess(GoogleSettings(tmp_path / "none.json", "google.credentials_file")),
+                             "ambassadors@example.org")
+        with pytest.raises(ConfigError, match="needs a Google service-account key"):
+            with mailer:
+                pass
