@@ -24,6 +24,7 @@ from .adapters.airtable_ledger import AirtableLedger
 from .adapters.airtable_report_store import AirtableReportStore
 from .adapters.airtable_roster_store import AirtableRosterStore
 from .adapters.airtable_schema import base_spec
+from .adapters.atomic_files import remove_stale_temps
 from .adapters.csv_admin import CsvAdmin
 from .adapters.csv_checkin_source import CsvCheckinSource
 from .adapters.csv_ledger import CsvLedger
@@ -256,6 +257,18 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     )
 
 
+def remove_leftovers(config: Config) -> list[Path]:
+    """Remove the temporary files a killed run left where the jobs write: `local.dir`, the outbox and
+    its day folders, the drafts folder (only the writers' own, and only stale ones:
+    `atomic_files.remove_stale_temps`)."""
+    outbox = config.path(config.mail.outbox_dir)
+    try:
+        days = [p for p in outbox.iterdir() if p.is_dir()]
+    except OSError:
+        days = []
+    return remove_stale_temps([config.local_dir, outbox, *days, config.path(config.blog_reviews.drafts_dir)])
+
+
 def today(config: Config) -> date:
     return datetime.now(config.program.tz).date()
 
@@ -263,6 +276,8 @@ def today(config: Config) -> date:
 def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozenset[str] = frozenset()) -> Context:
     """Load the configuration file and build every adapter: what the command line calls."""
     config = load_config(path)
+    if not dry_run:
+        remove_leftovers(config)
     ctx = build(config, as_of or today(config), dry_run, confirmed=confirmed)
     if isinstance(ctx.mailer, GmailMailer):
         ctx.mailer.ready()  # the key Gmail sends with: checked before any job reads or writes

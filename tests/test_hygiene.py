@@ -250,3 +250,50 @@ class TestConfigurationRefusedWhenItLoads:
         with pytest.raises(ConfigError, match="needs a Google service-account key"):
             with mailer:
                 pass
+
+
+class TestStaleTemporaryFiles:
+    def _plant(self, program: Path) -> tuple[list[Path], list[Path]]:
+        """Temporary files a killed run left (an hour and more old) in every folder the jobs write, and
+        files that must stay: a fresh temporary file, and old files of other names."""
+        import os
+        import time
+
+        root = program.parent
+        stale = [root / "data" / ".activities.csv.k3j_9x2a.tmp", root / "outbox" / ".index.html.abcdefgh.tmp",
+                 root / "outbox" / "2026-10-01" / ".checkin_invite_2026Q3_a@example.org-0123456789.eml.zz9_abcd.tmp",
+                 root / "drafts" / ".blog-646372bc7a6e.html.q1w2e3r4.tmp"]
+        keep = [root / "data" / ".ambassadors.csv.fresh123.tmp",  # a writer may still be filling this one
+                root / "data" / ".ambassadors.csv.a1b2c3d4.moved",  # a person's roster held aside: never removed
+                root / "data" / "notes.abcd1234.tmp", root / "data" / ".mail.lock.generation.tmp",
+                root / "data" / ".x.toolong123.tmp", root / "outbox" / "2026-10-01" / "mine.tmp"]
+        hour_ago = time.time() - 3700
+        for path in stale + keep:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("half a file", encoding="utf-8")
+            if path.name != ".ambassadors.csv.fresh123.tmp":
+                os.utime(path, (hour_ago, hour_ago))
+        return stale, keep
+
+    def test_a_run_removes_them_and_nothing_else(self, program):
+        stale, keep = self._plant(program)
+        res = run("--config", str(program), "--as-of", AS_OF, "sync-checkins")
+        assert res.returncode in (0, 1), res.stderr
+        assert [p for p in stale if p.exists()] == []
+        assert [p for p in keep if not p.exists()] == []
+
+    def test_a_dry_run_removes_nothing(self, program):
+        stale, keep = self._plant(program)
+        res = run("--config", str(program), "--as-of", AS_OF, "--dry-run", "run-all")
+        assert res.returncode in (0, 1), res.stderr
+        assert all(p.exists() for p in stale + keep)
+
+    def test_the_pattern_is_the_writers_own(self, tmp_path):
+        """The name the atomic writer gives its temporary file is the pattern the clean-up removes."""
+        from automations.adapters.atomic_files import _replace, is_temp_name
+
+        seen = []
+        _replace(tmp_path / "activities.csv", lambda fh: (seen.extend(p.name for p in tmp_path.iterdir()),
+                                                          fh.write(b"x")))
+        assert len(seen) == 1 and seen[0].startswith(".activities.csv.") and is_temp_name(seen[0])
+        assert not is_temp_name("activities.csv") and not is_temp_name(".activities.csv.a1b2c3d4.moved")

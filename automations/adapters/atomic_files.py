@@ -14,7 +14,9 @@ import filecmp
 import io
 import os
 import re
+import stat
 import tempfile
+import time
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Sequence
@@ -33,6 +35,50 @@ _AFTER_NEWLINE = re.compile(r'\n"?[\'=+\-@\t\r]')
 
 def _cell_may_start_with_trigger(text: str) -> bool:
     return bool(_AT_START.match(text) or _AFTER_COMMA.search(text) or _AFTER_NEWLINE.search(text))
+
+
+# The name of a writer's temporary file: `tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp")` gives
+# `.<name>.<8 of a-z, 0-9, _>.tmp`, here and in `csv_tables._swap`.
+_TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+# A temporary file nothing has written to for this long is a killed run's: a live writer fills and
+# renames its file within moments (the largest, a roster or the activities table, in seconds).
+STALE_TEMP_SECONDS = 3600
+
+
+def is_temp_name(name: str) -> bool:
+    """True for exactly the names our writers give their temporary files."""
+    return bool(_TEMP_NAME.fullmatch(name))
+
+
+def remove_stale_temps(folders: Iterable[Path], max_age: float = STALE_TEMP_SECONDS,
+                       now: float | None = None) -> list[Path]:
+    """Remove the temporary files a killed run left in `folders` (not their subfolders), and return them.
+
+    Only regular files whose whole name is our writers' pattern (`is_temp_name`) and that were last
+    written more than `max_age` seconds ago: a younger one may belong to a run still writing it, and
+    an hour-old one cannot (see STALE_TEMP_SECONDS). Nothing else is touched: not a person's files,
+    not the `.moved` copy `update_rows` holds aside, not a link. A folder that does not exist is
+    skipped; a file another run removes first, or one that cannot be removed, is left to the next run.
+    """
+    now = time.time() if now is None else now
+    removed = []
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:  # no such folder (nothing was written there yet), or not a folder
+            continue
+        for entry in entries:
+            if not is_temp_name(entry.name):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+                if not stat.S_ISREG(info.st_mode) or now - info.st_mtime <= max_age:
+                    continue
+                os.unlink(entry.path)
+            except OSError:
+                continue
+            removed.append(Path(entry.path))
+    return removed
 
 
 def _replace(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
