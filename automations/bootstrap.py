@@ -96,6 +96,9 @@ class Context:
     #: What staff confirmed on the command line: "shrink" (a smaller response source is right),
     #: "notices" (send standing notices held for their number).
     confirmed: frozenset[str] = frozenset()
+    #: In a dry run: the data problems as the jobs run so far would have left them (none is saved), so a
+    #: later job of run-all compares with that, as it would with the store after a real run.
+    dry_problems: list | None = None
 
 
 def rules_from(config: Config) -> Rules:

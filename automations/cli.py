@@ -128,7 +128,8 @@ def _guard(fn: Callable[[], int]) -> None:
 
 _CONFIG_HELP = "The configuration file."
 _AS_OF_HELP = "Treat this date as today for every date rule (replay any day). Default: today in the program's time zone."
-_DRY_RUN_HELP = "Read and decide everything, print what would be done, write and send nothing."
+_DRY_RUN_HELP = ("Read and decide everything, write and send nothing: say what the run would change (files, "
+                 "records, messages), or that each store is already up to date.")
 
 
 def global_options(command: Callable) -> Callable:

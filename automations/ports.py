@@ -31,12 +31,15 @@ class StandingUpdate:
 
 @dataclass(frozen=True)
 class Written:
-    """What a write did: records (or rows) created, updated and deleted. All zero: nothing changed."""
+    """What a write did (or, with `dry_run=True`, would do): records (or rows) created, updated and
+    deleted. All zero: nothing changed."""
 
     created: int = 0
     updated: int = 0
     deleted: int = 0
     unit: str = "record"  # the CSV folder rewrites whole files: its unit is "file"
+    where: str = ""  # the one file or table this write is about ("": not named, or a sum of several)
+    parts: tuple["Written", ...] = ()  # a sum's writes, each naming its `where`
 
     @property
     def changed(self) -> int:
@@ -44,7 +47,7 @@ class Written:
 
     def __add__(self, other: "Written") -> "Written":
         return Written(self.created + other.created, self.updated + other.updated, self.deleted + other.deleted,
-                       self.unit)
+                       self.unit, parts=(*(self.parts or (self,)), *(other.parts or (other,))))
 
     def describe(self) -> str:
         if not self.changed:
@@ -52,6 +55,32 @@ class Written:
         parts = [f"{n} {what}" for n, what in ((self.created, "created"), (self.updated, "updated"),
                                                  (self.deleted, "deleted")) if n]
         return f"{self.unit}s " + ", ".join(parts)
+
+    def would(self, where: str) -> str:
+        """What a dry run says the real write would change, `where` naming the store: "would create
+        data/activities.csv, update data/checkins.csv", "would create 3, update 2 records in Airtable
+        table Activities", or "<where>: already up to date, nothing would be written"."""
+        if not self.changed:
+            return f"{where}: already up to date, nothing would be written"
+        files: dict[str, list[str]] = {}
+        clauses = []
+        for part in self.parts or (self,):
+            if not part.changed:
+                continue
+            if part.unit == "file" and part.where:  # one file: created, rewritten or removed as a whole
+                verb = "create" if part.created else "update" if part.updated else "delete"
+                files.setdefault(verb, []).append(part.where)
+                continue
+            counts = [(n, verb) for n, verb in ((part.created, "create"), (part.updated, "update"),
+                                                (part.deleted, "delete")) if n]
+            noun = part.unit if counts[-1][0] == 1 else f"{part.unit}s"
+            clauses.append(", ".join(f"{verb} {n}" for n, verb in counts) + f" {noun} in {part.where or where}")
+        clauses[:0] = [f"{verb} {_and(names)}" for verb, names in files.items()]
+        return "would " + "; ".join(clauses)
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @dataclass(frozen=True)
@@ -74,10 +103,11 @@ class RosterStore(Protocol):
     def read(self) -> tuple[list[Ambassador], list[Problem]]:
         """Every usable ambassador; every row that cannot be used becomes a Problem (never dropped)."""
 
-    def write_standings(self, updates: Mapping[str, StandingUpdate]) -> Written:
+    def write_standings(self, updates: Mapping[str, StandingUpdate], dry_run: bool = False) -> Written:
         """Set the standing fields of the ambassadors keyed by normalised email; touch nothing else.
 
-        Only entries whose values differ are written; unknown emails are ignored.
+        Only entries whose values differ are written; unknown emails are ignored. With `dry_run`, write
+        nothing and return what the same call without it would return.
         """
 
 
@@ -102,15 +132,16 @@ class ReportStore(Protocol):
     def load(self) -> StoredReports:
         """Everything stored."""
 
-    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written:
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], dry_run: bool = False) -> Written:
         """Make the store hold exactly these activities and check-ins; write only what differs. Safe to
-        repeat after a crash."""
+        repeat after a crash. With `dry_run`, write nothing and return what the real save would."""
 
     def load_problems(self) -> list[ProblemRecord]:
         """The data problems on record, with the statuses staff set (without reading anything else)."""
 
-    def save_problems(self, records: Sequence[ProblemRecord]) -> Written:
-        """Make the problem table hold exactly these records; write only what differs."""
+    def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
+        """Make the problem table hold exactly these records; write only what differs. With `dry_run`,
+        write nothing and return what the real save would."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +161,9 @@ class BlogStore(Protocol):
     def read(self) -> tuple[list[Proposal], list[Problem]]:
         """Every usable proposal; a row that cannot be used is a Problem."""
 
-    def record(self, updates: Mapping[str, BlogUpdate]) -> Written:
-        """Write the job's own fields of the proposals keyed by proposal key; nothing else."""
+    def record(self, updates: Mapping[str, BlogUpdate], dry_run: bool = False) -> Written:
+        """Write the job's own fields of the proposals keyed by proposal key; nothing else. With
+        `dry_run`, write nothing and return what the real call would."""
 
 
 class Drafter(Protocol):

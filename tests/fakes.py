@@ -29,11 +29,12 @@ class FakeRosterStore:
     def read(self) -> tuple[list[Ambassador], list[Problem]]:
         return parse_roster(self.headers, self.rows, self.layout)
 
-    def write_standings(self, updates: Mapping[str, StandingUpdate]) -> Written:
+    def write_standings(self, updates: Mapping[str, StandingUpdate], dry_run: bool = False) -> Written:
         known = {a.email for a in self.read()[0]}
         changed = {e: u for e, u in updates.items() if e in known and self.standings.get(e) != u}
-        self.standings.update(changed)
-        return Written(updated=len(changed))
+        if not dry_run:
+            self.standings.update(changed)
+        return Written(updated=len(changed), where=self.where)
 
 
 class FakeReportStore:
@@ -51,20 +52,22 @@ class FakeReportStore:
         s = self.stored or StoredReports([], [], [])
         return StoredReports(list(s.activities), list(s.checkins), self.load_problems())
 
-    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written:
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], dry_run: bool = False) -> Written:
         new = StoredReports([r.activity for r in resolved], list(checkins), [])
         old = self.stored or StoredReports([], [], [])
-        self.stored = new
+        if not dry_run:
+            self.stored = new
         changed = sum(a != b for a, b in ((old.activities, new.activities), (old.checkins, new.checkins)))
-        return Written(updated=changed, unit="table")
+        return Written(updated=changed, unit="table", where=self.where)
 
     def load_problems(self) -> list[ProblemRecord]:
         return list(self.problems)
 
-    def save_problems(self, records: Sequence[ProblemRecord]) -> Written:
+    def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
         changed = list(records) != self.problems
-        self.problems = list(records)
-        return Written(updated=int(changed), unit="table")
+        if not dry_run:
+            self.problems = list(records)
+        return Written(updated=int(changed), unit="table", where=self.problems_where)
 
 
 class FakeLedger:

@@ -134,7 +134,7 @@ class TestRunAll:
         """--dry-run reads and decides everything and writes nothing."""
         before = snapshot(program.parent)
         res = cli("--as-of", AS_OF, "--dry-run", "run-all", config=program)
-        assert "would write" in res.out and snapshot(program.parent) == before
+        assert "would create" in res.out and snapshot(program.parent) == before
 
     def test_responses_never_changed(self, cli, program):
         """The responses file stays exactly as the form wrote it."""

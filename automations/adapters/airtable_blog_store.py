@@ -37,7 +37,8 @@ class AirtableBlogStore:
         self._ids = {p.key: self._records[p.row - 2]["id"] for p in proposals}
         return proposals, problems
 
-    def record(self, updates: Mapping[str, BlogUpdate]) -> Written:
+    def record(self, updates: Mapping[str, BlogUpdate], dry_run: bool = False) -> Written:
+        """Update Document and Stage history where they differ, by record id (with `dry_run`: only count)."""
         if self._records is None:
             self.read()
         n = self.spec.name_of
@@ -50,7 +51,11 @@ class AirtableBlogStore:
             wanted = {n("document"): u.document or None, n("history"): format_history(u.history) or None}
             if not same(by_id[record_id]["fields"], wanted, wanted):
                 changes.append((record_id, wanted))
-                by_id[record_id]["fields"].update(wanted)
+        written = Written(updated=len(changes), where=self.where)
+        if dry_run:
+            return written
         self.client.update(self.spec.name, changes)
-        return Written(updated=len(changes))
+        for record_id, wanted in changes:
+            by_id[record_id]["fields"].update(wanted)
+        return written
 

@@ -149,17 +149,21 @@ class AirtableReportStore:
                                     key=lambda r: (r.problem.source, r.problem.row, r.problem.column))
         return list(self._problems)
 
-    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written:
-        self._loaded = None
-        return (self._mirror("activities", [self._activity_fields(r) for r in resolved])
-                + self._mirror("checkins", [self._checkin_fields(c) for c in checkins]))
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], dry_run: bool = False) -> Written:
+        if not dry_run:
+            self._loaded = None
+        return (self._mirror("activities", [self._activity_fields(r) for r in resolved], dry_run)
+                + self._mirror("checkins", [self._checkin_fields(c) for c in checkins], dry_run))
 
-    def save_problems(self, records: Sequence[ProblemRecord]) -> Written:
-        self._loaded = self._problems = None
-        return self._mirror("problems", [self._problem_fields(r) for r in records])
+    def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
+        if not dry_run:
+            self._loaded = self._problems = None
+        return self._mirror("problems", [self._problem_fields(r) for r in records], dry_run)
 
-    def _mirror(self, role: str, wanted: list[dict]) -> Written:
-        """Make the table hold exactly `wanted` (keyed by the Key field), writing only differences."""
+
+    def _mirror(self, role: str, wanted: list[dict], dry_run: bool = False) -> Written:
+        """Make the table hold exactly `wanted` (keyed by the Key field), writing only differences. With
+        `dry_run`, the table is read and compared, and no write request is made."""
         spec = self.tables[role]
         names = [f.name for f in spec.fields]
         key = spec.key
@@ -176,9 +180,13 @@ class AirtableReportStore:
         changed = [{n: (v if present(v) else None) for n, v in w.items()} for k, w in want.items()
                    if k not in by_key or not same(by_key[k]["fields"], w, names)]
         created = sum(1 for w in changed if w[key] not in by_key)
+        written = Written(created, len(changed) - created, len(extra_ids) + len(stale),
+                          where=f"Airtable table {spec.name}")
+        if dry_run:
+            return written
         # A second record with a key goes first (an upsert matching two records is refused); records
         # no longer wanted go last, so a run stopped part-way never leaves a record missing.
         self.client.delete(spec.name, extra_ids)
         self.client.upsert(spec.name, changed, key)
         self.client.delete(spec.name, stale)
-        return Written(created, len(changed) - created, len(extra_ids) + len(stale))
+        return written

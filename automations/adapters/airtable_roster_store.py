@@ -60,10 +60,11 @@ class AirtableRosterStore:
         rows = [[cell_text(r["fields"].get(h)) for h in headers] for r in self._all()]
         return parse_roster(headers, rows, self.layout)
 
-    def write_standings(self, updates: Mapping[str, StandingUpdate]) -> Written:
+    def write_standings(self, updates: Mapping[str, StandingUpdate], dry_run: bool = False) -> Written:
+        """Update the standing fields that differ, by record id (with `dry_run`: only count them)."""
         titles = self.standing_fields
         email_title = self.fields["email"]
-        changes: list[tuple[str, dict]] = []
+        changes: list[tuple[dict, dict]] = []
         seen: set[str] = set()
         for record in self._all():
             email = normalize_email(cell_text(record["fields"].get(email_title)))
@@ -75,7 +76,11 @@ class AirtableRosterStore:
                       titles["perks"]: list(update.perks),
                       titles["last_checkin"]: update.last_checkin.isoformat() if update.last_checkin else None}
             if not same(record["fields"], wanted, wanted):
-                changes.append((record["id"], wanted))
-                record["fields"].update(wanted)
-        self.client.update(self.spec.name, changes)
-        return Written(updated=len(changes))
+                changes.append((record, wanted))
+        written = Written(updated=len(changes), where=self.where)
+        if dry_run:
+            return written
+        self.client.update(self.spec.name, [(record["id"], wanted) for record, wanted in changes])
+        for record, wanted in changes:
+            record["fields"].update(wanted)
+        return written

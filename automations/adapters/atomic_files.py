@@ -81,12 +81,16 @@ def remove_stale_temps(folders: Iterable[Path], max_age: float = STALE_TEMP_SECO
     return removed
 
 
-def _replace(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
+def _replace(path: Path, fill: Callable[[BinaryIO], None], dry_run: bool = False) -> bool:
     """Write a new version of `path` through `fill` into a temporary file beside it, then swap it in
     with one rename. Return False, and leave the file untouched, when the bytes are the same.
 
     A replaced file keeps its permissions; a new one gets the usual ones (0644 under umask 022).
+    With `dry_run`, nothing is written anywhere: what `fill` writes is compared with the file as it
+    streams (`_differs`), and the result is what the real write would return.
     """
+    if dry_run:
+        return _differs(path, fill)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = path.stat().st_mode & 0o7777
@@ -109,14 +113,59 @@ def _replace(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
     return True
 
 
-def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8") -> bool:
-    """Replace `path` with `text` in one step; return False (and touch nothing) if unchanged."""
+class _Differs(Exception):
+    """Raised into `fill` at the first byte that differs: the rest need not be made."""
+
+
+class _Comparer(io.RawIOBase):
+    """A sink that compares what is written to it with the bytes of an open file, in order."""
+
+    def __init__(self, other: BinaryIO):
+        super().__init__()
+        self.other = other
+        self.same = True
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        n = len(data)
+        if self.same and self.other.read(n) != bytes(data):
+            self.same = False
+            raise _Differs
+        return n  # after a difference: swallowed, so closing the writers above never fails
+
+
+def _differs(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
+    """Whether the bytes `fill` writes differ from the file's (a missing file differs), compared as they
+    stream: no temporary file, nothing written, and filling stops at the first difference."""
+    try:
+        other = path.open("rb")
+    except FileNotFoundError:
+        return True
+    with other:
+        sink = _Comparer(other)
+        buffered = io.BufferedWriter(sink, buffer_size=1 << 16)
+        try:
+            fill(buffered)
+            buffered.flush()
+        except _Differs:
+            return True
+        return not sink.same or other.read(1) != b""
+
+
+def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8", dry_run: bool = False) -> bool:
+    """Replace `path` with `text` in one step; return False (and touch nothing) if unchanged. With
+    `dry_run`, only say whether it would change."""
     data = text if isinstance(text, bytes) else text.encode(encoding)
-    return _replace(path, lambda fh: fh.write(data))
+    return _replace(path, lambda fh: fh.write(data), dry_run)
 
 
-def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bool:
+def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]],
+                      dry_run: bool = False) -> bool:
     """Write a job-owned CSV table atomically, streaming its rows; untouched if the bytes are the same.
+    With `dry_run`, nothing is written: the rows are compared with the file as they stream, and the
+    result is whether the real write would change it.
 
     Every text cell (headers too) is escaped (`safe_cells.escape`): no cell of the file starts with a
     character that makes a spreadsheet run it as a formula. Read it back with `csv_tables.read_table`
@@ -143,7 +192,7 @@ def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequenc
         text.flush()
         text.detach()
 
-    return _replace(path, fill)
+    return _replace(path, fill, dry_run)
 
 
 def csv_line(row: Iterable[object]) -> str:

@@ -87,9 +87,9 @@ class CsvBlogStore:
                     row[i] = unescape(row[i])
         return proposals_from_rows(headers, rows, self.path.name)
 
-    def record(self, updates: Mapping[str, BlogUpdate]) -> Written:
+    def record(self, updates: Mapping[str, BlogUpdate], dry_run: bool = False) -> Written:
         if not updates:
-            return Written(unit="row")
+            return Written(unit="row", where=self.where)
         cells = {k: {"Document": u.document, "Stage history": format_history(u.history)} for k, u in updates.items()}
         title, author = norm_header("Title"), norm_header("Author email")
 
@@ -99,4 +99,5 @@ class CsvBlogStore:
                 return row[i] if i is not None and i < len(row) else ""
             return proposal_key(get(author), clean_text(get(title))) if get(title).strip() else ""
 
-        return Written(updated=update_rows(self.path, key, cells, list(JOB_COLUMNS)), unit="row")
+        return Written(updated=update_rows(self.path, key, cells, list(JOB_COLUMNS), dry_run=dry_run), unit="row",
+                       where=self.where)

@@ -63,14 +63,14 @@ class CsvReportStore:
     def load(self) -> StoredReports:
         return StoredReports(self.read_activities(), self.read_checkins(), self.load_problems())
 
-    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written:
-        changed = [self.write_activities(resolved), self.write_checkins(checkins)]
-        return Written(updated=sum(changed), unit="file")
+    def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], dry_run: bool = False) -> Written:
+        return (_file(self.activities_path, lambda: self.write_activities(resolved, dry_run))
+                + _file(self.checkins_path, lambda: self.write_checkins(checkins, dry_run)))
 
-    def save_problems(self, records: Sequence[ProblemRecord]) -> Written:
-        return Written(updated=int(self.write_problems(records)), unit="file")
+    def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
+        return _file(self.problems_path, lambda: self.write_problems(records, dry_run))
 
-    def write_activities(self, resolved: Sequence[Resolved]) -> bool:
+    def write_activities(self, resolved: Sequence[Resolved], dry_run: bool = False) -> bool:
         def rows() -> Iterator[list]:
             stamps: dict[int, str] = {}  # the copies of one response share one timestamp object
             for r in resolved:
@@ -84,7 +84,7 @@ class CsvReportStore:
                        "" if a.hours is None else f"{a.hours:g}"]
 
         # None is written as an empty cell by the csv module; whole numbers as themselves.
-        return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, rows())
+        return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, rows(), dry_run)
 
     def read_activities(self) -> list[Activity]:
         if not self.activities_path.exists():
@@ -107,9 +107,9 @@ class CsvReportStore:
                 ))
         return out
 
-    def write_checkins(self, checkins: Sequence[Checkin]) -> bool:
+    def write_checkins(self, checkins: Sequence[Checkin], dry_run: bool = False) -> bool:
         rows = ([c.email, c.received_at.isoformat(), c.row, c.reported_quarter, c.activities] for c in checkins)
-        return atomic_write_rows(self.checkins_path, CHECKIN_COLUMNS, rows)
+        return atomic_write_rows(self.checkins_path, CHECKIN_COLUMNS, rows, dry_run)
 
     def read_checkins(self) -> list[Checkin]:
         if not self.checkins_path.exists():
@@ -122,13 +122,13 @@ class CsvReportStore:
                     out.append(Checkin(r[0], datetime.fromisoformat(r[1]), int(r[2]), r[3], int(r[4])))
         return out
 
-    def write_problems(self, records: Sequence[ProblemRecord]) -> bool:
+    def write_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> bool:
         def day(d: date | None) -> str:
             return d.isoformat() if d else ""
 
         rows = ([r.id, r.status, day(r.first_seen), day(r.closed), r.owner, r.problem.source, r.problem.row,
                  r.problem.column, r.problem.value, r.problem.reason] for r in records)
-        return atomic_write_rows(self.problems_path, PROBLEM_COLUMNS, rows)
+        return atomic_write_rows(self.problems_path, PROBLEM_COLUMNS, rows, dry_run)
 
     def load_problems(self) -> list[ProblemRecord]:
         """The problems on record. Staff may edit the Status column (open, fixed, ignored) in a spreadsheet;
@@ -151,6 +151,13 @@ class CsvReportStore:
             p = Problem(r[5], _int(r[6]), r[7], r[8], r[9], "" if owner == STAFF else owner)
             out.append(ProblemRecord(p, read_status(r[1]), _day(r[2]), _day(r[3]), owner))
         return out
+
+
+def _file(path: Path, write: Callable[[], bool]) -> Written:
+    """One table file written (or compared, in a dry run): created if it was not there, else updated."""
+    existed = path.exists()
+    changed = int(write())
+    return Written(changed * (not existed), changed * existed, unit="file", where=str(path))
 
 
 def _int(text: str) -> int:

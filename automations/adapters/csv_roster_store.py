@@ -39,7 +39,7 @@ class CsvRosterStore:
         headers, rows = read_csv(self.path, "roster")
         return parse_roster(headers, rows, self.layout)
 
-    def write_standings(self, updates: Mapping[str, StandingUpdate]) -> Written:
+    def write_standings(self, updates: Mapping[str, StandingUpdate], dry_run: bool = False) -> Written:
         titled = {email: {self.standing_fields[k]: v for k, v in standing_cells(u).items()}
                   for email, u in updates.items()}
         email_title = norm_header(self.fields["email"])
@@ -48,5 +48,6 @@ class CsvRosterStore:
             i = col.get(email_title)
             return row[i].strip().lower() if i is not None and i < len(row) else ""
 
-        changed = update_rows(self.path, key, titled, list(self.standing_fields.values()), self.before_swap)
-        return Written(updated=changed)
+        changed = update_rows(self.path, key, titled, list(self.standing_fields.values()), self.before_swap,
+                              dry_run=dry_run)
+        return Written(updated=changed, unit="row", where=self.where)

@@ -138,7 +138,7 @@ SWAP_ATTEMPTS = 5
 
 def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
                 updates: Mapping[str, Mapping[str, str]], owned_titles: Sequence[str],
-                before_swap: Callable[[], None] | None = None) -> int:
+                before_swap: Callable[[], None] | None = None, dry_run: bool = False) -> int:
     """Set the owned columns on the rows whose key (`key_of(row, column index by normalised
     title)`) is in `updates`; keep everything else.
 
@@ -146,7 +146,9 @@ def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
     written are escaped (`safe_cells.escape`, so none runs as a formula); every other cell is kept
     as the person wrote it, and the file's encoding, BOM and first line-ending style are kept, with
     minimal quoting. Nothing is written when the bytes would not change, so a second run leaves
-    the file byte for byte as it was. `before_swap` (tests) is called just before each swap.
+    the file byte for byte as it was. `before_swap` (tests) is called just before each swap. With
+    `dry_run`, the file is only read: the return value is how many rows the real call would change
+    (merged from the file as it is now), and nothing is written.
 
     A person may save the file at any moment, and their save must never be lost. So the new
     version is not renamed over the file (that would drop a save made after the file was read):
@@ -183,7 +185,7 @@ def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
         except FileNotFoundError:
             raise _missing(path, path.name) from None
         out, changed = _merge(raw, key_of, updates, owned_titles, path)
-        if out == raw or _swap(path, raw, out, mode, before_swap):
+        if dry_run or out == raw or _swap(path, raw, out, mode, before_swap):
             return changed
     raise InputError(f"{path} kept changing while the job's columns were being written (someone saving it?): "
                      f"nothing was written; run the job again.")

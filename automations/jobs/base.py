@@ -66,11 +66,18 @@ def record_problems(ctx: Context, result: JobResult, found: list[Problem], peopl
     """Put what a job found on record: new problems open, known ones keep the status staff gave them,
     and (for the sources in `closing_sources`, which this job read in full) problems no longer found
     close as fixed. The result lists the new ones; a problem staff marked ignored is not listed."""
-    rec = reconcile(ctx.reports.load_problems(), found, ctx.as_of, closing_sources, (ctx.roster.source,), people)
+    stored = ctx.dry_problems if ctx.dry_run and ctx.dry_problems is not None else ctx.reports.load_problems()
+    rec = reconcile(stored, found, ctx.as_of, closing_sources, (ctx.roster.source,), people)
     listed = {r.id for r in rec.new} | {r.id for r in rec.known}
     result.problems = [p for p in found if problem_id(p) in listed]
     result.new_problems = [r.problem for r in rec.new]
     result.open_problems = len(rec.open)
-    if rec.changed and not ctx.dry_run:
+    if rec.changed and ctx.dry_run:
+        # Nothing is saved: say what saving would change (compared with the store, one read), and let
+        # the next job of this run start from these records, as it would after a real save.
+        ctx.dry_problems = rec.records
+        would = ctx.reports.save_problems(rec.records, dry_run=True)
+        result.summary.append(f"Dry run: data problems: {would.would(ctx.reports.problems_where)}.")
+    elif rec.changed:
         ctx.reports.save_problems(rec.records)
     return rec

@@ -47,14 +47,16 @@ def run(ctx: Context) -> JobResult:
             result.summary.append(f"would make the review document of '{p.title}' ({p.author}) with {ctx.drafter.name}")
         for key, history in plan.stage_moves.items():
             result.summary.append(f"would date the stage of {key}: {history[-1][0]} since {history[-1][1]}")
-        result.summary.append(f"Dry run: {plural(len(todo), 'document')} and {len(plan.messages)} nudges would be "
-                              f"made; nothing written or sent.")
-        return result
-    applied = apply(actions, ledger=ctx.ledger, lock=ctx.lock, session=lambda: nullcontext(ctx.drafter),
-                    perform=lambda drafter, payload: drafter.create(payload[0].key, payload[0].title, payload[1],
-                                                                    payload[2]))
-    result.failures += [f"review document: {f}" for f in applied.failures]
-    links.update({a.key[len(JOB) + 1:]: a.reference for a in applied.done})
+        # No document is made: a stand-in link marks the rows (and the link mail) a real run would give one.
+        links.update({p.key: f"(the review document of '{p.title}', not made in a dry run)" for p in todo})
+        made = len(todo)
+    else:
+        applied = apply(actions, ledger=ctx.ledger, lock=ctx.lock, session=lambda: nullcontext(ctx.drafter),
+                        perform=lambda drafter, payload: drafter.create(payload[0].key, payload[0].title, payload[1],
+                                                                        payload[2]))
+        result.failures += [f"review document: {f}" for f in applied.failures]
+        links.update({a.key[len(JOB) + 1:]: a.reference for a in applied.done})
+        made = len(applied.done)
 
     updates = {}
     for p in proposals:
@@ -62,7 +64,7 @@ def run(ctx: Context) -> JobResult:
         history = plan.stage_moves.get(p.key, p.history)
         if document != p.document or history != p.history:
             updates[p.key] = BlogUpdate(document, history)
-    written = ctx.blog.record(updates)
+    written = ctx.blog.record(updates, dry_run=ctx.dry_run)
     # Every proposal with a document is planned its link messages: the ledger drops those that went,
     # so a message that failed once goes on a later run.
     documents = {p.key: p.document or links.get(p.key, "") for p in proposals}
@@ -70,8 +72,13 @@ def run(ctx: Context) -> JobResult:
                 for m in document_messages(p, documents[p.key], settings, names)]
     mail = send(ctx, "blog-reviews", messages + plan.messages)
     result.failures += mail.failures
-    result.summary.append(f"{len(proposals)} proposals in {ctx.blog.where}: {plural(len(applied.done), 'review document')} "
-                          f"made, {len(plan.stage_moves)} stage moves dated, {len(plan.messages)} nudges due; "
-                          f"proposals {written.describe()}.")
+    if ctx.dry_run:
+        result.summary.append(f"Dry run: {len(proposals)} proposals: "
+                              f"{plural(made, 'review document')} would be made, {len(plan.stage_moves)} stage moves "
+                              f"dated, {len(plan.messages)} nudges due; {written.would(ctx.blog.where)}.")
+    else:
+        result.summary.append(f"{len(proposals)} proposals in {ctx.blog.where}: {plural(made, 'review document')} "
+                              f"made, {len(plan.stage_moves)} stage moves dated, {len(plan.messages)} nudges due; "
+                              f"proposals {written.describe()}.")
     result.summary += mail.summary
     return result

@@ -162,8 +162,10 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
     result.summary.append(f"{quarter}{' (final)' if final else ' (window open)'}: "
                           + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
     if ctx.dry_run:
-        result.summary.append(f"Dry run: would write the standing fields of {len(updates)} ambassadors in "
-                              f"{ctx.roster.where} where they changed; nothing written.")
+        would = ctx.roster.write_standings(updates, dry_run=True)
+        state = (f"would update the standing fields of {plural(would.updated, 'ambassador')}" if would.changed
+                 else "already up to date, nothing would be written")
+        result.summary.append(f"Dry run: standing fields in {ctx.roster.where}: {state} (as of {current_q}).")
         return result
     written = ctx.roster.write_standings(updates)
     state = f"{written.updated} ambassadors updated" if written.changed else "already up to date"

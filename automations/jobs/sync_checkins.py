@@ -67,8 +67,10 @@ def _sync(ctx: Context) -> JobResult:
         f"correction, {outcome['late']} arrived after their window)."
     )
     if ctx.dry_run:
-        result.summary.append(f"Dry run: would write them to {ctx.reports.where}; nothing written.")
-        result.summary.append(_problem_line(record, ctx.reports.problems_where))
+        would = ctx.reports.save(resolved, ingested.checkins, dry_run=True)
+        result.summary.append(f"Dry run: {would.would(ctx.reports.where)}.")
+        unchanged = "" if record.changed else " Already up to date, nothing would be written."
+        result.summary.append(_problem_line(record, ctx.reports.problems_where) + unchanged)
         return result
     written = ctx.reports.save(resolved, ingested.checkins)
     result.summary.append(f"Stored in {ctx.reports.where}: {written.describe()}.")

@@ -157,4 +157,21 @@ def ledger_factory(kind, tmp_path, request) -> Callable[[], object]:
     return lambda: ledger
 
 
+@pytest.fixture
+def footprint(kind, tmp_path, request) -> Callable[[Callable[[], object]], object]:
+    """What a store's storage holds, to compare before and after a dry run: `footprint(make)`, with
+    `make` the factory of a harness above. The CSV folder: every file's bytes and modification time
+    (a rewrite with the same bytes shows too); the Airtable base: its records and how many write
+    requests it has answered; memory: a copy of the fake's state."""
+    import copy
+
+    if kind == "csv":
+        return lambda make: {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(tmp_path.iterdir())}
+    if kind == "airtable":
+        fake, _ = request.getfixturevalue("airtable_base")
+        return lambda make: ([r for r in fake.requests if r.kind == "write"],
+                             {t["name"]: fake.records(BASE, t["name"]) for t in fake.tables(BASE)})
+    return lambda make: copy.deepcopy(vars(make()))
+
+
 AS_OF = date(2026, 11, 23)

@@ -23,7 +23,8 @@ ROWS = [["Segments after meetups", " Priya@Example.org", "How we follow up.", "r
 
 @pytest.fixture(params=["csv", "airtable"])
 def blog(request, tmp_path):
-    """(a factory of stores over one storage, a way to read a row's job fields and its Summary)."""
+    """(a factory of stores over one storage, a way to read a row's job fields and its Summary, and what
+    the storage holds, to compare before and after a dry run)."""
     if request.param == "csv":
         from automations.adapters.csv_blog_store import CsvBlogStore
 
@@ -35,7 +36,10 @@ def blog(request, tmp_path):
             with path.open(encoding="utf-8", newline="") as fh:
                 return next(r for r in csv.DictReader(fh) if r["Title"] == title)
 
-        return lambda: CsvBlogStore(path), row
+        def footprint():
+            return path.read_bytes(), path.stat().st_mtime_ns
+
+        return lambda: CsvBlogStore(path), row, footprint
     from automations.adapters.airtable_blog_store import AirtableBlogStore
 
     fake, clock = request.getfixturevalue("airtable_base")
@@ -51,12 +55,15 @@ def blog(request, tmp_path):
         f = next(r["fields"] for r in fake.records(BASE, "Blog reviews") if r["fields"].get("Title") == title)
         return {k: str(v) for k, v in f.items()}
 
-    return lambda: AirtableBlogStore(airtable_client(fake, clock), spec()["blog_reviews"]), rec
+    def footprint():
+        return [r for r in fake.requests if r.kind == "write"], fake.records(BASE, "Blog reviews")
+
+    return lambda: AirtableBlogStore(airtable_client(fake, clock), spec()["blog_reviews"]), rec, footprint
 
 
 def test_proposals_read_alike(blog):
     """Emails normalised, reviewers split, stages and dates read; bad rows are problems naming the cell."""
-    make, _ = blog
+    make, _, _ = blog
     proposals, problems = make().read()
     by_title = {p.title: p for p in proposals}
     first = by_title["Segments after meetups"]
@@ -69,7 +76,7 @@ def test_proposals_read_alike(blog):
 
 def test_only_the_jobs_fields_are_written(blog):
     """Document and stage history are written once; a second identical write changes nothing."""
-    make, row = blog
+    make, row, _ = blog
     proposals, _ = make().read()
     key = proposals[0].key
     update = {key: BlogUpdate("https://docs.example/d/1", (("first_review", date(2026, 11, 23)),))}
@@ -81,3 +88,24 @@ def test_only_the_jobs_fields_are_written(blog):
     again, _ = make().read()
     assert again[0].document == "https://docs.example/d/1" and again[0].history == (("first_review",
                                                                                      date(2026, 11, 23)),)
+
+
+def test_dry_run_counts_what_a_record_would_change_and_writes_nothing(blog):
+    """A dry-run record returns what the real one then returns, having written nothing; after it, a dry
+    run of the same updates changes nothing, and one of changed updates counts them."""
+    make, row, footprint = blog
+    proposals, _ = make().read()
+    update = {proposals[0].key: BlogUpdate("https://docs.example/d/1", (("first_review", date(2026, 11, 23)),))}
+    before = footprint()
+    would = make().record(update, dry_run=True)
+    assert would.changed == 1 and footprint() == before and not row("Segments after meetups").get("Document")
+    assert make().record(update) == would
+
+    written = footprint()
+    assert make().record(update, dry_run=True).changed == 0 and footprint() == written
+    moved = {**update, proposals[1].key: BlogUpdate("", (("published", date(2026, 11, 10)),)),
+             proposals[0].key: BlogUpdate("https://docs.example/d/1", (("first_review", date(2026, 11, 23)),
+                                                                       ("final_review", date(2026, 11, 30))))}
+    would = make().record(moved, dry_run=True)
+    assert would.changed == 2 and footprint() == written
+    assert make().record(moved) == would

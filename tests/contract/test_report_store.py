@@ -79,3 +79,36 @@ def test_store_follows_the_responses(report_store):
     got = report_store().load()
     assert got.activities == now
     assert got.checkins == checkins[:2] and got.problems == problems[:1]
+
+
+def test_dry_run_says_what_a_save_would_write_and_writes_nothing(report_store, footprint):
+    """A dry-run save returns what the real save then returns, having written nothing; after a save, a
+    dry run of the same data changes nothing, and one of changed data counts what the real save does."""
+    acts, checkins, problems = sample()
+    resolved = c.resolve_copies(acts, RULES)
+    empty = footprint(report_store)
+    would = report_store().save(resolved, checkins, dry_run=True)
+    would_problems = report_store().save_problems(problems, dry_run=True)
+    assert would.changed > 0 and would_problems.changed > 0
+    assert footprint(report_store) == empty and not report_store().exists()
+    assert report_store().save(resolved, checkins) == would
+    assert report_store().save_problems(problems) == would_problems
+
+    saved = footprint(report_store)
+    assert report_store().save(resolved, checkins, dry_run=True).changed == 0
+    assert report_store().save_problems(problems, dry_run=True).changed == 0
+    assert footprint(report_store) == saved
+
+    corrected = activity(date(2026, 7, 2), kind="content", title="Post", row=3, section=2, views=1500,
+                         audience="devs, ops", engagements=0, reshares=0, link="https://example.org/p", hours=1.5,
+                         received=at(2026, 7, 3))
+    now = c.resolve_copies([acts[0], corrected, acts[3], activity(date(2026, 9, 1), title="Workshop", row=7,
+                                                                  received=at(2026, 9, 2))], RULES)
+    would = report_store().save(now, checkins[:2], dry_run=True)
+    would_problems = report_store().save_problems(problems[:1], dry_run=True)
+    assert would.changed > 0 and would_problems.changed > 0
+    assert footprint(report_store) == saved
+    got = report_store().load()
+    assert got.activities == acts and got.checkins == checkins
+    assert report_store().save(now, checkins[:2]) == would
+    assert report_store().save_problems(problems[:1]) == would_problems

@@ -53,3 +53,27 @@ class TestWriteStandings:
         assert roster_harness.notes("ana.lima@example.org") == "met at MautiCon"
         ambassadors, _ = roster_harness.make().read()
         assert len(ambassadors) == 2
+
+
+class TestDryRun:
+    def test_dry_run_counts_what_a_write_would_change_and_writes_nothing(self, roster_harness, footprint):
+        """A dry-run write returns what the real write then returns, having written nothing; after a
+        write, a dry run of the same updates changes nothing, and one of changed updates counts them."""
+        make = roster_harness.make
+        updates = {"ana.lima@example.org": StandingUpdate("good", 2, ("free_event_access",), date(2026, 10, 14)),
+                   "oleg@example.org": StandingUpdate("paused", 0, (), None)}
+        before = footprint(make)
+        would = make().write_standings(updates, dry_run=True)
+        assert would.changed == 2 and footprint(make) == before
+        assert roster_harness.standing("ana.lima@example.org")["standing"] == ""
+        assert make().write_standings(updates) == would
+
+        written = footprint(make)
+        assert make().write_standings(updates, dry_run=True).changed == 0
+        assert footprint(make) == written
+
+        changed = {**updates, "oleg@example.org": StandingUpdate("paused", 1, (), None)}
+        would = make().write_standings(changed, dry_run=True)
+        assert would.changed == 1 and footprint(make) == written
+        assert roster_harness.standing("oleg@example.org")["streak"] == "0"
+        assert make().write_standings(changed) == would
