@@ -36,16 +36,19 @@ from .adapters.gmail_mailer import GmailMailer
 from .adapters.google_access import GoogleAccess, GoogleSettings
 from .adapters.google_admin import GoogleAdmin
 from .adapters.sheets_checkin_source import SheetsCheckinSource
+from .adapters.memory_work_cache import MemoryWorkCache
+from .adapters.sqlite_work_cache import SqliteWorkCache
 from .config import Config, load_config
 from .domain.blog import BlogSettings
 from .domain.checkins import FormLayout
 from .domain.compliance import Rules
 from .domain.messages import Schedule
+from .domain.values import stable_digest
 from .errors import ConfigError
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
-from .ports import Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
+from .ports import WorkCache, Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,11 @@ class Context:
     checks: list[Admin] = field(default_factory=list)  # what doctor checks besides the store
     usage: list[Usage] = field(default_factory=list)
     guards: Guards = field(default_factory=lambda: Guards())
+    #: What earlier runs worked out (responses read, records in brief), so a rerun does only new work.
+    cache: WorkCache = field(default_factory=MemoryWorkCache)
+    #: A digest of every setting the derived state depends on (rules, the form's layout): another one
+    #: makes the next sync start over.
+    fingerprint: str = ""
     #: What staff confirmed on the command line: "shrink" (a smaller response source is right),
     #: "notices" (send standing notices held for their number).
     confirmed: frozenset[str] = frozenset()
@@ -257,6 +265,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
                                   config.local_dir / "form_questions.json", f.form_id),
         guards=Guards(config.guards.max_warning_share, config.guards.min_held_notices), confirmed=confirmed,
+        cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
     )
 
 
@@ -270,6 +279,13 @@ def remove_leftovers(config: Config) -> list[Path]:
     except OSError:
         days = []
     return remove_stale_temps([config.local_dir, outbox, *days, config.path(config.blog_reviews.drafts_dir)])
+
+
+def fingerprint(config: Config) -> str:
+    """Every setting that what sync-checkins and compliance worked out depends on, as a digest."""
+    f = config.checkin_form
+    return stable_digest(repr(rules_from(config)), repr(form_layout(config, Path(f.file).name)), f.source,
+                         repr(sorted(config.ambassadors.fields.items())), length=20)
 
 
 def today(config: Config) -> date:

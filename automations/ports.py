@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import ContextManager, Iterator, Mapping, Protocol, Sequence
+from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from .domain.blog import Proposal
 from .domain.compliance import Resolved
@@ -119,6 +119,10 @@ class CheckinSource(Protocol):
     def read(self) -> tuple[list[str], Iterator[list[str]]]:
         """The question titles in form order (duplicates allowed) and the response rows, oldest first."""
 
+    def read_new(self, cursor: tuple | None) -> "NewRows":
+        """The rows after those read when `cursor` (from an earlier `NewRows.cursor()`) was taken, if the
+        rows before are unchanged; otherwise (or with no cursor) every row, as `read`."""
+
 
 class ReportStore(Protocol):
     """The activities, check-ins and data problems sync-checkins derives from the responses."""
@@ -142,6 +146,11 @@ class ReportStore(Protocol):
     def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
         """Make the problem table hold exactly these records; write only what differs. With `dry_run`,
         write nothing and return what the real save would."""
+
+    def append(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written | None:
+        """Add copies and check-ins of responses after every one stored (nothing stored changes), without
+        rewriting what is there. None, having written nothing, when this store cannot (it changed since
+        its last save, or a copy does not come after those stored): the caller then saves everything."""
 
 
 @dataclass(frozen=True)
@@ -277,3 +286,42 @@ class Usage:
         ratio = f", {self.requests / self.lower_bound:.2f}x" if self.lower_bound else ""
         return (f"{self.service}: {self.requests} requests ({self.reads} reads, {self.writes} writes, {self.meta} "
                 f"schema; {self.retries} retried) against a lower bound of {self.lower_bound}{ratio}.")
+
+
+@dataclass
+class NewRows:
+    """What a response source has beyond a cursor: `mode` "same" (nothing new), "appended" (`rows` are
+    the rows after the cursor, the first being sheet row `first_row`) or "full" (every row, from row 2).
+    `cursor()`, once the rows are read, marks where this read ended, for the next one."""
+
+    headers: list[str]
+    rows: Iterable[list[str]]
+    first_row: int
+    mode: str
+    cursor: Callable[[], tuple | None]
+
+
+def read_all(source: CheckinSource) -> NewRows:
+    """`read_new` for a source that cannot tell what is new (a live sheet, the Forms API): every row."""
+    headers, rows = source.read()
+    return NewRows(headers, rows, 2, "full", lambda: None)
+
+
+class WorkCache(Protocol):
+    """What a run worked out, kept for the next run so that it only does new work (a file in the local
+    folder). Derived state only: losing it costs one full run, never data. Entries live in named
+    tables keyed by text; values are bytes."""
+
+    def get(self, key: str) -> bytes | None:
+        """A single value (None: not there)."""
+
+    def rows(self, table: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        """The entries of a table (those of `keys`, or all)."""
+
+    def write(self, meta: Mapping[str, bytes | None], tables: Mapping[str, Mapping[str, bytes | None]],
+              replace: Iterable[str] = ()) -> None:
+        """In one step: set (None: delete) single values and table entries, after emptying the tables in
+        `replace`."""
+
+    def clear(self) -> None:
+        """Forget everything."""

@@ -12,7 +12,9 @@ from automations.domain.checkins import RosterLayout, parse_roster
 from automations.domain.compliance import Resolved
 from automations.domain.model import Ambassador, Checkin, Problem
 from automations.domain.problems import ProblemRecord
-from automations.ports import LedgerEntry, StandingUpdate, StoredReports, Written
+from automations.domain.values import stable_digest
+from automations.adapters.memory_work_cache import MemoryWorkCache
+from automations.ports import NewRows, LedgerEntry, StandingUpdate, StoredReports, Written
 
 
 class FakeRosterStore:
@@ -60,6 +62,13 @@ class FakeReportStore:
         changed = sum(a != b for a, b in ((old.activities, new.activities), (old.checkins, new.checkins)))
         return Written(updated=changed, unit="table", where=self.where)
 
+    def append(self, resolved, checkins):
+        old = self.stored or StoredReports([], [], [])
+        if any(r.activity.row <= max((a.row for a in old.activities if a.section), default=0) for r in resolved):
+            return None
+        self.stored = StoredReports(old.activities + [r.activity for r in resolved], old.checkins + list(checkins), [])
+        return Written(created=len(resolved) + len(checkins), unit="table")
+
     def load_problems(self) -> list[ProblemRecord]:
         return list(self.problems)
 
@@ -101,6 +110,23 @@ class FakeCheckinSource:
 
     def read(self):
         return list(self.headers), iter([list(r) for r in self.rows])
+
+    def read_new(self, cursor):
+        """The same contract as the CSV download's: a cursor is (rows read, a digest of them)."""
+        def digest(rows):
+            return stable_digest(repr(self.headers), repr(rows))
+
+        n = len(self.rows)
+        if cursor and cursor[0] <= n and digest(self.rows[:cursor[0]]) == cursor[1]:
+            tail = [list(r) for r in self.rows[cursor[0]:]]
+            return NewRows(list(self.headers), iter(tail), cursor[0] + 2, "appended" if tail else "same",
+                           lambda: (n, digest(self.rows)))
+        return NewRows(list(self.headers), iter([list(r) for r in self.rows]), 2, "full",
+                       lambda: (n, digest(self.rows)))
+
+
+FakeWorkCache = MemoryWorkCache  # the package's own in-memory adapter
+
 
 
 class FakeMailer:

@@ -11,7 +11,7 @@ from automations import bootstrap
 from automations.config import load_config
 from automations.jobs import run_all
 from tests.conftest import ROOT
-from tests.fakes import FakeCheckinSource, FakeLedger, FakeMailer, FakeReportStore, FakeRosterStore, FakeSendLock
+from tests.fakes import FakeCheckinSource, FakeLedger, FakeMailer, FakeReportStore, FakeRosterStore, FakeSendLock, FakeWorkCache
 
 MONDAY = date(2026, 10, 5)
 
@@ -25,7 +25,7 @@ def memory_context(as_of: date):
         responses = list(csv.reader(fh))
     return replace(ctx, roster=FakeRosterStore(roster[0], roster[1:], config.ambassadors.fields),
                    checkins=FakeCheckinSource(responses[0], responses[1:]), reports=FakeReportStore(),
-                   ledger=FakeLedger(), lock=FakeSendLock(), mailer=FakeMailer())
+                   ledger=FakeLedger(), lock=FakeSendLock(), mailer=FakeMailer(), cache=FakeWorkCache())
 
 
 def test_run_all_on_memory_adapters():

@@ -59,6 +59,7 @@ class AirtableReportStore:
         self.tz = tz
         self._loaded: StoredReports | None = None
         self._problems: list[ProblemRecord] | None = None
+        self._raw: dict[str, list[dict]] = {}
         self.where = f"Airtable tables {activities.name}, {checkins.name} and {problems.name}"
         self.problems_where = f"Airtable table {problems.name}"
 
@@ -118,10 +119,17 @@ class AirtableReportStore:
                              _day(f.get(n("closed"))), owner)
 
     # -- the port ----------------------------------------------------------------------------------
+    def _records(self, role: str) -> list[dict]:
+        """Every record of a table, read once per run until this store writes to it (a load and the save
+        after it share one read)."""
+        if role not in self._raw:
+            spec = self.tables[role]
+            self._raw[role] = self.client.all_records(spec.name, [f.name for f in spec.fields])
+        return self._raw[role]
+
     def _read(self, role: str) -> list[dict]:
         spec = self.tables[role]
-        records = self.client.all_records(spec.name, [f.name for f in spec.fields])
-        return [r for r in records if present(r["fields"].get(spec.key))]
+        return [r for r in self._records(role) if present(r["fields"].get(spec.key))]
 
     def _parse(self, role: str, parse) -> list:
         out = []
@@ -155,11 +163,17 @@ class AirtableReportStore:
         return (self._mirror("activities", [self._activity_fields(r) for r in resolved], dry_run)
                 + self._mirror("checkins", [self._checkin_fields(c) for c in checkins], dry_run))
 
-    def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
-        if not dry_run:
-            self._loaded = self._problems = None
-        return self._mirror("problems", [self._problem_fields(r) for r in records], dry_run)
+    def append(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written | None:
+        """Never: whether the tables still hold what the last save wrote (another base, a person's edit) is
+        known only by reading them, which is what a full save does anyway (and it writes only what differs)."""
+        return None
 
+    def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
+        written = self._mirror("problems", [self._problem_fields(r) for r in records], dry_run)
+        if not dry_run:  # the table now holds exactly these: the next job of the run need not read it again
+            self._loaded = None
+            self._problems = sorted(records, key=lambda r: (r.problem.source, r.problem.row, r.problem.column))
+        return written
 
     def _mirror(self, role: str, wanted: list[dict], dry_run: bool = False) -> Written:
         """Make the table hold exactly `wanted` (keyed by the Key field), writing only differences. With
@@ -169,7 +183,7 @@ class AirtableReportStore:
         key = spec.key
         by_key: dict[str, dict] = {}
         extra_ids: list[str] = []
-        for record in self.client.all_records(spec.name, names):
+        for record in self._records(role):
             k = record["fields"].get(key)
             if not present(k) or k in by_key:
                 extra_ids.append(record["id"])  # a second copy of a key, or a row with no key: not ours to keep
@@ -186,6 +200,8 @@ class AirtableReportStore:
             return written
         # A second record with a key goes first (an upsert matching two records is refused); records
         # no longer wanted go last, so a run stopped part-way never leaves a record missing.
+        if written.changed:
+            self._raw.pop(role, None)  # read again if asked: it has changed
         self.client.delete(spec.name, extra_ids)
         self.client.upsert(spec.name, changed, key)
         self.client.delete(spec.name, stale)

@@ -13,6 +13,7 @@ import csv
 import filecmp
 import io
 import os
+import shutil
 import re
 import stat
 import tempfile
@@ -173,26 +174,47 @@ def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequenc
     """
 
     def fill(fh: BinaryIO) -> None:
-        text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
-        text.write(csv_line(escape_row(headers)))
-        # Rows go out in chunks, written as they are unless a cell of the chunk may need escaping:
-        # escaping cell by cell would cost as much as writing the CSV, and such cells are rare.
-        buf = io.StringIO()
-        plain = csv.writer(buf, lineterminator="\n")
-        pending = iter(rows)
-        while chunk := list(islice(pending, _CHUNK)):
-            buf.seek(0)
-            buf.truncate()
-            plain.writerows(chunk)
-            out = buf.getvalue()
-            if "\r" in out or _cell_may_start_with_trigger(out):
-                text.writelines(csv_line(escape_row(row)) for row in chunk)
-            else:
-                text.write(out)
-        text.flush()
-        text.detach()
+        _write_rows(fh, [headers], rows)
 
     return _replace(path, fill, dry_run)
+
+
+def _write_rows(fh: BinaryIO, head: Sequence[Sequence[object]], rows: Iterable[Sequence[object]]) -> None:
+    """CSV rows into a binary file, every text cell escaped."""
+    text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+    text.writelines(csv_line(escape_row(h)) for h in head)
+    # Rows go out in chunks, written as they are unless a cell of the chunk may need escaping:
+    # escaping cell by cell would cost as much as writing the CSV, and such cells are rare.
+    buf = io.StringIO()
+    plain = csv.writer(buf, lineterminator="\n")
+    pending = iter(rows)
+    while chunk := list(islice(pending, _CHUNK)):
+        buf.seek(0)
+        buf.truncate()
+        plain.writerows(chunk)
+        out = buf.getvalue()
+        if "\r" in out or _cell_may_start_with_trigger(out):
+            text.writelines(csv_line(escape_row(row)) for row in chunk)
+        else:
+            text.write(out)
+    text.flush()
+    text.detach()
+
+
+def atomic_append_rows(path: Path, rows: Iterable[Sequence[object]]) -> bool:
+    """Add rows at the end of a job-owned CSV table, escaped like `atomic_write_rows` writes them, and still
+    in one rename: the old bytes are copied into the new version (a fast copy, not a rewrite). Return
+    False, touching nothing, when there is no row to add."""
+    rows = list(rows)
+    if not rows:
+        return False
+
+    def fill(fh: BinaryIO) -> None:
+        with path.open("rb") as old:
+            shutil.copyfileobj(old, fh, 1 << 20)
+        _write_rows(fh, [], rows)
+
+    return _replace(path, fill)
 
 
 def csv_line(row: Iterable[object]) -> str:

@@ -8,6 +8,7 @@ formula is written with a leading apostrophe and read back without it (`safe_cel
 
 from __future__ import annotations
 
+import json
 import sys
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -20,7 +21,7 @@ from ..domain.model import Activity, Checkin, Problem
 from ..domain.problems import STAFF, ProblemRecord, read_status
 from ..errors import InputError
 from ..ports import StoredReports, Written
-from .atomic_files import atomic_write_rows
+from .atomic_files import atomic_append_rows, atomic_write, atomic_write_rows
 from .csv_tables import read_table, stream_table
 
 ACTIVITY_COLUMNS = ["Activity ID", "Email", "Kind", "Title", "Date", "Received", "Row", "Section",
@@ -64,27 +65,74 @@ class CsvReportStore:
         return StoredReports(self.read_activities(), self.read_checkins(), self.load_problems())
 
     def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], dry_run: bool = False) -> Written:
-        return (_file(self.activities_path, lambda: self.write_activities(resolved, dry_run))
-                + _file(self.checkins_path, lambda: self.write_checkins(checkins, dry_run)))
+        written = (_file(self.activities_path, lambda: self.write_activities(resolved, dry_run))
+                   + _file(self.checkins_path, lambda: self.write_checkins(checkins, dry_run)))
+        if not dry_run:
+            self._remember(_last_copy(resolved, (0, 0)), max((c.row for c in checkins), default=0))
+        return written
+
+    # -- appending: the files as the last save left them, plus rows after all of theirs ---------------------
+    @property
+    def _mark_path(self) -> Path:
+        return self.folder / ".reports.mark"
+
+    def _stats(self) -> list:
+        out = []
+        for path in (self.activities_path, self.checkins_path):
+            try:
+                st = path.stat()
+                out.append([st.st_size, st.st_mtime_ns])
+            except FileNotFoundError:
+                out.append(None)
+        return out
+
+    def _remember(self, last_copy: tuple[int, int], last_checkin: int) -> None:
+        """Note what the files look like now that this store wrote them: an append checks it first."""
+        mark = {"files": self._stats(), "last_copy": list(last_copy), "last_checkin": last_checkin}
+        atomic_write(self._mark_path, json.dumps(mark))
+
+    def append(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin]) -> Written | None:
+        try:
+            mark = json.loads(self._mark_path.read_text(encoding="utf-8"))
+            files, last_copy, last_checkin = mark["files"], tuple(mark["last_copy"]), int(mark["last_checkin"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if files != self._stats() or None in files:
+            return None  # someone (or a run stopped part-way) changed the files since: save everything
+        if any(r.activity.section == 0 or (r.activity.row, r.activity.section) <= last_copy for r in resolved) or \
+                any(c.row <= last_checkin for c in checkins):
+            return None
+        if not resolved and not checkins:
+            return Written(unit="file")
+        changed = [atomic_append_rows(self.activities_path, self._activity_rows(resolved)),
+                   atomic_append_rows(self.checkins_path, self._checkin_rows(checkins))]
+        self._remember(_last_copy(resolved, last_copy), max([last_checkin] + [c.row for c in checkins]))
+        return (Written(updated=int(changed[0]), unit="file", where=str(self.activities_path))
+                + Written(updated=int(changed[1]), unit="file", where=str(self.checkins_path)))
 
     def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
         return _file(self.problems_path, lambda: self.write_problems(records, dry_run))
 
-    def write_activities(self, resolved: Sequence[Resolved], dry_run: bool = False) -> bool:
-        def rows() -> Iterator[list]:
-            stamps: dict[int, str] = {}  # the copies of one response share one timestamp object
-            for r in resolved:
-                a = r.activity
-                stamp = stamps.get(id(a.received_at))
-                if stamp is None:
-                    stamp = stamps[id(a.received_at)] = a.received_at.isoformat()
-                yield [a.id, a.email, a.kind, a.title, a.date.isoformat(), stamp, a.row, a.section,
-                       a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal, a.audience,
-                       a.description, a.registrations, a.attendees, a.views, a.engagements, a.reshares,
-                       "" if a.hours is None else f"{a.hours:g}"]
-
+    @staticmethod
+    def _activity_rows(resolved: Sequence[Resolved]) -> Iterator[list]:
         # None is written as an empty cell by the csv module; whole numbers as themselves.
-        return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, rows(), dry_run)
+        stamps: dict[int, str] = {}  # the copies of one response share one timestamp object
+        for r in resolved:
+            a = r.activity
+            stamp = stamps.get(id(a.received_at))
+            if stamp is None:
+                stamp = stamps[id(a.received_at)] = a.received_at.isoformat()
+            yield [a.id, a.email, a.kind, a.title, a.date.isoformat(), stamp, a.row, a.section,
+                   a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal, a.audience,
+                   a.description, a.registrations, a.attendees, a.views, a.engagements, a.reshares,
+                   "" if a.hours is None else f"{a.hours:g}"]
+
+    @staticmethod
+    def _checkin_rows(checkins: Sequence[Checkin]) -> Iterator[list]:
+        return ([c.email, c.received_at.isoformat(), c.row, c.reported_quarter, c.activities] for c in checkins)
+
+    def write_activities(self, resolved: Sequence[Resolved], dry_run: bool = False) -> bool:
+        return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, self._activity_rows(resolved), dry_run)
 
     def read_activities(self) -> list[Activity]:
         if not self.activities_path.exists():
@@ -108,8 +156,7 @@ class CsvReportStore:
         return out
 
     def write_checkins(self, checkins: Sequence[Checkin], dry_run: bool = False) -> bool:
-        rows = ([c.email, c.received_at.isoformat(), c.row, c.reported_quarter, c.activities] for c in checkins)
-        return atomic_write_rows(self.checkins_path, CHECKIN_COLUMNS, rows, dry_run)
+        return atomic_write_rows(self.checkins_path, CHECKIN_COLUMNS, self._checkin_rows(checkins), dry_run)
 
     def read_checkins(self) -> list[Checkin]:
         if not self.checkins_path.exists():
@@ -173,3 +220,13 @@ def _day(text: str) -> date | None:
     except ValueError:
         return None
 
+
+
+def _last_copy(resolved: Sequence[Resolved], start: tuple[int, int]) -> tuple[int, int]:
+    """The latest form copy's place (row, section) among these, or `start`; posts (section 0) come first."""
+    last = start
+    for r in resolved:
+        place = (r.activity.row, r.activity.section)
+        if r.activity.section and place > last:
+            last = place
+    return last

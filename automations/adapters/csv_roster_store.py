@@ -34,10 +34,21 @@ class CsvRosterStore:
         self.fields = dict(fields)
         self.standing_fields = dict(standing_fields)
         self.layout = RosterLayout(self.path.name, self.fields)
+        self._parsed: tuple | None = None
 
     def read(self) -> tuple[list[Ambassador], list[Problem]]:
-        headers, rows = read_csv(self.path, "roster")
-        return parse_roster(headers, rows, self.layout)
+        """The roster, parsed once per run: read again only when the file changed on disk (a person's save,
+        or the standing columns this run wrote)."""
+        try:
+            st = self.path.stat()
+            seen = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except FileNotFoundError:
+            seen = None
+        if self._parsed is None or self._parsed[0] != seen or seen is None:
+            headers, rows = read_csv(self.path, "roster")
+            self._parsed = (seen, parse_roster(headers, rows, self.layout))
+        roster, problems = self._parsed[1]
+        return list(roster), list(problems)
 
     def write_standings(self, updates: Mapping[str, StandingUpdate], dry_run: bool = False) -> Written:
         titled = {email: {self.standing_fields[k]: v for k, v in standing_cells(u).items()}

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..ports import NewRows, read_all
 from ..domain.values import norm_header
 from ..errors import InputError, StopRun
 from .google_access import RETRY_STATUSES, GoogleAccess
@@ -119,6 +120,11 @@ class SheetsCheckinSource:
             elif t == pattern:
                 return True
         return False
+
+    def read_new(self, cursor: tuple | None) -> NewRows:
+        """Every row: what the API returns cannot be compared with an earlier read more cheaply than it is
+        read, and the ingest that follows is the smaller cost at a form's size."""
+        return read_all(self)
 
     def read(self) -> tuple[list[str], Iterator[list[str]]]:
         from gspread.exceptions import APIError

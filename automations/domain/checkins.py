@@ -102,10 +102,11 @@ def _reported_quarter(raw: str) -> str:
 
 
 def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLayout,
-           known_emails: Mapping[str, object]) -> Ingested:
+           known_emails: Mapping[str, object], first_row: int = 2) -> Ingested:
     """Read every response row; every unusable row, section or cell becomes a Problem.
 
-    `rows` are the data rows in sheet order; the first is spreadsheet row 2.
+    `rows` are the data rows in sheet order; the first is spreadsheet row `first_row` (2: the row after
+    the header; more when only the rows after those already read are given).
     """
     cols = map_columns(headers, layout)
     src = layout.source
@@ -135,8 +136,8 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
     def problem(row_no: int, row: Sequence[str], column: int, reason: str, email: str = "") -> None:
         problems.append(Problem(src, row_no, title_of[column], row[column], reason, email))
 
-    row_no = 1
-    for row_no, row in enumerate(rows, start=2):
+    row_no = first_row - 1
+    for row_no, row in enumerate(rows, start=first_row):
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
         if not "".join(row).strip():

@@ -151,6 +151,10 @@ class QuarterVerdict:
         return len(self.counted) + len(self.incomplete)
 
     @property
+    def full_reports(self) -> int:
+        return len(self.counted)
+
+    @property
     def reach(self) -> int:
         return sum(a.reach for a in self.counted) + sum(a.reach for a in self.incomplete)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .compliance import (
     CONFERENCE_FUNDING, EXEMPT, MET, MISSED, PENDING, UNDER_REVIEW, WARNED, Rules, Track, anniversary, is_full,
@@ -88,6 +88,8 @@ class ProgramState:
     prefill_email_entry: str = ""
     staff: Sequence[str] = ()
     responses_source: str = ""  # the name the check-in responses' problems carry
+    #: A track with its activities, from a track that may hold its records in brief (a rerun reuses those).
+    full: Callable[[Track], Track] = lambda t: t
     problems_where: str = ""  # where staff find and mark the data problems
 
 
@@ -171,7 +173,9 @@ def plan_checkin_requests(state: ProgramState) -> list[PlannedMessage]:
         record = t.at(quarter)
         if record is None or not _active(t) or t.ambassador.email in checked_in_today:
             continue
-        v = record.verdict
+        if step != "invite" and record.verdict.status != PENDING:
+            continue
+        v = state.full(t).at(quarter).verdict
         amb = t.ambassador
         context = {
             "quarter": str(quarter), "closes": closes.isoformat(), "form_link": form_link(state, amb.email),
@@ -206,7 +210,7 @@ def plan_receipts(state: ProgramState) -> list[PlannedMessage]:
             record = t.at(q)
             if record is not None:
                 quarters.append({"quarter": str(q), "status": record.verdict.status,
-                                 "full_reports": len(record.verdict.counted), "needed": state.rules.min_full_reports,
+                                 "full_reports": record.verdict.full_reports, "needed": state.rules.min_full_reports,
                                  "closes": q.window_closes(state.rules.window_days).isoformat()})
         context = {"received": day.isoformat(), "activities": [describe(a, state.rules) for a in acts],
                    "quarters": quarters, "form_link": form_link(state, c.email),
@@ -220,7 +224,9 @@ def plan_receipts(state: ProgramState) -> list[PlannedMessage]:
 def plan_problem_notes(state: ProgramState) -> list[PlannedMessage]:
     """A short note to an ambassador about rows of theirs that could not be used, when no receipt could
     say so: the problem was found after the response's receipt went (a roster change, a response
-    read late). Once per row and set of problems; never for problems staff marked ignored."""
+    read late). Once per row and set of problems; never for problems staff marked ignored, nor for
+    responses older than `notice_max_age_days` (a first run on an old program tells no one about
+    last year's rows)."""
     tracks = {t.ambassador.email: t for t in state.tracks}
     received = {(c.email, c.row): local_date(c.received_at, state.rules.tz) for c in state.checkins}
     oldest = state.as_of - timedelta(days=state.schedule.notice_max_age_days)
@@ -228,8 +234,8 @@ def plan_problem_notes(state: ProgramState) -> list[PlannedMessage]:
     for (email, row), records in sorted(_row_problems(state).items()):
         t = tracks.get(email)
         day = received.get((email, row))
-        if t is None or not _active(t) or day is None:
-            continue
+        if t is None or not _active(t) or day is None or day < oldest:
+            continue  # a response older than the notices' horizon is not worth a note any more
         covered = day + timedelta(days=state.schedule.receipt_max_age_days)
         fresh = [r for r in records if r.first_seen and covered < r.first_seen <= state.as_of
                  and r.first_seen >= oldest]
@@ -243,6 +249,15 @@ def plan_problem_notes(state: ProgramState) -> list[PlannedMessage]:
     return out
 
 
+def _notice_due(t: Track, record) -> bool:
+    """Whether this final record calls for a standing or perk notice (read from the record in brief)."""
+    v = record.verdict
+    i = t.records.index(record)
+    before = t.records[i - 1].standing if i > 0 else "good"
+    return (v.status == MISSED and record.standing in (WARNED, UNDER_REVIEW)) or \
+        (v.status == MET and (before in (WARNED, UNDER_REVIEW) or record.streak == 2))
+
+
 def plan_notices(state: ProgramState) -> list[PlannedMessage]:
     """Standing notices for the latest final quarter, and perk notices, each once."""
     final = latest_final(state.as_of, state.rules.window_days)
@@ -254,10 +269,10 @@ def plan_notices(state: ProgramState) -> list[PlannedMessage]:
             continue
         amb = t.ambassador
         record = t.at(final)
-        if fresh and record is not None:
+        if fresh and record is not None and _notice_due(t, record):
             i = t.records.index(record)
             before = t.records[i - 1].standing if i > 0 else "good"
-            v = record.verdict
+            v = state.full(t).at(final).verdict
             context = {"quarter": str(final), "full_reports": len(v.counted), "needed": state.rules.min_full_reports,
                        "counted": [describe(a, state.rules) for a in v.counted],
                        "incomplete": [describe(a, state.rules) for a in v.incomplete],

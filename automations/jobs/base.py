@@ -62,10 +62,13 @@ def load_roster(ctx: Context) -> tuple[list[Ambassador], list[Problem]]:
 
 
 def record_problems(ctx: Context, result: JobResult, found: list[Problem], people: Collection[str],
-                    closing_sources=()) -> Reconciled:
+                    closing_sources=(), save: bool = True) -> Reconciled:
     """Put what a job found on record: new problems open, known ones keep the status staff gave them,
     and (for the sources in `closing_sources`, which this job read in full) problems no longer found
-    close as fixed. The result lists the new ones; a problem staff marked ignored is not listed."""
+    close as fixed. The result lists the new ones; a problem staff marked ignored is not listed.
+
+    With `save=False` the records are only worked out: the job saves them (`save_problems`) as its last
+    write, so a run stopped before it reports the same problems as new again, never loses them."""
     stored = ctx.dry_problems if ctx.dry_run and ctx.dry_problems is not None else ctx.reports.load_problems()
     rec = reconcile(stored, found, ctx.as_of, closing_sources, (ctx.roster.source,), people)
     listed = {r.id for r in rec.new} | {r.id for r in rec.known}
@@ -78,6 +81,12 @@ def record_problems(ctx: Context, result: JobResult, found: list[Problem], peopl
         ctx.dry_problems = rec.records
         would = ctx.reports.save_problems(rec.records, dry_run=True)
         result.summary.append(f"Dry run: data problems: {would.would(ctx.reports.problems_where)}.")
-    elif rec.changed:
+    elif rec.changed and save:
         ctx.reports.save_problems(rec.records)
     return rec
+
+
+def save_problems(ctx: Context, rec: Reconciled) -> None:
+    """The last write of a job that worked out its problems with `record_problems(..., save=False)`."""
+    if rec.changed and not ctx.dry_run:
+        ctx.reports.save_problems(rec.records)

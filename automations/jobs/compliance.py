@@ -17,6 +17,7 @@ from ..domain.quarters import Quarter, latest_ended, local_date
 from ..domain.values import normalize_email
 from ..errors import StopRun
 from ..ports import StandingUpdate
+from . import incremental
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
 
@@ -46,7 +47,7 @@ def as_json(quarter: Quarter, standings: list[Standing], final: bool) -> dict:
         v = s.record.verdict
         rows.append({
             "email": s.ambassador.email, "name": s.ambassador.name, "status": v.status,
-            "full_reports": len(v.counted), "activities": v.activities, "standing": s.record.standing,
+            "full_reports": v.full_reports, "activities": v.activities, "standing": s.record.standing,
             "streak": s.record.streak, "perks": list(s.perks),
             "country": s.ambassador.country, "reach": v.reach, "engagements": v.engagements,
             "clustered": v.clustered, "note": v.note,
@@ -67,7 +68,7 @@ def as_table(quarter: Quarter, standings: list[Standing], final: bool, ctx: Cont
             extra = f"{extra}; {v.note}" if extra else v.note
         if v.clustered:
             extra = f"{extra}; all reports in one month" if extra else "all reports in one month"
-        body.append([s.ambassador.name, s.ambassador.country, v.status, str(len(v.counted)), str(v.activities),
+        body.append([s.ambassador.name, s.ambassador.country, v.status, str(v.full_reports), str(v.activities),
                      f"{v.reach:,}", s.record.standing, str(s.record.streak), extra])
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head) - 1)]
     lines = [f"Compliance for {quarter}: {state}; as of {ctx.as_of.isoformat()}", ""]
@@ -134,15 +135,28 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
     roster, found = load_roster(ctx)
     record_problems(ctx, result, found, {a.email for a in roster})
     quarter = pick_quarter(quarter_text, ctx)
+    current_q = latest_ended(ctx.as_of)
+    work = synced.get("work") if synced else None
     with bulk_allocation():
-        stored = load_reports(ctx, synced)
-        activities, checkins = stored.activities, stored.checkins
-        last = _last_checkins(ctx, checkins)
-        current_q = latest_ended(ctx.as_of)
-        all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, max(quarter, current_q))
+        if work is not None and quarter <= current_q:
+            # run-all: each ambassador's record is recomputed only if their roster entry or copies changed,
+            # or a date passed that could change it (a window closed, an anniversary); the rest is reused.
+            all_tracks, last, recomputed, lately = incremental.judge(ctx.cache, work, roster, ctx.rules, ctx.as_of,
+                                                                     ctx.fingerprint, ctx.dry_run)
+            full = incremental.details(ctx.cache, work, ctx.rules, ctx.as_of)
+            posted = {a.email for a in work.posts}
+            result.data = {"tracks": all_tracks, "last_checkins": last, "full": full,
+                           "recent": incremental.recent(ctx.cache, work, ctx.rules, lately | posted)}
+            result.summary.append(f"Records recomputed for {plural(recomputed, 'ambassador')}, reused for "
+                                  f"{len(roster) - recomputed}.")
+        else:
+            stored = load_reports(ctx, synced)
+            activities, checkins = stored.activities, stored.checkins
+            last = _last_checkins(ctx, checkins)
+            all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, max(quarter, current_q))
+            result.data = {"tracks": all_tracks, "last_checkins": last}
     final = ctx.as_of > quarter.window_closes(ctx.rules.window_days)
     standings = standings_of(all_tracks, quarter, last)
-    result.data = {"tracks": all_tracks, "last_checkins": last}
 
     if explain_email:
         wanted = normalize_email(explain_email)
@@ -151,7 +165,11 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
             known = any(a.email == wanted for a in roster)
             why = "had not started by then" if known else "is not on the roster"
             raise StopRun(f"No verdict for {explain_email.strip()} in {quarter}: that ambassador {why}.")
-        result.output = explain(match[0], ctx)
+        s = match[0]
+        if "full" in result.data:  # the record in brief: work out its details for this one ambassador
+            s = standings_of([result.data["full"](next(t for t in all_tracks if t.ambassador.email == wanted))],
+                             quarter, last)[0]
+        result.output = explain(s, ctx)
     elif fmt == "json":
         result.output = json.dumps(as_json(quarter, standings, final), indent=2, ensure_ascii=False)
     else:

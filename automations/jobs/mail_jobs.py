@@ -18,23 +18,33 @@ from .base import JobResult, bulk_allocation, load_reports, load_roster, plural,
 
 
 def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[ProblemRecord] | None = None,
-                  judged: Sequence[Track] | None = None) -> tuple[plan.ProgramState, list[Problem]]:
-    """The program as of the run's date. `synced`, `problems` and `judged` (every ambassador's record
-    through the latest ended quarter) are what earlier jobs of run-all already computed."""
+                  judged: dict | None = None) -> tuple[plan.ProgramState, list[Problem]]:
+    """The program as of the run's date. `synced`, `problems` and `judged` (what compliance worked out:
+    every ambassador's record through the latest ended quarter) are what earlier jobs of run-all
+    already computed. When compliance reused records in brief, only the recent activities and check-ins
+    are read (the planners look back a few weeks at most) and a record's details are worked out when
+    a message needs them."""
     roster, roster_problems = load_roster(ctx)
-    stored = load_reports(ctx, synced)
-    activities, checkins = stored.activities, stored.checkins
     tz = ctx.rules.tz
+    full = judged.get("full") if judged else None
+    if judged is not None and "recent" in judged:
+        activities, checkins = judged["recent"]
+        stored_problems = None
+    else:
+        stored = load_reports(ctx, synced)
+        activities, checkins, stored_problems = stored.activities, stored.checkins, stored.problems
     with bulk_allocation():
         activities = [a for a in activities if local_date(a.received_at, tz) <= ctx.as_of]
         checkins = [c for c in checkins if local_date(c.received_at, tz) <= ctx.as_of]
-        all_tracks = judged if judged is not None else tracks(roster, activities, ctx.rules, ctx.as_of,
-                                                              latest_ended(ctx.as_of))
+        all_tracks = judged["tracks"] if judged is not None else tracks(roster, activities, ctx.rules, ctx.as_of,
+                                                                        latest_ended(ctx.as_of))
+    if problems is None:
+        problems = stored_problems if stored_problems is not None else ctx.reports.load_problems()
     m = ctx.mail
     state = plan.ProgramState(
         as_of=ctx.as_of, rules=ctx.rules, schedule=ctx.schedule, tracks=all_tracks, activities=activities,
         checkins=checkins,
-        problems=[r for r in (problems if problems is not None else stored.problems) if r.status == OPEN],
+        problems=[r for r in problems if r.status == OPEN], full=full or (lambda t: t),
         form_url=m.form_url, prefill_email_entry=m.prefill_email_entry, staff=m.staff,
         responses_source=ctx.form.source, problems_where=ctx.reports.problems_where,
     )
@@ -70,7 +80,7 @@ JOBS: dict[str, tuple[Planner, ...]] = {
 
 
 def run(ctx: Context, job: str, synced: dict | None = None, problems: Sequence[ProblemRecord] | None = None,
-        judged: Sequence[Track] | None = None) -> JobResult:
+        judged: dict | None = None) -> JobResult:
     state, roster_problems = program_state(ctx, synced, problems, judged)
     planned = [m for planner in JOBS[job] for m in planner(state)]
     held: list[str] = []

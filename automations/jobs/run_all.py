@@ -13,8 +13,8 @@ def run(ctx: Context) -> list[JobResult]:
     synced = sync_checkins.run(ctx)
     judged = compliance.run(ctx, synced=synced.data)
     results = [synced, judged]
-    tracks = judged.data["tracks"]  # through the latest ended quarter: what the mail jobs read too
-    for job in MAIL_JOBS:
-        results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.data["problems"], judged=tracks))
+    for job in MAIL_JOBS:  # every record through the latest ended quarter: what the mail jobs read too
+        results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.data["problems"],
+                                     judged=judged.data))
     results.append(blog_reviews.run(ctx))
     return results

@@ -10,14 +10,12 @@ run before anything is written (`--accept-shrink` confirms it).
 
 from __future__ import annotations
 
-from collections import Counter
-
 from ..bootstrap import Context
 from ..domain.blog import published_activities
-from ..domain.checkins import ingest, late_problems
-from ..domain.compliance import resolve_copies
 from ..errors import StopRun
-from .base import JobResult, bulk_allocation, load_roster, record_problems
+from ..ports import Written
+from . import incremental
+from .base import JobResult, bulk_allocation, load_roster, record_problems, save_problems
 
 
 def _stored_rows(ctx: Context) -> int:
@@ -38,47 +36,75 @@ def run(ctx: Context) -> JobResult:
 def _sync(ctx: Context) -> JobResult:
     result = JobResult("sync-checkins")
     roster, roster_problems = load_roster(ctx)
-    headers, rows = ctx.checkins.read()
     known = {a.email: a for a in roster}
-    ingested = ingest(headers, rows, ctx.form, known)
     proposals, proposal_problems = ctx.blog.read()
     posts, post_problems = published_activities(proposals, known, ctx.rules.tz, ctx.blog.source)
-    ingested.activities.extend(posts)  # a published blog post is a content activity of its author
-    resolved = resolve_copies(ingested.activities, ctx.rules)
-    late = late_problems(resolved, ctx.form, ctx.rules.window_days)
-    problems = sorted(roster_problems + ingested.problems + late + proposal_problems + post_problems,
+    # Only the responses not read before are ingested, and only their ambassadors resolved again.
+    synced = incremental.sync(ctx.cache, ctx.checkins.read_new, ctx.form, ctx.rules, known, posts, ctx.fingerprint)
+    problems = sorted(roster_problems + synced.problems + proposal_problems + post_problems,
                       key=lambda p: (p.source, p.row, p.column))
-    stored_rows = _stored_rows(ctx)
-    if ingested.last_row < stored_rows and "shrink" not in ctx.confirmed:
-        have = "only its header row" if ingested.last_row <= 1 else f"{ingested.last_row - 1} response rows"
-        raise StopRun(
-            f"The check-in responses in {ctx.checkins.where} have {have}, but {stored_rows - 1} rows were read "
-            f"before ({ctx.reports.where}): the source looks truncated (a partial download, the wrong tab?), so "
-            f"nothing was written or sent. Fix the source, or, if rows were really deleted, run again with "
-            f"--accept-shrink.")
+    if synced.mode == "full":
+        stored_rows = synced.previous_last_row or _stored_rows(ctx)
+        if synced.last_row < stored_rows and "shrink" not in ctx.confirmed:
+            have = "only its header row" if synced.last_row <= 1 else f"{synced.last_row - 1} response rows"
+            raise StopRun(
+                f"The check-in responses in {ctx.checkins.where} have {have}, but {stored_rows - 1} rows were read "
+                f"before ({ctx.reports.where}): the source looks truncated (a partial download, the wrong tab?), so "
+                f"nothing was written or sent. Fix the source, or, if rows were really deleted, run again with "
+                f"--accept-shrink.")
     record = record_problems(ctx, result, problems, known,
-                             closing_sources=(ctx.form.source, ctx.roster.source, ctx.blog.source))
-    result.data = {"activities": ingested.activities, "checkins": ingested.checkins, "problems": record.open}
-    outcome = Counter(r.resolution for r in resolved)
-    responses = len(ingested.checkins)
+                             closing_sources=(ctx.form.source, ctx.roster.source, ctx.blog.source), save=False)
+    result.data = SyncedData(work=synced, problems=record.open)
+    outcome = synced.resolutions
+    how = {"unchanged": "no new response since the last run", "appended": "only the new responses read",
+           "full": "every response read"}[synced.mode]
     result.summary.append(
-        f"{responses} check-in responses read: {len(resolved)} activity reports, {outcome['current']} distinct "
+        f"{synced.responses} check-in responses: {outcome['all']} activity reports, {outcome['current']} distinct "
         f"activities ({outcome['duplicate']} duplicate copies, {outcome['superseded']} superseded by a "
-        f"correction, {outcome['late']} arrived after their window)."
+        f"correction, {outcome['late']} arrived after their window); {how}."
     )
     if ctx.dry_run:
-        would = ctx.reports.save(resolved, ingested.checkins, dry_run=True)
+        would = _save(ctx, synced, dry_run=True)
         result.summary.append(f"Dry run: {would.would(ctx.reports.where)}.")
         unchanged = "" if record.changed else " Already up to date, nothing would be written."
         result.summary.append(_problem_line(record, ctx.reports.problems_where) + unchanged)
         return result
-    written = ctx.reports.save(resolved, ingested.checkins)
+    written = _save(ctx, synced)
+    incremental.remember(ctx.cache, synced)
+    save_problems(ctx, record)  # last: a run stopped before it reports these problems as new again
     result.summary.append(f"Stored in {ctx.reports.where}: {written.describe()}.")
     result.summary.append(_problem_line(record, ctx.reports.problems_where))
     return result
+
+
+def _save(ctx: Context, synced: incremental.Synced, dry_run: bool = False) -> Written:
+    """Bring the store up to date: add the new copies after the stored ones where nothing stored changed and
+    the store allows it, else write everything (writing only what differs)."""
+    if synced.mode != "full" and not synced.changed_copies:
+        if dry_run:
+            if not synced.new_copies and not synced.new_checkins:
+                return Written()
+        else:
+            added = ctx.reports.append(synced.new_copies, synced.new_checkins)
+            if added is not None:
+                return added
+    resolved, checkins = synced.all_copies()
+    return ctx.reports.save(resolved, checkins, dry_run=dry_run)
 
 
 def _problem_line(record, where: str) -> str:
     ignored = sum(1 for r in record.records if r.status == "ignored")
     return (f"Data problems in {where}: {len(record.new)} new, {len(record.known)} still open, {len(record.closed)} "
             f"fixed since the last run{f', {ignored} ignored by staff' if ignored else ''}.")
+
+
+class SyncedData(dict):
+    """What sync-checkins hands the next jobs of run-all: its work, the open problems, and, only when asked
+    for ("activities", "checkins"), every copy and check-in, worked out then."""
+
+    def __missing__(self, key: str):
+        if key not in ("activities", "checkins"):
+            raise KeyError(key)
+        resolved, checkins = self["work"].all_copies()
+        self["activities"], self["checkins"] = [r.activity for r in resolved], checkins
+        return self[key]

@@ -1,0 +1,89 @@
+"""An ambassador's record in brief, and how long it stays true: what a rerun reuses.
+
+`history` (in `compliance`) works out every quarter from the activity copies; a `RecordSummary`
+keeps the numbers of it that tables, JSON, standing write-back and most mail planning read,
+without the activities. `valid_until` says from which day the record could read differently
+with the same input: a quarter ends, a window closes, the first anniversary passes, a copy or a
+check-in already sent arrives in the replayed timeline. Until then, and while the ambassador's
+roster entry and copies are the same, the summary is the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Iterable, Sequence
+
+from .compliance import Record, Rules, Track, anniversary
+from .model import Ambassador
+from .quarters import Quarter, latest_ended, latest_final
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictSummary:
+    email: str
+    quarter: Quarter
+    status: str
+    final: bool
+    full_reports: int
+    activities: int
+    reach: int
+    engagements: int
+    clustered: bool
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSummary:
+    verdict: VerdictSummary
+    standing: str
+    streak: int
+    missed_in_row: int
+
+
+def summarize(track: Track) -> Track:
+    """The same track with its records in brief (no activities)."""
+    return Track(track.ambassador, tuple(brief(r) for r in track.records), track.perks)
+
+
+def brief(r: Record) -> RecordSummary:
+    v = r.verdict
+    return RecordSummary(VerdictSummary(v.email, v.quarter, v.status, v.final, len(v.counted), v.activities, v.reach,
+                                        v.engagements, v.clustered, v.note), r.standing, r.streak, r.missed_in_row)
+
+
+def is_brief(track: Track) -> bool:
+    return bool(track.records) and isinstance(track.records[0], RecordSummary)
+
+
+def valid_until(amb: Ambassador, received: Iterable[date], rules: Rules, as_of: date) -> date:
+    """The first day after `as_of` on which this ambassador's record, perks or last check-in could differ
+    with the same roster entry, copies and check-ins (`received`: the local days they arrived)."""
+    ended = latest_ended(as_of)
+    days = [ended.next().end + timedelta(days=1),
+            latest_final(as_of, rules.window_days).next().window_closes(rules.window_days) + timedelta(days=1)]
+    first_year = anniversary(amb.start_date, 1)
+    if first_year > as_of:
+        days.append(first_year)
+    later = [d for d in received if d > as_of]
+    if later:
+        days.append(min(later))
+    return min(days)
+
+
+def as_rows(track: Track) -> tuple:
+    """A brief track as plain tuples, for the work cache."""
+    return (tuple((str(r.verdict.quarter), r.verdict.status, r.verdict.final, r.verdict.full_reports,
+                   r.verdict.activities, r.verdict.reach, r.verdict.engagements, r.verdict.clustered, r.verdict.note,
+                   r.standing, r.streak, r.missed_in_row) for r in track.records), tuple(track.perks))
+
+
+def from_rows(amb: Ambassador, rows: Sequence) -> Track:
+    records, perks = rows
+    out = []
+    quarters: dict[str, Quarter] = {}
+    for q, status, final, full, acts, reach, eng, clustered, note, standing, streak, missed in records:
+        quarter = quarters.get(q) or quarters.setdefault(q, Quarter.parse(q))
+        out.append(RecordSummary(VerdictSummary(amb.email, quarter, status, final, full, acts, reach, eng,
+                                                clustered, note), standing, streak, missed))
+    return Track(amb, tuple(out), tuple(perks))

@@ -1,0 +1,343 @@
+"""Incremental sync: read only the responses not seen before, redo only the ambassadors they touch.
+
+What a run of `sync-checkins` worked out is kept in the work cache (a port; a SQLite file in the
+local folder), per ambassador: their activity copies and check-ins as plain tuples, the late
+problems of their copies, a digest of everything that decides their record. The next run asks the
+response source for what it has beyond the cursor it stopped at:
+
+- nothing new (the same bytes): nothing is ingested, resolved or written;
+- rows appended after the cursor (a form only ever appends): only those rows are ingested, and only
+  the ambassadors they belong to are resolved again; the report store is asked to append the new
+  copies (it writes everything instead when it cannot: a copy that changed resolution, a store
+  someone edited);
+- anything else (an earlier row edited or deleted, another file, a roster that gained or lost an
+  email, another configuration or version): everything is read again, as on the first run.
+
+The result is the same as a full run's, whatever path was taken: `tests/test_incremental.py` checks
+it against a full run after each kind of change.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable, Iterable, Mapping, Sequence
+
+from ..domain.checkins import FormLayout, ingest, late_problems
+from ..domain.codec import Decoder, activity_row, checkin_row, pack, problem_row, problems_of, unpack
+from ..domain.compliance import Resolved, Rules, Track, resolve_copies
+from ..domain.model import Activity, Checkin, Problem
+from ..domain.values import stable_digest
+from ..ports import NewRows, WorkCache
+
+VERSION = "sync-3"
+ACTS = "acts"  # email -> [activity rows], [checkin rows]
+
+
+def _sort_copies(resolved: Iterable[Resolved]) -> list[Resolved]:
+    """The store's order: published posts (section 0) first, then the form's copies in sheet order."""
+    return sorted(resolved, key=lambda r: (r.activity.section != 0, r.activity.row, r.activity.section))
+
+
+@dataclass
+class Synced:
+    """What a sync worked out, whichever path it took."""
+
+    mode: str  # "unchanged", "appended" or "full"
+    problems: list[Problem]  # everything the responses and posts hold that cannot be used (not the roster's)
+    last_row: int  # the sheet row of the last response read so far
+    responses: int  # check-ins on record
+    resolutions: Counter  # copies by resolution
+    digests: dict[str, str]  # per ambassador: a digest of their copies and check-ins (what decides their record)
+    new_copies: list[Resolved] = field(default_factory=list)  # appended: the copies to add to the store
+    new_checkins: list[Checkin] = field(default_factory=list)
+    changed_copies: bool = False  # appended: an earlier copy changed resolution (the store needs a rewrite)
+    everything: Callable[[], tuple[list[Resolved], list[Checkin]]] | None = None
+    affected: set[str] = field(default_factory=set)  # ambassadors whose copies changed in this run
+    previous_last_row: int | None = None  # the last row read by the run before (None: not known here)
+    posts: list[Activity] = field(default_factory=list)  # the published blog posts, as activities
+    _cache: tuple | None = None  # what to write to the work cache once the store is saved
+
+    def all_copies(self) -> tuple[list[Resolved], list[Checkin]]:
+        assert self.everything is not None
+        return self.everything()
+
+
+def _digest(rows: Sequence[tuple]) -> str:
+    return stable_digest(repr(sorted(rows)), length=20)
+
+
+def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: FormLayout, rules: Rules,
+         known: Mapping[str, object], posts: Sequence[Activity], config_digest: str) -> Synced:
+    decoder = Decoder(rules.tz)
+    emails_digest = stable_digest(*sorted(known), length=20)
+    state = unpack(cache.get("sync"), {})
+    valid = (state.get("version") == VERSION and state.get("config") == config_digest
+             and state.get("emails") == emails_digest)
+    new = fetch(state.get("cursor") if valid else None)
+    post_rows: dict[str, list[tuple]] = defaultdict(list)
+    for a in posts:
+        post_rows[a.email].append(activity_row(a))
+    post_digest = {e: _digest(rows) for e, rows in post_rows.items()}
+    old_posts = state.get("posts", {}) if valid else {}
+    posts_changed = {e for e in set(post_digest) | set(old_posts) if post_digest.get(e) != old_posts.get(e)}
+
+    if new.mode == "full" or not valid:
+        out = _full(cache, new, layout, rules, known, post_rows, post_digest, config_digest, emails_digest, decoder)
+        out.previous_last_row = state.get("last_row")
+        out.posts = list(posts)
+        return out
+
+    ingested = ingest(new.headers, new.rows, layout, known, first_row=new.first_row) if new.mode == "appended" \
+        else None
+    new_acts: dict[str, list[tuple]] = defaultdict(list)
+    new_checks: dict[str, list[tuple]] = defaultdict(list)
+    if ingested is not None:
+        for a in ingested.activities:
+            new_acts[a.email].append(activity_row(a))
+        for c in ingested.checkins:
+            new_checks[c.email].append(checkin_row(c))
+    affected = set(new_acts) | set(new_checks) | posts_changed
+    stored = {e: unpack(v, ([], [])) for e, v in cache.rows(ACTS, affected).items()} if affected else {}
+    late: dict[str, list] = state.get("late", {})
+    rescount: dict[str, list] = state.get("rescount", {})
+    digests: dict[str, str] = state.get("digests", {})
+    entries: dict[str, bytes | None] = {}
+    new_copies: list[Resolved] = []
+    changed_copies = bool(posts_changed)
+    for email in sorted(affected):
+        acts, checks = stored.get(email, ([], []))
+        before = {(t[6], t[7]): None for t in acts}
+        old_resolved = _resolve(decoder, acts, post_rows_of(state, email), rules) if acts and new_acts.get(email) else None
+        acts = list(acts) + new_acts.get(email, [])
+        checks = list(checks) + new_checks.get(email, [])
+        entries[email] = pack((acts, checks))
+        resolved = _resolve(decoder, acts, post_rows.get(email, []), rules)
+        if old_resolved is not None:
+            was = {(r.activity.row, r.activity.section): (r.resolution, r.winner_row) for r in old_resolved}
+            if any((r.activity.row, r.activity.section) in was and
+                   was[(r.activity.row, r.activity.section)] != (r.resolution, r.winner_row) for r in resolved):
+                changed_copies = True
+        new_copies += [r for r in resolved if r.activity.section != 0 and (r.activity.row, r.activity.section) not in before]
+        late[email] = [problem_row(p) for p in late_problems(resolved, layout, rules.window_days)]
+        rescount[email] = _counts(resolved)
+        digests[email] = _digest(acts + checks + post_rows.get(email, []))
+    problems = problems_of(state.get("problems", []))
+    if ingested is not None:
+        problems += ingested.problems
+    last_row = ingested.last_row if ingested is not None and ingested.last_row > 1 else state.get("last_row", 1)
+    new_state = dict(state, cursor=new.cursor(), late=late, post_rows={e: list(r) for e, r in post_rows.items()}, rescount=rescount, digests=digests, posts=post_digest,
+                     problems=[problem_row(p) for p in problems], last_row=max(last_row, state.get("last_row", 1)),
+                     responses=state.get("responses", 0) + (len(ingested.checkins) if ingested else 0))
+    out = Synced("appended" if affected or new.mode == "appended" else "unchanged",
+                 problems + [p for rows in late.values() for p in problems_of(rows)], new_state["last_row"],
+                 new_state["responses"], _total(rescount), digests, sorted_new(new_copies),
+                 sorted((c for c in ingested.checkins), key=lambda c: c.row) if ingested else [], changed_copies,
+                 affected=affected)
+    out.everything = lambda: _everything(cache, decoder, rules, post_rows, entries)
+    out._cache = (new_state, entries)
+    out.posts = list(posts)
+    return out
+
+
+def sorted_new(copies: list[Resolved]) -> list[Resolved]:
+    return sorted(copies, key=lambda r: (r.activity.row, r.activity.section))
+
+
+def post_rows_of(state: dict, email: str) -> list[tuple]:
+    return state.get("post_rows", {}).get(email, [])
+
+
+def _resolve(decoder: Decoder, acts: Sequence[tuple], posts: Sequence[tuple], rules: Rules) -> list[Resolved]:
+    return resolve_copies([decoder.activity(t) for t in list(posts) + list(acts)], rules)
+
+
+def _counts(resolved: Sequence[Resolved]) -> list[int]:
+    c = Counter(r.resolution for r in resolved)
+    return [c["current"], c["duplicate"], c["superseded"], c["late"], len(resolved)]
+
+
+def _total(rescount: Mapping[str, list]) -> Counter:
+    total = Counter()
+    for cur, dup, sup, late, n in rescount.values():
+        total.update(current=cur, duplicate=dup, superseded=sup, late=late, all=n)
+    return total
+
+
+def _everything(cache: WorkCache, decoder: Decoder, rules: Rules, post_rows: Mapping[str, list],
+                pending: Mapping[str, bytes | None]) -> tuple[list[Resolved], list[Checkin]]:
+    """Every copy and check-in, resolved, in the store's order (what a full save writes)."""
+    stored = cache.rows(ACTS)
+    stored.update({k: v for k, v in pending.items() if v is not None})
+    resolved: list[Resolved] = []
+    checkins: list[Checkin] = []
+    for email in set(stored) | set(post_rows):
+        acts, checks = unpack(stored.get(email), ([], []))
+        resolved += _resolve(decoder, acts, post_rows.get(email, []), rules)
+        checkins += [decoder.checkin(t) for t in checks]
+    return _sort_copies(resolved), sorted(checkins, key=lambda c: c.row)
+
+
+def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, known: Mapping[str, object],
+          post_rows: Mapping[str, list], post_digest: Mapping[str, str], config_digest: str, emails_digest: str,
+          decoder: Decoder) -> Synced:
+    ingested = ingest(new.headers, new.rows, layout, known, first_row=2)
+    acts: dict[str, list[tuple]] = defaultdict(list)
+    checks: dict[str, list[tuple]] = defaultdict(list)
+    posts_of: dict[str, list[Activity]] = defaultdict(list)
+    for a in ingested.activities:
+        acts[a.email].append(activity_row(a))
+    for c in ingested.checkins:
+        checks[c.email].append(checkin_row(c))
+    by_email: dict[str, list[Activity]] = defaultdict(list)
+    for a in ingested.activities:
+        by_email[a.email].append(a)
+    late: dict[str, list] = {}
+    rescount: dict[str, list] = {}
+    digests: dict[str, str] = {}
+    resolved_all: list[Resolved] = []
+    for email in set(by_email) | set(post_rows) | set(checks):
+        own_posts = [decoder.activity(t) for t in post_rows.get(email, [])]
+        resolved = resolve_copies(own_posts + by_email.get(email, []), rules)
+        resolved_all += resolved
+        late[email] = [problem_row(p) for p in late_problems(resolved, layout, rules.window_days)]
+        rescount[email] = _counts(resolved)
+        digests[email] = _digest(acts.get(email, []) + checks.get(email, []) + list(post_rows.get(email, [])))
+    entries = {e: pack((acts.get(e, []), checks.get(e, []))) for e in set(acts) | set(checks)}
+    state = {"version": VERSION, "config": config_digest, "emails": emails_digest, "cursor": new.cursor(),
+             "late": late, "rescount": rescount, "digests": digests, "posts": dict(post_digest),
+             "post_rows": {e: list(r) for e, r in post_rows.items()},
+             "problems": [problem_row(p) for p in ingested.problems], "last_row": ingested.last_row,
+             "responses": len(ingested.checkins)}
+    checkins = sorted(ingested.checkins, key=lambda c: c.row)
+    copies = _sort_copies(resolved_all)
+    out = Synced("full", ingested.problems + [p for rows in late.values() for p in problems_of(rows)],
+                 ingested.last_row, len(ingested.checkins), _total(rescount), digests,
+                 affected=set(digests) | set(checks))
+    out.everything = lambda: (copies, checkins)
+    out._cache = (state, entries, True)
+    return out
+
+
+def remember(cache: WorkCache, synced: Synced) -> None:
+    """Keep what this sync worked out, once the store holds it (a crash before leaves the old state,
+    whose cursor makes the next run read these rows again)."""
+    if synced._cache is None:
+        return
+    state, entries, *replace = synced._cache
+    if not entries and not replace and unpack(cache.get("sync")) == state:
+        return  # nothing new: the cache stays byte for byte as it was
+    cache.write({"sync": pack(state)}, {ACTS: entries}, replace=(ACTS,) if replace else ())
+
+
+# -- compliance: each ambassador's record, recomputed only when it could have changed -----------------------------
+
+SLIM = "slim"  # email -> (key, valid from, valid until, brief track rows, check-in instants)
+
+
+def activities_of(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterable[str]
+                  ) -> dict[str, tuple[list[Activity], list[Checkin]]]:
+    """These ambassadors' copies (posts included) and check-ins, from this run's sync."""
+    decoder = Decoder(rules.tz)
+    emails = set(emails)
+    pending = synced._cache[1] if synced._cache else {}
+    stored = {e: v for e, v in pending.items() if e in emails and v is not None}
+    missing = emails - set(stored)
+    if missing:
+        stored.update(cache.rows(ACTS, missing))
+    state = synced._cache[0] if synced._cache else {}
+    posts = state.get("post_rows", {})
+    out = {}
+    for email in emails:
+        acts, checks = unpack(stored.get(email), ([], []))
+        out[email] = ([decoder.activity(t) for t in list(posts.get(email, [])) + list(acts)],
+                      [decoder.checkin(t) for t in checks])
+    return out
+
+
+def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_digest: str, dry_run: bool):
+    """Every ambassador's track through the latest ended quarter (brief where nothing changed, full where it was
+    recomputed), the last check-in of each, and how many were recomputed."""
+    from datetime import datetime
+
+    from ..domain.compliance import history, perks
+    from ..domain.quarters import latest_ended, local_date
+    from ..domain.summary import as_rows, from_rows, summarize, valid_until
+
+    through = latest_ended(as_of)
+    today = as_of.toordinal()
+    keys = {a.email: stable_digest(repr(a), synced.digests.get(a.email, ""), config_digest, str(through), length=20)
+            for a in roster}
+    entries = {e: unpack(v) for e, v in cache.rows(SLIM).items()}
+    tracks, last, stale = [], {}, []
+    horizon = (as_of - LOOKBACK).toordinal()
+    recent: set[str] = set()
+    for amb in roster:
+        e = entries.get(amb.email)
+        if e and e[0] == keys[amb.email] and e[1] <= today < e[2]:
+            tracks.append(from_rows(amb, e[3]))
+            days = [(ts, local_date(datetime.fromtimestamp(ts, rules.tz), rules.tz).toordinal()) for ts in e[4]]
+            seen = [ts for ts, day in days if day <= today]
+            if seen:
+                last[amb.email] = datetime.fromtimestamp(max(seen), rules.tz)
+            if any(horizon <= day <= today for _, day in days):
+                recent.add(amb.email)
+        else:
+            tracks.append(None)
+            stale.append(amb)
+    got = activities_of(cache, synced, rules, (a.email for a in stale)) if stale else {}
+    writes: dict[str, bytes | None] = {}
+    index = {a.email: i for i, a in enumerate(roster)}
+    for amb in stale:
+        acts, checks = got.get(amb.email, ([], []))
+        records = history(amb, acts, rules, as_of, through)
+        full = Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules)))
+        tracks[index[amb.email]] = full
+        days = [local_date(a.received_at, rules.tz) for a in acts] + [local_date(c.received_at, rules.tz) for c in checks]
+        seen = [c.received_at for c in checks if local_date(c.received_at, rules.tz) <= as_of]
+        if seen:
+            last[amb.email] = max(seen)
+        if any(as_of - LOOKBACK <= d <= as_of for d in days):
+            recent.add(amb.email)
+        until = valid_until(amb, days, rules, as_of)
+        writes[amb.email] = pack((keys[amb.email], today, until.toordinal(), as_rows(summarize(full)),
+                                  [c.received_at.timestamp() for c in checks]))
+    gone = set(entries) - set(keys)
+    writes.update({e: None for e in gone})
+    if writes and not dry_run:
+        cache.write({}, {SLIM: writes})
+    return tracks, last, len(stale), recent
+
+
+#: How far back the mail planners look for activities and check-ins (receipts, the digest, data-problem notes).
+LOOKBACK = timedelta(days=62)
+
+
+def details(cache: WorkCache, synced: Synced, rules: Rules, as_of) -> Callable[[Track], Track]:
+    """Works out a track held in brief in full (its activities), once per ambassador, when a message needs it."""
+    from ..domain.compliance import history
+    from ..domain.summary import is_brief
+
+    memo: dict[str, Track] = {}
+
+    def full(track: Track) -> Track:
+        if not is_brief(track):
+            return track
+        email = track.ambassador.email
+        if email not in memo:
+            acts, _ = activities_of(cache, synced, rules, [email])[email]
+            records = history(track.ambassador, acts, rules, as_of, track.records[-1].verdict.quarter)
+            memo[email] = Track(track.ambassador, tuple(records), track.perks)
+        return memo[email]
+
+    return full
+
+
+def recent(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterable[str]
+           ) -> tuple[list[Activity], list[Checkin]]:
+    """The activities and check-ins of these ambassadors (those active in the last weeks), in sheet order."""
+    got = activities_of(cache, synced, rules, emails)
+    acts = sorted((a for copies, _ in got.values() for a in copies), key=lambda a: (a.row, a.section))
+    checks = sorted((c for _, cs in got.values() for c in cs), key=lambda c: c.row)
+    return acts, checks
