@@ -2,6 +2,7 @@
 """Generate a synthetic Ambassador Program in the shape of the Google Forms CSV download.
 
     python bench/generate.py OUTDIR [--ambassadors 10000] [--quarters 40] [--seed 1] [--config PATH]
+    python bench/generate.py OUTDIR --append 50     # new responses at the end of OUTDIR's responses
 
 Writes, in OUTDIR:
 
@@ -21,6 +22,13 @@ ambassador per quarter since their start date, each with up to three activities:
 a little messy, at low rates, like the real sheet: empty sections, missing metrics, numbers
 written "1,200", "2,5", "~300", emails in capitals or with spaces, duplicate submissions and
 corrected resubmissions, responses after the window, a few unknown emails, a few unusable cells.
+
+`--append N` adds N new, well-formed responses to the end of an existing OUTDIR's
+`checkin_responses.csv` (the program's size and seed are read from its `bench_meta.json`): each from
+a different active ambassador of that roster who started before 2026Q4, sent between 2026-10-01 and
+2026-11-22 (the current quarter, whose window is open on the benchmark's "today" 2026-11-23) on a later
+day than that ambassador's own latest response, reporting one to three 2026Q4 activities dated between
+2026-10-01 and the day it was sent, with the sections, labels and metrics the generator writes.
 
 Deterministic for a given --seed; standard library plus PyYAML only (no import of the package).
 """
@@ -125,6 +133,11 @@ def q_end(y: int, q: int) -> date:
 
 def dmy(d: date) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def stamp(t: datetime) -> str:
+    """A Timestamp cell as the form's sheet writes it: DD/MM/YYYY HH:MM:SS."""
+    return f"{t.day:02d}/{t.month:02d}/{t.year} {t.hour:02d}:{t.minute:02d}:{t.second:02d}"
 
 
 class Generator:
@@ -381,9 +394,54 @@ class Generator:
         rows.sort(key=lambda t: t[0])
         out = []
         for sent, row in rows:
-            row[0] = f"{sent.day:02d}/{sent.month:02d}/{sent.year} {sent.hour:02d}:{sent.minute:02d}:{sent.second:02d}"
+            row[0] = stamp(sent)
             out.append(row)
         return out, headers
+
+    def new_responses(self, people: list[dict], latest: dict[str, datetime], n: int, start: datetime,
+                      end: datetime) -> list[list[str]]:
+        """n clean responses for the current quarter, each from a different active ambassador who
+        started before `start`, sent in [start, end] on a later day than that ambassador's `latest` response;
+        rows in timestamp order, every cell as `responses` writes it."""
+        rnd = self.rnd
+        y, q = start.year, (start.month - 1) // 3 + 1
+        qs = q_start(y, q)
+        eligible = [p for p in people if p["status"] == "active" and p["start_date"] < qs]
+        days = (end.date() - start.date()).days
+        picked: list[tuple[datetime, dict]] = []
+        used: set[str] = set()
+        for amb in rnd.sample(eligible, len(eligible)):
+            if len(picked) == n:
+                break
+            day = start.date() + timedelta(days=rnd.randrange(days + 1))  # at the hours `responses` uses
+            sent = datetime(day.year, day.month, day.day, rnd.randint(7, 23), rnd.randrange(60), rnd.randrange(60))
+            if not start <= sent <= end:
+                continue
+            if amb["email"] in used or (amb["email"] in latest and latest[amb["email"]].date() >= sent.date()):
+                continue  # a later day than the ambassador's own latest response: "Last check-in" moves
+            used.add(amb["email"])
+            picked.append((sent, amb))
+        if len(picked) < n:
+            raise SystemExit(f"only {len(picked)} of the {n} new responses found an eligible ambassador")
+        picked.sort(key=lambda t: t[0])
+        empty_section = [""] * len(self.fields)
+        out = []
+        for sent, amb in picked:
+            n_acts = rnd.choices([1, 2, 3], [18, 38, 43.5])[0]
+            sections = []
+            for k in range(1000, 1000 + n_acts):  # titles numbered apart from the ambassador's earlier ones
+                kind = rnd.choices(self.kinds, self.kind_weights)[0]
+                title = rnd.choice(TITLES[kind]).format(city=amb["city"], k=k)
+                adate = qs + timedelta(days=rnd.randrange((sent.date() - qs).days + 1))
+                v = self._section(kind, title, adate, amb)
+                sections.append([v.get(f, "") for f in self.fields])
+            cells = [c for s in sections[: self.sections] for c in s]
+            cells += empty_section * (self.sections - min(len(sections), self.sections))
+            note = "" if rnd.random() < 0.9 else rnd.choice(NOTES)
+            out.append([stamp(sent), amb["email"], amb["name"], f"{y} Q{q}", *cells, note])
+            self.counts["responses"] += 1
+            self.counts["activity_sections"] += n_acts
+        return out
 
 
 def write_config(src: Path, dest: Path) -> dict:
@@ -425,6 +483,43 @@ def generate(outdir: Path, ambassadors: int = 10000, quarters: int = 40, seed: i
     return meta
 
 
+APPEND_START = datetime(2026, 10, 1)  # the current quarter on the benchmark's "today" (2026Q4, window open)
+APPEND_END = datetime(AS_OF.year, AS_OF.month, AS_OF.day) - timedelta(seconds=1)  # 2026-11-22 23:59:59
+
+
+def append_responses(outdir: Path, n: int = 50, quiet: bool = False) -> dict:
+    """Append n new responses to OUTDIR's `checkin_responses.csv`, for the roster generated there
+    (size and seed read from its bench_meta.json); returns what was appended."""
+    meta = json.loads((outdir / "bench_meta.json").read_text(encoding="utf-8"))
+    cfg = yaml.safe_load((outdir / "config.yaml").read_text(encoding="utf-8"))
+    gen = Generator(cfg, meta["ambassadors"], meta["quarters"], meta["seed"])
+    people = gen.roster()  # the roster's draws come first, so this is the roster in OUTDIR
+    gen.rnd = random.Random(meta["seed"] * 1_000_003 + n)  # the new rows' own stream
+    gen.counts = {k: 0 for k in gen.counts}
+    path = outdir / cfg["checkin_form"]["file"]
+    latest: dict[str, datetime] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        file_headers = next(reader)
+        for row in reader:
+            email, sent = row[1].strip().lower(), datetime.strptime(row[0], "%d/%m/%Y %H:%M:%S")
+            if sent > latest.get(email, sent - timedelta(seconds=1)):
+                latest[email] = sent
+    _, headers = Generator(cfg, 1, 1, 0).responses([])
+    if file_headers != headers:
+        raise SystemExit(f"{path}: its headers are not the ones the generator writes for {outdir / 'config.yaml'}")
+    rows = gen.new_responses(people, latest, n, APPEND_START, APPEND_END)
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    added = {"appended": len(rows), "activity_sections": gen.counts["activity_sections"],
+             "first": rows[0][0] if rows else None, "last": rows[-1][0] if rows else None,
+             "file_latest_before": stamp(max(latest.values())) if latest else None}
+    if not quiet:
+        print(f"Appended {added['appended']} responses ({added['activity_sections']} activities, sent "
+              f"{added['first']} .. {added['last']}) to {path}.")
+    return added
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("outdir", type=Path)
@@ -433,7 +528,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--config", type=Path, default=REPO / "config.yaml",
                     help="the configuration whose form and roster shape to follow (default: the repository's)")
+    ap.add_argument("--append", type=int, default=0, metavar="N",
+                    help="append N new responses to OUTDIR's existing responses instead (size and seed from "
+                         "its bench_meta.json)")
     a = ap.parse_args(argv)
+    if a.append:
+        append_responses(a.outdir, a.append)
+        return 0
     if a.ambassadors < 1 or a.quarters < 1:
         ap.error("--ambassadors and --quarters must be at least 1")
     generate(a.outdir, a.ambassadors, a.quarters, a.seed, a.config)
