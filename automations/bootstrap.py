@@ -17,6 +17,9 @@ from typing import Callable, Mapping
 from .adapters.airtable_admin import AirtableAdmin
 from .adapters.airtable_blog_store import AirtableBlogStore
 from .adapters.csv_blog_store import CsvBlogStore
+from .adapters.airtable_attendee_source import AirtableAttendeeSource
+from .adapters.csv_attendee_source import CsvAttendeeSource
+from .adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer
 from .adapters.google_docs_drafter import GoogleDocsDrafter
 from .adapters.html_drafter import HtmlDrafter
 from .adapters.airtable_client import AirtableClient, AirtableSettings
@@ -48,6 +51,7 @@ from .errors import ConfigError
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
+from .ports import AttendeeSource, CertificateRenderer
 from .ports import WorkCache, Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
 
@@ -107,6 +111,10 @@ class Context:
     #: In a dry run: the data problems as the jobs run so far would have left them (none is saved), so a
     #: later job of run-all compares with that, as it would with the store after a real run.
     dry_problems: list | None = None
+    #: The `certificates` job: the event attendee lists, the PDF renderer, how long a certificate stays due.
+    attendees: "AttendeeSource | None" = None
+    certificates: "CertificateRenderer | None" = None
+    certificate_freshness_days: int = 30
 
 
 def rules_from(config: Config) -> Rules:
@@ -225,6 +233,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         ledger: Ledger = AirtableLedger(client, spec["mail_ledger"])
         admin: Admin = AirtableAdmin(client, spec)
         blog: BlogStore = AirtableBlogStore(client, spec["blog_reviews"])
+        attendees: AttendeeSource = AirtableAttendeeSource(client, spec["event_attendees"])
     else:
         roster = CsvRosterStore(config.local_dir / config.ambassadors.file, config.ambassadors.fields,
                                 config.ambassadors.standing_fields)
@@ -232,6 +241,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         ledger = CsvLedger(config.local_dir / "mail_ledger.csv")
         admin = CsvAdmin(config.local_dir)
         blog = CsvBlogStore(config.local_dir / config.blog_reviews.file)
+        attendees = CsvAttendeeSource(config.local_dir / config.certificates.attendees_dir)
     m = config.mail
     p = config.program
     b = config.blog_reviews
@@ -261,12 +271,20 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
             "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name}),
         sender=Sender(m.from_address, m.from_name, p.support_email),
         admin=admin, usage=usage, checks=checks, blog=blog, drafter=drafter,
+        attendees=attendees, certificates=certificate_renderer(config),
+        certificate_freshness_days=config.certificates.freshness_days,
         blog_settings=BlogSettings(tuple(b.reviewers), dict(b.stale_days), tuple(m.staff_addresses)),
         form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
                                   config.local_dir / "form_questions.json", f.form_id),
         guards=Guards(config.guards.max_warning_share, config.guards.min_held_notices), confirmed=confirmed,
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
     )
+
+
+def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
+    c = config.certificates
+    return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
+                                           config.path(c.logo), config.path(c.signature_image)))
 
 
 def remove_leftovers(config: Config) -> list[Path]:

@@ -19,6 +19,7 @@ import click
 from . import bootstrap
 from .errors import ServiceUnavailable, StopRun
 from .jobs import blog_reviews as blog_job
+from .jobs import certificates as certificates_job
 from .jobs import compliance as compliance_job
 from .jobs import doctor as doctor_job
 from .jobs import init as init_job
@@ -235,6 +236,15 @@ def blog_reviews(opts: Options) -> None:
     _run_job(opts, blog_job.run)
 
 
+@cli.command("certificates")
+@global_options
+@click.pass_obj
+def certificates(opts: Options) -> None:
+    """Send a PDF certificate for each full year of service and for each sprint or workshop attended, once
+    each (--dry-run lists them and draws nothing)."""
+    _run_job(opts, certificates_job.run)
+
+
 @cli.command("init")
 @global_options
 @click.option("--form", is_flag=True, help="Create the check-in form (Google Forms) from config.yaml instead, "
@@ -304,7 +314,6 @@ def _not_yet(name: str, what: str) -> None:
 
 
 for _name, _what in [
-    ("certificates", "Send yearly certificates"),
     ("referrals", "Offer referral inquiries to ambassadors"),
     ("funding", "Check funding requests"),
     ("report", "Write the quarterly program report"),

@@ -340,6 +340,21 @@ class BlogReviewsConfig(_Strict):
         return self
 
 
+class CertificatesConfig(_Strict):
+    """The `certificates` job: yearly service certificates and event attendance certificates (PDFs by mail)."""
+
+    # A certificate is due from its day (the anniversary, the event) for this many days; older ones are
+    # never sent, so a first run on a running program does not send the certificates of years gone by.
+    freshness_days: int = Field(30, ge=0, le=365)
+    # The signer's role under program.lead_name, and the images on the certificate (PNG, JPEG or SVG).
+    lead_title: str = "Program lead"
+    signature_image: Path = Path("templates/certificates/signature.png")
+    logo: Path = Path("templates/certificates/logo.svg")
+    # Event attendee lists (local backend): one CSV per event in this folder of local.dir, named
+    # "<YYYY-MM-DD> <event name>.csv", with Name and Email columns (on Airtable: the Event attendees table).
+    attendees_dir: str = "attendees"
+
+
 class GoogleEndpoints(_Strict):
     """Where each Google API is reached; empty: Google itself. Set for tests or a proxy."""
 
@@ -381,6 +396,7 @@ class AirtableTables(_Strict):
     problems: str = "Data problems"
     mail_ledger: str = "Mail ledger"
     blog_reviews: str = "Blog reviews"
+    event_attendees: str = "Event attendees"
 
 
 class AirtableConfig(_Strict):
@@ -442,6 +458,7 @@ class Config(_Strict):
     airtable: AirtableConfig = AirtableConfig()
     google: GoogleConfig = GoogleConfig()
     blog_reviews: BlogReviewsConfig = BlogReviewsConfig()
+    certificates: CertificatesConfig = CertificatesConfig()
     mail: MailConfig = MailConfig()
     reminders: RemindersConfig = RemindersConfig()
     guards: GuardsConfig = GuardsConfig()

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from .domain.blog import Proposal
+from .domain.certificates import Attendee, Certificate
 from .domain.compliance import Resolved
 from .domain.model import Activity, Ambassador, Checkin, Problem
 from .domain.problems import ProblemRecord
@@ -173,6 +174,30 @@ class BlogStore(Protocol):
     def record(self, updates: Mapping[str, BlogUpdate], dry_run: bool = False) -> Written:
         """Write the job's own fields of the proposals keyed by proposal key; nothing else. With
         `dry_run`, write nothing and return what the real call would."""
+
+
+class AttendeeSource(Protocol):
+    """The attendee lists of sprints and workshops (CSV files in a folder, an Airtable table)."""
+
+    where: str
+
+    def read(self) -> tuple[list[Attendee], list[Problem]]:
+        """Every usable attendee line; a line (or a list) that cannot be used is a Problem."""
+
+
+class CertificateRenderer(Protocol):
+    """Draws a certificate as PDF bytes (fpdf2)."""
+
+    name: str
+
+    def covers(self, char: str) -> bool:
+        """Whether the certificate fonts can draw this character (else it would show as an empty box)."""
+
+    def render(self, certificate: Certificate) -> bytes:
+        """The certificate as a PDF; `DocumentFailed` when it cannot be drawn as it should."""
+
+    def check(self) -> list[str]:
+        """What is missing to draw certificates (fonts, images), one sentence each; empty when ready."""
 
 
 class Drafter(Protocol):

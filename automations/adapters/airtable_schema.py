@@ -149,6 +149,15 @@ BLOG_FIELDS: dict[str, tuple[str, str, Mapping | None, tuple[str, ...]]] = {
     "history": ("Stage history", "multilineText", None, TEXT),
 }
 
+# The attendees of sprints and workshops, staff's (one record per attendee and event): the `certificates`
+# job sends each one an attendance certificate.
+ATTENDEE_FIELDS: dict[str, tuple[str, str, Mapping | None, tuple[str, ...]]] = {
+    "name": ("Name", "singleLineText", None, TEXT),
+    "event": ("Event", "singleLineText", None, (*TEXT, "singleSelect")),
+    "date": ("Date", "date", DATE, ()),
+    "email": ("Email", "email", None, TEXT),
+}
+
 
 @dataclass(frozen=True)
 class BaseSpec:
@@ -169,6 +178,9 @@ def base_spec(table_names: Mapping[str, str], renamed: Mapping[str, Mapping[str,
     tables["ambassadors"] = TableSpec("ambassadors", table_names["ambassadors"], tuple(roster), owned=False)
     blog = tuple(FieldSpec(role, title, kind, opts, accepts) for role, (title, kind, opts, accepts) in BLOG_FIELDS.items())
     tables["blog_reviews"] = TableSpec("blog_reviews", table_names["blog_reviews"], blog, owned=False)
+    tables["event_attendees"] = TableSpec("event_attendees", table_names["event_attendees"], tuple(
+        FieldSpec(r, title, kind, opts, accepts) for r, (title, kind, opts, accepts) in ATTENDEE_FIELDS.items()),
+        owned=False)
     for role, specs in OWN_TABLES.items():
         names = renamed.get(role, {})
         fields = tuple(FieldSpec(r, names.get(r, title), kind, opts) for r, title, kind, opts in specs)

@@ -40,7 +40,8 @@ from .quarters import Quarter, latest_ended, latest_final, local_date
 MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standing_warned", "standing_under_review",
                 "standing_under_review_staff", "standing_restored", "perk_free_event_access",
                 "perk_conference_funding", "staff_digest", "blog_review_created", "blog_review_nudge", "data_problem",
-                "notices_held")
+                "notices_held",
+                "certificate_yearly", "certificate_event")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KIND_NAMES = {"networking": "Networking", "content": "Content", "documentation": "Documentation", "event": "Event",
               "talk": "Talk", "advocacy": "Advocacy", "community_support": "Community support"}
@@ -58,10 +59,21 @@ class PlannedMessage:
     language: str = "en"
     # Program obligations (check-in requests, standing notices) carry no List-Unsubscribe.
     obligation: bool = True
+    # Files sent with the message (a certificate's PDF); not part of its identity.
+    attachments: tuple["Attachment", ...] = field(default=(), compare=False, repr=False)
 
     @property
     def template(self) -> str:
         return self.job
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a message: its name as the recipient sees it, its MIME type and its bytes."""
+
+    filename: str
+    content_type: str  # e.g. application/pdf
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,10 @@ class Ambassador:
     # Dated status changes staff recorded ("Status history"), ascending by date, at most one a day.
     # Empty: the status above holds for all time. See `compliance.status_spans` for how they are read.
     status_history: tuple[tuple[date, str], ...] = ()
+    # Handles on the forum and the chat, for the staff's welcome checklist. They decide no record, so they
+    # stay out of repr (which keys the work cache's reused records).
+    forum_handle: str = field(default="", repr=False)
+    chat_handle: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)

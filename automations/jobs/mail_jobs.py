@@ -13,6 +13,7 @@ from ..domain import messages as plan
 from ..domain.compliance import Track, tracks
 from ..domain.problems import OPEN, ProblemRecord
 from ..domain.quarters import latest_ended, latest_final, local_date
+from ..domain.welcome import plan_welcome
 from ..mail.delivery import deliver
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
@@ -73,7 +74,7 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobR
 Planner = Callable[[plan.ProgramState], list[plan.PlannedMessage]]
 
 JOBS: dict[str, tuple[Planner, ...]] = {
-    "reminders": (plan.plan_checkin_requests, plan.plan_receipts, plan.plan_problem_notes),
+    "reminders": (plan_welcome, plan.plan_checkin_requests, plan.plan_receipts, plan.plan_problem_notes),
     "notices": (plan.plan_notices,),
     "digest": (plan.plan_digest,),
 }

@@ -1,7 +1,8 @@
 """A planned message, and how it becomes an RFC 5322 email with the headers the contract names.
 
 `PlannedMessage` is plain data built by the pure planners in `domain.messages`; `compose` turns
-a rendered message into an `EmailMessage`. Display names are cleaned of line breaks and other
+a rendered message into an `EmailMessage` (text and HTML alternatives, then any attachment, such
+as a certificate's PDF, in a multipart/mixed message). Display names are cleaned of line breaks and other
 control characters, so a name can never add a header.
 """
 
@@ -41,6 +42,7 @@ class Outgoing:
     to_addr: str
     data: bytes  # RFC 5322, CRLF line endings
     html: str
+    attachments: tuple = ()  # the message's `Attachment`s, also inside `data` (the outbox shows them beside it)
 
 
 def clean_name(name: str) -> str:
@@ -84,4 +86,7 @@ def compose(rendered: Rendered, sender: Sender, sent_at: datetime) -> Outgoing:
         msg["List-Unsubscribe"] = f"<mailto:{sender.reply_to}?subject=unsubscribe%20{p.job}>"
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
-    return Outgoing(p.key, p.to_email, msg.as_bytes(policy=_WIRE), rendered.html)
+    for a in p.attachments:  # the body becomes the first part of a multipart/mixed message
+        maintype, _, subtype = a.content_type.partition("/")
+        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
+    return Outgoing(p.key, p.to_email, msg.as_bytes(policy=_WIRE), rendered.html, tuple(p.attachments))

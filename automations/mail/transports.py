@@ -1,7 +1,8 @@
 """Transports: where a composed message goes. Chosen by name in `mail.transport`.
 
 - `outbox` (the default) writes each message as an `.eml` file, an `.html` preview of its HTML
-  part, and an `index.html` listing the outbox, for a person to open before anything is sent.
+  part (and each attachment beside them), and an `index.html` listing the outbox, for a person to
+  open before anything is sent.
 - `smtp` sends through a mail server: STARTTLS or implicit TLS, the login from the environment,
   one connection reused for the whole batch, a rate limit, bounded retries on temporary failures.
 - `gmail` sends through the Gmail API (`adapters/gmail_mailer.py`), built by bootstrap.
@@ -79,7 +80,12 @@ class OutboxMailer:
     def send(self, msg: Outgoing) -> None:
         folder, name = self.folder / self.day, _safe_name(msg.key)
         atomic_write(folder / f"{name}.eml", msg.data.replace(b"\r\n", b"\n"))
-        atomic_write(folder / f"{name}.html", msg.html)
+        preview = msg.html
+        for a in msg.attachments:  # beside the .eml, to open without a mail program; the .eml holds them too
+            atomic_write(folder / f"{name}-{a.filename}", a.data)
+            link = f'<p>Attached: <a href="{html.escape(name)}-{html.escape(a.filename)}">{html.escape(a.filename)}</a></p>'
+            preview = preview.replace("</body>", link + "</body>") if "</body>" in preview else preview + link
+        atomic_write(folder / f"{name}.html", preview)
 
     def write_index(self) -> None:
         rows = []

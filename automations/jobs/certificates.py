@@ -1,0 +1,83 @@
+"""`certificates`: a PDF certificate by mail for each full year of service and each event attended.
+
+The certificates due today are planned by `domain.certificates` (each with its key); those whose
+mail the ledger holds as sent are dropped before anything is drawn, so a rerun draws and sends
+nothing. Each remaining one is drawn (fpdf2) and attached to its message, which goes through the
+mail ledger like every message: once per key, recorded, retried by a later run if it failed. A
+name the fonts cannot draw is a failure of this run (exit 1), never a certificate with empty boxes.
+A dry run draws nothing and lists the messages that would go.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..bootstrap import Context
+from ..domain.certificates import YEARLY, Certificate, plan_events, plan_yearly, unprintable, years_word
+from ..domain.messages import Attachment, PlannedMessage
+from ..effects import ActionFailed, done_keys
+from .base import JobResult, load_roster, plural, record_problems
+from .mail_jobs import send
+
+PDF = "application/pdf"
+
+
+def _long_date(d) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def message(cert: Certificate, pdf: bytes | None, start_date: str = "") -> PlannedMessage:
+    """The certificate's mail: its key, the template's context, and the PDF attached (none in a dry run)."""
+    first = cert.name.split()[0] if cert.name.split() else cert.email
+    context = {"first_name": first, "name": cert.name, "email": cert.email, "day": _long_date(cert.day),
+               "filename": cert.filename, "years": cert.years, "years_text": years_word(cert.years),
+               "start_date": start_date, "event_name": cert.event_name}
+    attachments = (Attachment(cert.filename, PDF, pdf),) if pdf is not None else ()
+    return PlannedMessage(key=cert.key, job=cert.kind, to_email=cert.email, to_name=cert.name, context=context,
+                          language=cert.language, obligation=False, attachments=attachments)
+
+
+def run(ctx: Context) -> JobResult:
+    result = JobResult("certificates")
+    roster, _ = load_roster(ctx)  # the roster's own problems are reported by the jobs that judge it
+    attendees, found = ctx.attendees.read()
+    sources = {a.source for a in attendees} | {p.source for p in found}
+    record_problems(ctx, result, found, people=(), closing_sources=sources)
+    fresh = ctx.certificate_freshness_days
+    program = ctx.renderer.common.get("program_name", "program")
+    due = plan_yearly(roster, ctx.as_of, fresh, program) + plan_events(attendees, ctx.as_of, fresh)
+    sent = done_keys(ctx.ledger)
+    todo = [c for c in due if c.key not in sent]
+    starts = {a.email: a.start_date.isoformat() for a in roster}
+    renderer = ctx.certificates
+    planned, drawn, size, started = [], 0, 0, time.perf_counter()
+    for cert in todo:
+        why = unprintable(cert, renderer.covers)
+        if why:
+            result.failures.append(f"{cert.key} to {cert.email}: {why}")
+            continue
+        pdf = None
+        if not ctx.dry_run:
+            try:
+                pdf = renderer.render(cert)
+            except ActionFailed as exc:
+                result.failures.append(f"{cert.key} to {cert.email}: {exc}; not sent")
+                continue
+            drawn += 1
+            size += len(pdf)
+        planned.append(message(cert, pdf, starts.get(cert.email, "") if cert.kind == YEARLY else ""))
+    seconds = time.perf_counter() - started
+    yearly = sum(1 for c in due if c.kind == YEARLY)
+    head = (f"{plural(len(due), 'certificate')} due ({yearly} for years of service, {len(due) - yearly} for "
+            f"events, from {len(attendees)} attendee lines in {ctx.attendees.where}), "
+            f"{len(due) - len(todo)} sent earlier")
+    if ctx.dry_run:
+        result.summary.append(f"Dry run: {head}; {plural(len(planned), 'certificate')} would be drawn and sent.")
+    else:
+        average = f", {size / drawn / 1024:.0f} KiB and {seconds / drawn:.2f} s each" if drawn else ""
+        result.summary.append(f"{head}; {plural(drawn, 'PDF')} drawn{average}.")
+    mail = send(ctx, "certificates", planned)
+    result.failures += mail.failures
+    result.summary += mail.summary
+    result.data = {"drawn": drawn, "bytes": size, "seconds": seconds, "due": len(due), "todo": len(todo)}
+    return result

@@ -1,0 +1,349 @@
+"""Certificates: names in every script drawn with real glyphs (text layer, embedded fonts, a rendered
+picture), one certificate per year of service and per event attended, none twice, none in a dry run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import unicodedata
+from collections import Counter
+from datetime import date, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pypdf
+import pypdfium2
+import pytest
+from fontTools.ttLib import TTFont
+
+from automations import bootstrap
+from automations.adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer, packaged_fonts
+from automations.config import load_config
+from automations.domain.certificates import (
+    EVENT, YEARLY, Attendee, Certificate, event_id, plan_events, plan_yearly, unprintable, yearly_due,
+)
+from automations.domain.messages import Attachment, PlannedMessage
+from automations.jobs import certificates as job
+from automations.mail.message import Rendered, Sender, compose
+from tests.factories import ambassador
+
+ROOT = Path(__file__).resolve().parent.parent
+ART = Artwork("Mautic Ambassador Program", "Ruth Cheesley", "Program lead", ROOT / "templates/certificates/logo.svg",
+              ROOT / "templates/certificates/signature.png")
+NAMES = {
+    "latin": "Zoë Müller",
+    "serbian": "Ђорђе Петровић",
+    "russian": "Дмитрий Шостакович",
+    "greek": "Γιώργος Παπαδόπουλος",
+    "arabic": "محمد عبد الله",
+    "chinese": "李小龙",
+    "japanese": "山田太郎",
+}
+#: Where rendered pages are kept for a person to look at (CERTIFICATE_PNG_DIR=/some/folder), else a temp dir.
+PNG_DIR = os.environ.get("CERTIFICATE_PNG_DIR", "")
+
+
+@pytest.fixture(scope="module")
+def renderer() -> FpdfCertificateRenderer:
+    return FpdfCertificateRenderer(ART)
+
+
+def certificate(name: str, kind: str = YEARLY) -> Certificate:
+    return Certificate(key=f"{kind}:x@example.org", kind=kind, email="x@example.org", name=name,
+                       title="Certificate of Service", statement="for 3 years of service as an ambassador",
+                       day=date(2026, 11, 25), years=3)
+
+
+def _letters(text: str) -> Counter:
+    """The letters of a text, without spaces or control characters, as a multiset."""
+    return Counter(c for c in text if not c.isspace() and unicodedata.category(c)[0] != "C")
+
+
+def embedded_fonts(pdf: bytes) -> dict[str, bytes]:
+    """Each embedded font program of the first page, by its PDF name (subset tag removed)."""
+    page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    out = {}
+    for font in page["/Resources"]["/Font"].values():
+        font = font.get_object()
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        stream = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+        out[str(font["/BaseFont"]).split("+", 1)[-1]] = stream.get_object().get_data()
+    return out
+
+
+class TestScripts:
+    @pytest.mark.parametrize("script", sorted(NAMES))
+    def test_name_is_in_the_text_layer(self, renderer, script):
+        """The PDF's text holds the name: every letter, and for left-to-right scripts the name as written."""
+        name = NAMES[script]
+        pdf = renderer.render(certificate(name))
+        assert pdf.startswith(b"%PDF-")
+        text = pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
+        assert "Certificate of Service" in text and "Ruth Cheesley" in text
+        if script == "arabic":
+            # The shaped glyphs map back to the name's letters (drawn right to left): the same letters.
+            line = next(l for l in text.splitlines() if any("\u0600" <= c <= "\u06ff" for c in l))
+            assert _letters(line) == _letters(name)
+        else:
+            assert name in text
+
+    @pytest.mark.parametrize("script", sorted(NAMES))
+    def test_every_character_has_a_glyph_in_an_embedded_font(self, renderer, script):
+        """No empty boxes: each character of the name is in the cmap of a font embedded in the PDF (the
+        font files fontTools reads), and the subset embedded holds more than the .notdef glyph."""
+        name = NAMES[script]
+        pdf = renderer.render(certificate(name))
+        embedded = embedded_fonts(pdf)
+        files = {f.family: f.path for f in packaged_fonts()}
+        cmaps = {}
+        for family in embedded:
+            matching = sorted((fam for fam in files if family.replace("Regular", "").startswith(fam)), key=len)
+            assert matching, f"an unexpected font {family} is embedded"
+            with TTFont(files[matching[-1]], lazy=True) as font:  # the longest family name that fits
+                cmaps[family] = set(font.getBestCmap())
+        for ch in name:
+            if not ch.isspace():
+                assert any(ord(ch) in cmap for cmap in cmaps.values()), f"{ch!r} has no glyph in {sorted(cmaps)}"
+        for family, program in embedded.items():
+            if program[:4] in (b"\x00\x01\x00\x00", b"true", b"OTTO"):
+                assert len(TTFont(io.BytesIO(program)).getGlyphOrder()) > 2, family
+
+    @pytest.mark.parametrize("script", sorted(NAMES))
+    def test_rendered_page_shows_the_name(self, renderer, script, tmp_path):
+        """A picture of the page (pypdfium2, no system tool): the name's band holds ink, centred, and as
+        much of it as a name of that length should have (an empty box or a missing glyph would not)."""
+        name = NAMES[script]
+        pdf = renderer.render(certificate(name))
+        image = pypdfium2.PdfDocument(pdf)[0].render(scale=1.5).to_pil().convert("L")
+        folder = Path(PNG_DIR) if PNG_DIR else tmp_path
+        folder.mkdir(parents=True, exist_ok=True)
+        image.save(folder / f"certificate-{script}.png")
+        width, height = image.size
+        # The name's line sits at 96-113 mm of the 210 mm high page.
+        band = image.crop((0, int(height * 96 / 210), width, int(height * 113 / 210)))
+        dark = [x for x in range(band.width) for y in range(0, band.height, 2) if band.getpixel((x, y)) < 128]
+        assert dark, "nothing drawn where the name goes"
+        left, right = min(dark), max(dark)
+        assert abs((left + right) / 2 - width / 2) < width * 0.03  # centred
+        assert right - left > width * 0.05 * len(name.replace(" ", "")) ** 0.5
+        assert len(dark) > 80 * len(name.replace(" ", ""))
+
+    def test_a_character_no_font_covers_is_refused(self, renderer):
+        """A name the fonts cannot draw (Egyptian hieroglyphs) is not printed with empty boxes: it is named."""
+        assert not renderer.covers("\U00013080")
+        assert "U+13080" in unprintable(certificate("Ana \U00013080"), renderer.covers)
+        assert unprintable(certificate(NAMES["arabic"]), renderer.covers) == ""
+
+    def test_only_the_fonts_a_name_needs_are_embedded(self, renderer):
+        """A Latin name embeds Noto Sans only (the CJK font is neither read nor embedded): a small file."""
+        pdf = renderer.render(certificate("Zoë Müller"))
+        assert list(embedded_fonts(pdf)) == ["NotoSans"]
+        assert len(pdf) < 80_000
+        assert set(embedded_fonts(renderer.render(certificate("李小龙")))) == {"NotoSans", "NotoSansCJKTCRegular"}
+
+
+class TestYearsOfService:
+    def test_due_on_the_anniversary_not_the_day_before(self):
+        amb = ambassador(start=date(2024, 3, 10))
+        assert yearly_due(amb, date(2025, 3, 9), 30) == 0
+        assert yearly_due(amb, date(2025, 3, 10), 30) == 1
+        assert yearly_due(amb, date(2026, 3, 10), 30) == 2
+
+    def test_only_within_the_freshness_window(self):
+        """A first run long after an anniversary sends nothing for it (no certificates of years gone by)."""
+        amb = ambassador(start=date(2020, 3, 10))
+        assert yearly_due(amb, date(2025, 4, 9), 30) == 5
+        assert yearly_due(amb, date(2025, 4, 10), 30) == 0
+
+    def test_only_active_ambassadors(self):
+        for status in ("paused", "alumni", "removed"):
+            assert yearly_due(ambassador(start=date(2024, 3, 10), status=status), date(2025, 3, 10), 30) == 0
+
+    def test_a_rejoiner_counts_from_the_new_start(self):
+        """A new start date (rejoining) restarts the count, and the key changes with it."""
+        amb = ambassador(start=date(2025, 6, 1))
+        assert yearly_due(amb, date(2026, 6, 1), 30) == 1
+        [cert] = plan_yearly([amb], date(2026, 6, 1), 30, "Program")
+        assert cert.key == "certificate_yearly:ana@example.org:2025-06-01:y1"
+
+    def test_29_february_start(self):
+        amb = ambassador(start=date(2024, 2, 29))
+        assert yearly_due(amb, date(2025, 2, 27), 30) == 0
+        assert yearly_due(amb, date(2025, 2, 28), 30) == 1
+
+
+class TestEvents:
+    def test_one_per_attendee_and_event(self):
+        day = date(2026, 11, 14)
+        ev = event_id("Mautic sprint Berlin", day)
+        people = [Attendee(ev, "Mautic sprint Berlin", day, "Ana", "ana@example.org", 2, "x"),
+                  Attendee(ev, "Mautic sprint Berlin", day, "Ana again", "ana@example.org", 3, "x"),
+                  Attendee(ev, "Mautic sprint Berlin", day, "Bo", "bo@example.org", 4, "x")]
+        certs = plan_events(people, day + timedelta(days=3), 30)
+        assert [c.key for c in certs] == [f"certificate_event:{ev}:ana@example.org",
+                                          f"certificate_event:{ev}:bo@example.org"]
+        assert plan_events(people, day - timedelta(days=1), 30) == []  # not before the event
+        assert plan_events(people, day + timedelta(days=31), 30) == []
+
+
+# ---- the job, end to end on the local backend -------------------------------------------------------
+
+ROSTER_HEADER = ["Name", "Email", "Country", "Region", "University", "Languages", "Start date", "Status"]
+
+
+def write_roster(program: Path, rows: list[list[str]]) -> None:
+    with (program.parent / "data" / "ambassadors.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([ROSTER_HEADER, *rows])
+
+
+def write_attendees(program: Path, name: str, rows: list[list[str]]) -> Path:
+    folder = program.parent / "data" / "attendees"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["Name", "Email"], *rows])
+    return path
+
+
+def run(program: Path, day: date, dry_run: bool = False):
+    return job.run(bootstrap.build(load_config(program), day, dry_run=dry_run))
+
+
+def outbox(program: Path) -> dict[str, object]:
+    out = {}
+    for p in (program.parent / "outbox").rglob("*.eml"):
+        msg = message_from_bytes(p.read_bytes(), policy=policy.default)
+        out[msg["X-Automation-Key"]] = msg
+    return out
+
+
+def ledger_keys(program: Path) -> list[str]:
+    path = program.parent / "data" / "mail_ledger.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [r["Key"] for r in csv.DictReader(fh) if r["Status"] == "sent"]
+
+
+ZOE = ["Zoë Müller", "zoe@example.org", "Germany", "", "", "de", "2023-11-25", "active"]
+DMITRY = ["Дмитрий Шостакович", "dmitry@example.org", "Serbia", "", "", "sr", "2024-11-25", "paused"]
+LI = ["李小龙", "li@example.org", "China", "", "", "zh", "2024-11-26", "active"]
+
+
+def test_a_year_boundary_sends_one_certificate_and_a_rerun_none(program):
+    """The day before the anniversary nothing; on it one certificate with its PDF; again the same day and
+    the next day nothing more; a paused ambassador none."""
+    write_roster(program, [ZOE, DMITRY, LI])
+    run(program, date(2026, 11, 24))
+    assert outbox(program) == {}
+    res = run(program, date(2026, 11, 25))
+    assert res.failures == []
+    sent = outbox(program)
+    assert list(sent) == ["certificate_yearly:zoe@example.org:2023-11-25:y3"]
+    msg = sent["certificate_yearly:zoe@example.org:2023-11-25:y3"]
+    assert msg["X-Automation-Job"] == "certificate_yearly" and "3 years" in msg["Subject"]
+    [pdf] = [p for p in msg.iter_attachments()]
+    assert pdf.get_content_type() == "application/pdf" and pdf.get_filename() == "certificate-3-years-zoe-muller.pdf"
+    text = pypdfium2.PdfDocument(pdf.get_content())[0].get_textpage().get_text_range()
+    assert "Zoë Müller" in text and "3 years of service" in text and "25 November 2026" in text
+    again = run(program, date(2026, 11, 25))
+    assert again.data["drawn"] == 0 and len(outbox(program)) == 1
+    run(program, date(2026, 11, 26))  # Li's anniversary: one more, Zoë's not again
+    assert sorted(outbox(program)) == ["certificate_yearly:li@example.org:2024-11-26:y2",
+                                       "certificate_yearly:zoe@example.org:2023-11-25:y3"]
+    assert Counter(ledger_keys(program))["certificate_yearly:zoe@example.org:2023-11-25:y3"] == 1
+
+
+def test_dry_run_draws_and_sends_nothing(program):
+    write_roster(program, [ZOE])
+    ledger = program.parent / "data" / "mail_ledger.csv"
+    res = run(program, date(2026, 11, 25), dry_run=True)
+    assert not (program.parent / "outbox").exists() and not ledger.exists()
+    assert res.data["drawn"] == 0
+    assert any("would send certificate_yearly to zoe@example.org" in line for line in res.summary)
+
+
+def test_event_certificates_once_per_attendee(program):
+    """Each attendee of a listed sprint gets one certificate (a name in any script), a rerun none; a line
+    without an email is a data problem, not a certificate."""
+    write_roster(program, [ZOE])
+    write_attendees(program, "2026-11-14 Mautic sprint Berlin.csv", [
+        ["Zoë Müller", "Zoe@Example.org"], ["محمد عبد الله", "mohammed@example.org"], ["李小龙", "li@example.org"],
+        ["Zoë Müller", "zoe@example.org"], ["No Email", ""]])
+    res = run(program, date(2026, 11, 20))
+    ev = "2026-11-14-mautic-sprint-berlin"
+    keys = sorted(k for k in outbox(program) if k.startswith(EVENT))
+    assert keys == [f"certificate_event:{ev}:li@example.org", f"certificate_event:{ev}:mohammed@example.org",
+                    f"certificate_event:{ev}:zoe@example.org"]
+    assert [p.column for p in res.new_problems] == ["Email"]
+    msg = outbox(program)[f"certificate_event:{ev}:mohammed@example.org"]
+    pdf = next(msg.iter_attachments()).get_content()
+    text = pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    assert "Certificate of Attendance" in text and "Mautic sprint Berlin" in text
+    again = run(program, date(2026, 11, 21))
+    assert again.data["drawn"] == 0 and again.data["due"] == 3 and len(outbox(program)) == 3
+
+
+def test_a_name_no_font_covers_fails_the_run_and_is_tried_again(program):
+    write_roster(program, [["Ana \U00013080", "ana@example.org", "", "", "", "en", "2025-11-25", "active"], ZOE])
+    res = run(program, date(2026, 11, 25))
+    assert len(res.failures) == 1 and "U+13080" in res.failures[0]
+    assert list(outbox(program)) == ["certificate_yearly:zoe@example.org:2023-11-25:y3"]
+    assert len(run(program, date(2026, 11, 26)).failures) == 1  # not recorded as done: tried again
+
+
+def test_cli_certificates_exit_codes(program, cli):
+    """The command exists (no longer "not available"), sends, and a rerun exits 0 with nothing new."""
+    write_roster(program, [ZOE])
+    first = cli("--as-of", "2026-11-25", "certificates", config=program)
+    assert first.code == 0, first.err
+    assert "1 PDF drawn" in first.out
+    second = cli("--as-of", "2026-11-25", "certificates", config=program)
+    assert second.code == 0 and "0 PDFs drawn" in second.out and "1 sent earlier" in second.out
+
+
+def test_attachment_survives_smtp(program, smtp_server):
+    """Over SMTP the message carries the PDF as a multipart/mixed attachment."""
+    from tests.conftest import use_smtp
+
+    use_smtp(program, smtp_server)
+    write_roster(program, [ZOE])
+    res = run(program, date(2026, 11, 25))
+    assert res.failures == []
+    [received] = smtp_server.received
+    msg = message_from_bytes(received.data, policy=policy.default)
+    assert msg.get_content_type() == "multipart/mixed"
+    [pdf] = list(msg.iter_attachments())
+    assert pdf.get_content().startswith(b"%PDF-")
+
+
+def test_compose_puts_text_html_and_attachment():
+    planned = PlannedMessage("k:1", "certificate_yearly", "a@example.org", "A", attachments=(
+        Attachment("c.pdf", "application/pdf", b"%PDF-1.4 x"),))
+    out = compose(Rendered(planned, "S", "text", "<p>html</p>"), Sender("s@example.org", "S", "r@example.org"),
+                  __import__("datetime").datetime(2026, 1, 1))
+    msg = message_from_bytes(out.data, policy=policy.default)
+    assert msg.get_body(("plain",)).get_content().strip() == "text"
+    assert msg.get_body(("html",)).get_content().strip() == "<p>html</p>"
+    [a] = list(msg.iter_attachments())
+    assert (a.get_filename(), a.get_content()) == ("c.pdf", b"%PDF-1.4 x")
+
+
+def test_airtable_event_attendees(airtable):
+    """On Airtable, `init` made the Event attendees table; its records give one certificate per attendee."""
+    from tests.airtable_env import BASE
+
+    names = {t["name"] for t in airtable.fake.tables(BASE)}
+    assert "Event attendees" in names
+    airtable.fake.insert(BASE, "Event attendees", [
+        {"Name": "Γιώργος Παπαδόπουλος", "Event": "Workshop Athens", "Date": "2026-11-14", "Email": "g@example.org"},
+        {"Name": "李小龙", "Event": "Workshop Athens", "Date": "2026-11-14", "Email": "li@example.org"}])
+    res = job.run(airtable.ctx(date(2026, 11, 16)))
+    assert res.failures == []
+    ev = "2026-11-14-workshop-athens"
+    events = sorted(k for k in outbox(airtable.config_path) if k.startswith(EVENT))
+    assert events == [f"certificate_event:{ev}:g@example.org", f"certificate_event:{ev}:li@example.org"]
+    assert {r["fields"]["Key"] for r in airtable.records("Mail ledger")} >= set(events)
+    res = job.run(airtable.ctx(date(2026, 11, 17)))
+    assert res.data["drawn"] == 0
