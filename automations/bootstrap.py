@@ -143,7 +143,7 @@ def form_layout(config: Config, source: str) -> FormLayout:
 def schedule_from(config: Config) -> Schedule:
     r = config.reminders
     return Schedule(r.invite_days_after_end, tuple(r.reminder_days_before_close), r.receipt_max_age_days,
-                    r.notice_max_age_days, r.digest_weekday)
+                    r.notice_max_age_days, r.digest_weekday, welcome_max_age_days=r.welcome_max_age_days)
 
 
 def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
@@ -268,7 +268,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         lock=FileSendLock(config.local_dir / ".mail.lock", m.lock_timeout_seconds),
         mailer=mailer,
         renderer=TemplateRenderer(config.path(m.templates_dir), common={
-            "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name}),
+            "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name,
+            "forum_intro_url": p.forum_intro_url, "funding_url": p.funding_url}),
         sender=Sender(m.from_address, m.from_name, p.support_email),
         admin=admin, usage=usage, checks=checks, blog=blog, drafter=drafter,
         attendees=attendees, certificates=certificate_renderer(config),

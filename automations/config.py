@@ -56,6 +56,10 @@ class ProgramConfig(_Strict):
     full_report_fields: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_FULL_REPORT))
     lead_name: str = "Program lead"
     support_email: Address = "ambassadors@example.org"
+    # The forum's private category where a new ambassador introduces themselves (the welcome links it).
+    forum_intro_url: str = ""
+    # Where an ambassador asks for funding or swag; empty: the welcome says to write to the support address.
+    funding_url: str = ""
 
     @field_validator("timezone")
     @classmethod
@@ -165,6 +169,9 @@ class RemindersConfig(_Strict):
     notice_max_age_days: int = Field(30, ge=0)
     # The staff digest goes once a week, on the first run on or after this weekday.
     digest_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    # The welcome goes only to ambassadors whose start date is at most this many days before the run
+    # (and not after it): a first run on a running program welcomes no one who joined long ago.
+    welcome_max_age_days: int = Field(30, ge=0)
 
 
 DEFAULT_ACTIVITY_COLUMNS = {

@@ -15,7 +15,9 @@ the same day twice gives the same keys and the ledger drops what already went:
 - `staff_digest:<ISO week>:<staff>`: once a week;
 - `data_problem:<email>:r<row>:<digest of the problems' ids>`: rows of an ambassador's that could not be
   used, when no receipt could say so;
-- `notices_held:<quarter>:<staff>`: standing notices held because too many would go at once.
+- `notices_held:<quarter>:<staff>`: standing notices held because too many would go at once;
+- `welcome:<email>:<start date>` and `welcome_staff:<email>:<start date>:<staff>`: a new (or rejoining)
+  active ambassador's welcome and staff's checklist (planned in `domain.welcome`).
 
 Paused, alumni and removed ambassadors get nothing.
 """
@@ -40,7 +42,7 @@ from .quarters import Quarter, latest_ended, latest_final, local_date
 MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standing_warned", "standing_under_review",
                 "standing_under_review_staff", "standing_restored", "perk_free_event_access",
                 "perk_conference_funding", "staff_digest", "blog_review_created", "blog_review_nudge", "data_problem",
-                "notices_held",
+                "notices_held", "welcome", "welcome_staff",
                 "certificate_yearly", "certificate_event")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KIND_NAMES = {"networking": "Networking", "content": "Content", "documentation": "Documentation", "event": "Event",
@@ -83,6 +85,7 @@ class Schedule:
     receipt_max_age_days: int = 7
     notice_max_age_days: int = 30
     digest_weekday: str = "monday"
+    welcome_max_age_days: int = 30
 
 
 @dataclass(frozen=True)
