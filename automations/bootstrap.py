@@ -17,6 +17,8 @@ from typing import Callable, Mapping
 from .adapters.airtable_admin import AirtableAdmin
 from .adapters.airtable_blog_store import AirtableBlogStore
 from .adapters.csv_blog_store import CsvBlogStore
+from .adapters.airtable_referral_store import AirtableReferralStore
+from .adapters.csv_referral_store import CsvAnswerSource, CsvReferralStore
 from .adapters.airtable_attendee_source import AirtableAttendeeSource
 from .adapters.csv_attendee_source import CsvAttendeeSource
 from .adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer
@@ -43,6 +45,8 @@ from .adapters.memory_work_cache import MemoryWorkCache
 from .adapters.sqlite_work_cache import SqliteWorkCache
 from .config import Config, load_config
 from .domain.blog import BlogSettings
+from .domain.referrals import ReferralSettings
+from .domain.values import TimestampParser
 from .domain.checkins import FormLayout
 from .domain.compliance import Rules
 from .domain.messages import Schedule
@@ -52,6 +56,7 @@ from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
 from .ports import AttendeeSource, CertificateRenderer
+from .ports import AnswerSource, ReferralStore
 from .ports import WorkCache, Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
 
@@ -111,6 +116,10 @@ class Context:
     #: In a dry run: the data problems as the jobs run so far would have left them (none is saved), so a
     #: later job of run-all compares with that, as it would with the store after a real run.
     dry_problems: list | None = None
+    #: The referral inquiries, the answer form's responses and the `referrals` job's settings.
+    referrals: "ReferralStore | None" = None
+    answers: "AnswerSource | None" = None
+    referral_settings: ReferralSettings = field(default_factory=ReferralSettings)
     #: The `certificates` job: the event attendee lists, the PDF renderer, how long a certificate stays due.
     attendees: "AttendeeSource | None" = None
     certificates: "CertificateRenderer | None" = None
@@ -233,6 +242,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         ledger: Ledger = AirtableLedger(client, spec["mail_ledger"])
         admin: Admin = AirtableAdmin(client, spec)
         blog: BlogStore = AirtableBlogStore(client, spec["blog_reviews"])
+        referrals: ReferralStore = AirtableReferralStore(client, spec["referral_inquiries"])
         attendees: AttendeeSource = AirtableAttendeeSource(client, spec["event_attendees"])
     else:
         roster = CsvRosterStore(config.local_dir / config.ambassadors.file, config.ambassadors.fields,
@@ -241,6 +251,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         ledger = CsvLedger(config.local_dir / "mail_ledger.csv")
         admin = CsvAdmin(config.local_dir)
         blog = CsvBlogStore(config.local_dir / config.blog_reviews.file)
+        referrals = CsvReferralStore(config.local_dir / config.referrals.file)
         attendees = CsvAttendeeSource(config.local_dir / config.certificates.attendees_dir)
     m = config.mail
     p = config.program
@@ -272,6 +283,10 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
             "forum_intro_url": p.forum_intro_url, "funding_url": p.funding_url}),
         sender=Sender(m.from_address, m.from_name, p.support_email),
         admin=admin, usage=usage, checks=checks, blog=blog, drafter=drafter,
+        referrals=referrals, answers=CsvAnswerSource(
+            config.local_dir / config.referrals.answers_file,
+            TimestampParser(form_layout(config, "").timestamp_formats, config.sheet_tz, config.program.tz)),
+        referral_settings=referral_settings(config),
         attendees=attendees, certificates=certificate_renderer(config),
         certificate_freshness_days=config.certificates.freshness_days,
         blog_settings=BlogSettings(tuple(b.reviewers), dict(b.stale_days), tuple(m.staff_addresses)),
@@ -280,6 +295,18 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         guards=Guards(config.guards.max_warning_share, config.guards.min_held_notices), confirmed=confirmed,
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
     )
+
+
+def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
+    c = config.certificates
+    return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
+                                           config.path(c.logo), config.path(c.signature_image)))
+
+
+def referral_settings(config: Config) -> ReferralSettings:
+    r = config.referrals
+    return ReferralSettings(r.answer_days, r.answer_form_url, r.prefill_code_entry, r.prefill_answer_entry,
+                            tuple(config.mail.staff_addresses))
 
 
 def certificate_renderer(config: Config) -> FpdfCertificateRenderer:

@@ -24,6 +24,7 @@ from .jobs import compliance as compliance_job
 from .jobs import doctor as doctor_job
 from .jobs import init as init_job
 from .jobs import mail_jobs
+from .jobs import referrals as referrals_job
 from .jobs import run_all as run_all_job
 from .jobs import sync_checkins as sync_job
 from .jobs.base import JobResult
@@ -245,6 +246,24 @@ def certificates(opts: Options) -> None:
     _run_job(opts, certificates_job.run)
 
 
+@cli.command("referrals")
+@global_options
+@click.pass_obj
+def referrals(opts: Options) -> None:
+    """Offer each new referral inquiry to the best-matching ambassador, pass it on when declined or
+    unanswered, and tell staff who accepted (with an introduction draft) or that no one is left."""
+    _run_job(opts, referrals_job.run)
+
+
+@cli.command("certificates")
+@global_options
+@click.pass_obj
+def certificates(opts: Options) -> None:
+    """Send a PDF certificate for each full year of service and for each sprint or workshop attended, once
+    each (--dry-run lists them and draws nothing)."""
+    _run_job(opts, certificates_job.run)
+
+
 @cli.command("init")
 @global_options
 @click.option("--form", is_flag=True, help="Create the check-in form (Google Forms) from config.yaml instead, "
@@ -314,7 +333,6 @@ def _not_yet(name: str, what: str) -> None:
 
 
 for _name, _what in [
-    ("referrals", "Offer referral inquiries to ambassadors"),
     ("funding", "Check funding requests"),
     ("report", "Write the quarterly program report"),
     ("schedule", "Run the jobs on their schedule (long-running)"),

@@ -18,6 +18,7 @@ from .domain.certificates import Attendee, Certificate
 from .domain.compliance import Resolved
 from .domain.model import Activity, Ambassador, Checkin, Problem
 from .domain.problems import ProblemRecord
+from .domain.referrals import Answer, Inquiry
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,10 @@ class RosterStore(Protocol):
         """
 
 
+    def standings(self) -> dict[str, str]:
+        """The Standing column as it stands (what compliance last wrote), by normalised email."""
+
+
 class CheckinSource(Protocol):
     """The check-in form's responses, as the form wrote them (never written to)."""
 
@@ -174,6 +179,54 @@ class BlogStore(Protocol):
     def record(self, updates: Mapping[str, BlogUpdate], dry_run: bool = False) -> Written:
         """Write the job's own fields of the proposals keyed by proposal key; nothing else. With
         `dry_run`, write nothing and return what the real call would."""
+
+
+class AttendeeSource(Protocol):
+    """The attendee lists of sprints and workshops (CSV files in a folder, an Airtable table)."""
+
+    where: str
+
+    def read(self) -> tuple[list[Attendee], list[Problem]]:
+        """Every usable attendee line; a line (or a list) that cannot be used is a Problem."""
+
+
+class CertificateRenderer(Protocol):
+    """Draws a certificate as PDF bytes (fpdf2)."""
+
+    name: str
+
+    def covers(self, char: str) -> bool:
+        """Whether the certificate fonts can draw this character (else it would show as an empty box)."""
+
+    def render(self, certificate: Certificate) -> bytes:
+        """The certificate as a PDF; `DocumentFailed` when it cannot be drawn as it should."""
+
+    def check(self) -> list[str]:
+        """What is missing to draw certificates (fonts, images), one sentence each; empty when ready."""
+
+
+class ReferralStore(Protocol):
+    """The referral inquiries staff fill (a CSV file, an Airtable table)."""
+
+    where: str
+    source: str  # the name its rows' problems carry
+
+    def read(self) -> tuple[list[Inquiry], list[Problem]]:
+        """Every usable inquiry; a row that cannot be used is a Problem."""
+
+    def record(self, inquiries: Sequence[Inquiry], dry_run: bool = False) -> Written:
+        """Write the job's own fields (id, status, candidate, offer date, recommendation, history) of these
+        inquiries; nothing else. With `dry_run`, write nothing and return what the real call would."""
+
+
+class AnswerSource(Protocol):
+    """The referral answer form's responses (never written to)."""
+
+    where: str
+    source: str
+
+    def read(self) -> tuple[list[Answer], list[Problem]]:
+        """Every usable answer; a row that cannot be used is a Problem."""
 
 
 class AttendeeSource(Protocol):

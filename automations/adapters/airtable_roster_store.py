@@ -84,3 +84,9 @@ class AirtableRosterStore:
         for record, wanted in changes:
             record["fields"].update(wanted)
         return written
+
+    def standings(self) -> dict[str, str]:
+        """The Standing field (as compliance last wrote it), by normalised email."""
+        email, standing = self.fields["email"], self.standing_fields["standing"]
+        return {normalize_email(cell_text(r["fields"].get(email))): cell_text(r["fields"].get(standing))
+                for r in self._all()}

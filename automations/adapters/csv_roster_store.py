@@ -62,3 +62,13 @@ class CsvRosterStore:
         changed = update_rows(self.path, key, titled, list(self.standing_fields.values()), self.before_swap,
                               dry_run=dry_run)
         return Written(updated=changed, unit="row", where=self.where)
+
+    def standings(self) -> dict[str, str]:
+        """The Standing column (as compliance last wrote it), by normalised email; empty if it is not there."""
+        headers, rows = read_csv(self.path, "roster")
+        norm = [norm_header(h) for h in headers]
+        email, standing = norm_header(self.fields["email"]), norm_header(self.standing_fields["standing"])
+        if email not in norm or standing not in norm:
+            return {}
+        e, s = norm.index(email), norm.index(standing)
+        return {row[e].strip().lower(): row[s].strip() for row in rows if len(row) > max(e, s)}

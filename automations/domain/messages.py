@@ -42,6 +42,7 @@ from .quarters import Quarter, latest_ended, latest_final, local_date
 MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standing_warned", "standing_under_review",
                 "standing_under_review_staff", "standing_restored", "perk_free_event_access",
                 "perk_conference_funding", "staff_digest", "blog_review_created", "blog_review_nudge", "data_problem",
+                "referral_offer", "referral_accepted", "referral_exhausted",
                 "notices_held", "welcome", "welcome_staff",
                 "certificate_yearly", "certificate_event")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

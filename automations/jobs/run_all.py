@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..bootstrap import Context
 from . import blog_reviews, compliance, mail_jobs, sync_checkins
+from . import referrals
 from .base import JobResult
 
 MAIL_JOBS = ("reminders", "notices", "digest")
@@ -17,4 +18,5 @@ def run(ctx: Context) -> list[JobResult]:
         results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.data["problems"],
                                      judged=judged.data))
     results.append(blog_reviews.run(ctx))
+    results.append(referrals.run(ctx, judged=judged.data))
     return results

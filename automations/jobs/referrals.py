@@ -1,0 +1,71 @@
+"""`referrals`: offer each new referral inquiry to the best candidate, one at a time, until one accepts.
+
+Reads the inquiries staff fill, the answer form's responses and the roster (with each ambassador's
+standing: compliance's, in run-all, else the roster's Standing column), asks `domain.referrals` how
+far each inquiry moves today, records every step on the inquiry (its own fields only), and then
+sends the mail its state calls for: the offer to the current candidate, the recommendation (with an
+introduction draft) or the news that no one is left to staff. The steps are written before the mail
+goes, so a run stopped in between sends the same offer on the next run (the ledger keeps it to one),
+never an offer to a second candidate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..bootstrap import Context
+from ..domain.model import Problem
+from ..domain.quarters import latest_ended
+from ..domain.referrals import plan_referrals, plan_states
+from .base import JobResult, load_roster, plural, record_problems
+from .mail_jobs import send
+
+
+def standings_from_tracks(tracks, as_of) -> dict[str, str]:
+    """Each ambassador's standing at the latest ended quarter, as compliance writes it on the roster."""
+    quarter = latest_ended(as_of)
+    out = {}
+    for t in tracks:
+        record = t.at(quarter)
+        out[t.ambassador.email] = record.standing if record is not None else "good"
+    return out
+
+
+def run(ctx: Context, judged: dict | None = None) -> JobResult:
+    """`judged` is what compliance just worked out, when run-all runs both."""
+    result = JobResult("referrals")
+    inquiries, found = ctx.referrals.read()
+    answers, bad_answers = ctx.answers.read()
+    roster, _ = load_roster(ctx)
+    standings = standings_from_tracks(judged["tracks"], ctx.as_of) if judged and "tracks" in judged else \
+        ctx.roster.standings()
+    plan = plan_referrals(inquiries, roster, standings, answers, ctx.as_of, ctx.referral_settings)
+    found = [*found, *bad_answers, *(
+        Problem(ctx.answers.source, a.row, "Offer code", a.code,
+                "matches no offer open to this address (mistyped, or sent from another address than the offer's)",
+                a.email) for a in plan.ignored_answers)]
+    record_problems(ctx, result, found, {a.email for a in roster},
+                    closing_sources=(ctx.referrals.source, ctx.answers.source))
+
+    steps = Counter(ev for i in plan.updated.values() for d, ev, _ in i.history if d == ctx.as_of)
+    written = ctx.referrals.record(list(plan.updated.values()), dry_run=ctx.dry_run)
+    if ctx.dry_run:
+        for i in plan.updated.values():
+            result.summary.append(f"would record on inquiry {i.id} (row {i.row}): {i.status}"
+                                  f"{' to ' + i.current if i.current else ''}")
+    mail = send(ctx, "referrals", plan.messages)
+    result.failures += mail.failures
+    states = Counter(i.status for i in plan_states(inquiries, plan))
+    counts = (f"{plural(steps['offered'], 'offer')} made, {steps['declined']} declined, {steps['unanswered']} "
+              f"unanswered in time, {steps['accepted']} accepted, {steps['exhausted']} with no candidate left; "
+              f"now {states['offered']} waiting for an answer, {states['accepted']} recommended, "
+              f"{states['exhausted']} exhausted")
+    many = f"{len(inquiries)} inquir{'y' if len(inquiries) == 1 else 'ies'}"
+    if ctx.dry_run:
+        result.summary.append(f"Dry run: {many}: {counts}; "
+                              f"{written.would(ctx.referrals.where)}.")
+    else:
+        result.summary.append(f"{many} in {ctx.referrals.where}: {counts}; "
+                              f"inquiries {written.describe()}.")
+    result.summary += mail.summary
+    return result
