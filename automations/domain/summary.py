@@ -78,12 +78,38 @@ def as_rows(track: Track) -> tuple:
                    r.standing, r.streak, r.missed_in_row) for r in track.records), tuple(track.perks))
 
 
+_QUARTERS: dict[str, Quarter] = {}
+
+
+class BriefRecords(Sequence):
+    """A brief track's records, each made from its tuple only when read: a rerun that looks at one or two
+    quarters of every ambassador does not build forty records for each."""
+
+    __slots__ = ("email", "rows", "_made")
+
+    def __init__(self, email: str, rows: Sequence[tuple]):
+        self.email, self.rows, self._made = email, rows, {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self.rows))))
+        if i < 0:
+            i += len(self.rows)
+        made = self._made.get(i)
+        if made is None:
+            q, status, final, full, acts, reach, eng, clustered, note, standing, streak, missed = self.rows[i]
+            quarter = _QUARTERS.get(q) or _QUARTERS.setdefault(q, Quarter.parse(q))
+            made = self._made[i] = RecordSummary(VerdictSummary(self.email, quarter, status, final, full, acts, reach,
+                                                                eng, clustered, note), standing, streak, missed)
+        return made
+
+    def __eq__(self, other) -> bool:
+        return tuple(self) == tuple(other)
+
+
 def from_rows(amb: Ambassador, rows: Sequence) -> Track:
     records, perks = rows
-    out = []
-    quarters: dict[str, Quarter] = {}
-    for q, status, final, full, acts, reach, eng, clustered, note, standing, streak, missed in records:
-        quarter = quarters.get(q) or quarters.setdefault(q, Quarter.parse(q))
-        out.append(RecordSummary(VerdictSummary(amb.email, quarter, status, final, full, acts, reach, eng,
-                                                clustered, note), standing, streak, missed))
-    return Track(amb, tuple(out), tuple(perks))
+    return Track(amb, BriefRecords(amb.email, records), tuple(perks))  # type: ignore[arg-type]

@@ -57,6 +57,8 @@ class Synced:
     affected: set[str] = field(default_factory=set)  # ambassadors whose copies changed in this run
     previous_last_row: int | None = None  # the last row read by the run before (None: not known here)
     posts: list[Activity] = field(default_factory=list)  # the published blog posts, as activities
+    #: A full sync keeps what it ingested, by ambassador (copies with posts, check-ins), for compliance.
+    objects: tuple[dict, dict] | None = None
     _cache: tuple | None = None  # what to write to the work cache once the store is saved
 
     def all_copies(self) -> tuple[list[Resolved], list[Checkin]]:
@@ -193,13 +195,18 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
     by_email: dict[str, list[Activity]] = defaultdict(list)
     for a in ingested.activities:
         by_email[a.email].append(a)
+    checks_of: dict[str, list[Checkin]] = defaultdict(list)
+    for c in ingested.checkins:
+        checks_of[c.email].append(c)
+    with_posts: dict[str, list[Activity]] = {}
     late: dict[str, list] = {}
     rescount: dict[str, list] = {}
     digests: dict[str, str] = {}
     resolved_all: list[Resolved] = []
     for email in set(by_email) | set(post_rows) | set(checks):
         own_posts = [decoder.activity(t) for t in post_rows.get(email, [])]
-        resolved = resolve_copies(own_posts + by_email.get(email, []), rules)
+        with_posts[email] = own_posts + by_email.get(email, [])
+        resolved = resolve_copies(with_posts[email], rules)
         resolved_all += resolved
         late[email] = [problem_row(p) for p in late_problems(resolved, layout, rules.window_days)]
         rescount[email] = _counts(resolved)
@@ -217,6 +224,7 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
                  affected=set(digests) | set(checks))
     out.everything = lambda: (copies, checkins)
     out._cache = (state, entries, True)
+    out.objects = (with_posts, dict(checks_of))
     return out
 
 
@@ -233,14 +241,18 @@ def remember(cache: WorkCache, synced: Synced) -> None:
 
 # -- compliance: each ambassador's record, recomputed only when it could have changed -----------------------------
 
-SLIM = "slim"  # email -> (key, valid from, valid until, brief track rows, check-in instants)
+SLIM = "slim"  # email -> (key, valid from, valid until, brief track rows, check-ins as (local day, instant))
+SLIM_VERSION = "slim-2"
 
 
 def activities_of(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterable[str]
                   ) -> dict[str, tuple[list[Activity], list[Checkin]]]:
     """These ambassadors' copies (posts included) and check-ins, from this run's sync."""
-    decoder = Decoder(rules.tz)
     emails = set(emails)
+    if synced.objects is not None:  # a full sync: every record is still in memory, as ingested
+        acts, checks = synced.objects
+        return {e: (acts.get(e, []), checks.get(e, [])) for e in emails}
+    decoder = Decoder(rules.tz)
     pending = synced._cache[1] if synced._cache else {}
     stored = {e: v for e, v in pending.items() if e in emails and v is not None}
     missing = emails - set(stored)
@@ -267,8 +279,8 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
 
     through = latest_ended(as_of)
     today = as_of.toordinal()
-    keys = {a.email: stable_digest(repr(a), synced.digests.get(a.email, ""), config_digest, str(through), length=20)
-            for a in roster}
+    keys = {a.email: stable_digest(SLIM_VERSION, repr(a), synced.digests.get(a.email, ""), config_digest, str(through),
+                                   length=20) for a in roster}
     entries = {e: unpack(v) for e, v in cache.rows(SLIM).items()}
     tracks, last, stale = [], {}, []
     horizon = (as_of - LOOKBACK).toordinal()
@@ -277,11 +289,11 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
         e = entries.get(amb.email)
         if e and e[0] == keys[amb.email] and e[1] <= today < e[2]:
             tracks.append(from_rows(amb, e[3]))
-            days = [(ts, local_date(datetime.fromtimestamp(ts, rules.tz), rules.tz).toordinal()) for ts in e[4]]
-            seen = [ts for ts, day in days if day <= today]
+            # The check-ins as (local day, instant), in order: the last one by today, and whether any is recent.
+            seen = [ts for day, ts in e[4] if day <= today]
             if seen:
                 last[amb.email] = datetime.fromtimestamp(max(seen), rules.tz)
-            if any(horizon <= day <= today for _, day in days):
+            if any(horizon <= day <= today for day, _ in e[4]):
                 recent.add(amb.email)
         else:
             tracks.append(None)
@@ -302,7 +314,8 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
             recent.add(amb.email)
         until = valid_until(amb, days, rules, as_of)
         writes[amb.email] = pack((keys[amb.email], today, until.toordinal(), as_rows(summarize(full)),
-                                  [c.received_at.timestamp() for c in checks]))
+                                  [(local_date(c.received_at, rules.tz).toordinal(), c.received_at.timestamp())
+                                   for c in checks]))
     gone = set(entries) - set(keys)
     writes.update({e: None for e in gone})
     if writes and not dry_run:
