@@ -301,3 +301,19 @@ def test_on_airtable(airtable, program):
     referrals.run(airtable.ctx(DAY + timedelta(days=2)))
     assert len(outbox(program)) == 2
     assert [r for r in airtable.fake.requests if r.kind == "write"] == []
+
+
+def test_init_creates_the_local_files_and_doctor_checks_them(cli, program):
+    """On the CSV folder `init` makes the inquiries file (staff's columns and the job's) and the answers
+    file with the form's header row, once; `doctor` reads them."""
+    data = program.parent / "data"
+    first = cli("init", config=program)
+    assert first.code == 0 and "created" in first.out and "referral_inquiries.csv" in first.out
+    with (data / "referral_inquiries.csv").open(encoding="utf-8") as fh:
+        assert next(csv.reader(fh))[:8] == HEADER
+    assert (data / "referral_answers.csv").read_text().startswith("Timestamp,Offer code,Answer")
+    again = cli("init", config=program)
+    assert "referral_inquiries.csv" not in again.out
+    write_inquiries(program, [GERMANY])
+    doctor = cli("doctor", config=program)
+    assert "referral inquiries" in doctor.out and "1 inquiry, 1 open" in doctor.out

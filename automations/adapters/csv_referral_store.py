@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Sequence
 
 from ..domain.model import Problem
-from ..domain.referrals import (JOB_COLUMNS, Answer, Inquiry, answers_from_rows, inquiries_from_rows, job_cells,
+from ..domain.referrals import (ANSWER_COLUMNS, JOB_COLUMNS, PEOPLE_COLUMNS, Answer, Inquiry, answers_from_rows, inquiries_from_rows, job_cells,
                                 row_key)
 from ..domain.values import TimestampParser, norm_header
 from ..ports import Written
+from .atomic_files import atomic_write
 from .csv_tables import read_csv, update_rows
 from .safe_cells import unescape
 
@@ -27,6 +28,14 @@ class CsvReferralStore:
         self.path = Path(path)
         self.where = str(self.path)
         self.source = self.path.name  # what its problems name
+
+    def create(self, dry_run: bool = False) -> bool:
+        """`init`: the file with its header row, for staff to fill (False: it is there already)."""
+        if self.path.exists():
+            return False
+        if not dry_run:
+            atomic_write(self.path, ",".join([*PEOPLE_COLUMNS, *JOB_COLUMNS]) + "\n")
+        return True
 
     def read(self) -> tuple[list[Inquiry], list[Problem]]:
         if not self.path.exists():
@@ -60,6 +69,15 @@ class CsvAnswerSource:
         self.where = str(self.path)
         self.source = self.path.name
         self.parse_time = parse_time
+
+    def create(self, dry_run: bool = False) -> bool:
+        """`init`: the file with the answer form's header row (False: it is there already). The form's own
+        download replaces it."""
+        if self.path.exists():
+            return False
+        if not dry_run:
+            atomic_write(self.path, ",".join(ANSWER_COLUMNS) + "\n")
+        return True
 
     def read(self) -> tuple[list[Answer], list[Problem]]:
         if not self.path.exists():

@@ -77,8 +77,19 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
         return out + [Finding(True, f"email templates in {folder}: all {len(MESSAGE_JOBS)} messages have a subject, "
                                     f"a text and an HTML part.")]
 
+    def referrals() -> list[Finding]:
+        inquiries, problems = ctx.referrals.read()
+        answers, bad = ctx.answers.read()
+        waiting = sum(1 for i in inquiries if i.status in ("new", "offered"))
+        many = f"{len(inquiries)} inquir{'y' if len(inquiries) == 1 else 'ies'}"
+        return [Finding(True, f"referral inquiries {ctx.referrals.where}: {many}, {waiting} "
+                              f"open{f', {len(problems)} rows unusable (the referrals job lists them)' if problems else ''}"
+                              f"; answers {ctx.answers.where}: {len(answers)}"
+                              f"{f', {len(bad)} unusable' if bad else ''}.")]
+
     if schema_ok:
         check(roster)
+        check(referrals)
     check(responses)
     check(mail)
     for u in ctx.usage:

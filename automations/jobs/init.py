@@ -30,6 +30,9 @@ def run(ctx: Context, form: bool = False) -> JobResult:
                            f"checkin_form.form_id: {form_id}, checkin_form.form_url: {url}"]
         return result
     done = ctx.admin.init(ctx.dry_run)
+    for store, what in ((ctx.referrals, "referral inquiries"), (ctx.answers, "referral answers")):
+        if store is not None and hasattr(store, "create") and store.create(ctx.dry_run):  # the local files
+            done.append(f"{'would create' if ctx.dry_run else 'created'} {store.where} ({what}, the header row only)")
     result.summary += done
     if not done:
         result.summary.append("Every table and field the project needs is there already; nothing created.")
