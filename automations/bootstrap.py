@@ -11,12 +11,18 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Mapping
 
 from .adapters.airtable_admin import AirtableAdmin
 from .adapters.airtable_blog_store import AirtableBlogStore
 from .adapters.csv_blog_store import CsvBlogStore
+from .adapters.airtable_conduct_store import AirtableConductStore
+from .adapters.airtable_funding_store import AirtableFundingStore
+from .adapters.csv_conduct_store import CsvConductStore
+from .adapters.csv_funding_store import CsvFundingStore
+from .domain.funding import FundingSettings
 from .adapters.airtable_referral_store import AirtableReferralStore
 from .adapters.csv_referral_store import CsvAnswerSource, CsvReferralStore
 from .adapters.airtable_attendee_source import AirtableAttendeeSource
@@ -57,6 +63,7 @@ from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
 from .ports import AttendeeSource, CertificateRenderer
 from .ports import AnswerSource, ReferralStore
+from .ports import ConductStore, FundingStore
 from .ports import WorkCache, Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
 
@@ -116,6 +123,12 @@ class Context:
     #: In a dry run: the data problems as the jobs run so far would have left them (none is saved), so a
     #: later job of run-all compares with that, as it would with the store after a real run.
     dry_problems: list | None = None
+    #: The funding requests (`funding` job) and the conduct register (only the `conduct` commands read it).
+    funding: FundingStore | None = None
+    funding_settings: FundingSettings | None = None
+    conduct: ConductStore | None = None
+    conduct_readers: tuple[str, ...] = ()
+    conduct_retention_days: int = 730
     #: The referral inquiries, the answer form's responses and the `referrals` job's settings.
     referrals: "ReferralStore | None" = None
     answers: "AnswerSource | None" = None
@@ -242,6 +255,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         ledger: Ledger = AirtableLedger(client, spec["mail_ledger"])
         admin: Admin = AirtableAdmin(client, spec)
         blog: BlogStore = AirtableBlogStore(client, spec["blog_reviews"])
+        funding: FundingStore = AirtableFundingStore(client, spec["funding_requests"])
+        conduct: ConductStore = AirtableConductStore(client, spec["conduct_register"])
         referrals: ReferralStore = AirtableReferralStore(client, spec["referral_inquiries"])
         attendees: AttendeeSource = AirtableAttendeeSource(client, spec["event_attendees"])
     else:
@@ -251,6 +266,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         ledger = CsvLedger(config.local_dir / "mail_ledger.csv")
         admin = CsvAdmin(config.local_dir)
         blog = CsvBlogStore(config.local_dir / config.blog_reviews.file)
+        funding = CsvFundingStore(config.local_dir / config.funding.file)
+        conduct = CsvConductStore(config.local_dir / config.conduct.file)
         referrals = CsvReferralStore(config.local_dir / config.referrals.file)
         attendees = CsvAttendeeSource(config.local_dir / config.certificates.attendees_dir)
     m = config.mail
@@ -293,6 +310,9 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
                                   config.local_dir / "form_questions.json", f.form_id),
         guards=Guards(config.guards.max_warning_share, config.guards.min_held_notices), confirmed=confirmed,
+        funding=funding, funding_settings=funding_settings(config), conduct=conduct,
+        conduct_readers=tuple(a.casefold() for a in config.conduct.readers),
+        conduct_retention_days=config.conduct.retention_days,
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
     )
 
@@ -301,6 +321,25 @@ def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
     c = config.certificates
     return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
                                            config.path(c.logo), config.path(c.signature_image)))
+
+
+def referral_settings(config: Config) -> ReferralSettings:
+    r = config.referrals
+    return ReferralSettings(r.answer_days, r.answer_form_url, r.prefill_code_entry, r.prefill_answer_entry,
+                            tuple(config.mail.staff_addresses))
+
+
+def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
+    c = config.certificates
+    return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
+                                           config.path(c.logo), config.path(c.signature_image)))
+
+
+def funding_settings(config: Config) -> FundingSettings:
+    f = config.funding
+    return FundingSettings(f.lead_days, tuple(f.large_event_keywords), f.budget_period,
+                           {c: Decimal(str(v)) for c, v in f.budgets.items()}, f.budget_warning_share,
+                           tuple(f.reminder_days_after_event), tuple(config.mail.staff_addresses))
 
 
 def referral_settings(config: Config) -> ReferralSettings:

@@ -21,6 +21,8 @@ from .errors import ServiceUnavailable, StopRun
 from .jobs import blog_reviews as blog_job
 from .jobs import certificates as certificates_job
 from .jobs import compliance as compliance_job
+from .jobs import conduct as conduct_job
+from .jobs import funding as funding_job
 from .jobs import doctor as doctor_job
 from .jobs import init as init_job
 from .jobs import mail_jobs
@@ -264,6 +266,49 @@ def certificates(opts: Options) -> None:
     _run_job(opts, certificates_job.run)
 
 
+@cli.command("funding")
+@global_options
+@click.pass_obj
+def funding(opts: Options) -> None:
+    """Check funding and swag requests: short notice, large events, budgets, invoice reminders."""
+    _run_job(opts, funding_job.run)
+
+
+@cli.group("conduct")
+def conduct() -> None:
+    """The conduct register: read only by conduct.readers; entries past conduct.retention_days deleted."""
+
+
+READER = click.option("--reader", metavar="EMAIL", help="Your address; it must be one of conduct.readers.")
+
+
+@conduct.command("list")
+@global_options
+@READER
+@click.pass_obj
+def conduct_list(opts: Options, reader: str | None) -> None:
+    """Every incident in the register (only for conduct.readers)."""
+    _run_job(opts, lambda ctx: conduct_job.read(ctx, reader))
+
+
+@conduct.command("show")
+@global_options
+@READER
+@click.argument("email")
+@click.pass_obj
+def conduct_show(opts: Options, reader: str | None, email: str) -> None:
+    """One ambassador's incidents and the next escalation step (only for conduct.readers)."""
+    _run_job(opts, lambda ctx: conduct_job.read(ctx, reader, email))
+
+
+@conduct.command("purge")
+@global_options
+@click.pass_obj
+def conduct_purge(opts: Options) -> None:
+    """Delete the incidents older than conduct.retention_days (run-all does it too)."""
+    _run_job(opts, conduct_job.purge)
+
+
 @cli.command("init")
 @global_options
 @click.option("--form", is_flag=True, help="Create the check-in form (Google Forms) from config.yaml instead, "
@@ -333,7 +378,6 @@ def _not_yet(name: str, what: str) -> None:
 
 
 for _name, _what in [
-    ("funding", "Check funding requests"),
     ("report", "Write the quarterly program report"),
     ("schedule", "Run the jobs on their schedule (long-running)"),
 ]:

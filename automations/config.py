@@ -392,6 +392,52 @@ class CertificatesConfig(_Strict):
     attendees_dir: str = "attendees"
 
 
+class FundingConfig(_Strict):
+    """The `funding` job: lead time, large events, budgets and invoice reminders."""
+
+    # The requests staff keep: this file in local.dir, or the table airtable.tables.funding_requests.
+    file: str = "funding_requests.csv"
+    # A request less than this many days before its event is flagged to the ambassador and staff.
+    lead_days: int = Field(60, ge=0)
+    # What asked for that names one of these (case and spaces ignored) is a large event, flagged at once.
+    large_event_keywords: list[str] = Field(default_factory=lambda: ["MautiCamp", "Mautic Conference"])
+    # Budgets per period (the event's quarter or year) and currency: {EUR: 5000, USD: 2000}.
+    budget_period: Literal["quarter", "year"] = "year"
+    budgets: dict[str, float] = Field(default_factory=dict)
+    # Staff are warned once when approved amounts reach this share of a period's budget (and once when over it).
+    budget_warning_share: float = Field(0.8, gt=0, le=1)
+    # Days after an approved request's event on which the ambassador is reminded until invoice and evidence arrive.
+    reminder_days_after_event: list[int] = Field(default_factory=lambda: [3, 10, 24])
+
+    @field_validator("budgets")
+    @classmethod
+    def _currencies(cls, value: dict[str, float]) -> dict[str, float]:
+        for currency, amount in value.items():
+            if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+                raise ValueError(f"'{currency}' is not a three-letter currency code in capitals (EUR, USD, ...)")
+            if amount <= 0:
+                raise ValueError(f"the {currency} budget is {amount}: it must be more than 0")
+        return value
+
+    @field_validator("reminder_days_after_event")
+    @classmethod
+    def _days(cls, value: list[int]) -> list[int]:
+        if any(d < 0 for d in value) or sorted(set(value)) != value:
+            raise ValueError("must be days after the event, 0 or more, in increasing order without repeats")
+        return value
+
+
+class ConductConfig(_Strict):
+    """The conduct register: where it is kept, who may read it, and for how long."""
+
+    # This file in local.dir, or the table airtable.tables.conduct_register.
+    file: str = "conduct_register.csv"
+    # The addresses allowed to read it with `conduct list` / `conduct show` (--reader); empty: nobody.
+    readers: list[Address] = Field(default_factory=list)
+    # An incident is deleted this many days after its date.
+    retention_days: int = Field(730, ge=1)
+
+
 class GoogleEndpoints(_Strict):
     """Where each Google API is reached; empty: Google itself. Set for tests or a proxy."""
 
@@ -423,6 +469,10 @@ class GoogleConfig(_Strict):
         return value
 
 
+#: Tables staff keep that the project reads (field titles fixed, no renaming through airtable.fields).
+STAFF_TABLES = ("funding_requests", "conduct_register")
+
+
 class AirtableTables(_Strict):
     """The base's table names, by role. Later tables (blog reviews, inquiries, funding requests,
     certificates, conduct) get their role here when their jobs arrive; see docs/airtable.md."""
@@ -433,6 +483,8 @@ class AirtableTables(_Strict):
     problems: str = "Data problems"
     mail_ledger: str = "Mail ledger"
     blog_reviews: str = "Blog reviews"
+    funding_requests: str = "Funding requests"
+    conduct_register: str = "Conduct register"
     referral_inquiries: str = "Referral inquiries"
     event_attendees: str = "Event attendees"
 
@@ -481,7 +533,8 @@ class AirtableConfig(_Strict):
     @field_validator("fields")
     @classmethod
     def _known_roles(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        roles = [r for r in AirtableTables.model_fields if r not in ("ambassadors", "blog_reviews")]
+        roles = [r for r in AirtableTables.model_fields if r not in ("ambassadors", "blog_reviews")
+                 and r not in STAFF_TABLES]
         for role in value:
             if role not in roles:
                 raise ValueError(f"'{role}' is not a table of the project's own (one of {', '.join(roles)}; the "
@@ -496,6 +549,8 @@ class Config(_Strict):
     airtable: AirtableConfig = AirtableConfig()
     google: GoogleConfig = GoogleConfig()
     blog_reviews: BlogReviewsConfig = BlogReviewsConfig()
+    funding: FundingConfig = FundingConfig()
+    conduct: ConductConfig = ConductConfig()
     referrals: ReferralsConfig = ReferralsConfig()
     certificates: CertificatesConfig = CertificatesConfig()
     mail: MailConfig = MailConfig()

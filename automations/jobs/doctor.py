@@ -77,6 +77,18 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
         return out + [Finding(True, f"email templates in {folder}: all {len(MESSAGE_JOBS)} messages have a subject, "
                                     f"a text and an HTML part.")]
 
+    def staff_tables() -> list[Finding]:
+        requests, problems = ctx.funding.read()
+        out = [Finding(True, f"funding requests {ctx.funding.where}: {len(requests)} requests"
+                             f"{f', {len(problems)} rows unusable (the funding job lists them)' if problems else ''}.")]
+        # The register's content is never shown here: only that it can be read, and who may read it.
+        ctx.conduct.read()
+        readers = len(ctx.conduct_readers)
+        out.append(Finding(True, f"conduct register {ctx.conduct.where}: readable; {readers} reader"
+                                 f"{'s' if readers != 1 else ''} in conduct.readers, entries kept "
+                                 f"{ctx.conduct_retention_days} days."))
+        return out
+
     def referrals() -> list[Finding]:
         inquiries, problems = ctx.referrals.read()
         answers, bad = ctx.answers.read()
@@ -90,6 +102,7 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
     if schema_ok:
         check(roster)
         check(referrals)
+        check(staff_tables)
     check(responses)
     check(mail)
     for u in ctx.usage:

@@ -33,6 +33,10 @@ def run(ctx: Context, form: bool = False) -> JobResult:
     for store, what in ((ctx.referrals, "referral inquiries"), (ctx.answers, "referral answers")):
         if store is not None and hasattr(store, "create") and store.create(ctx.dry_run):  # the local files
             done.append(f"{'would create' if ctx.dry_run else 'created'} {store.where} ({what}, the header row only)")
+    for store, what in ((ctx.funding, "funding requests"), (ctx.conduct, "conduct register")):
+        # The local backend's staff tables: a file with its header row, for staff to fill.
+        if store is not None and hasattr(store, "create") and store.create(ctx.dry_run):
+            done.append(f"{'would create' if ctx.dry_run else 'created'} {store.where} ({what}, the header row only)")
     result.summary += done
     if not done:
         result.summary.append("Every table and field the project needs is there already; nothing created.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..bootstrap import Context
 from . import blog_reviews, compliance, mail_jobs, sync_checkins
+from . import conduct, funding
 from . import referrals
 from .base import JobResult
 
@@ -18,5 +19,7 @@ def run(ctx: Context) -> list[JobResult]:
         results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.data["problems"],
                                      judged=judged.data))
     results.append(blog_reviews.run(ctx))
+    results.append(funding.run(ctx))
+    results.append(conduct.purge(ctx))  # retention only: the register's entries are never read here
     results.append(referrals.run(ctx, judged=judged.data))
     return results

@@ -1,0 +1,63 @@
+"""`CsvConductStore`: the conduct register as a CSV file staff keep (`conduct_register.csv`).
+
+Staff write Email, Date, Step, Description and Recorded by. Only the `conduct` commands read it;
+the only write is retention: rows past `conduct.retention_days` are deleted, every other row kept
+as staff wrote it (the file re-read just before it is replaced, so a save made meanwhile is not lost).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Sequence
+
+from ..domain.conduct import COLUMNS, Incident, incidents_from_rows
+from ..errors import InputError
+from ..ports import Written
+from .atomic_files import atomic_write
+from .csv_tables import read_csv
+
+
+class CsvConductStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.where = str(self.path)
+
+    def create(self, dry_run: bool = False) -> bool:
+        """`init`: the file with its header row (False: it is there already)."""
+        if self.path.exists():
+            return False
+        if not dry_run:
+            atomic_write(self.path, ",".join(COLUMNS) + "\n")
+        return True
+
+    def read(self) -> tuple[list[Incident], list[str]]:
+        if not self.path.exists():
+            return [], []
+        headers, rows = read_csv(self.path, "conduct register")
+        return incidents_from_rows(headers, rows)
+
+    def delete(self, keys: Sequence[str], dry_run: bool = False) -> Written:
+        gone = set(keys)
+        if not gone or not self.path.exists():
+            return Written(unit="row", where=self.where)
+        for _ in range(5):
+            raw = self.path.read_bytes()
+            text = raw.decode("utf-8-sig")
+            newline = "\r\n" if "\r\n" in text else "\n"
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+            incidents, _ = incidents_from_rows(rows[0], rows[1:])
+            drop = {i.row for i in incidents if i.key in gone}
+            if dry_run or not drop:
+                return Written(deleted=len(drop), unit="row", where=self.where)
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator=newline)
+            writer.writerows(r for n, r in enumerate(rows, start=1) if n not in drop)
+            data = (b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b"") + out.getvalue().encode("utf-8")
+            if self.path.read_bytes() != raw:  # staff saved meanwhile: start again from their version
+                continue
+            atomic_write(self.path, data)
+            return Written(deleted=len(drop), unit="row", where=self.where)
+        raise InputError(f"{self.path} kept changing while old entries were being deleted: nothing was deleted; "
+                         f"run again.")

@@ -1,0 +1,160 @@
+"""`CsvFundingStore`: the funding and swag requests as a CSV file staff keep (`funding_requests.csv`).
+
+Staff write Ambassador email, What, Kind, Amount, Currency, Event date, Region, Status, Approved
+amount, Invoice, Invoice received, Evidence and Requested on; the `funding` job adds and writes only
+First seen, Flags and Reminders sent, on rows whose values change (`csv_tables.update_rows`: a save
+staff make meanwhile is kept). Those three are written safe for spreadsheets and read back as they
+were; staff's cells are read as they are.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Mapping
+
+from ..domain.funding import STATUSES, FundingRequest, parse_amount, parse_status, request_key
+from ..domain.model import Problem
+from ..domain.values import clean_text, norm_header, normalize_email, parse_date
+from ..ports import FundingUpdate, Written
+from .atomic_files import atomic_write
+from .csv_tables import read_csv, update_rows
+from .safe_cells import unescape
+
+STAFF_COLUMNS = ("Ambassador email", "What", "Kind", "Amount", "Currency", "Event date", "Region", "Status",
+                 "Approved amount", "Invoice", "Invoice received", "Evidence", "Requested on")
+JOB_COLUMNS = ("First seen", "Flags", "Reminders sent")
+DATES = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def requests_from_rows(headers: list[str], rows: list[list[str]], source: str
+                       ) -> tuple[list[FundingRequest], list[Problem]]:
+    """The usable requests of a table of text cells; each unusable row or cell is a Problem naming it."""
+    index = {norm_header(h): i for i, h in reversed(list(enumerate(headers)))}
+    out: list[FundingRequest] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for row_no, row in enumerate(rows, start=2):
+        if not any(c.strip() for c in row):
+            continue
+
+        def get(title: str) -> str:
+            i = index.get(norm_header(title))
+            return row[i] if i is not None and i < len(row) else ""
+
+        def bad(title: str, reason: str) -> None:
+            problems.append(Problem(source, row_no, title, get(title), reason, "staff"))
+
+        def day(title: str, required: bool = False) -> date | None | bool:
+            if not get(title).strip():
+                if required:
+                    bad(title, "is empty: a request needs its event's date; the request was skipped")
+                    return False
+                return None
+            try:
+                return parse_date(get(title), DATES)
+            except ValueError as exc:
+                bad(title, f"{exc}; " + ("the request was skipped" if required else "it was left out"))
+                return False if required else None
+
+        ambassador, what = normalize_email(get("Ambassador email")), clean_text(get("What"))
+        if "@" not in ambassador or " " in ambassador:
+            bad("Ambassador email", "is not an email address; the request was skipped")
+            continue
+        if not what:
+            bad("What", "is empty: a request needs to say what it is for; the request was skipped")
+            continue
+        event = day("Event date", required=True)
+        if event is False:
+            continue
+        try:
+            amount = parse_amount(get("Amount"))
+        except ValueError as exc:
+            bad("Amount", f"{exc}; the request was skipped")
+            continue
+        if amount is None:
+            bad("Amount", "is empty: a request needs an amount; the request was skipped")
+            continue
+        currency = get("Currency").strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            bad("Currency", "is not a three-letter currency code (EUR, USD, ...); the request was skipped")
+            continue
+        status = parse_status(get("Status"))
+        if status is None:
+            bad("Status", f"is not one of {', '.join(STATUSES)}; the request was skipped")
+            continue
+        approved = None
+        try:
+            approved = parse_amount(get("Approved amount"))
+        except ValueError as exc:
+            bad("Approved amount", f"{exc}; the amount asked is counted instead")
+        key = request_key(ambassador, what, event)
+        if key in seen:
+            bad("What", f"is already requested by the same ambassador for the same date on row {seen[key]}; this "
+                        f"row was skipped")
+            continue
+        seen[key] = row_no
+        out.append(FundingRequest(
+            key, row_no, ambassador, what, amount, currency, event, status, clean_text(get("Region")),
+            clean_text(get("Kind")), approved, get("Invoice").strip(), day("Invoice received") or None,
+            get("Evidence").strip(), day("Requested on") or None, _iso(get("First seen"))))
+    return out, problems
+
+
+def _iso(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def job_cells(u: FundingUpdate) -> dict[str, str]:
+    return {"First seen": u.first_seen.isoformat() if u.first_seen else "", "Flags": "; ".join(u.flags),
+            "Reminders sent": ", ".join(f"day {d}" for d in u.reminders)}
+
+
+class CsvFundingStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.where = str(self.path)
+        self.source = self.path.name  # what its problems name
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def create(self, dry_run: bool = False) -> bool:
+        """`init`: the file with its header row, for staff to fill (False: it is there already)."""
+        if self.path.exists():
+            return False
+        if not dry_run:
+            atomic_write(self.path, ",".join([*STAFF_COLUMNS, *JOB_COLUMNS]) + "\n")
+        return True
+
+    def read(self) -> tuple[list[FundingRequest], list[Problem]]:
+        if not self.path.exists():
+            return [], []
+        headers, rows = read_csv(self.path, "funding requests")
+        own = {norm_header(t) for t in JOB_COLUMNS}
+        for i in [i for i, h in enumerate(headers) if norm_header(h) in own]:
+            for row in rows:
+                if i < len(row):
+                    row[i] = unescape(row[i])
+        return requests_from_rows(headers, rows, self.path.name)
+
+    def record(self, updates: Mapping[str, FundingUpdate], dry_run: bool = False) -> Written:
+        if not updates:
+            return Written(unit="row", where=self.where)
+        cells = {k: job_cells(u) for k, u in updates.items()}
+        cols = [norm_header(t) for t in ("Ambassador email", "What", "Event date")]
+
+        def key(row: list[str], col: dict[str, int]) -> str:
+            def get(t: str) -> str:
+                i = col.get(t)
+                return row[i] if i is not None and i < len(row) else ""
+            try:
+                return request_key(get(cols[0]), clean_text(get(cols[1])), parse_date(get(cols[2]), DATES))
+            except ValueError:
+                return ""
+
+        return Written(updated=update_rows(self.path, key, cells, list(JOB_COLUMNS), dry_run=dry_run), unit="row",
+                       where=self.where)
