@@ -317,3 +317,11 @@ def test_init_creates_the_local_files_and_doctor_checks_them(cli, program):
     write_inquiries(program, [GERMANY])
     doctor = cli("doctor", config=program)
     assert "referral inquiries" in doctor.out and "1 inquiry, 1 open" in doctor.out
+
+
+def test_the_offer_names_the_inquiry_language_only_when_given(program):
+    """An inquiry without a language shows none (not the message's own language code)."""
+    write_inquiries(program, [GERMANY])
+    run(program, DAY)
+    (msg,) = outbox(program).values()
+    assert "Language:" not in text_of(msg)

@@ -275,7 +275,7 @@ def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: Referra
         return [PlannedMessage(
             key=f"referral_offer:{i.id}:{who}", job="referral_offer", to_email=who, to_name=amb.name if amb else "",
             context={"first_name": _first(amb, who), "country": i.country, "region": i.region,
-                     "need": NEEDS[i.need], "language": i.language, "summary": summary_of(i), "code": code,
+                     "need": NEEDS[i.need], "inquiry_language": i.language, "summary": summary_of(i), "code": code,
                      "yes_link": answer_link(settings, code, True), "no_link": answer_link(settings, code, False),
                      "answer_by": deadline.isoformat(), "answer_days": settings.answer_days})]
     if i.status not in (ACCEPTED, EXHAUSTED):
@@ -284,7 +284,7 @@ def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: Referra
               "name": roster[who].name if who in roster else who} for d, ev, who in i.history]
     base = {"first_name": "team", "inquiry_id": i.id, "organization": i.organization,
             "contact_name": i.contact_name, "contact_email": i.contact_email, "country": i.country,
-            "region": i.region, "language": i.language, "need": NEEDS[i.need], "details": i.details,
+            "region": i.region, "inquiry_language": i.language, "need": NEEDS[i.need], "details": i.details,
             "row": i.row, "steps": steps}
     out = []
     for staff in settings.staff:
