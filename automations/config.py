@@ -470,7 +470,7 @@ class GoogleConfig(_Strict):
 
 
 #: Tables staff keep that the project reads (field titles fixed, no renaming through airtable.fields).
-STAFF_TABLES = ("funding_requests", "conduct_register")
+STAFF_TABLES = ("funding_requests", "conduct_register", "referral_inquiries")
 
 
 class AirtableTables(_Strict):
