@@ -19,7 +19,7 @@ from tests.factories import RULES, ambassador
 
 STAFF = ("staff@example.org",)
 NEW = replace(ambassador("nia@example.org", start=date(2026, 10, 5), name="Nia Okoro"),
-              forum_handle="nia_ok", chat_handle="@nia")
+              forum_handle="nia_ok", chat_handle="@nia", languages=("en",))
 OLD = ambassador("ana@example.org", start=date(2024, 1, 10), name="Ana Lima", row=3)
 PAUSED = ambassador("pat@example.org", start=date(2026, 10, 5), status="paused", name="Pat Doe", row=4)
 COMMON = {"program_name": "Mautic Ambassador Program", "support_email": "ambassadors@example.org",
@@ -108,6 +108,15 @@ class TestWhatItSays:
         assert "2026Q3 is exempt for you" in late_text and "Your first quarter that counts is 2026Q4" in late_text
         assert "Your first invitation, for 2026Q3, comes on 2026-10-01" in late_text
         assert "exempt" not in early_text and "Your first quarter, 2026Q4, counts" in early_text
+
+    def test_portuguese_for_portuguese_speakers(self):
+        """An ambassador whose first language is Portuguese gets the welcome in Portuguese, exemption included."""
+        late = replace(NEW, start_date=date(2026, 9, 1), languages=("pt", "en"))
+        r = render(plan_welcome(state(date(2026, 9, 10), roster=(late,)))[0])
+        text = " ".join(r.text.split())
+        assert r.subject == "Boas-vindas ao Mautic Ambassador Program, Nia"
+        assert "2026Q3 está isento para você" in text and "Seu primeiro convite, para 2026Q3, chega em 2026-10-01" in text
+        assert "Abrir o formulário de check-in" in r.html and "Dúvidas?" in r.html
 
     def test_staff_note_carries_checklist_and_handles(self):
         """Staff's note names the ambassador, their forum and chat handles, and the badge and icon to give."""
