@@ -183,30 +183,6 @@ class BlogStore(Protocol):
         `dry_run`, write nothing and return what the real call would."""
 
 
-class AttendeeSource(Protocol):
-    """The attendee lists of sprints and workshops (CSV files in a folder, an Airtable table)."""
-
-    where: str
-
-    def read(self) -> tuple[list[Attendee], list[Problem]]:
-        """Every usable attendee line; a line (or a list) that cannot be used is a Problem."""
-
-
-class CertificateRenderer(Protocol):
-    """Draws a certificate as PDF bytes (fpdf2)."""
-
-    name: str
-
-    def covers(self, char: str) -> bool:
-        """Whether the certificate fonts can draw this character (else it would show as an empty box)."""
-
-    def render(self, certificate: Certificate) -> bytes:
-        """The certificate as a PDF; `DocumentFailed` when it cannot be drawn as it should."""
-
-    def check(self) -> list[str]:
-        """What is missing to draw certificates (fonts, images), one sentence each; empty when ready."""
-
-
 class ReferralStore(Protocol):
     """The referral inquiries staff fill (a CSV file, an Airtable table)."""
 
@@ -247,6 +223,9 @@ class CertificateRenderer(Protocol):
 
     def covers(self, char: str) -> bool:
         """Whether the certificate fonts can draw this character (else it would show as an empty box)."""
+
+    def prepare(self, certificates: Sequence[Certificate]) -> None:
+        """Get ready to draw these (e.g. fonts cut down to their characters, once); optional for `render`."""
 
     def render(self, certificate: Certificate) -> bytes:
         """The certificate as a PDF; `DocumentFailed` when it cannot be drawn as it should."""

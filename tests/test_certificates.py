@@ -347,3 +347,18 @@ def test_airtable_event_attendees(airtable):
     assert {r["fields"]["Key"] for r in airtable.records("Mail ledger")} >= set(events)
     res = job.run(airtable.ctx(date(2026, 11, 17)))
     assert res.data["drawn"] == 0
+
+
+def test_doctor_names_a_missing_signature_image(program, cli):
+    """doctor says when the signature image is not there (FAIL on stderr); it stops no other job."""
+    import yaml
+
+    data = yaml.safe_load(program.read_text(encoding="utf-8"))
+    data["certificates"] = {"signature_image": "templates/certificates/nowhere.png"}
+    program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    res = cli("doctor", config=program)
+    assert "FAIL certificates: the certificate signature image" in res.err and "nowhere.png" in res.err
+    assert res.code == 0
+    data["certificates"] = {}
+    program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert "ok   certificates: fonts, logo and signature image found" in cli("doctor", config=program).out

@@ -210,8 +210,7 @@ class TestErrors:
         res = cli("--as-of", "23/11/2026", "run-all", config=program)
         assert res.code == 2 and "2026-11-23" in res.err
 
-    @pytest.mark.parametrize("command", ["certificates",
-                                         "report", "schedule"])
+    @pytest.mark.parametrize("command", ["report", "schedule"])
     def test_not_yet_available_says_so(self, cli, program, command):
         """Commands not built yet say so plainly and exit 2."""
         res = cli(command, config=program)

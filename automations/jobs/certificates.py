@@ -51,8 +51,11 @@ def run(ctx: Context) -> JobResult:
     starts = {a.email: a.start_date.isoformat() for a in roster}
     renderer = ctx.certificates
     planned, drawn, size, started = [], 0, 0, time.perf_counter()
+    refused = {c.key: unprintable(c, renderer.covers) for c in todo}
+    if not ctx.dry_run and any(not why for why in refused.values()):
+        renderer.prepare([c for c in todo if not refused[c.key]])  # the fonts cut down to this run's names
     for cert in todo:
-        why = unprintable(cert, renderer.covers)
+        why = refused[cert.key]
         if why:
             result.failures.append(f"{cert.key} to {cert.email}: {why}")
             continue

@@ -21,6 +21,18 @@ from ..ports import Finding
 from .base import JobResult
 
 
+def certificates(ctx: bootstrap.Context) -> list[Finding]:
+    """The certificate fonts and images are there, and the event attendee lists can be read. A missing one
+    stops only the certificates job, so the finding does not block the others."""
+    missing = ctx.certificates.check()
+    if missing:
+        return [Finding(False, f"certificates: {'; '.join(missing)}.", blocking=False)]
+    attendees, problems = ctx.attendees.read()
+    return [Finding(True, f"certificates: fonts, logo and signature image found; {len(attendees)} event attendee "
+                          f"lines in {ctx.attendees.where}"
+                          f"{f', {len(problems)} unusable (the certificates job lists them)' if problems else ''}.")]
+
+
 def _print(line: str, err: bool = False) -> None:
     print(line, file=sys.stderr if err else sys.stdout)
 
@@ -105,6 +117,7 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
         check(staff_tables)
     check(responses)
     check(mail)
+    check(lambda: certificates(ctx))
     for u in ctx.usage:
         echo(f"     {u.line()}", False)
     bad = [f for f in findings if not f.ok and f.blocking]
