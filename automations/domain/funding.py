@@ -17,6 +17,11 @@ request and step, so a rerun sends nothing twice:
   invoice and evidence are recorded (only the latest step that is due goes, never several at once);
 - a request marked paid without an invoice (or without evidence) is a data problem for staff: the job
   never marks anything paid.
+
+Keys (request key = ambassador, what and event date): `funding_short_notice:<request>:<email>`,
+`funding_short_notice_staff:<request>:<staff>`, `funding_large_event:<request>:<staff>`,
+`funding_invoice_reminder:<request>:d<days after the event>`,
+`funding_budget:<period>:<currency>:warn|over:<staff>`.
 """
 
 from __future__ import annotations
