@@ -207,44 +207,6 @@ ATTENDEE_FIELDS: dict[str, tuple[str, str, Mapping | None, tuple[str, ...]]] = {
     "date": ("Date", "date", DATE, ()),
     "email": ("Email", "email", None, TEXT),
 }
-# The attendees of sprints and workshops, staff's (one record per attendee and event): the `certificates`
-# job sends each one an attendance certificate.
-ATTENDEE_FIELDS: dict[str, tuple[str, str, Mapping | None, tuple[str, ...]]] = {
-    "name": ("Name", "singleLineText", None, TEXT),
-    "event": ("Event", "singleLineText", None, (*TEXT, "singleSelect")),
-    "date": ("Date", "date", DATE, ()),
-    "email": ("Email", "email", None, TEXT),
-}
-
-
-# The funding and swag requests: staff fill the first thirteen fields, the `funding` job writes the last three.
-FUNDING_FIELDS: dict[str, tuple[str, str, Mapping | None, tuple[str, ...]]] = {
-    "ambassador": ("Ambassador email", "email", None, TEXT),
-    "what": ("What", "singleLineText", None, TEXT),
-    "kind": ("Kind", "singleLineText", None, (*TEXT, "singleSelect")),
-    "amount": ("Amount", "number", _number(2), ("currency",)),
-    "currency": ("Currency", "singleLineText", None, (*TEXT, "singleSelect")),
-    "event_date": ("Event date", "date", DATE, ()),
-    "region": ("Region", "singleLineText", None, (*TEXT, "singleSelect")),
-    "status": ("Status", "singleSelect", _choices(("requested", "approved", "rejected", "paid")), TEXT),
-    "approved_amount": ("Approved amount", "number", _number(2), ("currency",)),
-    "invoice": ("Invoice", "url", None, (*TEXT, "multipleAttachments")),
-    "invoice_received": ("Invoice received", "date", DATE, ()),
-    "evidence": ("Evidence", "multilineText", None, (*TEXT, "url", "multipleAttachments")),
-    "requested_on": ("Requested on", "date", DATE, ("createdTime",)),
-    "first_seen": ("First seen", "date", DATE, ()),
-    "flags": ("Flags", "multilineText", None, TEXT),
-    "reminders": ("Reminders sent", "singleLineText", None, TEXT),
-}
-
-# The conduct register: staff's only; the `conduct` commands read it, retention deletes old records.
-CONDUCT_FIELDS: dict[str, tuple[str, str, Mapping | None, tuple[str, ...]]] = {
-    "email": ("Email", "email", None, TEXT),
-    "date": ("Date", "date", DATE, ()),
-    "step": ("Step", "singleSelect", _choices(("admonishment", "warning", "removal")), TEXT),
-    "description": ("Description", "multilineText", None, TEXT),
-    "recorded_by": ("Recorded by", "singleLineText", None, (*TEXT, "email")),
-}
 
 @dataclass(frozen=True)
 class BaseSpec:
@@ -265,12 +227,12 @@ def base_spec(table_names: Mapping[str, str], renamed: Mapping[str, Mapping[str,
     tables["ambassadors"] = TableSpec("ambassadors", table_names["ambassadors"], tuple(roster), owned=False)
     blog = tuple(FieldSpec(role, title, kind, opts, accepts) for role, (title, kind, opts, accepts) in BLOG_FIELDS.items())
     tables["blog_reviews"] = TableSpec("blog_reviews", table_names["blog_reviews"], blog, owned=False)
-    for role, specs in (("funding_requests", FUNDING_FIELDS), ("conduct_register", CONDUCT_FIELDS)):
-        tables[role] = TableSpec(role, table_names[role], tuple(FieldSpec(r, title, kind, opts, accepts) for r, (
-            title, kind, opts, accepts) in specs.items()), owned=False)
     tables["referral_inquiries"] = TableSpec("referral_inquiries", table_names["referral_inquiries"], tuple(
         FieldSpec(role, title, kind, opts, accepts) for role, (title, kind, opts, accepts) in REFERRAL_FIELDS.items()),
         owned=False)
+    for role, specs in (("funding_requests", FUNDING_FIELDS), ("conduct_register", CONDUCT_FIELDS)):
+        tables[role] = TableSpec(role, table_names[role], tuple(FieldSpec(r, title, kind, opts, accepts) for r, (
+            title, kind, opts, accepts) in specs.items()), owned=False)
     tables["event_attendees"] = TableSpec("event_attendees", table_names["event_attendees"], tuple(
         FieldSpec(r, title, kind, opts, accepts) for r, (title, kind, opts, accepts) in ATTENDEE_FIELDS.items()),
         owned=False)
