@@ -317,24 +317,6 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     )
 
 
-def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
-    c = config.certificates
-    return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
-                                           config.path(c.logo), config.path(c.signature_image)))
-
-
-def referral_settings(config: Config) -> ReferralSettings:
-    r = config.referrals
-    return ReferralSettings(r.answer_days, r.answer_form_url, r.prefill_code_entry, r.prefill_answer_entry,
-                            tuple(config.mail.staff_addresses))
-
-
-def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
-    c = config.certificates
-    return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
-                                           config.path(c.logo), config.path(c.signature_image)))
-
-
 def funding_settings(config: Config) -> FundingSettings:
     f = config.funding
     return FundingSettings(f.lead_days, tuple(f.large_event_keywords), f.budget_period,
