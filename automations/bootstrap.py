@@ -18,16 +18,16 @@ from typing import Callable, Mapping
 from .adapters.airtable_admin import AirtableAdmin
 from .adapters.airtable_blog_store import AirtableBlogStore
 from .adapters.csv_blog_store import CsvBlogStore
+from .adapters.airtable_attendee_source import AirtableAttendeeSource
+from .adapters.csv_attendee_source import CsvAttendeeSource
+from .adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer
+from .adapters.airtable_referral_store import AirtableReferralStore
+from .adapters.csv_referral_store import CsvAnswerSource, CsvReferralStore
 from .adapters.airtable_conduct_store import AirtableConductStore
 from .adapters.airtable_funding_store import AirtableFundingStore
 from .adapters.csv_conduct_store import CsvConductStore
 from .adapters.csv_funding_store import CsvFundingStore
 from .domain.funding import FundingSettings
-from .adapters.airtable_referral_store import AirtableReferralStore
-from .adapters.csv_referral_store import CsvAnswerSource, CsvReferralStore
-from .adapters.airtable_attendee_source import AirtableAttendeeSource
-from .adapters.csv_attendee_source import CsvAttendeeSource
-from .adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer
 from .adapters.google_docs_drafter import GoogleDocsDrafter
 from .adapters.html_drafter import HtmlDrafter
 from .adapters.airtable_client import AirtableClient, AirtableSettings
@@ -61,9 +61,9 @@ from .errors import ConfigError
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
-from .ports import AttendeeSource, CertificateRenderer
-from .ports import AnswerSource, ReferralStore
 from .ports import ConductStore, FundingStore
+from .ports import AnswerSource, ReferralStore
+from .ports import AttendeeSource, CertificateRenderer
 from .ports import WorkCache, Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
 
@@ -123,16 +123,16 @@ class Context:
     #: In a dry run: the data problems as the jobs run so far would have left them (none is saved), so a
     #: later job of run-all compares with that, as it would with the store after a real run.
     dry_problems: list | None = None
+    #: The referral inquiries, the answer form's responses and the `referrals` job's settings.
+    referrals: "ReferralStore | None" = None
+    answers: "AnswerSource | None" = None
+    referral_settings: ReferralSettings = field(default_factory=ReferralSettings)
     #: The funding requests (`funding` job) and the conduct register (only the `conduct` commands read it).
     funding: FundingStore | None = None
     funding_settings: FundingSettings | None = None
     conduct: ConductStore | None = None
     conduct_readers: tuple[str, ...] = ()
     conduct_retention_days: int = 730
-    #: The referral inquiries, the answer form's responses and the `referrals` job's settings.
-    referrals: "ReferralStore | None" = None
-    answers: "AnswerSource | None" = None
-    referral_settings: ReferralSettings = field(default_factory=ReferralSettings)
     #: The `certificates` job: the event attendee lists, the PDF renderer, how long a certificate stays due.
     attendees: "AttendeeSource | None" = None
     certificates: "CertificateRenderer | None" = None
@@ -255,10 +255,10 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         ledger: Ledger = AirtableLedger(client, spec["mail_ledger"])
         admin: Admin = AirtableAdmin(client, spec)
         blog: BlogStore = AirtableBlogStore(client, spec["blog_reviews"])
+        attendees: AttendeeSource = AirtableAttendeeSource(client, spec["event_attendees"])
+        referrals: ReferralStore = AirtableReferralStore(client, spec["referral_inquiries"])
         funding: FundingStore = AirtableFundingStore(client, spec["funding_requests"])
         conduct: ConductStore = AirtableConductStore(client, spec["conduct_register"])
-        referrals: ReferralStore = AirtableReferralStore(client, spec["referral_inquiries"])
-        attendees: AttendeeSource = AirtableAttendeeSource(client, spec["event_attendees"])
     else:
         roster = CsvRosterStore(config.local_dir / config.ambassadors.file, config.ambassadors.fields,
                                 config.ambassadors.standing_fields)
@@ -266,10 +266,10 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         ledger = CsvLedger(config.local_dir / "mail_ledger.csv")
         admin = CsvAdmin(config.local_dir)
         blog = CsvBlogStore(config.local_dir / config.blog_reviews.file)
+        attendees = CsvAttendeeSource(config.local_dir / config.certificates.attendees_dir)
+        referrals = CsvReferralStore(config.local_dir / config.referrals.file)
         funding = CsvFundingStore(config.local_dir / config.funding.file)
         conduct = CsvConductStore(config.local_dir / config.conduct.file)
-        referrals = CsvReferralStore(config.local_dir / config.referrals.file)
-        attendees = CsvAttendeeSource(config.local_dir / config.certificates.attendees_dir)
     m = config.mail
     p = config.program
     b = config.blog_reviews
@@ -300,12 +300,12 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
             "forum_intro_url": p.forum_intro_url, "funding_url": p.funding_url}),
         sender=Sender(m.from_address, m.from_name, p.support_email),
         admin=admin, usage=usage, checks=checks, blog=blog, drafter=drafter,
+        attendees=attendees, certificates=certificate_renderer(config),
+        certificate_freshness_days=config.certificates.freshness_days,
         referrals=referrals, answers=CsvAnswerSource(
             config.local_dir / config.referrals.answers_file,
             TimestampParser(form_layout(config, "").timestamp_formats, config.sheet_tz, config.program.tz)),
         referral_settings=referral_settings(config),
-        attendees=attendees, certificates=certificate_renderer(config),
-        certificate_freshness_days=config.certificates.freshness_days,
         blog_settings=BlogSettings(tuple(b.reviewers), dict(b.stale_days), tuple(m.staff_addresses)),
         form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
                                   config.local_dir / "form_questions.json", f.form_id),

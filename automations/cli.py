@@ -239,33 +239,6 @@ def blog_reviews(opts: Options) -> None:
     _run_job(opts, blog_job.run)
 
 
-@cli.command("certificates")
-@global_options
-@click.pass_obj
-def certificates(opts: Options) -> None:
-    """Send a PDF certificate for each full year of service and for each sprint or workshop attended, once
-    each (--dry-run lists them and draws nothing)."""
-    _run_job(opts, certificates_job.run)
-
-
-@cli.command("referrals")
-@global_options
-@click.pass_obj
-def referrals(opts: Options) -> None:
-    """Offer each new referral inquiry to the best-matching ambassador, pass it on when declined or
-    unanswered, and tell staff who accepted (with an introduction draft) or that no one is left."""
-    _run_job(opts, referrals_job.run)
-
-
-@cli.command("certificates")
-@global_options
-@click.pass_obj
-def certificates(opts: Options) -> None:
-    """Send a PDF certificate for each full year of service and for each sprint or workshop attended, once
-    each (--dry-run lists them and draws nothing)."""
-    _run_job(opts, certificates_job.run)
-
-
 @cli.command("funding")
 @global_options
 @click.pass_obj
@@ -307,6 +280,24 @@ def conduct_show(opts: Options, reader: str | None, email: str) -> None:
 def conduct_purge(opts: Options) -> None:
     """Delete the incidents older than conduct.retention_days (run-all does it too)."""
     _run_job(opts, conduct_job.purge)
+
+
+@cli.command("referrals")
+@global_options
+@click.pass_obj
+def referrals(opts: Options) -> None:
+    """Offer each new referral inquiry to the best-matching ambassador, pass it on when declined or
+    unanswered, and tell staff who accepted (with an introduction draft) or that no one is left."""
+    _run_job(opts, referrals_job.run)
+
+
+@cli.command("certificates")
+@global_options
+@click.pass_obj
+def certificates(opts: Options) -> None:
+    """Send a PDF certificate for each full year of service and for each sprint or workshop attended, once
+    each (--dry-run lists them and draws nothing)."""
+    _run_job(opts, certificates_job.run)
 
 
 @cli.command("init")

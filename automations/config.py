@@ -347,51 +347,6 @@ class BlogReviewsConfig(_Strict):
         return self
 
 
-class CertificatesConfig(_Strict):
-    """The `certificates` job: yearly service certificates and event attendance certificates (PDFs by mail)."""
-
-    # A certificate is due from its day (the anniversary, the event) for this many days; older ones are
-    # never sent, so a first run on a running program does not send the certificates of years gone by.
-    freshness_days: int = Field(30, ge=0, le=365)
-    # The signer's role under program.lead_name, and the images on the certificate (PNG, JPEG or SVG).
-    lead_title: str = "Program lead"
-    signature_image: Path = Path("templates/certificates/signature.png")
-    logo: Path = Path("templates/certificates/logo.svg")
-    # Event attendee lists (local backend): one CSV per event in this folder of local.dir, named
-    # "<YYYY-MM-DD> <event name>.csv", with Name and Email columns (on Airtable: the Event attendees table).
-    attendees_dir: str = "attendees"
-
-
-class ReferralsConfig(_Strict):
-    """The `referrals` job: the inquiries staff fill, the answer form and how long an offer waits."""
-
-    # The inquiries: this file in local.dir, or the table airtable.tables.referral_inquiries.
-    file: str = "referral_inquiries.csv"
-    # The answer form's responses (its CSV download), in local.dir, with either backend.
-    answers_file: str = "referral_answers.csv"
-    # Days a candidate has to answer an offer before it passes to the next one.
-    answer_days: int = Field(5, ge=1)
-    # The answer form's link, and its pre-fill parameters for the offer code and the answer questions.
-    answer_form_url: str = ""
-    prefill_code_entry: str = "entry.2000001"
-    prefill_answer_entry: str = "entry.2000002"
-
-
-class CertificatesConfig(_Strict):
-    """The `certificates` job: yearly service certificates and event attendance certificates (PDFs by mail)."""
-
-    # A certificate is due from its day (the anniversary, the event) for this many days; older ones are
-    # never sent, so a first run on a running program does not send the certificates of years gone by.
-    freshness_days: int = Field(30, ge=0, le=365)
-    # The signer's role under program.lead_name, and the images on the certificate (PNG, JPEG or SVG).
-    lead_title: str = "Program lead"
-    signature_image: Path = Path("templates/certificates/signature.png")
-    logo: Path = Path("templates/certificates/logo.svg")
-    # Event attendee lists (local backend): one CSV per event in this folder of local.dir, named
-    # "<YYYY-MM-DD> <event name>.csv", with Name and Email columns (on Airtable: the Event attendees table).
-    attendees_dir: str = "attendees"
-
-
 class FundingConfig(_Strict):
     """The `funding` job: lead time, large events, budgets and invoice reminders."""
 
@@ -436,6 +391,36 @@ class ConductConfig(_Strict):
     readers: list[Address] = Field(default_factory=list)
     # An incident is deleted this many days after its date.
     retention_days: int = Field(730, ge=1)
+
+
+class ReferralsConfig(_Strict):
+    """The `referrals` job: the inquiries staff fill, the answer form and how long an offer waits."""
+
+    # The inquiries: this file in local.dir, or the table airtable.tables.referral_inquiries.
+    file: str = "referral_inquiries.csv"
+    # The answer form's responses (its CSV download), in local.dir, with either backend.
+    answers_file: str = "referral_answers.csv"
+    # Days a candidate has to answer an offer before it passes to the next one.
+    answer_days: int = Field(5, ge=1)
+    # The answer form's link, and its pre-fill parameters for the offer code and the answer questions.
+    answer_form_url: str = ""
+    prefill_code_entry: str = "entry.2000001"
+    prefill_answer_entry: str = "entry.2000002"
+
+
+class CertificatesConfig(_Strict):
+    """The `certificates` job: yearly service certificates and event attendance certificates (PDFs by mail)."""
+
+    # A certificate is due from its day (the anniversary, the event) for this many days; older ones are
+    # never sent, so a first run on a running program does not send the certificates of years gone by.
+    freshness_days: int = Field(30, ge=0, le=365)
+    # The signer's role under program.lead_name, and the images on the certificate (PNG, JPEG or SVG).
+    lead_title: str = "Program lead"
+    signature_image: Path = Path("templates/certificates/signature.png")
+    logo: Path = Path("templates/certificates/logo.svg")
+    # Event attendee lists (local backend): one CSV per event in this folder of local.dir, named
+    # "<YYYY-MM-DD> <event name>.csv", with Name and Email columns (on Airtable: the Event attendees table).
+    attendees_dir: str = "attendees"
 
 
 class GoogleEndpoints(_Strict):
@@ -483,9 +468,9 @@ class AirtableTables(_Strict):
     problems: str = "Data problems"
     mail_ledger: str = "Mail ledger"
     blog_reviews: str = "Blog reviews"
+    referral_inquiries: str = "Referral inquiries"
     funding_requests: str = "Funding requests"
     conduct_register: str = "Conduct register"
-    referral_inquiries: str = "Referral inquiries"
     event_attendees: str = "Event attendees"
 
 
@@ -549,10 +534,10 @@ class Config(_Strict):
     airtable: AirtableConfig = AirtableConfig()
     google: GoogleConfig = GoogleConfig()
     blog_reviews: BlogReviewsConfig = BlogReviewsConfig()
+    certificates: CertificatesConfig = CertificatesConfig()
+    referrals: ReferralsConfig = ReferralsConfig()
     funding: FundingConfig = FundingConfig()
     conduct: ConductConfig = ConductConfig()
-    referrals: ReferralsConfig = ReferralsConfig()
-    certificates: CertificatesConfig = CertificatesConfig()
     mail: MailConfig = MailConfig()
     reminders: RemindersConfig = RemindersConfig()
     guards: GuardsConfig = GuardsConfig()

@@ -14,9 +14,9 @@ from datetime import date
 from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from .domain.blog import Proposal
+from .domain.certificates import Attendee, Certificate
 from .domain.conduct import Incident
 from .domain.funding import FundingRequest
-from .domain.certificates import Attendee, Certificate
 from .domain.compliance import Resolved
 from .domain.model import Activity, Ambassador, Checkin, Problem
 from .domain.problems import ProblemRecord
@@ -114,7 +114,6 @@ class RosterStore(Protocol):
         nothing and return what the same call without it would return.
         """
 
-
     def standings(self) -> dict[str, str]:
         """The Standing column as it stands (what compliance last wrote), by normalised email."""
 
@@ -183,6 +182,40 @@ class BlogStore(Protocol):
         `dry_run`, write nothing and return what the real call would."""
 
 
+@dataclass(frozen=True)
+class FundingUpdate:
+    """What the funding job writes on a request: the day it first saw it, its flags, the reminders that went."""
+
+    first_seen: date | None
+    flags: tuple[str, ...]
+    reminders: tuple[int, ...]  # days after the event
+
+
+class FundingStore(Protocol):
+    """The funding and swag requests staff keep (a CSV file, an Airtable table)."""
+
+    where: str
+    source: str
+
+    def read(self) -> tuple[list[FundingRequest], list[Problem]]:
+        """Every usable request; a row that cannot be used is a Problem."""
+
+    def record(self, updates: Mapping[str, FundingUpdate], dry_run: bool = False) -> Written:
+        """Write the job's own fields of the requests keyed by request key; nothing else."""
+
+
+class ConductStore(Protocol):
+    """The conduct register (a CSV file, an Airtable table): read only by the `conduct` commands."""
+
+    where: str
+
+    def read(self) -> tuple[list[Incident], list[str]]:
+        """Every incident, and a line (row number and reason, never the text) per row that cannot be read."""
+
+    def delete(self, keys: Sequence[str], dry_run: bool = False) -> Written:
+        """Delete the incidents with these keys; nothing else changes."""
+
+
 class ReferralStore(Protocol):
     """The referral inquiries staff fill (a CSV file, an Airtable table)."""
 
@@ -232,40 +265,6 @@ class CertificateRenderer(Protocol):
 
     def check(self) -> list[str]:
         """What is missing to draw certificates (fonts, images), one sentence each; empty when ready."""
-
-
-@dataclass(frozen=True)
-class FundingUpdate:
-    """What the funding job writes on a request: the day it first saw it, its flags, the reminders that went."""
-
-    first_seen: date | None
-    flags: tuple[str, ...]
-    reminders: tuple[int, ...]  # days after the event
-
-
-class FundingStore(Protocol):
-    """The funding and swag requests staff keep (a CSV file, an Airtable table)."""
-
-    where: str
-    source: str
-
-    def read(self) -> tuple[list[FundingRequest], list[Problem]]:
-        """Every usable request; a row that cannot be used is a Problem."""
-
-    def record(self, updates: Mapping[str, FundingUpdate], dry_run: bool = False) -> Written:
-        """Write the job's own fields of the requests keyed by request key; nothing else."""
-
-
-class ConductStore(Protocol):
-    """The conduct register (a CSV file, an Airtable table): read only by the `conduct` commands."""
-
-    where: str
-
-    def read(self) -> tuple[list[Incident], list[str]]:
-        """Every incident, and a line (row number and reason, never the text) per row that cannot be read."""
-
-    def delete(self, keys: Sequence[str], dry_run: bool = False) -> Written:
-        """Delete the incidents with these keys; nothing else changes."""
 
 
 class Drafter(Protocol):

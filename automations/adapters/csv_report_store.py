@@ -57,6 +57,7 @@ class CsvReportStore:
         self.checkins_path = self.folder / "checkins.csv"
         self.problems_path = self.folder / "unusable_rows.csv"
         self.problems_where = str(self.problems_path)
+        self._problems: tuple | None = None
 
     def exists(self) -> bool:
         return self.activities_path.exists()
@@ -178,10 +179,19 @@ class CsvReportStore:
         return atomic_write_rows(self.problems_path, PROBLEM_COLUMNS, rows, dry_run)
 
     def load_problems(self) -> list[ProblemRecord]:
-        """The problems on record. Staff may edit the Status column (open, fixed, ignored) in a spreadsheet;
-        a row they broke is kept as open rather than stopping the run."""
-        if not self.problems_path.exists():
+        """The problems on record, read once per run while the file stays as it was (each job of run-all
+        asks). Staff may edit the Status column (open, fixed, ignored) in a spreadsheet; a row they broke
+        is kept as open rather than stopping the run."""
+        try:
+            st = self.problems_path.stat()
+        except FileNotFoundError:
             return []
+        seen = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if self._problems is None or self._problems[0] != seen:
+            self._problems = (seen, self._read_problems())
+        return list(self._problems[1])
+
+    def _read_problems(self) -> list[ProblemRecord]:
         headers, rows = read_table(self.problems_path, "data problems")
         if headers == OLD_PROBLEM_COLUMNS:
             return [ProblemRecord(Problem(r[0], _int(r[1]), r[2], r[3], r[4], r[5]), owner=r[5] or STAFF)

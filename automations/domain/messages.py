@@ -44,9 +44,9 @@ MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standi
                 "perk_conference_funding", "staff_digest", "blog_review_created", "blog_review_nudge", "data_problem",
                 "referral_offer", "referral_accepted", "referral_exhausted",
                 "notices_held", "welcome", "welcome_staff",
-                "certificate_yearly", "certificate_event",
                 "funding_short_notice", "funding_short_notice_staff", "funding_large_event",
-                "funding_invoice_reminder", "funding_budget_warning")
+                "funding_invoice_reminder", "funding_budget_warning",
+                "certificate_yearly", "certificate_event")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KIND_NAMES = {"networking": "Networking", "content": "Content", "documentation": "Documentation", "event": "Event",
               "talk": "Talk", "advocacy": "Advocacy", "community_support": "Community support"}

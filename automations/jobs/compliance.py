@@ -8,7 +8,7 @@ current standing, streak, perks and last check-in back to the roster's own colum
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..bootstrap import Context
 from ..domain.compliance import Standing, missing_fields, standings as standings_of, tracks
@@ -141,12 +141,15 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
         if work is not None and quarter <= current_q:
             # run-all: each ambassador's record is recomputed only if their roster entry or copies changed,
             # or a date passed that could change it (a window closed, an anniversary); the rest is reused.
+            s = ctx.schedule  # how far back the mail planners look: receipts, notes, the digest's week
+            lookback = timedelta(days=max(s.receipt_max_age_days, s.notice_max_age_days, 7) + 1)
             all_tracks, last, recomputed, lately = incremental.judge(ctx.cache, work, roster, ctx.rules, ctx.as_of,
-                                                                     ctx.fingerprint, ctx.dry_run)
+                                                                     ctx.fingerprint, ctx.dry_run, lookback)
             full = incremental.details(ctx.cache, work, ctx.rules, ctx.as_of)
             posted = {a.email for a in work.posts}
             result.data = {"tracks": all_tracks, "last_checkins": last, "full": full,
-                           "recent": incremental.recent(ctx.cache, work, ctx.rules, lately | posted)}
+                           "recent": incremental.recent(ctx.cache, work, ctx.rules, lately | posted, ctx.as_of,
+                                                        lookback)}
             result.summary.append(f"Records recomputed for {plural(recomputed, 'ambassador')}, reused for "
                                   f"{len(roster) - recomputed}.")
         else:

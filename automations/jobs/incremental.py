@@ -245,13 +245,15 @@ SLIM = "slim"  # email -> (key, valid from, valid until, brief track rows, check
 SLIM_VERSION = "slim-2"
 
 
-def activities_of(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterable[str]
+def activities_of(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterable[str], since: float = float("-inf")
                   ) -> dict[str, tuple[list[Activity], list[Checkin]]]:
-    """These ambassadors' copies (posts included) and check-ins, from this run's sync."""
+    """These ambassadors' copies (posts included) and check-ins, from this run's sync; with `since` (a POSIX
+    time), only those received from then on (the others are not even decoded)."""
     emails = set(emails)
     if synced.objects is not None:  # a full sync: every record is still in memory, as ingested
         acts, checks = synced.objects
-        return {e: (acts.get(e, []), checks.get(e, [])) for e in emails}
+        return {e: ([a for a in acts.get(e, []) if a.received_at.timestamp() >= since],
+                    [c for c in checks.get(e, []) if c.received_at.timestamp() >= since]) for e in emails}
     decoder = Decoder(rules.tz)
     pending = synced._cache[1] if synced._cache else {}
     stored = {e: v for e, v in pending.items() if e in emails and v is not None}
@@ -263,12 +265,13 @@ def activities_of(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterab
     out = {}
     for email in emails:
         acts, checks = unpack(stored.get(email), ([], []))
-        out[email] = ([decoder.activity(t) for t in list(posts.get(email, [])) + list(acts)],
-                      [decoder.checkin(t) for t in checks])
+        out[email] = ([decoder.activity(t) for t in list(posts.get(email, [])) + list(acts) if t[5] >= since],
+                      [decoder.checkin(t) for t in checks if t[1] >= since])
     return out
 
 
-def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_digest: str, dry_run: bool):
+def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_digest: str, dry_run: bool,
+          lookback: timedelta = timedelta(days=31)):
     """Every ambassador's track through the latest ended quarter (brief where nothing changed, full where it was
     recomputed), the last check-in of each, and how many were recomputed."""
     from datetime import datetime
@@ -283,7 +286,7 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
                                    length=20) for a in roster}
     entries = {e: unpack(v) for e, v in cache.rows(SLIM).items()}
     tracks, last, stale = [], {}, []
-    horizon = (as_of - LOOKBACK).toordinal()
+    horizon = (as_of - lookback).toordinal()
     recent: set[str] = set()
     for amb in roster:
         e = entries.get(amb.email)
@@ -310,7 +313,7 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
         seen = [c.received_at for c in checks if local_date(c.received_at, rules.tz) <= as_of]
         if seen:
             last[amb.email] = max(seen)
-        if any(as_of - LOOKBACK <= d <= as_of for d in days):
+        if any(as_of - lookback <= d <= as_of for d in days):
             recent.add(amb.email)
         until = valid_until(amb, days, rules, as_of)
         writes[amb.email] = pack((keys[amb.email], today, until.toordinal(), as_rows(summarize(full)),
@@ -321,10 +324,6 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
     if writes and not dry_run:
         cache.write({}, {SLIM: writes})
     return tracks, last, len(stale), recent
-
-
-#: How far back the mail planners look for activities and check-ins (receipts, the digest, data-problem notes).
-LOOKBACK = timedelta(days=62)
 
 
 def details(cache: WorkCache, synced: Synced, rules: Rules, as_of) -> Callable[[Track], Track]:
@@ -347,10 +346,14 @@ def details(cache: WorkCache, synced: Synced, rules: Rules, as_of) -> Callable[[
     return full
 
 
-def recent(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterable[str]
+def recent(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterable[str], as_of, lookback: timedelta
            ) -> tuple[list[Activity], list[Checkin]]:
-    """The activities and check-ins of these ambassadors (those active in the last weeks), in sheet order."""
-    got = activities_of(cache, synced, rules, emails)
+    """The activities and check-ins received in the last `lookback` days (what the mail planners look at:
+    receipts, the digest's week, data-problem notes), of these ambassadors, in sheet order."""
+    from datetime import datetime, time
+
+    since = datetime.combine(as_of - lookback, time(0), rules.tz).timestamp()
+    got = activities_of(cache, synced, rules, emails, since)
     acts = sorted((a for copies, _ in got.values() for a in copies), key=lambda a: (a.row, a.section))
     checks = sorted((c for _, cs in got.values() for c in cs), key=lambda c: c.row)
     return acts, checks

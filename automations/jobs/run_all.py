@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..bootstrap import Context
 from . import blog_reviews, compliance, mail_jobs, sync_checkins
-from . import conduct, funding
 from . import referrals
+from . import conduct, funding
 from .base import JobResult
 
 MAIL_JOBS = ("reminders", "notices", "digest")
@@ -19,7 +19,7 @@ def run(ctx: Context) -> list[JobResult]:
         results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.data["problems"],
                                      judged=judged.data))
     results.append(blog_reviews.run(ctx))
+    results.append(referrals.run(ctx, judged=judged.data))
     results.append(funding.run(ctx))
     results.append(conduct.purge(ctx))  # retention only: the register's entries are never read here
-    results.append(referrals.run(ctx, judged=judged.data))
     return results
