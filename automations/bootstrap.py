@@ -15,25 +15,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Mapping
 
-from .adapters.airtable_admin import AirtableAdmin
-from .adapters.airtable_blog_store import AirtableBlogStore
 from .adapters.csv_blog_store import CsvBlogStore
-from .adapters.airtable_attendee_source import AirtableAttendeeSource
 from .adapters.csv_attendee_source import CsvAttendeeSource
 from .adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer
-from .adapters.airtable_referral_store import AirtableReferralStore
 from .adapters.csv_referral_store import CsvAnswerSource, CsvReferralStore
-from .adapters.airtable_conduct_store import AirtableConductStore
-from .adapters.airtable_funding_store import AirtableFundingStore
 from .adapters.csv_conduct_store import CsvConductStore
 from .adapters.csv_funding_store import CsvFundingStore
 from .domain.funding import FundingSettings
 from .adapters.google_docs_drafter import GoogleDocsDrafter
 from .adapters.html_drafter import HtmlDrafter
-from .adapters.airtable_client import AirtableClient, AirtableSettings
-from .adapters.airtable_ledger import AirtableLedger
-from .adapters.airtable_report_store import AirtableReportStore
-from .adapters.airtable_roster_store import AirtableRosterStore
 from .adapters.airtable_schema import base_spec
 from .adapters.atomic_files import remove_stale_temps
 from .adapters.csv_admin import CsvAdmin
@@ -171,6 +161,8 @@ def schedule_from(config: Config) -> Schedule:
 def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
                     sleep: Callable[[float], None] = time.sleep) -> AirtableClient:
     a = config.airtable
+    from .adapters.airtable_client import AirtableClient, AirtableSettings
+
     settings = AirtableSettings(
         base_id=a.base_id, token=environ.get(a.token_env, "").strip(), endpoint_url=a.endpoint_url,
         token_env=a.token_env, requests_per_second=a.requests_per_second, max_attempts=a.max_attempts,
@@ -245,6 +237,17 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     checkins = checkin_source(config, google, dry_run)
     usage: list[Usage] = []
     if config.backend == "airtable":
+        # Imported only for a run on Airtable: the client library costs a second at every start-up.
+        from .adapters.airtable_admin import AirtableAdmin
+        from .adapters.airtable_attendee_source import AirtableAttendeeSource
+        from .adapters.airtable_blog_store import AirtableBlogStore
+        from .adapters.airtable_conduct_store import AirtableConductStore
+        from .adapters.airtable_funding_store import AirtableFundingStore
+        from .adapters.airtable_ledger import AirtableLedger
+        from .adapters.airtable_referral_store import AirtableReferralStore
+        from .adapters.airtable_report_store import AirtableReportStore
+        from .adapters.airtable_roster_store import AirtableRosterStore
+
         client = airtable_client(config, environ, clock, sleep)
         spec = airtable_spec(config)
         usage.append(client.usage)
