@@ -211,6 +211,15 @@ class TestPlanner:
         assert [parse_amount(t) for t in ("1,200.50", "1.200,50", "€ 80", "250", "")] == \
             [Decimal("1200.50"), Decimal("1200.50"), Decimal(80), Decimal(250), None]
 
+    def test_a_typo_is_refused_not_read_as_another_number(self):
+        """'12O' (a letter O), '2k', '1,5OO', '1e3', '5 x 20', '12 34' are reported, never read as 12, 2, 1.5..."""
+        for typo in ("12O", "2k", "1,5OO", "1e3", "5 x 20", "12 34", "-5"):
+            try:
+                got = parse_amount(typo)
+            except ValueError:
+                continue
+            raise AssertionError(f"{typo!r} was read as {got}")
+
     def test_budget_period_is_the_events_quarter(self):
         """With quarterly budgets, approved amounts add up per quarter of the event date."""
         rs = [FundingRequest(f"k{i}", i, PRIYA, f"w{i}", Decimal(50), "EUR", d, "approved", first_seen=d - timedelta(90))

@@ -325,3 +325,28 @@ def test_the_offer_names_the_inquiry_language_only_when_given(program):
     run(program, DAY)
     (msg,) = outbox(program).values()
     assert "Language:" not in text_of(msg)
+
+
+def test_an_answer_from_another_address_does_not_hide_the_candidates_own():
+    """A forwarded offer answered first by a colleague: the candidate's own later Yes still counts, and the
+    colleague's answer is reported, not used."""
+    roster = [amb("zoe@x.org")]
+    offered = plan_referrals([inquiry(1)], roster, {}, [], DAY, SETTINGS).updated["inq-0001"]
+    code = offer_code("inq-0001", "zoe@x.org")
+    answers = [Answer(code, False, DAY + timedelta(days=1), "colleague@x.org", 2),
+               Answer(code, True, DAY + timedelta(days=1), "zoe@x.org", 3)]
+    plan = plan_referrals([offered], roster, {}, answers, DAY + timedelta(days=1), SETTINGS)
+    assert plan.updated["inq-0001"].status == "accepted"
+    assert [a.email for a in plan.ignored_answers] == ["colleague@x.org"]
+
+
+def test_the_offer_is_open_through_the_day_the_mail_names():
+    """The mail's "answer by" day is the last day the offer waits; it passes on the day after."""
+    roster = [amb("zoe@x.org"), amb("jonas@x.org")]
+    plan = plan_referrals([inquiry(1)], roster, {}, [], DAY, SETTINGS)
+    offered = plan.updated["inq-0001"]
+    by = date.fromisoformat(next(m for m in plan.messages if m.job == "referral_offer").context["answer_by"])
+    assert plan_referrals([offered], roster, {}, [], by, SETTINGS).updated.get("inq-0001", offered).current == \
+        offered.current
+    moved = plan_referrals([offered], roster, {}, [], by + timedelta(days=1), SETTINGS).updated["inq-0001"]
+    assert moved.current != offered.current

@@ -219,16 +219,20 @@ def plan_funding(requests: Sequence[FundingRequest], as_of: date, settings: Fund
     return plan
 
 
-_AMOUNT = re.compile(r"^\d+(?:[.,]\d+)*$")
+# One number, with a currency sign or a three-letter code before or after it and nothing else: a typo
+# ("12O", "2k", "5 x 20") is a problem to report, never a different number read silently.
+_WITH_CURRENCY = re.compile(r"^(?:[€$£]|[A-Za-z]{3})?\s*(?P<num>\d[\d.,\s]*?)\s*(?:[€$£]|[A-Za-z]{3})?$")
+_NUMBER = re.compile(r"^(?:\d{1,3}(?:[ .,]\d{3})+|\d+)(?:[.,]\d{1,2})?$")
 
 
 def parse_amount(raw: str) -> Decimal | None:
-    """An amount as staff type it: '250', '1,200.50', '1.200,50', '€ 80', '80 EUR'. Empty: None."""
-    text = re.sub(r"[^\d.,]", "", raw.replace(" ", ""))
+    """An amount as staff type it: '250', '1,200.50', '1.200,50', '1 200', '€ 80', '80 EUR'. Empty: None."""
     if not raw.strip():
         return None
-    if not text or not _AMOUNT.match(text) or re.search(r"[^\d.,\s€$£A-Za-z]", raw.strip()):
+    m = _WITH_CURRENCY.match(raw.strip())
+    if m is None or not _NUMBER.match(m.group("num")):
         raise ValueError("is not an amount (e.g. 250 or 1,200.50)")
+    text = m.group("num").replace(" ", "")
     last = max(text.rfind(","), text.rfind("."))
     if last >= 0 and len(text) - last - 1 in (1, 2):  # a decimal separator: the last, with 1 or 2 digits after
         whole, cents = text[:last], text[last + 1:]

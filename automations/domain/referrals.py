@@ -209,11 +209,12 @@ def plan_referrals(inquiries: Sequence[Inquiry], roster: Sequence[Ambassador], s
     a later run."""
     plan = ReferralPlan()
     offers = last_offers(inquiries)
-    by_code: dict[str, Answer] = {}
+    by_code: dict[str, list[Answer]] = {}
     for ans in sorted(answers, key=lambda x: (x.on, x.row)):
         if ans.on <= as_of:
-            by_code.setdefault(ans.code, ans)  # the first answer to an offer stands
+            by_code.setdefault(ans.code, []).append(ans)
     used: set[str] = set()
+    chosen: list[Answer] = []
     names = {a.email: a for a in roster}
     for inq in inquiries:
         history = list(inq.history)
@@ -221,9 +222,12 @@ def plan_referrals(inquiries: Sequence[Inquiry], roster: Sequence[Ambassador], s
         while current.status in (NEW, OFFERED):
             if current.status == OFFERED:
                 code = offer_code(current.id, current.current)
-                ans = by_code.get(code)
-                if ans is not None and (not ans.email or ans.email == current.current):
+                # The first answer from the candidate (or from a form that collects no address) stands; one
+                # from another address (a forwarded mail) does not hide it.
+                ans = next((a for a in by_code.get(code, ()) if not a.email or a.email == current.current), None)
+                if ans is not None:
                     used.add(code)
+                    chosen.append(ans)
                     history.append((as_of, "accepted" if ans.yes else "declined", current.current))
                     current = replace(current, history=tuple(history))
                     if ans.yes:
@@ -251,7 +255,9 @@ def plan_referrals(inquiries: Sequence[Inquiry], roster: Sequence[Ambassador], s
     # An answer to an offer that passed on (late) is kept in the sheet and changes nothing; one whose
     # code belongs to no offer, or sent from another address than the candidate's, is reported.
     open_codes = {offer_code(i.id, i.current) for i in plan_states(inquiries, plan) if i.current}
-    plan.ignored_answers = [a for c, a in by_code.items() if c not in used and (c not in known or c in open_codes)]
+    plan.ignored_answers = [a for c, answers in by_code.items() for a in answers
+                            if (c not in used and (c not in known or c in open_codes))
+                            or (c in used and a.email and all(a is not x for x in chosen))]
     return plan
 
 
@@ -270,7 +276,8 @@ def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: Referra
         who = i.current
         amb = roster.get(who)
         code = offer_code(i.id, who)
-        deadline = i.offered_on + timedelta(days=settings.answer_days)
+        # The last day an answer is waited for: the offer passes on the day after it.
+        deadline = i.offered_on + timedelta(days=settings.answer_days - 1)
         # Only what a candidate may see before accepting: never the inquirer's name, email or organization.
         return [PlannedMessage(
             key=f"referral_offer:{i.id}:{who}", job="referral_offer", to_email=who, to_name=amb.name if amb else "",
