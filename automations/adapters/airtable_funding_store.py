@@ -11,7 +11,8 @@ from typing import Mapping
 from ..domain.funding import FundingRequest
 from ..domain.model import Problem
 from ..ports import FundingUpdate, Written
-from .airtable_client import AirtableClient, same
+from .airtable_client import AirtableClient
+from .airtable_staff_table import StaffTable
 from .airtable_roster_store import cell_text as _cell_text
 from .airtable_schema import TableSpec
 from .csv_funding_store import JOB_COLUMNS, STAFF_COLUMNS, job_cells, requests_from_rows
@@ -26,42 +27,26 @@ def cell_text(value: object) -> str:
 
 class AirtableFundingStore:
     def __init__(self, client: AirtableClient, spec: TableSpec):
-        self.client = client
+        self.table = StaffTable(client, spec, cell_text)
         self.spec = spec
-        self.where = f"Airtable table {spec.name}"
+        self.where = self.table.where
         self.source = spec.name
-        self._records: list[dict] | None = None
         self._ids: dict[str, str] = {}
 
     def read(self) -> tuple[list[FundingRequest], list[Problem]]:
-        names = [f.name for f in self.spec.fields]
-        if self._records is None:  # read once per run
-            self._records = self.client.all_records(self.spec.name, names)
-        rows = [[cell_text(r["fields"].get(n)) for n in names] for r in self._records]
-        requests, problems = requests_from_rows([*STAFF_COLUMNS, *JOB_COLUMNS], rows, self.spec.name)
-        self._ids = {r.key: self._records[r.row - 2]["id"] for r in requests}
+        requests, problems = requests_from_rows([*STAFF_COLUMNS, *JOB_COLUMNS], self.table.rows(), self.spec.name)
+        self._ids = {r.key: self.table.record_id(r.row) for r in requests}
         return requests, problems
 
     def record(self, updates: Mapping[str, FundingUpdate], dry_run: bool = False) -> Written:
         """Update the job's three fields where they differ, by record id (with `dry_run`: only count)."""
-        if self._records is None:
+        if not self._ids:
             self.read()
         n = self.spec.name_of
-        by_id = {r["id"]: r for r in self._records or []}
-        changes = []
+        wanted = {}
         for key, u in updates.items():
-            record_id = self._ids.get(key)
-            if record_id is None:
-                continue
-            cells = job_cells(u)
-            wanted = {n("first_seen"): cells["First seen"] or None, n("flags"): cells["Flags"] or None,
-                      n("reminders"): cells["Reminders sent"] or None}
-            if not same(by_id[record_id]["fields"], wanted, wanted):
-                changes.append((record_id, wanted))
-        written = Written(updated=len(changes), where=self.where)
-        if dry_run:
-            return written
-        self.client.update(self.spec.name, changes)
-        for record_id, wanted in changes:
-            by_id[record_id]["fields"].update(wanted)
-        return written
+            if key in self._ids:
+                cells = job_cells(u)
+                wanted[self._ids[key]] = {n("first_seen"): cells["First seen"] or None, n("flags"): cells["Flags"] or None,
+                                          n("reminders"): cells["Reminders sent"] or None}
+        return self.table.write(wanted, dry_run)

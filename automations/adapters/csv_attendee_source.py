@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..domain.certificates import Attendee, event_id
 from ..domain.model import Problem
-from ..domain.values import clean_text, norm_header, normalize_email, parse_date
+from ..domain.values import clean_text, normalize_email, parse_date, titled_rows
 from .csv_tables import read_csv
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -26,16 +26,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def attendees_from_rows(headers: list[str], rows: list[list[str]], source: str, event_name: str = "",
                         event_date: date | None = None) -> tuple[list[Attendee], list[Problem]]:
     """The usable attendee lines of a table of text cells (a file's, or the Airtable table's)."""
-    index = {norm_header(h): i for i, h in reversed(list(enumerate(headers)))}
     out: list[Attendee] = []
     problems: list[Problem] = []
-    for row_no, row in enumerate(rows, start=2):
-        if not any(c.strip() for c in row):
-            continue
-
-        def get(title: str) -> str:
-            i = index.get(norm_header(title))
-            return row[i] if i is not None and i < len(row) else ""
+    for row_no, get in titled_rows(headers, rows):
 
         email = normalize_email(get("Email"))
 

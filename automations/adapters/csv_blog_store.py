@@ -14,7 +14,7 @@ from typing import Mapping
 
 from ..domain.blog import Proposal, format_history, parse_history, parse_stage, proposal_key, STAGE_LABELS
 from ..domain.model import Problem
-from ..domain.values import clean_text, norm_header, normalize_email, parse_date
+from ..domain.values import clean_text, norm_header, normalize_email, parse_date, titled_rows
 from ..ports import BlogUpdate, Written
 from .csv_tables import read_csv, update_rows
 from .safe_cells import unescape
@@ -26,17 +26,10 @@ JOB_COLUMNS = ("Document", "Stage history")
 def proposals_from_rows(headers: list[str], rows: list[list[str]], source: str
                         ) -> tuple[list[Proposal], list[Problem]]:
     """The usable proposals of a table of text cells; each unusable row is a Problem naming the cell."""
-    index = {norm_header(h): i for i, h in reversed(list(enumerate(headers)))}
     out: list[Proposal] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for row_no, row in enumerate(rows, start=2):
-        if not any(c.strip() for c in row):
-            continue
-
-        def get(title: str) -> str:
-            i = index.get(norm_header(title))
-            return row[i] if i is not None and i < len(row) else ""
+    for row_no, get in titled_rows(headers, rows):
 
         def bad(title: str, reason: str) -> None:
             problems.append(Problem(source, row_no, title, get(title), reason, normalize_email(get("Author email"))))

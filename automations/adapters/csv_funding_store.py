@@ -15,7 +15,7 @@ from typing import Mapping
 
 from ..domain.funding import STATUSES, FundingRequest, parse_amount, parse_status, request_key
 from ..domain.model import Problem
-from ..domain.values import clean_text, norm_header, normalize_email, parse_date
+from ..domain.values import clean_text, norm_header, normalize_email, parse_date, titled_rows
 from ..ports import FundingUpdate, Written
 from .atomic_files import atomic_write
 from .csv_tables import read_csv, update_rows
@@ -30,17 +30,10 @@ DATES = ("%Y-%m-%d", "%d/%m/%Y")
 def requests_from_rows(headers: list[str], rows: list[list[str]], source: str
                        ) -> tuple[list[FundingRequest], list[Problem]]:
     """The usable requests of a table of text cells; each unusable row or cell is a Problem naming it."""
-    index = {norm_header(h): i for i, h in reversed(list(enumerate(headers)))}
     out: list[FundingRequest] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for row_no, row in enumerate(rows, start=2):
-        if not any(c.strip() for c in row):
-            continue
-
-        def get(title: str) -> str:
-            i = index.get(norm_header(title))
-            return row[i] if i is not None and i < len(row) else ""
+    for row_no, get in titled_rows(headers, rows):
 
         def bad(title: str, reason: str) -> None:
             problems.append(Problem(source, row_no, title, get(title), reason, "staff"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Sequence
 
-from .values import clean_text, norm_header, normalize_email, parse_date, stable_digest
+from .values import clean_text, normalize_email, parse_date, stable_digest, titled_rows
 
 STEPS = ("admonishment", "warning", "removal")
 STEP_LABELS = {"admonishment": "gentle admonishment", "warning": "stern warning", "removal": "removal from the "
@@ -52,16 +52,9 @@ def parse_step(text: str) -> str | None:
 def incidents_from_rows(headers: list[str], rows: list[list[str]]) -> tuple[list[Incident], list[str]]:
     """The readable incidents, and one line per row that is not readable: its number, the column and
     why, never a cell's text (that line may be printed)."""
-    index = {norm_header(h): i for i, h in reversed(list(enumerate(headers)))}
     out: list[Incident] = []
     unreadable: list[str] = []
-    for row_no, row in enumerate(rows, start=2):
-        if not any(c.strip() for c in row):
-            continue
-
-        def get(title: str) -> str:
-            i = index.get(norm_header(title))
-            return row[i] if i is not None and i < len(row) else ""
+    for row_no, get in titled_rows(headers, rows):
 
         email = normalize_email(get("Email"))
         if "@" not in email or " " in email:

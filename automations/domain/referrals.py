@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from .messages import PlannedMessage
 from .model import Ambassador, Problem
-from .values import TimestampParser, clean_text, norm_header, normalize_email, stable_digest
+from .values import TimestampParser, clean_text, normalize_email, stable_digest, titled_rows
 
 NEEDS = {"training": "training", "services": "services", "getting started": "getting started"}
 NEW, OFFERED, ACCEPTED, EXHAUSTED = "new", "offered", "accepted", "exhausted"
@@ -319,15 +319,6 @@ JOB_COLUMNS = ("Inquiry ID", "Referral status", "Current candidate", "Offered at
 ANSWER_COLUMNS = ("Timestamp", "Offer code", "Answer", "Email Address")
 
 
-def _getter(headers: Sequence[str]):
-    index = {norm_header(h): i for i, h in reversed(list(enumerate(headers)))}
-
-    def get(row: Sequence[str], title: str) -> str:
-        i = index.get(norm_header(title))
-        return row[i] if i is not None and i < len(row) else ""
-    return get
-
-
 def row_key(get) -> str:
     """The inquiry id of a row, `get(title)` giving its cells: the job's Inquiry ID once written, else the one
     its fields give (so the id stays when staff correct a field later)."""
@@ -340,40 +331,37 @@ def row_key(get) -> str:
 def inquiries_from_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], source: str
                         ) -> tuple[list[Inquiry], list[Problem]]:
     """The usable inquiries of a table of text cells; each unusable row is a Problem naming the cell."""
-    get = _getter(headers)
     out: list[Inquiry] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for row_no, row in enumerate(rows, start=2):
-        if not any(c.strip() for c in row):
-            continue
+    for row_no, get in titled_rows(headers, rows):
 
         def bad(title: str, reason: str) -> None:
-            problems.append(Problem(source, row_no, title, get(row, title), reason))
+            problems.append(Problem(source, row_no, title, get(title), reason))
 
-        need = parse_need(get(row, "Need"))
+        need = parse_need(get("Need"))
         if need is None:
             bad("Need", f"is not one of {', '.join(NEEDS.values())}; the inquiry waits until it is")
             continue
-        if not (get(row, "Country").strip() or get(row, "Region").strip() or get(row, "Language").strip()):
+        if not (get("Country").strip() or get("Region").strip() or get("Language").strip()):
             bad("Country", "is empty, and so are Region and Language: nothing to match ambassadors on; the "
                            "inquiry waits until one is filled")
             continue
-        email = normalize_email(get(row, "Contact email"))
+        email = normalize_email(get("Contact email"))
         if email and ("@" not in email or " " in email):
             bad("Contact email", "is not an email address; the inquiry waits until it is")
             continue
-        iid = row_key(lambda title: get(row, title))
+        iid = row_key(get)
         if iid in seen:
             bad("Organization", f"repeats the inquiry on row {seen[iid]} (same organization, contact, need and "
                                 f"details); this row was skipped")
             continue
         seen[iid] = row_no
-        out.append(Inquiry(iid, row_no, clean_text(get(row, "Organization")), clean_text(get(row, "Contact name")),
-                           email, clean_text(get(row, "Country")), clean_text(get(row, "Region")),
-                           clean_text(get(row, "Language")), need, get(row, "Details").strip(),
-                           clean_text(get(row, "Summary for ambassadors")),
-                           parse_history(get(row, "Referral history"))))
+        out.append(Inquiry(iid, row_no, clean_text(get("Organization")), clean_text(get("Contact name")),
+                           email, clean_text(get("Country")), clean_text(get("Region")),
+                           clean_text(get("Language")), need, get("Details").strip(),
+                           clean_text(get("Summary for ambassadors")),
+                           parse_history(get("Referral history"))))
     return out, problems
 
 
@@ -387,24 +375,21 @@ def job_cells(i: Inquiry) -> dict[str, str]:
 def answers_from_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], parse_time: TimestampParser,
                       source: str) -> tuple[list[Answer], list[Problem]]:
     """The answer form's responses: offer code, yes or no, when, and from whom (if the form collects it)."""
-    get = _getter(headers)
     out: list[Answer] = []
     problems: list[Problem] = []
-    for row_no, row in enumerate(rows, start=2):
-        if not any(c.strip() for c in row):
-            continue
-        code = get(row, "Offer code").strip().upper()
-        word = get(row, "Answer").strip().casefold()
+    for row_no, get in titled_rows(headers, rows):
+        code = get("Offer code").strip().upper()
+        word = get("Answer").strip().casefold()
         yes = True if word.startswith("yes") else False if word.startswith("no") else None
         if yes is None:
-            problems.append(Problem(source, row_no, "Answer", get(row, "Answer"), "is neither yes nor no; the "
+            problems.append(Problem(source, row_no, "Answer", get("Answer"), "is neither yes nor no; the "
                                     "answer was not used"))
             continue
         try:
-            on = parse_time(get(row, "Timestamp")).date()
+            on = parse_time(get("Timestamp")).date()
         except ValueError as exc:
-            problems.append(Problem(source, row_no, "Timestamp", get(row, "Timestamp"), f"{exc}; the answer was "
+            problems.append(Problem(source, row_no, "Timestamp", get("Timestamp"), f"{exc}; the answer was "
                                     f"not used"))
             continue
-        out.append(Answer(code, yes, on, normalize_email(get(row, "Email Address")), row_no))
+        out.append(Answer(code, yes, on, normalize_email(get("Email Address")), row_no))
     return out, problems

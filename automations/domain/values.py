@@ -11,6 +11,7 @@ import hashlib
 import re
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Callable, Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 _SPACES = re.compile(r"\s+")
@@ -38,6 +39,23 @@ def normalize_title(raw: str) -> str:
 def norm_header(title: str) -> str:
     """A column title as compared: spacing, case and a spreadsheet's byte-order mark do not matter."""
     return " ".join(title.lstrip("\ufeff").split()).casefold()
+
+
+def titled_rows(headers: Sequence[str], rows: Iterable[Sequence[str]]
+                ) -> Iterator[tuple[int, Callable[[str], str]]]:
+    """The rows of a table people fill, blank ones skipped: each with its sheet row number (the header is
+    row 1) and a getter of its cell under a column title (spacing and case ignored; the first column with
+    that title; "" when the row is short or the column missing)."""
+    index = {norm_header(h): i for i, h in reversed(list(enumerate(headers)))}
+    for row_no, row in enumerate(rows, start=2):
+        if not any(c.strip() for c in row):
+            continue
+
+        def get(title: str, row: Sequence[str] = row) -> str:
+            i = index.get(norm_header(title))
+            return row[i] if i is not None and i < len(row) else ""
+
+        yield row_no, get
 
 
 def clean_text(raw: str) -> str:

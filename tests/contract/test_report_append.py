@@ -31,5 +31,5 @@ def test_append_refuses_a_copy_before_the_stored_ones(report_store):
     acts, checkins, _ = sample()
     report_store().save(c.resolve_copies(acts[:3], RULES), checkins[:2])
     earlier = [activity(date(2026, 7, 9), title="Talk", row=3, section=3, received=at(2026, 7, 3))]
-    if report_store().append(c.resolve_copies(earlier, RULES), []) is None:
-        assert report_store().load().activities == acts[:3]
+    assert report_store().append(c.resolve_copies(earlier, RULES), []) is None
+    assert report_store().load().activities == acts[:3]
