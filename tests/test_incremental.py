@@ -12,18 +12,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import ROOT, snapshot
+from tests.conftest import ROOT, copy_example, snapshot
 
 RESPONSES = "checkin_responses.csv"
 
 
 def make(tmp: Path, name: str) -> Path:
     folder = tmp / name
-    shutil.copytree(ROOT / "data", folder / "data", ignore=shutil.ignore_patterns(
-        "activities.csv", "checkins.csv", "*ledger*", ".mail.lock*", "form_questions.json", ".work_cache*",
-        ".reports.mark"))
-    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
-    shutil.copytree(ROOT / "templates", folder / "templates")
+    copy_example(folder)
     shutil.copytree(ROOT / "drafts", folder / "drafts")
     return folder
 

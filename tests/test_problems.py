@@ -14,7 +14,7 @@ import yaml
 
 from automations.domain.model import Problem
 from automations.domain.problems import FIXED, IGNORED, OPEN, STAFF, ProblemRecord, reconcile
-from tests.conftest import ROOT, snapshot
+from tests.conftest import ROOT, copy_example, snapshot
 
 RESPONSES = "checkin_responses.csv"
 
@@ -81,12 +81,9 @@ def readme_as_of() -> str:
 
 def shipped(tmp_path: Path) -> Path:
     """The repository as a fresh clone has it: the tracked data (with its problems on record), config, templates."""
-    shutil.copytree(ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns(
-        "activities.csv", "checkins.csv", "*ledger*", ".mail.lock*", "form_questions.json"))
-    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    config = copy_example(tmp_path)
     shutil.copytree(ROOT / "drafts", tmp_path / "drafts")
-    return tmp_path / "config.yaml"
+    return config
 
 
 def outbox_jobs(folder: Path) -> list[str]:
