@@ -16,11 +16,13 @@ from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Protoc
 from .domain.blog import Proposal
 from .domain.certificates import Attendee, Certificate
 from .domain.conduct import Incident
+from .domain.forum import Member as ForumMember
 from .domain.funding import FundingRequest
 from .domain.compliance import Resolved
 from .domain.model import Activity, Ambassador, Checkin, Problem
 from .domain.problems import ProblemRecord
 from .domain.referrals import Answer, Inquiry
+from .domain.report import ProgramReport
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,37 @@ class AnswerSource(Protocol):
         """Every usable answer; a row that cannot be used is a Problem."""
 
 
+class ForumRefused(Exception):
+    """The forum refused a membership change (its own words in the message, never a credential): the
+    change did not happen; the job records it failed, and the next run reads the group and tries again."""
+
+
+class ForumGroup(Protocol):
+    """The forum's ambassadors group (Discourse): the members it has, and changes to them."""
+
+    #: The group and the forum, for messages ("forum group 'ambassadors' at https://forum.example.org").
+    where: str
+    #: Requests made so far, and how many of them were tries again after a 429, a 5xx or no answer.
+    requests: int
+    retries: int
+
+    def members(self) -> list[ForumMember]:
+        """Every member as the forum lists them now (owners flagged), read in full."""
+
+    def find_user(self, handle: str) -> str | None:
+        """The username as the forum spells it, for a handle in any case; None when no user has it."""
+
+    def add(self, usernames: Sequence[str]) -> list[str]:
+        """Add these users (at most `FORUM_BATCH`, none a member yet); the usernames the forum added."""
+
+    def remove(self, usernames: Sequence[str]) -> list[str]:
+        """Take these users out (at most `FORUM_BATCH`); the usernames no longer members (taken out now,
+        or not members anyway)."""
+
+
+FORUM_BATCH = 100  # usernames one membership request carries (Discourse takes up to 1,000 to add)
+
+
 class AttendeeSource(Protocol):
     """The attendee lists of sprints and workshops (CSV files in a folder, an Airtable table)."""
 
@@ -265,6 +298,27 @@ class CertificateRenderer(Protocol):
 
     def check(self) -> list[str]:
         """What is missing to draw certificates (fonts, images), one sentence each; empty when ready."""
+
+
+class ReportRenderer(Protocol):
+    """Draws the quarterly report as one file: the HTML page, the PDF, the newsletter's Markdown."""
+
+    name: str
+    filename: str  # the file it makes in the quarter's folder: "report.html", "report.pdf", "newsletter.md"
+
+    def render(self, report: ProgramReport) -> bytes:
+        """The file's bytes; the same report always gives the same bytes (a rerun rewrites nothing).
+        `DocumentFailed` when it cannot be drawn."""
+
+
+class ReportArchive(Protocol):
+    """Where the quarterly reports are kept (a folder of files)."""
+
+    where: str
+
+    def write(self, quarter: str, files: Mapping[str, bytes], dry_run: bool = False) -> Written:
+        """Put these files in the quarter's place, each atomically and only when its bytes differ. With
+        `dry_run`, write nothing and return what the real call would (each file a part, named)."""
 
 
 class Drafter(Protocol):
@@ -417,3 +471,43 @@ class WorkCache(Protocol):
 
     def clear(self) -> None:
         """Forget everything."""
+
+
+class PersonalTables(Protocol):
+    """Tables read and rewritten row by row, whatever they hold (`export`, `erase` and `retention`): a
+    folder of CSV files, an Airtable base. Rows are lists of text under the table's column titles (a
+    title may repeat, as in the form's responses)."""
+
+    def tables(self) -> list[str]:
+        """The tables it has (those that do not exist yet are left out)."""
+
+    def read(self, table: str) -> tuple[list[str], list[list[str]]]:
+        """The column titles and every row, as text."""
+
+    def rewrite(self, table: str, change: Callable[[list[str], list[str]], list[str] | None],
+                dry_run: bool = False) -> Written:
+        """Give each row to `change` and store what it returns: the same row (nothing to do), another
+        row (updated) or None (deleted). Only rows that differ are written. With `dry_run`, write
+        nothing and return what the real call would."""
+
+
+@dataclass(frozen=True)
+class PersonalFile:
+    """A file the program made that concerns one person (an email in the outbox, a review document)."""
+
+    path: str
+    what: str
+    detail: str = ""
+
+
+class PersonalFiles(Protocol):
+    """Files the jobs made about people (the outbox's messages, the review documents)."""
+
+    def find(self, address: str) -> list[PersonalFile]:
+        """The files addressed to, or naming, this address."""
+
+    def remove(self, files: Sequence[PersonalFile], dry_run: bool = False) -> Written:
+        """Delete these files (and what belongs to them, e.g. a message's attachments)."""
+
+    def older_than(self, days: int, today: date) -> list[PersonalFile]:
+        """The files made more than `days` days before `today` (retention)."""

@@ -1,0 +1,81 @@
+"""`LocalPersonalFiles`: the files the jobs made on this machine that concern people: each message in the
+outbox (its `.eml`, its preview and its attachments) and each review document in the drafts folder.
+
+`export` lists them, `erase` deletes those of one person, and `retention` deletes outbox messages older
+than configured. The outbox's index is written again afterwards, so it lists only what is left.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from email import message_from_binary_file, policy
+from pathlib import Path
+from typing import Sequence
+
+from ..mail.transports import OutboxMailer
+from ..ports import PersonalFile, Written
+
+OUTBOX = "email in the outbox"
+DRAFT = "review document"
+
+
+class LocalPersonalFiles:
+    def __init__(self, outbox: Path, drafts: Path):
+        self.outbox = Path(outbox)
+        self.drafts = Path(drafts)
+
+    def _messages(self) -> list[tuple[Path, str, str]]:
+        out = []
+        for eml in sorted(self.outbox.glob("*/*.eml")):
+            try:
+                with eml.open("rb") as fh:
+                    m = message_from_binary_file(fh, policy=policy.default)
+                out.append((eml, str(m.get("To", "")), f"{eml.parent.name}: {m.get('Subject', '')}"))
+            except OSError:
+                continue
+        return out
+
+    def find(self, address: str) -> list[PersonalFile]:
+        address = address.strip().lower()
+        found = [PersonalFile(str(p), OUTBOX, detail) for p, to, detail in self._messages() if address in to.lower()]
+        for doc in sorted(self.drafts.glob("*.html")) if self.drafts.is_dir() else ():
+            try:
+                if address in doc.read_text(encoding="utf-8", errors="replace").lower():
+                    found.append(PersonalFile(str(doc), DRAFT, doc.name))
+            except OSError:
+                continue
+        return found
+
+    def older_than(self, days: int, today: date) -> list[PersonalFile]:
+        cutoff = today - timedelta(days=days)
+        out = []
+        for p, _to, detail in self._messages():
+            try:
+                day = date.fromisoformat(p.parent.name)
+            except ValueError:
+                continue
+            if day < cutoff:
+                out.append(PersonalFile(str(p), OUTBOX, detail))
+        return out
+
+    def remove(self, files: Sequence[PersonalFile], dry_run: bool = False) -> Written:
+        doomed: list[Path] = []
+        for f in files:
+            p = Path(f.path)
+            doomed.append(p)
+            if f.what == OUTBOX:  # the preview and the attachments written beside the .eml
+                doomed += [q for q in p.parent.glob(f"{p.stem}*") if q != p and q.name.startswith(p.stem)]
+        doomed = [p for p in dict.fromkeys(doomed) if p.exists()]
+        written = Written(deleted=len(doomed), unit="file", where=str(self.outbox))
+        if dry_run or not doomed:
+            return written
+        for p in doomed:
+            p.unlink(missing_ok=True)
+        for day in {p.parent for p in doomed if p.suffix == ".eml"}:
+            try:
+                day.rmdir()  # only when empty
+            except OSError:
+                pass
+        if any(f.what == OUTBOX for f in files):
+            OutboxMailer(self.outbox, "").write_index()
+        return written

@@ -1,0 +1,195 @@
+"""One person's data across every table: what `export` gathers, and how `erase` forgets the person while
+the program's numbers stay as they were.
+
+Each table the program keeps or reads is described by a `TableRule`: the columns that hold a person's
+address (a row is theirs when one of them equals it), the columns whose text may name the address among
+other things (a ledger key, a referral history), and the columns an erased row keeps as they are
+(dates, numbers, choices: what the program counts). Erasing a row replaces the address with a
+pseudonym and every other non-empty cell with a token. Both come from a keyed hash (HMAC-SHA-256 with
+the program's own secret key), so they are the same on every run, cannot be turned back into the
+address by guessing, and the same text always gives the same token: two copies of one activity stay
+one activity, a full report stays full, and a ledger key rewritten here is the key the planners
+make for the pseudonym, so nothing is sent again. The conduct register's rows are deleted instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Sequence
+
+from .model import Problem
+from .problems import problem_id
+from .values import normalize_email
+
+ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never a real mailbox
+TOKEN_PREFIX = "erased-"
+
+
+@dataclass(frozen=True)
+class TableRule:
+    """How one table holds people's data (column titles as the table has them)."""
+
+    what: str  # what it is, for people: "roster", "activities", "mail ledger"
+    match: tuple[str, ...]  # columns holding an address: a row is the person's when one equals it
+    mention: tuple[str, ...] = ()  # columns whose text may hold the address among other text
+    keep: tuple[str, ...] = ()  # columns an erased row keeps as they are
+    links: tuple[str, ...] = ()  # columns holding a URL: an erased one becomes an inert URL
+    delete: bool = False  # erase deletes the person's rows (the conduct register)
+    restricted: bool = False  # read only by the conduct readers
+    problems: bool = False  # the data-problem table: its ids follow the values they are about
+    roster: bool = False  # the roster: an erased ambassador is removed from the program (dated)
+    status_column: str = ""
+    history_column: str = ""
+
+
+class Pseudonyms:
+    """Keyed hashes of addresses and text. `key` is read only when first needed (it may be created then)."""
+
+    def __init__(self, key: Callable[[], bytes]):
+        self._load = key
+        self._key: bytes | None = None
+
+    def _digest(self, text: str, length: int) -> str:
+        if self._key is None:
+            self._key = self._load()
+        return hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
+
+    def address(self, email: str) -> str:
+        """The pseudonym that stands for an address: `erased-<keyed hash>@erased.invalid`."""
+        return f"{TOKEN_PREFIX}{self._digest('address:' + normalize_email(email), 16)}@{ERASED_DOMAIN}"
+
+    def token(self, text: str) -> str:
+        """What stands for a piece of text: the same text always gives the same token."""
+        return TOKEN_PREFIX + self._digest("text:" + text, 12)
+
+    def link(self, text: str) -> str:
+        return f"https://{ERASED_DOMAIN}/{self._digest('link:' + text, 12)}"
+
+
+def is_erased(email: str) -> bool:
+    return normalize_email(email).endswith("@" + ERASED_DOMAIN)
+
+
+def _same(cell: str, address: str) -> bool:
+    return normalize_email(cell) == address
+
+
+def _mentions(cell: str, address: str) -> bool:
+    return address in cell.lower()
+
+
+def owned(rule: TableRule, headers: Sequence[str], row: Sequence[str], address: str) -> bool:
+    """Whether the row is the person's (an address column holds it)."""
+    address = normalize_email(address)
+    return any(h in rule.match and _same(c, address) for h, c in zip(headers, row))
+
+
+def concerns(rule: TableRule, headers: Sequence[str], row: Sequence[str], address: str) -> bool:
+    """Whether the row is the person's or names them."""
+    address = normalize_email(address)
+    return owned(rule, headers, row, address) or any(
+        h in rule.mention and _mentions(c, address) for h, c in zip(headers, row))
+
+
+def _replace_address(text: str, address: str, pseudonym: str) -> str:
+    return re.sub(re.escape(address), pseudonym, text, flags=re.IGNORECASE)
+
+
+def erase_cell(rule: TableRule, header: str, cell: str, address: str, names: Pseudonyms) -> str:
+    """One cell of a row that is the person's, as erasing leaves it: their address becomes the pseudonym
+    (also inside the text of a `mention` column, which is otherwise kept), a kept column stays, a link
+    becomes an inert one, any other text a token."""
+    if not cell.strip():
+        return cell
+    if header in rule.match and _same(cell, address):
+        return names.address(address)
+    if header in rule.mention:
+        replaced = _replace_address(cell, address, names.address(address))
+        if replaced != cell:
+            return replaced
+    if header in rule.keep:
+        return cell
+    if header in rule.links:
+        return names.link(cell)
+    return names.token(cell)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What erasing does to one person's rows: who (address, day) and the keyed hashes."""
+
+    address: str
+    today: date
+    names: Pseudonyms
+    #: The rules of the tables problems point into (by their file or table name): a problem's value is
+    #: erased as the cell it is about, so its id is the one the next sync works out.
+    sources: dict[str, TableRule]
+
+    def row(self, rule: TableRule, headers: Sequence[str], row: Sequence[str]) -> list[str] | None:
+        """The row as erasing leaves it (None: deleted). A row that only names the person keeps all but
+        the address."""
+        address = normalize_email(self.address)
+        if rule.delete:
+            return None if owned(rule, headers, row, address) else list(row)
+        if not owned(rule, headers, row, address):
+            return [_replace_address(c, address, self.names.address(address)) if h in rule.mention else c
+                    for h, c in zip(headers, row)]
+        if rule.problems:
+            return self._problem(rule, headers, row, address)
+        out = [erase_cell(rule, h, c, address, self.names) for h, c in zip(headers, row)]
+        if rule.roster:
+            out = self._removed(rule, list(headers), out)
+        return out
+
+    def _removed(self, rule: TableRule, headers: list[str], row: list[str]) -> list[str]:
+        """An erased ambassador leaves the program today: status removed, dated in the history (so past
+        quarters are judged as they were)."""
+        if rule.status_column in headers:
+            i = headers.index(rule.status_column)
+            was = row[i].strip().lower()
+            row[i] = "removed"
+            if rule.history_column in headers and was != "removed":
+                j = headers.index(rule.history_column)
+                entry = f"{self.today.isoformat()} removed"
+                row[j] = f"{row[j]}; {entry}" if row[j].strip() else entry
+        return row
+
+    def _problem(self, rule: TableRule, headers: Sequence[str], row: Sequence[str], address: str) -> list[str]:
+        cell = dict(zip(headers, row))
+        source, column, value = cell.get("Source", ""), cell.get("Column", ""), cell.get("Value", "")
+        where = self.sources.get(source.replace("\\", "/").rsplit("/", 1)[-1])
+        new_value = (erase_cell(where, column, value, address, self.names) if where is not None
+                     else value if not value.strip() else self.names.token(value))
+        if _same(value, address):
+            new_value = self.names.address(address)
+        pseudonym = self.names.address(address)
+        out = []
+        for h, c in zip(headers, row):
+            if h == "Value":
+                c = new_value
+            elif h in rule.match and _same(c, address):
+                c = pseudonym
+            elif h == "Problem":
+                c = _replace_address(c.replace(value, new_value) if value else c, address, pseudonym)
+            out.append(c)
+        try:
+            row_number = int(cell.get("Row", "0") or 0)
+        except ValueError:
+            row_number = 0
+        new_id = problem_id(Problem(source, row_number, column, new_value, ""))
+        return [new_id if h in ("Problem ID", "Key") else c for h, c in zip(headers, out)]
+
+
+def export_row(headers: Sequence[str], row: Sequence[str]) -> dict[str, str]:
+    """A row as a mapping for the export: empty cells left out, a repeated title numbered ("Title #2")."""
+    out: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for h, c in zip(headers, row):
+        seen[h] = seen.get(h, 0) + 1
+        if c.strip():
+            out[h if seen[h] == 1 else f"{h} #{seen[h]}"] = c
+    return out
