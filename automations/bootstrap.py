@@ -8,19 +8,30 @@ Jobs receive the `Context` and never a concrete backend; nothing connects while 
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Mapping
+from urllib.parse import urlsplit
 
 from .adapters.csv_blog_store import CsvBlogStore
+from .adapters.atomic_files import atomic_write
+from .adapters.csv_personal_tables import CsvPersonalTables
+from .adapters.local_personal_files import LocalPersonalFiles
+from .domain.privacy import Pseudonyms, TableRule
 from .adapters.csv_attendee_source import CsvAttendeeSource
 from .adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer
+from .adapters.file_report_archive import FileReportArchive
+from .adapters.fpdf_report_renderer import FpdfReportRenderer
+from .adapters.jinja_report_renderer import JinjaReportRenderer
+from .domain.report import ReportSettings
 from .adapters.csv_referral_store import CsvAnswerSource, CsvReferralStore
 from .adapters.csv_conduct_store import CsvConductStore
 from .adapters.csv_funding_store import CsvFundingStore
+from .domain.forum import ForumSettings
 from .domain.funding import FundingSettings
 from .adapters.google_docs_drafter import GoogleDocsDrafter
 from .adapters.html_drafter import HtmlDrafter
@@ -39,7 +50,7 @@ from .adapters.google_admin import GoogleAdmin
 from .adapters.sheets_checkin_source import SheetsCheckinSource
 from .adapters.memory_work_cache import MemoryWorkCache
 from .adapters.sqlite_work_cache import SqliteWorkCache
-from .config import Config, load_config
+from .config import Config, PrivacyConfig, load_config
 from .domain.blog import BlogSettings
 from .domain.referrals import ReferralSettings
 from .domain.values import TimestampParser
@@ -51,9 +62,11 @@ from .errors import ConfigError
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
-from .ports import ConductStore, FundingStore
+from .ports import ConductStore, FundingStore, PersonalFiles, PersonalTable
 from .ports import AnswerSource, ReferralStore
 from .ports import AttendeeSource, CertificateRenderer
+from .ports import ReportArchive, ReportRenderer
+from .ports import ForumGroup
 from .ports import WorkCache, Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
 
@@ -108,7 +121,8 @@ class Context:
     #: makes the next sync start over.
     fingerprint: str = ""
     #: What staff confirmed on the command line: "shrink" (a smaller response source is right),
-    #: "notices" (send standing notices held for their number).
+    #: "notices" (send standing notices held for their number), "forum_removals" (the forum group may lose
+    #: more than forum.max_removal_share of its members).
     confirmed: frozenset[str] = frozenset()
     #: In a dry run: the data problems as the jobs run so far would have left them (none is saved), so a
     #: later job of run-all compares with that, as it would with the store after a real run.
@@ -127,6 +141,20 @@ class Context:
     attendees: "AttendeeSource | None" = None
     certificates: "CertificateRenderer | None" = None
     certificate_freshness_days: int = 30
+    #: The `report` job: its settings, the renderers of its files (HTML, PDF, Markdown) and where they go.
+    report_settings: ReportSettings = field(default_factory=ReportSettings)
+    report_renderers: "tuple[ReportRenderer, ...]" = ()
+    report_archive: "ReportArchive | None" = None
+    #: The `forum` job: the forum's ambassadors group (None: forum.url is empty, nothing to do) and its settings.
+    forum: "ForumGroup | None" = None
+    forum_settings: ForumSettings = field(default_factory=ForumSettings)
+    #: `export`, `erase` and `retention`: every table that may hold a person's data, the files the jobs made
+    #: about people, the keyed hashes erasing leaves, and how long things are kept.
+    personal: list[PersonalTable] = field(default_factory=list)
+    personal_files: PersonalFiles | None = None
+    pseudonyms: Pseudonyms | None = None
+    privacy: "PrivacyConfig | None" = None
+    export_dir: Path = Path("exports")
 
 
 def rules_from(config: Config) -> Rules:
@@ -262,6 +290,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         referrals: ReferralStore = AirtableReferralStore(client, spec["referral_inquiries"])
         funding: FundingStore = AirtableFundingStore(client, spec["funding_requests"])
         conduct: ConductStore = AirtableConductStore(client, spec["conduct_register"])
+        personal = personal_data(config, client, spec)
     else:
         roster = CsvRosterStore(config.local_dir / config.ambassadors.file, config.ambassadors.fields,
                                 config.ambassadors.standing_fields)
@@ -273,6 +302,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         referrals = CsvReferralStore(config.local_dir / config.referrals.file)
         funding = CsvFundingStore(config.local_dir / config.funding.file)
         conduct = CsvConductStore(config.local_dir / config.conduct.file)
+        personal = personal_data(config)
     m = config.mail
     p = config.program
     b = config.blog_reviews
@@ -305,6 +335,9 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         admin=admin, usage=usage, checks=checks, blog=blog, drafter=drafter,
         attendees=attendees, certificates=certificate_renderer(config),
         certificate_freshness_days=config.certificates.freshness_days,
+        report_settings=report_settings(config), report_renderers=report_renderers(config),
+        report_archive=FileReportArchive(config.path(config.report.dir)),
+        forum=forum_group(config, environ, clock, sleep), forum_settings=forum_settings(config),
         referrals=referrals, answers=CsvAnswerSource(
             config.local_dir / config.referrals.answers_file,
             TimestampParser(form_layout(config, "").timestamp_formats, config.sheet_tz, config.program.tz)),
@@ -316,6 +349,10 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         funding=funding, funding_settings=funding_settings(config), conduct=conduct,
         conduct_readers=tuple(a.casefold() for a in config.conduct.readers),
         conduct_retention_days=config.conduct.retention_days,
+        personal=personal, personal_files=LocalPersonalFiles(config.path(m.outbox_dir),
+                                                             config.path(b.drafts_dir)),
+        pseudonyms=Pseudonyms(privacy_key(config, environ, create=not dry_run)), privacy=config.privacy,
+        export_dir=config.path(config.privacy.export_dir),
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
     )
 
@@ -333,10 +370,137 @@ def referral_settings(config: Config) -> ReferralSettings:
                             tuple(config.mail.staff_addresses))
 
 
+def forum_group(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
+                sleep: Callable[[float], None] = time.sleep) -> "ForumGroup | None":
+    """The forum's ambassadors group through Discourse's API, or None when forum.url is empty. Nothing
+    connects here; a missing key stops the forum job (and run-all) before it changes anything."""
+    f = config.forum
+    if not f.url:
+        return None
+    from .adapters.discourse_forum_group import DiscourseForumGroup, DiscourseSettings
+
+    return DiscourseForumGroup(DiscourseSettings(
+        url=f.url, group_name=f.group_name, api_username=f.api_username,
+        api_key=environ.get(f.api_key_env, "").strip(), api_key_env=f.api_key_env,
+        requests_per_minute=f.requests_per_minute, max_attempts=f.max_attempts, timeout_seconds=f.timeout_seconds),
+        clock=clock, sleep=sleep)
+
+
+def forum_settings(config: Config) -> ForumSettings:
+    f = config.forum
+    return ForumSettings(group_name=f.group_name, forum_host=urlsplit(f.url).hostname or "",
+                         handle_column=config.ambassadors.fields["forum_handle"],
+                         keep_usernames=tuple(f.keep_usernames), max_removal_share=f.max_removal_share,
+                         min_guarded_removals=f.min_guarded_removals)
+
+
+def report_settings(config: Config) -> ReportSettings:
+    r = config.report
+    return ReportSettings(r.quarters_shown, r.top_activities, r.min_audience, r.ambassador_table)
+
+
+def report_renderers(config: Config) -> "tuple[ReportRenderer, ...]":
+    """The report's files: the HTML page and the newsletter from the templates staff edit, the PDF with fpdf2."""
+    folder = config.path(config.report.templates_dir)
+    return (JinjaReportRenderer(folder, "report.html"), FpdfReportRenderer(), JinjaReportRenderer(folder, "newsletter.md"))
+
+
 def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
     c = config.certificates
     return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
                                            config.path(c.logo), config.path(c.signature_image)))
+
+
+def privacy_rules(config: Config) -> dict[str, TableRule]:
+    """How each table holds people's data, by table role (titles as the CSV files and the base have them)."""
+    a, s, f = config.ambassadors.fields, config.ambassadors.standing_fields, config.checkin_form
+    numbers = ("registrations", "attendees", "hours", "views", "engagements", "reshares")
+    section_titles = lambda role: tuple(f.activity_columns[role].replace("{n}", str(n))  # noqa: E731
+                                        for n in range(1, f.activity_sections + 1)) if role in f.activity_columns else ()
+    responses_keep = (f.columns.timestamp, f.columns.quarter, *section_titles("kind"), *section_titles("date"),
+                      *(t for r in numbers for t in section_titles(r)))
+    kept_activity = ("Key", "Activity ID", "Kind", "Date", "Received", "Row", "Section", "Reported quarter",
+                     "Resolution", "Winner row", "Registrations", "Attendees", "Views", "Engagements", "Reshares",
+                     "Hours")
+    return {
+        "responses": TableRule("check-in responses", (f.columns.email,), keep=responses_keep,
+                               links=section_titles("link")),
+        "ambassadors": TableRule(
+            "roster", (a["email"],), names=(a["name"],),
+            keep=tuple(a[r] for r in ("country", "region", "languages", "start_date", "status", "status_history")
+                       if r in a) + tuple(s.values())),
+        "activities": TableRule("activities", ("Email",), keep=kept_activity, links=("Link",)),
+        "checkins": TableRule("check-ins", ("Email",), keep=("Key", "Received", "Row", "Reported quarter",
+                                                             "Activities")),
+        "problems": TableRule("data problems", ("Owner", "Value"), problems=True),
+        "mail_ledger": TableRule("mail ledger", ("Recipient",), mention=("Key",),
+                                 keep=("Key", "Job", "Status", "Attempts", "Message-ID", "At", "Last attempt",
+                                       "Sent at")),
+        "blog_reviews": TableRule("blog proposals", ("Author email",), mention=("Reviewers",),
+                                  keep=("Stage", "Published on", "Stage history"), links=("Published URL", "Document")),
+        "referral_inquiries": TableRule(
+            "referral inquiries", ("Contact email",), mention=("Current candidate", "Recommended ambassador",
+                                                              "Referral history"),
+            keep=("Country", "Region", "Language", "Need", "Inquiry ID", "Referral status", "Offered at",
+                  "Current candidate", "Recommended ambassador", "Referral history")),
+        "referral_answers": TableRule("referral answers", ("Email Address",),
+                                      keep=("Timestamp", "Offer code", "Answer")),
+        "funding_requests": TableRule(
+            "funding requests", ("Ambassador email",), links=("Invoice",),
+            keep=("What", "Kind", "Amount", "Currency", "Event date", "Region", "Status", "Approved amount",
+                  "Invoice received", "Requested on", "First seen", "Flags", "Reminders sent")),
+        "conduct_register": TableRule("conduct register", ("Email",), delete=True, restricted=True),
+        "event_attendees": TableRule("event attendees", ("Email",), keep=("Event", "Date"), names=("Name",)),
+    }
+
+
+def personal_data(config: Config, client=None, spec=None) -> list[PersonalTable]:
+    """Every table that may hold a person's data, with its rule and the adapter that reads and rewrites it:
+    on Airtable the base's tables, and the CSV files that stay local (the form's download, the answers)."""
+    rules = privacy_rules(config)
+    d = config.local_dir
+    local = {"referral_answers": d / config.referrals.answers_file}
+    if config.checkin_form.source == "local":
+        local = {"responses": d / config.checkin_form.file, **local}
+    if config.backend == "airtable":
+        from .adapters.airtable_personal_tables import AirtablePersonalTables
+
+        remote = AirtablePersonalTables(client, {role: spec[role] for role in rules if role in spec.tables})
+        by_role = {role: f"Airtable table {spec[role].name}" for role in rules if role in spec.tables}
+        out = [PersonalTable(rules[role], remote, table) for role, table in by_role.items()]
+    else:
+        files = {"ambassadors": d / config.ambassadors.file, "activities": d / "activities.csv",
+                 "checkins": d / "checkins.csv", "problems": d / "unusable_rows.csv",
+                 "mail_ledger": d / "mail_ledger.csv", "blog_reviews": d / config.blog_reviews.file,
+                 "referral_inquiries": d / config.referrals.file, "funding_requests": d / config.funding.file,
+                 "conduct_register": d / config.conduct.file}
+        attendees = d / config.certificates.attendees_dir
+        for path in sorted(attendees.glob("*.csv")) if attendees.is_dir() else ():
+            files[f"event_attendees:{path.name}"] = path
+        local = {**files, **local}
+        out = []
+    tables = CsvPersonalTables({str(p): p for p in local.values()})
+    out = [PersonalTable(rules[role.split(":")[0]], tables, str(path)) for role, path in local.items()] + out
+    order = list(rules)  # the source first, what is derived from it next, the roster and the rest after
+    return sorted(out, key=lambda t: order.index(next(r for r, rule in rules.items() if rule is t.rule)))
+
+
+def privacy_key(config: Config, environ: Mapping[str, str], create: bool) -> Callable[[], bytes]:
+    """The secret of the keyed hashes: from the environment (`privacy.key_env`), else a key made once in
+    local.dir/.privacy_key (git-ignored). A dry run that finds neither uses a key of its own, keeps nothing."""
+    def load() -> bytes:
+        named = environ.get(config.privacy.key_env, "").strip()
+        if named:
+            return named.encode("utf-8")
+        path = config.local_dir / ".privacy_key"
+        if path.is_file():
+            return path.read_bytes().strip()
+        key = secrets.token_hex(32).encode("ascii")
+        if create:
+            atomic_write(path, key + b"\n")
+            os.chmod(path, 0o600)
+        return key
+    return load
 
 
 def remove_leftovers(config: Config) -> list[Path]:

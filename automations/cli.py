@@ -22,11 +22,14 @@ from .jobs import blog_reviews as blog_job
 from .jobs import certificates as certificates_job
 from .jobs import compliance as compliance_job
 from .jobs import conduct as conduct_job
+from .jobs import forum as forum_job
 from .jobs import funding as funding_job
 from .jobs import doctor as doctor_job
 from .jobs import init as init_job
 from .jobs import mail_jobs
+from .jobs import privacy as privacy_job
 from .jobs import referrals as referrals_job
+from .jobs import report as report_job
 from .jobs import run_all as run_all_job
 from .jobs import sync_checkins as sync_job
 from .jobs.base import JobResult
@@ -37,19 +40,23 @@ class Options:
     config_path: Path
     as_of: date | None
     dry_run: bool
-    confirmed: frozenset[str] = frozenset()  # what staff confirmed: "shrink", "notices"
+    confirmed: frozenset[str] = frozenset()  # what staff confirmed: "shrink", "notices", "forum_removals"
 
     def context(self) -> bootstrap.Context:
         return bootstrap.from_file(self.config_path, self.as_of, self.dry_run, self.confirmed)
 
 
 def confirm(opts: Options, **flags: bool) -> None:
-    """Record the confirmations given on the command line (`--accept-shrink`, `--send-held-notices`)."""
+    """Record the confirmations given on the command line (`--accept-shrink`, `--send-held-notices`,
+    `--accept-removals`)."""
     opts.confirmed = opts.confirmed | {name for name, given in flags.items() if given}
 
 
 ACCEPT_SHRINK = click.option("--accept-shrink", is_flag=True, help="Confirm that the check-in responses really have "
                              "fewer rows than were read before (without it, such a run stops before writing).")
+ACCEPT_REMOVALS = click.option("--accept-removals", is_flag=True, help="Confirm that the forum's ambassadors group "
+                               "really loses more than forum.max_removal_share of its members at once (without it, "
+                               "such a run stops before changing anything).")
 SEND_HELD = click.option("--send-held-notices", is_flag=True, help="Send standing warnings held because more than "
                          "guards.max_warning_share of active ambassadors would get one at once.")
 
@@ -311,14 +318,26 @@ def init(opts: Options, form: bool) -> None:
     _run_job(opts, lambda ctx: init_job.run(ctx, form))
 
 
+@cli.command("forum")
+@global_options
+@ACCEPT_REMOVALS
+@click.pass_obj
+def forum(opts: Options, accept_removals: bool) -> None:
+    """Keep the forum's ambassadors group (the Ambassadors badge) equal to the active ambassadors: add those
+    who joined, take out alumni and removed ones, leave the paused alone (--dry-run lists the changes)."""
+    confirm(opts, forum_removals=accept_removals)
+    _run_job(opts, forum_job.run)
+
+
 @cli.command("run-all")
 @global_options
 @ACCEPT_SHRINK
+@ACCEPT_REMOVALS
 @SEND_HELD
 @click.pass_obj
-def run_all(opts: Options, accept_shrink: bool, send_held_notices: bool) -> None:
+def run_all(opts: Options, accept_shrink: bool, send_held_notices: bool, accept_removals: bool) -> None:
     """Run every available job once, in order, and end with a short summary."""
-    confirm(opts, shrink=accept_shrink, notices=send_held_notices)
+    confirm(opts, shrink=accept_shrink, notices=send_held_notices, forum_removals=accept_removals)
 
     def go() -> int:
         ctx = opts.context()
@@ -360,6 +379,50 @@ for _name, _what in MAIL_JOBS.items():
     _mail_command(_name, _what)
 
 
+PERSON_READER = click.option("--reader", metavar="EMAIL", help="Include the conduct register: your address, which "
+                             "must be one of conduct.readers.")
+
+
+@cli.command("export")
+@global_options
+@PERSON_READER
+@click.argument("email")
+@click.pass_obj
+def export(opts: Options, reader: str | None, email: str) -> None:
+    """Write everything the program holds about one person (EMAIL) to one JSON file and a readable HTML page in
+    privacy.export_dir."""
+    _run_job(opts, lambda ctx: privacy_job.export(ctx, email, reader, ctx.renderer.common.get("program_name", "Ambassador Program")))
+
+
+@cli.command("erase")
+@global_options
+@PERSON_READER
+@click.argument("email")
+@click.pass_obj
+def erase(opts: Options, reader: str | None, email: str) -> None:
+    """Forget one person (EMAIL) in every table and file: their address becomes a keyed hash, their text tokens,
+    their files are deleted; their numbers still count. Try it with --dry-run first."""
+    _run_job(opts, lambda ctx: privacy_job.erase(ctx, email, reader))
+
+
+@cli.command("retention")
+@global_options
+@click.pass_obj
+def retention(opts: Options) -> None:
+    """Delete what is kept longer than privacy.retention and conduct.retention_days say (run-all does it too)."""
+    _run_job(opts, privacy_job.retention)
+
+@cli.command("report")
+@global_options
+@click.option("--quarter", metavar="YYYYQn", help="The quarter to report on, e.g. 2026Q3. Default: the latest quarter "
+                                                   "that has ended (as compliance chooses it).")
+@click.pass_obj
+def report_command(opts: Options, quarter: str | None) -> None:
+    """Write the quarterly program report (HTML and PDF) and the newsletter's material (Markdown) to
+    report.dir/<quarter>/; a quarter whose check-in window is open is marked provisional."""
+    _run_job(opts, lambda ctx: report_job.run(ctx, quarter))
+
+
 def _not_yet(name: str, what: str) -> None:
     @cli.command(name, help=f"{what} (not available in this version yet).")
     @global_options
@@ -369,7 +432,6 @@ def _not_yet(name: str, what: str) -> None:
 
 
 for _name, _what in [
-    ("report", "Write the quarterly program report"),
     ("schedule", "Run the jobs on their schedule (long-running)"),
 ]:
     _not_yet(_name, _what)

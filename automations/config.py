@@ -393,6 +393,30 @@ class ConductConfig(_Strict):
     retention_days: int = Field(730, ge=1)
 
 
+class RetentionConfig(_Strict):
+    """How long the `retention` job (in run-all) keeps what the jobs made."""
+
+    # Mail-ledger steps are deleted this many days after their last attempt. At least 400: longer than
+    # any message waits to be sent (a year's certificate, a quarter's reminders), so none goes again.
+    ledger_days: int = Field(1095, ge=400)
+    # A data problem closed as fixed is deleted this many days after it closed (ignored ones stay: they
+    # are staff's decision, and the row is still there).
+    fixed_problems_days: int = Field(365, ge=1)
+    # Messages in the outbox folder (the `outbox` transport's copies) are deleted after this many days.
+    outbox_days: int = Field(90, ge=1)
+
+
+class PrivacyConfig(_Strict):
+    """`export EMAIL`, `erase EMAIL` and the retention job."""
+
+    # The environment variable holding the secret key of the keyed hashes `erase` leaves in place of an
+    # address; without it, a key is made once and kept in local.dir/.privacy_key (git-ignored).
+    key_env: str = "AUTOMATIONS_PRIVACY_KEY"
+    # Where `export` writes its JSON and HTML files (relative to this file's folder; git-ignored).
+    export_dir: str = "exports"
+    retention: RetentionConfig = RetentionConfig()
+
+
 class ReferralsConfig(_Strict):
     """The `referrals` job: the inquiries staff fill, the answer form and how long an offer waits."""
 
@@ -408,6 +432,46 @@ class ReferralsConfig(_Strict):
     prefill_answer_entry: str = "entry.2000002"
 
 
+class ForumConfig(_Strict):
+    """The `forum` job: the forum's ambassadors group (the Ambassadors badge) kept equal to the active ambassadors."""
+
+    # The forum's address (Discourse), e.g. https://forum.mautic.org (with its folder, if it has one); empty:
+    # the job does nothing.
+    url: str = ""
+    # The group that carries the badge (its name in the group's URL, /g/<name>).
+    group_name: str = "ambassadors"
+    # The forum user the admin API key acts as (an admin; "system" for an all-users key).
+    api_username: str = "system"
+    # The NAME of the environment variable holding the admin API key (never the key).
+    api_key_env: str = "DISCOURSE_API_KEY"
+    # Members never taken out of the group although they are no ambassador (staff, moderators).
+    keep_usernames: list[str] = Field(default_factory=list)
+    # Discourse allows an admin key 60 requests a minute: the client never goes faster than this.
+    requests_per_minute: float = Field(60, gt=0, le=600)
+    # Tries per request on a 429, a 5xx or no answer, then the run stops (exit 1).
+    max_attempts: int = Field(5, ge=1, le=20)
+    timeout_seconds: float = Field(30, gt=0)
+    # A run that would take out more than this share of the members (and at least min_guarded_removals)
+    # stops before changing anything, until staff confirm with --accept-removals.
+    max_removal_share: float = Field(0.25, ge=0, le=1)
+    min_guarded_removals: int = Field(3, ge=1)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError(f"'{value}' is not the forum's address (like https://forum.example.org)")
+        return value.rstrip("/")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.match(value):
+            raise ValueError("must be the NAME of an environment variable (like DISCOURSE_API_KEY), never the key "
+                             "itself")
+        return value
+
+
 class CertificatesConfig(_Strict):
     """The `certificates` job: yearly service certificates and event attendance certificates (PDFs by mail)."""
 
@@ -421,6 +485,23 @@ class CertificatesConfig(_Strict):
     # Event attendee lists (local backend): one CSV per event in this folder of local.dir, named
     # "<YYYY-MM-DD> <event name>.csv", with Name and Email columns (on Airtable: the Event attendees table).
     attendees_dir: str = "attendees"
+
+
+class ReportConfig(_Strict):
+    """The `report` job: the quarterly program report (HTML, PDF) and the newsletter's material."""
+
+    # Where the reports go: <dir>/<quarter>/report.html, report.pdf and newsletter.md.
+    dir: Path = Path("reports")
+    # The report's templates (Jinja2): report.html and newsletter.md.
+    templates_dir: Path = Path("templates/report")
+    # Quarters in the compliance history: the report's quarter and the ones before it.
+    quarters_shown: int = Field(4, ge=1, le=12)
+    # Rows of each engagement ranking (events and talks; content).
+    top_activities: int = Field(10, ge=1, le=50)
+    # An activity with fewer registrations (events, talks) or views (content) than this is not ranked.
+    min_audience: int = Field(20, ge=0)
+    # The appendix listing every ambassador's quarter (false: a report to forward beyond staff).
+    ambassador_table: bool = True
 
 
 class GoogleEndpoints(_Strict):
@@ -538,6 +619,9 @@ class Config(_Strict):
     referrals: ReferralsConfig = ReferralsConfig()
     funding: FundingConfig = FundingConfig()
     conduct: ConductConfig = ConductConfig()
+    forum: ForumConfig = ForumConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    report: ReportConfig = ReportConfig()
     mail: MailConfig = MailConfig()
     reminders: RemindersConfig = RemindersConfig()
     guards: GuardsConfig = GuardsConfig()

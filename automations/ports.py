@@ -20,6 +20,7 @@ from .domain.forum import Member as ForumMember
 from .domain.funding import FundingRequest
 from .domain.compliance import Resolved
 from .domain.model import Activity, Ambassador, Checkin, Problem
+from .domain.privacy import TableRule
 from .domain.problems import ProblemRecord
 from .domain.referrals import Answer, Inquiry
 from .domain.report import ProgramReport
@@ -255,6 +256,9 @@ class ForumGroup(Protocol):
     #: Requests made so far, and how many of them were tries again after a 429, a 5xx or no answer.
     requests: int
     retries: int
+
+    def ready(self) -> None:
+        """Raise `StopRun` (one sentence) when a credential is missing: checked before anything changes."""
 
     def members(self) -> list[ForumMember]:
         """Every member as the forum lists them now (owners flagged), read in full."""
@@ -492,6 +496,15 @@ class PersonalTables(Protocol):
 
 
 @dataclass(frozen=True)
+class PersonalTable:
+    """One table that may hold people's data: how it holds them (`rule`), the adapter, the table's name."""
+
+    rule: TableRule
+    store: PersonalTables
+    table: str
+
+
+@dataclass(frozen=True)
 class PersonalFile:
     """A file the program made that concerns one person (an email in the outbox, a review document)."""
 
@@ -503,8 +516,8 @@ class PersonalFile:
 class PersonalFiles(Protocol):
     """Files the jobs made about people (the outbox's messages, the review documents)."""
 
-    def find(self, address: str) -> list[PersonalFile]:
-        """The files addressed to, or naming, this address."""
+    def find(self, address: str, names: Sequence[str] = ()) -> list[PersonalFile]:
+        """The files addressed to this address, or naming it or one of these names."""
 
     def remove(self, files: Sequence[PersonalFile], dry_run: bool = False) -> Written:
         """Delete these files (and what belongs to them, e.g. a message's attachments)."""

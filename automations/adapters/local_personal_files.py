@@ -7,6 +7,7 @@ than configured. The outbox's index is written again afterwards, so it lists onl
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 from email import message_from_binary_file, policy
 from pathlib import Path
@@ -24,23 +25,36 @@ class LocalPersonalFiles:
         self.outbox = Path(outbox)
         self.drafts = Path(drafts)
 
-    def _messages(self) -> list[tuple[Path, str, str]]:
+    def _messages(self, with_text: bool = False) -> list[tuple[Path, str, str]]:
+        """Each message: its file, its text (the To header, and with `with_text` the subject and every text
+        part, decoded) and a line describing it."""
         out = []
         for eml in sorted(self.outbox.glob("*/*.eml")):
             try:
                 with eml.open("rb") as fh:
                     m = message_from_binary_file(fh, policy=policy.default)
-                out.append((eml, str(m.get("To", "")), f"{eml.parent.name}: {m.get('Subject', '')}"))
             except OSError:
                 continue
+            text = [str(m.get("To", ""))]
+            if with_text:
+                text.append(str(m.get("Subject", "")))
+                text += [part.get_content() for part in m.walk() if part.get_content_maintype() == "text"
+                         and not part.is_attachment()]
+            out.append((eml, "\n".join(text), f"{eml.parent.name}: {m.get('Subject', '')}"))
         return out
 
-    def find(self, address: str) -> list[PersonalFile]:
-        address = address.strip().lower()
-        found = [PersonalFile(str(p), OUTBOX, detail) for p, to, detail in self._messages() if address in to.lower()]
+    def find(self, address: str, names: Sequence[str] = ()) -> list[PersonalFile]:
+        wanted = [w.lower() for w in (address.strip(), *(n.strip() for n in names)) if len(w.strip()) >= 3]
+
+        def names_them(text: str) -> bool:
+            text = " ".join(text.lower().split())
+            return any(w in text for w in wanted)
+
+        found = [PersonalFile(str(p), OUTBOX, detail) for p, text, detail in self._messages(with_text=True)
+                 if names_them(text)]
         for doc in sorted(self.drafts.glob("*.html")) if self.drafts.is_dir() else ():
             try:
-                if address in doc.read_text(encoding="utf-8", errors="replace").lower():
+                if names_them(html.unescape(doc.read_text(encoding="utf-8", errors="replace"))):
                     found.append(PersonalFile(str(doc), DRAFT, doc.name))
             except OSError:
                 continue
@@ -77,5 +91,8 @@ class LocalPersonalFiles:
             except OSError:
                 pass
         if any(f.what == OUTBOX for f in files):
-            OutboxMailer(self.outbox, "").write_index()
+            if any(self.outbox.glob("*/*.eml")):
+                OutboxMailer(self.outbox, "").write_index()
+            else:
+                (self.outbox / "index.html").unlink(missing_ok=True)
         return written

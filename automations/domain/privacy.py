@@ -41,9 +41,7 @@ class TableRule:
     delete: bool = False  # erase deletes the person's rows (the conduct register)
     restricted: bool = False  # read only by the conduct readers
     problems: bool = False  # the data-problem table: its ids follow the values they are about
-    roster: bool = False  # the roster: an erased ambassador is removed from the program (dated)
-    status_column: str = ""
-    history_column: str = ""
+    names: tuple[str, ...] = ()  # columns holding the person's name (files naming them are theirs too)
 
 
 class Pseudonyms:
@@ -140,23 +138,7 @@ class Erasure:
                     for h, c in zip(headers, row)]
         if rule.problems:
             return self._problem(rule, headers, row, address)
-        out = [erase_cell(rule, h, c, address, self.names) for h, c in zip(headers, row)]
-        if rule.roster:
-            out = self._removed(rule, list(headers), out)
-        return out
-
-    def _removed(self, rule: TableRule, headers: list[str], row: list[str]) -> list[str]:
-        """An erased ambassador leaves the program today: status removed, dated in the history (so past
-        quarters are judged as they were)."""
-        if rule.status_column in headers:
-            i = headers.index(rule.status_column)
-            was = row[i].strip().lower()
-            row[i] = "removed"
-            if rule.history_column in headers and was != "removed":
-                j = headers.index(rule.history_column)
-                entry = f"{self.today.isoformat()} removed"
-                row[j] = f"{row[j]}; {entry}" if row[j].strip() else entry
-        return row
+        return [erase_cell(rule, h, c, address, self.names) for h, c in zip(headers, row)]
 
     def _problem(self, rule: TableRule, headers: Sequence[str], row: Sequence[str], address: str) -> list[str]:
         cell = dict(zip(headers, row))

@@ -5,13 +5,15 @@ from __future__ import annotations
 from ..bootstrap import Context
 from . import blog_reviews, compliance, mail_jobs, sync_checkins
 from . import referrals
-from . import conduct, funding
+from . import funding, privacy
+from . import forum
 from .base import JobResult
 
 MAIL_JOBS = ("reminders", "notices", "digest")
 
 
 def run(ctx: Context) -> list[JobResult]:
+    forum.preflight(ctx)  # a forum configured without its key stops the run before anything is done
     synced = sync_checkins.run(ctx)
     judged = compliance.run(ctx, synced=synced.data)
     results = [synced, judged]
@@ -21,5 +23,6 @@ def run(ctx: Context) -> list[JobResult]:
     results.append(blog_reviews.run(ctx))
     results.append(referrals.run(ctx, judged=judged.data))
     results.append(funding.run(ctx))
-    results.append(conduct.purge(ctx))  # retention only: the register's entries are never read here
+    results.append(forum.run(ctx))
+    results.append(privacy.retention(ctx))  # and the conduct register's: its entries are never read here
     return results

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Callable, Sequence
 
 from ..domain.messages import PlannedMessage
+from ..domain.privacy import is_erased
 from ..effects import Prepared, apply, done_keys, utc_now
 from ..ports import Ledger, SendLock
 from .message import Outgoing, Rendered, Sender, compose, message_id, valid_address
@@ -25,6 +26,7 @@ class Delivery:
     would_send: list[Rendered] = field(default_factory=list)
     seconds_sending: float = 0.0  # time spent in the send loop (the transport and the ledger)
     failures: list[str] = field(default_factory=list)
+    to_erased: int = 0  # planned for an erased person's pseudonym: never sent
 
 
 def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sender: Sender, sent_keys: set[str],
@@ -38,6 +40,9 @@ def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sende
         seen.add(p.key)
         if p.key in sent_keys:
             result.already_sent += 1
+            continue
+        if is_erased(p.to_email):  # a person erased on request: their pseudonym is no mailbox
+            result.to_erased += 1
             continue
         if not valid_address(p.to_email):
             result.failures.append(f"{p.key}: '{p.to_email}' is not a valid email address; not sent")

@@ -1,0 +1,247 @@
+"""`export EMAIL`, `erase EMAIL` and `retention`: one person's data on request, and nothing kept too long.
+
+`export` gathers every row of every table that is the person's or names them (roster and status
+history, check-in responses, activities, check-ins, data problems, mail ledger, blog proposals,
+referral inquiries and answers, funding requests, event attendance; the conduct register only for a
+reader named in `conduct.readers`) and the files the jobs made about them (outbox messages, review
+documents) into one JSON file and a readable HTML page.
+
+`erase` forgets the person everywhere `export` looks (`domain.privacy`): their address becomes a keyed
+hash, their text tokens, their files are deleted, and the conduct register's rows about them deleted
+(by a reader). Their Status is staff's to set, as ever; no message goes to an erased address. Numbers stay: every
+activity still counts where it counted, so a report of a past quarter is unchanged; and the ledger's
+keys hold the keyed hash, so nothing is sent again. Running it again finds nothing left to do; a run
+stopped part-way is finished by the next one.
+
+`retention` (in run-all) deletes what is kept longer than `privacy.retention` says, and the conduct
+register's incidents past `conduct.retention_days`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from jinja2 import Environment, StrictUndefined
+
+from ..adapters.atomic_files import atomic_write
+from ..bootstrap import Context
+from ..domain.privacy import Erasure, TableRule, concerns, export_row, owned
+from ..domain.values import normalize_email
+from ..errors import ConfigError
+from ..ports import PersonalFile
+from . import conduct as conduct_job
+from .base import JobResult, plural
+
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _person(email: str) -> str:
+    address = normalize_email(email)
+    if not _ADDRESS.match(address):
+        raise ConfigError(f"'{email}' is not an email address: give the person's address as the roster has it.")
+    return address
+
+
+def _reader_ok(ctx: Context, reader: str | None) -> bool:
+    """Whether the conduct register is included: only for a reader `conduct.readers` names (else exit 2)."""
+    if reader is None:
+        return False
+    conduct_job.allowed(ctx, reader)
+    return True
+
+
+def _tables(ctx: Context, with_conduct: bool):
+    return [t for t in ctx.personal if with_conduct or not t.rule.restricted]
+
+
+def _not_included(ctx: Context, with_conduct: bool) -> list[str]:
+    notes = []
+    if not with_conduct:
+        notes.append("The conduct register: only a reader named in conduct.readers can include it (--reader).")
+    if ctx.form.source != "checkin_responses.csv" and not any(t.rule.what == "check-in responses"
+                                                              for t in ctx.personal):
+        notes.append(f"The check-in form's own responses ({ctx.checkins.where}): staff see and delete them in the "
+                     f"form's Responses tab.")
+    return notes
+
+
+def names(ctx: Context, address: str) -> list[str]:
+    """The person's names as the roster and the attendee lists have them (files naming them are theirs too)."""
+    found = []
+    for t in ctx.personal:
+        if t.rule.names:
+            headers, rows = t.store.read(t.table)
+            for r in rows:
+                if owned(t.rule, headers, r, address):
+                    found += [c.strip() for h, c in zip(headers, r) if h in t.rule.names and c.strip()]
+    return list(dict.fromkeys(found))
+
+
+def gather(ctx: Context, address: str, with_conduct: bool) -> dict:
+    """Everything held about one address, as plain data."""
+    tables = []
+    for t in _tables(ctx, with_conduct):
+        headers, rows = t.store.read(t.table)
+        mine = [export_row(headers, r) for r in rows if concerns(t.rule, headers, r, address)]
+        if mine:
+            tables.append({"what": t.rule.what, "where": t.table, "rows": mine})
+    files = [{"what": f.what, "path": f.path, "detail": f.detail}
+             for f in ctx.personal_files.find(address, names(ctx, address))] if ctx.personal_files else []
+    return {"person": address, "exported_on": ctx.as_of.isoformat(), "tables": tables, "files": files,
+            "not_included": _not_included(ctx, with_conduct)}
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Data held about {{ data.person }}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:60rem;color:#1d2733;
+line-height:1.45;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:2px solid #4e5e9e;padding-bottom:.2rem}
+table{border-collapse:collapse;width:100%;margin:.6rem 0 1rem}
+th,td{border:1px solid #dde3ea;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.88rem}
+th{background:#f3f6f9;width:14rem;font-weight:600}.where{color:#5b6775;font-size:.85rem}
+.note{background:#fff8e6;border-left:4px solid #e0a800;padding:.5rem .8rem}
+</style></head><body>
+<h1>Data the {{ program }} holds about {{ data.person }}</h1>
+<p>Exported on {{ data.exported_on }}: {{ count }} record{{ "s" if count != 1 }} in {{ data.tables|length }}
+table{{ "s" if data.tables|length != 1 }}, and {{ data.files|length }} file{{ "s" if data.files|length != 1 }}.
+The same data is in the JSON file beside this page.</p>
+{% for note in data.not_included %}<p class="note">Not included: {{ note }}</p>{% endfor %}
+{% for t in data.tables %}
+<h2>{{ t.what|capitalize }} <span class="where">({{ t.where }}; {{ t.rows|length }} record{{ "s" if t.rows|length != 1 }})</span></h2>
+{% for row in t.rows %}<table>{% for k, v in row.items() %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
+{% endfor %}{% endfor %}
+{% if data.files %}<h2>Files</h2><table><tr><th>What</th><td><b>File</b></td></tr>
+{% for f in data.files %}<tr><th>{{ f.what }}</th><td>{{ f.path }}<br><span class="where">{{ f.detail }}</span></td></tr>{% endfor %}
+</table>{% endif %}
+{% if not data.tables and not data.files %}<p>Nothing is held about this address.</p>{% endif %}
+</body></html>
+"""
+
+
+def _page(data: dict, program: str) -> str:
+    env = Environment(autoescape=True, undefined=StrictUndefined)
+    return env.from_string(_PAGE).render(data=data, program=program,
+                                          count=sum(len(t["rows"]) for t in data["tables"]))
+
+
+def _file_stem(address: str, day: date) -> str:
+    return f"{re.sub(r'[^a-z0-9@._-]+', '_', address)}-{day.isoformat()}"
+
+
+def export(ctx: Context, email: str, reader: str | None = None, program: str = "Ambassador Program") -> JobResult:
+    """Write everything held about one person to `<privacy.export_dir>/<address>-<date>.json` and `.html`."""
+    address = _person(email)
+    with_conduct = _reader_ok(ctx, reader)
+    result = JobResult("export")
+    data = gather(ctx, address, with_conduct)
+    rows = sum(len(t["rows"]) for t in data["tables"])
+    held = f"{plural(rows, 'record')} in {plural(len(data['tables']), 'table')} and {plural(len(data['files']), 'file')}"
+    stem = ctx.export_dir / _file_stem(address, ctx.as_of)
+    if ctx.dry_run:
+        result.summary.append(f"Dry run: {held} about {address}; would write {stem}.json and {stem}.html.")
+    else:
+        atomic_write(Path(f"{stem}.json"), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        atomic_write(Path(f"{stem}.html"), _page(data, program))
+        result.summary.append(f"{held} about {address}: written to {stem}.json and {stem}.html.")
+    result.summary += [f"not included: {n}" for n in data["not_included"]]
+    result.data["export"] = data
+    return result
+
+
+def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
+    """Forget one person in every table and file `export` looks at; say what changed (or would)."""
+    address = _person(email)
+    with_conduct = _reader_ok(ctx, reader)
+    result = JobResult("erase")
+    tables = _tables(ctx, with_conduct)
+    # A data problem's Source is a file's name ("checkin_responses.csv") or a table's ("Ambassadors").
+    sources = {Path(t.table.removeprefix("Airtable table ")).name: t.rule for t in tables}
+    known_names = names(ctx, address)  # read before the roster forgets them
+    erasure = Erasure(address, ctx.as_of, ctx.pseudonyms, sources)
+    verb = "would change" if ctx.dry_run else "changed"
+    touched = 0
+
+    def change(rule: TableRule):
+        def one(headers: list[str], row: list[str]) -> list[str] | None:
+            return erasure.row(rule, headers, row) if concerns(rule, headers, row, address) else row
+        return one
+
+    with ctx.lock.hold():  # no run records a ledger step meanwhile
+        for t in tables:
+            written = t.store.rewrite(t.table, change(t.rule), dry_run=ctx.dry_run)
+            if written.changed:
+                touched += written.changed
+                what = "deleted" if t.rule.delete else "anonymised"
+                result.summary.append(f"{t.rule.what} ({t.table}): {plural(written.changed, 'row')} {what}"
+                                      f"{' (dry run)' if ctx.dry_run else ''}.")
+        files = ctx.personal_files.find(address, known_names) if ctx.personal_files else []
+        # Earlier exports hold everything about them: once handed over, they go too.
+        files += [PersonalFile(str(p), "export", p.name) for p in sorted(ctx.export_dir.glob(
+            f"{_file_stem(address, ctx.as_of).rsplit('-', 3)[0]}-????-??-??.*"))]
+        if files:
+            gone = ctx.personal_files.remove(files, dry_run=ctx.dry_run)
+            touched += gone.deleted
+            result.summary.append(f"files: {plural(gone.deleted, 'file')} {'would be ' if ctx.dry_run else ''}"
+                                  f"deleted (outbox messages, review documents, earlier exports).")
+    if not ctx.dry_run and touched:
+        ctx.cache.clear()  # what earlier runs worked out held the address too; the next run starts afresh
+    if not touched:
+        result.summary.append(f"Nothing held about {address}{' is left' if not ctx.dry_run else ''}: nothing {verb}.")
+    else:
+        pseudonym = "a keyed hash" if ctx.dry_run else ctx.pseudonyms.address(address)
+        result.summary.append(f"{address} {'would be' if ctx.dry_run else 'is now'} {pseudonym} everywhere; their "
+                              f"activities still count where they counted, and no message goes to the erased "
+                              f"address. Set their Status in the roster (removed or alumni) if they are leaving.")
+    result.summary += [f"not included: {n}" for n in _not_included(ctx, with_conduct)]
+    return result
+
+
+def _older(text: str, cutoff: date) -> bool:
+    try:
+        return date.fromisoformat(text.strip()[:10]) < cutoff
+    except ValueError:
+        return False
+
+
+def retention(ctx: Context) -> JobResult:
+    """Delete what is kept longer than configured: ledger steps, problems fixed long ago, outbox messages,
+    and the conduct register's old incidents (`conduct purge`)."""
+    result = JobResult("retention")
+    keep = ctx.privacy.retention if ctx.privacy else None
+    if keep is not None:
+        ledger_cutoff = ctx.as_of - timedelta(days=keep.ledger_days)
+        fixed_cutoff = ctx.as_of - timedelta(days=keep.fixed_problems_days)
+
+        def ledger_step(headers: list[str], row: list[str]) -> list[str] | None:
+            cell = dict(zip(headers, row))
+            return None if _older(cell.get("At") or cell.get("Last attempt") or "", ledger_cutoff) else row
+
+        def fixed_problem(headers: list[str], row: list[str]) -> list[str] | None:
+            cell = dict(zip(headers, row))
+            closed_long_ago = (cell.get("Status", "").strip().lower() == "fixed"
+                               and _older(cell.get("Closed", ""), fixed_cutoff))
+            return None if closed_long_ago else row
+
+        with ctx.lock.hold():
+            for t in ctx.personal:
+                job = ledger_step if t.rule.what == "mail ledger" else fixed_problem if t.rule.problems else None
+                if job is None:
+                    continue
+                written = t.store.rewrite(t.table, job, dry_run=ctx.dry_run)
+                if written.deleted:
+                    result.summary.append(f"{t.rule.what}: {plural(written.deleted, 'row')} past retention "
+                                          f"{'would be ' if ctx.dry_run else ''}deleted from {t.table}.")
+            if ctx.personal_files is not None:
+                old = ctx.personal_files.older_than(keep.outbox_days, ctx.as_of)
+                if old:
+                    gone = ctx.personal_files.remove(old, dry_run=ctx.dry_run)
+                    result.summary.append(f"outbox: {plural(gone.deleted, 'file')} older than {keep.outbox_days} days "
+                                          f"{'would be ' if ctx.dry_run else ''}deleted.")
+        if not result.summary:
+            result.summary.append("Nothing past retention.")
+    result.summary += conduct_job.purge(ctx).summary
+    return result
