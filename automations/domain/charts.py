@@ -81,8 +81,9 @@ def bar_chart(bars: Sequence[Bar], title: str, color: str = ACCENT, width: int =
 
 def stacked_chart(stacks: Sequence[Stack], series: Sequence[Series], title: str, width: int = WIDTH,
                   height: int = 240) -> str:
-    """Vertical stacked bars, one per column (a quarter), with a legend above and each segment's count in it."""
-    legend_h, axis_h = 26, 38
+    """Vertical stacked bars, one per column (a quarter), with a legend above, each segment's count in it (when
+    it is tall enough) and the column's total above it."""
+    legend_h, axis_h = 42, 38
     plot_top, plot_bottom = legend_h + 8, height - axis_h
     parts = _open(width, height, title)
     x = 0
@@ -107,6 +108,7 @@ def stacked_chart(stacks: Sequence[Stack], series: Sequence[Series], title: str,
                          f'fill="{s.color}"><title>{_text(s.label, 40)}: {v}</title></rect>')
             if h >= 14:
                 parts.append(f'<text x="{cx:.1f}" y="{y + h / 2 + 4:.1f}" text-anchor="middle" fill="#ffffff">{v}</text>')
+        parts.append(f'<text x="{cx:.1f}" y="{y - 5:.1f}" text-anchor="middle" fill="{MUTED}">{sum(st.values)}</text>')
         parts.append(f'<text x="{cx:.1f}" y="{plot_bottom + 16}" text-anchor="middle" fill="{INK}" '
                      f'font-weight="bold">{_text(st.label, 16)}</text>')
         if st.note:

@@ -26,15 +26,16 @@ Decisions made here once:
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Mapping, Sequence
 
 from .blog import Proposal
 from .charts import Bar, Series, Stack
-from .compliance import EXEMPT, MET, MISSED, PENDING, Standing
+from .compliance import CONFERENCE_FUNDING, EXEMPT, FREE_EVENT_ACCESS, MET, MISSED, PENDING, Standing, anniversary
 from .funding import FUNDED, FundingRequest, FundingSettings, budgets, period_of
 from .model import ACTIVITY_KINDS, Activity
 from .quarters import Quarter
@@ -65,6 +66,7 @@ class ReportSettings:
     top_activities: int = 10  # rows of each engagement ranking
     min_audience: int = 20  # fewer registrations (events, talks) or views (content): not ranked
     ambassador_table: bool = True  # the appendix listing every ambassador's quarter
+    newsletter_highlights: int = 6  # activities the newsletter credits, taken from the top of both rankings
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,8 @@ class PerkHolder:
     name: str
     email: str
     country: str
-    perks: tuple[str, ...]
+    perks: tuple[str, ...]  # held on the report's date, as compliance reads them
+    new: tuple[str, ...] = ()  # of those, the ones this quarter earned (see `perk_holders`)
 
 
 @dataclass(frozen=True)
@@ -253,14 +256,28 @@ class ProgramReport:
     def perk_count(self, perk: str) -> int:
         return sum(1 for h in self.perk_holders if perk in h.perks)
 
+    def holders(self, perk: str) -> tuple[PerkHolder, ...]:
+        return tuple(h for h in self.perk_holders if perk in h.perks)
+
+    @property
+    def countries_active(self) -> int:
+        """Countries with at least one activity this quarter."""
+        return sum(1 for c in self.countries if c.total.activities)
+
+    @property
+    def met_names(self) -> tuple[str, ...]:
+        """The ambassadors who met the quarter, by name."""
+        return tuple(sorted((a.name for a in self.ambassadors if a.status == MET), key=name_key))
+
     @property
     def highlights(self) -> tuple[ScoredActivity, ...]:
-        """The ranked activities, best of each ranking first, alternating: the newsletter's picks."""
+        """The newsletter's picks: the top of each ranking taken in turn (the best attendance, the best
+        engagement, the second best of each, ...), `newsletter_highlights` of them."""
         lists = [list(top) for _, top in self.rankings]
-        out = []
-        while any(lists):
+        out: list[ScoredActivity] = []
+        while any(lists) and len(out) < self.settings.newsletter_highlights:
             for top in lists:
-                if top:
+                if top and len(out) < self.settings.newsletter_highlights:
                     out.append(top.pop(0))
         return tuple(out)
 
@@ -372,16 +389,42 @@ def rankings(standings: Sequence[Standing], settings: ReportSettings
     return tuple(out), {f: counted[f] for f in scored}
 
 
-def perk_holders(standings: Sequence[Standing]) -> tuple[PerkHolder, ...]:
-    held = [PerkHolder(s.ambassador.name, s.ambassador.email, s.ambassador.country, tuple(s.perks))
-            for s in standings if s.perks]
-    return tuple(sorted(held, key=lambda h: (-len(h.perks), h.name.casefold(), h.email)))
+def perk_holders(standings: Sequence[Standing], quarter: Quarter) -> tuple[PerkHolder, ...]:
+    """Who holds a perk (compliance's, read on the report's date), by name. A perk is new this quarter when
+    the quarter earned it: free event access when this final quarter made the second met one in a row,
+    conference funding when the first anniversary fell in it."""
+    held = []
+    for s in standings:
+        if not s.perks:
+            continue
+        new = []
+        v = s.record.verdict
+        if FREE_EVENT_ACCESS in s.perks and v.final and v.status == MET and s.record.streak == 2:
+            new.append(FREE_EVENT_ACCESS)
+        if CONFERENCE_FUNDING in s.perks and quarter.start <= anniversary(s.ambassador.start_date, 1) <= quarter.end:
+            new.append(CONFERENCE_FUNDING)
+        held.append(PerkHolder(s.ambassador.name, s.ambassador.email, s.ambassador.country, tuple(s.perks),
+                               tuple(new)))
+    return tuple(sorted(held, key=lambda h: (name_key(h.name), h.email)))
 
 
-def referrals_served(inquiries: Sequence[Inquiry], quarter: Quarter, names: Mapping[str, str]
+# Letters that Unicode does not decompose into a base letter and a mark, for sorting names by their look.
+_BASE_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th"})
+
+
+def name_key(name: str) -> str:
+    """A name as a sort key: Łukasz sorts with the Ls and Émile with the Es, not after Z."""
+    folded = unicodedata.normalize("NFKD", name.casefold().translate(_BASE_LETTERS))
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def referrals_served(inquiries: Sequence[Inquiry], quarter: Quarter, names: Mapping[str, str], as_of: date
                      ) -> tuple[ReferralServed, ...]:
+    """The inquiries offered or accepted in the quarter, each with its state on `as_of` (steps dated after
+    it have not happened yet for a replay)."""
     out = []
     for i in inquiries:
+        i = replace(i, history=tuple(h for h in i.history if h[0] <= as_of))
         inside = [(d, ev, who) for d, ev, who in i.history
                   if quarter.start <= d <= quarter.end and ev in ("offered", "accepted")]
         if not inside:
@@ -402,12 +445,12 @@ def published_day(p: Proposal) -> date | None:
     return p.published_on or next((d for stage, d in p.history if stage == "published"), None)
 
 
-def posts_published(proposals: Sequence[Proposal], quarter: Quarter, names: Mapping[str, str]
+def posts_published(proposals: Sequence[Proposal], quarter: Quarter, names: Mapping[str, str], as_of: date
                     ) -> tuple[PublishedPost, ...]:
     out = []
     for p in proposals:
         day = published_day(p)
-        if day is not None and quarter.start <= day <= quarter.end:
+        if day is not None and quarter.start <= day <= min(quarter.end, as_of):
             out.append(PublishedPost(p.title, names.get(p.author, p.author), web_link(p.published_url), day))
     return tuple(sorted(out, key=lambda p: (p.published_on, p.title.casefold())))
 
@@ -458,8 +501,9 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
         program=program, quarter=str(quarter), start=quarter.start, end=quarter.end, as_of=as_of,
         final=as_of > closes, window_closes=closes, counts=history[-1], history=history,
         ambassadors=ambassador_lines(standings), countries=reach_by_area(standings), kinds=by_kind(standings),
-        rankings=top, scored=scored, perk_holders=perk_holders(standings),
-        referrals=referrals_served(inquiries, quarter, names), posts=posts_published(proposals, quarter, names),
+        rankings=top, scored=scored, perk_holders=perk_holders(standings, quarter),
+        referrals=referrals_served(inquiries, quarter, names, as_of),
+        posts=posts_published(proposals, quarter, names, as_of),
         funding=funding, funding_period=period, settings=settings)
 
 
@@ -470,8 +514,9 @@ STATUS_SERIES = (Series(MET, "met", "#2f8f5b"), Series(MISSED, "missed", "#c0504
 
 
 def reach_bars(report: ProgramReport, limit: int = 12) -> list[Bar]:
-    """Reach by country, ranked; the countries past `limit` summed as one last bar."""
-    rows = [c.total for c in report.countries]
+    """Reach by country, ranked; the countries past `limit` summed as one last bar. Countries that reached no
+    one are left to the table."""
+    rows = [c.total for c in report.countries if c.total.reach > 0]
     bars = [Bar(r.country, r.reach, f"{r.reach:,}") for r in rows[:limit]]
     rest = rows[limit:]
     if rest:
