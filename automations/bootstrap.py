@@ -32,7 +32,8 @@ from .adapters.csv_referral_store import CsvAnswerSource, CsvReferralStore
 from .adapters.csv_conduct_store import CsvConductStore
 from .adapters.csv_funding_store import CsvFundingStore
 from .domain.forum import ForumSettings
-from .domain.funding import FundingSettings
+from .domain.funding import FundingSettings, request_key
+from .domain.blog import proposal_key
 from .adapters.google_docs_drafter import GoogleDocsDrafter
 from .adapters.html_drafter import HtmlDrafter
 from .adapters.airtable_schema import base_spec
@@ -43,6 +44,7 @@ from .adapters.csv_ledger import CsvLedger
 from .adapters.csv_report_store import CsvReportStore
 from .adapters.csv_roster_store import CsvRosterStore
 from .adapters.file_send_lock import FileSendLock
+from .adapters.file_run_lock import FileRunLock
 from .adapters.forms_checkin_source import FormsBuilder, FormsCheckinSource, FormShape
 from .adapters.gmail_mailer import GmailMailer
 from .adapters.google_access import GoogleAccess, GoogleSettings
@@ -67,6 +69,8 @@ from .ports import AnswerSource, ReferralStore
 from .ports import AttendeeSource, CertificateRenderer
 from .ports import ReportArchive, ReportRenderer
 from .ports import ForumGroup
+from .ports import RunLock
+from .stopping import StopRequest
 from .ports import WorkCache, Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
 
@@ -155,6 +159,11 @@ class Context:
     pseudonyms: Pseudonyms | None = None
     privacy: "PrivacyConfig | None" = None
     export_dir: Path = Path("exports")
+    #: A graceful stop asked for (SIGTERM, Ctrl-C): `effects.apply` and `run-all` stop at their next safe point.
+    stop: StopRequest = field(default_factory=StopRequest)
+    #: One run of each command at a time on this machine (cron, the scheduler, a person): the command line
+    #: holds it for the whole run.
+    run_lock: "RunLock | None" = None
 
 
 def rules_from(config: Config) -> Rules:
@@ -354,6 +363,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         pseudonyms=Pseudonyms(privacy_key(config, environ, create=not dry_run)), privacy=config.privacy,
         export_dir=config.path(config.privacy.export_dir),
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
+        run_lock=run_lock(config),
     )
 
 
@@ -396,7 +406,8 @@ def forum_settings(config: Config) -> ForumSettings:
 
 def report_settings(config: Config) -> ReportSettings:
     r = config.report
-    return ReportSettings(r.quarters_shown, r.top_activities, r.min_audience, r.ambassador_table)
+    return ReportSettings(r.quarters_shown, r.top_activities, r.min_audience, r.ambassador_table,
+                          r.newsletter_highlights)
 
 
 def report_renderers(config: Config) -> "tuple[ReportRenderer, ...]":
@@ -409,6 +420,14 @@ def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
     c = config.certificates
     return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
                                            config.path(c.logo), config.path(c.signature_image)))
+
+
+def _funding_key(cells: Mapping[str, str]) -> str:
+    try:
+        day = date.fromisoformat(cells.get("Event date", "").strip()[:10])
+    except ValueError:
+        return ""
+    return request_key(cells.get("Ambassador email", ""), cells.get("What", ""), day)
 
 
 def privacy_rules(config: Config) -> dict[str, TableRule]:
@@ -430,13 +449,11 @@ def privacy_rules(config: Config) -> dict[str, TableRule]:
             keep=tuple(a[r] for r in ("country", "region", "languages", "start_date", "status", "status_history")
                        if r in a) + tuple(s.values())),
         "activities": TableRule("activities", ("Email",), keep=kept_activity, links=("Link",)),
-        "checkins": TableRule("check-ins", ("Email",), keep=("Key", "Received", "Row", "Reported quarter",
+        "checkins": TableRule("check-ins", ("Email",), mention=("Key",), keep=("Key", "Received", "Row", "Reported quarter",
                                                              "Activities")),
         "problems": TableRule("data problems", ("Owner", "Value"), problems=True),
-        "mail_ledger": TableRule("mail ledger", ("Recipient",), mention=("Key",),
-                                 keep=("Key", "Job", "Status", "Attempts", "Message-ID", "At", "Last attempt",
-                                       "Sent at")),
         "blog_reviews": TableRule("blog proposals", ("Author email",), mention=("Reviewers",),
+                                  key_of=lambda c: proposal_key(c.get("Author email", ""), c.get("Title", "")),
                                   keep=("Stage", "Published on", "Stage history"), links=("Published URL", "Document")),
         "referral_inquiries": TableRule(
             "referral inquiries", ("Contact email",), mention=("Current candidate", "Recommended ambassador",
@@ -446,9 +463,12 @@ def privacy_rules(config: Config) -> dict[str, TableRule]:
         "referral_answers": TableRule("referral answers", ("Email Address",),
                                       keep=("Timestamp", "Offer code", "Answer")),
         "funding_requests": TableRule(
-            "funding requests", ("Ambassador email",), links=("Invoice",),
+            "funding requests", ("Ambassador email",), links=("Invoice",), key_of=_funding_key,
             keep=("What", "Kind", "Amount", "Currency", "Event date", "Region", "Status", "Approved amount",
                   "Invoice received", "Requested on", "First seen", "Flags", "Reminders sent")),
+        "mail_ledger": TableRule("mail ledger", ("Recipient",), mention=("Key",), rekeyed=True,
+                                 keep=("Key", "Job", "Status", "Attempts", "Message-ID", "At", "Last attempt",
+                                       "Sent at")),
         "conduct_register": TableRule("conduct register", ("Email",), delete=True, restricted=True),
         "event_attendees": TableRule("event attendees", ("Email",), keep=("Event", "Date"), names=("Name",)),
     }
@@ -526,12 +546,68 @@ def today(config: Config) -> date:
     return datetime.now(config.program.tz).date()
 
 
-def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozenset[str] = frozenset()) -> Context:
-    """Load the configuration file and build every adapter: what the command line calls."""
+def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozenset[str] = frozenset(),
+              stop: StopRequest | None = None) -> Context:
+    """Load the configuration file and build every adapter: what the command line calls. `stop` is the
+    run's stop request, set by the command line's signal handlers."""
     config = load_config(path)
     if not dry_run:
         remove_leftovers(config)
     ctx = build(config, as_of or today(config), dry_run, confirmed=confirmed)
+    if stop is not None:
+        ctx.stop = stop
     if isinstance(ctx.mailer, GmailMailer):
         ctx.mailer.ready()  # the key Gmail sends with: checked before any job reads or writes
     return ctx
+
+
+def run_lock(config: Config) -> FileRunLock:
+    """The run lock every job command holds: `<local.dir>/.locks/<command>.lock`."""
+    s = config.schedule
+    return FileRunLock(config.local_dir / ".locks", s.lock_wait_seconds, s.stuck_after_minutes * 60)
+
+
+def secret_values(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Every secret the configuration points at, for the log's redaction: the values of the Airtable token,
+    SMTP login and Discourse key variables, and the private key (and its id) of the Google service-account
+    key file. Only this function reads them for the log; nothing is printed."""
+    import json
+
+    environ = os.environ if environ is None else environ
+    names = [config.airtable.token_env, config.mail.smtp.username_env, config.mail.smtp.password_env,
+             config.forum.api_key_env]
+    found = [environ.get(n, "").strip() for n in names if n]
+    g = config.google
+    named = environ.get(g.credentials_env, "").strip() if g.credentials_env else ""
+    try:
+        key = json.loads((Path(named) if named else config.path(g.credentials_file)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no key file (most set-ups): nothing to hide
+        key = {}
+    if isinstance(key, dict):
+        private = str(key.get("private_key") or "")
+        # The key as a whole, and each line of its body: a log may show it with its line breaks escaped.
+        found += [private, private.replace("\n", "\\n"), str(key.get("private_key_id") or "")]
+        found += [line.strip() for line in private.splitlines() if len(line.strip()) >= 16 and "-----" not in line]
+    return [v for v in found if v]
+
+
+def job_scheduler(config: Config, config_path: Path, stop: StopRequest, global_args: list[str],
+                  log_format: str | None = None, stream=None):
+    """The `schedule` command's scheduler: each of `schedule.jobs` run as a child process
+    (`python -m automations --config PATH [global_args] COMMAND`), its log on `stream` (stderr)."""
+    import sys
+
+    from . import run_log
+    from .adapters.json_schedule_state import JsonScheduleState
+    from .adapters.subprocess_job_runner import SubprocessJobRunner
+    from .domain.cadence import parse
+    from .scheduler import JobScheduler
+
+    s = config.schedule
+    log = run_log.build_logger(log_format or config.logging.format, secret_values(config),
+                               sys.stderr if stream is None else stream)
+    argv = [sys.executable, "-m", "automations", "--config", str(Path(config_path).resolve()), *global_args]
+    runner = SubprocessJobRunner(argv, stop, s.stop_wait_seconds, log)
+    return JobScheduler({name: parse(text) for name, text in s.jobs.items()}, s.timezone or config.program.timezone,
+                        runner, JsonScheduleState(config.local_dir / ".schedule.json"), log, stop, s.catch_up,
+                        lock=run_lock(config))

@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .model import Problem
 from .problems import problem_id
@@ -42,6 +42,10 @@ class TableRule:
     restricted: bool = False  # read only by the conduct readers
     problems: bool = False  # the data-problem table: its ids follow the values they are about
     names: tuple[str, ...] = ()  # columns holding the person's name (files naming them are theirs too)
+    #: The key a job derives from a row (a blog proposal's, a funding request's: digests of the author and
+    #: the title): erasing changes it, and the ledger's keys follow (`Erasure.renamed`).
+    key_of: Callable[[Mapping[str, str]], str] | None = field(default=None, compare=False)
+    rekeyed: bool = False  # the ledger: its keys follow the derived keys erasing changed, in every row
 
 
 class Pseudonyms:
@@ -126,6 +130,21 @@ class Erasure:
     #: The rules of the tables problems point into (by their file or table name): a problem's value is
     #: erased as the cell it is about, so its id is the one the next sync works out.
     sources: dict[str, TableRule]
+    #: Derived keys erasing changed (old -> new), filled as the tables are erased; the ledger, erased last,
+    #: follows them so nothing is made or sent again for the same thing under its new key.
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    def rekey(self, rule: TableRule, headers: Sequence[str], row: Sequence[str]) -> list[str]:
+        """A row whose `mention` columns (the ledger's key) hold a derived key erasing changed, with the new one."""
+        if not self.renamed:
+            return list(row)
+        out = []
+        for h, c in zip(headers, row):
+            if h in rule.mention:
+                for old, new in self.renamed.items():
+                    c = c.replace(old, new)
+            out.append(c)
+        return out
 
     def row(self, rule: TableRule, headers: Sequence[str], row: Sequence[str]) -> list[str] | None:
         """The row as erasing leaves it (None: deleted). A row that only names the person keeps all but
@@ -138,7 +157,12 @@ class Erasure:
                     for h, c in zip(headers, row)]
         if rule.problems:
             return self._problem(rule, headers, row, address)
-        return [erase_cell(rule, h, c, address, self.names) for h, c in zip(headers, row)]
+        out = [erase_cell(rule, h, c, address, self.names) for h, c in zip(headers, row)]
+        if rule.key_of is not None:
+            old, new = rule.key_of(dict(zip(headers, row))), rule.key_of(dict(zip(headers, out)))
+            if old and new and old != new:
+                self.renamed[old] = new
+        return out
 
     def _problem(self, rule: TableRule, headers: Sequence[str], row: Sequence[str], address: str) -> list[str]:
         cell = dict(zip(headers, row))

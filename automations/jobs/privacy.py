@@ -20,6 +20,7 @@ register's incidents past `conduct.retention_days`.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -167,10 +168,12 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
 
     def change(rule: TableRule):
         def one(headers: list[str], row: list[str]) -> list[str] | None:
+            if rule.rekeyed:
+                row = erasure.rekey(rule, headers, row)
             return erasure.row(rule, headers, row) if concerns(rule, headers, row, address) else row
         return one
 
-    with ctx.lock.hold():  # no run records a ledger step meanwhile
+    with _held(ctx):  # no run records a ledger step meanwhile
         for t in tables:
             written = t.store.rewrite(t.table, change(t.rule), dry_run=ctx.dry_run)
             if written.changed:
@@ -200,6 +203,11 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
     return result
 
 
+def _held(ctx: Context):
+    """The send lock while rewriting (no run records a ledger step meanwhile); a dry run takes nothing."""
+    return nullcontext() if ctx.dry_run else ctx.lock.hold()
+
+
 def _older(text: str, cutoff: date) -> bool:
     try:
         return date.fromisoformat(text.strip()[:10]) < cutoff
@@ -226,7 +234,7 @@ def retention(ctx: Context) -> JobResult:
                                and _older(cell.get("Closed", ""), fixed_cutoff))
             return None if closed_long_ago else row
 
-        with ctx.lock.hold():
+        with _held(ctx):
             for t in ctx.personal:
                 job = ledger_step if t.rule.what == "mail ledger" else fixed_problem if t.rule.problems else None
                 if job is None:

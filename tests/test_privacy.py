@@ -1,0 +1,229 @@
+"""`export EMAIL`, `erase EMAIL` and `retention`: everything about one person, then nothing of them, while
+the program's numbers stay as they were; on the CSV folder and on the fake Airtable base."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from datetime import date
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import yaml
+
+from automations import bootstrap
+from automations.config import load_config
+from automations.domain.privacy import Pseudonyms, TableRule, concerns, is_erased
+from automations.jobs import compliance, privacy, run_all
+from tests.conftest import snapshot
+
+DAY = date(2026, 10, 19)
+PRIYA = "priya.deshmukh@example.org"
+NAME = "Priya Deshmukh"
+CONDUCT_READER = "lead@example.org"
+
+
+def ctx(program: Path, day: date = DAY, dry_run: bool = False):
+    return bootstrap.build(load_config(program), day, dry_run=dry_run)
+
+
+def every_file_text(folder: Path) -> dict[str, str]:
+    """Every file under `folder` as text (email files decoded), except the export folder."""
+    from email import message_from_bytes, policy
+
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if not p.is_file() or "exports" in p.parts or p.suffix in (".sqlite3", ".pdf") or p.name == ".privacy_key":
+            continue
+        data = p.read_bytes()
+        text = data.decode("utf-8", errors="replace")
+        if p.suffix == ".eml":
+            m = message_from_bytes(data, policy=policy.default)
+            text += "\n".join(str(part.get_content()) for part in m.walk() if part.get_content_maintype() == "text")
+        out[p.relative_to(folder).as_posix()] = text
+    return out
+
+
+def verdicts(program: Path, quarter: str, day: date = DAY) -> Counter:
+    """The compliance JSON's numbers, without who: what a report adds up."""
+    res = compliance.run(ctx(program, day), quarter, "json", None)
+    data = json.loads(res.output)
+    return Counter((a["status"], a["full_reports"], a["activities"], a["standing"], a["streak"], tuple(a["perks"]),
+                    a.get("country", "")) for a in data["ambassadors"])
+
+
+def set_conduct(program: Path, readers: list[str]) -> None:
+    data = yaml.safe_load(program.read_text(encoding="utf-8"))
+    data["conduct"] = {"readers": readers}
+    program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with (program.parent / "data" / "conduct_register.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["Email", "Date", "Step", "Description", "Recorded by"],
+                                  [PRIYA, "2026-09-01", "admonishment", "QZX-incident-text", CONDUCT_READER],
+                                  ["arjun.nair@example.com", "2026-09-02", "warning", "other", CONDUCT_READER]])
+
+
+class TestExportThenErase:
+    def test_export_erase_export_finds_nothing_and_numbers_stay(self, program):
+        """Export holds the person's roster row, responses, activities, ledger and files; after erase a new
+        export holds nothing, no file of the program names them, and the verdict numbers are unchanged."""
+        run_all.run(ctx(program))
+        data_dir = program.parent
+        before_q2, before_q3 = verdicts(program, "2026Q2"), verdicts(program, "2026Q3")
+
+        first = privacy.export(ctx(program), PRIYA).data["export"]
+        whats = {t["what"] for t in first["tables"]}
+        assert {"roster", "check-in responses", "activities", "check-ins", "mail ledger"} <= whats
+        roster = next(t for t in first["tables"] if t["what"] == "roster")["rows"][0]
+        assert roster["Name"] == NAME and roster["Email"] == PRIYA
+        assert any(f["what"] == "email in the outbox" for f in first["files"])
+        exported = sorted((data_dir / "exports").glob("*"))
+        assert [p.suffix for p in exported] == [".html", ".json"]
+        assert json.loads(exported[1].read_text(encoding="utf-8"))["person"] == PRIYA
+
+        res = privacy.erase(ctx(program), PRIYA)
+        assert any("anonymised" in line for line in res.summary)
+        assert not (data_dir / "exports").exists() or not any((data_dir / "exports").iterdir())
+
+        again = privacy.export(ctx(program), PRIYA, None).data["export"]
+        assert again["tables"] == [] and again["files"] == []
+        leaks = [name for name, text in every_file_text(data_dir).items()
+                 if PRIYA in text.lower() or NAME.lower() in text.lower() or "priya" in text.lower()]
+        assert leaks == []
+        assert verdicts(program, "2026Q2") == before_q2
+        assert verdicts(program, "2026Q3") == before_q3
+
+    def test_after_erase_runs_stay_quiet(self, program, cli):
+        """A run after the erase finds no new data problem (the problems' ids follow their erased values),
+        sends nothing to the pseudonym, and sends nothing again of what went before."""
+        cli("--as-of", "2026-10-19", "run-all", config=program)
+        outbox = program.parent / "outbox"
+        for person in (PRIYA, "stranger@example.net", "budi.santoso@example.com"):
+            r = cli("--as-of", "2026-10-19", "erase", person, config=program)
+            assert r.code == 0, r.err
+        before = snapshot(outbox)
+        r = cli("--as-of", "2026-10-19", "run-all", config=program)
+        assert r.code == 0, r.err
+        assert "unusable (new)" not in r.err
+        assert snapshot(outbox) == before  # nothing new: the ledger's rewritten keys are the planners' keys
+        r = cli("--as-of", "2026-10-26", "run-all", config=program)
+        assert r.code == 0, r.err
+        sent_to = [message_from_bytes(p.read_bytes(), policy=policy.default)["To"] for p in outbox.glob("*/*.eml")]
+        assert sent_to and not any("erased.invalid" in str(to) for to in sent_to)
+
+    def test_erase_twice_and_dry_run(self, program):
+        """A dry run changes no byte; a second erase finds nothing left."""
+        run_all.run(ctx(program))
+        before = snapshot(program.parent)
+        res = privacy.erase(ctx(program, dry_run=True), PRIYA)
+        assert any("(dry run)" in line for line in res.summary)
+        assert snapshot(program.parent) == before
+        privacy.erase(ctx(program), PRIYA)
+        after = snapshot(program.parent)
+        res = privacy.erase(ctx(program), PRIYA)
+        assert any("Nothing held" in line for line in res.summary)
+        state = lambda snap: {k: v for k, v in snap.items() if ".work_cache" not in k and ".lock" not in k}  # noqa
+        assert state(snapshot(program.parent)) == state(after)
+
+    def test_the_conduct_register_needs_a_reader(self, program, cli):
+        """Without --reader the register is neither exported nor erased; a reader not in conduct.readers stops
+        the run (exit 2); a reader gets it exported and erased."""
+        set_conduct(program, [CONDUCT_READER])
+        register = program.parent / "data" / "conduct_register.csv"
+        r = cli("--as-of", "2026-10-19", "export", PRIYA, config=program)
+        assert r.code == 0 and "QZX-incident-text" not in json.dumps(
+            json.loads(next((program.parent / "exports").glob("*.json")).read_text(encoding="utf-8")))
+        r = cli("--as-of", "2026-10-19", "export", PRIYA, "--reader", "someone@example.org", config=program)
+        assert r.code == 2 and "conduct.readers" in r.err
+        r = cli("--as-of", "2026-10-19", "export", PRIYA, "--reader", CONDUCT_READER, config=program)
+        assert r.code == 0
+        assert "QZX-incident-text" in next((program.parent / "exports").glob("*.json")).read_text(encoding="utf-8")
+        cli("--as-of", "2026-10-19", "erase", PRIYA, config=program)
+        assert "QZX-incident-text" in register.read_text(encoding="utf-8")
+        r = cli("--as-of", "2026-10-19", "erase", PRIYA, "--reader", CONDUCT_READER, config=program)
+        assert r.code == 0, r.err
+        text = register.read_text(encoding="utf-8")
+        assert "QZX-incident-text" not in text and "arjun.nair@example.com" in text
+
+    def test_not_an_address_is_one_sentence(self, program, cli):
+        r = cli("erase", "not-an-address", config=program)
+        assert r.code == 2 and "Traceback" not in r.err and "not an email address" in r.err
+
+
+class TestRules:
+    def test_tokens_are_keyed_and_stable(self):
+        """The same text gives the same token under one key and another under another key; a pseudonym is
+        no mailbox."""
+        a, b = Pseudonyms(lambda: b"k1"), Pseudonyms(lambda: b"k2")
+        assert a.token("My talk") == a.token("My talk") != b.token("My talk")
+        assert a.address("X@Example.org ") == a.address("x@example.org") != b.address("x@example.org")
+        assert is_erased(a.address("x@example.org")) and not is_erased("x@example.org")
+
+    def test_a_row_that_only_names_the_person_keeps_the_rest(self):
+        """A referral inquiry where they were the candidate keeps the inquirer's data; only the address goes."""
+        from automations.domain.privacy import Erasure
+
+        rule = TableRule("referral inquiries", ("Contact email",), mention=("Referral history",))
+        headers = ["Contact email", "Organization", "Referral history"]
+        row = ["ceo@acme.test", "Acme", f"2026-10-01 offered to {PRIYA.upper()}"]
+        names = Pseudonyms(lambda: b"k")
+        assert concerns(rule, headers, row, PRIYA)
+        out = Erasure(PRIYA, DAY, names, {}).row(rule, headers, row)
+        assert out[:2] == row[:2] and out[2] == f"2026-10-01 offered to {names.address(PRIYA)}"
+
+
+class TestRetention:
+    def test_old_ledger_steps_fixed_problems_and_outbox_messages_go(self, program):
+        """Ledger steps older than ledger_days, problems fixed longer ago than fixed_problems_days and outbox
+        days older than outbox_days are deleted; ignored problems and recent ones stay."""
+        run_all.run(ctx(program))
+        data = program.parent / "data"
+        ledger = data / "mail_ledger.csv"
+        rows = list(csv.reader(ledger.open(encoding="utf-8", newline="")))
+        n = len(rows) - 1
+        rows[1][rows[0].index("At")] = "2020-01-01T10:00:00+00:00"
+        with ledger.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+        problems = data / "unusable_rows.csv"
+        prows = list(csv.reader(problems.open(encoding="utf-8", newline="")))
+        head = prows[0]
+        prows[1][head.index("Status")], prows[1][head.index("Closed")] = "fixed", "2024-01-01"
+        prows[2][head.index("Status")], prows[2][head.index("Closed")] = "ignored", "2024-01-01"
+        with problems.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(prows)
+        old_day = program.parent / "outbox" / "2025-01-01"
+        old_day.mkdir(parents=True)
+        (old_day / "x-0123456789.eml").write_bytes(b"To: a@example.org\nSubject: old\n\nold\n")
+        (old_day / "x-0123456789.html").write_text("old", encoding="utf-8")
+
+        dry = privacy.retention(ctx(program, dry_run=True))
+        assert any("would be deleted" in line for line in dry.summary)
+        assert (old_day / "x-0123456789.eml").exists()
+        res = privacy.retention(ctx(program))
+        assert len(list(csv.reader(ledger.open(encoding="utf-8", newline="")))) - 1 == n - 1
+        left = list(csv.reader(problems.open(encoding="utf-8", newline="")))
+        assert len(left) == len(prows) - 1 and prows[2] in left
+        assert not old_day.exists()
+        assert any("past retention" in line for line in res.summary)
+        again = privacy.retention(ctx(program))
+        assert again.summary[0] == "Nothing past retention."
+
+
+class TestOnAirtable:
+    def test_export_erase_export_on_the_base(self, airtable):
+        """The same on the fake base: every record of the person anonymised in place (none deleted), a new
+        export finds nothing, and no record of any table holds the address."""
+        run_all.run(airtable.ctx(DAY))
+        counts = {t: len(airtable.records(t)) for t in ("Ambassadors", "Activities", "Check-ins", "Mail ledger")}
+        first = privacy.export(airtable.ctx(DAY), PRIYA).data["export"]
+        assert {t["where"] for t in first["tables"]} >= {"Airtable table Ambassadors", "Airtable table Activities",
+                                                        "Airtable table Mail ledger"}
+        privacy.erase(airtable.ctx(DAY), PRIYA)
+        again = privacy.export(airtable.ctx(DAY), PRIYA).data["export"]
+        assert again["tables"] == []
+        for table in counts:
+            records = airtable.records(table)
+            assert len(records) == counts[table]
+            assert not any("priya" in json.dumps(r["fields"]).lower() for r in records)
+        results = run_all.run(airtable.ctx(DAY))
+        assert all(not r.failures and not r.new_problems for r in results)
