@@ -1,0 +1,89 @@
+"""The PersonalTables contract on every adapter (a CSV file, an Airtable table): rows read as text under the
+table's titles (a repeated title kept), a rewrite stores exactly what the change returns (same row: nothing,
+another row: updated in place, None: deleted), other rows and cells stay as they were, dry runs write
+nothing, and a second identical rewrite changes nothing."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from tests.airtable_env import BASE
+from tests.contract.conftest import airtable_client, init_base, spec
+
+HEADERS = ["Ambassador email", "What", "Kind", "Amount", "Currency", "Event date", "Region", "Status"]
+ROWS = [["ana@example.org", "Stickers", "", "120.5", "EUR", "2026-12-01", "South", "approved"],
+        ["bob@example.org", "=HYPERLINK(\"x\")", "", "10", "EUR", "2026-12-02", "", "requested"],
+        ["cy@example.org", "Cups", "", "3", "USD", "2026-12-03", "", "requested"]]
+
+
+@pytest.fixture(params=["csv", "airtable"])
+def tables(request, tmp_path):
+    """(a factory of adapters over one storage, the table's name, what the storage holds by email)."""
+    if request.param == "csv":
+        from automations.adapters.csv_personal_tables import CsvPersonalTables
+
+        path = tmp_path / "funding_requests.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([HEADERS, *ROWS])
+
+        def held() -> dict[str, dict]:
+            with path.open(encoding="utf-8", newline="") as fh:
+                return {r["Ambassador email"]: r for r in csv.DictReader(fh)}
+
+        return (lambda: CsvPersonalTables({"requests": path}), "requests", held)
+    from automations.adapters.airtable_personal_tables import AirtablePersonalTables
+    from automations.adapters.airtable_roster_store import cell_text
+
+    fake, clock = request.getfixturevalue("airtable_base")
+    init_base(fake, clock)
+    s = spec()
+    fake.insert(BASE, "Funding requests", [{h: (float(v) if h == "Amount" else v) for h, v in zip(HEADERS, r) if v}
+                                           for r in ROWS])
+
+    def held() -> dict[str, dict]:
+        return {r["fields"]["Ambassador email"]: {k: cell_text(v) for k, v in r["fields"].items()}
+                for r in fake.records(BASE, "Funding requests")}
+
+    return (lambda: AirtablePersonalTables(airtable_client(fake, clock), {"funding_requests": s["funding_requests"]}),
+            "Airtable table Funding requests", held)
+
+
+def test_rows_read_as_text(tables):
+    """Every row comes back as text under the table's titles; a formula-looking cell as it was written."""
+    make, name, _ = tables
+    store = make()
+    assert name in store.tables()
+    headers, rows = store.read(name)
+    by_email = {r[headers.index("Ambassador email")]: r for r in rows}
+    assert set(by_email) == {"ana@example.org", "bob@example.org", "cy@example.org"}
+    assert by_email["bob@example.org"][headers.index("What")] == '=HYPERLINK("x")'
+    assert by_email["ana@example.org"][headers.index("Amount")] == "120.5"
+
+
+def test_rewrite_updates_deletes_and_keeps(tables):
+    """One row changed in one cell, one deleted, one left: exactly that is stored; a dry run stores nothing; the
+    same rewrite again changes nothing."""
+    make, name, held = tables
+    before = held()
+
+    def change(headers, row):
+        email = row[headers.index("Ambassador email")]
+        if email == "cy@example.org":
+            return None
+        if email == "ana@example.org":
+            row[headers.index("What")] = "erased-1234"
+        return row
+
+    dry = make().rewrite(name, change, dry_run=True)
+    assert (dry.updated, dry.deleted) == (1, 1) and held() == before
+    done = make().rewrite(name, change)
+    assert (done.updated, done.deleted) == (1, 1)
+    after = held()
+    assert set(after) == {"ana@example.org", "bob@example.org"}
+    assert after["ana@example.org"]["What"] == "erased-1234"
+    assert after["ana@example.org"]["Amount"] == before["ana@example.org"]["Amount"]
+    assert after["bob@example.org"] == before["bob@example.org"]
+    again = make().rewrite(name, change)
+    assert again.changed == 0 and held() == after
