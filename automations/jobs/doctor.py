@@ -18,6 +18,7 @@ from ..domain.checkins import map_columns
 from ..domain.messages import MESSAGE_JOBS
 from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Finding
+from . import forum as forum_job
 from .base import JobResult
 
 
@@ -118,6 +119,7 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
     check(responses)
     check(mail)
     check(lambda: certificates(ctx))
+    check(lambda: forum_job.findings(ctx))
     for u in ctx.usage:
         echo(f"     {u.line()}", False)
     bad = [f for f in findings if not f.ok and f.blocking]
