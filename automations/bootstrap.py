@@ -21,6 +21,7 @@ from .adapters.csv_blog_store import CsvBlogStore
 from .adapters.atomic_files import atomic_write
 from .adapters.csv_personal_tables import CsvPersonalTables
 from .adapters.local_personal_files import LocalPersonalFiles
+from .adapters.erased_responses import ERASE_JOB, ErasedResponses
 from .domain.privacy import Pseudonyms, TableRule
 from .adapters.csv_attendee_source import CsvAttendeeSource
 from .adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer
@@ -273,6 +274,10 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     google = google_access(config, environ, sleep)
     checkins = checkin_source(config, google, dry_run)
     usage: list[Usage] = []
+    pseudonyms = Pseudonyms(privacy_key(config, environ, create=not dry_run))
+    if f.source != "local":  # a live form keeps an erased person's rows until staff delete them
+        checkins = ErasedResponses(checkins, privacy_rules(config)["responses"], pseudonyms,
+                                   lambda: erased_addresses(ledger))
     if config.backend == "airtable":
         # Imported only for a run on Airtable: the client library costs a second at every start-up.
         from .adapters.airtable_admin import AirtableAdmin
@@ -360,7 +365,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         conduct_retention_days=config.conduct.retention_days,
         personal=personal, personal_files=LocalPersonalFiles(config.path(m.outbox_dir),
                                                              config.path(b.drafts_dir)),
-        pseudonyms=Pseudonyms(privacy_key(config, environ, create=not dry_run)), privacy=config.privacy,
+        pseudonyms=pseudonyms, privacy=config.privacy,
         export_dir=config.path(config.privacy.export_dir),
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
         run_lock=run_lock(config),
@@ -503,6 +508,11 @@ def personal_data(config: Config, client=None, spec=None) -> list[PersonalTable]
     out = [PersonalTable(rules[role.split(":")[0]], tables, str(path)) for role, path in local.items()] + out
     order = list(rules)  # the source first, what is derived from it next, the roster and the rest after
     return sorted(out, key=lambda t: order.index(next(r for r, rule in rules.items() if rule is t.rule)))
+
+
+def erased_addresses(ledger: Ledger) -> set[str]:
+    """The keyed hashes of everyone erased (the ledger's `erase` steps)."""
+    return {e.recipient for e in ledger.entries().values() if e.job == ERASE_JOB}
 
 
 def privacy_key(config: Config, environ: Mapping[str, str], create: bool) -> Callable[[], bytes]:

@@ -27,6 +27,7 @@ from .values import normalize_email
 
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never a real mailbox
 TOKEN_PREFIX = "erased-"
+ERASE_JOB = "erase"  # the ledger step that keeps an erased person's keyed hash
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,11 @@ from jinja2 import Environment, StrictUndefined
 
 from ..adapters.atomic_files import atomic_write
 from ..bootstrap import Context
-from ..domain.privacy import Erasure, TableRule, concerns, export_row, owned
+from ..domain.privacy import ERASE_JOB, Erasure, TableRule, concerns, export_row, owned
 from ..domain.values import normalize_email
 from ..errors import ConfigError
-from ..ports import PersonalFile
+from ..effects import utc_now
+from ..ports import LedgerEntry, PersonalFile
 from . import conduct as conduct_job
 from .base import JobResult, plural
 
@@ -190,6 +191,14 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
             touched += gone.deleted
             result.summary.append(f"files: {plural(gone.deleted, 'file')} {'would be ' if ctx.dry_run else ''}"
                                   f"deleted (outbox messages, review documents, earlier exports).")
+    if not ctx.dry_run:
+        # The keyed hash on record: a live form's rows of theirs arrive erased from now on (ErasedResponses).
+        pseudonym = ctx.pseudonyms.address(address)
+        key = f"{ERASE_JOB}:{pseudonym}"
+        if key not in ctx.ledger.entries():
+            with ctx.ledger.batch():
+                ctx.ledger.record(LedgerEntry(key, ERASE_JOB, pseudonym, "sent", 1, "", "",
+                                              utc_now().isoformat(timespec="seconds")))
     if not ctx.dry_run and touched:
         ctx.cache.clear()  # what earlier runs worked out held the address too; the next run starts afresh
     if not touched:
