@@ -4,6 +4,7 @@ deleted after the retention, never removing anyone; CSV and the fake Airtable.""
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -88,6 +89,11 @@ def test_only_configured_readers_may_read(program, cli):
     ok = cli("--as-of", DAY.isoformat(), "conduct", "show", PRIYA, "--reader", "Lead@Example.org", config=program)
     assert ok.code == 0 and SECRET in ok.out and "removal from the program" in ok.err
     assert "never removes anyone" in ok.err
+    as_json = cli("--as-of", DAY.isoformat(), "conduct", "show", PRIYA, "--reader", LEAD, "--format", "json",
+                  config=program)
+    data = json.loads(as_json.out)  # stdout is only the JSON: the summary went to stderr
+    assert as_json.code == 0 and data["incidents"][0]["description"] == SECRET
+    assert data["incidents"][0]["step"] == "warning" and data["next_step"] == "removal"
 
 
 def test_retention_deletes_old_entries_only(program):

@@ -9,6 +9,8 @@ staff, who change the roster's Status themselves: nothing here writes the roster
 
 from __future__ import annotations
 
+import json
+
 from ..bootstrap import Context
 from ..domain.conduct import STEP_LABELS, Incident, expired, history, next_step
 from ..errors import ConfigError
@@ -33,18 +35,26 @@ def _table(incidents: list[Incident]) -> str:
     return "\n".join(lines)
 
 
-def read(ctx: Context, reader: str | None, email: str | None = None) -> JobResult:
-    """`conduct list` (every incident) or `conduct show EMAIL` (one person's, with the next step)."""
+def _json(incidents: list[Incident], step: str | None) -> str:
+    rows = [{"date": i.day.isoformat(), "step": i.step, "ambassador": i.ambassador, "recorded_by": i.recorded_by,
+             "description": i.description} for i in incidents]
+    return json.dumps({"incidents": rows, **({"next_step": step} if step is not None else {})}, indent=2,
+                      ensure_ascii=False)
+
+
+def read(ctx: Context, reader: str | None, email: str | None = None, fmt: str = "table") -> JobResult:
+    """`conduct list` (every incident) or `conduct show EMAIL` (one person's, with the next step), as a table or
+    as JSON (`fmt`)."""
     allowed(ctx, reader)
     result = JobResult("conduct")
     incidents, unreadable = ctx.conduct.read()
     if email is None:
         shown = sorted(incidents, key=lambda i: (i.day, i.ambassador, i.row))
-        result.output = _table(shown)
+        result.output = _json(shown, None) if fmt == "json" else _table(shown)
         result.summary.append(f"{plural(len(shown), 'incident')} in {ctx.conduct.where}.")
     else:
         shown = history(incidents, email)
-        result.output = _table(shown)
+        result.output = _json(shown, next_step(shown) if shown else None) if fmt == "json" else _table(shown)
         if shown:
             step = next_step(shown)
             result.summary.append(f"{plural(len(shown), 'incident')} for {email.strip()}; the next step, if there is "
