@@ -502,6 +502,8 @@ class ReportConfig(_Strict):
     min_audience: int = Field(20, ge=0)
     # The appendix listing every ambassador's quarter (false: a report to forward beyond staff).
     ambassador_table: bool = True
+    # Activities the newsletter credits, taken in turn from the top of both engagement rankings.
+    newsletter_highlights: int = Field(6, ge=0, le=50)
 
 
 class GoogleEndpoints(_Strict):
@@ -608,6 +610,56 @@ class AirtableConfig(_Strict):
         return value
 
 
+#: The jobs the scheduler runs by default and when (schedule.jobs): the daily cycle, the certificates
+#: (not part of run-all), and the quarterly report kept up to date once a week.
+DEFAULT_SCHEDULE = {"run-all": "every day at 06:30", "certificates": "every day at 06:45",
+                    "report": "every monday at 07:00"}
+
+
+class ScheduleConfig(_Strict):
+    """The long-running scheduler (`schedule`) and the run lock every job command takes."""
+
+    # Each job (a command, named as on the command line) and its cadence: "every day at 06:30", "every
+    # monday at 07:00", "every hour at :15", "every 2 hours", "every 15 minutes" (domain/cadence.py).
+    jobs: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SCHEDULE))
+    # The zone of the times in `jobs`; empty: program.timezone.
+    timezone: str = ""
+    # A slot missed while the scheduler was down: run it once at start (once), or wait for the next (skip).
+    catch_up: Literal["once", "skip"] = "once"
+    # A second run of a command waits this long for the first to finish, then skips (exit 0)...
+    lock_wait_seconds: float = Field(60, ge=0)
+    # ... unless the first has held the lock this long: then it may be stuck, and the second exits 1.
+    stuck_after_minutes: float = Field(180, gt=0)
+    # On SIGTERM, how long the scheduler waits for the running job to stop before killing it.
+    stop_wait_seconds: float = Field(60, ge=0)
+
+    @field_validator("jobs")
+    @classmethod
+    def _cadences(cls, value: dict[str, str]) -> dict[str, str]:
+        from .domain.cadence import CadenceError, parse
+
+        for name, text in value.items():
+            try:
+                parse(text)
+            except CadenceError as exc:
+                raise ValueError(f"the job '{name}' has the cadence {text!r}, which {exc.reason}") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if value:
+            ProgramConfig._known_zone(value)
+        return value
+
+
+class LoggingConfig(_Strict):
+    """What the scheduler logs on stderr (one line per event; secrets redacted)."""
+
+    # plain: lines for people; json: one JSON object a line, for a log collector.
+    format: Literal["plain", "json"] = "plain"
+
+
 class Config(_Strict):
     program: ProgramConfig = ProgramConfig()
     backend: Literal["local", "airtable"] = "local"
@@ -627,6 +679,8 @@ class Config(_Strict):
     guards: GuardsConfig = GuardsConfig()
     checkin_form: CheckinFormConfig = CheckinFormConfig()
     ambassadors: AmbassadorsConfig = AmbassadorsConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    logging: LoggingConfig = LoggingConfig()
     # Folder the config file lives in: relative paths are read from here.
     base_dir: Path = Path(".")
 

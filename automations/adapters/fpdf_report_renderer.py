@@ -95,7 +95,8 @@ class FpdfReportRenderer:
         options.layout_features = ["kern"]  # Latin needs no shaping here (fallback fonts shape the rest)
         options.name_IDs = ["*"]
         options.notdef_outline = True
-        with TTFont(self.fonts[0].path, lazy=True) as font:
+        # The font's own date stays (fontTools would stamp the time of saving): the same report, the same bytes.
+        with TTFont(self.fonts[0].path, lazy=True, recalcTimestamp=False) as font:
             subsetter = subset.Subsetter(options)
             subsetter.populate(unicodes=[ord(c) for c in chars if ord(c) in self._cmap(0)])
             subsetter.subset(font)
@@ -104,6 +105,7 @@ class FpdfReportRenderer:
                 path = Path(self._folder.name) / f"{FAMILY}-{weight}.ttf"
                 fixed = instancer.instantiateVariableFont(font, {"wght": weight, "wdth": 100}) \
                     if "fvar" in font else font
+                fixed.recalcTimestamp = False
                 fixed.save(path)
                 paths.append(path)
         self._statics = (chars, (paths[0], paths[1]))

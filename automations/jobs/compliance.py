@@ -11,8 +11,8 @@ import json
 from datetime import datetime, timedelta
 
 from ..bootstrap import Context
-from ..domain.compliance import Standing, missing_fields, standings as standings_of, tracks
-from ..domain.model import Activity, Checkin
+from ..domain.compliance import Standing, Track, missing_fields, standings as standings_of, tracks
+from ..domain.model import Activity, Ambassador, Checkin
 from ..domain.quarters import Quarter, latest_ended, local_date
 from ..domain.values import normalize_email
 from ..errors import StopRun
@@ -128,6 +128,16 @@ def status_counts(standings: list[Standing]) -> dict[str, int]:
     return counts
 
 
+def judge(ctx: Context, roster: list[Ambassador], quarter: Quarter, synced: dict | None = None
+          ) -> tuple[list[Track], dict[str, datetime]]:
+    """Every ambassador's record through `quarter` (and at least through the latest ended quarter) and
+    their last check-ins, from what sync-checkins stored: what `compliance --quarter` reports, and what
+    the `report` job reports on, worked out the one way."""
+    stored = load_reports(ctx, synced)
+    last = _last_checkins(ctx, stored.checkins)
+    return tracks(roster, stored.activities, ctx.rules, ctx.as_of, max(quarter, latest_ended(ctx.as_of))), last
+
+
 def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", explain_email: str | None = None,
         synced: dict | None = None) -> JobResult:
     """Judge a quarter. `synced` is what sync-checkins just read, when run-all runs both."""
@@ -153,10 +163,7 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
             result.summary.append(f"Records recomputed for {plural(recomputed, 'ambassador')}, reused for "
                                   f"{len(roster) - recomputed}.")
         else:
-            stored = load_reports(ctx, synced)
-            activities, checkins = stored.activities, stored.checkins
-            last = _last_checkins(ctx, checkins)
-            all_tracks = tracks(roster, activities, ctx.rules, ctx.as_of, max(quarter, current_q))
+            all_tracks, last = judge(ctx, roster, quarter, synced)
             result.data = {"tracks": all_tracks, "last_checkins": last}
     final = ctx.as_of > quarter.window_closes(ctx.rules.window_days)
     standings = standings_of(all_tracks, quarter, last)
