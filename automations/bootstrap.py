@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -65,7 +66,8 @@ from .errors import ConfigError
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
-from .ports import ConductStore, FundingStore, PersonalFiles, PersonalTable
+from .ports import ConductStore, FundingStore, PersonalFiles, PersonalTable, Progress
+from .adapters.rich_progress import NoProgress, progress_for
 from .ports import AnswerSource, ReferralStore
 from .ports import AttendeeSource, CertificateRenderer
 from .ports import ReportArchive, ReportRenderer
@@ -155,6 +157,8 @@ class Context:
     forum_settings: ForumSettings = field(default_factory=ForumSettings)
     #: `export`, `erase` and `retention`: every table that may hold a person's data, the files the jobs made
     #: about people, the keyed hashes erasing leaves, and how long things are kept.
+    #: A bar on long work when stdout is a terminal (rich), nothing under cron.
+    progress: Progress = field(default_factory=NoProgress)
     personal: list[PersonalTable] = field(default_factory=list)
     personal_files: PersonalFiles | None = None
     pseudonyms: Pseudonyms | None = None
@@ -566,6 +570,7 @@ def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozense
     ctx = build(config, as_of or today(config), dry_run, confirmed=confirmed)
     if stop is not None:
         ctx.stop = stop
+    ctx.progress = progress_for(sys.stdout.isatty())
     if isinstance(ctx.mailer, GmailMailer):
         ctx.mailer.ready()  # the key Gmail sends with: checked before any job reads or writes
     return ctx

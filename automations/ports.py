@@ -378,6 +378,14 @@ class SendLock(Protocol):
         """Wait for the lock (bounded); the value says whether another run held it meanwhile."""
 
 
+class RunLock(Protocol):
+    """One run of each command at a time on this machine, whoever started it (cron, the scheduler, a person)."""
+
+    def hold(self, command: str, wait_seconds: float | None = None) -> ContextManager[None]:
+        """Hold `command`'s lock for the run, waiting (bounded) for another run of it to end; raise
+        `errors.AlreadyRunning` when it does not."""
+
+
 WRITE_BATCH = 10  # records one write request may carry (Airtable's limit)
 
 
@@ -524,3 +532,10 @@ class PersonalFiles(Protocol):
 
     def older_than(self, days: int, today: date) -> list[PersonalFile]:
         """The files made more than `days` days before `today` (retention)."""
+
+
+class Progress(Protocol):
+    """Shows how far long work has got: a bar on a terminal, nothing under cron (where the log lines tell)."""
+
+    def track(self, items: Iterable, total: int | None, what: str) -> Iterator:
+        """`items`, unchanged, while showing how many of `total` (None: unknown) are done."""

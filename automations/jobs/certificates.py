@@ -54,7 +54,7 @@ def run(ctx: Context) -> JobResult:
     refused = {c.key: unprintable(c, renderer.covers) for c in todo}
     if not ctx.dry_run and any(not why for why in refused.values()):
         renderer.prepare([c for c in todo if not refused[c.key]])  # the fonts cut down to this run's names
-    for cert in todo:
+    for cert in ctx.progress.track(todo, len(todo), "Drawing certificates"):
         why = refused[cert.key]
         if why:
             result.failures.append(f"{cert.key} to {cert.email}: {why}")

@@ -10,6 +10,8 @@ run before anything is written (`--accept-shrink` confirms it).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..bootstrap import Context
 from ..domain.blog import published_activities
 from ..errors import StopRun
@@ -40,7 +42,11 @@ def _sync(ctx: Context) -> JobResult:
     proposals, proposal_problems = ctx.blog.read()
     posts, post_problems = published_activities(proposals, known, ctx.rules.tz, ctx.blog.source)
     # Only the responses not read before are ingested, and only their ambassadors resolved again.
-    synced = incremental.sync(ctx.cache, ctx.checkins.read_new, ctx.form, ctx.rules, known, posts, ctx.fingerprint)
+    def fetch(cursor):  # the responses, with a bar on a terminal as they are read
+        new = ctx.checkins.read_new(cursor)
+        return replace(new, rows=ctx.progress.track(new.rows, None, "Reading check-in responses"))
+
+    synced = incremental.sync(ctx.cache, fetch, ctx.form, ctx.rules, known, posts, ctx.fingerprint)
     problems = sorted(roster_problems + synced.problems + proposal_problems + post_problems,
                       key=lambda p: (p.source, p.row, p.column))
     if synced.mode == "full":
