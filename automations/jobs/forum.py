@@ -78,7 +78,9 @@ def run(ctx: Context) -> JobResult:
     roster, roster_problems = load_roster(ctx)
     wishes, problems = read_wishes(roster, ctx.as_of, settings, forum_source(ctx))
     read = _Read(wishes, problems)
-    complete = not roster_problems
+    # A row that could not be read at all may be the person of a member who matches no one: only rows skipped
+    # count (a status history problem leaves its row read).
+    complete = not ({p.row for p in roster_problems} - {a.row for a in roster})
     plan = _plan(ctx, read, complete)
     _guard(ctx, plan)
     record_problems(ctx, result, [*read.problems, *plan.problems], people=(), closing_sources=(forum_source(ctx),))
@@ -144,7 +146,8 @@ def _requests(ctx: Context, result: JobResult) -> None:
 def _apply(ctx: Context, kind: str, changes: tuple[Change, ...], call, result: JobResult) -> list[str]:
     """Make the changes in batches, each username's steps in the ledger: `sending` before its batch goes,
     then `sent` (done, or the forum already had it so) or `failed` with the forum's words. A forum that
-    stops answering ends the run (exit 1) with the steps not taken recorded `failed`."""
+    stops answering (exit 1) or refuses the key (exit 2) ends the run with the steps not taken recorded
+    `failed`."""
     if not changes:
         return []
     entries = ctx.ledger.entries()
@@ -174,7 +177,7 @@ def _apply(ctx: Context, kind: str, changes: tuple[Change, ...], call, result: J
                     record(c, FAILED, str(exc))
                 result.failures.append(f"the forum refused to {verb} {names(batch)}: {exc}")
                 continue
-            except ServiceUnavailable as exc:
+            except (ServiceUnavailable, StopRun) as exc:  # the forum stopped answering, or refused the key
                 for c in [c for b in batches[n:] for c in b]:
                     record(c, FAILED, str(exc))
                 raise
