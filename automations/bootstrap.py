@@ -416,7 +416,7 @@ def forum_settings(config: Config) -> ForumSettings:
 def report_settings(config: Config) -> ReportSettings:
     r = config.report
     return ReportSettings(r.quarters_shown, r.top_activities, r.min_audience, r.ambassador_table,
-                          r.newsletter_highlights)
+                          r.newsletter_highlights, r.email_staff)
 
 
 def report_renderers(config: Config) -> "tuple[ReportRenderer, ...]":

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import click
 
-from . import bootstrap
-from .errors import ServiceUnavailable, StopRun
+from . import bootstrap, stopping
+from .errors import AlreadyRunning, ConfigError, ServiceUnavailable, Stopped, StopRun
 from .jobs import blog_reviews as blog_job
 from .jobs import certificates as certificates_job
 from .jobs import compliance as compliance_job
@@ -41,9 +42,10 @@ class Options:
     as_of: date | None
     dry_run: bool
     confirmed: frozenset[str] = frozenset()  # what staff confirmed: "shrink", "notices", "forum_removals"
+    stop: stopping.StopRequest = field(default_factory=stopping.StopRequest)  # set by SIGTERM / Ctrl-C
 
     def context(self) -> bootstrap.Context:
-        return bootstrap.from_file(self.config_path, self.as_of, self.dry_run, self.confirmed)
+        return bootstrap.from_file(self.config_path, self.as_of, self.dry_run, self.confirmed, stop=self.stop)
 
 
 def confirm(opts: Options, **flags: bool) -> None:
@@ -130,6 +132,15 @@ def _guard(fn: Callable[[], int]) -> None:
     except ServiceUnavailable as exc:  # the run stopped part-way; the next run completes it
         echo(f"failed: {exc}", err=True)
         sys.exit(1)
+    except AlreadyRunning as exc:  # another run of this command is under way (README "Running on a schedule")
+        if exc.stuck:  # held for longer than schedule.stuck_after_minutes: someone should look
+            echo(f"failed: {exc}.", err=True)
+            sys.exit(1)
+        echo(f"skipped: {exc}.")  # an expected overlap: exit 0, so cron does not alert
+        sys.exit(0)
+    except Stopped as exc:  # SIGTERM or Ctrl-C: stopped between two actions, nothing half-done
+        echo(f"stopped: {exc}", err=True)
+        sys.exit(1)
     except OSError as exc:  # a file that cannot be read or written: say which, and stop
         where = f" {exc.filename}" if exc.filename else ""
         echo(f"Error: cannot use{where}: {exc.strerror or exc}.", err=True)
@@ -187,13 +198,36 @@ def _print_summary(res: JobResult, ctx: bootstrap.Context | None = None) -> None
         echo(f"[{res.job}] {u.line()}", err=bool(res.output))
 
 
+def _command_name() -> str:
+    """The command being run, as its run lock is named: "run-all", "conduct purge"."""
+    ctx, names = click.get_current_context(), []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+@contextmanager
+def one_run(ctx: bootstrap.Context) -> Iterator[None]:
+    """The command's run lock for the whole run (a dry run writes nothing and takes none): a second run
+    of the same command waits `schedule.lock_wait_seconds`, then skips (`AlreadyRunning`)."""
+    if ctx.dry_run or ctx.run_lock is None:
+        yield
+        return
+    with ctx.run_lock.hold(_command_name()):
+        ctx.stop.check()  # asked to stop while it waited for the lock: do nothing
+        yield
+
+
 def _run_job(opts: Options, job: Callable[[bootstrap.Context], JobResult]) -> None:
-    """Build the run's adapters, run one job, print what it made (a table, JSON) and its summary,
-    and exit with its code."""
+    """Build the run's adapters, run one job under its run lock (SIGTERM stops it at a safe point),
+    print what it made (a table, JSON) and its summary, and exit with its code."""
 
     def go() -> int:
-        ctx = opts.context()
-        res = job(ctx)
+        with stopping.on_signals(opts.stop):
+            ctx = opts.context()
+            with one_run(ctx):
+                res = job(ctx)
         if res.output:
             echo_block(res.output)
         _print_summary(res, ctx)
@@ -262,23 +296,29 @@ def conduct() -> None:
 READER = click.option("--reader", metavar="EMAIL", help="Your address; it must be one of conduct.readers.")
 
 
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+                      help="A table for people, or JSON for programs (the summary lines go to stderr).")
+
+
 @conduct.command("list")
 @global_options
 @READER
+@FORMAT
 @click.pass_obj
-def conduct_list(opts: Options, reader: str | None) -> None:
+def conduct_list(opts: Options, reader: str | None, fmt: str) -> None:
     """Every incident in the register (only for conduct.readers)."""
-    _run_job(opts, lambda ctx: conduct_job.read(ctx, reader))
+    _run_job(opts, lambda ctx: conduct_job.read(ctx, reader, fmt=fmt))
 
 
 @conduct.command("show")
 @global_options
 @READER
+@FORMAT
 @click.argument("email")
 @click.pass_obj
-def conduct_show(opts: Options, reader: str | None, email: str) -> None:
+def conduct_show(opts: Options, reader: str | None, fmt: str, email: str) -> None:
     """One ambassador's incidents and the next escalation step (only for conduct.readers)."""
-    _run_job(opts, lambda ctx: conduct_job.read(ctx, reader, email))
+    _run_job(opts, lambda ctx: conduct_job.read(ctx, reader, email, fmt))
 
 
 @conduct.command("purge")
@@ -340,8 +380,10 @@ def run_all(opts: Options, accept_shrink: bool, send_held_notices: bool, accept_
     confirm(opts, shrink=accept_shrink, notices=send_held_notices, forum_removals=accept_removals)
 
     def go() -> int:
-        ctx = opts.context()
-        results = run_all_job.run(ctx)
+        with stopping.on_signals(opts.stop):
+            ctx = opts.context()
+            with one_run(ctx):
+                results = run_all_job.run(ctx)
         echo_block(results[1].output)
         echo("")
         echo(f"Summary of run-all on {ctx.as_of.isoformat()}{' (dry run)' if ctx.dry_run else ''}:")
@@ -423,18 +465,47 @@ def report_command(opts: Options, quarter: str | None) -> None:
     _run_job(opts, lambda ctx: report_job.run(ctx, quarter))
 
 
-def _not_yet(name: str, what: str) -> None:
-    @cli.command(name, help=f"{what} (not available in this version yet).")
-    @global_options
-    def _cmd() -> None:
-        echo(f"Error: '{name}' is not available in this version yet; nothing was done.", err=True)
-        sys.exit(2)
+def schedulable(name: str) -> None:
+    """Refuse (ConfigError) a `schedule.jobs` name that is not a command the scheduler can run: a command of
+    this command line ("run-all", or a group's, "conduct purge"), not a group, not `schedule` itself."""
+    command: click.Command | None = cli
+    for part in name.split():
+        command = command.commands.get(part) if isinstance(command, click.Group) else None
+    if command is None or isinstance(command, click.Group) or name.split()[0] == "schedule":
+        known = ", ".join(n for n, c in sorted(cli.commands.items()) if n != "schedule" and not isinstance(c, click.Group))
+        raise ConfigError(f"schedule.jobs names '{name}', which is not a command the scheduler can run (one of "
+                          f"{known}, or a group's command such as 'conduct purge').")
 
 
-for _name, _what in [
-    ("schedule", "Run the jobs on their schedule (long-running)"),
-]:
-    _not_yet(_name, _what)
+@cli.command("schedule")
+@global_options
+@click.option("--log-format", type=click.Choice(["plain", "json"]),
+              help="The log on stderr: plain lines or one JSON object a line. Default: logging.format (plain).")
+@click.pass_obj
+def schedule_command(opts: Options, log_format: str | None) -> None:
+    """Run each job of schedule.jobs at its cadence until stopped (SIGTERM, Ctrl-C), one run at a time, each as
+    a child process holding the command's run lock, with a log line per run on stderr. --as-of and --dry-run
+    given here go to every run."""
+
+    def go() -> int:
+        config = bootstrap.load_config(opts.config_path)
+        if not config.schedule.jobs:
+            raise ConfigError(f"In {opts.config_path}: schedule.jobs is empty, so there is nothing to run on a "
+                              f"schedule.")
+        for name in config.schedule.jobs:
+            schedulable(name)
+        passed = [*(["--as-of", opts.as_of.isoformat()] if opts.as_of else []), *(["--dry-run"] if opts.dry_run else [])]
+        scheduler = bootstrap.job_scheduler(config, opts.config_path, opts.stop, passed, log_format)
+        # Repeated signals change nothing here: the running job gets one stop request, and a bounded wait.
+        with stopping.on_signals(opts.stop, interrupt_on_second_sigint=False):
+            try:
+                scheduler.serve()
+            except AlreadyRunning:
+                raise StopRun(f"Another scheduler is already running with local.dir {config.local_dir}; this one "
+                              f"did not start.") from None
+        return 0
+
+    _guard(go)
 
 
 def main() -> None:

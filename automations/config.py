@@ -504,6 +504,8 @@ class ReportConfig(_Strict):
     ambassador_table: bool = True
     # Activities the newsletter credits, taken in turn from the top of both engagement rankings.
     newsletter_highlights: int = Field(6, ge=0, le=50)
+    # Mail the final report (the page attached) to mail.staff_addresses, once per quarter.
+    email_staff: bool = True
 
 
 class GoogleEndpoints(_Strict):

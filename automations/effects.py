@@ -17,8 +17,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable, ContextManager, Generic, Sequence, TypeVar
 
-from .errors import StopRun
+from .errors import StopRun, Stopped
 from .ports import Ledger, LedgerEntry, SendLock
+from .stopping import StopRequest
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 
@@ -65,8 +66,13 @@ def done_keys(ledger: Ledger) -> set[str]:
 
 
 def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, session: Callable[[], ContextManager[S]],
-          perform: Callable[[S, P], str | None], clock: Callable[[], datetime] = utc_now) -> Applied:
-    """Apply each prepared action not yet done, recording every step; see the module docstring."""
+          perform: Callable[[S, P], str | None], clock: Callable[[], datetime] = utc_now,
+          stop: StopRequest | None = None) -> Applied:
+    """Apply each prepared action not yet done, recording every step; see the module docstring.
+
+    Before each action is a safe point: once `stop` is asked (SIGTERM), the actions not tried yet are
+    recorded `failed` ("not tried"), so the ledger says exactly what happened, and `Stopped` is raised;
+    the next run does them."""
     result = Applied()
     if not prepared:
         return result
@@ -88,6 +94,14 @@ def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, se
             stamp = clock().isoformat(timespec="seconds")
             ledger.begin([LedgerEntry(p.key, p.job, p.recipient, SENDING, n, "", p.reference, stamp) for p, n in todo])
             for i, (p, attempts) in enumerate(todo):
+                if stop is not None and stop.requested:
+                    at = clock().isoformat(timespec="seconds")
+                    for q, n in todo[i:]:
+                        ledger.record(LedgerEntry(q.key, q.job, q.recipient, FAILED, n,
+                                                  f"not tried: {stop.reason} stopped the run first", q.reference, at))
+                    raise Stopped(f"{stop.reason} asked this run to stop; it stopped after {i} of the {len(todo)} "
+                                  f"actions of a batch (messages, documents), between two of them. The next run does "
+                                  f"the other {len(todo) - i}.")
 
                 def record(status: str, error: str = "", reference: str | None = None) -> None:
                     ledger.record(LedgerEntry(p.key, p.job, p.recipient, status, attempts, error,

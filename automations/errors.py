@@ -25,3 +25,24 @@ class ServiceUnavailable(Exception):
     The run stops where it is with exit 1 (something failed in this run); everything recorded so
     far stays, and the next run completes the work.
     """
+
+
+class Stopped(Exception):
+    """A stop was asked (SIGTERM, Ctrl-C) and the run stopped at a safe point, between two actions.
+
+    Exit 1: the run did not do everything. The action under way finished and was recorded, nothing
+    is half-written, and the next run does the rest (`stopping`).
+    """
+
+
+class AlreadyRunning(Exception):
+    """Another run of the same command holds its run lock, and went on holding it for the whole wait.
+
+    An expected overlap (a cron run while the scheduler's run of the same job is under way) skips with
+    exit 0; `stuck` is True when the other run has held the lock for longer than
+    `schedule.stuck_after_minutes`, which is exit 1 so that a run that hangs is seen.
+    """
+
+    def __init__(self, message: str, stuck: bool = False):
+        super().__init__(message)
+        self.stuck = stuck

@@ -210,12 +210,6 @@ class TestErrors:
         res = cli("--as-of", "23/11/2026", "run-all", config=program)
         assert res.code == 2 and "2026-11-23" in res.err
 
-    @pytest.mark.parametrize("command", ["report", "schedule"])
-    def test_not_yet_available_says_so(self, cli, program, command):
-        """Commands not built yet say so plainly and exit 2."""
-        res = cli(command, config=program)
-        assert res.code == 2 and "not available in this version yet" in res.err
-
     def test_doctor_ok(self, cli, program):
         """doctor checks config, roster and form headers on the example."""
         res = cli("doctor", config=program)

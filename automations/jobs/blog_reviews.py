@@ -53,7 +53,8 @@ def run(ctx: Context) -> JobResult:
     else:
         applied = apply(actions, ledger=ctx.ledger, lock=ctx.lock, session=lambda: nullcontext(ctx.drafter),
                         perform=lambda drafter, payload: drafter.create(payload[0].key, payload[0].title, payload[1],
-                                                                        payload[2]))
+                                                                        payload[2]),
+                        stop=ctx.stop)
         result.failures += [f"review document: {f}" for f in applied.failures]
         links.update({a.key[len(JOB) + 1:]: a.reference for a in applied.done})
         made = len(applied.done)

@@ -56,7 +56,7 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobR
     result = JobResult(job)
     mailer = ctx.mailer
     d = deliver(planned, renderer=ctx.renderer, ledger=ctx.ledger, mailer=mailer, sender=ctx.sender,
-                dry_run=ctx.dry_run, lock=ctx.lock)
+                dry_run=ctx.dry_run, lock=ctx.lock, stop=ctx.stop)
     result.failures = d.failures
     if ctx.dry_run:
         for r in d.would_send:

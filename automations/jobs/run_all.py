@@ -15,14 +15,21 @@ MAIL_JOBS = ("reminders", "notices", "digest")
 def run(ctx: Context) -> list[JobResult]:
     forum.preflight(ctx)  # a forum configured without its key stops the run before anything is done
     synced = sync_checkins.run(ctx)
+    ctx.stop.check([synced])  # between two jobs: a safe point to stop at on SIGTERM (`stopping`)
     judged = compliance.run(ctx, synced=synced.data)
     results = [synced, judged]
     for job in MAIL_JOBS:  # every record through the latest ended quarter: what the mail jobs read too
+        ctx.stop.check(results)
         results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.data["problems"],
                                      judged=judged.data))
+    ctx.stop.check(results)
     results.append(blog_reviews.run(ctx))
+    ctx.stop.check(results)
     results.append(referrals.run(ctx, judged=judged.data))
+    ctx.stop.check(results)
     results.append(funding.run(ctx))
+    ctx.stop.check(results)
     results.append(forum.run(ctx))
+    ctx.stop.check(results)
     results.append(privacy.retention(ctx))  # and the conduct register's: its entries are never read here
     return results

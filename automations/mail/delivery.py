@@ -14,6 +14,7 @@ from ..domain.messages import PlannedMessage
 from ..domain.privacy import is_erased
 from ..effects import Prepared, apply, done_keys, utc_now
 from ..ports import Ledger, SendLock
+from ..stopping import StopRequest
 from .message import Outgoing, Rendered, Sender, compose, message_id, valid_address
 from .templates import RenderError, TemplateRenderer
 from .transports import Mailer
@@ -58,7 +59,8 @@ def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sende
 
 
 def deliver(planned: Sequence[PlannedMessage], *, renderer: TemplateRenderer, ledger: Ledger, mailer: Mailer,
-            sender: Sender, dry_run: bool, lock: SendLock, clock: Callable[[], datetime] = utc_now) -> Delivery:
+            sender: Sender, dry_run: bool, lock: SendLock, clock: Callable[[], datetime] = utc_now,
+            stop: StopRequest | None = None) -> Delivery:
     result = Delivery()
     ready = prepare(planned, renderer, sender, done_keys(ledger), result, clock())
     if dry_run:
@@ -68,7 +70,7 @@ def deliver(planned: Sequence[PlannedMessage], *, renderer: TemplateRenderer, le
     actions = [Prepared(r.planned.key, r.planned.job, r.planned.to_email, message_id(r.planned.key, sender.domain), o)
                for r, o in ready]
     applied = apply(actions, ledger=ledger, lock=lock, session=lambda: mailer,
-                    perform=lambda m, outgoing: m.send(outgoing), clock=clock)
+                    perform=lambda m, outgoing: m.send(outgoing), clock=clock, stop=stop)
     result.already_sent += applied.already_done
     result.sent = [by_key[a.key] for a in applied.done]
     result.failures += applied.failures
