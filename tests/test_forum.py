@@ -228,6 +228,19 @@ class TestRateLimits:
         assert ledger(program)[f"forum_add:cdubois:{DAY}"]["Status"] == "sent"
         assert "tombaker" not in fake.member_names("ambassadors")
 
+    def test_a_stop_asked_for_leaves_the_group_and_records_the_steps_not_tried(self, program, fake, clock):
+        """SIGTERM before the changes (a safe point): no PUT or DELETE, each step recorded failed as not tried,
+        and `Stopped` (exit 1); the next run does them."""
+        from automations.errors import Stopped
+
+        ctx = bootstrap.build(load_config(program), DAY, False, environ=ENV, clock=clock.now, sleep=clock.advance)
+        ctx.stop.ask("SIGTERM")
+        with pytest.raises(Stopped):
+            forum.run(ctx)
+        assert fake.changes() == []
+        assert "not tried: SIGTERM" in ledger(program)[f"forum_add:cdubois:{DAY}"]["Error"]
+        assert run(program, clock).failures == [] and "cdubois" in fake.member_names("ambassadors")
+
     def test_a_502_then_success_is_tried_again(self, program, fake, clock):
         """One 5xx is tried again after a pause, and the run converges."""
         fake.fail_next(1)

@@ -146,8 +146,8 @@ def _requests(ctx: Context, result: JobResult) -> None:
 def _apply(ctx: Context, kind: str, changes: tuple[Change, ...], call, result: JobResult) -> list[str]:
     """Make the changes in batches, each username's steps in the ledger: `sending` before its batch goes,
     then `sent` (done, or the forum already had it so) or `failed` with the forum's words. A forum that
-    stops answering (exit 1) or refuses the key (exit 2) ends the run with the steps not taken recorded
-    `failed`."""
+    stops answering (exit 1) or refuses the key (exit 2), or a stop asked for (SIGTERM, before a batch),
+    ends the run with the steps not taken recorded `failed`."""
     if not changes:
         return []
     entries = ctx.ledger.entries()
@@ -170,6 +170,10 @@ def _apply(ctx: Context, kind: str, changes: tuple[Change, ...], call, result: J
         ctx.ledger.begin(list(steps.values()))
         batches = [changes[i:i + FORUM_BATCH] for i in range(0, len(changes), FORUM_BATCH)]
         for n, batch in enumerate(batches):
+            if ctx.stop.requested:  # SIGTERM: a safe point between two batches; the next run does the rest
+                for c in [c for b in batches[n:] for c in b]:
+                    record(c, FAILED, f"not tried: {ctx.stop.reason} stopped the run first")
+                ctx.stop.check()
             try:
                 answered = {username_key(u) for u in call([c.username for c in batch])}
             except ForumRefused as exc:
