@@ -305,11 +305,14 @@ class TestRunLogLine:
         return stream.getvalue().splitlines()[-1]
 
     def test_plain_line_has_job_start_duration_exit_code_and_summary(self, tmp_path):
+        """One plain line per run: time, level (WARNING when it failed), job, outcome, exit code, duration, start
+        in the schedule's zone, and the summary."""
         line = self.run_once(tmp_path, "plain", RunOutcome(1, "failed", "failed: funding: x; not sent"))
         assert line.startswith("2026-11-25T06:30:12+00:00 WARNING run-all: failed, exit 1, 12.5 s (started "
                                "2026-11-25 06:30:00 GMT): failed: funding: x; not sent")
 
     def test_json_line_has_the_same_facts_as_keys(self, tmp_path):
+        """With the JSON format the run's line is one object holding the same facts as keys."""
         entry = json.loads(self.run_once(tmp_path, "json", RunOutcome(0, "done", "3 messages sent; ok")))
         assert {k: entry[k] for k in ("event", "job", "start", "duration_seconds", "exit_code", "outcome",
                                       "summary", "level")} == {
