@@ -454,7 +454,7 @@ def privacy_rules(config: Config) -> dict[str, TableRule]:
         "responses": TableRule("check-in responses", (f.columns.email,), keep=responses_keep,
                                links=section_titles("link")),
         "ambassadors": TableRule(
-            "roster", (a["email"],), names=(a["name"],),
+            "roster", (a["email"],), names=(a["name"],), aliases=(a["forum_handle"],) if "forum_handle" in a else (),
             keep=tuple(a[r] for r in ("country", "region", "languages", "start_date", "status", "status_history")
                        if r in a) + tuple(s.values())),
         "activities": TableRule("activities", ("Email",), keep=kept_activity, links=("Link",)),
@@ -584,13 +584,12 @@ def run_lock(config: Config) -> FileRunLock:
 
 def secret_values(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:
     """Every secret the configuration points at, for the log's redaction: the values of the Airtable token,
-    SMTP login and Discourse key variables, and the private key (and its id) of the Google service-account
+    SMTP password and Discourse key variables, and the private key (and its id) of the Google service-account
     key file. Only this function reads them for the log; nothing is printed."""
     import json
 
     environ = os.environ if environ is None else environ
-    names = [config.airtable.token_env, config.mail.smtp.username_env, config.mail.smtp.password_env,
-             config.forum.api_key_env]
+    names = [config.airtable.token_env, config.mail.smtp.password_env, config.forum.api_key_env]
     found = [environ.get(n, "").strip() for n in names if n]
     g = config.google
     named = environ.get(g.credentials_env, "").strip() if g.credentials_env else ""
