@@ -20,6 +20,7 @@ import pypdf
 import pypdfium2
 import pytest
 import yaml
+from email import message_from_bytes, policy
 
 from automations import bootstrap
 from automations.adapters.jinja_report_renderer import md, md_url
@@ -211,14 +212,16 @@ class TestTheCommand:
         assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == before
 
     def test_dry_run_writes_nothing_and_names_the_files(self, made, tmp_path):
-        """`--dry-run` writes no file anywhere and names each file the real run would create."""
+        """`--dry-run` writes no file anywhere (no report, no mail) and names each file the real run would
+        create and the message it would send."""
         config = copy_example(tmp_path)
         sync_checkins.run(ctx(config))
         before = snapshot(tmp_path)
         res = report_job.run(ctx(config, dry_run=True), Q3)
         assert snapshot(tmp_path) == before
-        line = res.summary[-1]
-        assert line.startswith("Dry run: would create") and all(
+        (line,) = [line for line in res.summary if line.startswith("Dry run: would create")]
+        assert "would send quarterly_report to ambassador-staff@example.org" in " ".join(res.summary)
+        assert all(
             str(tmp_path / "reports" / Q3 / name) in line for name in ("report.html", "report.pdf", "newsletter.md"))
 
     def test_default_quarter_is_the_latest_ended(self, made):
@@ -241,6 +244,29 @@ class TestTheCommand:
         res = report_job.run(ctx(config), Q3)
         assert len(res.failures) == 1 and "newsletter.md" in res.failures[0] and "no_such_thing" in res.failures[0]
         assert sorted(p.name for p in (tmp_path / "reports" / Q3).iterdir()) == ["report.html", "report.pdf"]
+
+
+class TestStaffMail:
+    def test_final_report_goes_to_staff_once_with_the_page(self, made):
+        """Once final, the report goes to each staff address with the page attached, keyed
+        `quarterly_report:<quarter>:<staff>`; the rerun (above) sent it no second time."""
+        config, _, folder = made
+        mails = sorted((config.parent / "outbox").rglob("*.eml"))
+        assert len(mails) == 1
+        msg = message_from_bytes(mails[0].read_bytes(), policy=policy.default)
+        assert msg["X-Automation-Key"] == f"quarterly_report:{Q3}:ambassador-staff@example.org"
+        assert msg["X-Automation-Job"] == "quarterly_report" and "23 met" in msg["Subject"]
+        (page,) = [part for part in msg.iter_attachments()]
+        assert page.get_filename() == f"report-{Q3}.html"
+        assert page.get_payload(decode=True) == (folder / "report.html").read_bytes()
+
+    def test_provisional_report_goes_to_no_one(self, tmp_path):
+        """While the window is open the report is written but mailed to no one."""
+        config = copy_example(tmp_path)
+        sync_checkins.run(ctx(config, "2026-10-10"))
+        res = report_job.run(ctx(config, "2026-10-10"), Q3)
+        assert not res.failures and not list((tmp_path / "outbox").rglob("*.eml"))
+        assert (tmp_path / "reports" / Q3 / "report.html").exists()
 
 
 class TestSections:

@@ -46,7 +46,7 @@ MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standi
                 "notices_held", "welcome", "welcome_staff",
                 "funding_short_notice", "funding_short_notice_staff", "funding_large_event",
                 "funding_invoice_reminder", "funding_budget_warning",
-                "certificate_yearly", "certificate_event")
+                "certificate_yearly", "certificate_event", "quarterly_report")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KIND_NAMES = {"networking": "Networking", "content": "Content", "documentation": "Documentation", "event": "Event",
               "talk": "Talk", "advocacy": "Advocacy", "community_support": "Community support"}

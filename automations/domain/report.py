@@ -19,6 +19,8 @@ Decisions made here once:
   is the inquiry's state on the report's date.
 - A blog post is published in the quarter when its "Published on" date is in it (else the day the
   blog-reviews job first saw it published).
+- The final report goes to staff once per quarter by mail (`report_messages`, key
+  `quarterly_report:<quarter>:<staff>`), the page attached; a provisional one goes to no one.
 - Funding spent is what was approved or paid (the approved amount, else the amount asked) for events in
   the budget period that holds the quarter (its quarter or its year), against `funding.budgets`, as the
   funding job adds it up; the quarter's own share is shown beside it.
@@ -36,6 +38,7 @@ from typing import Mapping, Sequence
 from .blog import Proposal
 from .charts import Bar, Series, Stack
 from .compliance import CONFERENCE_FUNDING, EXEMPT, FREE_EVENT_ACCESS, MET, MISSED, PENDING, Standing, anniversary
+from .messages import Attachment, PlannedMessage
 from .funding import FUNDED, FundingRequest, FundingSettings, budgets, period_of
 from .model import ACTIVITY_KINDS, Activity
 from .quarters import Quarter
@@ -67,6 +70,7 @@ class ReportSettings:
     min_audience: int = 20  # fewer registrations (events, talks) or views (content): not ranked
     ambassador_table: bool = True  # the appendix listing every ambassador's quarter
     newsletter_highlights: int = 6  # activities the newsletter credits, taken from the top of both rankings
+    email_staff: bool = True  # the final report to staff by mail, once per quarter
 
 
 @dataclass(frozen=True)
@@ -538,3 +542,27 @@ def score_text(score: float) -> str:
     """A score as a percentage: whole percents, one decimal under 10% (content rates are a few percent)."""
     pct = score * 100
     return f"{pct:.1f}%" if pct < 10 else f"{pct:.0f}%"
+
+
+REPORT_JOB = "quarterly_report"
+
+
+def report_messages(report: ProgramReport, staff: Sequence[str], html: bytes | None) -> list[PlannedMessage]:
+    """The final report to each staff address, once per quarter (`quarterly_report:<quarter>:<staff>`), the
+    page attached (`html`: None in a dry run, which attaches nothing). A provisional report goes to no one:
+    its numbers still change."""
+    if not report.final:
+        return []
+    c = report.counts
+    context = {
+        "first_name": "team", "quarter": report.quarter, "start": report.start.isoformat(),
+        "end": report.end.isoformat(), "met": c.met, "missed": c.missed, "exempt": c.exempt, "pending": c.pending,
+        "activities": report.activities, "reach": report.reach, "engagements": report.engagements,
+        "countries": report.countries_active, "referrals": len(report.referrals), "posts": len(report.posts),
+        "highlights": [{"title": a.title, "ambassador": a.ambassador, "score": score_text(a.score), "basis": a.basis}
+                       for a in report.highlights[:3]],
+        "filename": f"report-{report.quarter}.html",
+    }
+    attachments = (Attachment(context["filename"], "text/html", html),) if html is not None else ()
+    return [PlannedMessage(key=f"{REPORT_JOB}:{report.quarter}:{who}", job=REPORT_JOB, to_email=who, to_name="",
+                           context=context, obligation=False, attachments=attachments) for who in staff]

@@ -8,17 +8,20 @@ the blog proposals and the funding requests; `domain.report` adds it all up and 
 `templates/report/` templates, fpdf2) draws one file. The files go to `<report.dir>/<quarter>/`,
 each atomically and only when its bytes change, so a rerun writes nothing; a dry run draws everything,
 writes nothing and says which files it would write. A quarter whose check-in window is still open is
-marked provisional. The job never writes the roster or any table staff keep.
+marked provisional. Once the quarter is final, staff get the page by mail, once per quarter
+(`quarterly_report:<quarter>:<staff>`, through the ledger like every message). The job never writes the
+roster or any table staff keep.
 """
 
 from __future__ import annotations
 
 from ..bootstrap import Context
 from ..domain.compliance import standings as standings_of
-from ..domain.report import build_report
+from ..domain.report import build_report, report_messages
 from ..effects import ActionFailed
 from . import compliance
 from .base import JobResult, bulk_allocation, load_roster, record_problems
+from .mail_jobs import send
 
 
 def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
@@ -68,4 +71,10 @@ def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
         result.summary.append(f"Written to {where}: {names}.")
     else:
         result.summary.append(f"{where}: already up to date, nothing written.")
+    if settings.email_staff and report.final and "report.html" in files:
+        # Once the quarter is final, staff get it by mail, once (the ledger keeps the key); a dry run lists it.
+        html = None if ctx.dry_run else files["report.html"]
+        mail = send(ctx, "report", report_messages(report, ctx.mail.staff, html))
+        result.failures += mail.failures
+        result.summary += mail.summary
     return result
