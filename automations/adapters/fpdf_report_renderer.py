@@ -92,21 +92,24 @@ class FpdfReportRenderer:
         if self._folder is None:
             self._folder = tempfile.TemporaryDirectory(prefix="report-fonts-")
         options = subset.Options()
-        options.layout_features = ["kern"]  # Latin needs no shaping here (fallback fonts shape the rest)
+        # No layout tables: fpdf2 lays Latin out without them (fallback fonts shape the rest), and fixing
+        # their variations is most of the instancer's time.
+        options.layout_features = []
+        options.drop_tables += ["GSUB", "GPOS", "GDEF"]
         options.name_IDs = ["*"]
         options.notdef_outline = True
-        # The font's own date stays (fontTools would stamp the time of saving): the same report, the same bytes.
-        with TTFont(self.fonts[0].path, lazy=True, recalcTimestamp=False) as font:
-            subsetter = subset.Subsetter(options)
-            subsetter.populate(unicodes=[ord(c) for c in chars if ord(c) in self._cmap(0)])
-            subsetter.subset(font)
-            paths = []
-            for weight in (400, 700):
+        paths = []
+        for weight in (400, 700):
+            # The font's own date stays (fontTools would stamp the time of saving): the same report, the same
+            # bytes. Each weight from its own cut-down copy, fixed in place (copying it costs more than cutting).
+            with TTFont(self.fonts[0].path, lazy=True, recalcTimestamp=False) as font:
+                subsetter = subset.Subsetter(options)
+                subsetter.populate(unicodes=[ord(c) for c in chars if ord(c) in self._cmap(0)])
+                subsetter.subset(font)
+                if "fvar" in font:
+                    instancer.instantiateVariableFont(font, {"wght": weight, "wdth": 100}, inplace=True)
                 path = Path(self._folder.name) / f"{FAMILY}-{weight}.ttf"
-                fixed = instancer.instantiateVariableFont(font, {"wght": weight, "wdth": 100}) \
-                    if "fvar" in font else font
-                fixed.recalcTimestamp = False
-                fixed.save(path)
+                font.save(path)
                 paths.append(path)
         self._statics = (chars, (paths[0], paths[1]))
         return paths[0], paths[1]
