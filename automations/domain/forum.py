@@ -36,6 +36,7 @@ from urllib.parse import unquote, urlsplit
 
 from .compliance import status_on
 from .model import Ambassador, Problem
+from .privacy import is_erased
 
 FORUM_ADD, FORUM_REMOVE = "forum_add", "forum_remove"
 
@@ -151,6 +152,8 @@ def read_wishes(ambassadors: Iterable[Ambassador], as_of: date, settings: ForumS
     problems: list[Problem] = []
     column = settings.handle_column
     for a in sorted(ambassadors, key=lambda a: a.row):
+        if is_erased(a.email):  # erased on request: their handle is a token, and they are no member to keep
+            continue
         status = status_on(a, as_of)
         state = _STATE.get(status, LEAVE)
         if state == MEMBER and a.start_date > as_of:

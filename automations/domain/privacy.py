@@ -47,6 +47,7 @@ class TableRule:
     #: the title): erasing changes it, and the ledger's keys follow (`Erasure.renamed`).
     key_of: Callable[[Mapping[str, str]], str] | None = field(default=None, compare=False)
     rekeyed: bool = False  # the ledger: its keys follow the derived keys erasing changed, in every row
+    aliases: tuple[str, ...] = ()  # columns holding other names of the person (a forum handle) found in keys
 
 
 class Pseudonyms:
@@ -143,7 +144,7 @@ class Erasure:
         for h, c in zip(headers, row):
             if h in rule.mention:
                 for old, new in self.renamed.items():
-                    c = c.replace(old, new)
+                    c = re.sub(re.escape(old), new, c, flags=re.IGNORECASE)
             out.append(c)
         return out
 
@@ -159,6 +160,11 @@ class Erasure:
         if rule.problems:
             return self._problem(rule, headers, row, address)
         out = [erase_cell(rule, h, c, address, self.names) for h, c in zip(headers, row)]
+        for h, c in zip(headers, row):  # a forum handle in a ledger key (`forum_add:<username>:<day>`)
+            if h in rule.aliases and c.strip():
+                handle = c.strip().lstrip("@").rsplit("/", 1)[-1]
+                if handle:
+                    self.renamed[f":{handle}:"] = f":{self.names.token(handle)}:"
         if rule.key_of is not None:
             old, new = rule.key_of(dict(zip(headers, row))), rule.key_of(dict(zip(headers, out)))
             if old and new and old != new:

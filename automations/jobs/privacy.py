@@ -243,17 +243,18 @@ def retention(ctx: Context) -> JobResult:
                                and _older(cell.get("Closed", ""), fixed_cutoff))
             return None if closed_long_ago else row
 
-        with _held(ctx):
-            for t in ctx.personal:
-                job = ledger_step if t.rule.what == "mail ledger" else fixed_problem if t.rule.problems else None
-                if job is None:
-                    continue
-                written = t.store.rewrite(t.table, job, dry_run=ctx.dry_run)
-                if written.deleted:
-                    result.summary.append(f"{t.rule.what}: {plural(written.deleted, 'row')} past retention "
-                                          f"{'would be ' if ctx.dry_run else ''}deleted from {t.table}.")
-            if ctx.personal_files is not None:
-                old = ctx.personal_files.older_than(keep.outbox_days, ctx.as_of)
+        tables = [(t, ledger_step if t.rule.what == "mail ledger" else fixed_problem) for t in ctx.personal
+                  if t.rule.what == "mail ledger" or t.rule.problems]
+        # Looked at first without the lock: a day with nothing past retention takes no lock, writes nothing.
+        due = [(t, job) for t, job in tables if t.store.rewrite(t.table, job, dry_run=True).deleted]
+        old = ctx.personal_files.older_than(keep.outbox_days, ctx.as_of) if ctx.personal_files else []
+        if due or old:
+            with _held(ctx):
+                for t, job in due:
+                    written = t.store.rewrite(t.table, job, dry_run=ctx.dry_run)
+                    if written.deleted:
+                        result.summary.append(f"{t.rule.what}: {plural(written.deleted, 'row')} past retention "
+                                              f"{'would be ' if ctx.dry_run else ''}deleted from {t.table}.")
                 if old:
                     gone = ctx.personal_files.remove(old, dry_run=ctx.dry_run)
                     result.summary.append(f"outbox: {plural(gone.deleted, 'file')} older than {keep.outbox_days} days "
