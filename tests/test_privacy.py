@@ -253,3 +253,34 @@ class TestLiveForm:
         assert sum(r[headers.index("Email Address")] == pseudonym for r in rows) == 4
         plain = {tuple(r) for r in CsvCheckinSource(responses).read()[1]}
         assert len(rows) == len(plain) and sum(tuple(r) in plain for r in rows) == len(rows) - 4
+
+
+class TestTheReportAfterErase:
+    def test_report_totals_unchanged(self, program):
+        """The quarterly report's totals (verdict counts and their history, standings, reach and activities by
+        country and kind, scored activities, perk holders, posts, funding) are the same after erasing an
+        ambassador with perks, a published post and reported activities; only who they were is gone."""
+        from automations.jobs import report as report_job
+
+        def totals(day: date = date(2026, 11, 23)):
+            c = ctx(program, day, dry_run=True)
+            c.report_renderers = ()
+            r = report_job.run(c, "2026Q3").data["report"]
+            return (r.counts, r.history,
+                    sorted((x.total.country, x.total.ambassadors, x.total.activities, x.total.reach, x.total.engagements)
+                           for x in r.countries),
+                    [(k.kind, k.activities, k.full_reports, k.reach, k.engagements) for k in r.kinds],
+                    dict(r.scored), sorted(len(p.perks) for p in r.perk_holders), len(r.posts),
+                    [(f.currency, f.approved, f.requests) for f in r.funding],
+                    sorted((a.status, a.full_reports, a.activities, a.standing, a.streak, a.perks, a.reach)
+                           for a in r.ambassadors))
+
+        run_all.run(ctx(program, date(2026, 11, 23)))
+        before = totals()
+        privacy.erase(ctx(program, date(2026, 11, 23)), PRIYA)
+        run_all.run(ctx(program, date(2026, 11, 23)))
+        assert totals() == before
+        c = ctx(program, date(2026, 11, 23), dry_run=True)
+        c.report_renderers = ()
+        names = {a.name for a in report_job.run(c, "2026Q3").data["report"].ambassadors}
+        assert NAME not in names
