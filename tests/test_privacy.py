@@ -69,6 +69,10 @@ class TestExportThenErase:
         export holds nothing, no file of the program names them, and the verdict numbers are unchanged."""
         run_all.run(ctx(program))
         data_dir = program.parent
+        from automations.jobs import report as report_job
+
+        report_job.run(ctx(program), "2026Q3")  # a report naming her
+        assert "Priya" in (data_dir / "reports" / "2026Q3" / "report.html").read_text(encoding="utf-8")
         before_q2, before_q3 = verdicts(program, "2026Q2"), verdicts(program, "2026Q3")
 
         first = privacy.export(ctx(program), PRIYA).data["export"]
@@ -77,6 +81,7 @@ class TestExportThenErase:
         roster = next(t for t in first["tables"] if t["what"] == "roster")["rows"][0]
         assert roster["Name"] == NAME and roster["Email"] == PRIYA
         assert any(f["what"] == "email in the outbox" for f in first["files"])
+        assert any(f["what"] == "quarterly report" for f in first["files"])
         exported = sorted((data_dir / "exports").glob("*"))
         assert [p.suffix for p in exported] == [".html", ".json"]
         assert json.loads(exported[1].read_text(encoding="utf-8"))["person"] == PRIYA

@@ -18,12 +18,14 @@ from ..ports import PersonalFile, Written
 
 OUTBOX = "email in the outbox"
 DRAFT = "review document"
+REPORT = "quarterly report"
 
 
 class LocalPersonalFiles:
-    def __init__(self, outbox: Path, drafts: Path):
+    def __init__(self, outbox: Path, drafts: Path, reports: Path | None = None):
         self.outbox = Path(outbox)
         self.drafts = Path(drafts)
+        self.reports = Path(reports) if reports is not None else None
 
     def _messages(self, with_text: bool = False) -> list[tuple[Path, str, str]]:
         """Each message: its file, its text (the To header, and with `with_text` the subject and every text
@@ -56,6 +58,17 @@ class LocalPersonalFiles:
             try:
                 if names_them(html.unescape(doc.read_text(encoding="utf-8", errors="replace"))):
                     found.append(PersonalFile(str(doc), DRAFT, doc.name))
+            except OSError:
+                continue
+        # A quarter's report names ambassadors in its page, its newsletter and its PDF: all three go when the
+        # page or the newsletter names them (`report --quarter` makes them again, without the person).
+        for folder in sorted(p for p in self.reports.iterdir() if p.is_dir()) if self.reports and \
+                self.reports.is_dir() else ():
+            texts = [f for f in folder.iterdir() if f.suffix in (".html", ".md")]
+            try:
+                if any(names_them(html.unescape(f.read_text(encoding="utf-8", errors="replace"))) for f in texts):
+                    found += [PersonalFile(str(f), REPORT, f"{folder.name}: {f.name}") for f in sorted(folder.iterdir())
+                              if f.is_file()]
             except OSError:
                 continue
         return found

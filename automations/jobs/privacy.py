@@ -190,7 +190,8 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
             gone = ctx.personal_files.remove(files, dry_run=ctx.dry_run)
             touched += gone.deleted
             result.summary.append(f"files: {plural(gone.deleted, 'file')} {'would be ' if ctx.dry_run else ''}"
-                                  f"deleted (outbox messages, review documents, earlier exports).")
+                                  f"deleted (outbox messages, review documents, quarterly reports naming them, earlier exports); "
+                                  f"`report --quarter` makes a report again without them.")
     if not ctx.dry_run:
         # The keyed hash on record: a live form's rows of theirs arrive erased from now on (ErasedResponses).
         pseudonym = ctx.pseudonyms.address(address)
