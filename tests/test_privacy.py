@@ -186,7 +186,11 @@ class TestRetention:
         ledger = data / "mail_ledger.csv"
         rows = list(csv.reader(ledger.open(encoding="utf-8", newline="")))
         n = len(rows) - 1
-        rows[1][rows[0].index("At")] = "2020-01-01T10:00:00+00:00"
+        old_key = rows[1][0]  # every step of one message (sending, then sent) made long ago
+        for r in rows[1:]:
+            if r[0] == old_key:
+                r[rows[0].index("At")] = "2020-01-01T10:00:00+00:00"
+        steps = sum(r[0] == old_key for r in rows[1:])
         with ledger.open("w", encoding="utf-8", newline="") as fh:
             csv.writer(fh, lineterminator="\n").writerows(rows)
         problems = data / "unusable_rows.csv"
@@ -205,7 +209,7 @@ class TestRetention:
         assert any("would be deleted" in line for line in dry.summary)
         assert (old_day / "x-0123456789.eml").exists()
         res = privacy.retention(ctx(program))
-        assert len(list(csv.reader(ledger.open(encoding="utf-8", newline="")))) - 1 == n - 1
+        assert steps >= 1 and len(list(csv.reader(ledger.open(encoding="utf-8", newline="")))) - 1 == n - steps
         left = list(csv.reader(problems.open(encoding="utf-8", newline="")))
         assert len(left) == len(prows) - 1 and prows[2] in left
         assert not old_day.exists()

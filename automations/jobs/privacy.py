@@ -30,6 +30,7 @@ from jinja2 import Environment, StrictUndefined
 from ..adapters.atomic_files import atomic_write
 from ..bootstrap import Context
 from ..domain.privacy import ERASE_JOB, Erasure, TableRule, concerns, export_row, owned
+from ..domain.problems import FIXED
 from ..domain.values import normalize_email
 from ..errors import ConfigError
 from ..effects import utc_now
@@ -244,8 +245,13 @@ def retention(ctx: Context) -> JobResult:
                                and _older(cell.get("Closed", ""), fixed_cutoff))
             return None if closed_long_ago else row
 
+        # What is past retention is seen in what the run has read already (the ledger's entries, the problems
+        # on record): a table is read again, and rewritten, only when something in it is due.
+        ledger_due = any(_older(e.at, ledger_cutoff) for e in ctx.ledger.entries().values())
+        problems_due = any(r.status == FIXED and r.closed is not None and r.closed < fixed_cutoff
+                           for r in ctx.reports.load_problems())
         tables = [(t, ledger_step if t.rule.what == "mail ledger" else fixed_problem) for t in ctx.personal
-                  if t.rule.what == "mail ledger" or t.rule.problems]
+                  if (t.rule.what == "mail ledger" and ledger_due) or (t.rule.problems and problems_due)]
         # Looked at first without the lock: a day with nothing past retention takes no lock, writes nothing.
         due = [(t, job) for t, job in tables if t.store.rewrite(t.table, job, dry_run=True).deleted]
         old = ctx.personal_files.older_than(keep.outbox_days, ctx.as_of) if ctx.personal_files else []
