@@ -57,7 +57,9 @@ def cli():
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file under `folder` and its bytes, but the run locks (`.locks/`: empty files a run holds, not data)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".locks" not in p.relative_to(folder).parts}
 
 
 @pytest.fixture
