@@ -279,9 +279,10 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     checkins = checkin_source(config, google, dry_run)
     usage: list[Usage] = []
     pseudonyms = Pseudonyms(privacy_key(config, environ, create=not dry_run))
-    if f.source != "local":  # a live form keeps an erased person's rows until staff delete them
-        checkins = ErasedResponses(checkins, privacy_rules(config)["responses"], pseudonyms,
-                                   lambda: erased_addresses(ledger))
+    # A live form keeps an erased person's rows until staff delete them, and a fresh download of it brings
+    # them back into the local file: either way their rows are erased as they are read.
+    checkins = ErasedResponses(checkins, privacy_rules(config)["responses"], pseudonyms,
+                               lambda: erased_addresses(ledger))
     if config.backend == "airtable":
         # Imported only for a run on Airtable: the client library costs a second at every start-up.
         from .adapters.airtable_admin import AirtableAdmin
@@ -530,9 +531,15 @@ def privacy_key(config: Config, environ: Mapping[str, str], create: bool) -> Cal
         if path.is_file():
             return path.read_bytes().strip()
         key = secrets.token_hex(32).encode("ascii")
-        if create:
-            atomic_write(path, key + b"\n")
-            os.chmod(path, 0o600)
+        if create:  # readable by its owner only from the first byte; never replaced once made
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another run made it meanwhile: theirs is the key
+                return path.read_bytes().strip()
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(key + b"\n")
+                fh.flush()
+                os.fsync(fh.fileno())
         return key
     return load
 
@@ -589,8 +596,13 @@ def secret_values(config: Config, environ: Mapping[str, str] | None = None) -> l
     import json
 
     environ = os.environ if environ is None else environ
-    names = [config.airtable.token_env, config.mail.smtp.password_env, config.forum.api_key_env]
+    names = [config.airtable.token_env, config.mail.smtp.password_env, config.forum.api_key_env,
+             config.privacy.key_env]
     found = [environ.get(n, "").strip() for n in names if n]
+    try:  # the privacy key made in the local folder when the environment has none
+        found.append((config.local_dir / ".privacy_key").read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        pass
     g = config.google
     named = environ.get(g.credentials_env, "").strip() if g.credentials_env else ""
     try:

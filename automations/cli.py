@@ -139,6 +139,7 @@ def _guard(fn: Callable[[], int]) -> None:
         echo(f"skipped: {exc}.")  # an expected overlap: exit 0, so cron does not alert
         sys.exit(0)
     except Stopped as exc:  # SIGTERM or Ctrl-C: stopped between two actions, nothing half-done
+        report(getattr(exc, "results", []))  # the new problems the finished jobs found are named once, now
         echo(f"stopped: {exc}", err=True)
         sys.exit(1)
     except OSError as exc:  # a file that cannot be read or written: say which, and stop

@@ -412,6 +412,15 @@ class PrivacyConfig(_Strict):
     # The environment variable holding the secret key of the keyed hashes `erase` leaves in place of an
     # address; without it, a key is made once and kept in local.dir/.privacy_key (git-ignored).
     key_env: str = "AUTOMATIONS_PRIVACY_KEY"
+
+    @field_validator("key_env")
+    @classmethod
+    def _key_env_name(cls, value: str) -> str:
+        if not _ENV_NAME.match(value):
+            raise ValueError("must be the NAME of an environment variable (like AUTOMATIONS_PRIVACY_KEY), never the "
+                             "key itself")
+        return value
+
     # Where `export` writes its JSON and HTML files (relative to this file's folder; git-ignored).
     export_dir: str = "exports"
     retention: RetentionConfig = RetentionConfig()

@@ -40,8 +40,10 @@ class StopRequest:
             return
         names = [getattr(d, "job", d) for d in done]
         after = f" after {', '.join(map(str, names))}" if names else ""
-        raise Stopped(f"{self.reason} asked this run to stop; it stopped{after}, between two actions. "
+        exc = Stopped(f"{self.reason} asked this run to stop; it stopped{after}, between two actions. "
                       f"The next run does the rest.")
+        exc.results = [d for d in done if hasattr(d, "new_problems")]  # what the run finished, to report
+        raise exc
 
 
 @contextmanager

@@ -293,3 +293,44 @@ class TestTheReportAfterErase:
         c.report_renderers = ()
         names = {a.name for a in report_job.run(c, "2026Q3").data["report"].ambassadors}
         assert NAME not in names
+
+
+class TestReviewFindings:
+    def test_a_shorter_address_inside_another_is_not_them(self, program, cli):
+        """Erasing verma@example.net (no one) touches nothing of rahul.verma@example.net: not his rows, not his
+        ledger keys, not his outbox files; the next run sends nothing again."""
+        cli("--as-of", "2026-10-19", "run-all", config=program)
+        before = snapshot(program.parent)
+        exported = privacy.export(ctx(program, dry_run=True), "verma@example.net").data["export"]
+        assert exported["tables"] == [] and exported["files"] == []
+        r = cli("--as-of", "2026-10-19", "erase", "verma@example.net", config=program)
+        assert r.code == 0 and "Nothing held" in r.out
+        after = snapshot(program.parent)
+        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        assert {k for k in changed if not k.startswith("data/.") and "exports/" not in k} == {"data/mail_ledger.csv"}
+        assert after["data/mail_ledger.csv"].startswith(before["data/mail_ledger.csv"])  # one erase step added
+        r = cli("--as-of", "2026-10-19", "run-all", config=program)
+        assert r.code == 0 and "0 messages sent" in r.out
+
+    def test_a_fresh_download_brings_no_address_back(self, program, cli):
+        """The form's download put back as it was before the erase: the next run erases the rows as it reads
+        them, finds no new problem, and the address is in no file."""
+        responses = program.parent / "data" / "checkin_responses.csv"
+        original = responses.read_bytes()
+        cli("--as-of", "2026-10-19", "run-all", config=program)
+        assert cli("--as-of", "2026-10-19", "erase", PRIYA, config=program).code == 0
+        responses.write_bytes(original)
+        r = cli("--as-of", "2026-10-20", "run-all", config=program)
+        assert r.code == 0 and "unusable (new)" not in r.err, r.err
+        leaks = [n for n, t in every_file_text(program.parent).items()
+                 if PRIYA in t.lower() and n != "data/checkin_responses.csv"]
+        assert leaks == []
+
+    def test_retention_keeps_the_erased_hashes(self, program):
+        """Years later, retention deletes old ledger steps but keeps the keyed hash of everyone erased."""
+        run_all.run(ctx(program))
+        privacy.erase(ctx(program), PRIYA)
+        res = privacy.retention(ctx(program, date(2031, 1, 1)))
+        assert any("mail ledger" in line for line in res.summary)
+        rows = list(csv.DictReader((program.parent / "data" / "mail_ledger.csv").open(encoding="utf-8")))
+        assert [r["Job"] for r in rows] == ["erase"]

@@ -8,6 +8,7 @@ than configured. The outbox's index is written again afterwards, so it lists onl
 from __future__ import annotations
 
 import html
+import re
 from datetime import date, timedelta
 from email import message_from_binary_file, policy
 from pathlib import Path
@@ -40,17 +41,19 @@ class LocalPersonalFiles:
             text = [str(m.get("To", ""))]
             if with_text:
                 text.append(str(m.get("Subject", "")))
-                text += [part.get_content() for part in m.walk() if part.get_content_maintype() == "text"
-                         and not part.is_attachment()]
+                # every text part, attachments too (the quarterly report's page goes to staff attached)
+                text += [str(part.get_content()) for part in m.walk() if part.get_content_maintype() == "text"]
             out.append((eml, "\n".join(text), f"{eml.parent.name}: {m.get('Subject', '')}"))
         return out
 
     def find(self, address: str, names: Sequence[str] = ()) -> list[PersonalFile]:
-        wanted = [w.lower() for w in (address.strip(), *(n.strip() for n in names)) if len(w.strip()) >= 3]
+        # Whole words only: erasing "Ana Lima" or ana@x.org leaves "Banana" and "mariana@x.org" alone.
+        wanted = [re.compile(r"(?<![\w.+@-])" + re.escape(" ".join(w.split())) + r"(?![\w@-]|\.\w)", re.IGNORECASE)
+                  for w in (address.strip(), *(n.strip() for n in names)) if len(w.strip()) >= 3]
 
         def names_them(text: str) -> bool:
-            text = " ".join(text.lower().split())
-            return any(w in text for w in wanted)
+            text = " ".join(text.split())
+            return any(w.search(text) for w in wanted)
 
         found = [PersonalFile(str(p), OUTBOX, detail) for p, text, detail in self._messages(with_text=True)
                  if names_them(text)]

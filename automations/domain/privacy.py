@@ -82,8 +82,14 @@ def _same(cell: str, address: str) -> bool:
     return normalize_email(cell) == address
 
 
+def _address_pattern(address: str) -> re.Pattern:
+    """The address as a whole word: not part of a longer one (`verma@x.org` is not in `rahul.verma@x.org`),
+    whatever case it is written in; a full stop after it ends a sentence, not the address."""
+    return re.compile(r"(?<![\w.+-])" + re.escape(address) + r"(?![\w-]|\.\w)", re.IGNORECASE)
+
+
 def _mentions(cell: str, address: str) -> bool:
-    return address in cell.lower()
+    return address in cell.lower() and bool(_address_pattern(address).search(cell))
 
 
 def owned(rule: TableRule, headers: Sequence[str], row: Sequence[str], address: str) -> bool:
@@ -100,7 +106,7 @@ def concerns(rule: TableRule, headers: Sequence[str], row: Sequence[str], addres
 
 
 def _replace_address(text: str, address: str, pseudonym: str) -> str:
-    return re.sub(re.escape(address), pseudonym, text, flags=re.IGNORECASE)
+    return _address_pattern(address).sub(pseudonym, text) if address in text.lower() else text
 
 
 def erase_cell(rule: TableRule, header: str, cell: str, address: str, names: Pseudonyms) -> str:
@@ -148,13 +154,15 @@ class Erasure:
             out.append(c)
         return out
 
-    def row(self, rule: TableRule, headers: Sequence[str], row: Sequence[str]) -> list[str] | None:
+    def row(self, rule: TableRule, headers: Sequence[str], row: Sequence[str], theirs: bool = False
+            ) -> list[str] | None:
         """The row as erasing leaves it (None: deleted). A row that only names the person keeps all but
-        the address."""
+        the address; `theirs` says the row is the person's although no address column holds their address
+        (a data problem staff own about their roster row)."""
         address = normalize_email(self.address)
         if rule.delete:
             return None if owned(rule, headers, row, address) else list(row)
-        if not owned(rule, headers, row, address):
+        if not theirs and not owned(rule, headers, row, address):
             return [_replace_address(c, address, self.names.address(address)) if h in rule.mention else c
                     for h, c in zip(headers, row)]
         if rule.problems:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..bootstrap import Context
+from ..domain.privacy import is_erased
 from ..domain.forum import (FORUM_ADD, FORUM_REMOVE, Change, ForumPlan, Wish, names, plan_forum, read_wishes,
                             removal_guard, to_look_up, username_key)
 from ..effects import FAILED, SENDING, SENT, utc_now
@@ -46,6 +47,7 @@ class _Read:
     wishes: dict[str, Wish]
     problems: list
     found: dict[str, str | None] = field(default_factory=dict)
+    erased: set[str] = field(default_factory=set)  # the handle tokens of people erased on request
 
 
 def findings(ctx: Context) -> list[Finding]:
@@ -58,9 +60,18 @@ def findings(ctx: Context) -> list[Finding]:
                           f"({plural(sum(1 for m in members if m.owner), 'owner')}).")]
 
 
+def _not_erased(ctx: Context, members, erased_handles: set[str]):
+    """The members but those who were erased on request: their roster row holds their handle as a keyed token,
+    and their membership stays as staff leave it (it is staff's to change, and no ledger step may name them)."""
+    if not erased_handles or ctx.pseudonyms is None:
+        return members
+    return [m for m in members if not {ctx.pseudonyms.token(v) for v in (m.username, "@" + m.username)}
+            & erased_handles]
+
+
 def _plan(ctx: Context, read: _Read, complete: bool) -> ForumPlan:
     """Read the group now, look up the handles not in it yet (each once per run), and plan."""
-    members = ctx.forum.members()
+    members = _not_erased(ctx, ctx.forum.members(), read.erased)
     for w in to_look_up(read.wishes, members):
         if w.key not in read.found:
             read.found[w.key] = ctx.forum.find_user(w.username)
@@ -78,6 +89,7 @@ def run(ctx: Context) -> JobResult:
     roster, roster_problems = load_roster(ctx)
     wishes, problems = read_wishes(roster, ctx.as_of, settings, forum_source(ctx))
     read = _Read(wishes, problems)
+    read.erased = {a.forum_handle.strip() for a in roster if is_erased(a.email) and (a.forum_handle or "").strip()}
     # A row that could not be read at all may be the person of a member who matches no one: only rows skipped
     # count (a status history problem leaves its row read).
     complete = not ({p.row for p in roster_problems} - {a.row for a in roster})

@@ -20,7 +20,7 @@ register's incidents past `conduct.retention_days`.
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,7 +32,7 @@ from ..bootstrap import Context
 from ..domain.privacy import ERASE_JOB, Erasure, TableRule, concerns, export_row, owned
 from ..domain.problems import FIXED
 from ..domain.values import normalize_email
-from ..errors import ConfigError
+from ..errors import AlreadyRunning, ConfigError, ServiceUnavailable
 from ..effects import utc_now
 from ..ports import LedgerEntry, PersonalFile
 from . import conduct as conduct_job
@@ -64,11 +64,38 @@ def _not_included(ctx: Context, with_conduct: bool) -> list[str]:
     notes = []
     if not with_conduct:
         notes.append("The conduct register: only a reader named in conduct.readers can include it (--reader).")
-    if ctx.form.source != "checkin_responses.csv" and not any(t.rule.what == "check-in responses"
-                                                              for t in ctx.personal):
-        notes.append(f"The check-in form's own responses ({ctx.checkins.where}): staff see and delete them in the "
-                     f"form's Responses tab.")
+    notes.append("The check-in form's own responses (in Google Forms): staff delete the person's there, in the "
+                 "form's Responses tab; until then every run erases them as it reads them.")
     return notes
+
+
+def _roster_places(ctx: Context, address: str) -> set[tuple[str, int]]:
+    """(source, row) of the person's roster rows, as data problems name them: a problem staff own about
+    their row (a handle that is no forum user, a date that cannot be read) is theirs too."""
+    places = set()
+    for t in ctx.personal:
+        if t.rule.what != "roster":
+            continue
+        source = Path(t.table.removeprefix("Airtable table ")).name
+        headers, rows = t.store.read(t.table)
+        for n, r in enumerate(rows, 2):
+            if owned(t.rule, headers, r, address):
+                places |= {(source, n), (f"{source} (forum)", n)}
+    return places
+
+
+def _mine(rule: TableRule, headers: list[str], row: list[str], address: str,
+          places: set[tuple[str, int]]) -> bool:
+    """Whether a row is the person's or names them (a problem about one of their roster rows included)."""
+    if concerns(rule, headers, row, address):
+        return True
+    if rule.problems and places:
+        cell = dict(zip(headers, row))
+        try:
+            return (cell.get("Source", "").replace("\\", "/").rsplit("/", 1)[-1], int(cell.get("Row") or 0)) in places
+        except ValueError:
+            return False
+    return False
 
 
 def names(ctx: Context, address: str) -> list[str]:
@@ -86,9 +113,10 @@ def names(ctx: Context, address: str) -> list[str]:
 def gather(ctx: Context, address: str, with_conduct: bool) -> dict:
     """Everything held about one address, as plain data."""
     tables = []
+    places = _roster_places(ctx, address)
     for t in _tables(ctx, with_conduct):
         headers, rows = t.store.read(t.table)
-        mine = [export_row(headers, r) for r in rows if concerns(t.rule, headers, r, address)]
+        mine = [export_row(headers, r) for r in rows if _mine(t.rule, headers, r, address, places)]
         if mine:
             tables.append({"what": t.rule.what, "where": t.table, "rows": mine})
     files = [{"what": f.what, "path": f.path, "detail": f.detail}
@@ -168,14 +196,20 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
     verb = "would change" if ctx.dry_run else "changed"
     touched = 0
 
+    places = _roster_places(ctx, address)  # read before the roster forgets them
+
     def change(rule: TableRule):
         def one(headers: list[str], row: list[str]) -> list[str] | None:
             if rule.rekeyed:
                 row = erasure.rekey(rule, headers, row)
-            return erasure.row(rule, headers, row) if concerns(rule, headers, row, address) else row
+            if concerns(rule, headers, row, address):
+                return erasure.row(rule, headers, row)
+            if _mine(rule, headers, row, address, places):  # a problem staff own about their roster row
+                return erasure.row(rule, headers, row, theirs=True)
+            return row
         return one
 
-    with _held(ctx):  # no run records a ledger step meanwhile
+    with _exclusive(ctx), _held(ctx):  # no run reads the responses or records a ledger step meanwhile
         for t in tables:
             written = t.store.rewrite(t.table, change(t.rule), dry_run=ctx.dry_run)
             if written.changed:
@@ -201,8 +235,8 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
             with ctx.ledger.batch():
                 ctx.ledger.record(LedgerEntry(key, ERASE_JOB, pseudonym, "sent", 1, "", "",
                                               utc_now().isoformat(timespec="seconds")))
-    if not ctx.dry_run and touched:
-        ctx.cache.clear()  # what earlier runs worked out held the address too; the next run starts afresh
+    if not ctx.dry_run:
+        ctx.cache.clear()  # what earlier runs worked out may hold the address (also after a stopped erase)  # what earlier runs worked out held the address too; the next run starts afresh
     if not touched:
         result.summary.append(f"Nothing held about {address}{' is left' if not ctx.dry_run else ''}: nothing {verb}.")
     else:
@@ -212,6 +246,21 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
                               f"address. Set their Status in the roster (removed or alumni) if they are leaving.")
     result.summary += [f"not included: {n}" for n in _not_included(ctx, with_conduct)]
     return result
+
+
+@contextmanager
+def _exclusive(ctx: Context):
+    """The run locks of `run-all` and `sync-checkins` while erasing: a run that read the responses before
+    the erase could otherwise write the address back after it. A run under way makes the erase fail
+    (exit 1), to be run again once it ends; a dry run takes nothing."""
+    if ctx.dry_run or ctx.run_lock is None:
+        yield
+        return
+    try:
+        with ctx.run_lock.hold("run-all"), ctx.run_lock.hold("sync-checkins"):
+            yield
+    except AlreadyRunning as exc:
+        raise ServiceUnavailable(f"{exc}; nothing was erased: run erase again once it has finished") from None
 
 
 def _held(ctx: Context):
@@ -237,6 +286,8 @@ def retention(ctx: Context) -> JobResult:
 
         def ledger_step(headers: list[str], row: list[str]) -> list[str] | None:
             cell = dict(zip(headers, row))
+            if cell.get("Job", "").strip() == ERASE_JOB:  # the keyed hash of someone erased is kept for good
+                return row
             return None if _older(cell.get("At") or cell.get("Last attempt") or "", ledger_cutoff) else row
 
         def fixed_problem(headers: list[str], row: list[str]) -> list[str] | None:
@@ -247,7 +298,7 @@ def retention(ctx: Context) -> JobResult:
 
         # What is past retention is seen in what the run has read already (the ledger's entries, the problems
         # on record): a table is read again, and rewritten, only when something in it is due.
-        ledger_due = any(_older(e.at, ledger_cutoff) for e in ctx.ledger.entries().values())
+        ledger_due = any(_older(e.at, ledger_cutoff) for e in ctx.ledger.entries().values() if e.job != ERASE_JOB)
         problems_due = any(r.status == FIXED and r.closed is not None and r.closed < fixed_cutoff
                            for r in ctx.reports.load_problems())
         tables = [(t, ledger_step if t.rule.what == "mail ledger" else fixed_problem) for t in ctx.personal
