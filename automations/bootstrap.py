@@ -349,7 +349,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         mailer=mailer,
         renderer=TemplateRenderer(config.path(m.templates_dir), common={
             "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name,
-            "forum_intro_url": p.forum_intro_url, "funding_url": p.funding_url}),
+            "forum_intro_url": p.forum_intro_url,
+            "forum_sync": bool(config.forum.url), "funding_url": p.funding_url}),
         sender=Sender(m.from_address, m.from_name, p.support_email),
         admin=admin, usage=usage, checks=checks, blog=blog, drafter=drafter,
         attendees=attendees, certificates=certificate_renderer(config),

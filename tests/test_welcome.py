@@ -24,7 +24,7 @@ OLD = ambassador("ana@example.org", start=date(2024, 1, 10), name="Ana Lima", ro
 PAUSED = ambassador("pat@example.org", start=date(2026, 10, 5), status="paused", name="Pat Doe", row=4)
 COMMON = {"program_name": "Mautic Ambassador Program", "support_email": "ambassadors@example.org",
           "lead_name": "Lead", "forum_intro_url": "https://forum.example.org/c/ambassadors/intro",
-          "funding_url": "https://forms.example.org/funding"}
+          "funding_url": "https://forms.example.org/funding", "forum_sync": False}
 
 
 def state(as_of: date, roster=(NEW, OLD, PAUSED), **schedule) -> m.ProgramState:
@@ -136,6 +136,19 @@ class TestWhatItSays:
         note = plan_welcome(state(date(2026, 10, 12), roster=(bare,)))[1]
         text = " ".join(render(note).text.split())
         assert "no forum handle on the roster" in text and "no chat handle on the roster" in text
+
+    def test_with_the_forum_job_the_badge_is_no_chore(self):
+        """With the forum configured (the `forum` job keeps the group), the checklist says the job adds the
+        handle; without a handle it still asks for one."""
+        note = plan_welcome(state(date(2026, 10, 12)))[1]
+        synced = " ".join(TemplateRenderer(ROOT / "templates" / "emails", {**COMMON, "forum_sync": True})
+                          .render(note).text.split())
+        assert "the `forum` job adds" in synced and "nothing to do" in synced
+        assert "the `forum` job adds" not in " ".join(render(note).text.split())
+        bare = plan_welcome(state(date(2026, 10, 12), roster=(replace(NEW, forum_handle=""),)))[1]
+        asks = " ".join(TemplateRenderer(ROOT / "templates" / "emails", {**COMMON, "forum_sync": True})
+                        .render(bare).text.split())
+        assert "no forum handle on the roster" in asks
 
     def test_roster_handles_are_read(self):
         """The roster's Forum handle and Chat handle columns reach the ambassador."""
