@@ -116,11 +116,7 @@ class SmtpConfig(_Strict):
     @field_validator("username_env", "password_env")
     @classmethod
     def _env_name(cls, value: str) -> str:
-        # The value is deliberately not repeated: a password pasted here must not reach a log.
-        if value and not _ENV_NAME.match(value):
-            raise ValueError("must be the NAME of an environment variable (like SMTP_PASSWORD), never the secret "
-                             "itself")
-        return value
+        return env_var_name(value, "SMTP_PASSWORD", required=False)
 
     @model_validator(mode="after")
     def _no_cleartext_login(self) -> "SmtpConfig":
@@ -131,6 +127,14 @@ class SmtpConfig(_Strict):
 
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def env_var_name(value: str, example: str, required: bool = True) -> str:
+    """A setting that names an environment variable: the name, never the secret itself. The value is not
+    repeated in the message: a secret pasted there must not reach a log."""
+    if (value or required) and not _ENV_NAME.match(value):
+        raise ValueError(f"must be the NAME of an environment variable (like {example}), never the secret itself")
+    return value
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
@@ -416,10 +420,7 @@ class PrivacyConfig(_Strict):
     @field_validator("key_env")
     @classmethod
     def _key_env_name(cls, value: str) -> str:
-        if not _ENV_NAME.match(value):
-            raise ValueError("must be the NAME of an environment variable (like AUTOMATIONS_PRIVACY_KEY), never the "
-                             "key itself")
-        return value
+        return env_var_name(value, "AUTOMATIONS_PRIVACY_KEY")
 
     # Where `export` writes its JSON and HTML files (relative to this file's folder; git-ignored).
     export_dir: str = "exports"
@@ -475,10 +476,7 @@ class ForumConfig(_Strict):
     @field_validator("api_key_env")
     @classmethod
     def _env_name(cls, value: str) -> str:
-        if not _ENV_NAME.match(value):
-            raise ValueError("must be the NAME of an environment variable (like DISCOURSE_API_KEY), never the key "
-                             "itself")
-        return value
+        return env_var_name(value, "DISCOURSE_API_KEY")
 
 
 class CertificatesConfig(_Strict):
@@ -543,9 +541,7 @@ class GoogleConfig(_Strict):
     @field_validator("credentials_env")
     @classmethod
     def _env_name(cls, value: str) -> str:
-        if value and not _ENV_NAME.match(value):
-            raise ValueError("must be the NAME of an environment variable (like GOOGLE_APPLICATION_CREDENTIALS)")
-        return value
+        return env_var_name(value, "GOOGLE_APPLICATION_CREDENTIALS", required=False)
 
 
 #: Tables staff keep that the project reads (field titles fixed, no renaming through airtable.fields).
@@ -589,10 +585,7 @@ class AirtableConfig(_Strict):
     @field_validator("token_env")
     @classmethod
     def _env_name(cls, value: str) -> str:
-        if not _ENV_NAME.match(value):
-            raise ValueError("must be the NAME of an environment variable (like AIRTABLE_TOKEN), never the token "
-                             "itself")
-        return value
+        return env_var_name(value, "AIRTABLE_TOKEN")
 
     @field_validator("base_id")
     @classmethod
