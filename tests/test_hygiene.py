@@ -134,13 +134,18 @@ class TestOversizedCell:
 
     def test_in_the_mail_ledger_is_one_sentence(self, program):
         ledger = program.parent / "data" / "mail_ledger.csv"
+        assert run("--config", str(program), "--as-of", "2026-10-01", "sync-checkins").returncode in (0, 1)
         ledger.write_text("Key,Job,Recipient,Status,Attempts,Error,Message-ID,At\n"
                           f"k1,checkin_invite,a@example.org,failed,1,{BIG},<x@example.org>,2026-10-01T00:00:00+00:00\n",
                           encoding="utf-8")
-        assert run("--config", str(program), "--as-of", "2026-10-01", "sync-checkins").returncode in (0, 1)
         res = run("--config", str(program), "--as-of", "2026-10-01", "reminders")
         assert res.returncode == 2 and "Traceback" not in res.stderr
         assert "mail ledger file" in res.stderr and "row 2 (line 2)" in res.stderr and "10 MiB" in res.stderr
+        # sync-checkins reads it too (the keyed hashes of people erased) when it has responses to read
+        (program.parent / ".work_cache.sqlite3").unlink(missing_ok=True)
+        (program.parent / "data" / ".work_cache.sqlite3").unlink(missing_ok=True)
+        res = run("--config", str(program), "--as-of", "2026-10-01", "sync-checkins")
+        assert res.returncode == 2 and "Traceback" not in res.stderr and "10 MiB" in res.stderr
 
     def test_when_updating_a_persons_file(self, tmp_path):
         """update_rows (the roster's standing columns) refuses the same way, and writes nothing."""
