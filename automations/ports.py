@@ -493,8 +493,8 @@ class PersonalTables(Protocol):
     def tables(self) -> list[str]:
         """The tables it has (those that do not exist yet are left out)."""
 
-    def read(self, table: str) -> tuple[list[str], list[list[str]]]:
-        """The column titles and every row, as text."""
+    def read(self, table: str) -> tuple[list[str], Iterable[list[str]]]:
+        """The column titles and every row, as text (to be read once, in order: a large table streams)."""
 
     def rewrite(self, table: str, change: Callable[[list[str], list[str]], list[str] | None],
                 dry_run: bool = False) -> Written:

@@ -7,7 +7,7 @@ back by record id with only its changed fields, ten records to a request; a dele
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from ..ports import Written
 from .airtable_client import AirtableClient
@@ -34,7 +34,7 @@ class AirtablePersonalTables:
         extra = sorted({n for r in records for n in r["fields"]} - set(names))
         return names + extra, records
 
-    def read(self, table: str) -> tuple[list[str], list[list[str]]]:
+    def read(self, table: str) -> tuple[list[str], Iterable[list[str]]]:
         headers, records = self._load(table)
         return headers, [[cell_text(r["fields"].get(h)) for h in headers] for r in records]
 

@@ -162,6 +162,12 @@ def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8", dry_run
     return _replace(path, lambda fh: fh.write(data), dry_run)
 
 
+def atomic_write_with(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
+    """Replace `path` with what `fill` streams into a temporary file beside it, in one rename; return False
+    (and touch nothing) if the bytes are the same."""
+    return _replace(path, fill)
+
+
 def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]],
                       dry_run: bool = False) -> bool:
     """Write a job-owned CSV table atomically, streaming its rows; untouched if the bytes are the same.

@@ -1,9 +1,11 @@
 """`CsvPersonalTables`: the CSV files of the local folder as tables to read and rewrite row by row.
 
-Used by `export`, `erase` and `retention`, which look at every table a person may appear in. Cells are
-read as the jobs read them (without the apostrophe `safe_cells` adds to a formula-looking cell); a row
-that changes is written with its changed cells escaped and every other cell exactly as it was, in one
-atomic replace of the file. A file that does not exist is not a table yet.
+Used by `export`, `erase` and `retention`, which look at every table a person may appear in. Rows are
+streamed (a program's activities file holds hundreds of thousands of rows; none is held in memory).
+Cells are read as the jobs read them (without the apostrophe `safe_cells` adds to a formula-looking
+cell); a row that changes is written with its changed cells escaped and every other cell exactly as it
+was, in one atomic replace of the file, made only when some row changes. A file that does not exist is
+not a table yet.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import BinaryIO, Callable, Iterator, Mapping
 
 from ..ports import Written
-from .atomic_files import atomic_write
+from .atomic_files import atomic_write_with
 from .safe_cells import escape, unescape
 
 
@@ -26,46 +28,65 @@ class CsvPersonalTables:
     def tables(self) -> list[str]:
         return [name for name, path in self.files.items() if path.is_file()]
 
-    def _raw(self, table: str) -> tuple[str, list[list[str]]]:
+    def _raw(self, table: str) -> Iterator[list[str]]:
         path = self.files[table]
         if not path.is_file():
-            return "\n", []
-        text = path.read_text(encoding="utf-8-sig")
-        newline = "\r\n" if "\r\n" in text else "\n"
-        return newline, [r for r in csv.reader(io.StringIO(text, newline=""))]
+            return
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            yield from csv.reader(fh)
 
-    def read(self, table: str) -> tuple[list[str], list[list[str]]]:
-        _, rows = self._raw(table)
-        if not rows:
-            return [], []
-        headers = rows[0]
-        body = [[unescape(c) for c in r] + [""] * (len(headers) - len(r)) for r in rows[1:] if any(c.strip() for c in r)]
-        return headers, body
+    def _newline(self, table: str) -> str:
+        with self.files[table].open("rb") as fh:
+            return "\r\n" if b"\r\n" in fh.read(1 << 16) else "\n"
 
-    def rewrite(self, table: str, change: Callable[[list[str], list[str]], list[str] | None],
-                dry_run: bool = False) -> Written:
-        newline, rows = self._raw(table)
-        if not rows:
-            return Written(unit="row", where=table)
-        headers, out, updated, deleted = rows[0], [rows[0]], 0, 0
-        for raw in rows[1:]:
-            if not any(c.strip() for c in raw):
-                out.append(raw)
+    def read(self, table: str) -> tuple[list[str], Iterator[list[str]]]:
+        raw = self._raw(table)
+        headers = next(raw, [])
+
+        def rows() -> Iterator[list[str]]:
+            for r in raw:
+                if any(c.strip() for c in r):
+                    yield [unescape(c) for c in r] + [""] * (len(headers) - len(r))
+        return headers, rows()
+
+    def _changed(self, table: str, change: Callable[[list[str], list[str]], list[str] | None]
+                 ) -> Iterator[tuple[list[str] | None, int]]:
+        """Each raw row as it is to be written (None: deleted), with 0 (kept), 1 (updated) or 2 (deleted)."""
+        raw = self._raw(table)
+        headers = next(raw, None)
+        if headers is None:
+            return
+        yield headers, 0
+        for r in raw:
+            if not any(c.strip() for c in r):
+                yield r, 0
                 continue
-            padded = raw + [""] * (len(headers) - len(raw))
+            padded = r + [""] * (len(headers) - len(r))
             seen = [unescape(c) for c in padded]
             new = change(list(headers), list(seen))
             if new is None:
-                deleted += 1
-                continue
-            if new == seen:
-                out.append(raw)
-                continue
-            updated += 1
-            out.append([r if n == s else escape(n) for r, s, n in zip(padded, seen, new)])
+                yield None, 2
+            elif new == seen:
+                yield r, 0
+            else:
+                yield [x if n == s else escape(n) for x, s, n in zip(padded, seen, new)], 1
+
+    def rewrite(self, table: str, change: Callable[[list[str], list[str]], list[str] | None],
+                dry_run: bool = False) -> Written:
+        updated = deleted = 0
+        for _row, what in self._changed(table, change):  # first pass: only counts, nothing held
+            updated += what == 1
+            deleted += what == 2
         written = Written(updated=updated, deleted=deleted, unit="row", where=table)
         if written.changed and not dry_run:
-            buf = io.StringIO()
-            csv.writer(buf, lineterminator=newline).writerows(out)
-            atomic_write(self.files[table], buf.getvalue())
+            newline = self._newline(table)
+
+            def fill(fh: BinaryIO) -> None:
+                text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+                out = csv.writer(text, lineterminator=newline)
+                out.writerows(row for row, _what in self._changed(table, change) if row is not None)
+                text.flush()
+                text.detach()
+
+            atomic_write_with(self.files[table], fill)
         return written

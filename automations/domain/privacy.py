@@ -92,17 +92,22 @@ def _mentions(cell: str, address: str) -> bool:
     return address in cell.lower() and bool(_address_pattern(address).search(cell))
 
 
+def _anywhere(row: Sequence[str], address: str) -> bool:
+    """A quick first look: whether the address is in the row at all (most rows of a large table are not)."""
+    return any(address in c.lower() for c in row if "@" in c)
+
+
 def owned(rule: TableRule, headers: Sequence[str], row: Sequence[str], address: str) -> bool:
     """Whether the row is the person's (an address column holds it)."""
     address = normalize_email(address)
-    return any(h in rule.match and _same(c, address) for h, c in zip(headers, row))
+    return _anywhere(row, address) and any(h in rule.match and _same(c, address) for h, c in zip(headers, row))
 
 
 def concerns(rule: TableRule, headers: Sequence[str], row: Sequence[str], address: str) -> bool:
     """Whether the row is the person's or names them."""
     address = normalize_email(address)
-    return owned(rule, headers, row, address) or any(
-        h in rule.mention and _mentions(c, address) for h, c in zip(headers, row))
+    return _anywhere(row, address) and (owned(rule, headers, row, address) or any(
+        h in rule.mention and _mentions(c, address) for h, c in zip(headers, row)))
 
 
 def _replace_address(text: str, address: str, pseudonym: str) -> str:
