@@ -3,7 +3,7 @@
 
     python bench/bench_privacy.py [--ambassadors 10000] [--quarters 40] [--seed 1] [--workdir DIR]
 
-Generates the synthetic program (bench/generate.py) in WORKDIR unless it is there, runs `sync-checkins` once
+Generates a fresh synthetic program (bench/generate.py) in WORKDIR, runs `sync-checkins` once
 (so the store holds every activity), then, each in its own fresh process (`python -m automations`, as staff
 run them): `export` of one ambassador, `erase` of the same one (a dry run, the real one, and again: it must
 find nothing left), `export` again (it must find nothing), and `retention` twice (the first after the erase; the second a quiet day).
@@ -18,6 +18,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -51,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=HERE / "out" / "privacy")
     a = ap.parse_args(argv)
     work = a.workdir
-    if not (work / "checkin_responses.csv").exists():
+    shutil.rmtree(work, ignore_errors=True)  # the erase changes the program: every run starts from a fresh one
+    if True:
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(work), "--ambassadors", str(a.ambassadors),
                         "--quarters", str(a.quarters), "--seed", str(a.seed)], check=True)
     with (work / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
