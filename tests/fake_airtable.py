@@ -5,8 +5,9 @@ endpoint_url=fake.url)``), so tests exercise the same requests, pagination and e
 handling that production does. It is deliberately not lenient: it enforces Airtable's
 limits (10 records per write, 100 per page, 16,000-character URLs, N requests per
 second per base followed by a 30 s penalty) and answers with Airtable's status codes and
-error bodies. Faults (429s, 5xx, dropped connections, replies lost after the write was
-applied) are injected from a seeded RNG so retry and idempotency tests are repeatable,
+error bodies. Faults (`tests.faults`: 429s, 5xx, dropped connections, replies lost after the
+write was applied, requests held past the client's timeout, a token that expires after N
+requests) are injected from a seeded RNG so retry and idempotency tests are repeatable,
 and the rate limiter reads an injectable clock (ManualClock) so no test has to sleep.
 
 Error bodies, and where they come from:
@@ -73,6 +74,7 @@ from typing import Any, Callable
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
+from tests.faults import FaultDice, Faults  # noqa: F401 - Faults is part of this module's interface
 from tests.loopback import LoopbackServer
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
@@ -125,20 +127,10 @@ class ManualClock:
         self.advance(seconds)
 
 
-@dataclass(frozen=True)
-class Faults:
-    """Probabilities (summing to at most 1) of each injected fault per HTTP request."""
-    rate_429: float = 0.0  # answer 429 RATE_LIMIT_REACHED (does not start the penalty)
-    rate_5xx: float = 0.0  # answer 500/502/503 with a JSON body; nothing applied
-    rate_drop: float = 0.0  # close the connection without a response; nothing applied
-    rate_lost_reply: float = 0.0  # apply the request, then close without a response
-    seed: int = 1
-
-
 @dataclass
 class RequestInfo:
     """One HTTP request as the fake saw it. status is None when the connection was dropped
-    before any answer; fault is "429", "5xx", "drop", "lost_reply" or None."""
+    before any answer; fault is "429", "5xx", "drop", "lost_reply", "timeout", "token_expired" or None."""
     method: str
     path: str
     status: int | None
@@ -435,10 +427,9 @@ class FakeAirtable(LoopbackServer):
 
     @faults.setter
     def faults(self, value: Faults) -> None:
-        if value.rate_429 + value.rate_5xx + value.rate_drop + value.rate_lost_reply > 1.0:
-            raise ValueError("fault rates must sum to at most 1")
         with self._lock:  # a fresh RNG per assignment makes each scenario repeatable
-            self._faults, self._fault_rng = value, random.Random(value.seed)
+            self._faults, self._dice = value, FaultDice(value)
+            self._fault_rng = self._dice.rng
 
     def reset_log(self) -> None:
         with self._lock:
@@ -495,13 +486,18 @@ class FakeAirtable(LoopbackServer):
             elif fault == "5xx":
                 status = self._fault_rng.choice((500, 502, 503))
                 body = {"error": {"type": "SERVER_ERROR", "message": "Server error, please retry"}}
-            elif fault == "drop":
+            elif fault in ("drop", "timeout"):
                 status, body = None, None
             else:
                 status, body = self._handle(request, segments, info, len(request.host_url) - 1 + len(raw))
+            limit = self._faults.token_expires_after
+            if status == 401 and limit is not None and self._dice.authenticated > limit:
+                fault = "token_expired"
             info.status, info.fault = status, fault
             self.requests.append(info)
-        if fault in ("drop", "lost_reply"):
+        if fault == "timeout":  # held past the client's timeout (outside the lock: others go on)
+            time.sleep(self._faults.hold_seconds)
+        if fault in ("drop", "lost_reply", "timeout"):
             self._silence(environ)
         code = status or 500
         response = Response(json.dumps(body), status=f"{code} {HTTPStatus(code).phrase}",
@@ -517,13 +513,7 @@ class FakeAirtable(LoopbackServer):
         handler.close_connection = True
 
     def _draw_fault(self) -> str | None:
-        f, roll = self._faults, self._fault_rng.random()
-        for name, rate in (("429", f.rate_429), ("5xx", f.rate_5xx), ("drop", f.rate_drop),
-                           ("lost_reply", f.rate_lost_reply)):
-            if roll < rate:
-                return name
-            roll -= rate
-        return None
+        return self._dice.draw(("429", "5xx", "drop", "lost_reply", "timeout"))
 
     def _describe(self, request: Request, path: str, segs: list[str] | None) -> RequestInfo:
         method, kind, base, table, count = request.method, "other", None, None, 0
@@ -558,7 +548,8 @@ class FakeAirtable(LoopbackServer):
             if url_length > MAX_URL_LENGTH:
                 raise ApiError(414, "URL_TOO_LONG", f"The URL is {url_length} characters long; the limit is "
                                                     f"{MAX_URL_LENGTH}. Use POST .../listRecords instead.")
-            if request.headers.get("Authorization") != f"Bearer {self.token}":
+            # An expired token (faults.token_expires_after) answers as a wrong one does.
+            if request.headers.get("Authorization") != f"Bearer {self.token}" or self._dice.token_expired():
                 raise ApiError(401, "AUTHENTICATION_REQUIRED", "Authentication required")
             if not segs:
                 raise _no_route()

@@ -40,7 +40,11 @@ guesses), the anonymous answers (they depend on the group's visibility settings)
 fields of the group and user serializers, of which only the ones the job reads matter.
 
 Faults for retry tests: `fail_next(n, status)` answers the next n requests with a 5xx and a small
-HTML page, as a proxy in front of Discourse does. `log` keeps (method, path, status) of every request.
+HTML page, as a proxy in front of Discourse does. `faults` (`tests.faults.Faults`, seeded) injects at
+rates: a 429 exactly as the key's limit answers it (`Retry-After: 5`, not counted in the window), a
+502 proxy page, a drop, a timeout (held, then no answer) and a lost reply (the change made, the answer
+lost); `token_expires_after` revokes the key after that many requests (403 invalid_access, as for a key
+an admin revoked). `log` keeps (method, path, status) of every request (status 0: no answer).
 """
 
 from __future__ import annotations
@@ -54,9 +58,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import parse_qs, unquote
 
-from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
+from tests.faults import FaultDice, Faults, SilenceableHandler, silence
 from tests.loopback import LoopbackServer
 
 MEMBERS_MAX_PAGE_SIZE = 1000
@@ -85,9 +89,8 @@ class Group:
     members: dict[int, bool] = field(default_factory=dict)  # user id -> owner
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:  # keeps test output quiet
-        pass
+class _Quiet(SilenceableHandler):
+    """Keeps test output quiet; can close without an answer (the drop, lost-reply and timeout faults)."""
 
 
 class FakeDiscourse(LoopbackServer):
@@ -107,6 +110,7 @@ class FakeDiscourse(LoopbackServer):
         self._fail: list[int] = []
         self._lock = threading.Lock()
         self._ids = 0
+        self.faults = Faults()
         self.users["system"] = User(-1, "system", "system", admin=True)  # Discourse's own, not a human user
 
     # -- seeding and inspection (tests only) ---------------------------------------------------
@@ -144,14 +148,39 @@ class FakeDiscourse(LoopbackServer):
         self.log.clear()
         self.urls.clear()
 
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    @faults.setter
+    def faults(self, value: Faults) -> None:
+        with self._lock:  # a fresh RNG per assignment makes each scenario repeatable
+            self._faults, self._dice = value, FaultDice(value)
+
     # -- HTTP ----------------------------------------------------------------------------------
 
     def _wsgi(self, environ, start_response):
         request = Request(environ)
         with self._lock:
-            response = self._answer(request)
-            self.log.append((request.method, request.path, response.status_code))
+            fault = self._dice.draw(("429", "5xx", "drop", "lost_reply", "timeout"))
+            if fault == "429":
+                response = _error(429, "You’ve performed this action too many times. Please wait 5 seconds before "
+                                       "trying again.", "rate_limit", extras={"wait_seconds": 5, "time_left": "5 seconds"},
+                                  headers={"Retry-After": "5", "Discourse-Rate-Limit-Error-Code": "admin_api_key_rate_limit"})
+            elif fault == "5xx":
+                response = Response("<html><body><h1>502</h1>Bad gateway</body></html>", status=502,
+                                    content_type="text/html")
+            elif fault in ("drop", "timeout"):
+                response = Response("", status=500)
+            else:
+                response = self._answer(request)
+            quiet = fault in ("drop", "timeout", "lost_reply")
+            self.log.append((request.method, request.path, 0 if quiet else response.status_code))
             self.urls.append(request.url)
+        if fault == "timeout":  # held past the client's timeout (outside the lock: others go on)
+            time.sleep(self._faults.hold_seconds)
+        if quiet:
+            silence(environ)
         return response(environ, start_response)
 
     def _answer(self, request: Request) -> Response:
@@ -163,7 +192,7 @@ class FakeDiscourse(LoopbackServer):
         user = None
         if key is not None:
             user = self.users.get((request.headers.get("Api-Username") or "").lower())
-            if key != self.api_key or user is None:
+            if key != self.api_key or user is None or self._dice.token_expired():
                 return _error(403, INVALID_API, "invalid_access")
             limited = self._rate_limit()
             if limited is not None:

@@ -89,7 +89,10 @@ Assumed (plausible, not verified against the live services; flagged on purpose):
 
 Faults: each API request (never /token) draws one number from random.Random(seed), re-seeded
 whenever ``faults`` is assigned; below rate_401 it is a 401, then the next rate_429 band a 429,
-then rate_5xx a 5xx. The same sequence of requests therefore meets the same faults. A 401 fault
+then rate_5xx a 5xx, then (``tests.faults``) a drop, a lost reply (applied, then no answer) and a
+timeout (held ``hold_seconds``, then no answer); ``token_expires_after`` expires every access token
+after that many authenticated requests (google-auth signs in again). The same sequence of requests
+therefore meets the same faults. A 401 fault
 kills the presented token, so two 401s in a row exhaust google-auth's single refresh-and-retry
 and reach the caller, as a real revoked session would. ``revoke_tokens`` does not affect
 self-signed JWTs (there is nothing server-side to revoke).
@@ -127,6 +130,7 @@ from zoneinfo import ZoneInfo
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from tests.faults import FaultDice, Faults, SilenceableHandler, silence
 from tests.loopback import LoopbackServer
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
@@ -211,20 +215,13 @@ _ID_CHARS = string.ascii_letters + string.digits + "-_"
 # ---------------------------------------------------------------------------------------------
 # Public value types
 
-@dataclass(frozen=True)
-class GoogleFaults:
-    """Probabilities (summing to at most 1) of each fault injected on an API request (never on
-    /token). A 401 also invalidates the presented access token, so the client must refresh."""
-    rate_401: float = 0.0
-    rate_429: float = 0.0
-    rate_5xx: float = 0.0
-    seed: int = 1
+GoogleFaults = Faults  # the shared fault model (tests.faults); the name kept for the tests that use it
 
 
 @dataclass
 class GRequest:
     """One HTTP request as the fake saw it. api is None for paths outside every API; fault is
-    "401", "429", "5xx" or None; principal is the user or service account the token acts as."""
+    "401", "429", "5xx", "drop", "lost_reply", "timeout", "token_expired" or None; principal is the user or service account the token acts as."""
     method: str
     path: str
     api: str | None
@@ -249,6 +246,10 @@ class DateTime:
 
 
 _SERIAL_EPOCH = datetime(1899, 12, 30)
+
+
+class _NoAnswer(Exception):
+    """An injected drop or timeout: the request is not handled and the connection closes unanswered."""
 
 
 class GoogleError(Exception):
@@ -855,15 +856,8 @@ def _share_list(share_with: Iterable[Any], default_role: str = "writer") -> list
 # ---------------------------------------------------------------------------------------------
 # The server
 
-class _Handler(WSGIRequestHandler):
-    """Keeps test output quiet."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-    def log(self, type: str, message: str, *args) -> None:
-        if type == "error":
-            super().log(type, message, *args)
+class _Handler(SilenceableHandler):
+    """Keeps test output quiet; can close without an answer (the drop, lost-reply and timeout faults)."""
 
 
 _PREFIXES = (("/token", "token"), ("/v4/spreadsheets", "sheets"), ("/v1/forms", "forms"), ("/drive/v3/", "drive"),
@@ -910,11 +904,9 @@ class FakeGoogle(LoopbackServer):
 
     @faults.setter
     def faults(self, value: GoogleFaults) -> None:
-        if min(value.rate_401, value.rate_429, value.rate_5xx) < 0 or \
-                value.rate_401 + value.rate_429 + value.rate_5xx > 1.0:
-            raise ValueError("fault rates must be non-negative and sum to at most 1")
         with self._lock:  # a fresh RNG per assignment makes each scenario repeatable
-            self._faults, self._fault_rng = value, random.Random(value.seed)
+            self._faults, self._dice = value, FaultDice(value)
+            self._fault_rng = self._dice.rng
 
     def reset_log(self) -> None:
         with self._lock:
@@ -1106,13 +1098,19 @@ class FakeGoogle(LoopbackServer):
             try:
                 if api not in (None, "token"):
                     entry.fault = self._draw_fault()
-                    if entry.fault:
+                    if entry.fault in ("drop", "timeout"):  # nothing applied, no answer
+                        raise _NoAnswer()
+                    if entry.fault and entry.fault != "lost_reply":
                         known = self._tokens.get(self._bearer(request) or "")
                         entry.principal = known.principal if known else None
                         raise self._fault(api, entry.fault, request)
                 status, body, headers, html = 200, self._route(request, raw_path, api, entry), {}, False
             except GoogleError as e:
                 status, body, headers, html = e.status, e.body, e.headers, e.html
+                if e.status == 401 and entry.fault is None and getattr(e, "expired", False):
+                    entry.fault = "token_expired"
+            except _NoAnswer:
+                status, body, headers, html = 500, {}, {}, False
             except Exception:
                 # A bug in the fake: log it as a 500 and let werkzeug print the traceback.
                 entry.status = 500
@@ -1122,6 +1120,11 @@ class FakeGoogle(LoopbackServer):
             self.requests.append(entry)
         if self.on_request is not None:
             self.on_request(entry)
+        if entry.fault == "timeout":  # held past the client's timeout (outside the lock: others go on)
+            time.sleep(self._faults.hold_seconds)
+        if entry.fault in ("drop", "lost_reply", "timeout"):
+            entry.status = None
+            silence(environ)
         text = body if html else json.dumps(body, indent=2)
         response = Response(text, status=f"{status} {HTTPStatus(status).phrase}",
                             content_type=("text/html" if html else "application/json") + "; charset=UTF-8",
@@ -1129,12 +1132,7 @@ class FakeGoogle(LoopbackServer):
         return response(environ, start_response)
 
     def _draw_fault(self) -> str | None:
-        f, roll = self._faults, self._fault_rng.random()
-        for name, rate in (("401", f.rate_401), ("429", f.rate_429), ("5xx", f.rate_5xx)):
-            if roll < rate:
-                return name
-            roll -= rate
-        return None
+        return self._dice.draw()
 
     def _fault(self, api: str, fault: str, request: Request) -> GoogleError:
         if fault == "401":
@@ -1286,6 +1284,15 @@ class FakeGoogle(LoopbackServer):
         token = self._tokens.get(value) or self._self_signed(value, api)
         if token is None or not token.live or token.expires_at <= self.clock():
             raise _unauthenticated(api)
+        if self._dice.token_expired():
+            # faults.token_expires_after: every access token issued so far expires now (as each does after an
+            # hour); google-auth signs in again and the count starts over for the new token.
+            for t in self._tokens.values():
+                t.live = False
+            self._dice.authenticated = 0
+            error = _unauthenticated(api)
+            error.expired = True
+            raise error
         entry.principal = token.principal
         if token.audience_api != api and not token.scopes & accepted:
             raise _insufficient_scopes(api)

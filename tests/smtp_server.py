@@ -2,11 +2,17 @@
 
 It can also misbehave on purpose, the way real servers do: answer 451 to the first few
 messages, take its time, or kill the sending process after accepting a message (a crash
-between send and record).
+between send and record). `faults` (`tests.faults.Faults`, seeded, drawn once per DATA) adds, at
+rates: throttling (`rate_429`: "421 4.7.0", then the server hangs up, RFC 5321 4.2.3), a transient
+error (`rate_5xx`: "451 4.3.0"; an SMTP 5xx would be permanent), a drop (the connection closed before
+the reply, nothing kept), a lost reply (the message kept, the connection closed before "250"), a
+timeout (held `hold_seconds`, then closed, nothing kept); `close_after` hangs up after accepting that
+many messages in one session (a server that closes mid-batch).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -16,6 +22,8 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+
+from tests.faults import FaultDice, Faults
 
 
 def free_port() -> int:
@@ -48,7 +56,18 @@ class Handler:
         self.received: list[Received] = []
         self.behaviour = Behaviour()
         self.connections = 0
+        self.faults_seen: list[str] = []  # each injected fault, in order ("close_after" for a hang-up)
         self.lock = threading.Lock()
+        self.faults = Faults()
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    @faults.setter
+    def faults(self, value: Faults) -> None:
+        with self.lock:  # a fresh RNG per assignment makes each scenario repeatable
+            self._faults, self._dice = value, FaultDice(value)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         with self.lock:
@@ -62,6 +81,19 @@ class Handler:
             if b.temporary_failures > 0:
                 b.temporary_failures -= 1
                 return "451 4.3.0 Try again later"
+            fault = self._dice.draw(("429", "5xx", "drop", "lost_reply", "timeout"))
+            if fault:
+                self.faults_seen.append(fault)
+        if fault == "429":
+            _hang_up_after_reply(server)
+            return "421 4.7.0 Too many messages, try again later; closing connection"
+        if fault == "5xx":
+            return "451 4.3.0 Local error in processing, try again later"
+        if fault == "timeout":
+            await asyncio.sleep(self._faults.hold_seconds)  # longer than the client waits for the reply
+        if fault in ("drop", "timeout"):
+            server.transport.abort()  # closed before any reply; nothing kept
+            return "250 never seen"
         if b.delay:
             time.sleep(b.delay)
         with self.lock:
@@ -69,7 +101,29 @@ class Handler:
             count = len(self.received)
         if b.kill_pid and count == b.kill_pid_after:
             os.kill(b.kill_pid, signal.SIGKILL)
+        if fault == "lost_reply":
+            server.transport.abort()  # kept, but the client never hears "250"
+            return "250 never seen"
+        session.accepted = getattr(session, "accepted", 0) + 1
+        if self._faults.close_after is not None and session.accepted >= self._faults.close_after:
+            session.hang_up = True  # the next command of this session finds the connection gone
         return "250 Message accepted for delivery"
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if getattr(session, "hang_up", False):
+            with self.lock:
+                self.faults_seen.append("close_after")
+            server.transport.abort()
+            return "421 4.4.2 never seen"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+
+def _hang_up_after_reply(server) -> None:
+    """Close the connection once the reply being returned has been written (the server hangs up)."""
+    transport = server.transport
+    asyncio.get_running_loop().call_later(0.02, transport.close)
 
 
 @dataclass
