@@ -108,6 +108,7 @@ class FakeDiscourse(LoopbackServer):
         self.urls: list[str] = []  # every request's full URL, to show no key ever travels in one
         self._window: deque[float] = deque()
         self._fail: list[int] = []
+        self._lose: list[str] = []
         self._lock = threading.Lock()
         self._ids = 0
         self.faults = Faults()
@@ -140,6 +141,10 @@ class FakeDiscourse(LoopbackServer):
         """The next n requests (of `method`, or any) answer `status` with a proxy's HTML page."""
         self._fail.extend([(status, method)] * n)
 
+    def lose_next_reply(self, method: str = "PUT") -> None:
+        """The next request of `method` is carried out, and its answer lost (the connection closes)."""
+        self._lose.append(method)
+
     def changes(self) -> list[tuple[str, str, int]]:
         """The requests that could change something (PUT, DELETE)."""
         return [entry for entry in self.log if entry[0] in ("PUT", "DELETE", "POST")]
@@ -163,6 +168,9 @@ class FakeDiscourse(LoopbackServer):
         request = Request(environ)
         with self._lock:
             fault = self._dice.draw(("429", "5xx", "drop", "lost_reply", "timeout"))
+            if self._lose and self._lose[0] == request.method:
+                self._lose.pop(0)
+                fault = "lost_reply"
             if fault == "429":
                 response = _error(429, "You’ve performed this action too many times. Please wait 5 seconds before "
                                        "trying again.", "rate_limit", extras={"wait_seconds": 5, "time_left": "5 seconds"},

@@ -214,6 +214,17 @@ class TestDiscourse:
         fake.reset_log()
         assert forum_run(program, clock).failures == [] and fake.changes() == []
 
+    def test_an_add_whose_answer_was_lost_is_done_not_refused(self, program, fake, clock, tmp_path):
+        """The add is made but its answer lost; the retry meets Discourse's 422 "already members": the add is
+        done (the forum already has it so), recorded sent, and the run exits 0."""
+        reference = clean_forum(program, tmp_path)
+        fake.lose_next_reply("PUT")
+        res = forum_run(program, clock)
+        assert res.failures == [] and fake.member_names("ambassadors") == reference
+        puts = [s for m, _, s in fake.log if m == "PUT"]
+        assert puts[:2] == [0, 422]
+        assert all(r["Status"] == "sent" for r in forum_ledger(program).values())
+
     def test_a_key_revoked_mid_run_stops_cleanly_and_the_next_run_completes(self, program, fake, clock, tmp_path):
         """The key is revoked after 3 requests: exit 2, one sentence naming the variable and not the key, the
         steps not taken recorded failed (none left as sending); the next run converges, nothing twice."""

@@ -17,13 +17,14 @@ doubling pause. Both within `max_attempts`; then `ServiceUnavailable` (exit 1; t
 group again and finishes). A refused key is `StopRun` (exit 2); a refused change is `ForumRefused`.
 
 A change retried after a lost answer may have landed the first time: a remove is then answered as
-"skipped" (fine), an add of people who are all members already with a 422, reported as refused; the
-next run reads the group and sees them in it.
+"skipped", an add of people who are all members already with a 422 "... already members of this
+group." Both mean the group is as asked, so both are done, not refused.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from ..ports import FORUM_BATCH, ForumRefused
 
 PAGE = 1000  # members per page: Discourse's largest (MEMBERS_MAX_PAGE_SIZE)
 WINDOW_SECONDS = 60.0  # Discourse counts an admin key's requests per minute
+ALREADY_MEMBERS = re.compile(r"(is already a member|are already members) of this group")
 LONGEST_WAIT = 120.0  # a 429 asking for longer than this (a daily limit) is not waited out in a run
 
 
@@ -114,8 +116,15 @@ class DiscourseForumGroup:
 
     def add(self, usernames: Sequence[str]) -> list[str]:
         self._batch(usernames)
-        body = self._call("PUT", f"/groups/{self.group_id()}/members.json", "an add to the group",
-                          json={"usernames": ",".join(usernames)}, refusable=True)
+        try:
+            body = self._call("PUT", f"/groups/{self.group_id()}/members.json", "an add to the group",
+                              json={"usernames": ",".join(usernames)}, refusable=True)
+        except ForumRefused as exc:
+            # Discourse refuses (422) an add of people who are all members already: after a lost answer the
+            # first try landed (or someone added them meanwhile). The group is as asked: done.
+            if str(exc).startswith("422:") and ALREADY_MEMBERS.search(str(exc)):
+                return list(usernames)
+            raise
         return list(body.get("usernames") or [])
 
     def remove(self, usernames: Sequence[str]) -> list[str]:
