@@ -7,7 +7,6 @@ current standing, streak, perks and last check-in back to the roster's own colum
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 from ..bootstrap import Context
@@ -18,6 +17,7 @@ from ..domain.values import normalize_email
 from ..errors import StopRun
 from ..ports import StandingUpdate
 from . import incremental
+from .json_output import json_text
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
 
@@ -181,7 +181,7 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
                              quarter, last)[0]
         result.output = explain(s, ctx)
     elif fmt == "json":
-        result.output = json.dumps(as_json(quarter, standings, final), indent=2, ensure_ascii=False)
+        result.output = json_text(as_json(quarter, standings, final))
     else:
         result.output = as_table(quarter, standings, final, ctx)
 

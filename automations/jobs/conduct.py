@@ -9,12 +9,12 @@ staff, who change the roster's Status themselves: nothing here writes the roster
 
 from __future__ import annotations
 
-import json
 
 from ..bootstrap import Context
 from ..domain.conduct import STEP_LABELS, Incident, expired, history, next_step
 from ..errors import ConfigError
 from .base import JobResult, plural
+from .json_output import json_text
 
 
 def allowed(ctx: Context, reader: str | None) -> None:
@@ -38,8 +38,7 @@ def _table(incidents: list[Incident]) -> str:
 def _json(incidents: list[Incident], step: str | None) -> str:
     rows = [{"date": i.day.isoformat(), "step": i.step, "ambassador": i.ambassador, "recorded_by": i.recorded_by,
              "description": i.description} for i in incidents]
-    return json.dumps({"incidents": rows, **({"next_step": step} if step is not None else {})}, indent=2,
-                      ensure_ascii=False)
+    return json_text({"incidents": rows, **({"next_step": step} if step is not None else {})})
 
 
 def read(ctx: Context, reader: str | None, email: str | None = None, fmt: str = "table") -> JobResult:
