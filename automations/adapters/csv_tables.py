@@ -24,18 +24,24 @@ from .safe_cells import escape, unescape_row
 
 # A cell may hold a long description; a larger one is a broken file, reported as such.
 CELL_LIMIT = 10 * 1024 * 1024
-csv.field_size_limit(CELL_LIMIT)
+# The csv module's own limit leaves room for the apostrophe `safe_cells.escape` puts before a formula-looking
+# cell: a person's cell of exactly CELL_LIMIT is written one longer into the jobs' tables, and must read back.
+# Files people write are held to CELL_LIMIT itself (`csv_rows`).
+csv.field_size_limit(CELL_LIMIT + 1)
 
 
-def csv_rows(reader, path: Path | str, what: str, start: int = 1) -> Iterator[list[str]]:
+def csv_rows(reader, path: Path | str, what: str, start: int = 1, own: bool = False) -> Iterator[list[str]]:
     """The rows of a `csv.reader` over the file `path` (`start`: the number of its next row, the header
     being row 1). A row the csv module refuses (a cell over `CELL_LIMIT`) stops the run with one
     sentence naming the file, the row, its line and the limit, never a traceback. Reading does not
     go on past it: after the refusal the reader restarts at the next line, which may lie inside that
-    cell, so the rows after it cannot be trusted."""
+    cell, so the rows after it cannot be trusted. `own`: a table the jobs wrote, whose cells may be one
+    apostrophe longer."""
     row = start
     try:
         for cells in reader:
+            if not own and sum(map(len, cells)) > CELL_LIMIT and max(map(len, cells)) > CELL_LIMIT:
+                raise csv.Error("field larger than field limit")
             yield cells
             row += 1
     except csv.Error as exc:
@@ -56,7 +62,7 @@ def stream_csv(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
     return headers, rows
 
 
-def _stream(path: Path, what: str) -> tuple[TextIO, list[str], Iterator[list[str]]]:
+def _stream(path: Path, what: str, own: bool = False) -> tuple[TextIO, list[str], Iterator[list[str]]]:
     try:
         fh = path.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
@@ -77,7 +83,7 @@ def _stream(path: Path, what: str) -> tuple[TextIO, list[str], Iterator[list[str
     def rows() -> Iterator[list[str]]:
         with fh:
             try:
-                yield from csv_rows(reader, path, what, start=2)
+                yield from csv_rows(reader, path, what, start=2, own=own)
             except UnicodeDecodeError:
                 raise InputError(f"The {what} file {path} is not UTF-8 text after row {reader.line_num}: "
                                  f"save it as CSV UTF-8.") from None
@@ -95,7 +101,7 @@ def stream_table(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]
 
     A table in which no cell starts with an apostrophe (one quick scan of the bytes says so) is
     streamed as it is; only otherwise is each row looked at."""
-    fh, headers, rows = _stream(path, what)
+    fh, headers, rows = _stream(path, what, own=True)
     if not _may_hold_escaped(fh.fileno()):
         return headers, rows
     return unescape_row(headers), map(unescape_row, rows)
