@@ -8,8 +8,10 @@ Each backend goes through the project's own adapters against its loopback fake (
 - Google: the check-in sheet (the example's responses repeated) read by `sync-checkins` through gspread;
 - Discourse: `DiscourseForumGroup.add` of N users (the job's batch size), then the member list; a manual clock;
 - SMTP: N messages through `deliver` (ledger, SmtpMailer) to aiosmtpd, "429" being 421 and "5xx" 451.
-For each: requests, retries, seconds, whether the end state equals the clean run's, and duplicates. It is
-a report, not a test: it always exits 0.
+For each: requests, retries, seconds, whether the end state equals the clean run's, duplicates, and runs
+(SMTP: a message that met `max_attempts` [at most 10] faults in a row is recorded failed and the next
+run sends it, as the README says; at 40 % faults that is about 1 message in 10,000). It is a report,
+not a test: it always exits 0.
 """
 
 from __future__ import annotations
@@ -145,13 +147,18 @@ def smtp(n: int, faults: Faults, work: Path) -> dict:
         folder = work / f"smtp-{faults.any}"
         folder.mkdir()
         started = time.perf_counter()
-        d = deliver(planned, renderer=renderer, ledger=CsvLedger(folder / "ledger.csv"), mailer=mailer, sender=SENDER,
-                    dry_run=False, lock=FileSendLock(folder / "lock", 120))
+        runs, failed = 0, []
+        while runs == 0 or (failed and runs < 3):
+            # A message that met max_attempts faults in a row is recorded failed; the next run sends it (README).
+            runs += 1
+            d = deliver(planned, renderer=renderer, ledger=CsvLedger(folder / "ledger.csv"), mailer=mailer,
+                        sender=SENDER, dry_run=False, lock=FileSendLock(folder / "lock", 120))
+            failed = d.failures
         seconds = time.perf_counter() - started
         keys = Counter(server.keys())
         tries = len(server.received) + len(server.handler.faults_seen) - server.handler.faults_seen.count("lost_reply")
         return {"requests": tries, "retries": tries - n, "seconds": seconds, "state": sorted(keys),
-                "duplicates": sum(keys.values()) - len(keys), "failures": len(d.failures)}
+                "duplicates": sum(keys.values()) - len(keys), "runs": runs}
     finally:
         server.controller.stop()
 
@@ -166,7 +173,8 @@ def main() -> None:
     a = ap.parse_args()
     mix = Faults(**MIX, seed=a.seed)
     print(f"fault mix: 30 % 429 + 10 % 5xx (seed {a.seed})")
-    print(f"{'backend':<28} {'run':<6} {'requests':>8} {'retries':>8} {'seconds':>8}  {'end state equal':<15} duplicates")
+    print(f"{'backend':<28} {'run':<6} {'requests':>8} {'retries':>8} {'seconds':>8}  {'end state equal':<15} "
+          f"{'duplicates':<10} runs")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         cases = [(f"Airtable ({a.records} records)", lambda f: airtable(a.records, f)),
@@ -179,7 +187,7 @@ def main() -> None:
             for label, r in (("clean", clean), ("faults", faulty)):
                 equal = "yes" if r["state"] == clean["state"] else "NO"
                 print(f"{name:<28} {label:<6} {r['requests']:>8} {r['retries']:>8} {r['seconds']:>8.2f}  {equal:<15} "
-                      f"{r['duplicates']}")
+                      f"{r['duplicates']:<10} {r.get('runs', 1)}")
 
 
 if __name__ == "__main__":
