@@ -268,7 +268,7 @@ class TestStaleTemporaryFiles:
         stale = [root / "data" / ".activities.csv.k3j_9x2a.tmp", root / "outbox" / ".index.html.abcdefgh.tmp",
                  root / "outbox" / "2026-10-01" / ".checkin_invite_2026Q3_a@example.org-0123456789.eml.zz9_abcd.tmp",
                  root / "drafts" / ".blog-646372bc7a6e.html.q1w2e3r4.tmp"]
-        keep = [root / "data" / ".ambassadors.csv.fresh123.tmp",  # a writer may still be filling this one
+        keep = [root / "data" / ".ambassadors.csv.fresh123.tmp",  # a live writer is filling this one (its lock)
                 root / "data" / ".ambassadors.csv.a1b2c3d4.moved",  # a person's roster held aside: never removed
                 root / "data" / "notes.abcd1234.tmp", root / "data" / ".mail.lock.generation.tmp",
                 root / "data" / ".x.toolong123.tmp", root / "outbox" / "2026-10-01" / "mine.tmp"]
@@ -278,7 +278,21 @@ class TestStaleTemporaryFiles:
             path.write_text("half a file", encoding="utf-8")
             if path.name != ".ambassadors.csv.fresh123.tmp":
                 os.utime(path, (hour_ago, hour_ago))
+        # This process is the fresh file's writer: it holds the file's lock (`hold_temp`) as a writer does.
+        from automations.adapters.atomic_files import hold_temp
+
+        fd = os.open(keep[0], os.O_RDWR)
+        held = hold_temp(fd)
+        os.close(fd)
+        self._writer = held
         return stale, keep
+
+    def teardown_method(self) -> None:
+        import os
+
+        if getattr(self, "_writer", None) is not None:
+            os.close(self._writer)
+            self._writer = None
 
     def test_a_run_removes_them_and_nothing_else(self, program):
         stale, keep = self._plant(program)
@@ -292,6 +306,30 @@ class TestStaleTemporaryFiles:
         res = run("--config", str(program), "--as-of", AS_OF, "--dry-run", "run-all")
         assert res.returncode in (0, 1), res.stderr
         assert all(p.exists() for p in stale + keep)
+
+    def test_a_killed_writers_file_goes_at_the_next_run(self, program):
+        """A writer killed with SIGKILL in the middle of a file leaves its temporary file; the next run removes
+        it at once (the writer's lock on it died with the process), not an hour later."""
+        import os
+        import signal
+        import subprocess
+        import sys
+
+        data = program.parent / "data"
+        child = subprocess.Popen([sys.executable, "-c", (
+            "import sys, time; from pathlib import Path; from automations.adapters.atomic_files import atomic_write_with\n"
+            "def fill(fh):\n    fh.write(b'half a file'); fh.flush(); print('writing', flush=True); time.sleep(120)\n"
+            "atomic_write_with(Path(sys.argv[1]), fill)"), str(data / "activities.csv")],
+            stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert child.stdout.readline().strip() == "writing"
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        left = [p for p in data.iterdir() if p.name.startswith(".activities.csv.") and p.name.endswith(".tmp")]
+        assert len(left) == 1
+        res = run("--config", str(program), "--as-of", AS_OF, "sync-checkins")
+        assert res.returncode in (0, 1), res.stderr
+        assert not left[0].exists() and (data / "activities.csv").is_file()
+        assert not [p for p in data.iterdir() if p.name.endswith(".tmp")]
 
     def test_the_pattern_is_the_writers_own(self, tmp_path):
         """The name the atomic writer gives its temporary file is the pattern the clean-up removes."""

@@ -10,6 +10,7 @@ would run as a formula with a leading apostrophe (`safe_cells`); `csv_tables.str
 from __future__ import annotations
 
 import csv
+import fcntl
 import filecmp
 import io
 import os
@@ -42,8 +43,12 @@ def _cell_may_start_with_trigger(text: str) -> bool:
 # `.<name>.<8 of a-z, 0-9, _>.tmp`, here and in `csv_tables._swap`.
 _TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 # A temporary file nothing has written to for this long is a killed run's: a live writer fills and
-# renames its file within moments (the largest, a roster or the activities table, in seconds).
+# renames its file within moments (the largest, a roster or the activities table, in seconds). The
+# rule for a file whose writer holds no lock on it (see `hold_temp`), e.g. one left by an older version.
 STALE_TEMP_SECONDS = 3600
+# A writer takes the lock on its temporary file the instant after creating it: a file this old whose
+# lock is free has no writer any more (it was killed) and is removed at once.
+UNLOCKED_GRACE_SECONDS = 1.0
 
 
 def is_temp_name(name: str) -> bool:
@@ -51,15 +56,47 @@ def is_temp_name(name: str) -> bool:
     return bool(_TEMP_NAME.fullmatch(name))
 
 
+def hold_temp(fd: int) -> int:
+    """Take an `flock` on a temporary file just made (its descriptor `fd`) and return a second descriptor
+    that keeps it: close that one after the file is renamed into place or removed.
+
+    The kernel drops the lock when the writer's process ends, however it ends (SIGKILL too), so a
+    temporary file whose lock is free belongs to no live writer: `remove_stale_temps` removes it at the
+    next run instead of an hour later."""
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return os.dup(fd)
+
+
+def _writer_alive(path: str, age: float, now_fn: Callable[[], float]) -> bool:
+    """Whether a live writer may still fill `path`: it holds the file's lock, or the file is so new that its
+    writer may not have taken it yet (then wait out the grace and look again)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return True  # gone, or not ours to open: leave it
+    try:
+        if age < UNLOCKED_GRACE_SECONDS:
+            time.sleep(UNLOCKED_GRACE_SECONDS - age)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
 def remove_stale_temps(folders: Iterable[Path], max_age: float = STALE_TEMP_SECONDS,
                        now: float | None = None) -> list[Path]:
     """Remove the temporary files a killed run left in `folders` (not their subfolders), and return them.
 
-    Only regular files whose whole name is our writers' pattern (`is_temp_name`) and that were last
-    written more than `max_age` seconds ago: a younger one may belong to a run still writing it, and
-    an hour-old one cannot (see STALE_TEMP_SECONDS). Nothing else is touched: not a person's files,
-    not the `.moved` copy `update_rows` holds aside, not a link. A folder that does not exist is
-    skipped; a file another run removes first, or one that cannot be removed, is left to the next run.
+    Only regular files whose whole name is our writers' pattern (`is_temp_name`), and only those no live
+    writer holds: the lock a writer keeps on its file (`hold_temp`) is free, or, for a file written without
+    one, it was last written more than `max_age` seconds ago (an hour-old one cannot be a live writer's;
+    see STALE_TEMP_SECONDS). Nothing else is touched: not a person's files, not the `.moved` copy
+    `update_rows` holds aside, not a link. A folder that does not exist is skipped; a file another run
+    removes first, or one that cannot be removed, is left to the next run.
     """
     now = time.time() if now is None else now
     removed = []
@@ -73,7 +110,10 @@ def remove_stale_temps(folders: Iterable[Path], max_age: float = STALE_TEMP_SECO
                 continue
             try:
                 info = entry.stat(follow_symlinks=False)
-                if not stat.S_ISREG(info.st_mode) or now - info.st_mtime <= max_age:
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                age = now - info.st_mtime
+                if age <= max_age and _writer_alive(entry.path, age, time.time):
                     continue
                 os.unlink(entry.path)
             except OSError:
@@ -98,6 +138,7 @@ def _replace(path: Path, fill: Callable[[BinaryIO], None], dry_run: bool = False
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    held = hold_temp(fd)  # until the rename: a later run then knows a live writer's file from a killed one's
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
@@ -111,6 +152,8 @@ def _replace(path: Path, fill: Callable[[BinaryIO], None], dry_run: bool = False
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        os.close(held)
     return True
 
 

@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Mapping, Sequence, TextIO
 
 from ..domain.values import norm_header
 from ..errors import InputError
-from .atomic_files import csv_line
+from .atomic_files import csv_line, hold_temp
 from .safe_cells import escape, unescape_row
 
 # A cell may hold a long description; a larger one is a broken file, reported as such.
@@ -243,6 +243,7 @@ def _swap(path: Path, raw: bytes, out: bytes, mode: int, before_swap: Callable[[
     """Steps 1-5 of `update_rows`: True if `out` replaced exactly `raw`; False (and every person's
     save left in place) if the file changed, to be merged again."""
     fd, new = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    held = hold_temp(fd)  # until the swap ends: a later run knows a killed run's temporary file by its free lock
     aside = None
     try:
         os.fchmod(fd, mode)
@@ -278,6 +279,7 @@ def _swap(path: Path, raw: bytes, out: bytes, mode: int, before_swap: Callable[[
         for leftover in (new, aside):
             if leftover is not None:
                 Path(leftover).unlink(missing_ok=True)
+        os.close(held)
 
 
 def _place(src: str, dst: Path) -> bool:
