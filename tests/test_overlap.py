@@ -1,0 +1,148 @@
+"""Overlapping runs (issue 11): two `run-all` started at the same moment, on the local backend and on the
+Airtable fake, and a cron `run-all` while the `schedule` process runs it. Real processes, mail through SMTP
+to a loopback server that counts what it received: no key twice, the same end state as one clean run, and
+the run that found the lock taken skips (exit 0, one `skipped:` line) as README "Running on a schedule"
+says. (A cron run skipping while the scheduler's run is stopped by SIGTERM is in test_run_lock.py.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from automations import bootstrap
+from automations.config import load_config
+from automations.jobs import run_all
+from bench.crash_harness import ledger_status, stored_tables
+from tests import smtp_server as smtp
+from tests.airtable_env import BASE, TOKEN, TOKEN_ENV, AirtableEnv, seed_roster, use_airtable
+from tests.conftest import ROOT, copy_example, use_smtp
+from tests.fake_airtable import FakeAirtable, ManualClock
+from tests.test_run_lock import configure, wait_for
+
+DAY = "2026-10-05"  # invitations, receipts and the digest: a run with much to send
+
+
+def spawn(config: Path, day: str, env: dict, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "automations", "--config", str(config), "--as-of", day,
+                             *extra, "run-all"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def base_env(**more: str) -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "NO_PROXY": "127.0.0.1,localhost", **more}
+
+
+def clean_run(folder: Path, days: list[str], fake: FakeAirtable | None = None):
+    """One run of each day, in this process, in a fresh copy of the example: the keys sent, the tables."""
+    config = copy_example(folder, "unusable_rows.csv")
+    server = smtp.start()
+    try:
+        use_smtp(config, server)
+        clock = ManualClock(start=1000.0)
+        if fake is not None:
+            use_airtable(config, fake.url)
+            env = AirtableEnv(fake, clock, config)
+            env.ctx(date(2026, 11, 23)).admin.init(dry_run=False)
+            seed_roster(env, folder / "data" / "ambassadors.csv")
+        for day in days:
+            run_all.run(bootstrap.build(load_config(config), date.fromisoformat(day), False,
+                                        environ={TOKEN_ENV: TOKEN}, clock=clock.now, sleep=clock.sleep))
+        return Counter(server.keys()), stored_tables(config, fake), ledger_status(config, fake)
+    finally:
+        server.controller.stop()
+
+
+def both_at_once(config: Path, day: str, env: dict) -> list[subprocess.CompletedProcess]:
+    procs = [spawn(config, day, env) for _ in range(2)]
+    out = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=180)
+        out.append(subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr))
+    return out
+
+
+@pytest.mark.parametrize("wait", [0.5, 60], ids=["second-skips", "second-waits-then-runs"])
+def test_two_run_alls_at_once_on_the_local_backend(program, smtp_server, tmp_path, wait):
+    """Two run-all started together on one folder: with a short lock wait, one runs and the other prints
+    `skipped:` and exits 0; with a long one, the second runs after the first and finds nothing left to send.
+    Either way every key reaches the server once, and the files and ledger are one clean run's."""
+    use_smtp(program, smtp_server)
+    configure(program, lock_wait_seconds=wait)
+    runs = both_at_once(program, DAY, base_env())
+    skipped = [r for r in runs if r.stdout.startswith("skipped: run-all has been running since ")]
+    if wait < 1:
+        assert len(skipped) == 1 and skipped[0].returncode == 0 and skipped[0].stderr == ""
+    else:
+        assert skipped == []
+    assert all(r.returncode in (0, 1) for r in runs), [r.stderr for r in runs]
+    keys, tables, ledger = clean_run(tmp_path / "clean", [DAY])
+    got = Counter(smtp_server.keys())
+    assert got == keys and set(got.values()) == {1}
+    assert stored_tables(program) == tables and ledger_status(program) == ledger
+
+
+def test_two_run_alls_at_once_on_the_airtable_fake(program, smtp_server, tmp_path):
+    """On the Airtable fake (served on loopback; the runs pace themselves at 5 requests a second): the base
+    is synced first, then two run-all start together. One skips (exit 0), no message goes twice, no key is
+    stored twice in any table, and the records are those of one clean run of the same days."""
+    first, day = "2026-10-18", "2026-11-23"
+    # The limit is off so the in-process set-up need not wait; the processes keep to 5 a second anyway.
+    with FakeAirtable(token=TOKEN, base_ids=(BASE,), rate_limit_per_second=None) as fake, \
+            FakeAirtable(token=TOKEN, base_ids=(BASE,), rate_limit_per_second=None) as ref_fake:
+        use_smtp(program, smtp_server)
+        configure(program, lock_wait_seconds=0.5)
+        use_airtable(program, fake.url)
+        clock = ManualClock(start=1000.0)
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(date(2026, 11, 23)).admin.init(dry_run=False)
+        seed_roster(env, program.parent / "data" / "ambassadors.csv")
+        run_all.run(env.ctx(date.fromisoformat(first)))
+        runs = both_at_once(program, day, base_env(**{TOKEN_ENV: TOKEN}))
+        skipped = [r for r in runs if r.stdout.startswith("skipped: run-all has been running since ")]
+        assert len(skipped) == 1 and skipped[0].returncode == 0
+        assert all(r.returncode in (0, 1) for r in runs), [r.stderr for r in runs]
+        keys, tables, ledger = clean_run(tmp_path / "clean", [first, day], ref_fake)
+        got = Counter(smtp_server.keys())
+        assert got == keys and set(got.values()) == {1}
+        for name in ("Activities", "Check-ins", "Data problems", "Mail ledger"):
+            stored = Counter(r["fields"].get("Key") for r in fake.records(BASE, name))
+            assert all(n == 1 for n in stored.values()), name
+        assert stored_tables(program, fake) == tables and ledger_status(program, fake) == ledger
+
+
+def test_a_cron_run_all_while_the_scheduler_runs_it(program, smtp_server, tmp_path):
+    """A `schedule` process catches up a missed run-all; a cron run-all started during it skips (exit 0). The
+    scheduler's run goes to the end: every key once, and the files are one clean run's."""
+    use_smtp(program, smtp_server)
+    configure(program, jobs={"run-all": "every day at 06:30"}, lock_wait_seconds=0.5)
+    old = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
+    (program.parent / "data" / ".schedule.json").write_text(json.dumps({"run-all": {"start": old, "exit_code": 0}}))
+    smtp_server.handler.behaviour.delay = 0.05  # the scheduler's run is still sending when cron starts
+    log = program.parent / "scheduler.log"
+    with log.open("w") as err:
+        sched = subprocess.Popen([sys.executable, "-m", "automations", "--config", str(program), "--as-of", DAY,
+                                  "schedule"], stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT, env=base_env())
+        try:
+            wait_for(lambda: len(smtp_server.received) >= 1)
+            cron = spawn(program, DAY, base_env())
+            out, cron_err = cron.communicate(timeout=120)
+            assert cron.returncode == 0 and out.startswith("skipped: run-all has been running since "), cron_err
+            wait_for(lambda: "INFO run-all: done" in log.read_text() or "run-all: failed" in log.read_text(), 120)
+            sched.send_signal(signal.SIGTERM)
+            assert sched.wait(60) == 0
+        finally:
+            if sched.poll() is None:
+                sched.kill()
+    keys, tables, ledger = clean_run(tmp_path / "clean", [DAY])
+    got = Counter(smtp_server.keys())
+    assert got == keys and set(got.values()) == {1}
+    assert stored_tables(program) == tables and ledger_status(program) == ledger
