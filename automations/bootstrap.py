@@ -546,15 +546,16 @@ def privacy_key(config: Config, environ: Mapping[str, str], create: bool) -> Cal
 
 
 def remove_leftovers(config: Config) -> list[Path]:
-    """Remove the temporary files a killed run left where the jobs write: `local.dir`, the outbox and
-    its day folders, the drafts folder (only the writers' own, and only stale ones:
-    `atomic_files.remove_stale_temps`)."""
+    """Remove the temporary files a killed run left where the jobs write: `local.dir` and its run locks'
+    folder (the holder file), the outbox and its day folders, the drafts folder (only the writers' own,
+    and only those no live writer holds: `atomic_files.remove_stale_temps`)."""
     outbox = config.path(config.mail.outbox_dir)
     try:
         days = [p for p in outbox.iterdir() if p.is_dir()]
     except OSError:
         days = []
-    return remove_stale_temps([config.local_dir, outbox, *days, config.path(config.blog_reviews.drafts_dir)])
+    return remove_stale_temps([config.local_dir, config.local_dir / ".locks", outbox, *days,
+                               config.path(config.blog_reviews.drafts_dir)])
 
 
 def fingerprint(config: Config) -> str:

@@ -266,6 +266,7 @@ class TestStaleTemporaryFiles:
 
         root = program.parent
         stale = [root / "data" / ".activities.csv.k3j_9x2a.tmp", root / "outbox" / ".index.html.abcdefgh.tmp",
+                 root / "data" / ".locks" / ".run-all.holder.a3olzp7e.tmp",  # the run lock's holder file
                  root / "outbox" / "2026-10-01" / ".checkin_invite_2026Q3_a@example.org-0123456789.eml.zz9_abcd.tmp",
                  root / "drafts" / ".blog-646372bc7a6e.html.q1w2e3r4.tmp"]
         keep = [root / "data" / ".ambassadors.csv.fresh123.tmp",  # a live writer is filling this one (its lock)
