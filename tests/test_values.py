@@ -56,3 +56,13 @@ def test_email_case_and_spaces():
 def test_title_identity():
     """Titles that differ only in case and spacing are the same title."""
     assert normalize_title(" Meetup  Pune #4") == normalize_title("meetup pune #4")
+
+
+def test_one_address_check_for_every_table():
+    """`looks_like_address`: one "@" with text on both sides and no space; the roster, the conduct register and
+    the referral inquiries all use it."""
+    from automations.domain.values import looks_like_address
+
+    assert looks_like_address("ana@example.org") and looks_like_address("a.b+c@x")
+    for bad in ("x@", "@x", "ana@@example.org", "a b@example.org", "ana", "", "a@b@c"):
+        assert not looks_like_address(bad), bad

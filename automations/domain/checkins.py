@@ -21,6 +21,7 @@ from ..errors import InputError
 from .model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, ROSTER_STATUSES, TEXT_FIELDS, Activity, \
     Ambassador, Checkin, Problem
 from .quarters import parse_quarter
+from .values import looks_like_address
 from .values import TimestampParser, clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_date, \
     parse_decimal
 
@@ -261,7 +262,7 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
                                     normalize_email(get("email"))))
 
         email = normalize_email(get("email"))
-        if "@" not in email or " " in email or email.startswith("@") or email.endswith("@"):
+        if not looks_like_address(email):
             bad("email", "is not an email address; the ambassador was skipped")
             continue
         if email in seen:

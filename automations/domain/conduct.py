@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Sequence
 
-from .values import clean_text, normalize_email, parse_date, stable_digest, titled_rows
+from .values import clean_text, normalize_email, parse_date, stable_digest, titled_rows, looks_like_address
 
 STEPS = ("admonishment", "warning", "removal")
 STEP_LABELS = {"admonishment": "gentle admonishment", "warning": "stern warning", "removal": "removal from the "
@@ -57,7 +57,7 @@ def incidents_from_rows(headers: list[str], rows: list[list[str]]) -> tuple[list
     for row_no, get in titled_rows(headers, rows):
 
         email = normalize_email(get("Email"))
-        if "@" not in email or " " in email:
+        if not looks_like_address(email):
             unreadable.append(f"row {row_no}: Email is not an email address")
             continue
         try:

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from .messages import PlannedMessage
 from .model import Ambassador, Problem
-from .values import TimestampParser, clean_text, normalize_email, stable_digest, titled_rows
+from .values import TimestampParser, clean_text, normalize_email, stable_digest, titled_rows, looks_like_address
 
 NEEDS = {"training": "training", "services": "services", "getting started": "getting started"}
 NEW, OFFERED, ACCEPTED, EXHAUSTED = "new", "offered", "accepted", "exhausted"
@@ -348,7 +348,7 @@ def inquiries_from_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], s
                            "inquiry waits until one is filled")
             continue
         email = normalize_email(get("Contact email"))
-        if email and ("@" not in email or " " in email):
+        if email and not looks_like_address(email):
             bad("Contact email", "is not an email address; the inquiry waits until it is")
             continue
         iid = row_key(get)

@@ -31,6 +31,13 @@ def normalize_email(raw: str) -> str:
     return raw.strip().lower()
 
 
+def looks_like_address(email: str) -> bool:
+    """Whether text (normalised) can be an email address: one "@" with something on each side, no space. The
+    one check every table uses (`x@`, `@x`, `ana@@x` and `a b@x` are not addresses anywhere)."""
+    local, at, domain = email.partition("@")
+    return bool(at and local and domain) and "@" not in domain and not any(c.isspace() for c in email)
+
+
 def normalize_title(raw: str) -> str:
     """The form of a title used to recognize the same activity twice."""
     return " ".join(raw.split()).casefold()
