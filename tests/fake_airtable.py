@@ -74,7 +74,7 @@ from typing import Any, Callable
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from tests.faults import FaultDice, Faults  # noqa: F401 - Faults is part of this module's interface
+from tests.faults import Injectable, Faults  # noqa: F401 - Faults is part of this module's interface
 from tests.loopback import LoopbackServer
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
@@ -394,7 +394,7 @@ class _Handler(WSGIRequestHandler):
             super().log(type, message, *args)
 
 
-class FakeAirtable(LoopbackServer):
+class FakeAirtable(Injectable, LoopbackServer):
     """The fake service. See the module docstring for what it models."""
 
     server_name = "fake-airtable"
@@ -422,14 +422,8 @@ class FakeAirtable(LoopbackServer):
 
 
     @property
-    def faults(self) -> Faults:
-        return self._faults
-
-    @faults.setter
-    def faults(self, value: Faults) -> None:
-        with self._lock:  # a fresh RNG per assignment makes each scenario repeatable
-            self._faults, self._dice = value, FaultDice(value)
-            self._fault_rng = self._dice.rng
+    def _fault_lock(self):
+        return self._lock
 
     def reset_log(self) -> None:
         with self._lock:
@@ -484,7 +478,7 @@ class FakeAirtable(LoopbackServer):
             if fault == "429":
                 status, body = 429, _RATE_LIMIT_BODY
             elif fault == "5xx":
-                status = self._fault_rng.choice((500, 502, 503))
+                status = self._dice.rng.choice((500, 502, 503))
                 body = {"error": {"type": "SERVER_ERROR", "message": "Server error, please retry"}}
             elif fault in ("drop", "timeout"):
                 status, body = None, None

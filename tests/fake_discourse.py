@@ -60,7 +60,7 @@ from urllib.parse import parse_qs, unquote
 
 from werkzeug.wrappers import Request, Response
 
-from tests.faults import FaultDice, Faults, SilenceableHandler, silence
+from tests.faults import Injectable, Faults, SilenceableHandler, silence
 from tests.loopback import LoopbackServer
 
 MEMBERS_MAX_PAGE_SIZE = 1000
@@ -93,7 +93,7 @@ class _Quiet(SilenceableHandler):
     """Keeps test output quiet; can close without an answer (the drop, lost-reply and timeout faults)."""
 
 
-class FakeDiscourse(LoopbackServer):
+class FakeDiscourse(Injectable, LoopbackServer):
     server_name = "fake-discourse"
     request_handler = _Quiet
 
@@ -154,13 +154,8 @@ class FakeDiscourse(LoopbackServer):
         self.urls.clear()
 
     @property
-    def faults(self) -> Faults:
-        return self._faults
-
-    @faults.setter
-    def faults(self, value: Faults) -> None:
-        with self._lock:  # a fresh RNG per assignment makes each scenario repeatable
-            self._faults, self._dice = value, FaultDice(value)
+    def _fault_lock(self):
+        return self._lock
 
     # -- HTTP ----------------------------------------------------------------------------------
 

@@ -130,7 +130,7 @@ from zoneinfo import ZoneInfo
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from tests.faults import FaultDice, Faults, SilenceableHandler, silence
+from tests.faults import Faults, Injectable, SilenceableHandler, silence
 from tests.loopback import LoopbackServer
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
@@ -873,7 +873,7 @@ def _api_of(path: str) -> str | None:
     return None
 
 
-class FakeGoogle(LoopbackServer):
+class FakeGoogle(Injectable, LoopbackServer):
     """The fake services. See the module docstring for what it models."""
 
     server_name = "fake-google"
@@ -899,14 +899,8 @@ class FakeGoogle(LoopbackServer):
 
 
     @property
-    def faults(self) -> GoogleFaults:
-        return self._faults
-
-    @faults.setter
-    def faults(self, value: GoogleFaults) -> None:
-        with self._lock:  # a fresh RNG per assignment makes each scenario repeatable
-            self._faults, self._dice = value, FaultDice(value)
-            self._fault_rng = self._dice.rng
+    def _fault_lock(self):
+        return self._lock
 
     def reset_log(self) -> None:
         with self._lock:
@@ -1145,7 +1139,7 @@ class FakeGoogle(LoopbackServer):
         if fault == "429":
             return _api_error(api, 429, "RESOURCE_EXHAUSTED", _QUOTA_MESSAGES[api], reason="rateLimitExceeded",
                               domain="usageLimits", details=_error_info(api, "RATE_LIMIT_EXCEEDED"))
-        if self._fault_rng.random() < 0.5:
+        if self._dice.rng.random() < 0.5:
             return _api_error(api, 500, "INTERNAL", "Internal error encountered.", reason="backendError")
         return _api_error(api, 503, "UNAVAILABLE", "The service is currently unavailable.", reason="backendError")
 

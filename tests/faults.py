@@ -96,6 +96,23 @@ class FaultDice:
         return self.authenticated > limit
 
 
+class Injectable:
+    """A fake whose `faults` can be set at any time: each assignment starts a fresh seeded draw (`FaultDice`),
+    so every scenario is repeatable. The fake provides `_fault_lock` (the lock its requests hold)."""
+
+    _faults: Faults
+    _dice: FaultDice
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    @faults.setter
+    def faults(self, value: Faults) -> None:
+        with self._fault_lock:
+            self._faults, self._dice = value, FaultDice(value)
+
+
 class SilenceableHandler(WSGIRequestHandler):
     """A quiet werkzeug handler that a fake can tell to close without answering (`silence`)."""
 

@@ -23,7 +23,7 @@ from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 
-from tests.faults import FaultDice, Faults
+from tests.faults import Injectable, Faults
 
 
 def free_port() -> int:
@@ -51,7 +51,7 @@ class Behaviour:
     kill_pid: int = 0
 
 
-class Handler:
+class Handler(Injectable):
     def __init__(self):
         self.received: list[Received] = []
         self.behaviour = Behaviour()
@@ -61,13 +61,8 @@ class Handler:
         self.faults = Faults()
 
     @property
-    def faults(self) -> Faults:
-        return self._faults
-
-    @faults.setter
-    def faults(self, value: Faults) -> None:
-        with self.lock:  # a fresh RNG per assignment makes each scenario repeatable
-            self._faults, self._dice = value, FaultDice(value)
+    def _fault_lock(self):
+        return self.lock
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         with self.lock:
