@@ -56,6 +56,13 @@ def cli():
     return run
 
 
+def outbox_messages(outbox: Path) -> list:
+    """Every message the outbox transport wrote under `outbox` (one per `.eml` file, in path order), parsed."""
+    from email import message_from_bytes, policy
+
+    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(outbox.rglob("*.eml"))]
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` and its bytes, but the run locks (`.locks/`: empty files a run holds, not data)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))

@@ -13,6 +13,7 @@ from automations import bootstrap
 from automations.config import load_config
 from automations.domain.blog import BlogSettings, Proposal, plan_blog, proposal_key
 from automations.jobs import blog_reviews, sync_checkins
+from tests.conftest import outbox_messages
 
 DAY = date(2026, 11, 23)
 HEADER = ["Title", "Author email", "Summary", "Reviewers", "Stage", "Published URL", "Published on"]
@@ -46,10 +47,7 @@ def run(program: Path, day: date):
 
 
 def outbox_keys(program: Path) -> list[str]:
-    from email import message_from_bytes, policy
-
-    return sorted(message_from_bytes(p.read_bytes(), policy=policy.default)["X-Automation-Key"]
-                  for p in (program.parent / "outbox").rglob("*.eml"))
+    return sorted(m["X-Automation-Key"] for m in outbox_messages(program.parent / "outbox"))
 
 
 PROPOSAL = ["Segments after meetups", "priya.deshmukh@example.org", "How we follow up.", "", "draft", "", ""]

@@ -27,6 +27,7 @@ from automations.domain.messages import Attachment, PlannedMessage
 from automations.jobs import certificates as job
 from automations.mail.message import Rendered, Sender, compose
 from tests.factories import ambassador
+from tests.conftest import outbox_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = Artwork("Mautic Ambassador Program", "Ruth Cheesley", "Program lead", ROOT / "templates/certificates/logo.svg",
@@ -211,11 +212,8 @@ def run(program: Path, day: date, dry_run: bool = False):
 
 
 def outbox(program: Path) -> dict[str, object]:
-    out = {}
-    for p in (program.parent / "outbox").rglob("*.eml"):
-        msg = message_from_bytes(p.read_bytes(), policy=policy.default)
-        out[msg["X-Automation-Key"]] = msg
-    return out
+    """Every message in the outbox, by its key."""
+    return {m["X-Automation-Key"]: m for m in outbox_messages(program.parent / "outbox")}
 
 
 def ledger_keys(program: Path) -> list[str]:

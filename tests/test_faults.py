@@ -29,7 +29,7 @@ from automations.config import load_config  # noqa: E402
 from automations.errors import StopRun  # noqa: E402
 from automations.jobs import forum, run_all  # noqa: E402
 from tests.airtable_env import TOKEN  # noqa: E402
-from tests.conftest import use_smtp  # noqa: E402
+from tests.conftest import outbox_messages, use_smtp  # noqa: E402
 from tests.faults import Faults  # noqa: E402
 from tests.test_airtable import MONDAY, clean_run, end_state, keys_unique  # noqa: E402
 from tests.test_forum import ENV as FORUM_ENV  # noqa: E402
@@ -51,8 +51,7 @@ def configure(program: Path, **sections) -> None:
 
 
 def outbox_keys(folder: Path) -> Counter:
-    return Counter(message_from_bytes(p.read_bytes(), policy=policy.default)["X-Automation-Key"]
-                   for p in folder.rglob("*.eml"))
+    return Counter(m["X-Automation-Key"] for m in outbox_messages(folder))
 
 
 def clean_outbox(program: Path, tmp: Path, day: date) -> Counter:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 from datetime import date, timedelta
 from decimal import Decimal
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import yaml
@@ -15,7 +14,7 @@ from automations import bootstrap
 from automations.config import load_config
 from automations.domain.funding import (FundingRequest, FundingSettings, parse_amount, plan_funding, request_key)
 from automations.jobs import funding
-from tests.conftest import snapshot
+from tests.conftest import snapshot, outbox_messages
 
 DAY = date(2026, 10, 19)
 PRIYA = "priya.deshmukh@example.org"
@@ -65,8 +64,7 @@ def run(program: Path, day: date, dry_run: bool = False):
 
 
 def outbox_keys(program: Path) -> list[str]:
-    return sorted(message_from_bytes(p.read_bytes(), policy=policy.default)["X-Automation-Key"]
-                  for p in (program.parent / "outbox").rglob("*.eml"))
+    return sorted(m["X-Automation-Key"] for m in outbox_messages(program.parent / "outbox"))
 
 
 def key(what: str, event: date) -> str:

@@ -14,7 +14,7 @@ import yaml
 
 from automations.domain.model import Problem
 from automations.domain.problems import FIXED, IGNORED, OPEN, STAFF, ProblemRecord, reconcile
-from tests.conftest import ROOT, copy_example, snapshot
+from tests.conftest import ROOT, copy_example, snapshot, outbox_messages
 
 RESPONSES = "checkin_responses.csv"
 
@@ -87,10 +87,7 @@ def shipped(tmp_path: Path) -> Path:
 
 
 def outbox_jobs(folder: Path) -> list[str]:
-    jobs = []
-    for f in sorted((folder / "outbox").rglob("*.eml")):
-        jobs.append(email.message_from_bytes(f.read_bytes(), policy=policy.default)["X-Automation-Job"])
-    return jobs
+    return [m["X-Automation-Job"] for m in outbox_messages(folder / "outbox")]
 
 
 def tracked(folder: Path) -> dict[str, bytes]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from datetime import date, timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
 
 from automations import bootstrap
@@ -17,7 +16,7 @@ from automations.domain.model import Ambassador
 from automations.domain.referrals import (Answer, Inquiry, ReferralSettings, offer_code, parse_history, plan_referrals,
                                           rank)
 from automations.jobs import referrals
-from tests.conftest import snapshot
+from tests.conftest import snapshot, outbox_messages
 
 DAY = date(2026, 11, 23)
 HEADER = ["Organization", "Contact name", "Contact email", "Country", "Region", "Language", "Need", "Details"]
@@ -61,11 +60,7 @@ def run(program: Path, day: date, dry_run: bool = False):
 
 def outbox(program: Path) -> dict[str, object]:
     """Every message in the outbox, by its key."""
-    out = {}
-    for p in (program.parent / "outbox").rglob("*.eml"):
-        msg = message_from_bytes(p.read_bytes(), policy=policy.default)
-        out[msg["X-Automation-Key"]] = msg
-    return out
+    return {m["X-Automation-Key"]: m for m in outbox_messages(program.parent / "outbox")}
 
 
 def text_of(msg) -> str:
