@@ -34,7 +34,8 @@ from .adapters.csv_referral_store import CsvAnswerSource, CsvReferralStore
 from .adapters.csv_conduct_store import CsvConductStore
 from .adapters.csv_funding_store import CsvFundingStore
 from .domain.forum import ForumSettings
-from .domain.funding import FundingSettings, request_key
+from .domain.funding import FundingSettings
+from .domain.funding import row_key as funding_row_key
 from .domain.blog import proposal_key
 from .adapters.google_docs_drafter import GoogleDocsDrafter
 from .adapters.html_drafter import HtmlDrafter
@@ -433,14 +434,6 @@ def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
                                            config.path(c.logo), config.path(c.signature_image)))
 
 
-def _funding_key(cells: Mapping[str, str]) -> str:
-    try:
-        day = date.fromisoformat(cells.get("Event date", "").strip()[:10])
-    except ValueError:
-        return ""
-    return request_key(cells.get("Ambassador email", ""), cells.get("What", ""), day)
-
-
 def privacy_rules(config: Config) -> dict[str, TableRule]:
     """How each table holds people's data, by table role (titles as the CSV files and the base have them)."""
     a, s, f = config.ambassadors.fields, config.ambassadors.standing_fields, config.checkin_form
@@ -474,7 +467,7 @@ def privacy_rules(config: Config) -> dict[str, TableRule]:
         "referral_answers": TableRule("referral answers", ("Email Address",),
                                       keep=("Timestamp", "Offer code", "Answer")),
         "funding_requests": TableRule(
-            "funding requests", ("Ambassador email",), links=("Invoice",), key_of=_funding_key,
+            "funding requests", ("Ambassador email",), links=("Invoice",), key_of=lambda c: funding_row_key(lambda t: c.get(t, "")),
             keep=("What", "Kind", "Amount", "Currency", "Event date", "Region", "Status", "Approved amount",
                   "Invoice received", "Requested on", "First seen", "Flags", "Reminders sent")),
         "mail_ledger": TableRule("mail ledger", ("Recipient",), mention=("Key",), rekeyed=True,
@@ -623,7 +616,6 @@ def job_scheduler(config: Config, config_path: Path, stop: StopRequest, global_a
                   log_format: str | None = None, stream=None):
     """The `schedule` command's scheduler: each of `schedule.jobs` run as a child process
     (`python -m automations --config PATH [global_args] COMMAND`), its log on `stream` (stderr)."""
-    import sys
 
     from . import run_log
     from .adapters.json_schedule_state import JsonScheduleState

@@ -67,7 +67,7 @@ def hold_temp(fd: int) -> int:
     return os.dup(fd)
 
 
-def _writer_alive(path: str, age: float, now_fn: Callable[[], float]) -> bool:
+def _writer_alive(path: str, age: float) -> bool:
     """Whether a live writer may still fill `path`: it holds the file's lock, or the file is so new that its
     writer may not have taken it yet (then wait out the grace and look again)."""
     try:
@@ -113,7 +113,7 @@ def remove_stale_temps(folders: Iterable[Path], max_age: float = STALE_TEMP_SECO
                 if not stat.S_ISREG(info.st_mode):
                     continue
                 age = now - info.st_mtime
-                if age <= max_age and _writer_alive(entry.path, age, time.time):
+                if age <= max_age and _writer_alive(entry.path, age):
                     continue
                 os.unlink(entry.path)
             except OSError:

@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import Mapping
 
-from ..domain.funding import STATUSES, FundingRequest, parse_amount, parse_status, request_key
+from ..domain.funding import DATES, STATUSES, FundingRequest, parse_amount, parse_status, request_key, row_key
 from ..domain.model import Problem
-from ..domain.values import clean_text, norm_header, normalize_email, parse_date, titled_rows
+from ..domain.values import clean_text, looks_like_address, norm_header, normalize_email, parse_date, titled_rows
 from ..ports import FundingUpdate, Written
 from .atomic_files import atomic_write
 from .csv_tables import read_csv, update_rows
@@ -24,7 +24,6 @@ from .safe_cells import unescape
 STAFF_COLUMNS = ("Ambassador email", "What", "Kind", "Amount", "Currency", "Event date", "Region", "Status",
                  "Approved amount", "Invoice", "Invoice received", "Evidence", "Requested on")
 JOB_COLUMNS = ("First seen", "Flags", "Reminders sent")
-DATES = ("%Y-%m-%d", "%d/%m/%Y")
 
 
 def requests_from_rows(headers: list[str], rows: list[list[str]], source: str
@@ -51,7 +50,7 @@ def requests_from_rows(headers: list[str], rows: list[list[str]], source: str
                 return False if required else None
 
         ambassador, what = normalize_email(get("Ambassador email")), clean_text(get("What"))
-        if "@" not in ambassador or " " in ambassador:
+        if not looks_like_address(ambassador):
             bad("Ambassador email", "is not an email address; the request was skipped")
             continue
         if not what:
@@ -138,16 +137,12 @@ class CsvFundingStore:
         if not updates:
             return Written(unit="row", where=self.where)
         cells = {k: job_cells(u) for k, u in updates.items()}
-        cols = [norm_header(t) for t in ("Ambassador email", "What", "Event date")]
 
         def key(row: list[str], col: dict[str, int]) -> str:
-            def get(t: str) -> str:
-                i = col.get(t)
+            def get(title: str) -> str:
+                i = col.get(norm_header(title))
                 return row[i] if i is not None and i < len(row) else ""
-            try:
-                return request_key(get(cols[0]), clean_text(get(cols[1])), parse_date(get(cols[2]), DATES))
-            except ValueError:
-                return ""
+            return row_key(get)
 
         return Written(updated=update_rows(self.path, key, cells, list(JOB_COLUMNS), dry_run=dry_run), unit="row",
                        where=self.where)

@@ -28,11 +28,12 @@ class LocalPersonalFiles:
         self.drafts = Path(drafts)
         self.reports = Path(reports) if reports is not None else None
 
-    def _messages(self, with_text: bool = False) -> list[tuple[Path, str, str]]:
-        """Each message: its file, its text (the To header, and with `with_text` the subject and every text
-        part, decoded) and a line describing it."""
+    def _messages(self, with_text: bool = False, days: Sequence[Path] | None = None) -> list[tuple[Path, str, str]]:
+        """Each message (of the day folders `days`, or all): its file, its text (the To header, and with
+        `with_text` the subject and every text part, decoded) and a line describing it."""
         out = []
-        for eml in sorted(self.outbox.glob("*/*.eml")):
+        files = sorted(self.outbox.glob("*/*.eml")) if days is None else sorted(p for d in days for p in d.glob("*.eml"))
+        for eml in files:
             try:
                 with eml.open("rb") as fh:
                     m = message_from_binary_file(fh, policy=policy.default)
@@ -78,15 +79,16 @@ class LocalPersonalFiles:
 
     def older_than(self, days: int, today: date) -> list[PersonalFile]:
         cutoff = today - timedelta(days=days)
-        out = []
-        for p, _to, detail in self._messages():
+
+        def old(folder: Path) -> bool:  # the day folders are named by their day: only old ones are opened
             try:
-                day = date.fromisoformat(p.parent.name)
+                return folder.is_dir() and date.fromisoformat(folder.name) < cutoff
             except ValueError:
-                continue
-            if day < cutoff:
-                out.append(PersonalFile(str(p), OUTBOX, detail))
-        return out
+                return False
+
+        folders = [f for f in self.outbox.iterdir() if old(f)] if self.outbox.is_dir() else []
+        return [PersonalFile(str(p), OUTBOX, detail) for p, _to, detail in self._messages(days=folders)] \
+            if folders else []
 
     def remove(self, files: Sequence[PersonalFile], dry_run: bool = False) -> Written:
         doomed: list[Path] = []

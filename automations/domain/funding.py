@@ -30,12 +30,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .messages import PlannedMessage
 from .model import Problem
 from .quarters import Quarter
-from .values import normalize_email, normalize_title, stable_digest
+from .values import clean_text, normalize_email, normalize_title, parse_date, stable_digest
 
 STATUSES = ("requested", "approved", "rejected", "paid")
 LARGE_KIND = "large event"
@@ -78,6 +78,18 @@ class FundingRequest:
 def request_key(ambassador: str, what: str, event_date: date) -> str:
     return "fund-" + stable_digest(normalize_email(ambassador), normalize_title(what), event_date.isoformat(),
                                    length=12)
+
+
+DATES = ("%Y-%m-%d", "%d/%m/%Y")  # how people write a request's dates
+
+
+def row_key(get: Callable[[str], str]) -> str:
+    """The key of a request row as people wrote it (`get` gives a column's text by its title): what the store
+    writes back by, and what erasing renames; "" when its event date cannot be read."""
+    try:
+        return request_key(get("Ambassador email"), clean_text(get("What")), parse_date(get("Event date"), DATES))
+    except ValueError:
+        return ""
 
 
 @dataclass(frozen=True)

@@ -69,19 +69,23 @@ def _not_included(ctx: Context, with_conduct: bool) -> list[str]:
     return notes
 
 
-def _roster_places(ctx: Context, address: str) -> set[tuple[str, int]]:
-    """(source, row) of the person's roster rows, as data problems name them: a problem staff own about
-    their row (a handle that is no forum user, a date that cannot be read) is theirs too."""
-    places = set()
+def whereabouts(ctx: Context, address: str) -> tuple[list[str], set[tuple[str, int]]]:
+    """In one read of the roster and the attendee lists: the person's names (files naming them are theirs
+    too), and the (source, row) of their roster rows as data problems name them (a problem staff own about
+    their row, such as a handle that is no forum user, is theirs too)."""
+    found: list[str] = []
+    places: set[tuple[str, int]] = set()
     for t in ctx.personal:
-        if t.rule.what != "roster":
+        if not t.rule.names:
             continue
         source = Path(t.table.removeprefix("Airtable table ")).name
         headers, rows = t.store.read(t.table)
         for n, r in enumerate(rows, 2):
             if owned(t.rule, headers, r, address):
-                places |= {(source, n), (f"{source} (forum)", n)}
-    return places
+                found += [c.strip() for h, c in zip(headers, r) if h in t.rule.names and c.strip()]
+                if t.rule.what == "roster":
+                    places |= {(source, n), (f"{source} (forum)", n)}
+    return list(dict.fromkeys(found)), places
 
 
 def _mine(rule: TableRule, headers: list[str], row: list[str], address: str,
@@ -98,29 +102,17 @@ def _mine(rule: TableRule, headers: list[str], row: list[str], address: str,
     return False
 
 
-def names(ctx: Context, address: str) -> list[str]:
-    """The person's names as the roster and the attendee lists have them (files naming them are theirs too)."""
-    found = []
-    for t in ctx.personal:
-        if t.rule.names:
-            headers, rows = t.store.read(t.table)
-            for r in rows:
-                if owned(t.rule, headers, r, address):
-                    found += [c.strip() for h, c in zip(headers, r) if h in t.rule.names and c.strip()]
-    return list(dict.fromkeys(found))
-
-
 def gather(ctx: Context, address: str, with_conduct: bool) -> dict:
     """Everything held about one address, as plain data."""
     tables = []
-    places = _roster_places(ctx, address)
+    known_names, places = whereabouts(ctx, address)
     for t in _tables(ctx, with_conduct):
         headers, rows = t.store.read(t.table)
         mine = [export_row(headers, r) for r in rows if _mine(t.rule, headers, r, address, places)]
         if mine:
             tables.append({"what": t.rule.what, "where": t.table, "rows": mine})
     files = [{"what": f.what, "path": f.path, "detail": f.detail}
-             for f in ctx.personal_files.find(address, names(ctx, address))] if ctx.personal_files else []
+             for f in ctx.personal_files.find(address, known_names)] if ctx.personal_files else []
     return {"person": address, "exported_on": ctx.as_of.isoformat(), "tables": tables, "files": files,
             "not_included": _not_included(ctx, with_conduct)}
 
@@ -191,12 +183,11 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
     tables = _tables(ctx, with_conduct)
     # A data problem's Source is a file's name ("checkin_responses.csv") or a table's ("Ambassadors").
     sources = {Path(t.table.removeprefix("Airtable table ")).name: t.rule for t in tables}
-    known_names = names(ctx, address)  # read before the roster forgets them
+    known_names, places = whereabouts(ctx, address)  # read before the roster forgets them
     erasure = Erasure(address, ctx.as_of, ctx.pseudonyms, sources)
     verb = "would change" if ctx.dry_run else "changed"
     touched = 0
 
-    places = _roster_places(ctx, address)  # read before the roster forgets them
 
     def change(rule: TableRule):
         def one(headers: list[str], row: list[str]) -> list[str] | None:
