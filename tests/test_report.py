@@ -33,7 +33,7 @@ from automations.domain.report import (ATTENDANCE, CONTENT, ReportSettings, enga
                                        name_key, referrals_served, web_link)
 from automations.jobs import report as report_job
 from automations.jobs import sync_checkins
-from tests.conftest import ROOT, copy_example, snapshot
+from tests.conftest import ROOT, copy_example, snapshot, outbox_messages
 from tests.factories import activity
 
 AS_OF = "2026-11-23"
@@ -203,13 +203,15 @@ class TestTheCommand:
         assert "23 met, 7 missed, 6 exempt, 0 pending" in res.stdout
 
     def test_rerun_writes_nothing(self, made):
-        """A second run on the same day rewrites no file (bytes and times unchanged) and says so."""
+        """A second run on the same day rewrites no file (bytes and times unchanged), says so, and mails staff
+        no second time."""
         config, _, folder = made
         before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
         res = cli(config, "report", "--quarter", Q3)
         assert res.returncode == 0, res.stderr
         assert "already up to date, nothing written" in res.stdout
         assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == before
+        assert len(outbox_messages(config.parent / "outbox")) == 1
 
     def test_dry_run_writes_nothing_and_names_the_files(self, made, tmp_path):
         """`--dry-run` writes no file anywhere (no report, no mail) and names each file the real run would
@@ -249,7 +251,7 @@ class TestTheCommand:
 class TestStaffMail:
     def test_final_report_goes_to_staff_once_with_the_page(self, made):
         """Once final, the report goes to each staff address with the page attached, keyed
-        `quarterly_report:<quarter>:<staff>`; the rerun (above) sent it no second time."""
+        `quarterly_report:<quarter>:<staff>`."""
         config, _, folder = made
         mails = sorted((config.parent / "outbox").rglob("*.eml"))
         assert len(mails) == 1

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -118,13 +119,21 @@ def test_no_secret_in_any_output_file_or_error(tmp_path):
             ("init", "--dry-run"), ("report",), ("export", "priya.deshmukh@example.org"),
             ("erase", "priya.deshmukh@example.org", "--dry-run"), ("retention",),
             ("conduct", "list", "--reader", READER))]
-        proc = subprocess.Popen([sys.executable, "-m", "automations", "--config", str(config), "schedule",
-                                 "--log-format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                cwd=tmp_path, env=env)
-        time.sleep(4)  # catch-up runs start at once
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=90)
-        schedule_log = out.decode("utf-8", "replace") + err.decode("utf-8", "replace")
+        # A run-all on record from days ago: the scheduler catches it up at once, so its log holds a real run.
+        old = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
+        (config.parent / "data" / ".schedule.json").write_text(json.dumps({"run-all": {"start": old, "exit_code": 0}}))
+        log = tmp_path / "scheduler.log"
+        with log.open("wb") as sink:
+            proc = subprocess.Popen([sys.executable, "-m", "automations", "--config", str(config), "schedule",
+                                     "--log-format", "json"], stdout=sink, stderr=sink, cwd=tmp_path, env=env)
+            deadline = time.monotonic() + 90
+            while '"job": "run-all"' not in log.read_text(encoding="utf-8", errors="replace") \
+                    and time.monotonic() < deadline:
+                time.sleep(0.2)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=90)
+        schedule_log = log.read_text(encoding="utf-8", errors="replace")
+        assert '"job": "run-all"' in schedule_log, schedule_log[-2000:]  # a run was logged, not only start/stop
 
     codes = {cmd: code for cmd, code, _ in outputs}
     assert codes["run-all"] in (1, 2) and codes["forum"] in (1, 2), codes  # the failures were provoked indeed
