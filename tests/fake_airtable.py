@@ -57,7 +57,6 @@ INVALID_FILTER_BY_FORMULA although real Airtable would accept it.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import random
@@ -74,9 +73,8 @@ from typing import Any, Callable
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from tests.faults import Injectable, Faults  # noqa: F401 - Faults is part of this module's interface
+from tests.faults import Injectable, SilenceableHandler, silence, Faults  # noqa: F401 - Faults is part of this module's interface
 from tests.loopback import LoopbackServer
-from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 MAX_RECORDS_PER_WRITE = 10
@@ -378,27 +376,11 @@ def _format_option(value: Any, names: dict[str, str], what: str, field_name: str
 
 # ---------------------------------------------------------------------------------------------
 
-class _Handler(WSGIRequestHandler):
-    """Lets the app reach its connection (to drop it) and keeps test output quiet."""
-
-    def make_environ(self):
-        environ = super().make_environ()
-        environ["fake_airtable.handler"] = self
-        return environ
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-    def log(self, type: str, message: str, *args) -> None:
-        if type == "error":
-            super().log(type, message, *args)
-
-
 class FakeAirtable(Injectable, LoopbackServer):
     """The fake service. See the module docstring for what it models."""
 
     server_name = "fake-airtable"
-    request_handler = _Handler
+    request_handler = SilenceableHandler
 
     def __init__(self, token: str = "patFAKE.secret", base_ids: tuple[str, ...] = ("appTEST0000000001",),
                  rate_limit_per_second: int | None = 5, penalty_seconds: float = 30.0,
@@ -492,19 +474,11 @@ class FakeAirtable(Injectable, LoopbackServer):
         if fault == "timeout":  # held past the client's timeout (outside the lock: others go on)
             time.sleep(self._faults.hold_seconds)
         if fault in ("drop", "lost_reply", "timeout"):
-            self._silence(environ)
+            silence(environ)
         code = status or 500
         response = Response(json.dumps(body), status=f"{code} {HTTPStatus(code).phrase}",
                             content_type="application/json; charset=utf-8")
         return response(environ, start_response)
-
-    @staticmethod
-    def _silence(environ) -> None:
-        # Whatever werkzeug writes from here on goes nowhere and the socket is closed, so the
-        # client sees the connection end without a status line.
-        handler = environ["fake_airtable.handler"]
-        handler.wfile = io.BytesIO()
-        handler.close_connection = True
 
     def _draw_fault(self) -> str | None:
         return self._dice.draw(("429", "5xx", "drop", "lost_reply", "timeout"))
