@@ -7,7 +7,8 @@ rates: throttling (`rate_429`: "421 4.7.0", then the server hangs up, RFC 5321 4
 error (`rate_5xx`: "451 4.3.0"; an SMTP 5xx would be permanent), a drop (the connection closed before
 the reply, nothing kept), a lost reply (the message kept, the connection closed before "250"), a
 timeout (held `hold_seconds`, then closed, nothing kept); `close_after` hangs up after accepting that
-many messages in one session (a server that closes mid-batch).
+many messages in one session (a server that closes mid-batch). `Behaviour.gate` holds every message
+until a test opens it, so a test can keep a sending run inside its lock for as long as it needs.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class Behaviour:
     delay: float = 0.0  # seconds to wait before accepting each message
     kill_pid_after: int = 0  # after accepting this many messages, SIGKILL kill_pid
     kill_pid: int = 0
+    gate: threading.Event | None = None  # when set to an Event, each message waits for it before it is accepted
+    at_gate: int = 0  # how many messages have reached the gate (a test waits on this, not on time)
 
 
 class Handler(Injectable):
@@ -89,6 +92,10 @@ class Handler(Injectable):
         if fault in ("drop", "timeout"):
             server.transport.abort()  # closed before any reply; nothing kept
             return "250 never seen"
+        if b.gate is not None:
+            with self.lock:
+                b.at_gate += 1
+            await asyncio.get_running_loop().run_in_executor(None, b.gate.wait, 300)
         if b.delay:
             time.sleep(b.delay)
         with self.lock:

@@ -1,5 +1,5 @@
-"""Overlapping runs (issue 11): two `run-all` started at the same moment, on the local backend and on the
-Airtable fake, and a cron `run-all` while the `schedule` process runs it. Real processes, mail through SMTP
+"""Overlapping runs (issue 11): a second `run-all` started while a first holds the run lock, on the local
+backend and on the Airtable fake, and a cron `run-all` while the `schedule` process runs it. Real processes, mail through SMTP
 to a loopback server that counts what it received: no key twice, the same end state as one clean run, and
 the run that found the lock taken skips (exit 0, one `skipped:` line) as README "Running on a schedule"
 says. (A cron run skipping while the scheduler's run is stopped by SIGTERM is in test_run_lock.py.)"""
@@ -11,12 +11,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
+from filelock import FileLock, Timeout
 
 from automations import bootstrap
 from automations.config import load_config
@@ -61,26 +63,63 @@ def clean_run(folder: Path, days: list[str], fake: FakeAirtable | None = None):
         server.controller.stop()
 
 
-def both_at_once(config: Path, day: str, env: dict) -> list[subprocess.CompletedProcess]:
-    procs = [spawn(config, day, env) for _ in range(2)]
-    out = []
-    for p in procs:
-        stdout, stderr = p.communicate(timeout=180)
-        out.append(subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr))
-    return out
+def lock_is_held(program: Path, command: str = "run-all") -> bool:
+    """Whether some process holds `command`'s run lock now (asked of the lock itself, without waiting)."""
+    probe = FileLock(str(program.parent / "data" / ".locks" / f"{command}.lock"), thread_local=False)
+    try:
+        probe.acquire(timeout=0)
+    except Timeout:
+        return True
+    probe.release()
+    return False
+
+
+def second_while_first_holds_the_lock(program: Path, smtp_server, day: str, env: dict,
+                                      skip_expected: bool) -> list[subprocess.CompletedProcess]:
+    """Start a run-all, hold its first message at the SMTP server's gate (so it is inside the run lock, which
+    the test checks on the lock itself), then start a second run-all. When the second is expected to skip,
+    it is finished before the gate opens; otherwise the gate opens at once and the second waits for the lock.
+    The two runs' results, first then second."""
+    data = yaml.safe_load(program.read_text(encoding="utf-8"))
+    data["mail"]["smtp"]["timeout_seconds"] = 300  # the first run waits at the gate for as long as the test says
+    program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    gate = threading.Event()
+    smtp_server.handler.behaviour.gate = gate
+    first = spawn(program, day, env)
+    try:
+        wait_for(lambda: smtp_server.handler.behaviour.at_gate >= 1 or first.poll() is not None, 180)
+        assert first.poll() is None and lock_is_held(program), "the first run-all never reached its first send"
+        second = spawn(program, day, env)
+        if skip_expected:
+            second_done = finish(second)  # decided while the first still holds the lock
+            gate.set()
+            return [finish(first), second_done]
+        gate.set()
+        return [finish(first), finish(second)]
+    finally:
+        gate.set()
+        if first.poll() is None:
+            first.kill()
+
+
+def finish(proc: subprocess.Popen) -> subprocess.CompletedProcess:
+    stdout, stderr = proc.communicate(timeout=180)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
 @pytest.mark.parametrize("wait", [0.5, 60], ids=["second-skips", "second-waits-then-runs"])
 def test_two_run_alls_at_once_on_the_local_backend(program, smtp_server, tmp_path, wait):
-    """Two run-all started together on one folder: with a short lock wait, one runs and the other prints
-    `skipped:` and exits 0; with a long one, the second runs after the first and finds nothing left to send.
-    Either way every key reaches the server once, and the files and ledger are one clean run's."""
+    """Two run-all on one folder, the second started while the first holds the run lock (the first is kept
+    inside it by the SMTP server, which holds its first message until the test lets it go): with a short lock
+    wait the second prints `skipped:` and exits 0; with a long one, it waits, runs after the first and finds
+    nothing left to send. Either way every key reaches the server once, and the files and ledger are one
+    clean run's. Nothing here depends on how fast the machine is: the test waits on the lock and the gate."""
     use_smtp(program, smtp_server)
     configure(program, lock_wait_seconds=wait)
-    runs = both_at_once(program, DAY, base_env())
+    runs = second_while_first_holds_the_lock(program, smtp_server, DAY, base_env(), skip_expected=wait < 1)
     skipped = [r for r in runs if r.stdout.startswith("skipped: run-all has been running since ")]
     if wait < 1:
-        assert len(skipped) == 1 and skipped[0].returncode == 0 and skipped[0].stderr == ""
+        assert skipped == [runs[1]] and runs[1].returncode == 0 and runs[1].stderr == ""
     else:
         assert skipped == []
     assert all(r.returncode in (0, 1) for r in runs), [r.stderr for r in runs]
@@ -92,7 +131,7 @@ def test_two_run_alls_at_once_on_the_local_backend(program, smtp_server, tmp_pat
 
 def test_two_run_alls_at_once_on_the_airtable_fake(program, smtp_server, tmp_path):
     """On the Airtable fake (served on loopback; the runs pace themselves at 5 requests a second): the base
-    is synced first, then two run-all start together. One skips (exit 0), no message goes twice, no key is
+    is synced first, then a second run-all starts while the first holds the lock. It skips (exit 0), no message goes twice, no key is
     stored twice in any table, and the records are those of one clean run of the same days."""
     first, day = "2026-10-18", "2026-11-23"
     # The limit is off so the in-process set-up need not wait; the processes keep to 5 a second anyway.
@@ -106,9 +145,10 @@ def test_two_run_alls_at_once_on_the_airtable_fake(program, smtp_server, tmp_pat
         env.ctx(date(2026, 11, 23)).admin.init(dry_run=False)
         seed_roster(env, program.parent / "data" / "ambassadors.csv")
         run_all.run(env.ctx(date.fromisoformat(first)))
-        runs = both_at_once(program, day, base_env(**{TOKEN_ENV: TOKEN}))
+        runs = second_while_first_holds_the_lock(program, smtp_server, day, base_env(**{TOKEN_ENV: TOKEN}),
+                                                 skip_expected=True)
         skipped = [r for r in runs if r.stdout.startswith("skipped: run-all has been running since ")]
-        assert len(skipped) == 1 and skipped[0].returncode == 0
+        assert skipped == [runs[1]] and runs[1].returncode == 0
         assert all(r.returncode in (0, 1) for r in runs), [r.stderr for r in runs]
         keys, tables, ledger = clean_run(tmp_path / "clean", [first, day], ref_fake)
         got = Counter(smtp_server.keys())
