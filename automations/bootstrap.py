@@ -95,6 +95,9 @@ class MailSettings:
 class Guards:
     max_warning_share: float = 0.25
     min_held_notices: int = 5
+    max_newly_unusable_share: float = 0.1
+    max_unusable_share: float = 0.5
+    min_guarded_rows: int = 5
 
 
 @dataclass
@@ -179,19 +182,14 @@ def rules_from(config: Config) -> Rules:
                  late_joiner_fraction=p.late_joiner_fraction, full_report_fields=fields)
 
 
-ISO_TIMESTAMP, ISO_DATE = "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"
-
-
 def form_layout(config: Config, source: str) -> FormLayout:
     f = config.checkin_form
-    # The Google sources hand over timestamps and dates in ISO form, whatever the sheet's locale.
-    stamps = tuple(dict.fromkeys([*f.timestamp_formats, ISO_TIMESTAMP]))
-    dates = tuple(dict.fromkeys([*f.date_formats, ISO_DATE]))
     return FormLayout(
         source=source, timestamp=f.columns.timestamp, email=f.columns.email, quarter=f.columns.quarter,
-        sections=f.activity_sections, activity_columns=dict(f.activity_columns), kinds=dict(f.activity_kinds),
-        timestamp_formats=stamps, date_formats=dates,
-        sheet_tz=config.sheet_tz, program_tz=config.program.tz,
+        sections=f.activity_sections or 0, activity_columns=dict(f.activity_columns), kinds=dict(f.activity_kinds),
+        timestamp_formats=tuple(f.timestamp_formats), date_formats=tuple(f.date_formats),
+        sheet_tz=config.sheet_tz, program_tz=config.program.tz, date_order=f.date_order,
+        positions=dict(f.column_positions),
     )
 
 
@@ -239,7 +237,7 @@ def google_access(config: Config, environ: Mapping[str, str], sleep: Callable[[f
 
 def form_shape(config: Config) -> FormShape:
     f = config.checkin_form
-    return FormShape(f.columns.timestamp, f.columns.email, f.columns.quarter, f.activity_sections,
+    return FormShape(f.columns.timestamp, f.columns.email, f.columns.quarter, f.activity_sections or 3,
                      dict(f.activity_columns), tuple(f.activity_kinds))
 
 
@@ -247,7 +245,7 @@ def checkin_source(config: Config, google: GoogleAccess, dry_run: bool) -> Check
     f = config.checkin_form
     if f.source == "sheets":
         return SheetsCheckinSource(google, f.spreadsheet_id, f.sheet_tab, f.columns.timestamp,
-                                   [f.activity_columns["date"]], config.sheet_tz, f.timestamp_formats)
+                                   [f.activity_columns["date"]], config.sheet_tz)
     if f.source == "forms":
         return FormsCheckinSource(google, f.form_id, form_shape(config), config.sheet_tz,
                                   config.local_dir / "form_questions.json", keep_state=not dry_run)
@@ -361,12 +359,14 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         forum=forum_group(config, environ, clock, sleep), forum_settings=forum_settings(config),
         referrals=referrals, answers=CsvAnswerSource(
             config.local_dir / config.referrals.answers_file,
-            TimestampParser(form_layout(config, "").timestamp_formats, config.sheet_tz, config.program.tz)),
+            TimestampParser(tuple(f.timestamp_formats), config.sheet_tz, config.program.tz, f.date_order)),
         referral_settings=referral_settings(config),
         blog_settings=BlogSettings(tuple(b.reviewers), dict(b.stale_days), tuple(m.staff_addresses)),
         form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
                                   config.local_dir / "form_questions.json", f.form_id),
-        guards=Guards(config.guards.max_warning_share, config.guards.min_held_notices), confirmed=confirmed,
+        guards=Guards(config.guards.max_warning_share, config.guards.min_held_notices,
+                      config.guards.max_newly_unusable_share, config.guards.max_unusable_share,
+                      config.guards.min_guarded_rows), confirmed=confirmed,
         funding=funding, funding_settings=funding_settings(config), conduct=conduct,
         conduct_readers=tuple(a.casefold() for a in config.conduct.readers),
         conduct_retention_days=config.conduct.retention_days,
@@ -438,8 +438,9 @@ def privacy_rules(config: Config) -> dict[str, TableRule]:
     """How each table holds people's data, by table role (titles as the CSV files and the base have them)."""
     a, s, f = config.ambassadors.fields, config.ambassadors.standing_fields, config.checkin_form
     numbers = ("registrations", "attendees", "hours", "views", "engagements", "reshares")
-    section_titles = lambda role: tuple(f.activity_columns[role].replace("{n}", str(n))  # noqa: E731
-                                        for n in range(1, f.activity_sections + 1)) if role in f.activity_columns else ()
+    # Sections are counted from the form's header: every number a form may have (at most 50) is named.
+    section_titles = lambda role: tuple(dict.fromkeys(f.activity_columns[role].replace("{n}", str(n))  # noqa: E731
+                                        for n in range(1, 51))) if role in f.activity_columns else ()
     responses_keep = (f.columns.timestamp, f.columns.quarter, *section_titles("kind"), *section_titles("date"),
                       *(t for r in numbers for t in section_titles(r)))
     kept_activity = ("Key", "Activity ID", "Kind", "Date", "Received", "Row", "Section", "Reported quarter",

@@ -41,7 +41,7 @@ class Options:
     config_path: Path
     as_of: date | None
     dry_run: bool
-    confirmed: frozenset[str] = frozenset()  # what staff confirmed: "shrink", "notices", "forum_removals"
+    confirmed: frozenset[str] = frozenset()  # what staff confirmed: "shrink", "unusable", "notices", "forum_removals"
     stop: stopping.StopRequest = field(default_factory=stopping.StopRequest)  # set by SIGTERM / Ctrl-C
 
     def context(self) -> bootstrap.Context:
@@ -49,13 +49,16 @@ class Options:
 
 
 def confirm(opts: Options, **flags: bool) -> None:
-    """Record the confirmations given on the command line (`--accept-shrink`, `--send-held-notices`,
-    `--accept-removals`)."""
+    """Record the confirmations given on the command line (`--accept-shrink`, `--accept-unusable`,
+    `--send-held-notices`, `--accept-removals`)."""
     opts.confirmed = opts.confirmed | {name for name, given in flags.items() if given}
 
 
 ACCEPT_SHRINK = click.option("--accept-shrink", is_flag=True, help="Confirm that the check-in responses really have "
                              "fewer rows than were read before (without it, such a run stops before writing).")
+ACCEPT_UNUSABLE = click.option("--accept-unusable", is_flag=True, help="Confirm a run that makes many check-in "
+                                "response rows unusable that were usable before, or most rows of a source unusable "
+                                "(without it, such a run stops before writing or sending anything).")
 ACCEPT_REMOVALS = click.option("--accept-removals", is_flag=True, help="Confirm that the forum's ambassadors group "
                                "really loses more than forum.max_removal_share of its members at once (without it, "
                                "such a run stops before changing anything).")
@@ -240,10 +243,11 @@ def _run_job(opts: Options, job: Callable[[bootstrap.Context], JobResult]) -> No
 @cli.command("sync-checkins")
 @global_options
 @ACCEPT_SHRINK
+@ACCEPT_UNUSABLE
 @click.pass_obj
-def sync_checkins(opts: Options, accept_shrink: bool) -> None:
+def sync_checkins(opts: Options, accept_shrink: bool, accept_unusable: bool) -> None:
     """Read the check-in responses and store the activities they report."""
-    confirm(opts, shrink=accept_shrink)
+    confirm(opts, shrink=accept_shrink, unusable=accept_unusable)
     _run_job(opts, sync_job.run)
 
 
@@ -373,12 +377,15 @@ def forum(opts: Options, accept_removals: bool) -> None:
 @cli.command("run-all")
 @global_options
 @ACCEPT_SHRINK
+@ACCEPT_UNUSABLE
 @ACCEPT_REMOVALS
 @SEND_HELD
 @click.pass_obj
-def run_all(opts: Options, accept_shrink: bool, send_held_notices: bool, accept_removals: bool) -> None:
+def run_all(opts: Options, accept_shrink: bool, accept_unusable: bool, send_held_notices: bool,
+            accept_removals: bool) -> None:
     """Run every available job once, in order, and end with a short summary."""
-    confirm(opts, shrink=accept_shrink, notices=send_held_notices, forum_removals=accept_removals)
+    confirm(opts, shrink=accept_shrink, unusable=accept_unusable, notices=send_held_notices,
+            forum_removals=accept_removals)
 
     def go() -> int:
         with stopping.on_signals(opts.stop):

@@ -158,6 +158,12 @@ class GuardsConfig(_Strict):
     # under review at once (and at least `min_held_notices` of them): staff look first.
     max_warning_share: float = Field(0.25, ge=0, le=1)
     min_held_notices: int = Field(5, ge=1)
+    # sync-checkins stops before any write or send when a run would make unusable more than this share of the
+    # response rows that were usable on the last run (a re-saved file, a changed locale), or when more than
+    # `max_unusable_share` of a source's rows are unusable; --accept-unusable confirms.
+    max_newly_unusable_share: float = Field(0.1, ge=0, le=1)
+    max_unusable_share: float = Field(0.5, ge=0, le=1)
+    min_guarded_rows: int = Field(5, ge=1)  # ... and only when at least this many rows would be unusable
 
 
 class RemindersConfig(_Strict):
@@ -216,16 +222,24 @@ class CheckinFormConfig(_Strict):
     source: Literal["local", "sheets", "forms"] = "local"
     file: str = "checkin_responses.csv"
     columns: CheckinColumns = CheckinColumns()
-    activity_sections: int = Field(3, ge=1, le=50)
+    # The activity sections are counted from the response sheet's header (a section added mid-quarter is
+    # read); when set, this is only checked against it (doctor says when they differ), and `init --form`
+    # creates this many (3 when unset).
+    activity_sections: int | None = Field(None, ge=1, le=50)
+    # A question pinned to a column of the responses by its number or letter, where two columns could be it:
+    # {email: C}, or "<section>.<field>" for an activity question ({"2.hours": AU}).
+    column_positions: dict[str, str] = Field(default_factory=dict)
+    # The order of day and month in the responses' dates: dmy, mdy or ymd. Empty: settled from the source
+    # (a Google Sheet's locale, else a value with a day over 12); a run stops when nothing settles it.
+    date_order: Literal["", "dmy", "mdy", "ymd"] = ""
     # A title holding "{n}" names section n's column; a title without it is repeated in every
     # section (Google Forms does that when a section is copied) and the n-th occurrence is used.
     activity_columns: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ACTIVITY_COLUMNS))
     activity_kinds: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ACTIVITY_KINDS))
-    # The response sheet's locale decides how timestamps and dates are written.
-    timestamp_formats: list[str] = Field(
-        default_factory=lambda: ["%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %I:%M:%S %p"]
-    )
-    date_formats: list[str] = Field(default_factory=lambda: ["%d/%m/%Y", "%Y-%m-%d"])
+    # Every shape Google Forms, Google Sheets (any locale) and spreadsheet re-saves write is read without
+    # these; they are extra strptime formats, tried only for a value none of those shapes reads.
+    timestamp_formats: list[str] = Field(default_factory=list)
+    date_formats: list[str] = Field(default_factory=list)
     # Time zone of the response spreadsheet; empty means the program's time zone.
     timezone: str = ""
     # With source "sheets": the response spreadsheet (the id in its URL) and its response tab.
@@ -248,6 +262,23 @@ class CheckinFormConfig(_Strict):
             if key not in value:
                 raise ValueError(f"the '{key}' activity column is required")
         return value
+
+    @field_validator("column_positions", mode="before")
+    @classmethod
+    def _positions(cls, value):
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, where in value.items():
+            key = str(key)
+            n, dot, f = key.partition(".")
+            if not (key in ("timestamp", "email", "quarter") or (dot and n.isdigit() and f)):
+                raise ValueError(f"'{key}' is not timestamp, email, quarter or <section>.<field> (like 2.hours)")
+            text = str(where).strip()
+            if not re.fullmatch(r"\d{1,4}|[A-Za-z]{1,3}", text) or text == "0":
+                raise ValueError(f"{key}: '{where}' is not a column number (1, 2, ...) or letter (A, B, ..., AU)")
+            out[key] = text
+        return out
 
     @field_validator("activity_kinds")
     @classmethod

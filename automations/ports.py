@@ -457,12 +457,15 @@ class NewRows:
     first_row: int
     mode: str
     cursor: Callable[[], tuple | None]
+    #: What the source says of its dates' day/month order ("dmy"/"mdy", and the words naming why, such as a
+    #: spreadsheet's locale); ("", "") when it says nothing and the values decide.
+    told: tuple[str, str] = ("", "")
 
 
 def read_all(source: CheckinSource) -> NewRows:
     """`read_new` for a source that cannot tell what is new (a live sheet, the Forms API): every row."""
     headers, rows = source.read()
-    return NewRows(headers, rows, 2, "full", lambda: None)
+    return NewRows(headers, rows, 2, "full", lambda: None, getattr(source, "told", ("", "")))
 
 
 class WorkCache(Protocol):

@@ -9,7 +9,8 @@ from automations.config import DEFAULT_ACTIVITY_COLUMNS, Config
 from automations.domain.checkins import RosterLayout, ingest, map_columns, parse_roster
 from automations.errors import InputError
 
-LAYOUT = form_layout(Config(), "checkin_responses.csv")
+# These rows are written day first, as a UK sheet writes them; few of them settle it by themselves.
+LAYOUT = form_layout(Config.model_validate({"checkin_form": {"date_order": "dmy"}}), "checkin_responses.csv")
 FIELDS = list(DEFAULT_ACTIVITY_COLUMNS)
 HEADERS = ["Timestamp", "Email Address", "Which quarter are you reporting on?"] + [
     title.replace("{n}", str(n)) for n in (1, 2, 3) for title in DEFAULT_ACTIVITY_COLUMNS.values()
@@ -48,9 +49,9 @@ def test_missing_header_is_named():
 
 
 def test_too_few_repeats_is_named():
-    """A section whose repeated question was deleted is named with how many were found."""
+    """A section whose repeated question was deleted is named, with its section."""
     i = len(HEADERS) - 1 - HEADERS[::-1].index("Reshares")
-    with pytest.raises(InputError, match="only 2 column"):
+    with pytest.raises(InputError, match="no column 'Reshares' in activity section 3"):
         map_columns(HEADERS[:i] + HEADERS[i + 1:], LAYOUT)
 
 

@@ -15,8 +15,9 @@ activities.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -64,6 +65,27 @@ def _questions(form: dict) -> list[tuple[str, str]]:
     return out
 
 
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})(?: (\d{2}:\d{2}))?$")
+
+
+def with_year(answer: str, sent: datetime) -> str:
+    """A date question's answer as ISO text. The API writes `MM-DD` (and `MM-DD HH:MM`) for a question asked
+    without the year: the year is the one in which the response was sent, or the one before when that date
+    would fall after it (an activity in December reported in January)."""
+    m = _MONTH_DAY.match(answer.strip())
+    if not m:
+        return answer
+    month, day = int(m.group(1)), int(m.group(2))
+    for year in (sent.year, sent.year - 1):
+        try:
+            when = date(year, month, day)
+        except ValueError:
+            continue  # 29 February in a year without it
+        if when <= sent.date():
+            return when.isoformat()
+    return answer  # no year makes it a date on or before the response: left for ingestion to name
+
+
 def _rfc3339(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -89,8 +111,23 @@ class FormsCheckinSource:
             return {}
         return data.get("questions", {}) if data.get("form_id") == self.form_id else {}
 
+    def sections_of(self, form: dict) -> int:
+        """How many activity sections the form has: its numbered kind questions ("Activity {n}: ..."), or the
+        kind question's repeats; the configured count when neither is found (resolve then names what is missing)."""
+        titles = [" ".join(t.split()).casefold() for _, t in _questions(form)]
+        template = self.shape.activity_columns["kind"]
+        if "{n}" in template:
+            n = 0
+            while " ".join(template.replace("{n}", str(n + 1)).split()).casefold() in titles:
+                n += 1
+        else:
+            n = titles.count(" ".join(template.split()).casefold())
+        return n or self.shape.sections
+
     def resolve(self, form: dict) -> dict[str, str]:
-        """Slot -> question id, by title (n-th occurrence) or by the id kept from an earlier run."""
+        """Slot -> question id, by title (n-th occurrence) or by the id kept from an earlier run. The sections
+        are counted from the form itself: one added since is read like the others."""
+        self.shape = replace(self.shape, sections=self.sections_of(form))
         questions = _questions(form)
         ids = {qid for qid, _ in questions}
         by_title: dict[str, list[str]] = {}
@@ -161,10 +198,13 @@ class FormsCheckinSource:
             values = response.get("answers", {}).get(qid, {}).get("textAnswers", {}).get("answers", [])
             return ", ".join(v.get("value", "") for v in values)
 
+        dated = {s for s in names if s.endswith(".date")}
+
         def rows() -> Iterator[list[str]]:
             for r in responses:
                 moment = _rfc3339(r.get("lastSubmittedTime") or r["createTime"]).astimezone(self.read_tz)
-                yield [moment.strftime("%Y-%m-%d %H:%M:%S"), *(answer(r, s) for s in names)]
+                yield [moment.strftime("%Y-%m-%d %H:%M:%S"),
+                       *(with_year(answer(r, s), moment) if s in dated else answer(r, s) for s in names)]
 
         return headers, rows()
 

@@ -16,6 +16,7 @@ from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..ports import NewRows, read_all
+from ..domain.moments import order_of_locale
 from ..domain.values import norm_header
 from ..errors import InputError, StopRun
 from .google_access import RETRY_STATUSES, GoogleAccess
@@ -64,11 +65,13 @@ def _moved(moment: datetime, sheet_tz: ZoneInfo | None, read_tz: ZoneInfo | None
 
 
 def cell_text(value: object, as_date: bool, as_instant: bool, sheet_tz: ZoneInfo | None = None,
-              read_tz: ZoneInfo | None = None, formats: Sequence[str] = ()) -> str:
+              read_tz: ZoneInfo | None = None) -> str:
     """A cell as the form's CSV download would show it, in ISO forms ingestion always reads.
 
     A timestamp is wall-clock time in the sheet's zone; it is written as wall-clock time in the zone
-    ingestion reads timestamps in (`checkin_form.timezone`), so the instant is kept.
+    ingestion reads timestamps in (`checkin_form.timezone`), so the instant is kept. A date or timestamp
+    typed as text stays as it is: ingestion reads it in the order the spreadsheet's locale writes
+    (`SheetsCheckinSource.told`).
     """
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -78,20 +81,12 @@ def cell_text(value: object, as_date: bool, as_instant: bool, sheet_tz: ZoneInfo
         if as_date:
             return serial_to_datetime(value).date().isoformat()
         return str(int(value)) if float(value).is_integer() else repr(float(value))
-    text = "" if value is None else str(value)
-    if as_instant and text:
-        # A timestamp typed or pasted as text, in the sheet's locale and zone.
-        for fmt in formats:
-            try:
-                return _moved(datetime.strptime(text.strip(), fmt), sheet_tz, read_tz).strftime("%Y-%m-%d %H:%M:%S")
-            except ValueError:
-                continue
-    return text
+    return "" if value is None else str(value)
 
 
 class SheetsCheckinSource:
     def __init__(self, access: GoogleAccess, spreadsheet_id: str, tab: str, timestamp_title: str,
-                 date_titles: Sequence[str], read_tz: ZoneInfo, timestamp_formats: Sequence[str] = ()):
+                 date_titles: Sequence[str], read_tz: ZoneInfo):
         self.access = access
         self.spreadsheet_id = spreadsheet_id
         self.tab = tab
@@ -101,7 +96,8 @@ class SheetsCheckinSource:
         self.date_titles = [norm_header(t) for t in date_titles]
         self.time_zone: ZoneInfo | None = None
         self.read_tz = read_tz
-        self.timestamp_formats = tuple(timestamp_formats)
+        self.locale = ""
+        self.told: tuple[str, str] = ("", "")  # the day/month order the spreadsheet's locale writes, once read
 
     def _client(self):
         import gspread
@@ -140,6 +136,9 @@ class SheetsCheckinSource:
             raise self._refused(exc) from None
         self.access.usage.read_table(self.where, 1)  # the fewest: the values alone (the time zone costs one more)
         zone = meta.get("properties", {}).get("timeZone", "")
+        self.locale = meta.get("properties", {}).get("locale", "")
+        order = order_of_locale(self.locale)
+        self.told = (order, f"the spreadsheet's locale, {self.locale}") if order in ("dmy", "mdy") else ("", "")
         try:
             self.time_zone = ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -152,12 +151,12 @@ class SheetsCheckinSource:
         kinds = [(norm_header(h) == self.timestamp_title, self._is_date(h)) for h in headers]
         width = len(headers)
 
-        sheet_tz, read_tz, formats = self.time_zone, self.read_tz, self.timestamp_formats
+        sheet_tz, read_tz = self.time_zone, self.read_tz
 
         def rows() -> Iterator[list[str]]:
             for raw in values[1:]:
                 cells = list(raw) + [""] * (width - len(raw))
-                yield [cell_text(v, k[1], k[0], sheet_tz, read_tz, formats)
+                yield [cell_text(v, k[1], k[0], sheet_tz, read_tz)
                        for v, k in zip(cells, kinds + [(False, False)] * (len(cells) - width))]
 
         return headers, rows()

@@ -12,7 +12,7 @@ import re
 import sys
 from operator import itemgetter
 from functools import lru_cache
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -22,65 +22,9 @@ from .model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, ROSTER_S
     Ambassador, Checkin, Problem
 from .quarters import parse_quarter
 from .values import looks_like_address
-from .values import TimestampParser, clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_date, \
-    parse_decimal
-
-
-@dataclass(frozen=True)
-class FormLayout:
-    """What the check-in form looks like, from configuration."""
-
-    source: str
-    timestamp: str
-    email: str
-    quarter: str
-    sections: int
-    activity_columns: Mapping[str, str]  # field -> title, "{n}" for the section number
-    kinds: Mapping[str, str]  # the form's choice label -> canonical kind
-    timestamp_formats: tuple[str, ...]
-    date_formats: tuple[str, ...]
-    sheet_tz: ZoneInfo
-    program_tz: ZoneInfo
-
-
-@dataclass(frozen=True)
-class ColumnMap:
-    timestamp: int
-    email: int
-    quarter: int | None
-    sections: tuple[tuple[tuple[str, int], ...], ...]  # per section: (field, column index)
-
-
-def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
-    """Find every configured question in the header row, or say which one is missing."""
-    positions: dict[str, list[int]] = {}
-    for i, title in enumerate(headers):
-        positions.setdefault(norm_header(title), []).append(i)
-
-    def find(title: str, occurrence: int = 0) -> int:
-        found = positions.get(norm_header(title), [])
-        if len(found) <= occurrence:
-            have = f"only {len(found)} column(s)" if found else "no column"
-            raise InputError(
-                f"The check-in responses in {layout.source} have {have} titled '{title}'"
-                f"{f' (needed {occurrence + 1})' if found else ''}: the form may have been edited; "
-                f"update checkin_form in config.yaml to the form's current question titles."
-            )
-        return found[occurrence]
-
-    timestamp = find(layout.timestamp)
-    email = find(layout.email)
-    quarter = positions.get(norm_header(layout.quarter), [None])[0] if layout.quarter else None
-    sections = []
-    for n in range(1, layout.sections + 1):
-        cols = []
-        for field, title in layout.activity_columns.items():
-            if "{n}" in title:
-                cols.append((field, find(title.replace("{n}", str(n)))))
-            else:
-                cols.append((field, find(title, n - 1)))
-        sections.append(tuple(cols))
-    return ColumnMap(timestamp, email, quarter, tuple(sections))
+from .form_layout import ColumnMap, FormLayout, Merger, map_columns
+from .moments import DayOrder, MomentReader, Unsettled, settle
+from .values import clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_date, parse_decimal
 
 
 def activity_id(email: str, kind: str, title: str, day: date) -> str:
@@ -94,6 +38,8 @@ class Ingested:
     checkins: list[Checkin]
     problems: list[Problem]
     last_row: int = 1  # the sheet row number of the last row read (1: the header alone)
+    order: str = ""  # the day/month order the source's dates were read in ("" when none needed deciding)
+    unusable_rows: set[int] = field(default_factory=set)  # rows skipped whole (no check-in from them)
 
 
 @lru_cache(maxsize=1024)
@@ -102,24 +48,40 @@ def _reported_quarter(raw: str) -> str:
     return sys.intern(str(q)) if q is not None else ""
 
 
+def day_order(layout: FormLayout, where: str, told: tuple[str, str] = ("", ""), known: str = "") -> DayOrder:
+    """The source's day/month order: `told` by the source itself (a spreadsheet's locale), else `known` from the
+    earlier rows of the same source (kept by the last run), else settled from the values or configuration."""
+    order, by = told
+    if order in ("dmy", "mdy"):
+        return DayOrder(where, told=order, told_by=by, configured=layout.date_order)
+    if known in ("dmy", "mdy"):
+        return DayOrder(where, told=known, told_by="the earlier rows of the same source",
+                        configured=layout.date_order)
+    return DayOrder(where, configured=layout.date_order)
+
+
 def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLayout,
-           known_emails: Mapping[str, object], first_row: int = 2) -> Ingested:
+           known_emails: Mapping[str, object], first_row: int = 2, order: DayOrder | None = None) -> Ingested:
     """Read every response row; every unusable row, section or cell becomes a Problem.
 
     `rows` are the data rows in sheet order; the first is spreadsheet row `first_row` (2: the row after
-    the header; more when only the rows after those already read are given).
+    the header; more when only the rows after those already read are given). `order`: the source's
+    day/month order so far (see `day_order`); it is decided from the rows before any is read, or the
+    run stops with one sentence (`InputError`).
     """
     cols = map_columns(headers, layout)
     src = layout.source
-    title_of = list(headers)
-    parse_ts = TimestampParser(layout.timestamp_formats, layout.sheet_tz, layout.program_tz)
+    title_of = list(headers) + [headers[sources[0]] for _, sources in cols.merged]
+    order = order or day_order(layout, src)
+    moments = MomentReader(order, layout.sheet_tz, layout.program_tz, layout.timestamp_formats, layout.date_formats)
     kinds_exact = dict(layout.kinds)
     kinds_loose = {norm_header(k): v for k, v in layout.kinds.items()}
-    date_formats = layout.date_formats
     activities: list[Activity] = []
     checkins: list[Checkin] = []
     problems: list[Problem] = []
+    unusable: set[int] = set()
     width = len(headers)
+    merge = Merger(cols, headers) if cols.needs_merge() else None
     parsers = {**{f: clean_text for f in TEXT_FIELDS}, **{f: parse_count for f in COUNT_FIELDS},
                **{f: parse_decimal for f in DECIMAL_FIELDS}}
     # Where each report field sits in Activity's constructor, after its first nine arguments.
@@ -127,27 +89,39 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
     blank = tuple("" if f in TEXT_FIELDS else None for f in ACTIVITY_METRIC_ORDER)
     # Per section, worked out once: where each question is and how its answer is read.
     plans = []
-    for n, section in enumerate(cols.sections, start=1):
+    for n, section in zip(cols.numbers, cols.sections):
         where = dict(section)
         metrics = tuple((f, i, parsers[f], slot[f]) for f, i in section if f in parsers)
         plans.append((n, where, itemgetter(*(i for _, i in section)), where["kind"], where["title"], where["date"],
                       metrics))
     emails: dict[str, str] = {}
+    date_cols = [cols.timestamp] + [where["date"] for _, where, *_ in plans]
 
     def problem(row_no: int, row: Sequence[str], column: int, reason: str, email: str = "") -> None:
         problems.append(Problem(src, row_no, title_of[column], row[column], reason, email))
 
+    def dated_cells(item):
+        row_no, row = item
+        if merge is not None:
+            row = merge(list(row) + [""] * (width - len(row)))[0]
+        return [(row[i], f"row {row_no}, column '{title_of[i]}'") for i in date_cols if i < len(row)]
+
     row_no = first_row - 1
-    for row_no, row in enumerate(rows, start=first_row):
+    for row_no, row in settle(order, enumerate(rows, start=first_row), dated_cells):
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
         if not "".join(row).strip():
             continue
+        if merge is not None:
+            row, clashes = merge(list(row))
+            for column, reason in clashes:
+                problem(row_no, row, column, reason, normalize_email(row[cols.email]))
         raw_ts = row[cols.timestamp]
         try:
-            received = parse_ts(raw_ts)
-        except ValueError as exc:
+            received = moments.timestamp(raw_ts, f"row {row_no}, column '{title_of[cols.timestamp]}'")
+        except (ValueError, Unsettled) as exc:
             problem(row_no, row, cols.timestamp, f"{exc}; the row was skipped")
+            unusable.add(row_no)
             continue
         raw_email = row[cols.email]
         email = emails.get(raw_email)
@@ -155,9 +129,11 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
             email = emails[raw_email] = sys.intern(normalize_email(raw_email))
         if not email:
             problem(row_no, row, cols.email, "is empty: the response cannot be matched to an ambassador")
+            unusable.add(row_no)
             continue
         if email not in known_emails:
             problem(row_no, row, cols.email, "matches no ambassador on the roster; the row was skipped", email)
+            unusable.add(row_no)
             continue
         reported = _reported_quarter(row[cols.quarter]) if cols.quarter is not None else ""
         received_day = received.date()
@@ -180,8 +156,8 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
                 problem(row_no, row, date_i, f"is empty; activity {n} ('{title}') was skipped", email)
                 continue
             try:
-                day = parse_date(raw_date, date_formats)
-            except ValueError as exc:
+                day = moments.date(raw_date, f"row {row_no}, column '{title_of[date_i]}'")
+            except (ValueError, Unsettled) as exc:
                 problem(row_no, row, date_i, f"{exc}; activity {n} ('{title}') was skipped", email)
                 continue
             if day > received_day:
@@ -189,7 +165,7 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
                                              f"activity {n} ('{title}') was skipped", email)
                 continue
             values = list(blank)
-            for field, i, parser, at in metrics:
+            for field_name, i, parser, at in metrics:
                 raw = row[i]
                 if not raw:
                     continue
@@ -206,7 +182,10 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
                                     "(and every other section): no activity in this response could be used; "
                                     "the check-in itself is recorded", email))
         checkins.append(Checkin(email, received, row_no, reported, count))
-    return Ingested(activities, checkins, problems, row_no)
+    return Ingested(activities, checkins, problems, row_no, order.order, unusable)
+
+
+PROBLEM_DATE = "%d/%m/%Y"  # how a late activity's date is shown in its problem (and so in its problem's id)
 
 
 def late_problems(resolved, layout: FormLayout, window_days: int) -> list[Problem]:
@@ -221,7 +200,7 @@ def late_problems(resolved, layout: FormLayout, window_days: int) -> list[Proble
         a = r.activity
         q = activity_quarter(a)
         out.append(Problem(layout.source, a.row, date_title.replace("{n}", str(a.section)),
-                           a.date.strftime(layout.date_formats[0]),
+                           a.date.strftime(PROBLEM_DATE),
                            f"dates activity {a.section} ('{a.title}') in {q}, but the response arrived "
                            f"{received_on(a).isoformat()}, after the {q} window closed on "
                            f"{q.window_closes(window_days).isoformat()}; it counts for nothing", a.email))

@@ -121,48 +121,22 @@ def parse_date(raw: str, formats: tuple[str, ...]) -> date:
     raise ValueError(f"is not a date (expected a form like {datetime(2026, 8, 14).strftime(formats[0])})")
 
 
-_TS_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})$")
-
-
 class TimestampParser:
-    """Reads response timestamps in the sheet's own formats and time zone.
+    """Reads the timestamps of a small Google Forms response file (the referral answers) in every shape
+    `moments` knows, in the sheet's zone. The day/month order is the configured one, else settled by the
+    first value that reads one way only; a value that reads both ways before then is a problem of its cell."""
 
-    The sheet writes local wall-clock time without an offset; the zone is the sheet's. The
-    common "DD/MM/YYYY HH:MM:SS" shape is read without strptime, which is slow.
-    """
+    def __init__(self, formats: tuple[str, ...], tz: ZoneInfo, out_tz: ZoneInfo, order: str = "",
+                 where: str = "the referral answers"):
+        from .moments import DayOrder, MomentReader
 
-    def __init__(self, formats: tuple[str, ...], tz: ZoneInfo, out_tz: ZoneInfo):
-        self.formats = formats
-        self.tz = tz
-        self.out_tz = out_tz
-        self._fast_dmy = formats[0] == "%d/%m/%Y %H:%M:%S"
+        self._order = DayOrder(where, configured=order)
+        self._read = MomentReader(self._order, tz, out_tz, formats)
 
     def __call__(self, raw: str) -> datetime:
-        text = raw.strip()
-        naive = None
-        if self._fast_dmy:
-            m = _TS_DMY.match(text)
-            if m:
-                d, mo, y, h, mi, s = map(int, m.groups())
-                try:
-                    naive = datetime(y, mo, d, h, mi, s)
-                except ValueError:
-                    naive = None
-        if naive is None:
-            naive = self._slow(text)
-        local = naive.replace(tzinfo=self.tz)
-        return local if self.tz is self.out_tz else local.astimezone(self.out_tz)
+        from .moments import Unsettled
 
-    def _slow(self, text: str) -> datetime:
-        for fmt in self.formats:
-            try:
-                return datetime.strptime(text, fmt)
-            except ValueError:
-                continue
         try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError("is not a date and time the response sheet writes") from None
-        if parsed.tzinfo is not None:
-            return parsed.astimezone(self.tz).replace(tzinfo=None)
-        return parsed
+            return self._read.timestamp(raw)
+        except Unsettled:
+            raise ValueError("can be read day first or month first: set checkin_form.date_order") from None

@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable, Iterable, Mapping, Sequence
 
-from ..domain.checkins import FormLayout, ingest, late_problems
+from ..domain.checkins import FormLayout, day_order, ingest, late_problems
 from ..domain.codec import Decoder, activity_row, checkin_row, pack, problem_row, problems_of, unpack
 from ..domain.compliance import Resolved, Rules, Track, resolve_copies
 from ..domain.model import Activity, Checkin, Problem
 from ..domain.values import stable_digest
 from ..ports import NewRows, WorkCache
 
-VERSION = "sync-3"
+VERSION = "sync-4"
 ACTS = "acts"  # email -> [activity rows], [checkin rows]
 
 
@@ -57,6 +57,7 @@ class Synced:
     affected: set[str] = field(default_factory=set)  # ambassadors whose copies changed in this run
     previous_last_row: int | None = None  # the last row read by the run before (None: not known here)
     posts: list[Activity] = field(default_factory=list)  # the published blog posts, as activities
+    unusable_rows: set[int] = field(default_factory=set)  # rows read in this run that gave no check-in
     #: A full sync keeps what it ingested, by ambassador (copies with posts, check-ins), for compliance.
     objects: tuple[dict, dict] | None = None
     _cache: tuple | None = None  # what to write to the work cache once the store is saved
@@ -91,8 +92,9 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
         out.posts = list(posts)
         return out
 
-    ingested = ingest(new.headers, new.rows, layout, known, first_row=new.first_row) if new.mode == "appended" \
-        else None
+    ingested = ingest(new.headers, new.rows, layout, known, first_row=new.first_row,
+                      order=day_order(layout, layout.source, new.told, state.get("order", ""))) \
+        if new.mode == "appended" else None
     new_acts: dict[str, list[tuple]] = defaultdict(list)
     new_checks: dict[str, list[tuple]] = defaultdict(list)
     if ingested is not None:
@@ -131,12 +133,13 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     last_row = ingested.last_row if ingested is not None and ingested.last_row > 1 else state.get("last_row", 1)
     new_state = dict(state, cursor=new.cursor(), late=late, post_rows={e: list(r) for e, r in post_rows.items()}, rescount=rescount, digests=digests, posts=post_digest,
                      problems=[problem_row(p) for p in problems], last_row=max(last_row, state.get("last_row", 1)),
+                     order=(ingested.order if ingested is not None else "") or state.get("order", ""),
                      responses=state.get("responses", 0) + (len(ingested.checkins) if ingested else 0))
     out = Synced("appended" if affected or new.mode == "appended" else "unchanged",
                  problems + [p for rows in late.values() for p in problems_of(rows)], new_state["last_row"],
                  new_state["responses"], _total(rescount), digests, sorted_new(new_copies),
                  sorted((c for c in ingested.checkins), key=lambda c: c.row) if ingested else [], changed_copies,
-                 affected=affected)
+                 affected=affected, unusable_rows=ingested.unusable_rows if ingested is not None else set())
     out.everything = lambda: _everything(cache, decoder, rules, post_rows, entries)
     out._cache = (new_state, entries)
     out.posts = list(posts)
@@ -184,7 +187,8 @@ def _everything(cache: WorkCache, decoder: Decoder, rules: Rules, post_rows: Map
 def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, known: Mapping[str, object],
           post_rows: Mapping[str, list], post_digest: Mapping[str, str], config_digest: str, emails_digest: str,
           decoder: Decoder) -> Synced:
-    ingested = ingest(new.headers, new.rows, layout, known, first_row=2)
+    ingested = ingest(new.headers, new.rows, layout, known, first_row=2,
+                      order=day_order(layout, layout.source, new.told))
     acts: dict[str, list[tuple]] = defaultdict(list)
     checks: dict[str, list[tuple]] = defaultdict(list)
     posts_of: dict[str, list[Activity]] = defaultdict(list)
@@ -216,12 +220,12 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
              "late": late, "rescount": rescount, "digests": digests, "posts": dict(post_digest),
              "post_rows": {e: list(r) for e, r in post_rows.items()},
              "problems": [problem_row(p) for p in ingested.problems], "last_row": ingested.last_row,
-             "responses": len(ingested.checkins)}
+             "responses": len(ingested.checkins), "order": ingested.order}
     checkins = sorted(ingested.checkins, key=lambda c: c.row)
     copies = _sort_copies(resolved_all)
     out = Synced("full", ingested.problems + [p for rows in late.values() for p in problems_of(rows)],
                  ingested.last_row, len(ingested.checkins), _total(rescount), digests,
-                 affected=set(digests) | set(checks))
+                 affected=set(digests) | set(checks), unusable_rows=ingested.unusable_rows)
     out.everything = lambda: (copies, checkins)
     out._cache = (state, entries, True)
     out.objects = (with_posts, dict(checks_of))

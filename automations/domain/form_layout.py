@@ -1,0 +1,264 @@
+"""The check-in form's shape, read from its header row rather than assumed.
+
+A response sheet has one column per question, in form order; the activity sections repeat the same
+questions, so titles repeat. What a form edit does to the sheet, and how it is read here:
+
+- Columns match their configured title **exactly** first; a title differing only in case or spacing
+  matches only where no column has the exact title. Two columns that still match one fixed question
+  (the address Google collects, `Email address`, beside the question `Email Address`, both exact or
+  both loose) stop the run with one sentence naming `checkin_form.column_positions`, which pins a
+  question to a column by its number or letter (`email: C`, or `2.hours: AU` for a section's).
+- **Sections are counted from the header**: section n is where its numbered questions are
+  ("Activity {n}: Title"); a section added mid-quarter is read like the others.
+  `checkin_form.activity_sections`, when set, is only compared (doctor says when it differs).
+- A repeated title (no "{n}") belongs to the section whose span it sits in, first occurrence first.
+- A **re-created question** (Google keeps the old column and appends a new one with the same title):
+  two columns of one numbered question are read as one, the filled cell winning; both filled and
+  different is a data problem. A repeated title appearing once more than its section needs (appended
+  at the right end, whose section the header cannot tell) is placed row by row in the one activity
+  of that row that has no answer to it; when that is not one activity, the cell is a data problem.
+- A question the configuration does not name (one appended at the end) is ignored; doctor lists it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from ..errors import InputError
+from .values import norm_header
+
+FIXED = ("timestamp", "email", "quarter")
+POSITIONS_KEY = "checkin_form.column_positions"
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    """What the check-in form looks like, from configuration."""
+
+    source: str
+    timestamp: str
+    email: str
+    quarter: str
+    sections: int  # checkin_form.activity_sections (0: counted from the header)
+    activity_columns: Mapping[str, str]  # field -> title, "{n}" for the section number
+    kinds: Mapping[str, str]  # the form's choice label -> canonical kind
+    timestamp_formats: tuple[str, ...]  # extra strptime formats (staff's), tried after the built-in shapes
+    date_formats: tuple[str, ...]
+    sheet_tz: ZoneInfo
+    program_tz: ZoneInfo
+    date_order: str = ""  # checkin_form.date_order: dmy, mdy, ymd or "" (settled from the source)
+    positions: Mapping[str, str] = field(default_factory=dict)  # checkin_form.column_positions
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Where each question is. `sections`: per section, (field, column) with the column index into the row
+    as `merge` returns it (an index past the header's end is a merged or placed value)."""
+
+    timestamp: int
+    email: int
+    quarter: int | None
+    sections: tuple[tuple[tuple[str, int], ...], ...]
+    numbers: tuple[int, ...]  # each section's number as the form titles it
+    merged: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (virtual index, the columns of one re-created question)
+    floating: tuple[tuple[str, int], ...] = ()  # (field, column) repeated once more than its section needs
+    unknown: tuple[int, ...] = ()  # columns no configured question names
+    width: int = 0  # the header's width
+
+    def needs_merge(self) -> bool:
+        return bool(self.merged or self.floating)
+
+
+def column_number(text: str, width: int) -> int:
+    """A configured column position ("3", "C", "AU") as a 0-based index; ValueError if not in the header."""
+    t = str(text).strip().upper()
+    if t.isdigit():
+        i = int(t) - 1
+    elif re.fullmatch(r"[A-Z]{1,3}", t):
+        i = 0
+        for ch in t:
+            i = i * 26 + (ord(ch) - 64)
+        i -= 1
+    else:
+        raise ValueError(f"'{text}' is not a column number or letter")
+    if not 0 <= i < width:
+        raise ValueError(f"column '{text}' is not in the header ({width} columns)")
+    return i
+
+
+def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
+    """Find every configured question in the header row, or say in one sentence what is missing or ambiguous."""
+    exact: dict[str, list[int]] = {}
+    loose: dict[str, list[int]] = {}
+    for i, title in enumerate(headers):
+        exact.setdefault(title.lstrip("\ufeff").strip(), []).append(i)
+        loose.setdefault(norm_header(title), []).append(i)
+    width = len(headers)
+    src = layout.source
+
+    def matches(title: str) -> list[int]:
+        return exact.get(title.strip()) or loose.get(norm_header(title), [])
+
+    pinned: dict[str, int] = {}
+    for key, where in layout.positions.items():
+        try:
+            pinned[key] = column_number(where, width)
+        except ValueError as exc:
+            raise InputError(f"{POSITIONS_KEY}.{key} in config.yaml: {exc} of the check-in responses in {src}.") \
+                from None
+
+    def fixed(key: str, title: str, required: bool = True) -> int | None:
+        if key in pinned:
+            return pinned[key]
+        found = matches(title)
+        if len(found) > 1:
+            cols = " and ".join(f"{i + 1} ('{headers[i]}')" for i in found[:2])
+            raise InputError(f"The check-in responses in {src} have two columns that may be '{title}': {cols}; "
+                             f"set {POSITIONS_KEY}.{key} in config.yaml to the one that holds it.")
+        if not found:
+            if not required:
+                return None
+            raise _missing(src, title)
+        return found[0]
+
+    timestamp = fixed("timestamp", layout.timestamp)
+    email = fixed("email", layout.email)
+    quarter = fixed("quarter", layout.quarter, required=False) if layout.quarter else None
+    assert timestamp is not None and email is not None
+
+    templates = dict(layout.activity_columns)
+    numbered = {f: t for f, t in templates.items() if "{n}" in t}
+    repeated = {f: t for f, t in templates.items() if "{n}" not in t}
+    numbers, columns = _sections(matches, numbered, templates["kind"], src)
+    # Each section's span: from its first numbered column to the next section's.
+    starts = [min(i for cols in columns[k].values() for i in cols) for k in range(len(numbers))]
+    order = sorted(range(len(numbers)), key=lambda k: starts[k])
+    numbers = [numbers[k] for k in order]
+    columns = [columns[k] for k in order]
+    starts = [starts[k] for k in order]
+    bounds = starts[1:] + [width]
+    floating: list[tuple[str, int]] = []
+    for f, title in repeated.items():
+        found = matches(title)
+        for k, (lo, hi) in enumerate(zip(starts, bounds)):
+            mine = [i for i in found if lo <= i < hi and not _pinned_elsewhere(i, pinned)]
+            if mine:
+                columns[k][f] = [mine[0]]
+                floating += [(f, i) for i in mine[1:]]
+        for k, n in enumerate(numbers):
+            if f not in columns[k]:
+                raise InputError(
+                    f"The check-in responses in {src} have no column '{title}' in activity section {n} (the form "
+                    f"may have been edited): nothing was read; update checkin_form in config.yaml to the form's "
+                    f"current questions, or pin it with {POSITIONS_KEY}.")
+        floating += [(f, i) for i in found if i < starts[0] and not _pinned_elsewhere(i, pinned)]
+    for key, i in pinned.items():
+        n_text, _, f = key.partition(".")
+        if not f:
+            continue
+        if f not in templates or not n_text.isdigit() or int(n_text) not in numbers:
+            raise InputError(f"{POSITIONS_KEY}.{key} in config.yaml names no question of the form's activity "
+                             f"sections (like 2.hours, for section 2's {templates.get('hours', 'question')}).")
+        k = numbers.index(int(n_text))
+        columns[k][f] = sorted(set(columns[k].get(f, [])) | {i})
+        floating = [(g, j) for g, j in floating if j != i]
+
+    merged: list[tuple[int, tuple[int, ...]]] = []
+    next_virtual = width
+    sections = []
+    for k in range(len(numbers)):
+        cols = []
+        for f in templates:
+            found = columns[k][f]
+            if len(found) == 1:
+                cols.append((f, found[0]))
+            else:
+                merged.append((next_virtual, tuple(found)))
+                cols.append((f, next_virtual))
+                next_virtual += 1
+        sections.append(tuple(cols))
+    used = {timestamp, email, *([quarter] if quarter is not None else [])}
+    used |= {i for s in columns for cols in s.values() for i in cols} | {i for _, i in floating}
+    unknown = tuple(i for i in range(width) if i not in used and headers[i].strip())
+    return ColumnMap(timestamp, email, quarter, tuple(sections), tuple(numbers), tuple(merged), tuple(floating),
+                     unknown, width)
+
+
+def _pinned_elsewhere(i: int, pinned: Mapping[str, int]) -> bool:
+    return i in pinned.values()
+
+
+def _sections(matches, numbered: Mapping[str, str], kind_title: str, src: str
+              ) -> tuple[list[int], list[dict[str, list[int]]]]:
+    """The section numbers the header has (from the kind question's title) and each one's numbered columns."""
+    numbers: list[int] = []
+    columns: list[dict[str, list[int]]] = []
+    if "{n}" in kind_title:
+        for n in range(1, 100):
+            if matches(kind_title.replace("{n}", str(n))):
+                numbers.append(n)
+    else:
+        numbers = list(range(1, len(matches(kind_title)) + 1))
+    if not numbers:
+        raise _missing(src, kind_title.replace("{n}", "1"))
+    for k, n in enumerate(numbers):
+        cols: dict[str, list[int]] = {}
+        for f, template in numbered.items():
+            found = matches(template.replace("{n}", str(n)))
+            if not found:
+                raise _missing(src, template.replace("{n}", str(n)))
+            cols[f] = found
+        if "{n}" not in kind_title:
+            cols["kind"] = [matches(kind_title)[k]]
+        columns.append(cols)
+    return numbers, columns
+
+
+def _missing(src: str, title: str) -> InputError:
+    return InputError(f"The check-in responses in {src} have no column titled '{title}': the form may have been "
+                      f"edited; update checkin_form in config.yaml to the form's current question titles.")
+
+
+class Merger:
+    """Rows as `ColumnMap` reads them: a re-created question's columns read as one (filled wins; both filled and
+    different is a problem), and a floating column's answer placed in the one activity that lacks it."""
+
+    def __init__(self, cols: ColumnMap, headers: Sequence[str]):
+        self.cols = cols
+        self.headers = headers
+        kind_at = {k: dict(s)["kind"] for k, s in enumerate(cols.sections)}
+        self.kind_at = kind_at
+        self.targets = {f: [(k, dict(s)[f]) for k, s in enumerate(cols.sections)] for f, _ in cols.floating}
+        self.extra = max((v for v, _ in cols.merged), default=cols.width - 1) + 1 - cols.width
+
+    def __call__(self, row: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
+        """The row extended with the merged and placed cells, and (column, reason) of every cell that could
+        not be read as one answer."""
+        out = row + [""] * self.extra
+        problems: list[tuple[int, str]] = []
+        for v, sources in self.cols.merged:
+            filled = [(i, out[i]) for i in sources if out[i].strip()]
+            values = {" ".join(x.split()) for _, x in filled}
+            if len(values) > 1:
+                (i, first), (j, _) = filled[0], filled[1]
+                problems.append((j, f"answers the same question as column {i + 1} ('{first}'), a copy of it left "
+                                    f"by a form edit, and the two differ: neither was used"))
+            elif filled:
+                out[v] = filled[0][1]
+        for f, i in self.cols.floating:
+            value = out[i]
+            if not value.strip():
+                continue
+            open_ = [(k, v) for k, v in self.targets[f] if out[self.kind_at[k]].strip() and not out[v].strip()]
+            if len(open_) == 1:
+                out[open_[0][1]] = value
+            else:
+                why = ("no activity of this response lacks that answer" if not open_ else
+                       f"activities {', '.join(str(self.cols.numbers[k]) for k, _ in open_)} all lack it")
+                problems.append((i, f"answers '{self.headers[i]}' in a column added by a form edit, whose activity "
+                                    f"the header cannot tell, and {why}: it was not used (pin the column with "
+                                    f"{POSITIONS_KEY})"))
+        return out, problems

@@ -1,0 +1,345 @@
+"""Dates and timestamps as Google Forms, Google Sheets and spreadsheet re-saves write them.
+
+One reading for every shape a response file may hold: the Forms download's
+`2022/11/30 10:39:41 PM GMT+1`, a linked sheet's CSV in any locale (`4/11/2026 12:33:18`,
+`16/05/2025 14:11:48`, `07.02.2025 00:13:31`, `2025-02-07 00:13:31`), an Excel re-save without
+seconds (`20/12/2025 07:53`), ISO 8601 with `T`, `Z` or an offset. Fields may be unpadded; the
+separator may be `/`, `-` or `.`; the clock 12- or 24-hour; the seconds and a fraction optional.
+
+A year written first settles itself (year, month, day). Otherwise the day and the month may come in
+either order, and that order is decided once **per source, never per cell** (`DayOrder`): from what
+the source says of itself (a spreadsheet's locale), else from the values (a day over 12 settles it),
+else from `checkin_form.date_order`; when nothing settles it the run stops with one sentence naming
+that key. A value that reads only in the other order than the one decided is a source written two
+ways: that stops the run too, naming both values. One column is never read two ways.
+
+An offset written in the value (`GMT+1`, `Z`, `+02:00`) is honoured; a zone abbreviation (`CET`,
+`EST`) is read in the configured zone when it is that zone's abbreviation at that moment, and is
+a problem of the cell otherwise; no suffix means wall-clock time in the configured zone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Iterable, Iterator, Sequence, TypeVar
+from zoneinfo import ZoneInfo
+
+from ..errors import InputError
+
+ORDERS = ("dmy", "mdy", "ymd")
+ORDER_WORDS = {"dmy": "day first (31/12/2026)", "mdy": "month first (12/31/2026)", "ymd": "year first (2026-12-31)"}
+
+_MOMENT = re.compile(r"""
+    ^\s*(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})\.?
+    (?:(?:\s+|T|,\s*)
+       (?P<h>\d{1,2})[:.](?P<mi>\d{2})(?:[:.](?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?
+       (?:\s*(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?
+       (?:\s*(?P<zone>Z|[+\-\u2212]\d{2}:?\d{2}|(?:GMT|UTC)(?:\s?[+\-\u2212]\d{1,2}(?::?\d{2})?)?|[A-Z]{2,5}))?
+    )?\s*$""", re.VERBOSE)
+_OFFSET = re.compile(r"^(?:GMT|UTC)?\s?([+\-\u2212])(\d{1,2})(?::?(\d{2}))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A date (and maybe a time) as written, before the day/month order is known."""
+
+    a: int
+    b: int
+    c: int
+    year_first: bool
+    time: tuple[int, int, int, int] | None  # hour (24 h), minute, second, microsecond
+    zone: str  # "" (none), "UTC", an offset "+01:00", or an abbreviation ("CET")
+    clock_error: str = ""  # a time that cannot be (25:00, 13 PM), said as the end of a sentence
+
+    def orders(self) -> tuple[str, ...]:
+        """The orders in which this value is a real date."""
+        if self.year_first:
+            return ("ymd",) if _valid(self.a, self.b, self.c) else ()
+        year = _year(self.c)
+        if year is None:
+            return ()
+        out = []
+        if _valid(year, self.b, self.a):
+            out.append("dmy")
+        if _valid(year, self.a, self.b):
+            out.append("mdy")
+        return tuple(out)
+
+    def day(self, order: str) -> date:
+        if self.year_first:
+            return date(self.a, self.b, self.c)
+        year = _year(self.c)
+        assert year is not None
+        return date(year, self.b, self.a) if order == "dmy" else date(year, self.a, self.b)
+
+
+def _year(c: int) -> int | None:
+    if c >= 1000:
+        return c
+    if c < 100:
+        return 2000 + c  # a two-digit year (Excel's short dates): this century
+    return None
+
+
+def _valid(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def written(text: str) -> Written | None:
+    """The parts of a date or timestamp in any shape this module reads; None if it is none of them."""
+    m = _MOMENT.match(text)
+    if not m:
+        return None
+    g = m.group
+    a_text = g("a")
+    year_first = len(a_text) == 4
+    if not year_first and len(g("c")) not in (2, 4):
+        return None
+    clock = None
+    error = ""
+    if g("h") is not None:
+        hour, minute = int(g("h")), int(g("mi"))
+        second = int(g("s") or 0)
+        micro = int((g("f") or "0")[:6].ljust(6, "0"))
+        ampm = (g("ampm") or "").lower()
+        if ampm:
+            if not 1 <= hour <= 12:
+                error = f"has the hour {hour} on a 12-hour clock"
+            hour = hour % 12 + (12 if ampm == "p" else 0)
+        if not error and (hour > 23 or minute > 59 or second > 59):
+            error = "has a time of day that does not exist"
+        clock = (hour, minute, second, micro) if not error else (0, 0, 0, 0)
+    zone = _zone(g("zone") or "")
+    return Written(int(a_text), int(g("b")), int(g("c")), year_first, clock, zone, error)
+
+
+def _zone(raw: str) -> str:
+    if not raw:
+        return ""
+    if raw in ("Z", "GMT", "UTC"):
+        return "UTC"
+    m = _OFFSET.match(raw)
+    if m:
+        sign = "-" if m.group(1) in "-\u2212" else "+"
+        return f"{sign}{int(m.group(2)):02d}:{m.group(3) or '00'}"
+    return raw  # an abbreviation
+
+
+def _offset(zone: str) -> timezone:
+    sign = -1 if zone[0] == "-" else 1
+    hours, minutes = int(zone[1:3]), int(zone[4:6])
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+class Unsettled(Exception):
+    """A value that reads in two orders, before the source's order is decided."""
+
+
+@dataclass
+class DayOrder:
+    """The day/month order of one source, decided once for all its date and timestamp cells.
+
+    `told`: what the source says of itself ("mdy" from an en_US spreadsheet's locale), with `told_by`
+    (the words naming it). `configured`: `checkin_form.date_order` ("" when not set). `where`: the
+    source, for messages. Until an order is decided, `observe` takes values one by one; the first
+    that reads in one order only decides it (and must agree with `told` or `configured`)."""
+
+    where: str
+    told: str = ""
+    told_by: str = ""
+    configured: str = ""
+    key: str = "checkin_form.date_order"
+    order: str = ""
+    evidence: str = ""  # the value (and its place) that decided the order
+    ambiguous: str = ""  # the first value seen that reads both ways (and its place)
+    _seen: set = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if self.told:
+            self.order = self.told
+            self.evidence = self.told_by
+
+    @property
+    def settled(self) -> bool:
+        return bool(self.order)
+
+    def observe(self, raw: str, place: str) -> None:
+        """Look at one value (a date or timestamp cell, `place` naming its row and column)."""
+        w = written(raw.strip()) if raw else None
+        if w is None or w.year_first:
+            return
+        orders = w.orders()
+        if len(orders) == 2:
+            if not self.ambiguous:
+                self.ambiguous = f"'{raw.strip()}' ({place})"
+            return
+        if len(orders) == 1:
+            self.check(orders[0], raw, place)
+
+    def check(self, only: str, raw: str, place: str) -> None:
+        """A value that reads in the order `only` and no other: it decides the order, or must agree with it."""
+        shown = f"'{raw.strip()}' ({place})"
+        if not self.order:
+            if self.configured and self.configured != only:
+                raise InputError(
+                    f"The dates in {self.where} are written {ORDER_WORDS[only]}, as {shown} shows, but {self.key} "
+                    f"says {self.configured}: nothing was read; set {self.key} to {only} (or leave it empty to "
+                    f"settle it from the data).")
+            self.order = only
+            self.evidence = shown
+            return
+        if only != self.order:
+            if self.told:
+                raise InputError(
+                    f"{shown} in {self.where} reads only {ORDER_WORDS[only]}, but the source writes dates "
+                    f"{ORDER_WORDS[self.order]} ({self.told_by}): the file holds dates written two ways; nothing "
+                    f"was read; make that cell agree with the others.")
+            raise InputError(
+                f"{self.where} holds dates written two ways: {self.evidence} reads only {ORDER_WORDS[self.order]}, "
+                f"{shown} only {ORDER_WORDS[only]} (a file pasted together from two locales?); nothing was read; "
+                f"make them one order.")
+
+    def finish(self) -> None:
+        """At the end of the values: decide from configuration, or stop when nothing settles the order."""
+        if self.order:
+            return
+        if self.configured:
+            self.order = self.configured
+            self.evidence = self.key
+            return
+        if self.ambiguous:
+            raise InputError(
+                f"The dates in {self.where} can be read day first or month first (no day is over 12, e.g. "
+                f"{self.ambiguous}): nothing was read; set {self.key} to dmy or mdy (the order the response "
+                f"sheet's locale writes).")
+
+    def day_of(self, w: Written, raw: str, place: str) -> date:
+        """The date a value means in this source's order (deciding it, or checking the value against it)."""
+        if w.year_first:
+            if not w.orders():
+                raise ValueError("is not a date that exists")
+            return w.day("ymd")
+        orders = w.orders()
+        if not orders:
+            raise ValueError("is not a date that exists")
+        if len(orders) == 1:
+            if orders[0] != self.order:
+                self.check(orders[0], raw, place)
+            return w.day(orders[0])
+        if not self.order:
+            raise Unsettled(raw)
+        return w.day(self.order)
+
+
+T = TypeVar("T")
+
+
+def settle(order: DayOrder, rows: Iterable[T], cells_of) -> Iterator[T]:
+    """The rows, unchanged and in order, with `order` decided before any row is handed on: rows are held back
+    only until a value settles the order (usually the first few), or to the end when none does (then
+    `order.finish()` decides from configuration or stops). `cells_of(row)` gives (value, place) pairs of the
+    row's date and timestamp cells."""
+    held: list[T] = []
+    for row in rows:
+        if order.settled:
+            if held:
+                yield from held
+                held = []
+            yield row
+            continue
+        for raw, place in cells_of(row):
+            if raw:
+                order.observe(raw, place)
+        held.append(row)
+    if not order.settled:
+        order.finish()
+    yield from held
+
+
+class MomentReader:
+    """Reads a source's timestamps (as aware datetimes in `out_tz`) and dates, in its decided `order`.
+
+    `zone`: the wall-clock zone of values without an offset (the response sheet's). `formats`: extra
+    strptime formats staff configured, tried when a value has none of the built-in shapes."""
+
+    def __init__(self, order: DayOrder, zone: ZoneInfo, out_tz: ZoneInfo, formats: Sequence[str] = (),
+                 date_formats: Sequence[str] = ()):
+        self.order = order
+        self.zone = zone
+        self.out_tz = out_tz
+        self.formats = tuple(formats)
+        self.date_formats = tuple(date_formats)
+
+    def timestamp(self, raw: str, place: str = "") -> datetime:
+        text = raw.strip()
+        w = written(text)
+        if w is None or w.time is None:
+            return self._by_format(text, w)
+        if w.clock_error:
+            raise ValueError(w.clock_error)
+        day = self.order.day_of(w, text, place)
+        h, mi, s, us = w.time
+        naive = datetime(day.year, day.month, day.day, h, mi, s, us)
+        if not w.zone:
+            local = naive.replace(tzinfo=self.zone)
+        elif w.zone == "UTC":
+            local = naive.replace(tzinfo=timezone.utc)
+        elif w.zone[0] in "+-":
+            local = naive.replace(tzinfo=_offset(w.zone))
+        else:
+            local = naive.replace(tzinfo=self.zone)
+            if local.tzname() != w.zone:
+                raise ValueError(f"is in the time zone '{w.zone}', which is not the response sheet's "
+                                 f"({self.zone.key}, '{local.tzname()}' then): set checkin_form.timezone to the "
+                                 f"form's time zone")
+        return local.astimezone(self.out_tz)
+
+    def _by_format(self, text: str, w: Written | None) -> datetime:
+        for fmt in self.formats:
+            try:
+                parsed = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=self.zone)
+            return parsed.astimezone(self.out_tz)
+        if w is not None:
+            raise ValueError("has a date but no time of day (a spreadsheet re-save may have dropped it)")
+        raise ValueError("is not a date and time the response sheet writes")
+
+    def date(self, raw: str, place: str = "") -> date:
+        text = raw.strip()
+        w = written(text)
+        if w is not None and not w.clock_error:
+            return self.order.day_of(w, text, place)
+        for fmt in self.date_formats:
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise ValueError("is not a date (expected a form like 14/08/2026, 8/14/2026 or 2026-08-14)")
+
+
+def order_of_locale(locale: str) -> str:
+    """The day/month order a spreadsheet locale ("en_US", "de_DE") writes short dates in ("" if unknown)."""
+    if not locale:
+        return ""
+    try:
+        from babel import Locale, UnknownLocaleError
+    except ImportError:  # pragma: no cover - babel is a requirement
+        return ""
+    try:
+        pattern = Locale.parse(locale.replace("-", "_")).date_formats["short"].pattern
+    except (UnknownLocaleError, ValueError, KeyError, TypeError):
+        return ""
+    letters = [c for c in pattern if c in "dMy"]
+    firsts = "".join(dict.fromkeys(c.lower() for c in letters))
+    return {"dmy": "dmy", "mdy": "mdy", "ymd": "ymd"}.get(firsts, "")
