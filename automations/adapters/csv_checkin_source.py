@@ -15,8 +15,8 @@ import io
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import InputError
 from ..ports import NewRows
+from .csv_dialect import how_to_save, sniff
 from .csv_tables import csv_rows, stream_csv
 
 _BLOCK = 1 << 20
@@ -82,12 +82,12 @@ class CsvCheckinSource:
             data = fh.read(size - start)
         hasher.update(data)
         digest = hasher.hexdigest()
+        dialect = sniff(self.path, "check-in responses")
         try:
-            text = data.decode("utf-8")
+            text = data.decode(dialect.encoding)
         except UnicodeDecodeError:
-            raise InputError(f"The check-in responses file {self.path} is not UTF-8 text after row {last_row}: "
-                             f"save it as CSV UTF-8.") from None
-        reader = csv.reader(io.StringIO(text, newline=""))
+            raise how_to_save(self.path, "check-in responses", f" after row {last_row}") from None
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
         counted = _Counting(csv_rows(reader, self.path, "check-in responses", start=last_row + 1))
         return NewRows(headers, counted, last_row + 1, "appended", lambda: (size, digest, last_row + counted.n))
 

@@ -15,6 +15,7 @@ from typing import Sequence
 from ..domain.conduct import COLUMNS, Incident, incidents_from_rows
 from ..errors import InputError
 from ..ports import Written
+from .csv_dialect import how_to_save, sniff_bytes
 from .atomic_files import atomic_write
 from .csv_tables import read_csv
 
@@ -44,17 +45,21 @@ class CsvConductStore:
             return Written(unit="row", where=self.where)
         for _ in range(5):
             raw = self.path.read_bytes()
-            text = raw.decode("utf-8-sig")
+            dialect = sniff_bytes(raw[:1 << 16], self.path, "conduct register")
+            try:
+                text = dialect.decode(raw)
+            except UnicodeDecodeError:
+                raise how_to_save(self.path, "conduct register") from None
             newline = "\r\n" if "\r\n" in text else "\n"
-            rows = list(csv.reader(io.StringIO(text, newline="")))
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter))
             incidents, _ = incidents_from_rows(rows[0], rows[1:])
             drop = {i.row for i in incidents if i.key in gone}
             if dry_run or not drop:
                 return Written(deleted=len(drop), unit="row", where=self.where)
             out = io.StringIO()
-            writer = csv.writer(out, lineterminator=newline)
+            writer = csv.writer(out, lineterminator=newline, delimiter=dialect.delimiter)
             writer.writerows(r for n, r in enumerate(rows, start=1) if n not in drop)
-            data = (b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b"") + out.getvalue().encode("utf-8")
+            data = dialect.encode(out.getvalue())
             if self.path.read_bytes() != raw:  # staff saved meanwhile: start again from their version
                 continue
             atomic_write(self.path, data)

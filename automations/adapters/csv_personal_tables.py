@@ -17,6 +17,7 @@ from typing import BinaryIO, Callable, Iterator, Mapping
 
 from ..ports import Written
 from .atomic_files import atomic_write_with
+from .csv_dialect import open_text, sniff
 from .safe_cells import escape, unescape
 
 
@@ -32,12 +33,14 @@ class CsvPersonalTables:
         path = self.files[table]
         if not path.is_file():
             return
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            yield from csv.reader(fh)
+        fh, dialect = open_text(path, table)
+        with fh:
+            yield from csv.reader(fh, delimiter=dialect.delimiter)
 
     def _newline(self, table: str) -> str:
         with self.files[table].open("rb") as fh:
-            return "\r\n" if b"\r\n" in fh.read(1 << 16) else "\n"
+            head = fh.read(1 << 16)
+        return "\r\n" if b"\r\n" in head or b"\r\x00\n\x00" in head or b"\x00\r\x00\n" in head else "\n"
 
     def read(self, table: str) -> tuple[list[str], Iterator[list[str]]]:
         raw = self._raw(table)
@@ -81,9 +84,12 @@ class CsvPersonalTables:
         if written.changed and not dry_run:
             newline = self._newline(table)
 
+            dialect = sniff(self.files[table], table)  # a person's file keeps its encoding and separator
+
             def fill(fh: BinaryIO) -> None:
-                text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
-                out = csv.writer(text, lineterminator=newline)
+                fh.write(dialect.bom)
+                text = io.TextIOWrapper(fh, encoding=dialect.encoding, newline="")
+                out = csv.writer(text, lineterminator=newline, delimiter=dialect.delimiter)
                 out.writerows(row for row, _what in self._changed(table, change) if row is not None)
                 text.flush()
                 text.detach()

@@ -20,6 +20,7 @@ from typing import Callable, Iterator, Mapping, Sequence, TextIO
 from ..domain.values import norm_header
 from ..errors import InputError
 from .atomic_files import csv_line, hold_temp
+from .csv_dialect import how_to_save, open_text, sniff_bytes
 from .safe_cells import escape, unescape_row
 
 # A cell may hold a long description; a larger one is a broken file, reported as such.
@@ -63,11 +64,17 @@ def stream_csv(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
 
 
 def _stream(path: Path, what: str, own: bool = False) -> tuple[TextIO, list[str], Iterator[list[str]]]:
+    """A job's own table is UTF-8 with commas; a person's file is read in its own dialect (`csv_dialect`)."""
     try:
-        fh = path.open(encoding="utf-8-sig", newline="")
+        if own:
+            fh: TextIO = path.open(encoding="utf-8-sig", newline="")
+            delimiter = ","
+        else:
+            fh, dialect = open_text(path, what)
+            delimiter = dialect.delimiter
     except FileNotFoundError:
         raise _missing(path, what) from None
-    reader = csv.reader(fh)
+    reader = csv.reader(fh, delimiter=delimiter)
     try:
         headers = next(reader)
     except csv.Error as exc:
@@ -78,15 +85,14 @@ def _stream(path: Path, what: str, own: bool = False) -> tuple[TextIO, list[str]
         raise InputError(f"The {what} file {path} is empty: it needs at least its header row.") from None
     except UnicodeDecodeError:
         fh.close()
-        raise InputError(f"The {what} file {path} is not UTF-8 text: save it as CSV UTF-8.") from None
+        raise how_to_save(path, what) from None
 
     def rows() -> Iterator[list[str]]:
         with fh:
             try:
                 yield from csv_rows(reader, path, what, start=2, own=own)
             except UnicodeDecodeError:
-                raise InputError(f"The {what} file {path} is not UTF-8 text after row {reader.line_num}: "
-                                 f"save it as CSV UTF-8.") from None
+                raise how_to_save(path, what, f" after row {reader.line_num}") from None
 
     return fh, headers, rows()
 
@@ -199,12 +205,17 @@ def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
 
 def _merge(raw: bytes, key_of: Callable[[list[str], dict[str, int]], str],
            updates: Mapping[str, Mapping[str, str]], owned_titles: Sequence[str], path: Path) -> tuple[bytes, int]:
-    """The file's bytes with the job's values in its owned columns, and how many rows changed."""
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    text = raw.decode("utf-8-sig")
+    """The file's bytes with the job's values in its owned columns, and how many rows changed. The file keeps
+    its encoding, byte-order mark and separator (`csv_dialect`)."""
+    dialect = sniff_bytes(raw[:1 << 16], path, path.name)
+    try:
+        text = dialect.decode(raw)
+    except UnicodeDecodeError:
+        raise how_to_save(path, path.name) from None
     newline = "\r\n" if "\r\n" in text else "\n"
     trailing = text.endswith(("\n", "\r"))
-    rows = list(csv_rows(csv.reader(io.StringIO(text, newline="")), path, path.name))
+    sep = dialect.delimiter
+    rows = list(csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=sep), path, path.name))
     headers = rows[0]
     norm = [norm_header(h) for h in headers]
     for title in owned_titles:
@@ -228,15 +239,15 @@ def _merge(raw: bytes, key_of: Callable[[list[str], dict[str, int]], str],
             row[col[title]] = escape(value)
         if before != [row[col[title]] for title in update]:
             changed += 1
-    if newline == "\n":
+    if newline == "\n" and sep == ",":
         out = "".join(map(csv_line, rows))  # a person's cell holding a lone \r stays quoted
     else:
         buf = io.StringIO()
-        csv.writer(buf, lineterminator=newline).writerows(rows)
+        csv.writer(buf, lineterminator=newline, delimiter=sep).writerows(rows)
         out = buf.getvalue()
     if not trailing:
         out = out[: -len(newline)]
-    return out.encode("utf-8-sig" if bom else "utf-8"), changed
+    return dialect.encode(out), changed
 
 
 def _swap(path: Path, raw: bytes, out: bytes, mode: int, before_swap: Callable[[], None] | None) -> bool:

@@ -23,7 +23,7 @@ questions, so titles repeat. What a form edit does to the sheet, and how it is r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
@@ -220,6 +220,52 @@ def _sections(matches, numbered: Mapping[str, str], kind_title: str, src: str
 def _missing(src: str, title: str) -> InputError:
     return InputError(f"The check-in responses in {src} have no column titled '{title}': the form may have been "
                       f"edited; update checkin_form in config.yaml to the form's current question titles.")
+
+
+def fit_floating(cols: ColumnMap, rows: Sequence[Sequence[str]]) -> ColumnMap:
+    """Place each floating column (a repeated question re-created on the form, appended at the right end) in
+    the one section whose own column for it is never filled where the floating one is (the old column died
+    when the question was re-created); a column that fits no section, or several, stays floating (placed row
+    by row)."""
+    sources = dict(cols.merged)
+    width = cols.width
+
+    def cells(i: int) -> tuple[int, ...]:
+        return sources.get(i, (i,))
+
+    sections = [list(s) for s in cols.sections]
+    merged = list(cols.merged)
+    floating = []
+    next_virtual = max([v for v, _ in merged] + [width - 1]) + 1
+    for f, i in cols.floating:
+        overlap = [0] * len(sections)
+        shared = [0] * len(sections)
+        for row in rows:
+            if i >= len(row) or not row[i].strip():
+                continue
+            for k, s in enumerate(sections):
+                where = dict(s)
+                kind = where["kind"]
+                if not any(j < len(row) and row[j].strip() for j in cells(kind)):
+                    continue
+                shared[k] += 1
+                if any(j < len(row) and row[j].strip() for j in cells(where[f])):
+                    overlap[k] += 1
+        fits = [k for k in range(len(sections)) if shared[k] and not overlap[k]]
+        if len(fits) != 1:
+            floating.append((f, i))
+            continue
+        k = fits[0]
+        at = dict(sections[k])[f]
+        if at in sources:
+            merged = [(v, (*group, i)) if v == at else (v, group) for v, group in merged]
+            sources[at] = (*sources[at], i)
+        else:
+            merged.append((next_virtual, (at, i)))
+            sources[next_virtual] = (at, i)
+            sections[k] = [(g, next_virtual if g == f else j) for g, j in sections[k]]
+            next_virtual += 1
+    return replace(cols, sections=tuple(tuple(s) for s in sections), merged=tuple(merged), floating=tuple(floating))
 
 
 class Merger:

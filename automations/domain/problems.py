@@ -6,9 +6,15 @@ who wrote the row, or staff), a status staff can set and the day it closed.
 
 - `open`: reported and not resolved. A run that finds only problems already on record exits 0.
 - `fixed`: the row was corrected (the job no longer finds it: it closes by itself, dated), or staff
-  say so. A fixed problem found again is open again, and counts as new.
+  say so. A problem staff marked fixed that is found again is open again, and counts as new. One that
+  closed by itself and comes back (a bad file, then the good one again) is open again with its First
+  seen day, and is not new: nobody is told about it twice.
 - `ignored`: staff decided it needs nothing (a test response, a stranger's row). It is kept, never
-  listed or counted again while it lasts; if its row changes it closes as fixed.
+  listed or counted again; if it is no longer found its Closed day is set and it stays ignored, so
+  that staff's decision holds if the same value comes back.
+
+A problem whose row could not be read at all in a run (its timestamp, say, became unreadable) is
+neither found nor fixed by that run: its record stays as it was.
 
 The id is a digest of where the problem is (the source's file or table name, the row, the column)
 and the value there, not of the reason's wording, so rewording a message in a later version
@@ -80,15 +86,17 @@ def _order(r: ProblemRecord) -> tuple:
 
 def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: date,
               closing_sources: Iterable[str] = (), staff_sources: Iterable[str] = (),
-              people: Collection[str] | None = None) -> Reconciled:
+              people: Collection[str] | None = None, unread: Collection[tuple[str, int]] = ()) -> Reconciled:
     """Bring the stored records up to date with the problems a run found.
 
     Found and unknown: a new open record. Found and on record: its text is refreshed, its status
     kept (a fixed one reopens). On record, open or ignored, from a source in `closing_sources` (one the
     run read in full) and not found: fixed, dated `as_of`. Problems from `staff_sources` are
     staff's to fix; the others belong to the ambassador whose email the row holds, where that email
-    is one of `people` (the roster), else to staff.
+    is one of `people` (the roster), else to staff. `unread`: (source, row) of rows this run skipped whole;
+    their other records are left as they are (a row that cannot be read says nothing of its cells).
     """
+    unread = set(unread)
     staff_sources = set(staff_sources)
     closing = set(closing_sources)
     by_id = {r.id: r for r in stored}
@@ -107,19 +115,29 @@ def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: 
         if old is None:
             rec = ProblemRecord(p, OPEN, as_of, None, owner, pid)
             new.append(rec)
+        elif old.status == FIXED and old.closed is not None and old.first_seen is not None:
+            rec = ProblemRecord(p, OPEN, old.first_seen, None, owner, pid)  # closed by itself, back again
+            known.append(rec)
         elif old.status == FIXED:
             rec = ProblemRecord(p, OPEN, as_of, None, owner, pid)
             new.append(rec)
         else:
-            rec = replace(old, problem=p, owner=owner)
+            rec = replace(old, problem=p, owner=owner, closed=None)
             if rec.status == OPEN:
                 known.append(rec)
         out[pid] = rec
     closed: list[ProblemRecord] = []
     for pid, old in by_id.items():
-        if pid not in seen and old.status != FIXED and old.problem.source in closing:
-            out[pid] = replace(old, status=FIXED, closed=as_of)
-            closed.append(out[pid])
+        if pid in seen or old.status == FIXED or old.problem.source not in closing:
+            continue
+        if (old.problem.source, old.problem.row) in unread:
+            continue
+        if old.status == IGNORED:
+            if old.closed is None:
+                out[pid] = replace(old, closed=as_of)  # staff's decision kept, should it come back
+            continue
+        out[pid] = replace(old, status=FIXED, closed=as_of)
+        closed.append(out[pid])
     records = sorted(out.values(), key=_order)
     changed = records != sorted(stored, key=_order)
     return Reconciled(records, sorted(new, key=_order), sorted(known, key=_order), closed, changed)

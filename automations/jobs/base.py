@@ -62,7 +62,7 @@ def load_roster(ctx: Context) -> tuple[list[Ambassador], list[Problem]]:
 
 
 def record_problems(ctx: Context, result: JobResult, found: list[Problem], people: Collection[str],
-                    closing_sources=(), save: bool = True) -> Reconciled:
+                    closing_sources=(), save: bool = True, unread: Collection[tuple[str, int]] = ()) -> Reconciled:
     """Put what a job found on record: new problems open, known ones keep the status staff gave them,
     and (for the sources in `closing_sources`, which this job read in full) problems no longer found
     close as fixed. The result lists the new ones; a problem staff marked ignored is not listed.
@@ -70,7 +70,7 @@ def record_problems(ctx: Context, result: JobResult, found: list[Problem], peopl
     With `save=False` the records are only worked out: the job saves them (`save_problems`) as its last
     write, so a run stopped before it reports the same problems as new again, never loses them."""
     stored = ctx.dry_problems if ctx.dry_run and ctx.dry_problems is not None else ctx.reports.load_problems()
-    rec = reconcile(stored, found, ctx.as_of, closing_sources, (ctx.roster.source,), people)
+    rec = reconcile(stored, found, ctx.as_of, closing_sources, (ctx.roster.source,), people, unread)
     listed = {r.id for r in rec.new} | {r.id for r in rec.known}
     result.problems = [p for p in found if problem_id(p) in listed]
     result.new_problems = [r.problem for r in rec.new]

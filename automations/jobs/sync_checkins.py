@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from ..bootstrap import Context
 from ..domain.blog import published_activities
+from ..domain.source_guard import Limits, check, usable_map
 from ..errors import StopRun
 from ..ports import Written
 from . import incremental
@@ -58,8 +59,11 @@ def _sync(ctx: Context) -> JobResult:
                 f"before ({ctx.reports.where}): the source looks truncated (a partial download, the wrong tab?), so "
                 f"nothing was written or sent. Fix the source, or, if rows were really deleted, run again with "
                 f"--accept-shrink.")
+    _guard_unusable(ctx, synced)
+    unread = {(ctx.form.source, row) for row in synced.unusable_rows}
     record = record_problems(ctx, result, problems, known,
-                             closing_sources=(ctx.form.source, ctx.roster.source, ctx.blog.source), save=False)
+                             closing_sources=(ctx.form.source, ctx.roster.source, ctx.blog.source), save=False,
+                             unread=unread)
     result.data = SyncedData(work=synced, problems=record.open)
     outcome = synced.resolutions
     how = {"unchanged": "no new response since the last run", "appended": "only the new responses read",
@@ -81,6 +85,23 @@ def _sync(ctx: Context) -> JobResult:
     result.summary.append(f"Stored in {ctx.reports.where}: {written.describe()}.")
     result.summary.append(_problem_line(record, ctx.reports.problems_where))
     return result
+
+
+def _guard_unusable(ctx: Context, synced: incremental.Synced) -> None:
+    """Stop before any write or send when the source went bad (`source_guard`), unless staff confirmed."""
+    if "unusable" in ctx.confirmed or synced.mode == "unchanged":
+        return
+    before = synced.usable_before
+    if before is None and synced.mode == "full" and ctx.reports.exists():
+        stored = ctx.reports.load().checkins  # no work cache from the last run: the store says what it got
+        before = usable_map(stored, max((c.row for c in stored), default=1))
+    g = ctx.guards
+    limits = Limits(g.max_newly_unusable_share, g.max_unusable_share, g.min_guarded_rows)
+    form_problems = [p for p in synced.problems if p.source == ctx.form.source]
+    stop = check(before if synced.mode == "full" else None, synced.usable_now, form_problems,
+                 synced.unusable_rows, synced.rows_read, ctx.checkins.where, limits)
+    if stop:
+        raise StopRun(stop)
 
 
 def _save(ctx: Context, synced: incremental.Synced, dry_run: bool = False) -> Written:
