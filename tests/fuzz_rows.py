@@ -74,7 +74,9 @@ def labelled(rnd: random.Random, text: str, n: int) -> str:
 BAD_DATES = ["31/02/2026", "2026-13-01", "tomorrow", "sometime in August", "0/0/0", "9999-99-99", "1e9", "NaN",
              "=TODAY()", "\x00", "14/08/2026\x1b", "-5", "12/2026", "2026/08/14/01"]
 BAD_TIMESTAMPS = ["yesterday", "32/10/2026 10:00:00", "2026-10-01T25:00:00", "1e9", "NaN", "=NOW()", "\x00",
-                  "10:00:00", "14/08/2026 10:00"]
+                  "10:00:00", "14/08/2026 25:00", "14/08/2026 1:00 PM GMT+1 extra", "13/13/2026 10:00:00"]
+# ("14/08/2026 10:00", an Excel re-save without seconds, and "2026/08/14 1:00:00 PM GMT+1", Google's download,
+# are timestamps: `tests/test_checkin_shapes.py` reads them.)
 BAD_COUNTS = ["1,2,3", "lots", "1e9", "-5", "NaN", "=1+1", "1.2.3", "a dozen", "12 people", "\x00", "+7"]
 BAD_HOURS = ["1,2,3", "lots", "1e9", "-5", "NaN", "=1+1", "1.2.3", "a while", "\x00", "2 days"]
 # Refused by every table's parser (the roster and the attendee lists check the shape further: "x@", "@x").

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import csv
 import email
 import re
@@ -53,9 +55,33 @@ def test_a_corrected_row_closes_its_problem_and_a_new_value_is_a_new_problem():
         sorted((r.problem.value, r.status, r.closed) for r in fixed.records) == [
         ("sometime", OPEN, None), ("soon", FIXED, date(2026, 10, 3))]
     assert [r.problem.value for r in fixed.new] == ["sometime"] and len(fixed.closed) == 1
-    # Found again after it was fixed: open again, and new (someone has to look again).
+    # Found again after it closed by itself (a bad file, then the good one again): open again, with its First
+    # seen day, and not new: nobody is told twice about the same problem.
     back = reconcile(fixed.records, [p(5, "soon")], date(2026, 10, 4), [RESPONSES])
-    assert [r.problem.value for r in back.new] == ["soon"]
+    assert back.new == [] and [(r.problem.value, r.first_seen, r.status) for r in back.known] == [
+        ("soon", date(2026, 10, 1), OPEN)]
+    # Staff marked one fixed that is still there: open again, and new (someone has to look again).
+    staff_fixed = [replace(r, status=FIXED, closed=None) for r in first.records]
+    again = reconcile(staff_fixed, [p(5, "soon")], date(2026, 10, 4), [RESPONSES])
+    assert [r.problem.value for r in again.new] == ["soon"]
+
+
+def test_an_ignored_problem_that_vanishes_and_comes_back_stays_ignored():
+    first = reconcile([], [p(5, "soon")], date(2026, 10, 1), [RESPONSES])
+    ignored = [replace(r, status=IGNORED) for r in first.records]
+    gone = reconcile(ignored, [], date(2026, 10, 3), [RESPONSES])
+    assert [(r.status, r.closed, r.first_seen) for r in gone.records] == [(IGNORED, date(2026, 10, 3),
+                                                                          date(2026, 10, 1))]
+    assert gone.closed == []  # not "fixed": staff's decision is kept
+    back = reconcile(gone.records, [p(5, "soon")], date(2026, 10, 4), [RESPONSES])
+    assert back.new == [] and back.known == []
+    assert [(r.status, r.closed, r.first_seen) for r in back.records] == [(IGNORED, None, date(2026, 10, 1))]
+
+
+def test_a_row_that_could_not_be_read_closes_none_of_its_problems():
+    first = reconcile([], [p(5, "soon"), p(6, "later")], date(2026, 10, 1), [RESPONSES])
+    after = reconcile(first.records, [], date(2026, 10, 2), [RESPONSES], unread={(RESPONSES, 5)})
+    assert {r.problem.row: r.status for r in after.records} == {5: OPEN, 6: FIXED}
 
 
 def test_only_sources_read_in_full_close_problems():
@@ -172,11 +198,13 @@ def test_a_planted_problem_exits_1_once_then_0_ignored_stops_counting_corrected_
     assert ignored.code == 0 and "8 data problems reported earlier" in ignored.out
     assert {r["Status"].lower() for r in problems_file(tmp_path) if r["Row"] == str(row)} == {"ignored"}  # as staff typed it
 
-    # The ambassador corrects the row (here: the download holds the corrected answer): the problem closes.
+    # The ambassador corrects the row (here: the download holds the corrected answer): the problem is no longer
+    # found; staff's "ignored" is kept, dated, should the same value come back.
     path.write_text(path.read_text(encoding="utf-8-sig").replace("last Tuesday", "13/10/2026"), encoding="utf-8")
     fixed = cli("--as-of", as_of, "run-all", config=config)
     assert fixed.code == 0
-    assert {(r["Status"], r["Closed"]) for r in problems_file(tmp_path) if r["Row"] == str(row)} == {("fixed", as_of)}
+    assert {(r["Status"].lower(), r["Closed"]) for r in problems_file(tmp_path) if r["Row"] == str(row)} == {
+        ("ignored", as_of)}
 
 
 def test_the_receipt_of_a_dropped_activity_names_the_row_the_column_and_the_fix(tmp_path, cli):

@@ -9,6 +9,8 @@ activities keep counting for the pseudonym and the address never reaches a table
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import Callable, Iterable, Iterator
 
 from ..domain.privacy import ERASE_JOB, Erasure, Pseudonyms, TableRule
@@ -47,4 +49,4 @@ class ErasedResponses:
 
     def read_new(self, cursor: tuple | None) -> NewRows:
         new = self.source.read_new(cursor)
-        return NewRows(new.headers, self._clean(new.headers, new.rows), new.first_row, new.mode, new.cursor)
+        return replace(new, rows=self._clean(new.headers, new.rows))

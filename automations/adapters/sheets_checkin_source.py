@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..ports import NewRows, read_all
-from ..domain.moments import order_of_locale
+from ..domain.moments import order_of_locale, written
 from ..domain.values import norm_header
 from ..errors import InputError, StopRun
 from .google_access import RETRY_STATUSES, GoogleAccess
@@ -65,13 +65,14 @@ def _moved(moment: datetime, sheet_tz: ZoneInfo | None, read_tz: ZoneInfo | None
 
 
 def cell_text(value: object, as_date: bool, as_instant: bool, sheet_tz: ZoneInfo | None = None,
-              read_tz: ZoneInfo | None = None) -> str:
+              read_tz: ZoneInfo | None = None, order: str = "") -> str:
     """A cell as the form's CSV download would show it, in ISO forms ingestion always reads.
 
     A timestamp is wall-clock time in the sheet's zone; it is written as wall-clock time in the zone
     ingestion reads timestamps in (`checkin_form.timezone`), so the instant is kept. A date or timestamp
-    typed as text stays as it is: ingestion reads it in the order the spreadsheet's locale writes
-    (`SheetsCheckinSource.told`).
+    typed as text is read in the order the spreadsheet's locale writes (`order`) and, for a timestamp with no
+    offset of its own, moved from the sheet's zone like a serial; text no rule reads stays as it is, for
+    ingestion to name.
     """
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -81,7 +82,25 @@ def cell_text(value: object, as_date: bool, as_instant: bool, sheet_tz: ZoneInfo
         if as_date:
             return serial_to_datetime(value).date().isoformat()
         return str(int(value)) if float(value).is_integer() else repr(float(value))
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    if as_instant and text:
+        moment = _text_moment(text, order)
+        if moment is not None:
+            return _moved(moment, sheet_tz, read_tz).strftime("%Y-%m-%d %H:%M:%S")
+    return text
+
+
+def _text_moment(text: str, order: str) -> datetime | None:
+    """Wall-clock time of a timestamp typed as text, when its shape and the locale's order settle it."""
+    w = written(text.strip())
+    if w is None or w.time is None or w.zone or w.clock_error:
+        return None
+    orders = w.orders()
+    use = "ymd" if w.year_first and orders else (orders[0] if len(orders) == 1 else (order if order in orders else ""))
+    if not use:
+        return None
+    day = w.day(use)
+    return datetime(day.year, day.month, day.day, *w.time)
 
 
 class SheetsCheckinSource:
@@ -151,12 +170,12 @@ class SheetsCheckinSource:
         kinds = [(norm_header(h) == self.timestamp_title, self._is_date(h)) for h in headers]
         width = len(headers)
 
-        sheet_tz, read_tz = self.time_zone, self.read_tz
+        sheet_tz, read_tz, locale_order = self.time_zone, self.read_tz, self.told[0]
 
         def rows() -> Iterator[list[str]]:
             for raw in values[1:]:
                 cells = list(raw) + [""] * (width - len(raw))
-                yield [cell_text(v, k[1], k[0], sheet_tz, read_tz)
+                yield [cell_text(v, k[1], k[0], sheet_tz, read_tz, locale_order)
                        for v, k in zip(cells, kinds + [(False, False)] * (len(cells) - width))]
 
         return headers, rows()

@@ -52,11 +52,19 @@ class SqliteWorkCache:
             self._db = db
         return self._db
 
+    def _absent(self) -> bool:
+        """No cache yet: a read finds nothing, and creates nothing (a run that stops leaves no file behind)."""
+        return self._db is None and not self.path.exists()
+
     def get(self, key: str) -> bytes | None:
+        if self._absent():
+            return None
         row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def rows(self, table: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        if self._absent():
+            return {}
         db = self._conn()
         if keys is None:
             return dict(db.execute("SELECT key, value FROM entry WHERE tbl = ?", (table,)))

@@ -325,7 +325,8 @@ class MomentReader:
                 return datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
-        raise ValueError("is not a date (expected a form like 14/08/2026, 8/14/2026 or 2026-08-14)")
+        example = {"dmy": "14/08/2026", "mdy": "08/14/2026"}.get(self.order.order, "2026-08-14")
+        raise ValueError(f"is not a date (expected a form like {example})")
 
 
 def order_of_locale(locale: str) -> str:

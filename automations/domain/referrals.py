@@ -377,6 +377,8 @@ def answers_from_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], par
     """The answer form's responses: offer code, yes or no, when, and from whom (if the form collects it)."""
     out: list[Answer] = []
     problems: list[Problem] = []
+    rows = list(rows)
+    parse_time.settle(get("Timestamp") for _, get in titled_rows(headers, rows))  # one order for the column
     for row_no, get in titled_rows(headers, rows):
         code = get("Offer code").strip().upper()
         word = get("Answer").strip().casefold()

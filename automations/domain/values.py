@@ -123,8 +123,9 @@ def parse_date(raw: str, formats: tuple[str, ...]) -> date:
 
 class TimestampParser:
     """Reads the timestamps of a small Google Forms response file (the referral answers) in every shape
-    `moments` knows, in the sheet's zone. The day/month order is the configured one, else settled by the
-    first value that reads one way only; a value that reads both ways before then is a problem of its cell."""
+    `moments` knows, in the sheet's zone. The day/month order is decided once for the column (`settle`): the
+    configured one, else the one its values read in; when nothing settles it, each value that reads both
+    ways is a problem of its cell, naming checkin_form.date_order (never read one way or the other)."""
 
     def __init__(self, formats: tuple[str, ...], tz: ZoneInfo, out_tz: ZoneInfo, order: str = "",
                  where: str = "the referral answers"):
@@ -132,6 +133,12 @@ class TimestampParser:
 
         self._order = DayOrder(where, configured=order)
         self._read = MomentReader(self._order, tz, out_tz, formats)
+
+    def settle(self, values: Iterable[str]) -> None:
+        """Decide the order from the whole column before reading it (a mix of orders stops the run)."""
+        for n, raw in enumerate(values, start=2):
+            if raw:
+                self._order.observe(raw, f"row {n}")
 
     def __call__(self, raw: str) -> datetime:
         from .moments import Unsettled

@@ -14,7 +14,7 @@ from typing import Callable
 
 from .. import bootstrap
 from ..config import load_config
-from ..domain.checkins import map_columns
+from ..domain.form_check import check_responses, roster_lines
 from ..domain.messages import MESSAGE_JOBS
 from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Finding
@@ -71,14 +71,16 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
     def roster() -> list[Finding]:
         ambassadors, problems = ctx.roster.read()
         result.problems.extend(problems)
+        dates = [Finding(line.ok, line.text, blocking=line.blocking)
+                 for line in roster_lines(problems, config.ambassadors.fields)]
         return [Finding(True, f"roster {ctx.roster.where}: {len(ambassadors)} ambassadors"
-                              f"{f', {len(problems)} rows unusable (listed below)' if problems else ''}.")]
+                              f"{f', {len(problems)} rows unusable (listed below)' if problems else ''}.")] + dates
 
     def responses() -> list[Finding]:
+        """The form's shape as the header shows it, and every timestamp and date of the source read."""
         headers, rows = ctx.checkins.read()
-        map_columns(headers, ctx.form)
-        return [Finding(True, f"check-in responses {ctx.checkins.where}: {sum(1 for _ in rows)} rows; every "
-                              f"configured question of {ctx.form.sections} activity sections found.")]
+        lines = check_responses(headers, rows, ctx.form, ctx.checkins.where, getattr(ctx.checkins, "told", ("", "")))
+        return [Finding(line.ok, line.text, blocking=line.blocking) for line in lines]
 
     def mail() -> list[Finding]:
         folder = ctx.mail.templates_dir

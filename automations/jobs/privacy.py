@@ -283,8 +283,7 @@ def retention(ctx: Context) -> JobResult:
 
         def fixed_problem(headers: list[str], row: list[str]) -> list[str] | None:
             cell = dict(zip(headers, row))
-            # Fixed, or ignored and no longer found (kept only should the same value come back), long ago.
-            closed_long_ago = (cell.get("Status", "").strip().lower() in ("fixed", "ignored")
+            closed_long_ago = (cell.get("Status", "").strip().lower() == "fixed"
                                and _older(cell.get("Closed", ""), fixed_cutoff))
             return None if closed_long_ago else row
 

@@ -27,7 +27,8 @@ def _stored_rows(ctx: Context) -> int:
         return 1
     stored = ctx.reports.load()
     rows = [c.row for c in stored.checkins]
-    rows += [r.problem.row for r in stored.problems if r.problem.source == ctx.form.source and r.status != "fixed"]
+    rows += [r.problem.row for r in stored.problems
+             if r.problem.source == ctx.form.source and r.status != "fixed" and r.closed is None]
     return max(rows, default=1)
 
 

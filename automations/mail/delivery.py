@@ -7,7 +7,7 @@ message that fails there is reported and the others still go.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Callable, Sequence
 
 from ..domain.messages import PlannedMessage
@@ -30,16 +30,33 @@ class Delivery:
     to_erased: int = 0  # planned for an erased person's pseudonym: never sent
 
 
+RECEIPT = "checkin_receipt:"
+
+
+def same_message(key: str) -> str:
+    """What makes two receipt keys one message: the address and the check-in's instant to the minute, in UTC.
+    A spreadsheet re-save drops the seconds of every timestamp; the check-in is the same, and its receipt went."""
+    email, _, moment = key[len(RECEIPT):].partition(":")
+    try:
+        when = datetime.fromisoformat(moment)
+    except ValueError:
+        return key
+    if when.tzinfo is None:
+        return key
+    return f"{RECEIPT}{email}:{when.astimezone(timezone.utc).replace(second=0, microsecond=0).isoformat()}"
+
+
 def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sender: Sender, sent_keys: set[str],
             result: Delivery, now: datetime) -> list[tuple[Rendered, Outgoing]]:
     """Render, compose and check every message not yet sent; failures are reported, not sent."""
     ready: list[tuple[Rendered, Outgoing]] = []
     seen: set[str] = set()
+    sent_as = {same_message(k) for k in sent_keys if k.startswith(RECEIPT)}
     for p in planned:
         if p.key in seen:
             continue
         seen.add(p.key)
-        if p.key in sent_keys:
+        if p.key in sent_keys or (p.key.startswith(RECEIPT) and same_message(p.key) in sent_as):
             result.already_sent += 1
             continue
         if is_erased(p.to_email):  # a person erased on request: their pseudonym is no mailbox

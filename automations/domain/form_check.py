@@ -1,0 +1,135 @@
+"""What `doctor` says of the check-in responses: the form's shape as read from the header, and whether
+every timestamp and date of the source reads, with counts, an example and the fix."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from ..errors import InputError
+from .checkins import day_order
+from .form_layout import FormLayout, fit_floating, map_columns, POSITIONS_KEY
+from .moments import MomentReader, Unsettled, settle
+
+FIX_TIMESTAMP = ("download the responses again as Google writes them, or set checkin_form.timestamp_formats to the "
+                 "shape these have")
+FIX_DATE = "set checkin_form.date_formats to the shape these have, or ask the ambassadors concerned to correct them"
+
+
+@dataclass(frozen=True)
+class Line:
+    ok: bool
+    text: str
+    blocking: bool = True
+
+
+def _share(bad: int, total: int) -> str:
+    return f"{bad} of {total} ({bad / total:.0%})" if total else "0"
+
+
+def check_responses(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLayout, where: str,
+                    told: tuple[str, str] = ("", "")) -> list[Line]:
+    """The shape findings and the data findings of one response source (raises InputError when the header
+    cannot be read at all)."""
+    rows = list(rows)
+    cols = map_columns(headers, layout)
+    if cols.floating:
+        cols = fit_floating(cols, rows)
+    out: list[Line] = []
+    n = len(cols.sections)
+    numbers = ", ".join(map(str, cols.numbers))
+    shape = f"check-in responses {where}: {len(rows)} rows; {n} activity sections ({numbers}) read from the header"
+    if layout.sections and layout.sections != n:
+        out.append(Line(False, f"{shape}, but checkin_form.activity_sections says {layout.sections}: every section "
+                               f"is read; set it to {n} (or remove it) once the form is as it should be.",
+                        blocking=False))
+    else:
+        out.append(Line(True, f"{shape}; every configured question found."))
+
+    def filled(i: int) -> int:
+        return sum(1 for r in rows if i < len(r) and r[i].strip())
+
+    for v, group in cols.merged:
+        title = headers[group[0]]
+        where_cols = " and ".join(str(i + 1) for i in group)
+        out.append(Line(True, f"'{title}' is in columns {where_cols} (a question re-created on the form): read as "
+                              f"one, the filled cell winning ({' + '.join(str(filled(i)) for i in group)} filled); "
+                              f"both filled and different is a data problem.", blocking=False))
+    for f, i in cols.floating:
+        out.append(Line(False, f"column {i + 1} ('{headers[i]}', {filled(i)} filled) repeats a question of the "
+                               f"activity sections and its rows do not tell which section's it is: each answer goes "
+                               f"to the one activity of its row lacking it, else is a data problem; pin it with "
+                               f"{POSITIONS_KEY} (like \"2.{f}: {i + 1}\").", blocking=False))
+    if cols.unknown:
+        named = "; ".join(f"{i + 1} '{headers[i]}' ({filled(i)} filled)" for i in cols.unknown[:5])
+        more = f" and {len(cols.unknown) - 5} more" if len(cols.unknown) > 5 else ""
+        out.append(Line(True, f"columns no configured question names, ignored: {named}{more}.", blocking=False))
+    out += _data(headers, rows, cols, layout, where, told)
+    return out
+
+
+def _data(headers, rows, cols, layout: FormLayout, where: str, told) -> list[Line]:
+    """Every timestamp and activity date of the source, read as sync-checkins reads them."""
+    order = day_order(layout, where, told)
+    reader = MomentReader(order, layout.sheet_tz, layout.program_tz, layout.timestamp_formats, layout.date_formats)
+    date_cols = sorted({i for s in cols.sections for f, i in s if f == "date" and i < cols.width})
+    stamps = dates = 0
+    bad_stamps: Counter = Counter()
+    bad_dates: Counter = Counter()
+    example: dict[str, str] = {}
+
+    def cells(item):
+        row_no, row = item
+        return [(row[i], f"row {row_no}, column '{headers[i]}'") for i in [cols.timestamp, *date_cols] if i < len(row)]
+
+    try:
+        for row_no, row in settle(order, enumerate(rows, start=2), cells):
+            raw = row[cols.timestamp] if cols.timestamp < len(row) else ""
+            if raw.strip():
+                stamps += 1
+                try:
+                    reader.timestamp(raw)
+                except (ValueError, Unsettled) as exc:
+                    bad_stamps[str(exc)] += 1
+                    example.setdefault(f"t{exc}", f"'{raw}' (row {row_no})")
+            for i in date_cols:
+                raw = row[i] if i < len(row) else ""
+                if raw.strip():
+                    dates += 1
+                    try:
+                        reader.date(raw)
+                    except (ValueError, Unsettled) as exc:
+                        bad_dates[str(exc)] += 1
+                        example.setdefault(f"d{exc}", f"'{raw}' (row {row_no}, column '{headers[i]}')")
+    except InputError as exc:
+        return [Line(False, str(exc))]
+    how = f"day/month order {order.order or 'not needed (every date is year first)'}"
+    if order.evidence:
+        how += f", settled by {order.evidence}"
+    out = []
+    for kind, total, bad, fix in (("timestamps", stamps, bad_stamps, FIX_TIMESTAMP), ("activity dates", dates,
+                                                                                      bad_dates, FIX_DATE)):
+        if not bad:
+            out.append(Line(True, f"{kind}: all {total} read ({how})."))
+            continue
+        reason, _ = bad.most_common(1)[0]
+        key = ("t" if kind == "timestamps" else "d") + reason
+        wrong = sum(bad.values())
+        serious = total and wrong / total > 0.1
+        out.append(Line(not serious, f"{kind}: {_share(wrong, total)} cannot be read; the commonest: {example[key]} "
+                                     f"{reason}; {fix}.", blocking=False))
+    return out
+
+
+def roster_lines(problems, fields) -> list[Line]:
+    """The roster's start dates and status histories that cannot be read, counted, with an example."""
+    out = []
+    for field_name in ("start_date", "status_history"):
+        title = fields.get(field_name)
+        mine = [p for p in problems if title and p.column == title]
+        if mine:
+            p = mine[0]
+            out.append(Line(False, f"roster: {len(mine)} {title} cell{'s' if len(mine) != 1 else ''} cannot be read; "
+                                   f"e.g. row {p.row}: '{p.value}' {p.reason}.", blocking=False))
+    return out

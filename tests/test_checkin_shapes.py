@@ -1,0 +1,242 @@
+"""Check-ins as Google and spreadsheets really write them (issue 16), through the real command line.
+
+The fixtures in `tests/fixtures/checkin_shapes/` hold the example's 123 responses in the shapes real tools
+write (their README names each shape's public source): the Forms download, a linked sheet's CSV in the US,
+German and ISO locales, Excel re-saves (no seconds, semicolons, "Unicode text"), a form edited mid-quarter
+(a section added, a question re-created), two email columns. Each gives the example's verdicts, or stops
+with exit 2 before anything is written or sent where the data cannot be settled."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, copy_example, outbox_messages, snapshot
+
+SHAPES = ROOT / "tests" / "fixtures" / "checkin_shapes"
+RESPONSES = "checkin_responses.csv"
+AS_OF = "2026-10-19"
+QUARTERS = ("2025Q4", "2026Q1", "2026Q2", "2026Q3")
+
+
+def shipped(folder: Path) -> Path:
+    config = copy_example(folder)
+    shutil.copytree(ROOT / "drafts", folder / "drafts")
+    return config
+
+
+def verdicts(cli, config: Path) -> dict:
+    out = {}
+    for q in QUARTERS:
+        res = cli("--as-of", AS_OF, "compliance", "--quarter", q, "--format", "json", config=config)
+        assert res.code in (0, 1), res.err
+        out[q] = json.loads(res.out)
+    return out
+
+
+def problems(folder: Path) -> list[dict]:
+    with (folder / "data" / "unusable_rows.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def set_config(config: Path, **checkin_form) -> None:
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["checkin_form"].update(checkin_form)
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def example_verdicts(tmp_path_factory, cli_module):
+    folder = tmp_path_factory.mktemp("example")
+    config = shipped(folder)
+    assert cli_module("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    return verdicts(cli_module, config)
+
+
+@pytest.fixture(scope="module")
+def cli_module():
+    import subprocess
+    import sys
+
+    from tests.conftest import Run
+
+    def run(*args: str, config: Path | None = None) -> Run:
+        cmd = [sys.executable, "-m", "automations"] + (["--config", str(config)] if config else []) + list(args)
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=180)
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+READ_RIGHT = ["forms_download.csv", "us_sheet.csv", "de_sheet.csv", "iso_sheet.csv", "excel_no_seconds.csv",
+              "excel_semicolons.csv", "excel_unicode.txt", "section_added.csv", "recreated_question.csv",
+              "recreated_dated_question.csv", "two_email_columns.csv"]
+
+
+@pytest.mark.parametrize("shape", READ_RIGHT)
+def test_every_real_shape_gives_the_examples_verdicts(shape, tmp_path, cli, example_verdicts):
+    """The file in its shape replaces the example's download: the same verdicts in every quarter, no new data
+    problem (exit 0: the example's problems are those on record), and every problem on record still open."""
+    config = shipped(tmp_path)
+    shutil.copy(SHAPES / shape, tmp_path / "data" / RESPONSES)
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 0, res.err
+    assert "0 new" in res.out and "0 fixed since the last run" in res.out
+    assert verdicts(cli, config) == example_verdicts
+
+
+def test_a_section_added_mid_quarter_is_read(tmp_path, cli):
+    """Row 98 reports its third activity in the fourth section, added to the form mid-quarter: it is stored
+    (section 4) and counts; doctor says the form has 4 sections."""
+    config = shipped(tmp_path)
+    shutil.copy(SHAPES / "section_added.csv", tmp_path / "data" / RESPONSES)
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    with (tmp_path / "data" / "activities.csv").open(encoding="utf-8", newline="") as fh:
+        row98 = [r for r in csv.DictReader(fh) if r["Row"] == "98"]
+    assert {r["Section"] for r in row98} == {"1", "2", "4"}
+    doctor = cli("--as-of", AS_OF, "doctor", config=config)
+    assert "4 activity sections (1, 2, 3, 4) read from the header" in doctor.out
+    set_config(config, activity_sections=3)
+    doctor = cli("--as-of", AS_OF, "doctor", config=config)
+    assert "checkin_form.activity_sections says 3" in doctor.err and doctor.code == 0
+
+
+def test_doctor_reports_a_recreated_question_and_reads_every_timestamp(tmp_path, cli):
+    config = shipped(tmp_path)
+    shutil.copy(SHAPES / "recreated_question.csv", tmp_path / "data" / RESPONSES)
+    res = cli("--as-of", AS_OF, "doctor", config=config)
+    assert "'Hours spent' is in columns 12 and 45 (a question re-created on the form)" in res.out
+    assert "timestamps: all 123 read (day/month order dmy" in res.out
+    assert "activity dates: 1 of 269" in res.out and "'sometime in August'" in res.out
+
+
+def test_an_ambiguous_source_stops_naming_the_key_then_reads_right_once_set(tmp_path, cli):
+    """No timestamp or date of this US file has a day over 12: nothing settles the order, so the run stops
+    (exit 2, nothing written or sent) naming checkin_form.date_order; set to mdy, it reads right."""
+    config = shipped(tmp_path)
+    shutil.copy(SHAPES / "us_ambiguous.csv", tmp_path / "data" / RESPONSES)
+    before = snapshot(tmp_path / "data")
+    res = cli("--as-of", AS_OF, "run-all", config=config)
+    assert res.code == 2 and "checkin_form.date_order" in res.err and "Traceback" not in res.err
+    assert snapshot(tmp_path / "data") == before and not (tmp_path / "outbox").exists()
+    doctor = cli("--as-of", AS_OF, "doctor", config=config)
+    assert doctor.code == 2 and "checkin_form.date_order" in doctor.err
+    set_config(config, date_order="mdy")
+    assert cli("--as-of", AS_OF, "sync-checkins", "--accept-shrink", config=config).code in (0, 1)
+    with (tmp_path / "data" / "checkins.csv").open(encoding="utf-8", newline="") as fh:
+        received = {r["Row"]: r["Received"] for r in csv.DictReader(fh)}
+    # Row 2 of this file is the example's row 10: 1/7/2026 is 7 January, as the example's 07/01/2026.
+    assert received["2"].startswith("2026-01-07")
+
+
+def test_a_source_written_in_two_orders_stops(tmp_path, cli):
+    config = shipped(tmp_path)
+    shutil.copy(SHAPES / "mixed_orders.csv", tmp_path / "data" / RESPONSES)
+    before = snapshot(tmp_path / "data")
+    res = cli("--as-of", AS_OF, "run-all", config=config)
+    assert res.code == 2 and "dates written two ways" in res.err and "row 63" in res.err
+    assert snapshot(tmp_path / "data") == before and not (tmp_path / "outbox").exists()
+
+
+def test_a_configured_order_the_data_contradicts_stops(tmp_path, cli):
+    config = shipped(tmp_path)
+    set_config(config, date_order="mdy")
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 2 and "checkin_form.date_order says mdy" in res.err and "set checkin_form.date_order to dmy" \
+        in res.err
+
+
+def test_a_file_in_another_encoding_is_one_sentence(tmp_path, cli):
+    config = shipped(tmp_path)
+    shutil.copy(SHAPES / "latin1.csv", tmp_path / "data" / RESPONSES)
+    res = cli("--as-of", AS_OF, "run-all", config=config)
+    assert res.code == 2 and "CSV UTF-8" in res.err and len(res.err.strip().splitlines()) == 1
+    assert "Traceback" not in res.err
+
+
+def test_two_email_columns_read_the_exact_title_and_a_pin_picks_the_other(tmp_path, cli):
+    """`Email address` (collected by Google) and `Email Address` (the roster address, the configured title):
+    the exact title wins. Pinning the other column makes every row match no one: the guard stops that run."""
+    config = shipped(tmp_path)
+    shutil.copy(SHAPES / "two_email_columns.csv", tmp_path / "data" / RESPONSES)
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    set_config(config, column_positions={"email": "B"})
+    before = snapshot(tmp_path / "data")
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 2 and "matches no ambassador" in res.err and "--accept-unusable" in res.err
+    assert snapshot(tmp_path / "data") == before
+    set_config(config, columns={"timestamp": "Timestamp", "email": "EMAIL ADDRESS",
+                                "quarter": "Which quarter are you reporting on?"}, column_positions={})
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 2 and "two columns that may be 'EMAIL ADDRESS'" in res.err \
+        and "checkin_form.column_positions.email" in res.err
+
+
+# -- the damage story -------------------------------------------------------------------------------------------
+
+def unreadable_timestamps(path: Path) -> None:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    for r in rows[1:]:
+        r[0] = r[0].replace("/", " of ", 1)  # "20 of 12/2025 07:53:01": no rule reads it
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def test_a_bad_file_then_the_good_one_again_loses_nothing_and_sends_nothing_twice(tmp_path, cli):
+    """A run; then a download whose timestamps no rule reads: exit 2 naming the reason with an example, and
+    nothing written or sent; then the good file again: nothing lost, nothing re-sent, staff's `ignored` and
+    every First seen kept. The same with the Excel re-save without seconds, which now reads as the example."""
+    config = shipped(tmp_path)
+    good = (tmp_path / "data" / RESPONSES).read_bytes()
+    assert cli("--as-of", AS_OF, "run-all", config=config).code == 0
+    on_record = problems(tmp_path)
+    assert any(r["Status"] == "ignored" for r in on_record)
+    sent = len(outbox_messages(tmp_path / "outbox"))
+    state = snapshot(tmp_path / "data")
+
+    unreadable_timestamps(tmp_path / "data" / RESPONSES)
+    state[RESPONSES] = (tmp_path / "data" / RESPONSES).read_bytes()
+    bad = cli("--as-of", "2026-10-20", "run-all", config=config)
+    assert bad.code == 2 and "Timestamp" in bad.err and "--accept-unusable" in bad.err and "of 12/2025" in bad.err
+    assert snapshot(tmp_path / "data") == state and len(outbox_messages(tmp_path / "outbox")) == sent
+
+    (tmp_path / "data" / RESPONSES).write_bytes(good)
+    again = cli("--as-of", "2026-10-20", "run-all", config=config)
+    assert again.code == 0, again.err
+    assert problems(tmp_path) == on_record
+    assert len(outbox_messages(tmp_path / "outbox")) == sent + len(outbox_messages(tmp_path / "outbox" / "2026-10-20"))
+    assert not [m for m in outbox_messages(tmp_path / "outbox" / "2026-10-20")
+                if m["X-Automation-Job"] == "data_problem"]
+
+    sent = len(outbox_messages(tmp_path / "outbox"))
+    shutil.copy(SHAPES / "excel_no_seconds.csv", tmp_path / "data" / RESPONSES)
+    resaved = cli("--as-of", "2026-10-20", "run-all", config=config)
+    assert resaved.code == 0, resaved.err
+    assert problems(tmp_path) == on_record and len(outbox_messages(tmp_path / "outbox")) == sent
+
+
+def test_accepted_bad_rows_close_nothing_and_ignored_survives(tmp_path, cli):
+    """With --accept-unusable the run goes on: the rows it cannot read close none of their problems, and a
+    problem staff ignored keeps its status and First seen when its row comes back."""
+    config = shipped(tmp_path)
+    good = (tmp_path / "data" / RESPONSES).read_bytes()
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    on_record = {r["Problem ID"]: r for r in problems(tmp_path)}
+    unreadable_timestamps(tmp_path / "data" / RESPONSES)
+    res = cli("--as-of", AS_OF, "sync-checkins", "--accept-unusable", config=config)
+    assert res.code == 1  # the unreadable timestamps are new problems
+    after = {r["Problem ID"]: r for r in problems(tmp_path)}
+    for pid, r in on_record.items():
+        assert after[pid]["Status"] == r["Status"] and after[pid]["First seen"] == r["First seen"], pid
+    (tmp_path / "data" / RESPONSES).write_bytes(good)
+    back = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert back.code == 0
+    final = {r["Problem ID"]: r for r in problems(tmp_path)}
+    for pid, r in on_record.items():
+        assert (final[pid]["Status"], final[pid]["First seen"]) == (r["Status"], r["First seen"]), pid
