@@ -135,6 +135,23 @@ class TestSheetsSource:
         res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
         assert res.data["activities"] == local_reference(program)[0]
 
+    @pytest.mark.parametrize("locale,pattern", [("en_US", "%m/%d/%Y %H:%M:%S"), ("de_DE", "%d.%m.%Y %H:%M:%S")])
+    def test_text_timestamps_read_in_the_locales_order(self, program, google, locale, pattern):
+        """Timestamps typed as text in a US (month first) or German sheet, every one of them with a day of at
+        most 12 so that only the locale can tell: read in the locale's order and the sheet's zone."""
+        fake, _ = google
+        headers, rows = example_rows()
+        rows = [r for r in rows if london(r[0]).astimezone(SAO_PAULO).day <= 12]
+        cells = sheet_cells(headers, rows)
+        for c, r in zip(cells[1:], rows):
+            c[0] = london(r[0]).astimezone(SAO_PAULO).strftime(pattern)
+        fake.add_spreadsheet(SHEET, time_zone="America/Sao_Paulo", locale=locale,
+                             tabs={"Form Responses 1": cells}, share_with=(SA,))
+        configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+        ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
+        _, got = ctx.checkins.read()
+        assert [row[0] for row in got] == [london(r[0]).strftime("%Y-%m-%d %H:%M:%S") for r in rows]
+
     def test_text_stays_text(self, program, google):
         """'0123' and '1,200' reach ingestion as typed; a number cell as its digits."""
         fake, _ = google
@@ -179,8 +196,10 @@ class TestSheetsSource:
         assert {"401", "429", "5xx"} <= {str(r.fault) for r in fake.requests}
 
 
-def form_answers(slots: dict[str, str], headers: list[str], row: list[str], sections: int) -> dict[str, list[str]]:
-    """One CSV response as answers by question id (dates as the Forms API gives them)."""
+def form_answers(slots: dict[str, str], headers: list[str], row: list[str], sections: int,
+                 date_shape: str = "%Y-%m-%d") -> dict[str, list[str]]:
+    """One CSV response as answers by question id (dates as the Forms API gives them: `YYYY-MM-DD`, or
+    `MM-DD` for a Date question asked without the year, `YYYY-MM-DD HH:MM` with the time)."""
     seen: dict[str, int] = {}
     answers: dict[str, list[str]] = {}
     fixed = {"Email Address": "email", "Which quarter are you reporting on?": "quarter"}
@@ -199,21 +218,32 @@ def form_answers(slots: dict[str, str], headers: list[str], row: list[str], sect
         if slot is None or not value.strip():
             continue
         if slot.endswith(".date") and as_date(value):
-            value = as_date(value).date().isoformat()
+            value = as_date(value).strftime(date_shape)
         answers[slots[slot]] = [value]
     return answers
 
 
 class TestFormsSource:
-    def make_form(self, program, fake):
+    def make_form(self, program, fake, date_shape: str = "%Y-%m-%d"):
         ctx = bootstrap.build(load_config(program), AS_OF, dry_run=False)
         form_id, url = ctx.form_builder.create()
         configure(program, checkin_form={"source": "forms", "form_id": form_id})
         slots = json.loads((program.parent / "data" / "form_questions.json").read_text())["questions"]
         headers, rows = example_rows()
         for r in rows:
-            fake.add_response(form_id, form_answers(slots, headers, r, 3), london(r[0]), None)
+            fake.add_response(form_id, form_answers(slots, headers, r, 3, date_shape), london(r[0]), None)
         return form_id, url
+
+    @pytest.mark.parametrize("shape", ["%m-%d", "%Y-%m-%d %H:%M", "%m-%d %H:%M"],
+                             ids=["month-day", "with-time", "month-day-time"])
+    def test_date_answers_without_the_year_or_with_a_time(self, program, google, shape):
+        """A Date question asked without the year gives `MM-DD` (the year is the response's, or the one before
+        when that would fall after it: December's activity reported in January); with the time, the date part
+        counts. Either way the same activities as the download."""
+        fake, _ = google
+        self.make_form(program, fake, shape)
+        res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
+        assert res.data["activities"] == local_reference(program)[0]
 
     def test_same_activities_as_the_download(self, program, google):
         """The same responses through the Forms API give the same activities and check-ins."""

@@ -1,0 +1,147 @@
+"""Dates and timestamps in the shapes Google Forms, Google Sheets and spreadsheet re-saves write, and the
+day/month order decided once per source (`automations.domain.moments`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, strategies as st
+
+from automations.domain.moments import DayOrder, MomentReader, Unsettled, order_of_locale, settle, written
+from automations.errors import InputError
+
+LONDON = ZoneInfo("Europe/London")
+UTC = timezone.utc
+
+
+def reader(order: str = "", configured: str = "") -> MomentReader:
+    return MomentReader(DayOrder("the test file", told=order, told_by="a test", configured=configured), LONDON,
+                        LONDON)
+
+
+@pytest.mark.parametrize("text,order,instant", [
+    # Google Forms' download: 12-hour clock, GMT and GMT+N suffixes honoured as offsets.
+    ("2022/11/30 10:39:41 PM GMT+1", "", datetime(2022, 11, 30, 21, 39, 41, tzinfo=UTC)),
+    ("2025/12/20 7:53:01 AM GMT", "", datetime(2025, 12, 20, 7, 53, 1, tzinfo=UTC)),
+    ("2026/01/05 12:05:00 AM GMT", "", datetime(2026, 1, 5, 0, 5, tzinfo=UTC)),
+    ("2026/01/05 12:05:00 PM GMT", "", datetime(2026, 1, 5, 12, 5, tzinfo=UTC)),
+    ("2016/08/15 7:16:01 PM GMT+2", "", datetime(2016, 8, 15, 17, 16, 1, tzinfo=UTC)),
+    ("2026/03/01 9:00:00 AM GMT-05:30", "", datetime(2026, 3, 1, 14, 30, tzinfo=UTC)),
+    # Linked sheets' CSV in their locales, wall-clock time in the sheet's zone (London: BST in summer).
+    ("4/11/2026 12:33:18", "mdy", datetime(2026, 4, 11, 11, 33, 18, tzinfo=UTC)),
+    ("16/05/2025 14:11:48", "", datetime(2025, 5, 16, 13, 11, 48, tzinfo=UTC)),
+    ("07.02.2025 00:13:31", "dmy", datetime(2025, 2, 7, 0, 13, 31, tzinfo=UTC)),
+    ("7/2/2025 0:13:31", "dmy", datetime(2025, 2, 7, 0, 13, 31, tzinfo=UTC)),
+    ("2025-02-07 00:13:31", "", datetime(2025, 2, 7, 0, 13, 31, tzinfo=UTC)),
+    ("2025-02-07T00:13:31Z", "", datetime(2025, 2, 7, 0, 13, 31, tzinfo=UTC)),
+    ("2025-07-02T10:00:00+02:00", "", datetime(2025, 7, 2, 8, 0, tzinfo=UTC)),
+    # Excel re-saves: seconds dropped, two-digit years.
+    ("20/12/2025 07:53", "", datetime(2025, 12, 20, 7, 53, tzinfo=UTC)),
+    ("12/20/25 7:53 PM", "", datetime(2025, 12, 20, 19, 53, tzinfo=UTC)),
+    # A zone abbreviation that is the sheet's own at that moment.
+    ("2026/07/01 10:00:00 AM BST", "", datetime(2026, 7, 1, 9, 0, tzinfo=UTC)),
+])
+def test_every_shape_reads_as_its_instant(text, order, instant):
+    assert reader(order).timestamp(text) == instant
+
+
+@pytest.mark.parametrize("text,why", [
+    ("2026/07/01 10:00:00 AM CET", "time zone 'CET'"),
+    ("14/08/2026 25:00", "does not exist"),
+    ("14/08/2026 13:00 PM", "12-hour clock"),
+    ("14/08/2026", "no time of day"),
+    ("yesterday", "not a date and time"),
+    ("31/02/2026 10:00:00", "not a date that exists"),
+])
+def test_what_cannot_be_read_says_why(text, why):
+    with pytest.raises(ValueError, match=why):
+        reader("dmy").timestamp(text)
+
+
+@pytest.mark.parametrize("text,order,day", [
+    ("25/11/2025", "", date(2025, 11, 25)), ("11/25/2025", "", date(2025, 11, 25)),
+    ("5/1/2026", "mdy", date(2026, 5, 1)), ("5/1/2026", "dmy", date(2026, 1, 5)),
+    ("25.11.2025", "", date(2025, 11, 25)), ("2025-11-25", "", date(2025, 11, 25)),
+    ("1986-05-19 14:51", "", date(1986, 5, 19)),
+])
+def test_dates_in_every_shape(text, order, day):
+    assert reader(order).date(text) == day
+
+
+def test_an_ambiguous_value_waits_for_the_order():
+    with pytest.raises(Unsettled):
+        reader().date("5/1/2026")
+
+
+def test_the_first_value_that_reads_one_way_settles_the_source_and_a_contradiction_stops():
+    order = DayOrder("f.csv")
+    order.observe("4/11/2026 12:33:18", "row 2")
+    assert not order.settled and "row 2" in order.ambiguous
+    order.observe("4/13/2026 12:33:18", "row 3")
+    assert order.order == "mdy" and "row 3" in order.evidence
+    with pytest.raises(InputError, match="written two ways.*row 3.*row 9"):
+        order.observe("13/4/2026 12:33:18", "row 9")
+
+
+def test_nothing_settles_then_configuration_decides_else_the_key_is_named():
+    order = DayOrder("f.csv")
+    order.observe("4/11/2026", "row 2")
+    with pytest.raises(InputError, match="checkin_form.date_order"):
+        order.finish()
+    configured = DayOrder("f.csv", configured="mdy")
+    configured.observe("4/11/2026", "row 2")
+    configured.finish()
+    assert configured.order == "mdy"
+
+
+def test_configuration_the_values_contradict_stops():
+    order = DayOrder("f.csv", configured="mdy")
+    with pytest.raises(InputError, match="checkin_form.date_order says mdy"):
+        order.observe("25/11/2025", "row 5")
+
+
+def test_a_locale_decides_and_a_value_against_it_stops():
+    order = DayOrder("sheet", told="mdy", told_by="the spreadsheet's locale, en_US")
+    assert order.settled
+    with pytest.raises(InputError, match="en_US"):
+        order.observe("25/11/2025", "row 5")
+
+
+def test_settle_holds_rows_only_until_the_order_is_known_and_keeps_their_order():
+    order = DayOrder("f.csv")
+    rows = [("5/1/2026",), ("6/2/2026",), ("25/3/2026",), ("7/4/2026",)]
+    seen = []
+
+    def cells(row):
+        seen.append(row)
+        return [(row[0], "x")]
+
+    out = list(settle(order, rows, cells))
+    assert out == rows and order.order == "dmy"
+    assert seen == rows[:3]  # the rows after the settling one are not even looked at
+
+
+@pytest.mark.parametrize("locale,order", [("en_US", "mdy"), ("en_GB", "dmy"), ("de_DE", "dmy"), ("es_ES", "dmy"),
+                                          ("pt_BR", "dmy"), ("ja_JP", "ymd"), ("fr_CA", "ymd"), ("xx_YY", "")])
+def test_a_spreadsheet_locale_says_its_order(locale, order):
+    assert order_of_locale(locale) == order
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)),
+       st.sampled_from(["dmy", "mdy"]), st.sampled_from(["/", ".", "-"]), st.booleans(), st.booleans())
+def test_any_moment_written_in_a_locale_reads_back(moment, order, sep, seconds, twelve):
+    """Whatever a locale writes (order, separator, padding, clock, seconds) reads back as what was meant."""
+    moment = moment.replace(microsecond=0, second=moment.second if seconds else 0)
+    first, second = (moment.day, moment.month) if order == "dmy" else (moment.month, moment.day)
+    clock = (f"{(moment.hour % 12) or 12}:{moment.minute:02d}" + (f":{moment.second:02d}" if seconds else "")
+             + (" PM" if moment.hour >= 12 else " AM")) if twelve else \
+        f"{moment.hour}:{moment.minute:02d}" + (f":{moment.second:02d}" if seconds else "")
+    text = f"{first}{sep}{second}{sep}{moment.year} {clock}"
+    got = MomentReader(DayOrder("f", told=order, told_by="x"), UTC_ZONE, UTC_ZONE).timestamp(text)
+    assert got.replace(tzinfo=None) == moment
+    assert written(text) is not None
+
+
+UTC_ZONE = ZoneInfo("UTC")
