@@ -240,3 +240,70 @@ def test_accepted_bad_rows_close_nothing_and_ignored_survives(tmp_path, cli):
     final = {r["Problem ID"]: r for r in problems(tmp_path)}
     for pid, r in on_record.items():
         assert (final[pid]["Status"], final[pid]["First seen"]) == (r["Status"], r["First seen"]), pid
+
+
+def test_on_airtable_a_bad_file_writes_nothing_and_the_good_one_keeps_staffs_decisions(airtable, program):
+    """The same story on the Airtable backend (the real pyairtable client over HTTP to the fake base): staff
+    ignore a problem in the Data problems table; a download no rule reads stops sync-checkins with the reason
+    before any request writes; the good file again keeps the ignored status and every First seen."""
+    from datetime import date
+
+    from automations.errors import StopRun
+    from automations.jobs import sync_checkins
+    from tests.airtable_env import BASE
+
+    day = date(2026, 10, 19)
+    path = program.parent / "data" / RESPONSES
+    good = path.read_bytes()
+    sync_checkins.run(airtable.ctx(day))
+    table = airtable.records("Data problems")
+    stranger = next(r for r in table if r["fields"].get("Value") == "stranger@example.net")
+    from pyairtable import Api
+
+    from tests.airtable_env import TOKEN
+
+    airtable.clock.advance(1.1)  # staff's edit, through the API, a second after the run
+    Api(TOKEN, endpoint_url=airtable.fake.url).table(BASE, "Data problems").update(stranger["id"],
+                                                                                   {"Status": "ignored"})
+    before = {r["fields"]["Key"]: (r["fields"].get("Status"), r["fields"].get("First seen"))
+              for r in airtable.records("Data problems")}
+    stored = {t: len(airtable.records(t)) for t in ("Activities", "Check-ins", "Data problems")}
+
+    unreadable_timestamps(path)
+    airtable.fake.reset_log()
+    with pytest.raises(StopRun, match="--accept-unusable"):
+        sync_checkins.run(airtable.ctx(date(2026, 10, 20)))
+    assert [r for r in airtable.fake.requests if r.kind == "write"] == []
+    assert {t: len(airtable.records(t)) for t in stored} == stored
+
+    path.write_bytes(good)
+    sync_checkins.run(airtable.ctx(date(2026, 10, 20)))
+    after = {r["fields"]["Key"]: (r["fields"].get("Status"), r["fields"].get("First seen"))
+             for r in airtable.records("Data problems")}
+    assert after == before and before[stranger["fields"]["Key"]][0] == "ignored"
+
+
+# -- a person's file in another dialect, written back in its own ------------------------------------------------
+
+@pytest.mark.parametrize("encoding,bom,sep", [("utf-8", b"\xef\xbb\xbf", ";"), ("utf-16-le", b"\xff\xfe", "\t")],
+                         ids=["excel-semicolons", "excel-unicode-text"])
+def test_a_roster_saved_by_excel_is_read_and_written_back_in_its_own_shape(tmp_path, cli, encoding, bom, sep):
+    """The roster re-saved by Excel (semicolons and a BOM, or UTF-16 "Unicode text" with tabs, CRLF): read as
+    the example's, and the standing columns the jobs keep are written into it in the same encoding, BOM and
+    separator; every other cell as it was."""
+    config = shipped(tmp_path)
+    roster = tmp_path / "data" / "ambassadors.csv"
+    with roster.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    text = "".join(sep.join(f'"{c}"' if sep in c or '"' in c else c for c in r) + "\r\n" for r in rows)
+    roster.write_bytes(bom + text.encode(encoding))
+    res = cli("--as-of", AS_OF, "run-all", config=config)
+    assert res.code == 0, res.err
+    raw = roster.read_bytes()
+    assert raw.startswith(bom)
+    got = list(csv.reader(raw[len(bom):].decode(encoding).splitlines(), delimiter=sep))
+    assert got[0] == rows[0] and len(got) == len(rows)
+    standing = got[0].index("Standing")
+    assert {r[standing] for r in got[1:]} >= {"good"}
+    for before, after in zip(rows[1:], got[1:]):
+        assert after[:standing] == before[:standing]  # staff's cells untouched

@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -252,6 +252,29 @@ class TestFormsSource:
         res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
         acts, checkins = local_reference(program)
         assert res.data["activities"] == acts and res.data["checkins"] == checkins
+
+    def test_a_section_added_to_the_form_is_read(self, program, google):
+        """A fourth activity section on the form (made here by `init --form` with activity_sections: 4, then
+        the key removed): the source counts the sections on the form itself, and an activity reported in
+        section 4 is read."""
+        fake, _ = google
+        configure(program, checkin_form={"activity_sections": 4})
+        self.make_form(program, fake)
+        cfg = yaml.safe_load(program.read_text())
+        del cfg["checkin_form"]["activity_sections"]
+        program.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False))
+        form_id = load_config(program).checkin_form.form_id
+        slots = json.loads((program.parent / "data" / "form_questions.json").read_text())["questions"]
+        headers, rows = example_rows()
+        row = next(r for r in rows if r[1] == "rahul.verma@example.net")
+        answers = form_answers(slots, headers, row, 3)
+        by_id = {q: s for s, q in slots.items()}
+        four = {slots["4." + by_id[q].split(".", 1)[1]]: v for q, v in answers.items() if by_id[q].startswith("1.")}
+        four[slots["email"]] = [row[1]]
+        fake.add_response(form_id, four, london(row[0]) + timedelta(minutes=1), None)
+        res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
+        mine = [a for a in res.data["activities"] if a.email == row[1] and a.section == 4]
+        assert len(mine) == 1 and mine[0].title == row[headers.index("Activity 1: Title")]
 
     def test_renaming_a_question_changes_nothing(self, program, google):
         """Questions renamed on the form are still read, by their ids."""

@@ -39,6 +39,9 @@ _MOMENT = re.compile(r"""
        (?:\s*(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?
        (?:\s*(?P<zone>Z|[+\-\u2212]\d{2}:?\d{2}|(?:GMT|UTC)(?:\s?[+\-\u2212]\d{1,2}(?::?\d{2})?)?|[A-Z]{2,5}))?
     )?\s*$""", re.VERBOSE)
+# The shapes nearly every row of a sheet has, read without building a `Written` (a form has one timestamp a row):
+# "20/12/2025 07:53:01", "4/11/2026 12:33:18", "07.02.2025 00:13:31", "20/12/2025 07:53".
+_COMMON = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})[ ](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _OFFSET = re.compile(r"^(?:GMT|UTC)?\s?([+\-\u2212])(\d{1,2})(?::?(\d{2}))?$")
 
 
@@ -277,9 +280,30 @@ class MomentReader:
         self.out_tz = out_tz
         self.formats = tuple(formats)
         self.date_formats = tuple(date_formats)
+        self._dates: dict[str, date] = {}
 
     def timestamp(self, raw: str, place: str = "") -> datetime:
         text = raw.strip()
+        order = self.order.order
+        m = _COMMON.match(text) if order in ("dmy", "mdy") else None
+        if m is not None:
+            a, b = int(m.group(1)), int(m.group(3))
+            day, month = (a, b) if order == "dmy" else (b, a)
+            try:
+                naive = datetime(int(m.group(4)), month, day, int(m.group(5)), int(m.group(6)), int(m.group(7) or 0))
+            except ValueError:
+                pass  # not a date in this order: the full reading below says why (or that the file mixes orders)
+            else:
+                local = naive.replace(tzinfo=self.zone)
+                return local if self.zone is self.out_tz else local.astimezone(self.out_tz)
+        elif len(text) >= 19 and text[4] == "-" and text[10] in " T":
+            try:
+                parsed = datetime.fromisoformat(text)  # ISO, as the Google sources hand it over
+            except ValueError:
+                pass
+            else:
+                local = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=self.zone)
+                return local if local.tzinfo is self.out_tz else local.astimezone(self.out_tz)
         w = written(text)
         if w is None or w.time is None:
             return self._by_format(text, w)
@@ -316,10 +340,16 @@ class MomentReader:
         raise ValueError("is not a date and time the response sheet writes")
 
     def date(self, raw: str, place: str = "") -> date:
+        known = self._dates.get(raw)
+        if known is not None:
+            return known
         text = raw.strip()
         w = written(text)
         if w is not None and not w.clock_error:
-            return self.order.day_of(w, text, place)
+            day = self.order.day_of(w, text, place)
+            if self.order.settled or w.year_first:
+                self._dates[raw] = day  # the same answer reads the same way for the rest of the source
+            return day
         for fmt in self.date_formats:
             try:
                 return datetime.strptime(text, fmt).date()
