@@ -74,48 +74,46 @@ def _data(headers, rows, cols, layout: FormLayout, where: str, told) -> list[Lin
     order = day_order(layout, where, told)
     reader = MomentReader(order, layout.sheet_tz, layout.program_tz, layout.timestamp_formats, layout.date_formats)
     date_cols = sorted({i for s in cols.sections for f, i in s if f == "date" and i < cols.width})
-    stamps = dates = 0
-    bad_stamps: Counter = Counter()
-    bad_dates: Counter = Counter()
+    counts = {"t": 0, "d": 0}
+    bad = {"t": Counter(), "d": Counter()}
     example: dict[str, str] = {}
 
     def cells(item):
         row_no, row = item
         return [(row[i], f"row {row_no}, column '{headers[i]}'") for i in [cols.timestamp, *date_cols] if i < len(row)]
 
+    def tally(kind: str, raw: str, read, place: str) -> None:
+        if not raw.strip():
+            return
+        counts[kind] += 1
+        try:
+            read(raw)
+        except (ValueError, Unsettled) as exc:
+            bad[kind][str(exc)] += 1
+            example.setdefault(f"{kind}{exc}", f"'{raw}' ({place})")
+
     try:
         for row_no, row in settle(order, enumerate(rows, start=2), cells):
-            raw = row[cols.timestamp] if cols.timestamp < len(row) else ""
-            if raw.strip():
-                stamps += 1
-                try:
-                    reader.timestamp(raw)
-                except (ValueError, Unsettled) as exc:
-                    bad_stamps[str(exc)] += 1
-                    example.setdefault(f"t{exc}", f"'{raw}' (row {row_no})")
-            for i in date_cols:
+            for i in [cols.timestamp, *date_cols]:
                 raw = row[i] if i < len(row) else ""
-                if raw.strip():
-                    dates += 1
-                    try:
-                        reader.date(raw)
-                    except (ValueError, Unsettled) as exc:
-                        bad_dates[str(exc)] += 1
-                        example.setdefault(f"d{exc}", f"'{raw}' (row {row_no}, column '{headers[i]}')")
+                if i == cols.timestamp:
+                    tally("t", raw, reader.timestamp, f"row {row_no}")
+                else:
+                    tally("d", raw, reader.date, f"row {row_no}, column '{headers[i]}'")
     except InputError as exc:
         return [Line(False, str(exc))]
     how = f"day/month order {order.order or 'not needed (every date is year first)'}"
     if order.evidence:
         how += f", settled by {order.evidence}"
     out = []
-    for kind, total, bad, fix in (("timestamps", stamps, bad_stamps, FIX_TIMESTAMP), ("activity dates", dates,
-                                                                                      bad_dates, FIX_DATE)):
-        if not bad:
+    for k, kind, fix in (("t", "timestamps", FIX_TIMESTAMP), ("d", "activity dates", FIX_DATE)):
+        total = counts[k]
+        if not bad[k]:
             out.append(Line(True, f"{kind}: all {total} read ({how})."))
             continue
-        reason, _ = bad.most_common(1)[0]
-        key = ("t" if kind == "timestamps" else "d") + reason
-        wrong = sum(bad.values())
+        reason, _ = bad[k].most_common(1)[0]
+        key = k + reason
+        wrong = sum(bad[k].values())
         serious = total and wrong / total > 0.1
         out.append(Line(not serious, f"{kind}: {_share(wrong, total)} cannot be read; the commonest: {example[key]} "
                                      f"{reason}; {fix}.", blocking=False))
