@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from zoneinfo import ZoneInfo
 import yaml
 
 from tests.conftest import ROOT, copy_example, outbox_messages, snapshot
@@ -307,3 +308,130 @@ def test_a_roster_saved_by_excel_is_read_and_written_back_in_its_own_shape(tmp_p
     assert {r[standing] for r in got[1:]} >= {"good"}
     for before, after in zip(rows[1:], got[1:]):
         assert after[:standing] == before[:standing]  # staff's cells untouched
+
+
+# -- what a review found, each a test that failed before its fix ------------------------------------------------
+
+def append_rows(path: Path, rows: list[list[str]]) -> None:
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def example_row(folder: Path, email: str) -> list[str]:
+    with (folder / "data" / RESPONSES).open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    return list(next(r for r in rows[1:] if r[1] == email))
+
+
+def test_a_date_typed_the_other_way_is_a_problem_of_its_cell_not_a_stop(tmp_path, cli):
+    """An ambassador types a US date into a day-first sheet: that cell is a new data problem saying how to
+    write it (exit 1); the run goes on and the other rows are read as before."""
+    config = shipped(tmp_path)
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    row = example_row(tmp_path, "rahul.verma@example.net")
+    row[0], row[6] = "19/10/2026 09:00:00", "10/14/2026"
+    append_rows(tmp_path / "data" / RESPONSES, [row])
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 1 and "'10/14/2026'" in res.err and "write it as 14/10/2026" in res.err
+
+
+def test_deleting_a_row_or_sorting_the_sheet_is_not_damage(tmp_path, cli):
+    config = shipped(tmp_path)
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    path = tmp_path / "data" / RESPONSES
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([rows[0]] + sorted(rows[1:], key=lambda r: r[1]))
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code in (0, 1) and "--accept-unusable" not in res.err, res.err
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([rows[0]] + rows[2:])
+    res = cli("--as-of", AS_OF, "sync-checkins", "--accept-shrink", config=config)
+    assert res.code in (0, 1) and "--accept-unusable" not in res.err, res.err
+
+
+def test_new_responses_from_unknown_addresses_are_problems_not_a_stop(tmp_path, cli):
+    """Five responses appended from addresses not on the roster yet: five problems (exit 1); the share that
+    stops a run is of the whole source, not of the rows appended since the last run."""
+    config = shipped(tmp_path)
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    row = example_row(tmp_path, "rahul.verma@example.net")
+    new = [[f"19/10/2026 09:0{i}:00", f"newcomer{i}@example.org", *row[2:]] for i in range(5)]
+    append_rows(tmp_path / "data" / RESPONSES, new)
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 1 and res.err.count("matches no ambassador") == 5 and "--accept-unusable" not in res.err
+
+
+def test_a_cell_past_the_header_is_never_an_answer(tmp_path, cli):
+    """A stray cell beyond the last column is nobody's answer, not even a re-created question's."""
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    shutil.copy(SHAPES / "recreated_question.csv", path)
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    width = len(rows[0])
+    target = next(i for i, r in enumerate(rows) if i > 0 and not r[11].strip() and not r[width - 1].strip()
+                  and r[4].strip())
+    rows[target] = rows[target] + ["7"]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    with (tmp_path / "data" / "activities.csv").open(encoding="utf-8", newline="") as fh:
+        mine = [r for r in csv.DictReader(fh) if r["Row"] == str(target + 1) and r["Section"] == "1"]
+    assert mine and all(r["Hours"] == "" for r in mine)
+
+
+def test_an_appended_row_is_placed_as_a_full_read_places_it(tmp_path, cli):
+    """With a re-created question appended at the end, a run that could read only the new rows reads them
+    all: the new row's answer lands where a full read puts it, with no problem."""
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    lines = (SHAPES / "recreated_question.csv").read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:93]))
+    assert cli("--as-of", AS_OF, "sync-checkins", "--accept-shrink", config=config).code in (0, 1)
+    path.write_bytes(b"".join(lines[:94]))
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert "added by a form edit" not in res.err and "every response read" in res.out
+
+
+def test_doctor_reads_a_recreated_date_column(tmp_path, cli):
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    shutil.copy(SHAPES / "recreated_dated_question.csv", path)
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    last = next(i for i in range(len(rows) - 1, 0, -1) if rows[i][-1].strip())
+    rows[last][-1] = "next Tuesday"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    res = cli("--as-of", AS_OF, "doctor", config=config)
+    # Every date of the merged column is read (before, the copy was skipped: "1 of 162").
+    assert "activity dates: 2 of 269" in res.out
+
+
+def test_a_semicolon_roster_with_a_carriage_return_in_a_cell_keeps_every_row(tmp_path, cli):
+    config = shipped(tmp_path)
+    roster = tmp_path / "data" / "ambassadors.csv"
+    with roster.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[0].append("Contact notes")
+    for r in rows[1:]:
+        r.append("")
+    rows[3][-1] = "Prefers calls\rafter 5pm"
+    buf = __import__("io").StringIO()
+    csv.writer(buf, delimiter=";", lineterminator="\r\n").writerows(rows[:1])
+    body = "".join(";".join(f'"{c}"' if any(x in c for x in ';"\r') else c for c in r) + "\n" for r in rows[1:])
+    roster.write_text(buf.getvalue().replace("\r\n", "\n") + body, encoding="utf-8")
+    assert cli("--as-of", AS_OF, "run-all", config=config).code == 0
+    with roster.open(encoding="utf-8", newline="") as fh:
+        back = list(csv.reader(fh, delimiter=";"))
+    assert len(back) == len(rows) and back[3][rows[0].index("Contact notes")] == "Prefers calls\rafter 5pm"
+
+
+def test_referral_answers_read_in_the_configured_order():
+    from automations.domain.values import TimestampParser
+
+    parse = TimestampParser((), ZoneInfo("Europe/London"), ZoneInfo("Europe/London"), "dmy")
+    parse.settle(["05/10/2026 10:00:00"])
+    assert parse("05/10/2026 10:00:00").date().isoformat() == "2026-10-05"

@@ -61,13 +61,61 @@ def test_what_cannot_be_read_says_why(text, why):
 
 
 @pytest.mark.parametrize("text,order,day", [
-    ("25/11/2025", "", date(2025, 11, 25)), ("11/25/2025", "", date(2025, 11, 25)),
+    ("25/11/2025", "dmy", date(2025, 11, 25)), ("11/25/2025", "mdy", date(2025, 11, 25)),
     ("5/1/2026", "mdy", date(2026, 5, 1)), ("5/1/2026", "dmy", date(2026, 1, 5)),
-    ("25.11.2025", "", date(2025, 11, 25)), ("2025-11-25", "", date(2025, 11, 25)),
-    ("1986-05-19 14:51", "", date(1986, 5, 19)),
+    ("25.11.2025", "dmy", date(2025, 11, 25)), ("2025-11-25", "", date(2025, 11, 25)),
+    ("1986-05-19 14:51", "", date(1986, 5, 19)), ("25/11/25", "dmy", date(2025, 11, 25)),
 ])
 def test_dates_in_every_shape(text, order, day):
     assert reader(order).date(text) == day
+
+
+def test_a_typed_answer_against_the_sources_order_is_a_problem_of_its_cell_not_a_stop():
+    """An ambassador types 10/14/2026 in a day-first source: the cell is a problem saying how to write it; the
+    timestamps are not read another way and the run does not stop."""
+    with pytest.raises(ValueError, match="write it as 14/10/2026"):
+        reader("dmy").date("10/14/2026")
+
+
+def test_typed_answers_do_not_outvote_the_timestamps():
+    """Timestamps that read both ways and one typed answer that reads month first: nothing settles the order
+    (the answer is a person's, not the sheet's), so the key is named rather than the timestamps misread."""
+    order = DayOrder("f.csv")
+    order.observe("02/10/2026 10:00:00", "row 2")
+    order.observe("9/15/2026", "row 2, column 'date'", typed=True)
+    with pytest.raises(InputError, match="checkin_form.date_order"):
+        order.finish()
+
+
+def test_when_every_timestamp_is_year_first_the_answers_decide_if_they_agree():
+    order = DayOrder("download.csv")
+    order.observe("2025/12/20 7:53:01 AM GMT", "row 2")
+    order.observe("25/11/2025", "row 2, column 'date'", typed=True)
+    order.observe("03/11/2025", "row 3, column 'date'", typed=True)
+    order.finish()
+    assert order.order == "dmy"
+    both = DayOrder("download.csv")
+    both.observe("25/11/2025", "row 2", typed=True)
+    both.observe("11/25/2025", "row 3", typed=True)
+    with pytest.raises(InputError, match="both ways"):
+        both.finish()
+
+
+@pytest.mark.parametrize("text", ["1/2/0026 10:00:00", "2026/01/02 10:00:00 AM GMT+99", "1/2/26000 10:00"])
+def test_impossible_years_and_offsets_are_problems(text):
+    with pytest.raises(ValueError):
+        reader("dmy").timestamp(text)
+
+
+def test_ymd_configured_refuses_a_day_month_value():
+    """checkin_form.date_order: ymd, and a value written day and month first: a problem of its cell, never
+    read month first by default."""
+    order = DayOrder("f.csv", configured="ymd")
+    order.finish()
+    with pytest.raises(ValueError, match="year first"):
+        MomentReader(order, LONDON, LONDON).date("05/10/2026")
+    with pytest.raises(ValueError, match="year first"):
+        MomentReader(order, LONDON, LONDON).timestamp("05/10/2026 10:00:00")
 
 
 def test_an_ambiguous_value_waits_for_the_order():
@@ -116,7 +164,7 @@ def test_settle_holds_rows_only_until_the_order_is_known_and_keeps_their_order()
 
     def cells(row):
         seen.append(row)
-        return [(row[0], "x")]
+        return [(row[0], "x", False)]
 
     out = list(settle(order, rows, cells))
     assert out == rows and order.order == "dmy"

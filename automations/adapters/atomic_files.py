@@ -266,12 +266,12 @@ def atomic_append_rows(path: Path, rows: Iterable[Sequence[object]]) -> bool:
     return _replace(path, fill)
 
 
-def csv_line(row: Iterable[object]) -> str:
+def csv_line(row: Iterable[object], delimiter: str = ",") -> str:
     """One CSV row ending in a line feed, as `csv.writer(lineterminator="\\n")` writes it, except that
     a cell holding a carriage return is quoted too (Python 3.11's writer leaves a lone `\\r`
     unquoted when lines end in `\\n`, and a reader then splits the row there)."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow(row)
+    csv.writer(buf, lineterminator="\r\n", delimiter=delimiter).writerow(row)
     return buf.getvalue()[:-2] + "\n"
 
 

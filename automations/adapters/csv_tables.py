@@ -239,8 +239,8 @@ def _merge(raw: bytes, key_of: Callable[[list[str], dict[str, int]], str],
             row[col[title]] = escape(value)
         if before != [row[col[title]] for title in update]:
             changed += 1
-    if newline == "\n" and sep == ",":
-        out = "".join(map(csv_line, rows))  # a person's cell holding a lone \r stays quoted
+    if newline == "\n":
+        out = "".join(csv_line(r, sep) for r in rows)  # a person's cell holding a lone \r stays quoted
     else:
         buf = io.StringIO()
         csv.writer(buf, lineterminator=newline, delimiter=sep).writerows(rows)

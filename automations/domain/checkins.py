@@ -107,7 +107,8 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
         row_no, row = item
         if merge is not None:
             row = merge(list(row) + [""] * (width - len(row)))[0]
-        return [(row[i], f"row {row_no}, column '{title_of[i]}'") for i in date_cols if i < len(row)]
+        return [(row[i], f"row {row_no}, column '{title_of[i]}'", i != cols.timestamp) for i in date_cols
+                if i < len(row)]
 
     row_no = first_row - 1
     for row_no, row in settle(order, enumerate(rows, start=first_row), dated_cells):

@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 
 from ..errors import InputError
 from .checkins import day_order
-from .form_layout import FormLayout, fit_floating, map_columns, POSITIONS_KEY
+from .form_layout import POSITIONS_KEY, FormLayout, Merger, fit_floating, map_columns
 from .moments import MomentReader, Unsettled, settle
 
 FIX_TIMESTAMP = ("download the responses again as Google writes them, or set checkin_form.timestamp_formats to the "
@@ -73,14 +73,23 @@ def _data(headers, rows, cols, layout: FormLayout, where: str, told) -> list[Lin
     """Every timestamp and activity date of the source, read as sync-checkins reads them."""
     order = day_order(layout, where, told)
     reader = MomentReader(order, layout.sheet_tz, layout.program_tz, layout.timestamp_formats, layout.date_formats)
-    date_cols = sorted({i for s in cols.sections for f, i in s if f == "date" and i < cols.width})
+    date_cols = sorted({i for s in cols.sections for f, i in s if f == "date"})
+    title_of = list(headers) + [headers[group[0]] for _, group in cols.merged]
+    merge = Merger(cols, headers) if cols.needs_merge() else None
+    width = len(headers)
+
+    def merged(rows):  # the rows as ingestion reads them: a re-created question's columns as one
+        for row in rows:
+            row = list(row[:width]) + [""] * (width - len(row))
+            yield merge(row)[0] if merge is not None else row
     counts = {"t": 0, "d": 0}
     bad = {"t": Counter(), "d": Counter()}
     example: dict[str, str] = {}
 
     def cells(item):
         row_no, row = item
-        return [(row[i], f"row {row_no}, column '{headers[i]}'") for i in [cols.timestamp, *date_cols] if i < len(row)]
+        return [(row[i], f"row {row_no}, column '{title_of[i]}'", i != cols.timestamp)
+                for i in [cols.timestamp, *date_cols] if i < len(row)]
 
     def tally(kind: str, raw: str, read, place: str) -> None:
         if not raw.strip():
@@ -90,16 +99,17 @@ def _data(headers, rows, cols, layout: FormLayout, where: str, told) -> list[Lin
             read(raw)
         except (ValueError, Unsettled) as exc:
             bad[kind][str(exc)] += 1
-            example.setdefault(f"{kind}{exc}", f"'{raw}' ({place})")
+            shown = raw if len(raw) <= 60 else raw[:57] + "..."
+            example.setdefault(f"{kind}{exc}", f"'{shown}' ({place})")
 
     try:
-        for row_no, row in settle(order, enumerate(rows, start=2), cells):
+        for row_no, row in settle(order, enumerate(merged(rows), start=2), cells):
             for i in [cols.timestamp, *date_cols]:
                 raw = row[i] if i < len(row) else ""
                 if i == cols.timestamp:
                     tally("t", raw, reader.timestamp, f"row {row_no}")
                 else:
-                    tally("d", raw, reader.date, f"row {row_no}, column '{headers[i]}'")
+                    tally("d", raw, reader.date, f"row {row_no}, column '{title_of[i]}'")
     except InputError as exc:
         return [Line(False, str(exc))]
     how = f"day/month order {order.order or 'not needed (every date is year first)'}"

@@ -283,7 +283,8 @@ class Merger:
     def __call__(self, row: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
         """The row extended with the merged and placed cells, and (column, reason) of every cell that could
         not be read as one answer."""
-        out = row + [""] * self.extra
+        width = self.cols.width
+        out = list(row[:width]) + [""] * (width - len(row)) + [""] * self.extra  # cells past the header: not ours
         problems: list[tuple[int, str]] = []
         for v, sources in self.cols.merged:
             filled = [(i, out[i]) for i in sources if out[i].strip()]

@@ -58,36 +58,27 @@ class Written:
     clock_error: str = ""  # a time that cannot be (25:00, 13 PM), said as the end of a sentence
 
     def orders(self) -> tuple[str, ...]:
-        """The orders in which this value is a real date."""
+        """The orders in which this value is a real date (`c` is the year, two-digit years already widened)."""
         if self.year_first:
             return ("ymd",) if _valid(self.a, self.b, self.c) else ()
-        year = _year(self.c)
-        if year is None:
-            return ()
         out = []
-        if _valid(year, self.b, self.a):
+        if _valid(self.c, self.b, self.a):
             out.append("dmy")
-        if _valid(year, self.a, self.b):
+        if _valid(self.c, self.a, self.b):
             out.append("mdy")
         return tuple(out)
 
     def day(self, order: str) -> date:
         if self.year_first:
             return date(self.a, self.b, self.c)
-        year = _year(self.c)
-        assert year is not None
-        return date(year, self.b, self.a) if order == "dmy" else date(year, self.a, self.b)
-
-
-def _year(c: int) -> int | None:
-    if c >= 1000:
-        return c
-    if c < 100:
-        return 2000 + c  # a two-digit year (Excel's short dates): this century
-    return None
+        if order not in ("dmy", "mdy"):
+            raise ValueError("is not written year first (like 2026-08-14), as checkin_form.date_order (ymd) says")
+        return date(self.c, self.b, self.a) if order == "dmy" else date(self.c, self.a, self.b)
 
 
 def _valid(y: int, m: int, d: int) -> bool:
+    if not 1900 <= y <= 2199:  # "0026" is a typing slip, not the year 26
+        return False
     try:
         date(y, m, d)
     except ValueError:
@@ -104,8 +95,13 @@ def written(text: str) -> Written | None:
     g = m.group
     a_text = g("a")
     year_first = len(a_text) == 4
-    if not year_first and len(g("c")) not in (2, 4):
+    c_text = g("c")
+    if not year_first and len(c_text) not in (2, 4):
         return None
+    if year_first and len(c_text) > 2:
+        return None
+    # A two-digit year (Excel's short dates) is this century's; a four-digit one is as written (0026 is no year).
+    year = 2000 + int(c_text) if not year_first and len(c_text) == 2 else int(c_text)
     clock = None
     error = ""
     if g("h") is not None:
@@ -121,7 +117,9 @@ def written(text: str) -> Written | None:
             error = "has a time of day that does not exist"
         clock = (hour, minute, second, micro) if not error else (0, 0, 0, 0)
     zone = _zone(g("zone") or "")
-    return Written(int(a_text), int(g("b")), int(g("c")), year_first, clock, zone, error)
+    if zone == "?":
+        error = error or "has a time zone offset that does not exist"
+    return Written(int(a_text), int(g("b")), year, year_first, clock, zone, error)
 
 
 def _zone(raw: str) -> str:
@@ -132,7 +130,10 @@ def _zone(raw: str) -> str:
     m = _OFFSET.match(raw)
     if m:
         sign = "-" if m.group(1) in "-\u2212" else "+"
-        return f"{sign}{int(m.group(2)):02d}:{m.group(3) or '00'}"
+        hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+        if hours > 14 or minutes > 59:
+            return "?"  # no place on Earth is that far from UTC
+        return f"{sign}{hours:02d}:{minutes:02d}"
     return raw  # an abbreviation
 
 
@@ -152,8 +153,15 @@ class DayOrder:
 
     `told`: what the source says of itself ("mdy" from an en_US spreadsheet's locale), with `told_by`
     (the words naming it). `configured`: `checkin_form.date_order` ("" when not set). `where`: the
-    source, for messages. Until an order is decided, `observe` takes values one by one; the first
-    that reads in one order only decides it (and must agree with `told` or `configured`)."""
+    source, for messages. Until an order is decided, `observe` takes values one by one.
+
+    The machine-written Timestamp column decides: its first value that reads in one order only settles
+    the source (and must agree with `told` or `configured`); one that reads only the other way later is
+    a source written two ways, and stops the run. Answers people type (the activity dates) follow the
+    source's order: one that reads only the other way is a problem of its cell, never a reason to stop
+    nor to read the timestamps another way. Only when no timestamp says anything of day and month (all
+    written year first, as Google's download writes them) do the answers' own values decide, provided
+    they agree with each other."""
 
     where: str
     told: str = ""
@@ -162,8 +170,9 @@ class DayOrder:
     key: str = "checkin_form.date_order"
     order: str = ""
     evidence: str = ""  # the value (and its place) that decided the order
-    ambiguous: str = ""  # the first value seen that reads both ways (and its place)
-    _seen: set = field(default_factory=set)
+    ambiguous: str = ""  # the first timestamp seen that reads both ways (and its place)
+    typed: dict = field(default_factory=dict)  # order -> the first typed answer reading only that way
+    typed_ambiguous: str = ""
 
     def __post_init__(self) -> None:
         if self.told:
@@ -174,30 +183,30 @@ class DayOrder:
     def settled(self) -> bool:
         return bool(self.order)
 
-    def observe(self, raw: str, place: str) -> None:
-        """Look at one value (a date or timestamp cell, `place` naming its row and column)."""
+    def observe(self, raw: str, place: str, typed: bool = False) -> None:
+        """Look at one value (a timestamp, or with `typed` an answer a person typed; `place` names its row and
+        column)."""
         w = written(raw.strip()) if raw else None
         if w is None or w.year_first:
             return
         orders = w.orders()
-        if len(orders) == 2:
-            if not self.ambiguous:
-                self.ambiguous = f"'{raw.strip()}' ({place})"
+        shown = f"'{raw.strip()}' ({place})"
+        if typed:
+            if len(orders) == 2:
+                self.typed_ambiguous = self.typed_ambiguous or shown
+            elif len(orders) == 1:
+                self.typed.setdefault(orders[0], shown)
             return
-        if len(orders) == 1:
+        if len(orders) == 2:
+            self.ambiguous = self.ambiguous or shown
+        elif len(orders) == 1:
             self.check(orders[0], raw, place)
 
     def check(self, only: str, raw: str, place: str) -> None:
-        """A value that reads in the order `only` and no other: it decides the order, or must agree with it."""
+        """A timestamp that reads in the order `only` and no other: it decides the order, or must agree with it."""
         shown = f"'{raw.strip()}' ({place})"
         if not self.order:
-            if self.configured and self.configured != only:
-                raise InputError(
-                    f"The dates in {self.where} are written {ORDER_WORDS[only]}, as {shown} shows, but {self.key} "
-                    f"says {self.configured}: nothing was read; set {self.key} to {only} (or leave it empty to "
-                    f"settle it from the data).")
-            self.order = only
-            self.evidence = shown
+            self._decide(only, shown)
             return
         if only != self.order:
             if self.told:
@@ -210,21 +219,40 @@ class DayOrder:
                 f"{shown} only {ORDER_WORDS[only]} (a file pasted together from two locales?); nothing was read; "
                 f"make them one order.")
 
+    def _decide(self, only: str, shown: str) -> None:
+        if self.configured and self.configured != only:
+            raise InputError(
+                f"The dates in {self.where} are written {ORDER_WORDS[only]}, as {shown} shows, but {self.key} "
+                f"says {self.configured}: nothing was read; set {self.key} to {only} (or leave it empty to "
+                f"settle it from the data).")
+        self.order = only
+        self.evidence = shown
+
     def finish(self) -> None:
-        """At the end of the values: decide from configuration, or stop when nothing settles the order."""
+        """At the end of the values: decide from the typed answers (when no timestamp could), from
+        configuration, or stop when nothing settles the order."""
         if self.order:
+            return
+        if not self.ambiguous and len(self.typed) == 1:
+            (only, shown), = self.typed.items()
+            self._decide(only, shown)
             return
         if self.configured:
             self.order = self.configured
             self.evidence = self.key
             return
-        if self.ambiguous:
+        if self.ambiguous or self.typed_ambiguous:
             raise InputError(
                 f"The dates in {self.where} can be read day first or month first (no day is over 12, e.g. "
-                f"{self.ambiguous}): nothing was read; set {self.key} to dmy or mdy (the order the response "
-                f"sheet's locale writes).")
+                f"{self.ambiguous or self.typed_ambiguous}): nothing was read; set {self.key} to dmy or mdy "
+                f"(the order the response sheet's locale writes).")
+        if len(self.typed) == 2:
+            raise InputError(
+                f"The date answers in {self.where} are written both ways ({self.typed['dmy']} reads only day "
+                f"first, {self.typed['mdy']} only month first) and no timestamp tells which the source uses: "
+                f"nothing was read; set {self.key} to dmy or mdy.")
 
-    def day_of(self, w: Written, raw: str, place: str) -> date:
+    def day_of(self, w: Written, raw: str, place: str, typed: bool = False) -> date:
         """The date a value means in this source's order (deciding it, or checking the value against it)."""
         if w.year_first:
             if not w.orders():
@@ -233,10 +261,18 @@ class DayOrder:
         orders = w.orders()
         if not orders:
             raise ValueError("is not a date that exists")
-        if len(orders) == 1:
-            if orders[0] != self.order:
+        if len(orders) == 1 and orders[0] != self.order:
+            if not typed or not self.order:
+                if typed:
+                    raise Unsettled(raw)
                 self.check(orders[0], raw, place)
-            return w.day(orders[0])
+                return w.day(orders[0])
+            if self.order == "ymd":
+                raise ValueError(f"is not written year first (like 2026-08-14), as {self.key} (ymd) says")
+            meant = w.day(orders[0])
+            as_source = meant.strftime("%d/%m/%Y" if self.order == "dmy" else "%m/%d/%Y")
+            raise ValueError(f"reads only {ORDER_WORDS[orders[0]]}, but this source writes dates "
+                             f"{ORDER_WORDS[self.order]}: if {meant.isoformat()} is meant, write it as {as_source}")
         if not self.order:
             raise Unsettled(raw)
         return w.day(self.order)
@@ -248,8 +284,8 @@ T = TypeVar("T")
 def settle(order: DayOrder, rows: Iterable[T], cells_of) -> Iterator[T]:
     """The rows, unchanged and in order, with `order` decided before any row is handed on: rows are held back
     only until a value settles the order (usually the first few), or to the end when none does (then
-    `order.finish()` decides from configuration or stops). `cells_of(row)` gives (value, place) pairs of the
-    row's date and timestamp cells."""
+    `order.finish()` decides from configuration or stops). `cells_of(row)` gives (value, place, typed) of the
+    row's timestamp and date cells (`typed`: an answer a person typed)."""
     held: list[T] = []
     for row in rows:
         if order.settled:
@@ -258,9 +294,9 @@ def settle(order: DayOrder, rows: Iterable[T], cells_of) -> Iterator[T]:
                 held = []
             yield row
             continue
-        for raw, place in cells_of(row):
+        for raw, place, typed in cells_of(row):
             if raw:
-                order.observe(raw, place)
+                order.observe(raw, place, typed)
         held.append(row)
     if not order.settled:
         order.finish()
@@ -286,7 +322,7 @@ class MomentReader:
         text = raw.strip()
         order = self.order.order
         m = _COMMON.match(text) if order in ("dmy", "mdy") else None
-        if m is not None:
+        if m is not None and m.group(4)[:2] in ("19", "20", "21"):
             a, b = int(m.group(1)), int(m.group(3))
             day, month = (a, b) if order == "dmy" else (b, a)
             try:
@@ -302,6 +338,8 @@ class MomentReader:
             except ValueError:
                 pass
             else:
+                if not 1900 <= parsed.year <= 2199:
+                    raise ValueError("is not a date that exists")
                 local = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=self.zone)
                 return local if local.tzinfo is self.out_tz else local.astimezone(self.out_tz)
         w = written(text)
@@ -346,7 +384,7 @@ class MomentReader:
         text = raw.strip()
         w = written(text)
         if w is not None and not w.clock_error:
-            day = self.order.day_of(w, text, place)
+            day = self.order.day_of(w, text, place, typed=True)
             if self.order.settled or w.year_first:
                 self._dates[raw] = day  # the same answer reads the same way for the rest of the source
             return day

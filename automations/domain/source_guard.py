@@ -2,32 +2,44 @@
 
 A re-saved file, another locale or a form edited in a way the configuration does not read can make
 every row unusable at once, and a run that went on would empty the stored activities, close every
-problem as "fixed", rewrite standings and remind people who met the quarter. So each run keeps, per
-response row, what it gave (`usable_map`: nothing, or a check-in and how many activities), and the
-next run compares: when more than `max_newly_unusable_share` of the rows usable last time would give
-less, or more than `max_unusable_share` of the rows read are unusable at all, the run stops with one
-sentence naming the commonest reason, an example and the fix, before anything is written or sent.
+problem as "fixed", rewrite standings and remind people who met the quarter. So each run keeps what
+the source gave (`Tally`: rows read, rows skipped whole, check-ins, activities), and the next run
+compares. Totals, not row positions: staff may sort the sheet or delete a row (`--accept-shrink`), and
+neither is damage. A run stops, before anything is written or sent, when:
+
+- it would lose more than `max_newly_unusable_share` of the check-ins or of the activities the last run
+  got (beyond what the deleted rows can account for), or
+- more than `max_unusable_share` of the source's rows (all of them, not only those read this time)
+  cannot be used at all.
+
+The sentence names the commonest reason, an example value and the fix; `--accept-unusable` confirms.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
-from .model import Checkin, Problem
+from .model import Problem
 
 
-def usable_map(checkins: Iterable[Checkin], last_row: int, first_row: int = 2, before: bytes = b"") -> bytes:
-    """Per response row from row 2 on: 0 (no check-in), else 1 + its activities (at most 255). `before`: the
-    map of the rows before `first_row`, kept."""
-    out = bytearray(before[: max(0, first_row - 2)])
-    out.extend(b"\0" * (max(0, last_row - 1) - len(out)))
-    for c in checkins:
-        i = c.row - 2
-        if 0 <= i < len(out):
-            out[i] = min(255, 1 + c.activities)
-    return bytes(out)
+@dataclass(frozen=True)
+class Tally:
+    """What a response source gave: data rows read, rows skipped whole, check-ins and activities."""
+
+    rows: int = 0
+    skipped: int = 0
+    checkins: int = 0
+    activities: int = 0
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(self.rows + other.rows, self.skipped + other.skipped, self.checkins + other.checkins,
+                     self.activities + other.activities)
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.rows, self.skipped, self.checkins, self.activities)
 
 
 @dataclass(frozen=True)
@@ -41,34 +53,32 @@ def _reason(p: Problem) -> str:
     return p.reason.split(";")[0].strip()
 
 
-def check(before: bytes | None, after: bytes, problems: Sequence[Problem], unusable_rows: Iterable[int],
-          rows_read: int, where: str, limits: Limits) -> str | None:
-    """The sentence that stops the run, or None when the source looks sound."""
-    unusable = set(unusable_rows)
-    newly: list[int] = []
-    base = 0
-    if before:
-        for i, was in enumerate(before):
-            if not was:
-                continue
-            base += 1
-            now = after[i] if i < len(after) else None
-            if now is not None and now < was:
-                newly.append(i + 2)
-    if base and len(newly) >= limits.min_rows and len(newly) / base > limits.max_newly_unusable_share:
-        what = (f"would make {len(newly)} of the {base} response rows that were usable on the last run unusable or "
-                f"short of activities (more than guards.max_newly_unusable_share, "
-                f"{limits.max_newly_unusable_share:.0%})")
-        return _sentence(where, what, set(newly), problems)
-    if rows_read and len(unusable) >= limits.min_rows and len(unusable) / rows_read > limits.max_unusable_share:
-        what = (f"have {len(unusable)} of {rows_read} rows that cannot be used (more than "
-                f"guards.max_unusable_share, {limits.max_unusable_share:.0%})")
-        return _sentence(where, what, unusable, problems)
+def check(before: Tally | None, now: Tally, problems: Sequence[Problem], skipped_rows: set[int], where: str,
+          limits: Limits) -> str | None:
+    """The sentence that stops the run, or None when the source looks sound. `before`: what the last run's
+    source gave (None: nothing to compare, as on a first run); `now`: the whole source as it is now."""
+    if before is not None and before.checkins:
+        deleted = max(0, before.rows - now.rows)
+        per_row = max(1, math.ceil(2 * before.activities / before.checkins))  # what a deleted row may have held
+        lost_checkins = before.checkins - now.checkins - deleted
+        lost_acts = before.activities - now.activities - deleted * per_row
+        share = limits.max_newly_unusable_share
+        if lost_checkins >= limits.min_rows and lost_checkins / before.checkins > share:
+            what = (f"would make {lost_checkins} of the {before.checkins} responses usable on the last run unusable "
+                    f"(more than guards.max_newly_unusable_share, {share:.0%})")
+            return _sentence(where, what, [p for p in problems if p.row in skipped_rows] or list(problems))
+        if before.activities and lost_acts >= limits.min_rows and lost_acts / before.activities > share:
+            what = (f"would lose {lost_acts} of the {before.activities} activities read on the last run (more than "
+                    f"guards.max_newly_unusable_share, {share:.0%})")
+            return _sentence(where, what, [p for p in problems if "was skipped" in p.reason] or list(problems))
+    if now.rows and now.skipped >= limits.min_rows and now.skipped / now.rows > limits.max_unusable_share:
+        what = (f"have {now.skipped} of {now.rows} rows that cannot be used (more than guards.max_unusable_share, "
+                f"{limits.max_unusable_share:.0%})")
+        return _sentence(where, what, [p for p in problems if p.row in skipped_rows] or list(problems))
     return None
 
 
-def _sentence(where: str, what: str, rows: set[int], problems: Sequence[Problem]) -> str:
-    mine = [p for p in problems if p.row in rows]
+def _sentence(where: str, what: str, mine: Sequence[Problem]) -> str:
     if mine:
         counts = Counter((p.column, _reason(p)) for p in mine)
         (column, reason), n = counts.most_common(1)[0]
@@ -77,6 +87,6 @@ def _sentence(where: str, what: str, rows: set[int], problems: Sequence[Problem]
         why = (f"the commonest reason, in {n} row{'s' if n != 1 else ''}: column '{column}' {reason} "
                f"(row {example.row}: '{shown}')")
     else:
-        why = "those rows give fewer activities than before, with no problem named (a column read differently?)"
+        why = "no problem names them (a column read differently?)"
     return (f"The check-in responses in {where} {what}; {why}. Nothing was written or sent: fix the source or the "
             f"configuration that reads it, or run again with --accept-unusable if this is right.")

@@ -139,6 +139,8 @@ class TimestampParser:
         for n, raw in enumerate(values, start=2):
             if raw:
                 self._order.observe(raw, f"row {n}")
+        if not self._order.settled and self._order.configured:
+            self._order.finish()  # nothing in the column said otherwise: the configured order holds
 
     def __call__(self, raw: str) -> datetime:
         from .moments import Unsettled

@@ -28,7 +28,8 @@ from ..domain.checkins import FormLayout, day_order, ingest, late_problems
 from ..domain.codec import Decoder, activity_row, checkin_row, pack, problem_row, problems_of, unpack
 from ..domain.compliance import Resolved, Rules, Track, resolve_copies
 from ..domain.model import Activity, Checkin, Problem
-from ..domain.source_guard import usable_map
+from ..domain.form_layout import map_columns
+from ..domain.source_guard import Tally
 from ..domain.values import stable_digest
 from ..ports import NewRows, WorkCache
 
@@ -59,9 +60,8 @@ class Synced:
     previous_last_row: int | None = None  # the last row read by the run before (None: not known here)
     posts: list[Activity] = field(default_factory=list)  # the published blog posts, as activities
     unusable_rows: set[int] = field(default_factory=set)  # rows read in this run that gave no check-in
-    rows_read: int = 0  # response rows read in this run
-    usable_before: bytes | None = None  # per row, what the last run got from it (`source_guard.usable_map`)
-    usable_now: bytes = b""
+    tally_before: Tally | None = None  # what the source gave the last run (None: not known here)
+    tally_now: Tally = field(default_factory=Tally)  # what the whole source gives now
     #: A full sync keeps what it ingested, by ambassador (copies with posts, check-ins), for compliance.
     objects: tuple[dict, dict] | None = None
     _cache: tuple | None = None  # what to write to the work cache once the store is saved
@@ -83,6 +83,9 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     valid = (state.get("version") == VERSION and state.get("config") == config_digest
              and state.get("emails") == emails_digest)
     new = fetch(state.get("cursor") if valid else None)
+    if new.mode == "appended" and map_columns(new.headers, layout).floating:
+        # A re-created question appended at the end is placed by all the rows: read them all, as a full run does.
+        new = fetch(None)
     post_rows: dict[str, list[tuple]] = defaultdict(list)
     for a in posts:
         post_rows[a.email].append(activity_row(a))
@@ -93,7 +96,8 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     if new.mode == "full" or not valid:
         out = _full(cache, new, layout, rules, known, post_rows, post_digest, config_digest, emails_digest, decoder)
         out.previous_last_row = state.get("last_row")
-        out.usable_before = state.get("usable")  # what the last run got, whatever its configuration was
+        kept = state.get("tally")  # what the last run got, whatever its configuration was
+        out.tally_before = Tally(*kept) if kept else None
         out.posts = list(posts)
         return out
 
@@ -139,17 +143,15 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     new_state = dict(state, cursor=new.cursor(), late=late, post_rows={e: list(r) for e, r in post_rows.items()}, rescount=rescount, digests=digests, posts=post_digest,
                      problems=[problem_row(p) for p in problems], last_row=max(last_row, state.get("last_row", 1)),
                      order=(ingested.order if ingested is not None else "") or state.get("order", ""),
-                     usable=usable_map(ingested.checkins, ingested.last_row, new.first_row, state.get("usable", b""))
-                     if ingested is not None and ingested.last_row >= new.first_row else state.get("usable", b""),
+                     tally=(Tally(*state.get("tally", (0, 0, 0, 0))) + _tally(ingested, new.first_row)).as_tuple()
+                     if ingested is not None else state.get("tally", (0, 0, 0, 0)),
                      responses=state.get("responses", 0) + (len(ingested.checkins) if ingested else 0))
     out = Synced("appended" if affected or new.mode == "appended" else "unchanged",
                  problems + [p for rows in late.values() for p in problems_of(rows)], new_state["last_row"],
                  new_state["responses"], _total(rescount), digests, sorted_new(new_copies),
                  sorted((c for c in ingested.checkins), key=lambda c: c.row) if ingested else [], changed_copies,
                  affected=affected, unusable_rows=ingested.unusable_rows if ingested is not None else set(),
-                 rows_read=max(0, ingested.last_row - new.first_row + 1) if ingested is not None else 0,
-                 usable_before=state.get("usable"))
-    out.usable_now = new_state["usable"]
+                 tally_now=Tally(*new_state["tally"]))
     out.everything = lambda: _everything(cache, decoder, rules, post_rows, entries)
     out._cache = (new_state, entries)
     out.posts = list(posts)
@@ -231,17 +233,22 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
              "post_rows": {e: list(r) for e, r in post_rows.items()},
              "problems": [problem_row(p) for p in ingested.problems], "last_row": ingested.last_row,
              "responses": len(ingested.checkins), "order": ingested.order,
-             "usable": usable_map(ingested.checkins, ingested.last_row)}
+             "tally": _tally(ingested, 2).as_tuple()}
     checkins = sorted(ingested.checkins, key=lambda c: c.row)
     copies = _sort_copies(resolved_all)
     out = Synced("full", ingested.problems + [p for rows in late.values() for p in problems_of(rows)],
                  ingested.last_row, len(ingested.checkins), _total(rescount), digests,
                  affected=set(digests) | set(checks), unusable_rows=ingested.unusable_rows,
-                 rows_read=max(0, ingested.last_row - 1), usable_before=None, usable_now=state["usable"])
+                 tally_now=_tally(ingested, 2))
     out.everything = lambda: (copies, checkins)
     out._cache = (state, entries, True)
     out.objects = (with_posts, dict(checks_of))
     return out
+
+
+def _tally(ingested, first_row: int) -> Tally:
+    return Tally(max(0, ingested.last_row - first_row + 1), len(ingested.unusable_rows), len(ingested.checkins),
+                 len(ingested.activities))
 
 
 def remember(cache: WorkCache, synced: Synced) -> None:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from ..bootstrap import Context
 from ..domain.blog import published_activities
-from ..domain.source_guard import Limits, check, usable_map
+from ..domain.source_guard import Limits, Tally, check
 from ..errors import StopRun
 from ..ports import Written
 from . import incremental
@@ -92,15 +92,15 @@ def _guard_unusable(ctx: Context, synced: incremental.Synced) -> None:
     """Stop before any write or send when the source went bad (`source_guard`), unless staff confirmed."""
     if "unusable" in ctx.confirmed or synced.mode == "unchanged":
         return
-    before = synced.usable_before
+    before = synced.tally_before
     if before is None and synced.mode == "full" and ctx.reports.exists():
         stored = ctx.reports.load().checkins  # no work cache from the last run: the store says what it got
-        before = usable_map(stored, max((c.row for c in stored), default=1))
+        before = Tally(max((c.row for c in stored), default=1) - 1, 0, len(stored), sum(c.activities for c in stored))
     g = ctx.guards
     limits = Limits(g.max_newly_unusable_share, g.max_unusable_share, g.min_guarded_rows)
     form_problems = [p for p in synced.problems if p.source == ctx.form.source]
-    stop = check(before if synced.mode == "full" else None, synced.usable_now, form_problems,
-                 synced.unusable_rows, synced.rows_read, ctx.checkins.where, limits)
+    stop = check(before if synced.mode == "full" else None, synced.tally_now, form_problems, synced.unusable_rows,
+                 ctx.checkins.where, limits)
     if stop:
         raise StopRun(stop)
 
