@@ -435,3 +435,116 @@ def test_referral_answers_read_in_the_configured_order():
     parse = TimestampParser((), ZoneInfo("Europe/London"), ZoneInfo("Europe/London"), "dmy")
     parse.settle(["05/10/2026 10:00:00"])
     assert parse("05/10/2026 10:00:00").date().isoformat() == "2026-10-05"
+
+
+# -- what an attack on the reading found -------------------------------------------------------------------------
+
+def write_rows(path: Path, rows: list[list[str]], **kw) -> None:
+    with path.open("w", encoding=kw.pop("encoding", "utf-8"), newline="") as fh:
+        csv.writer(fh, lineterminator=kw.pop("lineterminator", "\n"), **kw).writerows(rows)
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_a_section_whose_kind_question_was_retitled_stops_instead_of_being_lost(tmp_path, cli):
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    shutil.copy(SHAPES / "section_added.csv", path)
+    rows = read_rows(path)
+    rows[0] = [h.replace("Activity 4: What kind of activity was it?", "Activity 4: What kind of activity is it?")
+               for h in rows[0]]
+    write_rows(path, rows)
+    before = snapshot(tmp_path / "data")
+    res = cli("--as-of", AS_OF, "run-all", config=config)
+    assert res.code == 2 and "'Activity 4: Title' but no column titled 'Activity 4: What kind" in res.err
+    assert snapshot(tmp_path / "data") == before
+
+
+def test_a_pin_chooses_the_column_and_a_pin_onto_a_used_column_stops(tmp_path, cli, example_verdicts):
+    """`Activity 2: When did it take place?` re-created: pinning the new column makes it the question's (the old
+    one is left out); pinning the email onto the Timestamp column stops with the key named."""
+    config = shipped(tmp_path)
+    shutil.copy(SHAPES / "recreated_dated_question.csv", tmp_path / "data" / RESPONSES)
+    width = len(read_rows(tmp_path / "data" / RESPONSES)[0])
+    set_config(config, column_positions={"2.date": str(width)})
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    doctor = cli("--as-of", AS_OF, "doctor", config=config)
+    assert "is in columns" not in doctor.out  # one column, not a merge
+    assert res.code in (0, 1)
+    set_config(config, column_positions={"email": "A"})
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 2 and "would be read as both timestamp and email" in res.err \
+        and "checkin_form.column_positions.email" in res.err
+
+
+def test_doctor_stops_where_sync_checkins_would(tmp_path, cli):
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    unreadable_timestamps(path)
+    res = cli("--as-of", AS_OF, "doctor", config=config)
+    assert res.code == 2 and "timestamps: 123 of 123 (100%) cannot be read" in res.err
+    shutil.copy(SHAPES / "two_email_columns.csv", path)
+    set_config(config, column_positions={"email": "B"})
+    res = cli("--as-of", AS_OF, "doctor", config=config)
+    assert res.code == 2 and "match no ambassador on the roster" in res.err
+
+
+def test_a_header_only_download_on_a_fresh_clone_stops(tmp_path, cli):
+    """No work cache and no stored activities (a fresh clone): the problems on record say rows were read."""
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    before = snapshot(tmp_path / "data")
+    res = cli("--as-of", AS_OF, "run-all", config=config)
+    assert res.code == 2 and "only its header row" in res.err and snapshot(tmp_path / "data") == before
+
+
+def test_utf16_without_a_bom_an_excel_sep_line_and_an_invisible_character_in_a_title(tmp_path, cli,
+                                                                                     example_verdicts):
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    rows = read_rows(path)
+    rows[0] = [h + "\u200b" if h == "Email Address" else h for h in rows[0]]  # pasted with a zero-width space
+    text = "sep=;\r\n" + "".join(";".join(f'"{c}"' for c in r) + "\r\n" for r in rows)
+    path.write_bytes(text.encode("utf-16-le"))
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 0, res.err
+    assert verdicts(cli, config) == example_verdicts
+
+
+def test_rows_the_job_does_not_change_keep_their_bytes(tmp_path, cli):
+    """A roster with LF line endings, one cell holding a CRLF and one oddly quoted: only the standing columns
+    of rows whose standing changes are rewritten; every other row keeps its bytes and the file its endings."""
+    config = shipped(tmp_path)
+    assert cli("--as-of", AS_OF, "run-all", config=config).code == 0
+    roster = tmp_path / "data" / "ambassadors.csv"
+    lines = roster.read_bytes().split(b"\n")
+    notes = read_rows(roster)[0].index("Notes")
+    cells = lines[3].split(b",")
+    cells[notes] = b'"Call\r\nafter 5pm"'
+    lines[3] = b",".join(cells)
+    roster.write_bytes(b"\n".join(lines))
+    before = roster.read_bytes()
+    assert cli("--as-of", AS_OF, "run-all", config=config).code == 0
+    assert roster.read_bytes() == before  # nothing to change: not a byte written
+    assert cli("--as-of", "2027-01-10", "compliance", config=config).code in (0, 1)
+    after = roster.read_bytes()
+    assert after != before and b'"Call\r\nafter 5pm"' in after and after.count(b"\r\n") == 1
+
+
+def test_one_answer_typed_month_first_does_not_decide_a_download(tmp_path, cli):
+    """Google's download (timestamps year first) where every date answer reads both ways but one typed month
+    first: that one answer does not decide how all the others read; the run stops naming the key."""
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    shutil.copy(SHAPES / "forms_download.csv", path)
+    rows = read_rows(path)
+    date_cols = [i for i, h in enumerate(rows[0]) if "When did it take place" in h]
+    keep = [r for r in rows[1:] if all(not r[i] or (r[i][:2].isdigit() and int(r[i][:2]) <= 12) for i in date_cols)]
+    keep[-1][date_cols[0]] = "09/23/2026"
+    write_rows(path, [rows[0]] + keep, quoting=csv.QUOTE_ALL)
+    res = cli("--as-of", AS_OF, "sync-checkins", "--accept-shrink", config=config)
+    assert res.code == 2 and "checkin_form.date_order" in res.err

@@ -90,14 +90,26 @@ def test_typed_answers_do_not_outvote_the_timestamps():
 def test_when_every_timestamp_is_year_first_the_answers_decide_if_they_agree():
     order = DayOrder("download.csv")
     order.observe("2025/12/20 7:53:01 AM GMT", "row 2")
-    order.observe("25/11/2025", "row 2, column 'date'", typed=True)
-    order.observe("03/11/2025", "row 3, column 'date'", typed=True)
+    for n, answer in enumerate(["25/11/2025", "03/11/2025", "18/10/2025", "07/10/2025"], start=2):
+        order.observe(answer, f"row {n}, column 'date'", typed=True)
     order.finish()
     assert order.order == "dmy"
+    # One answer typed month first among eight that read both ways is one person's habit, not the source's.
+    one = DayOrder("download.csv")
+    for n, answer in enumerate(["05/10/2025", "04/02/2026", "03/03/2026", "01/07/2026", "09/23/2026"], start=2):
+        one.observe(answer, f"row {n}", typed=True)
+    with pytest.raises(InputError, match="checkin_form.date_order"):
+        one.finish()
+    # Configuration the answers clearly contradict, with no timestamp to say otherwise: stop, naming the key.
+    wrong = DayOrder("download.csv", configured="mdy")
+    for n, answer in enumerate(["25/11/2025", "18/10/2025", "03/11/2025"], start=2):
+        wrong.observe(answer, f"row {n}", typed=True)
+    with pytest.raises(InputError, match="says mdy"):
+        wrong.finish()
     both = DayOrder("download.csv")
     both.observe("25/11/2025", "row 2", typed=True)
     both.observe("11/25/2025", "row 3", typed=True)
-    with pytest.raises(InputError, match="both ways"):
+    with pytest.raises(InputError, match="do not say clearly"):
         both.finish()
 
 

@@ -50,6 +50,7 @@ class CsvConductStore:
                 text = dialect.decode(raw)
             except UnicodeDecodeError:
                 raise how_to_save(self.path, "conduct register") from None
+            text = text[len(dialect.sep_line):]  # Excel's "sep=;" line, put back as it was
             newline = "\r\n" if "\r\n" in text else "\n"
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter))
             incidents, _ = incidents_from_rows(rows[0], rows[1:])
@@ -59,7 +60,7 @@ class CsvConductStore:
             out = io.StringIO()
             writer = csv.writer(out, lineterminator=newline, delimiter=dialect.delimiter)
             writer.writerows(r for n, r in enumerate(rows, start=1) if n not in drop)
-            data = dialect.encode(out.getvalue())
+            data = dialect.encode(dialect.sep_line + out.getvalue())
             if self.path.read_bytes() != raw:  # staff saved meanwhile: start again from their version
                 continue
             atomic_write(self.path, data)

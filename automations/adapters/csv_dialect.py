@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class FileDialect:
     encoding: str  # "utf-8" (maybe with a BOM), "utf-16-le" or "utf-16-be"
     bom: bytes  # the byte-order mark the file starts with (b"" for none)
     delimiter: str = ","
+    sep_line: str = ""  # Excel's "sep=;" first line (with its line ending), kept when the file is written back
 
     def decode(self, raw: bytes) -> str:
         """The file's text without its byte-order mark."""
@@ -56,6 +58,8 @@ def sniff_bytes(head: bytes, path: Path | str = "", what: str = "CSV") -> FileDi
         encoding, bom = "utf-16-le", codecs.BOM_UTF16_LE
     elif head.startswith(codecs.BOM_UTF16_BE):
         encoding, bom = "utf-16-be", codecs.BOM_UTF16_BE
+    elif _utf16_without_bom(head):
+        encoding, bom = _utf16_without_bom(head), b""
     else:
         encoding, bom = "utf-8", b""
     body = head[len(bom):]
@@ -65,7 +69,27 @@ def sniff_bytes(head: bytes, path: Path | str = "", what: str = "CSV") -> FileDi
         text = codecs.getincrementaldecoder(encoding)().decode(body, final=False)
     except UnicodeDecodeError:
         raise how_to_save(path, what) from None
+    hint = _SEP_LINE.match(text)
+    if hint:  # Excel's hint line names the separator; the header is the line after it
+        return FileDialect(encoding, bom, hint.group(1), hint.group(0))
     return FileDialect(encoding, bom, _separator(text))
+
+
+_SEP_LINE = re.compile(r"^sep=([,;\t|])(?:\r\n|\n|\r)")
+
+
+def _utf16_without_bom(head: bytes) -> str:
+    """UTF-16 saved without a byte-order mark: the zero high bytes of ASCII text sit on every other byte."""
+    sample = head[:4096]
+    if len(sample) < 8:
+        return ""
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd > 0.7 * half and even < 0.1 * half:
+        return "utf-16-le"
+    if even > 0.7 * half and odd < 0.1 * half:
+        return "utf-16-be"
+    return ""
 
 
 def _separator(text: str) -> str:
@@ -91,4 +115,7 @@ def open_text(path: Path, what: str = "CSV") -> tuple[io.TextIOWrapper, FileDial
     dialect = sniff(path, what)
     fh = path.open("rb")
     fh.seek(len(dialect.bom))
-    return io.TextIOWrapper(fh, encoding=dialect.encoding, newline=""), dialect
+    text = io.TextIOWrapper(fh, encoding=dialect.encoding, newline="")
+    if dialect.sep_line:
+        text.readline()
+    return text, dialect

@@ -89,6 +89,7 @@ class CsvPersonalTables:
             def fill(fh: BinaryIO) -> None:
                 fh.write(dialect.bom)
                 text = io.TextIOWrapper(fh, encoding=dialect.encoding, newline="")
+                text.write(dialect.sep_line)
                 out = csv.writer(text, lineterminator=newline, delimiter=dialect.delimiter)
                 out.writerows(row for row, _what in self._changed(table, change) if row is not None)
                 text.flush()

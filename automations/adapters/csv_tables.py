@@ -206,48 +206,59 @@ def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
 def _merge(raw: bytes, key_of: Callable[[list[str], dict[str, int]], str],
            updates: Mapping[str, Mapping[str, str]], owned_titles: Sequence[str], path: Path) -> tuple[bytes, int]:
     """The file's bytes with the job's values in its owned columns, and how many rows changed. The file keeps
-    its encoding, byte-order mark and separator (`csv_dialect`)."""
+    its encoding, byte-order mark, separator and line endings (`csv_dialect`), and every row the job does not
+    change keeps its bytes (its quoting, however a person's program wrote it)."""
     dialect = sniff_bytes(raw[:1 << 16], path, path.name)
     try:
         text = dialect.decode(raw)
     except UnicodeDecodeError:
         raise how_to_save(path, path.name) from None
-    newline = "\r\n" if "\r\n" in text else "\n"
-    trailing = text.endswith(("\n", "\r"))
+    lines = list(io.StringIO(text, newline=""))  # physical lines, as the csv reader takes them
+    hint = lines[:1] if dialect.sep_line else []  # Excel's "sep=;" line stays as it is
+    lines = lines[len(hint):]
+    first = lines[0] if lines else ""
+    newline = "\r\n" if first.endswith("\r\n") else "\r" if first.endswith("\r") else "\n"
     sep = dialect.delimiter
-    rows = list(csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=sep), path, path.name))
-    headers = rows[0]
+    reader = csv.reader(iter(lines), delimiter=sep)
+    records: list[tuple[list[str], int, int]] = []  # each row and the lines it spans
+    start = 0
+    for row in csv_rows(reader, path, path.name):
+        records.append((row, start, reader.line_num))
+        start = reader.line_num
+    if not records:
+        return raw, 0
+    headers = records[0][0]
     norm = [norm_header(h) for h in headers]
+    added = False
     for title in owned_titles:
         if norm_header(title) not in norm:
             headers.append(title)
             norm.append(norm_header(title))
+            added = True
     col = {t: norm.index(norm_header(t)) for t in owned_titles}
     index = {n: i for i, n in reversed(list(enumerate(norm)))}
     width = len(headers)
     changed = 0
-    for row in rows[1:]:
-        if not row:
+    out: list[str] = []
+    for n, (row, lo, hi) in enumerate(records):
+        original = "".join(lines[lo:hi])
+        rewrite = n == 0 and added
+        update = updates.get(key_of(row, index)) if n and row else None
+        if update is not None:
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
+            before = [row[col[title]] for title in update]
+            for title, value in update.items():
+                row[col[title]] = escape(value)
+            if before != [row[col[title]] for title in update]:
+                changed += 1
+                rewrite = True
+        if not rewrite:
+            out.append(original)
             continue
-        update = updates.get(key_of(row, index))
-        if update is None:
-            continue
-        if len(row) < width:
-            row.extend([""] * (width - len(row)))
-        before = [row[col[title]] for title in update]
-        for title, value in update.items():
-            row[col[title]] = escape(value)
-        if before != [row[col[title]] for title in update]:
-            changed += 1
-    if newline == "\n":
-        out = "".join(csv_line(r, sep) for r in rows)  # a person's cell holding a lone \r stays quoted
-    else:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator=newline, delimiter=sep).writerows(rows)
-        out = buf.getvalue()
-    if not trailing:
-        out = out[: -len(newline)]
-    return dialect.encode(out), changed
+        line = csv_line(row, sep)[:-1] + newline  # quoted where a cell holds a line break of any kind
+        out.append(line if original.endswith(("\n", "\r")) else line[: -len(newline)])
+    return dialect.encode("".join(hint + out)), changed
 
 
 def _swap(path: Path, raw: bytes, out: bytes, mode: int, before_swap: Callable[[], None] | None) -> bool:

@@ -24,7 +24,8 @@ from .quarters import parse_quarter
 from .values import looks_like_address
 from .form_layout import ColumnMap, FormLayout, Merger, fit_floating, map_columns
 from .moments import DayOrder, MomentReader, Unsettled, settle
-from .values import clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_date, parse_decimal
+from .values import clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_date, \
+    parse_decimal, visible
 
 
 def activity_id(email: str, kind: str, title: str, day: date) -> str:
@@ -74,7 +75,8 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
         rows = list(rows)
         cols = fit_floating(cols, rows)
     src = layout.source
-    title_of = list(headers) + [headers[sources[0]] for _, sources in cols.merged]
+    # Columns as problems name them: the header's titles, less invisible characters pasted in with them.
+    title_of = [visible(h) for h in headers] + [visible(headers[sources[0]]) for _, sources in cols.merged]
     order = order or day_order(layout, src)
     moments = MomentReader(order, layout.sheet_tz, layout.program_tz, layout.timestamp_formats, layout.date_formats)
     kinds_exact = dict(layout.kinds)

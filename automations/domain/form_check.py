@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 from ..errors import InputError
 from .checkins import day_order
 from .form_layout import POSITIONS_KEY, FormLayout, Merger, fit_floating, map_columns
 from .moments import MomentReader, Unsettled, settle
+from .values import normalize_email
 
 FIX_TIMESTAMP = ("download the responses again as Google writes them, or set checkin_form.timestamp_formats to the "
                  "shape these have")
@@ -29,9 +30,12 @@ def _share(bad: int, total: int) -> str:
 
 
 def check_responses(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLayout, where: str,
-                    told: tuple[str, str] = ("", "")) -> list[Line]:
+                    told: tuple[str, str] = ("", ""), known_emails: Collection[str] | None = None,
+                    max_share: float = 0.5) -> list[Line]:
     """The shape findings and the data findings of one response source (raises InputError when the header
-    cannot be read at all)."""
+    cannot be read at all). A share of timestamps, or of addresses matching no one on the roster
+    (`known_emails`), over `max_share` (guards.max_unusable_share) is a blocking finding: sync-checkins would
+    stop on it."""
     rows = list(rows)
     cols = map_columns(headers, layout)
     if cols.floating:
@@ -56,20 +60,33 @@ def check_responses(headers: Sequence[str], rows: Iterable[Sequence[str]], layou
         out.append(Line(True, f"'{title}' is in columns {where_cols} (a question re-created on the form): read as "
                               f"one, the filled cell winning ({' + '.join(str(filled(i)) for i in group)} filled); "
                               f"both filled and different is a data problem.", blocking=False))
-    for f, i in cols.floating:
+    for f, i in cols.floating[:5]:
         out.append(Line(False, f"column {i + 1} ('{headers[i]}', {filled(i)} filled) repeats a question of the "
                                f"activity sections and its rows do not tell which section's it is: each answer goes "
                                f"to the one activity of its row lacking it, else is a data problem; pin it with "
                                f"{POSITIONS_KEY} (like \"2.{f}: {i + 1}\").", blocking=False))
+    if len(cols.floating) > 5:
+        out.append(Line(False, f"... and {len(cols.floating) - 5} more such columns.", blocking=False))
     if cols.unknown:
         named = "; ".join(f"{i + 1} '{headers[i]}' ({filled(i)} filled)" for i in cols.unknown[:5])
         more = f" and {len(cols.unknown) - 5} more" if len(cols.unknown) > 5 else ""
         out.append(Line(True, f"columns no configured question names, ignored: {named}{more}.", blocking=False))
-    out += _data(headers, rows, cols, layout, where, told)
+    out += _data(headers, rows, cols, layout, where, told, max_share)
+    if known_emails is not None:
+        addresses = [normalize_email(r[cols.email]) for r in rows if cols.email < len(r) and "".join(r).strip()]
+        strangers = [a for a in addresses if a and a not in known_emails]
+        if addresses and len(strangers) / len(addresses) > max_share:
+            out.append(Line(False, f"emails: {_share(len(strangers), len(addresses))} responses in column "
+                                   f"{cols.email + 1} ('{headers[cols.email]}') match no ambassador on the roster "
+                                   f"(e.g. '{strangers[0][:60]}'): is it the right column? (checkin_form.columns.email, "
+                                   f"{POSITIONS_KEY}.email)"))
+        else:
+            out.append(Line(True, f"emails: {len(addresses) - len(strangers)} of {len(addresses)} responses match "
+                                  f"an ambassador on the roster (column {cols.email + 1}, '{headers[cols.email]}')."))
     return out
 
 
-def _data(headers, rows, cols, layout: FormLayout, where: str, told) -> list[Line]:
+def _data(headers, rows, cols, layout: FormLayout, where: str, told, max_share: float) -> list[Line]:
     """Every timestamp and activity date of the source, read as sync-checkins reads them."""
     order = day_order(layout, where, told)
     reader = MomentReader(order, layout.sheet_tz, layout.program_tz, layout.timestamp_formats, layout.date_formats)
@@ -125,8 +142,9 @@ def _data(headers, rows, cols, layout: FormLayout, where: str, told) -> list[Lin
         key = k + reason
         wrong = sum(bad[k].values())
         serious = total and wrong / total > 0.1
+        stops = k == "t" and total and wrong / total > max_share  # sync-checkins would stop on it
         out.append(Line(not serious, f"{kind}: {_share(wrong, total)} cannot be read; the commonest: {example[key]} "
-                                     f"{reason}; {fix}.", blocking=False))
+                                     f"{reason}; {fix}.", blocking=bool(stops)))
     return out
 
 

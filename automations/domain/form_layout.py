@@ -31,6 +31,7 @@ from ..errors import InputError
 from .values import norm_header
 
 FIXED = ("timestamp", "email", "quarter")
+MAX_SECTION = 200  # section numbers looked for in the header
 POSITIONS_KEY = "checkin_form.column_positions"
 
 
@@ -163,8 +164,9 @@ def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
             raise InputError(f"{POSITIONS_KEY}.{key} in config.yaml names no question of the form's activity "
                              f"sections (like 2.hours, for section 2's {templates.get('hours', 'question')}).")
         k = numbers.index(int(n_text))
-        columns[k][f] = sorted(set(columns[k].get(f, [])) | {i})
+        columns[k][f] = [i]  # the pinned column is the question's: the others with its title are left out
         floating = [(g, j) for g, j in floating if j != i]
+    _no_column_twice(headers, timestamp, email, quarter, numbers, columns, pinned, src)
 
     merged: list[tuple[int, tuple[int, ...]]] = []
     next_virtual = width
@@ -187,6 +189,21 @@ def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
                      unknown, width)
 
 
+def _no_column_twice(headers, timestamp, email, quarter, numbers, columns, pinned, src) -> None:
+    """Stop when one column would answer two questions (a pin onto the Timestamp column, say)."""
+    owner: dict[int, str] = {}
+    named = [("timestamp", timestamp), ("email", email)] + ([("quarter", quarter)] if quarter is not None else [])
+    for n, cols in zip(numbers, columns):
+        named += [(f"{n}.{f}", i) for f, found in cols.items() for i in found]
+    for key, i in named:
+        if i in owner and owner[i] != key:
+            pins = [k for k in (key, owner[i]) if k in pinned]
+            how = f"{POSITIONS_KEY}.{pins[0]}" if pins else "checkin_form in config.yaml"
+            raise InputError(f"Column {i + 1} ('{headers[i]}') of the check-in responses in {src} would be read as "
+                             f"both {owner[i]} and {key}: nothing was read; correct {how}.")
+        owner[i] = key
+
+
 def _pinned_elsewhere(i: int, pinned: Mapping[str, int]) -> bool:
     return i in pinned.values()
 
@@ -197,13 +214,23 @@ def _sections(matches, numbered: Mapping[str, str], kind_title: str, src: str
     numbers: list[int] = []
     columns: list[dict[str, list[int]]] = []
     if "{n}" in kind_title:
-        for n in range(1, 100):
+        for n in range(1, MAX_SECTION + 1):
             if matches(kind_title.replace("{n}", str(n))):
                 numbers.append(n)
     else:
         numbers = list(range(1, len(matches(kind_title)) + 1))
     if not numbers:
         raise _missing(src, kind_title.replace("{n}", "1"))
+    # A numbered question whose section has no kind question (its title edited, say): that section would be
+    # read as nobody's, its answers lost or taken for another's; stop and name it.
+    for f, template in numbered.items():
+        for n in range(1, MAX_SECTION + 1):
+            if n not in numbers and "{n}" in kind_title and matches(template.replace("{n}", str(n))):
+                raise InputError(
+                    f"The check-in responses in {src} have '{template.replace('{n}', str(n))}' but no column "
+                    f"titled '{kind_title.replace('{n}', str(n))}': activity section {n} cannot be read (was its "
+                    f"question retitled?); nothing was read; restore the title on the form, or update "
+                    f"checkin_form.activity_columns in config.yaml.")
     for k, n in enumerate(numbers):
         cols: dict[str, list[int]] = {}
         for f, template in numbered.items():

@@ -172,6 +172,8 @@ class DayOrder:
     evidence: str = ""  # the value (and its place) that decided the order
     ambiguous: str = ""  # the first timestamp seen that reads both ways (and its place)
     typed: dict = field(default_factory=dict)  # order -> the first typed answer reading only that way
+    typed_count: dict = field(default_factory=dict)  # order -> how many typed answers read only that way
+    typed_total: int = 0  # typed answers seen (that look like a date with day and month)
     typed_ambiguous: str = ""
 
     def __post_init__(self) -> None:
@@ -192,10 +194,12 @@ class DayOrder:
         orders = w.orders()
         shown = f"'{raw.strip()}' ({place})"
         if typed:
+            self.typed_total += 1
             if len(orders) == 2:
                 self.typed_ambiguous = self.typed_ambiguous or shown
             elif len(orders) == 1:
                 self.typed.setdefault(orders[0], shown)
+                self.typed_count[orders[0]] = self.typed_count.get(orders[0], 0) + 1
             return
         if len(orders) == 2:
             self.ambiguous = self.ambiguous or shown
@@ -228,16 +232,31 @@ class DayOrder:
         self.order = only
         self.evidence = shown
 
+    def _typed_say(self) -> str:
+        """The order the typed answers clearly write ("" when they do not): at least two of them, a fifth of
+        all, read only that way, and next to none only the other way (a person or two typing otherwise)."""
+        if not self.typed_count:
+            return ""
+        best = max(self.typed_count, key=self.typed_count.get)
+        n = self.typed_count[best]
+        other = sum(c for o, c in self.typed_count.items() if o != best)
+        return best if n >= 2 and n >= 0.2 * self.typed_total and other <= 0.1 * n else ""
+
     def finish(self) -> None:
         """At the end of the values: decide from the typed answers (when no timestamp could), from
         configuration, or stop when nothing settles the order."""
         if self.order:
             return
-        if not self.ambiguous and len(self.typed) == 1:
-            (only, shown), = self.typed.items()
-            self._decide(only, shown)
+        said = self._typed_say()
+        if not self.ambiguous and said:
+            self._decide(said, self.typed[said])
             return
         if self.configured:
+            if said and said != self.configured:
+                raise InputError(
+                    f"The date answers in {self.where} are written {ORDER_WORDS[said]} ({self.typed_count[said]} "
+                    f"of them read only that way, e.g. {self.typed[said]}), but {self.key} says {self.configured} "
+                    f"and no timestamp tells otherwise: nothing was read; set {self.key} to {said}.")
             self.order = self.configured
             self.evidence = self.key
             return
@@ -246,11 +265,11 @@ class DayOrder:
                 f"The dates in {self.where} can be read day first or month first (no day is over 12, e.g. "
                 f"{self.ambiguous or self.typed_ambiguous}): nothing was read; set {self.key} to dmy or mdy "
                 f"(the order the response sheet's locale writes).")
-        if len(self.typed) == 2:
+        if self.typed:
+            shown = ", ".join(f"{v} reads only {ORDER_WORDS[o]}" for o, v in self.typed.items())
             raise InputError(
-                f"The date answers in {self.where} are written both ways ({self.typed['dmy']} reads only day "
-                f"first, {self.typed['mdy']} only month first) and no timestamp tells which the source uses: "
-                f"nothing was read; set {self.key} to dmy or mdy.")
+                f"The date answers in {self.where} do not say clearly how they are written ({shown}) and no "
+                f"timestamp tells which order the source uses: nothing was read; set {self.key} to dmy or mdy.")
 
     def day_of(self, w: Written, raw: str, place: str, typed: bool = False) -> date:
         """The date a value means in this source's order (deciding it, or checking the value against it)."""

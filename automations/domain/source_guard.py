@@ -18,6 +18,7 @@ The sentence names the commonest reason, an example value and the fix; `--accept
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
@@ -53,6 +54,13 @@ def _reason(p: Problem) -> str:
     return p.reason.split(";")[0].strip()
 
 
+def _kind(p: Problem) -> tuple[str, str]:
+    """What makes two problems the same reason: the column's question and the reason without its values
+    (dates, titles, section numbers), so that a hundred 'write it as ...' count as one reason."""
+    column = re.sub(r"\d+", "#", p.column)
+    return column, re.sub(r"'[^']*'|\d+", "…", _reason(p))
+
+
 def check(before: Tally | None, now: Tally, problems: Sequence[Problem], skipped_rows: set[int], where: str,
           limits: Limits) -> str | None:
     """The sentence that stops the run, or None when the source looks sound. `before`: what the last run's
@@ -80,9 +88,10 @@ def check(before: Tally | None, now: Tally, problems: Sequence[Problem], skipped
 
 def _sentence(where: str, what: str, mine: Sequence[Problem]) -> str:
     if mine:
-        counts = Counter((p.column, _reason(p)) for p in mine)
-        (column, reason), n = counts.most_common(1)[0]
-        example = next(p for p in mine if (p.column, _reason(p)) == (column, reason))
+        counts = Counter(_kind(p) for p in mine)
+        kind, n = counts.most_common(1)[0]
+        example = next(p for p in mine if _kind(p) == kind)
+        column, reason = example.column, _reason(example)
         shown = example.value if len(example.value) <= 60 else example.value[:57] + "..."
         why = (f"the commonest reason, in {n} row{'s' if n != 1 else ''}: column '{column}' {reason} "
                f"(row {example.row}: '{shown}')")

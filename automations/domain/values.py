@@ -43,9 +43,21 @@ def normalize_title(raw: str) -> str:
     return " ".join(raw.split()).casefold()
 
 
+# Invisible format characters (Unicode category Cf) a title may carry: soft hyphen, zero-width spaces and joiners,
+# bidi marks and isolates, the byte-order mark.
+_INVISIBLE = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def visible(text: str) -> str:
+    """Text without invisible format characters (a title pasted with a zero-width space reads as typed)."""
+    return _INVISIBLE.sub("", text)
+
+
 def norm_header(title: str) -> str:
-    """A column title as compared: spacing, case and a spreadsheet's byte-order mark do not matter."""
-    return " ".join(title.lstrip("\ufeff").split()).casefold()
+    """A column title as compared: spacing, case, a spreadsheet's byte-order mark and invisible format
+    characters (zero-width spaces, bidi marks, pasted in with a title) do not matter."""
+    return " ".join(_INVISIBLE.sub("", title).split()).casefold()
 
 
 def titled_rows(headers: Sequence[str], rows: Iterable[Sequence[str]]

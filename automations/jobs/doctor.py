@@ -79,7 +79,12 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
     def responses() -> list[Finding]:
         """The form's shape as the header shows it, and every timestamp and date of the source read."""
         headers, rows = ctx.checkins.read()
-        lines = check_responses(headers, rows, ctx.form, ctx.checkins.where, getattr(ctx.checkins, "told", ("", "")))
+        try:
+            known = {a.email for a in ctx.roster.read()[0]}
+        except (StopRun, ServiceUnavailable):
+            known = None  # the roster's own finding says why
+        lines = check_responses(headers, rows, ctx.form, ctx.checkins.where, getattr(ctx.checkins, "told", ("", "")),
+                                known, ctx.guards.max_unusable_share)
         return [Finding(line.ok, line.text, blocking=line.blocking) for line in lines]
 
     def mail() -> list[Finding]:

@@ -22,12 +22,12 @@ from .base import JobResult, bulk_allocation, load_roster, record_problems, save
 
 
 def _stored_rows(ctx: Context) -> int:
-    """The last response row sync-checkins stored before (1: none), from its check-ins and problems."""
-    if not ctx.reports.exists():
-        return 1
-    stored = ctx.reports.load()
-    rows = [c.row for c in stored.checkins]
-    rows += [r.problem.row for r in stored.problems
+    """The last response row sync-checkins stored before (1: none), from its check-ins and the problems on record
+    (those alone on a fresh clone, whose store holds only the data problems)."""
+    stored = ctx.reports.load() if ctx.reports.exists() else None
+    problems = stored.problems if stored is not None else ctx.reports.load_problems()
+    rows = [c.row for c in stored.checkins] if stored is not None else []
+    rows += [r.problem.row for r in problems
              if r.problem.source == ctx.form.source and r.status != "fixed" and r.closed is None]
     return max(rows, default=1)
 
