@@ -548,3 +548,71 @@ def test_one_answer_typed_month_first_does_not_decide_a_download(tmp_path, cli):
     write_rows(path, [rows[0]] + keep, quoting=csv.QUOTE_ALL)
     res = cli("--as-of", AS_OF, "sync-checkins", "--accept-shrink", config=config)
     assert res.code == 2 and "checkin_form.date_order" in res.err
+
+
+# -- what a second review found ------------------------------------------------------------------------------------
+
+def test_new_responses_cannot_hide_old_ones_lost(tmp_path, cli):
+    """15 of the 122 earlier timestamps become unreadable while 20 new responses arrive: totals would balance,
+    but the guard counts which check-ins it lost, and stops."""
+    config = shipped(tmp_path)
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    path = tmp_path / "data" / RESPONSES
+    rows = read_rows(path)
+    for r in rows[1:16]:
+        r[0] = r[0].replace("/", " of ", 1)
+    donor = example_row(tmp_path, "rahul.verma@example.net")
+    rows += [[f"19/10/2026 10:{i:02d}:00", donor[1], *donor[2:]] for i in range(20)]
+    write_rows(path, rows)
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 2 and "15 of the 122 responses" in res.err
+
+
+def test_a_row_skipped_for_its_address_still_closes_its_other_problems(tmp_path, cli):
+    """Good file, a bad one accepted, the good one again: the bad file's problems close, including the one on
+    the row of an address no ambassador has (a row skipped for its address was read, unlike one whose
+    timestamp could not be)."""
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    good = path.read_bytes()
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    unreadable_timestamps(path)
+    assert cli("--as-of", AS_OF, "sync-checkins", "--accept-unusable", config=config).code == 1
+    path.write_bytes(good)
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    left = [r for r in problems(tmp_path) if r["Column"] == "Timestamp"]
+    assert left and all(r["Status"] == "fixed" for r in left)
+
+
+def test_a_source_whose_every_date_answer_is_unreadable_stops_on_a_first_run(tmp_path, cli):
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    rows = read_rows(path)
+    dates = [i for i, h in enumerate(rows[0]) if "When did it take place" in h]
+    for r in rows[1:]:
+        for i in dates:
+            if r[i].count("/") == 2:
+                d, m, y = r[i].split("/")
+                r[i] = f"{d}-{['Jan','Feb','Mar','Apr','May','Jun','Jul','Aug','Sep','Oct','Nov','Dec'][int(m)-1]}-{y}"
+    write_rows(path, rows)
+    before = snapshot(tmp_path / "data")
+    res = cli("--as-of", AS_OF, "run-all", config=config)
+    assert res.code == 2 and "give no usable activity" in res.err and "When did it take place" in res.err
+    assert snapshot(tmp_path / "data") == before and not (tmp_path / "outbox").exists()
+    doctor = cli("--as-of", AS_OF, "doctor", config=config)
+    assert doctor.code == 2 and "activity dates:" in doctor.err
+
+
+def test_two_check_ins_in_one_minute_each_get_their_receipt(tmp_path, cli):
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    donor = example_row(tmp_path, "rahul.verma@example.net")
+    append_rows(path, [["19/10/2026 09:00:05", *donor[1:]]])
+    assert cli("--as-of", AS_OF, "run-all", config=config).code in (0, 1)
+    second = list(donor)
+    second[0], second[5] = "19/10/2026 09:00:50", "Another talk at the same minute"
+    append_rows(path, [second])
+    assert cli("--as-of", AS_OF, "run-all", config=config).code in (0, 1)
+    receipts = [m for m in outbox_messages(tmp_path / "outbox") if m["X-Automation-Job"] == "checkin_receipt"
+                and "2026-10-19T09:00" in m["X-Automation-Key"] and "rahul" in m["X-Automation-Key"]]
+    assert len(receipts) == 2

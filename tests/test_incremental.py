@@ -17,9 +17,11 @@ from tests.conftest import ROOT, copy_example, snapshot
 RESPONSES = "checkin_responses.csv"
 
 
-def make(tmp: Path, name: str) -> Path:
+def make(tmp: Path, name: str, replayed: bool = True) -> Path:
+    """A copy of the example; `replayed`: with no data problem on record, for tests that replay the responses
+    from their first rows (problems on record from later rows would say the source shrank)."""
     folder = tmp / name
-    copy_example(folder)
+    copy_example(folder, *(("unusable_rows.csv",) if replayed else ()))
     shutil.copytree(ROOT / "drafts", folder / "drafts")
     return folder
 
@@ -74,7 +76,7 @@ def test_reruns_with_the_cache_equal_full_runs(tmp_path, cli):
 
 
 def test_a_deleted_cache_or_store_file_is_rebuilt(tmp_path, cli):
-    folder = make(tmp_path, "p")
+    folder = make(tmp_path, "p", replayed=False)
     assert cli("--as-of", "2026-10-19", "run-all", config=folder / "config.yaml").code == 0
     first = state(folder)
     (folder / "data" / "activities.csv").unlink()  # someone deletes the store: the cache alone is no proof

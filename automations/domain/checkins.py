@@ -41,6 +41,8 @@ class Ingested:
     last_row: int = 1  # the sheet row number of the last row read (1: the header alone)
     order: str = ""  # the day/month order the source's dates were read in ("" when none needed deciding)
     unusable_rows: set[int] = field(default_factory=set)  # rows skipped whole (no check-in from them)
+    unreadable_rows: set[int] = field(default_factory=set)  # ... of them, those whose timestamp could not be read
+    empty_rows: set[int] = field(default_factory=set)  # rows with a check-in but no activity that could be used
 
 
 @lru_cache(maxsize=1024)
@@ -85,6 +87,8 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
     checkins: list[Checkin] = []
     problems: list[Problem] = []
     unusable: set[int] = set()
+    unreadable: set[int] = set()
+    empty: set[int] = set()
     width = len(headers)
     merge = Merger(cols, headers) if cols.needs_merge() else None
     parsers = {**{f: clean_text for f in TEXT_FIELDS}, **{f: parse_count for f in COUNT_FIELDS},
@@ -128,6 +132,7 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
         except (ValueError, Unsettled) as exc:
             problem(row_no, row, cols.timestamp, f"{exc}; the row was skipped")
             unusable.add(row_no)
+            unreadable.add(row_no)
             continue
         raw_email = row[cols.email]
         email = emails.get(raw_email)
@@ -183,12 +188,13 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
                                        row_no, n, reported, *values))
             count += 1
         if count == 0:
+            empty.add(row_no)
             first = cols.sections[0][0][1]
             problems.append(Problem(src, row_no, title_of[first], row[first],
                                     "(and every other section): no activity in this response could be used; "
                                     "the check-in itself is recorded", email))
         checkins.append(Checkin(email, received, row_no, reported, count))
-    return Ingested(activities, checkins, problems, row_no, order.order, unusable)
+    return Ingested(activities, checkins, problems, row_no, order.order, unusable, unreadable, empty)
 
 
 PROBLEM_DATE = "%d/%m/%Y"  # how a late activity's date is shown in its problem (and so in its problem's id)

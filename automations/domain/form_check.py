@@ -113,7 +113,7 @@ def _data(headers, rows, cols, layout: FormLayout, where: str, told, max_share: 
             return
         counts[kind] += 1
         try:
-            read(raw)
+            read(raw, place)
         except (ValueError, Unsettled) as exc:
             bad[kind][str(exc)] += 1
             shown = raw if len(raw) <= 60 else raw[:57] + "..."
@@ -142,7 +142,7 @@ def _data(headers, rows, cols, layout: FormLayout, where: str, told, max_share: 
         key = k + reason
         wrong = sum(bad[k].values())
         serious = total and wrong / total > 0.1
-        stops = k == "t" and total and wrong / total > max_share  # sync-checkins would stop on it
+        stops = total and wrong / total > max_share  # sync-checkins would stop on it
         out.append(Line(not serious, f"{kind}: {_share(wrong, total)} cannot be read; the commonest: {example[key]} "
                                      f"{reason}; {fix}.", blocking=bool(stops)))
     return out

@@ -3,14 +3,15 @@
 A re-saved file, another locale or a form edited in a way the configuration does not read can make
 every row unusable at once, and a run that went on would empty the stored activities, close every
 problem as "fixed", rewrite standings and remind people who met the quarter. So each run keeps what
-the source gave (`Tally`: rows read, rows skipped whole, check-ins, activities), and the next run
-compares. Totals, not row positions: staff may sort the sheet or delete a row (`--accept-shrink`), and
-neither is damage. A run stops, before anything is written or sent, when:
+the source gave (`Tally`: rows, rows skipped, and which check-ins and activities it read), and the next
+run compares by identity, not by row position: staff may sort the sheet or delete a row
+(`--accept-shrink`), and neither is damage; new responses cannot hide old ones lost. A run stops,
+before anything is written or sent, when:
 
 - it would lose more than `max_newly_unusable_share` of the check-ins or of the activities the last run
-  got (beyond what the deleted rows can account for), or
+  read (beyond what the deleted rows can account for), or
 - more than `max_unusable_share` of the source's rows (all of them, not only those read this time)
-  cannot be used at all.
+  give no usable activity.
 
 The sentence names the commonest reason, an example value and the fix; `--accept-unusable` confirms.
 """
@@ -19,28 +20,62 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
-from .model import Problem
+from .model import Activity, Checkin, Problem
 
 
 @dataclass(frozen=True)
 class Tally:
-    """What a response source gave: data rows read, rows skipped whole, check-ins and activities."""
+    """What a response source gave: data rows read, rows skipped whole, rows with a check-in but no usable
+    activity, and who its usable check-ins and activities are (4-byte digests, in `checkin_keys` and
+    `activity_keys`, so that the next run can tell which of them it lost, whatever the rows' order)."""
 
     rows: int = 0
     skipped: int = 0
-    checkins: int = 0
-    activities: int = 0
+    empty: int = 0
+    checkin_keys: bytes = b""
+    activity_keys: bytes = b""
+
+    @property
+    def checkins(self) -> int:
+        return len(self.checkin_keys) // 4
+
+    @property
+    def activities(self) -> int:
+        return len(self.activity_keys) // 4
 
     def __add__(self, other: "Tally") -> "Tally":
-        return Tally(self.rows + other.rows, self.skipped + other.skipped, self.checkins + other.checkins,
-                     self.activities + other.activities)
+        return Tally(self.rows + other.rows, self.skipped + other.skipped, self.empty + other.empty,
+                     self.checkin_keys + other.checkin_keys, self.activity_keys + other.activity_keys)
 
-    def as_tuple(self) -> tuple[int, int, int, int]:
-        return (self.rows, self.skipped, self.checkins, self.activities)
+    def as_tuple(self) -> tuple:
+        return (self.rows, self.skipped, self.empty, self.checkin_keys, self.activity_keys)
+
+
+def tally(rows: int, skipped: int, empty: int, checkins: Iterable[Checkin], activities: Iterable[Activity]) -> Tally:
+    """A source's tally from what ingestion read. A check-in is its address and the minute it arrived (a
+    spreadsheet re-save that drops the seconds is the same check-in); an activity its id."""
+    ck = b"".join(zlib.crc32(f"{c.email}|{int(c.received_at.timestamp()) // 60}".encode()).to_bytes(4, "little")
+                  for c in checkins)
+    ak = b"".join(bytes.fromhex(a.id[2:10]) for a in activities)
+    return Tally(rows, skipped, empty, ck, ak)
+
+
+def _lost(before: bytes, now: bytes) -> int:
+    """How many of the digests in `before` are not in `now` (counted with their repeats)."""
+    have = Counter(now[i:i + 4] for i in range(0, len(now), 4))
+    lost = 0
+    for i in range(0, len(before), 4):
+        key = before[i:i + 4]
+        if have[key] > 0:
+            have[key] -= 1
+        else:
+            lost += 1
+    return lost
 
 
 @dataclass(frozen=True)
@@ -66,10 +101,12 @@ def check(before: Tally | None, now: Tally, problems: Sequence[Problem], skipped
     """The sentence that stops the run, or None when the source looks sound. `before`: what the last run's
     source gave (None: nothing to compare, as on a first run); `now`: the whole source as it is now."""
     if before is not None and before.checkins:
+        # Which of the last run's check-ins and activities are gone (new rows cannot hide them), less what the
+        # rows deleted since may have held.
         deleted = max(0, before.rows - now.rows)
-        per_row = max(1, math.ceil(2 * before.activities / before.checkins))  # what a deleted row may have held
-        lost_checkins = before.checkins - now.checkins - deleted
-        lost_acts = before.activities - now.activities - deleted * per_row
+        per_row = max(1, math.ceil(2 * before.activities / before.checkins))
+        lost_checkins = _lost(before.checkin_keys, now.checkin_keys) - deleted
+        lost_acts = _lost(before.activity_keys, now.activity_keys) - deleted * per_row
         share = limits.max_newly_unusable_share
         if lost_checkins >= limits.min_rows and lost_checkins / before.checkins > share:
             what = (f"would make {lost_checkins} of the {before.checkins} responses usable on the last run unusable "
@@ -79,10 +116,12 @@ def check(before: Tally | None, now: Tally, problems: Sequence[Problem], skipped
             what = (f"would lose {lost_acts} of the {before.activities} activities read on the last run (more than "
                     f"guards.max_newly_unusable_share, {share:.0%})")
             return _sentence(where, what, [p for p in problems if "was skipped" in p.reason] or list(problems))
-    if now.rows and now.skipped >= limits.min_rows and now.skipped / now.rows > limits.max_unusable_share:
-        what = (f"have {now.skipped} of {now.rows} rows that cannot be used (more than guards.max_unusable_share, "
-                f"{limits.max_unusable_share:.0%})")
-        return _sentence(where, what, [p for p in problems if p.row in skipped_rows] or list(problems))
+    unusable = now.skipped + now.empty  # rows skipped whole, and check-ins none of whose activities could be used
+    if now.rows and unusable >= limits.min_rows and unusable / now.rows > limits.max_unusable_share:
+        what = (f"have {unusable} of {now.rows} rows that give no usable activity (more than "
+                f"guards.max_unusable_share, {limits.max_unusable_share:.0%})")
+        return _sentence(where, what, [p for p in problems if p.row in skipped_rows or "was skipped" in p.reason]
+                         or list(problems))
     return None
 
 

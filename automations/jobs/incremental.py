@@ -29,7 +29,7 @@ from ..domain.codec import Decoder, activity_row, checkin_row, pack, problem_row
 from ..domain.compliance import Resolved, Rules, Track, resolve_copies
 from ..domain.model import Activity, Checkin, Problem
 from ..domain.form_layout import map_columns
-from ..domain.source_guard import Tally
+from ..domain.source_guard import Tally, tally
 from ..domain.values import stable_digest
 from ..ports import NewRows, WorkCache
 
@@ -60,6 +60,7 @@ class Synced:
     previous_last_row: int | None = None  # the last row read by the run before (None: not known here)
     posts: list[Activity] = field(default_factory=list)  # the published blog posts, as activities
     unusable_rows: set[int] = field(default_factory=set)  # rows read in this run that gave no check-in
+    unreadable_rows: set[int] = field(default_factory=set)  # ... of them, those whose timestamp could not be read
     tally_before: Tally | None = None  # what the source gave the last run (None: not known here)
     tally_now: Tally = field(default_factory=Tally)  # what the whole source gives now
     #: A full sync keeps what it ingested, by ambassador (copies with posts, check-ins), for compliance.
@@ -96,8 +97,7 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     if new.mode == "full" or not valid:
         out = _full(cache, new, layout, rules, known, post_rows, post_digest, config_digest, emails_digest, decoder)
         out.previous_last_row = state.get("last_row")
-        kept = state.get("tally")  # what the last run got, whatever its configuration was
-        out.tally_before = Tally(*kept) if kept else None
+        out.tally_before = _kept_tally(state) if state.get("tally") else None  # whatever its configuration was
         out.posts = list(posts)
         return out
 
@@ -143,14 +143,15 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     new_state = dict(state, cursor=new.cursor(), late=late, post_rows={e: list(r) for e, r in post_rows.items()}, rescount=rescount, digests=digests, posts=post_digest,
                      problems=[problem_row(p) for p in problems], last_row=max(last_row, state.get("last_row", 1)),
                      order=(ingested.order if ingested is not None else "") or state.get("order", ""),
-                     tally=(Tally(*state.get("tally", (0, 0, 0, 0))) + _tally(ingested, new.first_row)).as_tuple()
-                     if ingested is not None else state.get("tally", (0, 0, 0, 0)),
+                     tally=(_kept_tally(state) + _tally(ingested, new.first_row)).as_tuple()
+                     if ingested is not None else _kept_tally(state).as_tuple(),
                      responses=state.get("responses", 0) + (len(ingested.checkins) if ingested else 0))
     out = Synced("appended" if affected or new.mode == "appended" else "unchanged",
                  problems + [p for rows in late.values() for p in problems_of(rows)], new_state["last_row"],
                  new_state["responses"], _total(rescount), digests, sorted_new(new_copies),
                  sorted((c for c in ingested.checkins), key=lambda c: c.row) if ingested else [], changed_copies,
                  affected=affected, unusable_rows=ingested.unusable_rows if ingested is not None else set(),
+                 unreadable_rows=ingested.unreadable_rows if ingested is not None else set(),
                  tally_now=Tally(*new_state["tally"]))
     out.everything = lambda: _everything(cache, decoder, rules, post_rows, entries)
     out._cache = (new_state, entries)
@@ -239,7 +240,7 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
     out = Synced("full", ingested.problems + [p for rows in late.values() for p in problems_of(rows)],
                  ingested.last_row, len(ingested.checkins), _total(rescount), digests,
                  affected=set(digests) | set(checks), unusable_rows=ingested.unusable_rows,
-                 tally_now=_tally(ingested, 2))
+                 unreadable_rows=ingested.unreadable_rows, tally_now=Tally(*state["tally"]))
     out.everything = lambda: (copies, checkins)
     out._cache = (state, entries, True)
     out.objects = (with_posts, dict(checks_of))
@@ -247,8 +248,13 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
 
 
 def _tally(ingested, first_row: int) -> Tally:
-    return Tally(max(0, ingested.last_row - first_row + 1), len(ingested.unusable_rows), len(ingested.checkins),
-                 len(ingested.activities))
+    return tally(max(0, ingested.last_row - first_row + 1), len(ingested.unusable_rows), len(ingested.empty_rows),
+                 ingested.checkins, ingested.activities)
+
+
+def _kept_tally(state: dict) -> Tally:
+    kept = state.get("tally")
+    return Tally(*kept) if kept and len(kept) == 5 else Tally()
 
 
 def remember(cache: WorkCache, synced: Synced) -> None:

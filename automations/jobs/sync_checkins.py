@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from ..bootstrap import Context
 from ..domain.blog import published_activities
-from ..domain.source_guard import Limits, Tally, check
+from ..domain.source_guard import Limits, check, tally
 from ..errors import StopRun
 from ..ports import Written
 from . import incremental
@@ -61,7 +61,7 @@ def _sync(ctx: Context) -> JobResult:
                 f"nothing was written or sent. Fix the source, or, if rows were really deleted, run again with "
                 f"--accept-shrink.")
     _guard_unusable(ctx, synced)
-    unread = {(ctx.form.source, row) for row in synced.unusable_rows}
+    unread = {(ctx.form.source, row) for row in synced.unreadable_rows}
     record = record_problems(ctx, result, problems, known,
                              closing_sources=(ctx.form.source, ctx.roster.source, ctx.blog.source), save=False,
                              unread=unread)
@@ -94,8 +94,9 @@ def _guard_unusable(ctx: Context, synced: incremental.Synced) -> None:
         return
     before = synced.tally_before
     if before is None and synced.mode == "full" and ctx.reports.exists():
-        stored = ctx.reports.load().checkins  # no work cache from the last run: the store says what it got
-        before = Tally(max((c.row for c in stored), default=1) - 1, 0, len(stored), sum(c.activities for c in stored))
+        stored = ctx.reports.load()  # no work cache from the last run: the store says what it read
+        acts = [a for a in stored.activities if a.section]  # the form's copies (section 0: published posts)
+        before = tally(max((c.row for c in stored.checkins), default=1) - 1, 0, 0, stored.checkins, acts)
     g = ctx.guards
     limits = Limits(g.max_newly_unusable_share, g.max_unusable_share, g.min_guarded_rows)
     form_problems = [p for p in synced.problems if p.source == ctx.form.source]

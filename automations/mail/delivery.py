@@ -34,16 +34,27 @@ RECEIPT = "checkin_receipt:"
 
 
 def same_message(key: str) -> str:
-    """What makes two receipt keys one message: the address and the check-in's instant to the minute, in UTC.
-    A spreadsheet re-save drops the seconds of every timestamp; the check-in is the same, and its receipt went."""
+    """A receipt key to the minute: the address and the check-in's instant without its seconds, in UTC. A
+    spreadsheet re-save drops the seconds of every timestamp; the check-in is the same, and its receipt went.
+    ("" for a key that is not a receipt's.)"""
     email, _, moment = key[len(RECEIPT):].partition(":")
     try:
         when = datetime.fromisoformat(moment)
     except ValueError:
-        return key
+        return ""
     if when.tzinfo is None:
-        return key
+        return ""
     return f"{RECEIPT}{email}:{when.astimezone(timezone.utc).replace(second=0, microsecond=0).isoformat()}"
+
+
+def _no_seconds(key: str) -> bool:
+    """Whether a receipt key's instant has no seconds (what a re-save leaves), so it may be a sent one re-read."""
+    if not key.startswith(RECEIPT):
+        return False
+    try:
+        return datetime.fromisoformat(key[len(RECEIPT):].partition(":")[2]).second == 0
+    except ValueError:
+        return False
 
 
 def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sender: Sender, sent_keys: set[str],
@@ -51,12 +62,13 @@ def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sende
     """Render, compose and check every message not yet sent; failures are reported, not sent."""
     ready: list[tuple[Rendered, Outgoing]] = []
     seen: set[str] = set()
-    sent_as = {same_message(k) for k in sent_keys if k.startswith(RECEIPT)}
+    sent_as = {same_message(k) for k in sent_keys if k.startswith(RECEIPT)} - {""}
     for p in planned:
         if p.key in seen:
             continue
         seen.add(p.key)
-        if p.key in sent_keys or (p.key.startswith(RECEIPT) and same_message(p.key) in sent_as):
+        # A receipt whose check-in has no seconds may be one already sent, read again from a re-saved file.
+        if p.key in sent_keys or (_no_seconds(p.key) and same_message(p.key) in sent_as):
             result.already_sent += 1
             continue
         if is_erased(p.to_email):  # a person erased on request: their pseudonym is no mailbox
