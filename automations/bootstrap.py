@@ -298,7 +298,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         spec = airtable_spec(config)
         usage.append(client.usage)
         roster: RosterStore = AirtableRosterStore(client, spec["ambassadors"], config.ambassadors.fields,
-                                                  config.ambassadors.standing_fields)
+                                                  config.ambassadors.standing_fields,
+                                                  date_order=config.ambassadors.date_order)
         reports: ReportStore = AirtableReportStore(client, spec["activities"], spec["checkins"], spec["problems"],
                                                    config.program.tz)
         ledger: Ledger = AirtableLedger(client, spec["mail_ledger"])
@@ -311,7 +312,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         personal = personal_data(config, client, spec)
     else:
         roster = CsvRosterStore(config.local_dir / config.ambassadors.file, config.ambassadors.fields,
-                                config.ambassadors.standing_fields)
+                                config.ambassadors.standing_fields, date_order=config.ambassadors.date_order)
         reports = CsvReportStore(config.local_dir)
         ledger = CsvLedger(config.local_dir / "mail_ledger.csv")
         admin = CsvAdmin(config.local_dir)

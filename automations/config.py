@@ -325,6 +325,9 @@ DEFAULT_STANDING_FIELDS = {
 class AmbassadorsConfig(_Strict):
     file: str = "ambassadors.csv"
     fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_AMBASSADOR_FIELDS))
+    # The order of day and month in the roster's dates (start dates, status history): dmy, mdy or ymd. Empty:
+    # settled from the roster's own dates; a roster whose dates all read both ways stops naming this key.
+    date_order: Literal["", "dmy", "mdy", "ymd"] = ""
     # Columns the compliance job writes back; every other column is left as a person wrote it.
     standing_fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_STANDING_FIELDS))
 

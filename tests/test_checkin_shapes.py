@@ -616,3 +616,36 @@ def test_two_check_ins_in_one_minute_each_get_their_receipt(tmp_path, cli):
     receipts = [m for m in outbox_messages(tmp_path / "outbox") if m["X-Automation-Job"] == "checkin_receipt"
                 and "2026-10-19T09:00" in m["X-Automation-Key"] and "rahul" in m["X-Automation-Key"]]
     assert len(receipts) == 2
+
+
+@pytest.mark.parametrize("shape", ["%d.%m.%Y", "%m/%d/%Y", "%-d/%-m/%Y"], ids=["german", "us", "uk-unpadded"])
+def test_a_roster_whose_dates_were_re_saved_in_another_locale_reads_the_same(tmp_path, cli, example_verdicts, shape):
+    """The roster's start dates and status history as Excel re-saves them in Germany or the US: read in the
+    roster's own order (settled by its dates), the same verdicts."""
+    from datetime import date as day
+
+    config = shipped(tmp_path)
+    roster = tmp_path / "data" / "ambassadors.csv"
+    rows = read_rows(roster)
+    start, history = rows[0].index("Start date"), rows[0].index("Status history")
+    for r in rows[1:]:
+        r[start] = day.fromisoformat(r[start]).strftime(shape)
+        r[history] = "; ".join(day.fromisoformat(e.split()[0]).strftime(shape) + " " + e.split(None, 1)[1]
+                               for e in r[history].split("; ") if e.strip())
+    write_rows(roster, rows)
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 0, res.err
+    assert verdicts(cli, config) == example_verdicts
+
+
+def test_a_roster_whose_dates_all_read_both_ways_stops_naming_its_key(tmp_path, cli):
+    config = shipped(tmp_path)
+    roster = tmp_path / "data" / "ambassadors.csv"
+    rows = read_rows(roster)
+    start = rows[0].index("Start date")
+    rows[1:] = [r for r in rows[1:] if int(r[start][8:10]) <= 12]
+    for r in rows[1:]:
+        r[start] = f"{r[start][8:10]}/{r[start][5:7]}/{r[start][:4]}"
+    write_rows(roster, rows)
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 2 and "ambassadors.date_order" in res.err

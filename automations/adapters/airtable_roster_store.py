@@ -36,14 +36,14 @@ def cell_text(value: object) -> str:
 
 class AirtableRosterStore:
     def __init__(self, client: AirtableClient, spec: TableSpec, fields: Mapping[str, str],
-                 standing_fields: Mapping[str, str]):
+                 standing_fields: Mapping[str, str], date_order: str = ""):
         self.client = client
         self.spec = spec
         self.fields = dict(fields)
         self.standing_fields = dict(standing_fields)
         self.where = f"Airtable table {spec.name}"
         self.source = spec.name  # what its problems name
-        self.layout = RosterLayout(spec.name, self.fields)
+        self.layout = RosterLayout(spec.name, self.fields, date_order)
         self._records: list[dict] | None = None  # read once per run
 
     def _all(self) -> list[dict]:

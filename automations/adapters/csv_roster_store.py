@@ -24,7 +24,7 @@ def standing_cells(update: StandingUpdate) -> dict[str, str]:
 
 class CsvRosterStore:
     def __init__(self, path: Path, fields: Mapping[str, str], standing_fields: Mapping[str, str],
-                 before_swap: Callable[[], None] | None = None):
+                 before_swap: Callable[[], None] | None = None, date_order: str = ""):
         """`before_swap` is called just before the new roster is swapped in (see `update_rows`): tests
         put a person's save there, at the worst moment."""
         self.path = Path(path)
@@ -33,7 +33,7 @@ class CsvRosterStore:
         self.source = self.path.name  # what its problems name
         self.fields = dict(fields)
         self.standing_fields = dict(standing_fields)
-        self.layout = RosterLayout(self.path.name, self.fields)
+        self.layout = RosterLayout(self.path.name, self.fields, date_order)
         self._parsed: tuple | None = None
 
     def read(self) -> tuple[list[Ambassador], list[Problem]]:

@@ -223,6 +223,26 @@ def late_problems(resolved, layout: FormLayout, window_days: int) -> list[Proble
 class RosterLayout:
     source: str
     fields: Mapping[str, str]  # field -> column title
+    date_order: str = ""  # ambassadors.date_order: dmy, mdy, ymd, or "" (settled from the roster's own dates)
+
+
+def _roster_dates(headers: Sequence[str], rows: Sequence[Sequence[str]], layout: RosterLayout) -> MomentReader:
+    """A reader of the roster's dates (start dates, status history), in one order for the whole file: a
+    roster re-saved by a spreadsheet writes `02.10.2023` or `10/2/2023`, never both."""
+    order = DayOrder(layout.source, configured=layout.date_order, key="ambassadors.date_order")
+    index = {norm_header(h): i for i, h in enumerate(headers)}
+    cols = [(f, index.get(norm_header(layout.fields[f]))) for f in ("start_date", "status_history")
+            if f in layout.fields]
+    for n, row in enumerate(rows, start=2):
+        for f, i in cols:
+            if i is None or i >= len(row) or not row[i].strip():
+                continue
+            cells = [row[i]] if f == "start_date" else [e.strip().split(None, 1)[0].rstrip(":,")
+                                                         for e in re.split(r"[;\n\r]+", row[i]) if e.strip()]
+            for cell in cells:
+                order.observe(cell, f"row {n}, column '{layout.fields[f]}'", typed=True)
+    order.finish()
+    return MomentReader(order, ZoneInfo("UTC"), ZoneInfo("UTC"), (), ROSTER_DATE_FORMATS)
 
 
 def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: RosterLayout
@@ -239,6 +259,14 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
     out: list[Ambassador] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
+    rows = list(rows)
+    dates = _roster_dates(headers, rows, layout)
+
+    def read_date(text: str) -> date:
+        try:
+            return dates.date(text)
+        except Unsettled:
+            raise ValueError("can be read day first or month first: set ambassadors.date_order") from None
 
     for row_no, row in enumerate(rows, start=2):
         if not any(c.strip() for c in row):
@@ -264,7 +292,7 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
             bad("status", f"is not one of {', '.join(ROSTER_STATUSES)}; the ambassador was skipped")
             continue
         try:
-            start = parse_date(get("start_date"), ("%Y-%m-%d", "%d/%m/%Y"))
+            start = read_date(get("start_date"))
         except ValueError as exc:
             bad("start_date", f"{exc}; the ambassador was skipped")
             continue
@@ -273,7 +301,7 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
         changes: tuple[tuple[date, str], ...] = ()
         if "status_history" in layout.fields and get("status_history").strip():
             try:
-                changes = parse_status_history(get("status_history"))
+                changes = parse_status_history(get("status_history"), read_date)
             except ValueError as exc:
                 bad("status_history", f"{exc}; the status history was ignored: the Status column "
                                       f"('{status}') holds for all time")
@@ -293,9 +321,10 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
 
 
 HISTORY_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # as the start date
+ROSTER_DATE_FORMATS = HISTORY_DATE_FORMATS
 
 
-def parse_status_history(text: str) -> tuple[tuple[date, str], ...]:
+def parse_status_history(text: str, read_date=None) -> tuple[tuple[date, str], ...]:
     """Staff's "Status history": dated changes such as `2026-10-05 paused; 2027-01-10 active`.
 
     Entries are separated by `;` or line breaks, each a date (ISO or d/m/Y, like the start date)
@@ -315,7 +344,7 @@ def parse_status_history(text: str) -> tuple[tuple[date, str], ...]:
         raw_day = parts[0].rstrip(":,")
         raw_status = re.sub(r"\s*\([^()]*\)$", "", parts[1].strip().lstrip(":-–—,").strip()).lower()
         try:
-            day = parse_date(raw_day, HISTORY_DATE_FORMATS)
+            day = read_date(raw_day) if read_date is not None else parse_date(raw_day, HISTORY_DATE_FORMATS)
         except ValueError:
             raise ValueError(f"has the entry '{shown}', whose date '{raw_day}' is not a date like 2026-10-05 "
                              f"or 05/10/2026") from None
