@@ -174,8 +174,26 @@ def test_two_email_columns_read_the_exact_title_and_a_pin_picks_the_other(tmp_pa
     set_config(config, columns={"timestamp": "Timestamp", "email": "EMAIL ADDRESS",
                                 "quarter": "Which quarter are you reporting on?"}, column_positions={})
     res = cli("--as-of", AS_OF, "sync-checkins", config=config)
-    assert res.code == 2 and "two columns that may be 'EMAIL ADDRESS'" in res.err \
+    assert res.code == 2 and "two columns that may be the email question" in res.err \
         and "checkin_form.column_positions.email" in res.err
+
+
+def test_a_recreated_email_question_is_read_as_one(tmp_path, cli, example_verdicts):
+    """The email question deleted and re-created mid-quarter: Google keeps the old 'Email Address' column
+    (filled in the older rows) and appends a new one with the same title (filled in the newer ones). Never
+    both filled in a row: one question, the example's verdicts."""
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    rows = read_rows(path)
+    rows[0].append("Email Address")
+    for n, r in enumerate(rows[1:]):
+        r.append(r[1] if n >= 60 else "")
+        if n >= 60:
+            r[1] = ""
+    write_rows(path, rows)
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 0, res.err
+    assert verdicts(cli, config) == example_verdicts
 
 
 # -- the damage story -------------------------------------------------------------------------------------------
@@ -336,19 +354,39 @@ def test_a_date_typed_the_other_way_is_a_problem_of_its_cell_not_a_stop(tmp_path
 
 
 def test_deleting_a_row_or_sorting_the_sheet_is_not_damage(tmp_path, cli):
+    """Sorting the responses by address, then deleting a row (--accept-shrink): no guard, no new problem
+    (exit 0), and every problem on record keeps its status (staff's `ignored` too) and First seen day, under
+    its row's new number."""
     config = shipped(tmp_path)
     assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    on_record = sorted((r["Status"], r["First seen"], r["Column"], r["Value"]) for r in problems(tmp_path)
+                       if r["Status"] != "fixed")
     path = tmp_path / "data" / RESPONSES
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows([rows[0]] + sorted(rows[1:], key=lambda r: r[1]))
+    rows = read_rows(path)
+    write_rows(path, [rows[0]] + sorted(rows[1:], key=lambda r: r[1]))
     res = cli("--as-of", AS_OF, "sync-checkins", config=config)
-    assert res.code in (0, 1) and "--accept-unusable" not in res.err, res.err
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows([rows[0]] + rows[2:])
+    assert res.code == 0, res.err
+    assert sorted((r["Status"], r["First seen"], r["Column"], r["Value"]) for r in problems(tmp_path)
+                  if r["Status"] != "fixed") == on_record
+    rows = read_rows(path)
+    write_rows(path, [rows[0]] + [r for r in rows[1:] if r[1] != "hannah.schmidt@example.com"])
     res = cli("--as-of", AS_OF, "sync-checkins", "--accept-shrink", config=config)
-    assert res.code in (0, 1) and "--accept-unusable" not in res.err, res.err
+    assert res.code == 0 and "--accept-unusable" not in res.err, res.err
+    assert sorted((r["Status"], r["First seen"], r["Column"], r["Value"]) for r in problems(tmp_path)
+                  if r["Status"] != "fixed") == on_record
+
+
+def test_a_german_re_save_keeps_the_problems_ids(tmp_path, cli):
+    """`25/10/2026` re-saved as `25.10.2026` is the same cell: its problem keeps its id, status and day."""
+    config = shipped(tmp_path)
+    path = tmp_path / "data" / RESPONSES
+    assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    before = {r["Problem ID"]: (r["Status"], r["First seen"]) for r in problems(tmp_path)}
+    shutil.copy(SHAPES / "de_sheet.csv", path)
+    res = cli("--as-of", AS_OF, "sync-checkins", config=config)
+    assert res.code == 0, res.err
+    after = {r["Problem ID"]: (r["Status"], r["First seen"]) for r in problems(tmp_path)}
+    assert after == before
 
 
 def test_new_responses_from_unknown_addresses_are_problems_not_a_stop(tmp_path, cli):

@@ -22,7 +22,7 @@ from .model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, ROSTER_S
     Ambassador, Checkin, Problem
 from .quarters import parse_quarter
 from .values import looks_like_address
-from .form_layout import ColumnMap, FormLayout, Merger, fit_floating, map_columns
+from .form_layout import ColumnMap, FormLayout, Merger, fit_rows, map_columns
 from .moments import DayOrder, MomentReader, Unsettled, settle
 from .values import clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_date, \
     parse_decimal, visible
@@ -73,9 +73,9 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
     run stops with one sentence (`InputError`).
     """
     cols = map_columns(headers, layout)
-    if cols.floating:  # a form edit the header alone cannot place: the rows say where it belongs
+    if cols.needs_rows():  # a form edit the header alone cannot place: the rows say what it is
         rows = list(rows)
-        cols = fit_floating(cols, rows)
+        cols = fit_rows(cols, rows, headers, layout.source)
     src = layout.source
     # Columns as problems name them: the header's titles, less invisible characters pasted in with them.
     title_of = [visible(h) for h in headers] + [visible(headers[sources[0]]) for _, sources in cols.merged]

@@ -9,7 +9,7 @@ from typing import Collection, Iterable, Sequence
 
 from ..errors import InputError
 from .checkins import day_order
-from .form_layout import POSITIONS_KEY, FormLayout, Merger, fit_floating, map_columns
+from .form_layout import POSITIONS_KEY, FormLayout, Merger, fit_rows, map_columns
 from .moments import MomentReader, Unsettled, settle
 from .values import normalize_email
 
@@ -38,8 +38,8 @@ def check_responses(headers: Sequence[str], rows: Iterable[Sequence[str]], layou
     stop on it."""
     rows = list(rows)
     cols = map_columns(headers, layout)
-    if cols.floating:
-        cols = fit_floating(cols, rows)
+    if cols.needs_rows():
+        cols = fit_rows(cols, rows, headers, where)
     out: list[Line] = []
     n = len(cols.sections)
     numbers = ", ".join(map(str, cols.numbers))

@@ -68,9 +68,14 @@ class ColumnMap:
     floating: tuple[tuple[str, int], ...] = ()  # (field, column) repeated once more than its section needs
     unknown: tuple[int, ...] = ()  # columns no configured question names
     width: int = 0  # the header's width
+    fixed_groups: tuple[tuple[str, int, tuple[int, ...]], ...] = ()  # (timestamp/email/quarter, virtual, columns)
 
     def needs_merge(self) -> bool:
         return bool(self.merged or self.floating)
+
+    def needs_rows(self) -> bool:
+        """Whether the rows must be looked at before any is read (`fit_rows`)."""
+        return bool(self.floating or self.fixed_groups)
 
 
 def column_number(text: str, width: int) -> int:
@@ -111,14 +116,15 @@ def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
             raise InputError(f"{POSITIONS_KEY}.{key} in config.yaml: {exc} of the check-in responses in {src}.") \
                 from None
 
+    groups: dict[str, tuple[int, ...]] = {}
+
     def fixed(key: str, title: str, required: bool = True) -> int | None:
         if key in pinned:
             return pinned[key]
         found = matches(title)
         if len(found) > 1:
-            cols = " and ".join(f"{i + 1} ('{headers[i]}')" for i in found[:2])
-            raise InputError(f"The check-in responses in {src} have two columns that may be '{title}': {cols}; "
-                             f"set {POSITIONS_KEY}.{key} in config.yaml to the one that holds it.")
+            groups[key] = tuple(found)  # one question re-created, or two questions: the rows tell (`fit_rows`)
+            return found[0]
         if not found:
             if not required:
                 return None
@@ -166,10 +172,22 @@ def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
         k = numbers.index(int(n_text))
         columns[k][f] = [i]  # the pinned column is the question's: the others with its title are left out
         floating = [(g, j) for g, j in floating if j != i]
-    _no_column_twice(headers, timestamp, email, quarter, numbers, columns, pinned, src)
+    _no_column_twice(headers, groups.get("timestamp", (timestamp,)), groups.get("email", (email,)),
+                     groups.get("quarter", (quarter,)) if quarter is not None else None, numbers, columns, pinned, src)
 
     merged: list[tuple[int, tuple[int, ...]]] = []
     next_virtual = width
+    fixed_groups = []
+    for key, group in groups.items():
+        merged.append((next_virtual, group))
+        fixed_groups.append((key, next_virtual, group))
+        if key == "timestamp":
+            timestamp = next_virtual
+        elif key == "email":
+            email = next_virtual
+        else:
+            quarter = next_virtual
+        next_virtual += 1
     sections = []
     for k in range(len(numbers)):
         cols = []
@@ -184,15 +202,17 @@ def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
         sections.append(tuple(cols))
     used = {timestamp, email, *([quarter] if quarter is not None else [])}
     used |= {i for s in columns for cols in s.values() for i in cols} | {i for _, i in floating}
+    used |= {i for group in groups.values() for i in group}
     unknown = tuple(i for i in range(width) if i not in used and headers[i].strip())
     return ColumnMap(timestamp, email, quarter, tuple(sections), tuple(numbers), tuple(merged), tuple(floating),
-                     unknown, width)
+                     unknown, width, tuple(fixed_groups))
 
 
 def _no_column_twice(headers, timestamp, email, quarter, numbers, columns, pinned, src) -> None:
     """Stop when one column would answer two questions (a pin onto the Timestamp column, say)."""
     owner: dict[int, str] = {}
-    named = [("timestamp", timestamp), ("email", email)] + ([("quarter", quarter)] if quarter is not None else [])
+    named = [("timestamp", i) for i in timestamp] + [("email", i) for i in email] + \
+        ([("quarter", i) for i in quarter] if quarter is not None else [])
     for n, cols in zip(numbers, columns):
         named += [(f"{n}.{f}", i) for f, found in cols.items() for i in found]
     for key, i in named:
@@ -247,6 +267,21 @@ def _sections(matches, numbered: Mapping[str, str], kind_title: str, src: str
 def _missing(src: str, title: str) -> InputError:
     return InputError(f"The check-in responses in {src} have no column titled '{title}': the form may have been "
                       f"edited; update checkin_form in config.yaml to the form's current question titles.")
+
+
+def fit_rows(cols: ColumnMap, rows: Sequence[Sequence[str]], headers: Sequence[str], src: str) -> ColumnMap:
+    """What only the rows can tell: whether two columns with one fixed question's title are that question
+    re-created (never both filled in a row: read as one) or two questions (a pin must say which); where a
+    floating column belongs (`fit_floating`)."""
+    for key, _, group in cols.fixed_groups:
+        for row in rows:
+            filled = {" ".join(row[i].split()) for i in group if i < len(row) and row[i].strip()}
+            if len(filled) > 1:
+                shown = " and ".join(f"{i + 1} ('{headers[i]}')" for i in group[:2])
+                raise InputError(f"The check-in responses in {src} have two columns that may be the {key} "
+                                 f"question, {shown}, both filled in the same rows: set {POSITIONS_KEY}.{key} in "
+                                 f"config.yaml to the one that holds it.")
+    return fit_floating(cols, rows) if cols.floating else cols
 
 
 def fit_floating(cols: ColumnMap, rows: Sequence[Sequence[str]]) -> ColumnMap:

@@ -29,15 +29,32 @@ from typing import Collection, Iterable, Sequence
 
 from .model import Problem
 from .values import stable_digest
+import re
 
 OPEN, FIXED, IGNORED = "open", "fixed", "ignored"
 PROBLEM_STATUSES = (OPEN, FIXED, IGNORED)
 STAFF = "staff"  # the owner of a problem in a table staff fill (the roster)
 
 
+_DATE_CELL = re.compile(r"^(\d{1,4})[.\-](\d{1,2})[.\-](\d{1,4})$")
+
+
+def _id_value(value: str) -> str:
+    """A cell's value as its problem's id takes it: a date written with dots or dashes (a German or ISO
+    re-save) as with slashes, so that a re-saved file's problems keep their ids."""
+    m = _DATE_CELL.match(value.strip())
+    return "/".join(m.groups()) if m and len(m.group(1)) <= 2 else value
+
+
 def problem_id(p: Problem) -> str:
     source = p.source.replace("\\", "/").rsplit("/", 1)[-1]  # the file's name, wherever the folder is
-    return "p-" + stable_digest(source, str(p.row), p.column, p.value, length=12)
+    return "p-" + stable_digest(source, str(p.row), p.column, _id_value(p.value), length=12)
+
+
+def _same_problem(p: Problem) -> tuple:
+    """What a problem is, wherever its row now sits (a sorted sheet, a deleted row above it)."""
+    source = p.source.replace("\\", "/").rsplit("/", 1)[-1]
+    return source, p.column, _id_value(p.value), p.reason
 
 
 def read_status(text: str) -> str:
@@ -80,6 +97,26 @@ class Reconciled:
         return [r for r in self.records if r.status == OPEN]
 
 
+def _moved(by_id: dict, found: Sequence[Problem], closing: set) -> dict[str, str]:
+    """New id -> old id, for problems found on another row than the one on record (the sheet sorted, a row
+    deleted above): a record not found again, of a source read in full, with the same column, value and
+    reason as exactly one new problem, and no other such record."""
+    fresh: dict[tuple, list[str]] = {}
+    for p in found:
+        pid = problem_id(p)
+        if pid not in by_id:
+            fresh.setdefault(_same_problem(p), []).append(pid)
+    if not fresh:
+        return {}
+    found_ids = {problem_id(p) for p in found}
+    gone: dict[tuple, list[str]] = {}
+    for pid, r in by_id.items():
+        if pid not in found_ids and r.problem.source in closing and not (r.status == FIXED and r.closed is None):
+            gone.setdefault(_same_problem(r.problem), []).append(pid)
+    return {new[0]: old[0] for key, new in fresh.items() if len(new) == 1
+            for old in [gone.get(key, [])] if len(old) == 1}
+
+
 def _order(r: ProblemRecord) -> tuple:
     return (r.problem.source, r.problem.row, r.problem.column, r.id)
 
@@ -104,11 +141,24 @@ def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: 
     new: list[ProblemRecord] = []
     known: list[ProblemRecord] = []
     seen: set[str] = set()
+    found = list(found)
+    moved = _moved(by_id, found, closing)
     for p in found:
         pid = problem_id(p)
         if pid in seen:
             continue
         seen.add(pid)
+        if pid not in by_id and pid in moved:  # the same problem on another row: staff's decision goes with it
+            old_id = moved[pid]
+            seen.add(old_id)
+            was = out.pop(old_id)
+            mine = p.email and p.source not in staff_sources and (people is None or p.email in people)
+            rec = ProblemRecord(p, was.status if was.status != FIXED else OPEN, was.first_seen, None,
+                                p.email if mine else STAFF, pid)
+            if rec.status == OPEN:
+                known.append(rec)
+            out[pid] = rec
+            continue
         mine = p.email and p.source not in staff_sources and (people is None or p.email in people)
         owner = p.email if mine else STAFF
         old = by_id.get(pid)
@@ -139,5 +189,6 @@ def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: 
         out[pid] = replace(old, status=FIXED, closed=as_of)
         closed.append(out[pid])
     records = sorted(out.values(), key=_order)
+    # (records moved to another row were replaced above, under their new ids)
     changed = records != sorted(stored, key=_order)
     return Reconciled(records, sorted(new, key=_order), sorted(known, key=_order), closed, changed)

@@ -84,7 +84,7 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     valid = (state.get("version") == VERSION and state.get("config") == config_digest
              and state.get("emails") == emails_digest)
     new = fetch(state.get("cursor") if valid else None)
-    if new.mode == "appended" and map_columns(new.headers, layout).floating:
+    if new.mode == "appended" and map_columns(new.headers, layout).needs_rows():
         # A re-created question appended at the end is placed by all the rows: read them all, as a full run does.
         new = fetch(None)
     post_rows: dict[str, list[tuple]] = defaultdict(list)
