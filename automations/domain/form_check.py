@@ -72,7 +72,10 @@ def check_responses(headers: Sequence[str], rows: Iterable[Sequence[str]], layou
         more = f" and {len(cols.unknown) - 5} more" if len(cols.unknown) > 5 else ""
         out.append(Line(True, f"columns no configured question names, ignored: {named}{more}.", blocking=False))
     out += _data(headers, rows, cols, layout, where, told, max_share)
-    if known_emails is not None:
+    if known_emails is not None and not known_emails:
+        out.append(Line(False, "emails: the roster has no ambassador yet, so no response can be matched to one "
+                               "(sync-checkins stops on that until the roster is filled).", blocking=False))
+    elif known_emails is not None:
         addresses = [normalize_email(r[cols.email]) for r in rows if cols.email < len(r) and "".join(r).strip()]
         strangers = [a for a in addresses if a and a not in known_emails]
         if addresses and len(strangers) / len(addresses) > max_share:
