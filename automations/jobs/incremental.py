@@ -35,6 +35,7 @@ from ..ports import NewRows, WorkCache
 
 VERSION = "sync-4"
 ACTS = "acts"  # email -> [activity rows], [checkin rows]
+TALLY = "tally"  # the first row of a batch read -> its check-ins' and activities' digests (`source_guard.Tally`)
 
 
 def _sort_copies(resolved: Iterable[Resolved]) -> list[Resolved]:
@@ -66,6 +67,7 @@ class Synced:
     #: A full sync keeps what it ingested, by ambassador (copies with posts, check-ins), for compliance.
     objects: tuple[dict, dict] | None = None
     _cache: tuple | None = None  # what to write to the work cache once the store is saved
+    _tally: dict = field(default_factory=dict)  # the digests of this run's batch, for the TALLY table
 
     def all_copies(self) -> tuple[list[Resolved], list[Checkin]]:
         assert self.everything is not None
@@ -97,7 +99,8 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     if new.mode == "full" or not valid:
         out = _full(cache, new, layout, rules, known, post_rows, post_digest, config_digest, emails_digest, decoder)
         out.previous_last_row = state.get("last_row")
-        out.tally_before = _kept_tally(state) if state.get("tally") else None  # whatever its configuration was
+        # What the last run read, whatever its configuration was (its digests read only here, on a full read).
+        out.tally_before = _kept_tally(state, cache) if state.get("tally") else None
         out.posts = list(posts)
         return out
 
@@ -143,8 +146,8 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     new_state = dict(state, cursor=new.cursor(), late=late, post_rows={e: list(r) for e, r in post_rows.items()}, rescount=rescount, digests=digests, posts=post_digest,
                      problems=[problem_row(p) for p in problems], last_row=max(last_row, state.get("last_row", 1)),
                      order=(ingested.order if ingested is not None else "") or state.get("order", ""),
-                     tally=(_kept_tally(state) + _tally(ingested, new.first_row)).as_tuple()
-                     if ingested is not None else _kept_tally(state).as_tuple(),
+                     tally=_counts_of(_kept_tally(state) + _tally(ingested, new.first_row)) if ingested is not None
+                     else state.get("tally"),
                      responses=state.get("responses", 0) + (len(ingested.checkins) if ingested else 0))
     out = Synced("appended" if affected or new.mode == "appended" else "unchanged",
                  problems + [p for rows in late.values() for p in problems_of(rows)], new_state["last_row"],
@@ -152,9 +155,11 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
                  sorted((c for c in ingested.checkins), key=lambda c: c.row) if ingested else [], changed_copies,
                  affected=affected, unusable_rows=ingested.unusable_rows if ingested is not None else set(),
                  unreadable_rows=ingested.unreadable_rows if ingested is not None else set(),
-                 tally_now=Tally(*new_state["tally"]))
+                 tally_now=_kept_tally(new_state))
     out.everything = lambda: _everything(cache, decoder, rules, post_rows, entries)
+    batch = _tally(ingested, new.first_row) if ingested is not None and ingested.last_row >= new.first_row else None
     out._cache = (new_state, entries)
+    out._tally = {f"{new.first_row:09d}": pack((batch.checkin_keys, batch.activity_keys))} if batch else {}
     out.posts = list(posts)
     return out
 
@@ -233,16 +238,18 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
              "late": late, "rescount": rescount, "digests": digests, "posts": dict(post_digest),
              "post_rows": {e: list(r) for e, r in post_rows.items()},
              "problems": [problem_row(p) for p in ingested.problems], "last_row": ingested.last_row,
-             "responses": len(ingested.checkins), "order": ingested.order,
-             "tally": _tally(ingested, 2).as_tuple()}
+             "responses": len(ingested.checkins), "order": ingested.order}
+    now = _tally(ingested, 2)
+    state["tally"] = _counts_of(now)
     checkins = sorted(ingested.checkins, key=lambda c: c.row)
     copies = _sort_copies(resolved_all)
     out = Synced("full", ingested.problems + [p for rows in late.values() for p in problems_of(rows)],
                  ingested.last_row, len(ingested.checkins), _total(rescount), digests,
                  affected=set(digests) | set(checks), unusable_rows=ingested.unusable_rows,
-                 unreadable_rows=ingested.unreadable_rows, tally_now=Tally(*state["tally"]))
+                 unreadable_rows=ingested.unreadable_rows, tally_now=now)
     out.everything = lambda: (copies, checkins)
     out._cache = (state, entries, True)
+    out._tally = {f"{2:09d}": pack((now.checkin_keys, now.activity_keys))}
     out.objects = (with_posts, dict(checks_of))
     return out
 
@@ -252,9 +259,19 @@ def _tally(ingested, first_row: int) -> Tally:
                  ingested.checkins, ingested.activities)
 
 
-def _kept_tally(state: dict) -> Tally:
+def _counts_of(t: Tally) -> tuple[int, int, int]:
+    return (t.rows, t.skipped, t.empty)
+
+
+def _kept_tally(state: dict, cache: WorkCache | None = None) -> Tally:
+    """The tally kept by the last run: its counts (in the state), and with `cache` its digests too."""
     kept = state.get("tally")
-    return Tally(*kept) if kept and len(kept) == 5 else Tally()
+    if not kept or len(kept) != 3:
+        return Tally()
+    if cache is None:
+        return Tally(*kept)
+    batches = [unpack(v, (b"", b"")) for _, v in sorted(cache.rows(TALLY).items())]
+    return Tally(*kept, b"".join(c for c, _ in batches), b"".join(a for _, a in batches))
 
 
 def remember(cache: WorkCache, synced: Synced) -> None:
@@ -263,9 +280,10 @@ def remember(cache: WorkCache, synced: Synced) -> None:
     if synced._cache is None:
         return
     state, entries, *replace = synced._cache
-    if not entries and not replace and unpack(cache.get("sync")) == state:
+    if not entries and not replace and not synced._tally and unpack(cache.get("sync")) == state:
         return  # nothing new: the cache stays byte for byte as it was
-    cache.write({"sync": pack(state)}, {ACTS: entries}, replace=(ACTS,) if replace else ())
+    cache.write({"sync": pack(state)}, {ACTS: entries, TALLY: synced._tally},
+                replace=(ACTS, TALLY) if replace else ())
 
 
 # -- compliance: each ambassador's record, recomputed only when it could have changed -----------------------------
