@@ -128,7 +128,7 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
                 problem(row_no, row, column, reason, normalize_email(row[cols.email]))
         raw_ts = row[cols.timestamp]
         try:
-            received = moments.timestamp(raw_ts, f"row {row_no}, column '{title_of[cols.timestamp]}'")
+            received = moments.timestamp(raw_ts, (row_no, title_of[cols.timestamp]))
         except (ValueError, Unsettled) as exc:
             problem(row_no, row, cols.timestamp, f"{exc}; the row was skipped")
             unusable.add(row_no)
@@ -167,7 +167,7 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
                 problem(row_no, row, date_i, f"is empty; activity {n} ('{title}') was skipped", email)
                 continue
             try:
-                day = moments.date(raw_date, f"row {row_no}, column '{title_of[date_i]}'")
+                day = moments.date(raw_date, (row_no, title_of[date_i]))
             except (ValueError, Unsettled) as exc:
                 problem(row_no, row, date_i, f"{exc}; activity {n} ('{title}') was skipped", email)
                 continue

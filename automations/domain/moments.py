@@ -143,6 +143,13 @@ def _offset(zone: str) -> timezone:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
+def where_of(place) -> str:
+    """A cell's place in words: given as text, or (cheaper for every cell of a big file) as (row, column)."""
+    if isinstance(place, tuple):
+        return f"row {place[0]}, column '{place[1]}'"
+    return place
+
+
 class Unsettled(Exception):
     """A value that reads in two orders, before the source's order is decided."""
 
@@ -206,9 +213,9 @@ class DayOrder:
         elif len(orders) == 1:
             self.check(orders[0], raw, place)
 
-    def check(self, only: str, raw: str, place: str) -> None:
+    def check(self, only: str, raw: str, place) -> None:
         """A timestamp that reads in the order `only` and no other: it decides the order, or must agree with it."""
-        shown = f"'{raw.strip()}' ({place})"
+        shown = f"'{raw.strip()}' ({where_of(place)})"
         if not self.order:
             self._decide(only, shown)
             return
@@ -271,7 +278,7 @@ class DayOrder:
                 f"The date answers in {self.where} do not say clearly how they are written ({shown}) and no "
                 f"timestamp tells which order the source uses: nothing was read; set {self.key} to dmy or mdy.")
 
-    def day_of(self, w: Written, raw: str, place: str, typed: bool = False) -> date:
+    def day_of(self, w: Written, raw: str, place, typed: bool = False) -> date:
         """The date a value means in this source's order (deciding it, or checking the value against it)."""
         if w.year_first:
             if not w.orders():
@@ -336,21 +343,23 @@ class MomentReader:
         self.formats = tuple(formats)
         self.date_formats = tuple(date_formats)
         self._dates: dict[str, date] = {}
+        self.same_zone = zone is out_tz
 
-    def timestamp(self, raw: str, place: str = "") -> datetime:
+    def timestamp(self, raw: str, place=("", "")) -> datetime:
+        """`place`: where the cell is, as text or (row, column), said only if the value cannot be read."""
         text = raw.strip()
         order = self.order.order
         m = _COMMON.match(text) if order in ("dmy", "mdy") else None
-        if m is not None and m.group(4)[:2] in ("19", "20", "21"):
-            a, b = int(m.group(1)), int(m.group(3))
-            day, month = (a, b) if order == "dmy" else (b, a)
-            try:
-                naive = datetime(int(m.group(4)), month, day, int(m.group(5)), int(m.group(6)), int(m.group(7) or 0))
-            except ValueError:
-                pass  # not a date in this order: the full reading below says why (or that the file mixes orders)
-            else:
-                local = naive.replace(tzinfo=self.zone)
-                return local if self.zone is self.out_tz else local.astimezone(self.out_tz)
+        if m is not None:
+            a, _, b, y, h, mi, sec = m.groups()
+            if y[:2] in ("19", "20", "21"):
+                day, month = (int(a), int(b)) if order == "dmy" else (int(b), int(a))
+                try:
+                    naive = datetime(int(y), month, day, int(h), int(mi), int(sec) if sec else 0, 0, self.zone)
+                except ValueError:
+                    pass  # not a date in this order: the full reading below says why (or that the file mixes orders)
+                else:
+                    return naive if self.same_zone else naive.astimezone(self.out_tz)
         elif len(text) >= 19 and text[4] == "-" and text[10] in " T":
             try:
                 parsed = datetime.fromisoformat(text)  # ISO, as the Google sources hand it over
@@ -396,7 +405,7 @@ class MomentReader:
             raise ValueError("has a date but no time of day (a spreadsheet re-save may have dropped it)")
         raise ValueError("is not a date and time the response sheet writes")
 
-    def date(self, raw: str, place: str = "") -> date:
+    def date(self, raw: str, place=("", "")) -> date:
         known = self._dates.get(raw)
         if known is not None:
             return known

@@ -59,10 +59,15 @@ class Tally:
 def tally(rows: int, skipped: int, empty: int, checkins: Iterable[Checkin], activities: Iterable[Activity]) -> Tally:
     """A source's tally from what ingestion read. A check-in is its address and the minute it arrived (a
     spreadsheet re-save that drops the seconds is the same check-in); an activity its id."""
-    ck = b"".join(zlib.crc32(f"{c.email}|{int(c.received_at.timestamp()) // 60}".encode()).to_bytes(4, "little")
-                  for c in checkins)
-    ak = b"".join(bytes.fromhex(a.id[2:10]) for a in activities)
-    return Tally(rows, skipped, empty, ck, ak)
+    by_email: dict[str, int] = {}
+    out = bytearray()
+    for c in checkins:
+        seed = by_email.get(c.email)
+        if seed is None:
+            seed = by_email[c.email] = zlib.crc32(c.email.encode())
+        out += zlib.crc32(b"%d" % (int(c.received_at.timestamp()) // 60), seed).to_bytes(4, "little")
+    ak = bytes.fromhex("".join([a.id[2:10] for a in activities]))
+    return Tally(rows, skipped, empty, bytes(out), ak)
 
 
 def _lost(before: bytes, now: bytes) -> int:
