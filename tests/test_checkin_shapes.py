@@ -45,6 +45,16 @@ def problems(folder: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+def write_rows(path: Path, rows: list[list[str]], **kw) -> None:
+    with path.open("w", encoding=kw.pop("encoding", "utf-8"), newline="") as fh:
+        csv.writer(fh, lineterminator=kw.pop("lineterminator", "\n"), **kw).writerows(rows)
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
 def set_config(config: Path, **checkin_form) -> None:
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["checkin_form"].update(checkin_form)
@@ -406,14 +416,12 @@ def test_a_cell_past_the_header_is_never_an_answer(tmp_path, cli):
     config = shipped(tmp_path)
     path = tmp_path / "data" / RESPONSES
     shutil.copy(SHAPES / "recreated_question.csv", path)
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
+    rows = read_rows(path)
     width = len(rows[0])
     target = next(i for i, r in enumerate(rows) if i > 0 and not r[11].strip() and not r[width - 1].strip()
                   and r[4].strip())
     rows[target] = rows[target] + ["7"]
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
+    write_rows(path, rows)
     assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
     with (tmp_path / "data" / "activities.csv").open(encoding="utf-8", newline="") as fh:
         mine = [r for r in csv.DictReader(fh) if r["Row"] == str(target + 1) and r["Section"] == "1"]
@@ -437,12 +445,10 @@ def test_doctor_reads_a_recreated_date_column(tmp_path, cli):
     config = shipped(tmp_path)
     path = tmp_path / "data" / RESPONSES
     shutil.copy(SHAPES / "recreated_dated_question.csv", path)
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
+    rows = read_rows(path)
     last = next(i for i in range(len(rows) - 1, 0, -1) if rows[i][-1].strip())
     rows[last][-1] = "next Tuesday"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
+    write_rows(path, rows)
     res = cli("--as-of", AS_OF, "doctor", config=config)
     # Every date of the merged column is read (before, the copy was skipped: "1 of 162").
     assert "activity dates: 2 of 269" in res.out
@@ -476,16 +482,6 @@ def test_referral_answers_read_in_the_configured_order():
 
 
 # -- what an attack on the reading found -------------------------------------------------------------------------
-
-def write_rows(path: Path, rows: list[list[str]], **kw) -> None:
-    with path.open("w", encoding=kw.pop("encoding", "utf-8"), newline="") as fh:
-        csv.writer(fh, lineterminator=kw.pop("lineterminator", "\n"), **kw).writerows(rows)
-
-
-def read_rows(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.reader(fh))
-
 
 def test_a_section_whose_kind_question_was_retitled_stops_instead_of_being_lost(tmp_path, cli):
     config = shipped(tmp_path)
