@@ -42,18 +42,19 @@ def program(tmp_path: Path) -> Path:
     return copy_example(tmp_path, "unusable_rows.csv")
 
 
+def run_cli(*args: str, config: Path | None = None, cwd: Path | None = None) -> Run:
+    """Run `python -m automations ...` as a subprocess, as cron and staff do."""
+    cmd = [sys.executable, "-m", "automations"]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    proc = subprocess.run(cmd + list(args), capture_output=True, text=True, cwd=cwd or ROOT, timeout=120)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
 @pytest.fixture
 def cli():
-    """Run `python -m automations ...` as a subprocess, as cron and staff do."""
-
-    def run(*args: str, config: Path | None = None, cwd: Path | None = None) -> Run:
-        cmd = [sys.executable, "-m", "automations"]
-        if config is not None:
-            cmd += ["--config", str(config)]
-        proc = subprocess.run(cmd + list(args), capture_output=True, text=True, cwd=cwd or ROOT, timeout=120)
-        return Run(proc.returncode, proc.stdout, proc.stderr)
-
-    return run
+    """`run_cli`, as a fixture."""
+    return run_cli
 
 
 def outbox_messages(outbox: Path) -> list:

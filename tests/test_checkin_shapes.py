@@ -17,7 +17,7 @@ import pytest
 from zoneinfo import ZoneInfo
 import yaml
 
-from tests.conftest import ROOT, copy_example, outbox_messages, snapshot
+from tests.conftest import ROOT, copy_example, outbox_messages, run_cli, snapshot
 
 SHAPES = ROOT / "tests" / "fixtures" / "checkin_shapes"
 RESPONSES = "checkin_responses.csv"
@@ -62,26 +62,12 @@ def set_config(config: Path, **checkin_form) -> None:
 
 
 @pytest.fixture(scope="module")
-def example_verdicts(tmp_path_factory, cli_module):
+def example_verdicts(tmp_path_factory):
+    """The example's verdicts, read from its own download: what every readable shape must give."""
     folder = tmp_path_factory.mktemp("example")
     config = shipped(folder)
-    assert cli_module("--as-of", AS_OF, "sync-checkins", config=config).code == 0
-    return verdicts(cli_module, config)
-
-
-@pytest.fixture(scope="module")
-def cli_module():
-    import subprocess
-    import sys
-
-    from tests.conftest import Run
-
-    def run(*args: str, config: Path | None = None) -> Run:
-        cmd = [sys.executable, "-m", "automations"] + (["--config", str(config)] if config else []) + list(args)
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=180)
-        return Run(proc.returncode, proc.stdout, proc.stderr)
-
-    return run
+    assert run_cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    return verdicts(run_cli, config)
 
 
 READ_RIGHT = ["forms_download.csv", "us_sheet.csv", "de_sheet.csv", "iso_sheet.csv", "excel_no_seconds.csv",

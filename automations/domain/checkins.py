@@ -14,7 +14,7 @@ from operator import itemgetter
 from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError
@@ -226,23 +226,22 @@ class RosterLayout:
     date_order: str = ""  # ambassadors.date_order: dmy, mdy, ymd, or "" (settled from the roster's own dates)
 
 
-def _roster_dates(headers: Sequence[str], rows: Sequence[Sequence[str]], layout: RosterLayout) -> MomentReader:
+def _roster_dates(rows: Sequence[Sequence[str]], layout: RosterLayout, cols: Mapping[str, int | None]
+                  ) -> MomentReader:
     """A reader of the roster's dates (start dates, status history), in one order for the whole file: a
-    roster re-saved by a spreadsheet writes `02.10.2023` or `10/2/2023`, never both."""
+    roster re-saved by a spreadsheet writes `02.10.2023` or `10/2/2023`, never both. `cols`: where each
+    field is, as `parse_roster` found it."""
     order = DayOrder(layout.source, configured=layout.date_order, key="ambassadors.date_order")
-    index = {norm_header(h): i for i, h in enumerate(headers)}
-    cols = [(f, index.get(norm_header(layout.fields[f]))) for f in ("start_date", "status_history")
-            if f in layout.fields]
+    dated = [(f, cols[f]) for f in ("start_date", "status_history") if cols.get(f) is not None]
     for n, row in enumerate(rows, start=2):
-        for f, i in cols:
-            if i is None or i >= len(row) or not row[i].strip():
+        for f, i in dated:
+            if i >= len(row) or not row[i].strip():
                 continue
-            cells = [row[i]] if f == "start_date" else [e.strip().split(None, 1)[0].rstrip(":,")
-                                                         for e in re.split(r"[;\n\r]+", row[i]) if e.strip()]
+            cells = [row[i]] if f == "start_date" else [day for _, day, _ in _history_entries(row[i])]
             for cell in cells:
                 order.observe(cell, f"row {n}, column '{layout.fields[f]}'", typed=True)
     order.finish()
-    return MomentReader(order, ZoneInfo("UTC"), ZoneInfo("UTC"), (), ROSTER_DATE_FORMATS)
+    return MomentReader(order, ZoneInfo("UTC"), ZoneInfo("UTC"))
 
 
 def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: RosterLayout
@@ -260,7 +259,7 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     rows = list(rows)
-    dates = _roster_dates(headers, rows, layout)
+    dates = _roster_dates(rows, layout, cols)
 
     def read_date(text: str) -> date:
         try:
@@ -320,8 +319,16 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
     return out, problems
 
 
-HISTORY_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # as the start date
-ROSTER_DATE_FORMATS = HISTORY_DATE_FORMATS
+HISTORY_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # as the start date, when no roster order is given
+
+
+def _history_entries(text: str) -> Iterator[tuple[str, str, str]]:
+    """Each entry of a status history: (the entry as shown, its date's text, the rest)."""
+    for raw in re.split(r"[;\n\r]+", text):
+        entry = raw.strip()
+        if entry:
+            parts = entry.split(None, 1)
+            yield " ".join(entry.split()), parts[0].rstrip(":,"), parts[1] if len(parts) > 1 else ""
 
 
 def parse_status_history(text: str, read_date=None) -> tuple[tuple[date, str], ...]:
@@ -333,16 +340,10 @@ def parse_status_history(text: str, read_date=None) -> tuple[tuple[date, str], .
     ValueError naming the first entry that cannot be read, or two differing entries on one day.
     """
     by_day: dict[date, str] = {}
-    for raw in re.split(r"[;\n\r]+", text):
-        entry = raw.strip()
-        if not entry:
-            continue
-        parts = entry.split(None, 1)
-        shown = " ".join(entry.split())
-        if len(parts) < 2:
+    for shown, raw_day, rest in _history_entries(text):
+        if not rest:
             raise ValueError(f"has the entry '{shown}', which is not a date and a status (like 2026-10-05 paused)")
-        raw_day = parts[0].rstrip(":,")
-        raw_status = re.sub(r"\s*\([^()]*\)$", "", parts[1].strip().lstrip(":-–—,").strip()).lower()
+        raw_status = re.sub(r"\s*\([^()]*\)$", "", rest.strip().lstrip(":-–—,").strip()).lower()
         try:
             day = read_date(raw_day) if read_date is not None else parse_date(raw_day, HISTORY_DATE_FORMATS)
         except ValueError:

@@ -148,10 +148,11 @@ def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
     starts = [starts[k] for k in order]
     bounds = starts[1:] + [width]
     floating: list[tuple[str, int]] = []
+    pinned_cols = set(pinned.values())
     for f, title in repeated.items():
-        found = matches(title)
+        found = [i for i in matches(title) if i not in pinned_cols]
         for k, (lo, hi) in enumerate(zip(starts, bounds)):
-            mine = [i for i in found if lo <= i < hi and not _pinned_elsewhere(i, pinned)]
+            mine = [i for i in found if lo <= i < hi]
             if mine:
                 columns[k][f] = [mine[0]]
                 floating += [(f, i) for i in mine[1:]]
@@ -161,7 +162,7 @@ def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
                     f"The check-in responses in {src} have no column '{title}' in activity section {n} (the form "
                     f"may have been edited): nothing was read; update checkin_form in config.yaml to the form's "
                     f"current questions, or pin it with {POSITIONS_KEY}.")
-        floating += [(f, i) for i in found if i < starts[0] and not _pinned_elsewhere(i, pinned)]
+        floating += [(f, i) for i in found if i < starts[0]]
     for key, i in pinned.items():
         n_text, _, f = key.partition(".")
         if not f:
@@ -222,10 +223,6 @@ def _no_column_twice(headers, timestamp, email, quarter, numbers, columns, pinne
             raise InputError(f"Column {i + 1} ('{headers[i]}') of the check-in responses in {src} would be read as "
                              f"both {owner[i]} and {key}: nothing was read; correct {how}.")
         owner[i] = key
-
-
-def _pinned_elsewhere(i: int, pinned: Mapping[str, int]) -> bool:
-    return i in pinned.values()
 
 
 def _sections(matches, numbered: Mapping[str, str], kind_title: str, src: str

@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 
 from ..errors import InputError
 
-ORDERS = ("dmy", "mdy", "ymd")
 ORDER_WORDS = {"dmy": "day first (31/12/2026)", "mdy": "month first (12/31/2026)", "ymd": "year first (2026-12-31)"}
 
 _MOMENT = re.compile(r"""
@@ -429,10 +428,8 @@ def order_of_locale(locale: str) -> str:
     """The day/month order a spreadsheet locale ("en_US", "de_DE") writes short dates in ("" if unknown)."""
     if not locale:
         return ""
-    try:
-        from babel import Locale, UnknownLocaleError
-    except ImportError:  # pragma: no cover - babel is a requirement
-        return ""
+    from babel import Locale, UnknownLocaleError  # only a Google Sheet has a locale: not loaded otherwise
+
     try:
         pattern = Locale.parse(locale.replace("-", "_")).date_formats["short"].pattern
     except (UnknownLocaleError, ValueError, KeyError, TypeError):

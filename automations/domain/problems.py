@@ -23,13 +23,13 @@ neither reopens nor duplicates anything, and a corrected cell is a different pro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Collection, Iterable, Sequence
 
 from .model import Problem
 from .values import stable_digest
-import re
 
 OPEN, FIXED, IGNORED = "open", "fixed", "ignored"
 PROBLEM_STATUSES = (OPEN, FIXED, IGNORED)
@@ -46,15 +46,17 @@ def _id_value(value: str) -> str:
     return "/".join(m.groups()) if m and len(m.group(1)) <= 2 else value
 
 
+def _source_name(p: Problem) -> str:
+    return p.source.replace("\\", "/").rsplit("/", 1)[-1]  # the file's name, wherever the folder is
+
+
 def problem_id(p: Problem) -> str:
-    source = p.source.replace("\\", "/").rsplit("/", 1)[-1]  # the file's name, wherever the folder is
-    return "p-" + stable_digest(source, str(p.row), p.column, _id_value(p.value), length=12)
+    return "p-" + stable_digest(_source_name(p), str(p.row), p.column, _id_value(p.value), length=12)
 
 
 def _same_problem(p: Problem) -> tuple:
     """What a problem is, wherever its row now sits (a sorted sheet, a deleted row above it)."""
-    source = p.source.replace("\\", "/").rsplit("/", 1)[-1]
-    return source, p.column, _id_value(p.value), p.reason
+    return _source_name(p), p.column, _id_value(p.value), p.reason
 
 
 def read_status(text: str) -> str:
@@ -97,18 +99,17 @@ class Reconciled:
         return [r for r in self.records if r.status == OPEN]
 
 
-def _moved(by_id: dict, found: Sequence[Problem], closing: set) -> dict[str, str]:
+def _moved(by_id: dict, found: Sequence[tuple[str, Problem]], closing: set) -> dict[str, str]:
     """New id -> old id, for problems found on another row than the one on record (the sheet sorted, a row
     deleted above): a record not found again, of a source read in full, with the same column, value and
-    reason as exactly one new problem, and no other such record."""
+    reason as exactly one new problem, and no other such record. `found`: (id, problem) pairs."""
     fresh: dict[tuple, list[str]] = {}
-    for p in found:
-        pid = problem_id(p)
+    for pid, p in found:
         if pid not in by_id:
             fresh.setdefault(_same_problem(p), []).append(pid)
     if not fresh:
         return {}
-    found_ids = {problem_id(p) for p in found}
+    found_ids = {pid for pid, _ in found}
     gone: dict[tuple, list[str]] = {}
     for pid, r in by_id.items():
         if pid not in found_ids and r.problem.source in closing and not (r.status == FIXED and r.closed is None):
@@ -141,27 +142,18 @@ def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: 
     new: list[ProblemRecord] = []
     known: list[ProblemRecord] = []
     seen: set[str] = set()
-    found = list(found)
-    moved = _moved(by_id, found, closing)
-    for p in found:
-        pid = problem_id(p)
+    pairs = [(problem_id(p), p) for p in found]
+    moved = _moved(by_id, pairs, closing)
+    for pid, p in pairs:
         if pid in seen:
             continue
         seen.add(pid)
-        if pid not in by_id and pid in moved:  # the same problem on another row: staff's decision goes with it
-            old_id = moved[pid]
-            seen.add(old_id)
-            was = out.pop(old_id)
-            mine = p.email and p.source not in staff_sources and (people is None or p.email in people)
-            rec = ProblemRecord(p, was.status if was.status != FIXED else OPEN, was.first_seen, None,
-                                p.email if mine else STAFF, pid)
-            if rec.status == OPEN:
-                known.append(rec)
-            out[pid] = rec
-            continue
         mine = p.email and p.source not in staff_sources and (people is None or p.email in people)
         owner = p.email if mine else STAFF
         old = by_id.get(pid)
+        if old is None and pid in moved:  # the same problem on another row: staff's decision goes with it
+            seen.add(moved[pid])
+            old = out.pop(moved[pid])
         if old is None:
             rec = ProblemRecord(p, OPEN, as_of, None, owner, pid)
             new.append(rec)
@@ -172,7 +164,7 @@ def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: 
             rec = ProblemRecord(p, OPEN, as_of, None, owner, pid)
             new.append(rec)
         else:
-            rec = replace(old, problem=p, owner=owner, closed=None)
+            rec = replace(old, problem=p, owner=owner, closed=None, id=pid)
             if rec.status == OPEN:
                 known.append(rec)
         out[pid] = rec

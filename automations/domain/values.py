@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
+from .moments import DayOrder, MomentReader, Unsettled
+
 _SPACES = re.compile(r"\s+")
 # 1200, 1,200, 1.200, 1 200, 1'200, 12,000,000
 _GROUPED = re.compile(r"^\d{1,3}(?:([,. '\u00a0\u202f])\d{3})?(?:\1\d{3})*$")
@@ -141,8 +143,6 @@ class TimestampParser:
 
     def __init__(self, formats: tuple[str, ...], tz: ZoneInfo, out_tz: ZoneInfo, order: str = "",
                  where: str = "the referral answers"):
-        from .moments import DayOrder, MomentReader
-
         self._order = DayOrder(where, configured=order)
         self._read = MomentReader(self._order, tz, out_tz, formats)
 
@@ -155,8 +155,6 @@ class TimestampParser:
             self._order.finish()  # nothing in the column said otherwise: the configured order holds
 
     def __call__(self, raw: str) -> datetime:
-        from .moments import Unsettled
-
         try:
             return self._read.timestamp(raw)
         except Unsettled:

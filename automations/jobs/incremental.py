@@ -143,11 +143,11 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     if ingested is not None:
         problems += ingested.problems
     last_row = ingested.last_row if ingested is not None and ingested.last_row > 1 else state.get("last_row", 1)
+    batch = _tally(ingested, new.first_row) if ingested is not None else None
     new_state = dict(state, cursor=new.cursor(), late=late, post_rows={e: list(r) for e, r in post_rows.items()}, rescount=rescount, digests=digests, posts=post_digest,
                      problems=[problem_row(p) for p in problems], last_row=max(last_row, state.get("last_row", 1)),
                      order=(ingested.order if ingested is not None else "") or state.get("order", ""),
-                     tally=_counts_of(_kept_tally(state) + _tally(ingested, new.first_row)) if ingested is not None
-                     else state.get("tally"),
+                     tally=_counts_of(_kept_tally(state) + batch) if batch is not None else state.get("tally"),
                      responses=state.get("responses", 0) + (len(ingested.checkins) if ingested else 0))
     out = Synced("appended" if affected or new.mode == "appended" else "unchanged",
                  problems + [p for rows in late.values() for p in problems_of(rows)], new_state["last_row"],
@@ -157,9 +157,9 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
                  unreadable_rows=ingested.unreadable_rows if ingested is not None else set(),
                  tally_now=_kept_tally(new_state))
     out.everything = lambda: _everything(cache, decoder, rules, post_rows, entries)
-    batch = _tally(ingested, new.first_row) if ingested is not None and ingested.last_row >= new.first_row else None
     out._cache = (new_state, entries)
-    out._tally = {f"{new.first_row:09d}": pack((batch.checkin_keys, batch.activity_keys))} if batch else {}
+    out._tally = {f"{new.first_row:09d}": pack((batch.checkin_keys, batch.activity_keys))} \
+        if batch is not None and batch.rows else {}
     out.posts = list(posts)
     return out
 

@@ -21,10 +21,25 @@ from . import incremental
 from .base import JobResult, bulk_allocation, load_roster, record_problems, save_problems
 
 
-def _stored_rows(ctx: Context) -> int:
+class _Stored:
+    """What the store holds, read at most once a run and only when a guard needs it (None: no store yet)."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self._read = False
+        self._stored = None
+
+    def get(self):
+        if not self._read:
+            self._stored = self.ctx.reports.load() if self.ctx.reports.exists() else None
+            self._read = True
+        return self._stored
+
+
+def _stored_rows(ctx: Context, store: _Stored) -> int:
     """The last response row sync-checkins stored before (1: none), from its check-ins and the problems on record
     (those alone on a fresh clone, whose store holds only the data problems)."""
-    stored = ctx.reports.load() if ctx.reports.exists() else None
+    stored = store.get()
     problems = stored.problems if stored is not None else ctx.reports.load_problems()
     rows = [c.row for c in stored.checkins] if stored is not None else []
     rows += [r.problem.row for r in problems
@@ -49,10 +64,11 @@ def _sync(ctx: Context) -> JobResult:
         return replace(new, rows=ctx.progress.track(new.rows, None, "Reading check-in responses"))
 
     synced = incremental.sync(ctx.cache, fetch, ctx.form, ctx.rules, known, posts, ctx.fingerprint)
+    store = _Stored(ctx)
     problems = sorted(roster_problems + synced.problems + proposal_problems + post_problems,
                       key=lambda p: (p.source, p.row, p.column))
     if synced.mode == "full":
-        stored_rows = synced.previous_last_row or _stored_rows(ctx)
+        stored_rows = synced.previous_last_row or _stored_rows(ctx, store)
         if synced.last_row < stored_rows and "shrink" not in ctx.confirmed:
             have = "only its header row" if synced.last_row <= 1 else f"{synced.last_row - 1} response rows"
             raise StopRun(
@@ -60,7 +76,7 @@ def _sync(ctx: Context) -> JobResult:
                 f"before ({ctx.reports.where}): the source looks truncated (a partial download, the wrong tab?), so "
                 f"nothing was written or sent. Fix the source, or, if rows were really deleted, run again with "
                 f"--accept-shrink.")
-    _guard_unusable(ctx, synced)
+    _guard_unusable(ctx, synced, store)
     unread = {(ctx.form.source, row) for row in synced.unreadable_rows}
     record = record_problems(ctx, result, problems, known,
                              closing_sources=(ctx.form.source, ctx.roster.source, ctx.blog.source), save=False,
@@ -88,13 +104,13 @@ def _sync(ctx: Context) -> JobResult:
     return result
 
 
-def _guard_unusable(ctx: Context, synced: incremental.Synced) -> None:
+def _guard_unusable(ctx: Context, synced: incremental.Synced, store: _Stored) -> None:
     """Stop before any write or send when the source went bad (`source_guard`), unless staff confirmed."""
     if "unusable" in ctx.confirmed or synced.mode == "unchanged":
         return
     before = synced.tally_before
-    if before is None and synced.mode == "full" and ctx.reports.exists():
-        stored = ctx.reports.load()  # no work cache from the last run: the store says what it read
+    stored = store.get() if before is None and synced.mode == "full" else None
+    if stored is not None:  # no work cache from the last run: the store says what it read
         acts = [a for a in stored.activities if a.section]  # the form's copies (section 0: published posts)
         before = tally(max((c.row for c in stored.checkins), default=1) - 1, 0, 0, stored.checkins, acts)
     g = ctx.guards
