@@ -138,6 +138,9 @@ class Context:
     #: In a dry run: the data problems as the jobs run so far would have left them (none is saved), so a
     #: later job of run-all compares with that, as it would with the store after a real run.
     dry_problems: list | None = None
+    #: The names problems' ids take for their sources, whichever backend or form source read them
+    #: (`domain.problems.SourceNames`).
+    problem_names: Mapping[str, str] = field(default_factory=dict)
     #: The referral inquiries, the answer form's responses and the `referrals` job's settings.
     referrals: "ReferralStore | None" = None
     answers: "AnswerSource | None" = None
@@ -191,6 +194,21 @@ def form_layout(config: Config, source: str) -> FormLayout:
         sheet_tz=config.sheet_tz, program_tz=config.program.tz, date_order=f.date_order,
         positions=dict(f.column_positions),
     )
+
+
+def problem_names(config: Config, form_source: str, answers_source: str = "") -> dict[str, str]:
+    """Each source's other names -> the local file's name, which its problems' ids use (`SourceNames`): the
+    check-in responses read from the linked sheet or the Forms API are the download's, a table staff keep in
+    Airtable is its CSV file's, so switching either (or migrating) keeps every problem's id and status."""
+    t = config.airtable.tables
+    roster = Path(config.ambassadors.file).name
+    names = {form_source: Path(config.checkin_form.file).name, t.ambassadors: roster,
+             f"{t.ambassadors} (forum)": f"{roster} (forum)", t.blog_reviews: Path(config.blog_reviews.file).name,
+             t.referral_inquiries: Path(config.referrals.file).name,
+             t.funding_requests: Path(config.funding.file).name}
+    if answers_source:
+        names[answers_source] = Path(config.referrals.answers_file).name
+    return {k: v for k, v in names.items() if k != v}
 
 
 def schedule_from(config: Config) -> Schedule:
@@ -377,6 +395,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         export_dir=config.path(config.privacy.export_dir),
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
         run_lock=run_lock(config),
+        problem_names=problem_names(config, Path(f.file).name if f.source == "local" else checkins.where),
     )
 
 

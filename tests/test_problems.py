@@ -99,6 +99,37 @@ def test_the_id_ignores_the_wording_and_the_folder():
 
 # -- the shipped example and the README's first command -----------------------------------------------------------
 
+class TestOneSourceUnderSeveralNames:
+    """The responses read from their download, the linked sheet or the Forms API, the roster from its CSV file or
+    its Airtable table: one source each, so a problem keeps its id, status and First seen day across a switch."""
+
+    SHEET = "Google Sheet 1abc, tab 'Form Responses 1'"
+    NAMES = {SHEET: RESPONSES}
+
+    def test_a_record_from_the_download_is_the_same_problem_read_from_the_sheet(self):
+        on_file = reconcile([], [p(5), p(9, "x")], date(2026, 10, 1)).records
+        on_file = [replace(r, status=IGNORED) if r.problem.row == 9 else r for r in on_file]
+        got = reconcile(on_file, [p(5, source=self.SHEET), p(9, "x", source=self.SHEET)], date(2026, 10, 2),
+                        closing_sources=[self.SHEET], names=self.NAMES)
+        assert got.new == [] and got.closed == []
+        assert {r.id: (r.status, r.first_seen) for r in got.records} == \
+               {r.id: (r.status, r.first_seen) for r in on_file}
+        assert {r.problem.source for r in got.records} == {self.SHEET}  # where it is read now, for people
+
+    def test_a_record_under_the_old_name_closes_when_the_new_source_no_longer_finds_it(self):
+        on_file = reconcile([], [p(5)], date(2026, 10, 1)).records
+        got = reconcile(on_file, [], date(2026, 10, 2), closing_sources=[self.SHEET], names=self.NAMES)
+        assert [(r.status, r.closed) for r in got.records] == [(FIXED, date(2026, 10, 2))]
+
+    def test_two_records_that_become_one_keep_staffs_decision(self):
+        """The same cell on file under both names (two versions' records): the one staff decided on stays."""
+        mine = reconcile([], [p(5)], date(2026, 10, 1)).records[0]
+        theirs = replace(reconcile([], [p(5, source=self.SHEET)], date(2026, 9, 1)).records[0], status=IGNORED)
+        got = reconcile([mine, theirs], [p(5, source=self.SHEET)], date(2026, 10, 2), names=self.NAMES)
+        assert [(r.status, r.first_seen) for r in got.records] == [(IGNORED, date(2026, 9, 1))]
+        assert got.new == [] and got.known == []
+
+
 def readme_as_of() -> str:
     first = re.search(r"python -m automations --as-of (\d{4}-\d\d-\d\d) run-all", (ROOT / "README.md").read_text())
     assert first, "the README's first command runs run-all on a fixed date"

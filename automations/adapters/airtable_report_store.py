@@ -116,7 +116,7 @@ class AirtableReportStore:
         p = Problem(f.get(n("source"), ""), int(f.get(n("row")) or 0), f.get(n("column"), ""), f.get(n("value"), ""),
                     f.get(n("problem"), ""), "" if owner == STAFF else owner)
         return ProblemRecord(p, read_status(f.get(n("status")) or ""), _day(f.get(n("first_seen"))),
-                             _day(f.get(n("closed"))), owner)
+                             _day(f.get(n("closed"))), owner, str(f.get(n("key")) or "").strip())
 
     # -- the port ----------------------------------------------------------------------------------
     def _records(self, role: str) -> list[dict]:

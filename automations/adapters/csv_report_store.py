@@ -206,7 +206,8 @@ class CsvReportStore:
                 continue
             owner = r[4].strip() or STAFF
             p = Problem(r[5], _int(r[6]), r[7], r[8], r[9], "" if owner == STAFF else owner)
-            out.append(ProblemRecord(p, read_status(r[1]), _day(r[2]), _day(r[3]), owner))
+            # The id on file: the one the run that wrote it gave (`reconcile` gives each the id it takes now).
+            out.append(ProblemRecord(p, read_status(r[1]), _day(r[2]), _day(r[3]), owner, r[0].strip()))
         return out
 
 

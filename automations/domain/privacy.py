@@ -146,6 +146,8 @@ class Erasure:
     #: Derived keys erasing changed (old -> new), filled as the tables are erased; the ledger, erased last,
     #: follows them so nothing is made or sent again for the same thing under its new key.
     renamed: dict[str, str] = field(default_factory=dict)
+    #: The names problems' ids take for their sources (`problems.SourceNames`).
+    source_names: Mapping[str, str] = field(default_factory=dict)
 
     def rekey(self, rule: TableRule, headers: Sequence[str], row: Sequence[str]) -> list[str]:
         """A row whose `mention` columns (the ledger's key) hold a derived key erasing changed, with the new one."""
@@ -206,7 +208,7 @@ class Erasure:
             row_number = int(cell.get("Row", "0") or 0)
         except ValueError:
             row_number = 0
-        new_id = problem_id(Problem(source, row_number, column, new_value, ""))
+        new_id = problem_id(Problem(source, row_number, column, new_value, ""), self.source_names)
         return [new_id if h in ("Problem ID", "Key") else c for h, c in zip(headers, out)]
 
 

@@ -16,9 +16,13 @@ who wrote the row, or staff), a status staff can set and the day it closed.
 A problem whose row could not be read at all in a run (its timestamp, say, became unreadable) is
 neither found nor fixed by that run: its record stays as it was.
 
-The id is a digest of where the problem is (the source's file or table name, the row, the column)
-and the value there, not of the reason's wording, so rewording a message in a later version
-neither reopens nor duplicates anything, and a corrected cell is a different problem.
+The id is a digest of where the problem is (the source, the row, the column) and the value there,
+not of the reason's wording, so rewording a message in a later version neither reopens nor
+duplicates anything, and a corrected cell is a different problem. The source counts by what it is,
+not by where it was read: the check-in responses from their CSV download, the linked sheet or the
+Forms API, the roster from its CSV file or its Airtable table, are one source each (`SourceNames`
+gives each its local file's name), so switching sources or backends keeps every id, status and
+First seen day, and tells no one twice.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Collection, Iterable, Sequence
+from types import MappingProxyType
+from typing import Collection, Iterable, Mapping, Sequence
 
 from .model import Problem
 from .values import stable_digest
@@ -46,17 +51,27 @@ def _id_value(value: str) -> str:
     return "/".join(m.groups()) if m and len(m.group(1)) <= 2 else value
 
 
-def _source_name(p: Problem) -> str:
-    return p.source.replace("\\", "/").rsplit("/", 1)[-1]  # the file's name, wherever the folder is
+#: A source's name as its problems give it (a sheet and tab, an Airtable table) -> the name its problems' ids
+#: use (the local file's: what the local backend and the CSV download call it).
+SourceNames = Mapping[str, str]
+NO_NAMES: SourceNames = MappingProxyType({})
 
 
-def problem_id(p: Problem) -> str:
-    return "p-" + stable_digest(_source_name(p), str(p.row), p.column, _id_value(p.value), length=12)
+def id_source(source: str, names: SourceNames = NO_NAMES) -> str:
+    """The name a problem's id takes for its source: the same whichever backend or form source read it."""
+    if source in names:
+        return names[source]
+    base = source.replace("\\", "/").rsplit("/", 1)[-1]  # the file's name, wherever the folder is
+    return names.get(base, base)
 
 
-def _same_problem(p: Problem) -> tuple:
+def problem_id(p: Problem, names: SourceNames = NO_NAMES) -> str:
+    return "p-" + stable_digest(id_source(p.source, names), str(p.row), p.column, _id_value(p.value), length=12)
+
+
+def _same_problem(p: Problem, names: SourceNames) -> tuple:
     """What a problem is, wherever its row now sits (a sorted sheet, a deleted row above it)."""
-    return _source_name(p), p.column, _id_value(p.value), p.reason
+    return id_source(p.source, names), p.column, _id_value(p.value), p.reason
 
 
 def read_status(text: str) -> str:
@@ -99,23 +114,41 @@ class Reconciled:
         return [r for r in self.records if r.status == OPEN]
 
 
-def _moved(by_id: dict, found: Sequence[tuple[str, Problem]], closing: set) -> dict[str, str]:
+def _moved(by_id: dict, found: Sequence[tuple[str, Problem]], closing: set, names: SourceNames) -> dict[str, str]:
     """New id -> old id, for problems found on another row than the one on record (the sheet sorted, a row
     deleted above): a record not found again, of a source read in full, with the same column, value and
     reason as exactly one new problem, and no other such record. `found`: (id, problem) pairs."""
     fresh: dict[tuple, list[str]] = {}
     for pid, p in found:
         if pid not in by_id:
-            fresh.setdefault(_same_problem(p), []).append(pid)
+            fresh.setdefault(_same_problem(p, names), []).append(pid)
     if not fresh:
         return {}
     found_ids = {pid for pid, _ in found}
     gone: dict[tuple, list[str]] = {}
     for pid, r in by_id.items():
-        if pid not in found_ids and r.problem.source in closing and not (r.status == FIXED and r.closed is None):
-            gone.setdefault(_same_problem(r.problem), []).append(pid)
+        if pid not in found_ids and id_source(r.problem.source, names) in closing and \
+                not (r.status == FIXED and r.closed is None):
+            gone.setdefault(_same_problem(r.problem, names), []).append(pid)
     return {new[0]: old[0] for key, new in fresh.items() if len(new) == 1
             for old in [gone.get(key, [])] if len(old) == 1}
+
+
+def _by_id(stored: Sequence[ProblemRecord], names: SourceNames) -> dict[str, ProblemRecord]:
+    """The records on file by the ids they take now. Two that become one (the same cell on record under two
+    names of its source) keep the one that holds a decision: staff's status, else the earliest First seen."""
+    out: dict[str, ProblemRecord] = {}
+    for r in stored:
+        pid = problem_id(r.problem, names)
+        r = r if r.id == pid else replace(r, id=pid)
+        had = out.get(pid)
+        if had is None or _weight(r) < _weight(had):
+            out[pid] = r
+    return out
+
+
+def _weight(r: ProblemRecord) -> tuple:
+    return (r.status == OPEN, r.first_seen or date.max)
 
 
 def _order(r: ProblemRecord) -> tuple:
@@ -124,7 +157,8 @@ def _order(r: ProblemRecord) -> tuple:
 
 def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: date,
               closing_sources: Iterable[str] = (), staff_sources: Iterable[str] = (),
-              people: Collection[str] | None = None, unread: Collection[tuple[str, int]] = ()) -> Reconciled:
+              people: Collection[str] | None = None, unread: Collection[tuple[str, int]] = (),
+              names: SourceNames = NO_NAMES) -> Reconciled:
     """Bring the stored records up to date with the problems a run found.
 
     Found and unknown: a new open record. Found and on record: its text is refreshed, its status
@@ -133,22 +167,24 @@ def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: 
     staff's to fix; the others belong to the ambassador whose email the row holds, where that email
     is one of `people` (the roster), else to staff. `unread`: (source, row) of rows this run skipped whole;
     their other records are left as they are (a row that cannot be read says nothing of its cells).
+    `names`: the sources' names their ids take (`SourceNames`); a record on file under another name of its
+    source (read from the download before, from the sheet now) is the same record, under the id it takes now.
     """
-    unread = set(unread)
-    staff_sources = set(staff_sources)
-    closing = set(closing_sources)
-    by_id = {r.id: r for r in stored}
+    unread = {(id_source(s, names), row) for s, row in unread}
+    staff_sources = {id_source(s, names) for s in staff_sources}
+    closing = {id_source(s, names) for s in closing_sources}
+    by_id = _by_id(stored, names)
     out: dict[str, ProblemRecord] = dict(by_id)
     new: list[ProblemRecord] = []
     known: list[ProblemRecord] = []
     seen: set[str] = set()
-    pairs = [(problem_id(p), p) for p in found]
-    moved = _moved(by_id, pairs, closing)
+    pairs = [(problem_id(p, names), p) for p in found]
+    moved = _moved(by_id, pairs, closing, names)
     for pid, p in pairs:
         if pid in seen:
             continue
         seen.add(pid)
-        mine = p.email and p.source not in staff_sources and (people is None or p.email in people)
+        mine = p.email and id_source(p.source, names) not in staff_sources and (people is None or p.email in people)
         owner = p.email if mine else STAFF
         old = by_id.get(pid)
         if old is None and pid in moved:  # the same problem on another row: staff's decision goes with it
@@ -170,9 +206,10 @@ def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: 
         out[pid] = rec
     closed: list[ProblemRecord] = []
     for pid, old in by_id.items():
-        if pid in seen or old.status == FIXED or old.problem.source not in closing:
+        source = id_source(old.problem.source, names)
+        if pid in seen or old.status == FIXED or source not in closing:
             continue
-        if (old.problem.source, old.problem.row) in unread:
+        if (source, old.problem.row) in unread:
             continue
         if old.status == IGNORED:
             if old.closed is None:

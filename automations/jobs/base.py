@@ -70,9 +70,10 @@ def record_problems(ctx: Context, result: JobResult, found: list[Problem], peopl
     With `save=False` the records are only worked out: the job saves them (`save_problems`) as its last
     write, so a run stopped before it reports the same problems as new again, never loses them."""
     stored = ctx.dry_problems if ctx.dry_run and ctx.dry_problems is not None else ctx.reports.load_problems()
-    rec = reconcile(stored, found, ctx.as_of, closing_sources, (ctx.roster.source,), people, unread)
+    rec = reconcile(stored, found, ctx.as_of, closing_sources, (ctx.roster.source,), people, unread,
+                    ctx.problem_names)
     listed = {r.id for r in rec.new} | {r.id for r in rec.known}
-    result.problems = [p for p in found if problem_id(p) in listed]
+    result.problems = [p for p in found if problem_id(p, ctx.problem_names) in listed]
     result.new_problems = [r.problem for r in rec.new]
     result.open_problems = len(rec.open)
     if rec.changed and ctx.dry_run:

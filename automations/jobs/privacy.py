@@ -184,7 +184,7 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
     # A data problem's Source is a file's name ("checkin_responses.csv") or a table's ("Ambassadors").
     sources = {Path(t.table.removeprefix("Airtable table ")).name: t.rule for t in tables}
     known_names, places = whereabouts(ctx, address)  # read before the roster forgets them
-    erasure = Erasure(address, ctx.as_of, ctx.pseudonyms, sources)
+    erasure = Erasure(address, ctx.as_of, ctx.pseudonyms, sources, source_names=ctx.problem_names)
     verb = "would change" if ctx.dry_run else "changed"
     touched = 0
 
