@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from ..bootstrap import Context
 from ..domain.blog import published_activities
+from ..domain.problems import id_source
 from ..domain.source_guard import Limits, check, tally
 from ..errors import StopRun
 from ..ports import Written
@@ -42,8 +43,9 @@ def _stored_rows(ctx: Context, store: _Stored) -> int:
     stored = store.get()
     problems = stored.problems if stored is not None else ctx.reports.load_problems()
     rows = [c.row for c in stored.checkins] if stored is not None else []
+    form = id_source(ctx.form.source, ctx.problem_names)  # the responses, whichever source read them then
     rows += [r.problem.row for r in problems
-             if r.problem.source == ctx.form.source and r.status != "fixed" and r.closed is None]
+             if id_source(r.problem.source, ctx.problem_names) == form and r.status != "fixed" and r.closed is None]
     return max(rows, default=1)
 
 
