@@ -172,15 +172,21 @@ class ReferralFormBuilder:
         kept = self.record.load()
         form_id = self.existing()
         ours = bool(form_id) and form_id == kept.get("form_id") and kept.get("made", False)
-        service = self.access.service("forms", "v1", "forms_write")
-        forms = service.forms()
         out = ReferralForm(form_id)
+        if not form_id and dry_run:
+            out.would.append("create the referral answer form with the questions 'Offer code' and 'Answer' (Yes, No), "
+                             "and publish it")
+            return out
+        forms = self.access.service("forms", "v1", "forms_write").forms()
+
+        def step(would: str, did: str) -> None:  # what a dry run would do, or what was done
+            if dry_run:
+                out.would.append(would)
+            else:
+                out.done.append(did)
+
         try:
             if not form_id:
-                if dry_run:
-                    out.would.append("create the referral answer form with the questions 'Offer code' and 'Answer' "
-                                     "(Yes, No), and publish it")
-                    return out
                 made = self.access.execute(forms.create(body={"info": {"title": self.title,
                                                                        "documentTitle": self.title}}),
                                            "creating the referral answer form", write=True, repeatable=False)
@@ -199,13 +205,13 @@ class ReferralFormBuilder:
                               f"{' or '.join(repr(QUESTIONS[r]) for r in lacking)}: add it on the form, or clear "
                               f"answers_form_id for `init --referral-form` to make a form.")
             if lacking:
-                (out.would if dry_run else out.done).append("add the questions" if dry_run else "added the questions")
+                step("add the questions", "added the questions")
                 if not dry_run:
                     self.access.execute(forms.batchUpdate(formId=form_id, body={"requests": self.plan(
                         len(form.get("items", [])), lacking)}), "adding the answer form's questions", write=True,
                         repeatable=False)
             if unpublished and ours:
-                (out.would if dry_run else out.done).append("publish it" if dry_run else "published it")
+                step("publish it", "published it")
                 if not dry_run:
                     self.access.execute(forms.setPublishSettings(formId=form_id, body={
                         "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
