@@ -96,6 +96,18 @@ class TestTheLinkedSheet:
         assert f"referral_accepted:{iid}:ambassador-staff@example.org" in outbox(program)
         assert any(r.api == "sheets" and ANSWERS in r.path for r in fake.requests)
 
+    def test_a_timestamp_typed_as_text_reads_in_the_sheets_locale(self, program, google):
+        """A US sheet's timestamp typed as text, "11/12/2026 10:00:00", is 12 November (month first, as en_US
+        writes dates), though it would read either way."""
+        fake, _ = google
+        fake.add_spreadsheet(ANSWERS, time_zone="Europe/London", locale="en_US", share_with=(SA,),
+                             tabs={"Form Responses 1": [["Timestamp", "Offer code", "Answer"],
+                                                        ["11/12/2026 10:00:00", "RCODE", "No"]]})
+        configure(program, referrals={"answers_source": "sheets", "answers_spreadsheet_id": ANSWERS})
+        answers, problems = bootstrap.build(load_config(program), DAY, dry_run=True).answers.read()
+        assert problems == [] and [(a.code, a.yes, a.on.isoformat(), a.row) for a in answers] == \
+            [("RCODE", False, "2026-11-12", 2)]
+
     def test_switching_from_the_download_to_the_sheet_keeps_staffs_decisions(self, program, google):
         """A "maybe" in the CSV download, marked ignored by staff; the same responses then read from the linked
         sheet: the same problem (same id), still ignored, nothing new, nothing sent."""
