@@ -48,10 +48,12 @@ from .adapters.csv_report_store import CsvReportStore
 from .adapters.csv_roster_store import CsvRosterStore
 from .adapters.file_send_lock import FileSendLock
 from .adapters.file_run_lock import FileRunLock
+from .adapters.forms_answer_source import FormRecord, FormsAnswerSource, ReferralFormBuilder
 from .adapters.forms_checkin_source import FormsBuilder, FormsCheckinSource, FormShape
 from .adapters.gmail_mailer import GmailMailer
 from .adapters.google_access import GoogleAccess, GoogleSettings
 from .adapters.google_admin import GoogleAdmin
+from .adapters.sheets_answer_source import SheetsAnswerSource
 from .adapters.sheets_checkin_source import SheetsCheckinSource
 from .adapters.memory_work_cache import MemoryWorkCache
 from .adapters.sqlite_work_cache import SqliteWorkCache
@@ -145,6 +147,8 @@ class Context:
     referrals: "ReferralStore | None" = None
     answers: "AnswerSource | None" = None
     referral_settings: ReferralSettings = field(default_factory=ReferralSettings)
+    #: `init --referral-form`: makes the answer form (Google Forms) once.
+    referral_form: "ReferralFormBuilder | None" = None
     #: The funding requests (`funding` job) and the conduct register (only the `conduct` commands read it).
     funding: FundingStore | None = None
     funding_settings: FundingSettings | None = None
@@ -270,6 +274,27 @@ def checkin_source(config: Config, google: GoogleAccess, dry_run: bool) -> Check
     return CsvCheckinSource(config.local_dir / f.file)
 
 
+def answer_source(config: Config, google: GoogleAccess, dry_run: bool) -> AnswerSource:
+    """The referral answer form's responses: their CSV download, the form's linked sheet or the Forms API.
+    Every one reads timestamps in the same zone and names its problems alike (the download's file name, with
+    the sheet's row numbers), so a problem keeps its id, and staff's decision on it, when the source changes."""
+    r, f = config.referrals, config.checkin_form
+    parse_time = TimestampParser(tuple(f.timestamp_formats), config.sheet_tz, config.program.tz, f.date_order)
+    source = Path(r.answers_file).name
+    if r.answers_source == "sheets":
+        return SheetsAnswerSource(google, r.answers_spreadsheet_id, r.answers_sheet_tab, parse_time, config.sheet_tz,
+                                  source)
+    if r.answers_source == "forms":
+        return FormsAnswerSource(google, r.answers_form_id, parse_time, config.sheet_tz, source,
+                                 referral_form_record(config), keep_state=not dry_run)
+    return CsvAnswerSource(config.local_dir / r.answers_file, parse_time)
+
+
+def referral_form_record(config: Config) -> FormRecord:
+    """`referral_form.json` in local.dir: the answer form `init --referral-form` made, and its question ids."""
+    return FormRecord(config.local_dir / "referral_form.json")
+
+
 def _mail_settings(config: Config, environ: Mapping[str, str]) -> MailSettings:
     m, f = config.mail, config.checkin_form
     summary = m.transport
@@ -344,9 +369,12 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     p = config.program
     b = config.blog_reviews
     docs = b.documents == "google"
+    answers = config.referrals.answers_source
     uses = [what for what, used in ((f"the check-in {f.source}", f.source != "local"),
+                                    (f"the referral answers' {answers}", answers != "local"),
                                     ("Gmail", m.transport == "gmail"), ("blog-review documents", docs)) if used]
-    needs = tuple(n for n, used in (("sheets", f.source == "sheets"), ("forms_read", f.source == "forms"),
+    needs = tuple(n for n, used in (("sheets", "sheets" in (f.source, answers)),
+                                    ("forms_read", "forms" in (f.source, answers)),
                                     ("gmail", m.transport == "gmail"), ("drive", docs), ("docs", docs)) if used)
     drafter: Drafter = GoogleDocsDrafter(google, b.template_document_id, b.folder_id) if docs else \
         HtmlDrafter(config.path(b.template_file), config.path(b.drafts_dir), config.base_dir)
@@ -376,10 +404,10 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         report_settings=report_settings(config), report_renderers=report_renderers(config),
         report_archive=FileReportArchive(config.path(config.report.dir)),
         forum=forum_group(config, environ, clock, sleep), forum_settings=forum_settings(config),
-        referrals=referrals, answers=CsvAnswerSource(
-            config.local_dir / config.referrals.answers_file,
-            TimestampParser(tuple(f.timestamp_formats), config.sheet_tz, config.program.tz, f.date_order)),
+        referrals=referrals, answers=answer_source(config, google, dry_run),
         referral_settings=referral_settings(config),
+        referral_form=ReferralFormBuilder(google, f"{p.name}: referral answer", referral_form_record(config),
+                                          config.referrals.answers_form_id),
         blog_settings=BlogSettings(tuple(b.reviewers), dict(b.stale_days), tuple(m.staff_addresses)),
         form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
                                   config.local_dir / "form_questions.json", f.form_id),
@@ -504,6 +532,7 @@ def personal_data(config: Config, client=None, spec=None) -> list[PersonalTable]
     on Airtable the base's tables, and the CSV files that stay local (the form's download, the answers)."""
     rules = privacy_rules(config)
     d = config.local_dir
+    # The answers' download, even when they are read live: an earlier download may still hold a person's rows.
     local = {"referral_answers": d / config.referrals.answers_file}
     if config.checkin_form.source == "local":
         local = {"responses": d / config.checkin_form.file, **local}

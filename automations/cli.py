@@ -356,11 +356,14 @@ def certificates(opts: Options) -> None:
 @global_options
 @click.option("--form", is_flag=True, help="Create the check-in form (Google Forms) from config.yaml instead, "
                                            "publish it and print its address.")
+@click.option("--referral-form", "referral_form", is_flag=True,
+              help="Create the referral answer form (Google Forms) instead, once, publish it and print its pre-fill "
+                   "entries and the referrals keys to set.")
 @click.pass_obj
-def init(opts: Options, form: bool) -> None:
+def init(opts: Options, form: bool, referral_form: bool) -> None:
     """Create the Airtable tables and fields the project needs (--dry-run lists them); existing ones are left
     alone."""
-    _run_job(opts, lambda ctx: init_job.run(ctx, form))
+    _run_job(opts, lambda ctx: init_job.run(ctx, form, referral_form))
 
 
 @cli.command("forum")

@@ -466,8 +466,16 @@ class ReferralsConfig(_Strict):
 
     # The inquiries: this file in local.dir, or the table airtable.tables.referral_inquiries.
     file: str = "referral_inquiries.csv"
-    # The answer form's responses (its CSV download), in local.dir, with either backend.
+    # Where the answer form's responses are read, whatever the store backend is: local (their CSV download,
+    # answers_file in local.dir), sheets (the form's linked response sheet) or forms (the Forms API).
+    answers_source: Literal["local", "sheets", "forms"] = "local"
     answers_file: str = "referral_answers.csv"
+    # With answers_source "sheets": the form's linked spreadsheet (the id in its URL) and its response tab
+    # (its name in any case: Google writes "Form responses 1" or "Form Responses 1").
+    answers_spreadsheet_id: str = ""
+    answers_sheet_tab: str = "Form Responses 1"
+    # With answers_source "forms": the answer form's id (in its edit URL); `init --referral-form` prints it.
+    answers_form_id: str = ""
     # Days a candidate has to answer an offer before it passes to the next one.
     answer_days: int = Field(5, ge=1)
     # The answer form's link, and its pre-fill parameters for the offer code and the answer questions.
@@ -737,6 +745,13 @@ class Config(_Strict):
         if f.source == "forms" and not f.form_id:
             raise ValueError("checkin_form.source 'forms' needs checkin_form.form_id (run `init --form` to create the "
                              "form)")
+        r = self.referrals
+        if r.answers_source == "sheets" and not r.answers_spreadsheet_id:
+            raise ValueError("referrals.answers_source 'sheets' needs referrals.answers_spreadsheet_id (the id in the "
+                             "answer form's response spreadsheet's URL)")
+        if r.answers_source == "forms" and not r.answers_form_id:
+            raise ValueError("referrals.answers_source 'forms' needs referrals.answers_form_id (run `init "
+                             "--referral-form` to create the form)")
         return self
 
     @model_validator(mode="after")

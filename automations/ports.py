@@ -234,10 +234,11 @@ class ReferralStore(Protocol):
 
 
 class AnswerSource(Protocol):
-    """The referral answer form's responses (never written to)."""
+    """The referral answer form's responses: their CSV download, the form's linked sheet or the Forms API
+    (never written to)."""
 
-    where: str
-    source: str
+    where: str  # the file, sheet or form, for messages (doctor names it)
+    source: str  # the name its problems carry: the same for every source, so a problem keeps its id
 
     def read(self) -> tuple[list[Answer], list[Problem]]:
         """Every usable answer; a row that cannot be used is a Problem."""

@@ -90,6 +90,36 @@ def _rfc3339(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def all_responses(access: GoogleAccess, service, form_id: str, where: str) -> list[dict]:
+    """Every response of the form in one `responses.list` page chain (5,000 a page), oldest first (by
+    createTime, then id): the order of the response sheet's rows. An HttpError is the caller's to word."""
+    responses: list[dict] = []
+    token = None
+    while True:
+        page = access.execute(service.forms().responses().list(formId=form_id, pageSize=5000, pageToken=token),
+                              f"the {where}'s responses")
+        responses += page.get("responses", [])
+        token = page.get("nextPageToken")
+        if not token:
+            break
+    # The fewest requests: the form once, and the responses' page chain.
+    access.usage.read_table(where, 1 + max(1, -(-len(responses) // 5000)))
+    return sorted(responses, key=lambda r: (r.get("createTime", ""), r.get("responseId", "")))
+
+
+def answer_text(response: dict, question_id: str) -> str:
+    """A response's answer to one question as the sheet shows it (a checkbox's choices joined with ", ")."""
+    values = response.get("answers", {}).get(question_id, {}).get("textAnswers", {}).get("answers", [])
+    return ", ".join(v.get("value", "") for v in values)
+
+
+def submitted(response: dict, tz: ZoneInfo) -> str:
+    """When a response was (last) submitted, as wall-clock text in `tz`: what the response sheet's Timestamp
+    cell shows."""
+    moment = _rfc3339(response.get("lastSubmittedTime") or response["createTime"]).astimezone(tz)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 class FormsCheckinSource:
     def __init__(self, access: GoogleAccess, form_id: str, shape: FormShape, read_tz: ZoneInfo, state_path: Path,
                  keep_state: bool = True):
@@ -170,33 +200,19 @@ class FormsCheckinSource:
         try:
             form = self.access.execute(service.forms().get(formId=self.form_id), f"the {self.where}")
             slots = self.resolve(form)
-            responses = []
-            token = None
-            while True:
-                page = self.access.execute(service.forms().responses().list(
-                    formId=self.form_id, pageSize=5000, pageToken=token), f"the {self.where}'s responses")
-                responses += page.get("responses", [])
-                token = page.get("nextPageToken")
-                if not token:
-                    break
+            responses = all_responses(self.access, service, self.form_id, self.where)
         except HttpError as exc:
             raise StopRun(f"Google Forms refused to read the {self.where} for {self.access.client_email} "
                           f"({http_error_text(exc)}): share the form with that address.") from None
-        # The fewest requests: the form once, and the responses' page chain (5,000 a page).
-        self.access.usage.read_table(self.where, 1 + max(1, -(-len(responses) // 5000)))
         names = [slot for slot, _, _ in self.shape.slots()]
         titles = [title for _, title, _ in self.shape.slots()]
         headers = [self.shape.timestamp, *titles]
-        responses.sort(key=lambda r: (r.get("createTime", ""), r.get("responseId", "")))
 
         def answer(response: dict, slot: str) -> str:
             if slot == "email" and slot not in slots:
                 return response.get("respondentEmail", "")
             qid = slots.get(slot)
-            if qid is None:
-                return ""
-            values = response.get("answers", {}).get(qid, {}).get("textAnswers", {}).get("answers", [])
-            return ", ".join(v.get("value", "") for v in values)
+            return "" if qid is None else answer_text(response, qid)
 
         dated = {s for s in names if s.endswith(".date")}
 

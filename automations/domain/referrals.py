@@ -28,7 +28,9 @@ from urllib.parse import quote
 
 from .messages import PlannedMessage
 from .model import Ambassador, Problem
-from .values import TimestampParser, clean_text, normalize_email, stable_digest, titled_rows, looks_like_address
+from ..errors import InputError
+from .values import (TimestampParser, clean_text, looks_like_address, norm_header, normalize_email, stable_digest,
+                     titled_rows)
 
 NEEDS = {"training": "training", "services": "services", "getting started": "getting started"}
 NEW, OFFERED, ACCEPTED, EXHAUSTED = "new", "offered", "accepted", "exhausted"
@@ -315,8 +317,11 @@ PEOPLE_COLUMNS = ("Organization", "Contact name", "Contact email", "Country", "R
                   "Details", "Summary for ambassadors")
 JOB_COLUMNS = ("Inquiry ID", "Referral status", "Current candidate", "Offered at", "Recommended ambassador",
                "Referral history")
-#: The answer form's columns (a Google Form's response sheet: Timestamp first).
+#: The answer form's columns (a Google Form's response sheet: Timestamp first, then the email when the form
+#: collects it, then its questions), and the answer question's choices (pre-filled by the offer's links).
 ANSWER_COLUMNS = ("Timestamp", "Offer code", "Answer", "Email Address")
+TIMESTAMP, CODE_QUESTION, ANSWER_QUESTION, EMAIL = ANSWER_COLUMNS
+ANSWER_CHOICES = ("Yes", "No")
 
 
 def row_key(get) -> str:
@@ -378,6 +383,13 @@ def answers_from_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], par
     out: list[Answer] = []
     problems: list[Problem] = []
     rows = list(rows)
+    titles = {norm_header(h) for h in headers}
+    missing = [t for t in (TIMESTAMP, CODE_QUESTION, ANSWER_QUESTION) if norm_header(t) not in titles]
+    if missing and (headers or rows):
+        # A renamed question or another form's file: every answer would be a problem, or none would count.
+        raise InputError(f"The referral answers in {source} have no column {', '.join(repr(t) for t in missing)} "
+                         f"(the answer form's questions are {CODE_QUESTION!r} and {ANSWER_QUESTION!r}, after the "
+                         f"Timestamp): nothing was read; restore the question's title on the form.")
     parse_time.settle(get("Timestamp") for _, get in titled_rows(headers, rows))  # one order for the column
     for row_no, get in titled_rows(headers, rows):
         code = get("Offer code").strip().upper()

@@ -11,9 +11,47 @@ from ..errors import StopRun
 from .base import JobResult
 
 
-def run(ctx: Context, form: bool = False) -> JobResult:
-    """Create the store's tables; with `form`, create the check-in form instead."""
+def referral_form(ctx: Context, result: JobResult) -> None:
+    """`init --referral-form`: the answer form made once and published; its pre-fill entries and the keys to
+    set go to stdout as a block of config.yaml, what was done to the summary."""
+    made = ctx.referral_form.ensure(ctx.dry_run)
+    if ctx.dry_run and not made.form_id:
+        result.summary.append(f"Dry run: would {made.would[0]}; nothing created.")
+        return
+    if ctx.dry_run:
+        would = "; would " + " and ".join(made.would) if made.would else ""
+        result.summary.append(f"Dry run: the referral answer form {made.form_id} exists{would}; nothing changed.")
+    elif "created" in made.done:
+        result.summary.append(f"Created and published the referral answer form {made.form_id}: {made.url}")
+    else:
+        did = "; " + " and ".join(made.done) if made.done else ""
+        result.summary.append(f"The referral answer form {made.form_id} exists ({made.url}): no second form "
+                              f"made{did}.")
+    result.summary += made.notes
+    if not made.entries:
+        return
+    code, answer = made.entries.get("code", ""), made.entries.get("answer", "")
+    result.summary.append(f"Its pre-fill entries: 'Offer code' {code or '(unknown)'}, 'Answer' {answer or '(unknown)'} "
+                          f"(choices Yes, No). Set the keys printed on stdout in the referrals section of config.yaml.")
+    if not (code and answer):
+        result.summary.append("An entry shows as (unknown): take it from the form's \"Get pre-filled link\".")
+    sheet = (f"# or, to read its linked response sheet instead: answers_source: sheets, answers_spreadsheet_id: "
+             f"{made.linked_sheet}") if made.linked_sheet else \
+        ("# or link a response sheet (the form's Responses tab) and read it: answers_source: sheets, "
+         "answers_spreadsheet_id: <its id>")
+    result.output = "\n".join(["referrals:", f"  answer_form_url: {made.url}", f"  prefill_code_entry: {code}",
+                               f"  prefill_answer_entry: {answer}", "  answers_source: forms",
+                               f"  answers_form_id: {made.form_id}", f"  {sheet}"])
+
+
+def run(ctx: Context, form: bool = False, referral: bool = False) -> JobResult:
+    """Create the store's tables; with `form`, create the check-in form instead; with `referral`, the referral
+    answer form."""
     result = JobResult("init")
+    if referral:
+        referral_form(ctx, result)
+        if not form:
+            return result
     if form:
         if ctx.form_builder.existing:
             raise StopRun(f"checkin_form.form_id is set ({ctx.form_builder.existing}): the check-in form exists. A "
