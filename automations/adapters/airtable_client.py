@@ -284,7 +284,7 @@ def unwritable(field: dict, values: Iterable, table_named: Callable[[str], dict 
                   if isinstance(v, str) and v]
         missing = [v for v in dict.fromkeys(wanted) if v not in have]
         if missing:
-            return (f"has no option {' nor '.join(quoted([m]) for m in missing)} (it has "
+            return (f"has {'no option' if len(missing) == 1 else 'none of the options'} {quoted(missing)} (it has "
                     f"{quoted(options_of(field)) or 'none'}): the program writes only options a field already has, "
                     f"and a token whose user is an Editor cannot add them")
     return ""
@@ -293,8 +293,8 @@ def unwritable(field: dict, values: Iterable, table_named: Callable[[str], dict 
 def fix_of(field: dict, mapped_by: str = "") -> str:
     """The fix for `unwritable`'s reason, as the end of the same sentence."""
     if field.get("type") in SELECTS:
-        return (f"add the option in Airtable (the field's settings){mapped_by}; `doctor` lists every option the "
-                f"jobs need.")
+        return (f"add the missing options to the field in Airtable{mapped_by}; `doctor` lists every option the jobs "
+                f"need.")
     return "give the field the type `doctor` names (run it: it lists every field the jobs write)."
 
 
