@@ -86,7 +86,8 @@ class AirtableAdmin:
             if table is None:
                 out.append(Finding(False, f"table '{spec.name}' ({spec.role}) is missing: run `init` to create it."))
                 continue
-            wrong = [w for f in spec.fields if (w := self._field_finding(spec, f, table["by_name"], tables)) is not None]
+            wrong = [w for f in spec.fields
+                     if (w := self._field_finding(spec, f, table["by_name"], tables)) is not None]
             if spec.owned and spec.fields[0].name in table["by_name"] and \
                     table.get("primaryFieldId") != table["by_name"][spec.fields[0].name]["id"]:
                 wrong.append(Finding(False, f"table '{spec.name}': '{spec.key}' must be the primary field "
@@ -198,9 +199,10 @@ def _options_finding(table: TableSpec, f: FieldSpec, have: dict) -> Finding | No
     lacking = [w for w in f.needs if word_key(w) not in held]
     said = []
     if unmapped:
-        said.append(f"its option{'s' if len(unmapped) > 1 else ''} {quoted(unmapped)} mean{'' if len(unmapped) > 1 else 's'} "
-                    f"no status, so an ambassador with one is skipped as a data problem: map each to a status with "
-                    f"{f.words_key} (like paused: [{unmapped[0]}])")
+        many = len(unmapped) > 1
+        said.append(f"its option{'s' if many else ''} {quoted(unmapped)} mean{'' if many else 's'} no status, so an "
+                    f"ambassador with one is skipped as a data problem: map each to a status with {f.words_key} "
+                    f"(like paused: [{unmapped[0]}])")
     if lacking:
         said.append(f"it has no option {' nor '.join(quoted([w]) for w in lacking)}, which {f.words_key} maps: "
                     f"add it in Airtable, or take it out of {f.words_key}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..domain.problems import PROBLEM_STATUSES
-from ..domain.model import ACTIVITY_KINDS, PERKS, STANDINGS  # noqa: F401 - PERKS, STANDINGS: part of this module
+from ..domain.model import ACTIVITY_KINDS, PERKS, STANDINGS
 from ..domain.words import OUR_WORDS, RosterWords
 
 RESOLUTIONS = ("current", "duplicate", "superseded", "late")
