@@ -237,7 +237,7 @@ def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[
 def airtable_spec(config: Config):
     try:
         return base_spec(config.airtable.tables.model_dump(), config.airtable.fields, config.ambassadors.fields,
-                         config.ambassadors.standing_fields)
+                         config.ambassadors.standing_fields, config.ambassadors.words)
     except KeyError as exc:
         raise ConfigError(f"airtable.fields names an unknown field role {exc}.") from None
 
@@ -342,7 +342,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         usage.append(client.usage)
         roster: RosterStore = AirtableRosterStore(client, spec["ambassadors"], config.ambassadors.fields,
                                                   config.ambassadors.standing_fields,
-                                                  date_order=config.ambassadors.date_order)
+                                                  date_order=config.ambassadors.date_order,
+                                                  words=config.ambassadors.words, tz=config.program.tz)
         reports: ReportStore = AirtableReportStore(client, spec["activities"], spec["checkins"], spec["problems"],
                                                    config.program.tz)
         ledger: Ledger = AirtableLedger(client, spec["mail_ledger"])
@@ -355,7 +356,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         personal = personal_data(config, client, spec)
     else:
         roster = CsvRosterStore(config.local_dir / config.ambassadors.file, config.ambassadors.fields,
-                                config.ambassadors.standing_fields, date_order=config.ambassadors.date_order)
+                                config.ambassadors.standing_fields, date_order=config.ambassadors.date_order,
+                                words=config.ambassadors.words)
         reports = CsvReportStore(config.local_dir)
         ledger = CsvLedger(config.local_dir / "mail_ledger.csv")
         admin = CsvAdmin(config.local_dir)

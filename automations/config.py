@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .domain.model import ACTIVITY_KINDS, METRIC_FIELDS
+from .domain.model import ACTIVITY_KINDS, METRIC_FIELDS, PERKS, ROSTER_STATUSES, STANDINGS
+from .domain.words import RosterWords, mapping_errors
 from .errors import ConfigError
 from .mail.message import valid_address
 
@@ -330,6 +331,14 @@ class AmbassadorsConfig(_Strict):
     date_order: Literal["", "dmy", "mdy", "ymd"] = ""
     # Columns the compliance job writes back; every other column is left as a person wrote it.
     standing_fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_STANDING_FIELDS))
+    # Staff's words (all optional; what is not mapped keeps the program's own word). status_values: each of our
+    # statuses and the words staff type for it ({active: [Active, Onboarding], paused: [On leave]}), matched
+    # trimmed and in any case; a status word that means none is a data problem of its row.
+    status_values: dict[str, list[str]] = Field(default_factory=dict)
+    # The one word compliance writes for each standing ({good: Good standing, warned: Warning}) and each perk
+    # ({free_event_access: Free event access}): on Airtable, an option the field already has.
+    standing_values: dict[str, str] = Field(default_factory=dict)
+    perk_values: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("fields")
     @classmethod
@@ -347,6 +356,39 @@ class AmbassadorsConfig(_Strict):
         if unknown:
             raise ValueError(f"'{unknown[0]}' is not a standing field (one of {', '.join(DEFAULT_STANDING_FIELDS)})")
         return {**DEFAULT_STANDING_FIELDS, **value}
+
+    @field_validator("status_values", mode="before")
+    @classmethod
+    def _status_words(cls, value):
+        if isinstance(value, dict):  # a single word is a list of one: {alumni: Alumni}
+            value = {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+            _words_ok(value, ROSTER_STATUSES, "status", "ambassadors.status_values")
+        return value
+
+    @field_validator("standing_values")
+    @classmethod
+    def _standing_words(cls, value: dict[str, str]) -> dict[str, str]:
+        _words_ok({k: [v] for k, v in value.items()}, STANDINGS, "standing", "ambassadors.standing_values")
+        return value
+
+    @field_validator("perk_values")
+    @classmethod
+    def _perk_words(cls, value: dict[str, str]) -> dict[str, str]:
+        _words_ok({k: [v] for k, v in value.items()}, PERKS, "perk", "ambassadors.perk_values")
+        return value
+
+    @property
+    def words(self) -> RosterWords:
+        return RosterWords(self.status_values, self.standing_values, self.perk_values)
+
+
+def _words_ok(value: dict, ours, what: str, key: str) -> None:
+    for words in value.values():
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            return  # pydantic names the wrong type
+    errors = mapping_errors(value, ours, what, key)
+    if errors:
+        raise ValueError(errors[0])
 
 
 class BlogReviewsConfig(_Strict):

@@ -50,6 +50,27 @@ Upserts match fieldsToMergeOn values exactly (case-sensitive); two records with 
 in one request are refused (422) rather than guessed at. Field names are matched exactly,
 but must be unique case-insensitively, as in Airtable.
 
+Field types and cell shapes (Airtable's field model, as pyairtable's ``api/types.py`` and
+``models/schema.py`` document them): a linked-record field (``multipleRecordLinks``, options
+``{linkedTableId, isReversed, prefersSingleRecordLink}``) holds and takes an array of record ids of
+the linked table; with typecast, text is matched against the linked table's primary field and a
+record is created there when nothing matches (INTEGRATIONS.md). A collaborator
+(``singleCollaborator``; ``multipleCollaborators``: an array) reads as ``{id, email, name}`` and is
+written as ``{id}`` or ``{email}`` of a collaborator of the base (``add_user``). Lookups
+(``multipleLookupValues``: an array), formulas, rollups and counts are computed: the API neither
+creates nor writes them (422 as for any computed field); tests make them with ``create_table`` /
+``add_field`` (options as the schema shows them, with ``result``) and give their values to
+``insert`` in the shape the API returns. Not modelled: the inverse field Airtable adds to the linked
+table, recomputing lookups when their source changes. Not verified against the service (plausible,
+flagged): ROW_DOES_NOT_EXIST for an unknown record id in a link, INVALID_VALUE_FOR_COLUMN for an
+unknown collaborator.
+
+Permissions: ``permission_level`` is the token's user's level on the bases (``GET meta/bases``
+``permissionLevel``): "create" (a creator) or "edit" (an Editor). An Editor's token is refused a new
+select option even with typecast (422 INVALID_MULTIPLE_CHOICE_OPTIONS, 'Insufficient permissions to
+create new select option ""X""': INTEGRATIONS.md and public threads quote it) and any schema change
+(403 INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND: plausible, not verified).
+
 Formulas: only ``{Field} = 'text'``, ``{Field} = number``, ``= TRUE()/FALSE()``,
 ``RECORD_ID() = 'rec...'`` and AND/OR of those are understood; anything else answers 422
 INVALID_FILTER_BY_FORMULA although real Airtable would accept it.
@@ -92,8 +113,13 @@ _BAD_PARAMS = "Invalid request: parameter validation failed. Check your request 
 
 _TEXT_TYPES = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
 _MAX_PRECISION = {"number": 8, "percent": 8, "currency": 7}
+_LINK = "multipleRecordLinks"
+_PEOPLE = {"singleCollaborator", "multipleCollaborators"}
 _WRITABLE_TYPES = _TEXT_TYPES | set(_MAX_PRECISION) | {"checkbox", "date", "dateTime", "singleSelect",
-                                                        "multipleSelects"}
+                                                        "multipleSelects", _LINK} | _PEOPLE
+# Computed by Airtable: never written through the API, nor created by it; seeded by tests with their values.
+_COMPUTED_TYPES = {"formula", "rollup", "multipleLookupValues", "count"}
+_RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{14}$")
 _NOT_PRIMARY = {"checkbox", "singleSelect", "multipleSelects"}
 _DATE_FORMATS = {"local": "l", "friendly": "LL", "us": "M/D/YYYY", "european": "D/M/YYYY", "iso": "YYYY-MM-DD"}
 _TIME_FORMATS = {"12hour": "h:mma", "24hour": "HH:mm"}
@@ -228,6 +254,8 @@ def _as_text(value: Any) -> str:
         return "1" if value else "0"
     if isinstance(value, list):
         return ", ".join(_as_text(v) for v in value)
+    if isinstance(value, dict):  # a collaborator shows their name
+        return str(value.get("name") or value.get("email") or "")
     return str(_js_number(value)) if isinstance(value, float) else str(value)
 
 
@@ -384,8 +412,13 @@ class FakeAirtable(Injectable, LoopbackServer):
 
     def __init__(self, token: str = "patFAKE.secret", base_ids: tuple[str, ...] = ("appTEST0000000001",),
                  rate_limit_per_second: int | None = 5, penalty_seconds: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, permission_level: str = "create"):
         self.token = token
+        #: The token's user's permission on the bases: "create" (a creator: may add select options with typecast,
+        #: tables and fields) or "edit" (an Editor: records only). Tests may change it between requests.
+        self.permission_level = permission_level
+        self.users: dict[str, dict] = {}  # the bases' collaborators by user id: {id, email, name}
+        self._seed = False  # inside a seeding helper: computed values and unknown collaborators are taken
         self.rate_limit_per_second = rate_limit_per_second
         self.penalty_seconds = penalty_seconds
         self.clock = clock
@@ -414,9 +447,26 @@ class FakeAirtable(Injectable, LoopbackServer):
     # -- seeding and inspection (no HTTP, no rate limit, not logged) -------------------------
 
     def create_table(self, base_id: str, name: str, fields: list[dict], description: str | None = None) -> dict:
+        """A table as staff made it in Airtable's interface: besides what the API creates, its fields may be
+        lookups, formulas, rollups and counts (`options` as the schema shows them, with `result`)."""
         body = {"name": name, "fields": fields, **({"description": description} if description else {})}
         with self._lock:
             return self._seeding(self._create_table, base_id, body)
+
+    def add_field(self, base_id: str, table: str, spec: dict) -> dict:
+        """A field added in Airtable's interface (any type `create_table` takes), at the end of the table."""
+        with self._lock:
+            t = self._seeding(self._table, base_id, table)
+            field = self._seeding(self._build_field, spec, {f["name"].lower() for f in t.fields}, base_id)
+            t.fields.append(field)
+            return json.loads(json.dumps(field))
+
+    def add_user(self, email: str, name: str) -> dict:
+        """A collaborator of the bases (whom collaborator fields can name)."""
+        with self._lock:
+            user = {"id": self._new_id("usr"), "email": email, "name": name}
+            self.users[user["id"]] = user
+            return dict(user)
 
     def tables(self, base_id: str) -> list[dict]:
         with self._lock:
@@ -428,7 +478,9 @@ class FakeAirtable(Injectable, LoopbackServer):
             return [self._render(t, r) for r in t.records.values()]
 
     def insert(self, base_id: str, table: str, rows: list[dict]) -> list[dict]:
-        """Create records as the API would with typecast=true, but without the 10-record limit."""
+        """Create records as the API would with typecast=true, but without the 10-record limit and whatever the
+        token's permission. Computed fields (lookup, formula, rollup, count) take the value given, in the shape
+        the API returns it (a lookup: an array); a collaborator given as {email, name} is added to the users."""
         with self._lock:
             t = self._seeding(self._table, base_id, table)
             pending: dict[str, list[str]] = {}
@@ -436,12 +488,14 @@ class FakeAirtable(Injectable, LoopbackServer):
             self._commit_choices(t, pending)
             return [self._render(t, self._new_record(t, c)) for c in cells]
 
-    @staticmethod
-    def _seeding(func, *args):
+    def _seeding(self, func, *args):
+        self._seed = True
         try:
             return func(*args)
         except ApiError as e:
             raise ValueError(e.body) from None
+        finally:
+            self._seed = False
 
     # -- HTTP plumbing -----------------------------------------------------------------------
 
@@ -893,11 +947,17 @@ class FakeAirtable(Injectable, LoopbackServer):
     def _coerce(self, field: dict, value: Any, typecast: bool, pending: dict[str, list[str]]) -> Any:
         kind, name = field["type"], field["name"]
         invalid = _unprocessable("INVALID_VALUE_FOR_COLUMN", f'Field "{name}" cannot accept the provided value')
+        if kind in _COMPUTED_TYPES and self._seed:
+            return json.loads(json.dumps(value)) if value not in (None, "", []) else None
         if kind not in _WRITABLE_TYPES:
             raise _unprocessable("INVALID_VALUE_FOR_COLUMN", f'Field "{name}" cannot accept a value because the '
                                                              f'field is computed')
         if value is None:
             return None
+        if kind == _LINK:
+            return self._links(field, value, typecast, pending, invalid)
+        if kind in _PEOPLE:
+            return self._collaborators(field, value, invalid)
         is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if kind in _TEXT_TYPES:
             if typecast and is_number:
@@ -940,19 +1000,75 @@ class FakeAirtable(Injectable, LoopbackServer):
             return None
         return [self._choice(field, v, typecast, pending) for v in dict.fromkeys(value)] or None
 
-    @staticmethod
-    def _choice(field: dict, name: str, typecast: bool, pending: dict[str, list[str]]) -> str:
+    def _links(self, field: dict, value: Any, typecast: bool, pending: dict[str, list], invalid: ApiError) -> Any:
+        """Record ids of the linked table. With typecast, text is matched against the linked table's primary
+        field (its text, exactly) and a record is created there when none matches."""
+        if typecast and isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise invalid
+        linked = self._table_by_id(field["options"]["linkedTableId"])
+        primary = linked.fields[0]["id"]
+        out = []
+        for v in value:
+            if _RECORD_ID.match(v):
+                if v not in linked.records:
+                    raise _unprocessable("ROW_DOES_NOT_EXIST", f"Record ID {v} does not exist in this table")
+                out.append(v)
+                continue
+            if not typecast:
+                raise invalid
+            new = pending.setdefault(f"link:{linked.id}", [])
+            hit = next((r["id"] for r in linked.records.values() if _as_text(r["cells"].get(primary)) == v), None)
+            hit = hit or next((i for i, text in new if text == v), None)
+            if hit is None:
+                hit = self._new_id("rec")
+                new.append((hit, v))
+            out.append(hit)
+        return list(dict.fromkeys(out)) or None
+
+    def _collaborators(self, field: dict, value: Any, invalid: ApiError) -> Any:
+        """{id} or {email} of a collaborator of the bases, stored (and read) as {id, email, name}."""
+        many = field["type"] == "multipleCollaborators"
+        items = value if many and isinstance(value, list) else [value] if not many else None
+        if items is None or not all(isinstance(v, dict) and (v.get("id") or v.get("email")) for v in items):
+            raise invalid
+        out = []
+        for v in items:
+            user = self.users.get(v.get("id", "")) or next(
+                (u for u in self.users.values() if v.get("email") and u["email"].lower() == v["email"].lower()), None)
+            if user is None and self._seed and v.get("email"):
+                user = {"id": self._new_id("usr"), "email": v["email"], "name": v.get("name") or v["email"]}
+                self.users[user["id"]] = user
+            if user is None:
+                raise invalid
+            out.append(dict(user))
+        return (out or None) if many else out[0]
+
+    def _table_by_id(self, table_id: str) -> _Table:
+        found = next((t for tables in self._bases.values() for t in tables.values() if t.id == table_id), None)
+        if found is None:
+            raise _no_model()
+        return found
+
+    def _choice(self, field: dict, name: str, typecast: bool, pending: dict[str, list[str]]) -> str:
         known = [c["name"] for c in field["options"]["choices"]] + pending.get(field["id"], [])
         if name in known:
             return name
-        if not typecast:
+        if not typecast or (self.permission_level != "create" and not self._seed):
             raise _unprocessable("INVALID_MULTIPLE_CHOICE_OPTIONS",
                                  f'Insufficient permissions to create new select option ""{name}""')
         pending.setdefault(field["id"], []).append(name)
         return name
 
-    def _commit_choices(self, table: _Table, pending: dict[str, list[str]]) -> None:
+    def _commit_choices(self, table: _Table, pending: dict[str, list]) -> None:
         for field_id, names in pending.items():
+            if field_id.startswith("link:"):  # records typecast text created in a linked table
+                linked = self._table_by_id(field_id.removeprefix("link:"))
+                for record_id, text in names:
+                    linked.records[record_id] = {"id": record_id, "createdTime": _iso_utc(datetime.now(timezone.utc)),
+                                                 "cells": {linked.fields[0]["id"]: text}}
+                continue
             choices = table.field(field_id)["options"]["choices"]
             for name in names:
                 color = _CHOICE_COLORS[len(choices) % len(_CHOICE_COLORS)]
@@ -966,7 +1082,7 @@ class FakeAirtable(Injectable, LoopbackServer):
             return {"id": "usrFAKE0000000001", "scopes": ["data.records:read", "data.records:write",
                                                           "schema.bases:read", "schema.bases:write"]}
         if segs == ["bases"] and method == "GET":
-            return {"bases": [{"id": b, "name": b, "permissionLevel": "create"} for b in self._bases]}
+            return {"bases": [{"id": b, "name": b, "permissionLevel": self.permission_level} for b in self._bases]}
         if n < 3 or segs[0] != "bases" or segs[2] != "tables":
             raise _no_route()
         base_id = segs[1]
@@ -974,6 +1090,8 @@ class FakeAirtable(Injectable, LoopbackServer):
             # pyairtable sends include=visibleFieldIds; the documented form is include[]=...
             visible = "visibleFieldIds" in request.args.getlist("include[]") + request.args.getlist("include")
             return {"tables": [t.meta(visible) for t in self._base(base_id).values()]}
+        if method in ("POST", "PATCH") and self.permission_level != "create":
+            raise _no_model()  # an Editor changes records, never the schema
         if n == 3 and method == "POST":
             return self._create_table(base_id, self._json_body(request))
         if n < 4:
@@ -983,7 +1101,7 @@ class FakeAirtable(Injectable, LoopbackServer):
             return self._update_table(base_id, table, self._json_body(request))
         if n == 5 and segs[4] == "fields" and method == "POST":
             body = self._json_body(request)
-            field = self._build_field(body, {f["name"].lower() for f in table.fields})
+            field = self._build_field(body, {f["name"].lower() for f in table.fields}, base_id)
             table.fields.append(field)
             return json.loads(json.dumps(field))
         if n == 6 and segs[4] == "fields" and method == "PATCH":
@@ -999,7 +1117,7 @@ class FakeAirtable(Injectable, LoopbackServer):
             raise _bad_params(f"{_BAD_PARAMS} A table needs at least one field")
         built, taken = [], set()
         for spec in fields:
-            built.append(self._build_field(spec, taken))
+            built.append(self._build_field(spec, taken, base_id))
             taken.add(built[-1]["name"].lower())
         if built[0]["type"] in _NOT_PRIMARY:
             raise _unprocessable("INVALID_PRIMARY_FIELD_TYPE",
@@ -1039,26 +1157,35 @@ class FakeAirtable(Injectable, LoopbackServer):
             field["description"] = body["description"]
         return json.loads(json.dumps(field))
 
-    def _build_field(self, spec: Any, taken: set[str]) -> dict:
+    def _build_field(self, spec: Any, taken: set[str], base_id: str) -> dict:
         if not isinstance(spec, dict):
             raise _bad_params()
         self._only_keys(spec, {"name", "type", "description", "options"})
         name, kind = spec.get("name"), spec.get("type")
         if not isinstance(name, str) or not name.strip() or name.lower() in taken:
             raise _unprocessable("DUPLICATE_OR_EMPTY_FIELD_NAME", f'Field name "{name}" is empty or already used')
-        if kind not in _WRITABLE_TYPES:
+        if kind not in _WRITABLE_TYPES and not (self._seed and kind in _COMPUTED_TYPES):
             raise _unprocessable("UNSUPPORTED_FIELD_TYPE_FOR_CREATE", f'Creating fields of type "{kind}" is not '
                                                                       f'supported')
         field = {"id": self._new_id("fld"), "name": name, "type": kind}
         if spec.get("description"):
             field["description"] = spec["description"]
-        options = self._field_options(kind, spec.get("options"), name)
+        options = self._field_options(kind, spec.get("options"), name, base_id)
         if options is not None:
             field["options"] = options
         return field
 
-    def _field_options(self, kind: str, options: Any, name: str) -> dict | None:
+    def _field_options(self, kind: str, options: Any, name: str, base_id: str) -> dict | None:
         """Validate write-format options (Airtable field model) and return the read format."""
+        if kind in _COMPUTED_TYPES:  # seeded: the schema's options as given (formula, result, isValid, ...)
+            return {"isValid": True, **json.loads(json.dumps(options or {}))}
+        if kind in _PEOPLE:
+            return None
+        if kind == _LINK:
+            target = (options or {}).get("linkedTableId") if isinstance(options, dict) else None
+            if target not in self._base(base_id):
+                raise _options_error(name, "linkedTableId must be a table of the same base")
+            return {"linkedTableId": target, "isReversed": False, "prefersSingleRecordLink": False}
         if kind in _TEXT_TYPES:
             if options:
                 raise _options_error(name, f"{kind} takes no options")

@@ -13,6 +13,7 @@ from automations.domain.compliance import Resolved
 from automations.domain.model import Ambassador, Checkin, Problem
 from automations.domain.problems import ProblemRecord
 from automations.domain.values import stable_digest
+from automations.domain.words import OUR_WORDS, RosterWords
 from automations.adapters.memory_work_cache import MemoryWorkCache
 from automations.ports import NewRows, LedgerEntry, StandingUpdate, StoredReports, Written
 
@@ -23,20 +24,24 @@ class FakeRosterStore:
     where = "memory roster"
     source = "memory roster"
 
-    def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[str]], fields: Mapping[str, str]):
+    def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[str]], fields: Mapping[str, str],
+                 words: RosterWords = OUR_WORDS):
         self.headers, self.rows = list(headers), [list(r) for r in rows]
-        self.layout = RosterLayout("memory roster", dict(fields))
-        self.standings: dict[str, StandingUpdate] = {}
+        self.layout = RosterLayout("memory roster", dict(fields), words=words)
+        self.written: dict[str, StandingUpdate] = {}  # what compliance wrote, by email (in our words)
 
     def read(self) -> tuple[list[Ambassador], list[Problem]]:
         return parse_roster(self.headers, self.rows, self.layout)
 
     def write_standings(self, updates: Mapping[str, StandingUpdate], dry_run: bool = False) -> Written:
         known = {a.email for a in self.read()[0]}
-        changed = {e: u for e, u in updates.items() if e in known and self.standings.get(e) != u}
+        changed = {e: u for e, u in updates.items() if e in known and self.written.get(e) != u}
         if not dry_run:
-            self.standings.update(changed)
+            self.written.update(changed)
         return Written(updated=len(changed), where=self.where)
+
+    def standings(self) -> dict[str, str]:
+        return {e: u.standing for e, u in self.written.items()}
 
 
 class FakeReportStore:

@@ -216,6 +216,18 @@ class TestErrors:
         assert res.code == 0 and "every configured question" in res.out
         assert f"all {len(MESSAGE_JOBS)} messages" in res.out
 
+    def test_doctor_names_a_status_word_that_means_no_status(self, cli, program):
+        """A roster Status word no status maps to is named by doctor with the words accepted and the key; the
+        row is a data problem, which does not stop the jobs (exit 0)."""
+        roster = program.parent / "data" / "ambassadors.csv"
+        text = roster.read_text(encoding="utf-8")
+        roster.write_text(text.replace(",paused,2026-05-04 paused,", ",On leave,,", 1), encoding="utf-8")
+        res = cli("doctor", config=program)
+        assert res.code == 0, res.err
+        (line,) = [line for line in res.err.splitlines() if "Status cell" in line]
+        assert line.startswith("FAIL roster: 1 Status cell cannot be read; e.g. row ") and "'On leave'" in line
+        assert "active, paused, alumni, removed" in line and "ambassadors.status_values" in line
+
     def test_doctor_names_a_missing_template(self, cli, program):
         """doctor says which email template is missing."""
         (program.parent / "templates" / "emails" / "checkin_receipt.html").unlink()

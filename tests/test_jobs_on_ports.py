@@ -35,7 +35,7 @@ def test_run_all_on_memory_adapters():
     assert all(not r.failures for r in results)
     stored = ctx.reports.load()
     assert len(stored.activities) > 200 and len(stored.problems) >= 9
-    assert ctx.roster.standings["priya.deshmukh@example.org"].standing == "good"
+    assert ctx.roster.written["priya.deshmukh@example.org"].standing == "good"
     sent = ctx.mailer.sent
     assert sent and {m.key for m in sent} == {e.key for e in ctx.ledger.steps if e.status == "sent"}
     assert ctx.lock.held >= 1

@@ -69,7 +69,8 @@ class TestReadingTheColumn:
 
     @pytest.mark.parametrize("value,needle", [
         ("2026-13-45 paused", "whose date '2026-13-45' is not a date"),
-        ("2026-10-05 on holiday", "whose status 'on holiday' is not one of active, paused, alumni, removed"),
+        ("2026-10-05 on holiday", "whose status 'on holiday' is not one of the roster's status words (active, "
+                                  "paused, alumni, removed"),
         ("paused", "not a date and a status"),
         ("2026-10-05 paused; 2026-10-05 alumni", "two statuses on 2026-10-05"),
     ])

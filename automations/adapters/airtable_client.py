@@ -17,12 +17,13 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import requests
 from pyairtable import Api
 from pyairtable.api.table import Table
 
+from ..domain.words import quoted
 from ..errors import ServiceUnavailable, StopRun
 from ..ports import WRITE_BATCH as BATCH
 from ..ports import Usage
@@ -142,6 +143,7 @@ class AirtableClient:
         session.headers.update(self.api.session.headers)
         self.api.session = session
         self.base = self.api.base(settings.base_id)
+        self._schema: dict[str, dict] | None = None  # read once per run, when first needed
 
     def table(self, name: str) -> Table:
         return self.base.table(name)
@@ -162,6 +164,42 @@ class AirtableClient:
                            f"configuration.")
         return StopRun(f"Airtable refused {what} ({kind}).")
 
+    # -- the base's schema: read once per run, and only by a run that needs it ------------------------
+    def schema(self) -> dict[str, dict]:
+        """The base's tables by name, each with its fields by name ("by_name"); one metadata request a run."""
+        if self._schema is None:
+            try:
+                data = self.api.get(self.api.build_url(f"meta/bases/{self.settings.base_id}/tables"))
+            except requests.HTTPError as exc:
+                raise self.refused(exc, f"the base {self.settings.base_id}") from None
+            self._schema = {t["name"]: {**t, "by_name": {f["name"]: f for f in t.get("fields", [])}}
+                            for t in data["tables"]}
+        return self._schema
+
+    def table_named(self, table_id: str) -> dict | None:
+        """A table of the schema by its id (where a linked-record field points)."""
+        return next((t for t in self.schema().values() if t["id"] == table_id), None)
+
+    def check_writable(self, name: str, rows: Iterable[dict], fixes: Mapping[str, str] | None = None) -> None:
+        """Stop, before anything is sent, a write that Airtable would refuse or turn into something else: a
+        select value that is not an option of its field (only a base's creator may add options; an Editor's
+        token is refused, and the program never adds options to staff's fields), text into a linked-record
+        field (typecast would create records in the linked table) or a value into a computed field. `fixes`:
+        the end of the fix sentence for a field, by title (", or map ... with ambassadors.standing_values")."""
+        table = self.schema().get(name)
+        if table is None:
+            return  # the write itself is refused, with the reason
+        values: dict[str, list] = {}
+        for fields in rows:
+            for title, value in fields.items():
+                values.setdefault(title, []).append(value)
+        for title, given in values.items():
+            field = table["by_name"].get(title)
+            wrong = unwritable(field, given, self.table_named) if field is not None else None
+            if wrong:
+                raise StopRun(f"Airtable table '{name}' field '{title}' {wrong}; nothing was written: "
+                              f"{fix_of(field, (fixes or {}).get(title, ''))}")
+
     # -- reading and writing in the fewest requests ---------------------------------------------------
     def all_records(self, name: str, fields: Sequence[str], optional: Sequence[str] = ()) -> list[dict]:
         """Every record of a table with only `fields`, in pages of 100 (the offset chain).
@@ -180,15 +218,21 @@ class AirtableClient:
 
     def upsert(self, name: str, records: Sequence[dict], key_field: str) -> None:
         """Create or update records matched on `key_field`, ten to a request (a rerun never duplicates)."""
+        if records:
+            self.check_writable(name, records)
         self.usage.change(name, (f[key_field] for f in records))
         self._write(name, records, lambda t, chunk: t.batch_upsert([{"fields": f} for f in chunk], [key_field],
                                                                    typecast=True))
 
-    def update(self, name: str, records: Sequence[tuple[str, dict]]) -> None:
-        """Update records by id, ten to a request; fields not named are left alone."""
+    def update(self, name: str, records: Sequence[tuple[str, dict]], typecast: bool = True,
+               fixes: Mapping[str, str] | None = None) -> None:
+        """Update records by id, ten to a request; fields not named are left alone. `typecast=False` for staff's
+        tables, whose values are written exactly as the fields hold them."""
+        if records:
+            self.check_writable(name, (f for _, f in records), fixes)
         self.usage.change(name, (i for i, _ in records))
         self._write(name, records, lambda t, chunk: t.batch_update([{"id": i, "fields": f} for i, f in chunk],
-                                                                   typecast=True))
+                                                                   typecast=typecast))
 
     def delete(self, name: str, record_ids: Sequence[str]) -> None:
         self.usage.change(name, record_ids)
@@ -212,6 +256,46 @@ class AirtableClient:
                 send(table, chunk)
             except requests.HTTPError as exc:
                 raise self.refused(exc, f"a write to the table '{name}'") from None
+
+
+#: Field types whose values Airtable computes: nothing can be written into them.
+COMPUTED = ("formula", "rollup", "multipleLookupValues", "lookup", "count", "autoNumber", "createdTime",
+            "lastModifiedTime", "createdBy", "lastModifiedBy", "button")
+SELECTS = ("singleSelect", "multipleSelects")
+
+
+def options_of(field: dict) -> list[str]:
+    """The option names of a select field, as Airtable has them."""
+    return [c.get("name", "") for c in ((field.get("options") or {}).get("choices") or [])]
+
+
+def unwritable(field: dict, values: Iterable, table_named: Callable[[str], dict | None]) -> str:
+    """Why `values` cannot be written into `field` as they are (the middle of a sentence), or ""."""
+    kind = field.get("type")
+    if kind == "multipleRecordLinks":
+        linked = table_named((field.get("options") or {}).get("linkedTableId", "")) or {}
+        return (f"is a linked-record field (to the table '{linked.get('name', '?')}'): the program writes text "
+                f"there, which Airtable would turn into records of '{linked.get('name', '?')}'")
+    if kind in COMPUTED:
+        return f"is computed by Airtable ({kind}): nothing can be written into it"
+    if kind in SELECTS:
+        have = set(options_of(field))
+        wanted = [v for value in values for v in (value if isinstance(value, list) else [value])
+                  if isinstance(v, str) and v]
+        missing = [v for v in dict.fromkeys(wanted) if v not in have]
+        if missing:
+            return (f"has {'no option' if len(missing) == 1 else 'none of the options'} {quoted(missing)} (it has "
+                    f"{quoted(options_of(field)) or 'none'}): the program writes only options a field already has, "
+                    f"and a token whose user is an Editor cannot add them")
+    return ""
+
+
+def fix_of(field: dict, mapped_by: str = "") -> str:
+    """The fix for `unwritable`'s reason, as the end of the same sentence."""
+    if field.get("type") in SELECTS:
+        return (f"add the missing options to the field in Airtable{mapped_by}; `doctor` lists every option the jobs "
+                f"need.")
+    return "give the field the type `doctor` names (run it: it lists every field the jobs write)."
 
 
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:

@@ -3,8 +3,11 @@
 `init` creates what is missing from these specs; `doctor` compares the base with them. The
 Ambassadors table is staff's own: its field titles are `ambassadors.fields` and
 `ambassadors.standing_fields` (as in the CSV roster), several types are accepted for staff's
-fields, and the jobs write only the standing fields. The other tables are the project's own:
-each has a primary `Key` field holding the record's idempotency key, which writes upsert on.
+fields (lookups, formulas and rollups giving a readable value, linked records, collaborators,
+date-times), and the jobs write only the standing fields. Its Status, Standing and Perks options
+are staff's words (`RosterWords`): `init` creates them so, `doctor` names any the base lacks. The
+other tables are the project's own: each has a primary `Key` field holding the record's
+idempotency key, which writes upsert on.
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..domain.problems import PROBLEM_STATUSES
-from ..domain.model import ACTIVITY_KINDS
+from ..domain.model import ACTIVITY_KINDS, PERKS, STANDINGS
+from ..domain.words import OUR_WORDS, RosterWords
 
-STANDINGS = ("good", "warned", "under_review", "paused", "alumni", "removed")
-PERKS = ("free_event_access", "conference_funding")
 RESOLUTIONS = ("current", "duplicate", "superseded", "late")
 LEDGER_STATUSES = ("sending", "sent", "failed")
 
 TEXT = ("singleLineText", "multilineText", "richText")
+#: Fields whose value Airtable computes: read as the value they give (`options.result` names its type).
+COMPUTED = ("formula", "rollup", "multipleLookupValues")
+LINK = "multipleRecordLinks"  # record ids: read through the linked table's primary field
+PEOPLE = ("singleCollaborator", "multipleCollaborators", "createdBy", "lastModifiedBy")  # {id, email, name}
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,9 @@ class FieldSpec:
     options: Mapping | None = None
     accepts: tuple[str, ...] = ()  # other types doctor accepts (staff's own fields)
     optional: bool = False  # the jobs run without it (init still adds it; doctor only mentions it)
+    written: bool = False  # the jobs write it: a select must have every option of `options`
+    words_key: str = ""  # the configuration key that maps its options to staff's words
+    needs: tuple[str, ...] = ()  # a field the jobs read: the options staff's words say it has (Status)
 
     def create_body(self) -> dict:
         body: dict = {"name": self.name, "type": self.type}
@@ -40,6 +49,10 @@ class FieldSpec:
 
     def allows(self, kind: str) -> bool:
         return kind == self.type or kind in self.accepts
+
+    @property
+    def choices(self) -> list[str]:
+        return [c["name"] for c in (self.options or {}).get("choices", [])]
 
 
 @dataclass(frozen=True)
@@ -111,19 +124,20 @@ OWN_TABLES: dict[str, list[tuple]] = {
     ],
 }
 
-# Staff's roster: the type init creates, and the other types doctor accepts.
+# Staff's roster: the type init creates, and the other types doctor accepts (what the roster store reads).
+_PLACE = (*TEXT, "singleSelect", *COMPUTED, LINK)
 ROSTER_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
-    "name": ("singleLineText", None, TEXT),
-    "email": ("email", None, TEXT),
-    "country": ("singleLineText", None, (*TEXT, "singleSelect")),
-    "region": ("singleLineText", None, (*TEXT, "singleSelect")),
-    "university": ("singleLineText", None, (*TEXT, "singleSelect")),
-    "languages": ("multipleSelects", _choices(("en",)), TEXT),
-    "start_date": ("date", DATE, ()),
-    "status": ("singleSelect", _choices(("active", "paused", "alumni", "removed")), TEXT),
-    "forum_handle": ("singleLineText", None, TEXT),
-    "chat_handle": ("singleLineText", None, TEXT),
-    "status_history": ("multilineText", None, TEXT),
+    "name": ("singleLineText", None, (*TEXT, *COMPUTED, LINK, *PEOPLE)),
+    "email": ("email", None, (*TEXT, *COMPUTED, LINK, *PEOPLE)),
+    "country": ("singleLineText", None, _PLACE),
+    "region": ("singleLineText", None, _PLACE),
+    "university": ("singleLineText", None, _PLACE),
+    "languages": ("multipleSelects", _choices(("en",)), _PLACE),
+    "start_date": ("date", DATE, ("dateTime", *COMPUTED)),
+    "status": ("singleSelect", None, (*TEXT, *COMPUTED, LINK)),  # its options: the status words
+    "forum_handle": ("singleLineText", None, (*TEXT, *COMPUTED)),
+    "chat_handle": ("singleLineText", None, (*TEXT, *COMPUTED)),
+    "status_history": ("multilineText", None, (*TEXT, *COMPUTED)),
 }
 # Staff's roster fields the jobs can do without: no Status history means the Status column for all time.
 OPTIONAL_ROSTER_FIELDS = ("status_history",)
@@ -217,19 +231,30 @@ class BaseSpec:
 
 
 def base_spec(table_names: Mapping[str, str], renamed: Mapping[str, Mapping[str, str]],
-              roster_fields: Mapping[str, str], standing_fields: Mapping[str, str]) -> BaseSpec:
-    """The expected base, from the configuration's table names and field titles."""
+              roster_fields: Mapping[str, str], standing_fields: Mapping[str, str],
+              words: RosterWords = OUR_WORDS) -> BaseSpec:
+    """The expected base, from the configuration's table names and field titles, and staff's words for the
+    roster's Status, Standing and Perks options."""
     tables: dict[str, TableSpec] = {}
     roster = [FieldSpec(role, roster_fields[role], kind, opts, accepts, optional=role in OPTIONAL_ROSTER_FIELDS)
               for role, (kind, opts, accepts) in ROSTER_FIELDS.items()]
-    roster += [FieldSpec(role, standing_fields[role], kind, opts, accepts) for role, (kind, opts, accepts)
-               in STANDING_FIELDS.items()]
+    status = next(i for i, f in enumerate(roster) if f.role == "status")
+    roster[status] = FieldSpec("status", roster[status].name, "singleSelect", _choices(words.status_words()),
+                               roster[status].accepts, words_key="ambassadors.status_values",
+                               needs=words.staff_status_words)
+    worded = {"standing": (list(words.standings.values()), "ambassadors.standing_values"),
+              "perks": (list(words.perks.values()), "ambassadors.perk_values")}
+    for role, (kind, opts, accepts) in STANDING_FIELDS.items():
+        if role in worded:
+            opts = _choices(worded[role][0])
+        roster.append(FieldSpec(role, standing_fields[role], kind, opts, accepts, written=True,
+                                words_key=worded.get(role, ("", ""))[1]))
     tables["ambassadors"] = TableSpec("ambassadors", table_names["ambassadors"], tuple(roster), owned=False)
     blog = tuple(FieldSpec(role, title, kind, opts, accepts) for role, (title, kind, opts, accepts) in BLOG_FIELDS.items())
     tables["blog_reviews"] = TableSpec("blog_reviews", table_names["blog_reviews"], blog, owned=False)
     tables["referral_inquiries"] = TableSpec("referral_inquiries", table_names["referral_inquiries"], tuple(
-        FieldSpec(role, title, kind, opts, accepts) for role, (title, kind, opts, accepts) in REFERRAL_FIELDS.items()),
-        owned=False)
+        FieldSpec(role, title, kind, opts, accepts, written=role == "status")  # the job's own select
+        for role, (title, kind, opts, accepts) in REFERRAL_FIELDS.items()), owned=False)
     for role, specs in (("funding_requests", FUNDING_FIELDS), ("conduct_register", CONDUCT_FIELDS)):
         tables[role] = TableSpec(role, table_names[role], tuple(FieldSpec(r, title, kind, opts, accepts) for r, (
             title, kind, opts, accepts) in specs.items()), owned=False)
@@ -238,6 +263,6 @@ def base_spec(table_names: Mapping[str, str], renamed: Mapping[str, Mapping[str,
         owned=False)
     for role, specs in OWN_TABLES.items():
         names = renamed.get(role, {})
-        fields = tuple(FieldSpec(r, names.get(r, title), kind, opts) for r, title, kind, opts in specs)
+        fields = tuple(FieldSpec(r, names.get(r, title), kind, opts, written=True) for r, title, kind, opts in specs)
         tables[role] = TableSpec(role, table_names[role], fields)
     return BaseSpec(tables)

@@ -1,7 +1,8 @@
 """`CsvRosterStore`: the roster as a CSV file a person keeps (`ambassadors.csv`).
 
 Only the standing columns are ever written, and only on rows whose values change; every other
-column, row, blank line, BOM and line ending stays as the person left it.
+column, row, blank line, BOM and line ending stays as the person left it. Statuses are read, and
+standings and perks written, in staff's words (`RosterWords`).
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ from typing import Callable, Mapping
 from ..domain.checkins import RosterLayout, parse_roster
 from ..domain.model import Ambassador, Problem
 from ..domain.values import norm_header
+from ..domain.words import OUR_WORDS, RosterWords
 from ..ports import StandingUpdate, Written
 from .csv_tables import read_csv, update_rows
 
 
-def standing_cells(update: StandingUpdate) -> dict[str, str]:
-    """The standing fields as a spreadsheet shows them (keys: the standing field names)."""
-    return {"standing": update.standing, "streak": str(update.streak), "perks": "; ".join(update.perks),
+def standing_cells(update: StandingUpdate, words: RosterWords = OUR_WORDS) -> dict[str, str]:
+    """The standing fields as a spreadsheet shows them, in staff's words (keys: the standing field names)."""
+    return {"standing": words.standing_word(update.standing), "streak": str(update.streak),
+            "perks": "; ".join(words.perk_word(p) for p in update.perks),
             "last_checkin": update.last_checkin.isoformat() if update.last_checkin else ""}
 
 
 class CsvRosterStore:
     def __init__(self, path: Path, fields: Mapping[str, str], standing_fields: Mapping[str, str],
-                 before_swap: Callable[[], None] | None = None, date_order: str = ""):
+                 before_swap: Callable[[], None] | None = None, date_order: str = "",
+                 words: RosterWords = OUR_WORDS):
         """`before_swap` is called just before the new roster is swapped in (see `update_rows`): tests
         put a person's save there, at the worst moment."""
         self.path = Path(path)
@@ -33,7 +37,8 @@ class CsvRosterStore:
         self.source = self.path.name  # what its problems name
         self.fields = dict(fields)
         self.standing_fields = dict(standing_fields)
-        self.layout = RosterLayout(self.path.name, self.fields, date_order)
+        self.words = words
+        self.layout = RosterLayout(self.path.name, self.fields, date_order, words)
         self._parsed: tuple | None = None
 
     def read(self) -> tuple[list[Ambassador], list[Problem]]:
@@ -51,7 +56,7 @@ class CsvRosterStore:
         return list(roster), list(problems)
 
     def write_standings(self, updates: Mapping[str, StandingUpdate], dry_run: bool = False) -> Written:
-        titled = {email: {self.standing_fields[k]: v for k, v in standing_cells(u).items()}
+        titled = {email: {self.standing_fields[k]: v for k, v in standing_cells(u, self.words).items()}
                   for email, u in updates.items()}
         email_title = norm_header(self.fields["email"])
 
@@ -64,11 +69,12 @@ class CsvRosterStore:
         return Written(updated=changed, unit="row", where=self.where)
 
     def standings(self) -> dict[str, str]:
-        """The Standing column (as compliance last wrote it), by normalised email; empty if it is not there."""
+        """The Standing column (as compliance last wrote it, read back in our words), by normalised email; empty
+        if it is not there."""
         headers, rows = read_csv(self.path, "roster")
         norm = [norm_header(h) for h in headers]
         email, standing = norm_header(self.fields["email"]), norm_header(self.standing_fields["standing"])
         if email not in norm or standing not in norm:
             return {}
         e, s = norm.index(email), norm.index(standing)
-        return {row[e].strip().lower(): row[s].strip() for row in rows if len(row) > max(e, s)}
+        return {row[e].strip().lower(): self.words.standing_of(row[s]) for row in rows if len(row) > max(e, s)}

@@ -18,8 +18,9 @@ from typing import Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError
-from .model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, ROSTER_STATUSES, TEXT_FIELDS, Activity, \
-    Ambassador, Checkin, Problem
+from .model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, TEXT_FIELDS, Activity, Ambassador, Checkin, \
+    Problem
+from .words import OUR_WORDS, RosterWords
 from .quarters import parse_quarter
 from .values import looks_like_address
 from .form_layout import ColumnMap, FormLayout, Merger, fit_rows, map_columns
@@ -224,6 +225,7 @@ class RosterLayout:
     source: str
     fields: Mapping[str, str]  # field -> column title
     date_order: str = ""  # ambassadors.date_order: dmy, mdy, ymd, or "" (settled from the roster's own dates)
+    words: RosterWords = OUR_WORDS  # staff's status words (ambassadors.status_values)
 
 
 def _roster_dates(rows: Sequence[Sequence[str]], layout: RosterLayout, cols: Mapping[str, int | None]
@@ -258,6 +260,7 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
     out: list[Ambassador] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
+    words = layout.words
     rows = list(rows)
     dates = _roster_dates(rows, layout, cols)
 
@@ -280,15 +283,22 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
                                     normalize_email(get("email"))))
 
         email = normalize_email(get("email"))
+        several = _addresses(email)
+        if len(several) > 1:
+            bad("email", f"holds {len(several)} addresses ({', '.join(several)}): the roster needs one address "
+                         f"per ambassador; the ambassador was skipped")
+            continue
+        email = several[0] if several else email
         if not looks_like_address(email):
             bad("email", "is not an email address; the ambassador was skipped")
             continue
         if email in seen:
             bad("email", f"is already on row {seen[email]}; this row was skipped")
             continue
-        status = get("status").strip().lower()
-        if status not in ROSTER_STATUSES:
-            bad("status", f"is not one of {', '.join(ROSTER_STATUSES)}; the ambassador was skipped")
+        typed = get("status").strip()
+        status = words.status(typed)
+        if status is None:
+            bad("status", f"{'is empty' if not typed else words.unknown_status()}; the ambassador was skipped")
             continue
         try:
             start = read_date(get("start_date"))
@@ -300,16 +310,17 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
         changes: tuple[tuple[date, str], ...] = ()
         if "status_history" in layout.fields and get("status_history").strip():
             try:
-                changes = parse_status_history(get("status_history"), read_date)
+                changes = parse_status_history(get("status_history"), read_date, words)
             except ValueError as exc:
                 bad("status_history", f"{exc}; the status history was ignored: the Status column "
-                                      f"('{status}') holds for all time")
+                                      f"('{typed}') holds for all time")
             else:
                 last_day, last_status = changes[-1]
                 if last_status != status:
-                    bad("status_history", f"ends with '{last_status}' on {last_day.isoformat()}, but the Status "
-                                          f"column says '{status}': add the date it became '{status}'; until "
-                                          f"then '{status}' is taken to hold from {last_day.isoformat()} on")
+                    said = words.status_word(last_status)
+                    bad("status_history", f"ends with '{said}' on {last_day.isoformat()}, but the Status "
+                                          f"column says '{typed}': add the date it became '{typed}'; until "
+                                          f"then '{typed}' is taken to hold from {last_day.isoformat()} on")
         out.append(Ambassador(
             email=email, name=clean_text(get("name")) or email, country=clean_text(get("country")),
             region=clean_text(get("region")), university=clean_text(get("university")), languages=languages,
@@ -317,6 +328,12 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
             forum_handle=clean_text(get("forum_handle")), chat_handle=clean_text(get("chat_handle")),
         ))
     return out, problems
+
+
+def _addresses(cell: str) -> list[str]:
+    """The distinct addresses of an email cell that holds several (a lookup of two records, "a@x; b@y")."""
+    parts = [p.strip() for p in re.split(r"[;,]", cell) if p.strip()]
+    return list(dict.fromkeys(parts)) if len(parts) > 1 else parts
 
 
 HISTORY_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # as the start date, when no roster order is given
@@ -331,30 +348,32 @@ def _history_entries(text: str) -> Iterator[tuple[str, str, str]]:
             yield " ".join(entry.split()), parts[0].rstrip(":,"), parts[1] if len(parts) > 1 else ""
 
 
-def parse_status_history(text: str, read_date=None) -> tuple[tuple[date, str], ...]:
+def parse_status_history(text: str, read_date=None, words: RosterWords = OUR_WORDS) -> tuple[tuple[date, str], ...]:
     """Staff's "Status history": dated changes such as `2026-10-05 paused; 2027-01-10 active`.
 
     Entries are separated by `;` or line breaks, each a date (ISO or d/m/Y, like the start date)
     then a status; a colon or dash between them and a note in brackets after the status are
-    allowed ("2026-05-04 paused (parental leave)"). Returned ascending by date. Raise
+    allowed ("2026-05-04 paused (parental leave)"); a status is any of the roster's status words (`words`:
+    staff's, `ambassadors.status_values`), returned as ours. Returned ascending by date. Raise
     ValueError naming the first entry that cannot be read, or two differing entries on one day.
     """
     by_day: dict[date, str] = {}
     for shown, raw_day, rest in _history_entries(text):
         if not rest:
             raise ValueError(f"has the entry '{shown}', which is not a date and a status (like 2026-10-05 paused)")
-        raw_status = re.sub(r"\s*\([^()]*\)$", "", rest.strip().lstrip(":-–—,").strip()).lower()
+        typed = re.sub(r"\s*\([^()]*\)$", "", rest.strip().lstrip(":-–—,").strip())
         try:
             day = read_date(raw_day) if read_date is not None else parse_date(raw_day, HISTORY_DATE_FORMATS)
         except ValueError:
             raise ValueError(f"has the entry '{shown}', whose date '{raw_day}' is not a date like 2026-10-05 "
                              f"or 05/10/2026") from None
-        if raw_status not in ROSTER_STATUSES:
-            raise ValueError(f"has the entry '{shown}', whose status '{raw_status}' is not one of "
-                             f"{', '.join(ROSTER_STATUSES)}")
-        if by_day.get(day, raw_status) != raw_status:
-            raise ValueError(f"has two statuses on {day.isoformat()} ('{by_day[day]}' and '{raw_status}')")
-        by_day[day] = raw_status
+        status = words.status(typed)
+        if status is None:
+            raise ValueError(f"has the entry '{shown}', whose status '{typed}' {words.unknown_status()}")
+        if by_day.get(day, status) != status:
+            raise ValueError(f"has two statuses on {day.isoformat()} ('{words.status_word(by_day[day])}' and "
+                             f"'{typed}')")
+        by_day[day] = status
     if not by_day:
         raise ValueError("has no dated status in it (like 2026-10-05 paused)")
     return tuple(sorted(by_day.items()))

@@ -152,9 +152,10 @@ def _data(headers, rows, cols, layout: FormLayout, where: str, told, max_share: 
 
 
 def roster_lines(problems, fields) -> list[Line]:
-    """The roster's start dates and status histories that cannot be read, counted, with an example."""
+    """The roster's statuses (a word that means no status), start dates and status histories that cannot be read,
+    counted, with an example."""
     out = []
-    for field_name in ("start_date", "status_history"):
+    for field_name in ("status", "start_date", "status_history"):
         title = fields.get(field_name)
         mine = [p for p in problems if title and p.column == title]
         if mine:

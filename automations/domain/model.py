@@ -23,6 +23,9 @@ ACTIVITY_METRIC_ORDER = ("link", "goal", "audience", "description", "registratio
                          "engagements", "reshares", "hours")
 
 ROSTER_STATUSES = ("active", "paused", "alumni", "removed")
+#: What compliance writes on the roster: an ambassador's standing, and the perks it earns.
+STANDINGS = ("good", "warned", "under_review", "paused", "alumni", "removed")
+PERKS = ("free_event_access", "conference_funding")
 
 
 @dataclass(frozen=True, slots=True)

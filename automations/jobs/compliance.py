@@ -18,7 +18,7 @@ from ..errors import StopRun
 from ..ports import StandingUpdate
 from . import incremental
 from .json_output import json_text
-from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
+from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems, save_problems
 
 
 def pick_quarter(text: str | None, ctx: Context) -> Quarter:
@@ -143,7 +143,9 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
     """Judge a quarter. `synced` is what sync-checkins just read, when run-all runs both."""
     result = JobResult("compliance")
     roster, found = load_roster(ctx)
-    record_problems(ctx, result, found, {a.email for a in roster})
+    # Saved after the standing fields: a roster that cannot take them (an option its field lacks) stops the
+    # job before it writes anything.
+    problems = record_problems(ctx, result, found, {a.email for a in roster}, save=False)
     quarter = pick_quarter(quarter_text, ctx)
     current_q = latest_ended(ctx.as_of)
     work = synced.get("work") if synced else None
@@ -196,6 +198,7 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
         result.summary.append(f"Dry run: standing fields in {ctx.roster.where}: {state} (as of {current_q}).")
         return result
     written = ctx.roster.write_standings(updates)
+    save_problems(ctx, problems)
     state = f"{written.updated} ambassadors updated" if written.changed else "already up to date"
     result.summary.append(f"Standing fields in {ctx.roster.where}: {state} (as of {current_q}).")
     return result

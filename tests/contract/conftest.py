@@ -15,6 +15,7 @@ import pytest
 
 from automations.adapters.airtable_schema import base_spec
 from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, AirtableTables
+from automations.domain.words import OUR_WORDS, RosterWords
 from tests.airtable_env import BASE, TOKEN
 
 ADAPTERS = ["csv", "airtable", "memory"]
@@ -47,14 +48,26 @@ def airtable_client(fake, clock):
                           clock=clock.now, sleep=clock.sleep)
 
 
-def spec():
-    return base_spec(AirtableTables().model_dump(), {}, DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS)
+#: Staff's own words, as a real base has them (ambassadors.status_values, standing_values, perk_values).
+STAFF_WORDS = RosterWords(
+    {"active": ["Active", "Onboarding"], "paused": ["On leave", "Inactive"], "alumni": ["Alumni"],
+     "removed": ["Expelled"]},
+    {"good": "Good standing", "warned": "Warning", "under_review": "Under review", "paused": "On hold",
+     "alumni": "Alumni", "removed": "Removed"},
+    {"free_event_access": "Free event access", "conference_funding": "Conference funding"})
+#: The same roster in staff's words: their case and spacing, and one word that means no status.
+STAFF_ROWS = [[*r[:7], status, *r[8:]] for r, status in zip(ROSTER_ROWS, (" onboarding ", "On  Leave", "Active",
+                                                                           "on holiday"))]
 
 
-def init_base(fake, clock):
+def spec(words: RosterWords = OUR_WORDS):
+    return base_spec(AirtableTables().model_dump(), {}, DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, words)
+
+
+def init_base(fake, clock, words: RosterWords = OUR_WORDS):
     from automations.adapters.airtable_admin import AirtableAdmin
 
-    AirtableAdmin(airtable_client(fake, clock), spec()).init(dry_run=False)
+    AirtableAdmin(airtable_client(fake, clock), spec(words)).init(dry_run=False)
 
 
 @pytest.fixture(params=ADAPTERS)
@@ -64,31 +77,42 @@ def kind(request):
 
 @pytest.fixture
 def roster_harness(kind, tmp_path, request) -> Harness:
+    return make_roster_harness(kind, tmp_path, request, ROSTER_ROWS, OUR_WORDS)
+
+
+@pytest.fixture
+def worded_roster_harness(kind, tmp_path, request) -> Harness:
+    """The roster store of each adapter over a roster in staff's words, configured with them (`STAFF_WORDS`);
+    on Airtable, `init` made the Status, Standing and Perks fields with staff's words as their options."""
+    return make_roster_harness(kind, tmp_path, request, STAFF_ROWS, STAFF_WORDS)
+
+
+def make_roster_harness(kind, tmp_path, request, roster_rows, words) -> Harness:
     fields, standing = dict(DEFAULT_AMBASSADOR_FIELDS), dict(DEFAULT_STANDING_FIELDS)
     if kind == "csv":
         from automations.adapters.csv_roster_store import CsvRosterStore
 
         path = tmp_path / "ambassadors.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows([ROSTER_HEADERS, *ROSTER_ROWS])
+            csv.writer(fh).writerows([ROSTER_HEADERS, *roster_rows])
 
         def row(email: str) -> dict:
             with path.open(encoding="utf-8", newline="") as fh:
                 return next(r for r in csv.DictReader(fh) if r["Email"].strip().lower() == email)
 
-        return Harness(lambda: CsvRosterStore(path, fields, standing),
+        return Harness(lambda: CsvRosterStore(path, fields, standing, words=words),
                        lambda e: {k: row(e).get(t, "") for k, t in standing.items()}, lambda e: row(e)["Notes"])
     if kind == "airtable":
         from automations.adapters.airtable_roster_store import AirtableRosterStore, cell_text
 
         fake, clock = request.getfixturevalue("airtable_base")
-        init_base(fake, clock)
+        init_base(fake, clock, words)
         tables = {t["name"]: t for t in fake.tables(BASE)}
         client = airtable_client(fake, clock)
         client.api.post(client.api.build_url(f"meta/bases/{BASE}/tables/{tables['Ambassadors']['id']}/fields"),
                         json={"name": "Notes", "type": "multilineText"})
         records = []
-        for r in ROSTER_ROWS:
+        for r in roster_rows:
             f = {t: v for t, v in zip(ROSTER_HEADERS, r) if v}
             if "Languages" in f:
                 f["Languages"] = [x.strip() for x in f["Languages"].split(";")]
@@ -99,20 +123,20 @@ def roster_harness(kind, tmp_path, request) -> Harness:
             return next(r["fields"] for r in fake.records(BASE, "Ambassadors")
                         if r["fields"].get("Email", "").strip().lower() == email)
 
-        return Harness(lambda: AirtableRosterStore(airtable_client(fake, clock), spec()["ambassadors"], fields,
-                                                   standing),
+        return Harness(lambda: AirtableRosterStore(airtable_client(fake, clock), spec(words)["ambassadors"], fields,
+                                                   standing, words=words),
                        lambda e: {k: cell_text(rec(e).get(t)) for k, t in standing.items()},
                        lambda e: rec(e).get("Notes", ""))
     from automations.adapters.csv_roster_store import standing_cells
     from tests.fakes import FakeRosterStore
 
-    store = FakeRosterStore(ROSTER_HEADERS, ROSTER_ROWS, fields)
+    store = FakeRosterStore(ROSTER_HEADERS, roster_rows, fields, words)
 
     def stand(e: str) -> dict:
-        u = store.standings.get(e)
-        return standing_cells(u) if u else {k: "" for k in standing}
+        u = store.written.get(e)
+        return standing_cells(u, words) if u else {k: "" for k in standing}
 
-    notes = {r[1].strip().lower(): r[-1] for r in ROSTER_ROWS}
+    notes = {r[1].strip().lower(): r[-1] for r in roster_rows}
     return Harness(lambda: store, stand, lambda e: notes[e])
 
 

@@ -77,3 +77,32 @@ class TestDryRun:
         assert would.changed == 1 and footprint(make) == written
         assert roster_harness.standing("oleg@example.org")["streak"] == "0"
         assert make().write_standings(changed) == would
+
+
+class TestStaffWords:
+    """ambassadors.status_values, standing_values and perk_values, on every backend."""
+
+    def test_status_words_are_read_as_ours(self, worded_roster_harness):
+        """Staff's status words, in any case and spacing, become our statuses."""
+        ambassadors, _ = worded_roster_harness.make().read()
+        assert {a.email: a.status for a in ambassadors} == {"ana.lima@example.org": "active",
+                                                            "oleg@example.org": "paused"}
+
+    def test_a_word_that_means_no_status_is_a_problem_naming_the_words(self, worded_roster_harness):
+        """A status word mapped to nothing is a data problem of its row: the column, the value, the words that
+        are accepted and the key that maps them; never a silent skip."""
+        _, problems = worded_roster_harness.make().read()
+        (p,) = [p for p in problems if p.column == "Status"]
+        assert (p.row, p.value, p.email) == (5, "on holiday", "bad.status@example.org")
+        assert "Active, Onboarding, On leave, Inactive, Alumni, Expelled" in p.reason
+        assert "ambassadors.status_values" in p.reason and "skipped" in p.reason
+
+    def test_standing_and_perks_are_written_in_staff_words(self, worded_roster_harness):
+        """What compliance writes lands as staff's words; read back, the Standing is ours again."""
+        update = StandingUpdate("warned", 0, ("free_event_access", "conference_funding"), date(2026, 10, 14))
+        assert worded_roster_harness.make().write_standings({"ana.lima@example.org": update}).changed == 1
+        assert worded_roster_harness.standing("ana.lima@example.org") == {
+            "standing": "Warning", "streak": "0", "perks": "Free event access; Conference funding",
+            "last_checkin": "2026-10-14"}
+        assert worded_roster_harness.make().standings()["ana.lima@example.org"] == "warned"
+        assert worded_roster_harness.make().write_standings({"ana.lima@example.org": update}).changed == 0

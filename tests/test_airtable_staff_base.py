@@ -1,0 +1,357 @@
+"""A base staff already had: their status words, their select options, the field types they use.
+
+Each base here is made as staff would have made it in Airtable's interface (field types and options
+written out by hand, cells in the shapes Airtable's API returns them, as pyairtable's `api/types.py`
+documents: lookups are arrays, linked records are record ids, collaborators are {id, email, name},
+date-times are ISO UTC with "Z"), then the program runs on it over real HTTP (pyairtable against the
+fake on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from automations import bootstrap
+from automations.config import load_config
+from automations.errors import StopRun
+from automations.jobs import compliance, run_all, sync_checkins
+from tests.airtable_env import BASE, TOKEN, AirtableEnv, use_airtable
+from tests.conftest import copy_example
+from tests.fake_airtable import FakeAirtable, ManualClock
+from tests.test_airtable import run_cli, spec, writes
+
+AS_OF = date(2026, 11, 23)
+STATUS_VALUES = {"active": ["Active", "Onboarding"], "paused": ["On leave", "Inactive"], "alumni": ["Alumni"],
+                 "removed": ["Expelled"]}
+STANDING_VALUES = {"good": "Good standing", "warned": "Warning", "under_review": "Under review",
+                   "paused": "On leave", "alumni": "Alumni", "removed": "Expelled"}
+PERK_VALUES = {"free_event_access": "Free event access", "conference_funding": "Conference funding"}
+THEIR_KEYS = {"status_values": STATUS_VALUES, "standing_values": STANDING_VALUES, "perk_values": PERK_VALUES}
+# What the example's statuses are called in the staff's base (each of their words used at least once).
+THEIR_STATUS = {"active": ["Active", "Onboarding"], "paused": ["On leave", "Inactive"], "alumni": ["Alumni"],
+                "removed": ["Expelled"]}
+
+
+def choices(*names: str) -> dict:
+    return {"choices": [{"name": n} for n in names]}
+
+
+def staff_fields(**changed: dict) -> list[dict]:
+    """The Ambassadors table as staff made it by hand; `changed` replaces a field by its title (None: left out)."""
+    fields = [
+        {"name": "Name", "type": "singleLineText"},
+        {"name": "Email", "type": "email"},
+        {"name": "Country", "type": "singleLineText"},
+        {"name": "Region", "type": "singleLineText"},
+        {"name": "University", "type": "singleLineText"},
+        {"name": "Languages", "type": "multipleSelects", "options": choices("en")},
+        {"name": "Start date", "type": "date", "options": {"dateFormat": {"name": "european"}}},
+        {"name": "Status", "type": "singleSelect", "options": choices("Active", "Onboarding", "On leave", "Inactive",
+                                                                      "Alumni", "Expelled")},
+        {"name": "Status history", "type": "multilineText"},
+        {"name": "Forum handle", "type": "singleLineText"},
+        {"name": "Chat handle", "type": "singleLineText"},
+        {"name": "Notes", "type": "multilineText"},
+        {"name": "Standing", "type": "singleSelect", "options": choices(*STANDING_VALUES.values())},
+        {"name": "Streak", "type": "number", "options": {"precision": 0}},
+        {"name": "Perks", "type": "multipleSelects", "options": choices(*PERK_VALUES.values())},
+        {"name": "Last check-in", "type": "date", "options": {"dateFormat": {"name": "iso"}}},
+    ]
+    out = [changed.get(f["name"], f) for f in fields]
+    return [f for f in out if f is not None]
+
+
+def example_roster(program: Path, their_words: bool) -> list[dict]:
+    """The example's roster as records staff typed, with their status words when `their_words`."""
+    with (program.parent / "data" / "ambassadors.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    turn = {s: 0 for s in THEIR_STATUS}
+    records = []
+    for row in rows:
+        status = row["Status"].strip().lower()
+        word = row["Status"]
+        if their_words:
+            words = THEIR_STATUS[status]
+            word = words[turn[status] % len(words)]
+            turn[status] += 1
+        fields = {"Name": row["Name"], "Email": row["Email"], "Country": row["Country"], "Region": row["Region"],
+                  "University": row["University"], "Start date": row["Start date"], "Status": word,
+                  "Forum handle": row["Forum handle"], "Chat handle": row["Chat handle"],
+                  "Languages": [x.strip() for x in row["Languages"].split(";") if x.strip()],
+                  "Status history": row["Status history"].replace(status, word) if their_words
+                  else row["Status history"]}
+        records.append({k: v for k, v in fields.items() if v})
+    return records
+
+
+def configure(program: Path, url: str, **ambassadors) -> None:
+    use_airtable(program, url)
+    data = yaml.safe_load(program.read_text(encoding="utf-8"))
+    data["ambassadors"].update(ambassadors)
+    program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def local_verdicts(tmp_path: Path) -> dict:
+    """`compliance --format json` of the example on the local backend, after the day's run."""
+    config = load_config(copy_example(tmp_path / "local", "unusable_rows.csv"))
+    run_all.run(bootstrap.build(config, AS_OF, False, environ={}))
+    return json.loads(compliance.run(bootstrap.build(config, AS_OF, False, environ={}), fmt="json").output)
+
+
+@pytest.fixture
+def unlimited_base():
+    """A fake base without the per-second limit: in-process runs (paced on a manual clock) and runs of the
+    command line (paced on the real one) can share it. The client's own pacing is tested in test_airtable."""
+    with FakeAirtable(token=TOKEN, base_ids=(BASE,), rate_limit_per_second=None) as fake:
+        yield fake
+
+
+class TestTheirWords:
+    def test_their_words_give_the_examples_verdicts_and_create_no_option(self, program, airtable_base, tmp_path):
+        """Statuses typed in staff's words, Standing and Perks options of their own and the three mapping keys:
+        the same verdicts as the example on the local backend, their words written, and no option, field or
+        table created by the run (the token is an Editor's: a new option would be refused)."""
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        env = AirtableEnv(fake, clock, program)
+        fake.create_table(BASE, "Ambassadors", staff_fields())
+        made = env.ctx(AS_OF).admin.init(dry_run=False)
+        assert made and not [line for line in made if "'Ambassadors'" in line]
+        fake.insert(BASE, "Ambassadors", example_roster(program, their_words=True))
+        fake.permission_level = "edit"
+        schema = fake.tables(BASE)
+
+        results = run_all.run(env.ctx(AS_OF))
+        assert all(not r.failures for r in results)
+        assert not [p for r in results for p in r.problems if p.column == "Status"]
+        got = json.loads(compliance.run(env.ctx(AS_OF), fmt="json").output)
+        assert got == local_verdicts(tmp_path)
+        assert fake.tables(BASE) == schema
+        written = {r["fields"].get("Standing") for r in env.records("Ambassadors")}
+        assert written <= set(STANDING_VALUES.values()) and {"Good standing", "Warning"} <= written
+        perks = {p for r in env.records("Ambassadors") for p in r["fields"].get("Perks", [])}
+        assert perks == set(PERK_VALUES.values())
+
+    def test_init_makes_the_fields_with_their_words(self, program, airtable_base):
+        """On an empty base, `init` makes Status, Standing and Perks with staff's words as their options."""
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        AirtableEnv(fake, clock, program).ctx(AS_OF).admin.init(dry_run=False)
+        (table,) = [t for t in fake.tables(BASE) if t["name"] == "Ambassadors"]
+        options = {f["name"]: [c["name"] for c in f["options"]["choices"]] for f in table["fields"]
+                   if f["type"] in ("singleSelect", "multipleSelects") and f["name"] != "Languages"}
+        assert options == {"Status": [w for words in STATUS_VALUES.values() for w in words],
+                           "Standing": list(STANDING_VALUES.values()), "Perks": list(PERK_VALUES.values())}
+
+    def test_a_status_word_that_means_nothing_is_named_by_doctor(self, program, airtable_base):
+        """A Status option no key maps is named (an ambassador with it would be a data problem), and so is a
+        mapped word the field lacks; neither stops the jobs."""
+        fake, clock = airtable_base
+        configure(program, fake.url, status_values={**STATUS_VALUES, "removed": ["Expelled", "Banned"]},
+                  standing_values=STANDING_VALUES, perk_values=PERK_VALUES)
+        status = {"name": "Status", "type": "singleSelect",
+                  "options": choices("Active", "Onboarding", "On leave", "Inactive", "Alumni", "Expelled",
+                                     "Suspended")}
+        fake.create_table(BASE, "Ambassadors", staff_fields(Status=status))
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        (line,) = [f for f in env.ctx(AS_OF).admin.check() if "'Status'" in f.text]
+        assert not line.ok and not line.blocking
+        assert "'Suspended' means no status" in line.text and "ambassadors.status_values" in line.text
+        assert "no option 'Banned'" in line.text
+
+
+class TestEditorToken:
+    def test_doctor_catches_missing_options_and_compliance_stops_before_any_write(self, program, unlimited_base):
+        """Standing and Perks with staff's own options and no mapping keys, and a token whose user is an Editor:
+        `doctor` names every option the jobs would write that the fields lack, and the fix (exit 2);
+        `compliance` stops with one sentence (exit 2) before writing anything."""
+        fake = unlimited_base
+        configure(program, fake.url)
+        standing = {"name": "Standing", "type": "singleSelect",
+                    "options": choices("Good standing", "Warning", "Under review")}
+        perks = {"name": "Perks", "type": "multipleSelects", "options": choices("Free event access")}
+        status = {"name": "Status", "type": "singleSelect", "options": choices("active", "paused", "alumni",
+                                                                               "removed")}
+        fake.create_table(BASE, "Ambassadors", staff_fields(Standing=standing, Perks=perks, Status=status))
+        env = AirtableEnv(fake, ManualClock(), program)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        fake.insert(BASE, "Ambassadors", example_roster(program, their_words=False))
+        sync_checkins.run(env.ctx(AS_OF))
+        fake.permission_level = "edit"
+        fake.reset_log()
+
+        doctor = run_cli(program, "--as-of", "2026-11-23", "doctor")
+        assert doctor.returncode == 2, doctor.stdout + doctor.stderr
+        fails = [line for line in doctor.stderr.splitlines() if line.startswith("FAIL")]
+        (standing_line,) = [line for line in fails if "'Standing'" in line]
+        assert "lacks the options 'good', 'warned', 'under_review', 'paused', 'alumni', 'removed'" in standing_line
+        assert "add them to the field in Airtable" in standing_line
+        assert "ambassadors.standing_values" in standing_line
+        (perks_line,) = [line for line in fails if "'Perks'" in line]
+        assert "'free_event_access', 'conference_funding'" in perks_line and "ambassadors.perk_values" in perks_line
+
+        res = run_cli(program, "--as-of", "2026-11-23", "compliance")
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert "field 'Standing' has none of the options 'good', 'warned'" in res.stderr
+        assert "nothing was written" in res.stderr
+        assert "ambassadors.standing_values" in res.stderr and "doctor" in res.stderr
+        assert writes(fake) == []
+        assert not [r for r in env.records("Ambassadors") if "Standing" in r["fields"]]
+
+    def test_the_fake_refuses_an_editor_a_new_option(self, airtable_base):
+        """As Airtable does: typecast creates an option for a creator's token, never for an Editor's."""
+        fake, clock = airtable_base
+        from tests.contract.conftest import airtable_client
+
+        fake.create_table(BASE, "T", [{"name": "Name", "type": "singleLineText"},
+                                      {"name": "Pick", "type": "singleSelect", "options": choices("a")}])
+        table = airtable_client(fake, clock).table("T")
+        table.create({"Name": "x", "Pick": "b"}, typecast=True)
+        fake.permission_level = "edit"
+        with pytest.raises(requests.HTTPError) as err:
+            table.create({"Name": "y", "Pick": "c"}, typecast=True)
+        assert err.value.response.status_code == 422
+        assert "INVALID_MULTIPLE_CHOICE_OPTIONS" in err.value.response.text
+        assert [c["name"] for c in fake.tables(BASE)[0]["fields"][1]["options"]["choices"]] == ["a", "b"]
+
+
+def linked_base(fake: FakeAirtable) -> dict[str, str]:
+    """Staff's base: Countries, Languages and People tables, and an Ambassadors table whose Email is a lookup
+    of People's email through a link, Country and Languages linked records, Start date a date-time, Region a
+    formula and University a rollup. Returns record ids by name."""
+    countries = fake.create_table(BASE, "Countries", [{"name": "Country name", "type": "singleLineText"}])
+    languages = fake.create_table(BASE, "Languages", [{"name": "Code", "type": "singleLineText"}])
+    people = fake.create_table(BASE, "People", [{"name": "Full name", "type": "singleLineText"},
+                                                {"name": "Email", "type": "email"}])
+    ids = {r["fields"]["Country name"]: r["id"] for r in fake.insert(BASE, "Countries", [
+        {"Country name": "Brazil"}, {"Country name": "Ukraine"}])}
+    ids |= {r["fields"]["Code"]: r["id"] for r in fake.insert(BASE, "Languages", [
+        {"Code": "pt"}, {"Code": "en"}, {"Code": "uk"}])}
+    ids |= {r["fields"]["Full name"]: r["id"] for r in fake.insert(BASE, "People", [
+        {"Full name": "Ana", "Email": "ana.lima@example.org"}, {"Full name": "Oleg", "Email": "oleg@example.org"}])}
+    link = lambda table: {"type": "multipleRecordLinks", "options": {"linkedTableId": table["id"]}}  # noqa: E731
+    text = {"type": "singleLineText"}
+    fake.create_table(BASE, "Ambassadors", staff_fields(
+        Email=None, Country={"name": "Country", **link(countries)}, Languages={"name": "Languages", **link(languages)},
+        **{"Start date": {"name": "Start date", "type": "dateTime",
+                          "options": {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"},
+                                      "timeZone": "utc"}}},
+        Region={"name": "Region", "type": "formula",
+                "options": {"formula": "{Region code} & ''", "referencedFieldIds": [], "result": text}},
+        University={"name": "University", "type": "rollup",
+                    "options": {"referencedFieldIds": [], "result": text}}) + [{"name": "Person", **link(people)}])
+    (table,) = [t for t in fake.tables(BASE) if t["name"] == "Ambassadors"]
+    person = next(f["id"] for f in table["fields"] if f["name"] == "Person")
+    fake.add_field(BASE, "Ambassadors", {"name": "Email", "type": "multipleLookupValues", "options": {
+        "recordLinkFieldId": person, "fieldIdInLinkedTable": people["fields"][1]["id"], "result": {"type": "email"}}})
+    return ids
+
+
+class TestFieldTypes:
+    def test_lookup_linked_records_date_time_formula_and_rollup_read_right(self, program, airtable_base):
+        """Email from a lookup, Country and Languages through the linked tables' primary field (never recXXXX),
+        the Start date as the date-time's day in the program's time zone, Region and University from a formula
+        and a rollup; doctor accepts every one of them."""
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        ids = linked_base(fake)
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        fake.insert(BASE, "Ambassadors", [
+            {"Name": "Ana Lima", "Person": [ids["Ana"]], "Email": ["ana.lima@example.org"],
+             "Country": [ids["Brazil"]], "Languages": [ids["pt"], ids["en"]],
+             "Start date": "2024-06-30T23:30:00.000Z", "Region": "São Paulo", "University": "USP", "Status": "Active"},
+            {"Name": "Олег Петров", "Person": [ids["Oleg"]], "Email": ["oleg@example.org", "oleg@example.org"],
+             "Country": [ids["Ukraine"]], "Languages": [ids["uk"]], "Start date": "2025-03-01T09:00:00.000Z",
+             "Region": {"error": "#ERROR!"}, "Status": "On leave"},
+            {"Name": "Two People", "Person": [ids["Ana"], ids["Oleg"]],
+             "Email": ["ana.lima@example.org", "oleg@example.org"], "Start date": "2025-01-01T00:00:00.000Z",
+             "Status": "Active"},
+        ])
+        fake.reset_log()
+        ambassadors, problems = env.ctx(AS_OF).roster.read()
+        by_email = {a.email: a for a in ambassadors}
+        ana, oleg = by_email["ana.lima@example.org"], by_email["oleg@example.org"]
+        assert (ana.country, ana.languages, ana.start_date, ana.region, ana.university, ana.status) == \
+            ("Brazil", ("pt", "en"), date(2024, 7, 1), "São Paulo", "USP", "active")
+        assert (oleg.country, oleg.languages, oleg.start_date, oleg.region, oleg.status) == \
+            ("Ukraine", ("uk",), date(2025, 3, 1), "#ERROR!", "paused")
+        (p,) = problems
+        assert (p.row, p.column, p.value) == (4, "Email", "ana.lima@example.org; oleg@example.org")
+        assert "holds 2 addresses" in p.reason and "one address per ambassador" in p.reason
+        reads = [r.table for r in fake.requests if r.kind == "read"]
+        assert sorted(reads) == ["Ambassadors", "Countries", "Languages"]
+        assert len([r for r in fake.requests if r.kind == "meta"]) == 1
+        assert not [f.text for f in env.ctx(AS_OF).admin.check() if not f.ok and "'Ambassadors'" in f.text]
+
+    def test_collaborators_give_the_name_and_the_email(self, program, airtable_base):
+        """A collaborator ({id, email, name}) is read as the address in the Email field, the name in Name."""
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        person = {"type": "singleCollaborator"}
+        fake.create_table(BASE, "Ambassadors", [{"name": "Record", "type": "singleLineText"}] + staff_fields(
+            Name={"name": "Name", **person}, Email={"name": "Email", **person}))
+        ana = fake.add_user("ana.lima@example.org", "Ana Lima")
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        fake.insert(BASE, "Ambassadors", [{"Record": "1", "Name": {"id": ana["id"]}, "Email": {"id": ana["id"]},
+                                           "Start date": "2024-01-10", "Status": "Active"}])
+        stored = fake.records(BASE, "Ambassadors")[0]["fields"]
+        assert stored["Email"] == {"id": ana["id"], "email": "ana.lima@example.org", "name": "Ana Lima"}
+        (amb,), problems = env.ctx(AS_OF).roster.read()
+        assert problems == [] and (amb.name, amb.email) == ("Ana Lima", "ana.lima@example.org")
+        assert not [f.text for f in env.ctx(AS_OF).admin.check() if not f.ok and "'Ambassadors'" in f.text]
+
+    @pytest.mark.parametrize("email,needle", [
+        ({"name": "Email", "type": "number", "options": {"precision": 0}},
+         "is number, expected email or singleLineText"),
+        ({"name": "Email", "type": "multipleLookupValues", "options": {"result": {"type": "multipleAttachments"}}},
+         "is a multipleLookupValues giving multipleAttachments, which the jobs cannot read as the email"),
+        ({"name": "Email", "type": "formula", "options": {"isValid": False, "result": {"type": "singleLineText"}}},
+         "is a formula that Airtable reports as broken"),
+    ])
+    def test_doctor_names_what_the_jobs_cannot_read(self, program, airtable_base, email, needle):
+        """A field the jobs cannot read is a doctor FAIL with the reason and the fix."""
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        fake.create_table(BASE, "Ambassadors", staff_fields(Email=email))
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        (line,) = [f for f in env.ctx(AS_OF).admin.check() if "'Email'" in f.text and "'Ambassadors'" in f.text]
+        assert not line.ok and line.blocking and needle in line.text
+        assert "in Airtable" in line.text
+
+
+class TestLinkedFieldTheProgramWrites:
+    def test_a_linked_email_in_activities_is_refused_before_any_write(self, program, airtable_base):
+        """Staff linked Activities.Email to the roster: doctor FAILs naming it, and sync-checkins stops before
+        sending anything, so typecast never creates Ambassadors records named by email."""
+        fake, clock = airtable_base
+        configure(program, fake.url)
+        roster = fake.create_table(BASE, "Ambassadors", staff_fields())
+        bodies = [{"name": "Email", "type": "multipleRecordLinks", "options": {"linkedTableId": roster["id"]}}
+                  if b["name"] == "Email" else b for b in (f.create_body() for f in spec()["activities"].fields)]
+        fake.create_table(BASE, "Activities", bodies)
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        fake.insert(BASE, "Ambassadors", example_roster(program, their_words=False))
+        before = fake.records(BASE, "Ambassadors")
+
+        (line,) = [f for f in env.ctx(AS_OF).admin.check() if "'Activities' field 'Email'" in f.text]
+        assert not line.ok and line.blocking
+        assert "linked-record field (to 'Ambassadors')" in line.text and "change its type to email" in line.text
+        fake.reset_log()
+        with pytest.raises(StopRun) as err:
+            sync_checkins.run(env.ctx(AS_OF))
+        assert "'Activities' field 'Email' is a linked-record field" in str(err.value)
+        assert "nothing was written" in str(err.value)
+        assert writes(fake) == [] and fake.records(BASE, "Ambassadors") == before
+        assert fake.records(BASE, "Activities") == []
