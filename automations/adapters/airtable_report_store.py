@@ -140,9 +140,13 @@ class AirtableReportStore:
         return [r for r in self._records(role) if program_key(role, r["fields"].get(spec.key))]
 
     def untouched(self) -> list[str]:
-        """One sentence per table read in this run that holds records the program did not make."""
+        """One sentence per table that holds records the program did not make. A save reads the tables anyway;
+        one this run has not read yet (a dry run with nothing new) is read now."""
         out = []
-        for role, records in self._foreign.items():
+        for role in self.tables:
+            if role not in self._foreign:
+                self._records(role)
+            records = self._foreign[role]
             if records:
                 n = len(records)
                 out.append(f"Airtable table {self.tables[role].name}: {n} record{'s' if n != 1 else ''} the program "
