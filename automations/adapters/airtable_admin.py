@@ -52,15 +52,14 @@ class Ownership:
     marked: bool  # its description says the program keeps it
     records: int  # how many it holds (not counted for a marked table when init asks)
     foreign: tuple[dict, ...] = ()  # the records without a key of the program's shape
-
-    @property
-    def ours(self) -> bool:
-        """Made by `init` (its description), or holding the program's records (an earlier `init` made it)."""
-        return self.marked or self.records > len(self.foreign)
+    key_primary: bool = False  # its primary field is the program's Key, as `init` makes it
+    read: tuple[str, ...] = ()  # the fields read (the primary first): what names a record for a person
 
     @property
     def someone_elses(self) -> bool:
-        return not self.ours and self.records > 0
+        """Not the program's: no description of the program's, records it did not make, and not a table an
+        earlier `init` made (with Key as its primary field, holding the program's records beside them)."""
+        return not self.marked and bool(self.foreign) and not (self.key_primary and self.records > len(self.foreign))
 
 
 def _short(value) -> str:
@@ -68,11 +67,11 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def named(records) -> str:
-    """A few records as a person finds them in Airtable: the id, and what their first filled field says."""
+def named(records, fields) -> str:
+    """A few records as a person finds them in Airtable: the id, and the first of `fields` they fill."""
     shown = []
     for r in records[:SHOWN]:
-        first = next((v for v in r["fields"].values() if present(v)), None)
+        first = next((r["fields"][f] for f in fields if present(r["fields"].get(f))), None)
         shown.append(f"{r['id']} ('{_short(first)}')" if first is not None else r["id"])
     more = f" and {len(records) - SHOWN} more" if len(records) > SHOWN else ""
     return ", ".join(shown) + more
@@ -163,25 +162,26 @@ class AirtableAdmin:
             return Ownership(True, 0)
         key = spec.key if spec.key in table["by_name"] else None
         primary = next((f["name"] for f in table.get("fields", []) if f["id"] == table.get("primaryFieldId")), None)
-        records = self.client.all_records(spec.name, [key or primary] if key or primary else [])
+        read = tuple(dict.fromkeys(f for f in (primary, key) if f))
+        records = self.client.all_records(spec.name, list(read))
         foreign = tuple(r for r in records if key is None or not program_key(spec.role, r["fields"].get(key)))
-        return Ownership(marked, len(records), foreign)
+        return Ownership(marked, len(records), foreign, key is not None and key == primary, read)
 
     @staticmethod
     def _ownership_findings(spec: TableSpec, own: Ownership) -> list[Finding]:
-        if not own.ours:
-            return [Finding(True, f"table '{spec.name}' is empty and was not made by `init`: `init` takes it over "
-                                  f"(and says so in its description).")]
         out = []
-        if not own.marked:
+        if not own.marked and not own.records:
+            out.append(Finding(True, f"table '{spec.name}' is empty and was not made by `init`: `init` takes it over "
+                                     f"(and says so in its description)."))
+        elif not own.marked:
             out.append(Finding(True, f"table '{spec.name}' holds the program's records, but its description does not "
-                                     f"say the program keeps it (an earlier `init` made it): run `init` to say so."))
+                                     f"say the program keeps it: run `init` to say so."))
         if own.foreign:
             n = len(own.foreign)
             them = "them" if n != 1 else "it"
             out.append(Finding(False, f"table '{spec.name}' holds {_plural(n, 'record')} the program did not make (no "
-                                      f"key of its shape, {KEY_SAYINGS[spec.role]}): {named(own.foreign)}. The jobs "
-                                      f"never change or delete {them}; move {them} to a table of staff's own.",
+                                      f"key of its shape, {KEY_SAYINGS[spec.role]}): {named(own.foreign, own.read)}. "
+                                      f"The jobs never change or delete {them}; move {them} to a table of staff's own.",
                                blocking=False))
         return out
 
@@ -201,8 +201,8 @@ class AirtableAdmin:
             own = self.ownership(spec, table) if spec.role in DESCRIPTIONS else None
             if own is not None and own.someone_elses:
                 out.append(Finding(False, f"table '{spec.name}' ({spec.role}) was not made by `init` and holds "
-                                          f"{_plural(own.records, 'record')} that are not the program's "
-                                          f"({named(own.foreign)}): the jobs must not write into it; "
+                                          f"{_plural(len(own.foreign), 'record')} that are not the program's "
+                                          f"({named(own.foreign, own.read)}): the jobs must not write into it; "
                                           f"{rename_hint(spec)}."))
                 continue
             wrong = [w for f in spec.fields if (w := self._field_finding(spec, f, table["by_name"])) is not None]
@@ -249,9 +249,9 @@ class AirtableAdmin:
                 continue
             own = owners.get(spec.role)
             if own is not None and not own.marked:
-                if own.ours:
+                if own.records:
                     done.append(f"{'would mark' if dry_run else 'marked'} table '{spec.name}' as the program's in "
-                                f"its description (its records are the program's: an earlier `init` made it)")
+                                f"its description (the records it holds are the program's)")
                 else:
                     done.append(f"{'would take' if dry_run else 'took'} over the empty table '{spec.name}' (not "
                                 f"made by `init`): its description {'would say' if dry_run else 'now says'} the "
