@@ -8,8 +8,6 @@ Everything runs through the real pyairtable client against the fake base on 127.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -21,9 +19,8 @@ from automations.errors import StopRun
 from automations.jobs import init as init_job
 from automations.jobs import privacy, run_all, sync_checkins
 from tests.airtable_env import BASE, TOKEN, AirtableEnv, seed_roster, use_airtable
-from tests.conftest import ROOT
 from tests.fake_airtable import FakeAirtable
-from tests.test_airtable import keys_unique, spec
+from tests.test_airtable import keys_unique, live_base, run_cli, spec  # noqa: F401 - live_base is a fixture
 
 AS_OF = date(2026, 11, 23)
 MONDAY = date(2026, 10, 5)  # a day with messages due: the mail ledger is written
@@ -118,26 +115,155 @@ class TestAStaffTableOfTheProgramsName:
             f"config.yaml, e.g. to 'Program {name.lower()}', then run `init`), or rename this table in Airtable and "
             f"run `init`."]
 
-    def test_init_and_doctor_on_the_command_line_exit_2(self, program):
+    def test_init_and_doctor_on_the_command_line_exit_2(self, program, live_base):
         """Through the command line, as staff run it: init exits 2 with one sentence and no traceback, having
         made no table; doctor exits 2 with a FAIL naming the staff table and how to rename either."""
-        with FakeAirtable(token=TOKEN, base_ids=(BASE,)) as live:  # the real clock: a subprocess paces itself
-            use_airtable(program, live.url)
-            staff = staff_table(live, "Activities")
-            env = {**__import__("os").environ, "AIRTABLE_TOKEN": TOKEN, "NO_PROXY": "127.0.0.1,localhost"}
+        use_airtable(program, live_base.url)
+        staff = staff_table(live_base, "Activities")
+        res = run_cli(program, "init")
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert "table 'Activities' (25 records) that `init` did not make" in res.stderr
+        assert [t["name"] for t in live_base.tables(BASE)] == ["Activities"]
+        assert live_base.records(BASE, "Activities") == staff
+        doctor = run_cli(program, "doctor")
+        assert doctor.returncode == 2
+        assert "FAIL table 'Activities' (activities) was not made by `init` and holds 25 records that are not " \
+               "the program's" in doctor.stderr
+        assert "airtable.tables.activities" in doctor.stderr and f"{staff[0]['id']} ('Staff item 0')" in doctor.stderr
+        assert live_base.records(BASE, "Activities") == staff
 
-            def cli(*args):
-                return subprocess.run([sys.executable, "-m", "automations", "--config", str(program), *args],
-                                      cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
 
-            res = cli("init")
-            assert res.returncode == 2 and "Traceback" not in res.stderr
-            assert "table 'Activities' (25 records) that `init` did not make" in res.stderr
-            assert [t["name"] for t in live.tables(BASE)] == ["Activities"]
-            assert live.records(BASE, "Activities") == staff
-            doctor = cli("doctor")
-            assert doctor.returncode == 2
-            assert "FAIL table 'Activities' (activities) was not made by `init` and holds 25 records that are " \
-                   "not the program's" in doctor.stderr
-            assert "airtable.tables.activities" in doctor.stderr and staff[0]["id"] in doctor.stderr
-            assert live.records(BASE, "Activities") == staff
+class TestTheProgramsOwnTables:
+    def test_tables_made_by_init_say_so_in_their_description(self, airtable):
+        """Each of the program's tables init made carries its description (read back by pyairtable); staff's
+        tables get none; doctor has nothing to say about their owner."""
+        tables = schema(airtable.fake)
+        assert {name: tables[name].get("description") for name in OWN.values()} == {
+            name: DESCRIPTIONS[role] for role, name in OWN.items()}
+        assert all(d.startswith(MARK) for d in DESCRIPTIONS.values())
+        assert "description" not in tables["Ambassadors"]
+        assert airtable.client().table("Mail ledger").schema().description == DESCRIPTIONS["mail_ledger"]
+        assert all(f.ok for f in airtable.ctx(AS_OF).admin.check())
+
+    def test_a_record_added_by_hand_survives_sync_checkins_and_is_named(self, airtable):
+        """A person adds two records to the program's Activities table (one with no key, one with a key of
+        their own) and copies one of the program's: sync-checkins keeps both of theirs as they were and names
+        them (its dry run too), removes the second copy of the program's key, and doctor names the two."""
+        sync_checkins.run(airtable.ctx(AS_OF))
+        ours = airtable.records("Activities")
+        hand = airtable.fake.insert(BASE, "Activities", [
+            {"Title": "Booth at FOSDEM", "Email": "ana@example.org", "Kind": "event"},
+            {"Key": "fosdem booth", "Title": "Booth", "Hours": 3},
+            dict(ours[0]["fields"]),
+        ])
+        said = ("Airtable table Activities: 2 records the program did not make (no key of its own) left untouched; "
+                "`doctor` names them.")
+        dry = sync_checkins.run(airtable.ctx(AS_OF, dry_run=True))
+        assert said in dry.summary and len(airtable.records("Activities")) == len(ours) + 3
+
+        res = sync_checkins.run(airtable.ctx(AS_OF))
+
+        assert said in res.summary and not res.failures and not res.new_problems
+        after = {r["id"]: r["fields"] for r in airtable.records("Activities")}
+        assert after[hand[0]["id"]] == hand[0]["fields"] and after[hand[1]["id"]] == hand[1]["fields"]
+        assert hand[2]["id"] not in after and ours[0]["id"] in after  # the second copy of a key goes
+        assert len(after) == len(ours) + 2
+        finding = [f for f in airtable.ctx(AS_OF).admin.check() if "did not make" in f.text]
+        assert [(f.ok, f.blocking, f.text) for f in finding] == [(False, False, (
+            f"table 'Activities' holds 2 records the program did not make (no key of its shape, "
+            f"`a-<14 hex digits>:<row>:<section>`): {hand[0]['id']}, {hand[1]['id']} ('fosdem booth'). The jobs "
+            f"never change or delete them; move them to a table of staff's own."))]
+
+    def test_an_empty_table_of_the_programs_name_is_taken_over(self, program, airtable_base):
+        """An empty `Activities` staff made in Airtable: init says it takes it over (the dry run that it
+        would), gives it the program's description and fields, keeps staff's fields; the jobs then fill it."""
+        env = env_on(program, airtable_base)
+        env.fake.create_table(BASE, "Activities", STAFF_FIELDS)
+        dry = init_job.run(env.ctx(AS_OF, dry_run=True)).summary
+        assert "would take over the empty table 'Activities' (not made by `init`): its description would say the " \
+               "program keeps it" in dry and "description" not in schema(env.fake)["Activities"]
+
+        done = init_job.run(env.ctx(AS_OF)).summary
+
+        assert "took over the empty table 'Activities' (not made by `init`): its description now says the program " \
+               "keeps it" in done and "created field 'Key' (singleLineText) in table 'Activities'" in done
+        table = schema(env.fake)["Activities"]
+        assert table["description"] == DESCRIPTIONS["activities"]
+        assert [f["name"] for f in table["fields"]][:4] == ["Name", "Notes", "Due", "Key"]
+        assert not [f for f in env.ctx(AS_OF).admin.check() if not f.ok and f.blocking]
+        seed_roster(env, program.parent / "data" / "ambassadors.csv")
+        sync_checkins.run(env.ctx(AS_OF))
+        stored = env.records("Activities")
+        assert len(stored) > 100 and all(program_key("activities", r["fields"]["Key"]) for r in stored)
+        assert "nothing created" in init_job.run(env.ctx(AS_OF)).summary[-1]
+
+    def test_a_base_an_earlier_init_made_is_marked_not_refused(self, program, airtable_base):
+        """Tables as init made them before descriptions (Key primary, no description), filled by the jobs and
+        with one record a person added: doctor passes, init marks each table as the program's and changes no
+        record, and doctor still names the person's record."""
+        env = env_on(program, airtable_base)
+        for t in spec().tables.values():
+            env.fake.create_table(BASE, t.name, [f.create_body() for f in t.fields])
+        seed_roster(env, program.parent / "data" / "ambassadors.csv")
+        run_all.run(env.ctx(MONDAY))
+        env.fake.insert(BASE, "Activities", [{"Title": "Stand-up notes"}])
+        before = {name: env.records(name) for name in OWN.values()}
+        assert not [f for f in env.ctx(AS_OF).admin.check() if not f.ok and f.blocking]
+
+        done = init_job.run(env.ctx(AS_OF)).summary
+
+        assert [line for line in done if "marked" in line] == [
+            f"marked table '{name}' as the program's in its description (the records it holds are the program's)"
+            for name in OWN.values()]
+        assert {name: env.records(name) for name in OWN.values()} == before
+        assert {name: schema(env.fake)[name].get("description") for name in OWN.values()} == {
+            name: DESCRIPTIONS[role] for role, name in OWN.items()}
+        texts = [f.text for f in env.ctx(AS_OF).admin.check() if not f.ok]
+        assert len(texts) == 1 and texts[0].startswith("table 'Activities' holds 1 record the program did not make")
+
+    def test_retention_deletes_only_the_programs_old_steps(self, airtable):
+        """A ledger step past retention is deleted; a record a person typed into the Mail ledger with an old
+        date, and one in Data problems marked fixed long ago, are kept."""
+        run_all.run(airtable.ctx(MONDAY))
+        step = airtable.records("Mail ledger")[0]
+        airtable.clock.advance(1.1)
+        requests.patch(f"{airtable.fake.url}/v0/{BASE}/Mail ledger/{step['id']}",
+                       json={"fields": {"Last attempt": "2020-01-01T10:00:00.000Z"}}, headers=headers(),
+                       timeout=10).raise_for_status()
+        hand = airtable.fake.insert(BASE, "Mail ledger", [
+            {"Key": "Called Ana about the sprint", "Job": "phone", "Last attempt": "2020-01-01T10:00:00.000Z"}])
+        note = airtable.fake.insert(BASE, "Data problems", [{"Status": "fixed", "Closed": "2020-01-01",
+                                                             "Problem": "old form typo, fixed by hand"}])
+
+        res = privacy.retention(airtable.ctx(MONDAY))
+
+        ids = {r["id"] for r in airtable.records("Mail ledger")}
+        assert step["id"] not in ids and hand[0]["id"] in ids
+        assert note[0]["id"] in {r["id"] for r in airtable.records("Data problems")}
+        assert any("1 row past retention deleted" in line for line in res.summary)
+
+
+class TestKeyShapes:
+    def test_every_key_the_program_makes_has_its_shape(self):
+        """Keys of the program's own making (an activity copy, a check-in, after erase too, a problem, ledger
+        steps of every kind) are recognised; what a person types is not."""
+        from automations.adapters.airtable_report_store import activity_key, checkin_key
+        from automations.domain.model import Checkin, Problem
+        from automations.domain.problems import problem_id
+        from tests.factories import activity, at
+
+        a = activity(date(2026, 7, 1), title="Talk: São Paulo, \"quoted\"", row=12, section=3)
+        made = {
+            "activities": [activity_key(a)],
+            "checkins": [checkin_key(Checkin("ana.lima+x@example.org", at(2026, 7, 2), 7, "", 1)),
+                         "7:erased-0123456789abcdef@erased.invalid"],
+            "problems": [problem_id(Problem("checkin_responses.csv", 9, "Date", "soon", "is not a date"))],
+            "mail_ledger": ["checkin_reminder:2026Q3:ana@example.org:d-14", "certificate_event:Sprint Berlin:a@x.org",
+                            "forum_add:ana_l:2026-10-05", "erase:erased-0123@erased.invalid"],
+        }
+        typed = ["", "Booth at FOSDEM", "fosdem booth", "12:30", " a-0123456789abcd:2:1", "p-0123456789AB",
+                 "Note: call Ana", "7: ana@example.org", None, ["a-0123456789abcd:2:1"]]
+        assert set(made) == set(KEY_SHAPES)
+        for role, keys in made.items():
+            assert all(program_key(role, k) for k in keys), role
+            assert not any(program_key(role, t) for t in typed), role
