@@ -20,7 +20,7 @@ from automations.jobs import init as init_job
 from automations.jobs import privacy, run_all, sync_checkins
 from tests.airtable_env import BASE, TOKEN, AirtableEnv, seed_roster, use_airtable
 from tests.fake_airtable import FakeAirtable
-from tests.test_airtable import keys_unique, live_base, run_cli, spec  # noqa: F401 - live_base is a fixture
+from tests.test_airtable import live_base, run_cli, spec  # noqa: F401 - live_base is a fixture
 
 AS_OF = date(2026, 11, 23)
 MONDAY = date(2026, 10, 5)  # a day with messages due: the mail ledger is written

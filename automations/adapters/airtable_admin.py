@@ -6,12 +6,13 @@ the base with the specs and says, one finding a line, what is missing or of the 
 
 The program's own tables (activities, check-ins, data problems, the mail ledger) are known as its
 own by their description, which `init` writes when it makes one (`DESCRIPTIONS`: "Made and kept by
-the ambassador program's automations ..."), or, for a base an earlier `init` made, by the
-program's records in them (a Key of the program's shape, `domain.ownership`). A table of one of
-those names that is neither is someone else's: `init` refuses to take it over when it holds records
-(it says how to rename either table, and changes nothing) and `doctor` fails on it; an empty one
-is taken over, and says so in its description. Records in the program's tables that the program
-did not make are named by `doctor`; the jobs never change them.
+the ambassador program's automations ..."), or, for a base an earlier `init` made, by its primary
+field `Key` holding the program's records (a Key of the program's shape, `domain.ownership`). A
+table of one of those names that holds records the program did not make, and is neither, is someone
+else's: `init` refuses to take it over (it says how to rename either table, and changes nothing)
+and `doctor` fails on it. One that is empty, or holds only the program's records, is taken over, and
+says so in its description. Records in the program's tables that the program did not make are named
+by `doctor`; the jobs never change them.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class Ownership:
     def someone_elses(self) -> bool:
         """Not the program's: no description of the program's, records it did not make, and not a table an
         earlier `init` made (with Key as its primary field, holding the program's records beside them)."""
-        return not self.marked and bool(self.foreign) and not (self.key_primary and self.records > len(self.foreign))
+        earlier_init = self.key_primary and self.records > len(self.foreign)
+        return not self.marked and bool(self.foreign) and not earlier_init
 
 
 def _short(value) -> str:
