@@ -241,6 +241,8 @@ class TestTheProgramsOwnTables:
         assert step["id"] not in ids and hand[0]["id"] in ids
         assert note[0]["id"] in {r["id"] for r in airtable.records("Data problems")}
         assert any("1 row past retention deleted" in line for line in res.summary)
+        again = privacy.retention(airtable.ctx(MONDAY))  # the person's old record alone is nothing due
+        assert again.summary[0] == "Nothing past retention."
 
 
 class TestKeyShapes:

@@ -292,7 +292,8 @@ def retention(ctx: Context) -> JobResult:
 
         # What is past retention is seen in what the run has read already (the ledger's entries, the problems
         # on record): a table is read again, and rewritten, only when something in it is due.
-        ledger_due = any(_older(e.at, ledger_cutoff) for e in ctx.ledger.entries().values() if e.job != ERASE_JOB)
+        ledger_due = any(_older(e.at, ledger_cutoff) for e in ctx.ledger.entries().values()
+                         if e.job != ERASE_JOB and program_key("mail_ledger", e.key))
         problems_due = any(r.status == FIXED and r.closed is not None and r.closed < fixed_cutoff
                            for r in ctx.reports.load_problems())
         tables = [(t, ledger_step if t.rule.what == "mail ledger" else fixed_problem) for t in ctx.personal
