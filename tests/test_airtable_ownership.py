@@ -241,8 +241,10 @@ class TestTheProgramsOwnTables:
         assert step["id"] not in ids and hand[0]["id"] in ids
         assert note[0]["id"] in {r["id"] for r in airtable.records("Data problems")}
         assert any("1 row past retention deleted" in line for line in res.summary)
-        again = privacy.retention(airtable.ctx(MONDAY))  # the person's old record alone is nothing due
+        ctx = airtable.ctx(MONDAY)
+        again = privacy.retention(ctx)  # the person's old record alone is nothing due: no table read twice
         assert again.summary[0] == "Nothing past retention."
+        assert ctx.usage[0].writes == 0 and ctx.usage[0].reads == sum(ctx.usage[0].pages_read.values())
 
 
 class TestKeyShapes:
