@@ -162,6 +162,10 @@ class ReportStore(Protocol):
         rewriting what is there. None, having written nothing, when this store cannot (it changed since
         its last save, or a copy does not come after those stored): the caller then saves everything."""
 
+    def untouched(self) -> list[str]:
+        """One sentence per table read in this run that holds records the program did not make (a person
+        added them): they are never rewritten or deleted. Empty for a store that is the program's alone."""
+
 
 @dataclass(frozen=True)
 class BlogUpdate:

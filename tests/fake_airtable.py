@@ -71,6 +71,13 @@ select option even with typecast (422 INVALID_MULTIPLE_CHOICE_OPTIONS, 'Insuffic
 create new select option ""X""': INTEGRATIONS.md and public threads quote it) and any schema change
 (403 INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND: plausible, not verified).
 
+Table descriptions: a table may carry a `description` (Airtable's table model: "description
+optional<string>"), given when it is created (POST .../tables) or changed by PATCH
+.../tables/{id} with `name` and/or `description` (Airtable's "Update table"); GET .../tables returns
+it only when set. pyairtable's `Base.create_table` documents "Must be no longer than 20k
+characters": a longer one, or one that is not a string, is refused here with 422
+INVALID_REQUEST_UNKNOWN (the type is ours).
+
 Formulas: only ``{Field} = 'text'``, ``{Field} = number``, ``= TRUE()/FALSE()``,
 ``RECORD_ID() = 'rec...'`` and AND/OR of those are understood; anything else answers 422
 INVALID_FILTER_BY_FORMULA although real Airtable would accept it.
@@ -101,6 +108,7 @@ from werkzeug.wrappers import Request, Response
 MAX_RECORDS_PER_WRITE = 10
 MAX_PAGE_SIZE = 100
 MAX_URL_LENGTH = 16_000
+MAX_DESCRIPTION = 20_000  # characters of a table's description
 ITERATOR_TTL_SECONDS = 600.0  # Airtable expires list iterators after "client inactivity"
 
 _ID_CHARS = string.ascii_letters + string.digits
@@ -1122,7 +1130,7 @@ class FakeAirtable(Injectable, LoopbackServer):
         if built[0]["type"] in _NOT_PRIMARY:
             raise _unprocessable("INVALID_PRIMARY_FIELD_TYPE",
                                  f'Field type "{built[0]["type"]}" cannot be the primary field')
-        table = _Table(self._new_id("tbl"), name, built, self._new_id("viw"), body.get("description"))
+        table = _Table(self._new_id("tbl"), name, built, self._new_id("viw"), self._description(body))
         tables[table.id] = table
         return table.meta()
 
@@ -1140,8 +1148,15 @@ class FakeAirtable(Injectable, LoopbackServer):
             self._check_table_name(self._base(base_id), body["name"], table)
             table.name = body["name"]
         if "description" in body:
-            table.description = body["description"]
+            table.description = self._description(body)
         return table.meta()
+
+    @staticmethod
+    def _description(body: dict) -> str | None:
+        text = body.get("description")
+        if text is not None and (not isinstance(text, str) or len(text) > MAX_DESCRIPTION):
+            raise _bad_params(f"{_BAD_PARAMS} description must be a string of at most {MAX_DESCRIPTION} characters")
+        return text
 
     def _update_field(self, table: _Table, field_id: str, body: dict) -> dict:
         field = next((f for f in table.fields if f["id"] == field_id), None)

@@ -77,6 +77,9 @@ class FakeReportStore:
     def load_problems(self) -> list[ProblemRecord]:
         return list(self.problems)
 
+    def untouched(self) -> list[str]:
+        return []
+
     def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
         changed = list(records) != self.problems
         if not dry_run:

@@ -294,3 +294,20 @@ def test_tables_and_fields_are_created_through_the_metadata_api(fake, api):
         assert (status, error_type(body)) == (422, expected)
     with pytest.raises(ValueError):  # seeding validates like the API
         fake.create_table(BASE, "Bad", [{"name": "When", "type": "date"}])
+
+
+def test_a_table_description_is_served_and_changed_as_the_metadata_api_does(fake, api):
+    """A description given at creation comes back in the schema, a PATCH of the table changes it (pyairtable's
+    TableSchema.save), a table without one has none, and one past 20,000 characters is refused."""
+    base = api.base(BASE)
+    log = base.create_table("Log", [{"name": "Key", "type": "singleLineText"}], description="Kept by a program.")
+    assert log.schema().description == "Kept by a program."
+    assert api.table(BASE, "People").schema().description is None
+    schema = log.schema(force=True)
+    schema.description = "Changed."
+    schema.save()  # PATCH .../tables/{tableId}
+    assert base.table("Log").schema(force=True).description == "Changed."
+    assert [t.get("description") for t in fake.tables(BASE)] == [None, "Changed."]
+    status, body = failure(base.create_table, "Long", [{"name": "Key", "type": "singleLineText"}],
+                           description="x" * 20_001)
+    assert status == 422 and "Long" not in [t["name"] for t in fake.tables(BASE)]

@@ -3,19 +3,92 @@
 `init` creates the tables and fields of `airtable_schema` that the base lacks, with their
 types, and leaves every existing table and field (staff's included) alone. `check` compares
 the base with the specs and says, one finding a line, what is missing or of the wrong type.
+
+The program's own tables (activities, check-ins, data problems, the mail ledger) are known as its
+own by their description, which `init` writes when it makes one (`DESCRIPTIONS`: "Made and kept by
+the ambassador program's automations ..."), or, for a base an earlier `init` made, by its primary
+field `Key` holding the program's records (a Key of the program's shape, `domain.ownership`). A
+table of one of those names that holds records the program did not make, and is neither, is someone
+else's: `init` refuses to take it over (it says how to rename either table, and changes nothing)
+and `doctor` fails on it. One that is empty, or holds only the program's records, is taken over, and
+says so in its description. Records in the program's tables that the program did not make are named
+by `doctor`; the jobs never change them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import requests
 
+from ..domain.ownership import KEY_SAYINGS, program_key
+from ..errors import StopRun
 from ..ports import Finding
 from ..domain.words import quoted, word_key
-from .airtable_client import SELECTS, AirtableClient, error_type, options_of
+from .airtable_client import SELECTS, AirtableClient, error_type, options_of, present
 from .airtable_schema import COMPUTED, LINK, BaseSpec, FieldSpec, TableSpec
 
 # What the jobs need of a personal access token (init also needs schema.bases:write).
 SCOPES = ("data.records:read", "data.records:write", "schema.bases:read")
+
+# The description `init` gives each table it makes or takes over; a table whose description holds MARK
+# is the program's. Airtable shows it under the table's name.
+MARK = "Made and kept by the ambassador program's automations"
+DESCRIPTIONS = {
+    "activities": f"{MARK}: every activity the check-in responses report, rewritten by sync-checkins on every "
+                  f"run. Do not edit or add records (a record without the program's Key is left alone).",
+    "checkins": f"{MARK}: one record per check-in response, rewritten by sync-checkins on every run. Do not edit "
+                f"or add records (a record without the program's Key is left alone).",
+    "problems": f"{MARK}: the data problems the jobs found. Set a problem's Status (open, fixed, ignored); the "
+                f"jobs rewrite everything else on every run. Do not add records.",
+    "mail_ledger": f"{MARK}: one record per message sent or step taken, read by the jobs so that nothing is done "
+                   f"twice. Do not edit or add records.",
+}
+SHOWN = 5  # records named in a finding
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Whose one of the program's tables is: its description, and its records the program did not make."""
+
+    marked: bool  # its description says the program keeps it
+    records: int  # how many it holds (not counted for a marked table when init asks)
+    foreign: tuple[dict, ...] = ()  # the records without a key of the program's shape
+    key_primary: bool = False  # its primary field is the program's Key, as `init` makes it
+    read: tuple[str, ...] = ()  # the fields read (the primary first): what names a record for a person
+
+    @property
+    def someone_elses(self) -> bool:
+        """Not the program's: no description of the program's, records it did not make, and not a table an
+        earlier `init` made (with Key as its primary field, holding the program's records beside them)."""
+        earlier_init = self.key_primary and self.records > len(self.foreign)
+        return not self.marked and bool(self.foreign) and not earlier_init
+
+
+def _short(value) -> str:
+    text = " ".join(str(value if not isinstance(value, list) else ", ".join(map(str, value))).split())
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def named(records, fields) -> str:
+    """A few records as a person finds them in Airtable: the id, and the first of `fields` they fill."""
+    shown = []
+    for r in records[:SHOWN]:
+        first = next((r["fields"][f] for f in fields if present(r["fields"].get(f))), None)
+        shown.append(f"{r['id']} ('{_short(first)}')" if first is not None else r["id"])
+    more = f" and {len(records) - SHOWN} more" if len(records) > SHOWN else ""
+    return ", ".join(shown) + more
+
+
+def _plural(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def rename_hint(spec: TableSpec) -> str:
+    """How to keep both tables: the program's table names are configurable, staff's table can be renamed."""
+    return (f"keep it and give the program's table another name (set airtable.tables.{spec.role} in config.yaml, "
+            f"e.g. to 'Program {spec.name.lower()}', then run `init`), or rename this table in Airtable and run "
+            f"`init`")
 
 
 class AirtableAdmin:
@@ -77,14 +150,65 @@ class AirtableAdmin:
                                   f"would be rewritten on every run; change its precision in Airtable.")
         return _options_finding(table, f, have)
 
+    @staticmethod
+    def _find(tables: dict[str, dict], spec: TableSpec) -> tuple[dict | None, str | None]:
+        """The base's table of a spec, or else the name of one differing only in case (Airtable keeps table
+        names unique whatever their case, so `init` cannot make the configured one beside it)."""
+        table = tables.get(spec.name)
+        near = None if table is not None else next((n for n in tables if n.casefold() == spec.name.casefold()), None)
+        return table, near
+
+    def ownership(self, spec: TableSpec, table: dict, count: bool = True) -> Ownership:
+        """Whose one of the program's tables is: its description, and (reading only its key field) its records
+        the program did not make. With `count` False, a table whose description says it is the program's is
+        not read."""
+        marked = MARK in (table.get("description") or "")
+        if marked and not count:
+            return Ownership(True, 0)
+        key = spec.key if spec.key in table["by_name"] else None
+        primary = next((f["name"] for f in table.get("fields", []) if f["id"] == table.get("primaryFieldId")), None)
+        read = tuple(dict.fromkeys(f for f in (primary, key) if f))
+        records = self.client.all_records(spec.name, list(read))
+        foreign = tuple(r for r in records if key is None or not program_key(spec.role, r["fields"].get(key)))
+        return Ownership(marked, len(records), foreign, key is not None and key == primary, read)
+
+    @staticmethod
+    def _ownership_findings(spec: TableSpec, own: Ownership) -> list[Finding]:
+        out = []
+        if not own.marked and not own.records:
+            out.append(Finding(True, f"table '{spec.name}' is empty and was not made by `init`: `init` takes it over "
+                                     f"(and says so in its description)."))
+        elif not own.marked:
+            out.append(Finding(True, f"table '{spec.name}' holds the program's records, but its description does not "
+                                     f"say the program keeps it: run `init` to say so."))
+        if own.foreign:
+            n = len(own.foreign)
+            them = "them" if n != 1 else "it"
+            out.append(Finding(False, f"table '{spec.name}' holds {_plural(n, 'record')} the program did not make (no "
+                                      f"key of its shape, {KEY_SAYINGS[spec.role]}): {named(own.foreign, own.read)}. "
+                                      f"The jobs never change or delete {them}; move {them} to a table of staff's own.",
+                               blocking=False))
+        return out
+
     def check(self) -> list[Finding]:
         out = self.token()
         tables = self._schema()
         out.append(Finding(True, f"Airtable base {self.client.settings.base_id} reachable: {len(tables)} tables."))
         for spec in self.spec.tables.values():
-            table = tables.get(spec.name)
+            table, near = self._find(tables, spec)
             if table is None:
-                out.append(Finding(False, f"table '{spec.name}' ({spec.role}) is missing: run `init` to create it."))
+                out.append(Finding(False, f"the base has a table '{near}' where the configuration says '{spec.name}' "
+                                          f"({spec.role}): Airtable table names are unique whatever their case; "
+                                          f"rename one of them (airtable.tables.{spec.role} in config.yaml, or the "
+                                          f"table in Airtable).") if near is not None else
+                           Finding(False, f"table '{spec.name}' ({spec.role}) is missing: run `init` to create it."))
+                continue
+            own = self.ownership(spec, table) if spec.role in DESCRIPTIONS else None
+            if own is not None and own.someone_elses:
+                out.append(Finding(False, f"table '{spec.name}' ({spec.role}) was not made by `init` and holds "
+                                          f"{_plural(len(own.foreign), 'record')} that are not the program's "
+                                          f"({named(own.foreign, own.read)}): the jobs must not write into it; "
+                                          f"{rename_hint(spec)}."))
                 continue
             wrong = [w for f in spec.fields
                      if (w := self._field_finding(spec, f, table["by_name"], tables)) is not None]
@@ -95,11 +219,30 @@ class AirtableAdmin:
             out += wrong if any(not w.ok for w in wrong) else [
                 Finding(True, f"table '{spec.name}': all {len(spec.fields) - len(wrong)} fields present with "
                               f"their types."), *wrong]
+            if own is not None:
+                out += self._ownership_findings(spec, own)
         return out
 
     def init(self, dry_run: bool) -> list[str]:
-        """Create what is missing; return one line per table or field created (or that would be)."""
+        """Create what is missing; return one line per table or field created (or that would be). A table of
+        the program's names that is someone else's stops it before anything is changed."""
         tables = self._schema()
+        owners: dict[str, Ownership] = {}
+        refused = []
+        for spec in self.spec.tables.values():
+            table, near = self._find(tables, spec)
+            if near is not None:
+                refused.append(f"the base has a table '{near}' where the configuration says '{spec.name}', and "
+                               f"Airtable table names are unique whatever their case: rename one of them "
+                               f"(airtable.tables.{spec.role} in config.yaml, or the table in Airtable)")
+            elif table is not None and spec.role in DESCRIPTIONS:
+                own = owners[spec.role] = self.ownership(spec, table, count=False)
+                if own.someone_elses:
+                    refused.append(f"the base already has a table '{spec.name}' ({_plural(own.records, 'record')}) "
+                                   f"that `init` did not make and whose records are not the program's; "
+                                   f"{rename_hint(spec)}")
+        if refused:
+            raise StopRun(f"init changed nothing (no table, field or record): {'; '.join(refused)}.")
         done: list[str] = []
         verb = "would create" if dry_run else "created"
         for spec in self.spec.tables.values():
@@ -110,6 +253,17 @@ class AirtableAdmin:
                 if not dry_run:
                     self._create_table(spec)
                 continue
+            own = owners.get(spec.role)
+            if own is not None and not own.marked:
+                if own.records:
+                    done.append(f"{'would mark' if dry_run else 'marked'} table '{spec.name}' as the program's in "
+                                f"its description (the records it holds are the program's)")
+                else:
+                    done.append(f"{'would take' if dry_run else 'took'} over the empty table '{spec.name}' (not "
+                                f"made by `init`): its description {'would say' if dry_run else 'now says'} the "
+                                f"program keeps it")
+                if not dry_run:
+                    self._describe(spec, table)
             names = {n.casefold() for n in table["by_name"]}
             for f in spec.fields:
                 if f.name.casefold() not in names:  # one differing only in case is doctor's to report
@@ -119,9 +273,23 @@ class AirtableAdmin:
                                      f.create_body(), f"the field '{f.name}' in '{spec.name}'")
         return done
 
+    def _describe(self, spec: TableSpec, table: dict) -> None:
+        """Say in a table's description that the program keeps it (an update by id: a retry is harmless)."""
+        try:
+            self.client.api.patch(self.client.api.build_url(
+                f"meta/bases/{self.client.settings.base_id}/tables/{table['id']}"),
+                json={"description": DESCRIPTIONS[spec.role]})
+        except requests.HTTPError as exc:
+            what = f"describing the table '{spec.name}'"
+            if exc.response.status_code in (401, 403):
+                what += " (the token needs schema.bases:write)"
+            raise self.client.refused(exc, what) from None
+
     def _create_table(self, spec: TableSpec) -> None:
-        self._create(f"meta/bases/{self.client.settings.base_id}/tables",
-                     {"name": spec.name, "fields": [f.create_body() for f in spec.fields]}, f"the table '{spec.name}'")
+        body = {"name": spec.name, "fields": [f.create_body() for f in spec.fields]}
+        if spec.role in DESCRIPTIONS:
+            body["description"] = DESCRIPTIONS[spec.role]
+        self._create(f"meta/bases/{self.client.settings.base_id}/tables", body, f"the table '{spec.name}'")
 
     def _create(self, path: str, body: dict, what: str) -> None:
         """Create a table or a field. A retry after a lost reply finds it made already: that is done."""

@@ -5,6 +5,10 @@ table once (pages of 100, only the project's fields), compares, and then writes 
 differs: upserts on `Key` for new and changed records, deletes for records whose key is gone
 (and for a second record holding the same key). The table is its own ledger: after a crash
 between two batches, the next save reads what landed and writes the rest, never a record twice.
+
+Only the program's own records are read, rewritten or deleted: those whose Key has the shape the
+program gives it (`domain.ownership`). A record a person added (no key, or a key of their own) is
+left as it is, and `untouched()` names it for the job's output.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ..domain.compliance import Resolved
 from ..domain.model import Activity, Checkin, Problem
+from ..domain.ownership import program_key
 from ..domain.problems import STAFF, ProblemRecord, read_status
 from ..errors import InputError
 from ..ports import StoredReports, Written
@@ -60,6 +65,7 @@ class AirtableReportStore:
         self._loaded: StoredReports | None = None
         self._problems: list[ProblemRecord] | None = None
         self._raw: dict[str, list[dict]] = {}
+        self._foreign: dict[str, list[dict]] = {}  # by role: the records the program did not make, as last read
         self.where = f"Airtable tables {activities.name}, {checkins.name} and {problems.name}"
         self.problems_where = f"Airtable table {problems.name}"
 
@@ -125,11 +131,28 @@ class AirtableReportStore:
         if role not in self._raw:
             spec = self.tables[role]
             self._raw[role] = self.client.all_records(spec.name, [f.name for f in spec.fields])
+            self._foreign[role] = [r for r in self._raw[role] if not program_key(role, r["fields"].get(spec.key))]
         return self._raw[role]
 
     def _read(self, role: str) -> list[dict]:
+        """The program's records of a table (a record a person added is not read)."""
         spec = self.tables[role]
-        return [r for r in self._records(role) if present(r["fields"].get(spec.key))]
+        return [r for r in self._records(role) if program_key(role, r["fields"].get(spec.key))]
+
+    def untouched(self) -> list[str]:
+        """One sentence per table that holds records the program did not make. A save reads the tables anyway;
+        one this run has not read yet (a dry run with nothing new) is read now."""
+        out = []
+        for role in self.tables:
+            if role not in self._foreign:
+                self._records(role)
+            records = self._foreign[role]
+            if records:
+                n = len(records)
+                out.append(f"Airtable table {self.tables[role].name}: {n} record{'s' if n != 1 else ''} the program "
+                           f"did not make (no key of its own) left untouched; `doctor` names "
+                           f"{'them' if n != 1 else 'it'}.")
+        return out
 
     def _parse(self, role: str, parse) -> list:
         out = []
@@ -176,20 +199,23 @@ class AirtableReportStore:
         return written
 
     def _mirror(self, role: str, wanted: list[dict], dry_run: bool = False) -> Written:
-        """Make the table hold exactly `wanted` (keyed by the Key field), writing only differences. With
-        `dry_run`, the table is read and compared, and no write request is made."""
+        """Make the program's records of the table exactly `wanted` (keyed by the Key field), writing only
+        differences; a record the program did not make is left as it is. With `dry_run`, the table is read
+        and compared, and no write request is made."""
         spec = self.tables[role]
         names = [f.name for f in spec.fields]
         key = spec.key
+        want = {w[key]: w for w in wanted}
         by_key: dict[str, dict] = {}
         extra_ids: list[str] = []
         for record in self._records(role):
             k = record["fields"].get(key)
-            if not present(k) or k in by_key:
-                extra_ids.append(record["id"])  # a second copy of a key, or a row with no key: not ours to keep
+            if not (program_key(role, k) or (isinstance(k, str) and k in want)):
+                continue  # not the program's record (a person's): never rewritten, never deleted
+            if k in by_key:
+                extra_ids.append(record["id"])  # a second record holding one of the program's keys
             else:
                 by_key[k] = record
-        want = {w[key]: w for w in wanted}
         stale = [r["id"] for k, r in by_key.items() if k not in want]
         changed = [{n: (v if present(v) else None) for n, v in w.items()} for k, w in want.items()
                    if k not in by_key or not same(by_key[k]["fields"], w, names)]

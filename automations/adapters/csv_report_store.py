@@ -111,6 +111,10 @@ class CsvReportStore:
         return (Written(updated=int(changed[0]), unit="file", where=str(self.activities_path))
                 + Written(updated=int(changed[1]), unit="file", where=str(self.checkins_path)))
 
+    def untouched(self) -> list[str]:
+        """Nothing: the three files are the jobs' own (a row they cannot read stops the run, naming it)."""
+        return []
+
     def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
         return _file(self.problems_path, lambda: self.write_problems(records, dry_run))
 

@@ -29,6 +29,7 @@ from jinja2 import Environment, StrictUndefined
 
 from ..adapters.atomic_files import atomic_write
 from ..bootstrap import Context
+from ..domain.ownership import program_key
 from ..domain.privacy import ERASE_JOB, Erasure, TableRule, concerns, export_row, owned
 from ..domain.problems import FIXED
 from ..domain.values import normalize_email
@@ -275,21 +276,24 @@ def retention(ctx: Context) -> JobResult:
         ledger_cutoff = ctx.as_of - timedelta(days=keep.ledger_days)
         fixed_cutoff = ctx.as_of - timedelta(days=keep.fixed_problems_days)
 
+        # Only the program's own rows are deleted: the first column is the key (Key, Problem ID), and a row a
+        # person added to the table (no key of the program's shape) stays whatever its dates say.
         def ledger_step(headers: list[str], row: list[str]) -> list[str] | None:
             cell = dict(zip(headers, row))
-            if cell.get("Job", "").strip() == ERASE_JOB:  # the keyed hash of someone erased is kept for good
-                return row
+            if cell.get("Job", "").strip() == ERASE_JOB or not program_key("mail_ledger", row[0] if row else ""):
+                return row  # the keyed hash of someone erased is kept for good
             return None if _older(cell.get("At") or cell.get("Last attempt") or "", ledger_cutoff) else row
 
         def fixed_problem(headers: list[str], row: list[str]) -> list[str] | None:
             cell = dict(zip(headers, row))
             closed_long_ago = (cell.get("Status", "").strip().lower() == "fixed"
                                and _older(cell.get("Closed", ""), fixed_cutoff))
-            return None if closed_long_ago else row
+            return None if closed_long_ago and program_key("problems", row[0] if row else "") else row
 
         # What is past retention is seen in what the run has read already (the ledger's entries, the problems
         # on record): a table is read again, and rewritten, only when something in it is due.
-        ledger_due = any(_older(e.at, ledger_cutoff) for e in ctx.ledger.entries().values() if e.job != ERASE_JOB)
+        ledger_due = any(_older(e.at, ledger_cutoff) for e in ctx.ledger.entries().values()
+                         if e.job != ERASE_JOB and program_key("mail_ledger", e.key))
         problems_due = any(r.status == FIXED and r.closed is not None and r.closed < fixed_cutoff
                            for r in ctx.reports.load_problems())
         tables = [(t, ledger_step if t.rule.what == "mail ledger" else fixed_problem) for t in ctx.personal

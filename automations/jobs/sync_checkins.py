@@ -4,8 +4,9 @@ The responses are never changed. Every row, section or cell that cannot be used 
 problem on record (`unusable_rows.csv`, the Data problems table): new ones are named in the
 run's output, known ones keep the status staff gave them, and those no longer found close by
 themselves. The stored tables are a function of the responses and the roster alone, so a
-second run writes nothing. A response source with fewer rows than were read before stops the
-run before anything is written (`--accept-shrink` confirms it).
+second run writes nothing; a record a person added to them is left as it is, and named. A
+response source with fewer rows than were read before stops the run before anything is written
+(`--accept-shrink` confirms it).
 """
 
 from __future__ import annotations
@@ -97,12 +98,14 @@ def _sync(ctx: Context) -> JobResult:
         result.summary.append(f"Dry run: {would.would(ctx.reports.where)}.")
         unchanged = "" if record.changed else " Already up to date, nothing would be written."
         result.summary.append(_problem_line(record, ctx.reports.problems_where) + unchanged)
+        result.summary += ctx.reports.untouched()
         return result
     written = _save(ctx, synced)
     incremental.remember(ctx.cache, synced)
     save_problems(ctx, record)  # last: a run stopped before it reports these problems as new again
     result.summary.append(f"Stored in {ctx.reports.where}: {written.describe()}.")
     result.summary.append(_problem_line(record, ctx.reports.problems_where))
+    result.summary += ctx.reports.untouched()  # records a person added to the program's tables: never touched
     return result
 
 
