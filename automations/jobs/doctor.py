@@ -212,7 +212,8 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
         echo(f"     {u.line()}", False)
     bad = [f for f in findings if not f.ok and f.blocking]
     if bad:
-        raise StopRun(f"doctor found {len(bad)} problem{'s' if len(bad) > 1 else ''} that stop the jobs or going live "
-                      f"(the FAIL lines).")
+        many = len(bad) > 1
+        raise StopRun(f"doctor found {len(bad)} problem{'s' if many else ''} that stop{'' if many else 's'} the jobs or "
+                      f"going live (the FAIL line{'s' if many else ''}).")
     result.summary = [f.text for f in findings]
     return result
