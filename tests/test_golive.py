@@ -176,6 +176,24 @@ class TestTemplates:
         assert f"{invite}, line " in text and "'nunca' is undefined" in text and "'semana' is undefined" in text
         assert "correct the template" in text
 
+    def test_a_typo_in_the_review_document_or_the_report_is_a_fail(self, program, cli):
+        """The local review document's template and the report's page are filled with sample data too."""
+        go_live(program)
+        document = program.parent / "templates" / "documents" / "blog_review.html"
+        document.write_text(document.read_text(encoding="utf-8").replace("{{ title }}</h1>", "{{ titel }}</h1>"),
+                            encoding="utf-8")
+        page = program.parent / "templates" / "report" / "report.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        lines = (ROOT / "templates" / "report" / "report.html").read_text(encoding="utf-8").splitlines(keepends=True)
+        n = next(i for i, line in enumerate(lines) if "<h1>Quarterly report {{ r.quarter }}" in line)
+        lines[n] = lines[n].replace("r.quarter", "r.quater")
+        page.write_text("".join(lines), encoding="utf-8")
+        res = cli("doctor", config=program)
+        assert res.code == 2 and "doctor found 2 problems" in res.err
+        text = "\n".join(fails(res))
+        assert "blog_review.html, line 17: 'titel' is undefined" in text
+        assert f"report.html, line {n + 1}): " in text and "no attribute 'quater'" in text
+
     def test_the_same_typo_fails_the_messages_at_send_time(self, program):
         """What doctor renders is what the jobs render: each reminder due fails, naming the file and line."""
         reminder = program.parent / "templates" / "emails" / "checkin_reminder.txt"

@@ -108,8 +108,7 @@ def documents(ctx: bootstrap.Context) -> list[Finding]:
         try:
             renderer.render(report)
         except ActionFailed as exc:
-            bad.append(Finding(False, f"{exc}: the report would not be written; correct the template.",
-                               blocking=False))
+            bad.append(Finding(False, f"{exc}: the report would not be written nor mailed; correct the template."))
     if jinja and not bad:
         out.append(Finding(True, f"report templates {', '.join(r.filename for r in jinja)}: render."))
     return out + bad

@@ -64,9 +64,9 @@ def place(exc: BaseException, folder: Path) -> tuple[str, int | None]:
     found: tuple[str, int | None] = ("", None)
     tb = exc.__traceback__
     while tb is not None:
-        path = Path(tb.tb_frame.f_code.co_filename)
-        if path.is_absolute() and path.resolve().is_relative_to(root):
-            found = (path.resolve().relative_to(root).as_posix(), tb.tb_lineno)
+        path = Path(tb.tb_frame.f_code.co_filename).resolve()
+        if path.is_relative_to(root):
+            found = (path.relative_to(root).as_posix(), tb.tb_lineno)
         tb = tb.tb_next
     return found
 
@@ -109,8 +109,8 @@ class TemplateRenderer:
                                   str(exc.message or exc)) from None
         subject = " ".join(parts["subject.txt"].split())
         if not subject:
-            raise RenderError(f"template {self._name(planned.template, 'subject.txt', planned.language)} "
-                              f"rendered an empty subject")
+            name = self._name(planned.template, "subject.txt", planned.language)
+            raise RenderError(f"template {name} rendered an empty subject", name, None, "it renders an empty subject")
         return Rendered(planned, subject, parts["txt"], parts["html"])
 
     # -- before go-live: every template, every language, with sample data ---------------------------
