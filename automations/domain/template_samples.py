@@ -13,7 +13,10 @@ planner that gains or loses a name makes that test fail until this file says the
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Iterator, Mapping
+
+from .blog import BlogSettings, Proposal, document_fields
 
 _COUNTED = [{"title": "Mautic meetup in Pune", "kind": "Event", "date": "2026-08-14", "full": True, "missing": [],
              "reach": 42, "engagements": 0},
@@ -144,11 +147,10 @@ def variants(job: str) -> Iterator[dict[str, Any]]:
     yield _turned(sample)
 
 
-def shape(value: Any) -> Any:
-    """A context's names as a comparable shape: a mapping's keys (each with its value's shape), a list's
-    first item's shape; other values are leaves."""
-    if isinstance(value, Mapping):
-        return {k: shape(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)) and value and isinstance(value[0], Mapping):
-        return [shape(value[0])]
-    return None
+def review_document_fields(as_of: date, settings: BlogSettings) -> dict[str, str]:
+    """The review document's placeholders for a sample proposal, as the blog-review job fills them."""
+    proposal = Proposal(key="blog-sample", row=2, title="Segments explained", author="priya@mautic.org",
+                        summary="How dynamic segments work, with three recipes.", reviewers=(), stage="proposed",
+                        history=(("proposed", as_of),))
+    return document_fields(proposal, as_of, settings, {"priya@mautic.org": "Priya Deshmukh"})
+

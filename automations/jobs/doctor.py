@@ -19,12 +19,11 @@ from typing import Callable
 from .. import bootstrap
 from ..config import Config, load_config
 from ..domain import golive
-from ..domain.blog import Proposal, document_fields
 from ..domain.form_check import Line, check_responses, roster_lines
 from ..domain.messages import MESSAGE_JOBS
 from ..domain.quarters import latest_ended
 from ..domain.report import build_report
-from ..domain.template_samples import variants
+from ..domain.template_samples import review_document_fields, variants
 from ..effects import ActionFailed
 from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Finding
@@ -80,9 +79,9 @@ def templates(ctx: bootstrap.Context) -> list[Finding]:
     for f in faults:
         line = f", line {f.line}" if f.line else ""
         used = f" (used by {f.message}{'' if f.language == 'en' else f', {f.language}'})" if f.message else ""
-        out.append(Finding(False, f"email template {folder / f.template}{line}{used}: {f.reason}: every such message "
-                                  f"would fail to send; correct the template (a name no message gives is a typo, "
-                                  f"or needs {{% if x is defined %}})."))
+        out.append(Finding(False, f"email template {folder / f.template}{line}{used}: {f.reason}: a message that "
+                                  f"comes to it fails to send; correct the template (a name no message gives is a "
+                                  f"typo, or needs {{% if x is defined %}})."))
     return out
 
 
@@ -91,12 +90,8 @@ def documents(ctx: bootstrap.Context) -> list[Finding]:
     out = []
     render = getattr(ctx.drafter, "render", None)  # the local HTML drafter; a Google Docs template is checked when copied
     if render is not None:
-        sample = Proposal(key="blog-sample", row=2, title="Segments explained", author="priya@mautic.org",
-                          summary="How dynamic segments work.", reviewers=(), stage="proposed",
-                          history=(("proposed", ctx.as_of),))
         try:
-            render(document_fields(sample, ctx.as_of, ctx.blog_settings, {"priya@mautic.org": "Priya Deshmukh"}),
-                   ctx.blog_settings.reviewers)
+            render(review_document_fields(ctx.as_of, ctx.blog_settings), ctx.blog_settings.reviewers)
             out.append(Finding(True, f"review document template {ctx.drafter.template}: fills with sample data."))
         except ActionFailed as exc:
             out.append(Finding(False, f"{exc}: every review document would fail; correct the template."))
