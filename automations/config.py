@@ -243,9 +243,12 @@ class CheckinFormConfig(_Strict):
     date_formats: list[str] = Field(default_factory=list)
     # Time zone of the response spreadsheet; empty means the program's time zone.
     timezone: str = ""
-    # With source "sheets": the response spreadsheet (the id in its URL) and its response tab.
+    # With source "sheets": the response spreadsheet (the id in its URL) and its response tab. Empty: the tab
+    # the form writes to, found by its name ("Form responses 1", any case; after a relink, the newest
+    # "Form Responses N" with the form's questions). Set, that tab is read (whatever its case), and a run stops
+    # if the form was relinked to a newer one.
     spreadsheet_id: str = ""
-    sheet_tab: str = "Form Responses 1"
+    sheet_tab: str = ""
     # With source "forms": the form's id (in its edit URL); `init --form` creates one and prints it.
     form_id: str = ""
     form_url: str = "https://docs.google.com/forms/d/e/EXAMPLE/viewform"

@@ -35,6 +35,42 @@ def copy_example(dest: Path, *leave_out: str) -> Path:
     return dest / "config.yaml"
 
 
+#: What a program puts where the example ships placeholders (`domain.golive`): doctor then says nothing of going live.
+GO_LIVE = {
+    "program": {"support_email": "ambassadors@mautic.org", "lead_name": "Alex Moreau",
+                "forum_intro_url": "https://forum.mautic.org/c/ambassadors/introductions"},
+    "mail": {"from_address": "ambassadors@mautic.org", "staff_addresses": ["ambassador-staff@mautic.org"]},
+    "blog_reviews": {"reviewers": ["ambassador-staff@mautic.org"]},
+    "checkin_form": {"form_url": "https://docs.google.com/forms/d/e/1FAIpQLSd0ambassadorCheckin/viewform",
+                     "prefill_email_entry": "entry.1795424631"},
+    "referrals": {"answer_form_url": "https://docs.google.com/forms/d/e/1FAIpQLSd0referralAnswer/viewform",
+                  "prefill_code_entry": "entry.508923417", "prefill_answer_entry": "entry.1148806126"},
+    "certificates": {"signature_image": "templates/certificates/lead-signature.svg",
+                     "logo": "templates/certificates/program-logo.svg"},
+}
+
+
+def go_live(config: Path) -> Path:
+    """The program's own values where the example's configuration ships placeholders (addresses, form links,
+    the lead's name, a signature and a logo of its own, drawn here), kept apart from every other key."""
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    for section, values in GO_LIVE.items():
+        data[section] = {**(data.get(section) or {}), **values}
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    art = config.parent / "templates" / "certificates"
+    art.mkdir(parents=True, exist_ok=True)
+    (art / "lead-signature.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="230" height="100" viewBox="0 0 230 100">'
+        '<path d="M10 70 C40 10, 60 90, 90 40 S150 80, 220 30" fill="none" stroke="#1d2733" stroke-width="3"/></svg>\n',
+        encoding="utf-8")
+    (art / "program-logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120" viewBox="0 0 120 120">'
+        '<rect x="10" y="10" width="100" height="100" rx="20" fill="#4e5e9e"/></svg>\n', encoding="utf-8")
+    return config
+
+
 @pytest.fixture
 def program(tmp_path: Path) -> Path:
     """A copy of config.yaml and the example data in a temporary folder, with no data problem on record yet;

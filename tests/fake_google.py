@@ -47,7 +47,12 @@ google-api-python-client 2.202, or the client libraries' source):
   - Sheets: metadata fields, values.get/batchGet with valueRenderOption, dateTimeRenderOption
     and majorDimension; trailing empty rows and cells trimmed; ``values`` omitted when empty;
     "Unable to parse range: X" for an unknown tab; "exceeds grid limits"; date-times are
-    serial numbers (days since 1899-12-30) in the sheet's own time zone.
+    serial numbers (days since 1899-12-30) in the sheet's own time zone. A spreadsheet holds any
+    tabs seeded (``add_spreadsheet(tabs=...)``), listed in ``sheets[].properties`` (title, sheetId,
+    index) in their order. A linked form's tab is named "Form Responses 1" ("Form responses 1" in
+    newer sheets); a form relinked to the same spreadsheet writes to a new tab "Form Responses N"
+    and the old one stops receiving (Google Docs Editors Help, "Choose where to save form
+    responses"; seed both tabs to model it).
   - Forms: forms.create copies only info.title and info.documentTitle; items come through
     batchUpdate (all or nothing); a form created through the API after 30 June 2026 starts
     unpublished and takes no responses until setPublishSettings publishes it;

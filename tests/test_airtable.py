@@ -24,7 +24,7 @@ from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELD
 from automations.errors import ServiceUnavailable
 from automations.jobs import run_all
 from tests.airtable_env import BASE, TOKEN, AirtableEnv, seed_roster, use_airtable
-from tests.conftest import ROOT, snapshot
+from tests.conftest import ROOT, go_live, snapshot
 from tests.fake_airtable import FakeAirtable, Faults, ManualClock
 
 AS_OF = date(2026, 11, 23)
@@ -238,8 +238,9 @@ def run_cli(program: Path, *args: str, token: str = TOKEN) -> subprocess.Complet
 
 class TestInitAndDoctor:
     def test_init_doctor_init(self, program, live_base):
-        """init on an empty base creates every table; doctor is then clean; init again creates nothing."""
-        use_airtable(program, live_base.url)
+        """init on an empty base creates every table; doctor then finds every field, and only the roster empty
+        (a FAIL: a program cannot start without ambassadors); init again creates nothing."""
+        use_airtable(go_live(program), live_base.url)
         dry = run_cli(program, "--dry-run", "init")
         assert dry.returncode == 0 and "would create table 'Activities'" in dry.stdout
         assert live_base.tables(BASE) == []
@@ -252,7 +253,8 @@ class TestInitAndDoctor:
             "Funding requests", "Conduct register"} <= names
         assert first.stdout.count("created table") == len(names)
         doctor = run_cli(program, "doctor")
-        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+        assert doctor.returncode == 2 and "doctor found 1 problem that stops" in doctor.stderr, doctor.stderr
+        assert "FAIL roster Airtable table Ambassadors: no ambassador" in doctor.stderr
         assert "all 22 fields present" in doctor.stdout and "token in AIRTABLE_TOKEN accepted" in doctor.stdout
         live_base.reset_log()
         again = run_cli(program, "init")

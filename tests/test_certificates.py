@@ -27,7 +27,7 @@ from automations.domain.messages import Attachment, PlannedMessage
 from automations.jobs import certificates as job
 from automations.mail.message import Rendered, Sender, compose
 from tests.factories import ambassador
-from tests.conftest import outbox_messages
+from tests.conftest import go_live, outbox_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = Artwork("Mautic Ambassador Program", "Ruth Cheesley", "Program lead", ROOT / "templates/certificates/logo.svg",
@@ -351,12 +351,12 @@ def test_doctor_names_a_missing_signature_image(program, cli):
     """doctor says when the signature image is not there (FAIL on stderr); it stops no other job."""
     import yaml
 
-    data = yaml.safe_load(program.read_text(encoding="utf-8"))
-    data["certificates"] = {"signature_image": "templates/certificates/nowhere.png"}
+    data = yaml.safe_load(go_live(program).read_text(encoding="utf-8"))
+    data["certificates"]["signature_image"] = "templates/certificates/nowhere.png"
     program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     res = cli("doctor", config=program)
     assert "FAIL certificates: the certificate signature image" in res.err and "nowhere.png" in res.err
     assert res.code == 0
-    data["certificates"] = {}
+    data["certificates"]["signature_image"] = "templates/certificates/lead-signature.svg"
     program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert "ok   certificates: fonts, logo and signature image found" in cli("doctor", config=program).out

@@ -17,7 +17,7 @@ import pytest
 from zoneinfo import ZoneInfo
 import yaml
 
-from tests.conftest import ROOT, copy_example, outbox_messages, run_cli, snapshot
+from tests.conftest import ROOT, copy_example, go_live, outbox_messages, run_cli, snapshot
 
 SHAPES = ROOT / "tests" / "fixtures" / "checkin_shapes"
 RESPONSES = "checkin_responses.csv"
@@ -90,7 +90,7 @@ def test_every_real_shape_gives_the_examples_verdicts(shape, tmp_path, cli, exam
 def test_a_section_added_mid_quarter_is_read(tmp_path, cli):
     """Row 98 reports its third activity in the fourth section, added to the form mid-quarter: it is stored
     (section 4) and counts; doctor says the form has 4 sections."""
-    config = shipped(tmp_path)
+    config = go_live(shipped(tmp_path))
     shutil.copy(SHAPES / "section_added.csv", tmp_path / "data" / RESPONSES)
     assert cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
     with (tmp_path / "data" / "activities.csv").open(encoding="utf-8", newline="") as fh:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from automations.domain.messages import MESSAGE_JOBS
-from tests.conftest import snapshot
+from tests.conftest import go_live, snapshot
 
 AS_OF = "2026-11-23"
 
@@ -211,8 +211,8 @@ class TestErrors:
         assert res.code == 2 and "2026-11-23" in res.err
 
     def test_doctor_ok(self, cli, program):
-        """doctor checks config, roster and form headers on the example."""
-        res = cli("doctor", config=program)
+        """doctor checks config, roster and form headers on the example, once its placeholders are the program's."""
+        res = cli("doctor", config=go_live(program))
         assert res.code == 0 and "every configured question" in res.out
         assert f"all {len(MESSAGE_JOBS)} messages" in res.out
 

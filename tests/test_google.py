@@ -22,7 +22,7 @@ from automations import bootstrap  # noqa: E402
 from automations.config import load_config  # noqa: E402
 from automations.errors import InputError, StopRun  # noqa: E402
 from automations.jobs import blog_reviews, run_all, sync_checkins  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import ROOT, go_live  # noqa: E402
 from tests.fake_google import DateTime, FakeGoogle, GoogleFaults, make_service_account_key  # noqa: E402
 
 AS_OF = date(2026, 11, 23)
@@ -196,6 +196,118 @@ class TestSheetsSource:
         assert {"401", "429", "5xx"} <= {str(r.fault) for r in fake.requests}
 
 
+class TestResponseTabs:
+    """The tab a linked form writes to is found by its name, whatever its case; of several, the one the form
+    writes to now (Google's "Choose where to save form responses": a form relinked to its spreadsheet writes to
+    a new tab `Form Responses N`, and the old one receives nothing more)."""
+
+    def sheet(self, program, fake, tabs: dict, **checkin_form):
+        fake.add_spreadsheet(SHEET, time_zone="America/Sao_Paulo", locale="pt_BR", tabs=tabs, share_with=(SA,))
+        configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET, **checkin_form})
+
+    def doctor(self, program) -> tuple[list[str], list[str], StopRun | None]:
+        from automations.jobs import doctor
+
+        out: list[str] = []
+        err: list[str] = []
+        try:
+            doctor.run(program, AS_OF, lambda line, bad: (err if bad else out).append(line))
+        except StopRun as exc:
+            return out, err, exc
+        return out, err, None
+
+    def test_a_new_sheets_lower_case_tab_is_read(self, program, google):
+        """Newer sheets name the tab "Form responses 1": read with no sheet_tab set, in the same two requests."""
+        fake, _ = google
+        headers, rows = example_rows()
+        self.sheet(program, fake, {"Form responses 1": sheet_cells(headers, rows), "Notes": [["kept by staff"]]})
+        ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
+        res = synced(ctx)
+        assert (res.data["activities"], res.data["checkins"]) == local_reference(program)
+        assert ctx.usage[0].reads == 2 and ctx.checkins.where == f"Google Sheet {SHEET}, tab 'Form responses 1'"
+
+    def test_a_configured_tab_is_found_whatever_its_case(self, program, google):
+        """sheet_tab "Form Responses 1" (the old default, kept in a config) reads a tab named "Form responses 1"."""
+        fake, _ = google
+        headers, rows = example_rows()
+        self.sheet(program, fake, {"Form responses 1": sheet_cells(headers, rows)}, sheet_tab="Form Responses 1")
+        res = synced(bootstrap.build(load_config(program), AS_OF, dry_run=True))
+        assert res.data["activities"] == local_reference(program)[0]
+
+    def test_a_relinked_form_is_read_from_its_new_tab(self, program, google):
+        """The form relinked: "Form Responses 1" holds the responses up to the relink, "Form Responses 14" every
+        one (the relinked form writes to it): the newest is read, the same as the download, and doctor says the
+        form was relinked, naming both tabs."""
+        fake, _ = google
+        headers, rows = example_rows()
+        self.sheet(program, fake, {"Form Responses 1": sheet_cells(headers, rows[:60]), "Summary": [["Totals"]],
+                                   "Form Responses 14": sheet_cells(headers, rows)})
+        ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
+        res = synced(ctx)
+        assert res.data["activities"] == local_reference(program)[0]
+        assert ctx.usage[0].reads == 3  # the tabs, their header rows, the newest's values
+        go_live(program)
+        out, err, stop = self.doctor(program)
+        assert stop is None, err
+        line = next(x for x in out if x.startswith("ok   check-in responses"))
+        assert "tab 'Form Responses 14'" in line and "'Form Responses 1'" in line and "relinked" in line
+
+    def test_another_forms_newer_tab_is_not_taken(self, program, google):
+        """A second form (the referral answers) linked to the same spreadsheet writes "Form Responses 2": its
+        questions are not the check-in form's, so "Form Responses 1" is read."""
+        fake, _ = google
+        headers, rows = example_rows()
+        self.sheet(program, fake, {"Form Responses 1": sheet_cells(headers, rows),
+                                   "Form Responses 2": [["Timestamp", "Offer code", "Answer", "Email Address"]]})
+        ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
+        assert synced(ctx).data["activities"] == local_reference(program)[0]
+        assert ctx.checkins.where.startswith(f"Google Sheet {SHEET}, tab 'Form Responses 1'")
+
+    def test_doctor_names_a_form_relinked_away_from_the_configured_tab(self, program, google):
+        """sheet_tab says "Form Responses 1", but the form was relinked to "Form Responses 14": reading the old
+        tab would miss every response since, so doctor fails naming both tabs and the key, and sync-checkins
+        stops before writing anything."""
+        fake, _ = google
+        headers, rows = example_rows()
+        self.sheet(program, fake, {"Form Responses 1": sheet_cells(headers, rows[:60]),
+                                   "Form Responses 14": sheet_cells(headers, rows)}, sheet_tab="Form Responses 1")
+        go_live(program)
+        _, err, stop = self.doctor(program)
+        assert stop is not None
+        line = next(x for x in err if "relinked" in x)
+        assert line.startswith("FAIL The form was relinked") and "'Form Responses 14'" in line
+        assert "'Form Responses 1'" in line and "checkin_form.sheet_tab" in line
+        with pytest.raises(InputError, match="relinked"):
+            synced(bootstrap.build(load_config(program), AS_OF, dry_run=False))
+        assert not (program.parent / "data" / "activities.csv").exists()
+
+    def test_no_responses_tab_names_the_tabs_and_the_key(self, program, google):
+        """Several tabs and none named as a form names its responses' tab: one sentence, the tabs and the key."""
+        fake, _ = google
+        self.sheet(program, fake, {"Responses": [["Timestamp"]], "Notes": []})
+        with pytest.raises(InputError, match=r"'Responses', 'Notes'\): set checkin_form.sheet_tab"):
+            bootstrap.build(load_config(program), AS_OF, dry_run=True).checkins.read()
+
+    @pytest.mark.parametrize("titles,configured,chosen", [
+        (["Form responses 1"], "", "Form responses 1"),
+        (["Form Responses 1", "Form Responses 14", "Form Responses 3"], "", "Form Responses 14"),
+        (["Check-ins"], "", "Check-ins"),  # a renamed tab, the only one
+        (["Form responses 1", "Notes"], "FORM RESPONSES 1", "Form responses 1"),
+        (["Notes", "Replies"], "Replies", "Replies"),
+    ])
+    def test_choose_tab(self, titles, configured, chosen):
+        """The configured tab whatever its case, else the only response tab, else the highest-numbered."""
+        from automations.adapters.sheets_checkin_source import choose_tab
+
+        assert choose_tab(titles, configured, "Google Sheet X").title == chosen
+
+    def test_a_configured_tab_that_is_not_there_lists_the_tabs(self):
+        from automations.adapters.sheets_checkin_source import choose_tab
+
+        with pytest.raises(InputError, match="no tab 'Form Responses 1' .* its tabs are 'Form Responses 2'"):
+            choose_tab(["Form Responses 2"], "Form Responses 1", "Google Sheet X")
+
+
 def form_answers(slots: dict[str, str], headers: list[str], row: list[str], sections: int,
                  date_shape: str = "%Y-%m-%d") -> dict[str, list[str]]:
     """One CSV response as answers by question id (dates as the Forms API gives them: `YYYY-MM-DD`, or
@@ -309,6 +421,7 @@ class TestFormsSource:
     def test_init_form_then_doctor(self, program, google):
         """init --form creates and publishes the form; doctor with it configured is clean."""
         fake, _ = google
+        go_live(program)
         env = {**os.environ, "NO_GCE_CHECK": "true"}
         res = subprocess.run([sys.executable, "-m", "automations", "--config", str(program), "init", "--form"],
                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
@@ -410,6 +523,7 @@ class TestBlogReviewsOnGoogle:
 
         fake, _ = google
         self.setup_docs(program, fake)
+        go_live(program)
         lines: list[tuple[str, bool]] = []
         doctor.run(program, AS_OF, lambda line, err: lines.append((line, err)))
         text = "\n".join(line for line, _ in lines)

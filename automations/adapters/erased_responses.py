@@ -26,7 +26,10 @@ class ErasedResponses:
         self.rule = rule
         self.names = names
         self._erased = erased
-        self.where = source.where
+
+    @property
+    def where(self) -> str:  # the source's own, which may name its tab only once it has read it
+        return self.source.where
 
     def __getattr__(self, name):  # everything else (doctor's checks, usage) is the source's own
         return getattr(self.source, name)

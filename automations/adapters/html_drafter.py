@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from jinja2 import StrictUndefined, TemplateError, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..effects import DocumentFailed
+from ..mail.templates import place
 from .atomic_files import atomic_write
 
 
@@ -25,15 +26,23 @@ class HtmlDrafter:
         self.folder = Path(folder)
         self.base = base  # links are written relative to this folder (the config's), so they travel with it
 
-    def create(self, key: str, title: str, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
-        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=select_autoescape(default=True))
+    def render(self, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
+        """The document's page; a placeholder the fields lack stops it, naming the template's line."""
+        folder = self.template.parent
+        env = SandboxedEnvironment(loader=FileSystemLoader(str(folder)), undefined=StrictUndefined,
+                                   autoescape=select_autoescape(default=True))
         try:
-            page = env.from_string(self.template.read_text(encoding="utf-8")).render(
-                **fields, shared_with=", ".join(share_with))
-        except FileNotFoundError:
+            return env.get_template(self.template.name).render(**fields, shared_with=", ".join(share_with))
+        except TemplateNotFound:
             raise DocumentFailed(f"the review template {self.template} does not exist") from None
         except TemplateError as exc:
-            raise DocumentFailed(f"the review template {self.template.name} could not be filled ({exc})") from None
+            _, line = place(exc, folder)
+            at = f", line {line}" if line else ""
+            raise DocumentFailed(f"the review template {self.template.name} could not be filled "
+                                 f"({self.template.name}{at}: {exc})") from None
+
+    def create(self, key: str, title: str, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
+        page = self.render(fields, share_with)
         path = self.folder / f"{key}.html"
         atomic_write(path, page)
         if self.base is not None and path.resolve().is_relative_to(self.base.resolve()):

@@ -24,6 +24,7 @@ from ..domain import report as figures
 from ..domain.charts import bar_chart, stacked_chart
 from ..domain.report import ProgramReport
 from ..effects import DocumentFailed
+from ..mail.templates import place
 
 FAMILY_TITLES = {figures.ATTENDANCE: "Events and talks, by attendance",
                  figures.CONTENT: "Content, by engagement"}
@@ -106,5 +107,7 @@ class JinjaReportRenderer:
         except TemplateNotFound:
             raise DocumentFailed(f"the report template {self.folder / self.filename} does not exist") from None
         except TemplateError as exc:
-            raise DocumentFailed(f"the report template {self.folder / self.filename} failed: {exc}") from None
+            where, line = place(exc, self.folder)
+            at = f" ({where or self.filename}, line {line})" if line else ""
+            raise DocumentFailed(f"the report template {self.folder / self.filename} failed{at}: {exc}") from None
         return text.encode("utf-8")

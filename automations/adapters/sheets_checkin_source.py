@@ -1,7 +1,14 @@
 """`SheetsCheckinSource`: the check-in responses from the form's response spreadsheet (gspread).
 
-Two requests a run: the spreadsheet's properties (its time zone) and the response tab's values,
-read unformatted (no number guessing: "0123" stays "0123") with dates as serial numbers. Cells
+Two requests a run: the spreadsheet's properties (its time zone, locale and tab titles) and the
+response tab's values, read unformatted (no number guessing: "0123" stays "0123") with dates as
+serial numbers. The response tab is `checkin_form.sheet_tab` when set (matched whatever its case),
+else the form's: a linked form writes to a tab Google names `Form Responses 1` (newer sheets:
+`Form responses 1`); a form relinked to the same spreadsheet writes to a new tab `Form Responses N`
+and the old one stops receiving (Google's "Choose where to save form responses"), so of several the
+newest with the check-in form's questions is read (one more request: their header rows). A
+configured tab with such a newer tab beside it stops the run, naming both and the key: reading it
+would miss every response since the relink. Cells
 are handed to ingestion as text, by position (a form with repeated sections repeats titles):
 the Timestamp's and the date questions' serial numbers become ISO text in the sheet's own time
 zone, other numbers their shortest text. gspread's URLs are fixed, so a subclass of its HTTP
@@ -11,6 +18,8 @@ Google client here shares (`GoogleAccess.attempts`; gspread's own back-off clien
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +31,11 @@ from ..errors import InputError, StopRun
 from .google_access import RETRY_STATUSES, GoogleAccess
 
 EPOCH = datetime(1899, 12, 30)  # day 0 of a spreadsheet serial number
+#: The tab a linked form writes to, whatever the case ("Form responses 1", "Form Responses 14").
+RESPONSES_TAB = re.compile(r"^\s*form\s+responses\s+(\d+)\s*$", re.IGNORECASE)
+#: The name the source goes by before its tab is found (the name problems found in it are filed under).
+DEFAULT_TAB = "Form Responses 1"
+KEY = "checkin_form.sheet_tab"
 GOOGLE_PREFIXES = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 
 
@@ -103,13 +117,54 @@ def _text_moment(text: str, order: str) -> datetime | None:
     return datetime(day.year, day.month, day.day, *w.time)
 
 
+def responses_number(title: str) -> int | None:
+    """N of a tab named as a linked form names its responses' tab (`Form Responses N`, any case), else None."""
+    m = RESPONSES_TAB.match(title)
+    return int(m.group(1)) if m else None
+
+
+@dataclass(frozen=True)
+class TabChoice:
+    """The tab to read, and the tabs whose header rows decide whether it is right."""
+
+    title: str
+    newer: tuple[str, ...] = ()  # response tabs numbered above the configured one, newest first
+    candidates: tuple[str, ...] = ()  # with no tab configured, every response tab, newest first
+
+
+def choose_tab(titles: Sequence[str], configured: str, sheet: str) -> TabChoice:
+    """The response tab among the spreadsheet's `titles`: the configured one (exactly, else whatever its
+    case), else the only response tab, else (several) the newest; a spreadsheet with a single tab of
+    another name is read from it. `sheet` names the spreadsheet in the sentence that stops the run."""
+    listed = ", ".join(f"'{t}'" for t in titles)
+    numbered = sorted(((n, t) for t in titles if (n := responses_number(t)) is not None), reverse=True)
+    if configured:
+        match = next((t for t in titles if t == configured), None) or \
+            next((t for t in titles if t.strip().casefold() == configured.strip().casefold()), None)
+        if match is None:
+            raise InputError(f"The {sheet} has no tab '{configured}' ({KEY}); its tabs are {listed}: set {KEY} to "
+                             f"the tab the form writes to, or empty to find the form's responses tab.")
+        mine = responses_number(match)
+        return TabChoice(match, newer=tuple(t for n, t in numbered if mine is not None and n > mine))
+    if not numbered:
+        if len(titles) == 1:
+            return TabChoice(titles[0])
+        raise InputError(f"The {sheet} has no 'Form responses N' tab (its tabs are {listed}): set {KEY} to the tab "
+                         f"the form writes to.")
+    if len(numbered) == 1:
+        return TabChoice(numbered[0][1])
+    return TabChoice(numbered[0][1], candidates=tuple(t for _, t in numbered))
+
+
 class SheetsCheckinSource:
     def __init__(self, access: GoogleAccess, spreadsheet_id: str, tab: str, timestamp_title: str,
                  date_titles: Sequence[str], read_tz: ZoneInfo):
         self.access = access
         self.spreadsheet_id = spreadsheet_id
-        self.tab = tab
-        self.where = f"Google Sheet {spreadsheet_id}, tab '{tab}'"
+        self.tab = tab  # as configured; empty: the form's responses tab, found by its name
+        self.sheet = f"Google Sheet {spreadsheet_id}"
+        # Until a read finds the tab, the source goes by the configured tab, else Google's first name for it.
+        self.where = f"{self.sheet}, tab '{tab or DEFAULT_TAB}'"
         self.timestamp_title = norm_header(timestamp_title)
         # A title with "{n}" matches any section's number.
         self.date_titles = [norm_header(t) for t in date_titles]
@@ -141,13 +196,50 @@ class SheetsCheckinSource:
         read, and the ingest that follows is the smaller cost at a form's size."""
         return read_all(self)
 
+    def _fits(self, header: Sequence[object]) -> bool:
+        """Whether a header row is the check-in form's: its timestamp and an activity date question."""
+        titles = [cell_text(h, False, False) for h in header]
+        return any(norm_header(t) == self.timestamp_title for t in titles) and any(self._is_date(t) for t in titles)
+
+    def _tab(self, http, titles: Sequence[str]) -> str:
+        """The tab to read (`choose_tab`), its header rows read when several could be it; `where` names it."""
+        choice = choose_tab(titles, self.tab, self.sheet)
+        look = choice.newer or choice.candidates
+        title, note = choice.title, ""
+        if look:
+            ranges = [f"'{t.replace(chr(39), chr(39) * 2)}'!1:1" for t in look]
+            got = http.values_batch_get(self.spreadsheet_id, ranges, params={"valueRenderOption": "UNFORMATTED_VALUE",
+                                                                           "majorDimension": "ROWS"})
+            self.access.usage.read_table(self.sheet, 1)
+            heads = [(r.get("values") or [[]])[0] for r in got.get("valueRanges", [])]
+            fitting = [t for t, head in zip(look, heads) if self._fits(head)]
+            if choice.newer and fitting:
+                raise InputError(
+                    f"The form was relinked: the {self.sheet} has the tab '{fitting[0]}' with the check-in form's "
+                    f"questions, newer than the configured tab '{choice.title}' (a form relinked to its spreadsheet "
+                    f"writes to a new tab, and the old one receives nothing more): set {KEY} to '{fitting[0]}', or "
+                    f"empty to follow the newest (or rename that tab if it belongs to another form).")
+            if choice.candidates:
+                title = fitting[0] if fitting else choice.title
+                older = [t for t in fitting if t != title]
+                others = [t for t in choice.candidates if t not in fitting]
+                said = [f"the newest of the check-in form's response tabs, beside {', '.join(map(repr, older))}: the "
+                        f"form was relinked, and a relinked form writes to a new tab"] if older else []
+                said += [f"{', '.join(map(repr, others))} hold{'s' if len(others) == 1 else ''} another form's "
+                         f"responses"] if others and fitting else []
+                note = f" ({'; '.join(said)})" if said else ""
+        self.where = f"{self.sheet}, tab '{title}'{note}"
+        return title
+
     def read(self) -> tuple[list[str], Iterator[list[str]]]:
         from gspread.exceptions import APIError
 
         http = self._client().http_client
-        tab = self.tab.replace("'", "''")  # a quote in a tab's name is doubled in A1 notation
         try:
-            meta = http.spreadsheets_get(self.spreadsheet_id, params={"fields": "properties(timeZone,locale)"})
+            meta = http.spreadsheets_get(self.spreadsheet_id,
+                                         params={"fields": "properties(timeZone,locale),sheets.properties.title"})
+            titles = [s.get("properties", {}).get("title", "") for s in meta.get("sheets", [])]
+            tab = self._tab(http, titles).replace("'", "''")  # a quote in a tab's name is doubled in A1 notation
             data = http.values_get(self.spreadsheet_id, f"'{tab}'",
                                    params={"valueRenderOption": "UNFORMATTED_VALUE",
                                            "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"})
@@ -187,5 +279,5 @@ class SheetsCheckinSource:
             return InputError(f"The {self.where} cannot be read by {who} (HTTP {code}): share the spreadsheet with "
                               f"that address (Viewer) and check checkin_form.spreadsheet_id.")
         if code == 400 and "parse range" in str(exc.error.get("message", "")):
-            return InputError(f"The {self.where} has no tab '{self.tab}' (checkin_form.sheet_tab).")
+            return InputError(f"The {self.where} cannot be read: the spreadsheet has no such tab ({KEY}).")
         return StopRun(f"Google Sheets refused to read the {self.where} (HTTP {code}).")

@@ -1,9 +1,13 @@
 """`doctor`: check configuration, credentials, the store's schema, the input and the form's
-headers, and say what is wrong, one line per finding.
+headers, and whether the program is ready to go live, and say what is wrong, one line per finding.
 
 It goes through the same build as every job, reads and never writes. A configuration that
 cannot be loaded stops at once; every other check runs, so one run lists every finding. Any
-finding that would stop a job makes the exit code 2.
+finding that would stop a job, or that says the configuration is still the example's (a demo, not
+ready to go live: `domain.golive`), makes the exit code 2. Every email template is rendered, in every
+language it has, with sample data through the renderer the jobs use, and so are the review document's
+and the report's templates: a typo is a FAIL line naming the file and line, not a message that fails
+at send time. When the store lacks its tables, what needs them is not read (the fix is `init`).
 """
 
 from __future__ import annotations
@@ -13,25 +17,96 @@ from pathlib import Path
 from typing import Callable
 
 from .. import bootstrap
-from ..config import load_config
-from ..domain.form_check import check_responses, roster_lines
+from ..config import Config, load_config
+from ..domain import golive
+from ..domain.form_check import Line, check_responses, roster_lines
 from ..domain.messages import MESSAGE_JOBS
+from ..domain.quarters import latest_ended
+from ..domain.report import build_report
+from ..domain.template_samples import review_document_fields, variants
+from ..effects import ActionFailed
 from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Finding
 from . import forum as forum_job
 from .base import JobResult
 
 
-def certificates(ctx: bootstrap.Context) -> list[Finding]:
-    """The certificate fonts and images are there, and the event attendee lists can be read. A missing one
-    stops only the certificates job, so the finding does not block the others."""
+def _findings(lines: list[Line]) -> list[Finding]:
+    return [Finding(line.ok, line.text, blocking=line.blocking) for line in lines]
+
+
+def certificates(ctx: bootstrap.Context, store_ready: bool = True) -> list[Finding]:
+    """The certificate fonts and images are there, and the event attendee lists can be read (when the store
+    has its tables). A missing one stops only the certificates job, so the finding does not block the others."""
     missing = ctx.certificates.check()
     if missing:
         return [Finding(False, f"certificates: {'; '.join(missing)}.", blocking=False)]
+    if not store_ready:
+        return [Finding(True, "certificates: fonts, logo and signature image found.")]
     attendees, problems = ctx.attendees.read()
     return [Finding(True, f"certificates: fonts, logo and signature image found; {len(attendees)} event attendee "
                           f"lines in {ctx.attendees.where}"
                           f"{f', {len(problems)} unusable (the certificates job lists them)' if problems else ''}.")]
+
+
+def go_live(config: Config) -> list[Finding]:
+    """The example's placeholders still in the configuration (`domain.golive`)."""
+    images = {}
+    for key, path in (("certificates.signature_image", config.certificates.signature_image),
+                      ("certificates.logo", config.certificates.logo)):
+        try:
+            images[key] = golive.image_digest(config.path(path).read_bytes())
+        except OSError:
+            pass  # the certificates' own line says it is missing
+    return _findings(golive.placeholders(config, images))
+
+
+def templates(ctx: bootstrap.Context) -> list[Finding]:
+    """Every email template rendered with sample data, in every language it has (subject, text and HTML),
+    through the jobs' renderer; each fault once, naming the file, the line and the name."""
+    folder = ctx.mail.templates_dir
+    missing = [f"{job}.{part}" for job in MESSAGE_JOBS for part in ("subject.txt", "txt", "html")
+               if not (folder / f"{job}.{part}").is_file()]
+    if missing:
+        return [Finding(False, f"the email templates in {folder} lack {', '.join(missing)}.")]
+    faults = ctx.renderer.check({job: list(variants(job)) for job in MESSAGE_JOBS})
+    if not faults:
+        languages = sorted({lang for job in MESSAGE_JOBS for lang in ctx.renderer.languages(job)} - {"en"})
+        also = f" (and their {', '.join(languages)} variants)" if languages else ""
+        return [Finding(True, f"email templates in {folder}: all {len(MESSAGE_JOBS)} messages{also} render with "
+                              f"sample data: a subject, a text and an HTML part.")]
+    out = []
+    for f in faults:
+        line = f", line {f.line}" if f.line else ""
+        used = f" (used by {f.message}{'' if f.language == 'en' else f', {f.language}'})" if f.message else ""
+        out.append(Finding(False, f"email template {folder / f.template}{line}{used}: {f.reason}: a message that "
+                                  f"comes to it fails to send; correct the template (a name no message gives is a "
+                                  f"typo, or needs {{% if x is defined %}})."))
+    return out
+
+
+def documents(ctx: bootstrap.Context) -> list[Finding]:
+    """The review document's template (local documents) and the report's templates, filled with sample data."""
+    out = []
+    render = getattr(ctx.drafter, "render", None)  # the local HTML drafter; a Google Docs template is checked when copied
+    if render is not None:
+        try:
+            render(review_document_fields(ctx.as_of, ctx.blog_settings), ctx.blog_settings.reviewers)
+            out.append(Finding(True, f"review document template {ctx.drafter.template}: fills with sample data."))
+        except ActionFailed as exc:
+            out.append(Finding(False, f"{exc}: every review document would fail; correct the template."))
+    report = build_report("Sample program", latest_ended(ctx.as_of), ctx.as_of, ctx.rules.window_days, {}, [], [],
+                          [], ctx.funding_settings, ctx.report_settings)
+    jinja = [r for r in ctx.report_renderers if r.name == "Jinja2"]
+    bad = []
+    for renderer in jinja:
+        try:
+            renderer.render(report)
+        except ActionFailed as exc:
+            bad.append(Finding(False, f"{exc}: the report would not be written nor mailed; correct the template."))
+    if jinja and not bad:
+        out.append(Finding(True, f"report templates {', '.join(r.filename for r in jinja)}: render."))
+    return out + bad
 
 
 def _print(line: str, err: bool = False) -> None:
@@ -65,16 +140,19 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
     ctx = bootstrap.build(config, as_of or bootstrap.today(config), dry_run=True)
     check(ctx.admin.check)
     schema_ok = all(f.ok or not f.blocking for f in findings)
+    check(lambda: go_live(config))
     for more in ctx.checks:  # the Google key and sign-in, when the configuration uses Google
         check(more.check)
 
     def roster() -> list[Finding]:
         ambassadors, problems = ctx.roster.read()
         result.problems.extend(problems)
-        dates = [Finding(line.ok, line.text, blocking=line.blocking)
-                 for line in roster_lines(problems, config.ambassadors.fields)]
+        dates = _findings(roster_lines(problems, config.ambassadors.fields))
+        said = _findings(golive.roster_lines(ambassadors, len(problems), ctx.roster.where))
+        if not ambassadors:
+            return said + dates
         return [Finding(True, f"roster {ctx.roster.where}: {len(ambassadors)} ambassadors"
-                              f"{f', {len(problems)} rows unusable (listed below)' if problems else ''}.")] + dates
+                              f"{f', {len(problems)} rows unusable (listed below)' if problems else ''}.")] + said + dates
 
     def responses() -> list[Finding]:
         """The form's shape as the header shows it, and every timestamp and date of the source read."""
@@ -85,17 +163,7 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
             known = None  # the roster's own finding says why
         lines = check_responses(headers, rows, ctx.form, ctx.checkins.where, getattr(ctx.checkins, "told", ("", "")),
                                 known, ctx.guards.max_unusable_share)
-        return [Finding(line.ok, line.text, blocking=line.blocking) for line in lines]
-
-    def mail() -> list[Finding]:
-        folder = ctx.mail.templates_dir
-        missing = [f"{job}.{part}" for job in MESSAGE_JOBS for part in ("subject.txt", "txt", "html")
-                   if not (folder / f"{job}.{part}").is_file()]
-        out = [Finding(True, f"mail transport {ctx.mail.summary}.")]
-        if missing:
-            return out + [Finding(False, f"the email templates in {folder} lack {', '.join(missing)}.")]
-        return out + [Finding(True, f"email templates in {folder}: all {len(MESSAGE_JOBS)} messages have a subject, "
-                                    f"a text and an HTML part.")]
+        return _findings(lines)
 
     def staff_tables() -> list[Finding]:
         requests, problems = ctx.funding.read()
@@ -123,14 +191,23 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
         check(roster)
         check(referrals)
         check(staff_tables)
-    check(responses)
-    check(mail)
-    check(lambda: certificates(ctx))
+        check(responses)  # an erased person's rows are found through the store's mail ledger
+    else:
+        ready = "the base has its tables (run `init`, then `doctor` again)" if config.backend == "airtable" else \
+            "the local folder exists (local.dir)"
+        say(Finding(False, f"the roster, the check-in responses, the referral inquiries, the staff's tables and the "
+                           f"event attendee lists are read once {ready}.", blocking=False))
+    say(Finding(True, f"mail transport {ctx.mail.summary}."))
+    check(lambda: templates(ctx))
+    check(lambda: documents(ctx))
+    check(lambda: certificates(ctx, schema_ok))
     check(lambda: forum_job.findings(ctx))
     for u in ctx.usage:
         echo(f"     {u.line()}", False)
     bad = [f for f in findings if not f.ok and f.blocking]
     if bad:
-        raise StopRun(f"doctor found {len(bad)} problem{'s' if len(bad) > 1 else ''} that stop the jobs (the FAIL lines).")
+        many = len(bad) > 1
+        raise StopRun(f"doctor found {len(bad)} problem{'s' if many else ''} that stop{'' if many else 's'} the jobs or "
+                      f"going live (the FAIL line{'s' if many else ''}).")
     result.summary = [f.text for f in findings]
     return result

@@ -1,0 +1,156 @@
+"""Sample data for every message's templates, so `doctor` can render each of them before go-live.
+
+Each entry has the names the planners give that message (`domain.messages`, `welcome`, `referrals`,
+`blog`, `funding`, `report`, `jobs.certificates`), with values of the shapes they give: lists hold
+items (so a loop's body renders too) and flags are set the way that shows most of the message.
+`variants` adds a second context with every flag turned over, every list empty and every value that
+may be missing left out, so both sides of an `{% if %}` are rendered. The renderer adds the
+program's own names (program_name, support_email, lead_name, ...), `recipient_name` and `language`.
+
+tests/test_golive.py plans real messages and checks that each one's names are the ones here: a
+planner that gains or loses a name makes that test fail until this file says the same.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterator, Mapping
+
+from .blog import BlogSettings, Proposal, document_fields
+
+_COUNTED = [{"title": "Mautic meetup in Pune", "kind": "Event", "date": "2026-08-14", "full": True, "missing": [],
+             "reach": 42, "engagements": 0},
+            {"title": "Segments explained (blog post)", "kind": "Content", "date": "2026-09-02", "full": True,
+             "missing": [], "reach": 1200, "engagements": 87}]
+_INCOMPLETE = [{"title": "Forum answers", "kind": "Community support", "date": "2026-09-20", "full": False,
+                "missing": ["hours", "link or description"], "reach": 0, "engagements": 0}]
+_PROBLEM = {"id": "p3f9a1c2e", "row": 14, "column": "Activity 2: When did it take place?", "value": "sometime in August",
+            "reason": "is not a date", "source": "checkin_responses.csv", "owner": "priya@mautic.org",
+            "first_seen": "2026-10-12",
+            "text": "checkin_responses.csv row 14, column 'Activity 2: When did it take place?': "
+                    "'sometime in August' is not a date"}
+_AMBASSADOR = {"name": "Priya Deshmukh", "email": "priya@mautic.org", "country": "India", "region": "Asia",
+               "university": "University of Pune"}
+_PERSON = {"first_name": "Priya", "name": "Priya Deshmukh", "email": "priya@mautic.org"}
+_CHECKIN = {"quarter": "2026Q3", "closes": "2026-10-21", "form_link": "https://forms.example/checkin?e=priya",
+            "needed": 2, "counted": _COUNTED[:1], "incomplete": _INCOMPLETE, "remaining": 1, "days_left": 3}
+_STANDING = {"quarter": "2026Q3", "full_reports": 1, "needed": 2, "counted": _COUNTED[:1], "incomplete": _INCOMPLETE,
+             "next_quarter": "2026Q4", "streak": 2, "ambassador": _AMBASSADOR}
+_WELCOME = {"start_date": "2026-09-01", "needed": 2, "window_days": 21, "reminder_days": [10, 3],
+            "invite_quarter": "2026Q3", "invite_date": "2026-10-01", "invite_today": True,
+            "invite_closes": "2026-10-21", "first_quarter": "2026Q3", "exempt": True, "counting_quarter": "2026Q4",
+            "counting_closes": "2027-01-21", "open_now": {"quarter": "2026Q2", "closes": "2026-07-21"},
+            "form_link": "https://forms.example/checkin?e=priya"}
+_INQUIRY = {"first_name": "team", "inquiry_id": "INQ-7", "organization": "Acme GmbH", "contact_name": "Jana Novak",
+            "contact_email": "jana@acme.test", "country": "Germany", "region": "Europe", "inquiry_language": "German",
+            "need": "training", "details": "Two days of training for the marketing team.", "row": 3,
+            "steps": [{"date": "2026-10-01", "event": "offered", "who": "priya@mautic.org", "name": "Priya Deshmukh"},
+                      {"date": "2026-10-03", "event": "accepted", "who": "priya@mautic.org",
+                       "name": "Priya Deshmukh"}]}
+_FUNDING = {"what": "Stickers for MautiCamp Pune", "amount": "250.00 EUR", "event_date": "2026-11-20",
+            "region": "Asia", "ambassador_name": "Priya Deshmukh", "ambassador_email": "priya@mautic.org",
+            "status": "approved"}
+_CERTIFICATE = {**_PERSON, "day": "1 September 2026", "filename": "certificate-2026.pdf", "years": 1,
+                "years_text": "one year", "start_date": "2025-09-01", "event_name": "MautiCamp Pune"}
+
+#: Every message's sample context, by message (the template's name).
+SAMPLES: dict[str, dict[str, Any]] = {
+    "checkin_invite": {**_PERSON, **_CHECKIN},
+    "checkin_reminder": {**_PERSON, **_CHECKIN},
+    "checkin_receipt": {**_PERSON, "received": "2026-10-05", "activities": _COUNTED + _INCOMPLETE,
+                        "quarters": [{"quarter": "2026Q3", "status": "pending", "full_reports": 1, "needed": 2,
+                                      "closes": "2026-10-21"}],
+                        "form_link": "https://forms.example/checkin?e=priya", "any_incomplete": True, "row": 14,
+                        "problems": [_PROBLEM]},
+    "data_problem": {**_PERSON, "row": 14, "received": "2026-10-05", "problems": [_PROBLEM],
+                     "form_link": "https://forms.example/checkin?e=priya"},
+    "standing_warned": {**_PERSON, **_STANDING},
+    "standing_under_review": {**_PERSON, **_STANDING},
+    "standing_under_review_staff": {**_STANDING, "first_name": "team"},
+    "standing_restored": {**_PERSON, **_STANDING},
+    "perk_free_event_access": {**_PERSON, **_STANDING},
+    "perk_conference_funding": {**_PERSON, "since": "2026-09-01", "start_date": "2025-09-01"},
+    "staff_digest": {"week": "2026-W41", "since": "2026-10-06", "as_of": "2026-10-12",
+                     "problems": [{**_PROBLEM, "new": True, "owner": "Priya Deshmukh"},
+                                  {**_PROBLEM, "row": 9, "new": False, "owner": "Rahul Verma"}],
+                     "problem_count": 2, "new_problem_count": 1, "problems_where": "data/data_problems.csv",
+                     "new_activities": [{**_COUNTED[0], "ambassador": "Priya Deshmukh"},
+                                        {**_INCOMPLETE[0], "ambassador": "Rahul Verma"}],
+                     "changed": [{"name": "Rahul Verma", "email": "rahul@mautic.org", "before": "good",
+                                  "after": "warned", "quarter": "2026Q3"}],
+                     "quarter": "2026Q3", "counts": {"met": 12, "pending": 3, "missed": 2, "exempt": 1},
+                     "closes": "2026-10-21",
+                     "coming": ["referral offers waiting for an answer", "blog drafts waiting on a reviewer"],
+                     "first_name": "team"},
+    "blog_review_created": {"first_name": "Priya", "title": "Segments explained",
+                            "document": "https://docs.example/d/review", "author_name": "Priya Deshmukh",
+                            "is_author": True, "summary": "How dynamic segments work, with three recipes."},
+    "blog_review_nudge": {"first_name": "Priya", "title": "Segments explained", "stage": "first review", "days": 9,
+                          "document": "https://docs.example/d/review", "author_name": "Priya Deshmukh"},
+    "referral_offer": {"first_name": "Priya", "country": "Germany", "region": "Europe", "need": "training",
+                       "inquiry_language": "German", "summary": "An organization in Europe, Germany asks for training.",
+                       "code": "R3F9A1C2E7B", "yes_link": "https://forms.example/answer?code=R3F9A1C2E7B&a=Yes",
+                       "no_link": "https://forms.example/answer?code=R3F9A1C2E7B&a=No", "answer_by": "2026-10-10",
+                       "answer_days": 5},
+    "referral_accepted": {**_INQUIRY, "ambassador_email": "priya@mautic.org", "ambassador_name": "Priya Deshmukh",
+                          "ambassador_first_name": "Priya", "ambassador_country": "India",
+                          "ambassador_region": "Asia", "contact_first_name": "Jana"},
+    "referral_exhausted": dict(_INQUIRY),
+    "notices_held": {"quarter": "2026Q3", "count": 9, "active": 20, "share": "45%", "limit": "25%",
+                     "people": ["priya@mautic.org", "rahul@mautic.org"], "first_name": "team"},
+    "welcome": {**_PERSON, **_WELCOME},
+    "welcome_staff": {**_WELCOME, "first_name": "team",
+                      "ambassador": {**_AMBASSADOR, "languages": ["en", "mr"], "forum_handle": "priya_d",
+                                     "chat_handle": "@priya"}},
+    "funding_short_notice": {**_FUNDING, "lead": 20, "lead_days": 60, "first_name": "Priya"},
+    "funding_short_notice_staff": {**_FUNDING, "lead": 20, "lead_days": 60, "first_name": "team"},
+    "funding_large_event": {**_FUNDING, "first_name": "team", "lead": 20},
+    "funding_invoice_reminder": {**_FUNDING, "first_name": "Priya", "days_after": 10,
+                                 "missing": ["the invoice", "evidence that the items were used at the event"],
+                                 "approved": "200.00 EUR", "last": True},
+    "funding_budget_warning": {"first_name": "team", "period": "2026", "currency": "EUR", "budget": "5,000.00 EUR",
+                               "approved": "4,200.00 EUR", "share": "84%", "limit": "80%", "over": True,
+                               "waiting": "600.00 EUR", "left": "800.00 EUR"},
+    "certificate_yearly": dict(_CERTIFICATE),
+    "certificate_event": dict(_CERTIFICATE),
+    "quarterly_report": {"first_name": "team", "quarter": "2026Q3", "start": "2026-07-01", "end": "2026-09-30",
+                         "met": 12, "missed": 2, "exempt": 1, "pending": 0, "activities": 57, "reach": 4300,
+                         "engagements": 610, "countries": 9, "referrals": 2, "posts": 3,
+                         "highlights": [{"title": "Mautic meetup in Pune", "ambassador": "Priya Deshmukh",
+                                         "score": "84%", "basis": "attendees of registrations"}],
+                         "filename": "report-2026Q3.html"},
+}
+
+#: Values a planner may leave out (no form link, no answer form, no check-in open right now).
+MAY_BE_EMPTY: Mapping[str, Any] = {"open_now": None, "form_link": "", "yes_link": "", "no_link": "", "summary": "",
+                                   "inquiry_language": "", "document": ""}
+
+
+def _turned(context: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in context.items():
+        if key in MAY_BE_EMPTY:
+            out[key] = MAY_BE_EMPTY[key]
+        elif isinstance(value, bool):
+            out[key] = not value
+        elif isinstance(value, list):
+            out[key] = []
+        else:
+            out[key] = value
+    return out
+
+
+def variants(job: str) -> Iterator[dict[str, Any]]:
+    """The sample context of `job`, then the same with every flag turned over and every list empty."""
+    sample = SAMPLES[job]
+    yield dict(sample)
+    yield _turned(sample)
+
+
+def review_document_fields(as_of: date, settings: BlogSettings) -> dict[str, str]:
+    """The review document's placeholders for a sample proposal, as the blog-review job fills them."""
+    proposal = Proposal(key="blog-sample", row=2, title="Segments explained", author="priya@mautic.org",
+                        summary="How dynamic segments work, with three recipes.", reviewers=(), stage="proposed",
+                        history=(("proposed", as_of),))
+    return document_fields(proposal, as_of, settings, {"priya@mautic.org": "Priya Deshmukh"})
+
