@@ -222,7 +222,7 @@ class TestErrors:
         roster = program.parent / "data" / "ambassadors.csv"
         text = roster.read_text(encoding="utf-8")
         roster.write_text(text.replace(",paused,2026-05-04 paused,", ",On leave,,", 1), encoding="utf-8")
-        res = cli("doctor", config=program)
+        res = cli("doctor", config=go_live(program))
         assert res.code == 0, res.err
         (line,) = [line for line in res.err.splitlines() if "Status cell" in line]
         assert line.startswith("FAIL roster: 1 Status cell cannot be read; e.g. row ") and "'On leave'" in line

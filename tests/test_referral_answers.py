@@ -24,7 +24,7 @@ from automations import bootstrap  # noqa: E402
 from automations.config import ReferralsConfig, load_config  # noqa: E402
 from automations.domain.referrals import offer_code  # noqa: E402
 from automations.jobs import referrals  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import ROOT, go_live  # noqa: E402
 from tests.fake_google import DateTime  # noqa: E402
 from tests.test_google import configure, google  # noqa: E402,F401 (the fake Google fixture)
 from tests.test_referrals import DAY, GERMANY, outbox, read, text_of, write_inquiries  # noqa: E402
@@ -204,7 +204,7 @@ class TestTheFormsApi:
         row = read(program.parent / "data" / "referral_inquiries.csv")[0]
         assert (row["Referral status"], row["Recommended ambassador"]) == ("accepted", ZOE)
         assert f"referral_accepted:{iid}:ambassador-staff@example.org" in outbox(program)
-        doctor = cli(program, "doctor")
+        doctor = cli(go_live(program), "doctor")  # the example's placeholders replaced: doctor's go-live check
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert f"answers Google Form {form_id}: 1." in doctor.stdout
 
