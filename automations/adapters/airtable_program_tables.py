@@ -118,7 +118,7 @@ class AirtableProgramTables:
         folded = {n.casefold(): n for n in by_name}
         title = self.titles(role)
         kind = kinds(spec)
-        notes: dict[str, set[str]] = {}
+        notes: dict[tuple[str, str], set[str]] = {}
         problems: list[str] = []
         new_fields: list[str] = []
         out = []
@@ -147,22 +147,26 @@ class AirtableProgramTables:
                     problems.append(f"{self.named(role)}, row {n} ({SHAPE[role].what}), field '{field['name']}': "
                                     f"'{text}' {exc}")
                     continue
-                if note:
-                    notes.setdefault(field["name"], set()).add(note)
+                for what, said in note:
+                    notes.setdefault((field["name"], what), set()).add(said)
                 fitted[r] = back
             out.append(clean(fitted))
         self._new_fields[role] = new_fields
         lines = [f"{self.named(role)}: adds the field '{n}' (long text) for staff's own column" for n in new_fields]
-        for name, said in sorted(notes.items()):
-            lines.append(f"{self.named(role)}, field '{name}': " + "; ".join(sorted(said)))
+        for (name, what), said in sorted(notes.items()):
+            values = ", ".join(sorted(said))
+            lines.append(f"{self.named(role)}, field '{name}': " + (
+                f"adds the option{'s' if len(said) > 1 else ''} {values} (typecast)" if what == "option" else
+                f"{values} written as the field's own option{'s' if len(said) > 1 else ''}" if what == "case" else
+                f"{values} (the field keeps fewer decimals)"))
         return out, lines, problems
 
-    def _convert(self, field: dict, kind: str, text: str) -> tuple[object, str, str]:
-        """What to send for this text, what the field then holds (as canonical text), and a note when that is not
-        the text as it was."""
+    def _convert(self, field: dict, kind: str, text: str) -> tuple[object, str, list[tuple[str, str]]]:
+        """What to send for this text, what the field then holds (as canonical text), and notes when that is not
+        the text as it was ("option": a new option, "case": written as an option spelled otherwise, "rounded")."""
         kind_here = field["type"]
         if kind_here in _TEXT:
-            return text, text, ""
+            return text, text, []
         if kind_here in ("number", "currency", "percent"):
             try:
                 d = Decimal(text.strip())
@@ -174,14 +178,14 @@ class AirtableProgramTables:
             rounded = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
             value: object = int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
             back = canonical(NUMBER, value)
-            return value, back, (f"'{text}' kept as {back} ({places} decimals)" if back != canonical(NUMBER, text)
-                                 else "")
+            return value, back, ([("rounded", f"'{text}' kept as {back}")] if back != canonical(NUMBER, text)
+                                 else [])
         if kind_here == "date":
             try:
                 day = parse_date(text, _DATES).isoformat()
             except ValueError:
                 raise _Refused("is not a date like 2026-10-19") from None
-            return day, day, ""
+            return day, day, []
         if kind_here == "dateTime":
             try:
                 moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
@@ -190,12 +194,12 @@ class AirtableProgramTables:
             if moment is None or moment.tzinfo is None:
                 raise _Refused("is not a moment with its zone, like 2026-10-19T06:30:00Z")
             back = utc_text(moment)
-            return back, back, ""
+            return back, back, []
         if kind_here == "checkbox":
             flag = text.strip().casefold()
             if flag not in _TRUE | _FALSE:
                 raise _Refused("is not yes or no")
-            return (flag in _TRUE) or None, "yes" if flag in _TRUE else "", ""
+            return (flag in _TRUE) or None, "yes" if flag in _TRUE else "", []
         if kind_here in ("singleSelect", "multipleSelects"):
             choices = [c["name"] for c in (field.get("options") or {}).get("choices", [])]
             by_fold = {" ".join(c.split()).casefold(): c for c in choices}
@@ -206,13 +210,13 @@ class AirtableProgramTables:
                 elif " ".join(value.split()).casefold() in by_fold:
                     option = by_fold[" ".join(value.split()).casefold()]
                     picked.append(option)
-                    said.append(f"'{value}' written as its option '{option}'")
+                    said.append(("case", f"'{value}' as '{option}'"))
                 else:
                     picked.append(value)
-                    said.append(f"adds the option '{value}'")
+                    said.append(("option", f"'{value}'"))
             if kind_here == "singleSelect":
-                return picked[0], picked[0], "; ".join(said)
-            return picked, "; ".join(picked), "; ".join(said)
+                return picked[0], picked[0], said
+            return picked, "; ".join(picked), said
         raise _Refused(f"cannot be written: the field is of type {kind_here}, which takes no typed value (change "
                        f"its type, or rename it and let migrate add a text field)")
 
@@ -236,9 +240,11 @@ class AirtableProgramTables:
                     field = api.post(api.build_url(f"meta/bases/{self.client.settings.base_id}/tables/"
                                                    f"{table['id']}/fields"), json={"name": name, "type": "multilineText"})
                 except requests.HTTPError as exc:
-                    if exc.response.status_code == 422 and "DUPLICATE" in error_type(exc):
-                        continue  # made by the try whose answer was lost
-                    raise self.client.refused(exc, f"adding the field '{name}' to '{table['name']}'") from None
+                    if exc.response.status_code != 422 or "DUPLICATE" not in error_type(exc):
+                        raise self.client.refused(exc, f"adding the field '{name}' to '{table['name']}'") from None
+                    self._schema = None  # made by the try whose answer was lost: read it back
+                    table = self._table(role)
+                    continue
                 table["by_name"][name] = field
         return done
 
@@ -250,8 +256,8 @@ class AirtableProgramTables:
         for r, text in row.items():
             name = title.get(r) or r.removeprefix(EXTRA)
             field = by_name.get(name) or by_name.get(folded.get(name.casefold(), ""))
-            if field is None:
-                continue
+            if field is None:  # fit found it (or prepare made it): someone removed it meanwhile
+                raise StopRun(f"{self.named(role)} has no field '{name}' any more: run `init` (and migrate again).")
             value, _, _ = self._convert(field, kind.get(r) or kind_of(field["type"]), text)
             out[field["name"]] = value
         return out

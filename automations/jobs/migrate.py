@@ -90,10 +90,11 @@ def plan(ctx: Context, move: Migration, with_conduct: bool) -> tuple[dict[str, T
                                     columns)
             fitted, said, cannot = dst.fit(role, [s.row for s in rows])
             rows = [Sourced(row, s.place) for row, s in zip(fitted, rows)]
-        notes += said
         problems += cannot
         ours = set(move.journal.rows(_journal(move, role)))
         plans[role] = plan_table(shape, rows, dst.read(role), ours)
+        if plans[role].changed:  # what writing changes or adds (said only when there is something to write)
+            notes += said
         ctx.stop.check()
     return plans, notes, problems, moved
 
@@ -143,7 +144,7 @@ def _files(move: Migration, plans: dict[str, TablePlan]) -> tuple[list[tuple[Pat
 
 def _describe(p: TablePlan, dry_run: bool) -> str:
     if not p.changed:
-        return "already up to date"
+        return "already up to date" if p.unchanged else "nothing to copy"
     verbs = [(len(p.create), "create", "created"), (len(p.update), "update", "updated"),
              (len(p.delete), "delete", "deleted")]
     parts = [f"{verb if dry_run else done} {n}" for n, verb, done in verbs if n]
