@@ -230,8 +230,21 @@ class TestIntoAirtable:
             assert set(keys.values()) == {1}, table
 
     def test_field_titles_differ_between_the_configurations(self, running, airtable_base):
-        """The base's configuration titles staff's fields and tables otherwise: fields are matched by role."""
+        """The base's configuration titles staff's fields and tables otherwise: fields are matched by role, and
+        a problem staff ignored about a roster row follows the row to the base (its table, row and column there),
+        so run-all there finds nothing new."""
         fake, clock = airtable_base
+        roster = running.parent / "data" / "ambassadors.csv"
+        roster.write_text(roster.read_text(encoding="utf-8").replace("2023-09-25,alumni,", "2023-09-25,retired,"),
+                          encoding="utf-8")
+        run_all.run(bootstrap.build(load_config(running), AS_OF, False))
+        problems = running.parent / "data" / "unusable_rows.csv"
+        with problems.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        tom = next(r for r in rows if r[5] == "ambassadors.csv" and r[8] == "retired")
+        tom[1] = "ignored"
+        with problems.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(rows)
         config = running.parent / "config.airtable.yaml"
         shutil.copy(running, config)
         data = yaml.safe_load(config.read_text())
@@ -244,13 +257,18 @@ class TestIntoAirtable:
         env.ctx(AS_OF).admin.init(dry_run=False)
         migrate(env, config, running)
         people = {r["fields"]["E-mail"]: r["fields"] for r in env.records("People")}
-        assert people["tom.baker@example.net"]["State"] == "alumni"
+        assert people["tom.baker@example.net"]["State"] == "retired"
         assert people["tom.baker@example.net"]["Changes"] == "2026-04-01 alumni"
-        assert people["tom.baker@example.net"]["Good standing?"] == "alumni"
-        decisions = {r["fields"]["Key"]: r["fields"]["Decision"] for r in env.records("Issues")}
-        assert decisions[STAFF_IGNORED] == "ignored"
+        assert people["emily.carter@example.org"]["Good standing?"] == "good"
+        decisions = {r["fields"]["Key"]: r["fields"] for r in env.records("Issues")}
+        assert decisions[STAFF_IGNORED]["Decision"] == "ignored"
+        moved = next(f for f in decisions.values() if f.get("Value") == "retired")
+        assert (moved["Source"], moved["Row"], moved["Column"], moved["Decision"]) == ("People", int(tom[6]), "State",
+                                                                                       "ignored")
         results = run_all.run(env.ctx(AS_OF))
         assert all(not r.failures and not r.new_problems for r in results)
+        after = {r["fields"]["Key"]: r["fields"]["Decision"] for r in env.records("Issues")}
+        assert after == {k: f["Decision"] for k, f in decisions.items()}
 
 
 class TestBackToAFolder:

@@ -28,7 +28,7 @@ from typing import Sequence
 
 import requests
 
-from ..domain.migration import (DATE, EXTRA, MULTI, NUMBER, SHAPE, TEXT, Held, Row, TablePlan, canonical, clean, items,
+from ..domain.migration import (EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, items,
                                 utc_text)
 from ..domain.values import parse_date
 from ..errors import StopRun

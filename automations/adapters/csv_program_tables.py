@@ -15,7 +15,6 @@ as it should be is not written.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 from pathlib import Path
