@@ -229,6 +229,24 @@ class TestIntoAirtable:
             keys = Counter(r["fields"][key] for r in live.records(table))
             assert set(keys.values()) == {1}, table
 
+    def test_a_person_twice_in_the_roster_is_copied_twice(self, running, live):
+        """A roster row repeated (a data problem of the roster) is copied as it is, once: the second copy cannot be
+        upserted on its email, and still lands once; the problem follows it; a second migrate writes nothing."""
+        roster = running.parent / "data" / "ambassadors.csv"
+        lines = roster.read_text(encoding="utf-8").splitlines(keepends=True)
+        roster.write_text("".join(lines + [lines[1]]), encoding="utf-8")
+        run_all.run(bootstrap.build(load_config(running), AS_OF, False))
+        migrate(live, live.config_path, running)
+        emails = Counter(r["fields"]["Email"] for r in live.records("Ambassadors"))
+        assert emails["priya.deshmukh@example.org"] == 2 and sum(emails.values()) == 37
+        twice = [r["fields"] for r in live.records("Data problems") if r["fields"].get("Source") == "Ambassadors"]
+        assert [(f["Row"], f["Column"]) for f in twice] == [(38, "Email")]
+        live.fake.reset_log()
+        migrate(live, live.config_path, running)
+        assert writes(live) == []
+        results = run_all.run(live.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+
     def test_field_titles_differ_between_the_configurations(self, running, airtable_base):
         """The base's configuration titles staff's fields and tables otherwise: fields are matched by role, and
         a problem staff ignored about a roster row follows the row to the base (its table, row and column there),
@@ -269,6 +287,35 @@ class TestIntoAirtable:
         assert all(not r.failures and not r.new_problems for r in results)
         after = {r["fields"]["Key"]: r["fields"]["Decision"] for r in env.records("Issues")}
         assert after == {k: f["Decision"] for k, f in decisions.items()}
+
+
+class TestCreatesSentOnce:
+    def test_a_create_without_a_key_is_never_repeated(self, airtable_base):
+        """A plain create whose reply is lost is not sent again (it would make a second record): the run stops,
+        the record is there once, and the next run finds it."""
+        from tests.contract.conftest import airtable_client, init_base
+
+        fake, clock = airtable_base
+        init_base(fake, clock)
+        client = airtable_client(fake, clock)
+        fake.faults = Faults(rate_lost_reply=1.0)
+        with pytest.raises(ServiceUnavailable, match="not safe to repeat"):
+            client.create("Activities", [{"Key": "a-1", "Title": "Talk"}])
+        fake.faults = Faults()
+        assert [r["fields"]["Key"] for r in fake.records(BASE, "Activities")] == ["a-1"]
+        assert [r.fault for r in fake.requests if r.kind == "write"] == ["lost_reply"]
+
+    def test_a_create_on_its_key_is_repeated_safely(self, airtable_base):
+        from tests.contract.conftest import airtable_client, init_base
+
+        fake, clock = airtable_base
+        init_base(fake, clock)
+        client = airtable_client(fake, clock)
+        fake.faults = Faults(rate_lost_reply=0.5, seed=2)
+        client.create("Activities", [{"Key": f"a-{n}"} for n in range(30)], ["Key"])
+        fake.faults = Faults()
+        assert sorted(r["fields"]["Key"] for r in fake.records(BASE, "Activities")) == sorted(f"a-{n}" for n in range(30))
+        assert any(r.fault == "lost_reply" for r in fake.requests)
 
 
 class TestBackToAFolder:

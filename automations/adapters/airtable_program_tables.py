@@ -22,14 +22,15 @@ stops the run and the next run finds what landed); updated by record id; deleted
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Sequence
 
 import requests
 
-from ..domain.migration import (EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, items,
-                                utc_text)
+from ..domain.migration import (EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, identity,
+                                items, utc_text)
 from ..domain.values import parse_date
 from ..errors import StopRun
 from .airtable_client import AirtableClient, error_type
@@ -248,16 +249,20 @@ class AirtableProgramTables:
                 table["by_name"][name] = field
         return done
 
+    def _field(self, role: str, r: str) -> dict:
+        """The base's field of a role (or of staff's own column, whatever its case there)."""
+        by_name = self._table(role)["by_name"]
+        name = self.titles(role).get(r) or r.removeprefix(EXTRA)
+        field = by_name.get(name) or by_name.get({n.casefold(): n for n in by_name}.get(name.casefold(), ""))
+        if field is None:  # fit found it (or prepare made it): someone removed it meanwhile
+            raise StopRun(f"{self.named(role)} has no field '{name}' any more: run `init` (and migrate again).")
+        return field
+
     def _fields(self, role: str, row: Row) -> dict:
-        spec, by_name = self.specs[role], self._table(role)["by_name"]
-        folded = {n.casefold(): n for n in by_name}
-        title, kind = self.titles(role), kinds(spec)
+        kind = kinds(self.specs[role])
         out = {}
         for r, text in row.items():
-            name = title.get(r) or r.removeprefix(EXTRA)
-            field = by_name.get(name) or by_name.get(folded.get(name.casefold(), ""))
-            if field is None:  # fit found it (or prepare made it): someone removed it meanwhile
-                raise StopRun(f"{self.named(role)} has no field '{name}' any more: run `init` (and migrate again).")
+            field = self._field(role, r)
             value, _, _ = self._convert(field, kind.get(r) or kind_of(field["type"]), text)
             out[field["name"]] = value
         return out
@@ -268,23 +273,20 @@ class AirtableProgramTables:
         name = spec.name
         keys = [spec.name_of(r) for r in plan.shape.identity]
         mergeable = all(by_name.get(k, {}).get("type") in _MERGEABLE for k in keys)
-        created = [self._fields(role, row) for row in plan.create]
-        counts: dict[tuple, int] = {}
-        for f in created:
-            t = tuple(repr(f.get(k)) for k in keys)
-            counts[t] = counts.get(t, 0) + 1
+        # A row may be upserted on its key only when no other row of the table (new or held) has that key.
+        held = Counter(identity(plan.shape, s.row) for s in plan.final)
         keyed, once = [], []
-        for f in created:
-            unique = counts[tuple(repr(f.get(k)) for k in keys)] == 1
-            (keyed if mergeable and unique and all(f.get(k) not in (None, "") for k in keys) else once).append(f)
+        for row in plan.create:
+            f = self._fields(role, row)
+            alone = held[identity(plan.shape, row)] == 1 and all(f.get(k) not in (None, "") for k in keys)
+            (keyed if mergeable and alone else once).append(f)
         self.client.create(name, keyed, keys)
         self.client.create(name, once)
         updates = []
         for ref, new, old in plan.update:
-            fields = self._fields(role, new)
-            title = self.titles(role)
+            fields = self._fields(role, {r: v for r, v in new.items() if old.get(r) != v})
             for r in set(old) - set(new):  # emptied in the source
-                fields[title.get(r) or r.removeprefix(EXTRA)] = None
+                fields[self._field(role, r)["name"]] = None
             updates.append((str(ref), fields))
         self.client.update(name, updates)
         self.client.delete(name, [str(ref) for ref in plan.delete])

@@ -8,9 +8,10 @@ apostrophe `safe_cells` adds taken off; the attendee lists of every file in thei
 date is read in the roster's own day/month order, as `parse_roster` reads it.
 
 Writing replaces a table's file atomically with the rows the migration settled on, in the same
-shapes: UTF-8 with commas, people's columns as they are and the jobs' columns made safe for
-spreadsheets; the attendee lists as one file with Event and Date columns. A file that is already
-as it should be is not written.
+shapes: UTF-8 with commas, every cell safe for spreadsheets (`safe_cells`: a cell that would run as a
+formula gets a leading apostrophe, which this reader takes off again, so a second migrate sees the
+same value); the attendee lists as one file with Event and Date columns. A file that is already as
+it should be is not written.
 """
 
 from __future__ import annotations
@@ -154,7 +155,6 @@ class CsvProgramTables:
         for i, h in enumerate(headers):
             if i not in used and h.strip() and EXTRA + h.strip() not in extra:
                 extra[EXTRA + h.strip()] = i
-        owned = set(_OWNED.get(role, ()))
         starts = self._start_dates(headers, rows, source) if role == "ambassadors" else {}
         for n, cells in enumerate(rows, start=2):
             if not any(c.strip() for c in cells):
@@ -163,7 +163,7 @@ class CsvProgramTables:
             for r, i in list(at.items()) + list(extra.items()):
                 if i is None or i >= len(cells):
                     continue
-                row[r] = unescape(cells[i]) if r in owned else cells[i]
+                row[r] = unescape(cells[i])  # as written (see `write`)
             if n in starts:
                 row["start_date"] = starts[n]
             yield n, self._canonical(role, row)
@@ -203,6 +203,12 @@ class CsvProgramTables:
             dropped |= set(row) - set(kept) - _DERIVED.get(role, set())
             out.append(self._canonical(role, kept))
         notes = []
+        owned = set(_OWNED.get(role, ()))
+        inert = sum(1 for row in out for r, v in row.items() if people and r not in owned and escape(v) != v)
+        if inert:
+            notes.append(f"{self.named(role)}: {inert} cell{'s' if inert > 1 else ''} a spreadsheet would run as a "
+                         f"formula written with a leading apostrophe (migrate reads {'them' if inert > 1 else 'it'} "
+                         f"back without it; the jobs show it)")
         if dropped:
             names = ", ".join(sorted(r.removeprefix(EXTRA) for r in dropped))
             notes.append(f"not copied into {self.named(role)}: {names} (the local files have no place for "
@@ -237,15 +243,10 @@ class CsvProgramTables:
         headers = self._write_headers(role, rows)
         titles = self.titles(role)
         roles = {norm_header(t): r for r, t in reversed(list(titles.items()))}
-        owned = set(_OWNED.get(role, ()))
 
         def cells(row: Row) -> list[str]:
-            out = []
-            for h in headers:
-                r = roles.get(norm_header(h), EXTRA + h.strip())
-                value = self._cell(role, r, row)
-                out.append(escape(value) if r in owned else value)
-            return out
+            # Every cell safe for a spreadsheet: text from a base (a name, a note) is people's, and may be hostile.
+            return [escape(self._cell(role, roles.get(norm_header(h), EXTRA + h.strip()), row)) for h in headers]
 
         def fill(fh: BinaryIO) -> None:
             text = io.TextIOWrapper(fh, encoding="utf-8", newline="")

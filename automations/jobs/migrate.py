@@ -191,7 +191,6 @@ def run(ctx: Context, move: Migration, reader: str | None = None) -> JobResult:
         journal = {role: p.digests() for role, p in plans.items()}
         stale = {role: ds for role, ds in journal.items() if set(move.journal.rows(_journal(move, role))) != ds}
         if ctx.dry_run:
-            result.summary += [f"note: {line}." for line in dst.prepare(changed, True)]
             result.summary.append("Dry run: nothing was written." if changed or copy else
                                   f"Dry run: {dst.where} already holds everything {src.where} holds; nothing would "
                                   f"be written.")
