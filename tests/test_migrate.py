@@ -375,6 +375,21 @@ class TestBackToAFolder:
             migrate(live, backup, live.config_path)
 
 
+class TestCommandLine:
+    def test_migrate_then_run_all_exit_zero(self, running, tmp_path):
+        """`python -m automations --config NEW migrate --from OLD` into an empty folder exits 0, a second run says
+        nothing was written, and run-all on the copy the same day exits 0 with no mail."""
+        backup = empty_folder_program(tmp_path, running)
+        first = run_cli("migrate", "--from", str(running), config=backup)
+        assert first.code == 0, first.err
+        assert "[migrate] mail ledger" in first.out and "created 23 rows" in first.out
+        again = run_cli("migrate", "--from", str(running), config=backup)
+        assert again.code == 0 and "nothing was written" in again.out
+        day = run_cli("--as-of", "2026-10-19", "run-all", config=backup)
+        assert day.code == 0, day.err
+        assert outbox_messages(backup.parent / "outbox") == []
+
+
 class TestRefusals:
     def test_a_base_with_other_people_is_refused(self, running, airtable):
         """A roster with other people in the base (and the example's people typed in by hand): one sentence
