@@ -65,11 +65,11 @@ from .domain.checkins import FormLayout
 from .domain.compliance import Rules
 from .domain.messages import Schedule
 from .domain.values import stable_digest
-from .errors import ConfigError
+from .errors import ConfigError, StopRun
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
-from .ports import ConductStore, FundingStore, PersonalFiles, PersonalTable, Progress
+from .ports import ConductStore, FundingStore, PersonalFiles, PersonalTable, ProgramTables, Progress
 from .adapters.rich_progress import NoProgress, progress_for
 from .ports import AnswerSource, ReferralStore
 from .ports import AttendeeSource, CertificateRenderer
@@ -615,10 +615,13 @@ def today(config: Config) -> date:
 
 
 def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozenset[str] = frozenset(),
-              stop: StopRequest | None = None) -> Context:
+              stop: StopRequest | None = None, migrating: bool = False) -> Context:
     """Load the configuration file and build every adapter: what the command line calls. `stop` is the
-    run's stop request, set by the command line's signal handlers."""
+    run's stop request, set by the command line's signal handlers. A store a `migrate` into stopped part-way
+    runs nothing but `migrate` (`migrating`) until it is finished."""
     config = load_config(path)
+    if not migrating:
+        unfinished_migration(config)
     if not dry_run:
         remove_leftovers(config)
     ctx = build(config, as_of or today(config), dry_run, confirmed=confirmed)
@@ -683,3 +686,92 @@ def job_scheduler(config: Config, config_path: Path, stop: StopRequest, global_a
     return JobScheduler({name: parse(text) for name, text in s.jobs.items()}, s.timezone or config.program.timezone,
                         runner, JsonScheduleState(config.local_dir / ".schedule.json"), log, stop, s.catch_up,
                         lock=run_lock(config))
+
+
+# -- migrate: a second configuration's store, and this one's ------------------------------------------------------
+
+MIGRATING = ".migrate-unfinished"  # in local.dir: a migrate into this store started and has not finished
+
+
+def store_id(config: Config) -> str:
+    """The store a configuration runs on, as one text (two configurations naming the same store give the same)."""
+    if config.backend == "airtable":
+        a = config.airtable
+        return f"airtable:{(a.endpoint_url or 'https://api.airtable.com').rstrip('/')}/{a.base_id}"
+    return f"local:{config.local_dir.resolve()}"
+
+
+def unfinished_migration(config: Config) -> None:
+    """Stop (exit 2) when a migrate into this configuration's store stopped part-way: until it is run again and
+    finishes, a run here could send again what the rest of the ledger would have said had gone."""
+    import json
+
+    marker = config.local_dir / MIGRATING
+    try:
+        held = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(held, dict) and held.get("store") == store_id(config):
+        raise StopRun(f"A migrate into this store (from {held.get('from', '?')}) stopped before it finished: run "
+                      f"`migrate --from {held.get('from', 'OTHER_CONFIG')}` again to finish it; nothing else runs "
+                      f"until then.")
+
+
+@dataclass
+class Migration:
+    """What `migrate` needs besides the destination's `Context`: both stores as whole tables, the source's
+    readers of the conduct register, the local files the other configuration reads that go along, and where
+    the destination keeps what migrate wrote."""
+
+    source: ProgramTables
+    dest: ProgramTables
+    source_config: Path
+    source_readers: tuple[str, ...]
+    dest_readers: tuple[str, ...]
+    files: list[tuple[Path, Path, str]]  # (the source's file, the destination's, what it is)
+    journal: WorkCache
+    marker: Path
+    source_lock: "RunLock | None"  # the source's run locks, when they are not the destination's
+    usage: list[Usage] = field(default_factory=list)
+
+
+def program_tables(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
+                   sleep: Callable[[float], None] = time.sleep) -> tuple[ProgramTables, list[Usage]]:
+    """A configuration's store as whole tables (`migrate`), and the usage of its remote client if any."""
+    spec = airtable_spec(config)
+    if config.backend == "airtable":
+        from .adapters.airtable_program_tables import AirtableProgramTables
+
+        client = airtable_client(config, environ, clock, sleep)
+        return AirtableProgramTables(client, spec, store_id(config)), [client.usage]
+    from .adapters.csv_program_tables import CsvProgramTables
+
+    d = config.local_dir
+    files = {"ambassadors": d / config.ambassadors.file, "blog_reviews": d / config.blog_reviews.file,
+             "referral_inquiries": d / config.referrals.file, "funding_requests": d / config.funding.file,
+             "conduct_register": d / config.conduct.file, "event_attendees": d / config.certificates.attendees_dir}
+    return CsvProgramTables(d, files, spec, config.program.tz, store_id(config), config.ambassadors.date_order), []
+
+
+def migration(dest: Path, source: Path, dry_run: bool, environ: Mapping[str, str] | None = None,
+              clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> Migration:
+    """Both sides of `migrate --from SOURCE` run with the configuration DEST. The source's relative paths are read
+    from its own folder."""
+    environ = os.environ if environ is None else environ
+    here, there = load_config(dest), load_config(source)
+    src, src_usage = program_tables(there, environ, clock, sleep)
+    dst, dst_usage = program_tables(here, environ, clock, sleep)
+    files = [(there.local_dir / there.referrals.answers_file, here.local_dir / here.referrals.answers_file,
+              "the referral answers' download")]
+    if there.checkin_form.source == "local" and here.checkin_form.source == "local":
+        files.append((there.local_dir / there.checkin_form.file, here.local_dir / here.checkin_form.file,
+                      "the check-in responses' download"))
+    if there.checkin_form.source == "forms" and here.checkin_form.source == "forms":
+        files.append((there.local_dir / "form_questions.json", here.local_dir / "form_questions.json",
+                      "the check-in form's question ids"))
+    files.append((there.local_dir / ".privacy_key", here.local_dir / ".privacy_key", "the privacy key"))
+    same_folder = there.local_dir.resolve() == here.local_dir.resolve()
+    return Migration(src, dst, Path(source), tuple(a.casefold() for a in there.conduct.readers),
+                     tuple(a.casefold() for a in here.conduct.readers), files,
+                     SqliteWorkCache(here.local_dir / ".migrate.sqlite3", read_only=dry_run),
+                     here.local_dir / MIGRATING, None if same_folder else run_lock(there), src_usage + dst_usage)

@@ -28,6 +28,7 @@ from .jobs import funding as funding_job
 from .jobs import doctor as doctor_job
 from .jobs import init as init_job
 from .jobs import mail_jobs
+from .jobs import migrate as migrate_job
 from .jobs import privacy as privacy_job
 from .jobs import referrals as referrals_job
 from .jobs import report as report_job
@@ -45,7 +46,8 @@ class Options:
     stop: stopping.StopRequest = field(default_factory=stopping.StopRequest)  # set by SIGTERM / Ctrl-C
 
     def context(self) -> bootstrap.Context:
-        return bootstrap.from_file(self.config_path, self.as_of, self.dry_run, self.confirmed, stop=self.stop)
+        return bootstrap.from_file(self.config_path, self.as_of, self.dry_run, self.confirmed, stop=self.stop,
+                                   migrating=_command_name() == "migrate")
 
 
 def confirm(opts: Options, **flags: bool) -> None:
@@ -456,6 +458,22 @@ def erase(opts: Options, reader: str | None, email: str) -> None:
     """Forget one person (EMAIL) in every table and file: their address becomes a keyed hash, their text tokens,
     their files are deleted; their numbers still count. Try it with --dry-run first."""
     _run_job(opts, lambda ctx: privacy_job.erase(ctx, email, reader))
+
+
+@cli.command("migrate")
+@global_options
+@click.option("--from", "source", required=True, metavar="OTHER_CONFIG", type=click.Path(path_type=Path),
+              help="The configuration file whose store is copied (its relative paths are read from its own folder).")
+@click.option("--reader", metavar="EMAIL", help="Copy the conduct register too: your address, which must be one of "
+                                                "conduct.readers in both configurations.")
+@click.pass_obj
+def migrate(opts: Options, source: Path, reader: str | None) -> None:
+    """Copy everything a program holds (roster, mail ledger, data problems, check-ins, blog proposals, referrals,
+    funding requests, attendee lists) from the store OTHER_CONFIG names into this configuration's: local to
+    Airtable (after init), or Airtable back to an empty local folder. A second run writes nothing; one stopped
+    part-way is finished by running it again; --dry-run says per table what it would write."""
+    _run_job(opts, lambda ctx: migrate_job.run(ctx, bootstrap.migration(opts.config_path, source, ctx.dry_run),
+                                               reader))
 
 
 @cli.command("retention")

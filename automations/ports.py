@@ -20,6 +20,7 @@ from .domain.forum import Member as ForumMember
 from .domain.funding import FundingRequest
 from .domain.compliance import Resolved
 from .domain.model import Activity, Ambassador, Checkin, Problem
+from .domain.migration import Held, Row, TablePlan
 from .domain.privacy import TableRule
 from .domain.problems import ProblemRecord
 from .domain.referrals import Answer, Inquiry
@@ -509,6 +510,41 @@ class PersonalTables(Protocol):
         """Give each row to `change` and store what it returns: the same row (nothing to do), another
         row (updated) or None (deleted). Only rows that differ are written. With `dry_run`, write
         nothing and return what the real call would."""
+
+
+class ProgramTables(Protocol):
+    """Every table a program holds, whole, for `migrate`: a CSV folder, an Airtable base. Rows are canonical text
+    by field role (`domain.migration`), so two stores compare by role whatever their titles and cell shapes."""
+
+    where: str  # "local folder data", "Airtable base appXXXX"
+    store_id: str  # the store as one text: two configurations naming the same store give the same
+
+    def exists(self, role: str) -> bool:
+        """Whether the table is there (a file, an Airtable table) to be read."""
+
+    def read(self, role: str) -> list[Held]:
+        """Every row of the table by role, with how the store finds it again and where its data problems place
+        it."""
+
+    def named(self, role: str) -> str:
+        """The table as messages name it ("data/ambassadors.csv", "Airtable table Ambassadors")."""
+
+    def titles(self, role: str) -> dict[str, str]:
+        """field role -> the title its column or field has in this store."""
+
+    def place_of(self, role: str, index: int) -> tuple[str, int] | None:
+        """(source name, row number) by which this store's data problems name the row at `index` of the table
+        as written; None when no problem names its rows."""
+
+    def fit(self, role: str, rows: Sequence[Row]) -> tuple[list[Row], list[str], list[str]]:
+        """The rows as this store would hold (and read back) them once written; notes on what that changes or
+        adds; one sentence per value it cannot hold (the migration then writes nothing)."""
+
+    def prepare(self, plans: Sequence[TablePlan], dry_run: bool) -> list[str]:
+        """Make what the rows need before any is written (a field for staff's own column); a line for each."""
+
+    def write(self, role: str, plan: TablePlan) -> None:
+        """Make the table hold the plan's rows: its creations, updates and deletions (a file: its final rows)."""
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,9 @@ class _PacedSession(requests.Session):
         self.per_second = max(1, math.floor(settings.requests_per_second))
         self.window = self.per_second / settings.requests_per_second  # seconds that hold per_second requests
         self.sent: deque[float] = deque(maxlen=self.per_second)
+        #: Set while sending a request that is not safe to repeat (a plain create): only a 429, which Airtable
+        #: answers before doing anything, is tried again.
+        self.once = False
 
     def _pace(self) -> None:
         if len(self.sent) == self.per_second:
@@ -86,6 +89,8 @@ class _PacedSession(requests.Session):
                 response = super().request(method, url, *args, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = f"no answer ({type(exc).__name__})"
+                if self.once:
+                    break
                 self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
                 continue
             if response.status_code == 429:
@@ -94,9 +99,14 @@ class _PacedSession(requests.Session):
                 continue
             if response.status_code >= 500:
                 last = f"{response.status_code} server error"
+                if self.once:
+                    break
                 self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
                 continue
             return response
+        if self.once:
+            raise ServiceUnavailable(f"Airtable did not answer {method} {_table_of(str(url))} ({last}), a request not "
+                                     f"safe to repeat: the next run finds what landed and completes the work.")
         raise ServiceUnavailable(f"Airtable did not answer {method} {_table_of(str(url))} after {s.max_attempts} "
                                  f"tries (last: {last}); the next run completes the work.")
 
@@ -144,6 +154,7 @@ class AirtableClient:
         self.api.session = session
         self.base = self.api.base(settings.base_id)
         self._schema: dict[str, dict] | None = None  # read once per run, when first needed
+        self._created = 0  # records `create` sent, for the usage's count of distinct records changed
 
     def table(self, name: str) -> Table:
         return self.base.table(name)
@@ -233,6 +244,28 @@ class AirtableClient:
         self.usage.change(name, (i for i, _ in records))
         self._write(name, records, lambda t, chunk: t.batch_update([{"id": i, "fields": f} for i, f in chunk],
                                                                    typecast=typecast))
+
+    def create(self, name: str, records: Sequence[dict], key_fields: Sequence[str] = ()) -> None:
+        """Create records, ten to a request. With `key_fields`, as upserts matched on them (a retry after a lost
+        reply finds the records that landed); without, each request is sent once (a 429 apart), so a request
+        left unanswered stops the run (`ServiceUnavailable`) rather than risking a second copy: the caller
+        reads the table again on its next run and creates only what is missing."""
+        self._created += len(records)
+        self.usage.change(name, (("created", self._created - i) for i in range(len(records))))
+        if key_fields:
+            self._write(name, records, lambda t, chunk: t.batch_upsert([{"fields": f} for f in chunk],
+                                                                       list(key_fields), typecast=True))
+            return
+        session = self.api.session
+
+        def once(t: Table, chunk: Sequence) -> None:
+            session.once = True
+            try:
+                t.batch_create(list(chunk), typecast=True)
+            finally:
+                session.once = False
+
+        self._write(name, records, once)
 
     def delete(self, name: str, record_ids: Sequence[str]) -> None:
         self.usage.change(name, record_ids)

@@ -1,0 +1,292 @@
+"""`AirtableProgramTables`: a program's Airtable base as whole tables to copy from or into (`migrate`).
+
+Reading asks for every field of a table (staff's own too), pages of 100, and turns each record into
+canonical text by field role (`domain.migration`): numbers, dates, date-times, lists, collaborators
+(their email) and attachments (their link) as the other store would hold them. Fields are found by
+the titles this configuration gives each role, so two bases (or a base and a folder) that title a
+field differently are still compared field by field.
+
+Writing goes by the base's own schema (one metadata request): a number rounded as its field keeps
+it, a date as ISO, a date-time in UTC, a select as one of the field's options (the option spelled as
+the field has it when only case or spacing differ; a value it lacks becomes a new option through
+typecast, which the plan names first); a column of staff's own that the table lacks becomes a long
+text field of that name. A value no field of that type can take (text in a number field, anything in
+a formula, lookup or linked-record field: typecast text is never written into a linked field) stops
+the migration before it writes anything, naming the table, row, field and value.
+
+Records are created ten to a request as upserts on the table's natural key where its fields allow it
+(a retry after a lost reply finds what landed), otherwise sent once each (a request left unanswered
+stops the run and the next run finds what landed); updated by record id; deleted by id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Sequence
+
+import requests
+
+from ..domain.migration import (EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, identity,
+                                items, utc_text)
+from ..domain.values import parse_date
+from ..errors import StopRun
+from .airtable_client import AirtableClient, error_type
+from .airtable_schema import OWN_TABLES, BaseSpec
+from .program_tables import kind_of, kinds, tables
+
+_TEXT = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
+_MERGEABLE = {"singleLineText", "email", "url", "phoneNumber", "number"}  # what an upsert matches records on
+_DATES = ("%Y-%m-%d", "%d/%m/%Y")  # a date people typed, as the staff tables' rules read it
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_TRUE, _FALSE = {"yes", "true", "1", "x", "checked"}, {"no", "false", "0"}
+
+
+class _Refused(ValueError):
+    """A value a field cannot take: the end of a sentence saying why."""
+
+
+class AirtableProgramTables:
+    def __init__(self, client: AirtableClient, spec: BaseSpec, store_id: str):
+        self.client = client
+        self.specs = tables(spec)
+        self.where = f"Airtable base {client.settings.base_id}"
+        self.store_id = store_id
+        self._schema: dict[str, dict] | None = None
+        self._new_fields: dict[str, list[str]] = {}
+
+    # -- where things are ---------------------------------------------------------------------------------------
+    def named(self, role: str) -> str:
+        return f"Airtable table {self.specs[role].name}"
+
+    def titles(self, role: str) -> dict[str, str]:
+        return {f.role: f.name for f in self.specs[role].fields}
+
+    def place_of(self, role: str, index: int) -> tuple[str, int] | None:
+        """Where the store's data problems place the record at `index` (in the order the table lists them)."""
+        if role in OWN_TABLES or role == "conduct_register":
+            return None
+        return self.specs[role].name, index + 2
+
+    def _tables(self) -> dict[str, dict]:
+        """The base's tables by name, each with its fields by name (one metadata request per run)."""
+        if self._schema is None:
+            api = self.client.api
+            try:
+                data = api.get(api.build_url(f"meta/bases/{self.client.settings.base_id}/tables"))
+            except requests.HTTPError as exc:
+                raise self.client.refused(exc, f"the base {self.client.settings.base_id}") from None
+            self._schema = {t["name"]: {**t, "by_name": {f["name"]: f for f in t.get("fields", [])}}
+                            for t in data["tables"]}
+        return self._schema
+
+    def exists(self, role: str) -> bool:
+        return self.specs[role].name in self._tables()
+
+    def _table(self, role: str) -> dict:
+        table = self._tables().get(self.specs[role].name)
+        if table is None:
+            raise StopRun(f"{self.where} has no table '{self.specs[role].name}' ({SHAPE[role].what}): run `init` with "
+                          f"this configuration first, then migrate again; nothing was written.")
+        return table
+
+    # -- reading ------------------------------------------------------------------------------------------------
+    def read(self, role: str) -> list[Held]:
+        """Every record with every field, in the order the table lists them."""
+        spec = self.specs[role]
+        by_name = self._table(role)["by_name"]
+        role_of = {f.name: f.role for f in spec.fields}
+        kind = kinds(spec)
+        out = []
+        for i, record in enumerate(self.client.all_records(spec.name, ())):
+            row = {}
+            for name, value in record["fields"].items():
+                r = role_of.get(name, EXTRA + name)
+                k = kind.get(r) or kind_of(by_name.get(name, {}).get("type", ""))
+                row[r] = canonical(k, value)
+            out.append(Held(record["id"], clean(row), (spec.name, i + 2)))
+        return out
+
+    # -- what it would hold -------------------------------------------------------------------------------------
+    def fit(self, role: str, rows: Sequence[Row]) -> tuple[list[Row], list[str], list[str]]:
+        """The rows as this base would hold them once written, notes on what that changes or adds (options, a
+        field, a rounding), and one sentence per value no field here can take."""
+        spec = self.specs[role]
+        table = self._table(role)
+        by_name = table["by_name"]
+        folded = {n.casefold(): n for n in by_name}
+        title = self.titles(role)
+        kind = kinds(spec)
+        notes: dict[tuple[str, str], set[str]] = {}
+        problems: list[str] = []
+        new_fields: list[str] = []
+        out = []
+        for n, row in enumerate(rows, start=2):
+            if role == "mail_ledger" and row.get("status") == "sent" and row.get("at") and "sent_at" not in row:
+                row = dict(row, sent_at=row["at"])  # as the ledger writes a step that went
+            fitted: Row = {}
+            for r, text in row.items():
+                name = title.get(r) or r.removeprefix(EXTRA)
+                field = by_name.get(name) or (by_name.get(folded.get(name.casefold(), "")) if r.startswith(EXTRA)
+                                              else None)
+                if field is None and r.startswith(EXTRA):
+                    if _CONTROL.search(name) or len(name) > 200:
+                        problems.append(f"{self.named(role)}: the column '{name}' cannot become a field name here "
+                                        f"(rename it in the source)")
+                    elif name not in new_fields:
+                        new_fields.append(name)
+                    fitted[r] = text
+                    continue
+                if field is None:
+                    problems.append(f"{self.named(role)} has no field '{name}' ({r}): run `init` to add it")
+                    continue
+                try:
+                    _, back, note = self._convert(field, kind.get(r) or kind_of(field["type"]), text)
+                except _Refused as exc:
+                    problems.append(f"{self.named(role)}, row {n} ({SHAPE[role].what}), field '{field['name']}': "
+                                    f"'{text}' {exc}")
+                    continue
+                for what, said in note:
+                    notes.setdefault((field["name"], what), set()).add(said)
+                fitted[r] = back
+            out.append(clean(fitted))
+        self._new_fields[role] = new_fields
+        lines = [f"{self.named(role)}: adds the field '{n}' (long text) for staff's own column" for n in new_fields]
+        for (name, what), said in sorted(notes.items()):
+            values = ", ".join(sorted(said))
+            lines.append(f"{self.named(role)}, field '{name}': " + (
+                f"adds the option{'s' if len(said) > 1 else ''} {values} (typecast)" if what == "option" else
+                f"{values} written as the field's own option{'s' if len(said) > 1 else ''}" if what == "case" else
+                f"{values} (the field keeps fewer decimals)"))
+        return out, lines, problems
+
+    def _convert(self, field: dict, kind: str, text: str) -> tuple[object, str, list[tuple[str, str]]]:
+        """What to send for this text, what the field then holds (as canonical text), and notes when that is not
+        the text as it was ("option": a new option, "case": written as an option spelled otherwise, "rounded")."""
+        kind_here = field["type"]
+        if kind_here in _TEXT:
+            return text, text, []
+        if kind_here in ("number", "currency", "percent"):
+            try:
+                d = Decimal(text.strip())
+            except InvalidOperation:
+                raise _Refused("is not a number") from None
+            if not d.is_finite():
+                raise _Refused("is not a number")
+            places = int((field.get("options") or {}).get("precision", 0) or 0)
+            rounded = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+            value: object = int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+            back = canonical(NUMBER, value)
+            return value, back, ([("rounded", f"'{text}' kept as {back}")] if back != canonical(NUMBER, text)
+                                 else [])
+        if kind_here == "date":
+            try:
+                day = parse_date(text, _DATES).isoformat()
+            except ValueError:
+                raise _Refused("is not a date like 2026-10-19") from None
+            return day, day, []
+        if kind_here == "dateTime":
+            try:
+                moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                raise _Refused("is not a moment with its zone, like 2026-10-19T06:30:00Z")
+            back = utc_text(moment)
+            return back, back, []
+        if kind_here == "checkbox":
+            flag = text.strip().casefold()
+            if flag not in _TRUE | _FALSE:
+                raise _Refused("is not yes or no")
+            return (flag in _TRUE) or None, "yes" if flag in _TRUE else "", []
+        if kind_here in ("singleSelect", "multipleSelects"):
+            choices = [c["name"] for c in (field.get("options") or {}).get("choices", [])]
+            by_fold = {" ".join(c.split()).casefold(): c for c in choices}
+            picked, said = [], []
+            for value in (items(text) if kind_here == "multipleSelects" or kind == MULTI else [text]):
+                if value in choices:
+                    picked.append(value)
+                elif " ".join(value.split()).casefold() in by_fold:
+                    option = by_fold[" ".join(value.split()).casefold()]
+                    picked.append(option)
+                    said.append(("case", f"'{value}' as '{option}'"))
+                else:
+                    picked.append(value)
+                    said.append(("option", f"'{value}'"))
+            if kind_here == "singleSelect":
+                return picked[0], picked[0], said
+            return picked, "; ".join(picked), said
+        raise _Refused(f"cannot be written: the field is of type {kind_here}, which takes no typed value (change "
+                       f"its type, or rename it and let migrate add a text field)")
+
+    # -- writing ------------------------------------------------------------------------------------------------
+    def prepare(self, plans: Sequence[TablePlan], dry_run: bool) -> list[str]:
+        """Add the fields staff's own columns need (before any record is written)."""
+        done = []
+        for plan in plans:
+            role = plan.shape.role
+            names = [n for n in self._new_fields.get(role, []) if any(EXTRA + n in s.row for s in plan.final)]
+            if not names or not plan.changed:
+                continue
+            table = self._table(role)
+            for name in names:
+                done.append(f"{'would add' if dry_run else 'added'} the field '{name}' (long text) to "
+                            f"{self.named(role)}")
+                if dry_run:
+                    continue
+                api = self.client.api
+                try:
+                    field = api.post(api.build_url(f"meta/bases/{self.client.settings.base_id}/tables/"
+                                                   f"{table['id']}/fields"), json={"name": name, "type": "multilineText"})
+                except requests.HTTPError as exc:
+                    if exc.response.status_code != 422 or "DUPLICATE" not in error_type(exc):
+                        raise self.client.refused(exc, f"adding the field '{name}' to '{table['name']}'") from None
+                    self._schema = None  # made by the try whose answer was lost: read it back
+                    table = self._table(role)
+                    continue
+                table["by_name"][name] = field
+        return done
+
+    def _field(self, role: str, r: str) -> dict:
+        """The base's field of a role (or of staff's own column, whatever its case there)."""
+        by_name = self._table(role)["by_name"]
+        name = self.titles(role).get(r) or r.removeprefix(EXTRA)
+        field = by_name.get(name) or by_name.get({n.casefold(): n for n in by_name}.get(name.casefold(), ""))
+        if field is None:  # fit found it (or prepare made it): someone removed it meanwhile
+            raise StopRun(f"{self.named(role)} has no field '{name}' any more: run `init` (and migrate again).")
+        return field
+
+    def _fields(self, role: str, row: Row) -> dict:
+        kind = kinds(self.specs[role])
+        out = {}
+        for r, text in row.items():
+            field = self._field(role, r)
+            value, _, _ = self._convert(field, kind.get(r) or kind_of(field["type"]), text)
+            out[field["name"]] = value
+        return out
+
+    def write(self, role: str, plan: TablePlan) -> None:
+        """Create, update and delete as planned: new records first, then changes, deletions last."""
+        spec, by_name = self.specs[role], self._table(role)["by_name"]
+        name = spec.name
+        keys = [spec.name_of(r) for r in plan.shape.identity]
+        mergeable = all(by_name.get(k, {}).get("type") in _MERGEABLE for k in keys)
+        # A row may be upserted on its key only when no other row of the table (new or held) has that key.
+        held = Counter(identity(plan.shape, s.row) for s in plan.final)
+        keyed, once = [], []
+        for row in plan.create:
+            f = self._fields(role, row)
+            alone = held[identity(plan.shape, row)] == 1 and all(f.get(k) not in (None, "") for k in keys)
+            (keyed if mergeable and alone else once).append(f)
+        self.client.create(name, keyed, keys)
+        self.client.create(name, once)
+        updates = []
+        for ref, new, old in plan.update:
+            fields = self._fields(role, {r: v for r, v in new.items() if old.get(r) != v})
+            for r in set(old) - set(new):  # emptied in the source
+                fields[self._field(role, r)["name"]] = None
+            updates.append((str(ref), fields))
+        self.client.update(name, updates)
+        self.client.delete(name, [str(ref) for ref in plan.delete])

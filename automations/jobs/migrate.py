@@ -1,0 +1,240 @@
+"""`migrate --from OTHER_CONFIG`: copy everything a program holds from another configuration's store into this one's.
+
+Local CSV to Airtable (the way to go live, after `init`), Airtable back to a local folder (a backup the
+local backend runs from), or any store to another: the roster with its status history and standing
+fields, the mail ledger, the data problems with staff's statuses and dates, the check-in store
+(activities, check-ins), blog proposals, referral inquiries, funding requests, attendee lists, and
+the conduct register only for a reader named in `conduct.readers` of both configurations. The local
+files the jobs read on either backend go along: the referral answers' and the check-in responses'
+downloads, the Forms question ids, and the privacy key erased people's hashes are made with.
+
+Tables are compared by field role, never by title (`domain.migration`): two configurations may title
+a field differently. Everything is read and planned before anything is written; the migration is
+refused (exit 2, one sentence, nothing written) when the two configurations name the same store, when
+a value cannot be held by the destination's field, or when the destination holds rows that did not
+come from this source (another roster) or that changed since migrate wrote them (a destination running
+on its own).
+
+Writing records what it will do first: a marker in the destination's `local.dir` (until it is removed,
+no other command runs on that store) and the digest of every row it is about to write (`.migrate.sqlite3`:
+the rows it wrote from this source, which a later migrate may update). The mail ledger goes first, then
+the data problems, then the rest, so even a destination run after a kill would not send again what had
+gone. A run stopped part-way is finished by running it again: what landed is found and kept, the rest
+written. A second run writes nothing. Data problems about rows of the roster and staff's tables are
+re-addressed to where the destination's stores will find them (table name, row, column title), so
+their statuses hold there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import ExitStack
+from pathlib import Path
+
+from ..adapters.atomic_files import atomic_write
+from ..bootstrap import Context, Migration
+from ..domain.migration import (SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, readdress)
+from ..domain.privacy import ERASE_JOB
+from ..domain.values import stable_digest
+from ..errors import AlreadyRunning, ConfigError, StopRun
+from .base import JobResult, plural
+
+PEOPLE_TABLES = ("ambassadors", "blog_reviews", "referral_inquiries", "funding_requests", "event_attendees")
+REPORT_TABLES = ("activities", "checkins", "problems")
+
+
+def _journal(move: Migration, role: str) -> str:
+    """The journal's table of the rows migrate wrote into this table from this source."""
+    return f"migrate:{stable_digest(move.source.store_id, length=12)}:{role}"
+
+
+def _with_conduct(move: Migration, reader: str | None) -> bool:
+    if reader is None:
+        return False
+    who = reader.strip().casefold()
+    for readers, which in ((move.source_readers, f"{move.source_config}"), (move.dest_readers, "this configuration")):
+        if who not in readers:
+            raise ConfigError(f"The conduct register is copied only for a reader named in conduct.readers of both "
+                              f"configurations: '{reader}' is not one in {which}.")
+    return True
+
+
+def _columns(move: Migration, role: str, held) -> dict[tuple[str, str], str]:
+    """(source name, the source's column title) -> the destination's, for the fields the two title differently."""
+    theirs, ours = move.source.titles(role), move.dest.titles(role)
+    names = {h.place[0] for h in held if h.place}
+    return {(name, theirs[r]): ours[r] for name in names for r in theirs if r in ours and theirs[r] != ours[r]}
+
+
+def plan(ctx: Context, move: Migration, with_conduct: bool) -> tuple[dict[str, TablePlan], list[str], list[str], int]:
+    """Every table's plan, the notes on what the destination changes or adds, the values it cannot hold, and how
+    many data problems move to another place."""
+    src, dst = move.source, move.dest
+    plans: dict[str, TablePlan] = {}
+    notes: list[str] = []
+    problems: list[str] = []
+    moved = 0
+    columns: dict[tuple[str, str], str] = {}
+    for shape in SHAPES:
+        role = shape.role
+        if shape.restricted and not with_conduct:
+            continue
+        held = src.read(role) if src.exists(role) else []
+        fitted, said, cannot = dst.fit(role, [h.row for h in held])
+        rows = [Sourced(row, h.place) for row, h in zip(fitted, held)]
+        if role in PEOPLE_TABLES:
+            columns.update(_columns(move, role, held))
+        if role == "problems":
+            rows, moved = readdress(rows, moves_of([plans[r] for r in PEOPLE_TABLES if r in plans], dst.place_of),
+                                    columns)
+            fitted, said, cannot = dst.fit(role, [s.row for s in rows])
+            rows = [Sourced(row, s.place) for row, s in zip(fitted, rows)]
+        problems += cannot
+        ours = set(move.journal.rows(_journal(move, role)))
+        plans[role] = plan_table(shape, rows, dst.read(role), ours)
+        if plans[role].changed:  # what writing changes or adds (said only when there is something to write)
+            notes += said
+        ctx.stop.check()
+    return plans, notes, problems, moved
+
+
+def _refuse(move: Migration, plans: dict[str, TablePlan], problems: list[str]) -> None:
+    """Stop before anything is written when a value cannot be held, or the destination holds other data."""
+    if problems:
+        more = f" (and {plural(len(problems) - 1, 'other value')})" if len(problems) > 1 else ""
+        raise StopRun(f"{problems[0]}{more}: migrate copies every value or none, so nothing was written; fix the "
+                      f"source or the destination's field and migrate again.")
+    for p in plans.values():
+        named = move.dest.named(p.shape.role)
+        if p.foreign:
+            shown = ", ".join(f"'{k}'" for k in p.foreign[:3])
+            raise StopRun(f"{named} already holds {plural(len(p.foreign), 'row')} that did not come from "
+                          f"{move.source.where} ({p.shape.what}: {shown}{', ...' if len(p.foreign) > 3 else ''}): "
+                          f"migrate copies into an empty store (a new base after `init`, an empty folder) and never "
+                          f"overwrites other data; nothing was written.")
+        if p.changed_since:
+            shown = ", ".join(f"'{k}'" for k in p.changed_since[:3])
+            raise StopRun(f"{named} holds {plural(len(p.changed_since), 'row')} that differ from "
+                          f"{move.source.where} and were not written by migrate from there, or changed since "
+                          f"({p.shape.what}: {shown}{', ...' if len(p.changed_since) > 3 else ''}): the "
+                          f"destination is not a copy of this source (or runs on its own now); nothing was written.")
+
+
+def _files(move: Migration, plans: dict[str, TablePlan]) -> tuple[list[tuple[Path, Path, str]], list[str]]:
+    """The local files to copy along, and notes; stop when the destination has another version of one."""
+    ledger = plans.get("mail_ledger")
+    erased = any(s.row.get("job") == ERASE_JOB for s in ledger.final) if ledger else False
+    copy, notes = [], []
+    for src, dst, what in move.files:
+        if os.path.abspath(src) == os.path.abspath(dst) or not src.is_file():
+            continue
+        if not dst.is_file():
+            copy.append((src, dst, what))
+            continue
+        if src.read_bytes() == dst.read_bytes():
+            continue
+        if what == "the privacy key" and not erased:
+            notes.append(f"{dst} (the destination's own privacy key) kept: no one has been erased yet")
+            continue
+        raise StopRun(f"{dst} ({what}) differs from {src}: the destination must read the same; make them the same "
+                      f"(or remove {dst}) and migrate again; nothing was written.")
+    return copy, notes
+
+
+def _describe(p: TablePlan, dry_run: bool) -> str:
+    if not p.changed:
+        return "already up to date" if p.unchanged else "nothing to copy"
+    verbs = [(len(p.create), "create", "created"), (len(p.update), "update", "updated"),
+             (len(p.delete), "delete", "deleted")]
+    parts = [f"{verb if dry_run else done} {n}" for n, verb, done in verbs if n]
+    unit = "rows" if p.changed != 1 else "row"
+    return ("would " if dry_run else "") + ", ".join(parts) + f" {unit}"
+
+
+def run(ctx: Context, move: Migration, reader: str | None = None) -> JobResult:
+    """Copy every table from the other configuration's store (or, with --dry-run, say what that would do)."""
+    result = JobResult("migrate")
+    src, dst = move.source, move.dest
+    if src.store_id == dst.store_id:
+        raise StopRun(f"{move.source_config} and this configuration name the same store ({dst.where}): there is "
+                      f"nothing to migrate.")
+    with_conduct = _with_conduct(move, reader)
+    with ExitStack() as held:
+        if not ctx.dry_run:  # no run of the jobs on either store meanwhile
+            try:
+                if ctx.run_lock is not None:
+                    held.enter_context(ctx.run_lock.hold("run-all"))
+                if move.source_lock is not None:
+                    held.enter_context(move.source_lock.hold("run-all"))
+            except AlreadyRunning as exc:
+                raise StopRun(f"{exc}; migrate again once it has finished.") from None
+        plans, notes, problems, moved = plan(ctx, move, with_conduct)
+        _refuse(move, plans, problems)
+        copy, file_notes = _files(move, plans)
+        notes += file_notes
+        for p in plans.values():
+            role = p.shape.role
+            result.summary.append(f"{p.shape.what} ({src.named(role)} -> {dst.named(role)}): "
+                                  f"{_describe(p, ctx.dry_run)}.")
+        if not with_conduct:
+            result.summary.append("conduct register: not copied (only with --reader EMAIL, an address in "
+                                  "conduct.readers of both configurations).")
+        if moved:
+            result.summary.append(f"data problems: {plural(moved, 'problem')} about rows of the roster or staff's "
+                                  f"tables {'would be' if ctx.dry_run else 'were'} re-addressed to where "
+                                  f"{dst.where} holds those rows (their statuses and dates kept).")
+        result.summary += [f"note: {n}." for n in notes]
+        for s, d, what in copy:
+            result.summary.append(f"{what}: {'would copy' if ctx.dry_run else 'copied'} {s} to {d}.")
+        changed = [p for p in plans.values() if p.changed]
+        journal = {role: p.digests() for role, p in plans.items()}
+        stale = {role: ds for role, ds in journal.items() if set(move.journal.rows(_journal(move, role))) != ds}
+        if ctx.dry_run:
+            result.summary.append("Dry run: nothing was written." if changed or copy else
+                                  f"Dry run: {dst.where} already holds everything {src.where} holds; nothing would "
+                                  f"be written.")
+        elif not changed and not copy:
+            if stale:
+                move.journal.write({}, {_journal(move, r): {d: b"1" for d in ds} for r, ds in stale.items()},
+                                   replace=[_journal(move, r) for r in stale])
+            result.summary.append(f"{dst.where} already holds everything {src.where} holds: nothing was written.")
+        else:
+            _apply(ctx, move, plans, changed, copy, result)
+        result.summary += [u.line() for u in move.usage if u.requests]
+    return result
+
+
+def _apply(ctx: Context, move: Migration, plans: dict[str, TablePlan], changed: list[TablePlan],
+           copy: list[tuple[Path, Path, str]], result: JobResult) -> None:
+    """Write, recording first what is about to be written, and the mail ledger before anything else."""
+    dst = move.dest
+    move.marker.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(move.marker, json.dumps({"store": dst.store_id, "from": str(move.source_config)}))
+    result.summary += [f"{line}." for line in dst.prepare(changed, False)]
+    for role in WRITE_ORDER:
+        p = plans.get(role)
+        if p is None:
+            continue
+        table = _journal(move, role)
+        wanted = p.digests()
+        if p.changed:
+            # What is about to be written, before it is: a rerun after a kill knows those rows as its own.
+            move.journal.write({}, {table: {d: b"1" for d in wanted}})
+            dst.write(role, p)
+        move.journal.write({}, {table: {d: b"1" for d in wanted}}, replace=[table])
+        ctx.stop.check()
+    for src, target, what in copy:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if what == "the privacy key":  # readable by its owner only, as bootstrap makes it
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(src.read_bytes())
+        else:
+            atomic_write(target, src.read_bytes())
+    if any(plans[r].changed for r in REPORT_TABLES if r in plans):
+        ctx.cache.clear()  # what earlier runs here worked out described another check-in store
+    move.marker.unlink(missing_ok=True)
+    result.summary.append(f"Migrated {move.source.where} into {dst.where}: "
+                          f"{sum(p.changed for p in changed)} rows written; run `doctor`, then the jobs, with this "
+                          f"configuration.")

@@ -1,0 +1,510 @@
+"""`migrate --from OTHER_CONFIG`: a running program carried from its local folder into an Airtable base and back.
+
+The example program runs on the local backend first (run-all on 2026-10-19: mail into the outbox, data
+problems on record, one of them set to `ignored` by staff), then moves into the fake base (real pyairtable
+over HTTP on 127.0.0.1, a manual clock shared with the fake's rate limiter), and back into an empty folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from automations import bootstrap
+from automations.config import load_config
+from automations.domain.migration import (EXTRA, SHAPE, Held, Sourced, canonical, plan_table, readdress)
+from automations.errors import ServiceUnavailable, StopRun
+from automations.jobs import compliance as compliance_job
+from automations.jobs import migrate as migrate_job
+from automations.jobs import run_all
+from tests.airtable_env import BASE, AirtableEnv, use_airtable
+from tests.conftest import copy_example, outbox_messages, run_cli, snapshot
+from tests.fake_airtable import Faults
+
+AS_OF = date(2026, 10, 19)
+STAFF_IGNORED = "p-536afb48f7cb"  # an open problem of the example that staff set to ignored before the move
+
+
+def statuses(rows) -> dict[str, tuple]:
+    return {r["key"]: (r["status"], r.get("first_seen", ""), r.get("closed", "")) for r in rows}
+
+
+def local_problems(folder: Path) -> dict[str, tuple]:
+    with (folder / "unusable_rows.csv").open(encoding="utf-8", newline="") as fh:
+        return {r["Problem ID"]: (r["Status"], r["First seen"], r["Closed"]) for r in csv.DictReader(fh)}
+
+
+def base_problems(env: AirtableEnv) -> dict[str, tuple]:
+    return {r["fields"]["Key"]: (r["fields"]["Status"], r["fields"].get("First seen", ""),
+                                 r["fields"].get("Closed", "")) for r in env.records("Data problems")}
+
+
+def writes(env: AirtableEnv) -> list:
+    return [r for r in env.fake.requests if r.kind == "write"]
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Path:
+    """The example program after a day on the local backend: its config path (the data in data/, mail in outbox/)."""
+    config = copy_example(tmp_path / "program")
+    problems = config.parent / "data" / "unusable_rows.csv"
+    with problems.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    for row in rows[1:]:
+        if row[0] == STAFF_IGNORED:
+            row[1] = "ignored"
+    with problems.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    results = run_all.run(bootstrap.build(load_config(config), AS_OF, False))
+    assert all(not r.failures for r in results)
+    assert outbox_messages(config.parent / "outbox")
+    return config
+
+
+@pytest.fixture
+def live(running: Path, airtable_base) -> AirtableEnv:
+    """A second configuration beside the first, on the fake base after `init` (its local.dir is the same data/)."""
+    fake, clock = airtable_base
+    config = running.parent / "config.airtable.yaml"
+    shutil.copy(running, config)
+    use_airtable(config, fake.url)
+    env = AirtableEnv(fake, clock, config)
+    env.ctx(AS_OF).admin.init(dry_run=False)
+    fake.reset_log()
+    return env
+
+
+def migrate(env: AirtableEnv, dest: Path, source: Path, dry_run: bool = False, reader: str | None = None,
+            as_of: date = AS_OF):
+    """One `migrate` run in this process, on the shared manual clock."""
+    env.clock.advance(1.1)
+    ctx = bootstrap.build(load_config(dest), as_of, dry_run, environ=env.environ, clock=env.clock.now,
+                          sleep=env.clock.sleep)
+    move = bootstrap.migration(dest, source, dry_run, env.environ, env.clock.now, env.clock.sleep)
+    return migrate_job.run(ctx, move, reader)
+
+
+def empty_folder_program(tmp_path: Path, like: Path, name: str = "backup") -> Path:
+    """A configuration like `like` (local backend) whose local.dir is an empty folder."""
+    home = tmp_path / name
+    home.mkdir()
+    shutil.copytree(like.parent / "templates", home / "templates")
+    data = yaml.safe_load(like.read_text(encoding="utf-8"))
+    data["backend"] = "local"
+    data.pop("airtable", None)
+    data["local"] = {"dir": "store"}
+    (home / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return home / "config.yaml"
+
+
+def verdicts(config: Path, env: AirtableEnv | None = None) -> str:
+    extra = {"environ": env.environ, "clock": env.clock.now, "sleep": env.clock.sleep} if env else {}
+    ctx = bootstrap.build(load_config(config), AS_OF, True, **extra)
+    return compliance_job.run(ctx, None, "json", None).output
+
+
+class TestIntoAirtable:
+    def test_the_same_day_sends_nothing_and_keeps_every_status(self, running, live):
+        """After migrate, run-all on the base on the same day sends nothing that had gone, finds no new problem
+        (exit 0) and keeps every problem's status, staff's ignored included."""
+        before = local_problems(running.parent / "data")
+        assert before[STAFF_IGNORED][0] == "ignored"
+        outbox = snapshot(running.parent / "outbox")
+        result = migrate(live, live.config_path, running)
+        assert any("mail ledger" in line and "created" in line for line in result.summary)
+        assert base_problems(live) == before
+        ledger = {r["fields"]["Key"]: r["fields"] for r in live.records("Mail ledger")}
+        assert len(ledger) == 23 and all(f["Status"] == "sent" and f.get("Sent at") for f in ledger.values())
+        results = run_all.run(live.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+        assert all("0 messages sent" in line for r in results for line in r.summary if "messages sent" in line)
+        assert snapshot(running.parent / "outbox") == outbox
+        assert base_problems(live) == before
+        assert verdicts(live.config_path, live) == verdicts(running)
+
+    def test_every_table_lands_by_role(self, running, live):
+        """The roster keeps its status history, standing fields, staff's Notes and its own Status word (as the
+        field's option); activities, check-ins and blog proposals arrive whole."""
+        migrate(live, live.config_path, running)
+        people = {r["fields"]["Email"]: r["fields"] for r in live.records("Ambassadors")}
+        assert len(people) == 36
+        hannah = people["hannah.schmidt@example.com"]
+        assert hannah["Status history"] == "2026-05-04 paused" and hannah["Notes"].startswith("Paused until")
+        assert hannah["Standing"] == "paused" and hannah["Languages"] == ["de", "en", "fr"]
+        priya = people["priya.deshmukh@example.org"]
+        assert priya["Perks"] == ["free_event_access", "conference_funding"] and priya["Streak"] == 2
+        assert priya["Last check-in"] == "2026-10-14" and priya["Start date"] == "2023-10-02"
+        assert people["daan.janssen@example.com"]["Status"] == "active"  # "Active" in the CSV
+        assert len(live.records("Activities")) == 266 and len(live.records("Check-ins")) == 122
+        assert {r["fields"]["Title"] for r in live.records("Blog reviews")} >= {"Segmenting contacts by event attendance"}
+
+    def test_a_second_migrate_writes_nothing(self, running, live):
+        migrate(live, live.config_path, running)
+        live.fake.reset_log()
+        result = migrate(live, live.config_path, running)
+        assert writes(live) == []
+        assert any("nothing was written" in line for line in result.summary)
+
+    def test_dry_run_writes_nothing(self, running, live):
+        """--dry-run says per table what it would create, and writes nothing (no record, no field, no journal)."""
+        data = snapshot(running.parent / "data")
+        result = migrate(live, live.config_path, running, dry_run=True)
+        assert writes(live) == [] and live.records("Ambassadors") == []
+        assert not [r for r in live.fake.requests if r.kind == "meta" and r.method != "GET"]
+        assert any(line.startswith("roster") and "would create 36 rows" in line for line in result.summary)
+        assert any(line.startswith("mail ledger") and "would create 23 rows" in line for line in result.summary)
+        assert snapshot(running.parent / "data") == data
+
+    def test_write_requests_within_the_lower_bound(self, running, live):
+        """Every table is written ten records to a request: within 1.05 times ceil(rows / 10) per table, never
+        more than 5 requests in a second."""
+        migrate(live, live.config_path, running)
+        per_table = Counter(r.table for r in writes(live))
+        rows = Counter()
+        for r in writes(live):
+            rows[r.table] += r.records
+        assert all(per_table[t] <= 1.05 * -(-rows[t] // 10) for t in per_table), (per_table, rows)
+        times = [r.at for r in live.fake.requests]
+        assert all(sum(1 for t in times if s <= t < s + 1.0) <= 5 for s in times)
+
+    def test_killed_part_way_then_run_again(self, running, live):
+        """The base stops answering after six write requests (the ledger, the problems and part of the roster have
+        landed); until migrate is run again nothing else runs on the base; the rerun completes it with every
+        record once."""
+        fake = live.fake
+        cfg = yaml.safe_load(live.config_path.read_text())
+        cfg["airtable"]["max_attempts"] = 2
+        live.config_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+        seen = []
+
+        def die_after_six_writes(info):
+            if info.kind == "write":
+                seen.append(info)
+                if len(seen) == 6:
+                    fake.faults = Faults(rate_drop=1.0)
+
+        fake.on_request = die_after_six_writes
+        with pytest.raises(ServiceUnavailable):
+            migrate(live, live.config_path, running)
+        fake.on_request = None
+        fake.faults = Faults()
+        assert len(live.records("Mail ledger")) == 23 and len(live.records("Data problems")) == 9
+        assert 0 < len(live.records("Ambassadors")) < 36 and live.records("Activities") == []
+        with pytest.raises(StopRun, match="stopped before it finished: run `migrate --from"):
+            bootstrap.unfinished_migration(live.config)  # what every other command checks first
+        bootstrap.unfinished_migration(load_config(running))  # the source's own store runs on
+        migrate(live, live.config_path, running)
+        bootstrap.unfinished_migration(live.config)
+        for table, key, n in (("Mail ledger", "Key", 23), ("Data problems", "Key", 9), ("Activities", "Key", 266),
+                              ("Ambassadors", "Email", 36), ("Check-ins", "Key", 122)):
+            keys = Counter(r["fields"][key] for r in live.records(table))
+            assert len(keys) == n and set(keys.values()) == {1}, table
+        assert base_problems(live) == local_problems(running.parent / "data")
+
+    def test_lost_replies_never_duplicate(self, running, live):
+        """Replies lost after the base applied a write (20 %): each run creates only what is missing, and a create
+        that cannot be repeated safely stops instead; in the end every record is there once."""
+        cfg = yaml.safe_load(live.config_path.read_text())
+        cfg["airtable"]["max_attempts"] = 12
+        live.config_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+        live.fake.faults = Faults(rate_lost_reply=0.2, seed=5)
+        for _ in range(10):
+            try:
+                migrate(live, live.config_path, running)
+                break
+            except ServiceUnavailable:
+                continue
+        assert Counter(r.fault for r in live.fake.requests)["lost_reply"] > 3
+        live.fake.faults = Faults()
+        live.fake.reset_log()
+        migrate(live, live.config_path, running)
+        assert writes(live) == []
+        for table, key in (("Ambassadors", "Email"), ("Activities", "Key"), ("Mail ledger", "Key")):
+            keys = Counter(r["fields"][key] for r in live.records(table))
+            assert set(keys.values()) == {1}, table
+
+    def test_a_person_twice_in_the_roster_is_copied_twice(self, running, live):
+        """A roster row repeated (a data problem of the roster) is copied as it is, once: the second copy cannot be
+        upserted on its email, and still lands once; the problem follows it; a second migrate writes nothing."""
+        roster = running.parent / "data" / "ambassadors.csv"
+        lines = roster.read_text(encoding="utf-8").splitlines(keepends=True)
+        roster.write_text("".join(lines + [lines[1]]), encoding="utf-8")
+        run_all.run(bootstrap.build(load_config(running), AS_OF, False))
+        migrate(live, live.config_path, running)
+        emails = Counter(r["fields"]["Email"] for r in live.records("Ambassadors"))
+        assert emails["priya.deshmukh@example.org"] == 2 and sum(emails.values()) == 37
+        twice = [r["fields"] for r in live.records("Data problems") if r["fields"].get("Source") == "Ambassadors"]
+        assert [(f["Row"], f["Column"]) for f in twice] == [(38, "Email")]
+        live.fake.reset_log()
+        migrate(live, live.config_path, running)
+        assert writes(live) == []
+        results = run_all.run(live.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+
+    def test_field_titles_differ_between_the_configurations(self, running, airtable_base):
+        """The base's configuration titles staff's fields and tables otherwise: fields are matched by role, and
+        a problem staff ignored about a roster row follows the row to the base (its table, row and column there),
+        so run-all there finds nothing new."""
+        fake, clock = airtable_base
+        roster = running.parent / "data" / "ambassadors.csv"
+        roster.write_text(roster.read_text(encoding="utf-8").replace("2023-09-25,alumni,", "2023-09-25,retired,"),
+                          encoding="utf-8")
+        run_all.run(bootstrap.build(load_config(running), AS_OF, False))
+        problems = running.parent / "data" / "unusable_rows.csv"
+        with problems.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        tom = next(r for r in rows if r[5] == "ambassadors.csv" and r[8] == "retired")
+        tom[1] = "ignored"
+        with problems.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+        config = running.parent / "config.airtable.yaml"
+        shutil.copy(running, config)
+        data = yaml.safe_load(config.read_text())
+        data["ambassadors"]["fields"].update(email="E-mail", status="State", status_history="Changes")
+        data["ambassadors"]["standing_fields"]["standing"] = "Good standing?"
+        config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        use_airtable(config, fake.url, tables={"ambassadors": "People", "problems": "Issues"},
+                     fields={"problems": {"status": "Decision"}})
+        env = AirtableEnv(fake, clock, config)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        migrate(env, config, running)
+        people = {r["fields"]["E-mail"]: r["fields"] for r in env.records("People")}
+        assert people["tom.baker@example.net"]["State"] == "retired"
+        assert people["tom.baker@example.net"]["Changes"] == "2026-04-01 alumni"
+        assert people["emily.carter@example.org"]["Good standing?"] == "good"
+        decisions = {r["fields"]["Key"]: r["fields"] for r in env.records("Issues")}
+        assert decisions[STAFF_IGNORED]["Decision"] == "ignored"
+        moved = next(f for f in decisions.values() if f.get("Value") == "retired")
+        assert (moved["Source"], moved["Row"], moved["Column"], moved["Decision"]) == ("People", int(tom[6]), "State",
+                                                                                       "ignored")
+        results = run_all.run(env.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+        after = {r["fields"]["Key"]: r["fields"]["Decision"] for r in env.records("Issues")}
+        assert after == {k: f["Decision"] for k, f in decisions.items()}
+
+
+class TestCreatesSentOnce:
+    def test_a_create_without_a_key_is_never_repeated(self, airtable_base):
+        """A plain create whose reply is lost is not sent again (it would make a second record): the run stops,
+        the record is there once, and the next run finds it."""
+        from tests.contract.conftest import airtable_client, init_base
+
+        fake, clock = airtable_base
+        init_base(fake, clock)
+        client = airtable_client(fake, clock)
+        fake.faults = Faults(rate_lost_reply=1.0)
+        with pytest.raises(ServiceUnavailable, match="not safe to repeat"):
+            client.create("Activities", [{"Key": "a-1", "Title": "Talk"}])
+        fake.faults = Faults()
+        assert [r["fields"]["Key"] for r in fake.records(BASE, "Activities")] == ["a-1"]
+        assert [r.fault for r in fake.requests if r.kind == "write"] == ["lost_reply"]
+
+    def test_a_create_on_its_key_is_repeated_safely(self, airtable_base):
+        from tests.contract.conftest import airtable_client, init_base
+
+        fake, clock = airtable_base
+        init_base(fake, clock)
+        client = airtable_client(fake, clock)
+        fake.faults = Faults(rate_lost_reply=0.5, seed=2)
+        client.create("Activities", [{"Key": f"a-{n}"} for n in range(30)], ["Key"])
+        fake.faults = Faults()
+        assert sorted(r["fields"]["Key"] for r in fake.records(BASE, "Activities")) == sorted(f"a-{n}" for n in range(30))
+        assert any(r.fault == "lost_reply" for r in fake.requests)
+
+
+class TestBackToAFolder:
+    def test_the_copy_runs_on_the_local_backend_with_the_same_verdicts(self, running, live, tmp_path):
+        """Airtable back into an empty folder: the local backend runs on it, with the same verdicts, and sends
+        nothing that had gone."""
+        migrate(live, live.config_path, running)
+        backup = empty_folder_program(tmp_path, running)
+        migrate(live, backup, live.config_path)
+        store = backup.parent / "store"
+        assert (store / "checkin_responses.csv").is_file()
+        assert verdicts(backup) == verdicts(running)
+        assert local_problems(store) == local_problems(running.parent / "data")
+        with (store / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
+            notes = {r["Email"]: r["Notes"] for r in csv.DictReader(fh)}
+        assert notes["lars.eriksson@example.net"].startswith("Removed 2026-03-02")
+        results = run_all.run(bootstrap.build(load_config(backup), AS_OF, False))
+        assert all(not r.failures and not r.new_problems for r in results)
+        assert outbox_messages(backup.parent / "outbox") == []
+
+    def test_a_second_migrate_writes_nothing(self, running, live, tmp_path):
+        migrate(live, live.config_path, running)
+        backup = empty_folder_program(tmp_path, running)
+        migrate(live, backup, live.config_path)
+        before = snapshot(backup.parent / "store")
+        result = migrate(live, backup, live.config_path)
+        assert snapshot(backup.parent / "store") == before
+        assert any("nothing was written" in line for line in result.summary)
+
+    def test_dry_run_writes_nothing(self, running, live, tmp_path):
+        migrate(live, live.config_path, running)
+        backup = empty_folder_program(tmp_path, running)
+        (backup.parent / "store").mkdir()
+        result = migrate(live, backup, live.config_path, dry_run=True)
+        assert snapshot(backup.parent / "store") == {}
+        assert any("would create 266 rows" in line for line in result.summary)
+
+    def test_changes_in_the_source_follow_on_a_later_migrate(self, running, live, tmp_path):
+        """A later migrate into the same folder brings over what changed in the base since (rows migrate wrote
+        and nobody touched since are updated); one staff changed in the folder meanwhile is refused."""
+        migrate(live, live.config_path, running)
+        backup = empty_folder_program(tmp_path, running)
+        migrate(live, backup, live.config_path)
+        record = next(r for r in live.records("Data problems") if r["fields"]["Key"] == "p-3f24988104f2")
+        import requests
+
+        live.clock.advance(1.1)
+        requests.patch(f"{live.fake.url}/v0/{BASE}/Data%20problems/{record['id']}",
+                       json={"fields": {"Status": "ignored"}},
+                       headers={"Authorization": f"Bearer {live.environ['AIRTABLE_TOKEN']}"}, timeout=10)
+        result = migrate(live, backup, live.config_path)
+        assert any(line.startswith("data problems") and "updated 1 row" in line for line in result.summary)
+        assert local_problems(backup.parent / "store")["p-3f24988104f2"][0] == "ignored"
+        path = backup.parent / "store" / "unusable_rows.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace(",ignored,", ",fixed,", 1), encoding="utf-8")
+        with pytest.raises(StopRun, match="not written by migrate from there, or changed since"):
+            migrate(live, backup, live.config_path)
+
+
+class TestCommandLine:
+    def test_migrate_then_run_all_exit_zero(self, running, tmp_path):
+        """`python -m automations --config NEW migrate --from OLD` into an empty folder exits 0, a second run says
+        nothing was written, and run-all on the copy the same day exits 0 with no mail."""
+        backup = empty_folder_program(tmp_path, running)
+        first = run_cli("migrate", "--from", str(running), config=backup)
+        assert first.code == 0, first.err
+        assert "[migrate] mail ledger" in first.out and "created 23 rows" in first.out
+        again = run_cli("migrate", "--from", str(running), config=backup)
+        assert again.code == 0 and "nothing was written" in again.out
+        day = run_cli("--as-of", "2026-10-19", "run-all", config=backup)
+        assert day.code == 0, day.err
+        assert outbox_messages(backup.parent / "outbox") == []
+
+
+class TestRefusals:
+    def test_a_base_with_other_people_is_refused(self, running, airtable):
+        """A roster with other people in the base (and the example's people typed in by hand): one sentence
+        (exit 2), nothing written."""
+        airtable.fake.insert(BASE, "Ambassadors", [{"Name": "Someone Else", "Email": "someone@example.net"}])
+        airtable.fake.reset_log()
+        with pytest.raises(StopRun, match="already holds 1 row that did not come from .*someone@example.net"):
+            migrate(airtable, airtable.config_path, running)
+        assert writes(airtable) == []
+
+    def test_the_same_store_is_refused(self, running):
+        twin = running.parent / "twin.yaml"
+        shutil.copy(running, twin)
+        run = run_cli("migrate", "--from", str(twin), config=running)
+        assert run.code == 2 and "same store" in run.err and "Traceback" not in run.err
+
+    def test_a_value_the_field_cannot_take_stops_before_any_write(self, running, live):
+        """A Streak that is not a number cannot go into the base's number field: the row, field and value are
+        named, and nothing is written."""
+        roster = running.parent / "data" / "ambassadors.csv"
+        roster.write_text(roster.read_text(encoding="utf-8").replace(",good,2,", ",good,two,", 1), encoding="utf-8")
+        with pytest.raises(StopRun, match=r"row 2 \(roster\), field 'Streak': 'two' is not a number"):
+            migrate(live, live.config_path, running)
+        assert writes(live) == []
+
+    def test_a_destination_without_its_tables_asks_for_init(self, running, airtable_base):
+        fake, clock = airtable_base
+        config = running.parent / "config.airtable.yaml"
+        shutil.copy(running, config)
+        use_airtable(config, fake.url)
+        with pytest.raises(StopRun, match="run `init`"):
+            migrate(AirtableEnv(fake, clock, config), config, running)
+
+
+class TestConductRegister:
+    def test_only_with_a_reader_of_both(self, running, tmp_path):
+        """The register stays behind without --reader; a reader not named in both configurations is refused; a
+        reader of both copies it."""
+        (running.parent / "data" / "conduct_register.csv").write_text(
+            "Email,Date,Step,Description,Recorded by\nlars.eriksson@example.net,2026-02-01,warning,"
+            "Second warning,staff@example.org\n", encoding="utf-8")
+        backup = empty_folder_program(tmp_path, running)
+        for config in (running, backup):
+            data = yaml.safe_load(config.read_text())
+            data["conduct"]["readers"] = ["lead@example.org"] if config == running else []
+            config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+        def run(reader=None):
+            return migrate_job.run(bootstrap.build(load_config(backup), AS_OF, False),
+                                   bootstrap.migration(backup, running, False, {}), reader)
+
+        result = run()
+        assert not (backup.parent / "store" / "conduct_register.csv").exists()
+        assert any(line.startswith("conduct register: not copied") for line in result.summary)
+        with pytest.raises(StopRun, match="not one in this configuration"):
+            run("lead@example.org")
+        data = yaml.safe_load(backup.read_text())
+        data["conduct"]["readers"] = ["Lead@Example.org"]
+        backup.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        run("lead@example.org")
+        text = (backup.parent / "store" / "conduct_register.csv").read_text(encoding="utf-8")
+        assert "Second warning" in text
+
+
+class TestPlanning:
+    """The pure rules of `domain.migration`."""
+
+    roster = SHAPE["ambassadors"]
+
+    def test_an_empty_destination_gets_everything(self):
+        plan = plan_table(self.roster, [Sourced({"email": "a@x.org"}), Sourced({"email": "b@x.org"})], [], set())
+        assert [r["email"] for r in plan.create] == ["a@x.org", "b@x.org"] and not plan.refused
+
+    def test_matched_by_key_without_case_or_space(self):
+        plan = plan_table(self.roster, [Sourced({"email": "A@x.org", "name": "A"})],
+                          [Held("rec1", {"email": " a@X.org", "name": "A"})], set())
+        assert not plan.create and plan.changed_since == [" a@X.org"]  # the same person, spelled otherwise
+
+    def test_rows_migrate_wrote_are_updated_and_deleted_others_refused(self):
+        from automations.domain.migration import digest
+
+        wrote = {"email": "a@x.org", "status": "active"}
+        gone = {"email": "c@x.org"}
+        plan = plan_table(self.roster, [Sourced({"email": "a@x.org", "status": "paused"})],
+                          [Held("rec1", wrote), Held("rec3", gone)], {digest(wrote), digest(gone)})
+        assert [u[0] for u in plan.update] == ["rec1"] and plan.delete == ["rec3"] and not plan.refused
+        plan = plan_table(self.roster, [Sourced({"email": "a@x.org", "status": "paused"})],
+                          [Held("rec1", wrote), Held("rec2", {"email": "b@x.org"})], set())
+        assert plan.changed_since == ["a@x.org"] and plan.foreign == ["b@x.org"] and plan.refused
+
+    def test_a_key_held_twice_is_matched_in_order(self):
+        rows = [Sourced({"email": "a@x.org", "name": "one"}), Sourced({"email": "a@x.org", "name": "two"})]
+        plan = plan_table(self.roster, rows, [Held("rec1", {"email": "a@x.org", "name": "one"})], set())
+        assert plan.create == [{"email": "a@x.org", "name": "two"}] and plan.unchanged == 1
+
+    @pytest.mark.parametrize("kind, value, text", [
+        ("number", 2.0, "2"), ("number", "2.50", "2.5"), ("number", 1.25, "1.25"), ("date", "2026-10-19", "2026-10-19"),
+        ("datetime", "2026-10-19T07:30:00+01:00", "2026-10-19T06:30:00.000Z"),
+        ("datetime", "2026-10-19T06:30:00.000Z", "2026-10-19T06:30:00.000Z"),
+        ("multi", "mr; hi;en", "mr; hi; en"), ("multi", ["mr", "hi"], "mr; hi"), ("multi", "en, fr", "en; fr"),
+        ("text", {"id": "usr1", "email": "a@x.org", "name": "A"}, "a@x.org"), ("text", None, ""),
+        ("number", 0, "0"), ("text", "=HYPERLINK(1)", "=HYPERLINK(1)"),
+    ])
+    def test_canonical_values(self, kind, value, text):
+        assert canonical(kind, value) == text
+
+    def test_problems_follow_their_row_to_the_new_table(self):
+        """A roster problem says the destination's table, row and column title, with the id they give; the
+        check-in responses' problems stay."""
+        rows = [Sourced({"key": "p-1", "status": "ignored", "source": "ambassadors.csv", "row": "3",
+                         "column": "Email", "value": "x"}),
+                Sourced({"key": "p-2", "status": "open", "source": "checkin_responses.csv", "row": "3",
+                         "column": "Email", "value": "x"})]
+        out, moved = readdress(rows, {("ambassadors.csv", 3): ("People", 3)}, {("ambassadors.csv", "Email"): "E-mail"})
+        assert moved == 1 and out[1] == rows[1]
+        assert out[0].row["source"] == "People" and out[0].row["column"] == "E-mail"
+        assert out[0].row["status"] == "ignored" and out[0].row["key"] != "p-1"
+        assert EXTRA == "+"
