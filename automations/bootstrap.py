@@ -60,10 +60,12 @@ from .adapters.sqlite_work_cache import SqliteWorkCache
 from .config import Config, PrivacyConfig, load_config
 from .domain.blog import BlogSettings
 from .domain.referrals import ReferralSettings
+from .domain.words import OUR_WORDS, RosterWords
 from .domain.values import TimestampParser
 from .domain.checkins import FormLayout
 from .domain.compliance import Rules
 from .domain.messages import Schedule
+from .domain.words import OUR_WORDS, RosterWords
 from .domain.values import stable_digest
 from .errors import ConfigError, StopRun
 from .mail.message import Sender
@@ -733,6 +735,10 @@ class Migration:
     marker: Path
     source_lock: "RunLock | None"  # the source's run locks, when they are not the destination's
     usage: list[Usage] = field(default_factory=list)
+    #: The roster's words in each configuration (`ambassadors.status_values`, ...): a status, standing or perk
+    #: is copied as the same status, standing or perk, in the destination's words.
+    source_words: RosterWords = OUR_WORDS
+    dest_words: RosterWords = OUR_WORDS
 
 
 def program_tables(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
@@ -774,4 +780,5 @@ def migration(dest: Path, source: Path, dry_run: bool, environ: Mapping[str, str
     return Migration(src, dst, Path(source), tuple(a.casefold() for a in there.conduct.readers),
                      tuple(a.casefold() for a in here.conduct.readers), files,
                      SqliteWorkCache(here.local_dir / ".migrate.sqlite3", read_only=dry_run),
-                     here.local_dir / MIGRATING, None if same_folder else run_lock(there), src_usage + dst_usage)
+                     here.local_dir / MIGRATING, None if same_folder else run_lock(there), src_usage + dst_usage,
+                     there.ambassadors.words, here.ambassadors.words)

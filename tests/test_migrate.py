@@ -289,6 +289,46 @@ class TestIntoAirtable:
         assert after == {k: f["Decision"] for k, f in decisions.items()}
 
 
+    def test_into_a_base_in_staffs_own_words(self, running, airtable_base):
+        """The base's configuration maps statuses, standings and perks to staff's words (init makes the fields
+        with those options): every status, history entry, standing and perk arrives in staff's words, the verdicts
+        are the local program's, and run-all there the same day sends nothing, finds nothing new and adds no
+        option to any field."""
+        fake, clock = airtable_base
+        config = running.parent / "config.airtable.yaml"
+        shutil.copy(running, config)
+        data = yaml.safe_load(config.read_text())
+        data["ambassadors"].update(
+            status_values={"active": ["Active"], "paused": ["On leave"], "alumni": ["Alumni"],
+                           "removed": ["Expelled"]},
+            standing_values={"good": "Good standing", "warned": "Warning", "under_review": "Under review",
+                             "paused": "Paused", "alumni": "Alumni", "removed": "Removed"},
+            perk_values={"free_event_access": "Free event access", "conference_funding": "Conference funding"})
+        config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        use_airtable(config, fake.url)
+        env = AirtableEnv(fake, clock, config)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        migrate(env, config, running)
+        people = {r["fields"]["Email"]: r["fields"] for r in env.records("Ambassadors")}
+        words = {f: {w for p in people.values() for w in ([p[f]] if isinstance(p.get(f), str) else p.get(f, []))}
+                 for f in ("Status", "Standing", "Perks")}
+        assert words["Status"] <= {"Active", "On leave", "Alumni", "Expelled"} and "On leave" in words["Status"]
+        assert words["Standing"] <= {"Good standing", "Warning", "Under review", "Paused", "Alumni", "Removed"}
+        assert words["Perks"] <= {"Free event access", "Conference funding"} and words["Perks"]
+        histories = [p["Status history"] for p in people.values() if p.get("Status history")]
+        assert histories and not any(w in h for h in histories for w in (" paused", " active", " alumni"))
+        assert verdicts(config, env) == verdicts(running)
+        options = {(t["name"], f["name"]): sorted(c["name"] for c in f["options"]["choices"])
+                   for t in fake.tables(BASE) for f in t["fields"] if f["type"] in ("singleSelect", "multipleSelects")}
+        sent = len(outbox_messages(running.parent / "outbox"))
+        results = run_all.run(env.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+        assert len(outbox_messages(running.parent / "outbox")) == sent
+        assert options == {(t["name"], f["name"]): sorted(c["name"] for c in f["options"]["choices"])
+                           for t in fake.tables(BASE) for f in t["fields"]
+                           if f["type"] in ("singleSelect", "multipleSelects")}
+
+
 class TestCreatesSentOnce:
     def test_a_create_without_a_key_is_never_repeated(self, airtable_base):
         """A plain create whose reply is lost is not sent again (it would make a second record): the run stops,
@@ -391,6 +431,17 @@ class TestCommandLine:
 
 
 class TestRefusals:
+    def test_an_editors_token_that_would_need_new_options_stops_before_any_write(self, running, live):
+        """The roster's languages are not options of the base's Languages field yet, and the token's user is only
+        an Editor (Airtable refuses them a new option): one sentence naming the options to add, nothing written."""
+        live.fake.permission_level = "edit"
+        with pytest.raises(StopRun, match=r"Languages.*may not add options.*add the options"):
+            migrate(live, live.config_path, running)
+        assert writes(live) == []
+        live.fake.permission_level = "create"
+        migrate(live, live.config_path, running)  # a creator's token: the options are added (the output says so)
+        assert writes(live)
+
     def test_a_base_with_other_people_is_refused(self, running, airtable):
         """A roster with other people in the base (and the example's people typed in by hand): one sentence
         (exit 2), nothing written."""

@@ -187,6 +187,22 @@ class AirtableClient:
                             for t in data["tables"]}
         return self._schema
 
+    def permission_level(self) -> str:
+        """The token's user's level on this base (`GET meta/bases`): "create" may add select options and fields,
+        "edit" (an Editor) may not; "" when the list does not name the base."""
+        offset = None
+        while True:
+            try:
+                data = self.api.get(self.api.build_url("meta/bases"), params={"offset": offset} if offset else None)
+            except requests.HTTPError as exc:
+                raise self.refused(exc, "the list of bases") from None
+            for base in data.get("bases", []):
+                if base.get("id") == self.settings.base_id:
+                    return str(base.get("permissionLevel") or "")
+            offset = data.get("offset")
+            if not offset:
+                return ""
+
     def table_named(self, table_id: str) -> dict | None:
         """A table of the schema by its id (where a linked-record field points)."""
         return next((t for t in self.schema().values() if t["id"] == table_id), None)

@@ -56,6 +56,13 @@ class AirtableProgramTables:
         self.store_id = store_id
         self._schema: dict[str, dict] | None = None
         self._new_fields: dict[str, list[str]] = {}
+        self._permission: str | None = None
+
+    def _level(self) -> str:
+        """The token's level on the base, asked once (only when a value would need a new option)."""
+        if self._permission is None:
+            self._permission = self.client.permission_level()
+        return self._permission
 
     # -- where things are ---------------------------------------------------------------------------------------
     def named(self, role: str) -> str:
@@ -153,6 +160,14 @@ class AirtableProgramTables:
                 fitted[r] = back
             out.append(clean(fitted))
         self._new_fields[role] = new_fields
+        options = sorted({(name, v) for (name, what), said in notes.items() if what == "option" for v in said})
+        if options and self._level() not in ("create", "owner"):
+            name, value = options[0]
+            problems.append(f"{self.named(role)}, field '{name}': {value} is not one of its options, and the token in "
+                            f"{self.client.settings.token_env} may not add options (its user is not the base's "
+                            f"creator): add the option{'s' if len(options) > 1 else ''} "
+                            f"{', '.join(f'{v} ({n})' for n, v in options)} in Airtable")
+            notes = {k: v for k, v in notes.items() if k[1] != "option"}
         lines = [f"{self.named(role)}: adds the field '{n}' (long text) for staff's own column" for n in new_fields]
         for (name, what), said in sorted(notes.items()):
             values = ", ".join(sorted(said))

@@ -13,6 +13,7 @@ Airtable select matches its options exactly.
 
 from __future__ import annotations
 
+import re
 from typing import Mapping, Sequence
 
 from .model import PERKS, ROSTER_STATUSES, STANDINGS
@@ -128,3 +129,38 @@ class RosterWords:
 
 
 OUR_WORDS = RosterWords()
+
+
+def translate_roster(row: Mapping[str, str], source: RosterWords, dest: RosterWords) -> dict[str, str]:
+    """A roster row (by field role, as `migrate` carries it) from one configuration's words into another's: the
+    Status, each Status history entry's status, the Standing and the Perks say the same in the destination's
+    words. A word the source's words do not know is kept as it was (the destination's roster then names it)."""
+    if source == dest:
+        return dict(row)
+    out = dict(row)
+    if row.get("status", "").strip():
+        status = source.status(row["status"])
+        if status is not None:
+            out["status"] = dest.status_word(status)
+    if row.get("standing", "").strip():
+        standing = source.standing_of(row["standing"])
+        if standing in STANDINGS:
+            out["standing"] = dest.standing_word(standing)
+    if row.get("perks", "").strip():
+        perks = [source.perk_of(p) for p in re.split(r"[;,]", row["perks"]) if p.strip()]
+        out["perks"] = "; ".join(dest.perk_word(p) if p in PERKS else p for p in perks)
+    if row.get("status_history", "").strip():
+        out["status_history"] = _history_in(row["status_history"], source, dest)
+    return out
+
+
+def _history_in(text: str, source: RosterWords, dest: RosterWords) -> str:
+    """Each dated entry's status word in the destination's words; a note in brackets, the separators and an
+    entry it cannot read kept as they were."""
+    def one(m: re.Match) -> str:
+        lead, word, note = m.group(1), m.group(2), m.group(3) or ""
+        status = source.status(word)
+        return f"{lead}{dest.status_word(status)}{note}" if status is not None else m.group(0)
+
+    pattern = re.compile(r"^(\s*\S+[\s:,\-–—]+)(.*?)(\s*\([^()]*\))?\s*$")
+    return re.sub(r"[^;\n\r]+", lambda e: pattern.sub(one, e.group(0)), text)

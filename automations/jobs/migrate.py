@@ -36,6 +36,7 @@ from ..adapters.atomic_files import atomic_write
 from ..bootstrap import Context, Migration
 from ..domain.migration import (SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, readdress)
 from ..domain.privacy import ERASE_JOB
+from ..domain.words import translate_roster
 from ..domain.values import stable_digest
 from ..errors import AlreadyRunning, ConfigError, StopRun
 from .base import JobResult, plural
@@ -81,7 +82,10 @@ def plan(ctx: Context, move: Migration, with_conduct: bool) -> tuple[dict[str, T
         if shape.restricted and not with_conduct:
             continue
         held = src.read(role) if src.exists(role) else []
-        fitted, said, cannot = dst.fit(role, [h.row for h in held])
+        given = [h.row for h in held]
+        if role == "ambassadors":  # a status, standing or perk stays what it is, in the destination's words
+            given = [translate_roster(r, move.source_words, move.dest_words) for r in given]
+        fitted, said, cannot = dst.fit(role, given)
         rows = [Sourced(row, h.place) for row, h in zip(fitted, held)]
         if role in PEOPLE_TABLES:
             columns.update(_columns(move, role, held))
