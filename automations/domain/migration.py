@@ -33,7 +33,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .model import Problem
-from .problems import problem_id
+from .problems import NO_NAMES, SourceNames, problem_id
 from .values import stable_digest
 
 EXTRA = "+"  # the role of a column staff added themselves: "+Notes"
@@ -258,7 +258,7 @@ def plan_table(shape: Shape, source: Sequence[Sourced], held: Sequence[Held], ou
 # -- data problems in their new place ----------------------------------------------------------------------------
 
 def readdress(rows: Sequence[Sourced], moves: Mapping[tuple[str, int], tuple[str, int]],
-              columns: Mapping[tuple[str, str], str]) -> tuple[list[Sourced], int]:
+              columns: Mapping[tuple[str, str], str], names: SourceNames = NO_NAMES) -> tuple[list[Sourced], int]:
     """The data problems as the destination's stores will name them: a problem about a roster (or staff
     table) row says the destination's table name and row number, and its column title by role
     (`columns`: (old source, old title) -> new title), with the id that follows from them. Problems of the
@@ -281,7 +281,7 @@ def readdress(rows: Sequence[Sourced], moves: Mapping[tuple[str, int], tuple[str
         source, row_no = target or place
         new = dict(r, source=source, row=str(row_no), column=column)
         problem = Problem(source, row_no, column, new.get("value", ""), new.get("problem", ""))
-        new["key"] = problem_id(problem)
+        new["key"] = problem_id(problem, names)  # the id the destination's jobs give it (`problems.SourceNames`)
         out.append(Sourced(clean(new), s.place))
         moved += 1
     return out, moved

@@ -91,7 +91,7 @@ def plan(ctx: Context, move: Migration, with_conduct: bool) -> tuple[dict[str, T
             columns.update(_columns(move, role, held))
         if role == "problems":
             rows, moved = readdress(rows, moves_of([plans[r] for r in PEOPLE_TABLES if r in plans], dst.place_of),
-                                    columns)
+                                    columns, ctx.problem_names)
             fitted, said, cannot = dst.fit(role, [s.row for s in rows])
             rows = [Sourced(row, s.place) for row, s in zip(fitted, rows)]
         problems += cannot
