@@ -783,20 +783,19 @@ class Config(_Strict):
     def _backend_ready(self) -> "Config":
         if self.backend == "airtable" and not self.airtable.base_id:
             raise ValueError("backend 'airtable' needs airtable.base_id (the app... id in the base's URL)")
-        f = self.checkin_form
-        if f.source == "sheets" and not f.spreadsheet_id:
-            raise ValueError("checkin_form.source 'sheets' needs checkin_form.spreadsheet_id (the id in the response "
-                             "spreadsheet's URL)")
-        if f.source == "forms" and not f.form_id:
-            raise ValueError("checkin_form.source 'forms' needs checkin_form.form_id (run `init --form` to create the "
-                             "form)")
-        r = self.referrals
-        if r.answers_source == "sheets" and not r.answers_spreadsheet_id:
-            raise ValueError("referrals.answers_source 'sheets' needs referrals.answers_spreadsheet_id (the id in the "
-                             "answer form's response spreadsheet's URL)")
-        if r.answers_source == "forms" and not r.answers_form_id:
-            raise ValueError("referrals.answers_source 'forms' needs referrals.answers_form_id (run `init "
-                             "--referral-form` to create the form)")
+        f, r = self.checkin_form, self.referrals
+        # (the source key, its value, the source, the key it needs, that key's value, where to find it)
+        for key, source, wanted, needed, value, hint in (
+                ("checkin_form.source", f.source, "sheets", "checkin_form.spreadsheet_id", f.spreadsheet_id,
+                 "the id in the response spreadsheet's URL"),
+                ("checkin_form.source", f.source, "forms", "checkin_form.form_id", f.form_id,
+                 "run `init --form` to create the form"),
+                ("referrals.answers_source", r.answers_source, "sheets", "referrals.answers_spreadsheet_id",
+                 r.answers_spreadsheet_id, "the id in the answer form's response spreadsheet's URL"),
+                ("referrals.answers_source", r.answers_source, "forms", "referrals.answers_form_id", r.answers_form_id,
+                 "run `init --referral-form` to create the form")):
+            if source == wanted and not value:
+                raise ValueError(f"{key} '{wanted}' needs {needed} ({hint})")
         return self
 
     @model_validator(mode="after")

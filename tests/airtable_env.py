@@ -49,6 +49,21 @@ class AirtableEnv:
         return {**os.environ, TOKEN_ENV: TOKEN, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 
 
+def drop_after_writes(fake: FakeAirtable, writes: int) -> None:
+    """From the `writes`-th write request on, the fake drops every connection (a run killed part-way)."""
+    from tests.faults import Faults
+
+    seen = []
+
+    def count(info) -> None:
+        if info.kind == "write":
+            seen.append(info)
+            if len(seen) == writes:
+                fake.faults = Faults(rate_drop=1.0)
+
+    fake.on_request = count
+
+
 def use_airtable(config: Path, url: str, **airtable) -> None:
     """Point a temporary program's config at the fake base."""
     data = yaml.safe_load(config.read_text(encoding="utf-8"))

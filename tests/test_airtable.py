@@ -23,7 +23,7 @@ from automations.adapters.airtable_schema import base_spec
 from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, AirtableTables
 from automations.errors import ServiceUnavailable
 from automations.jobs import run_all
-from tests.airtable_env import BASE, TOKEN, AirtableEnv, seed_roster, use_airtable
+from tests.airtable_env import BASE, TOKEN, AirtableEnv, drop_after_writes, seed_roster, use_airtable
 from tests.conftest import ROOT, go_live, snapshot
 from tests.fake_airtable import FakeAirtable, Faults, ManualClock
 
@@ -159,15 +159,7 @@ class TestFaults:
         cfg["airtable"]["max_attempts"] = 1
         program.write_text(yaml.safe_dump(cfg, sort_keys=False))
         fake = airtable.fake
-        seen = []
-
-        def die_after_three_writes(info):
-            if info.kind == "write":
-                seen.append(info)
-                if len(seen) == 3:
-                    fake.faults = Faults(rate_drop=1.0)
-
-        fake.on_request = die_after_three_writes
+        drop_after_writes(fake, 3)
         with pytest.raises(ServiceUnavailable):
             run_all.run(airtable.ctx(AS_OF))
         partial = len(fake.records(BASE, "Activities"))

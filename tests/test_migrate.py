@@ -23,7 +23,7 @@ from automations.errors import ServiceUnavailable, StopRun
 from automations.jobs import compliance as compliance_job
 from automations.jobs import migrate as migrate_job
 from automations.jobs import run_all
-from tests.airtable_env import BASE, AirtableEnv, use_airtable
+from tests.airtable_env import BASE, AirtableEnv, drop_after_writes, use_airtable
 from tests.conftest import copy_example, outbox_messages, run_cli, snapshot
 from tests.fake_airtable import Faults
 
@@ -181,15 +181,7 @@ class TestIntoAirtable:
         cfg = yaml.safe_load(live.config_path.read_text())
         cfg["airtable"]["max_attempts"] = 2
         live.config_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-        seen = []
-
-        def die_after_six_writes(info):
-            if info.kind == "write":
-                seen.append(info)
-                if len(seen) == 6:
-                    fake.faults = Faults(rate_drop=1.0)
-
-        fake.on_request = die_after_six_writes
+        drop_after_writes(fake, 6)
         with pytest.raises(ServiceUnavailable):
             migrate(live, live.config_path, running)
         fake.on_request = None
