@@ -65,7 +65,6 @@ from .domain.values import TimestampParser
 from .domain.checkins import FormLayout
 from .domain.compliance import Rules
 from .domain.messages import Schedule
-from .domain.words import OUR_WORDS, RosterWords
 from .domain.values import stable_digest
 from .errors import ConfigError, StopRun
 from .mail.message import Sender
@@ -202,18 +201,17 @@ def form_layout(config: Config, source: str) -> FormLayout:
     )
 
 
-def problem_names(config: Config, form_source: str, answers_source: str = "") -> dict[str, str]:
+def problem_names(config: Config, form_source: str) -> dict[str, str]:
     """Each source's other names -> the local file's name, which its problems' ids use (`SourceNames`): the
     check-in responses read from the linked sheet or the Forms API are the download's, a table staff keep in
-    Airtable is its CSV file's, so switching either (or migrating) keeps every problem's id and status."""
+    Airtable is its CSV file's, so switching either (or migrating) keeps every problem's id and status. (The
+    referral answers' sources name their problems by the download's file name themselves.)"""
     t = config.airtable.tables
     roster = Path(config.ambassadors.file).name
     names = {form_source: Path(config.checkin_form.file).name, t.ambassadors: roster,
              f"{t.ambassadors} (forum)": f"{roster} (forum)", t.blog_reviews: Path(config.blog_reviews.file).name,
              t.referral_inquiries: Path(config.referrals.file).name,
              t.funding_requests: Path(config.funding.file).name}
-    if answers_source:
-        names[answers_source] = Path(config.referrals.answers_file).name
     return {k: v for k, v in names.items() if k != v}
 
 

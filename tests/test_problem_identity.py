@@ -75,6 +75,30 @@ class TestSwitchingTheResponsesSource:
         assert len(outbox_messages(program.parent / "outbox")) == sent
 
 
+class TestUpgradingAProgramOnTheLinkedSheet:
+    def test_notes_that_went_under_the_sheets_ids_do_not_go_again(self, tmp_path):
+        """A program that read the linked sheet before this version filed its problems under ids naming the
+        sheet, and sent its data-problem notes under keys made of them. After the upgrade the ids name the
+        download's file; the same day, no note goes again, and every problem keeps its status and First seen."""
+        program = copy_example(tmp_path / "p")
+        (program.parent / "data" / "unusable_rows.csv").unlink()  # day one files them under the sheet's ids
+        with _google(program) as (fake, _):
+            headers, rows = example_rows(program.parent / "data" / "checkin_responses.csv")
+            fake.add_spreadsheet(SHEET, time_zone="America/Sao_Paulo", locale="pt_BR",
+                                 tabs={"Form Responses 1": sheet_cells(headers, rows)}, share_with=(SA,))
+            configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+            before = bootstrap.build(load_config(program), AS_OF, dry_run=False)
+            before.problem_names = {}  # the previous version: each source by its own name
+            first = run_all.run(before)
+            notes = [m for m in outbox_messages(program.parent / "outbox") if m["X-Automation-Job"] == "data_problem"]
+            assert notes and any(p.source.startswith("Google Sheet") for r in first for p in r.new_problems)
+            on_file = {(s, f) for s, f, _ in problems(program).values()}
+            sent = len(outbox_messages(program.parent / "outbox"))
+            results = run(program)
+        assert len(outbox_messages(program.parent / "outbox")) == sent
+        assert not new_problems(results)
+        assert {(s, f) for s, f, _ in problems(program).values()} == on_file
+
 def _google(program: Path):
     """The `google` fixture of tests.test_google, as a context manager."""
     import contextlib

@@ -129,6 +129,15 @@ class TestOneSourceUnderSeveralNames:
         assert [(r.status, r.first_seen) for r in got.records] == [(IGNORED, date(2026, 9, 1))]
         assert got.new == [] and got.known == []
 
+    def test_staffs_ignored_wins_over_a_record_that_closed_by_itself(self):
+        """The download's record closed by itself when the sheet took over (an earlier version), and staff ignored
+        the sheet's: after the upgrade the one record is ignored, with the earlier First seen."""
+        old = replace(reconcile([], [p(5)], date(2026, 8, 1)).records[0], status=FIXED, closed=date(2026, 9, 2))
+        sheet = replace(reconcile([], [p(5, source=self.SHEET)], date(2026, 9, 2)).records[0], status=IGNORED)
+        got = reconcile([old, sheet], [p(5, source=self.SHEET)], date(2026, 10, 2), names=self.NAMES)
+        assert [(r.status, r.first_seen) for r in got.records] == [(IGNORED, date(2026, 8, 1))]
+        assert got.new == [] and got.known == []
+
 
 def readme_as_of() -> str:
     first = re.search(r"python -m automations --as-of (\d{4}-\d\d-\d\d) run-all", (ROOT / "README.md").read_text())

@@ -25,7 +25,7 @@ Paused, alumni and removed ambassadors get nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Callable, Mapping, Sequence
 
@@ -34,7 +34,7 @@ from .compliance import (
     missing_fields,
 )
 from .model import Activity, Ambassador, Checkin
-from .problems import ProblemRecord
+from .problems import ProblemRecord, problem_id
 from .values import stable_digest
 from .quarters import Quarter, latest_ended, latest_final, local_date
 
@@ -66,6 +66,8 @@ class PlannedMessage:
     obligation: bool = True
     # Files sent with the message (a certificate's PDF); not part of its identity.
     attachments: tuple["Attachment", ...] = field(default=(), compare=False, repr=False)
+    # Keys the same message had in earlier versions: one of them in the ledger means it went already.
+    former_keys: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def template(self) -> str:
@@ -260,10 +262,14 @@ def plan_problem_notes(state: ProgramState) -> list[PlannedMessage]:
         if not fresh:
             continue
         ids = stable_digest(*sorted(r.id for r in fresh), length=8)
+        # Before ids named a source by its local file, a note about a sheet's or a form's rows was keyed by ids
+        # that named the sheet or the form: the same note, which must not go again after an upgrade.
+        former = stable_digest(*sorted(problem_id(r.problem) for r in fresh), length=8)
         context = {"row": row, "received": day.isoformat(), "problems": [problem_view(r) for r in fresh],
                    "form_link": form_link(state, email)}
-        out.append(_message("data_problem", f"data_problem:{email}:r{row}:{ids}", t.ambassador, context,
-                            obligation=False))
+        note = _message("data_problem", f"data_problem:{email}:r{row}:{ids}", t.ambassador, context,
+                        obligation=False)
+        out.append(note if former == ids else replace(note, former_keys=(f"data_problem:{email}:r{row}:{former}",)))
     return out
 
 

@@ -136,19 +136,27 @@ def _moved(by_id: dict, found: Sequence[tuple[str, Problem]], closing: set, name
 
 def _by_id(stored: Sequence[ProblemRecord], names: SourceNames) -> dict[str, ProblemRecord]:
     """The records on file by the ids they take now. Two that become one (the same cell on record under two
-    names of its source) keep the one that holds a decision: staff's status, else the earliest First seen."""
+    names of its source) keep the one that holds staff's decision (ignored, then fixed by staff), else the open
+    one, else the one that closed by itself; the earliest First seen of the two stays."""
     out: dict[str, ProblemRecord] = {}
     for r in stored:
         pid = problem_id(r.problem, names)
         r = r if r.id == pid else replace(r, id=pid)
         had = out.get(pid)
-        if had is None or _weight(r) < _weight(had):
-            out[pid] = r
+        if had is not None:
+            first = min((d for d in (r.first_seen, had.first_seen) if d is not None), default=None)
+            r = replace(min(r, had, key=_weight), first_seen=first)
+        out[pid] = r
     return out
 
 
-def _weight(r: ProblemRecord) -> tuple:
-    return (r.status == OPEN, r.first_seen or date.max)
+def _weight(r: ProblemRecord) -> int:
+    """How much a record says of staff's decision: ignored, fixed by staff, open, fixed by itself."""
+    if r.status == IGNORED:
+        return 0
+    if r.status == FIXED:
+        return 1 if r.closed is None else 3
+    return 2
 
 
 def _order(r: ProblemRecord) -> tuple:

@@ -68,7 +68,8 @@ def prepare(planned: Sequence[PlannedMessage], renderer: TemplateRenderer, sende
             continue
         seen.add(p.key)
         # A receipt whose check-in has no seconds may be one already sent, read again from a re-saved file.
-        if p.key in sent_keys or (_no_seconds(p.key) and same_message(p.key) in sent_as):
+        if p.key in sent_keys or any(k in sent_keys for k in p.former_keys) or \
+                (_no_seconds(p.key) and same_message(p.key) in sent_as):
             result.already_sent += 1
             continue
         if is_erased(p.to_email):  # a person erased on request: their pseudonym is no mailbox
