@@ -432,12 +432,15 @@ class TestCellsAirtableGivesAsNoText:
         """A ticked checkbox (a checkbox field, a lookup of one) or an object such as an attachment says nothing
         the roster reads; a Country or Region holding two values matches no referral: each is a problem of its
         row, read as empty. The same value twice is one value; a lookup of numbers reads as the numbers."""
-        fields = {"Region": {"name": "Region", "type": "checkbox", "options": {"icon": "check", "color": "greenBright"}},
+        checkbox = {"type": "checkbox", "options": {"icon": "check", "color": "greenBright"}}
+        fields = {"Region": {"name": "Region", **checkbox},
                   "Languages": computed("Languages", "multipleLookupValues", "checkbox"),
                   "Chat handle": computed("Chat handle", "multipleLookupValues", "multipleAttachments"),
                   "Country": computed("Country", "multipleLookupValues", "singleLineText"),
                   "University": computed("University", "rollup", "number")}
-        attachment = {"id": "attAAAAAAAAAAAAAA", "url": "https://example.org/a.png", "filename": "a.png"}
+        # An attachment as the API gives it (pyairtable's AttachmentDict): its URL is signed anew on every read.
+        attachment = {"id": "attAAAAAAAAAAAAAA", "url": "https://v5.airtableusercontent.com/v3/u/a.png?sig=1",
+                      "filename": "a.png", "size": 1200, "type": "image/png"}
         ambassadors, problems = read_roster(program, airtable_base, fields, [
             one("Ana", "ana@example.org", Region=True, Country=["Brazil", "Brazil"], University=[3.0, 4.5]),
             one("Bo", "bo@example.org", Languages=[True], **{"Chat handle": [attachment]}),
@@ -448,11 +451,11 @@ class TestCellsAirtableGivesAsNoText:
                        "cy@example.org": ("", "", (), "", "")}
         assert [(p.row, p.column, p.value) for p in problems] == [
             (2, "Region", "checked"), (3, "Languages", "checked"),
-            (3, "Chat handle", "id: attAAAAAAAAAAAAAA, url: https://example.org/a.png, filename: a.png"),
+            (3, "Chat handle", "a.png"),
             (4, "Country", "Brazil; Portugal")]
         region, languages, chat, country = (p.reason for p in problems)
         assert region.startswith("is a ticked checkbox, which gives no region; the region was read as empty")
-        assert languages.startswith("is a ticked checkbox, which gives no languages")
+        assert languages.startswith("is a ticked checkbox, which gives no languages; the languages were read as")
         assert "object" in chat and chat.endswith("make the field give the chat handle in Airtable")
         assert country.startswith("holds 2 countries (Brazil, Portugal); the country was read as empty")
         assert "keep one country per ambassador in Airtable" in country

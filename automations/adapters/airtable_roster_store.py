@@ -41,11 +41,12 @@ from ..domain.values import normalize_email
 from ..domain.words import OUR_WORDS, RosterWords
 from ..ports import StandingUpdate, Written
 from .airtable_client import AirtableClient, same
-from .airtable_schema import COMPUTED, TableSpec
+from .airtable_schema import TableSpec
 
 _RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{14}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
 _FORMULA_FIX = "correct the formula in Airtable"
+_COMPUTED = ("formula", "rollup", "multipleLookupValues", "lookup")  # whose values `options.result` describes
 #: The roles whose cell is one value: the roster reads one country and one region (referrals match them).
 _ONE_VALUE = {"country": "countries", "region": "regions"}
 
@@ -177,7 +178,10 @@ def _walk_object(value: dict, role: str, said: str, out: _Parts) -> None:
         out.texts.append(text)
         out.shown.append(text)
         return
-    out.shown.append(", ".join(f"{k}: {v}" for k, v in value.items()))
+    # Shown by what names it (an attachment's file name...), never by its URL: Airtable signs those anew on every
+    # read, and the problem must be the same problem on the next run.
+    named = next((value[k] for k in ("filename", "text", "label", "id") if isinstance(value.get(k), str)), "")
+    out.shown.append(named or "{" + ", ".join(map(str, value)) + "}")
     out.wrong.append((f"is an object Airtable gives for a kind of field that holds no {said}",
                       f"make the field give the {said} in Airtable"))
 
@@ -187,7 +191,7 @@ def result_type(field: Mapping) -> str:
     has (`options.result`, followed through a lookup of a formula)."""
     kind = str(field.get("type") or "")
     seen = 0
-    while kind in (*COMPUTED, "lookup") and seen < 5:
+    while kind in _COMPUTED and seen < 5:  # a lookup of a rollup of a formula...
         result = (field.get("options") or {}).get("result")
         if not result:
             break

@@ -311,7 +311,8 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
 
         for field in layout.fields:
             if field not in ("email", "start_date", "status"):
-                flawed(field, f"the {field.replace('_', ' ')} was read as empty")
+                flawed(field, f"the {field.replace('_', ' ')} {'were' if field == 'languages' else 'was'} read "
+                              f"as empty")
         if flawed("email", "the ambassador was skipped"):
             continue
         email = normalize_email(get("email"))
