@@ -56,7 +56,10 @@ Field types and cell shapes (Airtable's field model, as pyairtable's ``api/types
 the linked table; with typecast, text is matched against the linked table's primary field and a
 record is created there when nothing matches (INTEGRATIONS.md). A collaborator
 (``singleCollaborator``; ``multipleCollaborators``: an array) reads as ``{id, email, name}`` and is
-written as ``{id}`` or ``{email}`` of a collaborator of the base (``add_user``). Lookups
+written as ``{id}`` or ``{email}`` of a collaborator of the base (``add_user``); only ``id`` is sure
+(pyairtable's ``CollaboratorDict`` marks ``email`` and ``name`` optional): ``add_user`` with no email
+makes one read as ``{id, name}``. Deleting a record takes its id out of every link to it, as
+Airtable's interface shows it (``remove`` does it as staff would, between two requests). Lookups
 (``multipleLookupValues``: an array), formulas, rollups and counts are computed: the API neither
 creates nor writes them (422 as for any computed field); tests make them with ``create_table`` /
 ``add_field`` (options as the schema shows them, with ``result``) and give their values to
@@ -470,11 +473,20 @@ class FakeAirtable(Injectable, LoopbackServer):
             return json.loads(json.dumps(field))
 
     def add_user(self, email: str, name: str) -> dict:
-        """A collaborator of the bases (whom collaborator fields can name)."""
+        """A collaborator of the bases (whom collaborator fields can name); with `email` "", one whom the API
+        gives without an email ({id, name})."""
         with self._lock:
-            user = {"id": self._new_id("usr"), "email": email, "name": name}
+            user = {"id": self._new_id("usr"), **({"email": email} if email else {}), "name": name}
             self.users[user["id"]] = user
             return dict(user)
+
+    def remove(self, base_id: str, table: str, record_ids: list[str]) -> None:
+        """Delete records as staff do in Airtable's interface (no HTTP, not logged), links to them included."""
+        with self._lock:
+            t = self._seeding(self._table, base_id, table)
+            for record_id in record_ids:
+                del t.records[record_id]
+            self._unlink(set(record_ids))
 
     def tables(self, base_id: str) -> list[dict]:
         with self._lock:
@@ -927,7 +939,21 @@ class FakeAirtable(Injectable, LoopbackServer):
             raise _no_record()
         for record_id in ids:
             del table.records[record_id]
+        self._unlink(set(ids))
         return {"records": [{"id": i, "deleted": True} for i in ids]}
+
+    def _unlink(self, ids: set[str]) -> None:
+        """Take deleted records' ids out of every linked-record cell of the bases."""
+        for tables in self._bases.values():
+            for t in tables.values():
+                links = [f["id"] for f in t.fields if f["type"] == _LINK]
+                for record in t.records.values():
+                    for fid in links:
+                        kept = [v for v in record["cells"].get(fid) or [] if v not in ids]
+                        if kept:
+                            record["cells"][fid] = kept
+                        else:
+                            record["cells"].pop(fid, None)
 
     def _new_record(self, table: _Table, cells: dict) -> dict:
         record_id = self._new_id("rec")
@@ -1043,8 +1069,9 @@ class FakeAirtable(Injectable, LoopbackServer):
             raise invalid
         out = []
         for v in items:
+            email = str(v.get("email") or "").lower()
             user = self.users.get(v.get("id", "")) or next(
-                (u for u in self.users.values() if v.get("email") and u["email"].lower() == v["email"].lower()), None)
+                (u for u in self.users.values() if email and u.get("email", "").lower() == email), None)
             if user is None and self._seed and v.get("email"):
                 user = {"id": self._new_id("usr"), "email": v["email"], "name": v.get("name") or v["email"]}
                 self.users[user["id"]] = user

@@ -259,7 +259,7 @@ class TestFieldTypes:
     def test_lookup_linked_records_date_time_formula_and_rollup_read_right(self, program, airtable_base):
         """Email from a lookup, Country and Languages through the linked tables' primary field (never recXXXX),
         the Start date as the date-time's day in the program's time zone, Region and University from a formula
-        and a rollup; doctor accepts every one of them."""
+        and a rollup; a formula's error is a problem of its row, read as empty; doctor accepts every field."""
         fake, clock = airtable_base
         configure(program, fake.url, **THEIR_KEYS)
         ids = linked_base(fake)
@@ -283,10 +283,13 @@ class TestFieldTypes:
         assert (ana.country, ana.languages, ana.start_date, ana.region, ana.university, ana.status) == \
             ("Brazil", ("pt", "en"), date(2024, 7, 1), "São Paulo", "USP", "active")
         assert (oleg.country, oleg.languages, oleg.start_date, oleg.region, oleg.status) == \
-            ("Ukraine", ("uk",), date(2025, 3, 1), "#ERROR!", "paused")
-        (p,) = problems
-        assert (p.row, p.column, p.value) == (4, "Email", "ana.lima@example.org; oleg@example.org")
-        assert "holds 2 addresses" in p.reason and "one address per ambassador" in p.reason
+            ("Ukraine", ("uk",), date(2025, 3, 1), "", "paused")
+        region, two = problems
+        assert (region.row, region.column, region.value) == (3, "Region", "#ERROR!")
+        assert "formula" in region.reason and "the region was read as empty" in region.reason
+        assert region.reason.endswith("correct the formula in Airtable") and region.email == "oleg@example.org"
+        assert (two.row, two.column, two.value) == (4, "Email", "ana.lima@example.org; oleg@example.org")
+        assert "holds 2 addresses" in two.reason and "one address per ambassador" in two.reason
         reads = [r.table for r in fake.requests if r.kind == "read"]
         assert sorted(reads) == ["Ambassadors", "Countries", "Languages"]
         assert len([r for r in fake.requests if r.kind == "meta"]) == 1
@@ -355,3 +358,188 @@ class TestLinkedFieldTheProgramWrites:
         assert "nothing was written" in str(err.value)
         assert writes(fake) == [] and fake.records(BASE, "Ambassadors") == before
         assert fake.records(BASE, "Activities") == []
+
+
+def read_roster(program: Path, airtable_base, fields: dict, records: list[dict], timezone: str = "",
+                before: list[dict] = ()) -> tuple[list, list]:
+    """The roster the jobs read from staff's Ambassadors table with `fields` changed (`staff_fields`), holding
+    `records`; `before`: tables made first (name, fields, records), `timezone`: program.timezone."""
+    fake, clock = airtable_base
+    configure(program, fake.url, **THEIR_KEYS)
+    if timezone:
+        data = yaml.safe_load(program.read_text(encoding="utf-8"))
+        data["program"]["timezone"] = timezone
+        program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    fake.create_table(BASE, "Ambassadors", staff_fields(**fields))
+    env = AirtableEnv(fake, clock, program)
+    env.ctx(AS_OF).admin.init(dry_run=False)
+    fake.insert(BASE, "Ambassadors", records)
+    return env.ctx(AS_OF).roster.read()
+
+
+def computed(name: str, kind: str, result: str, **options) -> dict:
+    """A formula, rollup or lookup as the schema shows it: its result's type in `options.result`."""
+    return {"name": name, "type": kind, "options": {"referencedFieldIds": [], "result": {"type": result, **options}}}
+
+
+DATE = {"options": {"dateFormat": {"name": "iso"}}}
+DATE_TIME = {"options": {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "utc"}}
+
+
+def one(name: str, email: str, **cells) -> dict:
+    return {"Name": name, "Email": email, "Start date": "2024-01-10", "Status": "Active", **cells}
+
+
+class TestCellsAirtableGivesAsNoText:
+    @pytest.mark.parametrize("error", [{"error": "#ERROR!"}, {"error": "#NUM!"}, {"error": "#DIV/0!"},
+                                       {"specialValue": "NaN"}])
+    def test_a_formula_error_is_a_problem_naming_the_field_the_value_and_the_fix(self, program, airtable_base,
+                                                                                 error):
+        """Airtable's error value ({"error": "#ERROR!"}, or {"specialValue": "NaN"}) in a formula or rollup is a
+        problem of its row naming the field, the value and the fix: read as empty where the row can do without
+        it (Region, Country), the ambassador skipped where it cannot (Email, Status, Start date); a blank
+        record whose formula errs is a blank record. The other rows are read."""
+        shown = error.get("error") or error["specialValue"]
+        fields = {"Region": computed("Region", "formula", "singleLineText"),
+                  "Country": computed("Country", "rollup", "singleLineText"),
+                  "Email": computed("Email", "formula", "email"),
+                  "Status": computed("Status", "formula", "singleLineText"),
+                  "Start date": computed("Start date", "formula", "date", **DATE)}
+        ambassadors, problems = read_roster(program, airtable_base, fields, [
+            one("Ana", "ana@example.org", Region=error, Country="Brazil"),
+            one("Bo", "bo@example.org", Country=error, Region="Sul"),
+            one("Cy", error),
+            one("Di", "di@example.org", Status=error),
+            one("Ed", "ed@example.org", **{"Start date": error}),
+            {"Region": error},
+            one("Fe", "fe@example.org", Country="Portugal"),
+        ])
+        got = {a.email: (a.country, a.region) for a in ambassadors}
+        assert got == {"ana@example.org": ("Brazil", ""), "bo@example.org": ("", "Sul"),
+                       "fe@example.org": ("Portugal", "")}
+        assert [(p.row, p.column, p.value) for p in problems] == [
+            (2, "Region", shown), (3, "Country", shown), (4, "Email", shown), (5, "Status", shown),
+            (6, "Start date", shown)]
+        for p in problems:
+            assert "the field's formula" in p.reason and p.reason.endswith(": correct the formula in Airtable")
+        assert [p.reason.split("; ")[1].split(":")[0] for p in problems] == [
+            "the region was read as empty", "the country was read as empty", "the ambassador was skipped",
+            "the ambassador was skipped", "the ambassador was skipped"]
+        assert str(problems[0]).startswith(f"Ambassadors row 2, column 'Region': '{shown}' is the error") \
+            or str(problems[0]).startswith(f"Ambassadors row 2, column 'Region': '{shown}' is what Airtable")
+
+    def test_a_checkbox_an_attachment_or_several_countries_is_a_problem(self, program, airtable_base):
+        """A ticked checkbox (a checkbox field, a lookup of one) or an object such as an attachment says nothing
+        the roster reads; a Country or Region holding two values matches no referral: each is a problem of its
+        row, read as empty. The same value twice is one value; a lookup of numbers reads as the numbers."""
+        checkbox = {"type": "checkbox", "options": {"icon": "check", "color": "greenBright"}}
+        fields = {"Region": {"name": "Region", **checkbox},
+                  "Languages": computed("Languages", "multipleLookupValues", "checkbox"),
+                  "Chat handle": computed("Chat handle", "multipleLookupValues", "multipleAttachments"),
+                  "Country": computed("Country", "multipleLookupValues", "singleLineText"),
+                  "University": computed("University", "rollup", "number")}
+        # An attachment as the API gives it (pyairtable's AttachmentDict): its URL is signed anew on every read.
+        attachment = {"id": "attAAAAAAAAAAAAAA", "url": "https://v5.airtableusercontent.com/v3/u/a.png?sig=1",
+                      "filename": "a.png", "size": 1200, "type": "image/png"}
+        ambassadors, problems = read_roster(program, airtable_base, fields, [
+            one("Ana", "ana@example.org", Region=True, Country=["Brazil", "Brazil"], University=[3.0, 4.5]),
+            one("Bo", "bo@example.org", Languages=[True], **{"Chat handle": [attachment]}),
+            one("Cy", "cy@example.org", Country=["Brazil", "Portugal"]),
+        ])
+        got = {a.email: (a.country, a.region, a.languages, a.chat_handle, a.university) for a in ambassadors}
+        assert got == {"ana@example.org": ("Brazil", "", (), "", "3; 4.5"), "bo@example.org": ("", "", (), "", ""),
+                       "cy@example.org": ("", "", (), "", "")}
+        assert [(p.row, p.column, p.value) for p in problems] == [
+            (2, "Region", "checked"), (3, "Languages", "checked"),
+            (3, "Chat handle", "a.png"),
+            (4, "Country", "Brazil; Portugal")]
+        region, languages, chat, country = (p.reason for p in problems)
+        assert region.startswith("is a ticked checkbox, which gives no region; the region was read as empty")
+        assert languages.startswith("is a ticked checkbox, which gives no languages; the languages were read as")
+        assert "object" in chat and chat.endswith("make the field give the chat handle in Airtable")
+        assert country.startswith("holds 2 countries (Brazil, Portugal); the country was read as empty")
+        assert "keep one country per ambassador in Airtable" in country
+
+
+class TestDateResults:
+    @pytest.mark.parametrize("zone,field,cell,day", [
+        ("America/Sao_Paulo", computed("Start date", "formula", "date", **DATE), "2024-07-01T00:00:00.000Z",
+         date(2024, 7, 1)),
+        ("Asia/Tokyo", computed("Start date", "formula", "date", **DATE), "2024-07-01T00:00:00.000Z",
+         date(2024, 7, 1)),
+        ("America/Sao_Paulo", computed("Start date", "formula", "date", **DATE), "2024-07-01", date(2024, 7, 1)),
+        ("America/Sao_Paulo", computed("Start date", "multipleLookupValues", "formula",
+                                       options={"result": {"type": "date", **DATE}}),
+         ["2024-07-01T00:00:00.000Z"], date(2024, 7, 1)),
+        ("America/Sao_Paulo", computed("Start date", "rollup", "dateTime", **DATE_TIME), "2024-06-30T23:30:00.000Z",
+         date(2024, 6, 30)),
+        ("Asia/Tokyo", computed("Start date", "rollup", "dateTime", **DATE_TIME), "2024-06-30T23:30:00.000Z",
+         date(2024, 7, 1)),
+    ])
+    def test_a_date_result_is_its_date_and_a_date_time_its_day_in_the_program_zone(self, program, airtable_base,
+                                                                                   zone, field, cell, day):
+        """A formula, rollup or lookup whose result is a date (`options.result.type` "date": Airtable gives
+        "2024-07-01T00:00:00.000Z" or "2024-07-01") is that date in every zone, west of UTC too; one whose
+        result is a date-time is its day in program.timezone."""
+        (amb,), problems = read_roster(program, airtable_base, {"Start date": field},
+                                       [one("Ana", "ana@example.org", **{"Start date": cell})], timezone=zone)
+        assert problems == [] and amb.start_date == day
+
+
+class TestPeopleAndLinks:
+    def test_two_collaborators_or_one_without_an_email_in_the_email_field(self, program, airtable_base):
+        """A multiple-collaborator Email naming two people holds 2 addresses, as a lookup of two does; a
+        collaborator Airtable gives without an email ({id, name}) is a problem saying so; both are skipped."""
+        fake, _ = airtable_base
+        ana, oleg = fake.add_user("ana@example.org", "Ana"), fake.add_user("oleg@example.org", "Oleg")
+        nomail = fake.add_user("", "No Mail")
+        assert set(nomail) == {"id", "name"}
+        ambassadors, problems = read_roster(
+            program, airtable_base, {"Email": {"name": "Email", "type": "multipleCollaborators"}}, [
+                one("Two", [{"id": ana["id"]}, {"id": oleg["id"]}]),
+                one("Nobody", [{"id": nomail["id"]}]),
+                one("Oleg", [{"id": oleg["id"]}])])
+        assert [a.email for a in ambassadors] == ["oleg@example.org"]
+        two, nobody = problems
+        assert (two.row, two.column, two.value) == (2, "Email", "ana@example.org; oleg@example.org")
+        assert two.reason.startswith("holds 2 addresses") and "one address per ambassador" in two.reason
+        assert (nobody.row, nobody.column, nobody.value) == (3, "Email", "No Mail")
+        assert nobody.reason == ("is a collaborator whom Airtable gives without an email address; the ambassador "
+                                 "was skipped: make the Email field give the person's address in Airtable")
+
+    def test_links_to_a_primary_field_that_errs_is_empty_or_a_number_or_to_a_record_gone(self, program,
+                                                                                       airtable_base):
+        """Country linked to a table whose primary field is a formula: a link to a record whose primary value is
+        Airtable's error, or empty, is a problem (read as empty), a number reads as its digits; a record deleted
+        between the roster's read and the linked table's is a problem, never `recXXXX`."""
+        fake, _ = airtable_base
+        fake.create_table(BASE, "Countries", [computed("Code", "formula", "singleLineText"),
+                                              {"name": "Notes", "type": "singleLineText"}])
+        ids = [r["id"] for r in fake.insert(BASE, "Countries", [
+            {"Code": "BR"}, {"Code": {"error": "#ERROR!"}}, {"Code": 55.0}, {"Notes": "no code"}, {"Code": "PT"}])]
+        br, broken, number, blank, gone = ids
+        countries = next(t for t in fake.tables(BASE) if t["name"] == "Countries")
+        link = {"name": "Country", "type": "multipleRecordLinks", "options": {"linkedTableId": countries["id"]}}
+
+        def staff_deletes_pt(info) -> None:
+            if info.kind == "read" and info.table == "Countries":
+                fake.on_request = None
+                fake.remove(BASE, "Countries", [gone])
+
+        records = [one("Ana", "ana@example.org", Country=[br]), one("Bo", "bo@example.org", Country=[broken]),
+                   one("Cy", "cy@example.org", Country=[number]), one("Di", "di@example.org", Country=[blank]),
+                   one("Ed", "ed@example.org", Country=[gone])]
+        fake.on_request = lambda info: info.kind == "read" and info.table == "Ambassadors" and setattr(
+            fake, "on_request", staff_deletes_pt)
+        ambassadors, problems = read_roster(program, airtable_base, {"Country": link}, records)
+        assert {a.email: a.country for a in ambassadors} == {
+            "ana@example.org": "BR", "bo@example.org": "", "cy@example.org": "55", "di@example.org": "",
+            "ed@example.org": ""}
+        assert [(p.row, p.column, p.value) for p in problems] == [
+            (3, "Country", "#ERROR!"), (5, "Country", blank), (6, "Country", gone)]
+        err, empty, missing = (p.reason for p in problems)
+        assert err.startswith("links to a record of 'Countries' whose 'Code' is the error Airtable gives")
+        assert err.endswith("; the country was read as empty: correct the formula in Airtable")
+        assert empty.startswith("links to a record of 'Countries' whose 'Code' is empty")
+        assert missing.startswith("links to a record of 'Countries' that the table no longer holds")
+        assert [r["fields"].get("Country") for r in fake.records(BASE, "Ambassadors")][-1] is None

@@ -221,6 +221,21 @@ def late_problems(resolved, layout: FormLayout, window_days: int) -> list[Proble
 
 
 @dataclass(frozen=True)
+class CellFlaw:
+    """A roster cell its source could not give as text (a formula's error in Airtable, a checkbox where a name
+    belongs...): the row's problem shows `value` and says `what` is wrong and the `fix`; the cell is read as
+    empty. The CSV roster has none: its cells are text."""
+
+    value: str  # the cell as a person sees it ("#ERROR!")
+    what: str  # what is wrong, as the rest of a sentence about the value ("is the error ...")
+    fix: str  # what staff do about it ("correct the formula in Airtable")
+
+
+#: The fields the roster must have a column for.
+ROSTER_REQUIRED = ("name", "email", "start_date", "status")
+
+
+@dataclass(frozen=True)
 class RosterLayout:
     source: str
     fields: Mapping[str, str]  # field -> column title
@@ -246,15 +261,19 @@ def _roster_dates(rows: Sequence[Sequence[str]], layout: RosterLayout, cols: Map
     return MomentReader(order, ZoneInfo("UTC"), ZoneInfo("UTC"))
 
 
-def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: RosterLayout
-                 ) -> tuple[list[Ambassador], list[Problem]]:
-    """The roster's usable rows; each row that cannot be used becomes a Problem."""
+def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: RosterLayout,
+                 flaws: Mapping[tuple[int, str], CellFlaw] | None = None) -> tuple[list[Ambassador], list[Problem]]:
+    """The roster's usable rows; each row that cannot be used becomes a Problem.
+
+    `flaws`: the cells the source could not give as text, by (row number, field), each given as "" in `rows`:
+    each is a problem of its row; one in the email, status or start date skips the ambassador, any other is read
+    as empty and the row goes on. A row blank but for its flaws is a blank record (a formula errs on one), and
+    skipped as blank rows are."""
     index = {norm_header(h): i for i, h in reversed(list(enumerate(headers)))}
-    required = ("name", "email", "start_date", "status")
     cols: dict[str, int | None] = {}
     for field, title in layout.fields.items():
         cols[field] = index.get(norm_header(title))
-        if cols[field] is None and field in required:
+        if cols[field] is None and field in ROSTER_REQUIRED:
             raise InputError(f"The roster {layout.source} has no column '{title}' "
                              f"(ambassadors.fields.{field} in config.yaml).")
     out: list[Ambassador] = []
@@ -282,6 +301,20 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
             problems.append(Problem(layout.source, row_no, layout.fields[field], get(field), reason,
                                     normalize_email(get("email"))))
 
+        def flawed(field: str, then: str) -> bool:
+            """Report the field's flaw, if it has one (`then`: what became of the row or the cell)."""
+            flaw = flaws.get((row_no, field)) if flaws else None
+            if flaw is not None:
+                problems.append(Problem(layout.source, row_no, layout.fields[field], flaw.value,
+                                        f"{flaw.what}; {then}: {flaw.fix}", normalize_email(get("email"))))
+            return flaw is not None
+
+        for field in layout.fields:
+            if field not in ("email", "start_date", "status"):
+                flawed(field, f"the {field.replace('_', ' ')} {'were' if field == 'languages' else 'was'} read "
+                              f"as empty")
+        if flawed("email", "the ambassador was skipped"):
+            continue
         email = normalize_email(get("email"))
         several = _addresses(email)
         if len(several) > 1:
@@ -295,10 +328,14 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
         if email in seen:
             bad("email", f"is already on row {seen[email]}; this row was skipped")
             continue
+        if flawed("status", "the ambassador was skipped"):
+            continue
         typed = get("status").strip()
         status = words.status(typed)
         if status is None:
             bad("status", f"{'is empty' if not typed else words.unknown_status()}; the ambassador was skipped")
+            continue
+        if flawed("start_date", "the ambassador was skipped"):
             continue
         try:
             start = read_date(get("start_date"))
