@@ -208,7 +208,10 @@ def problem_names(config: Config, form_source: str) -> dict[str, str]:
     referral answers' sources name their problems by the download's file name themselves.)"""
     t = config.airtable.tables
     roster = Path(config.ambassadors.file).name
-    names = {form_source: Path(config.checkin_form.file).name, t.ambassadors: roster,
+    form = Path(config.checkin_form.file).name
+    # The responses as any linked sheet or form gave them (this run's, or the one read before a switch): the
+    # referral answers' sources name their problems by their download's name, so these are the check-ins'.
+    names = {form_source: form, "Google Sheet *": form, "Google Form *": form, t.ambassadors: roster,
              f"{t.ambassadors} (forum)": f"{roster} (forum)", t.blog_reviews: Path(config.blog_reviews.file).name,
              t.referral_inquiries: Path(config.referrals.file).name,
              t.funding_requests: Path(config.funding.file).name}

@@ -74,6 +74,29 @@ class TestSwitchingTheResponsesSource:
         assert problems(program) == before
         assert len(outbox_messages(program.parent / "outbox")) == sent
 
+    def test_download_sheet_forms_and_back_on_one_day(self, tmp_path):
+        """From the download to the sheet, to the Forms API, and back to the download, one run after each switch:
+        every problem keeps its id, status and First seen, nothing new is found and nothing is sent."""
+        program = self.started_on_the_download(tmp_path)
+        before, sent = problems(program), len(outbox_messages(program.parent / "outbox"))
+        with _google(program) as (fake, _):
+            headers, rows = example_rows(program.parent / "data" / "checkin_responses.csv")
+            fake.add_spreadsheet(SHEET, time_zone="America/Sao_Paulo", locale="pt_BR",
+                                 tabs={"Form Responses 1": sheet_cells(headers, rows)}, share_with=(SA,))
+            configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+            steps = [run(program)]
+            form_id, _url = bootstrap.build(load_config(program), AS_OF, dry_run=False).form_builder.create()
+            slots = json.loads((program.parent / "data" / "form_questions.json").read_text())["questions"]
+            for r in rows:
+                fake.add_response(form_id, form_answers(slots, headers, r, 3), london(r[0]), None)
+            configure(program, checkin_form={"source": "forms", "form_id": form_id})
+            steps.append(run(program))
+            configure(program, checkin_form={"source": "local"})
+            steps.append(run(program))
+        assert [new_problems(s) for s in steps] == [[], [], []]
+        assert problems(program) == before
+        assert len(outbox_messages(program.parent / "outbox")) == sent
+
 
 class TestUpgradingAProgramOnTheLinkedSheet:
     def test_notes_that_went_under_the_sheets_ids_do_not_go_again(self, tmp_path):

@@ -52,7 +52,8 @@ def _id_value(value: str) -> str:
 
 
 #: A source's name as its problems give it (a sheet and tab, an Airtable table) -> the name its problems' ids
-#: use (the local file's: what the local backend and the CSV download call it).
+#: use (the local file's: what the local backend and the CSV download call it). A name ending with `*` stands for
+#: every name it begins (`Google Sheet *`: any sheet and tab the responses were read from, this run or before).
 SourceNames = Mapping[str, str]
 NO_NAMES: SourceNames = MappingProxyType({})
 
@@ -62,7 +63,10 @@ def id_source(source: str, names: SourceNames = NO_NAMES) -> str:
     if source in names:
         return names[source]
     base = source.replace("\\", "/").rsplit("/", 1)[-1]  # the file's name, wherever the folder is
-    return names.get(base, base)
+    if base in names:
+        return names[base]
+    return next((name for start, name in names.items() if start.endswith("*") and source.startswith(start[:-1])),
+                base)
 
 
 def problem_id(p: Problem, names: SourceNames = NO_NAMES) -> str:
