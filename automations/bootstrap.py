@@ -144,6 +144,9 @@ class Context:
     #: The names problems' ids take for their sources, whichever backend or form source read them
     #: (`domain.problems.SourceNames`).
     problem_names: Mapping[str, str] = field(default_factory=dict)
+    #: On Airtable: the mail ledger a local run of this program left in `local.dir`, if there is one. Mail that
+    #: went from there and is not in the base's ledger would go again: `send` stops instead (run `migrate`).
+    left_behind: Ledger | None = None
     #: The referral inquiries, the answer form's responses and the `referrals` job's settings.
     referrals: "ReferralStore | None" = None
     answers: "AnswerSource | None" = None
@@ -429,6 +432,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
         run_lock=run_lock(config),
         problem_names=problem_names(config, Path(f.file).name if f.source == "local" else checkins.where),
+        left_behind=CsvLedger(config.local_dir / "mail_ledger.csv") if config.backend == "airtable" and
+        (config.local_dir / "mail_ledger.csv").is_file() else None,
     )
 
 

@@ -21,6 +21,7 @@ from automations.config import load_config
 from automations.domain.migration import (EXTRA, SHAPE, Held, Sourced, canonical, plan_table, readdress)
 from automations.errors import ServiceUnavailable, StopRun
 from automations.jobs import compliance as compliance_job
+from automations.jobs import doctor as doctor_job
 from automations.jobs import migrate as migrate_job
 from automations.jobs import run_all
 from tests.airtable_env import BASE, AirtableEnv, drop_after_writes, use_airtable
@@ -405,6 +406,28 @@ class TestBackToAFolder:
         path.write_text(path.read_text(encoding="utf-8").replace(",ignored,", ",fixed,", 1), encoding="utf-8")
         with pytest.raises(StopRun, match="not written by migrate from there, or changed since"):
             migrate(live, backup, live.config_path)
+
+
+class TestWithoutMigrate:
+    def test_a_base_that_does_not_know_the_local_mail_stops_before_anything_is_sent(self, running, live, monkeypatch):
+        """Staff point a running local program at a new base and skip `migrate`: the mail that went from the local
+        folder is in no ledger of the base, so doctor fails naming `migrate`, and run-all stops (exit 2) before it
+        writes or sends anything; after `migrate`, nothing goes again."""
+        with pytest.raises(StopRun, match=r"went from this program.s local folder .* `migrate --from"):
+            run_all.run(live.ctx(AS_OF))
+        assert writes(live) == []
+        sent = len(outbox_messages(running.parent / "outbox"))
+        lines: list[str] = []
+        monkeypatch.setenv("AIRTABLE_TOKEN", live.environ["AIRTABLE_TOKEN"])
+        live.fake.rate_limit_per_second = None  # doctor paces itself on the real clock, the fake counts on its own
+        with pytest.raises(StopRun):
+            doctor_job.run(live.config_path, AS_OF, lambda line, err: lines.append(line))
+        live.fake.rate_limit_per_second = 5
+        assert any(line.startswith("FAIL") and "`migrate --from" in line for line in lines)
+        migrate(live, live.config_path, running)
+        results = run_all.run(live.ctx(AS_OF))  # carried over: nothing goes again
+        assert all(not r.failures for r in results)
+        assert len(outbox_messages(running.parent / "outbox")) == sent
 
 
 class TestCommandLine:

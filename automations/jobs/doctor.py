@@ -28,6 +28,7 @@ from ..effects import ActionFailed
 from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Finding
 from . import forum as forum_job
+from . import mail_jobs
 from .base import JobResult
 
 
@@ -198,6 +199,8 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
         say(Finding(False, f"the roster, the check-in responses, the referral inquiries, the staff's tables and the "
                            f"event attendee lists are read once {ready}.", blocking=False))
     say(Finding(True, f"mail transport {ctx.mail.summary}."))
+    if schema_ok:
+        check(lambda: [Finding(False, stop)] if (stop := mail_jobs.left_behind(ctx)) else [])
     check(lambda: templates(ctx))
     check(lambda: documents(ctx))
     check(lambda: certificates(ctx, schema_ok))

@@ -14,6 +14,8 @@ from ..domain.compliance import Track, tracks
 from ..domain.problems import OPEN, ProblemRecord
 from ..domain.quarters import latest_ended, latest_final, local_date
 from ..domain.welcome import plan_welcome
+from ..effects import done_keys
+from ..errors import StopRun
 from ..mail.delivery import deliver
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
@@ -52,8 +54,24 @@ def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[P
     return state, roster_problems
 
 
+def left_behind(ctx: Context) -> str:
+    """A sentence when mail went from this program's local folder and the base's ledger knows none of it (staff
+    moved to Airtable without `migrate`): sending now would send it all again. Empty when all is well."""
+    if ctx.left_behind is None or done_keys(ctx.ledger):
+        return ""
+    went = len(done_keys(ctx.left_behind))
+    if not went:
+        return ""
+    return (f"{plural(went, 'message')} went from this program's local folder ({ctx.left_behind.where}), and "
+            f"{ctx.ledger.where} holds none of them: sending now would send them again. Carry the local program over "
+            f"with `migrate --from <its configuration>` (docs/airtable.md, \"Going live\"); to start the base afresh "
+            f"on purpose, move {ctx.left_behind.where} out of local.dir.")
+
+
 def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobResult:
     result = JobResult(job)
+    if planned and (stop := left_behind(ctx)):
+        raise StopRun(stop)
     mailer = ctx.mailer
     d = deliver(planned, renderer=ctx.renderer, ledger=ctx.ledger, mailer=mailer, sender=ctx.sender,
                 dry_run=ctx.dry_run, lock=ctx.lock, stop=ctx.stop)
