@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from ..domain.checkins import RosterLayout, parse_roster
 from ..domain.migration import DATETIME, EXTRA, Held, Row, TablePlan, canonical, clean
+from ..domain.ownership import activity_key, checkin_key
 from ..domain.values import norm_header
 from ..errors import InputError
 from .airtable_schema import BaseSpec, OWN_TABLES
@@ -57,10 +58,10 @@ _OWNED = {"ambassadors": ("standing", "streak", "perks", "last_checkin"), "blog_
 
 
 def _computed_key(role: str, row: Row) -> str:
-    """The Key the Airtable store gives a record of a table whose CSV file has no Key column."""
+    """The Key the program gives a record of a table whose CSV file has no Key column (`domain.ownership`)."""
     if role == "activities":
-        return f"{row.get('activity_id', '')}:{row.get('row', '')}:{row.get('section', '')}"
-    return f"{row.get('row', '')}:{row.get('email', '')}"
+        return activity_key(row.get("activity_id", ""), row.get("row", ""), row.get("section", ""))
+    return checkin_key(row.get("row", ""), row.get("email", ""))
 
 
 class CsvProgramTables:
