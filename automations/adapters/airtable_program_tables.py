@@ -300,17 +300,28 @@ class AirtableProgramTables:
                        f"in {self.client.settings.token_env} may not add fields (its user is not the base's "
                        f"creator): add {'them' if many else 'it'} (long text) in Airtable")
 
-        def exists(r: str) -> bool:  # a field `prepare` has yet to add is a long text field: it takes any text
-            return self._found(role, r) is not None
-
-        try:
-            payloads = [self._fields(role, {r: v for r, v in row.items() if exists(r)}) for row in plan.create]
-            payloads += [fields for _, fields in self._updates(role, plan, exists)]
-        except _Refused as exc:  # `fit` refuses such a value first: named here too, should a value slip past it
-            return out + [f"{self.named(role)}: a value {exc}"]
+        # Each value the plan sends, by the field it goes into (None: a value emptied). A field `prepare` has yet
+        # to add is a long text field: it takes any text.
+        values = [(r, text) for row in plan.create for r, text in row.items()]
+        for _, new, old in plan.update:
+            values += [(r, text) for r, text in new.items() if old.get(r) != text]
+            values += [(r, None) for r in set(old) - set(new)]
+        sent = [(r, f, text) for r, text in values if (f := self._found(role, r)) is not None]
         tables = {t["id"]: t for t in self._tables().values()}
-        refused = unwritable_fields(self._table(role), payloads, tables.get, new_options=True)
-        return out + [f"{self.named(role)}, field '{title}' {wrong}" for title, wrong, _ in refused]
+        refused = unwritable_fields(self._table(role), [{f["name"]: text} for _, f, text in sent], tables.get,
+                                    new_options=True)
+        out += [f"{self.named(role)}, field '{title}' {wrong}" for title, wrong, _ in refused]
+        kind = kinds(self.specs[role])
+        done = {title for title, _, _ in refused}
+        for r, f, text in sent:
+            if text is None or f["name"] in done:
+                continue
+            try:
+                self._convert(f, kind.get(r) or kind_of(f["type"]), text)
+            except _Refused as exc:  # `fit` refuses such a value first; named here too, should one slip past it
+                out.append(f"{self.named(role)}, field '{f['name']}': '{text}' {exc}")
+                done.add(f["name"])
+        return out
 
     def _missing_fields(self, role: str, plan: TablePlan) -> list[str]:
         """The fields `prepare` adds for this plan: staff's own columns its rows hold that the table lacks."""
@@ -318,14 +329,13 @@ class AirtableProgramTables:
             return []
         return [n for n in self._new_fields.get(role, []) if any(EXTRA + n in s.row for s in plan.final)]
 
-    def _updates(self, role: str, plan: TablePlan, exists=lambda r: True) -> list[tuple[str, dict]]:
+    def _updates(self, role: str, plan: TablePlan) -> list[tuple[str, dict]]:
         """(record id, the fields to send) of each update: the values that changed, and None for each emptied."""
         out = []
         for ref, new, old in plan.update:
-            fields = self._fields(role, {r: v for r, v in new.items() if old.get(r) != v and exists(r)})
+            fields = self._fields(role, {r: v for r, v in new.items() if old.get(r) != v})
             for r in set(old) - set(new):  # emptied in the source
-                if exists(r):
-                    fields[self._field(role, r)["name"]] = None
+                fields[self._field(role, r)["name"]] = None
             out.append((str(ref), fields))
         return out
 
