@@ -10,8 +10,11 @@ date is read in the roster's own day/month order, as `parse_roster` reads it.
 Writing replaces a table's file atomically with the rows the migration settled on, in the same
 shapes: UTF-8 with commas, every cell safe for spreadsheets (`safe_cells`: a cell that would run as a
 formula gets a leading apostrophe, which this reader takes off again, so a second migrate sees the
-same value); the attendee lists as one file with Event and Date columns. A file that is already as
-it should be is not written.
+same value), and so is the header of a column of staff's own (a field's name in a base is people's
+text); a name holding a control or invisible character (a bidi override) never becomes a header:
+`fit` refuses it, naming it, and the migration writes nothing. The attendee lists are written as one
+file with Event and Date columns, into a folder without other lists (`refusals`). A file that is
+already as it should be is not written.
 """
 
 from __future__ import annotations
