@@ -146,9 +146,9 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
     say(Finding(True, f"configuration {config_path} is valid (backend {config.backend}, time zone "
                       f"{config.program.timezone})."))
     ctx = bootstrap.build(config, as_of or bootstrap.today(config), dry_run=True)
-    check(lambda: _migration(config))
     check(ctx.admin.check)
     schema_ok = all(f.ok or not f.blocking for f in findings)
+    check(lambda: _migration(config))
     check(lambda: go_live(config))
     for more in ctx.checks:  # the Google key and sign-in, when the configuration uses Google
         check(more.check)
