@@ -623,12 +623,12 @@ def today(config: Config) -> date:
 
 
 def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozenset[str] = frozenset(),
-              stop: StopRequest | None = None, migrating: bool = False) -> Context:
-    """Load the configuration file and build every adapter: what the command line calls. `stop` is the
-    run's stop request, set by the command line's signal handlers. A store a `migrate` into stopped part-way
-    runs nothing but `migrate` (`migrating`) until it is finished."""
+              stop: StopRequest | None = None, command: str = "") -> Context:
+    """Load the configuration file and build every adapter: what the command line calls for `command`. `stop` is
+    the run's stop request, set by the command line's signal handlers. A store a `migrate` into stopped part-way
+    runs nothing but the commands that finish it (`WHILE_MIGRATING`) until it is finished."""
     config = load_config(path)
-    if not migrating:
+    if command not in WHILE_MIGRATING:
         unfinished_migration(config)
     if not dry_run:
         remove_leftovers(config)
@@ -699,6 +699,9 @@ def job_scheduler(config: Config, config_path: Path, stop: StopRequest, global_a
 # -- migrate: a second configuration's store, and this one's ------------------------------------------------------
 
 MIGRATING = ".migrate-unfinished"  # in local.dir: a migrate into this store started and has not finished
+#: The commands that run on a store whose migrate stopped part-way: migrate itself (which finishes it), `init`
+#: (a table or field the rest of the migration needs) and `doctor` (which names the unfinished migration).
+WHILE_MIGRATING = ("migrate", "init", "doctor")
 
 
 def store_id(config: Config) -> str:
@@ -721,8 +724,8 @@ def unfinished_migration(config: Config) -> None:
         return
     if isinstance(held, dict) and held.get("store") == store_id(config):
         raise StopRun(f"A migrate into this store (from {held.get('from', '?')}) stopped before it finished: run "
-                      f"`migrate --from {held.get('from', 'OTHER_CONFIG')}` again to finish it; nothing else runs "
-                      f"until then.")
+                      f"`migrate --from {held.get('from', 'OTHER_CONFIG')}` again to finish it (`init` and `doctor` "
+                      f"run meanwhile); every other command stops until then.")
 
 
 @dataclass

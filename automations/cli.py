@@ -47,7 +47,7 @@ class Options:
 
     def context(self) -> bootstrap.Context:
         return bootstrap.from_file(self.config_path, self.as_of, self.dry_run, self.confirmed, stop=self.stop,
-                                   migrating=_command_name() == "migrate")
+                                   command=_command_name())
 
 
 def confirm(opts: Options, **flags: bool) -> None:

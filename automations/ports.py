@@ -540,6 +540,10 @@ class ProgramTables(Protocol):
         """The rows as this store would hold (and read back) them once written; notes on what that changes or
         adds; one sentence per value it cannot hold (the migration then writes nothing)."""
 
+    def refusals(self, role: str, plan: TablePlan) -> list[str]:
+        """One sentence per write of this plan the store would refuse (`write` would stop part-way): asked while
+        planning, so a migration it refuses writes nothing."""
+
     def prepare(self, plans: Sequence[TablePlan], dry_run: bool) -> list[str]:
         """Make what the rows need before any is written (a field for staff's own column); a line for each."""
 

@@ -104,6 +104,28 @@ def empty_folder_program(tmp_path: Path, like: Path, name: str = "backup") -> Pa
     return home / "config.yaml"
 
 
+def migrate_locally(dest: Path, source: Path, dry_run: bool = False):
+    """One `migrate` run in this process between two configurations without a remote store."""
+    return migrate_job.run(bootstrap.build(load_config(dest), AS_OF, dry_run),
+                           bootstrap.migration(dest, source, dry_run, {}))
+
+
+def set_cell(path: Path, email: str, column: str, value: str) -> None:
+    """Change one cell of a roster file (the row of `email`), as staff do in a spreadsheet."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    at = rows[0].index(column) if column in rows[0] else None
+    if at is None:
+        rows[0].append(column)
+        at = len(rows[0]) - 1
+    for row in rows[1:]:
+        row += [""] * (len(rows[0]) - len(row))
+        if row[rows[0].index("Email")] == email:
+            row[at] = value
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
 def verdicts(config: Path, env: AirtableEnv | None = None) -> str:
     extra = {"environ": env.environ, "clock": env.clock.now, "sleep": env.clock.sleep} if env else {}
     ctx = bootstrap.build(load_config(config), AS_OF, True, **extra)
@@ -240,6 +262,67 @@ class TestIntoAirtable:
         results = run_all.run(live.ctx(AS_OF))
         assert all(not r.failures and not r.new_problems for r in results)
 
+    def test_a_person_twice_in_the_middle_of_the_roster_keeps_its_place(self, running, live):
+        """A roster row repeated in the middle (row 4): the base lists the records in the file's order, the
+        problem about the second copy names row 4 there too, and run-all on the base finds nothing new and keeps
+        that problem open (not closed as fixed, not filed again for another row)."""
+        roster = running.parent / "data" / "ambassadors.csv"
+        lines = roster.read_text(encoding="utf-8").splitlines(keepends=True)
+        roster.write_text("".join(lines[:3] + [lines[1]] + lines[3:]), encoding="utf-8")
+        run_all.run(bootstrap.build(load_config(running), AS_OF, False))
+        with (running.parent / "data" / "unusable_rows.csv").open(encoding="utf-8", newline="") as fh:
+            local = [(r["Row"], r["Column"]) for r in csv.DictReader(fh) if r["Source"] == "ambassadors.csv"]
+        assert local == [("4", "Email")]
+        migrate(live, live.config_path, running)
+        with roster.open(encoding="utf-8", newline="") as fh:
+            order = [r["Email"] for r in csv.DictReader(fh)]
+        assert [r["fields"]["Email"] for r in live.records("Ambassadors")] == order
+        placed = [(f["fields"]["Row"], f["fields"]["Column"], f["fields"]["Status"])
+                  for f in live.records("Data problems") if f["fields"].get("Source") == "Ambassadors"]
+        assert placed == [(4, "Email", "open")]
+        before = base_problems(live)
+        results = run_all.run(live.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+        assert base_problems(live) == before
+
+    def test_a_new_option_in_a_later_migrate_is_added(self, running, live):
+        """A language added to a roster row after the first migrate is a new option of the base's Languages field:
+        the plan names it, the update adds it (a creator's token), and nothing is left unfinished."""
+        migrate(live, live.config_path, running)
+        set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Languages",
+                 "mr; hi; en; qq")
+        dry = migrate(live, live.config_path, running, dry_run=True)
+        assert any("field 'Languages': adds the option 'qq' (typecast)" in line for line in dry.summary)
+        result = migrate(live, live.config_path, running)
+        assert any(line.startswith("roster") and "updated 1 row" in line for line in result.summary)
+        priya = next(r["fields"] for r in live.records("Ambassadors")
+                     if r["fields"]["Email"] == "priya.deshmukh@example.org")
+        assert priya["Languages"] == ["mr", "hi", "en", "qq"]
+        assert not (running.parent / "data" / bootstrap.MIGRATING).exists()
+        live.fake.reset_log()
+        migrate(live, live.config_path, running)
+        assert writes(live) == []
+
+    def test_records_a_person_added_to_the_base_are_left_alone(self, running, live):
+        """A record staff added to the base's Activities (no Key) stays as it is on a later migrate (named, not
+        refused, not deleted), and a row typed into the local data problems with a Key of a person's own is not
+        copied into the base (named with its key)."""
+        migrate(live, live.config_path, running)
+        live.fake.insert(BASE, "Activities", [{"Title": "Staff-made activity"}])
+        problems = running.parent / "data" / "unusable_rows.csv"
+        with problems.open("a", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerow(["staff note", "open", "2026-10-01", "", "", "", "", "", "", "call Ana"])
+        live.fake.reset_log()
+        result = migrate(live, live.config_path, running)
+        assert writes(live) == []
+        assert any(line.startswith("activities: 1 row a person added to Airtable table Activities") and
+                   "left as it is" in line for line in result.summary)
+        assert any(line.startswith("data problems: 1 row of") and "not copied" in line and "'staff note'" in line
+                   for line in result.summary)
+        assert [r["fields"] for r in live.records("Activities") if "Key" not in r["fields"]] == [
+            {"Title": "Staff-made activity"}]
+        assert "staff note" not in base_problems(live)
+
     def test_field_titles_differ_between_the_configurations(self, running, airtable_base):
         """The base's configuration titles staff's fields and tables otherwise: fields are matched by role, and
         a problem staff ignored about a roster row follows the row to the base (its table, row and column there),
@@ -369,6 +452,53 @@ class TestBackToAFolder:
         assert all(not r.failures and not r.new_problems for r in results)
         assert outbox_messages(backup.parent / "outbox") == []
 
+    def test_records_a_person_added_to_the_base_stay_there(self, running, live, tmp_path):
+        """Records staff added to the base's own tables (an activity without a Key, a note in Data problems, a
+        paper letter in the Mail ledger), which the jobs there leave alone, are not copied into the folder (named
+        in the output): run-all there the same day finds nothing new, and the folder's files hold none of them."""
+        migrate(live, live.config_path, running)
+        live.fake.insert(BASE, "Activities", [{"Title": "Staff-made activity"}])
+        live.fake.insert(BASE, "Data problems", [{"Key": "staff note", "Status": "open", "Problem": "call Ana",
+                                                  "Source": "Ambassadors", "Row": 3, "Column": "Email"}])
+        live.fake.insert(BASE, "Mail ledger", [{"Key": "Paper mail to Ana", "Status": "sent", "Job": "manual"}])
+        run_all.run(live.ctx(AS_OF))
+        assert any(r["fields"].get("Key") == "staff note" for r in live.records("Data problems"))
+        backup = empty_folder_program(tmp_path, running)
+        result = migrate(live, backup, live.config_path)
+        said = [line for line in result.summary if "not copied, " in line]
+        assert len(said) == 3 and any("'staff note'" in line for line in said)
+        assert any(line.startswith("mail ledger: 1 row") and "'Paper mail to Ana'" in line for line in said)
+        store = backup.parent / "store"
+        assert local_problems(store) == local_problems(running.parent / "data")
+        results = run_all.run(bootstrap.build(load_config(backup), AS_OF, False))
+        assert all(not r.failures and not r.new_problems for r in results)
+        for name in ("activities.csv", "unusable_rows.csv", "mail_ledger.csv"):
+            text = (store / name).read_text(encoding="utf-8")
+            assert not any(w in text for w in ("Staff-made", "call Ana", "Paper mail")), name
+
+    def test_a_staff_column_named_like_a_formula_is_an_inert_header(self, running, live, tmp_path):
+        """A field of the base titled like a formula becomes a header with a leading apostrophe (as a cell
+        would), and reads back under its own name: a second migrate writes nothing."""
+        import requests
+
+        migrate(live, live.config_path, running)
+        title = '=HYPERLINK("http://x")'
+        live.fake.add_field(BASE, "Ambassadors", {"name": title, "type": "singleLineText"})
+        record = live.records("Ambassadors")[0]
+        live.clock.advance(1.1)
+        requests.patch(f"{live.fake.url}/v0/{BASE}/Ambassadors/{record['id']}", json={"fields": {title: "x"}},
+                       headers={"Authorization": f"Bearer {live.environ['AIRTABLE_TOKEN']}"},
+                       timeout=10).raise_for_status()
+        backup = empty_folder_program(tmp_path, running)
+        migrate(live, backup, live.config_path)
+        with (backup.parent / "store" / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
+            headers = next(csv.reader(fh))
+        assert "'" + title in headers and not any(h.startswith("=") for h in headers)
+        before = snapshot(backup.parent / "store")
+        result = migrate(live, backup, live.config_path)
+        assert any("nothing was written" in line for line in result.summary)
+        assert snapshot(backup.parent / "store") == before
+
     def test_a_second_migrate_writes_nothing(self, running, live, tmp_path):
         migrate(live, live.config_path, running)
         backup = empty_folder_program(tmp_path, running)
@@ -457,6 +587,40 @@ class TestRefusals:
         migrate(live, live.config_path, running)  # a creator's token: the options are added (the output says so)
         assert writes(live)
 
+    def test_an_editors_token_that_would_need_a_new_field_stops_before_anything_is_written(self, running, live):
+        """A column staff added to the roster after the first migrate needs a field in the base, which an Editor's
+        token may not make: refused while planning, naming the column; no record, no journal, no marker."""
+        migrate(live, live.config_path, running)
+        set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Mentor", "Ana Lima")
+        live.fake.permission_level = "edit"
+        live.fake.reset_log()
+        journal = (running.parent / "data" / ".migrate.sqlite3").read_bytes()
+        with pytest.raises(StopRun, match=r"column 'Mentor' needs a field here.*may not add fields.*nothing was "
+                                          r"written"):
+            migrate(live, live.config_path, running)
+        assert writes(live) == [] and not [r for r in live.fake.requests if r.kind == "meta" and r.method != "GET"]
+        assert not (running.parent / "data" / bootstrap.MIGRATING).exists()
+        assert (running.parent / "data" / ".migrate.sqlite3").read_bytes() == journal
+
+    def test_attendee_lists_beside_other_lists_stop_before_anything_is_written(self, running, tmp_path):
+        """The folder's attendee lists are written as one file: a destination folder that already holds a list of
+        another name (a copy of one of the source's) is refused while planning, before the mail ledger or
+        anything else is written, and no marker is left."""
+        lists = running.parent / "data" / "attendees"
+        lists.mkdir()
+        (lists / "2026-05-01 Sprint.csv").write_text("Name,Email\nAna Lima,ana.lima@example.org\n"
+                                                     "Bo Chen,bo.chen@example.org\n", encoding="utf-8")
+        (lists / "2026-06-01 Workshop.csv").write_text("Name,Email\nCy Ode,cy.ode@example.org\n", encoding="utf-8")
+        backup = empty_folder_program(tmp_path, running)
+        theirs = backup.parent / "store" / "attendees"
+        theirs.mkdir(parents=True)
+        shutil.copy(lists / "2026-05-01 Sprint.csv", theirs)
+        before = snapshot(backup.parent / "store")
+        with pytest.raises(StopRun, match=r"already holds attendee lists \(2026-05-01 Sprint.csv\).*nothing was "
+                                          r"written"):
+            migrate_locally(backup, running)
+        assert snapshot(backup.parent / "store") == before
+
     def test_a_base_with_other_people_is_refused(self, running, airtable):
         """A roster with other people in the base (and the example's people typed in by hand): one sentence
         (exit 2), nothing written."""
@@ -488,6 +652,50 @@ class TestRefusals:
         use_airtable(config, fake.url)
         with pytest.raises(StopRun, match="run `init`"):
             migrate(AirtableEnv(fake, clock, config), config, running)
+
+
+class TestJournal:
+    def test_a_row_found_as_the_source_has_it_is_never_claimed(self, running, tmp_path):
+        """A roster copied into the new folder by hand before migrate is found as the source has it: migrate
+        leaves it, and does not count it among the rows it wrote (not on the first run, nor on one that writes
+        nothing), so a later change in the source is refused rather than written over it."""
+        backup = empty_folder_program(tmp_path, running)
+        (backup.parent / "store").mkdir()
+        shutil.copy(running.parent / "data" / "ambassadors.csv", backup.parent / "store" / "ambassadors.csv")
+        first = migrate_locally(backup, running)
+        assert any(line.startswith("roster") and "already up to date" in line for line in first.summary)
+        assert any(line.startswith("mail ledger") and "created 23 rows" in line for line in first.summary)
+        again = migrate_locally(backup, running)
+        assert any("nothing was written" in line for line in again.summary)
+        set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Forum handle", "pd")
+        with pytest.raises(StopRun, match=r"ambassadors.csv holds 1 row that differ.*not written by migrate"):
+            migrate_locally(backup, running)
+
+
+class TestUnfinished:
+    def test_init_and_doctor_run_while_a_migrate_is_unfinished(self, running, tmp_path):
+        """A migrate into a folder stopped part-way (a file it cannot write): the jobs stop with one sentence
+        naming it; `doctor` runs and says so in a FAIL line; `init` runs; migrate again finishes it."""
+        backup = empty_folder_program(tmp_path, running)
+        store = backup.parent / "store"
+        (store / "activities.csv").mkdir(parents=True)  # where a file is to be written, one that cannot be
+        with pytest.raises(OSError):
+            migrate_locally(backup, running)
+        assert (store / bootstrap.MIGRATING).is_file()
+        assert local_problems(store) == local_problems(running.parent / "data")  # what went first landed
+        day = run_cli("--as-of", "2026-10-19", "run-all", config=backup)
+        assert day.code == 2 and "stopped before it finished" in day.err and "Traceback" not in day.err
+        doctor = run_cli("--as-of", "2026-10-19", "doctor", config=backup)
+        assert doctor.code == 2
+        assert any(line.startswith("FAIL A migrate into this store") and "migrate --from" in line
+                   for line in doctor.err.splitlines())
+        assert any(line.startswith("ok   roster") for line in doctor.out.splitlines())  # the other checks run
+        init = run_cli("init", config=backup)
+        assert init.code == 0, init.err
+        (store / "activities.csv").rmdir()
+        migrate_locally(backup, running)
+        assert not (store / bootstrap.MIGRATING).exists()
+        bootstrap.unfinished_migration(load_config(backup))
 
 
 class TestConductRegister:
@@ -561,6 +769,32 @@ class TestPlanning:
     ])
     def test_canonical_values(self, kind, value, text):
         assert canonical(kind, value) == text
+
+    def test_a_perk_word_with_a_comma_stays_one_perk(self):
+        """Perks are split as every multiple choice of a migration row is (`items`): a word of staff's holding a
+        comma is one perk."""
+        from automations.domain.words import OUR_WORDS, RosterWords, translate_roster
+
+        theirs = RosterWords(perks={"free_event_access": "Events, free", "conference_funding": "Conference funding"})
+        row = {"email": "a@x.org", "perks": "Events, free; Conference funding"}
+        assert translate_roster(row, theirs, OUR_WORDS)["perks"] == "free_event_access; conference_funding"
+        assert translate_roster({"perks": "free_event_access; conference_funding"}, OUR_WORDS, theirs)["perks"] == \
+            "Events, free; Conference funding"
+
+    def test_a_persons_records_in_the_programs_tables_are_not_the_programs(self):
+        """In the program's own tables a row whose Key is not one the program makes is never copied, and one the
+        destination holds is left there (neither refused nor deleted) unless migrate wrote it."""
+        from automations.domain.migration import digest, program_rows
+
+        shape = SHAPE["problems"]
+        rows = [Sourced({"key": "p-0123456789ab", "status": "open"}), Sourced({"key": "staff note"}),
+                Sourced({"problem": "no key"})]
+        kept, skipped = program_rows(shape, rows)
+        assert kept == rows[:1] and skipped == ["staff note", "(a row without its key)"]
+        theirs, wrote = {"key": "call Ana"}, {"key": "old note"}
+        plan = plan_table(shape, kept, [Held("rec1", theirs), Held("rec2", wrote)], {digest(wrote)})
+        assert plan.left == ["call Ana"] and plan.delete == ["rec2"] and not plan.refused
+        assert plan.final[0].row == theirs and digest(theirs) not in plan.mine
 
     def test_problems_follow_their_row_to_the_new_table(self):
         """A roster problem says the destination's table, row and column title, with the id they give; the

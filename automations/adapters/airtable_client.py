@@ -207,25 +207,23 @@ class AirtableClient:
         """A table of the schema by its id (where a linked-record field points)."""
         return next((t for t in self.schema().values() if t["id"] == table_id), None)
 
-    def check_writable(self, name: str, rows: Iterable[dict], fixes: Mapping[str, str] | None = None) -> None:
+    def check_writable(self, name: str, rows: Iterable[dict], fixes: Mapping[str, str] | None = None,
+                       new_options: bool = False) -> None:
         """Stop, before anything is sent, a write that Airtable would refuse or turn into something else: a
         select value that is not an option of its field (only a base's creator may add options; an Editor's
         token is refused, and the program never adds options to staff's fields), text into a linked-record
         field (typecast would create records in the linked table) or a value into a computed field. `fixes`:
-        the end of the fix sentence for a field, by title (", or map ... with ambassadors.standing_values")."""
+        the end of the fix sentence for a field, by title (", or map ... with ambassadors.standing_values").
+        `new_options`: a value a select field lacks is written as a new option (typecast): only `migrate`,
+        whose plan named those options and checked that the token's user may add them."""
         table = self.schema().get(name)
         if table is None:
             return  # the write itself is refused, with the reason
-        values: dict[str, list] = {}
-        for fields in rows:
-            for title, value in fields.items():
-                values.setdefault(title, []).append(value)
-        for title, given in values.items():
-            field = table["by_name"].get(title)
-            wrong = unwritable(field, given, self.table_named) if field is not None else None
-            if wrong:
-                raise StopRun(f"Airtable table '{name}' field '{title}' {wrong}; nothing was written: "
-                              f"{fix_of(field, (fixes or {}).get(title, ''))}")
+        refused = unwritable_fields(table, rows, self.table_named, new_options)
+        if refused:
+            title, wrong, field = refused[0]
+            raise StopRun(f"Airtable table '{name}' field '{title}' {wrong}; nothing was written: "
+                          f"{fix_of(field, (fixes or {}).get(title, ''))}")
 
     # -- reading and writing in the fewest requests ---------------------------------------------------
     def all_records(self, name: str, fields: Sequence[str], optional: Sequence[str] = ()) -> list[dict]:
@@ -252,11 +250,12 @@ class AirtableClient:
                                                                    typecast=True))
 
     def update(self, name: str, records: Sequence[tuple[str, dict]], typecast: bool = True,
-               fixes: Mapping[str, str] | None = None) -> None:
+               fixes: Mapping[str, str] | None = None, new_options: bool = False) -> None:
         """Update records by id, ten to a request; fields not named are left alone. `typecast=False` for staff's
-        tables, whose values are written exactly as the fields hold them."""
+        tables, whose values are written exactly as the fields hold them. `new_options`: see `check_writable`
+        (`migrate` only)."""
         if records:
-            self.check_writable(name, (f for _, f in records), fixes)
+            self.check_writable(name, (f for _, f in records), fixes, new_options)
         self.usage.change(name, (i for i, _ in records))
         self._write(name, records, lambda t, chunk: t.batch_update([{"id": i, "fields": f} for i, f in chunk],
                                                                    typecast=typecast))
@@ -318,8 +317,28 @@ def options_of(field: dict) -> list[str]:
     return [c.get("name", "") for c in ((field.get("options") or {}).get("choices") or [])]
 
 
-def unwritable(field: dict, values: Iterable, table_named: Callable[[str], dict | None]) -> str:
-    """Why `values` cannot be written into `field` as they are (the middle of a sentence), or ""."""
+def unwritable_fields(table: dict, rows: Iterable[dict], table_named: Callable[[str], dict | None],
+                      new_options: bool = False) -> list[tuple[str, str, dict]]:
+    """Each field of `table` (as the schema gives it, with "by_name") that the rows (fields by title) cannot be
+    written into as they are: (its title, why: `unwritable`, the field). A title the table lacks is left to the
+    write itself, which Airtable refuses with its reason."""
+    values: dict[str, list] = {}
+    for fields in rows:
+        for title, value in fields.items():
+            values.setdefault(title, []).append(value)
+    out = []
+    for title, given in values.items():
+        field = table["by_name"].get(title)
+        wrong = unwritable(field, given, table_named, new_options) if field is not None else ""
+        if wrong:
+            out.append((title, wrong, field))
+    return out
+
+
+def unwritable(field: dict, values: Iterable, table_named: Callable[[str], dict | None],
+               new_options: bool = False) -> str:
+    """Why `values` cannot be written into `field` as they are (the middle of a sentence), or "". `new_options`:
+    a value a select field lacks becomes its option (typecast), so it is not one of the reasons."""
     kind = field.get("type")
     if kind == "multipleRecordLinks":
         linked = table_named((field.get("options") or {}).get("linkedTableId", "")) or {}
@@ -327,7 +346,7 @@ def unwritable(field: dict, values: Iterable, table_named: Callable[[str], dict 
                 f"there, which Airtable would turn into records of '{linked.get('name', '?')}'")
     if kind in COMPUTED:
         return f"is computed by Airtable ({kind}): nothing can be written into it"
-    if kind in SELECTS:
+    if kind in SELECTS and not new_options:
         have = set(options_of(field))
         wanted = [v for value in values for v in (value if isinstance(value, list) else [value])
                   if isinstance(v, str) and v]

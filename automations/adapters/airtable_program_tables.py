@@ -21,7 +21,6 @@ stops the run and the next run finds what landed); updated by record id; deleted
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -31,16 +30,15 @@ import requests
 
 from ..domain.migration import (EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, identity,
                                 items, utc_text)
-from ..domain.values import parse_date
+from ..domain.values import HIDDEN, parse_date, plainly
 from ..errors import StopRun
-from .airtable_client import AirtableClient, error_type
+from .airtable_client import AirtableClient, error_type, unwritable_fields
 from .airtable_schema import OWN_TABLES, BaseSpec
 from .program_tables import kind_of, kinds, tables
 
 _TEXT = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
 _MERGEABLE = {"singleLineText", "email", "url", "phoneNumber", "number"}  # what an upsert matches records on
 _DATES = ("%Y-%m-%d", "%d/%m/%Y")  # a date people typed, as the staff tables' rules read it
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TRUE, _FALSE = {"yes", "true", "1", "x", "checked"}, {"no", "false", "0"}
 
 
@@ -139,9 +137,9 @@ class AirtableProgramTables:
                 field = by_name.get(name) or (by_name.get(folded.get(name.casefold(), "")) if r.startswith(EXTRA)
                                               else None)
                 if field is None and r.startswith(EXTRA):
-                    if _CONTROL.search(name) or len(name) > 200:
-                        problems.append(f"{self.named(role)}: the column '{name}' cannot become a field name here "
-                                        f"(rename it in the source)")
+                    if HIDDEN.search(name) or len(name) > 200:
+                        problems.append(f"{self.named(role)}: the column '{plainly(name)}' cannot become a field "
+                                        f"name here (rename it in the source)")
                     elif name not in new_fields:
                         new_fields.append(name)
                     fitted[r] = text
@@ -242,8 +240,8 @@ class AirtableProgramTables:
         done = []
         for plan in plans:
             role = plan.shape.role
-            names = [n for n in self._new_fields.get(role, []) if any(EXTRA + n in s.row for s in plan.final)]
-            if not names or not plan.changed:
+            names = self._missing_fields(role, plan)
+            if not names:
                 continue
             table = self._table(role)
             for name in names:
@@ -264,12 +262,16 @@ class AirtableProgramTables:
                 table["by_name"][name] = field
         return done
 
-    def _field(self, role: str, r: str) -> dict:
-        """The base's field of a role (or of staff's own column, whatever its case there)."""
+    def _found(self, role: str, r: str) -> dict | None:
+        """The base's field of a role (or of staff's own column, whatever its case there), if it has one."""
         by_name = self._table(role)["by_name"]
         name = self.titles(role).get(r) or r.removeprefix(EXTRA)
-        field = by_name.get(name) or by_name.get({n.casefold(): n for n in by_name}.get(name.casefold(), ""))
+        return by_name.get(name) or by_name.get({n.casefold(): n for n in by_name}.get(name.casefold(), ""))
+
+    def _field(self, role: str, r: str) -> dict:
+        field = self._found(role, r)
         if field is None:  # fit found it (or prepare made it): someone removed it meanwhile
+            name = self.titles(role).get(r) or r.removeprefix(EXTRA)
             raise StopRun(f"{self.named(role)} has no field '{name}' any more: run `init` (and migrate again).")
         return field
 
@@ -282,26 +284,82 @@ class AirtableProgramTables:
             out[field["name"]] = value
         return out
 
-    def write(self, role: str, plan: TablePlan) -> None:
-        """Create, update and delete as planned: new records first, then changes, deletions last."""
-        spec, by_name = self.specs[role], self._table(role)["by_name"]
-        name = spec.name
-        keys = [spec.name_of(r) for r in plan.shape.identity]
-        mergeable = all(by_name.get(k, {}).get("type") in _MERGEABLE for k in keys)
-        # A row may be upserted on its key only when no other row of the table (new or held) has that key.
-        held = Counter(identity(plan.shape, s.row) for s in plan.final)
-        keyed, once = [], []
-        for row in plan.create:
-            f = self._fields(role, row)
-            alone = held[identity(plan.shape, row)] == 1 and all(f.get(k) not in (None, "") for k in keys)
-            (keyed if mergeable and alone else once).append(f)
-        self.client.create(name, keyed, keys)
-        self.client.create(name, once)
-        updates = []
+    # -- what writing would be refused (asked while planning, before anything is written) --------------------------
+    def refusals(self, role: str, plan: TablePlan) -> list[str]:
+        """What the base would refuse of this plan's writes, one sentence each: a field for staff's own column when
+        the token's user may not change the schema (an Editor), and every value `AirtableClient.check_writable`
+        refuses (text into a linked-record field, anything into a computed one) but a new select option, which
+        `fit` announced (and refused already for an Editor)."""
+        out = []
+        missing = self._missing_fields(role, plan)
+        if missing and self._level() not in ("create", "owner"):
+            many = len(missing) > 1
+            names = ", ".join(f"'{n}'" for n in missing)
+            out.append(f"{self.named(role)}: staff's own column{'s' if many else ''} "
+                       f"{names} need{'' if many else 's'} a field here, and the token "
+                       f"in {self.client.settings.token_env} may not add fields (its user is not the base's "
+                       f"creator): add {'them' if many else 'it'} (long text) in Airtable")
+
+        # Each value the plan sends, by the field it goes into (None: a value emptied). A field `prepare` has yet
+        # to add is a long text field: it takes any text.
+        values = [(r, text) for row in plan.create for r, text in row.items()]
+        for _, new, old in plan.update:
+            values += [(r, text) for r, text in new.items() if old.get(r) != text]
+            values += [(r, None) for r in set(old) - set(new)]
+        sent = [(r, f, text) for r, text in values if (f := self._found(role, r)) is not None]
+        tables = {t["id"]: t for t in self._tables().values()}
+        refused = unwritable_fields(self._table(role), [{f["name"]: text} for _, f, text in sent], tables.get,
+                                    new_options=True)
+        out += [f"{self.named(role)}, field '{title}' {wrong}" for title, wrong, _ in refused]
+        kind = kinds(self.specs[role])
+        done = {title for title, _, _ in refused}
+        for r, f, text in sent:
+            if text is None or f["name"] in done:
+                continue
+            try:
+                self._convert(f, kind.get(r) or kind_of(f["type"]), text)
+            except _Refused as exc:  # `fit` refuses such a value first; named here too, should one slip past it
+                out.append(f"{self.named(role)}, field '{f['name']}': '{text}' {exc}")
+                done.add(f["name"])
+        return out
+
+    def _missing_fields(self, role: str, plan: TablePlan) -> list[str]:
+        """The fields `prepare` adds for this plan: staff's own columns its rows hold that the table lacks."""
+        if not plan.changed:
+            return []
+        return [n for n in self._new_fields.get(role, []) if any(EXTRA + n in s.row for s in plan.final)]
+
+    def _updates(self, role: str, plan: TablePlan) -> list[tuple[str, dict]]:
+        """(record id, the fields to send) of each update: the values that changed, and None for each emptied."""
+        out = []
         for ref, new, old in plan.update:
             fields = self._fields(role, {r: v for r, v in new.items() if old.get(r) != v})
             for r in set(old) - set(new):  # emptied in the source
                 fields[self._field(role, r)["name"]] = None
-            updates.append((str(ref), fields))
-        self.client.update(name, updates)
+            out.append((str(ref), fields))
+        return out
+
+    def write(self, role: str, plan: TablePlan) -> None:
+        """Create, update and delete as planned: new records first, in the plan's order (the table then lists
+        them as the plan placed them, which is where `place_of` says its data problems find them), then changes,
+        deletions last. New select options the plan named are added on the way (typecast)."""
+        spec, by_name = self.specs[role], self._table(role)["by_name"]
+        name = spec.name
+        keys = [spec.name_of(r) for r in plan.shape.identity]
+        mergeable = all(by_name.get(k, {}).get("type") in _MERGEABLE for k in keys)
+        # A row may be upserted on its key only when no other row of the table (new or held) has that key; the
+        # others are sent once. Consecutive rows of one kind go together, so the records land in order.
+        held = Counter(identity(plan.shape, s.row) for s in plan.final)
+        runs: list[tuple[bool, list[dict]]] = []
+        for row in plan.create:
+            f = self._fields(role, row)
+            keyed = mergeable and held[identity(plan.shape, row)] == 1 and all(f.get(k) not in (None, "")
+                                                                                 for k in keys)
+            if runs and runs[-1][0] == keyed:
+                runs[-1][1].append(f)
+            else:
+                runs.append((keyed, [f]))
+        for keyed, records in runs:
+            self.client.create(name, records, keys if keyed else ())
+        self.client.update(name, self._updates(role, plan), new_options=True)
         self.client.delete(name, [str(ref) for ref in plan.delete])

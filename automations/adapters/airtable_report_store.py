@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ..domain.compliance import Resolved
 from ..domain.model import Activity, Checkin, Problem
+from ..domain import ownership
 from ..domain.ownership import program_key
 from ..domain.problems import STAFF, ProblemRecord, read_status
 from ..errors import InputError
@@ -37,12 +38,12 @@ def from_utc_text(text: str, tz: ZoneInfo) -> datetime:
 
 
 def activity_key(a: Activity) -> str:
-    """One copy of one activity: its identity, and where that copy was written."""
-    return f"{a.id}:{a.row}:{a.section}"
+    """One copy of one activity: its identity, and where that copy was written (`ownership.activity_key`)."""
+    return ownership.activity_key(a.id, a.row, a.section)
 
 
 def checkin_key(c: Checkin) -> str:
-    return f"{c.row}:{c.email}"
+    return ownership.checkin_key(c.row, c.email)
 
 
 def _day(text) -> date | None:

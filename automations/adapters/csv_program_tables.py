@@ -10,8 +10,11 @@ date is read in the roster's own day/month order, as `parse_roster` reads it.
 Writing replaces a table's file atomically with the rows the migration settled on, in the same
 shapes: UTF-8 with commas, every cell safe for spreadsheets (`safe_cells`: a cell that would run as a
 formula gets a leading apostrophe, which this reader takes off again, so a second migrate sees the
-same value); the attendee lists as one file with Event and Date columns. A file that is already as
-it should be is not written.
+same value), and so is the header of a column of staff's own (a field's name in a base is people's
+text); a name holding a control or invisible character (a bidi override) never becomes a header:
+`fit` refuses it, naming it, and the migration writes nothing. The attendee lists are written as one
+file with Event and Date columns, into a folder without other lists (`refusals`). A file that is
+already as it should be is not written.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from zoneinfo import ZoneInfo
 
 from ..domain.checkins import RosterLayout, parse_roster
 from ..domain.migration import DATETIME, EXTRA, Held, Row, TablePlan, canonical, clean
-from ..domain.values import norm_header
+from ..domain.ownership import activity_key, checkin_key
+from ..domain.values import HIDDEN, norm_header, plainly
 from ..errors import InputError
 from .airtable_schema import BaseSpec, OWN_TABLES
 from .atomic_files import atomic_write_rows, atomic_write_with, csv_line
@@ -56,11 +60,16 @@ _OWNED = {"ambassadors": ("standing", "streak", "perks", "last_checkin"), "blog_
           "funding_requests": ("first_seen", "flags", "reminders")}
 
 
+def _own(header: str) -> str:
+    """The field role of a column of staff's own, by its header (written escaped as a cell is: `_write_headers`)."""
+    return EXTRA + unescape(header.strip())
+
+
 def _computed_key(role: str, row: Row) -> str:
-    """The Key the Airtable store gives a record of a table whose CSV file has no Key column."""
+    """The Key the program gives a record of a table whose CSV file has no Key column (`domain.ownership`)."""
     if role == "activities":
-        return f"{row.get('activity_id', '')}:{row.get('row', '')}:{row.get('section', '')}"
-    return f"{row.get('row', '')}:{row.get('email', '')}"
+        return activity_key(row.get("activity_id", ""), row.get("row", ""), row.get("section", ""))
+    return checkin_key(row.get("row", ""), row.get("email", ""))
 
 
 class CsvProgramTables:
@@ -153,8 +162,8 @@ class CsvProgramTables:
         used = {i for i in at.values() if i is not None}
         extra = {}
         for i, h in enumerate(headers):
-            if i not in used and h.strip() and EXTRA + h.strip() not in extra:
-                extra[EXTRA + h.strip()] = i
+            if i not in used and h.strip() and _own(h) not in extra:
+                extra[_own(h)] = i
         starts = self._start_dates(headers, rows, source) if role == "ambassadors" else {}
         for n, cells in enumerate(rows, start=2):
             if not any(c.strip() for c in cells):
@@ -197,11 +206,15 @@ class CsvProgramTables:
         have no place for), and the cells it cannot hold (none: a file holds any text)."""
         keep = set(self.titles(role)) | ({"key"} if role in ("activities", "checkins") else set())
         people = role not in JOB_TABLES
-        out, dropped = [], set()
+        out, dropped, problems = [], set(), []
         for row in rows:
             kept = {r: v for r, v in row.items() if r in keep or (people and r.startswith(EXTRA))}
             dropped |= set(row) - set(kept) - _DERIVED.get(role, set())
             out.append(self._canonical(role, kept))
+        hidden = sorted({r for row in out for r in row if r.startswith(EXTRA) and HIDDEN.search(r)})
+        # A header is read by people and spreadsheets: a name that reads otherwise than it is never becomes one.
+        problems += [f"{self.named(role)}: the column '{plainly(r[1:])}' cannot become a header there: its name holds "
+                     f"a control or invisible character (rename it in the source)" for r in hidden]
         notes = []
         owned = set(_OWNED.get(role, ()))
         inert = sum(1 for row in out for r, v in row.items() if people and r not in owned and escape(v) != v)
@@ -210,29 +223,40 @@ class CsvProgramTables:
                          f"formula written with a leading apostrophe (migrate reads {'them' if inert > 1 else 'it'} "
                          f"back without it; the jobs show it)")
         if dropped:
-            names = ", ".join(sorted(r.removeprefix(EXTRA) for r in dropped))
+            names = ", ".join(sorted(plainly(r.removeprefix(EXTRA)) for r in dropped))
             notes.append(f"not copied into {self.named(role)}: {names} (the local files have no place for "
                          f"{'them' if len(dropped) > 1 else 'it'})")
-        return out, notes, []
+        return out, notes, problems
 
     # -- writing ------------------------------------------------------------------------------------------------
     def prepare(self, plans: Sequence[TablePlan], dry_run: bool) -> list[str]:
         """Nothing to make before the rows are written (a missing file is written whole)."""
         return []
 
+    def refusals(self, role: str, plan: TablePlan) -> list[str]:
+        """What writing this plan would be refused (asked while planning, before anything is written): attendee
+        lists into a folder that holds lists of other names (the lists are written as one file, beside which the
+        others would count twice)."""
+        others = self._other_lists() if role == "event_attendees" and plan.changed else []
+        if others:
+            return [f"{self.path(role)} already holds attendee lists ({others[0].name}), and migrate writes the lists "
+                    f"into a folder without any (as one file, {ATTENDEES_FILE})"]
+        return []
+
+    def _other_lists(self) -> list[Path]:
+        folder = self.path("event_attendees")
+        return [p for p in sorted(folder.glob("*.csv")) if p.name != ATTENDEES_FILE] if folder.is_dir() else []
+
     def write(self, role: str, plan: TablePlan) -> None:
-        """Replace the table's file with the plan's final rows."""
+        """Replace the table's file with the plan's final rows (`refusals` said first what it would refuse)."""
         rows = [s.row for s in plan.final]
+        refused = self.refusals(role, plan)
+        if refused:
+            raise InputError(f"{refused[0]}: nothing was written there.")
         path = self.path(role)
         if role == "event_attendees":
             path = path / ATTENDEES_FILE
-            others = [p for p in path.parent.glob("*.csv") if p.name != ATTENDEES_FILE] if path.parent.is_dir() else []
-            if others:
-                raise InputError(f"{path.parent} already holds attendee lists ({others[0].name}); migrate writes "
-                                 f"the lists into a folder without any: nothing was written there.")
-            path.parent.mkdir(parents=True, exist_ok=True)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         if role in JOB_TABLES:
             titles = self.titles(role)
             headers = JOB_TABLES[role]
@@ -240,13 +264,12 @@ class CsvProgramTables:
             atomic_write_rows(path, headers, ([self._cell(role, by_title.get(h, ""), row) for h in headers]
                                               for row in rows))
             return
-        headers = self._write_headers(role, rows)
-        titles = self.titles(role)
-        roles = {norm_header(t): r for r, t in reversed(list(titles.items()))}
+        columns = self._write_headers(role, rows)
+        headers = [h for h, _ in columns]
 
         def cells(row: Row) -> list[str]:
             # Every cell safe for a spreadsheet: text from a base (a name, a note) is people's, and may be hostile.
-            return [escape(self._cell(role, roles.get(norm_header(h), EXTRA + h.strip()), row)) for h in headers]
+            return [escape(self._cell(role, r, row)) for _, r in columns]
 
         def fill(fh: BinaryIO) -> None:
             text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
@@ -257,24 +280,29 @@ class CsvProgramTables:
 
         atomic_write_with(path, fill)
 
-    def _write_headers(self, role: str, rows: Sequence[Row]) -> list[str]:
-        """The file's own headers (when it exists), with a column added for each role and staff column the rows
-        hold that it lacks; else the configured titles in order, then staff's columns."""
+    def _write_headers(self, role: str, rows: Sequence[Row]) -> list[tuple[str, str]]:
+        """Each column as written, (its header, its field role): the file's own headers (when it exists), with a
+        column added for each role and staff column the rows hold that it lacks; else the configured titles in
+        order, then staff's columns. A staff column's name (from a base: people's text) is escaped as a cell is
+        (`safe_cells`: a header `=...` gets a leading apostrophe), and read back without it (`_own`)."""
         titles = self.titles(role)
+        by_title = {norm_header(t): r for r, t in reversed(list(titles.items()))}
         headers = list(self._headers.get(role, [])) if role != "event_attendees" else []
-        if not headers:
-            headers = [t for r, t in titles.items()]
-        have = {norm_header(h) for h in headers}
+        if headers:
+            columns = [(h, by_title.get(norm_header(h)) or _own(h)) for h in headers]
+        else:
+            columns = [(t, r) for r, t in titles.items()]
+        have = {norm_header(unescape(h.strip())) for h, _ in columns}
         for r, t in titles.items():
             if norm_header(t) not in have and any(r in row for row in rows):
-                headers.append(t)
+                columns.append((t, r))
                 have.add(norm_header(t))
         for row in rows:
             for r in row:
                 if r.startswith(EXTRA) and norm_header(r[1:]) not in have:
-                    headers.append(r[1:])
+                    columns.append((escape(r[1:]), r))
                     have.add(norm_header(r[1:]))
-        return headers
+        return columns
 
     def _cell(self, role: str, field_role: str, row: Row) -> str:
         value = row.get(field_role, "")

@@ -21,6 +21,13 @@ So a first migration into an empty base creates everything; a second one writes 
 after a kill creates what is missing; one after the source moved on brings the changes over; and a
 destination with other people in its roster, or one that has been running on its own since, is never
 overwritten.
+
+The program's own tables (activities, check-ins, data problems, the mail ledger) hold, besides the
+program's records, any a person added on a base (no Key, or a Key of their own: `domain.ownership`),
+which the jobs there leave alone. Those are never copied (`program_rows`: a local folder's files are
+wholly the program's, and its jobs would stop on such a row or take it for one of their own), and a
+destination's own are left as they are (`TablePlan.left`), neither refused nor deleted, unless
+migrate itself wrote them.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .model import Problem
+from .ownership import KEY_SHAPES, program_key
 from .problems import NO_NAMES, SourceNames, problem_id
 from .values import stable_digest
 
@@ -173,6 +181,21 @@ def shown(shape: Shape, row: Mapping[str, str]) -> str:
     return " / ".join(row.get(r, "") for r in shape.identity if row.get(r, "")) or "(a row without its key)"
 
 
+def programs(shape: Shape, row: Mapping[str, str]) -> bool:
+    """Whether the row is one the program made: any row of staff's tables; in the program's own tables, a row
+    whose Key has the shape the program gives it (`domain.ownership`)."""
+    return shape.role not in KEY_SHAPES or program_key(shape.role, row.get("key", ""))
+
+
+def program_rows(shape: Shape, rows: Iterable[Sourced]) -> tuple[list[Sourced], list[str]]:
+    """The rows the program made, and the keys (as shown) of the others: records a person added to the program's
+    own tables, which `migrate` never copies."""
+    kept, skipped = [], []
+    for s in rows:
+        (kept if programs(shape, s.row) else skipped).append(s)
+    return kept, [shown(shape, s.row) for s in skipped]
+
+
 # -- planning ----------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -203,6 +226,8 @@ class TablePlan:
     unchanged: int = 0
     foreign: list[str] = field(default_factory=list)  # the keys of rows that did not come from this source
     changed_since: list[str] = field(default_factory=list)  # ... of rows changed since migrate wrote them
+    left: list[str] = field(default_factory=list)  # ... of rows a person added to a program's table, left alone
+    mine: set[str] = field(default_factory=set)  # the digests of the rows migrate wrote that the table then holds
 
     @property
     def changed(self) -> int:
@@ -212,13 +237,16 @@ class TablePlan:
     def refused(self) -> bool:
         return bool(self.foreign or self.changed_since)
 
-    def digests(self) -> set[str]:
-        return {digest(s.row) for s in self.final}
+    def writing(self) -> set[str]:
+        """The digests of the rows about to be created or updated (recorded before they are written)."""
+        return {digest(r) for r in self.create} | {digest(new) for _, new, _ in self.update}
 
 
 def plan_table(shape: Shape, source: Sequence[Sourced], held: Sequence[Held], ours: Iterable[str]) -> TablePlan:
     """What to write so that the destination's table holds the source's rows (see the module's docstring).
-    `ours`: the digests of the rows migrate wrote (or was about to write) into this table from this source."""
+    `ours`: the digests of the rows migrate wrote (or was about to write) into this table from this source.
+    `plan.mine`: the digests of the rows migrate wrote that the table holds afterwards (created or updated now,
+    or written before and unchanged since), never of a row it found there as it is."""
     ours = set(ours)
     plan = TablePlan(shape)
     wanted: dict[str, list[Sourced]] = {}
@@ -227,6 +255,10 @@ def plan_table(shape: Shape, source: Sequence[Sourced], held: Sequence[Held], ou
     taken: dict[str, int] = {}
     matched: set[int] = set()  # ids of the source rows paired with a held row
     for h in held:
+        if not programs(shape, h.row) and digest(h.row) not in ours:
+            plan.left.append(shown(shape, h.row))  # a person's record (the jobs there leave it alone too)
+            plan.final.append(Sourced(h.row))
+            continue
         key = identity(shape, h.row)
         n = taken.get(key, 0)
         taken[key] = n + 1
@@ -244,14 +276,18 @@ def plan_table(shape: Shape, source: Sequence[Sourced], held: Sequence[Held], ou
         plan.final.append(s)
         if digest(s.row) == digest(h.row):
             plan.unchanged += 1
+            if mine:
+                plan.mine.add(digest(s.row))
         elif mine:
             plan.update.append((h.ref, s.row, h.row))
+            plan.mine.add(digest(s.row))
         else:
             plan.changed_since.append(shown(shape, h.row))
     for s in source:
         if id(s) not in matched:
             plan.create.append(s.row)
             plan.final.append(s)
+            plan.mine.add(digest(s.row))
     return plan
 
 

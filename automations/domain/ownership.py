@@ -34,6 +34,16 @@ KEY_SAYINGS: dict[str, str] = {
 }
 
 
+def activity_key(activity_id: str, row: object, section: object) -> str:
+    """The key the program gives one copy of one activity: its identity, and where that copy was written."""
+    return f"{activity_id}:{row}:{section}"
+
+
+def checkin_key(row: object, email: str) -> str:
+    """The key the program gives one check-in: its response's row and the ambassador's email."""
+    return f"{row}:{email}"
+
+
 def program_key(role: str, key: object) -> bool:
     """Whether `key` (a record's Key cell, as read) is one the program makes for the table of `role`."""
     return isinstance(key, str) and KEY_SHAPES[role].fullmatch(key) is not None

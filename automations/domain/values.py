@@ -51,6 +51,16 @@ _INVISIBLE = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u20
                         "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
 
 
+#: What a name must not carry into a column header or a field's name: control characters (C0 and C1), line and
+#: paragraph separators, and the invisible format characters above (a bidi override makes a name read otherwise).
+HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]|" + _INVISIBLE.pattern)
+
+
+def plainly(text: str) -> str:
+    """`text` with each `HIDDEN` character written as its code (`\\u202e`), to name it in a message."""
+    return HIDDEN.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 def visible(text: str) -> str:
     """Text without invisible format characters (a title pasted with a zero-width space reads as typed)."""
     return _INVISIBLE.sub("", text)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Sequence
 
+from .migration import items
 from .model import PERKS, ROSTER_STATUSES, STANDINGS
 
 
@@ -147,7 +148,7 @@ def translate_roster(row: Mapping[str, str], source: RosterWords, dest: RosterWo
         if standing in STANDINGS:
             out["standing"] = dest.standing_word(standing)
     if row.get("perks", "").strip():
-        perks = [source.perk_of(p) for p in re.split(r"[;,]", row["perks"]) if p.strip()]
+        perks = [source.perk_of(p) for p in items(row["perks"])]  # split as every multiple choice of a row is
         out["perks"] = "; ".join(dest.perk_word(p) if p in PERKS else p for p in perks)
     if row.get("status_history", "").strip():
         out["status_history"] = _history_in(row["status_history"], source, dest)

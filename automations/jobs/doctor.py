@@ -7,7 +7,9 @@ finding that would stop a job, or that says the configuration is still the examp
 ready to go live: `domain.golive`), makes the exit code 2. Every email template is rendered, in every
 language it has, with sample data through the renderer the jobs use, and so are the review document's
 and the report's templates: a typo is a FAIL line naming the file and line, not a message that fails
-at send time. When the store lacks its tables, what needs them is not read (the fix is `init`).
+at send time. When the store lacks its tables, what needs them is not read (the fix is `init`). A
+`migrate` into this store that stopped part-way is a FAIL line saying to run it again (the jobs stop
+until then; `doctor` and `init` run).
 """
 
 from __future__ import annotations
@@ -110,6 +112,12 @@ def documents(ctx: bootstrap.Context) -> list[Finding]:
     return out + bad
 
 
+def _migration(config: Config) -> list[Finding]:
+    """A FAIL line while a migrate into this store is unfinished (the jobs stop until it is run again)."""
+    bootstrap.unfinished_migration(config)
+    return []
+
+
 def _print(line: str, err: bool = False) -> None:
     print(line, file=sys.stderr if err else sys.stdout)
 
@@ -141,6 +149,7 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
     ctx = bootstrap.build(config, as_of or bootstrap.today(config), dry_run=True)
     check(ctx.admin.check)
     schema_ok = all(f.ok or not f.blocking for f in findings)
+    check(lambda: _migration(config))
     check(lambda: go_live(config))
     for more in ctx.checks:  # the Google key and sign-in, when the configuration uses Google
         check(more.check)

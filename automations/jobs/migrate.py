@@ -9,20 +9,28 @@ files the jobs read on either backend go along: the referral answers' and the ch
 downloads, the Forms question ids, and the privacy key erased people's hashes are made with.
 
 Tables are compared by field role, never by title (`domain.migration`): two configurations may title
-a field differently. Everything is read and planned before anything is written; the migration is
-refused (exit 2, one sentence, nothing written) when the two configurations name the same store, when
-a value cannot be held by the destination's field, or when the destination holds rows that did not
-come from this source (another roster) or that changed since migrate wrote them (a destination running
-on its own).
+a field differently. Records a person added to the program's own tables on a base (activities,
+check-ins, data problems, the mail ledger: no Key, or a Key the program does not make) are not the
+program's: they are never copied (the output names them), and a destination's own are left alone.
+
+Everything is read and planned before anything is written, and everything the destination would
+refuse to write is asked then too (`ProgramTables.refusals`); the migration is refused (exit 2, one
+sentence, nothing written) when the two configurations name the same store, when a value cannot be
+held by the destination's field or written there (a select option an Editor's token may not add, a
+field for staff's column it may not make, a linked or computed field, attendee lists beside others),
+or when the destination holds rows that did not come from this source (another roster) or that
+changed since migrate wrote them (a destination running on its own).
 
 Writing records what it will do first: a marker in the destination's `local.dir` (until it is removed,
-no other command runs on that store) and the digest of every row it is about to write (`.migrate.sqlite3`:
-the rows it wrote from this source, which a later migrate may update). The mail ledger goes first, then
-the data problems, then the rest, so even a destination run after a kill would not send again what had
-gone. A run stopped part-way is finished by running it again: what landed is found and kept, the rest
-written. A second run writes nothing. Data problems about rows of the roster and staff's tables are
-re-addressed to where the destination's stores will find them (table name, row, column title), so
-their statuses hold there.
+no other command but `init` and `doctor` runs on that store) and the digest of every row it is about to
+create or update (`.migrate.sqlite3`: the rows it wrote from this source, which a later migrate may
+update or delete; a row it found already there as the source has it is not one of them, so a later
+change to it is refused, not overwritten). The mail ledger goes first, then the data problems, then
+the rest, so even a destination run after a kill would not send again what had gone. A run stopped
+part-way is finished by running it again: what landed is found and kept, the rest written. A second
+run writes nothing. Data problems about rows of the roster and staff's tables are re-addressed to
+where the destination's stores will find them (table name, row, column title), so their statuses hold
+there.
 """
 
 from __future__ import annotations
@@ -30,11 +38,13 @@ from __future__ import annotations
 import json
 import os
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters.atomic_files import atomic_write
 from ..bootstrap import Context, Migration
-from ..domain.migration import (SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, readdress)
+from ..domain.migration import (SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, program_rows,
+                                readdress)
 from ..domain.privacy import ERASE_JOB
 from ..domain.words import translate_roster
 from ..domain.values import stable_digest
@@ -61,27 +71,40 @@ def _with_conduct(move: Migration, reader: str | None) -> bool:
     return True
 
 
-def _columns(move: Migration, role: str, held) -> dict[tuple[str, str], str]:
+def _columns(move: Migration, role: str, held: list[Sourced]) -> dict[tuple[str, str], str]:
     """(source name, the source's column title) -> the destination's, for the fields the two title differently."""
     theirs, ours = move.source.titles(role), move.dest.titles(role)
     names = {h.place[0] for h in held if h.place}
     return {(name, theirs[r]): ours[r] for name in names for r in theirs if r in ours and theirs[r] != ours[r]}
 
 
-def plan(ctx: Context, move: Migration, with_conduct: bool) -> tuple[dict[str, TablePlan], list[str], list[str], int]:
-    """Every table's plan, the notes on what the destination changes or adds, the values it cannot hold, and how
-    many data problems move to another place."""
+@dataclass
+class Planned:
+    """Every table's plan, the notes on what the destination changes or adds, the sentences on what it cannot
+    hold or write, how many data problems move to another place, and the rows of the program's own tables not
+    copied (by table: their keys as shown)."""
+
+    plans: dict[str, TablePlan] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    moved: int = 0
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+
+
+def plan(ctx: Context, move: Migration, with_conduct: bool) -> Planned:
+    """Read both stores and plan every table; nothing is written."""
     src, dst = move.source, move.dest
-    plans: dict[str, TablePlan] = {}
-    notes: list[str] = []
-    problems: list[str] = []
-    moved = 0
+    out = Planned()
+    plans = out.plans
     columns: dict[tuple[str, str], str] = {}
     for shape in SHAPES:
         role = shape.role
         if shape.restricted and not with_conduct:
             continue
-        held = src.read(role) if src.exists(role) else []
+        held = [Sourced(h.row, h.place) for h in (src.read(role) if src.exists(role) else [])]
+        held, skipped = program_rows(shape, held)  # a person's records in the program's tables stay where they are
+        if skipped:
+            out.skipped[role] = skipped
         given = [h.row for h in held]
         if role == "ambassadors":  # a status, standing or perk stays what it is, in the destination's words
             given = [translate_roster(r, move.source_words, move.dest_words) for r in given]
@@ -90,17 +113,19 @@ def plan(ctx: Context, move: Migration, with_conduct: bool) -> tuple[dict[str, T
         if role in PEOPLE_TABLES:
             columns.update(_columns(move, role, held))
         if role == "problems":
-            rows, moved = readdress(rows, moves_of([plans[r] for r in PEOPLE_TABLES if r in plans], dst.place_of),
-                                    columns, ctx.problem_names)
+            rows, out.moved = readdress(rows, moves_of([plans[r] for r in PEOPLE_TABLES if r in plans], dst.place_of),
+                                        columns, ctx.problem_names)
             fitted, said, cannot = dst.fit(role, [s.row for s in rows])
             rows = [Sourced(row, s.place) for row, s in zip(fitted, rows)]
-        problems += cannot
+        out.problems += cannot
         ours = set(move.journal.rows(_journal(move, role)))
         plans[role] = plan_table(shape, rows, dst.read(role), ours)
         if plans[role].changed:  # what writing changes or adds (said only when there is something to write)
-            notes += said
+            out.notes += said
+            if not cannot:  # what writing these rows would be refused (checked now, so a refusal writes nothing)
+                out.problems += dst.refusals(role, plans[role])
         ctx.stop.check()
-    return plans, notes, problems, moved
+    return out
 
 
 def _refuse(move: Migration, plans: dict[str, TablePlan], problems: list[str]) -> None:
@@ -173,40 +198,59 @@ def run(ctx: Context, move: Migration, reader: str | None = None) -> JobResult:
                     held.enter_context(move.source_lock.hold("run-all"))
             except AlreadyRunning as exc:
                 raise StopRun(f"{exc}; migrate again once it has finished.") from None
-        plans, notes, problems, moved = plan(ctx, move, with_conduct)
-        _refuse(move, plans, problems)
+        planned = plan(ctx, move, with_conduct)
+        plans = planned.plans
+        _refuse(move, plans, planned.problems)
         copy, file_notes = _files(move, plans)
-        notes += file_notes
+        notes = planned.notes + file_notes
         for p in plans.values():
             role = p.shape.role
             result.summary.append(f"{p.shape.what} ({src.named(role)} -> {dst.named(role)}): "
                                   f"{_describe(p, ctx.dry_run)}.")
+            if role in planned.skipped:
+                result.summary.append(_not_copied(p.shape.what, src.named(role), planned.skipped[role]))
+            if p.left:
+                result.summary.append(f"{p.shape.what}: {plural(len(p.left), 'row')} a person added to "
+                                      f"{dst.named(role)} (their Key not one the program makes: {_some(p.left)}) "
+                                      f"left as {'they are' if len(p.left) > 1 else 'it is'}.")
         if not with_conduct:
             result.summary.append("conduct register: not copied (only with --reader EMAIL, an address in "
                                   "conduct.readers of both configurations).")
-        if moved:
-            result.summary.append(f"data problems: {plural(moved, 'problem')} about rows of the roster or staff's "
-                                  f"tables {'would be' if ctx.dry_run else 'were'} re-addressed to where "
+        if planned.moved:
+            result.summary.append(f"data problems: {plural(planned.moved, 'problem')} about rows of the roster or "
+                                  f"staff's tables {'would be' if ctx.dry_run else 'were'} re-addressed to where "
                                   f"{dst.where} holds those rows (their statuses and dates kept).")
         result.summary += [f"note: {n}." for n in notes]
         for s, d, what in copy:
             result.summary.append(f"{what}: {'would copy' if ctx.dry_run else 'copied'} {s} to {d}.")
         changed = [p for p in plans.values() if p.changed]
-        journal = {role: p.digests() for role, p in plans.items()}
-        stale = {role: ds for role, ds in journal.items() if set(move.journal.rows(_journal(move, role))) != ds}
+        # The journal holds only the rows migrate wrote: a row it found as it is was not (see `plan_table`).
+        stale = [role for role, p in plans.items() if set(move.journal.rows(_journal(move, role))) != p.mine]
         if ctx.dry_run:
             result.summary.append("Dry run: nothing was written." if changed or copy else
                                   f"Dry run: {dst.where} already holds everything {src.where} holds; nothing would "
                                   f"be written.")
         elif not changed and not copy:
-            if stale:
-                move.journal.write({}, {_journal(move, r): {d: b"1" for d in ds} for r, ds in stale.items()},
+            if stale:  # only ever forgets rows gone from the destination (never adds one it did not write)
+                move.journal.write({}, {_journal(move, r): {d: b"1" for d in plans[r].mine} for r in stale},
                                    replace=[_journal(move, r) for r in stale])
             result.summary.append(f"{dst.where} already holds everything {src.where} holds: nothing was written.")
         else:
             _apply(ctx, move, plans, changed, copy, result)
         result.summary += [u.line() for u in move.usage if u.requests]
     return result
+
+
+def _some(keys: list[str]) -> str:
+    """A few keys as a person reads them ("'p-1', 'x', ...")."""
+    return ", ".join(f"'{k}'" for k in keys[:3]) + (", ..." if len(keys) > 3 else "")
+
+
+def _not_copied(what: str, named: str, keys: list[str]) -> str:
+    """The line naming the rows of a program's table that are not copied (`domain.migration.program_rows`)."""
+    their = "their Key is" if len(keys) > 1 else "its Key is"
+    return (f"{what}: {plural(len(keys), 'row')} of {named} not copied, {their} not one the program makes (a record "
+            f"a person added, which the jobs leave alone on a base and a local folder cannot hold): {_some(keys)}.")
 
 
 def _apply(ctx: Context, move: Migration, plans: dict[str, TablePlan], changed: list[TablePlan],
@@ -221,12 +265,11 @@ def _apply(ctx: Context, move: Migration, plans: dict[str, TablePlan], changed: 
         if p is None:
             continue
         table = _journal(move, role)
-        wanted = p.digests()
         if p.changed:
             # What is about to be written, before it is: a rerun after a kill knows those rows as its own.
-            move.journal.write({}, {table: {d: b"1" for d in wanted}})
+            move.journal.write({}, {table: {d: b"1" for d in p.writing()}})
             dst.write(role, p)
-        move.journal.write({}, {table: {d: b"1" for d in wanted}}, replace=[table])
+        move.journal.write({}, {table: {d: b"1" for d in p.mine}}, replace=[table])
         ctx.stop.check()
     for src, target, what in copy:
         target.parent.mkdir(parents=True, exist_ok=True)

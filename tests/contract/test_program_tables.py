@@ -111,3 +111,52 @@ def test_what_a_store_cannot_hold_is_named(store):
         assert problems == ["Airtable table Ambassadors, row 2 (roster), field 'Streak': 'two' is not a number"]
     else:
         assert problems == []
+
+
+def test_a_staff_column_named_like_a_formula_reads_back_under_its_name(store, tmp_path):
+    """A column of staff's own titled like a formula is written where no spreadsheet runs it (a CSV header gets
+    the apostrophe a cell would), and reads back under its own name."""
+    rows = [dict(ROSTER[1], **{"+=SUM(A1:A9)": "x"})]
+    copy(store, "ambassadors", rows)
+    assert [h.row for h in store().read("ambassadors")] == rows
+    if not store().store_id.startswith("airtable"):
+        header = (tmp_path / "ambassadors.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert "'=SUM(A1:A9)" in header and not any(h.startswith("=") for h in header)
+
+
+def test_a_column_name_with_hidden_characters_is_refused(store):
+    """A name holding a control or bidi character never becomes a header or a field: `fit` names it (the
+    character shown as its code) before anything is written."""
+    s = store()
+    _, _, problems = s.fit("ambassadors", [dict(ROSTER[1], **{"+Notes\u202e": "x", "+Line\nbreak": "y"})])
+    assert len(problems) == 2 and all("\u202e" not in p and "\n" not in p for p in problems)
+    assert "'Notes\\u202e'" in problems[0] + problems[1] and "'Line\\u000abreak'" in problems[0] + problems[1]
+
+
+def test_what_writing_would_refuse_is_named_while_planning(store, request, tmp_path):
+    """An ordinary plan: nothing to refuse. A plan whose write would be refused is named by `refusals` before
+    anything is written (a base: a value into a computed field; a folder: attendee lists beside lists of other
+    names)."""
+    s = store()
+    fitted, _, _ = s.fit("ambassadors", ROSTER)
+    plan = plan_table(SHAPE["ambassadors"], [Sourced(r) for r in fitted], s.read("ambassadors"), set())
+    assert s.refusals("ambassadors", plan) == []
+    if s.store_id.startswith("airtable"):
+        from tests.airtable_env import BASE
+
+        fake, _ = request.getfixturevalue("airtable_base")
+        fake.add_field(BASE, "Ambassadors", {"name": "Score", "type": "formula",
+                                             "options": {"formula": "1", "result": {"type": "number"}}})
+        s = store()
+        plan = plan_table(SHAPE["ambassadors"], [Sourced(dict(ROSTER[1], **{"+Score": "3"}))], [], set())
+        assert s.refusals("ambassadors", plan) == [
+            "Airtable table Ambassadors, field 'Score' is computed by Airtable (formula): nothing can be written "
+            "into it"]
+    else:
+        (tmp_path / "attendees").mkdir()
+        (tmp_path / "attendees" / "2026-05-01 Sprint.csv").write_text("Name,Email\n", encoding="utf-8")
+        row = {"event": "Sprint", "date": "2026-05-01", "email": "ana.lima@example.org", "name": "Ana Lima"}
+        plan = plan_table(SHAPE["event_attendees"], [Sourced(row)], [], set())
+        assert s.refusals("event_attendees", plan) == [
+            f"{tmp_path / 'attendees'} already holds attendee lists (2026-05-01 Sprint.csv), and migrate writes the "
+            f"lists into a folder without any (as one file, event-attendees.csv)"]
