@@ -139,6 +139,26 @@ class TestOneSourceUnderSeveralNames:
         assert got.new == [] and got.known == []
 
 
+def test_a_response_of_an_unusable_roster_row_says_so(tmp_path, cli):
+    """An ambassador's roster row cannot be used (a status word that means nothing): their responses are skipped
+    naming that roster row, not as "matches no ambassador on the roster", which would be false."""
+    program = copy_example(tmp_path, "unusable_rows.csv")
+    roster = program.parent / "data" / "ambassadors.csv"
+    with roster.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    status = rows[0].index("Status")
+    email = rows[0].index("Email")
+    row_no, who = next((i + 1, r[email]) for i, r in enumerate(rows) if i and r[status] == "active")
+    rows[row_no - 1][status] = "Actve"
+    with roster.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    res = cli("--as-of", "2026-10-19", "sync-checkins", config=program)
+    theirs = [r for r in problems_file(program.parent) if r["Value"].strip().lower() == who.lower()
+              and r["Column"] == "Email Address"]
+    assert theirs and all(f"row {row_no} of the roster" in r["Problem"] for r in theirs), res.err
+    assert not any("matches no ambassador" in r["Problem"] for r in theirs)
+
+
 def readme_as_of() -> str:
     first = re.search(r"python -m automations --as-of (\d{4}-\d\d-\d\d) run-all", (ROOT / "README.md").read_text())
     assert first, "the README's first command runs run-all on a fixed date"

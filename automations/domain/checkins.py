@@ -12,7 +12,7 @@ import re
 import sys
 from operator import itemgetter
 from functools import lru_cache
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -62,6 +62,21 @@ def day_order(layout: FormLayout, where: str, told: tuple[str, str] = ("", ""), 
         return DayOrder(where, told=known, told_by="the earlier rows of the same source",
                         configured=layout.date_order)
     return DayOrder(where, configured=layout.date_order)
+
+
+NOT_ON_ROSTER = "matches no ambassador on the roster; the row was skipped"
+
+
+def on_an_unusable_row(problems: Sequence[Problem], roster_problems: Sequence[Problem], known: Mapping[str, object],
+                       roster: str) -> list[Problem]:
+    """The responses' problems, where an address "matches no ambassador" only because its roster row could not be
+    used (a status word that means nothing, say): said so, naming the roster's row, rather than "not on the roster"."""
+    skipped = {p.email: p.row for p in roster_problems if p.email and p.email not in known}
+    if not skipped:
+        return list(problems)
+    return [replace(p, reason=f"is the address of row {skipped[p.email]} of the roster ({roster}), which could not be "
+                              f"used (the roster's problem says why); the row was skipped")
+            if p.reason == NOT_ON_ROSTER and p.email in skipped else p for p in problems]
 
 
 def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLayout,
@@ -144,7 +159,7 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
             unusable.add(row_no)
             continue
         if email not in known_emails:
-            problem(row_no, row, cols.email, "matches no ambassador on the roster; the row was skipped", email)
+            problem(row_no, row, cols.email, NOT_ON_ROSTER, email)
             unusable.add(row_no)
             continue
         reported = _reported_quarter(row[cols.quarter]) if cols.quarter is not None else ""

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from ..bootstrap import Context
 from ..domain.blog import published_activities
+from ..domain.checkins import on_an_unusable_row
 from ..domain.problems import id_source
 from ..domain.source_guard import Limits, check, tally
 from ..errors import StopRun
@@ -68,7 +69,8 @@ def _sync(ctx: Context) -> JobResult:
 
     synced = incremental.sync(ctx.cache, fetch, ctx.form, ctx.rules, known, posts, ctx.fingerprint)
     store = _Stored(ctx)
-    problems = sorted(roster_problems + synced.problems + proposal_problems + post_problems,
+    form_problems = on_an_unusable_row(synced.problems, roster_problems, known, ctx.roster.where)
+    problems = sorted(roster_problems + form_problems + proposal_problems + post_problems,
                       key=lambda p: (p.source, p.row, p.column))
     if synced.mode == "full":
         stored_rows = synced.previous_last_row or _stored_rows(ctx, store)
