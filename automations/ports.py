@@ -413,6 +413,10 @@ class Admin(Protocol):
     def init(self, dry_run: bool) -> list[str]:
         """Create what is missing; one line per thing created (or that would be)."""
 
+    def lacks(self, roles: Sequence[str]) -> list[str]:
+        """Of the tables of these roles ("ambassadors", "mail_ledger", ...), those the store lacks, as people name
+        them ("table 'Ambassadors'"): empty when it has them all, so what reads them can be checked."""
+
 
 @dataclass
 class Usage:
