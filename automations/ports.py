@@ -513,7 +513,13 @@ class PersonalTables(Protocol):
                 dry_run: bool = False) -> Written:
         """Give each row to `change` and store what it returns: the same row (nothing to do), another
         row (updated) or None (deleted). Only rows that differ are written. With `dry_run`, write
-        nothing and return what the real call would."""
+        nothing and return what the real call would (having checked what it would write, as the real
+        call does before its first write)."""
+
+    def fixed(self, table: str) -> dict[str, str]:
+        """The columns a rewrite must leave as they are (the store computes them, or they hold a link, a
+        user, a file, a number...), by title, each with where its value lives, for a person to change it there
+        ("" for one that holds nothing of a person: a created time). A CSV file has none."""
 
 
 class ProgramTables(Protocol):

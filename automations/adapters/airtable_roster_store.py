@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone, tzinfo
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from ..domain.checkins import RosterLayout, parse_roster
 from ..domain.model import Ambassador, Problem
@@ -80,6 +80,31 @@ def _linked_table(field: dict) -> str:
     return ""
 
 
+def linked_names(client: AirtableClient, table: str, titles: Iterable[str], records: list[dict],
+                 tz: tzinfo = timezone.utc) -> dict[str, dict[str, str]]:
+    """For each of these fields of `table` holding record ids: the linked records' primary-field values by id.
+    Costs one metadata request (the run's schema) and one read of each linked table, and only when a field
+    holds record ids."""
+    linked = [title for title in dict.fromkeys(titles)
+              if any(isinstance(v, list) and v and all(isinstance(x, str) and _RECORD_ID.match(x) for x in v)
+                     for v in (r["fields"].get(title) for r in records))]
+    if not linked:
+        return {}
+    fields = client.schema().get(table, {"by_name": {}})["by_name"]
+    by_table: dict[str, dict[str, str]] = {}
+    out: dict[str, dict[str, str]] = {}
+    for title in linked:
+        target = client.table_named(_linked_table(fields.get(title, {})))
+        if target is None:
+            continue  # not a link after all (text that looks like record ids): read as it is
+        if target["id"] not in by_table:
+            primary = next(f for f in target["fields"] if f["id"] == target["primaryFieldId"])
+            rows = client.all_records(target["name"], [primary["name"]])
+            by_table[target["id"]] = {r["id"]: role_text(r["fields"].get(primary["name"]), "", tz) for r in rows}
+        out[title] = by_table[target["id"]]
+    return out
+
+
 class AirtableRosterStore:
     def __init__(self, client: AirtableClient, spec: TableSpec, fields: Mapping[str, str],
                  standing_fields: Mapping[str, str], date_order: str = "", words: RosterWords = OUR_WORDS,
@@ -115,27 +140,7 @@ class AirtableRosterStore:
         return self._texts
 
     def _linked_names(self, records: list[dict]) -> dict[str, dict[str, str]]:
-        """For each roster field holding record ids: the linked records' primary-field values by id. Costs one
-        metadata request and one read of each linked table, and only when a field holds record ids."""
-        linked = [title for title in dict.fromkeys(self.fields.values())
-                  if any(isinstance(v, list) and v and all(isinstance(x, str) and _RECORD_ID.match(x) for x in v)
-                         for v in (r["fields"].get(title) for r in records))]
-        if not linked:
-            return {}
-        table = self.client.schema().get(self.spec.name, {"by_name": {}})
-        by_table: dict[str, dict[str, str]] = {}
-        out: dict[str, dict[str, str]] = {}
-        for title in linked:
-            target = self.client.table_named(_linked_table(table["by_name"].get(title, {})))
-            if target is None:
-                continue  # not a link after all (text that looks like record ids): read as it is
-            if target["id"] not in by_table:
-                primary = next(f for f in target["fields"] if f["id"] == target["primaryFieldId"])
-                rows = self.client.all_records(target["name"], [primary["name"]])
-                by_table[target["id"]] = {r["id"]: role_text(r["fields"].get(primary["name"]), "", self.tz)
-                                          for r in rows}
-            out[title] = by_table[target["id"]]
-        return out
+        return linked_names(self.client, self.spec.name, self.fields.values(), records, self.tz)
 
     def read(self) -> tuple[list[Ambassador], list[Problem]]:
         headers = list(self.fields.values())

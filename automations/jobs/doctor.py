@@ -111,6 +111,21 @@ def documents(ctx: bootstrap.Context) -> list[Finding]:
     return out + bad
 
 
+def erasable(ctx: bootstrap.Context) -> list[Finding]:
+    """The fields `erase` cannot rewrite (a lookup, a formula, a linked record, a collaborator...) where it would
+    change a person's data: said, without stopping anything (erase names them again, to be erased by hand)."""
+    out = []
+    for t in ctx.personal:
+        fixed = [f"'{title}' ({where})" for title, where in t.store.fixed(t.table).items()
+                 if where and t.rule.rewrites(title)]
+        if fixed:
+            s, them = ("s", "them") if len(fixed) > 1 else ("", "it")
+            out.append(Finding(False, f"{t.table} ({t.rule.what}): `erase` cannot rewrite the field{s} "
+                                      f"{'; '.join(fixed)}: a person's data there stays after `erase`, which names "
+                                      f"{them} for staff to erase by hand where the data lives.", blocking=False))
+    return out
+
+
 def _joined(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
@@ -222,6 +237,8 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print, en
             waiting[what] = missing
         elif run_it is not None:
             check(run_it)
+    if store_seen:
+        check(lambda: erasable(ctx))
     if waiting:
         fix = ("the FAIL line above says why" if not store_seen else "the FAIL lines above say how" if
                config.backend != "airtable" else "run `init` to make a missing table, or do what the FAIL lines "
