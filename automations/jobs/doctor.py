@@ -60,7 +60,7 @@ def go_live(config: Config) -> list[Finding]:
             images[key] = golive.image_digest(config.path(path).read_bytes())
         except OSError:
             pass  # the certificates' own line says it is missing
-    return _findings(golive.placeholders(config, images))
+    return _findings(golive.placeholders(config.model_dump(mode="json", exclude={"base_dir"}), images))
 
 
 def templates(ctx: bootstrap.Context) -> list[Finding]:
