@@ -417,6 +417,10 @@ class TestDoctorOnStaffBase:
         assert [x for x in out if x.startswith("ok   conduct register Airtable table Conduct register")]
         assert [x for x in out if x.startswith("ok   certificates:") and "event attendee lines" in x]
 
+class TestOneSchemaRead:
+    """The base's schema is read once a run and shared (`AirtableClient.schema`), and read again after the run
+    changed it."""
+
     def test_doctor_reads_the_schema_once(self, program, airtable_base):
         """A roster with linked-record fields (read through their linked tables, which needs the schema) and the
         admin check (which compares it): one `GET meta/bases/{base}/tables` in the whole doctor run."""
@@ -450,6 +454,24 @@ class TestDoctorOnStaffBase:
         assert ctx.admin.lacks(roles) == [] and ctx.admin.lacks(roles) == []
         tables = [r for r in fake.requests if r.kind == "meta" and r.method == "GET" and r.path.endswith("/tables")]
         assert len(tables) == 2
+
+
+    def test_an_option_typecast_adds_is_read_again(self, airtable_base):
+        """Records created with a select value the field lacks (migrate: typecast adds the option): the run's
+        schema is read again, once, and holds the option; a value the field has costs no further read."""
+        from automations.adapters.airtable_client import options_of
+        from tests.contract.conftest import airtable_client
+
+        fake, clock = airtable_base
+        fake.create_table(BASE, "T", [{"name": "Name", "type": "singleLineText"},
+                                      {"name": "Pick", "type": "singleSelect", "options": choices("a")}])
+        client = airtable_client(fake, clock)
+        assert options_of(client.schema()["T"]["by_name"]["Pick"]) == ["a"]
+        client.create("T", [{"Name": "x", "Pick": "b"}], ["Name"])
+        assert options_of(client.schema()["T"]["by_name"]["Pick"]) == ["a", "b"]
+        client.create("T", [{"Name": "y", "Pick": "a"}], ["Name"])
+        client.schema()
+        assert len([r for r in fake.requests if r.kind == "meta" and r.path.endswith("/tables")]) == 2
 
 
 class TestComputedTypes:
