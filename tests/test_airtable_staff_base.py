@@ -417,6 +417,22 @@ class TestDoctorOnStaffBase:
         assert [x for x in out if x.startswith("ok   conduct register Airtable table Conduct register")]
         assert [x for x in out if x.startswith("ok   certificates:") and "event attendee lines" in x]
 
+    def test_a_base_that_refuses_the_token_is_asked_nothing_more(self, program, airtable_base):
+        """A wrong token: its FAIL line, one line saying what waits for the base, and no request after the one
+        refused (no table read, no schema read that would be refused too)."""
+        fake, clock = airtable_base
+        configure(program, fake.url)
+        env = AirtableEnv(fake, clock, program, environ={"AIRTABLE_TOKEN": "patWRONG.token"})
+        out, err, stop = doctor_lines(env)
+        assert stop is not None
+        assert [x for x in err if "Airtable refused the token in AIRTABLE_TOKEN" in x]
+        (waiting,) = [x for x in err if "not read until" in x]
+        assert waiting.startswith("FAIL the roster, the referral inquiries, the funding requests, the conduct "
+                                  "register, the check-in responses and the event attendee lists are not read until "
+                                  "the store answers")
+        assert [(r.method, r.path) for r in fake.requests] == [("GET", "/v0/meta/whoami")]
+
+
 class TestOneSchemaRead:
     """The base's schema is read once a run and shared (`AirtableClient.schema`), and read again after the run
     changed it."""

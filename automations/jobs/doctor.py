@@ -168,10 +168,8 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print, en
     store_seen = check(ctx.admin.check)
 
     def lacking(roles: tuple[str, ...]) -> list[str]:
-        """The tables of these roles the store lacks (all of the store, when it could not be looked at)."""
-        if not store_seen:
-            return ["a base that answers" if config.backend == "airtable" else "the local folder (local.dir)"]
-        return ctx.admin.lacks(roles)
+        """The tables of these roles the store lacks (the whole store, when it could not be looked at)."""
+        return ctx.admin.lacks(roles) if store_seen else ["the store"]
     check(lambda: go_live(config))
     for more in ctx.checks:  # the Google key and sign-in, when the configuration uses Google
         check(more.check)
@@ -239,11 +237,13 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print, en
             check(run_it)
     if store_seen:
         check(lambda: erasable(ctx))
-    if waiting:
-        fix = ("the FAIL line above says why" if not store_seen else "the FAIL lines above say how" if
-               config.backend != "airtable" else "run `init` to make a missing table, or do what the FAIL lines "
-                                                 "above say")
-        say(Finding(False, f"not read until the store has what they need ({fix}; then run `doctor` again): "
+    if waiting and not store_seen:
+        say(Finding(False, f"{_joined(list(waiting))} are not read until the store answers (the FAIL line above "
+                           f"says why; then run `doctor` again).", blocking=False))
+    elif waiting:
+        fix = "run `init` to make a missing table, or do what the FAIL lines above say" \
+            if config.backend == "airtable" else "the FAIL line above says how"
+        say(Finding(False, f"not read until the store has their tables ({fix}; then run `doctor` again): "
                            f"{_joined([f'{what} ({_joined(tables)})' for what, tables in waiting.items()])}.",
                     blocking=False))
     say(Finding(True, f"mail transport {ctx.mail.summary}."))
