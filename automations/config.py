@@ -245,8 +245,8 @@ class CheckinFormConfig(_Strict):
     timezone: str = ""
     # With source "sheets": the response spreadsheet (the id in its URL) and its response tab. Empty: the tab
     # the form writes to, found by its name ("Form responses 1", any case; after a relink, the newest
-    # "Form Responses N" with the form's questions). Set, that tab is read (whatever its case), and a run stops
-    # if the form was relinked to a newer one.
+    # "Form Responses N" with the form's questions). Set, that tab is read (its case and spacing ignored), and a
+    # run stops if the form was relinked to a newer one.
     spreadsheet_id: str = ""
     sheet_tab: str = ""
     # With source "forms": the form's id (in its edit URL); `init --form` creates one and prints it.
@@ -515,10 +515,12 @@ class ReferralsConfig(_Strict):
     # answers_file in local.dir), sheets (the form's linked response sheet) or forms (the Forms API).
     answers_source: Literal["local", "sheets", "forms"] = "local"
     answers_file: str = "referral_answers.csv"
-    # With answers_source "sheets": the form's linked spreadsheet (the id in its URL) and its response tab
-    # (its name in any case: Google writes "Form responses 1" or "Form Responses 1").
+    # With answers_source "sheets": the form's linked spreadsheet (the id in its URL) and its response tab, as
+    # checkin_form.sheet_tab: empty, the tab the form writes to, found by its name ("Form responses 1", any case;
+    # after a relink, the newest "Form Responses N" with the answer form's questions); set, that tab is read
+    # (its case and spacing ignored), and a run stops if the form was relinked to a newer one.
     answers_spreadsheet_id: str = ""
-    answers_sheet_tab: str = "Form Responses 1"
+    answers_sheet_tab: str = ""
     # With answers_source "forms": the answer form's id (in its edit URL); `init --referral-form` prints it.
     answers_form_id: str = ""
     # Days a candidate has to answer an offer before it passes to the next one.

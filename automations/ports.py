@@ -413,6 +413,10 @@ class Admin(Protocol):
     def init(self, dry_run: bool) -> list[str]:
         """Create what is missing; one line per thing created (or that would be)."""
 
+    def lacks(self, roles: Sequence[str]) -> list[str]:
+        """Of the tables of these roles ("ambassadors", "mail_ledger", ...), those the store lacks, as people name
+        them ("table 'Ambassadors'"): empty when it has them all, so what reads them can be checked."""
+
 
 @dataclass
 class Usage:
@@ -509,7 +513,13 @@ class PersonalTables(Protocol):
                 dry_run: bool = False) -> Written:
         """Give each row to `change` and store what it returns: the same row (nothing to do), another
         row (updated) or None (deleted). Only rows that differ are written. With `dry_run`, write
-        nothing and return what the real call would."""
+        nothing and return what the real call would (having checked what it would write, as the real
+        call does before its first write)."""
+
+    def fixed(self, table: str) -> dict[str, str]:
+        """The columns a rewrite must leave as they are (the store computes them, or they hold a link, a
+        user, a file, a number...), by title, each with where its value lives, for a person to change it there
+        ("" for one that holds nothing of a person: a created time). A CSV file has none."""
 
 
 class ProgramTables(Protocol):

@@ -543,3 +543,160 @@ class TestPeopleAndLinks:
         assert empty.startswith("links to a record of 'Countries' whose 'Code' is empty")
         assert missing.startswith("links to a record of 'Countries' that the table no longer holds")
         assert [r["fields"].get("Country") for r in fake.records(BASE, "Ambassadors")][-1] is None
+
+
+def doctor_lines(env: AirtableEnv) -> tuple[list[str], list[str], StopRun | None]:
+    """`doctor` in this process on the fake base, paced on the test's manual clock: (ok lines, FAIL lines, stop)."""
+    from automations.jobs import doctor
+
+    out: list[str] = []
+    err: list[str] = []
+    env.clock.advance(1.1)
+    try:
+        doctor.run(env.config_path, AS_OF, lambda line, bad: (err if bad else out).append(line), env.environ,
+                   env.clock.now, env.clock.sleep)
+    except StopRun as exc:
+        return out, err, exc
+    return out, err, None
+
+
+class TestDoctorOnStaffBase:
+    def test_a_field_lacking_options_is_named_and_the_roster_is_still_read(self, program, airtable_base):
+        """Every table there, and a Standing field without the options the jobs write: doctor names the options,
+        and still reads the roster, the referral inquiries and the staff's tables (init adds no option, so
+        "run init" would send staff round in circles)."""
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        fake.create_table(BASE, "Ambassadors", staff_fields(Standing={"name": "Standing", "type": "singleSelect",
+                                                                     "options": choices("Good standing")}))
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        fake.insert(BASE, "Ambassadors", example_roster(program, their_words=True))
+
+        out, err, stop = doctor_lines(env)
+        assert stop is not None
+        (standing,) = [x for x in err if "'Standing'" in x]
+        assert "lacks the options 'Warning', 'Under review'" in standing
+        assert not [x for x in out + err if "run `init`" in x or "not read until" in x]
+        assert [x for x in out if x.startswith("ok   roster Airtable table Ambassadors: ")]
+        assert [x for x in out if x.startswith("ok   referral inquiries Airtable table Referral inquiries")]
+        assert [x for x in out if x.startswith("ok   funding requests Airtable table Funding requests")]
+        assert [x for x in out if x.startswith("ok   check-in responses")]
+
+    def test_a_missing_table_holds_back_only_what_reads_it(self, program, airtable_base):
+        """The referral inquiries' table renamed in the configuration (the base has none of that name): doctor
+        fails on it, says the inquiries wait for it, and reads everything else."""
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        fake.create_table(BASE, "Ambassadors", staff_fields())
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        fake.insert(BASE, "Ambassadors", example_roster(program, their_words=True))
+        data = yaml.safe_load(program.read_text(encoding="utf-8"))
+        data["airtable"]["tables"] = {"referral_inquiries": "Partner requests"}
+        program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+        out, err, stop = doctor_lines(env)
+        assert stop is not None
+        assert "FAIL table 'Partner requests' (referral_inquiries) is missing: run `init` to create it." in err
+        (waiting,) = [x for x in err if "not read until" in x]
+        assert waiting.endswith(": the referral inquiries (table 'Partner requests').") and "run `init`" in waiting
+        assert [x for x in out if x.startswith("ok   roster Airtable table Ambassadors: ")]
+        assert [x for x in out if x.startswith("ok   conduct register Airtable table Conduct register")]
+        assert [x for x in out if x.startswith("ok   certificates:") and "event attendee lines" in x]
+
+    def test_a_base_that_refuses_the_token_is_asked_nothing_more(self, program, airtable_base):
+        """A wrong token: its FAIL line, one line saying what waits for the base, and no request after the one
+        refused (no table read, no schema read that would be refused too)."""
+        fake, clock = airtable_base
+        configure(program, fake.url)
+        env = AirtableEnv(fake, clock, program, environ={"AIRTABLE_TOKEN": "patWRONG.token"})
+        out, err, stop = doctor_lines(env)
+        assert stop is not None
+        assert [x for x in err if "Airtable refused the token in AIRTABLE_TOKEN" in x]
+        (waiting,) = [x for x in err if "not read until" in x]
+        assert waiting.startswith("FAIL the roster, the referral inquiries, the funding requests, the conduct "
+                                  "register, the check-in responses and the event attendee lists are not read until "
+                                  "the store answers")
+        assert [(r.method, r.path) for r in fake.requests] == [("GET", "/v0/meta/whoami")]
+
+
+class TestOneSchemaRead:
+    """The base's schema is read once a run and shared (`AirtableClient.schema`), and read again after the run
+    changed it."""
+
+    def test_doctor_reads_the_schema_once(self, program, airtable_base):
+        """A roster with linked-record fields (read through their linked tables, which needs the schema) and the
+        admin check (which compares it): one `GET meta/bases/{base}/tables` in the whole doctor run."""
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        ids = linked_base(fake)
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        fake.insert(BASE, "Ambassadors", [
+            {"Name": "Ana Lima", "Person": [ids["Ana"]], "Email": ["ana.lima@example.org"],
+             "Country": [ids["Brazil"]], "Languages": [ids["pt"], ids["en"]], "Start date": "2024-06-30",
+             "Region": "São Paulo", "University": "USP", "Status": "Active"}])
+        fake.reset_log()
+
+        out, err, _ = doctor_lines(env)
+        assert [x for x in out if "roster Airtable table Ambassadors: 1 ambassadors" in x]
+        meta = [(r.method, r.path) for r in fake.requests if r.kind == "meta"]
+        assert meta.count(("GET", f"/v0/meta/bases/{BASE}/tables")) == 1, meta
+        assert sorted(r.table for r in fake.requests if r.kind == "read" and r.table in ("Countries", "Languages")) \
+            == ["Countries", "Languages"]
+
+    def test_init_is_seen_by_the_rest_of_the_run(self, program, airtable_base):
+        """The schema read before `init` is forgotten once `init` changes the base: the same run then finds every
+        table (one more schema request, and only one)."""
+        fake, clock = airtable_base
+        configure(program, fake.url)
+        ctx = AirtableEnv(fake, clock, program).ctx(AS_OF)
+        roles = tuple(ctx.admin.spec.tables)
+        assert len(ctx.admin.lacks(roles)) == len(roles)
+        ctx.admin.init(dry_run=False)
+        assert ctx.admin.lacks(roles) == [] and ctx.admin.lacks(roles) == []
+        tables = [r for r in fake.requests if r.kind == "meta" and r.method == "GET" and r.path.endswith("/tables")]
+        assert len(tables) == 2
+
+
+    def test_an_option_typecast_adds_is_read_again(self, airtable_base):
+        """Records created with a select value the field lacks (migrate: typecast adds the option): the run's
+        schema is read again, once, and holds the option; a value the field has costs no further read."""
+        from automations.adapters.airtable_client import options_of
+        from tests.contract.conftest import airtable_client
+
+        fake, clock = airtable_base
+        fake.create_table(BASE, "T", [{"name": "Name", "type": "singleLineText"},
+                                      {"name": "Pick", "type": "singleSelect", "options": choices("a")}])
+        client = airtable_client(fake, clock)
+        assert options_of(client.schema()["T"]["by_name"]["Pick"]) == ["a"]
+        client.create("T", [{"Name": "x", "Pick": "b"}], ["Name"])
+        assert options_of(client.schema()["T"]["by_name"]["Pick"]) == ["a", "b"]
+        client.create("T", [{"Name": "y", "Pick": "a"}], ["Name"])
+        client.schema()
+        assert len([r for r in fake.requests if r.kind == "meta" and r.path.endswith("/tables")]) == 2
+
+
+class TestComputedTypes:
+    def test_computed_is_airtables_list(self):
+        """One list of the types Airtable computes: every field type pyairtable marks read-only, formula and rollup;
+        each a type Airtable's API names (there is no "lookup": a lookup is multipleLookupValues)."""
+        import typing
+
+        from pyairtable.models.schema import FieldType
+        from pyairtable.orm import fields as orm_fields
+
+        from automations.adapters import airtable_client, airtable_schema
+
+        readonly = set()
+        for cls in orm_fields.READONLY_FIELDS:
+            for base in getattr(cls, "__orig_bases__", ()):
+                for arg in typing.get_args(base):
+                    kind = getattr(arg, "model_fields", {}).get("type")
+                    if kind is not None:
+                        readonly |= {t.value for t in typing.get_args(kind.annotation)}
+        assert readonly and readonly | {"formula", "rollup"} == set(airtable_schema.COMPUTED)
+        assert set(airtable_schema.COMPUTED) <= {t.value for t in FieldType}
+        assert airtable_client.COMPUTED is airtable_schema.COMPUTED
+        assert set(airtable_schema.DERIVED) <= set(airtable_schema.COMPUTED)

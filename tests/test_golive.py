@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from automations import bootstrap
-from automations.config import Config, load_config
+from automations.config import load_config
 from automations.domain import golive
 from automations.domain.blog import BlogSettings, Proposal, document_messages, plan_blog
 from automations.domain.certificates import EVENT, YEARLY, Certificate
@@ -104,10 +104,36 @@ class TestPlaceholders:
         assert "is empty" in line
 
     @staticmethod
-    def config(**sections) -> Config:
+    def config(**sections) -> dict:
+        """The shipped configuration with `sections` changed, as the plain data doctor gives `golive`."""
         cfg = load_config(ROOT / "config.yaml")
-        return cfg.model_copy(update={name: getattr(cfg, name).model_copy(update=values)
-                                      for name, values in sections.items()})
+        cfg = cfg.model_copy(update={name: getattr(cfg, name).model_copy(update=values)
+                                     for name, values in sections.items()})
+        return cfg.model_dump(mode="json", exclude={"base_dir"})
+
+    def test_the_examples_values_are_the_shipped_configurations(self):
+        """What `golive` knows as the example's is what config.yaml ships (and the models' defaults it leaves)."""
+        from automations.config import ProgramConfig, ReferralsConfig
+
+        cfg = load_config(ROOT / "config.yaml")
+        assert golive.EXAMPLE_LEAD_NAME == cfg.program.lead_name == ProgramConfig.model_fields["lead_name"].default
+        assert golive.EXAMPLE_PREFILL_EMAIL == cfg.checkin_form.prefill_email_entry
+        assert (golive.EXAMPLE_PREFILL_CODE, golive.EXAMPLE_PREFILL_ANSWER) == \
+            (cfg.referrals.prefill_code_entry, cfg.referrals.prefill_answer_entry) == \
+            (ReferralsConfig.model_fields["prefill_code_entry"].default,
+             ReferralsConfig.model_fields["prefill_answer_entry"].default)
+        blocking = {line.text.split(" ")[0] for line in golive.placeholders(self.config()) if line.blocking}
+        assert {"program.lead_name", "checkin_form.form_url", "mail.from_address"} <= blocking
+
+    def test_no_domain_module_reads_the_configuration(self):
+        """The domain takes plain values: none of its modules imports the configuration's models."""
+        import ast
+
+        for path in sorted((ROOT / "automations" / "domain").glob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+            assert not [m for m in imported if m.split(".")[-1] == "config" or m.startswith("automations.config")], \
+                path.name
 
     def test_every_example_domain_is_found(self):
         """Addresses and links at example.org/.com/.net and the reserved .test/.example TLDs, in any key."""

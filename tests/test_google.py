@@ -308,6 +308,39 @@ class TestResponseTabs:
             choose_tab(["Form Responses 2"], "Form Responses 1", "Google Sheet X")
 
 
+class TestOneTabRule:
+    """One rule finds every form's tab (`sheets_tabs`): case and inner spacing ignored; two tabs whose names differ
+    only so are one sentence naming both."""
+
+    @pytest.mark.parametrize("titles,wanted,found", [
+        (["Form responses 1", "Notes"], "FORM  RESPONSES 1", "Form responses 1"),
+        (["Form  Responses 1"], "Form Responses 1", "Form  Responses 1"),
+        (["Replies", "Notes"], "Answers", None),
+    ])
+    def test_find_tab(self, titles, wanted, found):
+        from automations.adapters.sheets_tabs import find_tab
+
+        assert find_tab(titles, wanted, "Google Sheet X", "checkin_form.sheet_tab") == found
+
+    def test_two_tabs_alike_are_one_sentence_naming_both(self):
+        from automations.adapters.sheets_tabs import find_tab
+
+        with pytest.raises(InputError, match=r"the tabs 'Form Responses 1', 'form  responses 1', whose names differ "
+                                             r"only in case or spacing.*checkin_form.sheet_tab"):
+            find_tab(["Form Responses 1", "form  responses 1"], "Form Responses 1", "Google Sheet X",
+                     "checkin_form.sheet_tab")
+
+    def test_the_check_in_source_names_two_tabs_alike(self, program, google):
+        """Found with no tab configured, after their header rows were read: still one sentence, nothing read."""
+        fake, _ = google
+        headers, rows = example_rows()
+        fake.add_spreadsheet(SHEET, time_zone="America/Sao_Paulo", locale="pt_BR", share_with=(SA,),
+                             tabs={"Form Responses 1": sheet_cells(headers, rows), "Form responses  1": [headers]})
+        configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+        with pytest.raises(InputError, match="'Form Responses 1', 'Form responses  1', whose names differ"):
+            bootstrap.build(load_config(program), AS_OF, dry_run=True).checkins.read()
+
+
 def form_answers(slots: dict[str, str], headers: list[str], row: list[str], sections: int,
                  date_shape: str = "%Y-%m-%d") -> dict[str, list[str]]:
     """One CSV response as answers by question id (dates as the Forms API gives them: `YYYY-MM-DD`, or

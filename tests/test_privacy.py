@@ -334,3 +334,108 @@ class TestReviewFindings:
         assert any("mail ledger" in line for line in res.summary)
         rows = list(csv.DictReader((program.parent / "data" / "mail_ledger.csv").open(encoding="utf-8")))
         assert [r["Job"] for r in rows] == ["erase"]
+
+
+class TestFieldsEraseCannotRewrite:
+    """Staff's roster with an Email that is a lookup through a link to People, or a collaborator: erase finds the
+    person, rewrites what it can, leaves each field it cannot rewrite and names it with where the data lives;
+    doctor says so beforehand without stopping anything."""
+
+    @staticmethod
+    def ana_in_the_download(program: Path) -> Path:
+        """The check-in download (the local source) with one response of Ana's, first of the tables erased."""
+        path = program.parent / "data" / "checkin_responses.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        mine = list(rows[1])
+        mine[1:3] = ["ana.lima@example.org", "Ana Lima"]
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([*rows, mine])
+        return path
+
+    def test_a_lookup_email_and_a_linked_person_are_left_and_named(self, program, airtable_base):
+        """The lookup Email and the link to People stay, each named with the table where Ana's data is; her name,
+        her notes and her response in the download are erased; a second erase changes nothing more."""
+        from tests.airtable_env import BASE, AirtableEnv
+        from tests.test_airtable_staff_base import THEIR_KEYS, configure, linked_base
+
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        ids = linked_base(fake)
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(DAY).admin.init(dry_run=False)
+        fake.insert(BASE, "Ambassadors", [
+            {"Name": "Ana Lima", "Person": [ids["Ana"]], "Email": ["ana.lima@example.org"], "Notes": "Prefers Ana",
+             "Country": [ids["Brazil"]], "Start date": "2024-06-30T23:30:00.000Z", "Status": "Active"}])
+        download = self.ana_in_the_download(program)
+
+        dry = privacy.erase(env.ctx(DAY, dry_run=True), "ana.lima@example.org")
+        (email_line,) = [x for x in dry.summary if "'Email'" in x]
+        assert "would be left as it is" in email_line and "a lookup of 'Email' in the table 'People'" in email_line
+
+        res = privacy.erase(env.ctx(DAY), "ana.lima@example.org")
+        (email_line,) = [x for x in res.summary if "'Email'" in x]
+        assert email_line.startswith("roster (Airtable table Ambassadors): the field 'Email' is left as it is")
+        assert "a lookup of 'Email' in the table 'People' through 'Person'" in email_line
+        assert "erase the person's data there by hand" in email_line
+        (person_line,) = [x for x in res.summary if "the field 'Person'" in x]
+        assert "the linked record of the table 'People'" in person_line
+        assert "everywhere but the fields named above" in res.summary[-3]
+        (ana,) = env.records("Ambassadors")
+        assert ana["fields"]["Name"].startswith("erased-") and ana["fields"]["Notes"].startswith("erased-")
+        assert (ana["fields"]["Email"], ana["fields"]["Person"]) == (["ana.lima@example.org"], [ids["Ana"]])
+        assert ana["fields"]["Country"] == [ids["Brazil"]]  # kept, as ever
+        assert "ana.lima@example.org" not in download.read_text(encoding="utf-8")
+        assert any(e.job == "erase" for e in env.ctx(DAY).ledger.entries().values())
+
+        again = privacy.erase(env.ctx(DAY), "ana.lima@example.org")
+        assert env.records("Ambassadors") == [ana]
+        assert any(x == "Nothing held about ana.lima@example.org that erase can change is left: nothing changed."
+                   for x in again.summary), again.summary
+
+    def test_a_collaborator_email_is_found_and_named(self, program, airtable_base):
+        """A collaborator Email ({id, email, name}) finds the person by its email; it stays, named."""
+        from tests.airtable_env import BASE, AirtableEnv
+        from tests.test_airtable_staff_base import THEIR_KEYS, configure, staff_fields
+
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        fake.create_table(BASE, "Ambassadors", [{"name": "Record", "type": "singleLineText"}] + staff_fields(
+            Email={"name": "Email", "type": "singleCollaborator"}))
+        ana = fake.add_user("ana.lima@example.org", "Ana Lima")
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(DAY).admin.init(dry_run=False)
+        fake.insert(BASE, "Ambassadors", [{"Record": "1", "Name": "Ana Lima", "Email": {"id": ana["id"]},
+                                           "Start date": "2024-01-10", "Status": "Active"}])
+
+        res = privacy.erase(env.ctx(DAY), "ana.lima@example.org")
+        assert "roster (Airtable table Ambassadors): 1 row anonymised." in res.summary
+        (line,) = [x for x in res.summary if "'Email'" in x]
+        assert "a collaborator: the person's Airtable account" in line
+        (record,) = env.records("Ambassadors")
+        assert record["fields"]["Name"].startswith("erased-") and record["fields"]["Email"]["id"] == ana["id"]
+
+    def test_doctor_names_the_fields_without_stopping(self, program, airtable_base):
+        """One non-blocking line per table, naming each field erase would change but cannot rewrite."""
+        from automations.jobs import doctor
+        from tests.airtable_env import AirtableEnv
+        from tests.test_airtable_staff_base import THEIR_KEYS, configure, linked_base
+
+        fake, clock = airtable_base
+        configure(program, fake.url, **THEIR_KEYS)
+        linked_base(fake)
+        env = AirtableEnv(fake, clock, program)
+        env.ctx(DAY).admin.init(dry_run=False)
+        (line,) = doctor.erasable(env.ctx(DAY))
+        assert not line.ok and not line.blocking
+        assert line.text.startswith("Airtable table Ambassadors (roster): `erase` cannot rewrite the fields ")
+        assert "'Email' (a lookup of 'Email' in the table 'People' through 'Person'" in line.text
+        assert "'Person' (a linked record" in line.text and "'Country'" not in line.text  # kept: never rewritten
+        assert "'Region'" not in line.text  # a formula, kept
+
+    def test_a_problems_rule_rewrites_only_what_the_problem_is_about(self):
+        """A data problem's dates and status are not rewritten (a date field there is no field erase skips)."""
+        rule = TableRule("data problems", ("Owner", "Value"), problems=True)
+        assert [h for h in ("Key", "Status", "First seen", "Owner", "Value", "Problem") if rule.rewrites(h)] == \
+            ["Key", "Owner", "Value", "Problem"]
+        assert not TableRule("conduct register", ("Email",), delete=True).rewrites("Email")

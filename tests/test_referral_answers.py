@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+import pytest
 import yaml
 
 os.environ.setdefault("NO_GCE_CHECK", "true")
@@ -23,6 +24,7 @@ os.environ.setdefault("NO_GCE_CHECK", "true")
 from automations import bootstrap  # noqa: E402
 from automations.config import ReferralsConfig, load_config  # noqa: E402
 from automations.domain.referrals import offer_code  # noqa: E402
+from automations.errors import InputError  # noqa: E402
 from automations.jobs import referrals  # noqa: E402
 from tests.conftest import ROOT, go_live  # noqa: E402
 from tests.fake_google import DateTime  # noqa: E402
@@ -133,6 +135,54 @@ class TestTheLinkedSheet:
         assert res.new_problems == [] and res.failures == [] and set(outbox(program)) == sent
         again = [r for r in problems(program) if r["Column"] == "Answer"]
         assert [(r["Problem ID"], r["Status"]) for r in again] == [(mine[0]["Problem ID"], "ignored")]
+
+
+class TestTheAnswerTab:
+    """The answer form's tab is found as the check-in form's is (`sheets_tabs`): no tab to configure, a relink
+    followed or named, the check-in form's tab in the same spreadsheet left alone."""
+
+    HEADER = ["Timestamp", "Offer code", "Answer"]
+
+    def answers(self, program, fake, tabs: dict, **referrals_keys):
+        fake.add_spreadsheet(ANSWERS, time_zone="Europe/London", locale="en_GB", tabs=tabs, share_with=(SA,))
+        configure(program, referrals={"answers_source": "sheets", "answers_spreadsheet_id": ANSWERS,
+                                      **referrals_keys})
+        return bootstrap.build(load_config(program), DAY, dry_run=True).answers
+
+    def test_the_answer_forms_tab_is_found_beside_the_check_in_forms(self, program, google):
+        """The check-in form writes "Form Responses 1", the answer form (linked later) "Form Responses 2": with
+        no tab configured the answers are read from the answer form's tab."""
+        fake, _ = google
+        checkins = [["Timestamp", "Email Address", "Activity 1: When did it take place?"], [46000.5, "a@x.org", 46000]]
+        source = self.answers(program, fake, {"Form Responses 1": checkins, "Form Responses 2": [
+            self.HEADER, [DateTime(datetime(2026, 10, 18, 9, 0)), "RCODE", "Yes"]]})
+        answers, problems = source.read()
+        assert problems == [] and [(a.code, a.yes) for a in answers] == [("RCODE", True)]
+        assert source.where.startswith(f"Google Sheet {ANSWERS}, tab 'Form Responses 2'")
+        assert "another form's responses" in source.where
+
+    def test_a_configured_tab_the_form_was_relinked_away_from_stops(self, program, google):
+        """answers_sheet_tab says "Form Responses 1", the answer form now writes to "Form Responses 3": reading
+        the old tab would miss every answer since, so the read stops naming both tabs and the key."""
+        fake, _ = google
+        source = self.answers(program, fake, {"Form Responses 1": [self.HEADER], "Form Responses 3": [self.HEADER]},
+                              answers_sheet_tab="form responses 1")
+        with pytest.raises(InputError, match="relinked") as err:
+            source.read()
+        assert "'Form Responses 3'" in str(err.value) and "'Form Responses 1'" in str(err.value)
+        assert "referrals.answers_sheet_tab" in str(err.value) and "the answer form's questions" in str(err.value)
+
+    @pytest.mark.parametrize("configured", ["", "Form Responses 1"], ids=["found", "configured"])
+    def test_two_tabs_differing_only_in_case_or_spacing_are_named(self, program, google, configured):
+        """"Form Responses 1" and "form  responses 1": which one the form writes to cannot be told, so one sentence
+        names both, whether the tab is configured or found."""
+        fake, _ = google
+        source = self.answers(program, fake, {"Form Responses 1": [self.HEADER], "form  responses 1": [self.HEADER]},
+                              answers_sheet_tab=configured)
+        with pytest.raises(InputError) as err:
+            source.read()
+        assert "the tabs 'Form Responses 1', 'form  responses 1', whose names differ only in case or spacing" \
+            in str(err.value) and "referrals.answers_sheet_tab" in str(err.value)
 
 
 class TestTheFormsApi:

@@ -18,6 +18,7 @@ by `doctor`; the jobs never change them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import requests
 
@@ -95,14 +96,6 @@ class AirtableAdmin:
     def __init__(self, client: AirtableClient, spec: BaseSpec):
         self.client = client
         self.spec = spec
-
-    def _schema(self) -> dict[str, dict]:
-        """The base's tables by name, each with its fields by name (one metadata request)."""
-        try:
-            data = self.client.api.get(self.client.api.build_url(f"meta/bases/{self.client.settings.base_id}/tables"))
-        except requests.HTTPError as exc:
-            raise self.client.refused(exc, f"the base {self.client.settings.base_id}") from None
-        return {t["name"]: {**t, "by_name": {f["name"]: f for f in t.get("fields", [])}} for t in data["tables"]}
 
     def token(self) -> list[Finding]:
         """The token is accepted; where Airtable lists its scopes, the jobs' scopes are among them."""
@@ -192,7 +185,7 @@ class AirtableAdmin:
 
     def check(self) -> list[Finding]:
         out = self.token()
-        tables = self._schema()
+        tables = self.client.schema()
         out.append(Finding(True, f"Airtable base {self.client.settings.base_id} reachable: {len(tables)} tables."))
         for spec in self.spec.tables.values():
             table, near = self._find(tables, spec)
@@ -223,10 +216,17 @@ class AirtableAdmin:
                 out += self._ownership_findings(spec, own)
         return out
 
+    def lacks(self, roles: Sequence[str]) -> list[str]:
+        """The tables of these roles the base does not have under their configured names (the schema `check`
+        read: no further request)."""
+        tables = self.client.schema()
+        return [f"table '{self.spec[r].name}'" for r in roles if r in self.spec.tables and
+                self.spec[r].name not in tables]
+
     def init(self, dry_run: bool) -> list[str]:
         """Create what is missing; return one line per table or field created (or that would be). A table of
         the program's names that is someone else's stops it before anything is changed."""
-        tables = self._schema()
+        tables = self.client.schema()
         owners: dict[str, Ownership] = {}
         refused = []
         for spec in self.spec.tables.values():
@@ -275,6 +275,7 @@ class AirtableAdmin:
 
     def _describe(self, spec: TableSpec, table: dict) -> None:
         """Say in a table's description that the program keeps it (an update by id: a retry is harmless)."""
+        self.client.forget_schema()  # the next look at the base reads the description as it now is
         try:
             self.client.api.patch(self.client.api.build_url(
                 f"meta/bases/{self.client.settings.base_id}/tables/{table['id']}"),
@@ -293,6 +294,7 @@ class AirtableAdmin:
 
     def _create(self, path: str, body: dict, what: str) -> None:
         """Create a table or a field. A retry after a lost reply finds it made already: that is done."""
+        self.client.forget_schema()  # the next look at the base (a job after `init`) reads what is there now
         try:
             self.client.api.post(self.client.api.build_url(path), json=body)
         except requests.HTTPError as exc:

@@ -27,6 +27,7 @@ from ..domain.words import quoted
 from ..errors import ServiceUnavailable, StopRun
 from ..ports import WRITE_BATCH as BATCH
 from ..ports import Usage
+from .airtable_schema import COMPUTED, LINK
 
 PAGE = 100  # records per list page
 
@@ -177,7 +178,8 @@ class AirtableClient:
 
     # -- the base's schema: read once per run, and only by a run that needs it ------------------------
     def schema(self) -> dict[str, dict]:
-        """The base's tables by name, each with its fields by name ("by_name"); one metadata request a run."""
+        """The base's tables by name, each with its fields by name ("by_name"); one metadata request a run,
+        shared by every adapter of the run (`forget_schema` after a change to the tables, fields or options)."""
         if self._schema is None:
             try:
                 data = self.api.get(self.api.build_url(f"meta/bases/{self.settings.base_id}/tables"))
@@ -186,6 +188,10 @@ class AirtableClient:
             self._schema = {t["name"]: {**t, "by_name": {f["name"]: f for f in t.get("fields", [])}}
                             for t in data["tables"]}
         return self._schema
+
+    def forget_schema(self) -> None:
+        """After the run changed the base's tables, fields or options: the next `schema()` reads it again."""
+        self._schema = None
 
     def permission_level(self) -> str:
         """The token's user's level on this base (`GET meta/bases`): "create" may add select options and fields,
@@ -267,6 +273,29 @@ class AirtableClient:
         reads the table again on its next run and creates only what is missing."""
         self._created += len(records)
         self.usage.change(name, (("created", self._created - i) for i in range(len(records))))
+        adds = self._adds_options(name, records)
+        try:
+            self._create(name, records, key_fields)
+        finally:
+            if adds:
+                self.forget_schema()  # typecast made them (some, if the write failed): read the fields again
+
+    def _adds_options(self, name: str, records: Sequence[dict]) -> bool:
+        """Whether writing these records with typecast adds options to a select field of the schema read."""
+        table = (self._schema or {}).get(name)
+        if table is None:
+            return False
+        for fields in records:
+            for title, value in fields.items():
+                field = table["by_name"].get(title)
+                if field is not None and field.get("type") in SELECTS:
+                    have = set(options_of(field))
+                    if any(isinstance(v, str) and v and v not in have
+                           for v in (value if isinstance(value, list) else [value])):
+                        return True
+        return False
+
+    def _create(self, name: str, records: Sequence[dict], key_fields: Sequence[str]) -> None:
         if key_fields:
             self._write(name, records, lambda t, chunk: t.batch_upsert([{"fields": f} for f in chunk],
                                                                        list(key_fields), typecast=True))
@@ -306,9 +335,6 @@ class AirtableClient:
                 raise self.refused(exc, f"a write to the table '{name}'") from None
 
 
-#: Field types whose values Airtable computes: nothing can be written into them.
-COMPUTED = ("formula", "rollup", "multipleLookupValues", "lookup", "count", "autoNumber", "createdTime",
-            "lastModifiedTime", "createdBy", "lastModifiedBy", "button")
 SELECTS = ("singleSelect", "multipleSelects")
 
 
@@ -340,7 +366,7 @@ def unwritable(field: dict, values: Iterable, table_named: Callable[[str], dict 
     """Why `values` cannot be written into `field` as they are (the middle of a sentence), or "". `new_options`:
     a value a select field lacks becomes its option (typecast), so it is not one of the reasons."""
     kind = field.get("type")
-    if kind == "multipleRecordLinks":
+    if kind == LINK:
         linked = table_named((field.get("options") or {}).get("linkedTableId", "")) or {}
         return (f"is a linked-record field (to the table '{linked.get('name', '?')}'): the program writes text "
                 f"there, which Airtable would turn into records of '{linked.get('name', '?')}'")

@@ -52,7 +52,6 @@ class AirtableProgramTables:
         self.specs = tables(spec)
         self.where = f"Airtable base {client.settings.base_id}"
         self.store_id = store_id
-        self._schema: dict[str, dict] | None = None
         self._new_fields: dict[str, list[str]] = {}
         self._permission: str | None = None
 
@@ -76,16 +75,8 @@ class AirtableProgramTables:
         return self.specs[role].name, index + 2
 
     def _tables(self) -> dict[str, dict]:
-        """The base's tables by name, each with its fields by name (one metadata request per run)."""
-        if self._schema is None:
-            api = self.client.api
-            try:
-                data = api.get(api.build_url(f"meta/bases/{self.client.settings.base_id}/tables"))
-            except requests.HTTPError as exc:
-                raise self.client.refused(exc, f"the base {self.client.settings.base_id}") from None
-            self._schema = {t["name"]: {**t, "by_name": {f["name"]: f for f in t.get("fields", [])}}
-                            for t in data["tables"]}
-        return self._schema
+        """The base's tables by name, each with its fields by name (the client's: one metadata request per run)."""
+        return self.client.schema()
 
     def exists(self, role: str) -> bool:
         return self.specs[role].name in self._tables()
@@ -256,7 +247,7 @@ class AirtableProgramTables:
                 except requests.HTTPError as exc:
                     if exc.response.status_code != 422 or "DUPLICATE" not in error_type(exc):
                         raise self.client.refused(exc, f"adding the field '{name}' to '{table['name']}'") from None
-                    self._schema = None  # made by the try whose answer was lost: read it back
+                    self.client.forget_schema()  # made by the try whose answer was lost: read it back
                     table = self._table(role)
                     continue
                 table["by_name"][name] = field

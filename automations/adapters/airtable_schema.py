@@ -23,8 +23,14 @@ RESOLUTIONS = ("current", "duplicate", "superseded", "late")
 LEDGER_STATUSES = ("sending", "sent", "failed")
 
 TEXT = ("singleLineText", "multilineText", "richText")
-#: Fields whose value Airtable computes: read as the value they give (`options.result` names its type).
-COMPUTED = ("formula", "rollup", "multipleLookupValues")
+#: Field types whose value Airtable computes: the API writes nothing into them. Airtable's field model marks each
+#: read-only (AI text, auto number, button, count, created by/time, formula, last modified by/time, lookup, rollup,
+#: sync source); pyairtable's `orm.fields.READONLY_FIELDS` gives the same types (and its manual sort), formula and
+#: rollup aside (it has no field class for them). A lookup is `multipleLookupValues`: there is no type "lookup".
+COMPUTED = ("formula", "rollup", "multipleLookupValues", "count", "autoNumber", "createdTime", "lastModifiedTime",
+            "createdBy", "lastModifiedBy", "button", "aiText", "externalSyncSource", "manualSort")
+#: The computed fields staff's roster fields may be: read as the value they give (`options.result` names its type).
+DERIVED = ("formula", "rollup", "multipleLookupValues")
 LINK = "multipleRecordLinks"  # record ids: read through the linked table's primary field
 PEOPLE = ("singleCollaborator", "multipleCollaborators", "createdBy", "lastModifiedBy")  # {id, email, name}
 
@@ -125,19 +131,19 @@ OWN_TABLES: dict[str, list[tuple]] = {
 }
 
 # Staff's roster: the type init creates, and the other types doctor accepts (what the roster store reads).
-_PLACE = (*TEXT, "singleSelect", *COMPUTED, LINK)
+_PLACE = (*TEXT, "singleSelect", *DERIVED, LINK)
 ROSTER_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
-    "name": ("singleLineText", None, (*TEXT, *COMPUTED, LINK, *PEOPLE)),
-    "email": ("email", None, (*TEXT, *COMPUTED, LINK, *PEOPLE)),
+    "name": ("singleLineText", None, (*TEXT, *DERIVED, LINK, *PEOPLE)),
+    "email": ("email", None, (*TEXT, *DERIVED, LINK, *PEOPLE)),
     "country": ("singleLineText", None, _PLACE),
     "region": ("singleLineText", None, _PLACE),
     "university": ("singleLineText", None, _PLACE),
     "languages": ("multipleSelects", _choices(("en",)), _PLACE),
-    "start_date": ("date", DATE, ("dateTime", *COMPUTED)),
-    "status": ("singleSelect", None, (*TEXT, *COMPUTED, LINK)),  # its options: the status words
-    "forum_handle": ("singleLineText", None, (*TEXT, *COMPUTED)),
-    "chat_handle": ("singleLineText", None, (*TEXT, *COMPUTED)),
-    "status_history": ("multilineText", None, (*TEXT, *COMPUTED)),
+    "start_date": ("date", DATE, ("dateTime", *DERIVED)),
+    "status": ("singleSelect", None, (*TEXT, *DERIVED, LINK)),  # its options: the status words
+    "forum_handle": ("singleLineText", None, (*TEXT, *DERIVED)),
+    "chat_handle": ("singleLineText", None, (*TEXT, *DERIVED)),
+    "status_history": ("multilineText", None, (*TEXT, *DERIVED)),
 }
 # Staff's roster fields the jobs can do without: no Status history means the Status column for all time.
 OPTIONAL_ROSTER_FIELDS = ("status_history",)

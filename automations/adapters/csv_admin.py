@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 from ..ports import Finding
 
@@ -15,6 +16,10 @@ class CsvAdmin:
         if not self.folder.is_dir():
             return [Finding(False, f"the local folder {self.folder} does not exist (local.dir in config.yaml).")]
         return [Finding(True, f"local folder {self.folder}: the jobs create their own CSV files there.")]
+
+    def lacks(self, roles: Sequence[str]) -> list[str]:
+        """Every table is a file the jobs create in the folder: only the folder can be missing."""
+        return [] if self.folder.is_dir() else [f"the local folder {self.folder} (local.dir)"]
 
     def init(self, dry_run: bool) -> list[str]:
         return ["The local backend needs no init: the jobs create their CSV files in the local folder."]

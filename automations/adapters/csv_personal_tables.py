@@ -29,6 +29,9 @@ class CsvPersonalTables:
     def tables(self) -> list[str]:
         return [name for name, path in self.files.items() if path.is_file()]
 
+    def fixed(self, table: str) -> dict[str, str]:
+        return {}  # every cell of a CSV file is text
+
     def _raw(self, table: str) -> Iterator[list[str]]:
         path = self.files[table]
         if not path.is_file():

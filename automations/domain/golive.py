@@ -7,7 +7,8 @@ pointing at a domain kept for examples, a link to no form, a certificate signed 
 made-up signature) are FAIL lines that make `doctor` exit 2: such a configuration is a demo, not ready to
 go live. The jobs themselves do not refuse it (the README's first command runs the example).
 
-Pure: the configuration, the digests of the certificate images (`image_digest`) and the roster come in.
+Pure: the configuration as plain data (its keys and values, as `Config.model_dump` gives them), the digests of
+the certificate images (`image_digest`) and the roster come in.
 """
 
 from __future__ import annotations
@@ -16,19 +17,17 @@ import hashlib
 from typing import Any, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from ..config import CheckinFormConfig, Config, ProgramConfig, ReferralsConfig
 from .form_check import Line
 from .model import Ambassador
 
 #: Domains kept for examples and documentation (RFC 2606, RFC 6761): no mail reaches them.
 EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
 EXAMPLE_TLDS = ("example", "test", "invalid", "localhost")
-#: What the example configuration ships.
-EXAMPLE_LEAD_NAME = ProgramConfig.model_fields["lead_name"].default
-EXAMPLE_FORM_URL = CheckinFormConfig.model_fields["form_url"].default
+#: What the example configuration (config.yaml, and the defaults it leaves) ships: tests/test_golive.py checks it.
+EXAMPLE_LEAD_NAME = "Program lead"
 EXAMPLE_PREFILL_EMAIL = "entry.1000001"
-EXAMPLE_PREFILL_CODE = ReferralsConfig.model_fields["prefill_code_entry"].default
-EXAMPLE_PREFILL_ANSWER = ReferralsConfig.model_fields["prefill_answer_entry"].default
+EXAMPLE_PREFILL_CODE = "entry.2000001"
+EXAMPLE_PREFILL_ANSWER = "entry.2000002"
 #: The placeholder images shipped in templates/certificates (digests of `image_digest`).
 PLACEHOLDER_SIGNATURE = "2d033b1273cc1db70cb352be2c48c82e9b6e03cb798e03aa15aedc16b0597d77"
 PLACEHOLDER_LOGO = "49a8391fe1131ec7751fef8ce697b8a0376c0abf8b380752d3e9602eaf9dae67"
@@ -88,12 +87,13 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, str]]:
         yield path, value
 
 
-def placeholders(config: Config, images: Mapping[str, str] | None = None) -> list[Line]:
-    """Every example value left in `config`, one line per key. `images` holds the digests of the
-    certificate images that exist, by key (certificates.signature_image, certificates.logo)."""
+def placeholders(settings: Mapping[str, Any], images: Mapping[str, str] | None = None) -> list[Line]:
+    """Every example value left in the configuration (`settings`: its sections by name, as plain data), one line
+    per key. `images` holds the digests of the certificate images that exist, by key
+    (certificates.signature_image, certificates.logo)."""
     out: list[Line] = []
     found: dict[str, list[tuple[str, str]]] = {}
-    for key, text in _leaves(config.model_dump(mode="json", exclude={"base_dir"}), ""):
+    for key, text in _leaves(settings, ""):
         why = _example_value(text)
         if why:
             found.setdefault(key, []).append((text, why))
@@ -101,38 +101,37 @@ def placeholders(config: Config, images: Mapping[str, str] | None = None) -> lis
         shown = ", ".join(f"'{t}'" for t, _ in values)
         what = WHAT.get(key, "the program's own value")
         out.append(Line(False, f"{key} is {shown}, {values[0][1]}: set it to {what}.", blocking=key not in HARMLESS))
-    f = config.checkin_form
-    if not f.form_url.strip():
+    f, r = settings["checkin_form"], settings["referrals"]
+    if not f["form_url"].strip():
         out.append(Line(False, "checkin_form.form_url is empty: invitations, reminders and receipts would carry no "
                                f"link to the form; set it to {WHAT['checkin_form.form_url']}."))
-    if f.prefill_email_entry == EXAMPLE_PREFILL_EMAIL:
+    if f["prefill_email_entry"] == EXAMPLE_PREFILL_EMAIL:
         out.append(Line(False, f"checkin_form.prefill_email_entry is the example's '{EXAMPLE_PREFILL_EMAIL}': on a "
                                f"real form the links would not fill in the email; set it to the email question's "
                                f"entry id (the form's 'Get pre-filled link' shows it), or empty.", blocking=False))
-    r = config.referrals
-    if not r.answer_form_url.strip():
+    if not r["answer_form_url"].strip():
         out.append(Line(False, "referrals.answer_form_url is empty: offers ask for a reply with the code, which staff "
                                "then enter by hand; set it to the answer form's link for one-click answers.",
                         blocking=False))
-    elif not _example_value(r.answer_form_url):
-        same = [k for k, v, example in (("referrals.prefill_code_entry", r.prefill_code_entry, EXAMPLE_PREFILL_CODE),
-                                        ("referrals.prefill_answer_entry", r.prefill_answer_entry,
-                                         EXAMPLE_PREFILL_ANSWER)) if v == example]
+    elif not _example_value(r["answer_form_url"]):
+        same = [k for k, example in (("referrals.prefill_code_entry", EXAMPLE_PREFILL_CODE),
+                                     ("referrals.prefill_answer_entry", EXAMPLE_PREFILL_ANSWER))
+                if r[k.split(".")[1]] == example]
         if same:
             out.append(Line(False, f"{' and '.join(same)} {'are' if len(same) > 1 else 'is'} the example's: the yes "
                                    f"and no links would not fill in the offer's code and answer, and an answer "
                                    f"without its code matches no offer; set {'them' if len(same) > 1 else 'it'} to "
                                    f"the answer form's entry ids (its 'Get pre-filled link' shows them)."))
-    if not config.mail.staff_addresses:
+    if not settings["mail"]["staff_addresses"]:
         out.append(Line(False, "mail.staff_addresses is empty: the digest, the staff notices and the accepted "
                                "referrals would reach no one; set it to the staff's own addresses."))
-    lead = config.program.lead_name.strip()
+    lead = settings["program"]["lead_name"].strip()
     if lead in ("", EXAMPLE_LEAD_NAME):
         out.append(Line(False, f"program.lead_name is {repr(lead) if lead else 'empty'}, the example's: every "
                                f"certificate would be signed so; set it to the program lead's name."))
-    c = config.certificates
+    c = settings["certificates"]
     images = images or {}
-    for key, path in (("certificates.signature_image", c.signature_image), ("certificates.logo", c.logo)):
+    for key, path in (("certificates.signature_image", c["signature_image"]), ("certificates.logo", c["logo"])):
         digest = images.get(key)
         if digest == PLACEHOLDER_SIGNATURE:
             out.append(Line(False, f"{key} {path} is the placeholder signature shipped with the example: "

@@ -28,6 +28,8 @@ from .values import normalize_email
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never a real mailbox
 TOKEN_PREFIX = "erased-"
 ERASE_JOB = "erase"  # the ledger step that keeps an erased person's keyed hash
+#: The columns of a data problem erasing rewrites besides the address columns (`Erasure._problem`).
+PROBLEM_REWRITES = ("Value", "Problem", "Problem ID", "Key")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,15 @@ class TableRule:
     key_of: Callable[[Mapping[str, str]], str] | None = field(default=None, compare=False)
     rekeyed: bool = False  # the ledger: its keys follow the derived keys erasing changed, in every row
     aliases: tuple[str, ...] = ()  # columns holding other names of the person (a forum handle) found in keys
+
+    def rewrites(self, header: str) -> bool:
+        """Whether erasing a person's row may change this column: their address, a mention of it, or text that
+        becomes a token (a data problem: only the columns that are about the value)."""
+        if self.delete:
+            return False
+        if self.problems:
+            return header in (*self.match, *PROBLEM_REWRITES)
+        return header in self.match or header in self.mention or header not in self.keep
 
 
 class Pseudonyms:
@@ -114,11 +125,17 @@ def _replace_address(text: str, address: str, pseudonym: str) -> str:
     return _address_pattern(address).sub(pseudonym, text) if address in text.lower() else text
 
 
+#: What erasing writes (a token, an inert link, a pseudonym): erased already, so a second erase keeps it.
+_ERASED = re.compile(rf"{TOKEN_PREFIX}[0-9a-f]{{12}}|https://{re.escape(ERASED_DOMAIN)}/[0-9a-f]{{12}}|"
+                     rf"{TOKEN_PREFIX}[0-9a-f]{{16}}@{re.escape(ERASED_DOMAIN)}")
+
+
 def erase_cell(rule: TableRule, header: str, cell: str, address: str, names: Pseudonyms) -> str:
     """One cell of a row that is the person's, as erasing leaves it: their address becomes the pseudonym
     (also inside the text of a `mention` column, which is otherwise kept), a kept column stays, a link
-    becomes an inert one, any other text a token."""
-    if not cell.strip():
+    becomes an inert one, any other text a token (text erasing wrote stays: a row still theirs through a
+    field erase cannot rewrite is erased once)."""
+    if not cell.strip() or _ERASED.fullmatch(cell.strip()):
         return cell
     if header in rule.match and _same(cell, address):
         return names.address(address)

@@ -7,16 +7,17 @@ finding that would stop a job, or that says the configuration is still the examp
 ready to go live: `domain.golive`), makes the exit code 2. Every email template is rendered, in every
 language it has, with sample data through the renderer the jobs use, and so are the review document's
 and the report's templates: a typo is a FAIL line naming the file and line, not a message that fails
-at send time. When the store lacks its tables, what needs them is not read (the fix is `init`). A
-`migrate` into this store that stopped part-way is a FAIL line saying to run it again (the jobs stop
-until then; `doctor` and `init` run).
+at send time. What the store holds is read by each check whose tables the store has; one line names what
+waits for a missing table (the admin check's FAIL line says how to make it). A `migrate` into this store that
+stopped part-way is a FAIL line saying to run it again (the jobs stop until then; `doctor` and `init` run).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from .. import bootstrap
 from ..config import Config, load_config
@@ -61,7 +62,7 @@ def go_live(config: Config) -> list[Finding]:
             images[key] = golive.image_digest(config.path(path).read_bytes())
         except OSError:
             pass  # the certificates' own line says it is missing
-    return _findings(golive.placeholders(config, images))
+    return _findings(golive.placeholders(config.model_dump(mode="json", exclude={"base_dir"}), images))
 
 
 def templates(ctx: bootstrap.Context) -> list[Finding]:
@@ -118,12 +119,33 @@ def _migration(config: Config) -> list[Finding]:
     return []
 
 
+def erasable(ctx: bootstrap.Context) -> list[Finding]:
+    """The fields `erase` cannot rewrite (a lookup, a formula, a linked record, a collaborator...) where it would
+    change a person's data: said, without stopping anything (erase names them again, to be erased by hand)."""
+    out = []
+    for t in ctx.personal:
+        fixed = [f"'{title}' ({where})" for title, where in t.store.fixed(t.table).items()
+                 if where and t.rule.rewrites(title)]
+        if fixed:
+            s, them = ("s", "them") if len(fixed) > 1 else ("", "it")
+            out.append(Finding(False, f"{t.table} ({t.rule.what}): `erase` cannot rewrite the field{s} "
+                                      f"{'; '.join(fixed)}: a person's data there stays after `erase`, which names "
+                                      f"{them} for staff to erase by hand where the data lives.", blocking=False))
+    return out
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _print(line: str, err: bool = False) -> None:
     print(line, file=sys.stderr if err else sys.stdout)
 
 
-def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) -> JobResult:
-    """Each passing check is a line on stdout; each failing one (FAIL) a line on stderr."""
+def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print, environ: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> JobResult:
+    """Each passing check is a line on stdout; each failing one (FAIL) a line on stderr. `environ`, `clock` and
+    `sleep` go to the build (tests pass a manual clock)."""
     result = JobResult("doctor")
     findings: list[Finding] = []
 
@@ -131,12 +153,15 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
         findings.append(f)
         echo(f"{'ok  ' if f.ok else 'FAIL'} {f.text}", not f.ok)
 
-    def check(what: Callable[[], list[Finding]]) -> None:
+    def check(what: Callable[[], list[Finding]]) -> bool:
+        """Say each finding; a check that cannot go on is its one FAIL line (False)."""
         try:
             for f in what():
                 say(f)
         except (StopRun, ServiceUnavailable) as exc:
             say(Finding(False, str(exc)))
+            return False
+        return True
 
     try:
         config = load_config(config_path)
@@ -146,10 +171,14 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
                       "until the configuration loads.") from None
     say(Finding(True, f"configuration {config_path} is valid (backend {config.backend}, time zone "
                       f"{config.program.timezone})."))
-    ctx = bootstrap.build(config, as_of or bootstrap.today(config), dry_run=True)
-    check(ctx.admin.check)
-    schema_ok = all(f.ok or not f.blocking for f in findings)
+    ctx = bootstrap.build(config, as_of or bootstrap.today(config), dry_run=True, environ=environ, clock=clock,
+                          sleep=sleep)
+    store_seen = check(ctx.admin.check)
     check(lambda: _migration(config))
+
+    def lacking(roles: tuple[str, ...]) -> list[str]:
+        """The tables of these roles the store lacks (the whole store, when it could not be looked at)."""
+        return ctx.admin.lacks(roles) if store_seen else ["the store"]
     check(lambda: go_live(config))
     for more in ctx.checks:  # the Google key and sign-in, when the configuration uses Google
         check(more.check)
@@ -167,25 +196,28 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
     def responses() -> list[Finding]:
         """The form's shape as the header shows it, and every timestamp and date of the source read."""
         headers, rows = ctx.checkins.read()
-        try:
-            known = {a.email for a in ctx.roster.read()[0]}
-        except (StopRun, ServiceUnavailable):
-            known = None  # the roster's own finding says why
+        known = None  # without a roster to read, the roster's own finding says why
+        if not lacking(("ambassadors",)):
+            try:
+                known = {a.email for a in ctx.roster.read()[0]}
+            except (StopRun, ServiceUnavailable):
+                pass
         lines = check_responses(headers, rows, ctx.form, ctx.checkins.where, getattr(ctx.checkins, "told", ("", "")),
                                 known, ctx.guards.max_unusable_share)
         return _findings(lines)
 
-    def staff_tables() -> list[Finding]:
+    def funding() -> list[Finding]:
         requests, problems = ctx.funding.read()
-        out = [Finding(True, f"funding requests {ctx.funding.where}: {len(requests)} requests"
-                             f"{f', {len(problems)} rows unusable (the funding job lists them)' if problems else ''}.")]
+        unusable = f", {len(problems)} rows unusable (the funding job lists them)" if problems else ""
+        return [Finding(True, f"funding requests {ctx.funding.where}: {len(requests)} requests{unusable}.")]
+
+    def conduct() -> list[Finding]:
         # The register's content is never shown here: only that it can be read, and who may read it.
         ctx.conduct.read()
         readers = len(ctx.conduct_readers)
-        out.append(Finding(True, f"conduct register {ctx.conduct.where}: readable; {readers} reader"
-                                 f"{'s' if readers != 1 else ''} in conduct.readers, entries kept "
-                                 f"{ctx.conduct_retention_days} days."))
-        return out
+        return [Finding(True, f"conduct register {ctx.conduct.where}: readable; {readers} reader"
+                              f"{'s' if readers != 1 else ''} in conduct.readers, entries kept "
+                              f"{ctx.conduct_retention_days} days.")]
 
     def referrals() -> list[Finding]:
         inquiries, problems = ctx.referrals.read()
@@ -197,22 +229,38 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print) ->
                               f"; answers {ctx.answers.where}: {len(answers)}"
                               f"{f', {len(bad)} unusable' if bad else ''}.")]
 
-    if schema_ok:
-        check(roster)
-        check(referrals)
-        check(staff_tables)
-        check(responses)  # an erased person's rows are found through the store's mail ledger
-    else:
-        ready = "the base has its tables (run `init`, then `doctor` again)" if config.backend == "airtable" else \
-            "the local folder exists (local.dir)"
-        say(Finding(False, f"the roster, the check-in responses, the referral inquiries, the staff's tables and the "
-                           f"event attendee lists are read once {ready}.", blocking=False))
+    # Each check of what the store holds runs when the store has its tables; the others wait for them.
+    waiting: dict[str, list[str]] = {}
+    for what, roles, run_it in (
+            ("the roster", ("ambassadors",), roster),
+            ("the referral inquiries", ("referral_inquiries",), referrals),
+            ("the funding requests", ("funding_requests",), funding),
+            ("the conduct register", ("conduct_register",), conduct),
+            # an erased person's rows are found through the store's mail ledger
+            ("the check-in responses", ("mail_ledger",), responses),
+            ("the event attendee lists", ("event_attendees",), None)):  # read with the certificates, below
+        missing = lacking(roles)
+        if missing:
+            waiting[what] = missing
+        elif run_it is not None:
+            check(run_it)
+    if store_seen:
+        check(lambda: erasable(ctx))
+    if waiting and not store_seen:
+        say(Finding(False, f"{_joined(list(waiting))} are not read until the store answers (the FAIL line above "
+                           f"says why; then run `doctor` again).", blocking=False))
+    elif waiting:
+        fix = "run `init` to make a missing table, or do what the FAIL lines above say" \
+            if config.backend == "airtable" else "the FAIL line above says how"
+        say(Finding(False, f"not read until the store has their tables ({fix}; then run `doctor` again): "
+                           f"{_joined([f'{what} ({_joined(tables)})' for what, tables in waiting.items()])}.",
+                    blocking=False))
     say(Finding(True, f"mail transport {ctx.mail.summary}."))
-    if schema_ok:
+    if not lacking(("mail_ledger",)):  # mail that went from the local folder and that the base does not know
         check(lambda: [Finding(False, stop)] if (stop := mail_jobs.left_behind(ctx)) else [])
     check(lambda: templates(ctx))
     check(lambda: documents(ctx))
-    check(lambda: certificates(ctx, schema_ok))
+    check(lambda: certificates(ctx, "the event attendee lists" not in waiting))
     check(lambda: forum_job.findings(ctx))
     for u in ctx.usage:
         echo(f"     {u.line()}", False)

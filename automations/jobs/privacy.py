@@ -35,7 +35,7 @@ from ..domain.problems import FIXED
 from ..domain.values import normalize_email
 from ..errors import AlreadyRunning, ConfigError, ServiceUnavailable
 from ..effects import utc_now
-from ..ports import LedgerEntry, PersonalFile
+from ..ports import LedgerEntry, PersonalFile, PersonalTable, Written
 from . import conduct as conduct_job
 from .base import JobResult, plural
 
@@ -177,7 +177,11 @@ def export(ctx: Context, email: str, reader: str | None = None, program: str = "
 
 
 def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
-    """Forget one person in every table and file `export` looks at; say what changed (or would)."""
+    """Forget one person in every table and file `export` looks at; say what changed (or would).
+
+    Every table is worked out, and what would be written to it checked, before the first write: a stop
+    leaves everything as it was. A field the store cannot rewrite (`PersonalTables.fixed`: a lookup, a
+    linked record, a collaborator...) is left as it is and named, with where the person's data lives."""
     address = _person(email)
     with_conduct = _reader_ok(ctx, reader)
     result = JobResult("erase")
@@ -185,30 +189,52 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
     # A data problem's Source is a file's name ("checkin_responses.csv") or a table's ("Ambassadors").
     sources = {Path(t.table.removeprefix("Airtable table ")).name: t.rule for t in tables}
     known_names, places = whereabouts(ctx, address)  # read before the roster forgets them
-    erasure = Erasure(address, ctx.as_of, ctx.pseudonyms, sources, source_names=ctx.problem_names)
     verb = "would change" if ctx.dry_run else "changed"
-    touched = 0
 
-
-    def change(rule: TableRule):
+    def change(rule: TableRule, erasure: Erasure, fixed: dict[str, str], left: dict[str, str]):
         def one(headers: list[str], row: list[str]) -> list[str] | None:
+            new: list[str] | None = row
             if rule.rekeyed:
-                row = erasure.rekey(rule, headers, row)
-            if concerns(rule, headers, row, address):
-                return erasure.row(rule, headers, row)
-            if _mine(rule, headers, row, address, places):  # a problem staff own about their roster row
-                return erasure.row(rule, headers, row, theirs=True)
-            return row
+                new = erasure.rekey(rule, headers, row)
+            if concerns(rule, headers, new, address):
+                new = erasure.row(rule, headers, new)
+            elif _mine(rule, headers, new, address, places):  # a problem staff own about their roster row
+                new = erasure.row(rule, headers, new, theirs=True)
+            if new is not None and fixed:
+                for i, h in enumerate(headers):
+                    if h in fixed and new[i] != row[i]:
+                        new[i] = row[i]  # the store cannot write it: it stays, and is named
+                        left[h] = fixed[h]
+            return new
         return one
 
-    with _exclusive(ctx), _held(ctx):  # no run reads the responses or records a ledger step meanwhile
+    def erase_all(dry_run: bool) -> list[tuple[PersonalTable, Written, dict[str, str]]]:
+        erasure = Erasure(address, ctx.as_of, ctx.pseudonyms, sources, source_names=ctx.problem_names)
+        done = []
         for t in tables:
-            written = t.store.rewrite(t.table, change(t.rule), dry_run=ctx.dry_run)
+            left: dict[str, str] = {}
+            written = t.store.rewrite(t.table, change(t.rule, erasure, fixed[t.table], left), dry_run=dry_run)
+            done.append((t, written, left))
+        return done
+
+    with _exclusive(ctx), _held(ctx):  # no run reads the responses or records a ledger step meanwhile
+        fixed = {t.table: t.store.fixed(t.table) for t in tables}
+        done = erase_all(dry_run=True)  # every check before the first write
+        if not ctx.dry_run:
+            done = erase_all(dry_run=False)
+        touched, kept = 0, 0
+        for t, written, left in done:
             if written.changed:
                 touched += written.changed
                 what = "deleted" if t.rule.delete else "anonymised"
                 result.summary.append(f"{t.rule.what} ({t.table}): {plural(written.changed, 'row')} {what}"
                                       f"{' (dry run)' if ctx.dry_run else ''}.")
+            for title, where in left.items():
+                if where:
+                    kept += 1
+                    result.summary.append(f"{t.rule.what} ({t.table}): the field '{title}' "
+                                          f"{'would be' if ctx.dry_run else 'is'} left as it is, as erase cannot "
+                                          f"rewrite it ({where}); erase the person's data there by hand.")
         files = ctx.personal_files.find(address, known_names) if ctx.personal_files else []
         # Earlier exports hold everything about them: once handed over, they go too.
         files += [PersonalFile(str(p), "export", p.name) for p in sorted(ctx.export_dir.glob(
@@ -227,13 +253,15 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
             with ctx.ledger.batch():
                 ctx.ledger.record(LedgerEntry(key, ERASE_JOB, pseudonym, "sent", 1, "", "",
                                               utc_now().isoformat(timespec="seconds")))
-    if not ctx.dry_run:
-        ctx.cache.clear()  # what earlier runs worked out may hold the address (also after a stopped erase)  # what earlier runs worked out held the address too; the next run starts afresh
+        ctx.cache.clear()  # what earlier runs worked out may hold the address (also after a stopped erase)
     if not touched:
-        result.summary.append(f"Nothing held about {address}{' is left' if not ctx.dry_run else ''}: nothing {verb}.")
+        held = " that erase can change" if kept else ""
+        result.summary.append(f"Nothing held about {address}{held}{' is left' if not ctx.dry_run else ''}: "
+                              f"nothing {verb}.")
     else:
         pseudonym = "a keyed hash" if ctx.dry_run else ctx.pseudonyms.address(address)
-        result.summary.append(f"{address} {'would be' if ctx.dry_run else 'is now'} {pseudonym} everywhere; their "
+        where = "everywhere but the fields named above" if kept else "everywhere"
+        result.summary.append(f"{address} {'would be' if ctx.dry_run else 'is now'} {pseudonym} {where}; their "
                               f"activities still count where they counted, and no message goes to the erased "
                               f"address. Set their Status in the roster (removed or alumni) if they are leaving.")
     result.summary += [f"not included: {n}" for n in _not_included(ctx, with_conduct)]
