@@ -405,6 +405,52 @@ class TestIntoAirtable:
                            if f["type"] in ("singleSelect", "multipleSelects")}
 
 
+FUNDING_HEADER = ("Ambassador email,What,Kind,Amount,Currency,Event date,Region,Status,Approved amount,Invoice,"
+                  "Invoice received,Evidence,Requested on\n")
+
+
+def write_funding(config: Path, *amounts: str) -> Path:
+    """A funding requests file staff keep, one request per amount (typed as staff type them)."""
+    path = config.parent / "data" / "funding_requests.csv"
+    rows = [f"priya.deshmukh@example.org,Trip {i},travel,\"{a}\",EUR,2026-12-0{i + 1},Europe,requested,,,,,2026-10-01\n"
+            for i, a in enumerate(amounts)]
+    path.write_text(FUNDING_HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+class TestFundingAmounts:
+    def test_amounts_land_as_the_funding_job_reads_them(self, running, live):
+        """'1.200' is 1,200 EUR to the funding job, '1,200.50' and '€ 80' its documented forms: the base holds
+        1200, 1200.5 and 80, a second migrate writes nothing, and the same-day run on the base finds no problem."""
+        write_funding(running, "1.200", "1,200.50", "€ 80")
+        assert all(not r.failures and not r.new_problems for r in run_all.run(
+            bootstrap.build(load_config(running), AS_OF, False)))
+        migrate(live, live.config_path, running)
+        amounts = {r["fields"]["What"]: r["fields"]["Amount"] for r in live.records("Funding requests")}
+        assert amounts == {"Trip 0": 1200, "Trip 1": 1200.5, "Trip 2": 80}
+        live.fake.reset_log()
+        migrate(live, live.config_path, running)
+        assert writes(live) == []
+        results = run_all.run(live.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+
+    def test_an_amount_the_job_cannot_read_is_refused_naming_it(self, running, live):
+        """'1500.555' is a data problem to the funding job; rounded into the base's two-decimal field it would be
+        1500.56, which the job reads without a word: refused naming the row and value, nothing written."""
+        write_funding(running, "80", "1500.555")
+        with pytest.raises(StopRun, match=r"row 3 \(funding requests\), field 'Amount': '1500.555' is not an amount"):
+            migrate(live, live.config_path, running)
+        assert writes(live) == []
+
+    def test_amounts_come_back_into_a_folder_as_the_base_held_them(self, running, live, tmp_path):
+        write_funding(running, "1.200", "€ 80")
+        migrate(live, live.config_path, running)
+        backup = empty_folder_program(tmp_path, running)
+        migrate(live, backup, live.config_path)
+        with (backup.parent / "store" / "funding_requests.csv").open(encoding="utf-8", newline="") as fh:
+            assert [r["Amount"] for r in csv.DictReader(fh)] == ["1200", "80"]
+
+
 class TestCreatesSentOnce:
     def test_a_create_without_a_key_is_never_repeated(self, airtable_base):
         """A plain create whose reply is lost is not sent again (it would make a second record): the run stops,
@@ -766,6 +812,8 @@ class TestPlanning:
         ("multi", "mr; hi;en", "mr; hi; en"), ("multi", ["mr", "hi"], "mr; hi"), ("multi", "en, fr", "en; fr"),
         ("text", {"id": "usr1", "email": "a@x.org", "name": "A"}, "a@x.org"), ("text", None, ""),
         ("number", 0, "0"), ("text", "=HYPERLINK(1)", "=HYPERLINK(1)"),
+        ("amount", "1.200", "1200"), ("amount", "1,200.50", "1200.5"), ("amount", "€ 80", "80"),
+        ("amount", 1200.5, "1200.5"), ("amount", "1500.555", "1500.555"), ("amount", "12O", "12O"),
     ])
     def test_canonical_values(self, kind, value, text):
         assert canonical(kind, value) == text

@@ -28,7 +28,8 @@ from typing import Sequence
 
 import requests
 
-from ..domain.migration import (EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, identity,
+from ..domain.funding import parse_amount
+from ..domain.migration import (AMOUNT, EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, identity,
                                 items, utc_text)
 from ..domain.values import HIDDEN, parse_date, plainly
 from ..errors import StopRun
@@ -182,14 +183,26 @@ class AirtableProgramTables:
         if kind_here in _TEXT:
             return text, text, []
         if kind_here in ("number", "currency", "percent"):
-            try:
-                d = Decimal(text.strip())
-            except InvalidOperation:
-                raise _Refused("is not a number") from None
+            if kind == AMOUNT:  # as the funding job reads it; one it cannot read stays a problem, never a number
+                try:
+                    d = parse_amount(text)
+                except ValueError as exc:
+                    raise _Refused(f"{exc}, so the funding job cannot use it, and a number field cannot keep it as "
+                                   f"it is (correct it in the source, or make the field a text field)") from None
+                if d is None:
+                    raise _Refused("is not an amount")
+            else:
+                try:
+                    d = Decimal(text.strip())
+                except InvalidOperation:
+                    raise _Refused("is not a number") from None
             if not d.is_finite():
                 raise _Refused("is not a number")
             places = int((field.get("options") or {}).get("precision", 0) or 0)
             rounded = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+            if kind == AMOUNT and rounded != d:
+                raise _Refused(f"would be kept as {canonical(NUMBER, str(rounded))} (the field keeps {places} "
+                               f"decimals), another amount for the funding job (give the field more decimals)")
             value: object = int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
             back = canonical(NUMBER, value)
             return value, back, ([("rounded", f"'{text}' kept as {back}")] if back != canonical(NUMBER, text)

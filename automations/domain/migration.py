@@ -39,6 +39,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Mapping, Sequence
 
+from .funding import parse_amount
 from .model import Problem
 from .ownership import KEY_SHAPES, program_key
 from .problems import NO_NAMES, SourceNames, problem_id
@@ -50,6 +51,9 @@ Row = dict[str, str]
 
 #: The kinds of value a field holds, as far as comparing and converting them goes.
 TEXT, NUMBER, DATE, DATETIME, MULTI, SELECT = "text", "number", "date", "datetime", "multi", "select"
+#: A funding request's amount: read as the funding job reads it (`funding.parse_amount`: "1.200" is 1200,
+#: "1,200.50" is 1200.5, "€ 80" is 80); a value the job cannot read is kept as it was written.
+AMOUNT = "amount"
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,19 @@ def _number(text: str) -> str:
     return format(d.normalize(), "f")
 
 
+def amount_text(value: object) -> str:
+    """An amount (a cell's text, or a number a base holds) as the funding job reads it, as a plain number ("1200.5");
+    one the job cannot read (a data problem there) as it was written."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = repr(value) if isinstance(value, float) else str(value)
+    try:
+        amount = parse_amount(text)
+    except ValueError:
+        return text
+    return "" if amount is None else _number(str(amount))
+
+
 def utc_text(moment: datetime) -> str:
     """A moment as Airtable returns a dateTime cell: UTC, milliseconds, 'Z'."""
     moment = moment.astimezone(timezone.utc)
@@ -144,6 +161,8 @@ def canonical(kind: str, value: object) -> str:
         return "; ".join(t for t in texts if t)
     if isinstance(value, dict):  # a collaborator, an attachment, a linked item: what a person reads
         return str(value.get("email") or value.get("url") or value.get("name") or "")
+    if kind == AMOUNT:
+        return amount_text(value) if (not isinstance(value, str) or value.strip()) else ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if isinstance(value, float) and not math.isfinite(value):
             return ""
