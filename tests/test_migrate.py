@@ -205,8 +205,9 @@ class TestIntoAirtable:
         cfg["airtable"]["max_attempts"] = 2
         live.config_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
         drop_after_writes(fake, 6)
-        with pytest.raises(ServiceUnavailable):
+        with pytest.raises(ServiceUnavailable, match=r"run `migrate --from .*` again to complete the work") as stop:
             migrate(live, live.config_path, running)
+        assert "the next run completes" not in str(stop.value)
         fake.on_request = None
         fake.faults = Faults()
         assert len(live.records("Mail ledger")) == 23 and len(live.records("Data problems")) == 9
@@ -621,6 +622,26 @@ class TestCommandLine:
         assert outbox_messages(backup.parent / "outbox") == []
 
 
+class TestMessages:
+    def test_dry_run_names_invisible_characters_and_no_idle_service(self, running, live, monkeypatch):
+        """`migrate --dry-run` in-process through the command line: a new option holding a zero-width space is
+        named with its code, as the header refusal names it, and no "0 requests" line is printed for a service
+        the run never asked."""
+        from click.testing import CliRunner
+
+        from automations import cli
+        set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Languages",
+                 "en; fr\u200b")
+        monkeypatch.setenv("AIRTABLE_TOKEN", live.environ["AIRTABLE_TOKEN"])
+        live.fake.rate_limit_per_second = None  # the command paces itself on the real clock
+        out = CliRunner().invoke(cli.cli, ["--config", str(live.config_path), "--as-of", "2026-10-19", "--dry-run",
+                                           "migrate", "--from", str(running)])
+        assert out.exit_code == 0, out.output
+        assert "'fr\\u200b'" in out.output and "\u200b" not in out.output
+        assert "0 requests" not in out.output and "lower bound of 0" not in out.output
+        assert writes(live) == []
+
+
 class TestRefusals:
     def test_an_editors_token_that_would_need_new_options_stops_before_any_write(self, running, live):
         """The roster's languages are not options of the base's Languages field yet, and the token's user is only
@@ -690,6 +711,16 @@ class TestRefusals:
         with pytest.raises(StopRun, match=r"row 2 \(roster\), field 'Streak': 'two' is not a number"):
             migrate(live, live.config_path, running)
         assert writes(live) == []
+
+    @pytest.mark.parametrize("column", ["Name", "Mentor notes"])  # a field the base has; one migrate would add
+    def test_text_longer_than_a_base_holds_stops_before_any_write(self, running, live, column):
+        """Airtable's text cells hold 100,000 characters: a longer one is refused while planning, naming the row and
+        field (by the start of the value), and nothing is written."""
+        set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", column, "x" * 100_001)
+        with pytest.raises(StopRun, match=rf"row \d+ \(roster\), field '{column}': 'x{{60}}\.\.\.' is 100,001 "
+                                          r"characters long, more than the 100,000"):
+            migrate(live, live.config_path, running)
+        assert writes(live) == [] and not [r for r in live.fake.requests if r.kind == "meta" and r.method != "GET"]
 
     def test_a_destination_without_its_tables_asks_for_init(self, running, airtable_base):
         fake, clock = airtable_base

@@ -37,10 +37,16 @@ from .airtable_client import AirtableClient, error_type, unwritable_fields
 from .airtable_schema import OWN_TABLES, BaseSpec
 from .program_tables import kind_of, kinds, tables
 
+MAX_TEXT = 100_000  # the most characters an Airtable text cell holds (Airtable support: single line and long text)
 _TEXT = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
 _MERGEABLE = {"singleLineText", "email", "url", "phoneNumber", "number"}  # what an upsert matches records on
 _DATES = ("%Y-%m-%d", "%d/%m/%Y")  # a date people typed, as the staff tables' rules read it
 _TRUE, _FALSE = {"yes", "true", "1", "x", "checked"}, {"no", "false", "0"}
+
+
+def _cut(text: str) -> str:
+    """A value as a message shows it: a long one by its start."""
+    return text if len(text) <= 80 else text[:60] + "..."
 
 
 class _Refused(ValueError):
@@ -143,6 +149,10 @@ class AirtableProgramTables:
                                         f"name here (rename it in the source)")
                     elif name not in new_fields:
                         new_fields.append(name)
+                    if len(text) > MAX_TEXT:  # the long text field it becomes holds no more
+                        problems.append(f"{self.named(role)}, row {n} ({SHAPE[role].what}), field '{name}': "
+                                        f"'{_cut(text)}' is {len(text):,} characters long, more than the "
+                                        f"{MAX_TEXT:,} an Airtable text field holds (shorten it in the source)")
                     fitted[r] = text
                     continue
                 if field is None:
@@ -152,7 +162,7 @@ class AirtableProgramTables:
                     _, back, note = self._convert(field, kind.get(r) or kind_of(field["type"]), text)
                 except _Refused as exc:
                     problems.append(f"{self.named(role)}, row {n} ({SHAPE[role].what}), field '{field['name']}': "
-                                    f"'{text}' {exc}")
+                                    f"'{_cut(text)}' {exc}")
                     continue
                 for what, said in note:
                     notes.setdefault((field["name"], what), set()).add(said)
@@ -181,6 +191,9 @@ class AirtableProgramTables:
         the text as it was ("option": a new option, "case": written as an option spelled otherwise, "rounded")."""
         kind_here = field["type"]
         if kind_here in _TEXT:
+            if len(text) > MAX_TEXT:
+                raise _Refused(f"is {len(text):,} characters long, more than the {MAX_TEXT:,} an Airtable text field "
+                               f"holds (shorten it in the source)")
             return text, text, []
         if kind_here in ("number", "currency", "percent"):
             if kind == AMOUNT:  # as the funding job reads it; one it cannot read stays a problem, never a number
@@ -332,7 +345,7 @@ class AirtableProgramTables:
             try:
                 self._convert(f, kind.get(r) or kind_of(f["type"]), text)
             except _Refused as exc:  # `fit` refuses such a value first; named here too, should one slip past it
-                out.append(f"{self.named(role)}, field '{f['name']}': '{text}' {exc}")
+                out.append(f"{self.named(role)}, field '{f['name']}': '{_cut(text)}' {exc}")
                 done.add(f["name"])
         return out
 
