@@ -24,7 +24,7 @@ from automations.jobs import compliance as compliance_job
 from automations.jobs import doctor as doctor_job
 from automations.jobs import migrate as migrate_job
 from automations.jobs import run_all
-from tests.airtable_env import BASE, AirtableEnv, drop_after_writes, use_airtable
+from tests.airtable_env import BASE, AirtableEnv, drop_after_writes, seed_roster, use_airtable
 from tests.conftest import copy_example, outbox_messages, run_cli, snapshot
 from tests.fake_airtable import Faults
 
@@ -607,6 +607,37 @@ class TestWithoutMigrate:
         assert len(outbox_messages(running.parent / "outbox")) == sent
 
 
+class TestRosterTypedByStaff:
+    def test_a_roster_typed_into_the_base_is_adopted(self, running, live):
+        """Staff typed the roster into the base themselves (their Status words, no standing yet): migrate adopts
+        those rows, writing only the program's own fields, a second migrate writes nothing, and the same-day
+        run-all sends nothing and finds no new problem."""
+        assert seed_roster(live, running.parent / "data" / "ambassadors.csv") == 36
+        outbox = snapshot(running.parent / "outbox")
+        result = migrate(live, live.config_path, running)
+        assert any("36 rows staff typed" in line and "adopted" in line for line in result.summary), result.summary
+        people = {r["fields"]["Email"]: r["fields"] for r in live.records("Ambassadors")}
+        assert len(people) == 36 and people["priya.deshmukh@example.org"]["Streak"] == 2
+        live.fake.reset_log()
+        migrate(live, live.config_path, running)
+        assert writes(live) == []
+        results = run_all.run(live.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+        assert snapshot(running.parent / "outbox") == outbox
+        assert verdicts(live.config_path, live) == verdicts(running)
+
+    def test_a_staff_field_that_differs_is_named_with_both_values(self, running, live):
+        seed_roster(live, running.parent / "data" / "ambassadors.csv")
+        """The base's row of one person says another Country than the folder: refused naming the person, the field
+        and both values, before anything is written."""
+        set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Country", "Bhutan")
+        live.fake.reset_log()
+        with pytest.raises(StopRun, match=r"row 'priya.deshmukh@example.org' with 'Country' 'India', where local folder "
+                                          r".* has 'Bhutan'.*nothing was written"):
+            migrate(live, live.config_path, running)
+        assert writes(live) == []
+
+
 class TestCommandLine:
     def test_migrate_then_run_all_exit_zero(self, running, tmp_path):
         """`python -m automations --config NEW migrate --from OLD` into an empty folder exits 0, a second run says
@@ -745,7 +776,8 @@ class TestJournal:
         again = migrate_locally(backup, running)
         assert any("nothing was written" in line for line in again.summary)
         set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Forum handle", "pd")
-        with pytest.raises(StopRun, match=r"ambassadors.csv holds 1 row that differ.*not written by migrate"):
+        with pytest.raises(StopRun, match=r"ambassadors.csv holds the roster row 'priya.deshmukh@example.org' with "
+                                          r"'Forum handle' 'priya_d', where .* has 'pd'.*nothing was written"):
             migrate_locally(backup, running)
 
 

@@ -142,6 +142,19 @@ def _refuse(move: Migration, plans: dict[str, TablePlan], problems: list[str]) -
                           f"{move.source.where} ({p.shape.what}: {shown}{', ...' if len(p.foreign) > 3 else ''}): "
                           f"migrate copies into an empty store (a new base after `init`, an empty folder) and never "
                           f"overwrites other data; nothing was written.")
+        if p.differ:  # staff's own rows (a roster typed into the base): which field to make the same, and how
+            key, r, theirs, ours = p.differ[0]
+            title = move.dest.titles(p.shape.role).get(r) or r.removeprefix("+")
+            more = len(p.differ) - 1
+            others = (f" (and {plural(more, 'other difference')}, in {plural(len(p.changed_since), 'row')})"
+                      if more else "")
+            raise StopRun(plainly(
+                f"{named} holds the {p.shape.what} row '{key}' with '{title}' {_value(ours)}, where "
+                f"{move.source.where} has {_value(theirs)}"
+                f"{others}"
+                f": migrate adopts rows staff typed only when every field but the program's own (standing, streak, "
+                f"perks, last check-in...) is the same; make the two sides the same and migrate again; nothing was "
+                f"written."))
         if p.changed_since:
             shown = ", ".join(f"'{k}'" for k in p.changed_since[:3])
             raise StopRun(f"{named} holds {plural(len(p.changed_since), 'row')} that differ from "
@@ -209,6 +222,11 @@ def run(ctx: Context, move: Migration, reader: str | None = None) -> JobResult:
                                   f"{_describe(p, ctx.dry_run)}.")
             if role in planned.skipped:
                 result.summary.append(_not_copied(p.shape.what, src.named(role), planned.skipped[role]))
+            if p.adopted:
+                result.summary.append(f"{p.shape.what}: {plural(p.adopted, 'row')} staff typed into {dst.named(role)} "
+                                      f"{'were' if p.adopted > 1 else 'was'} found as {src.where} holds "
+                                      f"{'them' if p.adopted > 1 else 'it'} and adopted (only the program's own "
+                                      f"fields {'would be' if ctx.dry_run else 'were'} written).")
             if p.left:
                 result.summary.append(f"{p.shape.what}: {plural(len(p.left), 'row')} a person added to "
                                       f"{dst.named(role)} (their Key not one the program makes: {_some(p.left)}) "
@@ -247,6 +265,13 @@ def run(ctx: Context, move: Migration, reader: str | None = None) -> JobResult:
                     from None
         result.summary += [u.line() for u in move.usage if u.requests]
     return result
+
+
+def _value(text: str) -> str:
+    """A field's value as a message shows it: quoted (a long one by its start), or 'empty'."""
+    if not text:
+        return "empty"
+    return f"'{text}'" if len(text) <= 80 else f"'{text[:60]}...'"
 
 
 def _some(keys: list[str]) -> str:
