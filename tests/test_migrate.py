@@ -638,6 +638,35 @@ class TestRosterTypedByStaff:
         assert writes(live) == []
 
 
+class TestLinkedRoster:
+    def test_a_linked_country_comes_back_by_its_name(self, running, airtable_base, tmp_path):
+        """Staff's base links Country to a Countries table: migrated back into a folder, the roster says the
+        country's name (the linked table's primary field), as compliance reads it on the base, never `recXXXX`."""
+        fake, clock = airtable_base
+        fake.create_table(BASE, "Countries", [{"name": "Name", "type": "singleLineText"}])
+        countries = next(t for t in fake.tables(BASE) if t["name"] == "Countries")
+        fake.create_table(BASE, "Ambassadors", [
+            {"name": "Name", "type": "singleLineText"}, {"name": "Email", "type": "email"},
+            {"name": "Country", "type": "multipleRecordLinks", "options": {"linkedTableId": countries["id"]}}])
+        config = running.parent / "config.airtable.yaml"
+        shutil.copy(running, config)
+        use_airtable(config, fake.url)
+        env = AirtableEnv(fake, clock, config)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        ids = {r["fields"]["Name"]: r["id"] for r in fake.insert(BASE, "Countries", [{"Name": "India"},
+                                                                                   {"Name": "Brazil"}])}
+        fake.insert(BASE, "Ambassadors", [
+            {"Name": "Priya", "Email": "priya@example.org", "Country": [ids["India"]], "Start date": "2023-10-02",
+             "Status": "active"},
+            {"Name": "Ana", "Email": "ana@example.org", "Country": [ids["Brazil"]], "Start date": "2024-01-15",
+             "Status": "active"}])
+        backup = empty_folder_program(tmp_path, running)
+        migrate(env, backup, config)
+        with (backup.parent / "store" / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
+            assert {r["Email"]: r["Country"] for r in csv.DictReader(fh)} == {"priya@example.org": "India",
+                                                                               "ana@example.org": "Brazil"}
+
+
 class TestCommandLine:
     def test_migrate_then_run_all_exit_zero(self, running, tmp_path):
         """`python -m automations --config NEW migrate --from OLD` into an empty folder exits 0, a second run says

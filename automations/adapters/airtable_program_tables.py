@@ -34,6 +34,7 @@ from ..domain.migration import (AMOUNT, EXTRA, MULTI, NUMBER, SHAPE, Held, Row, 
 from ..domain.values import HIDDEN, parse_date, plainly
 from ..errors import StopRun
 from .airtable_client import AirtableClient, error_type, unwritable_fields
+from .airtable_roster_store import linked_tables, read_cell, result_type
 from .airtable_schema import OWN_TABLES, BaseSpec
 from .program_tables import kind_of, kinds, tables
 
@@ -47,6 +48,11 @@ _TRUE, _FALSE = {"yes", "true", "1", "x", "checked"}, {"no", "false", "0"}
 def _cut(text: str) -> str:
     """A value as a message shows it: a long one by its start."""
     return text if len(text) <= 80 else text[:60] + "..."
+
+
+#: The field types whose cells are read as the jobs read them (`airtable_roster_store.read_cell`), not as values.
+_READ_AS_JOBS = {"multipleRecordLinks", "singleCollaborator", "multipleCollaborators", "multipleLookupValues",
+                 "lookup", "rollup", "createdBy", "lastModifiedBy"}
 
 
 class _Refused(ValueError):
@@ -112,11 +118,23 @@ class AirtableProgramTables:
         role_of = {f.name: f.role for f in spec.fields}
         kind = kinds(spec)
         out = []
-        for i, record in enumerate(self.client.all_records(spec.name, ())):
+        records = self.client.all_records(spec.name, ())
+        # Links, collaborators and lookups as the jobs read them (`airtable_roster_store.read_cell`): a linked
+        # record by its table's primary field, never its record id; a collaborator by email in an email field,
+        # else by name; a lookup as its distinct values.
+        people = {n for n, f in by_name.items() if result_type(f) in _READ_AS_JOBS or f.get("type") in _READ_AS_JOBS}
+        linked = linked_tables(self.client, people, records, lambda t: by_name.get(t, {})) if people else {}
+        for i, record in enumerate(records):
             row = {}
             for name, value in record["fields"].items():
                 r = role_of.get(name, EXTRA + name)
                 k = kind.get(r) or kind_of(by_name.get(name, {}).get("type", ""))
+                if name in people:
+                    said = "email" if by_name[name].get("type") == "email" or r in ("email", "contact_email",
+                                                                                     "ambassador", "author") else ""
+                    cell = read_cell(value, said, linked=linked.get(name))
+                    row[r] = cell.text if cell.flaw is None else cell.flaw.value
+                    continue
                 row[r] = canonical(k, value)
             out.append(Held(record["id"], clean(row), (spec.name, i + 2)))
         return out

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
-from typing import Mapping
+from typing import Callable, Iterable, Mapping
 
 from ..domain.checkins import CellFlaw, RosterLayout, parse_roster
 from ..domain.model import Ambassador, Problem
@@ -211,6 +211,30 @@ def _linked_table(field: dict) -> str:
     return ""
 
 
+def linked_tables(client: AirtableClient, titles: Iterable[str], records: list[dict],
+                  field_of: Callable[[str], dict], tz: tzinfo = timezone.utc) -> dict[str, Linked]:
+    """For each of these fields (by title) holding record ids in `records`: the table they point into, with its
+    records' primary-field values. Costs one metadata request and one read of each linked table, and only when a
+    field holds record ids. `field_of(title)`: the field as the schema gives it."""
+    linked = [title for title in dict.fromkeys(titles)
+              if any(isinstance(v, list) and v and all(isinstance(x, str) and _RECORD_ID.match(x) for x in v)
+                     for v in (r["fields"].get(title) for r in records))]
+    by_table: dict[str, Linked] = {}
+    out: dict[str, Linked] = {}
+    for title in linked:
+        target = client.table_named(_linked_table(field_of(title)))
+        if target is None:
+            continue  # not a link after all (text that looks like record ids): read as it is
+        if target["id"] not in by_table:
+            primary = next(f for f in target["fields"] if f["id"] == target["primaryFieldId"])
+            rows = client.all_records(target["name"], [primary["name"]])
+            date_only = result_type(primary) == "date"
+            by_table[target["id"]] = Linked(target["name"], primary["name"], {
+                r["id"]: read_cell(r["fields"].get(primary["name"]), "", tz, date_only) for r in rows})
+        out[title] = by_table[target["id"]]
+    return out
+
+
 class AirtableRosterStore:
     def __init__(self, client: AirtableClient, spec: TableSpec, fields: Mapping[str, str],
                  standing_fields: Mapping[str, str], date_order: str = "", words: RosterWords = OUR_WORDS,
@@ -264,26 +288,8 @@ class AirtableRosterStore:
         return result_type(self._field(title)) == "date"
 
     def _linked(self, records: list[dict]) -> dict[str, Linked]:
-        """For each roster field holding record ids: the table they point into, with its records' primary-field
-        values. Costs one metadata request and one read of each linked table, and only when a field holds
-        record ids."""
-        linked = [title for title in dict.fromkeys(self.fields.values())
-                  if any(isinstance(v, list) and v and all(isinstance(x, str) and _RECORD_ID.match(x) for x in v)
-                         for v in (r["fields"].get(title) for r in records))]
-        by_table: dict[str, Linked] = {}
-        out: dict[str, Linked] = {}
-        for title in linked:
-            target = self.client.table_named(_linked_table(self._field(title)))
-            if target is None:
-                continue  # not a link after all (text that looks like record ids): read as it is
-            if target["id"] not in by_table:
-                primary = next(f for f in target["fields"] if f["id"] == target["primaryFieldId"])
-                rows = self.client.all_records(target["name"], [primary["name"]])
-                date_only = result_type(primary) == "date"
-                by_table[target["id"]] = Linked(target["name"], primary["name"], {
-                    r["id"]: read_cell(r["fields"].get(primary["name"]), "", self.tz, date_only) for r in rows})
-            out[title] = by_table[target["id"]]
-        return out
+        """For each roster field holding record ids: the table they point into (`linked_tables`)."""
+        return linked_tables(self.client, self.fields.values(), records, self._field, self.tz)
 
     def read(self) -> tuple[list[Ambassador], list[Problem]]:
         roles = list(self.fields)
