@@ -201,7 +201,8 @@ def _print_summary(res: JobResult, ctx: bootstrap.Context | None = None) -> None
     for line in res.summary:
         echo(f"[{res.job}] {line}", err=bool(res.output))
     for u in ctx.usage if ctx else ():
-        echo(f"[{res.job}] {u.line()}", err=bool(res.output))
+        if u.requests:  # a service this run never asked anything says nothing
+            echo(f"[{res.job}] {u.line()}", err=bool(res.output))
 
 
 def _command_name() -> str:

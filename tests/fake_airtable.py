@@ -66,7 +66,9 @@ creates nor writes them (422 as for any computed field); tests make them with ``
 ``insert`` in the shape the API returns. Not modelled: the inverse field Airtable adds to the linked
 table, recomputing lookups when their source changes. Not verified against the service (plausible,
 flagged): ROW_DOES_NOT_EXIST for an unknown record id in a link, INVALID_VALUE_FOR_COLUMN for an
-unknown collaborator.
+unknown collaborator. A text cell holds at most ``MAX_TEXT`` (100,000) characters, as Airtable support
+documents for single line and long text fields; a longer one is 422 INVALID_VALUE_FOR_COLUMN (the code
+plausible, not verified).
 
 Permissions: ``permission_level`` is the token's user's level on the bases (``GET meta/bases``
 ``permissionLevel``): "create" (a creator) or "edit" (an Editor). An Editor's token is refused a new
@@ -122,6 +124,9 @@ _RATE_LIMIT_BODY = {"errors": [{"error": "RATE_LIMIT_REACHED",
                                 "message": "Rate limit exceeded. Please try again later"}]}
 _BAD_PARAMS = "Invalid request: parameter validation failed. Check your request data."
 
+#: The most characters a text cell holds (Airtable support, "Long text field" / "Single line text field":
+#: 100,000 characters); a longer value is refused with INVALID_VALUE_FOR_COLUMN (the code plausible, not verified).
+MAX_TEXT = 100_000
 _TEXT_TYPES = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
 _MAX_PRECISION = {"number": 8, "percent": 8, "currency": 7}
 _LINK = "multipleRecordLinks"
@@ -997,6 +1002,8 @@ class FakeAirtable(Injectable, LoopbackServer):
             if typecast and is_number:
                 return _as_text(value)
             if not isinstance(value, str):
+                raise invalid
+            if len(value) > MAX_TEXT:
                 raise invalid
             return value or None
         if kind in _MAX_PRECISION:

@@ -185,6 +185,14 @@ def test_values_are_validated_normalised_and_empty_ones_omitted(people):
     assert error_type(failure(people.create, {"Colour": "red"})[1]) == "UNKNOWN_FIELD_NAME"
 
 
+def test_a_text_cell_holds_at_most_100000_characters(people):
+    """Airtable support documents 100,000 characters for single line and long text fields."""
+    assert len(people.create({"Name": "x" * 100_000})["fields"]["Name"]) == 100_000
+    for name in ("Name", "Notes"):
+        status, body = failure(people.create, {name: "x" * 100_001})
+        assert (status, error_type(body)) == (422, "INVALID_VALUE_FOR_COLUMN") and name in body["error"]["message"]
+
+
 def test_a_new_select_choice_needs_typecast(people):
     status, body = failure(people.create, {"Name": "x", "Tier": "Platinum"})
     assert (status, error_type(body)) == (422, "INVALID_MULTIPLE_CHOICE_OPTIONS")

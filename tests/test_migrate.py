@@ -24,7 +24,7 @@ from automations.jobs import compliance as compliance_job
 from automations.jobs import doctor as doctor_job
 from automations.jobs import migrate as migrate_job
 from automations.jobs import run_all
-from tests.airtable_env import BASE, AirtableEnv, drop_after_writes, use_airtable
+from tests.airtable_env import BASE, AirtableEnv, drop_after_writes, seed_roster, use_airtable
 from tests.conftest import copy_example, outbox_messages, run_cli, snapshot
 from tests.fake_airtable import Faults
 
@@ -205,8 +205,9 @@ class TestIntoAirtable:
         cfg["airtable"]["max_attempts"] = 2
         live.config_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
         drop_after_writes(fake, 6)
-        with pytest.raises(ServiceUnavailable):
+        with pytest.raises(ServiceUnavailable, match=r"run `migrate --from .*` again to complete the work") as stop:
             migrate(live, live.config_path, running)
+        assert "the next run completes" not in str(stop.value)
         fake.on_request = None
         fake.faults = Faults()
         assert len(live.records("Mail ledger")) == 23 and len(live.records("Data problems")) == 9
@@ -405,6 +406,52 @@ class TestIntoAirtable:
                            if f["type"] in ("singleSelect", "multipleSelects")}
 
 
+FUNDING_HEADER = ("Ambassador email,What,Kind,Amount,Currency,Event date,Region,Status,Approved amount,Invoice,"
+                  "Invoice received,Evidence,Requested on\n")
+
+
+def write_funding(config: Path, *amounts: str) -> Path:
+    """A funding requests file staff keep, one request per amount (typed as staff type them)."""
+    path = config.parent / "data" / "funding_requests.csv"
+    rows = [f"priya.deshmukh@example.org,Trip {i},travel,\"{a}\",EUR,2026-12-0{i + 1},Europe,requested,,,,,2026-10-01\n"
+            for i, a in enumerate(amounts)]
+    path.write_text(FUNDING_HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+class TestFundingAmounts:
+    def test_amounts_land_as_the_funding_job_reads_them(self, running, live):
+        """'1.200' is 1,200 EUR to the funding job, '1,200.50' and '€ 80' its documented forms: the base holds
+        1200, 1200.5 and 80, a second migrate writes nothing, and the same-day run on the base finds no problem."""
+        write_funding(running, "1.200", "1,200.50", "€ 80")
+        assert all(not r.failures and not r.new_problems for r in run_all.run(
+            bootstrap.build(load_config(running), AS_OF, False)))
+        migrate(live, live.config_path, running)
+        amounts = {r["fields"]["What"]: r["fields"]["Amount"] for r in live.records("Funding requests")}
+        assert amounts == {"Trip 0": 1200, "Trip 1": 1200.5, "Trip 2": 80}
+        live.fake.reset_log()
+        migrate(live, live.config_path, running)
+        assert writes(live) == []
+        results = run_all.run(live.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+
+    def test_an_amount_the_job_cannot_read_is_refused_naming_it(self, running, live):
+        """'1500.555' is a data problem to the funding job; rounded into the base's two-decimal field it would be
+        1500.56, which the job reads without a word: refused naming the row and value, nothing written."""
+        write_funding(running, "80", "1500.555")
+        with pytest.raises(StopRun, match=r"row 3 \(funding requests\), field 'Amount': '1500.555' is not an amount"):
+            migrate(live, live.config_path, running)
+        assert writes(live) == []
+
+    def test_amounts_come_back_into_a_folder_as_the_base_held_them(self, running, live, tmp_path):
+        write_funding(running, "1.200", "€ 80")
+        migrate(live, live.config_path, running)
+        backup = empty_folder_program(tmp_path, running)
+        migrate(live, backup, live.config_path)
+        with (backup.parent / "store" / "funding_requests.csv").open(encoding="utf-8", newline="") as fh:
+            assert [r["Amount"] for r in csv.DictReader(fh)] == ["1200", "80"]
+
+
 class TestCreatesSentOnce:
     def test_a_create_without_a_key_is_never_repeated(self, airtable_base):
         """A plain create whose reply is lost is not sent again (it would make a second record): the run stops,
@@ -560,6 +607,66 @@ class TestWithoutMigrate:
         assert len(outbox_messages(running.parent / "outbox")) == sent
 
 
+class TestRosterTypedByStaff:
+    def test_a_roster_typed_into_the_base_is_adopted(self, running, live):
+        """Staff typed the roster into the base themselves (their Status words, no standing yet): migrate adopts
+        those rows, writing only the program's own fields, a second migrate writes nothing, and the same-day
+        run-all sends nothing and finds no new problem."""
+        assert seed_roster(live, running.parent / "data" / "ambassadors.csv") == 36
+        outbox = snapshot(running.parent / "outbox")
+        result = migrate(live, live.config_path, running)
+        assert any("36 rows staff typed" in line and "adopted" in line for line in result.summary), result.summary
+        people = {r["fields"]["Email"]: r["fields"] for r in live.records("Ambassadors")}
+        assert len(people) == 36 and people["priya.deshmukh@example.org"]["Streak"] == 2
+        live.fake.reset_log()
+        migrate(live, live.config_path, running)
+        assert writes(live) == []
+        results = run_all.run(live.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+        assert snapshot(running.parent / "outbox") == outbox
+        assert verdicts(live.config_path, live) == verdicts(running)
+
+    def test_a_staff_field_that_differs_is_named_with_both_values(self, running, live):
+        seed_roster(live, running.parent / "data" / "ambassadors.csv")
+        """The base's row of one person says another Country than the folder: refused naming the person, the field
+        and both values, before anything is written."""
+        set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Country", "Bhutan")
+        live.fake.reset_log()
+        with pytest.raises(StopRun, match=r"row 'priya.deshmukh@example.org' with 'Country' 'India', where local folder "
+                                          r".* has 'Bhutan'.*nothing was written"):
+            migrate(live, live.config_path, running)
+        assert writes(live) == []
+
+
+class TestLinkedRoster:
+    def test_a_linked_country_comes_back_by_its_name(self, running, airtable_base, tmp_path):
+        """Staff's base links Country to a Countries table: migrated back into a folder, the roster says the
+        country's name (the linked table's primary field), as compliance reads it on the base, never `recXXXX`."""
+        fake, clock = airtable_base
+        fake.create_table(BASE, "Countries", [{"name": "Name", "type": "singleLineText"}])
+        countries = next(t for t in fake.tables(BASE) if t["name"] == "Countries")
+        fake.create_table(BASE, "Ambassadors", [
+            {"name": "Name", "type": "singleLineText"}, {"name": "Email", "type": "email"},
+            {"name": "Country", "type": "multipleRecordLinks", "options": {"linkedTableId": countries["id"]}}])
+        config = running.parent / "config.airtable.yaml"
+        shutil.copy(running, config)
+        use_airtable(config, fake.url)
+        env = AirtableEnv(fake, clock, config)
+        env.ctx(AS_OF).admin.init(dry_run=False)
+        ids = {r["fields"]["Name"]: r["id"] for r in fake.insert(BASE, "Countries", [{"Name": "India"},
+                                                                                   {"Name": "Brazil"}])}
+        fake.insert(BASE, "Ambassadors", [
+            {"Name": "Priya", "Email": "priya@example.org", "Country": [ids["India"]], "Start date": "2023-10-02",
+             "Status": "active"},
+            {"Name": "Ana", "Email": "ana@example.org", "Country": [ids["Brazil"]], "Start date": "2024-01-15",
+             "Status": "active"}])
+        backup = empty_folder_program(tmp_path, running)
+        migrate(env, backup, config)
+        with (backup.parent / "store" / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
+            assert {r["Email"]: r["Country"] for r in csv.DictReader(fh)} == {"priya@example.org": "India",
+                                                                               "ana@example.org": "Brazil"}
+
+
 class TestCommandLine:
     def test_migrate_then_run_all_exit_zero(self, running, tmp_path):
         """`python -m automations --config NEW migrate --from OLD` into an empty folder exits 0, a second run says
@@ -573,6 +680,26 @@ class TestCommandLine:
         day = run_cli("--as-of", "2026-10-19", "run-all", config=backup)
         assert day.code == 0, day.err
         assert outbox_messages(backup.parent / "outbox") == []
+
+
+class TestMessages:
+    def test_dry_run_names_invisible_characters_and_no_idle_service(self, running, live, monkeypatch):
+        """`migrate --dry-run` in-process through the command line: a new option holding a zero-width space is
+        named with its code, as the header refusal names it, and no "0 requests" line is printed for a service
+        the run never asked."""
+        from click.testing import CliRunner
+
+        from automations import cli
+        set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Languages",
+                 "en; fr\u200b")
+        monkeypatch.setenv("AIRTABLE_TOKEN", live.environ["AIRTABLE_TOKEN"])
+        live.fake.rate_limit_per_second = None  # the command paces itself on the real clock
+        out = CliRunner().invoke(cli.cli, ["--config", str(live.config_path), "--as-of", "2026-10-19", "--dry-run",
+                                           "migrate", "--from", str(running)])
+        assert out.exit_code == 0, out.output
+        assert "'fr\\u200b'" in out.output and "\u200b" not in out.output
+        assert "0 requests" not in out.output and "lower bound of 0" not in out.output
+        assert writes(live) == []
 
 
 class TestRefusals:
@@ -645,6 +772,16 @@ class TestRefusals:
             migrate(live, live.config_path, running)
         assert writes(live) == []
 
+    @pytest.mark.parametrize("column", ["Name", "Mentor notes"])  # a field the base has; one migrate would add
+    def test_text_longer_than_a_base_holds_stops_before_any_write(self, running, live, column):
+        """Airtable's text cells hold 100,000 characters: a longer one is refused while planning, naming the row and
+        field (by the start of the value), and nothing is written."""
+        set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", column, "x" * 100_001)
+        with pytest.raises(StopRun, match=rf"row \d+ \(roster\), field '{column}': 'x{{60}}\.\.\.' is 100,001 "
+                                          r"characters long, more than the 100,000"):
+            migrate(live, live.config_path, running)
+        assert writes(live) == [] and not [r for r in live.fake.requests if r.kind == "meta" and r.method != "GET"]
+
     def test_a_destination_without_its_tables_asks_for_init(self, running, airtable_base):
         fake, clock = airtable_base
         config = running.parent / "config.airtable.yaml"
@@ -668,7 +805,8 @@ class TestJournal:
         again = migrate_locally(backup, running)
         assert any("nothing was written" in line for line in again.summary)
         set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Forum handle", "pd")
-        with pytest.raises(StopRun, match=r"ambassadors.csv holds 1 row that differ.*not written by migrate"):
+        with pytest.raises(StopRun, match=r"ambassadors.csv holds the roster row 'priya.deshmukh@example.org' with "
+                                          r"'Forum handle' 'priya_d', where .* has 'pd'.*nothing was written"):
             migrate_locally(backup, running)
 
 
@@ -766,6 +904,8 @@ class TestPlanning:
         ("multi", "mr; hi;en", "mr; hi; en"), ("multi", ["mr", "hi"], "mr; hi"), ("multi", "en, fr", "en; fr"),
         ("text", {"id": "usr1", "email": "a@x.org", "name": "A"}, "a@x.org"), ("text", None, ""),
         ("number", 0, "0"), ("text", "=HYPERLINK(1)", "=HYPERLINK(1)"),
+        ("amount", "1.200", "1200"), ("amount", "1,200.50", "1200.5"), ("amount", "€ 80", "80"),
+        ("amount", 1200.5, "1200.5"), ("amount", "1500.555", "1500.555"), ("amount", "12O", "12O"),
     ])
     def test_canonical_values(self, kind, value, text):
         assert canonical(kind, value) == text

@@ -28,18 +28,31 @@ from typing import Sequence
 
 import requests
 
-from ..domain.migration import (EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, identity,
+from ..domain.funding import parse_amount
+from ..domain.migration import (AMOUNT, EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, identity,
                                 items, utc_text)
 from ..domain.values import HIDDEN, parse_date, plainly
 from ..errors import StopRun
 from .airtable_client import AirtableClient, error_type, unwritable_fields
+from .airtable_roster_store import linked_tables, read_cell, result_type
 from .airtable_schema import OWN_TABLES, BaseSpec
 from .program_tables import kind_of, kinds, tables
 
+MAX_TEXT = 100_000  # the most characters an Airtable text cell holds (Airtable support: single line and long text)
 _TEXT = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
 _MERGEABLE = {"singleLineText", "email", "url", "phoneNumber", "number"}  # what an upsert matches records on
 _DATES = ("%Y-%m-%d", "%d/%m/%Y")  # a date people typed, as the staff tables' rules read it
 _TRUE, _FALSE = {"yes", "true", "1", "x", "checked"}, {"no", "false", "0"}
+
+
+def _cut(text: str) -> str:
+    """A value as a message shows it: a long one by its start."""
+    return text if len(text) <= 80 else text[:60] + "..."
+
+
+#: The field types whose cells are read as the jobs read them (`airtable_roster_store.read_cell`), not as values.
+_READ_AS_JOBS = {"multipleRecordLinks", "singleCollaborator", "multipleCollaborators", "multipleLookupValues",
+                 "lookup", "rollup", "createdBy", "lastModifiedBy"}
 
 
 class _Refused(ValueError):
@@ -96,11 +109,23 @@ class AirtableProgramTables:
         role_of = {f.name: f.role for f in spec.fields}
         kind = kinds(spec)
         out = []
-        for i, record in enumerate(self.client.all_records(spec.name, ())):
+        records = self.client.all_records(spec.name, ())
+        # Links, collaborators and lookups as the jobs read them (`airtable_roster_store.read_cell`): a linked
+        # record by its table's primary field, never its record id; a collaborator by email in an email field,
+        # else by name; a lookup as its distinct values.
+        people = {n for n, f in by_name.items() if result_type(f) in _READ_AS_JOBS or f.get("type") in _READ_AS_JOBS}
+        linked = linked_tables(self.client, spec.name, people, records) if people else {}
+        for i, record in enumerate(records):
             row = {}
             for name, value in record["fields"].items():
                 r = role_of.get(name, EXTRA + name)
                 k = kind.get(r) or kind_of(by_name.get(name, {}).get("type", ""))
+                if name in people:
+                    said = "email" if by_name[name].get("type") == "email" or r in ("email", "contact_email",
+                                                                                     "ambassador", "author") else ""
+                    cell = read_cell(value, said, linked=linked.get(name))
+                    row[r] = cell.text if cell.flaw is None else cell.flaw.value
+                    continue
                 row[r] = canonical(k, value)
             out.append(Held(record["id"], clean(row), (spec.name, i + 2)))
         return out
@@ -133,6 +158,10 @@ class AirtableProgramTables:
                                         f"name here (rename it in the source)")
                     elif name not in new_fields:
                         new_fields.append(name)
+                    if len(text) > MAX_TEXT:  # the long text field it becomes holds no more
+                        problems.append(f"{self.named(role)}, row {n} ({SHAPE[role].what}), field '{name}': "
+                                        f"'{_cut(text)}' is {len(text):,} characters long, more than the "
+                                        f"{MAX_TEXT:,} an Airtable text field holds (shorten it in the source)")
                     fitted[r] = text
                     continue
                 if field is None:
@@ -142,7 +171,7 @@ class AirtableProgramTables:
                     _, back, note = self._convert(field, kind.get(r) or kind_of(field["type"]), text)
                 except _Refused as exc:
                     problems.append(f"{self.named(role)}, row {n} ({SHAPE[role].what}), field '{field['name']}': "
-                                    f"'{text}' {exc}")
+                                    f"'{_cut(text)}' {exc}")
                     continue
                 for what, said in note:
                     notes.setdefault((field["name"], what), set()).add(said)
@@ -171,16 +200,31 @@ class AirtableProgramTables:
         the text as it was ("option": a new option, "case": written as an option spelled otherwise, "rounded")."""
         kind_here = field["type"]
         if kind_here in _TEXT:
+            if len(text) > MAX_TEXT:
+                raise _Refused(f"is {len(text):,} characters long, more than the {MAX_TEXT:,} an Airtable text field "
+                               f"holds (shorten it in the source)")
             return text, text, []
         if kind_here in ("number", "currency", "percent"):
-            try:
-                d = Decimal(text.strip())
-            except InvalidOperation:
-                raise _Refused("is not a number") from None
+            if kind == AMOUNT:  # as the funding job reads it; one it cannot read stays a problem, never a number
+                try:
+                    d = parse_amount(text)
+                except ValueError as exc:
+                    raise _Refused(f"{exc}, so the funding job cannot use it, and a number field cannot keep it as "
+                                   f"it is (correct it in the source, or make the field a text field)") from None
+                if d is None:
+                    raise _Refused("is not an amount")
+            else:
+                try:
+                    d = Decimal(text.strip())
+                except InvalidOperation:
+                    raise _Refused("is not a number") from None
             if not d.is_finite():
                 raise _Refused("is not a number")
             places = int((field.get("options") or {}).get("precision", 0) or 0)
             rounded = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+            if kind == AMOUNT and rounded != d:
+                raise _Refused(f"would be kept as {canonical(NUMBER, str(rounded))} (the field keeps {places} "
+                               f"decimals), another amount for the funding job (give the field more decimals)")
             value: object = int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
             back = canonical(NUMBER, value)
             return value, back, ([("rounded", f"'{text}' kept as {back}")] if back != canonical(NUMBER, text)
@@ -310,7 +354,7 @@ class AirtableProgramTables:
             try:
                 self._convert(f, kind.get(r) or kind_of(f["type"]), text)
             except _Refused as exc:  # `fit` refuses such a value first; named here too, should one slip past it
-                out.append(f"{self.named(role)}, field '{f['name']}': '{text}' {exc}")
+                out.append(f"{self.named(role)}, field '{f['name']}': '{_cut(text)}' {exc}")
                 done.add(f["name"])
         return out
 

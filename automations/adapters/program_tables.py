@@ -7,7 +7,7 @@ number in a CSV file too, a multiple select as its list, a date-time as one inst
 
 from __future__ import annotations
 
-from ..domain.migration import DATE, DATETIME, MULTI, NUMBER, SELECT, SHAPES, TEXT
+from ..domain.migration import AMOUNT, DATE, DATETIME, MULTI, NUMBER, SELECT, SHAPES, TEXT
 from .airtable_schema import BaseSpec, TableSpec
 
 _KINDS = {"number": NUMBER, "currency": NUMBER, "percent": NUMBER, "date": DATE, "dateTime": DATETIME,
@@ -19,9 +19,13 @@ def kind_of(field_type: str) -> str:
     return _KINDS.get(field_type, TEXT)
 
 
+#: The fields read by a job's own rules rather than by their type: a funding request's amounts (`AMOUNT`).
+_BY_RULES = {("funding_requests", "amount"): AMOUNT, ("funding_requests", "approved_amount"): AMOUNT}
+
+
 def kinds(table: TableSpec) -> dict[str, str]:
     """field role -> kind, for one table."""
-    return {f.role: kind_of(f.type) for f in table.fields}
+    return {f.role: _BY_RULES.get((table.role, f.role)) or kind_of(f.type) for f in table.fields}
 
 
 def tables(spec: BaseSpec) -> dict[str, TableSpec]:

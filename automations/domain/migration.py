@@ -39,6 +39,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Mapping, Sequence
 
+from .funding import parse_amount
 from .model import Problem
 from .ownership import KEY_SHAPES, program_key
 from .problems import NO_NAMES, SourceNames, problem_id
@@ -50,6 +51,9 @@ Row = dict[str, str]
 
 #: The kinds of value a field holds, as far as comparing and converting them goes.
 TEXT, NUMBER, DATE, DATETIME, MULTI, SELECT = "text", "number", "date", "datetime", "multi", "select"
+#: A funding request's amount: read as the funding job reads it (`funding.parse_amount`: "1.200" is 1200,
+#: "1,200.50" is 1200.5, "€ 80" is 80); a value the job cannot read is kept as it was written.
+AMOUNT = "amount"
 
 
 @dataclass(frozen=True)
@@ -61,15 +65,18 @@ class Shape:
     what: str
     identity: tuple[str, ...]
     restricted: bool = False
+    owned: tuple[str, ...] = ()  # the fields the program's jobs write into staff's table (the rest are staff's)
 
 
 #: Every table `migrate` copies, in the order they are planned (the roster and staff's tables before the data
 #: problems, which name their rows).
 SHAPES: tuple[Shape, ...] = (
-    Shape("ambassadors", "roster", ("email",)),
-    Shape("blog_reviews", "blog proposals", ("author", "title")),
-    Shape("referral_inquiries", "referral inquiries", ("contact_email", "organization")),
-    Shape("funding_requests", "funding requests", ("ambassador", "what", "event_date")),
+    Shape("ambassadors", "roster", ("email",), owned=("standing", "streak", "perks", "last_checkin")),
+    Shape("blog_reviews", "blog proposals", ("author", "title"), owned=("document", "history")),
+    Shape("referral_inquiries", "referral inquiries", ("contact_email", "organization"),
+          owned=("inquiry_id", "status", "current", "offered_at", "recommended", "history")),
+    Shape("funding_requests", "funding requests", ("ambassador", "what", "event_date"),
+          owned=("first_seen", "flags", "reminders")),
     Shape("event_attendees", "event attendees", ("event", "date", "email")),
     Shape("conduct_register", "conduct register", ("email", "date", "step"), restricted=True),
     Shape("activities", "activities", ("key",)),
@@ -99,6 +106,19 @@ def _number(text: str) -> str:
     if d == d.to_integral_value():
         return str(int(d))
     return format(d.normalize(), "f")
+
+
+def amount_text(value: object) -> str:
+    """An amount (a cell's text, or a number a base holds) as the funding job reads it, as a plain number ("1200.5");
+    one the job cannot read (a data problem there) as it was written."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = repr(value) if isinstance(value, float) else str(value)
+    try:
+        amount = parse_amount(text)
+    except ValueError:
+        return text
+    return "" if amount is None else _number(str(amount))
 
 
 def utc_text(moment: datetime) -> str:
@@ -144,6 +164,8 @@ def canonical(kind: str, value: object) -> str:
         return "; ".join(t for t in texts if t)
     if isinstance(value, dict):  # a collaborator, an attachment, a linked item: what a person reads
         return str(value.get("email") or value.get("url") or value.get("name") or "")
+    if kind == AMOUNT:
+        return amount_text(value) if (not isinstance(value, str) or value.strip()) else ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if isinstance(value, float) and not math.isfinite(value):
             return ""
@@ -226,6 +248,10 @@ class TablePlan:
     unchanged: int = 0
     foreign: list[str] = field(default_factory=list)  # the keys of rows that did not come from this source
     changed_since: list[str] = field(default_factory=list)  # ... of rows changed since migrate wrote them
+    #: (key as shown, field role, the source's value, the destination's) of each staff field that differs in a row
+    #: migrate did not write (a roster staff typed into the base themselves)
+    differ: list[tuple[str, str, str, str]] = field(default_factory=list)
+    adopted: int = 0  # rows staff typed that hold the source's values but for the program's own fields: updated
     left: list[str] = field(default_factory=list)  # ... of rows a person added to a program's table, left alone
     mine: set[str] = field(default_factory=set)  # the digests of the rows migrate wrote that the table then holds
 
@@ -240,6 +266,13 @@ class TablePlan:
     def writing(self) -> set[str]:
         """The digests of the rows about to be created or updated (recorded before they are written)."""
         return {digest(r) for r in self.create} | {digest(new) for _, new, _ in self.update}
+
+
+def staff_differences(shape: Shape, source: Mapping[str, str], held: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(field role, the source's value, the destination's) of each field but the program's own that the two rows
+    hold differently (an email spelled otherwise too: adopting never rewrites what staff typed)."""
+    return [(r, source.get(r, ""), held.get(r, "")) for r in sorted((set(source) | set(held)) - set(shape.owned))
+            if source.get(r, "") != held.get(r, "")]
 
 
 def plan_table(shape: Shape, source: Sequence[Sourced], held: Sequence[Held], ours: Iterable[str]) -> TablePlan:
@@ -281,8 +314,15 @@ def plan_table(shape: Shape, source: Sequence[Sourced], held: Sequence[Held], ou
         elif mine:
             plan.update.append((h.ref, s.row, h.row))
             plan.mine.add(digest(s.row))
+        elif shape.owned and not (wrong := staff_differences(shape, s.row, h.row)):
+            # The same row, typed by staff: adopted, its program-owned fields (standing, streak...) brought over.
+            plan.update.append((h.ref, s.row, h.row))
+            plan.mine.add(digest(s.row))
+            plan.adopted += 1
         else:
             plan.changed_since.append(shown(shape, h.row))
+            if shape.owned:
+                plan.differ += [(shown(shape, h.row), r, a, b) for r, a, b in wrong]
     for s in source:
         if id(s) not in matched:
             plan.create.append(s.row)

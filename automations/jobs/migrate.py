@@ -47,8 +47,8 @@ from ..domain.migration import (SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_o
                                 readdress)
 from ..domain.privacy import ERASE_JOB
 from ..domain.words import translate_roster
-from ..domain.values import stable_digest
-from ..errors import AlreadyRunning, ConfigError, StopRun
+from ..domain.values import plainly, stable_digest
+from ..errors import AlreadyRunning, ConfigError, ServiceUnavailable, StopRun
 from .base import JobResult, plural
 
 PEOPLE_TABLES = ("ambassadors", "blog_reviews", "referral_inquiries", "funding_requests", "event_attendees")
@@ -132,7 +132,7 @@ def _refuse(move: Migration, plans: dict[str, TablePlan], problems: list[str]) -
     """Stop before anything is written when a value cannot be held, or the destination holds other data."""
     if problems:
         more = f" (and {plural(len(problems) - 1, 'other value')})" if len(problems) > 1 else ""
-        raise StopRun(f"{problems[0]}{more}: migrate copies every value or none, so nothing was written; fix the "
+        raise StopRun(f"{plainly(problems[0])}{more}: migrate copies every value or none, so nothing was written; fix the "
                       f"source or the destination's field and migrate again.")
     for p in plans.values():
         named = move.dest.named(p.shape.role)
@@ -142,6 +142,19 @@ def _refuse(move: Migration, plans: dict[str, TablePlan], problems: list[str]) -
                           f"{move.source.where} ({p.shape.what}: {shown}{', ...' if len(p.foreign) > 3 else ''}): "
                           f"migrate copies into an empty store (a new base after `init`, an empty folder) and never "
                           f"overwrites other data; nothing was written.")
+        if p.differ:  # staff's own rows (a roster typed into the base): which field to make the same, and how
+            key, r, theirs, ours = p.differ[0]
+            title = move.dest.titles(p.shape.role).get(r) or r.removeprefix("+")
+            more = len(p.differ) - 1
+            others = (f" (and {plural(more, 'other difference')}, in {plural(len(p.changed_since), 'row')})"
+                      if more else "")
+            raise StopRun(plainly(
+                f"{named} holds the {p.shape.what} row '{key}' with '{title}' {_value(ours)}, where "
+                f"{move.source.where} has {_value(theirs)}"
+                f"{others}"
+                f": migrate adopts rows staff typed only when every field but the program's own (standing, streak, "
+                f"perks, last check-in...) is the same; make the two sides the same and migrate again; nothing was "
+                f"written."))
         if p.changed_since:
             shown = ", ".join(f"'{k}'" for k in p.changed_since[:3])
             raise StopRun(f"{named} holds {plural(len(p.changed_since), 'row')} that differ from "
@@ -209,6 +222,11 @@ def run(ctx: Context, move: Migration, reader: str | None = None) -> JobResult:
                                   f"{_describe(p, ctx.dry_run)}.")
             if role in planned.skipped:
                 result.summary.append(_not_copied(p.shape.what, src.named(role), planned.skipped[role]))
+            if p.adopted:
+                result.summary.append(f"{p.shape.what}: {plural(p.adopted, 'row')} staff typed into {dst.named(role)} "
+                                      f"{'were' if p.adopted > 1 else 'was'} found as {src.where} holds "
+                                      f"{'them' if p.adopted > 1 else 'it'} and adopted (only the program's own "
+                                      f"fields {'would be' if ctx.dry_run else 'were'} written).")
             if p.left:
                 result.summary.append(f"{p.shape.what}: {plural(len(p.left), 'row')} a person added to "
                                       f"{dst.named(role)} (their Key not one the program makes: {_some(p.left)}) "
@@ -220,7 +238,7 @@ def run(ctx: Context, move: Migration, reader: str | None = None) -> JobResult:
             result.summary.append(f"data problems: {plural(planned.moved, 'problem')} about rows of the roster or "
                                   f"staff's tables {'would be' if ctx.dry_run else 'were'} re-addressed to where "
                                   f"{dst.where} holds those rows (their statuses and dates kept).")
-        result.summary += [f"note: {n}." for n in notes]
+        result.summary += [f"note: {plainly(n)}." for n in notes]  # an invisible character named by its code
         for s, d, what in copy:
             result.summary.append(f"{what}: {'would copy' if ctx.dry_run else 'copied'} {s} to {d}.")
         changed = [p for p in plans.values() if p.changed]
@@ -236,9 +254,24 @@ def run(ctx: Context, move: Migration, reader: str | None = None) -> JobResult:
                                    replace=[_journal(move, r) for r in stale])
             result.summary.append(f"{dst.where} already holds everything {src.where} holds: nothing was written.")
         else:
-            _apply(ctx, move, plans, changed, copy, result)
+            try:
+                _apply(ctx, move, plans, changed, copy, result)
+            except ServiceUnavailable as exc:  # what landed stays; it is migrate, not the jobs, that finishes it
+                said = str(exc).replace("the next run finds what landed and completes the work",
+                                        "the next run of migrate finds what landed")
+                said = said.replace("; the next run completes the work", "")
+                raise ServiceUnavailable(f"{said.rstrip('.')}: run `migrate --from {move.source_config}` again to "
+                                         f"complete the work (until then the jobs do not run on {dst.where}).") \
+                    from None
         result.summary += [u.line() for u in move.usage if u.requests]
     return result
+
+
+def _value(text: str) -> str:
+    """A field's value as a message shows it: quoted (a long one by its start), or 'empty'."""
+    if not text:
+        return "empty"
+    return f"'{text}'" if len(text) <= 80 else f"'{text[:60]}...'"
 
 
 def _some(keys: list[str]) -> str:
@@ -259,7 +292,7 @@ def _apply(ctx: Context, move: Migration, plans: dict[str, TablePlan], changed: 
     dst = move.dest
     move.marker.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(move.marker, json.dumps({"store": dst.store_id, "from": str(move.source_config)}))
-    result.summary += [f"{line}." for line in dst.prepare(changed, False)]
+    result.summary += [f"{plainly(line)}." for line in dst.prepare(changed, False)]
     for role in WRITE_ORDER:
         p = plans.get(role)
         if p is None:
