@@ -615,7 +615,7 @@ class TestDoctorOnStaffBase:
         assert stop is not None
         assert [x for x in err if "Airtable refused the token in AIRTABLE_TOKEN" in x]
         (waiting,) = [x for x in err if "not read until" in x]
-        assert waiting.startswith("FAIL the roster, the referral inquiries, the funding requests, the conduct "
+        assert waiting.startswith("warn the roster, the referral inquiries, the funding requests, the conduct "
                                   "register, the check-in responses and the event attendee lists are not read until "
                                   "the store answers")
         assert [(r.method, r.path) for r in fake.requests] == [("GET", "/v0/meta/whoami")]

@@ -151,7 +151,8 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print, en
 
     def say(f: Finding) -> None:
         findings.append(f)
-        echo(f"{'ok  ' if f.ok else 'FAIL'} {f.text}", not f.ok)
+        # FAIL stops the jobs (or going live); warn is worth a look and stops nothing.
+        echo(f"{'ok  ' if f.ok else 'FAIL' if f.blocking else 'warn'} {f.text}", not f.ok)
 
     def check(what: Callable[[], list[Finding]]) -> bool:
         """Say each finding; a check that cannot go on is its one FAIL line (False)."""
