@@ -21,7 +21,11 @@ from automations.config import load_config
 from automations.domain.migration import (EXTRA, SHAPE, Held, Sourced, canonical, plan_table, readdress)
 from automations.errors import ServiceUnavailable, StopRun
 from automations.jobs import compliance as compliance_job
+from automations.jobs import blog_reviews as blog_reviews_job
+from automations.jobs import certificates as certificates_job
 from automations.jobs import doctor as doctor_job
+from automations.jobs import funding as funding_job
+from automations.jobs import referrals as referrals_job
 from automations.jobs import migrate as migrate_job
 from automations.jobs import run_all
 from tests.airtable_env import BASE, AirtableEnv, drop_after_writes, seed_roster, use_airtable
@@ -590,8 +594,16 @@ class TestWithoutMigrate:
         """Staff point a running local program at a new base and skip `migrate`: the mail that went from the local
         folder is in no ledger of the base, so doctor fails naming `migrate`, and run-all stops (exit 2) before it
         writes or sends anything; after `migrate`, nothing goes again."""
+        # One step of something else in the base's ledger (an erasure) does not make the local mail known there.
+        (step,) = live.fake.insert(BASE, "Mail ledger", [{"Key": "erase:0123456789ab", "Job": "erase",
+                                                          "Status": "sent", "Attempts": 1,
+                                                          "Last attempt": "2026-10-18T09:00:00Z"}])
+        live.fake.reset_log()
         with pytest.raises(StopRun, match=r"went from this program.s local folder .* `migrate --from"):
             run_all.run(live.ctx(AS_OF))
+        for job in (blog_reviews_job.run, referrals_job.run, funding_job.run, certificates_job.run):
+            with pytest.raises(StopRun, match="`migrate --from"):
+                job(live.ctx(AS_OF))
         assert writes(live) == []
         sent = len(outbox_messages(running.parent / "outbox"))
         lines: list[str] = []
@@ -601,6 +613,7 @@ class TestWithoutMigrate:
             doctor_job.run(live.config_path, AS_OF, lambda line, err: lines.append(line))
         live.fake.rate_limit_per_second = 5
         assert any(line.startswith("FAIL") and "`migrate --from" in line for line in lines)
+        live.fake.remove(BASE, "Mail ledger", [step["id"]])  # (migrate copies into a ledger of its own only)
         migrate(live, live.config_path, running)
         results = run_all.run(live.ctx(AS_OF))  # carried over: nothing goes again
         assert all(not r.failures for r in results)
@@ -625,6 +638,21 @@ class TestRosterTypedByStaff:
         assert all(not r.failures and not r.new_problems for r in results)
         assert snapshot(running.parent / "outbox") == outbox
         assert verdicts(live.config_path, live) == verdicts(running)
+
+    def test_an_adopted_row_is_never_deleted_by_a_later_migrate(self, running, live):
+        """An adopted row stays staff's: when the source no longer has that person, a later migrate refuses (naming
+        the row) rather than delete what staff typed."""
+        seed_roster(live, running.parent / "data" / "ambassadors.csv")
+        migrate(live, live.config_path, running)
+        roster = running.parent / "data" / "ambassadors.csv"
+        lines = roster.read_text(encoding="utf-8").splitlines(keepends=True)
+        gone = next(i for i, line in enumerate(lines) if "priya.deshmukh@example.org" in line)
+        roster.write_text("".join(lines[:gone] + lines[gone + 1:]), encoding="utf-8")
+        live.fake.reset_log()
+        with pytest.raises(StopRun, match="priya.deshmukh@example.org"):
+            migrate(live, live.config_path, running)
+        assert writes(live) == []
+        assert "priya.deshmukh@example.org" in {r["fields"]["Email"] for r in live.records("Ambassadors")}
 
     def test_a_staff_field_that_differs_is_named_with_both_values(self, running, live):
         seed_roster(live, running.parent / "data" / "ambassadors.csv")

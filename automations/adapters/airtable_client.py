@@ -262,9 +262,12 @@ class AirtableClient:
         (`migrate` only)."""
         if records:
             self.check_writable(name, (f for _, f in records), fixes, new_options)
+        adds = new_options and typecast and self._adds_options(name, [f for _, f in records])
         self.usage.change(name, (i for i, _ in records))
         self._write(name, records, lambda t, chunk: t.batch_update([{"id": i, "fields": f} for i, f in chunk],
                                                                    typecast=typecast))
+        if adds:
+            self.forget_schema()  # typecast made the options: the schema read before no longer holds
 
     def create(self, name: str, records: Sequence[dict], key_fields: Sequence[str] = ()) -> None:
         """Create records, ten to a request. With `key_fields`, as upserts matched on them (a retry after a lost

@@ -316,8 +316,8 @@ def plan_table(shape: Shape, source: Sequence[Sourced], held: Sequence[Held], ou
             plan.mine.add(digest(s.row))
         elif shape.owned and not (wrong := staff_differences(shape, s.row, h.row)):
             # The same row, typed by staff: adopted, its program-owned fields (standing, streak...) brought over.
+            # It stays staff's (not journaled as migrate's): a later migrate updates it again, never deletes it.
             plan.update.append((h.ref, s.row, h.row))
-            plan.mine.add(digest(s.row))
             plan.adopted += 1
         else:
             plan.changed_since.append(shown(shape, h.row))

@@ -17,7 +17,7 @@ from ..domain.blog import document_fields, document_messages, plan_blog
 from ..effects import Prepared, apply
 from ..ports import BlogUpdate
 from .base import JobResult, load_roster, plural, record_problems
-from .mail_jobs import send
+from .mail_jobs import refuse_left_behind, send
 
 JOB = "blog_review_document"
 
@@ -27,6 +27,7 @@ def document_key(proposal_key: str) -> str:
 
 
 def run(ctx: Context) -> JobResult:
+    refuse_left_behind(ctx)  # mail that went from the local folder, unknown here: stop before any write
     result = JobResult("blog-reviews")
     proposals, found = ctx.blog.read()
     roster, _ = load_roster(ctx)

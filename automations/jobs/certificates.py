@@ -17,7 +17,7 @@ from ..domain.certificates import YEARLY, Certificate, plan_events, plan_yearly,
 from ..domain.messages import Attachment, PlannedMessage
 from ..effects import ActionFailed, done_keys
 from .base import JobResult, load_roster, plural, record_problems
-from .mail_jobs import send
+from .mail_jobs import refuse_left_behind, send
 
 PDF = "application/pdf"
 
@@ -38,6 +38,7 @@ def message(cert: Certificate, pdf: bytes | None, start_date: str = "") -> Plann
 
 
 def run(ctx: Context) -> JobResult:
+    refuse_left_behind(ctx)  # mail that went from the local folder, unknown here: stop before any write
     result = JobResult("certificates")
     roster, _ = load_roster(ctx)  # the roster's own problems are reported by the jobs that judge it
     attendees, found = ctx.attendees.read()

@@ -16,12 +16,13 @@ from ..domain.funding import plan_funding
 from ..domain.model import Problem
 from ..ports import FundingUpdate
 from .base import JobResult, load_roster, plural, record_problems
-from .mail_jobs import send
+from .mail_jobs import refuse_left_behind, send
 
 REMINDER = "funding_invoice_reminder"
 
 
 def run(ctx: Context) -> JobResult:
+    refuse_left_behind(ctx)  # mail that went from the local folder, unknown here: stop before any write
     result = JobResult("funding")
     store, settings = ctx.funding, ctx.funding_settings
     requests, found = store.read()

@@ -6,6 +6,7 @@ which messages are due, and hands them to `mail.delivery`, which sends each key 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Callable, Sequence
 
 from ..bootstrap import Context
@@ -14,7 +15,7 @@ from ..domain.compliance import Track, tracks
 from ..domain.problems import OPEN, ProblemRecord
 from ..domain.quarters import latest_ended, latest_final, local_date
 from ..domain.welcome import plan_welcome
-from ..effects import done_keys
+from ..effects import SENT, done_keys
 from ..errors import StopRun
 from ..mail.delivery import deliver
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
@@ -55,23 +56,35 @@ def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[P
 
 
 def left_behind(ctx: Context) -> str:
-    """A sentence when mail went from this program's local folder and the base's ledger knows none of it (staff
-    moved to Airtable without `migrate`): sending now would send it all again. Empty when all is well."""
-    if ctx.left_behind is None or done_keys(ctx.ledger):
+    """A sentence when mail went from this program's local folder that the base's ledger does not know (staff
+    moved to Airtable without `migrate`, or ran the local program again since): sending now could send it again.
+    Only messages count (not an erasure's or a document's step), and only those the base's ledger would still
+    keep (`privacy.retention.ledger_days`). Empty when all is well."""
+    if ctx.left_behind is None:
         return ""
-    went = len(done_keys(ctx.left_behind))
-    if not went:
+    keep = ctx.privacy.retention.ledger_days if ctx.privacy is not None else None
+    since = (ctx.as_of - timedelta(days=keep)).isoformat() if keep else ""
+    here = done_keys(ctx.ledger)
+    missing = [k for k, e in ctx.left_behind.entries().items()
+               if e.status == SENT and e.job in plan.MESSAGE_JOBS and k not in here and e.at[:10] >= since]
+    if not missing:
         return ""
-    return (f"{plural(went, 'message')} went from this program's local folder ({ctx.left_behind.where}), and "
-            f"{ctx.ledger.where} holds none of them: sending now would send them again. Carry the local program over "
-            f"with `migrate --from <its configuration>` (docs/airtable.md, \"Going live\"); to start the base afresh "
-            f"on purpose, move {ctx.left_behind.where} out of local.dir.")
+    return (f"{plural(len(missing), 'message')} went from this program's local folder ({ctx.left_behind.where}) "
+            f"that {ctx.ledger.where} does not hold (e.g. {missing[0]}): sending now could send them again. Carry "
+            f"the local program over with `migrate --from <its configuration>` (docs/airtable.md, \"Going live\"); "
+            f"to start the base afresh on purpose, move {ctx.left_behind.where} out of local.dir.")
+
+
+def refuse_left_behind(ctx: Context) -> None:
+    """Stop (exit 2) before a job that sends writes anything, when `left_behind` says mail could go twice."""
+    if stop := left_behind(ctx):
+        raise StopRun(stop)
 
 
 def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobResult:
     result = JobResult(job)
-    if planned and (stop := left_behind(ctx)):
-        raise StopRun(stop)
+    if planned:  # a backstop: each job that sends checks first, before it writes anything
+        refuse_left_behind(ctx)
     mailer = ctx.mailer
     d = deliver(planned, renderer=ctx.renderer, ledger=ctx.ledger, mailer=mailer, sender=ctx.sender,
                 dry_run=ctx.dry_run, lock=ctx.lock, stop=ctx.stop)
@@ -100,6 +113,8 @@ JOBS: dict[str, tuple[Planner, ...]] = {
 
 def run(ctx: Context, job: str, synced: dict | None = None, problems: Sequence[ProblemRecord] | None = None,
         judged: dict | None = None) -> JobResult:
+    if synced is None:  # run alone (run-all checked before its first job)
+        refuse_left_behind(ctx)
     state, roster_problems = program_state(ctx, synced, problems, judged)
     planned = [m for planner in JOBS[job] for m in planner(state)]
     held: list[str] = []

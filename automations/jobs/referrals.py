@@ -18,7 +18,7 @@ from ..domain.model import Problem
 from ..domain.quarters import latest_ended
 from ..domain.referrals import plan_referrals, plan_states
 from .base import JobResult, load_roster, plural, record_problems
-from .mail_jobs import send
+from .mail_jobs import refuse_left_behind, send
 
 
 def standings_from_tracks(tracks, as_of) -> dict[str, str]:
@@ -33,6 +33,7 @@ def standings_from_tracks(tracks, as_of) -> dict[str, str]:
 
 def run(ctx: Context, judged: dict | None = None) -> JobResult:
     """`judged` is what compliance just worked out, when run-all runs both."""
+    refuse_left_behind(ctx)  # mail that went from the local folder, unknown here: stop before any write
     result = JobResult("referrals")
     inquiries, found = ctx.referrals.read()
     answers, bad_answers = ctx.answers.read()

@@ -7,7 +7,6 @@ from . import blog_reviews, compliance, mail_jobs, sync_checkins
 from . import referrals
 from . import funding, privacy
 from . import forum
-from ..errors import StopRun
 from .base import JobResult
 
 MAIL_JOBS = ("reminders", "notices", "digest")
@@ -15,8 +14,7 @@ MAIL_JOBS = ("reminders", "notices", "digest")
 
 def run(ctx: Context) -> list[JobResult]:
     forum.preflight(ctx)  # a forum configured without its key stops the run before anything is done
-    if stop := mail_jobs.left_behind(ctx):  # moved to Airtable without `migrate`: stop before any write or send
-        raise StopRun(stop)
+    mail_jobs.refuse_left_behind(ctx)  # moved to Airtable without `migrate`: stop before any write or send
     synced = sync_checkins.run(ctx)
     ctx.stop.check([synced])  # between two jobs: a safe point to stop at on SIGTERM (`stopping`)
     judged = compliance.run(ctx, synced=synced.data)
