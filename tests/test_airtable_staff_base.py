@@ -255,16 +255,22 @@ def linked_base(fake: FakeAirtable) -> dict[str, str]:
     return ids
 
 
+def on_a_linked_base(program: Path, airtable_base, day) -> tuple:
+    """The program on staff's base with linked tables (`linked_base`), after `init`: (fake, env, record ids)."""
+    fake, clock = airtable_base
+    configure(program, fake.url, **THEIR_KEYS)
+    ids = linked_base(fake)
+    env = AirtableEnv(fake, clock, program)
+    env.ctx(day).admin.init(dry_run=False)
+    return fake, env, ids
+
+
 class TestFieldTypes:
     def test_lookup_linked_records_date_time_formula_and_rollup_read_right(self, program, airtable_base):
         """Email from a lookup, Country and Languages through the linked tables' primary field (never recXXXX),
         the Start date as the date-time's day in the program's time zone, Region and University from a formula
         and a rollup; a formula's error is a problem of its row, read as empty; doctor accepts every field."""
-        fake, clock = airtable_base
-        configure(program, fake.url, **THEIR_KEYS)
-        ids = linked_base(fake)
-        env = AirtableEnv(fake, clock, program)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        fake, env, ids = on_a_linked_base(program, airtable_base, AS_OF)
         fake.insert(BASE, "Ambassadors", [
             {"Name": "Ana Lima", "Person": [ids["Ana"]], "Email": ["ana.lima@example.org"],
              "Country": [ids["Brazil"]], "Languages": [ids["pt"], ids["en"]],
@@ -628,11 +634,7 @@ class TestOneSchemaRead:
     def test_doctor_reads_the_schema_once(self, program, airtable_base):
         """A roster with linked-record fields (read through their linked tables, which needs the schema) and the
         admin check (which compares it): one `GET meta/bases/{base}/tables` in the whole doctor run."""
-        fake, clock = airtable_base
-        configure(program, fake.url, **THEIR_KEYS)
-        ids = linked_base(fake)
-        env = AirtableEnv(fake, clock, program)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        fake, env, ids = on_a_linked_base(program, airtable_base, AS_OF)
         fake.insert(BASE, "Ambassadors", [
             {"Name": "Ana Lima", "Person": [ids["Ana"]], "Email": ["ana.lima@example.org"],
              "Country": [ids["Brazil"]], "Languages": [ids["pt"], ids["en"]], "Start date": "2024-06-30",

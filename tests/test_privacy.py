@@ -356,14 +356,10 @@ class TestFieldsEraseCannotRewrite:
     def test_a_lookup_email_and_a_linked_person_are_left_and_named(self, program, airtable_base):
         """The lookup Email and the link to People stay, each named with the table where Ana's data is; her name,
         her notes and her response in the download are erased; a second erase changes nothing more."""
-        from tests.airtable_env import BASE, AirtableEnv
-        from tests.test_airtable_staff_base import THEIR_KEYS, configure, linked_base
+        from tests.airtable_env import BASE
+        from tests.test_airtable_staff_base import on_a_linked_base
 
-        fake, clock = airtable_base
-        configure(program, fake.url, **THEIR_KEYS)
-        ids = linked_base(fake)
-        env = AirtableEnv(fake, clock, program)
-        env.ctx(DAY).admin.init(dry_run=False)
+        fake, env, ids = on_a_linked_base(program, airtable_base, DAY)
         fake.insert(BASE, "Ambassadors", [
             {"Name": "Ana Lima", "Person": [ids["Ana"]], "Email": ["ana.lima@example.org"], "Notes": "Prefers Ana",
              "Country": [ids["Brazil"]], "Start date": "2024-06-30T23:30:00.000Z", "Status": "Active"}])

@@ -49,10 +49,7 @@ class TestSwitchingTheResponsesSource:
         program = self.started_on_the_download(tmp_path)
         before, sent = problems(program), len(outbox_messages(program.parent / "outbox"))
         with _google(program) as (fake, _):
-            headers, rows = example_rows(program.parent / "data" / "checkin_responses.csv")
-            fake.add_spreadsheet(SHEET, time_zone="America/Sao_Paulo", locale="pt_BR",
-                                 tabs={"Form Responses 1": sheet_cells(headers, rows)}, share_with=(SA,))
-            configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+            use_the_linked_sheet(program, fake)
             results = run(program)
         assert not new_problems(results)
         assert problems(program) == before
@@ -80,10 +77,7 @@ class TestSwitchingTheResponsesSource:
         program = self.started_on_the_download(tmp_path)
         before, sent = problems(program), len(outbox_messages(program.parent / "outbox"))
         with _google(program) as (fake, _):
-            headers, rows = example_rows(program.parent / "data" / "checkin_responses.csv")
-            fake.add_spreadsheet(SHEET, time_zone="America/Sao_Paulo", locale="pt_BR",
-                                 tabs={"Form Responses 1": sheet_cells(headers, rows)}, share_with=(SA,))
-            configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+            headers, rows = use_the_linked_sheet(program, fake)
             steps = [run(program)]
             form_id, _url = bootstrap.build(load_config(program), AS_OF, dry_run=False).form_builder.create()
             slots = json.loads((program.parent / "data" / "form_questions.json").read_text())["questions"]
@@ -106,10 +100,7 @@ class TestUpgradingAProgramOnTheLinkedSheet:
         program = copy_example(tmp_path / "p")
         (program.parent / "data" / "unusable_rows.csv").unlink()  # day one files them under the sheet's ids
         with _google(program) as (fake, _):
-            headers, rows = example_rows(program.parent / "data" / "checkin_responses.csv")
-            fake.add_spreadsheet(SHEET, time_zone="America/Sao_Paulo", locale="pt_BR",
-                                 tabs={"Form Responses 1": sheet_cells(headers, rows)}, share_with=(SA,))
-            configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+            use_the_linked_sheet(program, fake)
             before = bootstrap.build(load_config(program), AS_OF, dry_run=False)
             before.problem_names = {}  # the previous version: each source by its own name
             first = run_all.run(before)
@@ -121,6 +112,16 @@ class TestUpgradingAProgramOnTheLinkedSheet:
         assert len(outbox_messages(program.parent / "outbox")) == sent
         assert not new_problems(results)
         assert {(s, f) for s, f, _ in problems(program).values()} == on_file
+
+def use_the_linked_sheet(program: Path, fake) -> tuple[list[str], list[list[str]]]:
+    """The example's responses in the form's linked sheet (São Paulo time, pt_BR), the program reading it; returns
+    the download's header and rows."""
+    headers, rows = example_rows(program.parent / "data" / "checkin_responses.csv")
+    fake.add_spreadsheet(SHEET, time_zone="America/Sao_Paulo", locale="pt_BR",
+                         tabs={"Form Responses 1": sheet_cells(headers, rows)}, share_with=(SA,))
+    configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
+    return headers, rows
+
 
 def _google(program: Path):
     """The `google` fixture of tests.test_google, as a context manager."""
