@@ -716,7 +716,8 @@ def on_a_linked_roster(running: Path, airtable_base, drop_country: str = "", dro
     link = lambda table: {"type": "multipleRecordLinks", "options": {"linkedTableId": table["id"]}}  # noqa: E731
     fake.create_table(BASE, "Ambassadors", [
         {"name": "Name", "type": "singleLineText"}, {"name": "Email", "type": "singleCollaborator"},
-        {"name": "Country", **link(countries)}, {"name": "Languages", **link(languages)}])
+        {"name": "Country", **link(countries)}, {"name": "Languages", **link(languages)},
+        {"name": "Notes", "type": "multilineText"}])
     config = running.parent / "config.airtable.yaml"
     shutil.copy(running, config)
     use_airtable(config, fake.url)
@@ -750,6 +751,35 @@ class TestIntoLinkedFields:
         assert all(not r.failures and not r.new_problems for r in results)
         assert snapshot(running.parent / "outbox") == outbox
         assert verdicts(env.config_path, env) == verdicts(running)
+
+    def test_a_roster_typed_with_links_and_collaborators_is_adopted(self, running, airtable_base):
+        """Staff typed the roster into that base (Country and Languages linking the records, Email the
+        collaborators): every row is adopted as it is (read as the roster reads it), a second migrate writes
+        nothing."""
+        env = on_a_linked_roster(running, airtable_base)
+        ids = {r["fields"]["Country name"]: r["id"] for r in env.records("Countries")}
+        ids |= {r["fields"]["Code"]: r["id"] for r in env.records("Languages")}
+        titles = env.config.ambassadors.fields
+        with (running.parent / "data" / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        typed = []
+        for row in rows:
+            fields = {t: row[t].strip() for r, t in titles.items() if row.get(t, "").strip()}
+            fields["Email"] = {"email": row["Email"]}
+            if row.get("Notes"):
+                fields["Notes"] = row["Notes"]
+            fields["Country"] = [ids[row["Country"]]]
+            fields["Languages"] = [ids[x.strip()] for x in row["Languages"].split(";") if x.strip()]
+            typed.append(fields)
+        env.fake.insert(BASE, "Ambassadors", typed)
+        env.fake.reset_log()
+        result = migrate(env, env.config_path, running)
+        assert any("36 rows staff typed" in line and "adopted" in line for line in result.summary), result.summary
+        assert len(env.records("Ambassadors")) == 36 and len(env.records("Countries")) == len(
+            {r["Country"] for r in rows})
+        env.fake.reset_log()
+        migrate(env, env.config_path, running)
+        assert writes(env) == []
 
     def test_a_value_spelled_otherwise_links_the_record_and_says_so(self, running, airtable_base):
         """'  india ' in the folder links the Countries record 'India' (compared without case or spacing); the
