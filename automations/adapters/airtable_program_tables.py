@@ -43,7 +43,7 @@ from ..domain.words import word_key
 from ..errors import StopRun
 from .airtable_client import AirtableClient, error_type, unwritable_fields
 from .airtable_roster_store import Linked, linked_table_of, linked_tables, read_cell, read_linked, result_type
-from .airtable_schema import OWN_TABLES, BaseSpec
+from .airtable_schema import COMPUTED, OWN_TABLES, BaseSpec
 from .program_tables import kind_of, kinds, tables
 
 MAX_TEXT = 100_000  # the most characters an Airtable text cell holds (Airtable support: single line and long text)
@@ -454,7 +454,9 @@ class AirtableProgramTables:
             try:  # checked as it is sent: a link as record ids, a collaborator as {email}
                 value, _, _ = self._convert(f, kind.get(r) or kind_of(f["type"]), text, r)
             except _Refused as exc:  # `fit` refuses such a value first; named here too, should one slip past it
-                if f["name"] not in done:
+                if f.get("type") in COMPUTED:  # named below, as `check_writable` would name it
+                    converted.append({f["name"]: text})
+                elif f["name"] not in done:
                     out.append(f"{self.named(role)}, field '{f['name']}': '{_cut(text)}' {exc}")
                     done.add(f["name"])
                 continue
