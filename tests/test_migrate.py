@@ -695,6 +695,124 @@ class TestLinkedRoster:
                                                                                "ana@example.org": "Brazil"}
 
 
+def on_a_linked_roster(running: Path, airtable_base, drop_country: str = "", drop_user: str = "") -> AirtableEnv:
+    """Staff's base before `init`: Country linked to a Countries table holding the example's countries (but
+    `drop_country`), Languages linked to a Languages table of its codes, Email a collaborator field, and the
+    ambassadors (but `drop_user`) collaborators of the base, named in a Team table's collaborator field (the only
+    place the API shows who collaborates)."""
+    fake, clock = airtable_base
+    with (running.parent / "data" / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
+        roster = list(csv.DictReader(fh))
+    countries = fake.create_table(BASE, "Countries", [{"name": "Country name", "type": "singleLineText"}])
+    languages = fake.create_table(BASE, "Languages", [{"name": "Code", "type": "singleLineText"}])
+    fake.insert(BASE, "Countries", [{"Country name": c} for c in sorted({r["Country"] for r in roster})
+                                    if c != drop_country])
+    fake.insert(BASE, "Languages", [{"Code": c} for c in sorted({x.strip() for r in roster
+                                                                 for x in r["Languages"].split(";") if x.strip()})])
+    users = [fake.add_user(r["Email"], r["Name"]) for r in roster if r["Email"] != drop_user]
+    fake.create_table(BASE, "Team", [{"name": "Team", "type": "singleLineText"},
+                                     {"name": "Members", "type": "multipleCollaborators"}])
+    fake.insert(BASE, "Team", [{"Team": "Ambassadors", "Members": [{"id": u["id"]} for u in users]}])
+    link = lambda table: {"type": "multipleRecordLinks", "options": {"linkedTableId": table["id"]}}  # noqa: E731
+    fake.create_table(BASE, "Ambassadors", [
+        {"name": "Name", "type": "singleLineText"}, {"name": "Email", "type": "singleCollaborator"},
+        {"name": "Country", **link(countries)}, {"name": "Languages", **link(languages)},
+        {"name": "Notes", "type": "multilineText"}])
+    config = running.parent / "config.airtable.yaml"
+    shutil.copy(running, config)
+    use_airtable(config, fake.url)
+    env = AirtableEnv(fake, clock, config)
+    env.ctx(AS_OF).admin.init(dry_run=False)
+    fake.reset_log()
+    return env
+
+
+class TestIntoLinkedFields:
+    def test_links_and_collaborators_land_then_nothing_more(self, running, airtable_base):
+        """Into staff's base whose Country and Languages are linked records and Email a collaborator: the roster
+        lands as record ids of the linked tables (matched by their primary field) and as the collaborators, no
+        record is added to the linked tables, a second migrate writes nothing, and the same-day run-all on the
+        base sends nothing and gives the local verdicts."""
+        env = on_a_linked_roster(running, airtable_base)
+        countries = {r["id"]: r["fields"]["Country name"] for r in env.records("Countries")}
+        codes = {r["id"]: r["fields"]["Code"] for r in env.records("Languages")}
+        outbox = snapshot(running.parent / "outbox")
+        migrate(env, env.config_path, running)
+        people = {r["fields"]["Email"]["email"]: r["fields"] for r in env.records("Ambassadors")}
+        priya = people["priya.deshmukh@example.org"]
+        assert len(people) == 36 and priya["Email"]["name"] == "Priya Deshmukh"
+        assert [countries[i] for i in priya["Country"]] == ["India"]
+        assert [codes[i] for i in priya["Languages"]] == ["mr", "hi", "en"]
+        assert len(env.records("Countries")) == len(countries) and len(env.records("Languages")) == len(codes)
+        env.fake.reset_log()
+        migrate(env, env.config_path, running)
+        assert writes(env) == []
+        results = run_all.run(env.ctx(AS_OF))
+        assert all(not r.failures and not r.new_problems for r in results)
+        assert snapshot(running.parent / "outbox") == outbox
+        assert verdicts(env.config_path, env) == verdicts(running)
+
+    def test_a_roster_typed_with_links_and_collaborators_is_adopted(self, running, airtable_base):
+        """Staff typed the roster into that base (Country and Languages linking the records, Email the
+        collaborators): every row is adopted as it is (read as the roster reads it), a second migrate writes
+        nothing."""
+        env = on_a_linked_roster(running, airtable_base)
+        ids = {r["fields"]["Country name"]: r["id"] for r in env.records("Countries")}
+        ids |= {r["fields"]["Code"]: r["id"] for r in env.records("Languages")}
+        titles = env.config.ambassadors.fields
+        with (running.parent / "data" / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        typed = []
+        for row in rows:
+            fields = {t: row[t].strip() for r, t in titles.items() if row.get(t, "").strip()}
+            fields["Email"] = {"email": row["Email"]}
+            if row.get("Notes"):
+                fields["Notes"] = row["Notes"]
+            fields["Country"] = [ids[row["Country"]]]
+            fields["Languages"] = [ids[x.strip()] for x in row["Languages"].split(";") if x.strip()]
+            typed.append(fields)
+        env.fake.insert(BASE, "Ambassadors", typed)
+        env.fake.reset_log()
+        result = migrate(env, env.config_path, running)
+        assert any("36 rows staff typed" in line and "adopted" in line for line in result.summary), result.summary
+        assert len(env.records("Ambassadors")) == 36 and len(env.records("Countries")) == len(
+            {r["Country"] for r in rows})
+        env.fake.reset_log()
+        migrate(env, env.config_path, running)
+        assert writes(env) == []
+
+    def test_a_value_spelled_otherwise_links_the_record_and_says_so(self, running, airtable_base):
+        """'  india ' in the folder links the Countries record 'India' (compared without case or spacing); the
+        plan says so, and the next migrate finds nothing to change in that row."""
+        env = on_a_linked_roster(running, airtable_base)
+        set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Country", "  india ")
+        result = migrate(env, env.config_path, running)
+        assert any("'india' as 'India'" in line for line in result.summary), result.summary
+        india = next(r["id"] for r in env.records("Countries") if r["fields"]["Country name"] == "India")
+        priya = next(r for r in env.records("Ambassadors")
+                     if r["fields"]["Email"]["email"] == "priya.deshmukh@example.org")
+        assert priya["fields"]["Country"] == [india]
+        env.fake.reset_log()
+        migrate(env, env.config_path, running)
+        assert writes(env) == []
+
+    def test_a_country_the_linked_table_lacks_stops_before_any_write(self, running, airtable_base):
+        env = on_a_linked_roster(running, airtable_base, drop_country="Vietnam")
+        with pytest.raises(StopRun, match=r"row \d+ \(roster\), field 'Country': 'Vietnam' is no record of the "
+                                          r"table 'Countries'.*add 'Vietnam' to table Countries, or correct the "
+                                          r"source"):
+            migrate(env, env.config_path, running)
+        assert writes(env) == [] and "Vietnam" not in {r["fields"].get("Country name")
+                                                       for r in env.records("Countries")}
+
+    def test_an_address_no_collaborator_has_stops_before_any_write(self, running, airtable_base):
+        env = on_a_linked_roster(running, airtable_base, drop_user="priya.deshmukh@example.org")
+        with pytest.raises(StopRun, match=r"row 2 \(roster\), field 'Email': 'priya.deshmukh@example.org' is not a "
+                                          r"collaborator of the base.*invite priya.deshmukh@example.org to the base"):
+            migrate(env, env.config_path, running)
+        assert writes(env) == []
+
+
 class TestCommandLine:
     def test_migrate_then_run_all_exit_zero(self, running, tmp_path):
         """`python -m automations --config NEW migrate --from OLD` into an empty folder exits 0, a second run says

@@ -14,6 +14,7 @@ is never put into a message: errors name the table and Airtable's error type onl
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from ..ports import Usage
 from .airtable_schema import COMPUTED, LINK
 
 PAGE = 100  # records per list page
+RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{14}$")  # an Airtable record id
 
 
 @dataclass(frozen=True)
@@ -370,6 +372,9 @@ def unwritable(field: dict, values: Iterable, table_named: Callable[[str], dict 
     a value a select field lacks becomes its option (typecast), so it is not one of the reasons."""
     kind = field.get("type")
     if kind == LINK:
+        if all(v is None or (isinstance(v, list) and all(isinstance(x, str) and RECORD_ID.match(x) for x in v))
+               for v in values):
+            return ""  # record ids of the linked table (what `migrate` sends): nothing is created there
         linked = table_named((field.get("options") or {}).get("linkedTableId", "")) or {}
         return (f"is a linked-record field (to the table '{linked.get('name', '?')}'): the program writes text "
                 f"there, which Airtable would turn into records of '{linked.get('name', '?')}'")

@@ -229,13 +229,24 @@ def linked_tables(client: AirtableClient, table: str, titles: Iterable[str], rec
         if target is None:
             continue  # not a link after all (text that looks like record ids): read as it is
         if target["id"] not in by_table:
-            primary = next(f for f in target["fields"] if f["id"] == target["primaryFieldId"])
-            rows = client.all_records(target["name"], [primary["name"]])
-            date_only = result_type(primary) == "date"
-            by_table[target["id"]] = Linked(target["name"], primary["name"], {
-                r["id"]: read_cell(r["fields"].get(primary["name"]), "", tz, date_only) for r in rows})
+            by_table[target["id"]] = read_linked(client, target, tz)
         out[title] = by_table[target["id"]]
     return out
+
+
+def linked_table_of(field: Mapping) -> str:
+    """The id of the table a linked-record field (or a lookup or rollup of one) points into; "" for another."""
+    return _linked_table(dict(field))
+
+
+def read_linked(client: AirtableClient, target: dict, tz: tzinfo = timezone.utc) -> Linked:
+    """A table a linked-record field points into (as the schema gives it), with each record's primary-field value
+    as read, by record id: one read of that table, its primary field only."""
+    primary = next(f for f in target["fields"] if f["id"] == target["primaryFieldId"])
+    rows = client.all_records(target["name"], [primary["name"]])
+    date_only = result_type(primary) == "date"
+    return Linked(target["name"], primary["name"], {
+        r["id"]: read_cell(r["fields"].get(primary["name"]), "", tz, date_only) for r in rows})
 
 
 class AirtableRosterStore:
