@@ -57,7 +57,9 @@ from .adapters.sheets_answer_source import SheetsAnswerSource
 from .adapters.sheets_checkin_source import SheetsCheckinSource
 from .adapters.memory_work_cache import MemoryWorkCache
 from .adapters.sqlite_work_cache import SqliteWorkCache
-from .config import Config, PrivacyConfig, load_config
+from . import file_modes, redaction
+from .config import Config, PrivacyConfig
+from .config import load_config as _read_config
 from .domain.blog import BlogSettings
 from .domain.referrals import ReferralSettings
 from .domain.words import OUR_WORDS, RosterWords
@@ -618,6 +620,16 @@ def fingerprint(config: Config) -> str:
                          repr(sorted(config.ambassadors.fields.items())), length=20)
 
 
+def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the configuration file, then set up this process as the configuration asks: the program's file
+    and folder modes from now on (`file_modes`, privacy.group_readable) and the redaction of every secret
+    it names from every error text (`redaction`)."""
+    config = _read_config(path)
+    file_modes.apply(config.privacy.group_readable)
+    redaction.install(secret_values(config, environ))
+    return config
+
+
 def today(config: Config) -> date:
     return datetime.now(config.program.tz).date()
 
@@ -773,7 +785,7 @@ def migration(dest: Path, source: Path, dry_run: bool, environ: Mapping[str, str
     """Both sides of `migrate --from SOURCE` run with the configuration DEST. The source's relative paths are read
     from its own folder."""
     environ = os.environ if environ is None else environ
-    here, there = load_config(dest), load_config(source)
+    there, here = load_config(source), load_config(dest)  # dest last: its file modes are the ones kept
     src, src_usage = program_tables(there, environ, clock, sleep)
     dst, dst_usage = program_tables(here, environ, clock, sleep)
     files = [(there.local_dir / there.referrals.answers_file, here.local_dir / here.referrals.answers_file,

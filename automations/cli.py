@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 import click
 
 from . import bootstrap, stopping
+from .redaction import redact
 from .errors import AlreadyRunning, ConfigError, ServiceUnavailable, Stopped, StopRun
 from .jobs import blog_reviews as blog_job
 from .jobs import certificates as certificates_job
@@ -90,7 +91,7 @@ def shown(text: object) -> str:
         c = m.group()
         return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
 
-    return _CONTROL.sub(esc, str(text))
+    return _CONTROL.sub(esc, redact(str(text)))
 
 
 def echo(text: object = "", err: bool = False) -> None:
@@ -101,7 +102,7 @@ def echo(text: object = "", err: bool = False) -> None:
 
 def echo_block(text: str, err: bool = False) -> None:
     """Print a multi-line block (a table, JSON): its own line breaks kept, each line as `echo`."""
-    click.echo("\n".join(shown(line) for line in text.split("\n")), err=err)
+    click.echo("\n".join(shown(line) for line in text.split("\n")), err=err)  # each line redacted (`shown`)
 
 
 def report(results: list[JobResult], problems_where: str = "") -> int:

@@ -503,6 +503,9 @@ class PrivacyConfig(_Strict):
 
     # Where `export` writes its JSON and HTML files (relative to this file's folder; git-ignored).
     export_dir: str = "exports"
+    # Files the program writes are 0600 and its folders 0700, whatever the umask; true: 0640 and 0750, for a
+    # staff group sharing the machine. The conduct register and exports stay 0600 either way (file_modes.py).
+    group_readable: bool = False
     retention: RetentionConfig = RetentionConfig()
 
 

@@ -17,9 +17,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Iterable, TextIO
 
-REDACTED = "[redacted]"
-#: A value shorter than this is not treated as a secret: replacing it everywhere would garble the log.
-MIN_SECRET_LENGTH = 4
+from .redaction import MIN_SECRET_LENGTH, REDACTED, redact
 
 
 class RedactSecrets(logging.Filter):
@@ -31,10 +29,7 @@ class RedactSecrets(logging.Filter):
         self.secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        return redact(text, self.secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.redact(record.getMessage())

@@ -23,6 +23,7 @@ from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Sequence
 
+from .. import file_modes
 from .safe_cells import escape_row
 
 _CHUNK = 1024
@@ -122,21 +123,23 @@ def remove_stale_temps(folders: Iterable[Path], max_age: float = STALE_TEMP_SECO
     return removed
 
 
-def _replace(path: Path, fill: Callable[[BinaryIO], None], dry_run: bool = False) -> bool:
+def _replace(path: Path, fill: Callable[[BinaryIO], None], dry_run: bool = False, private: bool = False) -> bool:
     """Write a new version of `path` through `fill` into a temporary file beside it, then swap it in
     with one rename. Return False, and leave the file untouched, when the bytes are the same.
 
-    A replaced file keeps its permissions; a new one gets the usual ones (0644 under umask 022).
+    A new file gets the program's file mode (`file_modes`: 0600, or 0640 with privacy.group_readable),
+    whatever the umask; a replaced file keeps its own (a table staff made and share stays as they set it).
+    With `private` (the conduct register, exports: they hold conduct entries) the file is 0600 either way.
     With `dry_run`, nothing is written anywhere: what `fill` writes is compared with the file as it
     streams (`_differs`), and the result is what the real write would return.
     """
     if dry_run:
         return _differs(path, fill)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    file_modes.make_dirs(path.parent)
     try:
-        mode = path.stat().st_mode & 0o7777
+        mode = file_modes.PRIVATE_FILE if private else path.stat().st_mode & 0o7777
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        mode = file_modes.file_mode()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     held = hold_temp(fd)  # until the rename: a later run then knows a live writer's file from a killed one's
     try:
@@ -198,21 +201,22 @@ def _differs(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
         return not sink.same or other.read(1) != b""
 
 
-def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8", dry_run: bool = False) -> bool:
+def atomic_write(path: Path, text: str | bytes, encoding: str = "utf-8", dry_run: bool = False,
+                 private: bool = False) -> bool:
     """Replace `path` with `text` in one step; return False (and touch nothing) if unchanged. With
-    `dry_run`, only say whether it would change."""
+    `dry_run`, only say whether it would change; with `private`, the file is 0600 (see `_replace`)."""
     data = text if isinstance(text, bytes) else text.encode(encoding)
-    return _replace(path, lambda fh: fh.write(data), dry_run)
+    return _replace(path, lambda fh: fh.write(data), dry_run, private)
 
 
-def atomic_write_with(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
+def atomic_write_with(path: Path, fill: Callable[[BinaryIO], None], private: bool = False) -> bool:
     """Replace `path` with what `fill` streams into a temporary file beside it, in one rename; return False
-    (and touch nothing) if the bytes are the same."""
-    return _replace(path, fill)
+    (and touch nothing) if the bytes are the same; with `private`, the file is 0600 (see `_replace`)."""
+    return _replace(path, fill, private=private)
 
 
 def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]],
-                      dry_run: bool = False) -> bool:
+                      dry_run: bool = False, private: bool = False) -> bool:
     """Write a job-owned CSV table atomically, streaming its rows; untouched if the bytes are the same.
     With `dry_run`, nothing is written: the rows are compared with the file as they stream, and the
     result is whether the real write would change it.
@@ -225,7 +229,7 @@ def atomic_write_rows(path: Path, headers: Sequence[str], rows: Iterable[Sequenc
     def fill(fh: BinaryIO) -> None:
         _write_rows(fh, [headers], rows)
 
-    return _replace(path, fill, dry_run)
+    return _replace(path, fill, dry_run, private)
 
 
 def _write_rows(fh: BinaryIO, head: Sequence[Sequence[object]], rows: Iterable[Sequence[object]]) -> None:
@@ -250,7 +254,7 @@ def _write_rows(fh: BinaryIO, head: Sequence[Sequence[object]], rows: Iterable[S
     text.detach()
 
 
-def atomic_append_rows(path: Path, rows: Iterable[Sequence[object]]) -> bool:
+def atomic_append_rows(path: Path, rows: Iterable[Sequence[object]], private: bool = False) -> bool:
     """Add rows at the end of a job-owned CSV table, escaped like `atomic_write_rows` writes them, and still
     in one rename: the old bytes are copied into the new version (a fast copy, not a rewrite). Return
     False, touching nothing, when there is no row to add."""
@@ -263,7 +267,7 @@ def atomic_append_rows(path: Path, rows: Iterable[Sequence[object]]) -> bool:
             shutil.copyfileobj(old, fh, 1 << 20)
         _write_rows(fh, [], rows)
 
-    return _replace(path, fill)
+    return _replace(path, fill, private=private)
 
 
 def csv_line(row: Iterable[object], delimiter: str = ",") -> str:
@@ -274,8 +278,3 @@ def csv_line(row: Iterable[object], delimiter: str = ",") -> str:
     csv.writer(buf, lineterminator="\r\n", delimiter=delimiter).writerow(row)
     return buf.getvalue()[:-2] + "\n"
 
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

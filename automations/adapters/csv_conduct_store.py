@@ -30,7 +30,7 @@ class CsvConductStore:
         if self.path.exists():
             return False
         if not dry_run:
-            atomic_write(self.path, ",".join(COLUMNS) + "\n")
+            atomic_write(self.path, ",".join(COLUMNS) + "\n", private=True)
         return True
 
     def read(self) -> tuple[list[Incident], list[str]]:
@@ -63,7 +63,7 @@ class CsvConductStore:
             data = dialect.encode(dialect.sep_line + out.getvalue())
             if self.path.read_bytes() != raw:  # staff saved meanwhile: start again from their version
                 continue
-            atomic_write(self.path, data)
+            atomic_write(self.path, data, private=True)  # 0600 always: conduct entries
             return Written(deleted=len(drop), unit="row", where=self.where)
         raise InputError(f"{self.path} kept changing while old entries were being deleted: nothing was deleted; "
                          f"run again.")

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from .. import file_modes
 from ..errors import StopRun
 from ..ports import LedgerEntry
 from .csv_tables import csv_rows
@@ -72,7 +73,7 @@ class CsvLedger:
         if self._fh is not None:
             yield
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        file_modes.make_dirs(self.path.parent)
         new = not self.path.exists() or self.path.stat().st_size == 0
         self._fh = self.path.open("a", encoding="utf-8", newline="")
         try:

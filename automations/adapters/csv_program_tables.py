@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from .. import file_modes
 from ..domain.checkins import RosterLayout, parse_roster
 from ..domain.migration import DATETIME, EXTRA, Held, Row, TablePlan, canonical, clean
 from ..domain.ownership import activity_key, checkin_key
@@ -256,7 +257,7 @@ class CsvProgramTables:
         path = self.path(role)
         if role == "event_attendees":
             path = path / ATTENDEES_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
+        file_modes.make_dirs(path.parent)
         if role in JOB_TABLES:
             titles = self.titles(role)
             headers = JOB_TABLES[role]

@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 
 from filelock import FileLock, Timeout
 
+from .. import file_modes
 from ..errors import AlreadyRunning
 from .atomic_files import atomic_write
 
@@ -40,7 +41,7 @@ class FileRunLock:
         """Hold `command`'s lock for the block, waiting up to `wait_seconds` (default: the configured
         wait) for another run to finish; raise AlreadyRunning if it does not."""
         lock_path, holder_path = self._paths(command)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        file_modes.make_dirs(self.folder)
         lock = FileLock(str(lock_path), thread_local=False)
         wait = self.wait_seconds if wait_seconds is None else wait_seconds
         try:

@@ -15,6 +15,7 @@ from typing import Iterator
 
 from filelock import FileLock, Timeout
 
+from .. import file_modes
 from ..errors import StopRun
 
 
@@ -42,7 +43,7 @@ class FileSendLock:
             finally:
                 self._held -= 1
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        file_modes.make_dirs(self.path.parent)
         lock = FileLock(str(self.path))
         try:
             lock.acquire(timeout=self.timeout)

@@ -4,6 +4,9 @@ One SQLite file in the local folder (`.work_cache.sqlite3`, git-ignored). It hol
 only (the responses already read, each ambassador's activity copies and record summary): deleting
 it costs one full run, never data. A write is one transaction, so a run killed half-way leaves the
 previous state whole; the jobs check every entry against the inputs before trusting it.
+Deleted entries are overwritten (`PRAGMA secure_delete=ON`) and `clear` (erase's) rebuilds the file
+with VACUUM: an erased person's data stays nowhere in it. The file, and the journal SQLite makes beside
+it, get the program's file mode (`file_modes`: the process umask set at start-up).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 from typing import Iterable, Mapping
+
+from .. import file_modes
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -39,7 +44,7 @@ class SqliteWorkCache:
                     pass  # unreadable: as if empty (the real run starts it over)
             self._db = db
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            file_modes.make_dirs(self.path.parent)
             try:
                 db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
                 db.executescript(_SCHEMA)
@@ -49,6 +54,8 @@ class SqliteWorkCache:
                 db.executescript(_SCHEMA)
             # A rollback journal, not WAL: a run that only reads leaves the file byte for byte as it was.
             db.execute("PRAGMA journal_mode=DELETE")
+            # What is deleted is overwritten with zeros, not left in free pages (a build's default may be off).
+            db.execute("PRAGMA secure_delete=ON")
             self._db = db
         return self._db
 
@@ -104,7 +111,10 @@ class SqliteWorkCache:
             raise
 
     def clear(self) -> None:
+        """Forget everything, and leave none of it in the file: deleted with secure delete on, then the file
+        rebuilt (VACUUM), so an erased address is in no free page, nor in the pages' slack."""
         self.write({}, {}, replace=())
         db = self._conn()
         db.execute("DELETE FROM meta")
         db.execute("DELETE FROM entry")
+        db.execute("VACUUM")

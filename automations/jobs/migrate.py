@@ -41,6 +41,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import file_modes
 from ..adapters.atomic_files import atomic_write
 from ..bootstrap import Context, Migration
 from ..domain.migration import (SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, program_rows,
@@ -290,7 +291,7 @@ def _apply(ctx: Context, move: Migration, plans: dict[str, TablePlan], changed: 
            copy: list[tuple[Path, Path, str]], result: JobResult) -> None:
     """Write, recording first what is about to be written, and the mail ledger before anything else."""
     dst = move.dest
-    move.marker.parent.mkdir(parents=True, exist_ok=True)
+    file_modes.make_dirs(move.marker.parent)
     atomic_write(move.marker, json.dumps({"store": dst.store_id, "from": str(move.source_config)}))
     result.summary += [f"{plainly(line)}." for line in dst.prepare(changed, False)]
     for role in WRITE_ORDER:
@@ -305,7 +306,7 @@ def _apply(ctx: Context, move: Migration, plans: dict[str, TablePlan], changed: 
         move.journal.write({}, {table: {d: b"1" for d in p.mine}}, replace=[table])
         ctx.stop.check()
     for src, target, what in copy:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        file_modes.make_dirs(target.parent)
         if what == "the privacy key":  # readable by its owner only, as bootstrap makes it
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:

@@ -168,8 +168,8 @@ def export(ctx: Context, email: str, reader: str | None = None, program: str = "
     if ctx.dry_run:
         result.summary.append(f"Dry run: {held} about {address}; would write {stem}.json and {stem}.html.")
     else:
-        atomic_write(Path(f"{stem}.json"), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-        atomic_write(Path(f"{stem}.html"), _page(data, program))
+        atomic_write(Path(f"{stem}.json"), json.dumps(data, indent=2, ensure_ascii=False) + "\n", private=True)
+        atomic_write(Path(f"{stem}.html"), _page(data, program), private=True)  # 0600 always
         result.summary.append(f"{held} about {address}: written to {stem}.json and {stem}.html.")
     result.summary += [f"not included: {n}" for n in data["not_included"]]
     result.data["export"] = data
