@@ -565,7 +565,8 @@ def personal_data(config: Config, client=None, spec=None) -> list[PersonalTable]
             files[f"event_attendees:{path.name}"] = path
         local = {**files, **local}
         out = []
-    tables = CsvPersonalTables({str(p): p for p in local.values()})
+    restricted = [str(p) for role, p in local.items() if rules[role.split(":")[0]].restricted]
+    tables = CsvPersonalTables({str(p): p for p in local.values()}, private=restricted)  # conduct: 0600
     out = [PersonalTable(rules[role.split(":")[0]], tables, str(path)) for role, path in local.items()] + out
     order = list(rules)  # the source first, what is derived from it next, the roster and the rest after
     return sorted(out, key=lambda t: order.index(next(r for r, rule in rules.items() if rule is t.rule)))

@@ -439,6 +439,11 @@ class FakeAirtable(Injectable, LoopbackServer):
         self.penalty_seconds = penalty_seconds
         self.clock = clock
         self.on_request: Callable[[RequestInfo], None] | None = None
+        #: Set to a status: every request is answered so, with an error message repeating the request's headers
+        #: (the token's `Authorization: Bearer ...` included), as a debugging proxy or misconfigured gateway in
+        #: front of the API does. Not Airtable's own behaviour (issue 18: such a body must never get the token
+        #: printed).
+        self.echo_headers_status: int | None = None
         self.requests: list[RequestInfo] = []
         self.url: str | None = None
         self._lock = threading.RLock()
@@ -536,7 +541,11 @@ class FakeAirtable(Injectable, LoopbackServer):
             self.on_request(info)
         with self._lock:
             fault = self._draw_fault()
-            if fault == "429":
+            if self.echo_headers_status is not None:
+                status = self.echo_headers_status
+                body = {"error": {"type": "INVALID_REQUEST_UNKNOWN",
+                                  "message": f"Invalid request; request headers: {dict(request.headers)}"}}
+            elif fault == "429":
                 status, body = 429, _RATE_LIMIT_BODY
             elif fault == "5xx":
                 status = self._dice.rng.choice((500, 502, 503))

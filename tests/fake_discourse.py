@@ -45,6 +45,9 @@ rates: a 429 exactly as the key's limit answers it (`Retry-After: 5`, not counte
 502 proxy page, a drop, a timeout (held, then no answer) and a lost reply (the change made, the answer
 lost); `token_expires_after` revokes the key after that many requests (403 invalid_access, as for a key
 an admin revoked). `log` keeps (method, path, status) of every request (status 0: no answer).
+`echo_headers(status)`: from then on every request is answered `status` with an error whose text repeats
+the request's headers, `Api-Key` included, as a debugging proxy or a misconfigured gateway in front of a
+forum does (not Discourse's own behaviour; issue 18: such a body must never get the key printed).
 """
 
 from __future__ import annotations
@@ -108,6 +111,7 @@ class FakeDiscourse(Injectable, LoopbackServer):
         self.urls: list[str] = []  # every request's full URL, to show no key ever travels in one
         self._window: deque[float] = deque()
         self._fail: list[int] = []
+        self._echo_status: int | None = None
         self._lose: list[str] = []
         self._lock = threading.Lock()
         self._ids = 0
@@ -140,6 +144,10 @@ class FakeDiscourse(Injectable, LoopbackServer):
     def fail_next(self, n: int, status: int = 502, method: str = "") -> None:
         """The next n requests (of `method`, or any) answer `status` with a proxy's HTML page."""
         self._fail.extend([(status, method)] * n)
+
+    def echo_headers(self, status: int = 400) -> None:
+        """Every request from now on answers `status` with an error text holding the request's headers."""
+        self._echo_status = status
 
     def lose_next_reply(self, method: str = "PUT") -> None:
         """The next request of `method` is carried out, and its answer lost (the connection closes)."""
@@ -187,6 +195,9 @@ class FakeDiscourse(Injectable, LoopbackServer):
         return response(environ, start_response)
 
     def _answer(self, request: Request) -> Response:
+        if self._echo_status is not None:
+            return _error(self._echo_status, f"Bad request. Request headers: {dict(request.headers)}",
+                          "invalid_parameters")
         if self._fail and self._fail[0][1] in ("", request.method):
             status, _ = self._fail.pop(0)
             return Response(f"<html><body><h1>{status}</h1>Bad gateway</body></html>", status=status,

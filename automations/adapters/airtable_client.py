@@ -24,6 +24,7 @@ import requests
 from pyairtable import Api
 from pyairtable.api.table import Table
 
+from ..redaction import redact
 from ..domain.words import quoted
 from ..errors import ServiceUnavailable, StopRun
 from ..ports import WRITE_BATCH as BATCH
@@ -121,7 +122,12 @@ def _table_of(url: str) -> str:
 
 
 def error_type(exc: requests.HTTPError) -> str:
-    """Airtable's error type and message from a refused request (never the request's headers)."""
+    """Airtable's error type and message from a refused request, without any secret (`redaction`: a proxy in
+    front may echo the request's headers, the token among them, in its error body)."""
+    return redact(_error_type(exc))
+
+
+def _error_type(exc: requests.HTTPError) -> str:
     try:
         body = exc.response.json()
     except ValueError:

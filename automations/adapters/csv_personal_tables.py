@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Mapping
+from typing import BinaryIO, Callable, Iterable, Iterator, Mapping
 
 from ..ports import Written
 from .atomic_files import atomic_write_with
@@ -22,9 +22,11 @@ from .safe_cells import escape, unescape
 
 
 class CsvPersonalTables:
-    def __init__(self, files: Mapping[str, Path]):
+    def __init__(self, files: Mapping[str, Path], private: Iterable[str] = ()):
         #: table name (as people see it, e.g. "data/ambassadors.csv") -> file
         self.files = dict(files)
+        #: the tables that are 0600 once rewritten, whatever their mode was (the conduct register: `file_modes`)
+        self.private = frozenset(private)
 
     def tables(self) -> list[str]:
         return [name for name, path in self.files.items() if path.is_file()]
@@ -98,5 +100,5 @@ class CsvPersonalTables:
                 text.flush()
                 text.detach()
 
-            atomic_write_with(self.files[table], fill)
+            atomic_write_with(self.files[table], fill, private=table in self.private)
         return written

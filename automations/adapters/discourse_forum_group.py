@@ -33,6 +33,7 @@ from urllib.parse import quote
 
 import requests
 
+from ..redaction import redact
 from ..domain.forum import Member
 from ..errors import ServiceUnavailable, StopRun
 from ..ports import FORUM_BATCH, ForumRefused
@@ -214,15 +215,21 @@ class DiscourseForumGroup:
 
 
 def _errors(response: requests.Response) -> str:
-    """Discourse's error text (`{"errors": [...], "error_type": ...}`), or the status line."""
+    """Discourse's error text (`{"errors": [...], "error_type": ...}`), or the status line; without any secret
+    (`redaction`: a proxy in front may echo the request's headers, the Api-Key among them), redacted before it
+    is cut so no part of a key is left."""
+    return redact(_error_text(response))[:300]
+
+
+def _error_text(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
         return response.reason or f"HTTP {response.status_code}"
     if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
-        return "; ".join(str(e) for e in body["errors"])[:300]
+        return "; ".join(str(e) for e in body["errors"])[:20000]
     if isinstance(body, list) and body:
-        return "; ".join(str(e) for e in body)[:300]
+        return "; ".join(str(e) for e in body)[:20000]
     return response.reason or f"HTTP {response.status_code}"
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from ..redaction import redact
 from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Usage
 
@@ -202,8 +203,12 @@ def _credentials_off_google():
 
 
 def http_error_text(exc, reasons: bool = False) -> str:
-    """Google's error status and message from an HttpError (never the request's headers); with
+    """Google's error status and message from an HttpError, without any secret (`redaction`); with
     `reasons`, the older front ends' reason codes too (rateLimitExceeded...)."""
+    return redact(_http_error_text(exc, reasons))
+
+
+def _http_error_text(exc, reasons: bool) -> str:
     try:
         body = json.loads(exc.content.decode("utf-8"))
         err = body.get("error", {})
