@@ -98,10 +98,19 @@ def test_group_readable_gives_0640_and_0750_but_exports_stay_0600(tmp_path):
 
 
 def test_the_work_cache_keeps_no_byte_of_an_erased_address(tmp_path):
+    """Also not from free pages a build without secure delete left: this machine's SQLite deletes securely by
+    default, so such pages are made here as that build makes them (secure_delete off, a row deleted)."""
+    import sqlite3
+
     config = copy_example(tmp_path)
     assert run_cli("--as-of", AS_OF, "run-all", config=config).code in (0, 1)
     cache = tmp_path / "data" / ".work_cache.sqlite3"
-    assert PRIYA.encode() in cache.read_bytes()  # the cache held her address before
+    assert PRIYA.encode() in cache.read_bytes()  # the cache holds her address
+    db = sqlite3.connect(cache, isolation_level=None)
+    db.execute("PRAGMA secure_delete=OFF")
+    db.execute("INSERT INTO meta (key, value) VALUES ('old', ?)", ((PRIYA * 2000).encode(),))
+    db.execute("DELETE FROM meta WHERE key = 'old'")
+    db.close()
     r = run_cli("--as-of", AS_OF, "erase", PRIYA, config=config)
     assert r.code == 0, r.err
     leftovers = [p.name for p in tmp_path.joinpath("data").glob(".work_cache*") if PRIYA.encode() in p.read_bytes()]
