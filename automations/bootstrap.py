@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -614,6 +615,42 @@ def remove_leftovers(config: Config) -> list[Path]:
                                config.path(config.blog_reviews.drafts_dir)])
 
 
+#: The files the jobs keep in local.dir (their state, never staff's tables): the program's mode at each run.
+OWN_STATE_FILES = ("activities.csv", "checkins.csv", "unusable_rows.csv", "mail_ledger.csv", ".work_cache.sqlite3",
+                   ".work_cache.sqlite3-journal", ".schedule.json", "form_questions.json", "referral_form.json",
+                   ".reports.mark", ".mail.lock", ".privacy_key", ".migrate.sqlite3")
+
+
+def tighten_modes(config: Config) -> None:
+    """Give the program's own files and folders that an older version left wider (0644 in 0755) the program's
+    modes (`file_modes`): its folders (outbox, drafts, reports, exports, run locks), its state files in
+    local.dir, the exports (0600) and the conduct register (0600, always: it holds conduct entries). Staff's
+    own tables keep the mode they gave them. A file or folder this account does not own is left alone."""
+    uid = os.geteuid()
+
+    def narrow(path: Path, mode: int) -> None:
+        try:
+            info = path.lstat()
+            if info.st_uid == uid and not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) != mode:
+                os.chmod(path, mode)
+        except OSError:
+            pass  # not there (nothing written yet), or not ours to change
+
+    folders = [config.path(config.mail.outbox_dir), config.path(config.blog_reviews.drafts_dir),
+               config.path(config.report.dir), config.path(config.privacy.export_dir), config.local_dir / ".locks"]
+    for folder in folders:
+        narrow(folder, file_modes.dir_mode())
+    for name in OWN_STATE_FILES:
+        narrow(config.local_dir / name, file_modes.PRIVATE_FILE if name == ".privacy_key" else file_modes.file_mode())
+    narrow(config.local_dir / config.conduct.file, file_modes.PRIVATE_FILE)
+    try:
+        exports = list(config.path(config.privacy.export_dir).iterdir())
+    except OSError:
+        exports = []
+    for path in exports:
+        narrow(path, file_modes.PRIVATE_FILE)
+
+
 def fingerprint(config: Config) -> str:
     """Every setting that what sync-checkins and compliance worked out depends on, as a digest."""
     f = config.checkin_form
@@ -645,6 +682,7 @@ def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozense
         unfinished_migration(config)
     if not dry_run:
         remove_leftovers(config)
+        tighten_modes(config)
     ctx = build(config, as_of or today(config), dry_run, confirmed=confirmed)
     if stop is not None:
         ctx.stop = stop

@@ -162,3 +162,23 @@ def test_redaction_of_what_looks_like_a_credential():
     assert "patAbcdefghijklmn" not in out and "k3y-value" not in out and "xyz.abc" not in out
     assert "'Api-Username': 'system'" in out
     assert redact("row 3: the api key column is empty") == "row 3: the api key column is empty"
+
+
+def test_files_an_older_version_left_wide_are_made_private_by_the_next_run(tmp_path):
+    """The program's folders and state files, exports and the conduct register, left 0755/0644 by an older
+    version, are 0700/0600 after the next run; a table staff made (the roster) keeps its mode."""
+    config = _program(tmp_path)
+    _run(config, ("run-all",), ("export", PRIYA, "--reader", READER))
+    data = tmp_path / "data"
+    wide = [tmp_path / "outbox", tmp_path / "exports", data / ".locks", data / "mail_ledger.csv",
+            data / "activities.csv", data / ".work_cache.sqlite3", data / "conduct_register.csv",
+            *(tmp_path / "exports").iterdir()]
+    for p in wide:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    roster = data / "ambassadors.csv"
+    roster.chmod(0o664)
+    with umask(0o022):
+        _run(config, ("run-all",))
+    assert {p.relative_to(tmp_path).as_posix(): oct(stat.S_IMODE(p.stat().st_mode)) for p in wide
+            if stat.S_IMODE(p.stat().st_mode) != (0o700 if p.is_dir() else 0o600)} == {}
+    assert stat.S_IMODE(roster.stat().st_mode) == 0o664
