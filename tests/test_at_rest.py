@@ -182,3 +182,22 @@ def test_files_an_older_version_left_wide_are_made_private_by_the_next_run(tmp_p
     assert {p.relative_to(tmp_path).as_posix(): oct(stat.S_IMODE(p.stat().st_mode)) for p in wide
             if stat.S_IMODE(p.stat().st_mode) != (0o700 if p.is_dir() else 0o600)} == {}
     assert stat.S_IMODE(roster.stat().st_mode) == 0o664
+
+
+def test_a_google_error_body_echoing_the_bearer_token_is_redacted():
+    """A Google error (as googleapiclient raises it) whose message repeats the request's Authorization header:
+    the text the jobs print from it holds no token."""
+    import json
+
+    import httplib2
+    from googleapiclient.errors import HttpError
+
+    from automations.adapters.google_access import http_error_text
+
+    token = "ya29.a0AfH6SMBx-fake-access-token-0123456789"
+    body = {"error": {"code": 400, "status": "INVALID_ARGUMENT",
+                      "message": f"Bad request; headers: authorization: Bearer {token}"}}
+    exc = HttpError(httplib2.Response({"status": 400}), json.dumps(body).encode())
+    text = http_error_text(exc)
+    assert "INVALID_ARGUMENT" in text and "[redacted]" in text
+    assert token not in text and "ya29" not in text
