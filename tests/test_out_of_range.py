@@ -72,3 +72,26 @@ def test_a_year_9999_date_in_any_staff_table_is_a_problem_of_its_row(program: Pa
     assert "conduct register: 1 row unreadable" in run.out
     # the others still got their mail
     assert list((program.parent / "outbox").rglob("*.eml"))
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31", "2200-01-01"])
+def test_an_as_of_outside_the_documented_range_is_one_sentence(program: Path, day: str):
+    run = run_cli("--as-of", day, "run-all", config=program)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"'{day}' is outside the days a run may treat as today (2000-01-01 to 2199-12-31)" in run.err
+    assert not (program.parent / "outbox").exists()
+
+
+@pytest.mark.parametrize("quarter", ["0001Q1", "9999Q3", "Q1 1999"])
+def test_a_quarter_outside_the_documented_range_is_one_sentence(program: Path, quarter: str):
+    for command in ("report", "compliance"):
+        run = run_cli("--as-of", AS_OF, command, "--quarter", quarter, config=program)
+        assert run.code == 2 and "Traceback" not in run.err, run.err
+        assert run.err.strip() == (f"Error: --quarter '{quarter}' is outside the quarters the program reads "
+                                   f"(2000Q1 to 2199Q4).")
+    assert not (program.parent / "reports").exists()
+
+
+def test_the_edges_of_the_range_run(program: Path):
+    run = run_cli("--as-of", "2199-12-31", "--dry-run", "run-all", config=program)
+    assert run.code in (0, 1) and "Traceback" not in run.err and "Summary of run-all" in run.out
