@@ -95,3 +95,18 @@ def test_a_quarter_outside_the_documented_range_is_one_sentence(program: Path, q
 def test_the_edges_of_the_range_run(program: Path):
     run = run_cli("--as-of", "2199-12-31", "--dry-run", "run-all", config=program)
     assert run.code in (0, 1) and "Traceback" not in run.err and "Summary of run-all" in run.out
+
+
+def test_a_template_raising_while_rendering_fails_that_message_only(program: Path):
+    """`{{ 1/0 }}` for one recipient: that reminder is a failure of the job, named; every other message goes."""
+    template = program.parent / "templates" / "emails" / "checkin_reminder.txt"
+    template.write_text(template.read_text(encoding="utf-8")
+                        + "{% if 'Daan' in recipient_name %}{{ 1/0 }}{% endif %}\n", encoding="utf-8")
+    run = run_cli("--as-of", AS_OF, "run-all", config=program)
+    assert run.code == 1 and "Traceback" not in run.err and "Summary of run-all" in run.out
+    failed = [line for line in run.err.splitlines() if line.startswith("failed:")]
+    assert len(failed) == 1, run.err
+    assert "checkin_reminder:2026Q3:daan.janssen@example.com" in failed[0]
+    assert "checkin_reminder.txt failed (line" in failed[0] and "ZeroDivisionError: division by zero" in failed[0]
+    sent = [p.name for p in (program.parent / "outbox").rglob("*.eml")]
+    assert any("checkin_reminder" in n for n in sent) and not any("daan" in n.lower() for n in sent)
