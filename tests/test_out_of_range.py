@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import copy_example, run_cli
+from tests.conftest import copy_example, run_cli, snapshot
 
 AS_OF = "2026-10-19"
 PRIYA = "priya.deshmukh@example.org"
@@ -110,3 +110,26 @@ def test_a_template_raising_while_rendering_fails_that_message_only(program: Pat
     assert "checkin_reminder.txt failed (line" in failed[0] and "ZeroDivisionError: division by zero" in failed[0]
     sent = [p.name for p in (program.parent / "outbox").rglob("*.eml")]
     assert any("checkin_reminder" in n for n in sent) and not any("daan" in n.lower() for n in sent)
+
+
+def test_a_cell_over_the_limit_stops_export_and_erase_with_one_sentence_before_any_write(program: Path):
+    """Every reader of staff files holds cells to the same limit (10 MiB): `run-all`, `export` and `erase`
+    each say so in one sentence (exit 2), and `erase` has changed nothing when it says it."""
+    folder = program.parent
+    blog = folder / "data" / "blog_proposals.csv"
+    original = blog.read_bytes()
+    rewrite(blog, lambda rows: rows[-1].__setitem__(rows[0].index("Summary"), "x" * (10 * 1024 * 1024 + 1)))
+    before = snapshot(folder)
+    for args in (["export", PRIYA], ["erase", PRIYA], ["run-all"]):
+        run = run_cli("--as-of", AS_OF, *args, config=program)
+        assert run.code == 2 and "Traceback" not in run.err, (args, run.err[-2000:])
+        assert "blog_proposals.csv cannot be read at row" in run.err and "larger than 10 MiB" in run.err, args
+        assert len(run.err.strip().splitlines()) == 1, args
+        if args[0] == "erase":
+            after = snapshot(folder)  # the privacy key and the mail lock may be new; nothing there was changed
+            assert {name: after.get(name) for name in before} == before
+    # fixed, erase goes through
+    blog.write_bytes(original)
+    run = run_cli("--as-of", AS_OF, "erase", PRIYA, config=program)
+    assert run.code == 0, run.err
+    assert PRIYA.encode() not in (folder / "data" / "ambassadors.csv").read_bytes()
