@@ -133,3 +133,17 @@ def test_a_cell_over_the_limit_stops_export_and_erase_with_one_sentence_before_a
     run = run_cli("--as-of", AS_OF, "erase", PRIYA, config=program)
     assert run.code == 0, run.err
     assert PRIYA.encode() not in (folder / "data" / "ambassadors.csv").read_bytes()
+
+
+def test_a_conduct_register_not_in_utf8_stops_run_all_before_any_mail(program: Path):
+    folder = program.parent
+    (folder / "data" / "conduct_register.csv").write_bytes(
+        b"Email,Date,Step,Description,Recorded by\r\n"
+        + f"{PRIYA},2026-09-01,warning,caf\xe9 incident,staff@example.org\r\n".encode("cp1252"))
+    before = snapshot(folder)
+    run = run_cli("--as-of", AS_OF, "run-all", config=program)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert run.err.strip().startswith("Error: The conduct register file ") and "is not UTF-8" in run.err
+    assert not (folder / "outbox").exists()
+    after = snapshot(folder)
+    assert {name: after.get(name) for name in before} == before
