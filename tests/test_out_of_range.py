@@ -147,3 +147,14 @@ def test_a_conduct_register_not_in_utf8_stops_run_all_before_any_mail(program: P
     assert not (folder / "outbox").exists()
     after = snapshot(folder)
     assert {name: after.get(name) for name in before} == before
+
+
+def test_a_report_template_raising_fails_that_file_only(program: Path):
+    newsletter = program.parent / "templates" / "report" / "newsletter.md"
+    newsletter.write_text(newsletter.read_text(encoding="utf-8") + "{{ 1/0 }}\n", encoding="utf-8")
+    assert run_cli("--as-of", AS_OF, "sync-checkins", config=program).code in (0, 1)
+    run = run_cli("--as-of", AS_OF, "report", "--quarter", "2026Q3", config=program)
+    assert run.code == 1 and "Traceback" not in run.err, run.err
+    assert "newsletter.md" in run.err and "ZeroDivisionError: division by zero; not written" in run.err
+    folder = program.parent / "reports" / "2026Q3"
+    assert (folder / "report.html").is_file() and not (folder / "newsletter.md").exists()
