@@ -158,3 +158,18 @@ def test_a_report_template_raising_fails_that_file_only(program: Path):
     assert "newsletter.md" in run.err and "ZeroDivisionError: division by zero; not written" in run.err
     folder = program.parent / "reports" / "2026Q3"
     assert (folder / "report.html").is_file() and not (folder / "newsletter.md").exists()
+
+
+def test_a_file_over_the_size_limit_is_one_sentence_for_every_reader(program: Path):
+    """A staff file over 1 GiB (made sparse here: no disk, no time) is refused before it is read, by `run-all`,
+    `export` and `erase` alike, with one sentence (exit 2), and nothing is changed."""
+    folder = program.parent
+    before = {name: data for name, data in snapshot(folder).items() if not name.endswith("blog_proposals.csv")}
+    with (folder / "data" / "blog_proposals.csv").open("r+b") as fh:
+        fh.truncate((1 << 30) + 1)
+    for args in (["run-all"], ["export", PRIYA], ["erase", PRIYA]):
+        run = run_cli("--as-of", AS_OF, *args, config=program)
+        assert run.code == 2 and "Traceback" not in run.err, (args, run.err[-2000:])
+        lines = run.err.strip().splitlines()
+        assert len(lines) == 1 and "blog_proposals.csv holds 1,073,741,825 bytes, more than the 1 GiB" in lines[0]
+    assert {name: (folder / name).read_bytes() for name in before} == before

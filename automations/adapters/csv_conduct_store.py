@@ -15,7 +15,7 @@ from typing import Sequence
 from ..domain.conduct import COLUMNS, Incident, incidents_from_rows
 from ..errors import InputError
 from ..ports import Written
-from .csv_dialect import how_to_save, sniff_bytes
+from .csv_dialect import check_size, how_to_save, sniff_bytes
 from .atomic_files import atomic_write
 from .csv_tables import csv_rows, read_csv
 
@@ -44,6 +44,7 @@ class CsvConductStore:
         if not gone or not self.path.exists():
             return Written(unit="row", where=self.where)
         for _ in range(5):
+            check_size(self.path.stat().st_size, self.path, "conduct register")
             raw = self.path.read_bytes()
             dialect = sniff_bytes(raw[:1 << 16], self.path, "conduct register")
             try:

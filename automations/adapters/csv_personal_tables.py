@@ -37,7 +37,7 @@ class CsvPersonalTables:
         path = self.files[table]
         if not path.is_file():
             return
-        fh, dialect = open_text(path, table)
+        fh, dialect = open_text(path, "personal data")
         reader = csv.reader(fh, delimiter=dialect.delimiter)
         with fh:
             try:  # the limits every reader of staff files shares (`csv_tables.CELL_LIMIT`): one sentence, not a crash
@@ -92,7 +92,7 @@ class CsvPersonalTables:
         if written.changed and not dry_run:
             newline = self._newline(table)
 
-            dialect = sniff(self.files[table], table)  # a person's file keeps its encoding and separator
+            dialect = sniff(self.files[table], "personal data")  # a person's file keeps its encoding and separator
 
             def fill(fh: BinaryIO) -> None:
                 fh.write(dialect.bom)

@@ -20,7 +20,7 @@ from typing import Callable, Iterator, Mapping, Sequence, TextIO
 from ..domain.values import norm_header
 from ..errors import InputError
 from .atomic_files import csv_line, hold_temp
-from .csv_dialect import how_to_save, open_text, sniff_bytes
+from .csv_dialect import check_size, how_to_save, open_text, sniff_bytes
 from .safe_cells import escape, unescape_row
 
 # A cell may hold a long description; a larger one is a broken file, reported as such.
@@ -193,7 +193,9 @@ def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
             time.sleep(0.02 * 2 ** attempt)  # let a person's save finish
         try:
             with path.open("rb") as fh:
-                mode = os.fstat(fh.fileno()).st_mode & 0o7777
+                stat = os.fstat(fh.fileno())
+                check_size(stat.st_size, path, path.name)
+                mode = stat.st_mode & 0o7777
                 raw = fh.read()
         except FileNotFoundError:
             raise _missing(path, path.name) from None
