@@ -35,7 +35,7 @@ class HtmlDrafter:
             return env.get_template(self.template.name).render(**fields, shared_with=", ".join(share_with))
         except TemplateNotFound:
             raise DocumentFailed(f"the review template {self.template} does not exist") from None
-        except Exception as exc:  # noqa: BLE001 - TemplateError, or staff's template raising ({{ 1/0 }}): that document fails
+        except Exception as exc:  # noqa: BLE001 - TemplateError, or a template raising ({{ 1/0 }}): the document fails
             _, line = place(exc, folder)
             at = f", line {line}" if line else ""
             why = exc if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"

@@ -106,7 +106,7 @@ class JinjaReportRenderer:
             text = self.env.get_template(self.filename).render(self.context(report))
         except TemplateNotFound:
             raise DocumentFailed(f"the report template {self.folder / self.filename} does not exist") from None
-        except Exception as exc:  # noqa: BLE001 - TemplateError, or staff's template raising ({{ 1/0 }}): that file fails
+        except Exception as exc:  # noqa: BLE001 - TemplateError, or a template raising ({{ 1/0 }}): that file fails
             where, line = place(exc, self.folder)
             at = f" ({where or self.filename}, line {line})" if line else ""
             why = exc if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Sequence
 
-from .values import OUT_OF_RANGE, clean_text, normalize_email, parse_date, stable_digest, titled_rows, looks_like_address
+from .values import (OUT_OF_RANGE, clean_text, looks_like_address, normalize_email, parse_date, stable_digest,
+                     titled_rows)
 
 STEPS = ("admonishment", "warning", "removal")
 STEP_LABELS = {"admonishment": "gentle admonishment", "warning": "stern warning", "removal": "removal from the "
