@@ -173,3 +173,25 @@ def test_a_file_over_the_size_limit_is_one_sentence_for_every_reader(program: Pa
         lines = run.err.strip().splitlines()
         assert len(lines) == 1 and "blog_proposals.csv holds 1,073,741,825 bytes, more than the 1 GiB" in lines[0]
     assert {name: (folder / name).read_bytes() for name in before} == before
+
+
+def test_a_year_9999_start_date_in_an_airtable_roster_is_a_problem_of_its_record(program: Path, airtable_base):
+    """The same on the Airtable backend: a date field staff set to 9999-10-02 (Airtable's date fields take any
+    ISO date of years 0001..9999) is that record's data problem; the rest of the run goes on."""
+    from datetime import date
+
+    from tests.airtable_env import AirtableEnv, seed_roster, use_airtable
+
+    fake, clock = airtable_base
+    set_cell(program.parent / "data" / "ambassadors.csv", PRIYA, "Start date", "9999-10-02")
+    use_airtable(program, fake.url)
+    env = AirtableEnv(fake, clock, program)
+    env.ctx(date(2026, 10, 19)).admin.init(dry_run=False)
+    seed_roster(env, program.parent / "data" / "ambassadors.csv")
+    from automations.jobs import run_all
+
+    results = run_all.run(env.ctx(date(2026, 10, 19)))
+    problems = [p for r in results for p in r.problems]
+    bad = {(p.source, p.row, p.column, p.value, p.reason) for p in problems if "9999-10-02" in p.value}
+    assert bad == {("Ambassadors", 2, "Start date", "9999-10-02", f"is {RANGE}; the ambassador was skipped")}
+    assert any(r.job == "retention" for r in results)  # the run went on to its last step
