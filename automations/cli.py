@@ -20,6 +20,7 @@ import click
 from . import bootstrap, stopping
 from .redaction import redact
 from .errors import AlreadyRunning, ConfigError, ServiceUnavailable, Stopped, StopRun
+from .domain.quarters import check_run_day
 from .jobs import blog_reviews as blog_job
 from .jobs import certificates as certificates_job
 from .jobs import compliance as compliance_job
@@ -73,9 +74,13 @@ def _as_of(_ctx, _param, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date like 2026-11-23") from None
+    try:
+        return check_run_day(day)
+    except ValueError as exc:
+        raise click.BadParameter(f"'{value}' {exc}") from None
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")

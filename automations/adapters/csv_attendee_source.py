@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..domain.certificates import Attendee, event_id
 from ..domain.model import Problem
-from ..domain.values import clean_text, normalize_email, parse_date, titled_rows
+from ..domain.values import clean_text, iso_date, normalize_email, parse_date, titled_rows
 from .csv_tables import read_csv
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -70,7 +70,7 @@ class CsvAttendeeSource:
             event_name, event_date = "", None
             if named:
                 try:
-                    event_date = date.fromisoformat(named.group(1))
+                    event_date = iso_date(named.group(1))
                     event_name = clean_text(named.group(2))
                 except ValueError:
                     pass

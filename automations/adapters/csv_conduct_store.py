@@ -15,9 +15,9 @@ from typing import Sequence
 from ..domain.conduct import COLUMNS, Incident, incidents_from_rows
 from ..errors import InputError
 from ..ports import Written
-from .csv_dialect import how_to_save, sniff_bytes
+from .csv_dialect import check_size, how_to_save, sniff_bytes
 from .atomic_files import atomic_write
-from .csv_tables import read_csv
+from .csv_tables import csv_rows, read_csv
 
 
 class CsvConductStore:
@@ -44,6 +44,7 @@ class CsvConductStore:
         if not gone or not self.path.exists():
             return Written(unit="row", where=self.where)
         for _ in range(5):
+            check_size(self.path.stat().st_size, self.path, "conduct register")
             raw = self.path.read_bytes()
             dialect = sniff_bytes(raw[:1 << 16], self.path, "conduct register")
             try:
@@ -52,7 +53,8 @@ class CsvConductStore:
                 raise how_to_save(self.path, "conduct register") from None
             text = text[len(dialect.sep_line):]  # Excel's "sep=;" line, put back as it was
             newline = "\r\n" if "\r\n" in text else "\n"
-            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter))
+            rows = list(csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter), self.path,
+                                 "conduct register"))
             incidents, _ = incidents_from_rows(rows[0], rows[1:])
             drop = {i.row for i in incidents if i.key in gone}
             if dry_run or not drop:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,17 @@ from ..errors import InputError
 
 SEPARATORS = (",", ";", "\t")
 _HEAD = 1 << 16
+#: The largest file the program reads (README, "Command line"): a larger one is a broken or wrong file, said in
+#: one sentence before it is read, not a run out of memory. Cells have their limit too (`csv_tables.CELL_LIMIT`).
+FILE_LIMIT = 1 << 30
+
+
+def check_size(size: int, path: Path | str, what: str) -> None:
+    """InputError (one sentence) when a file of `size` bytes is larger than FILE_LIMIT."""
+    if size > FILE_LIMIT:
+        raise InputError(f"The {what} file {path} holds {size:,} bytes, more than the "
+                         f"{FILE_LIMIT >> 30} GiB any file the program reads may be (is it broken, or the wrong "
+                         f"file?): nothing was read; fix or replace it and run again.")
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,7 @@ def _separator(text: str) -> str:
 
 def sniff(path: Path, what: str = "CSV") -> FileDialect:
     with path.open("rb") as fh:
+        check_size(os.fstat(fh.fileno()).st_size, path, what)
         return sniff_bytes(fh.read(_HEAD), path, what)
 
 

@@ -15,7 +15,8 @@ from typing import Mapping
 
 from ..domain.funding import DATES, STATUSES, FundingRequest, parse_amount, parse_status, request_key, row_key
 from ..domain.model import Problem
-from ..domain.values import clean_text, looks_like_address, norm_header, normalize_email, parse_date, titled_rows
+from ..domain.values import (clean_text, iso_date, looks_like_address, norm_header, normalize_email, parse_date,
+                             titled_rows)
 from ..ports import FundingUpdate, Written
 from .atomic_files import atomic_write
 from .csv_tables import read_csv, update_rows
@@ -95,7 +96,7 @@ def requests_from_rows(headers: list[str], rows: list[list[str]], source: str
 
 def _iso(text: str) -> date | None:
     try:
-        return date.fromisoformat(text.strip())
+        return iso_date(text)
     except ValueError:
         return None
 

@@ -17,7 +17,8 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Mapping
 
 from ..ports import Written
 from .atomic_files import atomic_write_with
-from .csv_dialect import open_text, sniff
+from .csv_dialect import how_to_save, open_text, sniff
+from .csv_tables import csv_rows
 from .safe_cells import escape, unescape
 
 
@@ -38,9 +39,13 @@ class CsvPersonalTables:
         path = self.files[table]
         if not path.is_file():
             return
-        fh, dialect = open_text(path, table)
+        fh, dialect = open_text(path, "personal data")
+        reader = csv.reader(fh, delimiter=dialect.delimiter)
         with fh:
-            yield from csv.reader(fh, delimiter=dialect.delimiter)
+            try:  # the limits every reader of staff files shares (`csv_tables.CELL_LIMIT`): one sentence, not a crash
+                yield from csv_rows(reader, path, "personal data", own=True)
+            except UnicodeDecodeError:
+                raise how_to_save(path, "personal data", f" after row {reader.line_num}") from None
 
     def _newline(self, table: str) -> str:
         with self.files[table].open("rb") as fh:
@@ -89,7 +94,7 @@ class CsvPersonalTables:
         if written.changed and not dry_run:
             newline = self._newline(table)
 
-            dialect = sniff(self.files[table], table)  # a person's file keeps its encoding and separator
+            dialect = sniff(self.files[table], "personal data")  # a person's file keeps its encoding and separator
 
             def fill(fh: BinaryIO) -> None:
                 fh.write(dialect.bom)

@@ -20,7 +20,7 @@ from typing import Callable, Iterator, Mapping, Sequence, TextIO
 from ..domain.values import norm_header
 from ..errors import InputError
 from .atomic_files import csv_line, hold_temp
-from .csv_dialect import how_to_save, open_text, sniff_bytes
+from .csv_dialect import check_size, how_to_save, open_text, sniff_bytes
 from .safe_cells import escape, unescape_row
 
 # A cell may hold a long description; a larger one is a broken file, reported as such.
@@ -37,11 +37,12 @@ def csv_rows(reader, path: Path | str, what: str, start: int = 1, own: bool = Fa
     sentence naming the file, the row, its line and the limit, never a traceback. Reading does not
     go on past it: after the refusal the reader restarts at the next line, which may lie inside that
     cell, so the rows after it cannot be trusted. `own`: a table the jobs wrote, whose cells may be one
-    apostrophe longer."""
+    apostrophe (`safe_cells.escape`) longer."""
     row = start
     try:
         for cells in reader:
-            if not own and sum(map(len, cells)) > CELL_LIMIT and max(map(len, cells)) > CELL_LIMIT:
+            if sum(map(len, cells)) > CELL_LIMIT and any(len(c) > CELL_LIMIT and not (own and c[0] == "'")
+                                                         for c in cells):
                 raise csv.Error("field larger than field limit")
             yield cells
             row += 1
@@ -192,7 +193,9 @@ def update_rows(path: Path, key_of: Callable[[list[str], dict[str, int]], str],
             time.sleep(0.02 * 2 ** attempt)  # let a person's save finish
         try:
             with path.open("rb") as fh:
-                mode = os.fstat(fh.fileno()).st_mode & 0o7777
+                stat = os.fstat(fh.fileno())
+                check_size(stat.st_size, path, path.name)
+                mode = stat.st_mode & 0o7777
                 raw = fh.read()
         except FileNotFoundError:
             raise _missing(path, path.name) from None

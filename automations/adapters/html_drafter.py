@@ -35,11 +35,12 @@ class HtmlDrafter:
             return env.get_template(self.template.name).render(**fields, shared_with=", ".join(share_with))
         except TemplateNotFound:
             raise DocumentFailed(f"the review template {self.template} does not exist") from None
-        except TemplateError as exc:
+        except Exception as exc:  # noqa: BLE001 - TemplateError, or a template raising ({{ 1/0 }}): the document fails
             _, line = place(exc, folder)
             at = f", line {line}" if line else ""
+            why = exc if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
             raise DocumentFailed(f"the review template {self.template.name} could not be filled "
-                                 f"({self.template.name}{at}: {exc})") from None
+                                 f"({self.template.name}{at}: {why})") from None
 
     def create(self, key: str, title: str, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
         page = self.render(fields, share_with)

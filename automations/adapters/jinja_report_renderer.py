@@ -106,8 +106,9 @@ class JinjaReportRenderer:
             text = self.env.get_template(self.filename).render(self.context(report))
         except TemplateNotFound:
             raise DocumentFailed(f"the report template {self.folder / self.filename} does not exist") from None
-        except TemplateError as exc:
+        except Exception as exc:  # noqa: BLE001 - TemplateError, or a template raising ({{ 1/0 }}): that file fails
             where, line = place(exc, self.folder)
             at = f" ({where or self.filename}, line {line})" if line else ""
-            raise DocumentFailed(f"the report template {self.folder / self.filename} failed{at}: {exc}") from None
+            why = exc if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
+            raise DocumentFailed(f"the report template {self.folder / self.filename} failed{at}: {why}") from None
         return text.encode("utf-8")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from .checkins import activity_id
 from .messages import PlannedMessage
 from .model import Activity, Ambassador, Problem
-from .values import normalize_email, normalize_title, stable_digest
+from .values import iso_date, normalize_email, normalize_title, stable_digest
 
 STAGES = ("proposed", "draft", "first_review", "final_review", "scheduled", "published")
 STAGE_LABELS = {"proposed": "proposed", "draft": "draft", "first_review": "first review",
@@ -72,7 +72,7 @@ def parse_history(text: str) -> tuple[tuple[str, date], ...]:
 
 def _iso(text: str) -> date | None:
     try:
-        return date.fromisoformat(text)
+        return iso_date(text)
     except ValueError:
         return None
 

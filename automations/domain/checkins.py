@@ -25,7 +25,7 @@ from .quarters import parse_quarter
 from .values import looks_like_address
 from .form_layout import ColumnMap, FormLayout, Merger, fit_rows, map_columns
 from .moments import DayOrder, MomentReader, Unsettled, settle
-from .values import clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_date, \
+from .values import OUT_OF_RANGE, clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_date, \
     parse_decimal, visible
 
 
@@ -416,7 +416,9 @@ def parse_status_history(text: str, read_date=None, words: RosterWords = OUR_WOR
         typed = re.sub(r"\s*\([^()]*\)$", "", rest.strip().lstrip(":-–—,").strip())
         try:
             day = read_date(raw_day) if read_date is not None else parse_date(raw_day, HISTORY_DATE_FORMATS)
-        except ValueError:
+        except ValueError as exc:
+            if str(exc) == OUT_OF_RANGE:
+                raise ValueError(f"has the entry '{shown}', whose date '{raw_day}' {exc}") from None
             raise ValueError(f"has the entry '{shown}', whose date '{raw_day}' is not a date like 2026-10-05 "
                              f"or 05/10/2026") from None
         status = words.status(typed)

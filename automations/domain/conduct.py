@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Sequence
 
-from .values import clean_text, normalize_email, parse_date, stable_digest, titled_rows, looks_like_address
+from .values import (OUT_OF_RANGE, clean_text, looks_like_address, normalize_email, parse_date, stable_digest,
+                     titled_rows)
 
 STEPS = ("admonishment", "warning", "removal")
 STEP_LABELS = {"admonishment": "gentle admonishment", "warning": "stern warning", "removal": "removal from the "
@@ -62,9 +63,9 @@ def incidents_from_rows(headers: list[str], rows: list[list[str]]) -> tuple[list
             continue
         try:
             day = parse_date(get("Date"), DATES)
-        except ValueError:
-            unreadable.append(f"row {row_no}: Date is not a date like 2026-11-23 (the row is never deleted by "
-                              f"retention until it has one)")
+        except ValueError as exc:
+            what = str(exc) if str(exc) == OUT_OF_RANGE else "is not a date like 2026-11-23"
+            unreadable.append(f"row {row_no}: Date {what} (the row is never deleted by retention until it has one)")
             continue
         step = parse_step(get("Step"))
         if step is None:

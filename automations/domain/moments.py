@@ -75,8 +75,21 @@ class Written:
         return date(self.c, self.b, self.a) if order == "dmy" else date(self.c, self.a, self.b)
 
 
+#: The dates the program reads in people's and staff's data (README, "Dates the program reads"): a year-9999 or
+#: year-1 date is a data problem of its row, never a crash of the date arithmetic that follows.
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+OUT_OF_RANGE = f"is outside the dates the program reads ({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"
+
+
+def in_range(day: date) -> date:
+    """`day`, or ValueError (OUT_OF_RANGE) when it lies outside EARLIEST_DATE .. LATEST_DATE."""
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(OUT_OF_RANGE)
+    return day
+
+
 def _valid(y: int, m: int, d: int) -> bool:
-    if not 1900 <= y <= 2199:  # "0026" is a typing slip, not the year 26
+    if not EARLIEST_DATE.year <= y <= LATEST_DATE.year:  # "0026" is a typing slip, not the year 26
         return False
     try:
         date(y, m, d)
@@ -279,6 +292,8 @@ class DayOrder:
 
     def day_of(self, w: Written, raw: str, place, typed: bool = False) -> date:
         """The date a value means in this source's order (deciding it, or checking the value against it)."""
+        if not EARLIEST_DATE.year <= (w.a if w.year_first else w.c) <= LATEST_DATE.year:
+            raise ValueError(OUT_OF_RANGE)
         if w.year_first:
             if not w.orders():
                 raise ValueError("is not a date that exists")
@@ -417,9 +432,10 @@ class MomentReader:
             return day
         for fmt in self.date_formats:
             try:
-                return datetime.strptime(text, fmt).date()
+                day = datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
+            return in_range(day)
         example = {"dmy": "14/08/2026", "mdy": "08/14/2026"}.get(self.order.order, "2026-08-14")
         raise ValueError(f"is not a date (expected a form like {example})")
 

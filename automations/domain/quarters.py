@@ -17,6 +17,20 @@ _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*Q\s*([1-4])\s*$", re.IGNORECASE)
 _QUARTER_ALT_RE = re.compile(r"^\s*Q\s*([1-4])\s*-?\s*(\d{4})\s*$", re.IGNORECASE)
 
 
+#: The days a run may treat as today (`--as-of`) and the quarters `--quarter` may name (README, "Command line"):
+#: outside them a run stops with one sentence, never a crash of the date arithmetic or a certificate for
+#: thousands of years.
+FIRST_RUN_DAY, LAST_RUN_DAY = date(2000, 1, 1), date(2199, 12, 31)
+
+
+def check_run_day(day: date) -> date:
+    """`day`, or ValueError (the end of a sentence) when it lies outside FIRST_RUN_DAY .. LAST_RUN_DAY."""
+    if not FIRST_RUN_DAY <= day <= LAST_RUN_DAY:
+        raise ValueError(f"is outside the days a run may treat as today ({FIRST_RUN_DAY.isoformat()} to "
+                         f"{LAST_RUN_DAY.isoformat()})")
+    return day
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class Quarter:
     year: int
@@ -35,12 +49,17 @@ class Quarter:
     def parse(cls, text: str) -> "Quarter":
         """Read '2026Q3', '2026 Q3', '2026-Q3' or 'Q3 2026'; raise ValueError otherwise."""
         m = _QUARTER_RE.match(text)
+        alt = None if m else _QUARTER_ALT_RE.match(text)
         if m:
-            return cls(int(m.group(1)), int(m.group(2)))
-        m = _QUARTER_ALT_RE.match(text)
-        if m:
-            return cls(int(m.group(2)), int(m.group(1)))
-        raise ValueError(f"'{text}' is not a quarter like 2026Q3")
+            quarter = cls(int(m.group(1)), int(m.group(2)))
+        elif alt:
+            quarter = cls(int(alt.group(2)), int(alt.group(1)))
+        else:
+            raise ValueError(f"'{text}' is not a quarter like 2026Q3")
+        if not FIRST_RUN_DAY.year <= quarter.year <= LAST_RUN_DAY.year:
+            raise ValueError(f"'{text.strip()}' is outside the quarters the program reads ({FIRST_RUN_DAY.year}Q1 to "
+                             f"{LAST_RUN_DAY.year}Q4)")
+        return quarter
 
     @property
     def start(self) -> date:

@@ -29,8 +29,8 @@ from urllib.parse import quote
 from .messages import PlannedMessage
 from .model import Ambassador, Problem
 from ..errors import InputError
-from .values import (TimestampParser, clean_text, looks_like_address, norm_header, normalize_email, stable_digest,
-                     titled_rows)
+from .values import (TimestampParser, clean_text, iso_date, looks_like_address, norm_header, normalize_email,
+                     stable_digest, titled_rows)
 
 NEEDS = {"training": "training", "services": "services", "getting started": "getting started"}
 NEW, OFFERED, ACCEPTED, EXHAUSTED = "new", "offered", "accepted", "exhausted"
@@ -101,7 +101,7 @@ def parse_history(text: str) -> tuple[tuple[date, str, str], ...]:
         if len(words) < 2 or words[1] not in EVENTS:
             continue
         try:
-            day = date.fromisoformat(words[0])
+            day = iso_date(words[0])
         except ValueError:
             continue
         out.append((day, words[1], words[2] if len(words) > 2 else ""))

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from .moments import DayOrder, MomentReader, Unsettled
+from .moments import EARLIEST_DATE, LATEST_DATE, OUT_OF_RANGE, DayOrder, MomentReader, Unsettled, in_range
 
 _SPACES = re.compile(r"\s+")
 # 1200, 1,200, 1.200, 1 200, 1'200, 12,000,000
@@ -22,6 +22,12 @@ _GROUPED = re.compile(r"^\d{1,3}(?:([,. '\u00a0\u202f])\d{3})?(?:\1\d{3})*$")
 _PLAIN_INT = re.compile(r"^\d+$")
 _DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
 _APPROX = re.compile(r"^(?:~|≈|approx\.?|about|ca\.?|circa)\s*", re.IGNORECASE)
+
+
+
+def iso_date(text: str) -> date:
+    """An ISO date (yyyy-mm-dd) in the readable range, or ValueError."""
+    return in_range(date.fromisoformat(text.strip()))
 
 
 def stable_digest(*parts: str, length: int = 16) -> str:
@@ -139,9 +145,10 @@ def parse_date(raw: str, formats: tuple[str, ...]) -> date:
     text = raw.strip()
     for fmt in formats:
         try:
-            return datetime.strptime(text, fmt).date()
+            day = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        return in_range(day)
     raise ValueError(f"is not a date (expected a form like {datetime(2026, 8, 14).strftime(formats[0])})")
 
 

@@ -70,6 +70,13 @@ def read(ctx: Context, reader: str | None, email: str | None = None, fmt: str = 
     return result
 
 
+def preflight(ctx: Context) -> None:
+    """Read the register once before `run-all` does anything: a register that cannot be read (not UTF-8, a cell
+    over the limit) stops the run with one sentence before any write or mail, not at retention, its last step,
+    after the day's mail went. Nothing read here is kept or shown."""
+    ctx.conduct.read()
+
+
 def purge(ctx: Context) -> JobResult:
     """Delete the incidents older than the retention; say only how many (never who or what)."""
     result = JobResult("conduct")

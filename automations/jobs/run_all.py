@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..bootstrap import Context
 from . import blog_reviews, compliance, mail_jobs, sync_checkins
 from . import referrals
-from . import funding, privacy
+from . import conduct, funding, privacy
 from . import forum
 from .base import JobResult
 
@@ -15,6 +15,7 @@ MAIL_JOBS = ("reminders", "notices", "digest")
 def run(ctx: Context) -> list[JobResult]:
     forum.preflight(ctx)  # a forum configured without its key stops the run before anything is done
     mail_jobs.refuse_left_behind(ctx)  # moved to Airtable without `migrate`: stop before any write or send
+    conduct.preflight(ctx)  # a register retention (the last step) cannot read stops the run before any mail
     synced = sync_checkins.run(ctx)
     ctx.stop.check([synced])  # between two jobs: a safe point to stop at on SIGTERM (`stopping`)
     judged = compliance.run(ctx, synced=synced.data)

@@ -85,6 +85,12 @@ class TemplateRenderer:
         self.env.filters["thousands"] = _thousands
         self.common = common or {}
 
+    def _failed(self, name: str, exc: BaseException, why: str) -> RenderError:
+        where, line = place(exc, self.folder)
+        where = where or name
+        at = f" ({where}, line {line})" if line and where != name else f" (line {line})" if line else ""
+        return RenderError(f"template {name} failed{at}: {why}", where, line, why)
+
     def _name(self, base: str, part: str, language: str) -> str:
         for candidate in (f"{base}.{language}.{part}", f"{base}.{part}"):
             if (self.folder / candidate).is_file():
@@ -102,11 +108,10 @@ class TemplateRenderer:
             except TemplateNotFound:
                 raise RenderError(f"template {name} does not exist in {self.folder}", name) from None
             except TemplateError as exc:
-                where, line = place(exc, self.folder)
-                where = where or name
-                at = f" ({where}, line {line})" if line and where != name else f" (line {line})" if line else ""
-                raise RenderError(f"template {name} failed{at}: {exc.message or exc}", where, line,
-                                  str(exc.message or exc)) from None
+                raise self._failed(name, exc, str(exc.message or exc)) from None
+            except Exception as exc:  # noqa: BLE001 - a staff-edited template raising at render time ({{ 1/0 }},
+                # a filter given a value it cannot take): that message fails, named, never the job
+                raise self._failed(name, exc, f"{type(exc).__name__}: {exc}") from None
         subject = " ".join(parts["subject.txt"].split())
         if not subject:
             name = self._name(planned.template, "subject.txt", planned.language)
