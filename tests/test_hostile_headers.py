@@ -148,6 +148,7 @@ def test_through_gmail_the_raw_message_names_only_the_recipient(program, google)
         assert not any(m.get_all(h) for h in ("Cc", "Bcc"))
 
 
+from tests.test_certificates import renderer  # noqa: E402,F401  (the certificate renderer, for a PDF)
 from tests.test_google import google  # noqa: E402,F401  (test_google's fake Google, for the Gmail test)
 
 
@@ -241,3 +242,35 @@ def test_one_bad_file_then_run_all_export_and_erase_work(tmp_path):
     assert not (day / "certificate_event-old.eml").exists()  # found by its address, read as it is
     again = run_cli("--as-of", AS_OF.isoformat(), "run-all", config=config)
     assert again.code in (0, 1) and "Traceback" not in again.err, again.err
+
+
+# ---- names drawn and written: no bidi override, nothing invisible -------------------------------------------
+
+def test_a_certificate_draws_a_name_in_the_order_it_was_typed(renderer):
+    """An attendee `Eve` + RIGHT-TO-LEFT OVERRIDE + `gnp.exe` would be drawn `Eve exe.png`; zero-width
+    characters would hide inside the name. Both go before the name is drawn or mailed; a Persian name keeps its
+    zero-width non-joiner (it shapes the word)."""
+    import pypdfium2
+
+    from automations.domain.certificates import Attendee, event_id, plan_events
+
+    day = date(2026, 11, 14)
+    ev = event_id("Sprint", day)
+    people = [Attendee(ev, "Sprint\u202e", day, "Eve \u202egnp.exe\u202c\u200b\u2066x\u2069", "eve@example.org", 2, "x"),
+              Attendee(ev, "Sprint", day, "می\u200cخواهم", "mi@example.org", 3, "x")]
+    eve, persian = plan_events(people, AS_OF, 30)
+    assert eve.name == "Eve gnp.exex" and eve.event_name == "Sprint" and persian.name == "می\u200cخواهم"
+    pdf = renderer.render(eve)
+    text = pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    assert "Eve gnp.exex" in text and "\u202e" not in text and "\u200b" not in text
+
+
+def test_a_review_document_holds_no_bidi_override():
+    from automations.domain.blog import BlogSettings, Proposal, document_fields
+
+    p = Proposal(key="k", row=2, title="Segments\u202e after\u200b meetups", author="priya@example.org",
+                 summary="Line one\u2066\r\nLine two", reviewers=(), stage="draft")
+    settings = BlogSettings(reviewers=("r@example.org",), stale_days={}, staff=())
+    fields = document_fields(p, AS_OF, settings, {"priya@example.org": "Pri\u202eya"})
+    assert fields["title"] == "Segments after meetups" and fields["author"] == "Priya"
+    assert fields["summary"] == "Line one\nLine two"
