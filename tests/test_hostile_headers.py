@@ -209,6 +209,12 @@ def test_a_forged_message_fails_alone_and_the_rest_go(tmp_path):
     assert ready == [] and len(result.failures) == 2 and "Reply-To" in result.failures[0]
     ready = prepare([good, bad], Renderer(), SENDER, set(), Delivery(), datetime(2026, 11, 20, tzinfo=timezone.utc))
     assert [r.planned.key for r, _ in ready] == ["k:good", "k:bad"]
+    # a key with an encoded word in it (a typed id) would read back otherwise: that message fails, named
+    odd_key = PlannedMessage("k:=?utf-8?q?x=0D=0AX-A:_b?=", "x", "cy@example.org", "Cy")
+    result = Delivery()
+    ready = prepare([good, odd_key], Renderer(), SENDER, set(), result, datetime(2026, 11, 20, tzinfo=timezone.utc))
+    assert [r.planned.key for r, _ in ready] == ["k:good"]
+    assert len(result.failures) == 1 and result.failures[0].startswith("k:=?utf-8?q?x") and "not sent" in result.failures[0]
 
 
 # ---- one bad file stops nothing -------------------------------------------------------------------------------

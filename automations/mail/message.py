@@ -97,9 +97,11 @@ def _same(a: str, b: str) -> bool:
     return " ".join(str(a).split()) == " ".join(str(b).split())
 
 
-def check_composed(data: bytes, *, to_name: str, to_addr: str, subject: str, sender: "Sender") -> None:
+def check_composed(data: bytes, *, to_name: str, to_addr: str, subject: str, sender: "Sender",
+                   exact: dict[str, str] | None = None) -> None:
     """Parse `data` back as a receiving mail program would and raise ForgedHeader unless it holds exactly
-    the headers set (each once), the one recipient, the sender, and the display names and subject as set."""
+    the headers set (each once), the one recipient, the sender, the display names and subject as set, and
+    each header of `exact` with its value as set (the job and the key)."""
     msg = message_from_bytes(data, policy=policy.default)
     names = [k.lower() for k in msg.keys()]
     extra = sorted(set(names) - _TOP) or sorted({n for n in names if names.count(n) > 1})
@@ -120,6 +122,9 @@ def check_composed(data: bytes, *, to_name: str, to_addr: str, subject: str, sen
         raise ForgedHeader("the composed message's From or Reply-To is not the one it was given")
     if not _same(seen_subject, subject):
         raise ForgedHeader("the composed message's Subject does not read back as it was given")
+    for name, value in (exact or {}).items():
+        if str(msg[name]) != value:
+            raise ForgedHeader(f"the composed message's {name} does not read back as it was given")
 
 
 def compose(rendered: Rendered, sender: Sender, sent_at: datetime) -> Outgoing:
@@ -142,5 +147,7 @@ def compose(rendered: Rendered, sender: Sender, sent_at: datetime) -> Outgoing:
         maintype, _, subtype = a.content_type.partition("/")
         msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
     data = msg.as_bytes(policy=_WIRE)
-    check_composed(data, to_name=to_name, to_addr=p.to_email, subject=subject, sender=sender)
+    check_composed(data, to_name=to_name, to_addr=p.to_email, subject=subject, sender=sender,
+                   exact={"X-Automation-Job": p.job, "X-Automation-Key": p.key,
+                          "Message-ID": message_id(p.key, sender.domain)})
     return Outgoing(p.key, p.to_email, data, rendered.html, tuple(p.attachments))
