@@ -280,3 +280,23 @@ def test_a_review_document_holds_no_bidi_override():
     fields = document_fields(p, AS_OF, settings, {"priya@example.org": "Pri\u202eya"})
     assert fields["title"] == "Segments after meetups" and fields["author"] == "Priya"
     assert fields["summary"] == "Line one\nLine two"
+
+
+def test_on_airtable_an_attendee_and_event_forge_nothing(airtable):
+    """The same attack through the Airtable backend's Event attendees table (name and event). (A long event and
+    a long name together make an attachment file name too long for the outbox: issue 18's smaller list.)"""
+    from automations.jobs import certificates
+    from tests.airtable_env import BASE
+
+    airtable.fake.insert(BASE, "Event attendees", [
+        {"Name": HOSTILE["q-word"], "Event": "Workshop", "Date": "2026-11-14", "Email": ATTENDEE},
+        {"Name": "Bo", "Event": HOSTILE["b-word"], "Date": "2026-11-14", "Email": "bo@example.org"},
+        {"Name": HOSTILE["bidi"], "Event": "Workshop", "Date": "2026-11-14", "Email": "cy@example.org"}])
+    res = certificates.run(airtable.ctx(date(2026, 11, 16)))
+    assert res.failures == []
+    msgs = [assert_unforged(p.read_bytes()) for p in sorted((airtable.config_path.parent / "outbox").rglob("*.eml"))]
+    events = [m for m in msgs if m["X-Automation-Job"] == "certificate_event"]
+    assert sorted(a.addr_spec for m in events for a in m["To"].addresses) == ["bo@example.org", "cy@example.org",
+                                                                              ATTENDEE]
+    [bo] = [m for m in events if m["To"].addresses[0].addr_spec == "bo@example.org"]
+    assert str(bo["Subject"]).endswith(clean_name(HOSTILE["b-word"]))  # the event's name, as text
