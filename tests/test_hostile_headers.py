@@ -169,6 +169,16 @@ def test_compose_keeps_the_text_and_adds_nothing(kind):
     assert msg["To"].addresses[0].display_name.startswith("=") or "Eve" in msg["To"].addresses[0].display_name
 
 
+@pytest.mark.parametrize("name", ["Zoë Müller " * 120, "中" * 400, HOSTILE["q-word"] * 40 + " é"],
+                         ids=["latin", "cjk", "encoded-words"])
+def test_a_very_long_name_is_folded_and_still_sent(name):
+    """A name past one line (998 characters) is folded into many encoded words: it reads back the same (spacing aside), and
+    adds nothing."""
+    out = composed(name, "Review: " + name)
+    msg = assert_unforged(out.data, [out.to_addr])
+    assert "".join(msg["To"].addresses[0].display_name.split()) == "".join(clean_name(name).split())
+
+
 def test_clean_name_neutralises_every_encoded_word_start():
     assert clean_name("a=?b==??c") == "a= ?b== ??c"
     assert "=?" not in clean_name("=" * 5 + "?" * 5)

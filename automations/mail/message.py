@@ -94,7 +94,9 @@ _PART = frozenset({"content-type", "content-transfer-encoding", "content-disposi
 
 
 def _same(a: str, b: str) -> bool:
-    return " ".join(str(a).split()) == " ".join(str(b).split())
+    """The same text but for spacing: folding a very long header in encoded words may add a space where it
+    splits a word; decoding an encoded word changes the text itself."""
+    return "".join(str(a).split()) == "".join(str(b).split())
 
 
 def check_composed(data: bytes, *, to_name: str, to_addr: str, subject: str, sender: "Sender",
