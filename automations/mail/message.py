@@ -57,13 +57,22 @@ class ForgedHeader(ValueError):
     """The composed message does not hold exactly the headers and recipients `compose` set."""
 
 
+#: The longest display name or subject a header carries (characters; a longer one is cut, ending in "…"). Python's
+#: email package folds a long non-ASCII header in time that grows with the square of its length (2,000 CJK
+#: characters: seconds); the message's body still carries the whole text.
+HEADER_TEXT_LIMIT = 256
+
+
 def clean_name(name: str) -> str:
     """A person's text as a display name or subject that cannot break out of its header, whatever its
     encoding: line breaks and controls become spaces, invisible format characters (bidi overrides and
-    isolates, zero-width characters) go, spacing is collapsed, and `=?` is written `= ?` so that no part
-    of it is an RFC 2047 encoded word for the email package (or a mail program) to decode."""
-    text = HIDDEN.sub("", _BREAKS.sub(" ", name))
-    return _ENCODED_WORD.sub("= ", " ".join(text.split()))
+    isolates, zero-width characters) go, spacing is collapsed, a text past `HEADER_TEXT_LIMIT` is cut, and
+    `=?` is written `= ?` so that no part of it is an RFC 2047 encoded word for the email package (or a mail
+    program) to decode."""
+    text = " ".join(HIDDEN.sub("", _BREAKS.sub(" ", name)).split())
+    if len(text) > HEADER_TEXT_LIMIT:
+        text = text[:HEADER_TEXT_LIMIT - 1].rstrip() + "…"
+    return _ENCODED_WORD.sub("= ", text)
 
 
 def valid_address(address: str) -> bool:
