@@ -70,6 +70,7 @@ class OutboxMailer:
     def __init__(self, folder: Path, day: str):
         self.folder = Path(folder)
         self.day = day
+        self.unreadable: list[str] = []  # the .eml files the last index listed as unreadable, each with why
 
     def __enter__(self) -> "OutboxMailer":
         return self
@@ -91,7 +92,7 @@ class OutboxMailer:
         """The outbox's `index.html`: a row per `.eml` file; a file that cannot be read or parsed is a row
         saying so (named by its path), never the end of the index."""
         rows = []
-        self.unreadable: list[str] = []
+        self.unreadable = []
         for eml in sorted(self.folder.glob("*/*.eml"), reverse=True):
             rel = eml.relative_to(self.folder).as_posix()
             preview = rel[:-4] + ".html"
