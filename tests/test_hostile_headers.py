@@ -316,3 +316,25 @@ def test_on_airtable_an_attendee_and_event_forge_nothing(airtable):
                                                                               ATTENDEE]
     [bo] = [m for m in events if m["To"].addresses[0].addr_spec == "bo@example.org"]
     assert str(bo["Subject"]).endswith(clean_name(HOSTILE["b-word"]))  # the event's name, as text
+
+
+def test_the_quarterly_report_names_people_without_bidi_tricks(tmp_path):
+    """Every ambassador's name typed with a right-to-left override and a zero-width space: the report's lines,
+    rankings and perk holders name them as typed, without either."""
+    from automations.domain.values import HIDDEN
+    from automations.jobs import sync_checkins
+    from tests.test_report import ctx, figures_of
+
+    config = copy_example(tmp_path, "unusable_rows.csv")
+    roster = config.parent / "data" / "ambassadors.csv"
+    with roster.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    name = rows[0].index("Name")
+    for r in rows[1:]:
+        r[name] = f"{r[name]} \u202egnp.exe\u202c\u200b"
+    with roster.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    sync_checkins.run(ctx(config))
+    report = figures_of(config)
+    names = [a.name for a in report.ambassadors] + [h.name for h in report.perk_holders]
+    assert names and all(n.endswith(" gnp.exe") and not HIDDEN.search(n) for n in names if n)
