@@ -7,7 +7,8 @@ table, through the real command line on a copy of the example program.
 The generators and checks are `tests/fuzz_rows.py` (the CI test `tests/test_fuzz.py` runs a few hundred rows of
 the same). Prints, per table, rows, valid kept / valid total and invalid reported / invalid total; then the
 crashes (a traceback, an exit other than 0/1/2, an exit 2 that is not one sentence), the cells the jobs wrote
-that a spreadsheet would run as a formula, and the seconds each command took. Exit 1 if any rule broke.
+that a spreadsheet would run as a formula, the messages holding a header or recipient their job did not set
+(forged headers, out of the outbox's messages read), and the seconds each command took. Exit 1 if any rule broke.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def main() -> int:
     rep = sum(c["reported"] for c in found.counts.values()), sum(c["invalid"] for c in found.counts.values())
     print(f"{'all':<10} {total:>6} {kept[0]:>6} / {kept[1]:<6} {rep[0]:>8} / {rep[1]:<8}")
     print(f"crashes: {len(found.crashes)}; valid rows lost: {len(found.lost)}; invalid not reported: "
-          f"{len(found.unreported)}; formulas written: {len(found.formulas)}")
+          f"{len(found.unreported)}; formulas written: {len(found.formulas)}; forged headers: {len(found.forged)} "
+          f"in {found.messages} messages")
     for r in runs:
         print(f"  {r.command}: exit {r.code}, {r.seconds:.1f} s")
     for line in found.failed()[:20]:

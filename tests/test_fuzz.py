@@ -30,7 +30,8 @@ def test_fuzzed_tables_no_crash_valid_kept_invalid_reported_no_formula(tmp_path_
     """Whatever the rows hold, every command ends 0, 1 or 2 with no traceback; each valid row's record is
     there (its activities and check-in, the ambassador, the request's and inquiry's job columns, the
     attendee's certificate, the incident); each broken cell is named, row and column, by a data problem (or
-    by `conduct list`'s unreadable lines); no cell the jobs wrote would run as a formula."""
+    by `conduct list`'s unreadable lines); no cell the jobs wrote would run as a formula; no message holds a
+    header or recipient its job did not set (encoded words, line breaks and bidi controls in every typed cell)."""
     folder = tmp_path_factory.mktemp("fuzz")
     config = copy_example(folder, "unusable_rows.csv")
     sizes = {**fz.SIZES, "checkins": 70, "roster": 30, "blog": 25, "funding": 30, "inquiries": 25, "answers": 15, "attendees": 8}
@@ -38,6 +39,7 @@ def test_fuzzed_tables_no_crash_valid_kept_invalid_reported_no_formula(tmp_path_
     found = fz.check(folder, tables, fz.run_jobs(config))
     assert found.failed() == [], "\n".join(found.failed()[:20])
     assert all(c["valid"] for name, c in found.counts.items() if name != "answers")  # the test tested something
+    assert found.messages > 0  # and read the messages the jobs wrote for forged headers
 
 
 def _program(tmp_path: Path, rnd: random.Random) -> tuple[Path, dict[str, fz.Table]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import date, timedelta
-from email import message_from_binary_file, policy
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Sequence
 
@@ -35,16 +35,21 @@ class LocalPersonalFiles:
         files = sorted(self.outbox.glob("*/*.eml")) if days is None else sorted(p for d in days for p in d.glob("*.eml"))
         for eml in files:
             try:
-                with eml.open("rb") as fh:
-                    m = message_from_binary_file(fh, policy=policy.default)
+                raw = eml.read_bytes()
             except OSError:
                 continue
-            text = [str(m.get("To", ""))]
-            if with_text:
-                text.append(str(m.get("Subject", "")))
-                # every text part, attachments too (the quarterly report's page goes to staff attached)
-                text += [str(part.get_content()) for part in m.walk() if part.get_content_maintype() == "text"]
-            out.append((eml, "\n".join(text), f"{eml.parent.name}: {m.get('Subject', '')}"))
+            try:
+                m = message_from_bytes(raw, policy=policy.default)
+                text = [str(m.get("To", ""))]
+                if with_text:
+                    text.append(str(m.get("Subject", "")))
+                    # every text part, attachments too (the quarterly report's page goes to staff attached)
+                    text += [str(part.get_content()) for part in m.walk() if part.get_content_maintype() == "text"]
+                detail = f"{eml.parent.name}: {m.get('Subject', '')}"
+            except Exception:  # noqa: BLE001 - a message the email package cannot read is searched as it is
+                text = [raw.decode("utf-8", errors="replace")]
+                detail = f"{eml.parent.name}: {eml.name} (unreadable as a message)"
+            out.append((eml, "\n".join(text), detail))
         return out
 
     def find(self, address: str, names: Sequence[str] = ()) -> list[PersonalFile]:

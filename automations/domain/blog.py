@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from .checkins import activity_id
 from .messages import PlannedMessage
 from .model import Activity, Ambassador, Problem
-from .values import iso_date, normalize_email, normalize_title, stable_digest
+from .values import iso_date, normalize_email, normalize_title, shown, stable_digest
 
 STAGES = ("proposed", "draft", "first_review", "final_review", "scheduled", "published")
 STAGE_LABELS = {"proposed": "proposed", "draft": "draft", "first_review": "first review",
@@ -150,9 +150,9 @@ def document_fields(p: Proposal, as_of: date, settings: BlogSettings, names: Map
     """Every placeholder of the review template and its text."""
     reviewers = p.reviewers or settings.reviewers
     return {
-        "title": p.title, "author": names.get(p.author, p.author), "author_email": p.author, "summary": p.summary,
-        "proposed_on": (p.history[0][1] if p.history else as_of).isoformat(), "created_on": as_of.isoformat(),
-        "reviewers": ", ".join(names.get(r, r) for r in reviewers),
+        "title": shown(p.title), "author": shown(names.get(p.author, p.author)), "author_email": p.author,
+        "summary": shown(p.summary, lines=True), "proposed_on": (p.history[0][1] if p.history else as_of).isoformat(), "created_on": as_of.isoformat(),
+        "reviewers": ", ".join(shown(names.get(r, r)) for r in reviewers),
         "checklist": "\n".join(f"[ ] {item}" for item in CHECKLIST),
     }
 

@@ -22,7 +22,7 @@ from typing import Sequence
 
 from .compliance import anniversary
 from .model import Ambassador
-from .values import stable_digest
+from .values import shown, stable_digest
 
 YEARLY, EVENT = "certificate_yearly", "certificate_event"
 
@@ -100,7 +100,7 @@ def plan_yearly(roster: Sequence[Ambassador], as_of: date, freshness_days: int, 
             continue
         out.append(Certificate(
             key=f"{YEARLY}:{amb.email}:{amb.start_date.isoformat()}:y{years}", kind=YEARLY, email=amb.email,
-            name=amb.name.strip() or amb.email, title="Certificate of Service",
+            name=shown(amb.name) or amb.email, title="Certificate of Service",
             statement=f"for {years_word(years)} of service as an ambassador of the {program}",
             day=anniversary(amb.start_date, years), years=years,
             language=amb.languages[0] if amb.languages else "en"))
@@ -117,9 +117,9 @@ def plan_events(attendees: Sequence[Attendee], as_of: date, freshness_days: int)
             continue
         seen.add(key)
         out.append(Certificate(
-            key=key, kind=EVENT, email=a.email, name=a.name.strip() or a.email, title="Certificate of Attendance",
-            statement=f"for taking part in {a.event_name}", day=a.event_date, event=a.event,
-            event_name=a.event_name))
+            key=key, kind=EVENT, email=a.email, name=shown(a.name) or a.email, title="Certificate of Attendance",
+            statement=f"for taking part in {shown(a.event_name)}", day=a.event_date, event=a.event,
+            event_name=shown(a.event_name)))
     return out
 
 

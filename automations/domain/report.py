@@ -35,6 +35,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Mapping, Sequence
 
+from .values import shown as readable  # a person's text as written into the report: no bidi trick
 from .blog import Proposal
 from .charts import Bar, Series, Stack
 from .compliance import CONFERENCE_FUNDING, EXEMPT, FREE_EVENT_ACCESS, MET, MISSED, PENDING, Standing, anniversary
@@ -325,7 +326,7 @@ def ambassador_lines(standings: Sequence[Standing]) -> tuple[AmbassadorLine, ...
     out = []
     for s in standings:
         v, a = s.record.verdict, s.ambassador
-        out.append(AmbassadorLine(a.email, a.name, a.country, a.region, v.status, v.full_reports, v.activities,
+        out.append(AmbassadorLine(a.email, readable(a.name), a.country, a.region, v.status, v.full_reports, v.activities,
                                   s.record.standing, s.record.streak, tuple(s.perks), v.reach, v.engagements))
     return tuple(out)
 
@@ -383,7 +384,8 @@ def rankings(standings: Sequence[Standing], settings: ReportSettings
         counted[family] += 1
         if audience(a) < settings.min_audience:
             continue
-        scored[family].append(ScoredActivity(family, value, basis, a.title, a.kind, a.date, s.ambassador.name,
+        scored[family].append(ScoredActivity(family, value, basis, readable(a.title), a.kind, a.date,
+                                             readable(s.ambassador.name),
                                              a.email, s.ambassador.country, web_link(a.link), a.reach,
                                              (a.engagements or 0) + (a.reshares or 0)))
     out = []
@@ -407,7 +409,7 @@ def perk_holders(standings: Sequence[Standing], quarter: Quarter) -> tuple[PerkH
             new.append(FREE_EVENT_ACCESS)
         if CONFERENCE_FUNDING in s.perks and quarter.start <= anniversary(s.ambassador.start_date, 1) <= quarter.end:
             new.append(CONFERENCE_FUNDING)
-        held.append(PerkHolder(s.ambassador.name, s.ambassador.email, s.ambassador.country, tuple(s.perks),
+        held.append(PerkHolder(readable(s.ambassador.name), s.ambassador.email, s.ambassador.country, tuple(s.perks),
                                tuple(new)))
     return tuple(sorted(held, key=lambda h: (name_key(h.name), h.email)))
 
@@ -498,7 +500,7 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
     while len(shown) < settings.quarters_shown:
         shown.insert(0, shown[0].prev())
     history = tuple(status_counts(q, by_quarter.get(q, ()), as_of > q.window_closes(window_days)) for q in shown)
-    names = {s.ambassador.email: s.ambassador.name for q in by_quarter.values() for s in q}
+    names = {s.ambassador.email: readable(s.ambassador.name) for q in by_quarter.values() for s in q}
     top, scored = rankings(standings, settings)
     period, funding = funding_lines(requests, quarter, funding_settings)
     return ProgramReport(

@@ -62,6 +62,23 @@ _INVISIBLE = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u20
 HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]|" + _INVISIBLE.pattern)
 
 
+#: What a name drawn or written for people to read must not carry: controls, and the invisible format characters
+#: above that reorder or hide text (bidi overrides, embeddings, isolates and marks, zero-width spaces, word
+#: joiners, the byte-order mark). The zero-width joiner and non-joiner stay: Persian, Indic scripts and emoji
+#: need them to be drawn right, and they reorder nothing.
+_TRICKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]|(?![\u200c\u200d])" + _INVISIBLE.pattern)
+
+
+def shown(text: str, lines: bool = False) -> str:
+    """A person's text as it is drawn on a certificate or written into a document: read in the order it
+    was typed (no bidi override can draw "Eve" as "evE" or hide a part), nothing invisible in it, controls
+    as spaces, spacing collapsed; line breaks as spaces too, or with `lines` kept (a summary's paragraphs)."""
+    if lines:
+        return "\n".join(shown(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")).strip()
+    return " ".join(_TRICKS.sub(lambda m: " " if m.group(0) < "\xa0" or m.group(0) in "\u2028\u2029" else "",
+                                text).split())
+
+
 def plainly(text: str) -> str:
     """`text` with each `HIDDEN` character written as its code (`\\u202e`), to name it in a message."""
     return HIDDEN.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

@@ -14,6 +14,7 @@ from contextlib import nullcontext
 
 from ..bootstrap import Context
 from ..domain.blog import document_fields, document_messages, plan_blog
+from ..domain.values import shown
 from ..effects import Prepared, apply
 from ..ports import BlogUpdate
 from .base import JobResult, load_roster, plural, record_problems
@@ -53,7 +54,7 @@ def run(ctx: Context) -> JobResult:
         made = len(todo)
     else:
         applied = apply(actions, ledger=ctx.ledger, lock=ctx.lock, session=lambda: nullcontext(ctx.drafter),
-                        perform=lambda drafter, payload: drafter.create(payload[0].key, payload[0].title, payload[1],
+                        perform=lambda drafter, payload: drafter.create(payload[0].key, shown(payload[0].title), payload[1],
                                                                         payload[2]),
                         stop=ctx.stop)
         result.failures += [f"review document: {f}" for f in applied.failures]

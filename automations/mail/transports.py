@@ -70,6 +70,7 @@ class OutboxMailer:
     def __init__(self, folder: Path, day: str):
         self.folder = Path(folder)
         self.day = day
+        self.unreadable: list[str] = []  # the .eml files the last index listed as unreadable, each with why
 
     def __enter__(self) -> "OutboxMailer":
         return self
@@ -88,17 +89,30 @@ class OutboxMailer:
         atomic_write(folder / f"{name}.html", preview)
 
     def write_index(self) -> None:
+        """The outbox's `index.html`: a row per `.eml` file; a file that cannot be read or parsed is a row
+        saying so (named by its path), never the end of the index."""
         rows = []
+        self.unreadable = []
         for eml in sorted(self.folder.glob("*/*.eml"), reverse=True):
-            with eml.open("rb") as fh:
-                m = message_from_binary_file(fh, policy=policy.default)
             rel = eml.relative_to(self.folder).as_posix()
             preview = rel[:-4] + ".html"
+            try:
+                with eml.open("rb") as fh:
+                    m = message_from_binary_file(fh, policy=policy.default)
+                cells = [str(m["To"]), str(m["Subject"]), str(m["X-Automation-Job"]), str(m["X-Automation-Key"])]
+            except Exception as exc:  # noqa: BLE001 - any file, however broken, is one row, not the index's end
+                self.unreadable.append(f"{rel}: {type(exc).__name__}")
+                rows.append(
+                    f"<tr><td>{html.escape(eml.parent.name)}</td><td colspan=\"4\"><em>unreadable: this file "
+                    f"cannot be parsed as a message ({html.escape(type(exc).__name__)})</em></td>"
+                    f"<td><a href=\"{html.escape(rel)}\">.eml</a></td></tr>")
+                continue
+            to, subject, job, key = cells
             rows.append(
-                f"<tr><td>{html.escape(eml.parent.name)}</td><td>{html.escape(str(m['To']))}</td>"
-                f"<td><a href=\"{html.escape(preview)}\">{html.escape(str(m['Subject']))}</a></td>"
-                f"<td>{html.escape(str(m['X-Automation-Job']))}</td>"
-                f"<td><code>{html.escape(str(m['X-Automation-Key']))}</code></td>"
+                f"<tr><td>{html.escape(eml.parent.name)}</td><td>{html.escape(to)}</td>"
+                f"<td><a href=\"{html.escape(preview)}\">{html.escape(subject)}</a></td>"
+                f"<td>{html.escape(job)}</td>"
+                f"<td><code>{html.escape(key)}</code></td>"
                 f"<td><a href=\"{html.escape(rel)}\">.eml</a></td></tr>"
             )
         page = (
