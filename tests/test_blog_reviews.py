@@ -71,6 +71,18 @@ def test_a_proposal_run_twice_makes_one_document(program):
     assert len(list((program.parent / "drafts").glob("*.html"))) == 1
 
 
+def test_placeholder_syntax_in_a_proposal_is_written_literally(program):
+    """'{{ name }}' typed into a summary (issue 18) is the proposal's text: written as typed, one document."""
+    path = write_proposals(program, [["Use {{title}} well", PROPOSAL[1], "Write {{ name }} in a template.", "",
+                                      "draft", "", ""]])
+    for _ in range(2):
+        assert run(program, DAY).failures == []
+    (row,) = read(path)
+    page = (program.parent / row["Document"]).read_text()
+    assert "Write {{ name }} in a template." in page and "Use {{title}} well" in page
+    assert len(list((program.parent / "drafts").glob("*.html"))) == 1
+
+
 def test_a_placeholder_the_job_does_not_fill_fails_clearly(program):
     """A template naming an unknown placeholder stops that document, says which, and records nothing."""
     cfg = yaml.safe_load(program.read_text())

@@ -575,6 +575,26 @@ class TestBlogReviewsOnGoogle:
         assert res.failures and all("word_count" in f for f in res.failures)
         assert [i for i, f in fake.files().items() if i != TEMPLATE and f.get("mimeType", "").endswith("document")] == []
 
+    def test_placeholder_syntax_in_a_proposal_is_written_literally(self, program, google):
+        """A summary and title holding '{{ name }}' and '{{title}}' (issue 18): written as typed, no failure,
+        one shared document per proposal however many runs; a spaced '{{ author }}' in the template is filled."""
+        from tests.test_blog_reviews import write_proposals
+
+        fake, _ = google
+        self.setup_docs(program, fake, self.TEMPLATE_TEXT + "By {{ author }}\n")
+        write_proposals(program, [["Templates: {{author}} and {{ name }}", "priya.deshmukh@example.org",
+                                   "Write {{ name }} or {{title}} in a template.", "", "draft", "", ""]])
+        for _ in range(3):
+            res = blog_reviews.run(bootstrap.build(load_config(program), AS_OF, dry_run=False))
+            assert res.failures == []
+        copies = [i for i, f in fake.files().items() if i != TEMPLATE and f.get("mimeType", "").endswith("document")]
+        assert len(copies) == 1
+        text = fake.document_text(copies[0])
+        assert "Blog review: Templates: {{author}} and {{ name }}\n" in text
+        assert "Write {{ name }} or {{title}} in a template." in text
+        assert "By Priya" in text and "\u27e6" not in text
+        assert len([p for p in fake.files()[copies[0]].get("permissions", []) if p.get("emailAddress") != SA]) == 2
+
 
 class TestKey:
     @pytest.mark.parametrize("content, says", [
