@@ -16,7 +16,7 @@ from automations.domain.model import Ambassador
 from automations.domain.referrals import (Answer, Inquiry, ReferralSettings, offer_code, parse_history, plan_referrals,
                                           rank)
 from automations.jobs import referrals
-from tests.conftest import snapshot, outbox_messages
+from tests.conftest import outbox_messages, run_cli, snapshot
 
 DAY = date(2026, 11, 23)
 HEADER = ["Organization", "Contact name", "Contact email", "Country", "Region", "Language", "Need", "Details"]
@@ -345,3 +345,23 @@ def test_the_offer_is_open_through_the_day_the_mail_names():
         offered.current
     moved = plan_referrals([offered], roster, {}, [], by + timedelta(days=1), SETTINGS).updated["inq-0001"]
     assert moved.current != offered.current
+
+
+def test_erasing_a_candidate_raises_no_new_problem(program):
+    """Issue 18: run-all offers Jonas the inquiry, he answers, he is erased; his answer's code was made for
+    the address erase replaced. The next `referrals` moves on, exit 0, and reports no new problem."""
+    write_inquiries(program, [GERMANY])
+    first = run_cli("--as-of", "2026-11-23", "run-all", config=program)
+    assert first.code == 1 and "referral" not in first.err, first.err  # 1: the example's own bad rows
+    row = read(program.parent / "data" / "referral_inquiries.csv")[0]
+    assert (row["Referral status"], row["Current candidate"]) == ("offered", "jonas.becker@example.net")
+    answer(program, offer_code(row["Inquiry ID"], "jonas.becker@example.net"), "No, not this time", DAY,
+           "jonas.becker@example.net")
+    assert run_cli("erase", "jonas.becker@example.net", config=program).code == 0
+    assert read(program.parent / "data" / "referral_answers.csv")[0]["Email Address"].endswith("@erased.invalid")
+    later = run_cli("--as-of", "2026-12-02", "referrals", config=program)
+    assert later.code == 0, later.out + later.err
+    assert "(new)" not in later.out + later.err and "matches no offer" not in later.out + later.err
+    row = read(program.parent / "data" / "referral_inquiries.csv")[0]
+    assert row["Current candidate"] not in ("", "jonas.becker@example.net")
+    assert not row["Current candidate"].endswith("@erased.invalid")

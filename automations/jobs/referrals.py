@@ -15,6 +15,7 @@ from collections import Counter
 
 from ..bootstrap import Context
 from ..domain.model import Problem
+from ..domain.privacy import is_erased
 from ..domain.quarters import latest_ended
 from ..domain.referrals import plan_referrals, plan_states
 from .base import JobResult, load_roster, plural, record_problems
@@ -44,7 +45,10 @@ def run(ctx: Context, judged: dict | None = None) -> JobResult:
     found = [*found, *bad_answers, *(
         Problem(ctx.answers.source, a.row, "Offer code", a.code,
                 "matches no offer open to this address (mistyped, or sent from another address than the offer's)",
-                a.email) for a in plan.ignored_answers)]
+                a.email) for a in plan.ignored_answers
+        # An erased person's answer: its code was made for the address erase replaced, so it matches
+        # nothing now; that is their history, known and erased, not a problem for staff to mend.
+        if not is_erased(a.email))]
     record_problems(ctx, result, found, {a.email for a in roster},
                     closing_sources=(ctx.referrals.source, ctx.answers.source))
 
