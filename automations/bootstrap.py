@@ -529,8 +529,10 @@ def privacy_rules(config: Config) -> dict[str, TableRule]:
         "referral_answers": TableRule("referral answers", ("Email Address",),
                                       keep=("Timestamp", "Offer code", "Answer")),
         "funding_requests": TableRule(
-            "funding requests", ("Ambassador email",), links=("Invoice",), key_of=lambda c: funding_row_key(lambda t: c.get(t, "")),
-            keep=("What", "Kind", "Amount", "Currency", "Event date", "Region", "Status", "Approved amount",
+            "funding requests", ("Ambassador email",), mention=("What",), links=("Invoice",),
+            key_of=lambda c: funding_row_key(lambda t: c.get(t, "")),
+            # What is free text that may name the person: a token on their rows, their address replaced on others'
+            keep=("Kind", "Amount", "Currency", "Event date", "Region", "Status", "Approved amount",
                   "Invoice received", "Requested on", "First seen", "Flags", "Reminders sent")),
         "mail_ledger": TableRule("mail ledger", ("Recipient",), mention=("Key",), rekeyed=True,
                                  keep=("Key", "Job", "Status", "Attempts", "Message-ID", "At", "Last attempt",

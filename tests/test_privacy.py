@@ -435,3 +435,43 @@ class TestFieldsEraseCannotRewrite:
         assert [h for h in ("Key", "Status", "First seen", "Owner", "Value", "Problem") if rule.rewrites(h)] == \
             ["Key", "Owner", "Value", "Problem"]
         assert not TableRule("conduct register", ("Email",), delete=True).rewrites("Email")
+
+
+class TestErasedCopies:
+    """Issue 18, "Erase misses copies": the outbox copy of the quarterly report and a funding request's What."""
+
+    def test_the_outbox_copy_of_the_quarterly_report_goes(self, program):
+        """The final report goes to staff with its page attached without a charset: Zoë Müller, named only
+        in the attachment, is found there, and erase deletes the message, its preview and the attachment."""
+        from tests.conftest import run_cli
+
+        assert run_cli("--as-of", "2026-10-22", "run-all", config=program).code in (0, 1)
+        assert run_cli("--as-of", "2026-10-22", "report", "--quarter", "2026Q3", config=program).code == 0
+        (eml,) = (program.parent / "outbox").glob("*/quarterly_report_2026Q3_*.eml")
+        m = message_from_bytes(eml.read_bytes(), policy=policy.default)
+        parts = [p for p in m.walk() if not p.is_multipart()]
+        attached = [p for p in parts if p.get_filename()]
+        assert attached and attached[0].get_content_charset() is None
+        assert "Zoë Müller" in attached[0].get_payload(decode=True).decode("utf-8")
+        assert not any("Zoë" in str(p.get_content()) for p in parts if p not in attached)  # only the page names her
+        r = run_cli("--as-of", "2026-10-22", "erase", "zoe.mueller@example.org", config=program)
+        assert r.code == 0, r.err
+        assert list((program.parent / "outbox").glob("*/quarterly_report_2026Q3_*")) == []
+
+    def test_a_funding_requests_what_is_erased(self, program):
+        """Her own request's What becomes a token; another's What naming her address gets the pseudonym."""
+        from tests.conftest import run_cli
+        from tests.test_funding import read as read_rows
+        from tests.test_funding import request, write_requests
+
+        path = write_requests(program, [
+            request("Travel for Priya Deshmukh to MautiCon", date(2026, 11, 5)),
+            {**request(f"Shared booth with {PRIYA}", date(2026, 11, 6)), "Ambassador email": "arjun.nair@example.com"}])
+        r = run_cli("--as-of", "2026-10-19", "erase", PRIYA, config=program)
+        assert r.code == 0, r.err
+        rows = read_rows(path)
+        text = path.read_text(encoding="utf-8")
+        assert "Priya" not in text and PRIYA not in text
+        assert is_erased(rows[0]["Ambassador email"]) and rows[0]["What"].startswith("erased-")
+        assert rows[1]["What"].startswith("Shared booth with erased-") and rows[1]["What"].endswith("@erased.invalid")
+        assert rows[1]["Ambassador email"] == "arjun.nair@example.com"

@@ -22,6 +22,23 @@ DRAFT = "review document"
 REPORT = "quarterly report"
 
 
+def _part_texts(part) -> list[str]:
+    """A MIME part's content as text in every plausible charset (its declared one, UTF-8, Latin-1), and
+    HTML entities resolved: a name is found whatever the part says (or does not say) of its encoding."""
+    try:
+        data = part.get_payload(decode=True) or b""
+    except Exception:  # noqa: BLE001 - a part that cannot be decoded is searched as it is written
+        data = str(part.get_payload()).encode("utf-8", errors="replace")
+    out: list[str] = []
+    for charset in dict.fromkeys((part.get_content_charset() or "utf-8", "utf-8", "latin-1")):
+        try:
+            text = data.decode(charset, errors="replace")
+        except LookupError:  # an unknown charset named by the message
+            continue
+        out += [text, html.unescape(text)]
+    return list(dict.fromkeys(out))
+
+
 class LocalPersonalFiles:
     def __init__(self, outbox: Path, drafts: Path, reports: Path | None = None):
         self.outbox = Path(outbox)
@@ -43,8 +60,9 @@ class LocalPersonalFiles:
                 text = [str(m.get("To", ""))]
                 if with_text:
                     text.append(str(m.get("Subject", "")))
-                    # every text part, attachments too (the quarterly report's page goes to staff attached)
-                    text += [str(part.get_content()) for part in m.walk() if part.get_content_maintype() == "text"]
+                    # every part, attachments too (the quarterly report's page goes to staff attached), read
+                    # in each charset it may be in: an attachment without one decodes wrongly otherwise
+                    text += [t for part in m.walk() if not part.is_multipart() for t in _part_texts(part)]
                 detail = f"{eml.parent.name}: {m.get('Subject', '')}"
             except Exception:  # noqa: BLE001 - a message the email package cannot read is searched as it is
                 text = [raw.decode("utf-8", errors="replace")]
