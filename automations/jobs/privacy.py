@@ -31,7 +31,7 @@ from ..adapters.atomic_files import atomic_write
 from ..bootstrap import Context
 from ..domain.ownership import program_key
 from ..domain.privacy import ERASE_JOB, Erasure, TableRule, concerns, export_row, owned
-from ..domain.problems import FIXED
+from ..domain.problems import FIXED, read_status
 from ..domain.values import normalize_email, stable_digest
 from ..errors import AlreadyRunning, ConfigError, ServiceUnavailable
 from ..effects import utc_now
@@ -341,7 +341,7 @@ def retention(ctx: Context) -> JobResult:
 
         def fixed_problem(headers: list[str], row: list[str]) -> list[str] | None:
             cell = dict(zip(headers, row))
-            closed_long_ago = (cell.get("Status", "").strip().lower() == "fixed"
+            closed_long_ago = (read_status(cell.get("Status", "")) == FIXED
                                and _older(cell.get("Closed", ""), fixed_cutoff))
             return None if closed_long_ago and program_key("problems", row[0] if row else "") else row
 
