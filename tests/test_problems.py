@@ -298,7 +298,7 @@ def test_status_words_staff_type_are_read_or_named(tmp_path, cli):
     assert all("stays open" in line and f"row {row}" in line and "done" in line and "won't fix" in line
                for line in named)
     quiet = cli("--as-of", as_of, "sync-checkins", config=config)
-    assert "'Maybe later'" in quiet.out  # said on every run until staff set a word that is read
+    assert "'Maybe later'" in quiet.out  # said again while the word is on record
 
     # Staff say Done while the response is still as it was: read as fixed, so found again it opens, as new.
     set_status(tmp_path, row, "Done")
@@ -391,3 +391,27 @@ def test_a_mass_warning_run_holds_its_notices_until_confirmed(tmp_path, cli):
     sent = cli("--as-of", "2026-10-23", "notices", "--send-held-notices", config=config)
     assert sent.code == 0
     assert outbox_jobs(tmp_path).count("standing_warned") + outbox_jobs(tmp_path).count("standing_under_review") == 7
+
+
+def test_status_words_on_airtable(airtable, program):
+    """On the base, Status options staff added (typed through the API with typecast, as a creator may): `Skip`
+    reads as ignored, `Maybe later` keeps the problem open and sync-checkins names it."""
+    from pyairtable import Api
+
+    from automations.jobs import sync_checkins
+    from tests.airtable_env import BASE, TOKEN
+
+    day = date(2026, 10, 19)
+    sync_checkins.run(airtable.ctx(day))
+    first, second = airtable.records("Data problems")[:2]
+    airtable.clock.advance(1.1)
+    table = Api(TOKEN, endpoint_url=airtable.fake.url).table(BASE, "Data problems")
+    table.update(first["id"], {"Status": "Skip"}, typecast=True)
+    table.update(second["id"], {"Status": "Maybe later"}, typecast=True)
+    ctx = airtable.ctx(day)
+    res = sync_checkins.run(ctx)
+    named = [line for line in res.summary if "'Maybe later'" in line]
+    assert len(named) == 1 and second["fields"]["Key"] in named[0] and "stays open" in named[0]
+    assert not any("'Skip'" in line for line in res.summary)
+    status = {r.id: r.status for r in ctx.reports.load_problems()}
+    assert (status[first["fields"]["Key"]], status[second["fields"]["Key"]]) == (IGNORED, OPEN)

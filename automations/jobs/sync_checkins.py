@@ -56,7 +56,8 @@ def _unknown_statuses(ctx: Context) -> list[str]:
     staff are told which word, where, and the words that are read."""
     stored = ctx.dry_problems if ctx.dry_run and ctx.dry_problems is not None else ctx.reports.load_problems()
     return [f"data problems ({ctx.reports.problems_where}): the Status '{r.typed[:60]}' of problem {r.id} "
-            f"({r.problem.source} row {r.problem.row}, {r.problem.column}) is not a status, so it stays open; "
+            f"({r.problem.source} row {r.problem.row}, {r.problem.column}) is not a status, so it stays open (and is "
+            f"written as open when the problems are next saved); "
             f"the words read are {accepted_statuses()}." for r in stored if r.typed]
 
 
