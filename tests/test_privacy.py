@@ -175,6 +175,29 @@ class TestExportThenErase:
         assert [p.suffix for p in left] == [".html", ".json"]
         assert json.loads(left[1].read_text(encoding="utf-8"))["person"] == "ann+lee@example.org"
 
+    def test_erasing_a_message_leaves_a_message_whose_name_starts_alike(self, tmp_path):
+        """The outbox names a message `<key>-<digest>` and its attachments `<that>-<file>`: an address may be
+        chosen so that another message's name starts with a whole message name and a dash. Deleting the first
+        message's files (its .eml, preview and attachment) leaves every file of the other."""
+        from automations.adapters.local_personal_files import OUTBOX, LocalPersonalFiles
+        from automations.mail.transports import _attachment_name, _safe_name
+        from automations.ports import PersonalFile
+
+        day = tmp_path / "outbox" / "2026-10-19"
+        day.mkdir(parents=True)
+        first = _safe_name("certificate_event:2026-10-15-sprint:ann@x.org")
+        other = _safe_name(f"certificate_event:2026-10-15-sprint:ann@x.org-{first.rsplit('-', 1)[1]}-b.de")
+        assert other.startswith(first + "-")
+        names = {stem: [f"{stem}.eml", f"{stem}.html", _attachment_name(stem, "certificate.pdf")]
+                 for stem in (first, other)}
+        for stem, files in names.items():
+            for n in files:
+                (day / n).write_text(f"To: {stem}\n\nbody\n", encoding="utf-8")
+        gone = LocalPersonalFiles(tmp_path / "outbox", tmp_path / "drafts").remove(
+            [PersonalFile(str(day / f"{first}.eml"), OUTBOX, "")])
+        assert gone.deleted == 3
+        assert sorted(p.name for p in day.iterdir() if p.name != "index.html") == sorted(names[other])
+
     def test_not_an_address_is_one_sentence(self, program, cli):
         r = cli("erase", "not-an-address", config=program)
         assert r.code == 2 and "Traceback" not in r.err and "not an email address" in r.err
