@@ -301,6 +301,47 @@ def test_cli_certificates_exit_codes(program, cli):
     assert second.code == 0 and "0 PDFs drawn" in second.out and "1 sent earlier" in second.out
 
 
+def test_long_event_and_names_give_files_that_fit(program, cli):
+    """A 300-character event name with a 300-character name (CJK: three bytes each; Latin: the readable part of
+    every file name) and a long address: every certificate is drawn and sent, no file name is over the
+    program's byte cap (ext4 refuses a name over 255 bytes), the preview links its attachment, and two names
+    alike for their first 200 characters still get two file names."""
+    write_roster(program, [])
+    long_event, long_name = "Mautic sprint " + "x" * 286, "Name " + "y" * 295
+    other = "a" * 60 + "@" + "b" * 60 + ".example.org"
+    rows = [["漢" * 300, "2026-10-15", "字" * 300, "li@example.org"],
+            [long_event, "2026-10-15", long_name, other],
+            [long_event, "2026-10-15", long_name[:200] + "z" * 100, "two@example.org"]]
+    folder = program.parent / "data" / "attendees"
+    folder.mkdir()
+    with (folder / "list.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["Event", "Date", "Name", "Email"], *rows])
+    r = cli("--as-of", "2026-10-19", "certificates", config=program)
+    assert r.code == 0 and "File name too long" not in r.out + r.err, r.out + r.err
+    files = [p for p in (program.parent / "outbox").rglob("*") if p.is_file()]
+    assert files and max(len(p.name.encode("utf-8")) for p in files) <= 200
+    pdfs = [p for p in files if p.suffix == ".pdf"]
+    assert len(pdfs) == 3 and len({p.name for p in pdfs}) == 3
+    sent = {m["To"].addresses[0].addr_spec: m for m in outbox_messages(program.parent / "outbox")}
+    assert sorted(sent) == sorted(row[3] for row in rows)
+    names = [next(m.iter_attachments()).get_filename() for m in sent.values()]
+    assert all(n.endswith(".pdf") and len(n.encode("utf-8")) <= 80 for n in names) and len(set(names)) == 3
+    for eml in (program.parent / "outbox").rglob("*.eml"):
+        preview = eml.with_suffix(".html").read_text(encoding="utf-8")
+        linked = preview.split('Attached: <a href="', 1)[1].split('"', 1)[0]
+        assert (eml.parent / linked).read_bytes()[:5] == b"%PDF-"
+    text = pypdfium2.PdfDocument(next(sent["li@example.org"].iter_attachments()).get_content())[0] \
+        .get_textpage().get_text_range()
+    assert "字" * 10 in text and "漢" * 10 in text
+
+
+def test_capped_names_count_bytes_and_keep_a_digest():
+    from automations.domain.values import capped_name
+    a, b = capped_name("漢" * 300, ".pdf"), capped_name("漢" * 299 + "字", ".pdf")
+    assert len(a.encode("utf-8")) <= 200 and a.endswith(".pdf") and a.startswith("漢" * 50) and a != b
+    assert capped_name("short", ".pdf") == "short.pdf"
+
+
 def test_attachment_survives_smtp(program, smtp_server):
     """Over SMTP the message carries the PDF as a multipart/mixed attachment."""
     from tests.conftest import use_smtp

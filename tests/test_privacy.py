@@ -150,6 +150,54 @@ class TestExportThenErase:
         text = register.read_text(encoding="utf-8")
         assert "QZX-incident-text" not in text and "arjun.nair@example.com" in text
 
+    def test_export_names_are_one_persons_and_erase_deletes_only_theirs(self, program, cli):
+        """`ann+lee@` and `ann_lee@` share a readable slug but never an export file; erasing `ann/lee@` (whose
+        slug is `ann_lee@` too) leaves both; erasing `ann_lee@` deletes its exports alone, an export written
+        before names held a digest included (matched by the address it records, not its name)."""
+        exports = program.parent / "exports"
+        people = ["ann+lee@example.org", "ann_lee@example.org"]
+        for person in people:
+            r = cli("--as-of", "2026-10-19", "export", person, config=program)
+            assert r.code == 0, r.err
+        by_person = {json.loads(p.read_text(encoding="utf-8"))["person"]: p for p in exports.glob("*.json")}
+        assert sorted(by_person) == sorted(people)
+        assert all("/" not in p.name and p.with_suffix(".html").exists() for p in by_person.values())
+        legacy = exports / "ann_lee@example.org-2026-09-01.json"  # the name the export used to write
+        legacy.write_text(json.dumps({"person": "ann_lee@example.org", "tables": [], "files": []}), encoding="utf-8")
+        legacy.with_suffix(".html").write_text("<p>ann_lee@example.org</p>", encoding="utf-8")
+        before = sorted(p.name for p in exports.iterdir())
+        r = cli("--as-of", "2026-10-19", "erase", "ann/lee@example.org", config=program)
+        assert r.code == 0, r.err
+        assert sorted(p.name for p in exports.iterdir()) == before
+        r = cli("--as-of", "2026-10-19", "erase", "ann_lee@example.org", config=program)
+        assert r.code == 0, r.err
+        left = sorted(exports.iterdir())
+        assert [p.suffix for p in left] == [".html", ".json"]
+        assert json.loads(left[1].read_text(encoding="utf-8"))["person"] == "ann+lee@example.org"
+
+    def test_erasing_a_message_leaves_a_message_whose_name_starts_alike(self, tmp_path):
+        """The outbox names a message `<key>-<digest>` and its attachments `<that>-<file>`: an address may be
+        chosen so that another message's name starts with a whole message name and a dash. Deleting the first
+        message's files (its .eml, preview and attachment) leaves every file of the other."""
+        from automations.adapters.local_personal_files import OUTBOX, LocalPersonalFiles
+        from automations.mail.transports import _attachment_name, _safe_name
+        from automations.ports import PersonalFile
+
+        day = tmp_path / "outbox" / "2026-10-19"
+        day.mkdir(parents=True)
+        first = _safe_name("certificate_event:2026-10-15-sprint:ann@x.org")
+        other = _safe_name(f"certificate_event:2026-10-15-sprint:ann@x.org-{first.rsplit('-', 1)[1]}-b.de")
+        assert other.startswith(first + "-")
+        names = {stem: [f"{stem}.eml", f"{stem}.html", _attachment_name(stem, "certificate.pdf")]
+                 for stem in (first, other)}
+        for stem, files in names.items():
+            for n in files:
+                (day / n).write_text(f"To: {stem}\n\nbody\n", encoding="utf-8")
+        gone = LocalPersonalFiles(tmp_path / "outbox", tmp_path / "drafts").remove(
+            [PersonalFile(str(day / f"{first}.eml"), OUTBOX, "")])
+        assert gone.deleted == 3
+        assert sorted(p.name for p in day.iterdir() if p.name != "index.html") == sorted(names[other])
+
     def test_not_an_address_is_one_sentence(self, program, cli):
         r = cli("erase", "not-an-address", config=program)
         assert r.code == 2 and "Traceback" not in r.err and "not an email address" in r.err

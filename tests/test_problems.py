@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 
 from automations.domain.model import Problem
-from automations.domain.problems import FIXED, IGNORED, OPEN, STAFF, ProblemRecord, reconcile
+from automations.domain.problems import (FIXED, IGNORED, OPEN, STAFF, ProblemRecord, read_status, reconcile,
+                                         unknown_status)
 from tests.conftest import ROOT, copy_example, snapshot, outbox_messages
 
 RESPONSES = "checkin_responses.csv"
@@ -267,6 +268,46 @@ def test_a_planted_problem_exits_1_once_then_0_ignored_stops_counting_corrected_
         ("ignored", as_of)}
 
 
+def test_status_words():
+    read = {w: (read_status(w), unknown_status(w)) for w in
+            ("Done", " RESOLVED ", "closed", "Ignore", "skip", "Won’t fix", "wontfix", "FIXED", "", "Maybe  later")}
+    assert read == {"Done": (FIXED, ""), " RESOLVED ": (FIXED, ""), "closed": (FIXED, ""), "Ignore": (IGNORED, ""),
+                    "skip": (IGNORED, ""), "Won’t fix": (IGNORED, ""), "wontfix": (IGNORED, ""),
+                    "FIXED": (FIXED, ""), "": (OPEN, ""), "Maybe  later": (OPEN, "Maybe later")}
+
+
+def test_status_words_staff_type_are_read_or_named(tmp_path, cli):
+    """`Skip` (like ignore, won't fix) is ignored and `Done` (like resolved, closed) is fixed; a word that means no
+    status keeps the problem open and is named in sync-checkins' output with the problem and the words read."""
+    config = shipped(tmp_path)
+    as_of = readme_as_of()
+    assert cli("--as-of", as_of, "run-all", config=config).code == 0
+    row = append_response(tmp_path, "19/10/2026 09:00:00", "priya.deshmukh@example.org", "last Tuesday")
+    assert cli("--as-of", as_of, "run-all", config=config).code == 1
+
+    set_status(tmp_path, row, " Won't-Fix ")
+    skipped = cli("--as-of", as_of, "run-all", config=config)
+    assert skipped.code == 0 and "8 data problems reported earlier" in skipped.out, skipped.out
+
+    set_status(tmp_path, row, "Maybe later")
+    unknown = cli("--as-of", as_of, "run-all", config=config)
+    assert unknown.code == 0 and "10 data problems reported earlier" in unknown.out
+    named = [line for line in unknown.out.splitlines() if "'Maybe later'" in line]
+    ids = {r["Problem ID"] for r in problems_file(tmp_path) if r["Row"] == str(row)}
+    assert len(named) == len(ids) == 2 and all(any(i in line for i in ids) for line in named), unknown.out
+    assert all("stays open" in line and f"row {row}" in line and "done" in line and "won't fix" in line
+               for line in named)
+    quiet = cli("--as-of", as_of, "sync-checkins", config=config)
+    assert "'Maybe later'" in quiet.out  # said again while the word is on record
+
+    # Staff say Done while the response is still as it was: read as fixed, so found again it opens, as new.
+    set_status(tmp_path, row, "Done")
+    done = cli("--as-of", as_of, "run-all", config=config)
+    assert done.code == 1 and sum(f"row {row}," in line for line in done.err.splitlines()
+                                  if line.startswith("unusable (new)")) == 2, done.err
+    assert "not a status" not in done.out
+
+
 def test_the_receipt_of_a_dropped_activity_names_the_row_the_column_and_the_fix(tmp_path, cli):
     config = shipped(tmp_path)
     row = append_response(tmp_path, "19/10/2026 09:00:00", "priya.deshmukh@example.org", "sometime soon")
@@ -350,3 +391,27 @@ def test_a_mass_warning_run_holds_its_notices_until_confirmed(tmp_path, cli):
     sent = cli("--as-of", "2026-10-23", "notices", "--send-held-notices", config=config)
     assert sent.code == 0
     assert outbox_jobs(tmp_path).count("standing_warned") + outbox_jobs(tmp_path).count("standing_under_review") == 7
+
+
+def test_status_words_on_airtable(airtable, program):
+    """On the base, Status options staff added (typed through the API with typecast, as a creator may): `Skip`
+    reads as ignored, `Maybe later` keeps the problem open and sync-checkins names it."""
+    from pyairtable import Api
+
+    from automations.jobs import sync_checkins
+    from tests.airtable_env import BASE, TOKEN
+
+    day = date(2026, 10, 19)
+    sync_checkins.run(airtable.ctx(day))
+    first, second = airtable.records("Data problems")[:2]
+    airtable.clock.advance(1.1)
+    table = Api(TOKEN, endpoint_url=airtable.fake.url).table(BASE, "Data problems")
+    table.update(first["id"], {"Status": "Skip"}, typecast=True)
+    table.update(second["id"], {"Status": "Maybe later"}, typecast=True)
+    ctx = airtable.ctx(day)
+    res = sync_checkins.run(ctx)
+    named = [line for line in res.summary if "'Maybe later'" in line]
+    assert len(named) == 1 and second["fields"]["Key"] in named[0] and "stays open" in named[0]
+    assert not any("'Skip'" in line for line in res.summary)
+    status = {r.id: r.status for r in ctx.reports.load_problems()}
+    assert (status[first["fields"]["Key"]], status[second["fields"]["Key"]]) == (IGNORED, OPEN)

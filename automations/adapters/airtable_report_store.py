@@ -21,7 +21,7 @@ from ..domain.compliance import Resolved
 from ..domain.model import Activity, Checkin, Problem
 from ..domain import ownership
 from ..domain.ownership import program_key
-from ..domain.problems import STAFF, ProblemRecord, read_status
+from ..domain.problems import STAFF, ProblemRecord, read_status, unknown_status
 from ..errors import InputError
 from ..ports import StoredReports, Written
 from .airtable_client import AirtableClient, present, same
@@ -122,8 +122,10 @@ class AirtableReportStore:
         owner = (f.get(n("email")) or "").strip() or STAFF
         p = Problem(f.get(n("source"), ""), int(f.get(n("row")) or 0), f.get(n("column"), ""), f.get(n("value"), ""),
                     f.get(n("problem"), ""), "" if owner == STAFF else owner)
-        return ProblemRecord(p, read_status(f.get(n("status")) or ""), _day(f.get(n("first_seen"))),
-                             _day(f.get(n("closed"))), owner, str(f.get(n("key")) or "").strip())
+        status = f.get(n("status")) or ""
+        status = status if isinstance(status, str) else str(status)
+        return ProblemRecord(p, read_status(status), _day(f.get(n("first_seen"))),
+                             _day(f.get(n("closed"))), owner, str(f.get(n("key")) or "").strip(), unknown_status(status))
 
     # -- the port ----------------------------------------------------------------------------------
     def _records(self, role: str) -> list[dict]:

@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Sequence
 
 from ..domain.compliance import Resolved
 from ..domain.model import Activity, Checkin, Problem
-from ..domain.problems import STAFF, ProblemRecord, read_status
+from ..domain.problems import STAFF, ProblemRecord, read_status, unknown_status
 from ..errors import InputError
 from ..ports import StoredReports, Written
 from .atomic_files import atomic_append_rows, atomic_write, atomic_write_rows
@@ -211,7 +211,8 @@ class CsvReportStore:
             owner = r[4].strip() or STAFF
             p = Problem(r[5], _int(r[6]), r[7], r[8], r[9], "" if owner == STAFF else owner)
             # The id on file: the one the run that wrote it gave (`reconcile` gives each the id it takes now).
-            out.append(ProblemRecord(p, read_status(r[1]), _day(r[2]), _day(r[3]), owner, r[0].strip()))
+            out.append(ProblemRecord(p, read_status(r[1]), _day(r[2]), _day(r[3]), owner, r[0].strip(),
+                                     unknown_status(r[1])))
         return out
 
 

@@ -7,6 +7,7 @@ than configured. The outbox's index is written again afterwards, so it lists onl
 
 from __future__ import annotations
 
+import glob
 import html
 import re
 from datetime import date, timedelta
@@ -37,6 +38,17 @@ def _part_texts(part) -> list[str]:
             continue
         out += [text, html.unescape(text)]
     return list(dict.fromkeys(out))
+
+
+def _beside(stem: str, q: Path) -> bool:
+    """Whether `q` is the preview or an attachment of the message `<stem>.eml`, not another message's file
+    whose name merely starts the same way (another message's `.eml`, or its preview or attachment)."""
+    if q.name == f"{stem}.html":
+        return True
+    if not q.name.startswith(f"{stem}-") or q.suffix == ".eml":
+        return False
+    return not any(q.name == f"{e.stem}.html" or q.name.startswith(f"{e.stem}-")
+                   for e in q.parent.glob("*.eml") if len(e.stem) > len(stem))
 
 
 class LocalPersonalFiles:
@@ -118,8 +130,8 @@ class LocalPersonalFiles:
         for f in files:
             p = Path(f.path)
             doomed.append(p)
-            if f.what == OUTBOX:  # the preview and the attachments written beside the .eml
-                doomed += [q for q in p.parent.glob(f"{p.stem}*") if q != p and q.name.startswith(p.stem)]
+            if f.what == OUTBOX:  # the preview and the attachments written beside the .eml (`<stem>-<name>`)
+                doomed += [q for q in p.parent.glob(f"{glob.escape(p.stem)}*") if q != p and _beside(p.stem, q)]
         doomed = [p for p in dict.fromkeys(doomed) if p.exists()]
         written = Written(deleted=len(doomed), unit="file", where=str(self.outbox))
         if dry_run or not doomed:

@@ -22,7 +22,7 @@ from typing import Sequence
 
 from .compliance import anniversary
 from .model import Ambassador
-from .values import shown, stable_digest
+from .values import capped_name, shown, stable_digest
 
 YEARLY, EVENT = "certificate_yearly", "certificate_event"
 
@@ -58,15 +58,21 @@ class Certificate:
 
     @property
     def filename(self) -> str:
+        """The PDF's name: readable, at most `FILENAME_BYTES` (a long event and a long name are cut, with a
+        digest of the whole so that it stays theirs)."""
         what = f"{self.years}-year{'s' if self.years != 1 else ''}" if self.kind == YEARLY else \
-            _slug(self.event) or "event"
-        return f"certificate-{what}-{_slug(self.name) or 'ambassador'}.pdf"
+            _slug(self.event, None) or "event"
+        return capped_name(f"certificate-{what}-{_slug(self.name, None) or 'ambassador'}", ".pdf", FILENAME_BYTES)
 
 
-def _slug(text: str) -> str:
+#: The most bytes a certificate's file name takes: it is also part of the outbox's file name for it.
+FILENAME_BYTES = 80
+
+
+def _slug(text: str, length: int | None = 60) -> str:
     """ASCII letters, digits and dashes, for a file name mail programs show well everywhere."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:60]
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:length]
 
 
 def event_id(name: str, day: date) -> str:

@@ -78,10 +78,35 @@ def _same_problem(p: Problem, names: SourceNames) -> tuple:
     return id_source(p.source, names), p.column, _id_value(p.value), p.reason
 
 
+#: Words staff type for a status, read as that status (trimmed, in any case; spaces, dashes, underscores and
+#: apostrophes do not count: "Won't fix", "wont-fix", "WONTFIX").
+STATUS_WORDS = MappingProxyType({FIXED: ("done", "resolved", "closed", "solved"),
+                                 IGNORED: ("ignore", "skip", "skipped", "won't fix", "not a problem")})
+
+
+def _word(text: str) -> str:
+    return re.sub(r"[\s_'\u2019-]+", "", text.strip().lower())
+
+
+STATUS_SYNONYMS = MappingProxyType({_word(w): st for st, words in STATUS_WORDS.items() for w in words})
+
+
 def read_status(text: str) -> str:
-    """A status as staff may type it ("Ignored ", "FIXED"); anything else, or nothing, is open."""
-    status = text.strip().lower()
-    return status if status in PROBLEM_STATUSES else OPEN
+    """A status as staff may type it ("Ignored ", "FIXED", "Done", "Won't fix"); anything else, or
+    nothing, is open (`unknown_status` tells which words were not understood)."""
+    status = _word(text)
+    return status if status in PROBLEM_STATUSES else STATUS_SYNONYMS.get(status, OPEN)
+
+
+def unknown_status(text: str) -> str:
+    """The word staff typed as a Status when it means no status (read as open), as typed; else ""."""
+    word = " ".join(text.split())
+    return word if word and _word(word) not in PROBLEM_STATUSES and _word(word) not in STATUS_SYNONYMS else ""
+
+
+def accepted_statuses() -> str:
+    """The words a Status may hold, for a message."""
+    return f"{OPEN}, {FIXED} (or {', '.join(STATUS_WORDS[FIXED])}), {IGNORED} (or {', '.join(STATUS_WORDS[IGNORED])})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +117,7 @@ class ProblemRecord:
     closed: date | None = None
     owner: str = STAFF  # an ambassador's email, or "staff"
     id: str = field(default="")
+    typed: str = field(default="", compare=False)  # a Status word staff typed that means no status (read open)
 
     def __post_init__(self) -> None:
         if not self.id:

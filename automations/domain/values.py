@@ -35,6 +35,23 @@ def stable_digest(*parts: str, length: int = 16) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:length]
 
 
+#: The most bytes a file name the program builds from people's text may take: ext4 (and most file systems)
+#: allow 255 bytes per name, and every file is written through a temporary name beside it 14 bytes longer
+#: (`.<name>.XXXXXXXX.tmp`); the rest is margin.
+NAME_BYTES = 200
+
+
+def capped_name(stem: str, suffix: str = "", limit: int = NAME_BYTES) -> str:
+    """`stem + suffix` as a file name of at most `limit` bytes in UTF-8 (bytes, not characters: a CJK
+    character takes three): as it is when it fits; else the stem cut on a character boundary, followed by a
+    digest of the whole stem, so two long names that start alike stay two names."""
+    if len((stem + suffix).encode("utf-8")) <= limit:
+        return stem + suffix
+    digest = stable_digest(stem, length=10)
+    room = max(limit - len(suffix.encode("utf-8")) - len(digest) - 1, 0)
+    return f"{stem.encode('utf-8')[:room].decode('utf-8', 'ignore')}-{digest}{suffix}"
+
+
 def normalize_email(raw: str) -> str:
     return raw.strip().lower()
 

@@ -31,8 +31,8 @@ from ..adapters.atomic_files import atomic_write
 from ..bootstrap import Context
 from ..domain.ownership import program_key
 from ..domain.privacy import ERASE_JOB, Erasure, TableRule, concerns, export_row, owned
-from ..domain.problems import FIXED
-from ..domain.values import normalize_email
+from ..domain.problems import FIXED, read_status
+from ..domain.values import normalize_email, stable_digest
 from ..errors import AlreadyRunning, ConfigError, ServiceUnavailable
 from ..effects import utc_now
 from ..ports import LedgerEntry, PersonalFile, PersonalTable, Written
@@ -152,12 +152,40 @@ def _page(data: dict, program: str) -> str:
                                           count=sum(len(t["rows"]) for t in data["tables"]))
 
 
+def _address_digest(address: str) -> str:
+    """What tells one person's export files from everyone else's: a digest of the whole normalised address
+    (`ann+lee@` and `ann_lee@` share a readable slug, never a digest)."""
+    return stable_digest("export", normalize_email(address), length=12)
+
+
 def _file_stem(address: str, day: date) -> str:
-    return f"{re.sub(r'[^a-z0-9@._-]+', '_', address)}-{day.isoformat()}"
+    """`<readable slug>-<digest>-<date>`: the slug (at most 60 ASCII characters, no `/`) is for people; the
+    digest makes the name one person's alone, and is what `erase` matches."""
+    slug = re.sub(r"[^a-z0-9@._-]+", "_", normalize_email(address))[:60].strip(".") or "person"
+    return f"{slug}-{_address_digest(address)}-{day.isoformat()}"
+
+
+def _exports_of(folder: Path, address: str) -> list[Path]:
+    """The export files of exactly this person: those named with their address's digest, and those written
+    before names held one (`<slug>-<date>.json` and its `.html`) whose JSON records their address."""
+    if not folder.is_dir():
+        return []
+    found = set(folder.glob(f"*-{_address_digest(address)}-????-??-??.*"))
+    for old in folder.glob("*-????-??-??.json"):
+        if old in found or re.search(r"-[0-9a-f]{12}-\d{4}-\d{2}-\d{2}$", old.stem):
+            continue
+        try:
+            person = json.loads(old.read_text(encoding="utf-8")).get("person", "")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(person, str) and normalize_email(person) == address:
+            found |= {p for p in (old, old.with_suffix(".html")) if p.exists()}
+    return sorted(found)
 
 
 def export(ctx: Context, email: str, reader: str | None = None, program: str = "Ambassador Program") -> JobResult:
-    """Write everything held about one person to `<privacy.export_dir>/<address>-<date>.json` and `.html`."""
+    """Write everything held about one person to `<privacy.export_dir>/<address slug>-<digest>-<date>.json` and
+    `.html`."""
     address = _person(email)
     with_conduct = _reader_ok(ctx, reader)
     result = JobResult("export")
@@ -237,8 +265,7 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
                                           f"rewrite it ({where}); erase the person's data there by hand.")
         files = ctx.personal_files.find(address, known_names) if ctx.personal_files else []
         # Earlier exports hold everything about them: once handed over, they go too.
-        files += [PersonalFile(str(p), "export", p.name) for p in sorted(ctx.export_dir.glob(
-            f"{_file_stem(address, ctx.as_of).rsplit('-', 3)[0]}-????-??-??.*"))]
+        files += [PersonalFile(str(p), "export", p.name) for p in _exports_of(ctx.export_dir, address)]
         if files:
             gone = ctx.personal_files.remove(files, dry_run=ctx.dry_run)
             touched += gone.deleted
@@ -314,7 +341,7 @@ def retention(ctx: Context) -> JobResult:
 
         def fixed_problem(headers: list[str], row: list[str]) -> list[str] | None:
             cell = dict(zip(headers, row))
-            closed_long_ago = (cell.get("Status", "").strip().lower() == "fixed"
+            closed_long_ago = (read_status(cell.get("Status", "")) == FIXED
                                and _older(cell.get("Closed", ""), fixed_cutoff))
             return None if closed_long_ago and program_key("problems", row[0] if row else "") else row
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from ..bootstrap import Context
 from ..domain.blog import published_activities
 from ..domain.checkins import on_an_unusable_row
-from ..domain.problems import id_source
+from ..domain.problems import accepted_statuses, id_source
 from ..domain.source_guard import Limits, check, tally
 from ..errors import StopRun
 from ..ports import Written
@@ -51,6 +51,16 @@ def _stored_rows(ctx: Context, store: _Stored) -> int:
     return max(rows, default=1)
 
 
+def _unknown_statuses(ctx: Context) -> list[str]:
+    """A line for each problem on record whose Status is a word that means no status: it stays open, and
+    staff are told which word, where, and the words that are read."""
+    stored = ctx.dry_problems if ctx.dry_run and ctx.dry_problems is not None else ctx.reports.load_problems()
+    return [f"data problems ({ctx.reports.problems_where}): the Status '{r.typed[:60]}' of problem {r.id} "
+            f"({r.problem.source} row {r.problem.row}, {r.problem.column}) is not a status, so it stays open (and is "
+            f"written as open when the problems are next saved); "
+            f"the words read are {accepted_statuses()}." for r in stored if r.typed]
+
+
 def run(ctx: Context) -> JobResult:
     with bulk_allocation():
         return _sync(ctx)
@@ -83,6 +93,7 @@ def _sync(ctx: Context) -> JobResult:
                 f"--accept-shrink.")
     _guard_unusable(ctx, synced, store)
     unread = {(ctx.form.source, row) for row in synced.unreadable_rows}
+    result.summary += _unknown_statuses(ctx)
     record = record_problems(ctx, result, problems, known,
                              closing_sources=(ctx.form.source, ctx.roster.source, ctx.blog.source), save=False,
                              unread=unread)

@@ -24,6 +24,7 @@ from typing import Mapping, Protocol
 
 from ..adapters.atomic_files import atomic_write
 from ..config import SmtpConfig
+from ..domain.values import capped_name
 from ..effects import ActionFailed
 from ..errors import ConfigError, StopRun
 from .message import Outgoing
@@ -59,9 +60,19 @@ class Mailer(Protocol):
 
 
 def _safe_name(key: str) -> str:
-    """A file name for a key: readable, and unique thanks to a short digest of the whole key."""
+    """A file name for a key: readable, and unique thanks to a short digest of the whole key. At most 111
+    ASCII bytes, so that an attachment's name after it (`_attachment_name`) still fits."""
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
-    return f"{re.sub(r'[^A-Za-z0-9@._-]+', '_', key)[:150]}-{digest}"
+    return f"{re.sub(r'[^A-Za-z0-9@._-]+', '_', key)[:100]}-{digest}"
+
+
+def _attachment_name(name: str, filename: str) -> str:
+    """The file an attachment is written to beside its message (`<message>-<attachment>`): no folder, no
+    control character, no leading dot, and at most `NAME_BYTES` bytes (cut with a digest when longer)."""
+    plain = re.sub(r"[/\\\x00-\x1f\x7f]+", "_", filename).lstrip(".") or "attachment"
+    stem, dot, ext = plain.rpartition(".")
+    suffix = f".{ext}" if dot and stem and 0 < len(ext.encode("utf-8")) <= 10 else ""
+    return capped_name(f"{name}-{stem if suffix else plain}", suffix)
 
 
 class OutboxMailer:
@@ -83,8 +94,9 @@ class OutboxMailer:
         atomic_write(folder / f"{name}.eml", msg.data.replace(b"\r\n", b"\n"))
         preview = msg.html
         for a in msg.attachments:  # beside the .eml, to open without a mail program; the .eml holds them too
-            atomic_write(folder / f"{name}-{a.filename}", a.data)
-            link = f'<p>Attached: <a href="{html.escape(name)}-{html.escape(a.filename)}">{html.escape(a.filename)}</a></p>'
+            beside = _attachment_name(name, a.filename)
+            atomic_write(folder / beside, a.data)
+            link = f'<p>Attached: <a href="{html.escape(beside)}">{html.escape(a.filename)}</a></p>'
             preview = preview.replace("</body>", link + "</body>") if "</body>" in preview else preview + link
         atomic_write(folder / f"{name}.html", preview)
 
