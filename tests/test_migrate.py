@@ -95,6 +95,15 @@ def migrate(env: AirtableEnv, dest: Path, source: Path, dry_run: bool = False, r
     return migrate_job.run(ctx, move, reader)
 
 
+def the_same_day_changes_nothing(env: AirtableEnv, running: Path, outbox: dict) -> None:
+    """run-all on the base the same day: no failure, no new problem, no message beyond `outbox` (a snapshot of the
+    local program's), and the local program's verdicts."""
+    results = run_all.run(env.ctx(AS_OF))
+    assert all(not r.failures and not r.new_problems for r in results)
+    assert snapshot(running.parent / "outbox") == outbox
+    assert verdicts(env.config_path, env) == verdicts(running)
+
+
 def empty_folder_program(tmp_path: Path, like: Path, name: str = "backup") -> Path:
     """A configuration like `like` (local backend) whose local.dir is an empty folder."""
     home = tmp_path / name
@@ -634,10 +643,7 @@ class TestRosterTypedByStaff:
         live.fake.reset_log()
         migrate(live, live.config_path, running)
         assert writes(live) == []
-        results = run_all.run(live.ctx(AS_OF))
-        assert all(not r.failures and not r.new_problems for r in results)
-        assert snapshot(running.parent / "outbox") == outbox
-        assert verdicts(live.config_path, live) == verdicts(running)
+        the_same_day_changes_nothing(live, running, outbox)
 
     def test_an_adopted_row_is_never_deleted_by_a_later_migrate(self, running, live):
         """An adopted row stays staff's: when the source no longer has that person, a later migrate refuses (naming
@@ -747,10 +753,7 @@ class TestIntoLinkedFields:
         env.fake.reset_log()
         migrate(env, env.config_path, running)
         assert writes(env) == []
-        results = run_all.run(env.ctx(AS_OF))
-        assert all(not r.failures and not r.new_problems for r in results)
-        assert snapshot(running.parent / "outbox") == outbox
-        assert verdicts(env.config_path, env) == verdicts(running)
+        the_same_day_changes_nothing(env, running, outbox)
 
     def test_a_roster_typed_with_links_and_collaborators_is_adopted(self, running, airtable_base):
         """Staff typed the roster into that base (Country and Languages linking the records, Email the

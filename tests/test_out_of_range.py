@@ -9,9 +9,9 @@ import csv
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.conftest import copy_example, run_cli, snapshot
+from tests.test_hygiene import edit_csv
 
 AS_OF = "2026-10-19"
 PRIYA = "priya.deshmukh@example.org"
@@ -23,14 +23,6 @@ def program(tmp_path: Path) -> Path:
     return copy_example(tmp_path)
 
 
-def rewrite(path: Path, edit) -> None:
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    edit(rows)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-
-
 def set_cell(path: Path, email: str, column: str, value: str) -> None:
     def edit(rows):
         col = rows[0].index(column)
@@ -39,7 +31,7 @@ def set_cell(path: Path, email: str, column: str, value: str) -> None:
                 row[col] = value
                 return
         raise AssertionError(f"{email} not in {path}")
-    rewrite(path, edit)
+    edit_csv(path, edit)
 
 
 def write_table(path: Path, header: list[str], rows: list[list[str]]) -> None:
@@ -59,7 +51,7 @@ def test_a_year_9999_date_in_any_staff_table_is_a_problem_of_its_row(program: Pa
                  "Flags", "Reminders sent"],
                 [["joao.pereira@example.com", "Travel", "travel", "300", "EUR", "9999-11-23", "", "requested",
                   "", "", "", "", "", "", "", ""]])
-    rewrite(data / "blog_proposals.csv", lambda rows: rows[1].__setitem__(rows[0].index("Published on"),
+    edit_csv(data / "blog_proposals.csv", lambda rows: rows[1].__setitem__(rows[0].index("Published on"),
                                                                           "9999-01-01"))
     run = run_cli("--as-of", AS_OF, "run-all", config=program)
     assert run.code == 1, run.err
@@ -118,7 +110,7 @@ def test_a_cell_over_the_limit_stops_export_and_erase_with_one_sentence_before_a
     folder = program.parent
     blog = folder / "data" / "blog_proposals.csv"
     original = blog.read_bytes()
-    rewrite(blog, lambda rows: rows[-1].__setitem__(rows[0].index("Summary"), "x" * (10 * 1024 * 1024 + 1)))
+    edit_csv(blog, lambda rows: rows[-1].__setitem__(rows[0].index("Summary"), "x" * (10 * 1024 * 1024 + 1)))
     before = snapshot(folder)
     for args in (["export", PRIYA], ["erase", PRIYA], ["run-all"]):
         run = run_cli("--as-of", AS_OF, *args, config=program)

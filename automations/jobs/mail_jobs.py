@@ -79,6 +79,9 @@ def refuse_left_behind(ctx: Context) -> None:
     """Stop (exit 2) before a job that sends writes anything, when `left_behind` says mail could go twice."""
     if stop := left_behind(ctx):
         raise StopRun(stop)
+    # Checked for this run: nothing a run does adds to the local folder's ledger, so the jobs after the first
+    # (run-all's, and `send`'s backstop) need not read both ledgers again.
+    ctx.left_behind = None
 
 
 def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobResult:

@@ -138,9 +138,8 @@ def _refuse(move: Migration, plans: dict[str, TablePlan], problems: list[str]) -
     for p in plans.values():
         named = move.dest.named(p.shape.role)
         if p.foreign:
-            shown = ", ".join(f"'{k}'" for k in p.foreign[:3])
             raise StopRun(f"{named} already holds {plural(len(p.foreign), 'row')} that did not come from "
-                          f"{move.source.where} ({p.shape.what}: {shown}{', ...' if len(p.foreign) > 3 else ''}): "
+                          f"{move.source.where} ({p.shape.what}: {_some(p.foreign)}): "
                           f"migrate copies into an empty store (a new base after `init`, an empty folder) and never "
                           f"overwrites other data; nothing was written.")
         if p.differ:  # staff's own rows (a roster typed into the base): which field to make the same, and how
@@ -157,10 +156,9 @@ def _refuse(move: Migration, plans: dict[str, TablePlan], problems: list[str]) -
                 f"perks, last check-in...) is the same; make the two sides the same and migrate again; nothing was "
                 f"written."))
         if p.changed_since:
-            shown = ", ".join(f"'{k}'" for k in p.changed_since[:3])
             raise StopRun(f"{named} holds {plural(len(p.changed_since), 'row')} that differ from "
                           f"{move.source.where} and were not written by migrate from there, or changed since "
-                          f"({p.shape.what}: {shown}{', ...' if len(p.changed_since) > 3 else ''}): the "
+                          f"({p.shape.what}: {_some(p.changed_since)}): the "
                           f"destination is not a copy of this source (or runs on its own now); nothing was written.")
 
 
