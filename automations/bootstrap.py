@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import stat
 import sys
 import time
@@ -23,6 +24,7 @@ from .adapters.csv_blog_store import CsvBlogStore
 from .adapters.atomic_files import atomic_write
 from .adapters.csv_personal_tables import CsvPersonalTables
 from .adapters.local_personal_files import LocalPersonalFiles
+from .adapters.erase_journal import JsonErasureJournal
 from .adapters.erased_responses import ERASE_JOB, ErasedResponses
 from .domain.privacy import Pseudonyms, TableRule
 from .adapters.csv_attendee_source import CsvAttendeeSource
@@ -80,6 +82,7 @@ from .ports import AttendeeSource, CertificateRenderer
 from .ports import ReportArchive, ReportRenderer
 from .ports import ForumGroup
 from .ports import RunLock
+from .ports import ErasureJournal
 from .stopping import StopRequest
 from .ports import WorkCache, Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
@@ -182,6 +185,11 @@ class Context:
     pseudonyms: Pseudonyms | None = None
     privacy: "PrivacyConfig | None" = None
     export_dir: Path = Path("exports")
+    #: `erase` records what it will erase here before its first write, and finishes from it after a stop.
+    erasure_journal: "ErasureJournal | None" = None
+    #: Called at each point where work that must finish may be cut short (`erase`'s steps), with the point's
+    #: name: nothing in a normal run; a failpoint (`AUTOMATIONS_FAILPOINT`) kills the process there.
+    checkpoint: Callable[[str], None] = field(default=lambda name: None)
     #: A graceful stop asked for (SIGTERM, Ctrl-C): `effects.apply` and `run-all` stop at their next safe point.
     stop: StopRequest = field(default_factory=StopRequest)
     #: One run of each command at a time on this machine (cron, the scheduler, a person): the command line
@@ -429,9 +437,11 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         conduct_readers=tuple(a.casefold() for a in config.conduct.readers),
         conduct_retention_days=config.conduct.retention_days,
         personal=personal, personal_files=LocalPersonalFiles(config.path(m.outbox_dir), config.path(b.drafts_dir),
-                                                             config.path(config.report.dir)),
+                                                             config.path(config.report.dir),
+                                                             config.path(config.privacy.export_dir)),
         pseudonyms=pseudonyms, privacy=config.privacy,
         export_dir=config.path(config.privacy.export_dir),
+        erasure_journal=JsonErasureJournal(config.local_dir / ERASING), checkpoint=failpoint(environ),
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
         run_lock=run_lock(config),
         problem_names=problem_names(config, Path(f.file).name if f.source == "local" else checkins.where),
@@ -682,6 +692,8 @@ def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozense
     config = load_config(path)
     if command not in WHILE_MIGRATING:
         unfinished_migration(config)
+    if command not in WHILE_ERASING:
+        unfinished_erase(config)
     if not dry_run:
         remove_leftovers(config)
         tighten_modes(config)
@@ -747,6 +759,44 @@ def job_scheduler(config: Config, config_path: Path, stop: StopRequest, global_a
     return JobScheduler({name: parse(text) for name, text in s.jobs.items()}, s.timezone or config.program.timezone,
                         runner, JsonScheduleState(config.local_dir / ".schedule.json"), log, stop, s.catch_up,
                         lock=run_lock(config))
+
+
+# -- erase: work that must finish ---------------------------------------------------------------------------------
+
+ERASING = ".erase-unfinished.json"  # in local.dir: an erase began and has not finished (`JsonErasureJournal`)
+#: The commands that run while an erase is unfinished: `erase` (which finishes it) and `doctor` (which names it).
+#: Every other would read, mail or report a person half erased.
+WHILE_ERASING = ("erase", "doctor")
+FAILPOINT_ENV = "AUTOMATIONS_FAILPOINT"
+
+
+def unfinished_erase(config: Config) -> None:
+    """Stop (exit 2) while an erase stopped part-way: a run now could judge the person on half-erased rows, mail
+    their real address or write a report naming them."""
+    pending = JsonErasureJournal(config.local_dir / ERASING).load()
+    if pending is not None:
+        raise StopRun(f"An erase begun at {pending.started or 'an unknown time'} has not finished: run `erase` again "
+                      f"(with no address, or the same one) to finish it; every command but `erase` and `doctor` "
+                      f"stops until then.")
+
+
+def failpoint(environ: Mapping[str, str]) -> Callable[[str], None]:
+    """The run's checkpoint hook. `AUTOMATIONS_FAILPOINT=<point>[#<n>]` makes the process kill itself (SIGKILL, as
+    a power cut or the OOM killer would) the n-th time (default the first) it reaches that point: how the tests
+    and `bench/erase_crash_harness.py` stop work that must finish at each of its steps. Unset, nothing happens."""
+    wanted = environ.get(FAILPOINT_ENV, "").strip()
+    if not wanted:
+        return lambda name: None
+    point, _, nth = wanted.partition("#")
+    seen = {"n": 0}
+
+    def checkpoint(name: str) -> None:
+        if name == point:
+            seen["n"] += 1
+            if seen["n"] == int(nth or 1):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return checkpoint
 
 
 # -- migrate: a second configuration's store, and this one's ------------------------------------------------------

@@ -459,11 +459,12 @@ def export(opts: Options, reader: str | None, email: str) -> None:
 @cli.command("erase")
 @global_options
 @PERSON_READER
-@click.argument("email")
+@click.argument("email", required=False)
 @click.pass_obj
-def erase(opts: Options, reader: str | None, email: str) -> None:
+def erase(opts: Options, reader: str | None, email: str | None) -> None:
     """Forget one person (EMAIL) in every table and file: their address becomes a keyed hash, their text tokens,
-    their files are deleted; their numbers still count. Try it with --dry-run first."""
+    their files are deleted; their numbers still count. Try it with --dry-run first. An erase that was stopped
+    part-way is finished by the next erase (give no EMAIL to finish it alone); until then the other jobs stop."""
     _run_job(opts, lambda ctx: privacy_job.erase(ctx, email, reader))
 
 

@@ -21,7 +21,7 @@ from .domain.funding import FundingRequest
 from .domain.compliance import Resolved
 from .domain.model import Activity, Ambassador, Checkin, Problem
 from .domain.migration import Held, Row, TablePlan
-from .domain.privacy import TableRule
+from .domain.privacy import Pending, TableRule
 from .domain.problems import ProblemRecord
 from .domain.referrals import Answer, Inquiry
 from .domain.report import ProgramReport
@@ -590,6 +590,19 @@ class PersonalFiles(Protocol):
 
     def older_than(self, days: int, today: date) -> list[PersonalFile]:
         """The files made more than `days` days before `today` (retention)."""
+
+
+class ErasureJournal(Protocol):
+    """Where `erase` records what it will erase before its first write, until it has finished (`Pending`)."""
+
+    def load(self) -> Pending | None:
+        """The unfinished erase, if there is one (a record that cannot be read stops the run: `StopRun`)."""
+
+    def begin(self, pending: Pending) -> None:
+        """Record it (replacing any earlier record), durably, before the erase's first write."""
+
+    def end(self) -> None:
+        """The erase has finished: the record goes."""
 
 
 class Progress(Protocol):

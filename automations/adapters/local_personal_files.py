@@ -1,5 +1,6 @@
 """`LocalPersonalFiles`: the files the jobs made on this machine that concern people: each message in the
-outbox (its `.eml`, its preview and its attachments) and each review document in the drafts folder.
+outbox (its `.eml`, its preview and its attachments, and what a message that is gone left), the outbox's
+index, each review document in the drafts folder, each quarter's report and every export.
 
 `export` lists them, `erase` deletes those of one person, and `retention` deletes outbox messages older
 than configured. The outbox's index is written again afterwards, so it lists only what is left.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import html
+import json
 import re
 from datetime import date, timedelta
 from email import message_from_bytes, policy
@@ -17,10 +19,57 @@ from typing import Sequence
 
 from ..mail.transports import OutboxMailer
 from ..ports import PersonalFile, Written
+from .atomic_files import is_temp_name
 
 OUTBOX = "email in the outbox"
 DRAFT = "review document"
 REPORT = "quarterly report"
+INDEX = "the outbox's index"
+EXPORT = "export"
+
+
+def _read_text(path: Path) -> str:
+    """A text file as its reader sees it (HTML entities resolved); an unreadable one is empty."""
+    try:
+        return html.unescape(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return ""
+
+
+def _export_text(path: Path) -> str:
+    """An export's text: a JSON file's every string (escapes undone), a page as it reads."""
+    if path.suffix != ".json":
+        return _read_text(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, ValueError):
+        return _read_text(path)
+    out: list[str] = []
+
+    def walk(x) -> None:
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                walk(k)
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(data)
+    return "\n".join(out)
+
+
+def _naming(address: str, names: Sequence[str]):
+    """Whether a text names the person: their address or one of their names or texts, as a whole word (erasing
+    "Ana Lima" or ana@x.org leaves "Banana" and "mariana@x.org" alone), whatever the case and the spacing."""
+    words = sorted({" ".join(w.split()) for w in (address, *names) if len(w.strip()) >= 3}, key=len, reverse=True)
+    if not words:
+        return lambda text: False
+    pattern = re.compile(r"(?<![\w.+@-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w@-]|\.\w)",
+                         re.IGNORECASE)
+    return lambda text: bool(pattern.search(" ".join(text.split())))
 
 
 def _part_texts(part) -> list[str]:
@@ -52,10 +101,11 @@ def _beside(stem: str, q: Path) -> bool:
 
 
 class LocalPersonalFiles:
-    def __init__(self, outbox: Path, drafts: Path, reports: Path | None = None):
+    def __init__(self, outbox: Path, drafts: Path, reports: Path | None = None, exports: Path | None = None):
         self.outbox = Path(outbox)
         self.drafts = Path(drafts)
         self.reports = Path(reports) if reports is not None else None
+        self.exports = Path(exports) if exports is not None else None
 
     def _messages(self, with_text: bool = False, days: Sequence[Path] | None = None) -> list[tuple[Path, str, str]]:
         """Each message (of the day folders `days`, or all): its file, its text (the To header, and with
@@ -83,34 +133,45 @@ class LocalPersonalFiles:
         return out
 
     def find(self, address: str, names: Sequence[str] = ()) -> list[PersonalFile]:
-        # Whole words only: erasing "Ana Lima" or ana@x.org leaves "Banana" and "mariana@x.org" alone.
-        wanted = [re.compile(r"(?<![\w.+@-])" + re.escape(" ".join(w.split())) + r"(?![\w@-]|\.\w)", re.IGNORECASE)
-                  for w in (address.strip(), *(n.strip() for n in names)) if len(w.strip()) >= 3]
-
-        def names_them(text: str) -> bool:
-            text = " ".join(text.split())
-            return any(w.search(text) for w in wanted)
-
-        found = [PersonalFile(str(p), OUTBOX, detail) for p, text, detail in self._messages(with_text=True)
-                 if names_them(text)]
+        names_them = _naming(address, names)
+        messages = self._messages(with_text=True)
+        found = [PersonalFile(str(p), OUTBOX, detail) for p, text, detail in messages if names_them(text)]
+        # What a message left when its .eml went and the rest did not (an erase or retention cut short): a
+        # preview or a text attachment naming them is searched as the message was.
+        for q in self._orphans({p for p, _t, _d in messages}):
+            if names_them(_read_text(q)):
+                found.append(PersonalFile(str(q), OUTBOX, f"{q.parent.name}: {q.name} (left by a message that is gone)"))
+        index = self.outbox / "index.html"
+        if index.is_file() and names_them(_read_text(index)):  # rewritten, not deleted (`remove`)
+            found.append(PersonalFile(str(index), INDEX, "the outbox's list of messages"))
         for doc in sorted(self.drafts.glob("*.html")) if self.drafts.is_dir() else ():
-            try:
-                if names_them(html.unescape(doc.read_text(encoding="utf-8", errors="replace"))):
-                    found.append(PersonalFile(str(doc), DRAFT, doc.name))
-            except OSError:
-                continue
+            if names_them(_read_text(doc)):
+                found.append(PersonalFile(str(doc), DRAFT, doc.name))
         # A quarter's report names ambassadors in its page, its newsletter and its PDF: all three go when the
         # page or the newsletter names them (`report --quarter` makes them again, without the person).
         for folder in sorted(p for p in self.reports.iterdir() if p.is_dir()) if self.reports and \
                 self.reports.is_dir() else ():
             texts = [f for f in folder.iterdir() if f.suffix in (".html", ".md")]
-            try:
-                if any(names_them(html.unescape(f.read_text(encoding="utf-8", errors="replace"))) for f in texts):
-                    found += [PersonalFile(str(f), REPORT, f"{folder.name}: {f.name}") for f in sorted(folder.iterdir())
-                              if f.is_file()]
-            except OSError:
-                continue
+            if any(names_them(_read_text(f)) for f in texts):
+                found += [PersonalFile(str(f), REPORT, f"{folder.name}: {f.name}") for f in sorted(folder.iterdir())
+                          if f.is_file()]
+        # Exports: another person's may name them too (their review's author, a referral's candidate); the pair
+        # (.json and .html) goes together.
+        for data in sorted(self.exports.glob("*.json")) if self.exports and self.exports.is_dir() else ():
+            pair = [q for q in (data, data.with_suffix(".html")) if q.is_file()]
+            if any(names_them(_export_text(q)) for q in pair):
+                found += [PersonalFile(str(q), EXPORT, q.name) for q in pair]
         return found
+
+    def _orphans(self, messages: set[Path]) -> list[Path]:
+        """The outbox's files that belong to no message: a preview or attachment whose .eml is gone."""
+        out = []
+        for q in sorted(self.outbox.glob("*/*")) if self.outbox.is_dir() else ():
+            if q.suffix == ".eml" or not q.is_file() or is_temp_name(q.name):
+                continue
+            if not any(_beside(e.stem, q) for e in messages if e.parent == q.parent):
+                out.append(q)
+        return out
 
     def older_than(self, days: int, today: date) -> list[PersonalFile]:
         cutoff = today - timedelta(days=days)
@@ -126,24 +187,28 @@ class LocalPersonalFiles:
             if folders else []
 
     def remove(self, files: Sequence[PersonalFile], dry_run: bool = False) -> Written:
+        """Delete the files (a message with its preview and attachments; the outbox's index is written again
+        instead). A message's .eml goes last, so a removal cut short leaves it to be found again."""
         doomed: list[Path] = []
         for f in files:
             p = Path(f.path)
-            doomed.append(p)
-            if f.what == OUTBOX:  # the preview and the attachments written beside the .eml (`<stem>-<name>`)
+            if f.what == INDEX:
+                continue
+            if f.what == OUTBOX and p.suffix == ".eml":  # the preview and the attachments written beside it
                 doomed += [q for q in p.parent.glob(f"{glob.escape(p.stem)}*") if q != p and _beside(p.stem, q)]
+            doomed.append(p)
         doomed = [p for p in dict.fromkeys(doomed) if p.exists()]
         written = Written(deleted=len(doomed), unit="file", where=str(self.outbox))
-        if dry_run or not doomed:
+        if dry_run:
             return written
         for p in doomed:
             p.unlink(missing_ok=True)
-        for day in {p.parent for p in doomed if p.suffix == ".eml"}:
+        for day in {p.parent for p in doomed if p.parent.parent == self.outbox}:
             try:
                 day.rmdir()  # only when empty
             except OSError:
                 pass
-        if any(f.what == OUTBOX for f in files):
+        if any(f.what in (OUTBOX, INDEX) for f in files):
             if any(self.outbox.glob("*/*.eml")):
                 OutboxMailer(self.outbox, "").write_index()
             else:

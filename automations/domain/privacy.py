@@ -238,3 +238,59 @@ def export_row(headers: Sequence[str], row: Sequence[str]) -> dict[str, str]:
         if c.strip():
             out[h if seen[h] == 1 else f"{h} #{seen[h]}"] = c
     return out
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An erase that has begun: what it will erase, recorded before its first write so that a run stopped
+    part-way (a kill, a crash, a lost connection) is finished from it. Once the roster is rewritten the
+    person's names are known only here, and once the blog and funding tables are, the keys erasing renames
+    are too. It holds the address and the texts in clear, so it lives only as long as the erase is unfinished
+    (owner-readable) and goes when the erase ends; what stays for good is the keyed hash in the ledger."""
+
+    address: str
+    started: str  # when the erase began (UTC, ISO): said to staff while it is unfinished
+    with_conduct: bool = False  # the conduct register too (a reader asked for it): the finishing run does too
+    names: tuple[str, ...] = ()  # the person's names (files naming them are theirs)
+    texts: tuple[str, ...] = ()  # the person's own texts (titles, links, descriptions) that files may repeat
+    places: tuple[tuple[str, int], ...] = ()  # their roster rows, as data problems name them
+    renamed: Mapping[str, str] = field(default_factory=dict)  # derived keys erasing changes (`Erasure.renamed`)
+
+    def as_data(self) -> dict:
+        return {"address": self.address, "started": self.started, "with_conduct": self.with_conduct,
+                "names": list(self.names), "texts": list(self.texts), "places": [list(p) for p in self.places],
+                "renamed": dict(self.renamed)}
+
+    @classmethod
+    def from_data(cls, data: Mapping) -> "Pending":
+        """The record as `as_data` wrote it (a ValueError for anything else)."""
+        try:
+            return cls(normalize_email(str(data["address"])), str(data.get("started", "")),
+                       bool(data.get("with_conduct", False)), tuple(str(n) for n in data.get("names", ())),
+                       tuple(str(t) for t in data.get("texts", ())),
+                       tuple((str(s), int(r)) for s, r in data.get("places", ())),
+                       {str(k): str(v) for k, v in dict(data.get("renamed", {})).items()})
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"not an erase's record ({exc.__class__.__name__})") from None
+
+    def joined(self, names: Sequence[str], texts: Sequence[str], places, renamed: Mapping[str, str]) -> "Pending":
+        """This record with what a later look found too (nothing it holds is ever dropped)."""
+        return Pending(self.address, self.started, self.with_conduct, tuple(dict.fromkeys((*self.names, *names))),
+                       tuple(dict.fromkeys((*self.texts, *texts))), tuple(dict.fromkeys((*self.places, *places))),
+                       {**renamed, **self.renamed})
+
+
+#: A text of the person's worth looking for in files: long enough to be theirs, not a word any file may hold.
+_MIN_TEXT = 12
+
+
+def own_texts(rule: TableRule, headers: Sequence[str], row: Sequence[str]) -> list[str]:
+    """The texts of a row that is the person's which erasing turns into tokens or inert links (a blog title, a
+    funding request's What, an activity's link): files that repeat one of them are about the person too."""
+    out = []
+    for h, c in zip(headers, row):
+        text = " ".join(c.split())
+        if (len(text) >= _MIN_TEXT and h not in (*rule.match, *rule.mention, *rule.keep, *rule.names)
+                and any(ch.isalpha() for ch in text) and not _ERASED.search(text)):
+            out.append(text)
+    return out

@@ -114,8 +114,10 @@ def documents(ctx: bootstrap.Context) -> list[Finding]:
 
 
 def _migration(config: Config) -> list[Finding]:
-    """A FAIL line while a migrate into this store is unfinished (the jobs stop until it is run again)."""
+    """A FAIL line while a migrate into this store, or an erase, is unfinished (the jobs stop until it is run
+    again)."""
     bootstrap.unfinished_migration(config)
+    bootstrap.unfinished_erase(config)
     return []
 
 
