@@ -256,6 +256,10 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
         names = list(dict.fromkeys((*pending.names, *names)))
         places |= set(pending.places)
     texts: list[str] = []
+    # The person's texts that someone else's row holds too (two ambassadors reporting the same meetup): a file
+    # repeating one is not theirs for that. Seen as the tables are read, among the texts known by then.
+    candidates: set[str] = set(pending.texts) if pending is not None else set()
+    shared: set[str] = set()
     verb = "would change" if ctx.dry_run else "changed"
 
     def change(rule: TableRule, erasure: Erasure, fixed: dict[str, str], left: dict[str, str]):
@@ -263,9 +267,12 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
             new: list[str] | None = row
             if rule.rekeyed:
                 new = erasure.rekey(rule, headers, row)
+            mine = owned(rule, headers, new, address)
+            if mine:
+                texts.extend(own_texts(rule, headers, new))
+            elif candidates:
+                shared.update(t for t in own_texts(rule, headers, new) if t in candidates)
             if concerns(rule, headers, new, address):
-                if owned(rule, headers, new, address):
-                    texts.extend(own_texts(rule, headers, new))
                 new = erasure.row(rule, headers, new)
             elif _mine(rule, headers, new, address, places):  # a problem staff own about their roster row
                 new = erasure.row(rule, headers, new, theirs=True)
@@ -297,11 +304,14 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
         done = erase_all(planned, dry_run=True)  # every check before the first write
         record = (pending or Pending(address, utc_now().isoformat(timespec="seconds"), with_conduct)).joined(
             names, texts, sorted(places), planned.renamed)
+        candidates |= set(record.texts)
         if not ctx.dry_run:
             if ctx.erasure_journal is not None:
                 ctx.erasure_journal.begin(record)
             ctx.checkpoint("erase:journal")
             done = erase_all(erasure(record.renamed), dry_run=False)
+        elif candidates - shared:  # a dry run reads once more to know which of their texts others share
+            erase_all(erasure(record.renamed), dry_run=True)
         touched, kept = 0, 0
         for t, written, left in done:
             if written.changed:
@@ -315,7 +325,8 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
                     summary.append(f"{t.rule.what} ({t.table}): the field '{title}' "
                                    f"{'would be' if ctx.dry_run else 'is'} left as it is, as erase cannot "
                                    f"rewrite it ({where}); erase the person's data there by hand.")
-        files = ctx.personal_files.find(address, [*record.names, *record.texts]) if ctx.personal_files else []
+        own = [t for t in record.texts if t not in shared]
+        files = ctx.personal_files.find(address, [*record.names, *own]) if ctx.personal_files else []
         # Earlier exports hold everything about them: once handed over, they go too.
         files += [PersonalFile(str(p), "export", p.name) for p in _exports_of(ctx.export_dir, address)]
         if files:

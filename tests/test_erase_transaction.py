@@ -1,0 +1,150 @@
+"""`erase` as a transaction: killed (SIGKILL, through the `AUTOMATIONS_FAILPOINT` hook) at each of its
+checkpoints, then run again, it leaves no trace of the person anywhere under the program's folders (their
+address, names and texts, read as `tests/traces.py` reads every file); while it is unfinished every job but
+`erase` and `doctor` stops, so nothing judges or mails the half-erased person."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, copy_example, snapshot
+from tests.traces import traces
+
+PRIYA = "priya.deshmukh@example.org"
+#: Her address, names and texts in the example's data that no one else's row holds (read off the CSV files).
+NEEDLES = (PRIYA, "priya.deshmukh", "Priya Deshmukh", "Deshmukh", "Segmenting contacts by event attendance",
+           "How our Pune user group uses segments", "Mautic 5 upgrade clinic, Pune",
+           "https://example.org/events/mautic-5-upgrade-clinic-pune", "Connected with university staff in Pune",
+           "https://example.com/networking/connected-with-university-staff-in-pune",
+           "Talk: Open source marketing automation at Pune Digital Marketing Days")
+JOURNAL = Path("data") / ".erase-unfinished.json"
+
+
+def cli(folder: Path, *args: str, failpoint: str = "") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "AUTOMATIONS_FAILPOINT"}
+    if failpoint:
+        env["AUTOMATIONS_FAILPOINT"] = failpoint
+    return subprocess.run([sys.executable, "-m", "automations", "--config", str(folder / "config.yaml"), *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> Path:
+    """The example after two days of run-all, the quarter's report, and exports of Priya and of João (the
+    reviewer of her blog proposal, whose export names it): every kind of file that may name her."""
+    folder = tmp_path_factory.mktemp("prepared")
+    copy_example(folder)
+    proposals = folder / "data" / "blog_proposals.csv"
+    with proposals.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    for row in rows[1:]:
+        if row[1] == PRIYA:
+            row[rows[0].index("Reviewers")] = "joao.pereira@example.com"
+    with proposals.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    for day in ("2026-10-19", "2026-11-23"):
+        assert cli(folder, "--as-of", day, "run-all").returncode in (0, 1)
+    assert cli(folder, "--as-of", "2026-11-23", "report", "--quarter", "2026Q3").returncode in (0, 1)
+    for person in (PRIYA, "joao.pereira@example.com"):
+        assert cli(folder, "--as-of", "2026-11-23", "export", person).returncode == 0
+    found = {n for _f, n in traces(folder, NEEDLES)}
+    assert found == set(NEEDLES)  # every needle is somewhere to begin with
+    joao = [f for f, n in traces(folder / "exports", NEEDLES) if f.startswith("joao")]
+    assert joao  # another person's export that names her
+    return folder
+
+
+@pytest.fixture
+def folder(prepared, tmp_path) -> Path:
+    dest = tmp_path / "program"
+    shutil.copytree(prepared, dest)
+    return dest
+
+
+def erased_everywhere(folder: Path) -> None:
+    assert not (folder / JOURNAL).exists()
+    assert traces(folder, NEEDLES) == []
+    with (folder / "data" / "mail_ledger.csv").open(encoding="utf-8", newline="") as fh:
+        assert any(r["Key"].startswith("erase:erased-") for r in csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("point", ["erase:journal", "erase:table#1", "erase:table#2", "erase:table#6",
+                                   "erase:table#10", "erase:files", "erase:ledger", "erase:cache"])
+def test_killed_at_a_checkpoint_then_run_again(folder, point):
+    """Killed at the point, the record of what it will erase is there (owner-readable only); `run-all`,
+    `reminders` and `report` stop with one sentence and change nothing; `doctor` names it; `erase` with no
+    address finishes it, and nothing of her is left anywhere."""
+    killed = cli(folder, "--as-of", "2026-11-23", "erase", PRIYA, failpoint=point)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    journal = folder / JOURNAL
+    assert journal.is_file() and stat.S_IMODE(journal.stat().st_mode) == 0o600
+    before = snapshot(folder)
+    for job in (["run-all"], ["reminders"], ["report", "--quarter", "2026Q3"], ["export", PRIYA]):
+        stopped = cli(folder, "--as-of", "2026-11-24", *job)
+        assert stopped.returncode == 2, (job, stopped.stdout, stopped.stderr)
+        assert "erase" in stopped.stderr and "Traceback" not in stopped.stderr
+        assert len(stopped.stderr.strip().splitlines()) == 1
+    doctor = cli(folder, "doctor")
+    assert doctor.returncode == 2
+    assert any(line.startswith("FAIL") and "erase" in line for line in doctor.stderr.splitlines()), doctor.stderr
+    assert snapshot(folder) == before
+    done = cli(folder, "--as-of", "2026-11-23", "erase")
+    assert done.returncode == 0, done.stderr
+    assert "had not finished: it is finished now" in done.stdout
+    erased_everywhere(folder)
+    # The next run goes on as ever, and mails nothing to her.
+    later = sorted((folder / "outbox").rglob("*.eml"))
+    after = cli(folder, "--as-of", "2026-11-24", "run-all")
+    assert after.returncode in (0, 1) and "Traceback" not in after.stderr
+    for eml in sorted(set((folder / "outbox").rglob("*.eml")) - set(later)):
+        assert PRIYA not in str(message_from_bytes(eml.read_bytes(), policy=policy.default)["To"]).lower()
+    assert traces(folder, NEEDLES) == []
+
+
+def test_killed_at_every_checkpoint_in_turn(folder):
+    """One erase killed again and again, each run getting one step further than the last, then left to finish:
+    the same end as an erase never stopped."""
+    points = ["erase:journal", "erase:table#3", "erase:table#9", "erase:files", "erase:ledger", "erase:cache"]
+    for n, point in enumerate(points):
+        run = cli(folder, "--as-of", "2026-11-23", "erase", *([PRIYA] if n % 2 == 0 else []), failpoint=point)
+        assert run.returncode == -signal.SIGKILL, (point, run.stderr)
+    done = cli(folder, "--as-of", "2026-11-23", "erase", PRIYA)
+    assert done.returncode == 0, done.stderr
+    erased_everywhere(folder)
+    again = cli(folder, "--as-of", "2026-11-23", "erase", PRIYA)
+    assert again.returncode == 0 and "nothing changed" in again.stdout
+
+
+def test_an_erase_of_someone_else_finishes_the_unfinished_one_first(folder):
+    assert cli(folder, "--as-of", "2026-11-23", "erase", PRIYA, failpoint="erase:table#2").returncode == -9
+    other = cli(folder, "--as-of", "2026-11-23", "erase", "arjun.nair@example.com")
+    assert other.returncode == 0, other.stderr
+    assert "had not finished: it is finished first" in other.stdout
+    erased_everywhere(folder)
+    assert traces(folder, ("arjun.nair@example.com", "Arjun Nair")) == []
+
+
+def test_with_nothing_unfinished_erase_needs_an_address(folder):
+    res = cli(folder, "--as-of", "2026-11-23", "erase")
+    assert res.returncode == 2 and "No erase is unfinished" in res.stderr
+
+
+def test_an_uninterrupted_erase_leaves_no_trace_and_keeps_other_peoples_files(folder):
+    """Every copy is found (the outbox's messages, previews and index, the report and its outbox copy, the review
+    document, her export and João's, which names her); the files that do not name her stay."""
+    keep = {p for p in (folder / "outbox").rglob("*.eml")
+            if not any(n for _f, n in traces(p.parent, NEEDLES) if _f == p.name)}
+    assert cli(folder, "--as-of", "2026-11-23", "erase", PRIYA).returncode == 0
+    erased_everywhere(folder)
+    assert keep and all(p.exists() for p in keep)
+    assert list((folder / "exports").glob("joao*")) == []
