@@ -148,3 +148,50 @@ def test_an_uninterrupted_erase_leaves_no_trace_and_keeps_other_peoples_files(fo
     erased_everywhere(folder)
     assert keep and all(p.exists() for p in keep)
     assert list((folder / "exports").glob("joao*")) == []
+
+
+def test_killed_mid_tables_on_the_airtable_fake_then_run_again(tmp_path):
+    """On the fake base (served on loopback, the command paced at 5 requests a second as against Airtable):
+    killed after its second table (the roster), the base half rewritten, the roster already forgetting her name; the next
+    `erase` finishes from the record, and no record of any table, nor any local file, holds her."""
+    import json
+    from datetime import date
+
+    from automations.jobs import run_all
+    from tests.airtable_env import BASE, TOKEN, TOKEN_ENV, AirtableEnv, seed_roster, use_airtable
+    from tests.fake_airtable import FakeAirtable, ManualClock
+
+    config = copy_example(tmp_path / "program")
+    folder = config.parent
+    with FakeAirtable(token=TOKEN, base_ids=(BASE,), rate_limit_per_second=None) as fake:
+        use_airtable(config, fake.url)
+        env = AirtableEnv(fake, ManualClock(start=1000.0), config)
+        env.ctx(date(2026, 11, 23)).admin.init(dry_run=False)
+        seed_roster(env, folder / "data" / "ambassadors.csv")
+        run_all.run(env.ctx(date(2026, 11, 23)))
+
+        def base_holds() -> set[str]:
+            text = json.dumps([r["fields"] for t in fake.tables(BASE) for r in fake.records(BASE, t["name"])],
+                              ensure_ascii=False).casefold()
+            return {n for n in NEEDLES if n.casefold() in text}
+
+        assert PRIYA in base_holds() and "Priya Deshmukh" in base_holds()
+        env_vars = {**os.environ, TOKEN_ENV: TOKEN, "NO_PROXY": "127.0.0.1,localhost"}
+
+        def erase(*args: str, failpoint: str = "") -> subprocess.CompletedProcess:
+            e = {k: v for k, v in env_vars.items() if k != "AUTOMATIONS_FAILPOINT"}
+            if failpoint:
+                e["AUTOMATIONS_FAILPOINT"] = failpoint
+            return subprocess.run([sys.executable, "-m", "automations", "--config", str(config), "--as-of",
+                                   "2026-11-23", "erase", *args], cwd=ROOT, env=e, capture_output=True, text=True,
+                                  timeout=180)
+
+        killed = erase(PRIYA, failpoint="erase:table#2")
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        assert "Priya Deshmukh" not in base_holds() and PRIYA in base_holds()  # the roster first, the rest after
+        done = erase()
+        assert done.returncode == 0, done.stderr
+        assert base_holds() == set()
+        assert not (folder / JOURNAL).exists()
+        # The example's roster file seeded the base; on Airtable the program neither reads nor writes it.
+        assert [t for t in traces(folder, NEEDLES) if t[0] != "data/ambassadors.csv"] == []
