@@ -168,6 +168,10 @@ def test_killed_mid_tables_on_the_airtable_fake_then_run_again(tmp_path):
         env = AirtableEnv(fake, ManualClock(start=1000.0), config)
         env.ctx(date(2026, 11, 23)).admin.init(dry_run=False)
         seed_roster(env, folder / "data" / "ambassadors.csv")
+        # The example's staff tables as files: on Airtable the base holds them, and the program reads none of these.
+        for name in ("ambassadors.csv", "blog_proposals.csv", "funding_requests.csv", "referral_inquiries.csv",
+                     "conduct_register.csv"):
+            (folder / "data" / name).unlink(missing_ok=True)
         run_all.run(env.ctx(date(2026, 11, 23)))
 
         def base_holds() -> set[str]:
@@ -193,5 +197,4 @@ def test_killed_mid_tables_on_the_airtable_fake_then_run_again(tmp_path):
         assert done.returncode == 0, done.stderr
         assert base_holds() == set()
         assert not (folder / JOURNAL).exists()
-        # The example's roster file seeded the base; on Airtable the program neither reads nor writes it.
-        assert [t for t in traces(folder, NEEDLES) if t[0] != "data/ambassadors.csv"] == []
+        assert traces(folder, NEEDLES) == []
