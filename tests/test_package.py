@@ -203,3 +203,19 @@ def test_the_installed_command_lists_the_commands(installed, tmp_path):
 def test_python_m_automations_from_the_project_folder_still_names_itself():
     res = _run([sys.executable, "-m", "automations", "--help"], ROOT)
     assert res.returncode == 0 and res.stdout.startswith("Usage: python -m automations [OPTIONS] COMMAND"), res.stderr
+
+
+def test_the_readme_and_ci_install_the_package_and_the_test_requirements():
+    """The README's two set-up commands and `.ci/run` install the same things: the package (with what running
+    needs), then what the tests use."""
+    first = (ROOT / "README.md").read_text(encoding="utf-8").split("## ", 1)[0]
+    run_all, tests = [b.split("\n", 1)[1].strip() for b in first.split("```sh")[1:]]
+    assert run_all.split("\n")[0] == f"pip install . && python -m automations --as-of {AS_OF} run-all"
+    assert tests.split("\n")[0] == "pip install -r requirements-test.txt && python -m pytest -q"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^python3 -m pip install .*-r requirements-test\.txt$", ci, re.M)
+    assert re.search(r"^python3 -m pip install .* \.$", ci, re.M)
+    assert re.search(r"^python3 -m pytest -q$", ci, re.M)
+    lines = [line for line in (ROOT / "requirements-test.txt").read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines[0] == "-r requirements.txt"
