@@ -153,9 +153,10 @@ def installed(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True,
                    timeout=120)
     python = venv / "bin" / "python"
+    # --ignore-installed: a copy already installed on the machine (CI's `pip install .`) is not taken for this one
     pip = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                          "--no-index", str(source)], capture_output=True, text=True, cwd=base, env=_env(),
-                         timeout=300)
+                          "--no-index", "--ignore-installed", str(source)],
+                         capture_output=True, text=True, cwd=base, env=_env(), timeout=300)
     assert pip.returncode == 0, pip.stdout + pip.stderr
     return venv / "bin"
 
