@@ -198,7 +198,16 @@ def test_the_installed_command_lists_the_commands(installed, tmp_path):
         assert re.search(rf"^\s+{command}\s", listed, re.M), command
     # it is the installed copy that ran, not the project's folder
     where = _run([str(installed / "python"), "-c", "import automations; print(automations.__file__)"], tmp_path)
-    assert Path(where.stdout.strip()).is_relative_to(installed.parent), where.stdout + where.stderr
+    package = Path(where.stdout.strip()).parent
+    assert package.is_relative_to(installed.parent), where.stdout + where.stderr
+    # and it holds every file of the package, whatever it is (a template or data file added to automations/ one
+    # day is installed too, or this says which)
+    assert _files_in(package) == _files_in(ROOT / "automations")
+
+
+def _files_in(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}
 
 
 def test_python_m_automations_from_the_project_folder_still_names_itself():
