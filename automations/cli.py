@@ -545,5 +545,7 @@ def schedule_command(opts: Options, log_format: str | None) -> None:
     _guard(go)
 
 
-def main() -> None:
-    cli(prog_name="python -m automations")
+def main(prog_name: str = "automations") -> None:
+    """The `automations` command that `pip install .` installs; `python -m automations` gives its own name, so the
+    usage lines name the command line as it was typed."""
+    cli(prog_name=prog_name)
