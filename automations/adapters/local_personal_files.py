@@ -25,6 +25,7 @@ OUTBOX = "email in the outbox"
 DRAFT = "review document"
 REPORT = "quarterly report"
 INDEX = "the outbox's index"
+_SEARCHED = (".eml", ".html", ".md", ".json")  # the files `find` reads
 EXPORT = "export"
 
 
@@ -188,7 +189,7 @@ class LocalPersonalFiles:
 
     def remove(self, files: Sequence[PersonalFile], dry_run: bool = False) -> Written:
         """Delete the files (a message with its preview and attachments; the outbox's index is written again
-        instead). A message's .eml goes last, so a removal cut short leaves it to be found again."""
+        instead)."""
         doomed: list[Path] = []
         for f in files:
             p = Path(f.path)
@@ -197,7 +198,9 @@ class LocalPersonalFiles:
             if f.what == OUTBOX and p.suffix == ".eml":  # the preview and the attachments written beside it
                 doomed += [q for q in p.parent.glob(f"{glob.escape(p.stem)}*") if q != p and _beside(p.stem, q)]
             doomed.append(p)
-        doomed = [p for p in dict.fromkeys(doomed) if p.exists()]
+        # What a later `find` reads to know a file is theirs (a message, a page, a newsletter, an export) goes last:
+        # a removal cut short leaves it, and with it the rest is found again (a report's PDF, an attachment).
+        doomed = sorted((p for p in dict.fromkeys(doomed) if p.exists()), key=lambda p: p.suffix in _SEARCHED)
         written = Written(deleted=len(doomed), unit="file", where=str(self.outbox))
         if dry_run:
             return written
