@@ -130,12 +130,18 @@ _ERASED = re.compile(rf"{TOKEN_PREFIX}[0-9a-f]{{12}}|https://{re.escape(ERASED_D
                      rf"{TOKEN_PREFIX}[0-9a-f]{{16}}@{re.escape(ERASED_DOMAIN)}")
 
 
+def is_erasure_output(text: str) -> bool:
+    """Whether the text is what erasing writes in place of a person's (a token, an inert link, a pseudonym):
+    erase keeps it as it is, and a report made again leaves out what it stands for."""
+    return bool(_ERASED.fullmatch(text.strip()))
+
+
 def erase_cell(rule: TableRule, header: str, cell: str, address: str, names: Pseudonyms) -> str:
     """One cell of a row that is the person's, as erasing leaves it: their address becomes the pseudonym
     (also inside the text of a `mention` column, which is otherwise kept), a kept column stays, a link
     becomes an inert one, any other text a token (text erasing wrote stays: a row still theirs through a
     field erase cannot rewrite is erased once)."""
-    if not cell.strip() or _ERASED.fullmatch(cell.strip()):
+    if not cell.strip() or is_erasure_output(cell):
         return cell
     if header in rule.match and _same(cell, address):
         return names.address(address)
