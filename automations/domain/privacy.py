@@ -28,6 +28,9 @@ from .values import normalize_email
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never a real mailbox
 TOKEN_PREFIX = "erased-"
 ERASE_JOB = "erase"  # the ledger step that keeps an erased person's keyed hash
+#: The ledger key of an erased person's referral offer: `erase:offer:<keyed hash of the offer code>`. An answer
+#: carrying that code, from a form that collects no address, is theirs and set aside (`plan_referrals`).
+ERASED_OFFER = f"{ERASE_JOB}:offer:"
 #: The columns of a data problem erasing rewrites besides the address columns (`Erasure._problem`).
 PROBLEM_REWRITES = ("Value", "Problem", "Problem ID", "Key")
 
@@ -83,6 +86,10 @@ class Pseudonyms:
 
     def link(self, text: str) -> str:
         return f"https://{ERASED_DOMAIN}/{self._digest('link:' + text, 12)}"
+
+    def offer(self, code: str) -> str:
+        """What stands for a referral offer's code on record (`ERASED_OFFER`): the code cannot be read back."""
+        return self._digest("offer:" + code.strip().upper(), 16)
 
 
 def is_erased(email: str) -> bool:

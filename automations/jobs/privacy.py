@@ -37,6 +37,7 @@ from ..errors import AlreadyRunning, ConfigError, ServiceUnavailable
 from ..effects import utc_now
 from ..ports import LedgerEntry, PersonalFile, PersonalTable, Written
 from . import conduct as conduct_job
+from . import referrals as referrals_job
 from .base import JobResult, plural
 
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -217,6 +218,7 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
     # A data problem's Source is a file's name ("checkin_responses.csv") or a table's ("Ambassadors").
     sources = {Path(t.table.removeprefix("Airtable table ")).name: t.rule for t in tables}
     known_names, places = whereabouts(ctx, address)  # read before the roster forgets them
+    offers = referrals_job.erased_offers(ctx, address)  # issue 18: read before the inquiries forget them
     verb = "would change" if ctx.dry_run else "changed"
 
     def change(rule: TableRule, erasure: Erasure, fixed: dict[str, str], left: dict[str, str]):
@@ -281,6 +283,8 @@ def erase(ctx: Context, email: str, reader: str | None = None) -> JobResult:
                 ctx.ledger.record(LedgerEntry(key, ERASE_JOB, pseudonym, "sent", 1, "", "",
                                               utc_now().isoformat(timespec="seconds")))
         ctx.cache.clear()  # what earlier runs worked out may hold the address (also after a stopped erase)
+    if not ctx.dry_run:  # issue 18: their referral answers that carry no address are set aside from now on
+        referrals_job.remember_erased_offers(ctx, address, offers)
     if not touched:
         held = " that erase can change" if kept else ""
         result.summary.append(f"Nothing held about {address}{held}{' is left' if not ctx.dry_run else ''}: "
