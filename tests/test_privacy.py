@@ -383,6 +383,20 @@ class TestTheReportAfterErase:
         assert "Met the quarter: " in after["newsletter.md"] and "Zoë Müller" in after["report.pdf"]
 
 
+    def test_the_staff_digest_after_erase_names_no_token(self, program):
+        """Théo Lefèvre checked in this week; erased before the digest goes, he is in none of its lists (new
+        activities, standing changes): no token, pseudonym or inert link; the others' activities are listed."""
+        from tests.conftest import outbox_messages, run_cli
+
+        assert run_cli("--as-of", "2026-10-12", "sync-checkins", config=program).code in (0, 1)
+        assert run_cli("--as-of", "2026-10-12", "erase", "theo.lefevre@example.com", config=program).code == 0
+        assert run_cli("--as-of", "2026-10-12", "digest", config=program).code in (0, 1)
+        (digest,) = [m for m in outbox_messages(program.parent / "outbox") if m["X-Automation-Job"] == "staff_digest"]
+        text = "\n".join(str(p.get_content()) for p in digest.walk() if p.get_content_maintype() == "text")
+        assert "erased" not in text + str(digest["Subject"]) and "Théo" not in text
+        assert "22 new activities" in str(digest["Subject"]) and "Ana Costa" in text  # 24 this week, 2 his
+
+
 class TestReviewFindings:
     def test_a_shorter_address_inside_another_is_not_them(self, program, cli):
         """Erasing verma@example.net (no one) touches nothing of rahul.verma@example.net: not his rows, not his

@@ -143,6 +143,13 @@ def is_erasure_output(text: str) -> bool:
     return bool(_ERASED.fullmatch(text.strip()))
 
 
+def forgotten(email: str, *texts: str) -> bool:
+    """Whether a line (of a report, of a digest) is about someone erased: their address is a pseudonym, or one
+    of its texts (their name, a title, a link) is what erasing wrote. Such a line still counts where it counted
+    and is never listed."""
+    return is_erased(email) or any(is_erasure_output(t) for t in texts if t)
+
+
 def erase_cell(rule: TableRule, header: str, cell: str, address: str, names: Pseudonyms) -> str:
     """One cell of a row that is the person's, as erasing leaves it: their address becomes the pseudonym
     (also inside the text of a `mention` column, which is otherwise kept), a kept column stays, a link

@@ -47,7 +47,7 @@ from .compliance import CONFERENCE_FUNDING, EXEMPT, FREE_EVENT_ACCESS, MET, MISS
 from .messages import Attachment, PlannedMessage
 from .funding import FUNDED, FundingRequest, FundingSettings, budgets, period_of
 from .model import ACTIVITY_KINDS, Activity
-from .privacy import is_erased, is_erasure_output
+from .privacy import forgotten
 from .quarters import Quarter
 from .referrals import NEEDS, Inquiry
 
@@ -294,12 +294,6 @@ class ProgramReport:
                 if top and len(out) < self.settings.newsletter_highlights:
                     out.append(top.pop(0))
         return tuple(out)
-
-
-def forgotten(email: str, *texts: str) -> bool:
-    """Whether a line is about someone erased: their address is a pseudonym, or one of its texts (their name,
-    a title, a link) is what erasing wrote. Such a line still counts where it counted and is never listed."""
-    return is_erased(email) or any(is_erasure_output(t) for t in texts if t)
 
 
 def web_link(text: str) -> str:
