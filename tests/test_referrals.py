@@ -415,3 +415,28 @@ def test_an_erased_candidates_answer_without_an_address_is_set_aside(program):
     assert not after["Current candidate"].endswith("@erased.invalid")
     sent = snapshot(program.parent / "outbox")
     assert not any("erased" in name for name in set(sent) - set(before))
+
+
+def test_an_erased_candidates_answer_is_set_aside_on_airtable(airtable, program):
+    """The same on the fake base: the inquiries and the ledger in Airtable, the answers a download without
+    addresses. Erase keeps the offer code's keyed hash in the base's ledger; the answer then moves nothing
+    and is no problem."""
+    from automations.jobs import privacy
+    from tests.airtable_env import BASE
+
+    airtable.fake.insert(BASE, "Referral inquiries", [dict(zip(HEADER, GERMANY))])
+    referrals.run(airtable.ctx(DAY))
+    (rec,) = airtable.records("Referral inquiries")
+    code = offer_code(rec["fields"]["Inquiry ID"], "jonas.becker@example.net")
+    with (program.parent / "data" / "referral_answers.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["Timestamp", "Offer code", "Answer"], ["24/11/2026 10:00:00", code, "Yes"]])
+    privacy.erase(airtable.ctx(DAY + timedelta(days=2)), "jonas.becker@example.net")
+    ledger = [r["fields"] for r in airtable.records("Mail ledger")]
+    offers = [f for f in ledger if f.get("Key", "").startswith("erase:offer:")]
+    assert len(offers) == 1 and offers[0]["Job"] == "erase" and offers[0]["Recipient"].endswith("@erased.invalid")
+    assert code not in str(ledger)
+    res = referrals.run(airtable.ctx(DAY + timedelta(days=9)))
+    assert res.problems == [] and res.failures == []
+    (rec,) = airtable.records("Referral inquiries")
+    assert " accepted " not in rec["fields"]["Referral history"] and rec["fields"]["Referral status"] == "offered"
+    assert " unanswered erased-" in rec["fields"]["Referral history"]
