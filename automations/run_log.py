@@ -17,7 +17,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Iterable, TextIO
 
-from .redaction import MIN_SECRET_LENGTH, REDACTED, redact
+from .redaction import MIN_SECRET_LENGTH, REDACTED, encoded_forms, redact
 
 
 class RedactSecrets(logging.Filter):
@@ -26,7 +26,8 @@ class RedactSecrets(logging.Filter):
     def __init__(self, secrets: Iterable[str]):
         super().__init__()
         # Longest first, so a secret that contains another is replaced whole.
-        self.secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        self.secrets = sorted({s for s in encoded_forms(*secrets) if s and len(s) >= MIN_SECRET_LENGTH}, key=len,
+                              reverse=True)  # and their base64 forms
 
     def redact(self, text: str) -> str:
         return redact(text, self.secrets)

@@ -9,6 +9,12 @@ the reply, nothing kept), a lost reply (the message kept, the connection closed 
 timeout (held `hold_seconds`, then closed, nothing kept); `close_after` hangs up after accepting that
 many messages in one session (a server that closes mid-batch). `Behaviour.gate` holds every message
 until a test opens it, so a test can keep a sending run inside its lock for as long as it needs.
+
+`start(auth=True)` offers AUTH (PLAIN, LOGIN) on the plain loopback connection and accepts the logins in
+`Behaviour.accounts`. `Behaviour.auth_reply` and `mail_reply` make it answer a refused login, or every
+MAIL FROM, with the text a test gives: real servers put the client's own input in such replies (Postfix's
+"5.7.1 <address>: Sender address rejected", Exim echoing the command line, debug relays echoing the AUTH
+line), so a test can have it echo the password or the base64 credentials it was sent.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.faults import Injectable, Faults
 
@@ -52,6 +59,9 @@ class Behaviour:
     kill_pid: int = 0
     gate: threading.Event | None = None  # when set to an Event, each message waits for it before it is accepted
     at_gate: int = 0  # how many messages have reached the gate (a test waits on this, not on time)
+    accounts: dict[str, str] = field(default_factory=dict)  # login -> password accepted (start(auth=True))
+    auth_reply: str = ""  # the reply to a refused login ("535 ..."); "" is aiosmtpd's own
+    mail_reply: str = ""  # when set, the reply to every MAIL FROM ("550 ..."): the message is refused
 
 
 class Handler(Injectable):
@@ -111,7 +121,16 @@ class Handler(Injectable):
             session.hang_up = True  # the next command of this session finds the connection gone
         return "250 Message accepted for delivery"
 
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        """aiosmtpd's authenticator: a login in `Behaviour.accounts` passes; else `auth_reply` (or 535)."""
+        b = self.behaviour
+        ok = isinstance(auth_data, LoginPassword) and \
+            b.accounts.get(auth_data.login.decode(errors="replace")) == auth_data.password.decode(errors="replace")
+        return AuthResult(success=ok, handled=False, message=None if ok else (b.auth_reply or None))
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.behaviour.mail_reply:
+            return self.behaviour.mail_reply
         if getattr(session, "hang_up", False):
             with self.lock:
                 self.faults_seen.append("close_after")
@@ -143,9 +162,11 @@ class SmtpServer:
         return [r.message["X-Automation-Key"] for r in self.received]
 
 
-def start() -> SmtpServer:
+def start(auth: bool = False) -> SmtpServer:
     handler = Handler()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    # AUTH on a plain connection: loopback only, for tests (a real relay asks for TLS first).
+    options = dict(authenticator=handler.authenticate, auth_require_tls=False) if auth else {}
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
     controller.start()
     return SmtpServer("127.0.0.1", port, handler, controller)

@@ -155,3 +155,75 @@ def test_outbox_writes_eml_and_index(templates, tmp_path):
     assert m["X-Automation-Key"] == "hello:1" and m.get_body(("plain",)).get_content() == "Hi Ana, about Q3.\n"
     index = (out / "index.html").read_text()
     assert "hello:1" in index and "hello:2" in index and "Nothing here has been sent" in index
+
+
+class TestSmtpErrorsRedacted:
+    """Issue 18: a server that echoes what it was sent (the password, the base64 AUTH line) into its error reply
+    never gets it printed, recorded in the ledger or written anywhere: the SMTP sender redacts every failure text
+    it makes (`redaction`, with the login's base64 forms), before the text reaches anything."""
+
+    LOGIN, PASSWORD = "relay-login", "Sm7p-pa55w0rd+/=SECRET"
+
+    def forms(self) -> set[str]:
+        import base64
+
+        out = set()
+        for text in (self.PASSWORD, f"\0{self.LOGIN}\0{self.PASSWORD}"):
+            for enc in (base64.b64encode, base64.urlsafe_b64encode):
+                b = enc(text.encode()).decode()
+                out |= {b, b.rstrip("=")}
+        return out | {self.PASSWORD}
+
+    def echoing(self, program: Path, monkeypatch, **behaviour):
+        import base64
+
+        from tests import smtp_server as fake
+        from tests.conftest import run_cli, use_smtp
+
+        assert run_cli("--as-of", "2026-10-12", "sync-checkins", config=program).code in (0, 1)  # to the outbox
+        server = fake.start(auth=True)
+        plain = base64.b64encode(f"\0{self.LOGIN}\0{self.PASSWORD}".encode()).decode()
+        said = f"you sent AUTH PLAIN {plain}, i.e. {self.PASSWORD} ({base64.b64encode(self.PASSWORD.encode()).decode()})"
+        server.handler.behaviour.accounts = {self.LOGIN: self.PASSWORD}
+        for name, code in behaviour.items():
+            setattr(server.handler.behaviour, name, f"{code} {said}")
+        use_smtp(program, server)
+        monkeypatch.setenv("SMTP_USERNAME", self.LOGIN)
+        monkeypatch.setenv("SMTP_PASSWORD", self.PASSWORD)
+        return server
+
+    def leaks(self, program: Path, run) -> list[str]:
+        texts = {"output": run.out + run.err}
+        texts |= {p.relative_to(program.parent).as_posix(): p.read_bytes().decode("utf-8", "replace")
+                  for p in program.parent.rglob("*") if p.is_file() and p.suffix != ".sqlite3"}
+        return [f"{name}: {form}" for name, text in texts.items() for form in self.forms() if form in text]
+
+    def test_a_refused_sender_echoing_the_credentials(self, program, monkeypatch):
+        """MAIL FROM refused (550) with the AUTH line and the password in the reply: the digest fails (exit 1),
+        its ledger step says why, and no form of the password is anywhere."""
+        from tests.conftest import run_cli
+
+        server = self.echoing(program, monkeypatch, mail_reply="550 5.7.1 Sender refused:")
+        try:
+            run = run_cli("--as-of", "2026-10-12", "digest", config=program)
+        finally:
+            server.controller.stop()
+        assert run.code == 1 and "server replied 550 5.7.1 Sender refused: you sent AUTH PLAIN [redacted]" in run.err
+        ledger = (program.parent / "data" / "mail_ledger.csv").read_text(encoding="utf-8")
+        assert "550 5.7.1 Sender refused" in ledger and "[redacted]" in ledger
+        assert self.leaks(program, run) == []
+
+    def test_a_refused_login_echoing_the_credentials(self, program, monkeypatch):
+        """AUTH refused (535) with the credentials in the reply: the run stops (exit 2) with one sentence that
+        gives the server's reply, redacted, and nothing is sent."""
+        from tests.conftest import run_cli
+
+        server = self.echoing(program, monkeypatch, auth_reply="535 5.7.8 Bad credentials:")
+        server.handler.behaviour.accounts = {}
+        try:
+            run = run_cli("--as-of", "2026-10-12", "digest", config=program)
+        finally:
+            server.controller.stop()
+        assert run.code == 2 and "refused the login in SMTP_USERNAME (535 5.7.8 Bad credentials:" in run.err, run.err
+        assert "[redacted]" in run.err and "Traceback" not in run.err and server.received == []
+        assert self.leaks(program, run) == []

@@ -327,10 +327,10 @@ class TestTheReportAfterErase:
                     sorted((x.total.country, x.total.ambassadors, x.total.activities, x.total.reach, x.total.engagements)
                            for x in r.countries),
                     [(k.kind, k.activities, k.full_reports, k.reach, k.engagements) for k in r.kinds],
-                    dict(r.scored), sorted(len(p.perks) for p in r.perk_holders), len(r.posts),
+                    dict(r.scored), dict(r.perks_held), r.posts_published,
                     [(f.currency, f.approved, f.requests) for f in r.funding],
                     sorted((a.status, a.full_reports, a.activities, a.standing, a.streak, a.perks, a.reach)
-                           for a in r.ambassadors))
+                           for a in r.counted))
 
         run_all.run(ctx(program, date(2026, 11, 23)))
         before = totals()
@@ -341,6 +341,60 @@ class TestTheReportAfterErase:
         c.report_renderers = ()
         names = {a.name for a in report_job.run(c, "2026Q3").data["report"].ambassadors}
         assert NAME not in names
+
+    def test_a_report_made_again_names_no_token(self, program):
+        """Issue 18: Théo Lefèvre is the quarter's first highlight, met it and earned a perk in it. Erased, the
+        report made again (page, PDF, newsletter) names no token, pseudonym or inert link: he is left out of
+        every list that names people, and every number stays as it was."""
+        import re
+
+        from pypdf import PdfReader
+        from tests.conftest import run_cli
+
+        folder = program.parent / "reports" / "2026Q3"
+
+        def made() -> tuple[dict[str, str], tuple]:
+            r = run_cli("--as-of", "2026-11-23", "report", "--quarter", "2026Q3", config=program)
+            assert r.code == 0, r.err
+            files = {"report.html": (folder / "report.html").read_text(encoding="utf-8"),
+                     "newsletter.md": (folder / "newsletter.md").read_text(encoding="utf-8"),
+                     "report.pdf": "\n".join(p.extract_text() for p in PdfReader(folder / "report.pdf").pages),
+                     "stdout": r.out + r.err}
+            html, md, pdf = files["report.html"], files["newsletter.md"], files["report.pdf"]
+            figures = (r.out.splitlines()[0],  # the summary: verdicts, activities, reach, countries, referrals, posts
+                       re.findall(r'<div class="tile"><b>([^<]+)</b><span>([^<]+)</span>', html),
+                       re.findall(r"<h3>([^<]+\(\d+\))</h3>", html),  # perk holders: "... (7)"
+                       re.findall(r"(\d+) (?:activity|activities) had a score", html),
+                       re.search(r"In 2026Q3 .*? met the quarter\.", md, re.S).group(0),
+                       sum(1 for line in md.splitlines() if line.startswith("- **")),  # the highlights, 6
+                       re.findall(r"^(.*\(\d+\))$", pdf, re.M))
+            return files, figures
+
+        assert run_cli("--as-of", "2026-11-23", "run-all", config=program).code in (0, 1)
+        before, figures = made()
+        assert "Théo Lefèvre" in before["newsletter.md"] and "Théo Lefèvre" in before["report.pdf"]
+        r = run_cli("--as-of", "2026-11-23", "erase", "theo.lefevre@example.com", config=program)
+        assert r.code == 0, r.err
+        after, figures_after = made()
+        assert figures_after == figures and figures[5] == 6 and figures[2]
+        for name, text in after.items():
+            for trace in ("erased-", "erased.invalid", "Théo", "Lefèvre"):
+                assert trace not in text, (name, trace)
+        assert "Met the quarter: " in after["newsletter.md"] and "Zoë Müller" in after["report.pdf"]
+
+
+    def test_the_staff_digest_after_erase_names_no_token(self, program):
+        """Théo Lefèvre checked in this week; erased before the digest goes, he is in none of its lists (new
+        activities, standing changes): no token, pseudonym or inert link; the others' activities are listed."""
+        from tests.conftest import outbox_messages, run_cli
+
+        assert run_cli("--as-of", "2026-10-12", "sync-checkins", config=program).code in (0, 1)
+        assert run_cli("--as-of", "2026-10-12", "erase", "theo.lefevre@example.com", config=program).code == 0
+        assert run_cli("--as-of", "2026-10-12", "digest", config=program).code in (0, 1)
+        (digest,) = [m for m in outbox_messages(program.parent / "outbox") if m["X-Automation-Job"] == "staff_digest"]
+        text = "\n".join(str(p.get_content()) for p in digest.walk() if p.get_content_maintype() == "text")
+        assert "erased" not in text + str(digest["Subject"]) and "Théo" not in text
+        assert "22 new activities" in str(digest["Subject"]) and "Ana Costa" in text  # 24 this week, 2 his
 
 
 class TestReviewFindings:

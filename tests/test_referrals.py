@@ -13,8 +13,8 @@ from pathlib import Path
 from automations import bootstrap
 from automations.config import load_config
 from automations.domain.model import Ambassador
-from automations.domain.referrals import (Answer, Inquiry, ReferralSettings, offer_code, parse_history, plan_referrals,
-                                          rank)
+from automations.domain.referrals import (Answer, Inquiry, ReferralSettings, offer_code, offer_codes_of, parse_history,
+                                          plan_referrals, rank)
 from automations.jobs import referrals
 from tests.conftest import outbox_messages, run_cli, snapshot
 
@@ -322,6 +322,22 @@ def test_the_offer_names_the_inquiry_language_only_when_given(program):
     assert "Language:" not in text_of(msg)
 
 
+def test_an_erased_code_is_set_aside_and_the_codes_of_an_address_are_its_offers():
+    """The planning of every answer source (CSV, Sheets, Forms give the same Answers): an answer whose code is
+    an erased person's moves nothing and is not reported; `offer_codes_of` gives one code per inquiry whose
+    history names the address."""
+    roster = [amb("zoe@x.org"), amb("max@x.org")]
+    offered = plan_referrals([inquiry(1), inquiry(2)], roster, {}, [], DAY, SETTINGS).updated
+    zoe = [i for i in offered.values() if i.current == "zoe@x.org"]
+    assert offer_codes_of(list(offered.values()), "ZOE@x.org") == [offer_code(i.id, "zoe@x.org") for i in zoe]
+    code = offer_code(zoe[0].id, "zoe@x.org")
+    yes = Answer(code, True, DAY + timedelta(days=1), "", 2)
+    plan = plan_referrals([zoe[0]], roster, {}, [yes], DAY + timedelta(days=1), SETTINGS, erased_codes={code})
+    assert plan.updated == {} and plan.ignored_answers == []
+    assert plan_referrals([zoe[0]], roster, {}, [yes], DAY + timedelta(days=1), SETTINGS).updated[zoe[0].id].status \
+        == "accepted"
+
+
 def test_an_answer_from_another_address_does_not_hide_the_candidates_own():
     """A forwarded offer answered first by a colleague: the candidate's own later Yes still counts, and the
     colleague's answer is reported, not used."""
@@ -365,3 +381,62 @@ def test_erasing_a_candidate_raises_no_new_problem(program):
     row = read(program.parent / "data" / "referral_inquiries.csv")[0]
     assert row["Current candidate"] not in ("", "jonas.becker@example.net")
     assert not row["Current candidate"].endswith("@erased.invalid")
+
+
+def test_an_erased_candidates_answer_without_an_address_is_set_aside(program):
+    """Issue 18: the answer form collects no address, so erase cannot tell Jonas's answer is his and leaves
+    it; its code was made for the address erase replaced in the inquiry's history. Erase keeps the keyed
+    hash of each of his offer codes (ledger, `erase` steps), and the next `referrals` sets the answer aside:
+    exit 0, no problem, no message, and the inquiry moves on as it would without the answer."""
+    write_inquiries(program, [GERMANY])
+    first = run_cli("--as-of", "2026-11-23", "run-all", config=program)
+    assert first.code == 1 and "referral" not in first.err, first.err  # 1: the example's own bad rows
+    inquiries = program.parent / "data" / "referral_inquiries.csv"
+    row = read(inquiries)[0]
+    assert (row["Referral status"], row["Current candidate"]) == ("offered", "jonas.becker@example.net")
+    code = offer_code(row["Inquiry ID"], "jonas.becker@example.net")
+    answers = program.parent / "data" / "referral_answers.csv"
+    with answers.open("w", encoding="utf-8", newline="") as fh:  # the download of a form without addresses
+        csv.writer(fh).writerows([["Timestamp", "Offer code", "Answer"], ["24/11/2026 10:00:00", code, "No, not this time"]])
+    erased = run_cli("--as-of", "2026-11-25", "erase", "jonas.becker@example.net", config=program)
+    assert erased.code == 0, erased.err
+    assert code in answers.read_text(encoding="utf-8")  # no address in the row: erase leaves it
+    ledger = (program.parent / "data" / "mail_ledger.csv").read_text(encoding="utf-8")
+    assert code not in ledger and "jonas" not in ledger.lower()  # only keyed hashes are kept
+    before = snapshot(program.parent / "outbox")
+    later = run_cli("--as-of", "2026-12-02", "referrals", config=program)
+    assert later.code == 0, later.out + later.err
+    assert "(new)" not in later.out + later.err and "matches no offer" not in later.out + later.err
+    assert code not in (program.parent / "data" / "unusable_rows.csv").read_text(encoding="utf-8")
+    after = read(inquiries)[0]
+    # Set aside, not read as his "no": the offer passed on unanswered after answer_days, to another candidate.
+    assert " unanswered erased-" in after["Referral history"] and " declined " not in after["Referral history"]
+    assert after["Current candidate"] not in ("", "jonas.becker@example.net")
+    assert not after["Current candidate"].endswith("@erased.invalid")
+    sent = snapshot(program.parent / "outbox")
+    assert not any("erased" in name for name in set(sent) - set(before))
+
+
+def test_an_erased_candidates_answer_is_set_aside_on_airtable(airtable, program):
+    """The same on the fake base: the inquiries and the ledger in Airtable, the answers a download without
+    addresses. Erase keeps the offer code's keyed hash in the base's ledger; the answer then moves nothing
+    and is no problem."""
+    from automations.jobs import privacy
+    from tests.airtable_env import BASE
+
+    airtable.fake.insert(BASE, "Referral inquiries", [dict(zip(HEADER, GERMANY))])
+    referrals.run(airtable.ctx(DAY))
+    (rec,) = airtable.records("Referral inquiries")
+    code = offer_code(rec["fields"]["Inquiry ID"], "jonas.becker@example.net")
+    with (program.parent / "data" / "referral_answers.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["Timestamp", "Offer code", "Answer"], ["24/11/2026 10:00:00", code, "Yes"]])
+    privacy.erase(airtable.ctx(DAY + timedelta(days=2)), "jonas.becker@example.net")
+    ledger = [r["fields"] for r in airtable.records("Mail ledger")]
+    offers = [f for f in ledger if f.get("Key", "").startswith("erase:offer:")]
+    assert len(offers) == 1 and offers[0]["Job"] == "erase" and offers[0]["Recipient"].endswith("@erased.invalid")
+    assert code not in str(ledger)
+    res = referrals.run(airtable.ctx(DAY + timedelta(days=9)))
+    assert res.problems == [] and res.failures == []
+    (rec,) = airtable.records("Referral inquiries")
+    assert " accepted " not in rec["fields"]["Referral history"] and rec["fields"]["Referral status"] == "offered"
+    assert " unanswered erased-" in rec["fields"]["Referral history"]

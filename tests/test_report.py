@@ -483,3 +483,37 @@ class TestPureParts:
         """Łukasz sorts with the Ls and Émile with the Es."""
         names = ["Zoë", "Łukasz", "Émile", "Lars", "Ana"]
         assert sorted(names, key=name_key) == ["Ana", "Émile", "Lars", "Łukasz", "Zoë"]
+
+
+def test_erased_authors_and_referral_ambassadors_are_named_nowhere(tmp_path):
+    """Issue 18: José Álvarez (a blog post, a highlight) and João Pereira (the referral he accepted, a highlight)
+    erased, the report made again lists neither them nor their post and credits no one for the referral,
+    with no token anywhere, while its numbers (posts published, referrals served and accepted) stay."""
+    from pypdf import PdfReader
+
+    config = copy_example(tmp_path)
+    add_program_extras(config)
+    sync_checkins.run(ctx(config))
+    folder = config.parent / "reports" / Q3
+
+    def made() -> tuple[str, dict[str, str]]:
+        res = cli(config, "report", "--quarter", Q3)
+        assert res.returncode == 0, res.stderr
+        return res.stdout.splitlines()[0], {
+            "html": (folder / "report.html").read_text(encoding="utf-8"),
+            "md": (folder / "newsletter.md").read_text(encoding="utf-8"),
+            "pdf": "\n".join(p.extract_text() for p in PdfReader(folder / "report.pdf").pages)}
+
+    summary, before = made()
+    assert "2 referrals served, 2 blog posts published" in summary
+    assert "MautiCamp on a shoestring" in before["html"] and "João Pereira" in before["md"]
+    for person in ("jose.alvarez@example.org", "joao.pereira@example.com"):
+        assert cli(config, "erase", person).returncode == 0
+    summary_after, after = made()
+    assert summary_after == summary
+    assert "2 inquiries served; 1 accepted by an ambassador." in after["html"]
+    assert "2 inquiries served; 1 accepted by an ambassador." in after["pdf"].replace("\n", " ")
+    for name, text in after.items():
+        for trace in ("erased-", "erased.invalid", "José", "João", "shoestring"):
+            assert trace not in text, (name, trace)
+    assert "Dynamic content" in after["html"] and "Emily Carter" in after["pdf"]  # the other post stays listed

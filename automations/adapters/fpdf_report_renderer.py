@@ -433,7 +433,7 @@ class Drawing:
                   f"quarters in a row; conference funding eligibility after a full year in the program.")
         for perk in figures.PERKS:
             holders = r.holders(perk)
-            self.subheading(f"{figures.PERK_LABELS[perk].capitalize()} ({len(holders)})")
+            self.subheading(f"{figures.PERK_LABELS[perk].capitalize()} ({r.perk_count(perk)})")
             names = ", ".join(h.name + (" (new)" if perk in h.new else "") for h in holders)
             self.para(names or "No one.", 9.5, INK)
         self.para("(new): earned this quarter (its second met quarter in a row; the first anniversary).", 8.5)
@@ -450,7 +450,7 @@ class Drawing:
                    [[x.need, x.country + (f", {x.region}" if x.region else ""), x.offers,
                      f"accepted by {x.recommended}" if x.recommended else x.outcome] for x in r.referrals],
                    (40, 55, 18, 67), ("LEFT", "LEFT", "RIGHT", "LEFT"))
-        accepted = sum(1 for x in r.referrals if x.recommended)
+        accepted = sum(1 for x in r.referrals if x.outcome == "accepted")
         self.para(f"{plural(len(r.referrals), 'inquiry', 'inquiries')} served; {accepted} accepted by an ambassador.", 8.5)
 
     def blog(self) -> None:

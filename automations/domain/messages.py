@@ -34,6 +34,7 @@ from .compliance import (
     missing_fields,
 )
 from .model import Activity, Ambassador, Checkin
+from .privacy import forgotten
 from .problems import ProblemRecord, problem_id
 from .values import stable_digest
 from .quarters import Quarter, latest_ended, latest_final, local_date
@@ -335,16 +336,19 @@ def plan_digest(state: ProgramState) -> list[PlannedMessage]:
     week_key = f"{year}-W{week:02d}"
     since = state.as_of - timedelta(days=6)
     names = {t.ambassador.email: t.ambassador.name for t in state.tracks}
+    # Someone erased is named in no list (`forgotten`): their activities and standing still count where they count.
     new = [dict(describe(a, state.rules), ambassador=names.get(a.email, a.email))
            for a in sorted(state.activities, key=lambda a: (a.received_at, a.row, a.section))
-           if since <= local_date(a.received_at, state.rules.tz) <= state.as_of]
+           if since <= local_date(a.received_at, state.rules.tz) <= state.as_of
+           and not forgotten(a.email, a.title, a.link, names.get(a.email, ""))]
     final_now = latest_final(state.as_of, state.rules.window_days)
     final_before = latest_final(state.as_of - timedelta(days=7), state.rules.window_days)
     changed = []
     if final_now != final_before:
         for t in state.tracks:
             now, then = t.at(final_now), t.at(final_before)
-            if now is not None and (then is None or then.standing != now.standing):
+            if now is not None and (then is None or then.standing != now.standing) \
+                    and not forgotten(t.ambassador.email, t.ambassador.name):
                 changed.append({"name": t.ambassador.name, "email": t.ambassador.email,
                                 "before": then.standing if then else "new", "after": now.standing,
                                 "quarter": str(final_now)})

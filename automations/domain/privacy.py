@@ -28,6 +28,9 @@ from .values import normalize_email
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never a real mailbox
 TOKEN_PREFIX = "erased-"
 ERASE_JOB = "erase"  # the ledger step that keeps an erased person's keyed hash
+#: The ledger key of an erased person's referral offer: `erase:offer:<keyed hash of the offer code>`. An answer
+#: carrying that code, from a form that collects no address, is theirs and set aside (`plan_referrals`).
+ERASED_OFFER = f"{ERASE_JOB}:offer:"
 #: The columns of a data problem erasing rewrites besides the address columns (`Erasure._problem`).
 PROBLEM_REWRITES = ("Value", "Problem", "Problem ID", "Key")
 
@@ -84,6 +87,10 @@ class Pseudonyms:
     def link(self, text: str) -> str:
         return f"https://{ERASED_DOMAIN}/{self._digest('link:' + text, 12)}"
 
+    def offer(self, code: str) -> str:
+        """What stands for a referral offer's code on record (`ERASED_OFFER`): the code cannot be read back."""
+        return self._digest("offer:" + code.strip().upper(), 16)
+
 
 def is_erased(email: str) -> bool:
     return normalize_email(email).endswith("@" + ERASED_DOMAIN)
@@ -130,12 +137,25 @@ _ERASED = re.compile(rf"{TOKEN_PREFIX}[0-9a-f]{{12}}|https://{re.escape(ERASED_D
                      rf"{TOKEN_PREFIX}[0-9a-f]{{16}}@{re.escape(ERASED_DOMAIN)}")
 
 
+def is_erasure_output(text: str) -> bool:
+    """Whether the text is what erasing writes in place of a person's (a token, an inert link, a pseudonym):
+    erase keeps it as it is, and a report made again leaves out what it stands for."""
+    return bool(_ERASED.fullmatch(text.strip()))
+
+
+def forgotten(email: str, *texts: str) -> bool:
+    """Whether a line (of a report, of a digest) is about someone erased: their address is a pseudonym, or one
+    of its texts (their name, a title, a link) is what erasing wrote. Such a line still counts where it counted
+    and is never listed."""
+    return is_erased(email) or any(is_erasure_output(t) for t in texts if t)
+
+
 def erase_cell(rule: TableRule, header: str, cell: str, address: str, names: Pseudonyms) -> str:
     """One cell of a row that is the person's, as erasing leaves it: their address becomes the pseudonym
     (also inside the text of a `mention` column, which is otherwise kept), a kept column stays, a link
     becomes an inert one, any other text a token (text erasing wrote stays: a row still theirs through a
     field erase cannot rewrite is erased once)."""
-    if not cell.strip() or _ERASED.fullmatch(cell.strip()):
+    if not cell.strip() or is_erasure_output(cell):
         return cell
     if header in rule.match and _same(cell, address):
         return names.address(address)
@@ -255,11 +275,12 @@ class Pending:
     texts: tuple[str, ...] = ()  # the person's own texts (titles, links, descriptions) that files may repeat
     places: tuple[tuple[str, int], ...] = ()  # their roster rows, as data problems name them
     renamed: Mapping[str, str] = field(default_factory=dict)  # derived keys erasing changes (`Erasure.renamed`)
+    offers: tuple[str, ...] = ()  # keyed hashes of the referral offers' codes made to them (`jobs.referrals`)
 
     def as_data(self) -> dict:
         return {"address": self.address, "started": self.started, "with_conduct": self.with_conduct,
                 "names": list(self.names), "texts": list(self.texts), "places": [list(p) for p in self.places],
-                "renamed": dict(self.renamed)}
+                "renamed": dict(self.renamed), "offers": list(self.offers)}
 
     @classmethod
     def from_data(cls, data: Mapping) -> "Pending":
@@ -269,15 +290,17 @@ class Pending:
                        bool(data.get("with_conduct", False)), tuple(str(n) for n in data.get("names", ())),
                        tuple(str(t) for t in data.get("texts", ())),
                        tuple((str(s), int(r)) for s, r in data.get("places", ())),
-                       {str(k): str(v) for k, v in dict(data.get("renamed", {})).items()})
+                       {str(k): str(v) for k, v in dict(data.get("renamed", {})).items()},
+                       tuple(str(o) for o in data.get("offers", ())))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"not an erase's record ({exc.__class__.__name__})") from None
 
-    def joined(self, names: Sequence[str], texts: Sequence[str], places, renamed: Mapping[str, str]) -> "Pending":
+    def joined(self, names: Sequence[str], texts: Sequence[str], places, renamed: Mapping[str, str],
+               offers: Sequence[str] = ()) -> "Pending":
         """This record with what a later look found too (nothing it holds is ever dropped)."""
         return Pending(self.address, self.started, self.with_conduct, tuple(dict.fromkeys((*self.names, *names))),
                        tuple(dict.fromkeys((*self.texts, *texts))), tuple(dict.fromkeys((*self.places, *places))),
-                       {**renamed, **self.renamed})
+                       {**renamed, **self.renamed}, tuple(dict.fromkeys((*self.offers, *offers))))
 
 
 #: A text of the person's worth looking for in files: long enough to be theirs, not a word any file may hold.

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 from urllib.parse import quote
 
 from .messages import PlannedMessage
@@ -111,6 +111,13 @@ def parse_history(text: str) -> tuple[tuple[date, str, str], ...]:
 def offer_code(inquiry: str, email: str) -> str:
     """The code an answer carries: one per offer (inquiry and candidate), not guessable from either."""
     return "R" + stable_digest("referral-offer", inquiry, normalize_email(email), length=10).upper()
+
+
+def offer_codes_of(inquiries: Sequence[Inquiry], email: str) -> list[str]:
+    """The codes of every offer made to `email`: one per inquiry whose history names the address."""
+    address = normalize_email(email)
+    return [offer_code(i.id, address) for i in inquiries
+            if any(normalize_email(who) == address for _, _, who in i.history)]
 
 
 @dataclass(frozen=True)
@@ -203,8 +210,12 @@ def answer_link(settings: ReferralSettings, code: str, yes: bool) -> str:
 
 
 def plan_referrals(inquiries: Sequence[Inquiry], roster: Sequence[Ambassador], standings: Mapping[str, str],
-                   answers: Sequence[Answer], as_of: date, settings: ReferralSettings) -> ReferralPlan:
+                   answers: Sequence[Answer], as_of: date, settings: ReferralSettings,
+                   erased_codes: Collection[str] = ()) -> ReferralPlan:
     """Advance every inquiry as far as today allows, in sheet order, and plan the mail of its state.
+
+    An answer whose code is in `erased_codes` (an offer made to someone erased since: `erase` keeps the
+    codes' keyed hashes) is set aside: theirs, erased, so it moves nothing and is no problem.
 
     Messages are planned for every inquiry's current state (an open offer, an acceptance, no one
     left), not only for today's steps: the ledger drops those that went, so one that failed goes on
@@ -213,7 +224,7 @@ def plan_referrals(inquiries: Sequence[Inquiry], roster: Sequence[Ambassador], s
     offers = last_offers(inquiries)
     by_code: dict[str, list[Answer]] = {}
     for ans in sorted(answers, key=lambda x: (x.on, x.row)):
-        if ans.on <= as_of:
+        if ans.on <= as_of and ans.code not in erased_codes:
             by_code.setdefault(ans.code, []).append(ans)
     used: set[str] = set()
     chosen: list[Answer] = []

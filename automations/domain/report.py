@@ -21,6 +21,11 @@ Decisions made here once:
   blog-reviews job first saw it published).
 - The final report goes to staff once per quarter by mail (`report_messages`, key
   `quarterly_report:<quarter>:<staff>`), the page attached; a provisional one goes to no one.
+- Someone erased (`erase`: their address a pseudonym, their name and texts tokens) still counts in every
+  number, as before the erase, and is named nowhere: the lists that name people (the rankings and so the
+  highlights, "met the quarter", perk holders, the referrals' ambassadors, blog posts, the appendix) leave
+  them out (`forgotten`), and the figures those lists gave are kept beside them (`counted`, `perks_held`,
+  `posts_published`), so a report made again after an erase has the same numbers and no token.
 - Funding spent is what was approved or paid (the approved amount, else the amount asked) for events in
   the budget period that holds the quarter (its quarter or its year), against `funding.budgets`, as the
   funding job adds it up; the quarter's own share is shown beside it.
@@ -42,6 +47,7 @@ from .compliance import CONFERENCE_FUNDING, EXEMPT, FREE_EVENT_ACCESS, MET, MISS
 from .messages import Attachment, PlannedMessage
 from .funding import FUNDED, FundingRequest, FundingSettings, budgets, period_of
 from .model import ACTIVITY_KINDS, Activity
+from .privacy import forgotten
 from .quarters import Quarter
 from .referrals import NEEDS, Inquiry
 
@@ -226,40 +232,43 @@ class ProgramReport:
     window_closes: date
     counts: StatusCounts
     history: tuple[StatusCounts, ...]  # oldest first, ending with this quarter
-    ambassadors: tuple[AmbassadorLine, ...]  # in compliance's order
+    ambassadors: tuple[AmbassadorLine, ...]  # in compliance's order, the erased left out (`forgotten`)
+    counted: tuple[AmbassadorLine, ...]  # every ambassador with a verdict, the erased too: what the totals add up
     countries: tuple[CountryReach, ...]  # by reach
     kinds: tuple[KindFigures, ...]  # by activities
     rankings: tuple[tuple[str, tuple[ScoredActivity, ...]], ...]  # (family, top activities)
     scored: Mapping[str, int]  # family -> activities with a score (ranked or not)
-    perk_holders: tuple[PerkHolder, ...]
+    perk_holders: tuple[PerkHolder, ...]  # the erased left out
+    perks_held: Mapping[str, int]  # perk -> ambassadors holding it, the erased too
     referrals: tuple[ReferralServed, ...]
-    posts: tuple[PublishedPost, ...]
+    posts: tuple[PublishedPost, ...]  # the erased's left out
+    posts_published: int  # posts published in the quarter, the erased's too
     funding: tuple[FundingLine, ...]
     funding_period: str
     settings: ReportSettings
 
     @property
     def activities(self) -> int:
-        return sum(a.activities for a in self.ambassadors)
+        return sum(a.activities for a in self.counted)
 
     @property
     def full_reports(self) -> int:
-        return sum(a.full_reports for a in self.ambassadors)
+        return sum(a.full_reports for a in self.counted)
 
     @property
     def reach(self) -> int:
-        return sum(a.reach for a in self.ambassadors)
+        return sum(a.reach for a in self.counted)
 
     @property
     def engagements(self) -> int:
-        return sum(a.engagements for a in self.ambassadors)
+        return sum(a.engagements for a in self.counted)
 
     @property
     def provisional(self) -> bool:
         return not self.final
 
     def perk_count(self, perk: str) -> int:
-        return sum(1 for h in self.perk_holders if perk in h.perks)
+        return self.perks_held.get(perk, 0)
 
     def holders(self, perk: str) -> tuple[PerkHolder, ...]:
         return tuple(h for h in self.perk_holders if perk in h.perks)
@@ -382,8 +391,8 @@ def rankings(standings: Sequence[Standing], settings: ReportSettings
             continue
         family, value, basis = score
         counted[family] += 1
-        if audience(a) < settings.min_audience:
-            continue
+        if audience(a) < settings.min_audience or forgotten(a.email, a.title, a.link, s.ambassador.name):
+            continue  # not ranked; an erased person's activity is scored (counted above) and never named
         scored[family].append(ScoredActivity(family, value, basis, readable(a.title), a.kind, a.date,
                                              readable(s.ambassador.name),
                                              a.email, s.ambassador.country, web_link(a.link), a.reach,
@@ -435,13 +444,15 @@ def referrals_served(inquiries: Sequence[Inquiry], quarter: Quarter, names: Mapp
                   if quarter.start <= d <= quarter.end and ev in ("offered", "accepted")]
         if not inside:
             continue
-        offered = tuple(dict.fromkeys(names.get(w, w) for _, ev, w in inside if ev == "offered"))
+        offered = tuple(dict.fromkeys(names.get(w, w) for _, ev, w in inside
+                                      if ev == "offered" and not forgotten(w, names.get(w, ""))))
         status = i.status
         outcome = {"accepted": "accepted", "exhausted": "no candidate left", "offered": "waiting for an answer"
                    }.get(status, status)
         out.append(ReferralServed(i.id, NEEDS.get(i.need, i.need), i.country, i.region,
                                   sum(1 for _, ev, _ in inside if ev == "offered"), outcome, offered,
-                                  names.get(i.recommended, i.recommended)))
+                                  "" if forgotten(i.recommended, names.get(i.recommended, ""))
+                                  else names.get(i.recommended, i.recommended)))
     return tuple(sorted(out, key=lambda r: (r.country.casefold(), r.region.casefold(), r.inquiry)))
 
 
@@ -503,13 +514,17 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
     names = {s.ambassador.email: readable(s.ambassador.name) for q in by_quarter.values() for s in q}
     top, scored = rankings(standings, settings)
     period, funding = funding_lines(requests, quarter, funding_settings)
+    everyone, holders = ambassador_lines(standings), perk_holders(standings, quarter)
+    posts = posts_published(proposals, quarter, names, as_of)
     return ProgramReport(
         program=program, quarter=str(quarter), start=quarter.start, end=quarter.end, as_of=as_of,
         final=as_of > closes, window_closes=closes, counts=history[-1], history=history,
-        ambassadors=ambassador_lines(standings), countries=reach_by_area(standings), kinds=by_kind(standings),
-        rankings=top, scored=scored, perk_holders=perk_holders(standings, quarter),
+        ambassadors=tuple(a for a in everyone if not forgotten(a.email, a.name)), counted=everyone,
+        countries=reach_by_area(standings), kinds=by_kind(standings), rankings=top, scored=scored,
+        perk_holders=tuple(h for h in holders if not forgotten(h.email, h.name)),
+        perks_held=dict(Counter(p for h in holders for p in h.perks)),
         referrals=referrals_served(inquiries, quarter, names, as_of),
-        posts=posts_published(proposals, quarter, names, as_of),
+        posts=tuple(p for p in posts if not forgotten(p.author, p.author, p.title, p.url)), posts_published=len(posts),
         funding=funding, funding_period=period, settings=settings)
 
 
@@ -560,7 +575,7 @@ def report_messages(report: ProgramReport, staff: Sequence[str], html: bytes | N
         "first_name": "team", "quarter": report.quarter, "start": report.start.isoformat(),
         "end": report.end.isoformat(), "met": c.met, "missed": c.missed, "exempt": c.exempt, "pending": c.pending,
         "activities": report.activities, "reach": report.reach, "engagements": report.engagements,
-        "countries": report.countries_active, "referrals": len(report.referrals), "posts": len(report.posts),
+        "countries": report.countries_active, "referrals": len(report.referrals), "posts": report.posts_published,
         "highlights": [{"title": a.title, "ambassador": a.ambassador, "score": score_text(a.score), "basis": a.basis}
                        for a in report.highlights[:3]],
         "filename": f"report-{report.quarter}.html",

@@ -37,6 +37,7 @@ from ..errors import AlreadyRunning, ConfigError, ServiceUnavailable, StopRun
 from ..effects import utc_now
 from ..ports import LedgerEntry, PersonalFile, PersonalTable, Written
 from . import conduct as conduct_job
+from . import referrals as referrals_job
 from .base import JobResult, plural
 
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -252,9 +253,13 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
     # A data problem's Source is a file's name ("checkin_responses.csv") or a table's ("Ambassadors").
     sources = {Path(t.table.removeprefix("Airtable table ")).name: t.rule for t in tables}
     names, places = whereabouts(ctx, address)  # read before the roster forgets them
+    # The keyed hashes of the offers made to them, read before the inquiries forget the address: their referral
+    # answers that carry no address are set aside from now on.
+    offers = referrals_job.erased_offers(ctx, address)
     if pending is not None:  # what only the record still knows (the roster is erased already)
         names = list(dict.fromkeys((*pending.names, *names)))
         places |= set(pending.places)
+        offers = sorted({*pending.offers, *offers})
     texts: list[str] = []
     # The person's texts that someone else's row holds too (two ambassadors reporting the same meetup): a file
     # repeating one is not theirs for that. Seen as the tables are read, among the texts known by then.
@@ -303,7 +308,7 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
         planned = erasure(pending.renamed if pending is not None else {})
         done = erase_all(planned, dry_run=True)  # every check before the first write
         record = (pending or Pending(address, utc_now().isoformat(timespec="seconds"), with_conduct)).joined(
-            names, texts, sorted(places), planned.renamed)
+            names, texts, sorted(places), planned.renamed, offers)
         candidates |= set(record.texts)
         if not ctx.dry_run:
             if ctx.erasure_journal is not None:
@@ -349,6 +354,7 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
             with ctx.ledger.batch():
                 ctx.ledger.record(LedgerEntry(key, ERASE_JOB, pseudonym, "sent", 1, "", "",
                                               utc_now().isoformat(timespec="seconds")))
+        referrals_job.remember_erased_offers(ctx, address, list(record.offers))
         ctx.checkpoint("erase:ledger")
         ctx.cache.clear()  # what earlier runs worked out may hold the address (also after a stopped erase)
         ctx.checkpoint("erase:cache")

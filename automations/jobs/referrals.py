@@ -15,9 +15,11 @@ from collections import Counter
 
 from ..bootstrap import Context
 from ..domain.model import Problem
-from ..domain.privacy import is_erased
+from ..domain.privacy import ERASE_JOB, ERASED_OFFER, is_erased
 from ..domain.quarters import latest_ended
-from ..domain.referrals import plan_referrals, plan_states
+from ..domain.referrals import Answer, offer_codes_of, plan_referrals, plan_states
+from ..effects import utc_now
+from ..ports import LedgerEntry
 from .base import JobResult, load_roster, plural, record_problems
 from .mail_jobs import refuse_left_behind, send
 
@@ -32,6 +34,35 @@ def standings_from_tracks(tracks, as_of) -> dict[str, str]:
     return out
 
 
+def erased_offers(ctx: Context, address: str) -> list[str]:
+    """For `erase`, read before the inquiries' histories forget the address: the keyed hashes of the codes of
+    every offer made to it."""
+    if ctx.referrals is None:
+        return []
+    inquiries, _ = ctx.referrals.read()
+    return sorted({ctx.pseudonyms.offer(code) for code in offer_codes_of(inquiries, address)})
+
+
+def remember_erased_offers(ctx: Context, address: str, hashes: list[str]) -> None:
+    """For `erase`, once the person is erased: their offers' keyed hashes on record for good (the ledger's
+    `erase` steps, which retention keeps), so an answer of theirs that carries no address is set aside."""
+    entries = ctx.ledger.entries()
+    new = [h for h in hashes if ERASED_OFFER + h not in entries]
+    if new:
+        pseudonym, at = ctx.pseudonyms.address(address), utc_now().isoformat(timespec="seconds")
+        with ctx.ledger.batch():
+            for h in new:
+                ctx.ledger.record(LedgerEntry(ERASED_OFFER + h, ERASE_JOB, pseudonym, "sent", 1, "", "", at))
+
+
+def _erased_codes(ctx: Context, answers: list[Answer]) -> set[str]:
+    """The codes of the answers that carry an erased person's offer code (none hashed when no one's is on record:
+    no privacy key is made for it)."""
+    on_record = {k.removeprefix(ERASED_OFFER) for k, e in ctx.ledger.entries().items()
+                 if e.job == ERASE_JOB and k.startswith(ERASED_OFFER)}
+    return {a.code for a in answers if ctx.pseudonyms.offer(a.code) in on_record} if on_record else set()
+
+
 def run(ctx: Context, judged: dict | None = None) -> JobResult:
     """`judged` is what compliance just worked out, when run-all runs both."""
     refuse_left_behind(ctx)  # mail that went from the local folder, unknown here: stop before any write
@@ -41,7 +72,8 @@ def run(ctx: Context, judged: dict | None = None) -> JobResult:
     roster, _ = load_roster(ctx)
     standings = standings_from_tracks(judged["tracks"], ctx.as_of) if judged and "tracks" in judged else \
         ctx.roster.standings()
-    plan = plan_referrals(inquiries, roster, standings, answers, ctx.as_of, ctx.referral_settings)
+    plan = plan_referrals(inquiries, roster, standings, answers, ctx.as_of, ctx.referral_settings,
+                          erased_codes=_erased_codes(ctx, answers))
     found = [*found, *bad_answers, *(
         Problem(ctx.answers.source, a.row, "Offer code", a.code,
                 "matches no offer open to this address (mistyped, or sent from another address than the offer's)",

@@ -62,7 +62,7 @@ def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
     result.summary.append(
         f"{quarter} ({state}): {c.met} met, {c.missed} missed, {c.exempt} exempt, {c.pending} pending; "
         f"{report.activities} activities reaching {report.reach:,} people in {len(report.countries)} countries; "
-        f"{len(report.referrals)} referrals served, {len(report.posts)} blog posts published.")
+        f"{len(report.referrals)} referrals served, {report.posts_published} blog posts published.")
     where = f"{ctx.report_archive.where}/{quarter}"
     if ctx.dry_run:
         result.summary.append(f"Dry run: {written.would(where)}.")

@@ -5,6 +5,8 @@
   open before anything is sent.
 - `smtp` sends through a mail server: STARTTLS or implicit TLS, the login from the environment,
   one connection reused for the whole batch, a rate limit, bounded retries on temporary failures.
+  Every failure text it makes passes `redaction.redact` first, with the password, the login's and the
+  AUTH PLAIN string's base64 forms besides the installed secrets: a server may echo what it was sent.
 - `gmail` sends through the Gmail API (`adapters/gmail_mailer.py`), built by bootstrap.
 """
 
@@ -27,6 +29,7 @@ from ..config import SmtpConfig
 from ..domain.values import capped_name
 from ..effects import ActionFailed
 from ..errors import ConfigError, StopRun
+from ..redaction import encoded_forms, redact
 from .message import Outgoing
 
 
@@ -150,6 +153,10 @@ class SmtpMailer:
         self.password = environ.get(cfg.password_env, "")
         if self.username and not self.password:
             raise ConfigError(f"{cfg.username_env} is set but {cfg.password_env} is not: set both, or neither.")
+        # What AUTH sends (PLAIN: base64 of NUL login NUL password; LOGIN: each base64): never in a failure text.
+        self._hidden = encoded_forms(self.password, f"\0{self.username}\0{self.password}",
+                                     f"{self.username}\0{self.password}") + encoded_forms(self.username)[1:] \
+            if self.username else []
         self.envelope_from = envelope_from
         self.reuse = reuse
         self.sleep = sleep
@@ -182,12 +189,24 @@ class SmtpMailer:
             if self.username:
                 conn.login(self.username, self.password)
         except smtplib.SMTPAuthenticationError as exc:
-            raise LoginRefused(f"The SMTP server {cfg.host}:{cfg.port} refused the login in {cfg.username_env} "
-                               f"({exc.smtp_code}): check the credentials; nothing more was sent.") from None
+            raise LoginRefused(self._said(
+                f"The SMTP server {cfg.host}:{cfg.port} refused the login in {cfg.username_env} "
+                f"({exc.smtp_code} {self._reply(exc)}): check the credentials; nothing more was sent.")) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise ServerUnreachable(f"cannot connect to {cfg.host}:{cfg.port}: {type(exc).__name__}: {exc}") from None
+            why = f"{exc.smtp_code} {self._reply(exc)}" if isinstance(exc, smtplib.SMTPResponseException) else exc
+            raise ServerUnreachable(self._said(
+                f"cannot connect to {cfg.host}:{cfg.port}: {type(exc).__name__}: {why}")) from None
         self.connections += 1
         return conn
+
+    def _said(self, text: str) -> str:
+        """A failure text without the login's secrets (`redaction`), whatever the server echoed into it."""
+        return redact(text, also=self._hidden)
+
+    def _reply(self, exc: smtplib.SMTPResponseException) -> str:
+        """The server's text of a reply, redacted before it is cut to 200 characters (no half secret left)."""
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return self._said(" ".join(self._said(text).split()))[:200]  # a line break may split a secret
 
     def _close(self) -> None:
         if self.conn is not None:
@@ -224,7 +243,7 @@ class SmtpMailer:
                 if not all(400 <= c < 500 for c in codes):
                     raise PermanentFailure(error) from None
             except smtplib.SMTPResponseException as exc:
-                error = f"server replied {exc.smtp_code} {exc.smtp_error.decode(errors='replace')[:200]}"
+                error = f"server replied {exc.smtp_code} {self._reply(exc)}"
                 if not 400 <= exc.smtp_code < 500:
                     raise PermanentFailure(error) from None
                 self._close()
@@ -234,8 +253,8 @@ class SmtpMailer:
             except ServerUnreachable as exc:
                 error = str(exc)
                 if attempt == self.cfg.max_attempts:
-                    raise ServerUnreachable(f"{error} (after {attempt} attempts)") from None
-        raise TemporaryFailure(f"{error} (after {self.cfg.max_attempts} attempts)")
+                    raise ServerUnreachable(self._said(f"{error} (after {attempt} attempts)")) from None
+        raise TemporaryFailure(self._said(f"{error} (after {self.cfg.max_attempts} attempts)"))
 
 
 def build_mailer(transport: str, outbox_dir: Path, day: str, smtp: SmtpConfig, envelope_from: str,
