@@ -340,6 +340,10 @@ class Drafter(Protocol):
         """Make the document with every placeholder filled, share it, and return its link. A placeholder
         left unfilled raises `DocumentFailed` (nothing is shared)."""
 
+    def link(self, reference: str) -> str:
+        """What a person clicks in a mail to open the document `create` returned (or the Document field holds):
+        a web link as it is, a local file as a `file:` URI of its absolute path."""
+
 
 @dataclass(frozen=True)
 class LedgerEntry:
