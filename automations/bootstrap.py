@@ -182,6 +182,8 @@ class Context:
     pseudonyms: Pseudonyms | None = None
     privacy: "PrivacyConfig | None" = None
     export_dir: Path = Path("exports")
+    #: The config's folder: an export names the program's files relative to it (no server path in it).
+    program_dir: Path = Path(".")
     #: A graceful stop asked for (SIGTERM, Ctrl-C): `effects.apply` and `run-all` stop at their next safe point.
     stop: StopRequest = field(default_factory=StopRequest)
     #: One run of each command at a time on this machine (cron, the scheduler, a person): the command line
@@ -431,7 +433,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         personal=personal, personal_files=LocalPersonalFiles(config.path(m.outbox_dir), config.path(b.drafts_dir),
                                                              config.path(config.report.dir)),
         pseudonyms=pseudonyms, privacy=config.privacy,
-        export_dir=config.path(config.privacy.export_dir),
+        export_dir=config.path(config.privacy.export_dir), program_dir=config.base_dir,
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
         run_lock=run_lock(config),
         problem_names=problem_names(config, Path(f.file).name if f.source == "local" else checkins.where),
