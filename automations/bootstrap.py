@@ -190,6 +190,8 @@ class Context:
     #: Called at each point where work that must finish may be cut short (`erase`'s steps), with the point's
     #: name: nothing in a normal run; a failpoint (`AUTOMATIONS_FAILPOINT`) kills the process there.
     checkpoint: Callable[[str], None] = field(default=lambda name: None)
+    #: The config's folder: an export names the program's files relative to it (no server path in it).
+    program_dir: Path = Path(".")
     #: A graceful stop asked for (SIGTERM, Ctrl-C): `effects.apply` and `run-all` stop at their next safe point.
     stop: StopRequest = field(default_factory=StopRequest)
     #: One run of each command at a time on this machine (cron, the scheduler, a person): the command line
@@ -440,7 +442,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
                                                              config.path(config.report.dir),
                                                              config.path(config.privacy.export_dir)),
         pseudonyms=pseudonyms, privacy=config.privacy,
-        export_dir=config.path(config.privacy.export_dir),
+        export_dir=config.path(config.privacy.export_dir), program_dir=config.base_dir,
         erasure_journal=JsonErasureJournal(config.local_dir / ERASING), checkpoint=failpoint(environ),
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
         run_lock=run_lock(config),

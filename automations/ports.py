@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Callable, Collection, ContextManager, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from .domain.blog import Proposal
 from .domain.certificates import Attendee, Certificate
@@ -205,8 +205,9 @@ class FundingStore(Protocol):
     where: str
     source: str
 
-    def read(self) -> tuple[list[FundingRequest], list[Problem]]:
-        """Every usable request; a row that cannot be used is a Problem."""
+    def read(self, roster: Collection[str] | None = None) -> tuple[list[FundingRequest], list[Problem]]:
+        """Every usable request; each thing wrong in a row that cannot be used is a Problem (all of a row's in
+        the same read). With `roster` (its addresses), a request of an address not on it is one of them."""
 
     def record(self, updates: Mapping[str, FundingUpdate], dry_run: bool = False) -> Written:
         """Write the job's own fields of the requests keyed by request key; nothing else."""
@@ -339,6 +340,10 @@ class Drafter(Protocol):
     def create(self, key: str, title: str, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
         """Make the document with every placeholder filled, share it, and return its link. A placeholder
         left unfilled raises `DocumentFailed` (nothing is shared)."""
+
+    def link(self, reference: str) -> str:
+        """What a person clicks in a mail to open the document `create` returned (or the Document field holds):
+        a web link as it is, a local file as a `file:` URI of its absolute path."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -129,6 +130,30 @@ def test_a_failed_link_message_goes_on_a_later_run(program):
     tpl.write_text(good)
     assert run(program, DAY).failures == []
     assert len(outbox_keys(program)) == 2 and len(list((program.parent / "drafts").glob("*.html"))) == 1
+
+
+def test_the_mailed_link_opens_the_local_document(program, cli):
+    """On the local backend the table keeps the document's path relative to the program folder, and the mail
+    (its text, its HTML link, and the outbox's preview of it) carries the document's absolute `file:` URI, which
+    opens it from a mail client or a browser wherever the message is opened from; a nudge's link too."""
+    path = write_proposals(program, [PROPOSAL])
+    assert cli("--as-of", DAY.isoformat(), "blog-reviews", config=program).code == 0
+    day = DAY + timedelta(days=22)  # the draft stage's days have passed: a nudge
+    assert cli("--as-of", day.isoformat(), "blog-reviews", config=program).code == 0
+    stored = read(path)[0]["Document"]
+    assert stored.startswith("drafts/") and not Path(stored).is_absolute()
+    document = (program.parent / stored).resolve()
+    uri = document.as_uri()
+    messages = outbox_messages(program.parent / "outbox")
+    assert sorted(m["X-Automation-Job"] for m in messages) == ["blog_review_created", "blog_review_created",
+                                                              "blog_review_nudge"]
+    for msg in messages:
+        text = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        assert uri in text and f'href="{uri}"' in html and f'href="{stored}"' not in html
+    previews = [p for p in (program.parent / "outbox").rglob("*.html") if p.name != "index.html"]
+    assert len(previews) == 3 and all(f'href="{uri}"' in p.read_text(encoding="utf-8") for p in previews)
+    assert Path(unquote(urlsplit(uri).path)) == document and document.is_file()
 
 
 def test_back_in_a_stage_is_nudged_again(program):

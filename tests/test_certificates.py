@@ -298,7 +298,26 @@ def test_cli_certificates_exit_codes(program, cli):
     assert first.code == 0, first.err
     assert "1 PDF drawn" in first.out
     second = cli("--as-of", "2026-11-25", "certificates", config=program)
-    assert second.code == 0 and "0 PDFs drawn" in second.out and "1 sent earlier" in second.out
+    assert second.code == 0 and "0 PDFs drawn" in second.out and "1 had gone earlier" in second.out
+
+
+def test_a_rerun_on_the_example_says_once_what_went_and_fails_nothing(program, cli):
+    """On the example, a second run the same day draws and sends nothing, says in one line that the three
+    certificates had gone earlier, and reports no failure (exit 0). A certificate that cannot be drawn is
+    counted in that line's failures, the same number as the `failed:` lines, on each run that tries it."""
+    runs = [cli("--as-of", "2026-10-19", "certificates", config=program) for _ in range(2)]
+    assert [r.code for r in runs] == [0, 0] and all("failed:" not in r.err for r in runs), runs[1].err
+    assert "3 messages sent to" in runs[0].out and "0 had gone earlier, 0 failed." in runs[0].out
+    earlier = [line for line in runs[1].out.splitlines() if "earlier" in line]
+    assert earlier == [f"[certificates] 0 messages sent to {program.parent / 'outbox'}, 3 had gone earlier, 0 failed."]
+    assert "0 PDFs drawn" in runs[1].out
+    with (program.parent / "data" / "ambassadors.csv").open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow(["Ana \U00013080", "ana@example.org", "", "", "", "en", "2025-10-19", "active"])
+    for _ in range(2):
+        r = cli("--as-of", "2026-10-19", "certificates", config=program)
+        failed = [line for line in r.err.splitlines() if line.startswith("failed:")]
+        assert r.code == 1 and len(failed) == 1 and "U+13080" in failed[0]
+        assert ", 3 had gone earlier, 1 failed." in r.out and r.out.count("earlier") == 1
 
 
 def test_long_event_and_names_give_files_that_fit(program, cli):

@@ -240,3 +240,25 @@ def test_help_on_every_command(cli, command):
     """Every command has --help."""
     res = cli(command, "--help")
     assert res.code == 0 and "Usage:" in res.out
+
+
+def test_init_on_the_local_backend_says_what_it_does(cli, program):
+    """On the CSV folder `init` names each staff file it would create (dry run: none made), creates them, and a
+    second run says they are there; no run says init is not needed, nor "nothing created" beside a creation."""
+    data = program.parent / "data"
+    files = ["referral_inquiries.csv", "referral_answers.csv", "funding_requests.csv", "conduct_register.csv"]
+    for name in files:
+        (data / name).unlink(missing_ok=True)
+    dry = cli("init", "--dry-run", config=program)
+    assert dry.code == 0 and not any((data / n).exists() for n in files)
+    assert [line.split()[3].rsplit("/", 1)[-1] for line in dry.out.splitlines() if "would create" in line] == files
+    first = cli("init", config=program)
+    assert first.code == 0 and all((data / n).is_file() for n in files)
+    assert [line.split()[2].rsplit("/", 1)[-1] for line in first.out.splitlines() if "] created " in line] == files
+    again = cli("init", config=program)
+    assert again.code == 0 and "created " not in again.out.replace("nothing created", "")
+    assert "Every file init makes in the local folder is there already" in again.out
+    for res in (dry, first, again):
+        assert "needs no init" not in res.out
+        assert "The jobs create the local folder's other files themselves as they run." in res.out
+    assert "nothing created" not in first.out

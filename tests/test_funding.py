@@ -201,6 +201,31 @@ class TestOnceAndDry:
                                                                        (4, "Ambassador email")]
 
 
+    def test_every_error_of_a_row_in_the_same_run(self, program, cli):
+        """A row with four mistakes (an address not on the roster, an amount, a currency and a status) gives four
+        data problems in one run, each naming its row, column and value and what is wrong; a row whose only
+        mistake is its approved amount is still counted; the rerun finds nothing new."""
+        write_requests(program, [{**request("Banner", DAY + timedelta(90), status="maybe", amount="lots",
+                                            currency="EURO"), "Ambassador email": "nobody@example.org"},
+                                 request("Stickers", DAY + timedelta(90), approved_amount="12O")])
+        first = cli("--as-of", DAY.isoformat(), "funding", config=program)
+        assert first.code == 1
+        lines = [line for line in first.err.splitlines() if line.startswith("unusable (new): ")]
+        row = "unusable (new): funding_requests.csv row 2, column"
+        assert [line for line in lines if line.startswith(row)] == [
+            f"{row} 'Ambassador email': 'nobody@example.org' is not on the roster; the request was skipped (correct "
+            f"the address, or add the ambassador)",
+            f"{row} 'Amount': 'lots' is not an amount (e.g. 250 or 1,200.50); the request was skipped",
+            f"{row} 'Currency': 'EURO' is not a three-letter currency code (EUR, USD, ...); the request was skipped",
+            f"{row} 'Status': 'maybe' is not one of requested, approved, rejected, paid; the request was skipped"]
+        assert [line for line in lines if not line.startswith(row)] == [
+            "unusable (new): funding_requests.csv row 3, column 'Approved amount': '12O' is not an amount (e.g. 250 "
+            "or 1,200.50); the amount asked is counted instead"]
+        assert "1 request:" in first.out
+        again = cli("--as-of", DAY.isoformat(), "funding", config=program)
+        assert again.code == 0 and "unusable (new)" not in again.err
+
+
 class TestPlanner:
     SETTINGS = FundingSettings(60, ("MautiCamp",), "quarter", {"EUR": Decimal(100)}, 0.8, (3, 10, 24), (STAFF,))
 

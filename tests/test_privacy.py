@@ -142,13 +142,53 @@ class TestExportThenErase:
         assert r.code == 2 and "conduct.readers" in r.err
         r = cli("--as-of", "2026-10-19", "export", PRIYA, "--reader", CONDUCT_READER, config=program)
         assert r.code == 0
-        assert "QZX-incident-text" in next((program.parent / "exports").glob("*.json")).read_text(encoding="utf-8")
+        assert "QZX-incident-text" in next((program.parent / "exports").glob("*-with-conduct-*.json")).read_text(
+            encoding="utf-8")
         cli("--as-of", "2026-10-19", "erase", PRIYA, config=program)
         assert "QZX-incident-text" in register.read_text(encoding="utf-8")
         r = cli("--as-of", "2026-10-19", "erase", PRIYA, "--reader", CONDUCT_READER, config=program)
         assert r.code == 0, r.err
         text = register.read_text(encoding="utf-8")
         assert "QZX-incident-text" not in text and "arjun.nair@example.com" in text
+
+    def test_a_readers_export_keeps_the_plain_one_and_erase_deletes_both(self, program, cli):
+        """`export --reader` the same day as a plain export writes files of its own (`-with-conduct-` before
+        the date) and leaves the plain export as it was; `erase` deletes both, and another person's stay."""
+        set_conduct(program, [CONDUCT_READER])
+        exports = program.parent / "exports"
+        for who in (PRIYA, "arjun.nair@example.com"):
+            assert cli("--as-of", "2026-10-19", "export", who, config=program).code == 0
+        plain = {p.name: p.read_bytes() for p in exports.iterdir()}
+        r = cli("--as-of", "2026-10-19", "export", PRIYA, "--reader", CONDUCT_READER, config=program)
+        assert r.code == 0, r.err
+        assert {p.name: p.read_bytes() for p in exports.iterdir() if p.name in plain} == plain
+        (mine,) = [p for p in exports.glob("*.json") if p.name not in plain]
+        assert mine.name.startswith(PRIYA) and mine.name.endswith("-with-conduct-2026-10-19.json")
+        assert mine.with_suffix(".html").is_file() and mine.name in r.out
+        assert "QZX-incident-text" in mine.read_text(encoding="utf-8")
+        assert not any("QZX-incident-text" in p.read_text(encoding="utf-8") for p in exports.glob("*.json")
+                       if p != mine)
+        r = cli("--as-of", "2026-10-19", "erase", PRIYA, config=program)
+        assert r.code == 0, r.err
+        left = sorted(p.name for p in exports.iterdir())
+        assert len(left) == 2 and all(n.startswith("arjun.nair@example.com-") for n in left)
+
+    def test_an_export_names_no_server_path(self, program, cli):
+        """The export's tables and files are named by their paths in the program folder (`data/...`,
+        `outbox/...`), never by the folder's place on the server."""
+        done = cli("--as-of", "2026-10-19", "run-all", config=program)  # mail and a review document about Priya
+        assert done.code == 1 and "unusable (new): " in done.err  # the example's bad rows: exit 1
+        r = cli("--as-of", "2026-10-19", "export", PRIYA, config=program)
+        assert r.code == 0, r.err
+        (exported,) = (program.parent / "exports").glob("*.json")
+        data = json.loads(exported.read_text(encoding="utf-8"))
+        page = exported.with_suffix(".html").read_text(encoding="utf-8")
+        server = str(program.parent.resolve())
+        assert data["files"] and server not in exported.read_text(encoding="utf-8") and server not in page
+        assert "data/ambassadors.csv" in [t["where"] for t in data["tables"]]
+        for f in data["files"]:
+            assert not Path(f["path"]).is_absolute() and (program.parent / f["path"]).is_file(), f
+            assert f["path"] in page
 
     def test_export_names_are_one_persons_and_erase_deletes_only_theirs(self, program, cli):
         """`ann+lee@` and `ann_lee@` share a readable slug but never an export file; erasing `ann/lee@` (whose

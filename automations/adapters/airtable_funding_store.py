@@ -6,7 +6,7 @@ writes only First seen, Flags and Reminders sent, by record id, where they chang
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Collection, Mapping
 
 from ..domain.funding import FundingRequest
 from ..domain.model import Problem
@@ -33,8 +33,9 @@ class AirtableFundingStore:
         self.source = spec.name
         self._ids: dict[str, str] = {}
 
-    def read(self) -> tuple[list[FundingRequest], list[Problem]]:
-        requests, problems = requests_from_rows([*STAFF_COLUMNS, *JOB_COLUMNS], self.table.rows(), self.spec.name)
+    def read(self, roster: Collection[str] | None = None) -> tuple[list[FundingRequest], list[Problem]]:
+        requests, problems = requests_from_rows([*STAFF_COLUMNS, *JOB_COLUMNS], self.table.rows(), self.spec.name,
+                                                roster)
         self._ids = {r.key: self.table.record_id(r.row) for r in requests}
         return requests, problems
 

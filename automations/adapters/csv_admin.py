@@ -22,4 +22,6 @@ class CsvAdmin:
         return [] if self.folder.is_dir() else [f"the local folder {self.folder} (local.dir)"]
 
     def init(self, dry_run: bool) -> list[str]:
-        return ["The local backend needs no init: the jobs create their CSV files in the local folder."]
+        """No schema to create: the jobs make their own files, and `init` the staff tables' files (their
+        stores' `create`). Nothing to list here."""
+        return []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Mapping
+from typing import Collection, Mapping
 
 from ..domain.funding import DATES, STATUSES, FundingRequest, parse_amount, parse_status, request_key, row_key
 from ..domain.model import Problem
@@ -27,60 +27,72 @@ STAFF_COLUMNS = ("Ambassador email", "What", "Kind", "Amount", "Currency", "Even
 JOB_COLUMNS = ("First seen", "Flags", "Reminders sent")
 
 
-def requests_from_rows(headers: list[str], rows: list[list[str]], source: str
+def requests_from_rows(headers: list[str], rows: list[list[str]], source: str, roster: Collection[str] | None = None
                        ) -> tuple[list[FundingRequest], list[Problem]]:
-    """The usable requests of a table of text cells; each unusable row or cell is a Problem naming it."""
+    """The usable requests of a table of text cells; each unusable row or cell is a Problem naming it. With
+    `roster` (the roster's addresses), an address not on it is one too, in the same run as the row's others."""
     out: list[FundingRequest] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for row_no, get in titled_rows(headers, rows):
 
+        # Every cell is checked, so a row with several mistakes names them all in the same run, each its own
+        # problem; any but a bad approved amount or an optional date skips the request.
+        skipped: list[str] = []
+
         def bad(title: str, reason: str) -> None:
             problems.append(Problem(source, row_no, title, get(title), reason, "staff"))
 
-        def day(title: str, required: bool = False) -> date | None | bool:
+        def unusable(title: str, why: str) -> None:
+            skipped.append(title)
+            bad(title, f"{why}; the request was skipped")
+
+        def day(title: str, required: bool = False) -> date | None:
             if not get(title).strip():
                 if required:
-                    bad(title, "is empty: a request needs its event's date; the request was skipped")
-                    return False
+                    unusable(title, "is empty: a request needs its event's date")
                 return None
             try:
                 return parse_date(get(title), DATES)
             except ValueError as exc:
-                bad(title, f"{exc}; " + ("the request was skipped" if required else "it was left out"))
-                return False if required else None
+                if required:
+                    unusable(title, str(exc))
+                else:
+                    bad(title, f"{exc}; it was left out")
+                return None
 
         ambassador, what = normalize_email(get("Ambassador email")), clean_text(get("What"))
         if not looks_like_address(ambassador):
-            bad("Ambassador email", "is not an email address; the request was skipped")
-            continue
+            unusable("Ambassador email", "is not an email address")
+        elif roster is not None and ambassador not in roster:
+            skipped.append("Ambassador email")
+            bad("Ambassador email", "is not on the roster; the request was skipped (correct the address, or add "
+                                    "the ambassador)")
         if not what:
-            bad("What", "is empty: a request needs to say what it is for; the request was skipped")
-            continue
+            unusable("What", "is empty: a request needs to say what it is for")
         event = day("Event date", required=True)
-        if event is False:
-            continue
+        amount = None
         try:
             amount = parse_amount(get("Amount"))
+            if amount is None:
+                unusable("Amount", "is empty: a request needs an amount")
         except ValueError as exc:
-            bad("Amount", f"{exc}; the request was skipped")
-            continue
-        if amount is None:
-            bad("Amount", "is empty: a request needs an amount; the request was skipped")
-            continue
+            unusable("Amount", str(exc))
         currency = get("Currency").strip().upper()
         if len(currency) != 3 or not currency.isalpha():
-            bad("Currency", "is not a three-letter currency code (EUR, USD, ...); the request was skipped")
-            continue
+            unusable("Currency", "is not a three-letter currency code (EUR, USD, ...)")
         status = parse_status(get("Status"))
         if status is None:
-            bad("Status", f"is not one of {', '.join(STATUSES)}; the request was skipped")
-            continue
+            unusable("Status", f"is not one of {', '.join(STATUSES)}")
         approved = None
         try:
             approved = parse_amount(get("Approved amount"))
         except ValueError as exc:
-            bad("Approved amount", f"{exc}; the amount asked is counted instead")
+            bad("Approved amount", f"{exc}; " + (f"the request was skipped for its {', '.join(skipped)}" if skipped
+                                                 else "the amount asked is counted instead"))
+        received, requested = day("Invoice received"), day("Requested on")
+        if skipped or event is None or amount is None or status is None:
+            continue
         key = request_key(ambassador, what, event)
         if key in seen:
             bad("What", f"is already requested by the same ambassador for the same date on row {seen[key]}; this "
@@ -89,8 +101,8 @@ def requests_from_rows(headers: list[str], rows: list[list[str]], source: str
         seen[key] = row_no
         out.append(FundingRequest(
             key, row_no, ambassador, what, amount, currency, event, status, clean_text(get("Region")),
-            clean_text(get("Kind")), approved, get("Invoice").strip(), day("Invoice received") or None,
-            get("Evidence").strip(), day("Requested on") or None, _iso(get("First seen"))))
+            clean_text(get("Kind")), approved, get("Invoice").strip(), received or None,
+            get("Evidence").strip(), requested or None, _iso(get("First seen"))))
     return out, problems
 
 
@@ -123,7 +135,7 @@ class CsvFundingStore:
             atomic_write(self.path, ",".join([*STAFF_COLUMNS, *JOB_COLUMNS]) + "\n")
         return True
 
-    def read(self) -> tuple[list[FundingRequest], list[Problem]]:
+    def read(self, roster: Collection[str] | None = None) -> tuple[list[FundingRequest], list[Problem]]:
         if not self.path.exists():
             return [], []
         headers, rows = read_csv(self.path, "funding requests")
@@ -132,7 +144,7 @@ class CsvFundingStore:
             for row in rows:
                 if i < len(row):
                     row[i] = unescape(row[i])
-        return requests_from_rows(headers, rows, self.path.name)
+        return requests_from_rows(headers, rows, self.path.name, roster)
 
     def record(self, updates: Mapping[str, FundingUpdate], dry_run: bool = False) -> Written:
         if not updates:

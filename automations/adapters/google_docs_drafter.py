@@ -74,6 +74,10 @@ class GoogleDocsDrafter:
             if marker not in taken:
                 return marker
 
+    def link(self, reference: str) -> str:
+        """A document's web link is what a person clicks: as it is."""
+        return reference
+
     def create(self, key: str, title: str, fields: Mapping[str, str], share_with: Sequence[str]) -> str:
         from googleapiclient.errors import HttpError
 

@@ -11,9 +11,11 @@ a stage longer than configured earns one nudge for that stage, to whoever holds 
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import replace
 
 from ..bootstrap import Context
 from ..domain.blog import document_fields, document_messages, plan_blog
+from ..domain.messages import PlannedMessage
 from ..domain.values import shown
 from ..effects import Prepared, apply
 from ..ports import BlogUpdate
@@ -25,6 +27,13 @@ JOB = "blog_review_document"
 
 def document_key(proposal_key: str) -> str:
     return f"{JOB}:{proposal_key}"
+
+
+def clickable(ctx: Context, message: PlannedMessage) -> PlannedMessage:
+    """The message with its document's link as a person clicks it (a local file's `file:` URI)."""
+    if "document" not in message.context:
+        return message
+    return replace(message, context={**message.context, "document": ctx.drafter.link(message.context["document"])})
 
 
 def run(ctx: Context) -> JobResult:
@@ -73,7 +82,7 @@ def run(ctx: Context) -> JobResult:
     documents = {p.key: p.document or links.get(p.key, "") for p in proposals}
     messages = [m for p in proposals if documents[p.key] and p.stage != "published"
                 for m in document_messages(p, documents[p.key], settings, names)]
-    mail = send(ctx, "blog-reviews", messages + plan.messages)
+    mail = send(ctx, "blog-reviews", [clickable(ctx, m) for m in messages + plan.messages])
     result.failures += mail.failures
     if ctx.dry_run:
         result.summary.append(f"Dry run: {len(proposals)} proposals: "

@@ -73,14 +73,15 @@ def run(ctx: Context) -> JobResult:
     seconds = time.perf_counter() - started
     yearly = sum(1 for c in due if c.kind == YEARLY)
     head = (f"{plural(len(due), 'certificate')} due ({yearly} for years of service, {len(due) - yearly} for "
-            f"events, from {len(attendees)} attendee lines in {ctx.attendees.where}), "
-            f"{len(due) - len(todo)} sent earlier")
+            f"events, from {len(attendees)} attendee lines in {ctx.attendees.where})")
     if ctx.dry_run:
         result.summary.append(f"Dry run: {head}; {plural(len(planned), 'certificate')} would be drawn and sent.")
     else:
         average = f", {size / drawn / 1024:.0f} KiB and {seconds / drawn:.2f} s each" if drawn else ""
         result.summary.append(f"{head}; {plural(drawn, 'PDF')} drawn{average}.")
-    mail = send(ctx, "certificates", planned)
+    # Those whose mail went were left out before drawing, those that could not be drawn failed here: the
+    # mail's line counts both, so the run says once what had gone earlier and what failed.
+    mail = send(ctx, "certificates", planned, earlier=len(due) - len(todo), failed=len(result.failures))
     result.failures += mail.failures
     result.summary += mail.summary
     result.data = {"drawn": drawn, "bytes": size, "seconds": seconds, "due": len(due), "todo": len(todo)}

@@ -13,7 +13,6 @@ from dataclasses import replace
 
 from ..bootstrap import Context
 from ..domain.funding import plan_funding
-from ..domain.model import Problem
 from ..ports import FundingUpdate
 from .base import JobResult, load_roster, plural, record_problems
 from .mail_jobs import refuse_left_behind, send
@@ -25,16 +24,10 @@ def run(ctx: Context) -> JobResult:
     refuse_left_behind(ctx)  # mail that went from the local folder, unknown here: stop before any write
     result = JobResult("funding")
     store, settings = ctx.funding, ctx.funding_settings
-    requests, found = store.read()
     roster, _ = load_roster(ctx)
     names = {a.email: a.name for a in roster}
-    known = []
-    for r in requests:
-        if r.ambassador in names:
-            known.append(replace(r, first_seen=r.first_seen or ctx.as_of))
-        else:
-            found.append(Problem(store.source, r.row, "Ambassador email", r.ambassador, "is not on the roster; the "
-                                 "request was skipped (correct the address, or add the ambassador)", "staff"))
+    requests, found = store.read(names)  # a request of someone not on the roster is one of its row's problems
+    known = [replace(r, first_seen=r.first_seen or ctx.as_of) for r in requests]
     plan = plan_funding(known, ctx.as_of, settings, names, store.source)
     record_problems(ctx, result, [*found, *plan.problems], names, closing_sources=(store.source,))
     mail = send(ctx, "funding", plan.messages)

@@ -1,7 +1,8 @@
 """`init`: create the tables and fields the project needs in the store (Airtable), and say what.
 
 Existing tables and fields, staff's included, are never changed. A second run creates nothing.
-The local CSV folder needs nothing: the jobs create their own files.
+On the local CSV folder it creates the files staff fill in (each with its header row only); the jobs
+create the folder's other files themselves.
 """
 
 from __future__ import annotations
@@ -68,16 +69,22 @@ def run(ctx: Context, form: bool = False, referral: bool = False) -> JobResult:
                            f"checkin_form.form_id: {form_id}, checkin_form.form_url: {url}"]
         return result
     done = ctx.admin.init(ctx.dry_run)
-    for store, what in ((ctx.referrals, "referral inquiries"), (ctx.answers, "referral answers")):
-        if store is not None and hasattr(store, "create") and store.create(ctx.dry_run):  # the local files
-            done.append(f"{'would create' if ctx.dry_run else 'created'} {store.where} ({what}, the header row only)")
-    for store, what in ((ctx.funding, "funding requests"), (ctx.conduct, "conduct register")):
-        # The local backend's staff tables: a file with its header row, for staff to fill.
-        if store is not None and hasattr(store, "create") and store.create(ctx.dry_run):
+    # The local backend's staff tables: a file with its header row, for staff to fill. The jobs make the
+    # folder's other files (activities, ledger, problems) themselves as they run.
+    stores = ((ctx.referrals, "referral inquiries"), (ctx.answers, "referral answers"),
+              (ctx.funding, "funding requests"), (ctx.conduct, "conduct register"))
+    files = [(store, what) for store, what in stores if store is not None and hasattr(store, "create")]
+    for store, what in files:
+        if store.create(ctx.dry_run):
             done.append(f"{'would create' if ctx.dry_run else 'created'} {store.where} ({what}, the header row only)")
     result.summary += done
-    if not done:
+    if files and not done:
+        names = ", ".join(what for _, what in files)
+        result.summary.append(f"Every file init makes in the local folder is there already ({names}); nothing created.")
+    elif not done:
         result.summary.append("Every table and field the project needs is there already; nothing created.")
     elif ctx.dry_run:
         result.summary.append("Dry run: nothing created.")
+    if files:
+        result.summary.append("The jobs create the local folder's other files themselves as they run.")
     return result

@@ -84,7 +84,10 @@ def refuse_left_behind(ctx: Context) -> None:
     ctx.left_behind = None
 
 
-def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobResult:
+def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage], earlier: int = 0,
+         failed: int = 0) -> JobResult:
+    """Deliver `planned` and say what went. A job that left out messages it knows went (`earlier`) or could not
+    even make (`failed`, its own failures) has them counted in the same line, so a run says each thing once."""
     result = JobResult(job)
     if planned:  # a backstop: each job that sends checks first, before it writes anything
         refuse_left_behind(ctx)
@@ -96,12 +99,12 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage]) -> JobR
         for r in d.would_send:
             result.summary.append(f"would send {r.planned.job} to {r.planned.to_email}: \"{r.subject}\" "
                                   f"[{r.planned.key}]")
-        result.summary.append(f"Dry run: {plural(len(d.would_send), 'message')} would go, {d.already_sent} went earlier; "
-                              f"nothing sent.")
+        result.summary.append(f"Dry run: {plural(len(d.would_send), 'message')} would go, {d.already_sent + earlier} "
+                              f"went earlier; nothing sent.")
         return result
     where = f" to {ctx.mail.outbox_dir}" if mailer.name == "outbox" else f" via {mailer.name}"
-    result.summary.append(f"{plural(len(d.sent), 'message')} sent{where}, {d.already_sent} had gone earlier, "
-                          f"{len(d.failures)} failed.")
+    result.summary.append(f"{plural(len(d.sent), 'message')} sent{where}, {d.already_sent + earlier} had gone "
+                          f"earlier, {len(d.failures) + failed} failed.")
     return result
 
 

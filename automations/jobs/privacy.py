@@ -105,15 +105,24 @@ def _mine(rule: TableRule, headers: list[str], row: list[str], address: str,
 
 
 def gather(ctx: Context, address: str, with_conduct: bool) -> dict:
-    """Everything held about one address, as plain data."""
+    """Everything held about one address, as plain data. A file or a local table is named by its path in the
+    program's folder (`data/ambassadors.csv`), one outside it by its name: no server path goes out."""
+    base = ctx.program_dir.resolve()
+
+    def shown(where: str) -> str:
+        path = Path(where)
+        if not path.is_absolute():
+            return where  # an Airtable table's name, or a path that is relative already
+        return path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
+
     tables = []
     known_names, places = whereabouts(ctx, address)
     for t in _tables(ctx, with_conduct):
         headers, rows = t.store.read(t.table)
         mine = [export_row(headers, r) for r in rows if _mine(t.rule, headers, r, address, places)]
         if mine:
-            tables.append({"what": t.rule.what, "where": t.table, "rows": mine})
-    files = [{"what": f.what, "path": f.path, "detail": f.detail}
+            tables.append({"what": t.rule.what, "where": shown(t.table), "rows": mine})
+    files = [{"what": f.what, "path": shown(f.path), "detail": f.detail}
              for f in ctx.personal_files.find(address, known_names)] if ctx.personal_files else []
     return {"person": address, "exported_on": ctx.as_of.isoformat(), "tables": tables, "files": files,
             "not_included": _not_included(ctx, with_conduct)}
@@ -159,11 +168,15 @@ def _address_digest(address: str) -> str:
     return stable_digest("export", normalize_email(address), length=12)
 
 
-def _file_stem(address: str, day: date) -> str:
-    """`<readable slug>-<digest>-<date>`: the slug (at most 60 ASCII characters, no `/`) is for people; the
-    digest makes the name one person's alone, and is what `erase` matches."""
+#: What a reader's export (the conduct register included) adds to its name, so it never overwrites the plain one.
+WITH_CONDUCT = "-with-conduct"
+
+
+def _file_stem(address: str, day: date, with_conduct: bool = False) -> str:
+    """`<readable slug>-<digest>[-with-conduct]-<date>`: the slug (at most 60 ASCII characters, no `/`) is for
+    people; the digest makes the name one person's alone, and is what `erase` matches."""
     slug = re.sub(r"[^a-z0-9@._-]+", "_", normalize_email(address))[:60].strip(".") or "person"
-    return f"{slug}-{_address_digest(address)}-{day.isoformat()}"
+    return f"{slug}-{_address_digest(address)}{WITH_CONDUCT if with_conduct else ''}-{day.isoformat()}"
 
 
 def _exports_of(folder: Path, address: str) -> list[Path]:
@@ -171,9 +184,10 @@ def _exports_of(folder: Path, address: str) -> list[Path]:
     before names held one (`<slug>-<date>.json` and its `.html`) whose JSON records their address."""
     if not folder.is_dir():
         return []
-    found = set(folder.glob(f"*-{_address_digest(address)}-????-??-??.*"))
+    digest = _address_digest(address)
+    found = set(folder.glob(f"*-{digest}-????-??-??.*")) | set(folder.glob(f"*-{digest}{WITH_CONDUCT}-????-??-??.*"))
     for old in folder.glob("*-????-??-??.json"):
-        if old in found or re.search(r"-[0-9a-f]{12}-\d{4}-\d{2}-\d{2}$", old.stem):
+        if old in found or re.search(rf"-[0-9a-f]{{12}}({WITH_CONDUCT})?-\d{{4}}-\d{{2}}-\d{{2}}$", old.stem):
             continue
         try:
             person = json.loads(old.read_text(encoding="utf-8")).get("person", "")
@@ -186,14 +200,14 @@ def _exports_of(folder: Path, address: str) -> list[Path]:
 
 def export(ctx: Context, email: str, reader: str | None = None, program: str = "Ambassador Program") -> JobResult:
     """Write everything held about one person to `<privacy.export_dir>/<address slug>-<digest>-<date>.json` and
-    `.html`."""
+    `.html` (`-<digest>-with-conduct-<date>` for a reader's, which holds the conduct register)."""
     address = _person(email)
     with_conduct = _reader_ok(ctx, reader)
     result = JobResult("export")
     data = gather(ctx, address, with_conduct)
     rows = sum(len(t["rows"]) for t in data["tables"])
     held = f"{plural(rows, 'record')} in {plural(len(data['tables']), 'table')} and {plural(len(data['files']), 'file')}"
-    stem = ctx.export_dir / _file_stem(address, ctx.as_of)
+    stem = ctx.export_dir / _file_stem(address, ctx.as_of, with_conduct)
     if ctx.dry_run:
         result.summary.append(f"Dry run: {held} about {address}; would write {stem}.json and {stem}.html.")
     else:
