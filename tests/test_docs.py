@@ -212,7 +212,7 @@ def test_the_command_reference_covers_every_command():
     for ctx, command in _commands(cli, root):
         assert f"### `{ctx.command_path.removeprefix('automations ')}`" in page
         assert _first_paragraph(command), ctx.command_path
-    assert "--accept-shrink" in command_reference() and "`--quarter TEXT`" in command_reference()
+    assert "--accept-shrink" in command_reference() and "`--quarter YYYYQn`" in command_reference()
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
@@ -248,8 +248,10 @@ def test_every_config_key_documented(key):
 def _yaml_keys(node, prefix=""):
     if isinstance(node, dict):
         for name, value in node.items():
-            yield f"{prefix}{name}"
-            yield from _yaml_keys(value, f"{prefix}{name}.")
+            if isinstance(value, dict) and value:
+                yield from _yaml_keys(value, f"{prefix}{name}.")
+            else:
+                yield f"{prefix}{name}"
 
 
 def test_every_key_of_the_shipped_config_is_documented():
