@@ -11,6 +11,7 @@
 - the README's first screen keeps its two set-up commands, and the rest of it stays a short tour.
 """
 
+import importlib
 import inspect
 import re
 import sys
@@ -25,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python tests/test_docs.py` from the project folder, without the package installed
     sys.path.insert(0, str(ROOT))
 
-from automations.cli import cli  # noqa: E402
-from automations.config import Config  # noqa: E402
+cli = importlib.import_module("automations.cli").cli  # after the path: this checkout's code, not an installed copy
+Config = importlib.import_module("automations.config").Config
 
 DOCS = ROOT / "docs"
 README_PATH = ROOT / "README.md"
@@ -44,7 +45,7 @@ def _text(path: Path) -> str:
 
 # -- links and anchors ---------------------------------------------------------------------------------------------
 
-_FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.DOTALL | re.MULTILINE)
 _CODE = re.compile(r"`[^`\n]*`")
 _LINK = re.compile(r"\[[^\]\n]*\]\(([^)\s]+)\)")
 
@@ -73,7 +74,7 @@ def slugs(markdown: str) -> set[str]:
 
 def relative_links(path: Path) -> list[str]:
     """Every link target of a page that points inside the project (no scheme, no mailto)."""
-    return [t for t in _LINK.findall(_prose(_text(path))) if not re.match(r"[a-z][a-z0-9+.-]*:", t, re.I)]
+    return [t for t in _LINK.findall(_prose(_text(path))) if not re.match(r"[a-z][a-z0-9+.-]*:", t, re.IGNORECASE)]
 
 
 def _resolve(page: Path, target: str) -> tuple[Path, str]:
@@ -173,7 +174,11 @@ def command_reference() -> str:
             after[name] = max(set(records), key=records.count)
     out = ["### Options every command takes", "", "| option | help |", "| --- | --- |"]
     out += [f"| `{_cell(opts)}` | {_cell(help)} |" for opts, help in glob]
-    out += [f"| `{_cell(opts)}` (after the command) | {_cell(help)} |" for opts, help in after.values() if (opts, help) not in glob]
+    out += [
+        f"| `{_cell(opts)}` (after the command) | {_cell(help)} |"
+        for opts, help in after.values()
+        if (opts, help) not in glob
+    ]
     for ctx, command in commands:
         usage = " ".join([ctx.command_path, *command.collect_usage_pieces(ctx)])
         out += ["", f"### `{ctx.command_path.removeprefix('automations ')}`", "", f"`{usage}`", ""]
@@ -289,7 +294,7 @@ def tree_modules(root: Path = ROOT) -> set[str]:
 def mapped_modules(page: str) -> set[str]:
     """The modules and packages named in the module map of docs/development.md (its "## Module map" section)."""
     section = page.split("\n## Module map\n", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"^\| `(automations/[^`]*)` \|", section, re.M))
+    return set(re.findall(r"^\| `(automations/[^`]*)` \|", section, re.MULTILINE))
 
 
 def test_the_module_map_matches_the_tree():
@@ -313,7 +318,12 @@ def test_the_module_map_check_sees_a_moved_module(tmp_path):
     (tmp_path / "automations" / "templates").mkdir()  # a folder that is no package is no module
     old_map = "# Development\n\n## Module map\n\n| `automations/` | a |\n| `automations/adapters/` | b |\n| `automations/adapters/csv_ledger.py` | c |\n"
     tree, mapped = tree_modules(tmp_path), mapped_modules(old_map + "\n## Next\n\n| `automations/x.py` | d |\n")
-    assert tree == {"automations/", "automations/adapters/", "automations/adapters/csv/", "automations/adapters/csv/ledger.py"}
+    assert tree == {
+        "automations/",
+        "automations/adapters/",
+        "automations/adapters/csv/",
+        "automations/adapters/csv/ledger.py",
+    }
     assert tree - mapped == {"automations/adapters/csv/", "automations/adapters/csv/ledger.py"}
     assert mapped - tree == {"automations/adapters/csv_ledger.py"}
 
@@ -332,7 +342,7 @@ def test_readme_first_screen_has_two_setup_commands():
 
 def test_the_readme_is_a_short_tour():
     """After its first screen the README is a tour of a few screens (at most 150 lines); the rest is in docs/."""
-    first, tour = README.split("\n## ", 1)
+    _first, tour = README.split("\n## ", 1)
     assert len(tour.splitlines()) <= 150
 
 
