@@ -143,7 +143,7 @@ def _guard(fn: Callable[[], int]) -> None:
     except ServiceUnavailable as exc:  # the run stopped part-way; the next run completes it
         echo(f"failed: {exc}", err=True)
         sys.exit(1)
-    except AlreadyRunning as exc:  # another run of this command is under way (README "Running on a schedule")
+    except AlreadyRunning as exc:  # another run of this command is under way (docs/operations.md "Running on a schedule")
         if exc.stuck:  # held for longer than schedule.stuck_after_minutes: someone should look
             echo(f"failed: {exc}.", err=True)
             sys.exit(1)

@@ -10,7 +10,7 @@ Each backend goes through the project's own adapters against its loopback fake (
 - SMTP: N messages through `deliver` (ledger, SmtpMailer) to aiosmtpd, "429" being 421 and "5xx" 451.
 For each: requests, retries, seconds, whether the end state equals the clean run's, duplicates, and runs
 (SMTP: a message that met `max_attempts` [at most 10] faults in a row is recorded failed and the next
-run sends it, as the README says; at 40 % faults that is about 1 message in 10,000). It is a report,
+run sends it, as docs/mail.md says; at 40 % faults that is about 1 message in 10,000). It is a report,
 not a test: it always exits 0.
 """
 
@@ -149,7 +149,7 @@ def smtp(n: int, faults: Faults, work: Path) -> dict:
         started = time.perf_counter()
         runs, failed = 0, []
         while runs == 0 or (failed and runs < 3):
-            # A message that met max_attempts faults in a row is recorded failed; the next run sends it (README).
+            # A message that met max_attempts faults in a row is recorded failed; the next run sends it (docs/mail.md).
             runs += 1
             d = deliver(planned, renderer=renderer, ledger=CsvLedger(folder / "ledger.csv"), mailer=mailer,
                         sender=SENDER, dry_run=False, lock=FileSendLock(folder / "lock", 120))

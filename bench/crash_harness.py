@@ -17,7 +17,7 @@ For each scenario (a program and a backend: `example/local`, `example/airtable`,
    crash. After a day's iterations, one run goes to completion, then the next day starts;
 3. the comparison: the message keys the SMTP server received (every key of the reference at least once:
    lost = reference keys never delivered; duplicates = deliveries beyond the first, checked against the
-   bound "at most one per crash" that README's "Mail: what goes when, and never twice" documents), the
+   bound "at most one per crash" that docs/mail.md ("Mail: what goes when, and never twice") documents), the
    stored tables (local: every CSV table of `local.dir` but the ledger, row for row; Airtable: every
    table's records without record ids, send times and attempt counts, and no key stored twice), each
    key's final status in the ledger, and any temporary file (`*.tmp`, `*.moved`) left anywhere in the

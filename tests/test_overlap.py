@@ -1,7 +1,7 @@
 """Overlapping runs (issue 11): a second `run-all` started while a first holds the run lock, on the local
 backend and on the Airtable fake, and a cron `run-all` while the `schedule` process runs it. Real processes, mail through SMTP
 to a loopback server that counts what it received: no key twice, the same end state as one clean run, and
-the run that found the lock taken skips (exit 0, one `skipped:` line) as README "Running on a schedule"
+the run that found the lock taken skips (exit 0, one `skipped:` line) as docs/operations.md "Running on a schedule"
 says. (A cron run skipping while the scheduler's run is stopped by SIGTERM is in test_run_lock.py.)"""
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from ..errors import InputError
 
 SEPARATORS = (",", ";", "\t")
 _HEAD = 1 << 16
-#: The largest file the program reads (README, "Command line"): a larger one is a broken or wrong file, said in
+#: The largest file the program reads (docs/commands.md, "The command line"): a larger one is a broken or wrong file, said in
 #: one sentence before it is read, not a run out of memory. Cells have their limit too (`csv_tables.CELL_LIMIT`).
 FILE_LIMIT = 1 << 30
 

@@ -75,7 +75,7 @@ class Written:
         return date(self.c, self.b, self.a) if order == "dmy" else date(self.c, self.a, self.b)
 
 
-#: The dates the program reads in people's and staff's data (README, "Dates the program reads"): a year-9999 or
+#: The dates the program reads in people's and staff's data (docs/commands.md, "Dates the program reads"): a year-9999 or
 #: year-1 date is a data problem of its row, never a crash of the date arithmetic that follows.
 EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 OUT_OF_RANGE = f"is outside the dates the program reads ({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"

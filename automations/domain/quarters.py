@@ -17,7 +17,7 @@ _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*Q\s*([1-4])\s*$", re.IGNORECASE)
 _QUARTER_ALT_RE = re.compile(r"^\s*Q\s*([1-4])\s*-?\s*(\d{4})\s*$", re.IGNORECASE)
 
 
-#: The days a run may treat as today (`--as-of`) and the quarters `--quarter` may name (README, "Command line"):
+#: The days a run may treat as today (`--as-of`) and the quarters `--quarter` may name (docs/commands.md, "The command line"):
 #: outside them a run stops with one sentence, never a crash of the date arithmetic or a certificate for
 #: thousands of years.
 FIRST_RUN_DAY, LAST_RUN_DAY = date(2000, 1, 1), date(2199, 12, 31)
