@@ -78,6 +78,8 @@ def run(ctx: Context, form: bool = False, referral: bool = False) -> JobResult:
         if store.create(ctx.dry_run):
             done.append(f"{'would create' if ctx.dry_run else 'created'} {store.where} ({what}, the header row only)")
     result.summary += done
+    if files:
+        result.summary.append("The jobs create the local folder's other files themselves as they run.")
     if files and not done:
         names = ", ".join(what for _, what in files)
         result.summary.append(f"Every file init makes in the local folder is there already ({names}); nothing created.")
@@ -85,6 +87,4 @@ def run(ctx: Context, form: bool = False, referral: bool = False) -> JobResult:
         result.summary.append("Every table and field the project needs is there already; nothing created.")
     elif ctx.dry_run:
         result.summary.append("Dry run: nothing created.")
-    if files:
-        result.summary.append("The jobs create the local folder's other files themselves as they run.")
     return result
