@@ -708,6 +708,24 @@ def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozense
     return ctx
 
 
+@dataclass(frozen=True)
+class DoctorInputs:
+    """What `doctor` checks, loaded when it asks: the configuration (a `ConfigError` is its first FAIL line) and
+    the dry-run context built from it."""
+
+    path: Path
+    config: Callable[[], Config]
+    context: Callable[[Config], Context]
+
+
+def for_doctor(config_path: Path, as_of: date | None, environ: Mapping[str, str] | None = None,
+               clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> DoctorInputs:
+    """`doctor`'s inputs: `environ`, `clock` and `sleep` go to the build (tests pass a manual clock)."""
+    return DoctorInputs(Path(config_path), lambda: load_config(config_path),
+                        lambda config: build(config, as_of or today(config), dry_run=True, environ=environ,
+                                             clock=clock, sleep=sleep))
+
+
 def run_lock(config: Config) -> FileRunLock:
     """The run lock every job command holds: `<local.dir>/.locks/<command>.lock`."""
     s = config.schedule

@@ -280,7 +280,7 @@ def doctor(opts: Options) -> None:
     """Check configuration, input files and form headers, and say what is wrong."""
 
     def go() -> int:
-        return report([doctor_job.run(opts.config_path, opts.as_of,
+        return report([doctor_job.run(bootstrap.for_doctor(opts.config_path, opts.as_of),
                                       lambda line, err: echo(line, err=err))])
 
     _guard(go)

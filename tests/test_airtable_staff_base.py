@@ -559,8 +559,8 @@ def doctor_lines(env: AirtableEnv) -> tuple[list[str], list[str], StopRun | None
     err: list[str] = []
     env.clock.advance(1.1)
     try:
-        doctor.run(env.config_path, AS_OF, lambda line, bad: (err if bad else out).append(line), env.environ,
-                   env.clock.now, env.clock.sleep)
+        doctor.run(bootstrap.for_doctor(env.config_path, AS_OF, env.environ, env.clock.now, env.clock.sleep),
+                   lambda line, bad: (err if bad else out).append(line))
     except StopRun as exc:
         return out, err, exc
     return out, err, None

@@ -211,7 +211,7 @@ class TestResponseTabs:
         out: list[str] = []
         err: list[str] = []
         try:
-            doctor.run(program, AS_OF, lambda line, bad: (err if bad else out).append(line))
+            doctor.run(bootstrap.for_doctor(program, AS_OF), lambda line, bad: (err if bad else out).append(line))
         except StopRun as exc:
             return out, err, exc
         return out, err, None
@@ -558,13 +558,13 @@ class TestBlogReviewsOnGoogle:
         self.setup_docs(program, fake)
         go_live(program)
         lines: list[tuple[str, bool]] = []
-        doctor.run(program, AS_OF, lambda line, err: lines.append((line, err)))
+        doctor.run(bootstrap.for_doctor(program, AS_OF), lambda line, err: lines.append((line, err)))
         text = "\n".join(line for line, _ in lines)
         assert "review template document 'Blog review template' is reachable" in text
         configure(program, blog_reviews={"folder_id": "folderNobodyShared"})
         lines.clear()
         with pytest.raises(StopRun):
-            doctor.run(program, AS_OF, lambda line, err: lines.append((line, err)))
+            doctor.run(bootstrap.for_doctor(program, AS_OF), lambda line, err: lines.append((line, err)))
         assert any(err and "review folder folderNobodyShared cannot be reached" in line for line, err in lines)
 
     def test_a_placeholder_the_job_does_not_fill_fails_clearly(self, program, google):

@@ -619,7 +619,7 @@ class TestWithoutMigrate:
         monkeypatch.setenv("AIRTABLE_TOKEN", live.environ["AIRTABLE_TOKEN"])
         live.fake.rate_limit_per_second = None  # doctor paces itself on the real clock, the fake counts on its own
         with pytest.raises(StopRun):
-            doctor_job.run(live.config_path, AS_OF, lambda line, err: lines.append(line))
+            doctor_job.run(bootstrap.for_doctor(live.config_path, AS_OF), lambda line, err: lines.append(line))
         live.fake.rate_limit_per_second = 5
         assert any(line.startswith("FAIL") and "`migrate --from" in line for line in lines)
         live.fake.remove(BASE, "Mail ledger", [step["id"]])  # (migrate copies into a ledger of its own only)

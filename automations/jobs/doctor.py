@@ -15,12 +15,10 @@ stopped part-way is a FAIL line saying to run it again (the jobs stop until then
 from __future__ import annotations
 
 import sys
-import time
-from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 
 from .. import bootstrap
-from ..config import Config, load_config
+from ..config import Config
 from ..domain import golive
 from ..domain.form_check import Line, check_responses, roster_lines
 from ..domain.messages import MESSAGE_JOBS
@@ -144,10 +142,10 @@ def _print(line: str, err: bool = False) -> None:
     print(line, file=sys.stderr if err else sys.stdout)
 
 
-def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print, environ: Mapping[str, str] | None = None,
-        clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> JobResult:
-    """Each passing check is a line on stdout; each failing one (FAIL) a line on stderr. `environ`, `clock` and
-    `sleep` go to the build (tests pass a manual clock)."""
+def run(inputs: "bootstrap.DoctorInputs", echo: Callable[[str, bool], None] = _print) -> JobResult:
+    """Each passing check is a line on stdout; each failing one (FAIL) a line on stderr. `inputs` loads the
+    configuration and builds the run's context when asked (`bootstrap.for_doctor`): a configuration that
+    does not load is doctor's first FAIL line, not a crash."""
     result = JobResult("doctor")
     findings: list[Finding] = []
 
@@ -167,15 +165,14 @@ def run(config_path: Path, as_of, echo: Callable[[str, bool], None] = _print, en
         return True
 
     try:
-        config = load_config(config_path)
+        config = inputs.config()
     except ConfigError as exc:  # a wrong key or value (an address, a transport that cannot send): its FAIL line
         say(Finding(False, str(exc)))
         raise StopRun("doctor found 1 problem that stops the jobs (the FAIL line); nothing else can be checked "
                       "until the configuration loads.") from None
-    say(Finding(True, f"configuration {config_path} is valid (backend {config.backend}, time zone "
+    say(Finding(True, f"configuration {inputs.path} is valid (backend {config.backend}, time zone "
                       f"{config.program.timezone})."))
-    ctx = bootstrap.build(config, as_of or bootstrap.today(config), dry_run=True, environ=environ, clock=clock,
-                          sleep=sleep)
+    ctx = inputs.context(config)
     store_seen = check(ctx.admin.check)
     check(lambda: _migration(config))
 
