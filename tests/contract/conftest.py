@@ -199,3 +199,37 @@ def footprint(kind, tmp_path, request) -> Callable[[Callable[[], object]], objec
 
 
 AS_OF = date(2026, 11, 23)
+
+
+SERVICE_ACCOUNT = "automation@test-project.iam.gserviceaccount.com"
+
+
+@dataclass
+class GoogleEnv:
+    """The fake Google on 127.0.0.1, a service account it trusts, and `access` (the real google-auth,
+    gspread and google-api-python-client clients) signed in as it."""
+
+    fake: object
+    access: object
+
+    def writes(self) -> int:
+        """Requests that would have changed anything (not a read, not a token)."""
+        return sum(1 for r in self.fake.requests if r.method != "GET" and r.api != "token")
+
+
+@pytest.fixture
+def google_env(tmp_path):
+    import json
+
+    from automations.adapters.google_access import GoogleAccess, GoogleSettings
+    from tests.fake_google import FakeGoogle, make_service_account_key
+
+    with FakeGoogle() as fake:
+        key = make_service_account_key(client_email=SERVICE_ACCOUNT, token_uri=fake.url + "/token")
+        fake.register_service_account(key)
+        (tmp_path / "google-key.json").write_text(json.dumps(key))
+        access = GoogleAccess(GoogleSettings(tmp_path / "google-key.json", "a test",
+                                             endpoints={api: fake.url for api in ("sheets", "forms", "drive", "docs",
+                                                                                  "gmail")},
+                                             retry_backoff_seconds=0))
+        yield GoogleEnv(fake, access)
