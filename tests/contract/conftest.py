@@ -233,3 +233,14 @@ def google_env(tmp_path):
                                                                                   "gmail")},
                                              retry_backoff_seconds=0))
         yield GoogleEnv(fake, access)
+
+
+def adapter_kind(kind: str):
+    """In a contract's subclass, `kind = adapter_kind("csv")`: the fixtures of this folder (and a suite's own)
+    that build a store by `kind` build that adapter, so the subclass runs the contract against it alone."""
+
+    @pytest.fixture
+    def fixed(self):
+        return kind
+
+    return fixed
