@@ -1,7 +1,12 @@
 """Each port's adapters, built over the same data, for the contract suites in this folder.
 
-Every suite is parametrised over `csv` (the local folder), `airtable` (the real pyairtable
-client against the fake base on 127.0.0.1) and `memory` (the in-memory fakes of the unit tests).
+Every port has a contract class here (`<Port>Contract`, pimutils/vdirsyncer's `StorageTests`): its promises as test
+methods, never collected itself. Each adapter's test subclasses it (`Test<Adapter>...`) and makes that adapter: with a
+fixture of its own, or by naming it, `kind = adapter_kind("csv")`, for the fixtures below that build every adapter of
+a port by `kind`: `csv` (the local folder), `airtable` (the real pyairtable client against the fake base on
+127.0.0.1) and `memory` (the in-memory fakes of the unit tests). Google adapters run against the fake Google
+(`google_env`), the mailer over SMTP against aiosmtpd, the forum against the fake Discourse.
+`test_every_port.py` fails when a port has no contract, or a contract no adapter.
 """
 
 from __future__ import annotations
@@ -70,9 +75,11 @@ def init_base(fake, clock, words: RosterWords = OUR_WORDS):
     AirtableAdmin(airtable_client(fake, clock), spec(words)).init(dry_run=False)
 
 
-@pytest.fixture(params=ADAPTERS)
-def kind(request):
-    return request.param
+@pytest.fixture
+def kind():
+    """The adapter a contract's subclass runs against: it names one (`kind = adapter_kind("csv")`)."""
+    raise NotImplementedError("a contract's subclass names its adapter: kind = adapter_kind(...), one of "
+                              f"{ADAPTERS}")
 
 
 @pytest.fixture
