@@ -19,7 +19,11 @@ from typing import Callable
 import pytest
 
 from automations.adapters.airtable_schema import base_spec
-from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, AirtableTables
+from automations.config import (
+    DEFAULT_AMBASSADOR_FIELDS,
+    DEFAULT_STANDING_FIELDS,
+    AirtableTables,
+)
 from automations.domain.words import OUR_WORDS, RosterWords
 from tests.airtable_env import BASE, TOKEN
 
@@ -110,7 +114,10 @@ def make_roster_harness(kind, tmp_path, request, roster_rows, words) -> Harness:
         return Harness(lambda: CsvRosterStore(path, fields, standing, words=words),
                        lambda e: {k: row(e).get(t, "") for k, t in standing.items()}, lambda e: row(e)["Notes"])
     if kind == "airtable":
-        from automations.adapters.airtable_roster_store import AirtableRosterStore, cell_text
+        from automations.adapters.airtable_roster_store import (
+            AirtableRosterStore,
+            cell_text,
+        )
 
         fake, clock = request.getfixturevalue("airtable_base")
         init_base(fake, clock, words)

@@ -8,8 +8,8 @@ tables and fields through the metadata API, real pyairtable against the fake bas
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 

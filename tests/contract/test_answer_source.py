@@ -14,14 +14,17 @@ import csv
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from automations.adapters.csv_referral_store import CsvAnswerSource
-from automations.adapters.forms_answer_source import FormRecord, FormsAnswerSource, ReferralFormBuilder
+from automations.adapters.forms_answer_source import (
+    FormRecord,
+    FormsAnswerSource,
+    ReferralFormBuilder,
+)
 from automations.adapters.google_access import GoogleAccess, GoogleSettings
 from automations.adapters.sheets_answer_source import SheetsAnswerSource
 from automations.domain.referrals import Answer

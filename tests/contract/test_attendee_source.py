@@ -8,9 +8,9 @@ Date columns, which a folder may hold beside lists named after their event."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 import pytest
 

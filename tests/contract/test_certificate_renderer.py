@@ -72,7 +72,10 @@ class CertificateRendererContract:
 class TestFpdfCertificateRenderer(CertificateRendererContract):
     @pytest.fixture(scope="class")
     def ready(self):
-        from automations.adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer
+        from automations.adapters.fpdf_certificate_renderer import (
+            Artwork,
+            FpdfCertificateRenderer,
+        )
 
         art = ROOT / "templates" / "certificates"
         return FpdfCertificateRenderer(Artwork("Mautic Ambassador Program", "Ruth Cheesley", "Program lead",
@@ -80,7 +83,10 @@ class TestFpdfCertificateRenderer(CertificateRendererContract):
 
     @pytest.fixture
     def make(self, ready, tmp_path):
-        from automations.adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer
+        from automations.adapters.fpdf_certificate_renderer import (
+            Artwork,
+            FpdfCertificateRenderer,
+        )
 
         def make(images_present=True):
             if images_present:

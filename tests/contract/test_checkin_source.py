@@ -11,9 +11,9 @@ timestamps as wall-clock time in the configured zone).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -201,7 +201,11 @@ class TestFormsCheckinSource(CheckinSourceContract):
     def harness(self, google_env, tmp_path):
         import json
 
-        from automations.adapters.forms_checkin_source import FormsBuilder, FormsCheckinSource, FormShape
+        from automations.adapters.forms_checkin_source import (
+            FormsBuilder,
+            FormsCheckinSource,
+            FormShape,
+        )
 
         shape = FormShape("Timestamp", "Email Address", "Quarter", 2,
                           {"kind": "Activity type", "date": "Activity date", "views": "Views"}, ("Talk", "Workshop"))

@@ -10,8 +10,8 @@ from automations.domain.model import Checkin, Problem
 from automations.domain.problems import ProblemRecord
 from automations.effects import FAILED
 from automations.ports import LedgerEntry
-from tests.factories import RULES, activity, at
 from tests.contract.conftest import adapter_kind
+from tests.factories import RULES, activity, at
 
 FORMULAS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "'=already quoted",
             "''+two quotes", "\t=1", "\r=1"]

@@ -4,8 +4,8 @@ tests/fake_discourse.py on 127.0.0.1, which answers as Discourse's GroupsControl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 
@@ -88,7 +88,10 @@ class ForumGroupContract:
 class TestDiscourseForumGroup(ForumGroupContract):
     @pytest.fixture
     def harness(self):
-        from automations.adapters.discourse_forum_group import DiscourseForumGroup, DiscourseSettings
+        from automations.adapters.discourse_forum_group import (
+            DiscourseForumGroup,
+            DiscourseSettings,
+        )
         from tests.fake_airtable import ManualClock
         from tests.fake_discourse import FakeDiscourse
 

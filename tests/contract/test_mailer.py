@@ -3,7 +3,7 @@ fake Google, memory): a message handed over arrives whole, with its contract hea
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
 import pytest
@@ -20,7 +20,7 @@ SENDER = Sender("ambassadors@example.org", "Ambassador Program", "support@exampl
 def outgoing(key: str, name: str = "José Álvarez"):
     planned = PlannedMessage(key=key, job="checkin_invite", to_email="jose@example.org", to_name=name)
     rendered = Rendered(planned, "Your Q3 check-in", f"Hello {name}", f"<p>Hello {name}</p>")
-    return compose(rendered, SENDER, datetime(2026, 10, 1, 9, tzinfo=timezone.utc))
+    return compose(rendered, SENDER, datetime(2026, 10, 1, 9, tzinfo=UTC))
 
 
 class MailerContract:

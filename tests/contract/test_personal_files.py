@@ -4,10 +4,10 @@ Adapter: `LocalPersonalFiles` (the outbox folder the `OutboxMailer` writes, the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -23,7 +23,7 @@ def send(outbox: Path, day: str, key: str, email: str, name: str) -> None:
     planned = PlannedMessage(key=key, job="checkin_invite", to_email=email, to_name=name)
     rendered = Rendered(planned, "Your check-in", f"Hello {name}", f"<p>Hello {name}</p>")
     with OutboxMailer(outbox, day) as mailer:
-        mailer.send(compose(rendered, SENDER, datetime.fromisoformat(day).replace(hour=9, tzinfo=timezone.utc)))
+        mailer.send(compose(rendered, SENDER, datetime.fromisoformat(day).replace(hour=9, tzinfo=UTC)))
 
 
 def _names(files) -> set[str]:

@@ -5,9 +5,9 @@ job's own fields written, where they change; dry runs write nothing."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Callable
 
 import pytest
 

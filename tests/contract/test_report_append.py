@@ -6,9 +6,9 @@ from datetime import date
 
 from automations.domain import compliance as c
 from automations.domain.model import Checkin
+from tests.contract.conftest import adapter_kind
 from tests.contract.test_report_store import sample
 from tests.factories import RULES, activity, at
-from tests.contract.conftest import adapter_kind
 
 
 class ReportStoreAppendPromises:

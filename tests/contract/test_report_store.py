@@ -7,8 +7,8 @@ from datetime import date
 from automations.domain import compliance as c
 from automations.domain.model import Checkin, Problem
 from automations.domain.problems import FIXED, IGNORED, OPEN, STAFF, ProblemRecord
-from tests.factories import RULES, activity, at
 from tests.contract.conftest import adapter_kind
+from tests.factories import RULES, activity, at
 
 
 def sample():

@@ -23,17 +23,15 @@ class RunLockContract:
 
     def test_a_second_run_of_the_same_command_is_refused(self, make):
         """While one run holds a command's lock, another that will not wait is told so (`AlreadyRunning`)."""
-        with make().hold("sync-checkins", wait_seconds=0):
-            with pytest.raises(AlreadyRunning, match="sync-checkins"):
-                with make().hold("sync-checkins", wait_seconds=0):
-                    pass  # pragma: no cover - never entered
+        with make().hold("sync-checkins", wait_seconds=0), pytest.raises(AlreadyRunning, match="sync-checkins"), \
+                make().hold("sync-checkins", wait_seconds=0):
+            pass  # pragma: no cover - never entered
 
     def test_other_commands_run_meanwhile(self, make):
         """The lock is per command: another command's run is not held up."""
         entered = []
-        with make().hold("sync-checkins", wait_seconds=0):
-            with make().hold("compliance", wait_seconds=0):
-                entered.append("compliance")
+        with make().hold("sync-checkins", wait_seconds=0), make().hold("compliance", wait_seconds=0):
+            entered.append("compliance")
         assert entered == ["compliance"]
 
     def test_the_lock_is_free_once_the_run_ends(self, make):
@@ -41,9 +39,8 @@ class RunLockContract:
         lock = make()
         with lock.hold("report", wait_seconds=0):
             pass
-        with pytest.raises(RuntimeError):
-            with lock.hold("report", wait_seconds=0):
-                raise RuntimeError("the run failed")
+        with pytest.raises(RuntimeError), lock.hold("report", wait_seconds=0):
+            raise RuntimeError("the run failed")
         entered = []
         with make().hold("report", wait_seconds=0):
             entered.append(True)
@@ -59,10 +56,9 @@ class TestFileRunLock(RunLockContract):
         """The file lock says which process holds the command and since when (its `.holder` beside the lock)."""
         import os
 
-        with make().hold("sync-checkins"):
-            with pytest.raises(AlreadyRunning, match=f"process {os.getpid()}"):
-                with make().hold("sync-checkins"):
-                    pass  # pragma: no cover - never entered
+        with make().hold("sync-checkins"), pytest.raises(AlreadyRunning, match=f"process {os.getpid()}"), \
+                make().hold("sync-checkins"):
+            pass  # pragma: no cover - never entered
 
 
 class SchedulerLockContract(RunLockContract):

@@ -3,13 +3,13 @@ across restarts of the scheduler. Adapter: `JsonScheduleState` (one JSON file in
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from automations.adapters.json_schedule_state import JsonScheduleState
 
-START = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
 
 class ScheduleStateContract:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from automations.adapters.sqlite_work_cache import SqliteWorkCache
-from tests.fakes import FakeWorkCache
 from tests.contract.conftest import adapter_kind
+from tests.fakes import FakeWorkCache
 
 
 @pytest.fixture
