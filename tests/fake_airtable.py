@@ -498,6 +498,21 @@ class FakeAirtable(Injectable, LoopbackServer):
                 del t.records[record_id]
             self._unlink(set(record_ids))
 
+    def delete_table(self, base_id: str, table: str) -> None:
+        """Delete a table as staff do in Airtable's interface (the Web API has no endpoint that deletes a table:
+        https://airtable.com/developers/web/api/model/table-model lists create and update only). A table another
+        table links to is refused here: what Airtable then does to the linking fields (they become text) is not
+        modelled."""
+        with self._lock:
+            t = self._seeding(self._table, base_id, table)
+            base = self._base(base_id)
+            linking = [f["name"] for other in base.values() if other is not t for f in other.fields
+                       if (f.get("options") or {}).get("linkedTableId") == t.id]
+            if linking:
+                raise ValueError(f"fields {linking} link to table {t.name}: deleting it is not modelled")
+            for key in [k for k, v in base.items() if v is t]:
+                del base[key]
+
     def tables(self, base_id: str) -> list[dict]:
         with self._lock:
             return [t.meta() for t in self._seeding(self._base, base_id).values()]

@@ -1,7 +1,12 @@
 """Each port's adapters, built over the same data, for the contract suites in this folder.
 
-Every suite is parametrised over `csv` (the local folder), `airtable` (the real pyairtable
-client against the fake base on 127.0.0.1) and `memory` (the in-memory fakes of the unit tests).
+Every port has a contract class here (`<Port>Contract`, pimutils/vdirsyncer's `StorageTests`): its promises as test
+methods, never collected itself. Each adapter's test subclasses it (`Test<Adapter>...`) and makes that adapter: with a
+fixture of its own, or by naming it, `kind = adapter_kind("csv")`, for the fixtures below that build every adapter of
+a port by `kind`: `csv` (the local folder), `airtable` (the real pyairtable client against the fake base on
+127.0.0.1) and `memory` (the in-memory fakes of the unit tests). Google adapters run against the fake Google
+(`google_env`), the mailer over SMTP against aiosmtpd, the forum against the fake Discourse.
+`test_every_port.py` fails when a port has no contract, or a contract no adapter.
 """
 
 from __future__ import annotations
@@ -14,7 +19,11 @@ from typing import Callable
 import pytest
 
 from automations.adapters.airtable_schema import base_spec
-from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, AirtableTables
+from automations.config import (
+    DEFAULT_AMBASSADOR_FIELDS,
+    DEFAULT_STANDING_FIELDS,
+    AirtableTables,
+)
 from automations.domain.words import OUR_WORDS, RosterWords
 from tests.airtable_env import BASE, TOKEN
 
@@ -70,9 +79,11 @@ def init_base(fake, clock, words: RosterWords = OUR_WORDS):
     AirtableAdmin(airtable_client(fake, clock), spec(words)).init(dry_run=False)
 
 
-@pytest.fixture(params=ADAPTERS)
-def kind(request):
-    return request.param
+@pytest.fixture
+def kind():
+    """The adapter a contract's subclass runs against: it names one (`kind = adapter_kind("csv")`)."""
+    raise NotImplementedError("a contract's subclass names its adapter: kind = adapter_kind(...), one of "
+                              f"{ADAPTERS}")
 
 
 @pytest.fixture
@@ -103,7 +114,10 @@ def make_roster_harness(kind, tmp_path, request, roster_rows, words) -> Harness:
         return Harness(lambda: CsvRosterStore(path, fields, standing, words=words),
                        lambda e: {k: row(e).get(t, "") for k, t in standing.items()}, lambda e: row(e)["Notes"])
     if kind == "airtable":
-        from automations.adapters.airtable_roster_store import AirtableRosterStore, cell_text
+        from automations.adapters.airtable_roster_store import (
+            AirtableRosterStore,
+            cell_text,
+        )
 
         fake, clock = request.getfixturevalue("airtable_base")
         init_base(fake, clock, words)
@@ -199,3 +213,48 @@ def footprint(kind, tmp_path, request) -> Callable[[Callable[[], object]], objec
 
 
 AS_OF = date(2026, 11, 23)
+
+
+SERVICE_ACCOUNT = "automation@test-project.iam.gserviceaccount.com"
+
+
+@dataclass
+class GoogleEnv:
+    """The fake Google on 127.0.0.1, a service account it trusts, and `access` (the real google-auth,
+    gspread and google-api-python-client clients) signed in as it."""
+
+    fake: object
+    access: object
+
+    def writes(self) -> int:
+        """Requests that would have changed anything (not a read, not a token)."""
+        return sum(1 for r in self.fake.requests if r.method != "GET" and r.api != "token")
+
+
+@pytest.fixture
+def google_env(tmp_path):
+    import json
+
+    from automations.adapters.google_access import GoogleAccess, GoogleSettings
+    from tests.fake_google import FakeGoogle, make_service_account_key
+
+    with FakeGoogle() as fake:
+        key = make_service_account_key(client_email=SERVICE_ACCOUNT, token_uri=fake.url + "/token")
+        fake.register_service_account(key)
+        (tmp_path / "google-key.json").write_text(json.dumps(key))
+        access = GoogleAccess(GoogleSettings(tmp_path / "google-key.json", "a test",
+                                             endpoints={api: fake.url for api in ("sheets", "forms", "drive", "docs",
+                                                                                  "gmail")},
+                                             retry_backoff_seconds=0))
+        yield GoogleEnv(fake, access)
+
+
+def adapter_kind(kind: str):
+    """In a contract's subclass, `kind = adapter_kind("csv")`: the fixtures of this folder (and a suite's own)
+    that build a store by `kind` build that adapter, so the subclass runs the contract against it alone."""
+
+    @pytest.fixture
+    def fixed(self):
+        return kind
+
+    return fixed

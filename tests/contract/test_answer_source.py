@@ -14,19 +14,23 @@ import csv
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from automations.adapters.csv_referral_store import CsvAnswerSource
-from automations.adapters.forms_answer_source import FormRecord, FormsAnswerSource, ReferralFormBuilder
+from automations.adapters.forms_answer_source import (
+    FormRecord,
+    FormsAnswerSource,
+    ReferralFormBuilder,
+)
 from automations.adapters.google_access import GoogleAccess, GoogleSettings
 from automations.adapters.sheets_answer_source import SheetsAnswerSource
 from automations.domain.referrals import Answer
 from automations.domain.values import TimestampParser
 from automations.errors import InputError
+from tests.contract.conftest import adapter_kind
 from tests.fake_google import DateTime, FakeGoogle, make_service_account_key
 
 LONDON, SAO_PAULO, UTC = ZoneInfo("Europe/London"), ZoneInfo("America/Sao_Paulo"), ZoneInfo("UTC")
@@ -59,9 +63,9 @@ class Harness:
     writes: Callable[[], int]  # requests or file changes that would have written anything
 
 
-@pytest.fixture(params=["local", "sheets", "forms"])
-def harness(request, tmp_path) -> Harness:
-    if request.param == "local":
+@pytest.fixture
+def harness(kind, tmp_path) -> Harness:
+    if kind == "local":
         path = tmp_path / SOURCE
 
         def write(headers):
@@ -88,7 +92,7 @@ def harness(request, tmp_path) -> Harness:
         def writes() -> int:
             return sum(1 for r in fake.requests if r.method != "GET" and r.api != "token")
 
-        if request.param == "sheets":
+        if kind == "sheets":
             def cells(headers):
                 # The sheet's timestamps are serial numbers of wall-clock time in the spreadsheet's zone.
                 return [headers] + [[DateTime(m.astimezone(SAO_PAULO).replace(tzinfo=None)), e, c, w]
@@ -121,7 +125,9 @@ def harness(request, tmp_path) -> Harness:
                       writes)
 
 
-class TestAnswerSource:
+class AnswerSourceContract:
+    """What every answer source promises; a subclass names its source (`kind`)."""
+
     def test_the_same_answers_from_every_source(self, harness):
         """Yes and no (in any case), the code in capitals, the day in the program's zone, the respondent's
         address when there is one, and the row the sheet gives the response."""
@@ -149,3 +155,15 @@ class TestAnswerSource:
         """`where` names the file, the sheet or the form (doctor's line shows it)."""
         where = harness.make().where
         assert any(w in where for w in (SOURCE, f"Google Sheet {SHEET}", "Google Form "))
+
+
+class TestCsvAnswerSource(AnswerSourceContract):
+    kind = adapter_kind("local")
+
+
+class TestSheetsAnswerSource(AnswerSourceContract):
+    kind = adapter_kind("sheets")
+
+
+class TestFormsAnswerSource(AnswerSourceContract):
+    kind = adapter_kind("forms")

@@ -10,7 +10,7 @@ import csv
 import pytest
 
 from tests.airtable_env import BASE
-from tests.contract.conftest import airtable_client, init_base, spec
+from tests.contract.conftest import adapter_kind, airtable_client, init_base, spec
 
 HEADERS = ["Ambassador email", "What", "Kind", "Amount", "Currency", "Event date", "Region", "Status"]
 ROWS = [["ana@example.org", "Stickers", "", "120.5", "EUR", "2026-12-01", "South", "approved"],
@@ -18,10 +18,10 @@ ROWS = [["ana@example.org", "Stickers", "", "120.5", "EUR", "2026-12-01", "South
         ["cy@example.org", "Cups", "", "3", "USD", "2026-12-03", "", "requested"]]
 
 
-@pytest.fixture(params=["csv", "airtable"])
-def tables(request, tmp_path):
+@pytest.fixture
+def tables(kind, request, tmp_path):
     """(a factory of adapters over one storage, the table's name, what the storage holds by email)."""
-    if request.param == "csv":
+    if kind == "csv":
         from automations.adapters.csv_personal_tables import CsvPersonalTables
 
         path = tmp_path / "funding_requests.csv"
@@ -50,64 +50,73 @@ def tables(request, tmp_path):
             "Airtable table Funding requests", held)
 
 
-def test_rows_read_as_text(tables):
-    """Every row comes back as text under the table's titles; a formula-looking cell as it was written."""
-    make, name, _ = tables
-    store = make()
-    assert name in store.tables()
-    headers, rows = store.read(name)
-    by_email = {r[headers.index("Ambassador email")]: r for r in rows}
-    assert set(by_email) == {"ana@example.org", "bob@example.org", "cy@example.org"}
-    assert by_email["bob@example.org"][headers.index("What")] == '=HYPERLINK("x")'
-    assert by_email["ana@example.org"][headers.index("Amount")] == "120.5"
+class PersonalTablesContract:
+    """What every personal-tables store promises; a subclass names its adapter (`kind`)."""
 
+    def test_rows_read_as_text(self, tables):
+        """Every row comes back as text under the table's titles; a formula-looking cell as it was written."""
+        make, name, _ = tables
+        store = make()
+        assert name in store.tables()
+        headers, rows = store.read(name)
+        by_email = {r[headers.index("Ambassador email")]: r for r in rows}
+        assert set(by_email) == {"ana@example.org", "bob@example.org", "cy@example.org"}
+        assert by_email["bob@example.org"][headers.index("What")] == '=HYPERLINK("x")'
+        assert by_email["ana@example.org"][headers.index("Amount")] == "120.5"
 
-def test_rewrite_updates_deletes_and_keeps(tables):
-    """One row changed in one cell, one deleted, one left: exactly that is stored; a dry run stores nothing; the
-    same rewrite again changes nothing."""
-    make, name, held = tables
-    before = held()
+    def test_rewrite_updates_deletes_and_keeps(self, tables):
+        """One row changed in one cell, one deleted, one left: exactly that is stored; a dry run stores nothing; the
+        same rewrite again changes nothing."""
+        make, name, held = tables
+        before = held()
 
-    def change(headers, row):
-        email = row[headers.index("Ambassador email")]
-        if email == "cy@example.org":
-            return None
-        if email == "ana@example.org":
-            row[headers.index("What")] = "erased-1234"
-        return row
-
-    dry = make().rewrite(name, change, dry_run=True)
-    assert (dry.updated, dry.deleted) == (1, 1) and held() == before
-    done = make().rewrite(name, change)
-    assert (done.updated, done.deleted) == (1, 1)
-    after = held()
-    assert set(after) == {"ana@example.org", "bob@example.org"}
-    assert after["ana@example.org"]["What"] == "erased-1234"
-    assert after["ana@example.org"]["Amount"] == before["ana@example.org"]["Amount"]
-    assert after["bob@example.org"] == before["bob@example.org"]
-    again = make().rewrite(name, change)
-    assert again.changed == 0 and held() == after
-
-
-def test_a_rewrite_that_leaves_the_fixed_columns_is_stored(tables):
-    """`fixed` names only columns of the table, each with where its value lives (a CSV file: none; on Airtable
-    the number and select fields, which take no token); a rewrite that changes every other column of a row and
-    leaves those is stored whole."""
-    make, name, held = tables
-    store = make()
-    headers, _ = store.read(name)
-    fixed = store.fixed(name)
-    assert set(fixed) <= set(headers)
-    assert ("Amount" in fixed and "Status" in fixed) == name.startswith("Airtable")
-    assert all(where for where in fixed.values())
-
-    def change(headers, row):
-        if row[headers.index("Ambassador email")] != "cy@example.org":
+        def change(headers, row):
+            email = row[headers.index("Ambassador email")]
+            if email == "cy@example.org":
+                return None
+            if email == "ana@example.org":
+                row[headers.index("What")] = "erased-1234"
             return row
-        return [c if h in fixed or not c else f"erased-{i:012d}" for i, (h, c) in enumerate(zip(headers, row))]
 
-    before = held()["cy@example.org"]
-    assert make().rewrite(name, change).updated == 1
-    (cy,) = [r for e, r in held().items() if e.startswith("erased-")]
-    assert {h: cy.get(h) for h in fixed} == {h: before.get(h) for h in fixed}
-    assert all(v.startswith("erased-") for h, v in cy.items() if h not in fixed and before.get(h))
+        dry = make().rewrite(name, change, dry_run=True)
+        assert (dry.updated, dry.deleted) == (1, 1) and held() == before
+        done = make().rewrite(name, change)
+        assert (done.updated, done.deleted) == (1, 1)
+        after = held()
+        assert set(after) == {"ana@example.org", "bob@example.org"}
+        assert after["ana@example.org"]["What"] == "erased-1234"
+        assert after["ana@example.org"]["Amount"] == before["ana@example.org"]["Amount"]
+        assert after["bob@example.org"] == before["bob@example.org"]
+        again = make().rewrite(name, change)
+        assert again.changed == 0 and held() == after
+
+    def test_a_rewrite_that_leaves_the_fixed_columns_is_stored(self, tables):
+        """`fixed` names only columns of the table, each with where its value lives (a CSV file: none; on Airtable
+        the number and select fields, which take no token); a rewrite that changes every other column of a row and
+        leaves those is stored whole."""
+        make, name, held = tables
+        store = make()
+        headers, _ = store.read(name)
+        fixed = store.fixed(name)
+        assert set(fixed) <= set(headers)
+        assert ("Amount" in fixed and "Status" in fixed) == name.startswith("Airtable")
+        assert all(where for where in fixed.values())
+
+        def change(headers, row):
+            if row[headers.index("Ambassador email")] != "cy@example.org":
+                return row
+            return [c if h in fixed or not c else f"erased-{i:012d}" for i, (h, c) in enumerate(zip(headers, row))]
+
+        before = held()["cy@example.org"]
+        assert make().rewrite(name, change).updated == 1
+        (cy,) = [r for e, r in held().items() if e.startswith("erased-")]
+        assert {h: cy.get(h) for h in fixed} == {h: before.get(h) for h in fixed}
+        assert all(v.startswith("erased-") for h, v in cy.items() if h not in fixed and before.get(h))
+
+
+class TestCsvPersonalTables(PersonalTablesContract):
+    kind = adapter_kind("csv")
+
+
+class TestAirtablePersonalTables(PersonalTablesContract):
+    kind = adapter_kind("airtable")

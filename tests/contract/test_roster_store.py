@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from automations.ports import StandingUpdate
+from tests.contract.conftest import adapter_kind
 
 
-class TestRead:
+class ReadPromises:
     def test_usable_rows_become_ambassadors(self, roster_harness):
         """Emails are normalised, languages split, statuses and dates read the same on every backend."""
         ambassadors, _ = roster_harness.make().read()
@@ -26,7 +27,7 @@ class TestRead:
         assert got == {("Email", "not-an-address"), ("Status", "on holiday")}
 
 
-class TestWriteStandings:
+class WriteStandingsPromises:
     def test_writes_only_what_changed(self, roster_harness):
         """A first write changes the entries; the same write again changes nothing."""
         updates = {"ana.lima@example.org": StandingUpdate("good", 2, ("free_event_access",), date(2026, 10, 14)),
@@ -55,7 +56,7 @@ class TestWriteStandings:
         assert len(ambassadors) == 2
 
 
-class TestDryRun:
+class DryRunPromises:
     def test_dry_run_counts_what_a_write_would_change_and_writes_nothing(self, roster_harness, footprint):
         """A dry-run write returns what the real write then returns, having written nothing; after a
         write, a dry run of the same updates changes nothing, and one of changed updates counts them."""
@@ -79,7 +80,7 @@ class TestDryRun:
         assert make().write_standings(changed) == would
 
 
-class TestStaffWords:
+class StaffWordsPromises:
     """ambassadors.status_values, standing_values and perk_values, on every backend."""
 
     def test_status_words_are_read_as_ours(self, worded_roster_harness):
@@ -106,3 +107,20 @@ class TestStaffWords:
             "last_checkin": "2026-10-14"}
         assert worded_roster_harness.make().standings()["ana.lima@example.org"] == "warned"
         assert worded_roster_harness.make().write_standings({"ana.lima@example.org": update}).changed == 0
+
+
+class RosterStoreContract(ReadPromises, WriteStandingsPromises, DryRunPromises, StaffWordsPromises):
+    """What every roster store promises, in four groups; a subclass names its adapter (`kind`, which
+    `roster_harness` and `worded_roster_harness` build)."""
+
+
+class TestCsvRosterStore(RosterStoreContract):
+    kind = adapter_kind("csv")
+
+
+class TestAirtableRosterStore(RosterStoreContract):
+    kind = adapter_kind("airtable")
+
+
+class TestFakeRosterStore(RosterStoreContract):
+    kind = adapter_kind("memory")
