@@ -1,0 +1,54 @@
+"""The ports: the small typed interfaces between the jobs and the systems around them.
+
+Jobs see only these. Each port has one adapter per technology under `adapters/` (a CSV
+folder, an Airtable base, ...), chosen and built by `bootstrap` before a job starts, and one
+contract test suite (`tests/contract/`) that every adapter of it passes. The core never sees a
+CSV row or an Airtable record dict: rows and records become the domain's dataclasses inside
+the adapters. Ports hold nothing technological: a service's limits live in its adapter.
+
+Grouped by concern, one module each (every name is also here, so `from automations.ports import X`
+works for all of them):
+
+- `stores`: the tables staff and the jobs keep (roster, reports, blog, funding, conduct,
+  referrals, ledger, work cache, program tables, a backend's schema);
+- `sources`: what people filled in elsewhere (check-ins, referral answers, attendee lists);
+- `effects`: the mailer, the send lock, the review-document drafter, the forum group;
+- `documents`: the certificate and report renderers, the report archive;
+- `privacy`: personal tables and files, the erasure journal;
+- `scheduling`: the run lock, progress, the scheduler's job runner, state and lock;
+- `results`: what ports give back (`Written`, `Usage`).
+"""
+
+from __future__ import annotations
+
+from .results import (
+    Written, Usage,
+)
+from .stores import (
+    StandingUpdate, RosterStore, StoredReports, ReportStore, BlogUpdate, BlogStore, FundingUpdate, FundingStore,
+    ConductStore, ReferralStore, LedgerEntry, Ledger, WorkCache, ProgramTables, Finding, Admin,
+)
+from .sources import (
+    CheckinSource, NewRows, read_all, AnswerSource, AttendeeSource,
+)
+from .effects import (
+    Mailer, SendLock, Drafter, ForumRefused, ForumGroup, FORUM_BATCH,
+)
+from .documents import (
+    CertificateRenderer, ReportRenderer, ReportArchive,
+)
+from .privacy import (
+    PersonalTables, PersonalTable, PersonalFile, PersonalFiles, ErasureJournal,
+)
+from .scheduling import (
+    RunLock, Progress, RunOutcome, JobRunner, ScheduleState, SchedulerLock,
+)
+
+__all__ = [
+    "Admin", "AnswerSource", "AttendeeSource", "BlogStore", "BlogUpdate", "CertificateRenderer", "CheckinSource",
+    "ConductStore", "Drafter", "ErasureJournal", "FORUM_BATCH", "Finding", "ForumGroup", "ForumRefused",
+    "FundingStore", "FundingUpdate", "JobRunner", "Ledger", "LedgerEntry", "Mailer", "NewRows", "PersonalFile",
+    "PersonalFiles", "PersonalTable", "PersonalTables", "ProgramTables", "Progress", "ReferralStore",
+    "ReportArchive", "ReportRenderer", "ReportStore", "RosterStore", "RunLock", "RunOutcome", "ScheduleState",
+    "SchedulerLock", "SendLock", "StandingUpdate", "StoredReports", "Usage", "WorkCache", "Written", "read_all",
+]
