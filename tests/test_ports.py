@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import automations.ports as ports
+from automations import ports
 
 PORTS = Path(ports.__file__).parent
 MODULES = sorted(p for p in PORTS.glob("*.py") if p.name != "__init__.py")

@@ -14,11 +14,29 @@ the whole file with `load_config` in `loading`. Every name is also here:
 from __future__ import annotations
 
 from .airtable import STAFF_TABLES, AirtableConfig, AirtableTables
-from .ambassadors import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, AmbassadorsConfig
+from .ambassadors import (
+    DEFAULT_AMBASSADOR_FIELDS,
+    DEFAULT_STANDING_FIELDS,
+    AmbassadorsConfig,
+)
 from .blog_reviews import BlogReviewsConfig
 from .certificates import CertificatesConfig
-from .checkin_form import DEFAULT_ACTIVITY_COLUMNS, DEFAULT_ACTIVITY_KINDS, CheckinColumns, CheckinFormConfig
-from .checks import Address, Strict, Zone, ZoneOrEmpty, default_of, env_name, env_var_name, known_zone
+from .checkin_form import (
+    DEFAULT_ACTIVITY_COLUMNS,
+    DEFAULT_ACTIVITY_KINDS,
+    CheckinColumns,
+    CheckinFormConfig,
+)
+from .checks import (
+    Address,
+    Strict,
+    Zone,
+    ZoneOrEmpty,
+    default_of,
+    env_name,
+    env_var_name,
+    known_zone,
+)
 from .conduct import ConductConfig
 from .forum import ForumConfig
 from .funding import FundingConfig

@@ -9,7 +9,6 @@ from pydantic import Field, field_validator
 
 from .checks import Strict, env_name
 
-
 #: Tables staff keep that the project reads (field titles fixed, no renaming through airtable.fields).
 STAFF_TABLES = ("funding_requests", "conduct_register", "referral_inquiries")
 

@@ -10,7 +10,6 @@ from ..domain.model import PERKS, ROSTER_STATUSES, STANDINGS
 from ..domain.words import RosterWords, mapping_errors
 from .checks import Strict
 
-
 DEFAULT_AMBASSADOR_FIELDS = {
     "name": "Name",
     "email": "Email",

@@ -11,7 +11,6 @@ from pydantic import Field, field_validator
 from ..domain.model import ACTIVITY_KINDS, METRIC_FIELDS
 from .checks import Strict, ZoneOrEmpty
 
-
 DEFAULT_ACTIVITY_COLUMNS = {
     "kind": "Activity {n}: What kind of activity was it?",
     "title": "Activity {n}: Title",

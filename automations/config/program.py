@@ -11,7 +11,6 @@ from ..domain.compliance import Rules
 from ..domain.model import ACTIVITY_KINDS, METRIC_FIELDS
 from .checks import Address, Strict, Zone, default_of
 
-
 DEFAULT_FULL_REPORT = {
     "event": ["goal", "registrations", "attendees", "hours"],
     "talk": ["goal", "registrations", "attendees", "hours"],

@@ -16,7 +16,8 @@ class RemindersConfig(Strict):
     # The check-in invitation goes this many days after the quarter's last day (0: on the day after).
     invite_days_after_end: int = Field(default_of(Schedule, "invite_days_after_end"), ge=0)
     # Reminders to those who have not met the quarter, this many days before the window closes.
-    reminder_days_before_close: list[int] = Field(default_factory=lambda: list(default_of(Schedule, "reminder_days_before_close")))
+    reminder_days_before_close: list[int] = Field(
+        default_factory=lambda: list(default_of(Schedule, "reminder_days_before_close")))
     # A receipt is sent for a check-in at most this many days after it arrived.
     receipt_max_age_days: int = Field(default_of(Schedule, "receipt_max_age_days"), ge=0)
     # Standing and perk notices go at most this many days after the quarter became final.

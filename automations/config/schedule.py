@@ -8,7 +8,6 @@ from pydantic import Field, field_validator
 
 from .checks import Strict, ZoneOrEmpty
 
-
 #: The jobs the scheduler runs by default and when (schedule.jobs): the daily cycle, the certificates
 #: (not part of run-all), and the quarterly report kept up to date once a week.
 DEFAULT_SCHEDULE = {"run-all": "every day at 06:30", "certificates": "every day at 06:45",

@@ -21,34 +21,106 @@ works for all of them):
 
 from __future__ import annotations
 
-from .results import (
-    Written, Usage,
-)
-from .stores import (
-    StandingUpdate, RosterStore, StoredReports, ReportStore, BlogUpdate, BlogStore, FundingUpdate, FundingStore,
-    ConductStore, ReferralStore, LedgerEntry, Ledger, WorkCache, ProgramTables, Finding, Admin,
-)
-from .sources import (
-    CheckinSource, NewRows, read_all, AnswerSource, AttendeeSource,
+from .documents import (
+    CertificateRenderer,
+    ReportArchive,
+    ReportRenderer,
 )
 from .effects import (
-    Mailer, SendLock, Drafter, ForumRefused, ForumGroup, FORUM_BATCH,
-)
-from .documents import (
-    CertificateRenderer, ReportRenderer, ReportArchive,
+    FORUM_BATCH,
+    Drafter,
+    ForumGroup,
+    ForumRefused,
+    Mailer,
+    SendLock,
 )
 from .privacy import (
-    PersonalTables, PersonalTable, PersonalFile, PersonalFiles, ErasureJournal,
+    ErasureJournal,
+    PersonalFile,
+    PersonalFiles,
+    PersonalTable,
+    PersonalTables,
+)
+from .results import (
+    Usage,
+    Written,
 )
 from .scheduling import (
-    RunLock, Progress, RunOutcome, JobRunner, ScheduleState, SchedulerLock,
+    JobRunner,
+    Progress,
+    RunLock,
+    RunOutcome,
+    SchedulerLock,
+    ScheduleState,
+)
+from .sources import (
+    AnswerSource,
+    AttendeeSource,
+    CheckinSource,
+    NewRows,
+    read_all,
+)
+from .stores import (
+    Admin,
+    BlogStore,
+    BlogUpdate,
+    ConductStore,
+    Finding,
+    FundingStore,
+    FundingUpdate,
+    Ledger,
+    LedgerEntry,
+    ProgramTables,
+    ReferralStore,
+    ReportStore,
+    RosterStore,
+    StandingUpdate,
+    StoredReports,
+    WorkCache,
 )
 
 __all__ = [
-    "Admin", "AnswerSource", "AttendeeSource", "BlogStore", "BlogUpdate", "CertificateRenderer", "CheckinSource",
-    "ConductStore", "Drafter", "ErasureJournal", "FORUM_BATCH", "Finding", "ForumGroup", "ForumRefused",
-    "FundingStore", "FundingUpdate", "JobRunner", "Ledger", "LedgerEntry", "Mailer", "NewRows", "PersonalFile",
-    "PersonalFiles", "PersonalTable", "PersonalTables", "ProgramTables", "Progress", "ReferralStore",
-    "ReportArchive", "ReportRenderer", "ReportStore", "RosterStore", "RunLock", "RunOutcome", "ScheduleState",
-    "SchedulerLock", "SendLock", "StandingUpdate", "StoredReports", "Usage", "WorkCache", "Written", "read_all",
+    "FORUM_BATCH",
+    "Admin",
+    "AnswerSource",
+    "AttendeeSource",
+    "BlogStore",
+    "BlogUpdate",
+    "CertificateRenderer",
+    "CheckinSource",
+    "ConductStore",
+    "Drafter",
+    "ErasureJournal",
+    "Finding",
+    "ForumGroup",
+    "ForumRefused",
+    "FundingStore",
+    "FundingUpdate",
+    "JobRunner",
+    "Ledger",
+    "LedgerEntry",
+    "Mailer",
+    "NewRows",
+    "PersonalFile",
+    "PersonalFiles",
+    "PersonalTable",
+    "PersonalTables",
+    "ProgramTables",
+    "Progress",
+    "ReferralStore",
+    "ReportArchive",
+    "ReportRenderer",
+    "ReportStore",
+    "RosterStore",
+    "RunLock",
+    "RunOutcome",
+    "ScheduleState",
+    "SchedulerLock",
+    "SendLock",
+    "StandingUpdate",
+    "StoredReports",
+    "Usage",
+    "WorkCache",
+    "Written",
+    "read_all",
 ]
