@@ -24,42 +24,17 @@ import logging
 import os
 import re
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, ContextManager, Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import schedule as schedule_library
 
 from .domain.cadence import Cadence, latest_slot, missed
+from .ports.scheduling import JobRunner, RunOutcome, ScheduleState, SchedulerLock
 from .stopping import StopRequest
 
 CATCH_UP = ("once", "skip")
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """How one run ended: its exit code, a word for it (`done`, `failed`, `error`, `skipped`,
-    `stopped`, `killed`) and a one-line summary."""
-
-    exit_code: int
-    outcome: str
-    summary: str
-
-
-class JobRunner(Protocol):
-    def __call__(self, command: str) -> RunOutcome:
-        """Run `command` (a CLI command name) to its end and say how it ended."""
-
-
-class ScheduleState(Protocol):
-    def last_start(self, job: str) -> datetime | None: ...
-
-    def record(self, job: str, start: datetime, exit_code: int) -> None: ...
-
-
-class SchedulerLock(Protocol):
-    def hold(self, command: str, wait_seconds: float | None = None) -> ContextManager[None]: ...
 
 
 def summarize(exit_code: int, out: Sequence[str], err: Sequence[str], killed: bool = False) -> tuple[str, str]:

@@ -27,11 +27,11 @@ from pyairtable.api.table import Table
 from ..redaction import redact
 from ..domain.words import quoted
 from ..errors import ServiceUnavailable, StopRun
-from ..ports import WRITE_BATCH as BATCH
 from ..ports import Usage
 from .airtable_schema import COMPUTED, LINK
 
 PAGE = 100  # records per list page
+BATCH = 10  # records one write request may carry (Airtable's limit)
 RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{14}$")  # an Airtable record id
 
 
@@ -152,7 +152,7 @@ class AirtableClient:
             raise StopRun(f"backend 'airtable' needs a personal access token in the environment variable "
                           f"{settings.token_env} (it is not set).")
         self.settings = settings
-        self.usage = Usage("Airtable")
+        self.usage = Usage("Airtable", write_batch=BATCH)
         kwargs: dict[str, Any] = {"timeout": (settings.timeout_seconds, settings.timeout_seconds),
                                   "retry_strategy": None}
         if settings.endpoint_url:

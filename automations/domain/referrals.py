@@ -131,10 +131,13 @@ class Answer:
 
 @dataclass(frozen=True)
 class ReferralSettings:
-    answer_days: int = 5
-    form_url: str = ""
-    prefill_code_entry: str = ""
-    prefill_answer_entry: str = ""
+    """The referrals job's settings. Their defaults are the `referrals` configuration keys' (config/referrals.py
+    takes them from here): the pre-fill parameters are the example answer form's, which `doctor` flags left."""
+
+    answer_days: int = 5  # days a candidate has to answer an offer
+    form_url: str = ""  # the answer form's link
+    prefill_code_entry: str = "entry.2000001"  # the form's pre-fill parameter of its offer-code question
+    prefill_answer_entry: str = "entry.2000002"  # ... and of its answer question
     staff: tuple[str, ...] = ()
 
 

@@ -22,7 +22,7 @@ import ssl
 import time
 from email import message_from_binary_file, policy
 from pathlib import Path
-from typing import Mapping, Protocol
+from typing import Mapping
 
 from ..adapters.atomic_files import atomic_write
 from ..config import SmtpConfig
@@ -30,6 +30,7 @@ from ..domain.values import capped_name
 from ..effects import ActionFailed
 from ..errors import ConfigError, StopRun
 from ..redaction import encoded_forms, redact
+from ..ports.effects import Mailer
 from .message import Outgoing
 
 
@@ -49,17 +50,6 @@ class ServerUnreachable(TemporaryFailure):
 
 class LoginRefused(StopRun):
     """The mail server refused the login: a credentials problem that stops the run (exit 2)."""
-
-
-class Mailer(Protocol):
-    name: str
-
-    def __enter__(self) -> "Mailer": ...
-
-    def __exit__(self, *exc) -> None: ...
-
-    def send(self, msg: Outgoing) -> None:
-        """Hand one message over; return only once it is accepted, else raise a failure."""
 
 
 def _safe_name(key: str) -> str:

@@ -1,0 +1,51 @@
+"""Document ports: the files the program draws for people.
+
+The certificate renderer (PDF), the quarterly report's renderers (its page, its PDF, the
+newsletter's Markdown) and the archive the report's files are kept in."""
+
+from __future__ import annotations
+
+from typing import Mapping, Protocol, Sequence
+
+from ..domain.certificates import Certificate
+from ..domain.report import ProgramReport
+from .results import Written
+
+
+class CertificateRenderer(Protocol):
+    """Draws a certificate as PDF bytes (fpdf2)."""
+
+    name: str
+
+    def covers(self, char: str) -> bool:
+        """Whether the certificate fonts can draw this character (else it would show as an empty box)."""
+
+    def prepare(self, certificates: Sequence[Certificate]) -> None:
+        """Get ready to draw these (e.g. fonts cut down to their characters, once); optional for `render`."""
+
+    def render(self, certificate: Certificate) -> bytes:
+        """The certificate as a PDF; `DocumentFailed` when it cannot be drawn as it should."""
+
+    def check(self) -> list[str]:
+        """What is missing to draw certificates (fonts, images), one sentence each; empty when ready."""
+
+
+class ReportRenderer(Protocol):
+    """Draws the quarterly report as one file: the HTML page, the PDF, the newsletter's Markdown."""
+
+    name: str
+    filename: str  # the file it makes in the quarter's folder: "report.html", "report.pdf", "newsletter.md"
+
+    def render(self, report: ProgramReport) -> bytes:
+        """The file's bytes; the same report always gives the same bytes (a rerun rewrites nothing).
+        `DocumentFailed` when it cannot be drawn."""
+
+
+class ReportArchive(Protocol):
+    """Where the quarterly reports are kept (a folder of files)."""
+
+    where: str
+
+    def write(self, quarter: str, files: Mapping[str, bytes], dry_run: bool = False) -> Written:
+        """Put these files in the quarter's place, each atomically and only when its bytes differ. With
+        `dry_run`, write nothing and return what the real call would (each file a part, named)."""
