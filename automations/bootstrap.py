@@ -82,7 +82,7 @@ from .ports import AttendeeSource, CertificateRenderer
 from .ports import ReportArchive, ReportRenderer
 from .ports import ForumGroup
 from .ports import RunLock
-from .ports import ErasureJournal
+from .ports import ErasureJournal, ServiceCheck
 from .stopping import StopRequest
 from .ports import WorkCache, Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
@@ -132,7 +132,7 @@ class Context:
     drafter: Drafter
     blog_settings: BlogSettings
     form_builder: FormsBuilder  # `init --form`
-    checks: list[Admin] = field(default_factory=list)  # what doctor checks besides the store
+    checks: list[ServiceCheck] = field(default_factory=list)  # what doctor checks besides the store
     usage: list[Usage] = field(default_factory=list)
     guards: Guards = field(default_factory=lambda: Guards())
     #: What earlier runs worked out (responses read, records in brief), so a rerun does only new work.
@@ -400,7 +400,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     drafter: Drafter = GoogleDocsDrafter(google, b.template_document_id, b.folder_id) if docs else \
         HtmlDrafter(config.path(b.template_file), config.path(b.drafts_dir), config.base_dir)
     files = (("review template document", b.template_document_id), ("review folder", b.folder_id)) if docs else ()
-    checks: list[Admin] = [GoogleAdmin(google, needs, " and ".join(uses), files)] if uses else []
+    checks: list[ServiceCheck] = [GoogleAdmin(google, needs, " and ".join(uses), files)] if uses else []
     if uses:
         usage.append(google.usage)
     if m.transport == "gmail":

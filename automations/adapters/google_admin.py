@@ -8,6 +8,8 @@ from .google_access import GoogleAccess
 
 
 class GoogleAdmin:
+    """A `ServiceCheck`: the service-account key, signing in with the scopes the jobs need, the Drive files."""
+
     def __init__(self, access: GoogleAccess, needs: tuple[str, ...], uses: str,
                  drive_files: tuple[tuple[str, str], ...] = ()):
         self.access = access
@@ -58,5 +60,3 @@ class GoogleAdmin:
             out.append(Finding(True, f"the {what} '{meta.get('name', file_id)}' is reachable{note}."))
         return out
 
-    def init(self, dry_run: bool) -> list[str]:
-        return []

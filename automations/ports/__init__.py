@@ -62,6 +62,7 @@ from .sources import (
 )
 from .stores import (
     Admin,
+    ServiceCheck,
     BlogStore,
     BlogUpdate,
     ConductStore,
@@ -82,6 +83,7 @@ from .stores import (
 __all__ = [
     "FORUM_BATCH",
     "Admin",
+    "ServiceCheck",
     "AnswerSource",
     "AttendeeSource",
     "BlogStore",

@@ -271,6 +271,14 @@ class Finding:
     blocking: bool = True  # a failed finding that stops the jobs from running
 
 
+class ServiceCheck(Protocol):
+    """A service the configuration uses besides the store (Google: its key, signing in, the Drive files named),
+    which `doctor` checks."""
+
+    def check(self) -> list[Finding]:
+        """One finding a line: what works, and what does not with the fix."""
+
+
 class Admin(Protocol):
     """A backend's schema: what `doctor` checks and `init` creates."""
 
