@@ -20,46 +20,46 @@ from pathlib import Path
 from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
-from .adapters.csv_blog_store import CsvBlogStore
-from .adapters.atomic_files import atomic_write
-from .adapters.csv_personal_tables import CsvPersonalTables
-from .adapters.local_personal_files import LocalPersonalFiles
-from .adapters.erase_journal import JsonErasureJournal
+from .adapters.csv.blog_store import CsvBlogStore
+from .adapters.files.atomic import atomic_write
+from .adapters.csv.personal_tables import CsvPersonalTables
+from .adapters.files.personal_files import LocalPersonalFiles
+from .adapters.files.erase_journal import JsonErasureJournal
 from .adapters.erased_responses import ERASE_JOB, ErasedResponses
 from .domain.privacy import Pseudonyms, TableRule
-from .adapters.csv_attendee_source import CsvAttendeeSource
-from .adapters.fpdf_certificate_renderer import Artwork, FpdfCertificateRenderer
-from .adapters.file_report_archive import FileReportArchive
-from .adapters.fpdf_report_renderer import FpdfReportRenderer
-from .adapters.jinja_report_renderer import JinjaReportRenderer
+from .adapters.csv.attendee_source import CsvAttendeeSource
+from .adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
+from .adapters.files.report_archive import FileReportArchive
+from .adapters.render.report_pdf import FpdfReportRenderer
+from .adapters.render.report_jinja import JinjaReportRenderer
 from .domain.report import ReportSettings
-from .adapters.csv_referral_store import CsvAnswerSource, CsvReferralStore
-from .adapters.csv_conduct_store import CsvConductStore
-from .adapters.csv_funding_store import CsvFundingStore
+from .adapters.csv.referral_store import CsvAnswerSource, CsvReferralStore
+from .adapters.csv.conduct_store import CsvConductStore
+from .adapters.csv.funding_store import CsvFundingStore
 from .domain.forum import ForumSettings
 from .domain.funding import FundingSettings
 from .domain.funding import row_key as funding_row_key
 from .domain.blog import proposal_key
-from .adapters.google_docs_drafter import GoogleDocsDrafter
-from .adapters.html_drafter import HtmlDrafter
-from .adapters.airtable_schema import base_spec
-from .adapters.atomic_files import remove_stale_temps
-from .adapters.csv_admin import CsvAdmin
-from .adapters.csv_checkin_source import CsvCheckinSource
-from .adapters.csv_ledger import CsvLedger
-from .adapters.csv_report_store import CsvReportStore
-from .adapters.csv_roster_store import CsvRosterStore
-from .adapters.file_send_lock import FileSendLock
-from .adapters.file_run_lock import FileRunLock
-from .adapters.forms_answer_source import FormRecord, FormsAnswerSource, ReferralFormBuilder
-from .adapters.forms_checkin_source import FormsBuilder, FormsCheckinSource, FormShape
-from .adapters.gmail_mailer import GmailMailer
-from .adapters.google_access import GoogleAccess, GoogleSettings
-from .adapters.google_admin import GoogleAdmin
-from .adapters.sheets_answer_source import SheetsAnswerSource
-from .adapters.sheets_checkin_source import SheetsCheckinSource
-from .adapters.memory_work_cache import MemoryWorkCache
-from .adapters.sqlite_work_cache import SqliteWorkCache
+from .adapters.google.docs_drafter import GoogleDocsDrafter
+from .adapters.render.html_drafter import HtmlDrafter
+from .adapters.airtable.schema import base_spec
+from .adapters.files.atomic import remove_stale_temps
+from .adapters.csv.admin import CsvAdmin
+from .adapters.csv.checkin_source import CsvCheckinSource
+from .adapters.csv.ledger import CsvLedger
+from .adapters.csv.report_store import CsvReportStore
+from .adapters.csv.roster_store import CsvRosterStore
+from .adapters.files.send_lock import FileSendLock
+from .adapters.files.run_lock import FileRunLock
+from .adapters.google.forms_answer_source import FormRecord, FormsAnswerSource, ReferralFormBuilder
+from .adapters.google.forms_checkin_source import FormsBuilder, FormsCheckinSource, FormShape
+from .adapters.google.gmail_mailer import GmailMailer
+from .adapters.google.access import GoogleAccess, GoogleSettings
+from .adapters.google.admin import GoogleAdmin
+from .adapters.google.sheets_answer_source import SheetsAnswerSource
+from .adapters.google.sheets_checkin_source import SheetsCheckinSource
+from .adapters.memory.work_cache import MemoryWorkCache
+from .adapters.files.sqlite_work_cache import SqliteWorkCache
 from . import file_modes, redaction
 from .config import Config, PrivacyConfig
 from .config import load_config as _read_config
@@ -76,7 +76,7 @@ from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
 from .ports import ConductStore, FundingStore, PersonalFiles, PersonalTable, ProgramTables, Progress
-from .adapters.rich_progress import NoProgress, progress_for
+from .adapters.terminal.rich_progress import NoProgress, progress_for
 from .ports import AnswerSource, ReferralStore
 from .ports import AttendeeSource, CertificateRenderer
 from .ports import ReportArchive, ReportRenderer
@@ -243,7 +243,7 @@ def schedule_from(config: Config) -> Schedule:
 def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
                     sleep: Callable[[float], None] = time.sleep) -> AirtableClient:
     a = config.airtable
-    from .adapters.airtable_client import AirtableClient, AirtableSettings
+    from .adapters.airtable.client import AirtableClient, AirtableSettings
 
     settings = AirtableSettings(
         base_id=a.base_id, token=environ.get(a.token_env, "").strip(), endpoint_url=a.endpoint_url,
@@ -346,15 +346,15 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
                                lambda: erased_addresses(ledger))
     if config.backend == "airtable":
         # Imported only for a run on Airtable: the client library costs a second at every start-up.
-        from .adapters.airtable_admin import AirtableAdmin
-        from .adapters.airtable_attendee_source import AirtableAttendeeSource
-        from .adapters.airtable_blog_store import AirtableBlogStore
-        from .adapters.airtable_conduct_store import AirtableConductStore
-        from .adapters.airtable_funding_store import AirtableFundingStore
-        from .adapters.airtable_ledger import AirtableLedger
-        from .adapters.airtable_referral_store import AirtableReferralStore
-        from .adapters.airtable_report_store import AirtableReportStore
-        from .adapters.airtable_roster_store import AirtableRosterStore
+        from .adapters.airtable.admin import AirtableAdmin
+        from .adapters.airtable.attendee_source import AirtableAttendeeSource
+        from .adapters.airtable.blog_store import AirtableBlogStore
+        from .adapters.airtable.conduct_store import AirtableConductStore
+        from .adapters.airtable.funding_store import AirtableFundingStore
+        from .adapters.airtable.ledger import AirtableLedger
+        from .adapters.airtable.referral_store import AirtableReferralStore
+        from .adapters.airtable.report_store import AirtableReportStore
+        from .adapters.airtable.roster_store import AirtableRosterStore
 
         client = airtable_client(config, environ, clock, sleep)
         spec = airtable_spec(config)
@@ -472,7 +472,7 @@ def forum_group(config: Config, environ: Mapping[str, str], clock: Callable[[], 
     f = config.forum
     if not f.url:
         return None
-    from .adapters.discourse_forum_group import DiscourseForumGroup, DiscourseSettings
+    from .adapters.discourse.forum_group import DiscourseForumGroup, DiscourseSettings
 
     return DiscourseForumGroup(DiscourseSettings(
         url=f.url, group_name=f.group_name, api_username=f.api_username,
@@ -564,7 +564,7 @@ def personal_data(config: Config, client=None, spec=None) -> list[PersonalTable]
     if config.checkin_form.source == "local":
         local = {"responses": d / config.checkin_form.file, **local}
     if config.backend == "airtable":
-        from .adapters.airtable_personal_tables import AirtablePersonalTables
+        from .adapters.airtable.personal_tables import AirtablePersonalTables
 
         remote = AirtablePersonalTables(client, {role: spec[role] for role in rules if role in spec.tables})
         by_role = {role: f"Airtable table {spec[role].name}" for role in rules if role in spec.tables}
@@ -766,8 +766,8 @@ def job_scheduler(config: Config, config_path: Path, stop: StopRequest, global_a
     (`python -m automations --config PATH [global_args] COMMAND`), its log on `stream` (stderr)."""
 
     from . import run_log
-    from .adapters.json_schedule_state import JsonScheduleState
-    from .adapters.subprocess_job_runner import SubprocessJobRunner
+    from .adapters.files.schedule_state import JsonScheduleState
+    from .adapters.process.job_runner import SubprocessJobRunner
     from .domain.cadence import parse
     from .scheduler import JobScheduler
 
@@ -878,11 +878,11 @@ def program_tables(config: Config, environ: Mapping[str, str], clock: Callable[[
     """A configuration's store as whole tables (`migrate`), and the usage of its remote client if any."""
     spec = airtable_spec(config)
     if config.backend == "airtable":
-        from .adapters.airtable_program_tables import AirtableProgramTables
+        from .adapters.airtable.program_tables import AirtableProgramTables
 
         client = airtable_client(config, environ, clock, sleep)
         return AirtableProgramTables(client, spec, store_id(config)), [client.usage]
-    from .adapters.csv_program_tables import CsvProgramTables
+    from .adapters.csv.program_tables import CsvProgramTables
 
     d = config.local_dir
     files = {"ambassadors": d / config.ambassadors.file, "blog_reviews": d / config.blog_reviews.file,

@@ -37,7 +37,7 @@ MIX = dict(rate_429=0.3, rate_5xx=0.1)
 
 
 def airtable(n: int, faults: Faults) -> dict:
-    from automations.adapters.airtable_client import AirtableClient, AirtableSettings
+    from automations.adapters.airtable.client import AirtableClient, AirtableSettings
     from tests.fake_airtable import FakeAirtable, ManualClock
 
     clock = ManualClock(1000.0)
@@ -95,7 +95,7 @@ def google(copies: int, faults: Faults, work: Path) -> dict:
 
 
 def discourse(n: int, faults: Faults) -> dict:
-    from automations.adapters.discourse_forum_group import DiscourseForumGroup, DiscourseSettings
+    from automations.adapters.discourse.forum_group import DiscourseForumGroup, DiscourseSettings
     from automations.ports import FORUM_BATCH
     from tests.fake_airtable import ManualClock
     from tests.fake_discourse import FakeDiscourse
@@ -119,8 +119,8 @@ def discourse(n: int, faults: Faults) -> dict:
 
 
 def smtp(n: int, faults: Faults, work: Path) -> dict:
-    from automations.adapters.csv_ledger import CsvLedger
-    from automations.adapters.file_send_lock import FileSendLock
+    from automations.adapters.csv.ledger import CsvLedger
+    from automations.adapters.files.send_lock import FileSendLock
     from automations.config import SmtpConfig
     from automations.mail.delivery import deliver
     from automations.mail.transports import SmtpMailer

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 from automations.config import SmtpConfig  # noqa: E402
 from automations.domain.messages import PlannedMessage  # noqa: E402
 from automations.mail.delivery import deliver  # noqa: E402
-from automations.adapters.csv_ledger import CsvLedger  # noqa: E402
-from automations.adapters.file_send_lock import FileSendLock  # noqa: E402
+from automations.adapters.csv.ledger import CsvLedger  # noqa: E402
+from automations.adapters.files.send_lock import FileSendLock  # noqa: E402
 from automations.mail.message import Sender  # noqa: E402
 from automations.mail.templates import TemplateRenderer  # noqa: E402
 from automations.mail.transports import SmtpMailer  # noqa: E402

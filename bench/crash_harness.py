@@ -55,7 +55,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from automations.adapters.csv_ledger import CsvLedger  # noqa: E402
+from automations.adapters.csv.ledger import CsvLedger  # noqa: E402
 from automations.config import load_config  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from tests import smtp_server  # noqa: E402

@@ -14,7 +14,7 @@ from automations.domain.model import Ambassador, Checkin, Problem
 from automations.domain.problems import ProblemRecord
 from automations.domain.values import stable_digest
 from automations.domain.words import OUR_WORDS, RosterWords
-from automations.adapters.memory_work_cache import MemoryWorkCache
+from automations.adapters.memory.work_cache import MemoryWorkCache
 from automations.ports import NewRows, LedgerEntry, StandingUpdate, StoredReports, Written
 
 

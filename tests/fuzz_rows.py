@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from automations.adapters.safe_cells import TRIGGERS
+from automations.adapters.csv.safe_cells import TRIGGERS
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 23)
@@ -667,14 +667,14 @@ def check(folder: Path, tables: dict[str, Table], runs: list[Ran]) -> Findings:
 
 
 def _unescaped(cell: str) -> str:
-    from automations.adapters.safe_cells import unescape
+    from automations.adapters.csv.safe_cells import unescape
 
     return unescape(cell)
 
 
 def _found(data: Path, runs: list[Ran]) -> dict[str, set]:
     """The records the jobs hold after the runs, by kind."""
-    from automations.adapters.csv_tables import read_table
+    from automations.adapters.csv.tables import read_table
 
     out: dict[str, set] = {k: set() for k in ("activity", "checkin", "ambassador", "proposal", "request", "inquiry",
                                              "attendee", "incident")}

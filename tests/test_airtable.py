@@ -19,7 +19,7 @@ import pytest
 import requests
 import yaml
 
-from automations.adapters.airtable_schema import base_spec
+from automations.adapters.airtable.schema import base_spec
 from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, AirtableTables
 from automations.errors import ServiceUnavailable
 from automations.jobs import run_all
@@ -182,7 +182,7 @@ class TestFaults:
             other.api.session.sent.clear()
             other.table("Activities").all(page_size=1)
         fake.reset_log()
-        from automations.adapters.airtable_client import AirtableClient, AirtableSettings
+        from automations.adapters.airtable.client import AirtableClient, AirtableSettings
 
         # Still the same second as the other program's requests.
         mine = AirtableClient(AirtableSettings(BASE, TOKEN, fake.url, "AIRTABLE_TOKEN"), clock=clock.now,

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 import requests
 
-from automations.adapters.airtable_admin import DESCRIPTIONS, MARK
+from automations.adapters.airtable.admin import DESCRIPTIONS, MARK
 from automations.domain.ownership import KEY_SHAPES, program_key
 from automations.errors import StopRun
 from automations.jobs import init as init_job
@@ -251,7 +251,7 @@ class TestKeyShapes:
     def test_every_key_the_program_makes_has_its_shape(self):
         """Keys of the program's own making (an activity copy, a check-in, after erase too, a problem, ledger
         steps of every kind) are recognised; what a person types is not."""
-        from automations.adapters.airtable_report_store import activity_key, checkin_key
+        from automations.adapters.airtable.report_store import activity_key, checkin_key
         from automations.domain.model import Checkin, Problem
         from automations.domain.problems import problem_id
         from tests.factories import activity, at

@@ -192,7 +192,7 @@ def test_a_google_error_body_echoing_the_bearer_token_is_redacted():
     import httplib2
     from googleapiclient.errors import HttpError
 
-    from automations.adapters.google_access import http_error_text
+    from automations.adapters.google.access import http_error_text
 
     token = "ya29.a0AfH6SMBx-fake-access-token-0123456789"
     body = {"error": {"code": 400, "status": "INVALID_ARGUMENT",

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from automations.adapters.csv_tables import CELL_LIMIT
+from automations.adapters.csv.tables import CELL_LIMIT
 from tests import fuzz_rows as fz
 from tests.conftest import copy_example, snapshot
 

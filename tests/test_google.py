@@ -297,12 +297,12 @@ class TestResponseTabs:
     ])
     def test_choose_tab(self, titles, configured, chosen):
         """The configured tab whatever its case, else the only response tab, else the highest-numbered."""
-        from automations.adapters.sheets_checkin_source import choose_tab
+        from automations.adapters.google.sheets_checkin_source import choose_tab
 
         assert choose_tab(titles, configured, "Google Sheet X").title == chosen
 
     def test_a_configured_tab_that_is_not_there_lists_the_tabs(self):
-        from automations.adapters.sheets_checkin_source import choose_tab
+        from automations.adapters.google.sheets_checkin_source import choose_tab
 
         with pytest.raises(InputError, match="no tab 'Form Responses 1' .* its tabs are 'Form Responses 2'"):
             choose_tab(["Form Responses 2"], "Form Responses 1", "Google Sheet X")
@@ -318,12 +318,12 @@ class TestOneTabRule:
         (["Replies", "Notes"], "Answers", None),
     ])
     def test_find_tab(self, titles, wanted, found):
-        from automations.adapters.sheets_tabs import find_tab
+        from automations.adapters.google.sheets_tabs import find_tab
 
         assert find_tab(titles, wanted, "Google Sheet X", "checkin_form.sheet_tab") == found
 
     def test_two_tabs_alike_are_one_sentence_naming_both(self):
-        from automations.adapters.sheets_tabs import find_tab
+        from automations.adapters.google.sheets_tabs import find_tab
 
         with pytest.raises(InputError, match=r"the tabs 'Form Responses 1', 'form  responses 1', whose names differ "
                                              r"only in case or spacing.*checkin_form.sheet_tab"):

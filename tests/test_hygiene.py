@@ -150,7 +150,7 @@ class TestOversizedCell:
         """update_rows (the roster's standing columns) refuses the same way, and writes nothing."""
         import pytest
 
-        from automations.adapters.csv_tables import update_rows
+        from automations.adapters.csv.tables import update_rows
         from automations.errors import InputError
 
         path = tmp_path / "roster.csv"
@@ -245,8 +245,8 @@ class TestConfigurationRefusedWhenItLoads:
         """Even built without the command line, the Gmail transport refuses to start a batch without its key."""
         import pytest
 
-        from automations.adapters.gmail_mailer import GmailMailer
-        from automations.adapters.google_access import GoogleAccess, GoogleSettings
+        from automations.adapters.google.gmail_mailer import GmailMailer
+        from automations.adapters.google.access import GoogleAccess, GoogleSettings
         from automations.errors import ConfigError
 
         mailer = GmailMailer(GoogleAccess(GoogleSettings(tmp_path / "none.json", "google.credentials_file")),
@@ -279,7 +279,7 @@ class TestStaleTemporaryFiles:
             if path.name != ".ambassadors.csv.fresh123.tmp":
                 os.utime(path, (hour_ago, hour_ago))
         # This process is the fresh file's writer: it holds the file's lock (`hold_temp`) as a writer does.
-        from automations.adapters.atomic_files import hold_temp
+        from automations.adapters.files.atomic import hold_temp
 
         fd = os.open(keep[0], os.O_RDWR)
         held = hold_temp(fd)
@@ -317,7 +317,7 @@ class TestStaleTemporaryFiles:
 
         data = program.parent / "data"
         child = subprocess.Popen([sys.executable, "-c", (
-            "import sys, time; from pathlib import Path; from automations.adapters.atomic_files import atomic_write_with\n"
+            "import sys, time; from pathlib import Path; from automations.adapters.files.atomic import atomic_write_with\n"
             "def fill(fh):\n    fh.write(b'half a file'); fh.flush(); print('writing', flush=True); time.sleep(120)\n"
             "atomic_write_with(Path(sys.argv[1]), fill)"), str(data / "activities.csv")],
             stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -333,7 +333,7 @@ class TestStaleTemporaryFiles:
 
     def test_the_pattern_is_the_writers_own(self, tmp_path):
         """The name the atomic writer gives its temporary file is the pattern the clean-up removes."""
-        from automations.adapters.atomic_files import _replace, is_temp_name
+        from automations.adapters.files.atomic import _replace, is_temp_name
 
         seen = []
         _replace(tmp_path / "activities.csv", lambda fh: (seen.extend(p.name for p in tmp_path.iterdir()),

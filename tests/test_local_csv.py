@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from automations.adapters.atomic_files import atomic_write
-from automations.adapters.csv_report_store import CsvReportStore
-from automations.adapters.csv_roster_store import CsvRosterStore
+from automations.adapters.files.atomic import atomic_write
+from automations.adapters.csv.report_store import CsvReportStore
+from automations.adapters.csv.roster_store import CsvRosterStore
 from automations.ports import StandingUpdate
 from automations.domain import compliance as c
 from tests.factories import RULES, activity

@@ -10,8 +10,8 @@ import pytest
 from automations.config import SmtpConfig
 from automations.domain.messages import PlannedMessage
 from automations.mail.delivery import deliver
-from automations.adapters.csv_ledger import CsvLedger
-from automations.adapters.file_send_lock import FileSendLock
+from automations.adapters.csv.ledger import CsvLedger
+from automations.adapters.files.send_lock import FileSendLock
 from automations.effects import SENT
 from automations.mail.message import Sender, message_id
 from automations.mail.templates import TemplateRenderer

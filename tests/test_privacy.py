@@ -219,7 +219,7 @@ class TestExportThenErase:
         """The outbox names a message `<key>-<digest>` and its attachments `<that>-<file>`: an address may be
         chosen so that another message's name starts with a whole message name and a dash. Deleting the first
         message's files (its .eml, preview and attachment) leaves every file of the other."""
-        from automations.adapters.local_personal_files import OUTBOX, LocalPersonalFiles
+        from automations.adapters.files.personal_files import OUTBOX, LocalPersonalFiles
         from automations.mail.transports import _attachment_name, _safe_name
         from automations.ports import PersonalFile
 
@@ -331,7 +331,7 @@ class TestLiveForm:
     def test_rows_of_an_erased_person_arrive_erased(self, program):
         """With a live form (which the software cannot change), an erased person's rows are erased as they
         are read: the address reaches no table, and their activities still count for the pseudonym."""
-        from automations.adapters.csv_checkin_source import CsvCheckinSource
+        from automations.adapters.csv.checkin_source import CsvCheckinSource
         from automations.adapters.erased_responses import ErasedResponses
 
         run_all.run(ctx(program))

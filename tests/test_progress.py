@@ -9,7 +9,7 @@ import sys
 
 from rich.console import Console
 
-from automations.adapters.rich_progress import NoProgress, RichProgress, progress_for
+from automations.adapters.terminal.rich_progress import NoProgress, RichProgress, progress_for
 
 
 def test_the_bar_passes_every_item_through_and_draws():

@@ -23,7 +23,7 @@ import yaml
 from email import message_from_bytes, policy
 
 from automations import bootstrap
-from automations.adapters.jinja_report_renderer import md, md_url
+from automations.adapters.render.report_jinja import md, md_url
 from automations.config import load_config
 from automations.domain.charts import Bar, Series, Stack, bar_chart, stacked_chart
 from automations.domain.funding import FundingRequest, FundingSettings

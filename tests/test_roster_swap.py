@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from automations.adapters.csv_roster_store import CsvRosterStore
-from automations.adapters.csv_tables import SWAP_ATTEMPTS
+from automations.adapters.csv.roster_store import CsvRosterStore
+from automations.adapters.csv.tables import SWAP_ATTEMPTS
 from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS
 from automations.errors import InputError
 from automations.ports import StandingUpdate

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from automations.adapters.file_run_lock import FileRunLock
+from automations.adapters.files.run_lock import FileRunLock
 from automations.errors import AlreadyRunning
 from tests.conftest import ROOT, snapshot, use_smtp
 
@@ -112,7 +112,7 @@ class TestASecondRun:
         at once (no wait, no skip)."""
         configure(program, lock_wait_seconds=60)
         holder = subprocess.Popen([sys.executable, "-c", (
-            "import sys, time; from pathlib import Path; from automations.adapters.file_run_lock import FileRunLock\n"
+            "import sys, time; from pathlib import Path; from automations.adapters.files.run_lock import FileRunLock\n"
             "with FileRunLock(Path(sys.argv[1]), 0, 3600).hold('sync-checkins'):\n"
             "    print('held', flush=True); time.sleep(120)"), str(program.parent / "data" / ".locks")],
             stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})

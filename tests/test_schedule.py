@@ -18,8 +18,8 @@ import time_machine
 import yaml
 
 from automations import bootstrap, run_log
-from automations.adapters.json_schedule_state import JsonScheduleState
-from automations.adapters.subprocess_job_runner import SubprocessJobRunner
+from automations.adapters.files.schedule_state import JsonScheduleState
+from automations.adapters.process.job_runner import SubprocessJobRunner
 from automations.config import load_config
 from automations.domain.cadence import Cadence, CadenceError, latest_slot, missed, parse
 from automations.errors import ConfigError

@@ -14,9 +14,9 @@ from datetime import date
 import pytest
 
 from automations import bootstrap
-from automations.adapters.airtable_admin import AirtableAdmin
-from automations.adapters.airtable_roster_store import AirtableRosterStore
-from automations.adapters.airtable_schema import base_spec
+from automations.adapters.airtable.admin import AirtableAdmin
+from automations.adapters.airtable.roster_store import AirtableRosterStore
+from automations.adapters.airtable.schema import base_spec
 from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, AirtableTables, Config, \
     load_config
 from automations.domain import compliance as c

@@ -8,7 +8,7 @@ number in a CSV file too, a multiple select as its list, a date-time as one inst
 from __future__ import annotations
 
 from ..domain.migration import AMOUNT, DATE, DATETIME, MULTI, NUMBER, SELECT, SHAPES, TEXT
-from .airtable_schema import BaseSpec, TableSpec
+from .airtable.schema import BaseSpec, TableSpec
 
 _KINDS = {"number": NUMBER, "currency": NUMBER, "percent": NUMBER, "date": DATE, "dateTime": DATETIME,
           "multipleSelects": MULTI, "singleSelect": SELECT}

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import file_modes
-from ..adapters.atomic_files import atomic_write
+from ..adapters.files.atomic import atomic_write
 from ..bootstrap import Context, Migration
 from ..domain.migration import (SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, program_rows,
                                 readdress)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined
 
-from ..adapters.atomic_files import atomic_write
+from ..adapters.files.atomic import atomic_write
 from ..bootstrap import Context
 from ..domain.ownership import program_key
 from ..domain.privacy import ERASE_JOB, Erasure, Pending, TableRule, concerns, export_row, own_texts, owned

@@ -24,7 +24,7 @@ from email import message_from_binary_file, policy
 from pathlib import Path
 from typing import Mapping
 
-from ..adapters.atomic_files import atomic_write
+from ..adapters.files.atomic import atomic_write
 from ..config import SmtpConfig
 from ..domain.values import capped_name
 from ..effects import ActionFailed

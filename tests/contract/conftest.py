@@ -18,7 +18,7 @@ from typing import Callable
 
 import pytest
 
-from automations.adapters.airtable_schema import base_spec
+from automations.adapters.airtable.schema import base_spec
 from automations.config import (
     DEFAULT_AMBASSADOR_FIELDS,
     DEFAULT_STANDING_FIELDS,
@@ -50,7 +50,7 @@ class Harness:
 
 
 def airtable_client(fake, clock):
-    from automations.adapters.airtable_client import AirtableClient, AirtableSettings
+    from automations.adapters.airtable.client import AirtableClient, AirtableSettings
 
     clock.advance(1.1)
     return AirtableClient(AirtableSettings(BASE, TOKEN, fake.url, "AIRTABLE_TOKEN", retry_backoff_seconds=0.01),
@@ -74,7 +74,7 @@ def spec(words: RosterWords = OUR_WORDS):
 
 
 def init_base(fake, clock, words: RosterWords = OUR_WORDS):
-    from automations.adapters.airtable_admin import AirtableAdmin
+    from automations.adapters.airtable.admin import AirtableAdmin
 
     AirtableAdmin(airtable_client(fake, clock), spec(words)).init(dry_run=False)
 
@@ -101,7 +101,7 @@ def worded_roster_harness(kind, tmp_path, request) -> Harness:
 def make_roster_harness(kind, tmp_path, request, roster_rows, words) -> Harness:
     fields, standing = dict(DEFAULT_AMBASSADOR_FIELDS), dict(DEFAULT_STANDING_FIELDS)
     if kind == "csv":
-        from automations.adapters.csv_roster_store import CsvRosterStore
+        from automations.adapters.csv.roster_store import CsvRosterStore
 
         path = tmp_path / "ambassadors.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -114,7 +114,7 @@ def make_roster_harness(kind, tmp_path, request, roster_rows, words) -> Harness:
         return Harness(lambda: CsvRosterStore(path, fields, standing, words=words),
                        lambda e: {k: row(e).get(t, "") for k, t in standing.items()}, lambda e: row(e)["Notes"])
     if kind == "airtable":
-        from automations.adapters.airtable_roster_store import (
+        from automations.adapters.airtable.roster_store import (
             AirtableRosterStore,
             cell_text,
         )
@@ -141,7 +141,7 @@ def make_roster_harness(kind, tmp_path, request, roster_rows, words) -> Harness:
                                                    standing, words=words),
                        lambda e: {k: cell_text(rec(e).get(t)) for k, t in standing.items()},
                        lambda e: rec(e).get("Notes", ""))
-    from automations.adapters.csv_roster_store import standing_cells
+    from automations.adapters.csv.roster_store import standing_cells
     from tests.fakes import FakeRosterStore
 
     store = FakeRosterStore(ROSTER_HEADERS, roster_rows, fields, words)
@@ -160,11 +160,11 @@ def report_store(kind, tmp_path, request) -> Callable[[], object]:
     from zoneinfo import ZoneInfo
 
     if kind == "csv":
-        from automations.adapters.csv_report_store import CsvReportStore
+        from automations.adapters.csv.report_store import CsvReportStore
 
         return lambda: CsvReportStore(tmp_path)
     if kind == "airtable":
-        from automations.adapters.airtable_report_store import AirtableReportStore
+        from automations.adapters.airtable.report_store import AirtableReportStore
 
         fake, clock = request.getfixturevalue("airtable_base")
         init_base(fake, clock)
@@ -180,11 +180,11 @@ def report_store(kind, tmp_path, request) -> Callable[[], object]:
 @pytest.fixture
 def ledger_factory(kind, tmp_path, request) -> Callable[[], object]:
     if kind == "csv":
-        from automations.adapters.csv_ledger import CsvLedger
+        from automations.adapters.csv.ledger import CsvLedger
 
         return lambda: CsvLedger(tmp_path / "ledger.csv")
     if kind == "airtable":
-        from automations.adapters.airtable_ledger import AirtableLedger
+        from automations.adapters.airtable.ledger import AirtableLedger
 
         fake, clock = request.getfixturevalue("airtable_base")
         init_base(fake, clock)
@@ -235,7 +235,7 @@ class GoogleEnv:
 def google_env(tmp_path):
     import json
 
-    from automations.adapters.google_access import GoogleAccess, GoogleSettings
+    from automations.adapters.google.access import GoogleAccess, GoogleSettings
     from tests.fake_google import FakeGoogle, make_service_account_key
 
     with FakeGoogle() as fake:

@@ -67,7 +67,7 @@ class AdminContract:
 class TestCsvAdmin(AdminContract):
     @pytest.fixture
     def harness(self, tmp_path):
-        from automations.adapters.csv_admin import CsvAdmin
+        from automations.adapters.csv.admin import CsvAdmin
 
         folder = tmp_path / "data"
         folder.mkdir()
@@ -79,7 +79,7 @@ class TestAirtableAdmin(AdminContract):
 
     @pytest.fixture
     def harness(self, airtable_base):
-        from automations.adapters.airtable_admin import AirtableAdmin
+        from automations.adapters.airtable.admin import AirtableAdmin
         from tests.airtable_env import BASE
 
         fake, clock = airtable_base

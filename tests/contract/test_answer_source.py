@@ -19,14 +19,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automations.adapters.csv_referral_store import CsvAnswerSource
-from automations.adapters.forms_answer_source import (
+from automations.adapters.csv.referral_store import CsvAnswerSource
+from automations.adapters.google.forms_answer_source import (
     FormRecord,
     FormsAnswerSource,
     ReferralFormBuilder,
 )
-from automations.adapters.google_access import GoogleAccess, GoogleSettings
-from automations.adapters.sheets_answer_source import SheetsAnswerSource
+from automations.adapters.google.access import GoogleAccess, GoogleSettings
+from automations.adapters.google.sheets_answer_source import SheetsAnswerSource
 from automations.domain.referrals import Answer
 from automations.domain.values import TimestampParser
 from automations.errors import InputError

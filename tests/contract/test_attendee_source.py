@@ -66,7 +66,7 @@ class AttendeeSourceContract:
 class TestCsvAttendeeSource(AttendeeSourceContract):
     @pytest.fixture
     def harness(self, tmp_path):
-        from automations.adapters.csv_attendee_source import CsvAttendeeSource
+        from automations.adapters.csv.attendee_source import CsvAttendeeSource
 
         folder = tmp_path / "event_attendees"
         folder.mkdir()
@@ -91,7 +91,7 @@ class TestAirtableAttendeeSource(AttendeeSourceContract):
 
     @pytest.fixture
     def harness(self, airtable_base):
-        from automations.adapters.airtable_attendee_source import AirtableAttendeeSource
+        from automations.adapters.airtable.attendee_source import AirtableAttendeeSource
 
         fake, clock = airtable_base
         init_base(fake, clock)

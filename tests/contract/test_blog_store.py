@@ -26,7 +26,7 @@ def blog(kind, request, tmp_path):
     """(a factory of stores over one storage, a way to read a row's job fields and its Summary, and what
     the storage holds, to compare before and after a dry run)."""
     if kind == "csv":
-        from automations.adapters.csv_blog_store import CsvBlogStore
+        from automations.adapters.csv.blog_store import CsvBlogStore
 
         path = tmp_path / "blog_proposals.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -40,7 +40,7 @@ def blog(kind, request, tmp_path):
             return path.read_bytes(), path.stat().st_mtime_ns
 
         return lambda: CsvBlogStore(path), row, footprint
-    from automations.adapters.airtable_blog_store import AirtableBlogStore
+    from automations.adapters.airtable.blog_store import AirtableBlogStore
 
     fake, clock = request.getfixturevalue("airtable_base")
     init_base(fake, clock)

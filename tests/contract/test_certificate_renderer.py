@@ -72,7 +72,7 @@ class CertificateRendererContract:
 class TestFpdfCertificateRenderer(CertificateRendererContract):
     @pytest.fixture(scope="class")
     def ready(self):
-        from automations.adapters.fpdf_certificate_renderer import (
+        from automations.adapters.render.certificate_pdf import (
             Artwork,
             FpdfCertificateRenderer,
         )
@@ -83,7 +83,7 @@ class TestFpdfCertificateRenderer(CertificateRendererContract):
 
     @pytest.fixture
     def make(self, ready, tmp_path):
-        from automations.adapters.fpdf_certificate_renderer import (
+        from automations.adapters.render.certificate_pdf import (
             Artwork,
             FpdfCertificateRenderer,
         )

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automations.adapters.csv_checkin_source import CsvCheckinSource
+from automations.adapters.csv.checkin_source import CsvCheckinSource
 from tests.fakes import FakeCheckinSource
 
 LONDON = ZoneInfo("Europe/London")
@@ -176,7 +176,7 @@ class TestSheetsCheckinSource(CheckinSourceContract):
 
     @pytest.fixture
     def harness(self, google_env):
-        from automations.adapters.sheets_checkin_source import SheetsCheckinSource
+        from automations.adapters.google.sheets_checkin_source import SheetsCheckinSource
         from tests.contract.conftest import SERVICE_ACCOUNT
 
         fake = google_env.fake
@@ -201,7 +201,7 @@ class TestFormsCheckinSource(CheckinSourceContract):
     def harness(self, google_env, tmp_path):
         import json
 
-        from automations.adapters.forms_checkin_source import (
+        from automations.adapters.google.forms_checkin_source import (
             FormsBuilder,
             FormsCheckinSource,
             FormShape,

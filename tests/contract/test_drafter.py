@@ -90,7 +90,7 @@ class _Text(HTMLParser):
 class TestHtmlDrafter(DrafterContract):
     @pytest.fixture
     def harness(self, tmp_path):
-        from automations.adapters.html_drafter import HtmlDrafter
+        from automations.adapters.render.html_drafter import HtmlDrafter
 
         drafts = tmp_path / "drafts"
 
@@ -119,7 +119,7 @@ class TestGoogleDocsDrafter(DrafterContract):
 
     @pytest.fixture
     def harness(self, google_env):
-        from automations.adapters.google_docs_drafter import GoogleDocsDrafter
+        from automations.adapters.google.docs_drafter import GoogleDocsDrafter
         from tests.contract.conftest import SERVICE_ACCOUNT
 
         fake = google_env.fake

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from automations.adapters.erase_journal import JsonErasureJournal
+from automations.adapters.files.erase_journal import JsonErasureJournal
 from automations.domain.privacy import Pending
 from automations.errors import StopRun
 

@@ -88,7 +88,7 @@ class ForumGroupContract:
 class TestDiscourseForumGroup(ForumGroupContract):
     @pytest.fixture
     def harness(self):
-        from automations.adapters.discourse_forum_group import (
+        from automations.adapters.discourse.forum_group import (
             DiscourseForumGroup,
             DiscourseSettings,
         )

@@ -38,7 +38,7 @@ def _write(path, headers, rows):
 def funding(kind, request, tmp_path):
     """(a factory of stores over one storage, a row's fields by What, what the storage holds)."""
     if kind == "csv":
-        from automations.adapters.csv_funding_store import CsvFundingStore
+        from automations.adapters.csv.funding_store import CsvFundingStore
 
         path = tmp_path / "funding_requests.csv"
         _write(path, F_HEADERS, F_ROWS)
@@ -48,7 +48,7 @@ def funding(kind, request, tmp_path):
                 return next(r for r in csv.DictReader(fh) if r["What"] == what)
 
         return lambda: CsvFundingStore(path), row, lambda: (path.read_bytes(), path.stat().st_mtime_ns)
-    from automations.adapters.airtable_funding_store import AirtableFundingStore
+    from automations.adapters.airtable.funding_store import AirtableFundingStore
 
     fake, clock = request.getfixturevalue("airtable_base")
     init_base(fake, clock)
@@ -76,12 +76,12 @@ def funding(kind, request, tmp_path):
 @pytest.fixture
 def register(kind, request, tmp_path):
     if kind == "csv":
-        from automations.adapters.csv_conduct_store import CsvConductStore
+        from automations.adapters.csv.conduct_store import CsvConductStore
 
         path = tmp_path / "conduct_register.csv"
         _write(path, C_HEADERS, C_ROWS)
         return lambda: CsvConductStore(path), lambda: path.read_bytes()
-    from automations.adapters.airtable_conduct_store import AirtableConductStore
+    from automations.adapters.airtable.conduct_store import AirtableConductStore
 
     fake, clock = request.getfixturevalue("airtable_base")
     init_base(fake, clock)

@@ -56,7 +56,7 @@ class JobRunnerContract:
 class TestSubprocessJobRunner(JobRunnerContract):
     @pytest.fixture
     def runner(self):
-        from automations.adapters.subprocess_job_runner import SubprocessJobRunner
+        from automations.adapters.process.job_runner import SubprocessJobRunner
 
         return SubprocessJobRunner([sys.executable, "-c", SCRIPT], StopRequest(), 5,
                                    logging.getLogger("tests.contract.job_runner"), poll_seconds=0.01)

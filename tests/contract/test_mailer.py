@@ -89,7 +89,7 @@ class TestGmailMailer(MailerContract):
 
     @pytest.fixture
     def mailer_and_inbox(self, google_env):
-        from automations.adapters.gmail_mailer import GmailMailer
+        from automations.adapters.google.gmail_mailer import GmailMailer
         from tests.contract.conftest import SERVICE_ACCOUNT
 
         google_env.fake.allow_delegation(SERVICE_ACCOUNT, [SENDER.from_address])

@@ -88,7 +88,7 @@ class PersonalFilesContract:
 class TestLocalPersonalFiles(PersonalFilesContract):
     @pytest.fixture
     def harness(self, tmp_path):
-        from automations.adapters.local_personal_files import LocalPersonalFiles
+        from automations.adapters.files.personal_files import LocalPersonalFiles
 
         outbox, drafts = tmp_path / "outbox", tmp_path / "drafts"
         send(outbox, "2026-09-01", "checkin_invite:2026Q3:ana@example.org", "ana@example.org", "Ana Lima")

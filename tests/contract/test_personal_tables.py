@@ -22,7 +22,7 @@ ROWS = [["ana@example.org", "Stickers", "", "120.5", "EUR", "2026-12-01", "South
 def tables(kind, request, tmp_path):
     """(a factory of adapters over one storage, the table's name, what the storage holds by email)."""
     if kind == "csv":
-        from automations.adapters.csv_personal_tables import CsvPersonalTables
+        from automations.adapters.csv.personal_tables import CsvPersonalTables
 
         path = tmp_path / "funding_requests.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -33,8 +33,8 @@ def tables(kind, request, tmp_path):
                 return {r["Ambassador email"]: r for r in csv.DictReader(fh)}
 
         return (lambda: CsvPersonalTables({"requests": path}), "requests", held)
-    from automations.adapters.airtable_personal_tables import AirtablePersonalTables
-    from automations.adapters.airtable_roster_store import cell_text
+    from automations.adapters.airtable.personal_tables import AirtablePersonalTables
+    from automations.adapters.airtable.roster_store import cell_text
 
     fake, clock = request.getfixturevalue("airtable_base")
     init_base(fake, clock)

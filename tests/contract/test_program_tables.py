@@ -37,14 +37,14 @@ LEDGER = [
 def store(kind, request, tmp_path):
     """A factory of one adapter over one (empty) store: each call, a new run's adapter."""
     if kind == "csv":
-        from automations.adapters.csv_program_tables import CsvProgramTables
+        from automations.adapters.csv.program_tables import CsvProgramTables
 
         files = {"ambassadors": tmp_path / "ambassadors.csv", "blog_reviews": tmp_path / "blog_proposals.csv",
                  "referral_inquiries": tmp_path / "referral_inquiries.csv",
                  "funding_requests": tmp_path / "funding_requests.csv",
                  "conduct_register": tmp_path / "conduct_register.csv", "event_attendees": tmp_path / "attendees"}
         return lambda: CsvProgramTables(tmp_path, files, spec(), ZoneInfo("Europe/London"), "local:test")
-    from automations.adapters.airtable_program_tables import AirtableProgramTables
+    from automations.adapters.airtable.program_tables import AirtableProgramTables
 
     fake, clock = request.getfixturevalue("airtable_base")
     init_base(fake, clock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from automations.adapters.rich_progress import NoProgress, RichProgress
+from automations.adapters.terminal.rich_progress import NoProgress, RichProgress
 
 
 class ProgressContract:

@@ -96,7 +96,7 @@ class ReferralStoreContract:
 class TestCsvReferralStore(ReferralStoreContract):
     @pytest.fixture
     def harness(self, tmp_path):
-        from automations.adapters.csv_referral_store import CsvReferralStore
+        from automations.adapters.csv.referral_store import CsvReferralStore
 
         path = tmp_path / "referral_inquiries.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -119,8 +119,8 @@ class TestAirtableReferralStore(ReferralStoreContract):
 
     @pytest.fixture
     def harness(self, airtable_base):
-        from automations.adapters.airtable_referral_store import AirtableReferralStore
-        from automations.adapters.airtable_roster_store import cell_text
+        from automations.adapters.airtable.referral_store import AirtableReferralStore
+        from automations.adapters.airtable.roster_store import cell_text
 
         fake, clock = airtable_base
         init_base(fake, clock)

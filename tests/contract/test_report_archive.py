@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from automations.adapters.file_report_archive import FileReportArchive
+from automations.adapters.files.report_archive import FileReportArchive
 
 FILES = {"report.html": "<h1>Q3 — São Paulo</h1>".encode(), "report.pdf": b"%PDF-1.7\n...", "newsletter.md": b"# Q3\n"}
 

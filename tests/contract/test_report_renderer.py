@@ -93,7 +93,7 @@ def _html_text(data: bytes) -> str:
 class TestJinjaHtmlReport(ReportRendererContract):
     @pytest.fixture
     def renderer(self):
-        from automations.adapters.jinja_report_renderer import JinjaReportRenderer
+        from automations.adapters.render.report_jinja import JinjaReportRenderer
 
         return lambda: JinjaReportRenderer(ROOT / "templates" / "report", "report.html")
 
@@ -109,7 +109,7 @@ class TestJinjaHtmlReport(ReportRendererContract):
 class TestJinjaNewsletter(ReportRendererContract):
     @pytest.fixture
     def renderer(self):
-        from automations.adapters.jinja_report_renderer import JinjaReportRenderer
+        from automations.adapters.render.report_jinja import JinjaReportRenderer
 
         return lambda: JinjaReportRenderer(ROOT / "templates" / "report", "newsletter.md")
 
@@ -121,14 +121,14 @@ class TestJinjaNewsletter(ReportRendererContract):
 class TestFpdfReport(ReportRendererContract):
     @pytest.fixture(scope="class")
     def shared(self):
-        from automations.adapters.fpdf_report_renderer import FpdfReportRenderer
+        from automations.adapters.render.report_pdf import FpdfReportRenderer
 
         return FpdfReportRenderer()
 
     @pytest.fixture
     def renderer(self, shared):
         # One renderer for the class (its fonts read once), and a new one where the contract asks for another run.
-        from automations.adapters.fpdf_report_renderer import FpdfReportRenderer
+        from automations.adapters.render.report_pdf import FpdfReportRenderer
 
         made = iter([shared])
         return lambda: next(made, None) or FpdfReportRenderer()

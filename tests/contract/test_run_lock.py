@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from automations.adapters.file_run_lock import FileRunLock
+from automations.adapters.files.run_lock import FileRunLock
 from automations.errors import AlreadyRunning
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from automations.adapters.json_schedule_state import JsonScheduleState
+from automations.adapters.files.schedule_state import JsonScheduleState
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 

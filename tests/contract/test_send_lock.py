@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from automations.adapters.file_send_lock import FileSendLock
+from automations.adapters.files.send_lock import FileSendLock
 from automations.errors import StopRun
 
 
@@ -77,7 +77,7 @@ class TestFileSendLock(SendLockContract):
 
         mine = make(5)
         code = ("import os, sys; sys.path.insert(0, sys.argv[2]); "
-                "from automations.adapters.file_send_lock import FileSendLock; "
+                "from automations.adapters.files.send_lock import FileSendLock; "
                 "h = FileSendLock(__import__('pathlib').Path(sys.argv[1]), 5).hold(); h.__enter__(); os._exit(9)")
         from tests.conftest import ROOT
 

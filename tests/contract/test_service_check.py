@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from automations.adapters.google_access import GoogleAccess, GoogleSettings
-from automations.adapters.google_admin import GoogleAdmin
+from automations.adapters.google.access import GoogleAccess, GoogleSettings
+from automations.adapters.google.admin import GoogleAdmin
 from automations.ports import Finding
 from tests.fake_google import make_service_account_key
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from automations.adapters.sqlite_work_cache import SqliteWorkCache
+from automations.adapters.files.sqlite_work_cache import SqliteWorkCache
 from tests.contract.conftest import adapter_kind
 from tests.fakes import FakeWorkCache
 

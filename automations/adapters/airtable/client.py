@@ -1,0 +1,432 @@
+"""`AirtableClient`: pyairtable, within Airtable's limits, with every request counted.
+
+Airtable allows 5 requests a second per base and answers a 429 with a 30-second penalty on the
+whole base; pyairtable's own retry gives up after about 3 seconds. So pyairtable's retry is
+off and its HTTP session is replaced by one that (1) never sends more than the configured
+requests in any second, (2) retries a 429, a 5xx or a dropped connection a bounded number of
+times, waiting out the penalty after a 429, and (3) counts what it sends in a `Usage`.
+
+Every write the stores make is an upsert on a key field, an update by record id or a delete by
+id, so a retry after a lost reply cannot duplicate a record. The token goes in a header and
+is never put into a message: errors name the table and Airtable's error type only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+import requests
+from pyairtable import Api
+from pyairtable.api.table import Table
+
+from ...redaction import redact
+from ...domain.words import quoted
+from ...errors import ServiceUnavailable, StopRun
+from ...ports import Usage
+from .schema import COMPUTED, LINK
+
+PAGE = 100  # records per list page
+BATCH = 10  # records one write request may carry (Airtable's limit)
+RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{14}$")  # an Airtable record id
+
+
+@dataclass(frozen=True)
+class AirtableSettings:
+    base_id: str
+    token: str
+    endpoint_url: str  # empty: the real API
+    token_env: str  # for messages: the variable's name, never its value
+    requests_per_second: float = 5
+    max_attempts: int = 5
+    rate_limit_wait_seconds: float = 30
+    retry_backoff_seconds: float = 1
+    timeout_seconds: float = 30
+
+
+class _PacedSession(requests.Session):
+    """A requests session that keeps to the rate limit, retries within a budget, and counts."""
+
+    def __init__(self, settings: AirtableSettings, usage: Usage, clock: Callable[[], float],
+                 sleep: Callable[[float], None]):
+        super().__init__()
+        self.settings = settings
+        self.usage = usage
+        self.clock = clock
+        self.sleep = sleep
+        self.per_second = max(1, math.floor(settings.requests_per_second))
+        self.window = self.per_second / settings.requests_per_second  # seconds that hold per_second requests
+        self.sent: deque[float] = deque(maxlen=self.per_second)
+        #: Set while sending a request that is not safe to repeat (a plain create): only a 429, which Airtable
+        #: answers before doing anything, is tried again.
+        self.once = False
+
+    def _pace(self) -> None:
+        if len(self.sent) == self.per_second:
+            # A little over the window, so a server counting with its own clock never sees one too many.
+            wait = self.sent[0] + self.window * 1.05 - self.clock()
+            if wait > 0:
+                self.sleep(wait)
+        self.sent.append(self.clock())
+
+    def _count(self, method: str, url: str) -> None:
+        if "/v0/meta/" in url:
+            self.usage.meta += 1
+        elif method == "GET" or url.endswith("/listRecords"):
+            self.usage.reads += 1
+        else:
+            self.usage.writes += 1
+
+    def request(self, method, url, *args, **kwargs):  # noqa: D401 - requests' signature
+        s = self.settings
+        last = ""
+        for attempt in range(1, s.max_attempts + 1):
+            if attempt > 1:
+                self.usage.retries += 1
+            self._pace()
+            self._count(method.upper(), str(url))
+            try:
+                response = super().request(method, url, *args, **kwargs)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last = f"no answer ({type(exc).__name__})"
+                if self.once:
+                    break
+                self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
+                continue
+            if response.status_code == 429:
+                last = "429 rate limit"
+                self.sleep(s.rate_limit_wait_seconds)
+                continue
+            if response.status_code >= 500:
+                last = f"{response.status_code} server error"
+                if self.once:
+                    break
+                self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
+                continue
+            return response
+        if self.once:
+            raise ServiceUnavailable(f"Airtable did not answer {method} {_table_of(str(url))} ({last}), a request not "
+                                     f"safe to repeat: the next run finds what landed and completes the work.")
+        raise ServiceUnavailable(f"Airtable did not answer {method} {_table_of(str(url))} after {s.max_attempts} "
+                                 f"tries (last: {last}); the next run completes the work.")
+
+
+def _table_of(url: str) -> str:
+    path = url.split("?", 1)[0]
+    parts = [requests.utils.unquote(p) for p in path.split("/v0/", 1)[-1].split("/")]
+    return "/".join(parts[1:3]) if parts and parts[0] == "meta" else (parts[1] if len(parts) > 1 else path)
+
+
+def error_type(exc: requests.HTTPError) -> str:
+    """Airtable's error type and message from a refused request, without any secret (`redaction`: a proxy in
+    front may echo the request's headers, the token among them, in its error body)."""
+    return redact(_error_type(exc))
+
+
+def _error_type(exc: requests.HTTPError) -> str:
+    try:
+        body = exc.response.json()
+    except ValueError:
+        return f"HTTP {exc.response.status_code}"
+    err = body.get("error") if isinstance(body, dict) else None
+    if isinstance(err, dict):
+        return f"{err.get('type', 'ERROR')}: {err.get('message', '')}".rstrip(": ")
+    if isinstance(err, str):
+        return err
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return f"{errors[0].get('error', 'ERROR')}: {errors[0].get('message', '')}"
+    return f"HTTP {exc.response.status_code}"
+
+
+class AirtableClient:
+    """One base, one paced session, one `Usage`: shared by every Airtable adapter of a run."""
+
+    def __init__(self, settings: AirtableSettings, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        if not settings.token:
+            raise StopRun(f"backend 'airtable' needs a personal access token in the environment variable "
+                          f"{settings.token_env} (it is not set).")
+        self.settings = settings
+        self.usage = Usage("Airtable", write_batch=BATCH)
+        kwargs: dict[str, Any] = {"timeout": (settings.timeout_seconds, settings.timeout_seconds),
+                                  "retry_strategy": None}
+        if settings.endpoint_url:
+            kwargs["endpoint_url"] = settings.endpoint_url
+        self.api = Api(settings.token, **kwargs)
+        session = _PacedSession(settings, self.usage, clock, sleep)
+        session.headers.update(self.api.session.headers)
+        self.api.session = session
+        self.base = self.api.base(settings.base_id)
+        self._schema: dict[str, dict] | None = None  # read once per run, when first needed
+        self._created = 0  # records `create` sent, for the usage's count of distinct records changed
+
+    def table(self, name: str) -> Table:
+        return self.base.table(name)
+
+    def refused(self, exc: requests.HTTPError, what: str) -> StopRun:
+        """A refused request as one sentence a person can act on."""
+        status = exc.response.status_code
+        kind = error_type(exc)
+        if status == 401:
+            return StopRun(f"Airtable refused the token in {self.settings.token_env} ({kind}): set a valid personal "
+                           f"access token.")
+        if status in (403, 404):
+            return StopRun(f"Airtable: {what} cannot be reached with the token in {self.settings.token_env} ({kind}): "
+                           f"check airtable.base_id, the table names and the token's scopes and access; "
+                           f"`doctor` says which.")
+        if status == 422:
+            return StopRun(f"Airtable refused {what} ({kind}): run `doctor` to compare the base with the "
+                           f"configuration.")
+        return StopRun(f"Airtable refused {what} ({kind}).")
+
+    # -- the base's schema: read once per run, and only by a run that needs it ------------------------
+    def schema(self) -> dict[str, dict]:
+        """The base's tables by name, each with its fields by name ("by_name"); one metadata request a run,
+        shared by every adapter of the run (`forget_schema` after a change to the tables, fields or options)."""
+        if self._schema is None:
+            try:
+                data = self.api.get(self.api.build_url(f"meta/bases/{self.settings.base_id}/tables"))
+            except requests.HTTPError as exc:
+                raise self.refused(exc, f"the base {self.settings.base_id}") from None
+            self._schema = {t["name"]: {**t, "by_name": {f["name"]: f for f in t.get("fields", [])}}
+                            for t in data["tables"]}
+        return self._schema
+
+    def forget_schema(self) -> None:
+        """After the run changed the base's tables, fields or options: the next `schema()` reads it again."""
+        self._schema = None
+
+    def permission_level(self) -> str:
+        """The token's user's level on this base (`GET meta/bases`): "create" may add select options and fields,
+        "edit" (an Editor) may not; "" when the list does not name the base."""
+        offset = None
+        while True:
+            try:
+                data = self.api.get(self.api.build_url("meta/bases"), params={"offset": offset} if offset else None)
+            except requests.HTTPError as exc:
+                raise self.refused(exc, "the list of bases") from None
+            for base in data.get("bases", []):
+                if base.get("id") == self.settings.base_id:
+                    return str(base.get("permissionLevel") or "")
+            offset = data.get("offset")
+            if not offset:
+                return ""
+
+    def table_named(self, table_id: str) -> dict | None:
+        """A table of the schema by its id (where a linked-record field points)."""
+        return next((t for t in self.schema().values() if t["id"] == table_id), None)
+
+    def check_writable(self, name: str, rows: Iterable[dict], fixes: Mapping[str, str] | None = None,
+                       new_options: bool = False) -> None:
+        """Stop, before anything is sent, a write that Airtable would refuse or turn into something else: a
+        select value that is not an option of its field (only a base's creator may add options; an Editor's
+        token is refused, and the program never adds options to staff's fields), text into a linked-record
+        field (typecast would create records in the linked table) or a value into a computed field. `fixes`:
+        the end of the fix sentence for a field, by title (", or map ... with ambassadors.standing_values").
+        `new_options`: a value a select field lacks is written as a new option (typecast): only `migrate`,
+        whose plan named those options and checked that the token's user may add them."""
+        table = self.schema().get(name)
+        if table is None:
+            return  # the write itself is refused, with the reason
+        refused = unwritable_fields(table, rows, self.table_named, new_options)
+        if refused:
+            title, wrong, field = refused[0]
+            raise StopRun(f"Airtable table '{name}' field '{title}' {wrong}; nothing was written: "
+                          f"{fix_of(field, (fixes or {}).get(title, ''))}")
+
+    # -- reading and writing in the fewest requests ---------------------------------------------------
+    def all_records(self, name: str, fields: Sequence[str], optional: Sequence[str] = ()) -> list[dict]:
+        """Every record of a table with only `fields`, in pages of 100 (the offset chain).
+
+        `optional` fields are asked for too; if the table lacks one, it is read again without them.
+        """
+        wanted = list(dict.fromkeys([*fields, *optional]))
+        try:
+            records = self.table(name).all(fields=wanted, page_size=PAGE)
+        except requests.HTTPError as exc:
+            if optional and exc.response.status_code == 422 and "UNKNOWN_FIELD_NAME" in error_type(exc):
+                return self.all_records(name, [f for f in fields if f not in optional])
+            raise self.refused(exc, f"reading the table '{name}'") from None
+        self.usage.read_table(name, max(1, math.ceil(len(records) / PAGE)))
+        return records
+
+    def upsert(self, name: str, records: Sequence[dict], key_field: str) -> None:
+        """Create or update records matched on `key_field`, ten to a request (a rerun never duplicates)."""
+        if records:
+            self.check_writable(name, records)
+        self.usage.change(name, (f[key_field] for f in records))
+        self._write(name, records, lambda t, chunk: t.batch_upsert([{"fields": f} for f in chunk], [key_field],
+                                                                   typecast=True))
+
+    def update(self, name: str, records: Sequence[tuple[str, dict]], typecast: bool = True,
+               fixes: Mapping[str, str] | None = None, new_options: bool = False) -> None:
+        """Update records by id, ten to a request; fields not named are left alone. `typecast=False` for staff's
+        tables, whose values are written exactly as the fields hold them. `new_options`: see `check_writable`
+        (`migrate` only)."""
+        if records:
+            self.check_writable(name, (f for _, f in records), fixes, new_options)
+        adds = new_options and typecast and self._adds_options(name, [f for _, f in records])
+        self.usage.change(name, (i for i, _ in records))
+        self._write(name, records, lambda t, chunk: t.batch_update([{"id": i, "fields": f} for i, f in chunk],
+                                                                   typecast=typecast))
+        if adds:
+            self.forget_schema()  # typecast made the options: the schema read before no longer holds
+
+    def create(self, name: str, records: Sequence[dict], key_fields: Sequence[str] = ()) -> None:
+        """Create records, ten to a request. With `key_fields`, as upserts matched on them (a retry after a lost
+        reply finds the records that landed); without, each request is sent once (a 429 apart), so a request
+        left unanswered stops the run (`ServiceUnavailable`) rather than risking a second copy: the caller
+        reads the table again on its next run and creates only what is missing."""
+        self._created += len(records)
+        self.usage.change(name, (("created", self._created - i) for i in range(len(records))))
+        adds = self._adds_options(name, records)
+        try:
+            self._create(name, records, key_fields)
+        finally:
+            if adds:
+                self.forget_schema()  # typecast made them (some, if the write failed): read the fields again
+
+    def _adds_options(self, name: str, records: Sequence[dict]) -> bool:
+        """Whether writing these records with typecast adds options to a select field of the schema read."""
+        table = (self._schema or {}).get(name)
+        if table is None:
+            return False
+        for fields in records:
+            for title, value in fields.items():
+                field = table["by_name"].get(title)
+                if field is not None and field.get("type") in SELECTS:
+                    have = set(options_of(field))
+                    if any(isinstance(v, str) and v and v not in have
+                           for v in (value if isinstance(value, list) else [value])):
+                        return True
+        return False
+
+    def _create(self, name: str, records: Sequence[dict], key_fields: Sequence[str]) -> None:
+        if key_fields:
+            self._write(name, records, lambda t, chunk: t.batch_upsert([{"fields": f} for f in chunk],
+                                                                       list(key_fields), typecast=True))
+            return
+        session = self.api.session
+
+        def once(t: Table, chunk: Sequence) -> None:
+            session.once = True
+            try:
+                t.batch_create(list(chunk), typecast=True)
+            finally:
+                session.once = False
+
+        self._write(name, records, once)
+
+    def delete(self, name: str, record_ids: Sequence[str]) -> None:
+        self.usage.change(name, record_ids)
+
+        def one(t: Table, chunk: Sequence[str]) -> None:
+            try:
+                t.batch_delete(list(chunk))
+            except requests.HTTPError as exc:
+                # After a lost reply the retry finds them gone already: done. Anything else is refused.
+                if exc.response.status_code != 404:
+                    raise
+
+        self._write(name, record_ids, one)
+
+    def _write(self, name: str, items: Sequence, send: Callable[[Table, Sequence], object]) -> None:
+        if not items:
+            return
+        table = self.table(name)
+        for chunk in chunks(items, BATCH):
+            try:
+                send(table, chunk)
+            except requests.HTTPError as exc:
+                raise self.refused(exc, f"a write to the table '{name}'") from None
+
+
+SELECTS = ("singleSelect", "multipleSelects")
+
+
+def options_of(field: dict) -> list[str]:
+    """The option names of a select field, as Airtable has them."""
+    return [c.get("name", "") for c in ((field.get("options") or {}).get("choices") or [])]
+
+
+def unwritable_fields(table: dict, rows: Iterable[dict], table_named: Callable[[str], dict | None],
+                      new_options: bool = False) -> list[tuple[str, str, dict]]:
+    """Each field of `table` (as the schema gives it, with "by_name") that the rows (fields by title) cannot be
+    written into as they are: (its title, why: `unwritable`, the field). A title the table lacks is left to the
+    write itself, which Airtable refuses with its reason."""
+    values: dict[str, list] = {}
+    for fields in rows:
+        for title, value in fields.items():
+            values.setdefault(title, []).append(value)
+    out = []
+    for title, given in values.items():
+        field = table["by_name"].get(title)
+        wrong = unwritable(field, given, table_named, new_options) if field is not None else ""
+        if wrong:
+            out.append((title, wrong, field))
+    return out
+
+
+def unwritable(field: dict, values: Iterable, table_named: Callable[[str], dict | None],
+               new_options: bool = False) -> str:
+    """Why `values` cannot be written into `field` as they are (the middle of a sentence), or "". `new_options`:
+    a value a select field lacks becomes its option (typecast), so it is not one of the reasons."""
+    kind = field.get("type")
+    if kind == LINK:
+        if all(v is None or (isinstance(v, list) and all(isinstance(x, str) and RECORD_ID.match(x) for x in v))
+               for v in values):
+            return ""  # record ids of the linked table (what `migrate` sends): nothing is created there
+        linked = table_named((field.get("options") or {}).get("linkedTableId", "")) or {}
+        return (f"is a linked-record field (to the table '{linked.get('name', '?')}'): the program writes text "
+                f"there, which Airtable would turn into records of '{linked.get('name', '?')}'")
+    if kind in COMPUTED:
+        return f"is computed by Airtable ({kind}): nothing can be written into it"
+    if kind in SELECTS and not new_options:
+        have = set(options_of(field))
+        wanted = [v for value in values for v in (value if isinstance(value, list) else [value])
+                  if isinstance(v, str) and v]
+        missing = [v for v in dict.fromkeys(wanted) if v not in have]
+        if missing:
+            return (f"has {'no option' if len(missing) == 1 else 'none of the options'} {quoted(missing)} (it has "
+                    f"{quoted(options_of(field)) or 'none'}): the program writes only options a field already has, "
+                    f"and a token whose user is an Editor cannot add them")
+    return ""
+
+
+def fix_of(field: dict, mapped_by: str = "") -> str:
+    """The fix for `unwritable`'s reason, as the end of the same sentence."""
+    if field.get("type") in SELECTS:
+        return (f"add the missing options to the field in Airtable{mapped_by}; `doctor` lists every option the jobs "
+                f"need.")
+    return "give the field the type `doctor` names (run it: it lists every field the jobs write)."
+
+
+def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def present(value: object) -> bool:
+    """Airtable leaves empty cells out of a record: these values are the same as no value."""
+    if value is None or value is False:  # 0 is a value: an event with 0 attendees reported them
+        return False
+    return not (isinstance(value, (str, list, tuple)) and len(value) == 0)
+
+
+def same(stored: dict, wanted: dict, names: Iterable[str]) -> bool:
+    """Whether a stored record already holds the wanted values (empty and missing are alike)."""
+    for n in names:
+        a, b = stored.get(n), wanted.get(n)
+        if not present(a) and not present(b):
+            continue
+        if isinstance(a, list) or isinstance(b, list):  # a multiple select: its order is not data
+            if sorted(map(str, a or [])) != sorted(map(str, b or [])):
+                return False
+        elif a != b:
+            return False
+    return True

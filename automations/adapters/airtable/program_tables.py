@@ -1,0 +1,508 @@
+"""`AirtableProgramTables`: a program's Airtable base as whole tables to copy from or into (`migrate`).
+
+Reading asks for every field of a table (staff's own too), pages of 100, and turns each record into
+canonical text by field role (`domain.migration`): numbers, dates, date-times, lists, collaborators
+(their email) and attachments (their link) as the other store would hold them. Fields are found by
+the titles this configuration gives each role, so two bases (or a base and a folder) that title a
+field differently are still compared field by field.
+
+Writing goes by the base's own schema (one metadata request): a number rounded as its field keeps
+it, a date as ISO, a date-time in UTC, a select as one of the field's options (the option spelled as
+the field has it when only case or spacing differ; a value it lacks becomes a new option through
+typecast, which the plan names first); a link as the record ids of the linked table's records whose
+primary field reads as the value (exactly, else without case or spacing; "a; b" links two), read
+once per run, never typecast text (which would create records there); a collaborator as {"email"}
+of one the base's collaborator cells already name (Airtable's API lists no base's collaborators); a
+column of staff's own that the table lacks becomes a long text field of that name. Each is then
+compared as `read` reads it back (a link by its primary field, a collaborator by email or name), so
+a second migration writes nothing. A value no field of that type can take (text in a number field,
+anything in a formula or lookup, a value no record of the linked table has, an address no
+collaborator has) stops the migration before it writes anything, naming the table, row, field and
+value.
+
+Records are created ten to a request as upserts on the table's natural key where its fields allow it
+(a retry after a lost reply finds what landed), otherwise sent once each (a request left unanswered
+stops the run and the next run finds what landed); updated by record id; deleted by id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Sequence
+
+import requests
+
+from ...domain.funding import parse_amount
+from ...domain.migration import (AMOUNT, EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, identity,
+                                items, utc_text)
+from ...domain.values import HIDDEN, normalize_email, parse_date, plainly
+from ...domain.words import word_key
+from ...errors import StopRun
+from .client import AirtableClient, error_type, unwritable_fields
+from .roster_store import Linked, linked_table_of, linked_tables, read_cell, read_linked, result_type
+from .schema import COMPUTED, OWN_TABLES, BaseSpec
+from ..program_tables import kind_of, kinds, tables
+
+MAX_TEXT = 100_000  # the most characters an Airtable text cell holds (Airtable support: single line and long text)
+_TEXT = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
+_MERGEABLE = {"singleLineText", "email", "url", "phoneNumber", "number"}  # what an upsert matches records on
+_DATES = ("%Y-%m-%d", "%d/%m/%Y")  # a date people typed, as the staff tables' rules read it
+_TRUE, _FALSE = {"yes", "true", "1", "x", "checked"}, {"no", "false", "0"}
+_PEOPLE = {"singleCollaborator", "multipleCollaborators"}  # the collaborator fields migrate writes
+_USERS = _PEOPLE | {"createdBy", "lastModifiedBy"}  # the fields whose cells name a collaborator of the base
+_BY_EMAIL = ("email", "contact_email", "ambassador", "author")  # the roles a collaborator gives by email
+_SEVERAL = re.compile(r"\s*;\s*")
+
+
+def _cut(text: str) -> str:
+    """A value as a message shows it: a long one by its start."""
+    return text if len(text) <= 80 else text[:60] + "..."
+
+
+#: The field types whose cells are read as the jobs read them (`airtable_roster_store.read_cell`), not as values.
+_READ_AS_JOBS = {"multipleRecordLinks", "singleCollaborator", "multipleCollaborators", "multipleLookupValues",
+                 "lookup", "rollup", "createdBy", "lastModifiedBy"}
+
+
+class _Refused(ValueError):
+    """A value a field cannot take: the end of a sentence saying why."""
+
+
+class AirtableProgramTables:
+    def __init__(self, client: AirtableClient, spec: BaseSpec, store_id: str):
+        self.client = client
+        self.specs = tables(spec)
+        self.where = f"Airtable base {client.settings.base_id}"
+        self.store_id = store_id
+        self._new_fields: dict[str, list[str]] = {}
+        self._permission: str | None = None
+        self._linked: dict[str, Linked] = {}  # the tables links point into, by table id (each read once)
+        self._people: dict[str, dict] | None = None  # the collaborators the base's cells name, by email as compared
+
+    def _level(self) -> str:
+        """The token's level on the base, asked once (only when a value would need a new option)."""
+        if self._permission is None:
+            self._permission = self.client.permission_level()
+        return self._permission
+
+    # -- where things are ---------------------------------------------------------------------------------------
+    def named(self, role: str) -> str:
+        return f"Airtable table {self.specs[role].name}"
+
+    def titles(self, role: str) -> dict[str, str]:
+        return {f.role: f.name for f in self.specs[role].fields}
+
+    def place_of(self, role: str, index: int) -> tuple[str, int] | None:
+        """Where the store's data problems place the record at `index` (in the order the table lists them)."""
+        if role in OWN_TABLES or role == "conduct_register":
+            return None
+        return self.specs[role].name, index + 2
+
+    def _tables(self) -> dict[str, dict]:
+        """The base's tables by name, each with its fields by name (the client's: one metadata request per run)."""
+        return self.client.schema()
+
+    def exists(self, role: str) -> bool:
+        return self.specs[role].name in self._tables()
+
+    def _table(self, role: str) -> dict:
+        table = self._tables().get(self.specs[role].name)
+        if table is None:
+            raise StopRun(f"{self.where} has no table '{self.specs[role].name}' ({SHAPE[role].what}): run `init` with "
+                          f"this configuration first, then migrate again; nothing was written.")
+        return table
+
+    # -- reading ------------------------------------------------------------------------------------------------
+    def read(self, role: str) -> list[Held]:
+        """Every record with every field, in the order the table lists them."""
+        spec = self.specs[role]
+        by_name = self._table(role)["by_name"]
+        role_of = {f.name: f.role for f in spec.fields}
+        kind = kinds(spec)
+        out = []
+        records = self.client.all_records(spec.name, ())
+        # Links, collaborators and lookups as the jobs read them (`airtable_roster_store.read_cell`): a linked
+        # record by its table's primary field, never its record id; a collaborator by email in an email field,
+        # else by name; a lookup as its distinct values.
+        people = {n for n, f in by_name.items() if result_type(f) in _READ_AS_JOBS or f.get("type") in _READ_AS_JOBS}
+        linked = linked_tables(self.client, spec.name, people, records) if people else {}
+        for i, record in enumerate(records):
+            row = {}
+            for name, value in record["fields"].items():
+                r = role_of.get(name, EXTRA + name)
+                k = kind.get(r) or kind_of(by_name.get(name, {}).get("type", ""))
+                if name in people:
+                    said = "email" if by_name[name].get("type") == "email" or r in _BY_EMAIL else ""
+                    cell = read_cell(value, said, linked=linked.get(name))
+                    row[r] = cell.text if cell.flaw is None else cell.flaw.value
+                    continue
+                row[r] = canonical(k, value)
+            out.append(Held(record["id"], clean(row), (spec.name, i + 2)))
+        return out
+
+    # -- what it would hold -------------------------------------------------------------------------------------
+    def fit(self, role: str, rows: Sequence[Row]) -> tuple[list[Row], list[str], list[str]]:
+        """The rows as this base would hold them once written, notes on what that changes or adds (options, a
+        field, a rounding), and one sentence per value no field here can take."""
+        spec = self.specs[role]
+        table = self._table(role)
+        by_name = table["by_name"]
+        folded = {n.casefold(): n for n in by_name}
+        title = self.titles(role)
+        kind = kinds(spec)
+        notes: dict[tuple[str, str], set[str]] = {}
+        problems: list[str] = []
+        new_fields: list[str] = []
+        out = []
+        for n, row in enumerate(rows, start=2):
+            if role == "mail_ledger" and row.get("status") == "sent" and row.get("at") and "sent_at" not in row:
+                row = dict(row, sent_at=row["at"])  # as the ledger writes a step that went
+            fitted: Row = {}
+            for r, text in row.items():
+                name = title.get(r) or r.removeprefix(EXTRA)
+                field = by_name.get(name) or (by_name.get(folded.get(name.casefold(), "")) if r.startswith(EXTRA)
+                                              else None)
+                if field is None and r.startswith(EXTRA):
+                    if HIDDEN.search(name) or len(name) > 200:
+                        problems.append(f"{self.named(role)}: the column '{plainly(name)}' cannot become a field "
+                                        f"name here (rename it in the source)")
+                    elif name not in new_fields:
+                        new_fields.append(name)
+                    if len(text) > MAX_TEXT:  # the long text field it becomes holds no more
+                        problems.append(f"{self.named(role)}, row {n} ({SHAPE[role].what}), field '{name}': "
+                                        f"'{_cut(text)}' is {len(text):,} characters long, more than the "
+                                        f"{MAX_TEXT:,} an Airtable text field holds (shorten it in the source)")
+                    fitted[r] = text
+                    continue
+                if field is None:
+                    problems.append(f"{self.named(role)} has no field '{name}' ({r}): run `init` to add it")
+                    continue
+                try:
+                    _, back, note = self._convert(field, kind.get(r) or kind_of(field["type"]), text, r)
+                except _Refused as exc:
+                    problems.append(f"{self.named(role)}, row {n} ({SHAPE[role].what}), field '{field['name']}': "
+                                    f"'{_cut(text)}' {exc}")
+                    continue
+                for what, said in note:
+                    notes.setdefault((field["name"], what), set()).add(said)
+                fitted[r] = back
+            out.append(clean(fitted))
+        self._new_fields[role] = new_fields
+        options = sorted({(name, v) for (name, what), said in notes.items() if what == "option" for v in said})
+        if options and self._level() not in ("create", "owner"):
+            name, value = options[0]
+            problems.append(f"{self.named(role)}, field '{name}': {value} is not one of its options, and the token in "
+                            f"{self.client.settings.token_env} may not add options (its user is not the base's "
+                            f"creator): add the option{'s' if len(options) > 1 else ''} "
+                            f"{', '.join(f'{v} ({n})' for n, v in options)} in Airtable")
+            notes = {k: v for k, v in notes.items() if k[1] != "option"}
+        lines = [f"{self.named(role)}: adds the field '{n}' (long text) for staff's own column" for n in new_fields]
+        for (name, what), said in sorted(notes.items()):
+            values = ", ".join(sorted(said))
+            lines.append(f"{self.named(role)}, field '{name}': " + (
+                f"adds the option{'s' if len(said) > 1 else ''} {values} (typecast)" if what == "option" else
+                f"{values} written as the field's own option{'s' if len(said) > 1 else ''}" if what == "case" else
+                f"{values} (the field keeps fewer decimals)"))
+        return out, lines, problems
+
+    def _convert(self, field: dict, kind: str, text: str, role: str = "") -> tuple[object, str, list[tuple[str, str]]]:
+        """What to send for this text (of the field holding `role`), what the field then holds (as canonical text,
+        or as `read` reads it), and notes when that is not the text as it was ("option": a new option, "case":
+        written as an option spelled otherwise, "rounded")."""
+        kind_here = field["type"]
+        if kind_here == "multipleRecordLinks":
+            return self._links(field, text)
+        if kind_here in _PEOPLE:
+            return self._collaborators(field, text, role)
+        if kind_here in _TEXT:
+            if len(text) > MAX_TEXT:
+                raise _Refused(f"is {len(text):,} characters long, more than the {MAX_TEXT:,} an Airtable text field "
+                               f"holds (shorten it in the source)")
+            return text, text, []
+        if kind_here in ("number", "currency", "percent"):
+            if kind == AMOUNT:  # as the funding job reads it; one it cannot read stays a problem, never a number
+                try:
+                    d = parse_amount(text)
+                except ValueError as exc:
+                    raise _Refused(f"{exc}, so the funding job cannot use it, and a number field cannot keep it as "
+                                   f"it is (correct it in the source, or make the field a text field)") from None
+                if d is None:
+                    raise _Refused("is not an amount")
+            else:
+                try:
+                    d = Decimal(text.strip())
+                except InvalidOperation:
+                    raise _Refused("is not a number") from None
+            if not d.is_finite():
+                raise _Refused("is not a number")
+            places = int((field.get("options") or {}).get("precision", 0) or 0)
+            rounded = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+            if kind == AMOUNT and rounded != d:
+                raise _Refused(f"would be kept as {canonical(NUMBER, str(rounded))} (the field keeps {places} "
+                               f"decimals), another amount for the funding job (give the field more decimals)")
+            value: object = int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+            back = canonical(NUMBER, value)
+            return value, back, ([("rounded", f"'{text}' kept as {back}")] if back != canonical(NUMBER, text)
+                                 else [])
+        if kind_here == "date":
+            try:
+                day = parse_date(text, _DATES).isoformat()
+            except ValueError:
+                raise _Refused("is not a date like 2026-10-19") from None
+            return day, day, []
+        if kind_here == "dateTime":
+            try:
+                moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                raise _Refused("is not a moment with its zone, like 2026-10-19T06:30:00Z")
+            back = utc_text(moment)
+            return back, back, []
+        if kind_here == "checkbox":
+            flag = text.strip().casefold()
+            if flag not in _TRUE | _FALSE:
+                raise _Refused("is not yes or no")
+            return (flag in _TRUE) or None, "yes" if flag in _TRUE else "", []
+        if kind_here in ("singleSelect", "multipleSelects"):
+            choices = [c["name"] for c in (field.get("options") or {}).get("choices", [])]
+            by_fold = {" ".join(c.split()).casefold(): c for c in choices}
+            picked, said = [], []
+            for value in (items(text) if kind_here == "multipleSelects" or kind == MULTI else [text]):
+                if value in choices:
+                    picked.append(value)
+                elif " ".join(value.split()).casefold() in by_fold:
+                    option = by_fold[" ".join(value.split()).casefold()]
+                    picked.append(option)
+                    said.append(("case", f"'{value}' as '{option}'"))
+                else:
+                    picked.append(value)
+                    said.append(("option", f"'{value}'"))
+            if kind_here == "singleSelect":
+                return picked[0], picked[0], said
+            return picked, "; ".join(picked), said
+        raise _Refused(f"cannot be written: the field is of type {kind_here}, which takes no typed value (change "
+                       f"its type, or rename it and let migrate add a text field)")
+
+    def _links(self, field: dict, text: str) -> tuple[list[str], str, list[tuple[str, str]]]:
+        """The record ids of the linked table's records whose primary field reads as each value ("a; b": two),
+        matched exactly, else without case or spacing (`word_key`); the field then reads as their primary values
+        (as `read` and the roster read it). A value no record has is refused: nothing is ever created there."""
+        linked = self._linked_table(field)
+        exact: dict[str, list[str]] = {}
+        loose: dict[str, list[str]] = {}
+        for record_id, reading in linked.readings.items():
+            if reading.flaw is None and reading.text:
+                exact.setdefault(reading.text, []).append(record_id)
+                loose.setdefault(word_key(reading.text), []).append(record_id)
+        ids, said = [], []
+        for value in (v for v in _SEVERAL.split(text.strip()) if v):
+            found = exact.get(value) or loose.get(word_key(value), [])
+            if not found:
+                raise _Refused(f"is no record of the table '{linked.table}' (by its '{linked.primary}'), which the "
+                               f"field links to: add '{_cut(value)}' to table {linked.table}, or correct the source "
+                               f"(migrate never adds records there)")
+            if len(found) > 1:
+                raise _Refused(f"is the '{linked.primary}' of {len(found)} records of the table '{linked.table}', "
+                               f"which the field links to: keep one such record in Airtable, or correct the source")
+            ids.append(found[0])
+            primary = linked.readings[found[0]].text
+            if primary != value:
+                said.append(("case", f"'{value}' as '{primary}'"))
+        ids = list(dict.fromkeys(ids))
+        back = "; ".join(dict.fromkeys(linked.readings[i].text for i in ids))
+        return ids, back, said
+
+    def _linked_table(self, field: dict) -> Linked:
+        table_id = linked_table_of(field)
+        if table_id not in self._linked:
+            target = self.client.table_named(table_id)
+            if target is None:
+                raise _Refused(f"cannot be written: the field links to a table this token cannot see (give the token "
+                               f"access to it, or rename the field and let migrate add a text field)")
+            self._linked[table_id] = read_linked(self.client, target)
+        return self._linked[table_id]
+
+    def _collaborators(self, field: dict, text: str, role: str) -> tuple[object, str, list[tuple[str, str]]]:
+        """{"email": ...} of each collaborator of the base named ("a; b": two, in a multiple collaborator field):
+        by email address, else by name. Airtable's API does not list a base's collaborators, so they are those
+        the base's cells name (`_people`); one none of them names is refused. The field then reads as the roster
+        reads it: the email in an email role, the name elsewhere."""
+        people = self._seen()
+        by_name: dict[str, list[dict]] = {}
+        for p in people.values():
+            if p.get("name"):
+                by_name.setdefault(word_key(p["name"]), []).append(p)
+        many = field["type"] == "multipleCollaborators"
+        values = [v for v in _SEVERAL.split(text.strip()) if v] if many else [text.strip()]
+        picked: list[dict] = []
+        for value in values:
+            found = people.get(normalize_email(value)) if "@" in value else None
+            if found is None and len(by_name.get(word_key(value), [])) == 1:
+                found = by_name[word_key(value)][0]
+            if found is None:
+                raise _Refused(f"is not a collaborator of the base (none of its collaborator fields names them; "
+                               f"Airtable's API lists no others): invite {_cut(value)} to the base and name them in "
+                               f"a collaborator field of it, or correct the source")
+            if found not in picked:
+                picked.append(found)
+        read = [p["email"] if role in _BY_EMAIL else (p.get("name") or p["email"]) for p in picked]
+        sent = [{"email": p["email"]} for p in picked]
+        return (sent if many else sent[0]), "; ".join(dict.fromkeys(read)), []
+
+    def _seen(self) -> dict[str, dict]:
+        """The collaborators with an email that the base's cells name (every collaborator, created-by and
+        last-modified-by field of every table), by email as compared: one read of each table that has such a
+        field, those fields only, once per run."""
+        if self._people is None:
+            self._people = {}
+            for name, table in self._tables().items():
+                users = [n for n, f in table["by_name"].items() if f.get("type") in _USERS]
+                if not users:
+                    continue
+                for record in self.client.all_records(name, users):
+                    for title in users:
+                        cell = record["fields"].get(title)
+                        for p in (cell if isinstance(cell, list) else [cell]):
+                            if isinstance(p, dict) and p.get("email"):
+                                self._people.setdefault(normalize_email(p["email"]), p)
+        return self._people
+
+    # -- writing ------------------------------------------------------------------------------------------------
+    def prepare(self, plans: Sequence[TablePlan], dry_run: bool) -> list[str]:
+        """Add the fields staff's own columns need (before any record is written)."""
+        done = []
+        for plan in plans:
+            role = plan.shape.role
+            names = self._missing_fields(role, plan)
+            if not names:
+                continue
+            table = self._table(role)
+            for name in names:
+                done.append(f"{'would add' if dry_run else 'added'} the field '{name}' (long text) to "
+                            f"{self.named(role)}")
+                if dry_run:
+                    continue
+                api = self.client.api
+                try:
+                    field = api.post(api.build_url(f"meta/bases/{self.client.settings.base_id}/tables/"
+                                                   f"{table['id']}/fields"), json={"name": name, "type": "multilineText"})
+                except requests.HTTPError as exc:
+                    if exc.response.status_code != 422 or "DUPLICATE" not in error_type(exc):
+                        raise self.client.refused(exc, f"adding the field '{name}' to '{table['name']}'") from None
+                    self.client.forget_schema()  # made by the try whose answer was lost: read it back
+                    table = self._table(role)
+                    continue
+                table["by_name"][name] = field
+        return done
+
+    def _found(self, role: str, r: str) -> dict | None:
+        """The base's field of a role (or of staff's own column, whatever its case there), if it has one."""
+        by_name = self._table(role)["by_name"]
+        name = self.titles(role).get(r) or r.removeprefix(EXTRA)
+        return by_name.get(name) or by_name.get({n.casefold(): n for n in by_name}.get(name.casefold(), ""))
+
+    def _field(self, role: str, r: str) -> dict:
+        field = self._found(role, r)
+        if field is None:  # fit found it (or prepare made it): someone removed it meanwhile
+            name = self.titles(role).get(r) or r.removeprefix(EXTRA)
+            raise StopRun(f"{self.named(role)} has no field '{name}' any more: run `init` (and migrate again).")
+        return field
+
+    def _fields(self, role: str, row: Row) -> dict:
+        kind = kinds(self.specs[role])
+        out = {}
+        for r, text in row.items():
+            field = self._field(role, r)
+            value, _, _ = self._convert(field, kind.get(r) or kind_of(field["type"]), text, r)
+            out[field["name"]] = value
+        return out
+
+    # -- what writing would be refused (asked while planning, before anything is written) --------------------------
+    def refusals(self, role: str, plan: TablePlan) -> list[str]:
+        """What the base would refuse of this plan's writes, one sentence each: a field for staff's own column when
+        the token's user may not change the schema (an Editor), and every value, as it would be sent, that
+        `AirtableClient.check_writable` refuses (anything but record ids into a linked-record field, anything into
+        a computed one) but a new select option, which `fit` announced (and refused already for an Editor)."""
+        out = []
+        missing = self._missing_fields(role, plan)
+        if missing and self._level() not in ("create", "owner"):
+            many = len(missing) > 1
+            names = ", ".join(f"'{n}'" for n in missing)
+            out.append(f"{self.named(role)}: staff's own column{'s' if many else ''} "
+                       f"{names} need{'' if many else 's'} a field here, and the token "
+                       f"in {self.client.settings.token_env} may not add fields (its user is not the base's "
+                       f"creator): add {'them' if many else 'it'} (long text) in Airtable")
+
+        # Each value the plan sends, by the field it goes into (None: a value emptied). A field `prepare` has yet
+        # to add is a long text field: it takes any text.
+        values = [(r, text) for row in plan.create for r, text in row.items()]
+        for _, new, old in plan.update:
+            values += [(r, text) for r, text in new.items() if old.get(r) != text]
+            values += [(r, None) for r in set(old) - set(new)]
+        sent = [(r, f, text) for r, text in values if (f := self._found(role, r)) is not None]
+        kind = kinds(self.specs[role])
+        converted: list[dict] = []
+        done: set[str] = set()
+        for r, f, text in sent:
+            if text is None:
+                converted.append({f["name"]: None})
+                continue
+            try:  # checked as it is sent: a link as record ids, a collaborator as {email}
+                value, _, _ = self._convert(f, kind.get(r) or kind_of(f["type"]), text, r)
+            except _Refused as exc:  # `fit` refuses such a value first; named here too, should one slip past it
+                if f.get("type") in COMPUTED:  # named below, as `check_writable` would name it
+                    converted.append({f["name"]: text})
+                elif f["name"] not in done:
+                    out.append(f"{self.named(role)}, field '{f['name']}': '{_cut(text)}' {exc}")
+                    done.add(f["name"])
+                continue
+            converted.append({f["name"]: value})
+        tables = {t["id"]: t for t in self._tables().values()}
+        refused = unwritable_fields(self._table(role), converted, tables.get, new_options=True)
+        out += [f"{self.named(role)}, field '{title}' {wrong}" for title, wrong, _ in refused if title not in done]
+        return out
+
+    def _missing_fields(self, role: str, plan: TablePlan) -> list[str]:
+        """The fields `prepare` adds for this plan: staff's own columns its rows hold that the table lacks."""
+        if not plan.changed:
+            return []
+        return [n for n in self._new_fields.get(role, []) if any(EXTRA + n in s.row for s in plan.final)]
+
+    def _updates(self, role: str, plan: TablePlan) -> list[tuple[str, dict]]:
+        """(record id, the fields to send) of each update: the values that changed, and None for each emptied."""
+        out = []
+        for ref, new, old in plan.update:
+            fields = self._fields(role, {r: v for r, v in new.items() if old.get(r) != v})
+            for r in set(old) - set(new):  # emptied in the source
+                fields[self._field(role, r)["name"]] = None
+            out.append((str(ref), fields))
+        return out
+
+    def write(self, role: str, plan: TablePlan) -> None:
+        """Create, update and delete as planned: new records first, in the plan's order (the table then lists
+        them as the plan placed them, which is where `place_of` says its data problems find them), then changes,
+        deletions last. New select options the plan named are added on the way (typecast)."""
+        spec, by_name = self.specs[role], self._table(role)["by_name"]
+        name = spec.name
+        keys = [spec.name_of(r) for r in plan.shape.identity]
+        mergeable = all(by_name.get(k, {}).get("type") in _MERGEABLE for k in keys)
+        # A row may be upserted on its key only when no other row of the table (new or held) has that key; the
+        # others are sent once. Consecutive rows of one kind go together, so the records land in order.
+        held = Counter(identity(plan.shape, s.row) for s in plan.final)
+        runs: list[tuple[bool, list[dict]]] = []
+        for row in plan.create:
+            f = self._fields(role, row)
+            keyed = mergeable and held[identity(plan.shape, row)] == 1 and all(f.get(k) not in (None, "")
+                                                                                 for k in keys)
+            if runs and runs[-1][0] == keyed:
+                runs[-1][1].append(f)
+            else:
+                runs.append((keyed, [f]))
+        for keyed, records in runs:
+            self.client.create(name, records, keys if keyed else ())
+        self.client.update(name, self._updates(role, plan), new_options=True)
+        self.client.delete(name, [str(ref) for ref in plan.delete])

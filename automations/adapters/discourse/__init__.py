@@ -1,0 +1,1 @@
+"""Discourse: the forum's ambassadors group, through its API."""

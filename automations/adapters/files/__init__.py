@@ -1,0 +1,2 @@
+"""Files on this machine: atomic writes, the run and send locks, the work cache (SQLite), the schedule's state,
+the erase journal, the report archive, and the files the jobs made about people."""

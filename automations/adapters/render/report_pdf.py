@@ -1,0 +1,497 @@
+"""`FpdfReportRenderer`: the quarterly report as an A4 PDF, drawn with fpdf2.
+
+The same sections, numbers and charts as the HTML page (the charts from the same rows,
+`domain.report.reach_bars` and the like, drawn here as rectangles), without a browser or the system's
+Pango: fpdf2 and the Noto fonts from PyPI that the certificates use (`fpdf_certificate_renderer`), so
+any name (Latin with every diacritic, Cyrillic, Greek; Arabic and CJK through fallback fonts, added only
+when a text needs them) is drawn with real glyphs. Links to activities and blog posts are clickable.
+The document's dates are the report's date, so the same report gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, time, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Sequence
+
+from ...domain import report as figures
+from ...domain.charts import Bar, Series, Stack
+from ...domain.report import ProgramReport
+from ...effects import DocumentFailed
+from .certificate_pdf import FontFile, _skip_layout_tables, packaged_fonts
+from .report_jinja import FAMILY_TITLES, long_date, money, plural, share
+
+INK = (29, 39, 51)
+MUTED = (96, 108, 122)
+LINE = (217, 222, 229)
+ACCENT = (78, 94, 158)
+TEAL = (47, 127, 143)
+SOFT = (243, 245, 249)
+FAMILY = "NotoSans"
+#: The characters the report's own words and numbers use, whatever the data: Latin with its accents, and
+#: the typographic punctuation (dashes, quotes, the middle dot, the ellipsis).
+BASE_CHARS = frozenset(map(chr, [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2027)]))
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+class FpdfReportRenderer:
+    name = "fpdf2"
+    filename = "report.pdf"
+
+    def __init__(self, fonts: tuple[FontFile, ...] | None = None):
+        self._fonts = fonts
+        self._folder: tempfile.TemporaryDirectory | None = None
+        self._statics: tuple[frozenset[str], tuple[Path, Path]] | None = None
+
+    @cached_property
+    def fonts(self) -> tuple[FontFile, ...]:
+        fonts = self._fonts if self._fonts is not None else packaged_fonts()
+        for f in fonts:
+            if not f.path.is_file():
+                raise FileNotFoundError(f"the report font {f.path} is missing (pip install -r requirements.txt)")
+        return fonts
+
+    def _cmap(self, i: int) -> frozenset[int]:
+        cache = self.__dict__.setdefault("_cmaps", {})
+        if i not in cache:
+            from fontTools.ttLib import TTFont
+
+            with TTFont(self.fonts[i].path, lazy=True) as font:
+                cache[i] = frozenset(font.getBestCmap())
+        return cache[i]
+
+    def _fallbacks(self, chars: set[str]) -> list[int]:
+        """The fallback fonts these characters need (the big CJK font's map is read only if one is missing
+        from the fonts before it)."""
+        missing = {ord(c) for c in chars if not c.isspace()} - self._cmap(0)
+        needed = []
+        for i in range(1, len(self.fonts)):
+            if not missing:
+                break
+            found = missing & self._cmap(i)
+            if found:
+                needed.append(i)
+                missing -= found
+        return needed
+
+    def _static(self, chars: frozenset[str]) -> tuple[Path, Path]:
+        """Noto Sans cut down to these characters and fixed at two weights, regular and bold, in a temporary
+        folder: fpdf2 would fix the bold weight of the whole variable font itself, in some 17 seconds; cut
+        down first, it takes under a second. Kept for the renderer's life (one run)."""
+        if self._statics and self._statics[0] == chars:
+            return self._statics[1]
+        from fontTools import subset
+        from fontTools.ttLib import TTFont
+        from fontTools.varLib import instancer
+
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="report-fonts-")
+        options = subset.Options()
+        # No layout tables: fpdf2 lays Latin out without them (fallback fonts shape the rest), and fixing
+        # their variations is most of the instancer's time.
+        options.layout_features = []
+        options.drop_tables += ["GSUB", "GPOS", "GDEF"]
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        paths = []
+        for weight in (400, 700):
+            # The font's own date stays (fontTools would stamp the time of saving): the same report, the same
+            # bytes. Each weight from its own cut-down copy, fixed in place (copying it costs more than cutting).
+            with TTFont(self.fonts[0].path, lazy=True, recalcTimestamp=False) as font:
+                subsetter = subset.Subsetter(options)
+                subsetter.populate(unicodes=[ord(c) for c in chars if ord(c) in self._cmap(0)])
+                subsetter.subset(font)
+                if "fvar" in font:
+                    instancer.instantiateVariableFont(font, {"wght": weight, "wdth": 100}, inplace=True)
+                path = Path(self._folder.name) / f"{FAMILY}-{weight}.ttf"
+                font.save(path)
+                paths.append(path)
+        self._statics = (chars, (paths[0], paths[1]))
+        return paths[0], paths[1]
+
+    def render(self, report: ProgramReport) -> bytes:
+        from fpdf import FPDF
+        from fpdf.errors import FPDFException
+
+        try:
+            return self._render(report, FPDF)
+        except (FPDFException, OSError, ValueError) as exc:
+            raise DocumentFailed(f"cannot draw the report PDF: {exc}") from None
+
+    def _render(self, report: ProgramReport, FPDF) -> bytes:
+        title = f"{report.program}: quarterly report {report.quarter}"
+
+        class Document(FPDF):
+            def footer(self) -> None:
+                self.set_y(-12)
+                self.set_font(FAMILY, size=8)
+                self.set_text_color(*MUTED)
+                self.cell(0, 5, f"{title} · page {self.page_no()} of {{nb}}", align="C")
+
+        pdf = Document(orientation="P", unit="mm", format="A4")
+        pdf.set_creation_date(datetime.combine(report.as_of, time(12), tzinfo=timezone.utc))
+        pdf.set_title(title)
+        pdf.set_author(report.program)
+        pdf.set_creator("Ambassador Program automation")
+        pdf.set_margins(16, 16, 16)
+        pdf.set_auto_page_break(True, margin=18)
+        chars = set("".join(Drawing.texts(report))) | BASE_CHARS
+        regular, bold = self._static(frozenset(chars))
+        pdf.add_font(FAMILY, "", str(regular))
+        pdf.add_font(FAMILY, "B", str(bold))
+        fallbacks = self._fallbacks(chars)
+        for i in fallbacks:
+            pdf.add_font(self.fonts[i].family, "", str(self.fonts[i].path))
+        _skip_layout_tables(pdf)
+        if fallbacks:
+            # Arabic needs shaping (joined forms, right to left); Latin text is drawn the faster way.
+            pdf.set_fallback_fonts([self.fonts[i].family for i in fallbacks], exact_match=False)
+            pdf.set_text_shaping(True)
+        pdf.add_page()
+        Drawing(pdf, report).draw()
+        return bytes(pdf.output())
+
+
+class Drawing:
+    """One report drawn on one document."""
+
+    def __init__(self, pdf, report: ProgramReport):
+        self.pdf = pdf
+        self.r = report
+        self.width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    @staticmethod
+    def texts(r: ProgramReport) -> list[str]:
+        """The texts from the data (names, titles, places): what decides the fonts a report needs."""
+        out = [r.program]
+        out += [f"{c.total.country} {g.region}" for c in r.countries for g in (c.total, *c.regions)]
+        out += [f"{a.title} {a.ambassador} {a.country}" for _, top in r.rankings for a in top]
+        out += [f"{h.name} {h.country}" for h in r.perk_holders]
+        out += [f"{x.country} {x.region} {x.recommended}" for x in r.referrals]
+        out += [f"{p.title} {p.author}" for p in r.posts]
+        out += [f"{a.name} {a.country}" for a in r.ambassadors]
+        return out
+
+    # Primitives
+
+    def font(self, size: float, bold: bool = False, color=INK) -> None:
+        self.pdf.set_font(FAMILY, "B" if bold else "", size)
+        self.pdf.set_text_color(*color)
+
+    def para(self, text: str, size: float = 9.5, color=MUTED, bold: bool = False, gap: float = 1.5) -> None:
+        self.font(size, bold, color)
+        self.pdf.multi_cell(self.width, size * 0.48, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(gap)
+
+    def room(self, needed: float) -> None:
+        """A new page unless `needed` millimetres are left: a heading never sits alone at a page's foot."""
+        if self.pdf.get_y() + needed > self.pdf.page_break_trigger:
+            self.pdf.add_page()
+
+    def heading(self, text: str, needed: float = 45) -> None:
+        self.room(needed)
+        pdf = self.pdf
+        pdf.ln(4)
+        pdf.set_draw_color(*LINE)
+        pdf.set_line_width(0.3)
+        pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + self.width, pdf.get_y())
+        pdf.ln(2.5)
+        self.font(14, True)
+        pdf.cell(self.width, 7, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+
+    def subheading(self, text: str) -> None:
+        self.room(30)
+        self.font(11, True)
+        self.pdf.cell(self.width, 6, text, new_x="LMARGIN", new_y="NEXT")
+
+    def table(self, head: Sequence[str], rows: Sequence[Sequence], widths: Sequence[float],
+              align: Sequence[str], links: Sequence[Sequence[str]] | None = None) -> None:
+        from fpdf.fonts import FontFace
+
+        pdf = self.pdf
+        self.room(14)
+        self.font(8.5)
+        pdf.set_draw_color(*LINE)
+        pdf.set_line_width(0.2)
+        pdf.set_fill_color(255, 255, 255)  # the tables are not filled (a chart's colour must not carry over)
+        with pdf.table(cell_fill_mode="NONE", col_widths=tuple(widths), width=self.width, text_align=tuple(align), line_height=4.6,
+                       borders_layout="HORIZONTAL_LINES", padding=(1.2, 1.2),
+                       headings_style=FontFace(emphasis="BOLD", color=MUTED, size_pt=8)) as t:
+            heading = t.row()
+            for h in head:
+                heading.cell(h)
+            for i, r in enumerate(rows):
+                row = t.row()
+                for j, cell in enumerate(r):
+                    link = links[i][j] if links else ""
+                    if link:
+                        row.cell(str(cell), link=link, style=FontFace(color=ACCENT, emphasis="UNDERLINE"))
+                    else:
+                        row.cell(str(cell))
+        pdf.ln(2)
+
+    def tiles(self, tiles: Sequence[tuple[str, str]], per_row: int = 3) -> None:
+        pdf = self.pdf
+        gap = 3
+        w = (self.width - gap * (per_row - 1)) / per_row
+        h = 15
+        self.room(h * ((len(tiles) + per_row - 1) // per_row) + 4)
+        y0 = pdf.get_y()
+        for i, (big, small) in enumerate(tiles):
+            x = pdf.l_margin + (i % per_row) * (w + gap)
+            y = y0 + (i // per_row) * (h + gap)
+            pdf.set_fill_color(*SOFT)
+            pdf.rect(x, y, w, h, style="F", round_corners=True, corner_radius=1.5)
+            pdf.set_xy(x + 3, y + 2)
+            self.font(14, True)
+            pdf.cell(w - 6, 6.5, big)
+            pdf.set_xy(x + 3, y + 9)
+            self.font(7.5, color=MUTED)
+            pdf.cell(w - 6, 4, small)
+        pdf.set_xy(pdf.l_margin, y0 + ((len(tiles) + per_row - 1) // per_row) * (h + gap) + 1)
+
+    def bars(self, bars: Sequence[Bar], color) -> None:
+        pdf = self.pdf
+        label_w, value_w, row_h, bar_h = 52, 22, 5.6, 4
+        span = self.width - label_w - value_w
+        self.room(len(bars) * row_h + 6)
+        peak = max((b.value for b in bars), default=0) or 1
+        y = pdf.get_y() + 1
+        if not bars:
+            self.para("Nothing to show for this quarter.")
+            return
+        for b in bars:
+            self.font(8.5)
+            pdf.set_xy(pdf.l_margin, y)
+            label = b.label if pdf.get_string_width(b.label) < label_w - 3 else b.label[:26].rstrip() + "…"
+            pdf.cell(label_w - 3, row_h, label, align="R")
+            w = max(b.value, 0) / peak * span
+            pdf.set_fill_color(*color)
+            if w > 0:
+                pdf.rect(pdf.l_margin + label_w, y + (row_h - bar_h) / 2, w, bar_h, style="F")
+            pdf.set_xy(pdf.l_margin + label_w + w + 1.5, y)
+            pdf.cell(value_w, row_h, b.shown)
+            y += row_h
+        pdf.set_xy(pdf.l_margin, y + 3)
+
+    def stacks(self, stacks: Sequence[Stack], series: Sequence[Series]) -> None:
+        pdf = self.pdf
+        height, legend_h, axis_h = 62, 11, 11
+        self.room(height + 4)
+        x0, y0 = pdf.l_margin, pdf.get_y()
+        x = x0
+        for s in series:
+            pdf.set_fill_color(*_rgb(s.color))
+            pdf.rect(x, y0 + 1, 3.2, 3.2, style="F")
+            self.font(8.5)
+            pdf.set_xy(x + 4.5, y0)
+            pdf.cell(30, 5.2, s.label)
+            x += 8 + pdf.get_string_width(s.label) + 6
+        top, bottom = y0 + legend_h + 2, y0 + height - axis_h
+        peak = max((sum(st.values) for st in stacks), default=0) or 1
+        slot = self.width / max(len(stacks), 1)
+        bar_w = min(24, slot * 0.6)
+        pdf.set_draw_color(*LINE)
+        pdf.line(x0, bottom, x0 + self.width, bottom)
+        for i, st in enumerate(stacks):
+            cx = x0 + slot * i + slot / 2
+            y = bottom
+            for s, v in zip(series, st.values):
+                if v <= 0:
+                    continue
+                h = v / peak * (bottom - top)
+                y -= h
+                pdf.set_fill_color(*_rgb(s.color))
+                pdf.rect(cx - bar_w / 2, y, bar_w, h, style="F")
+                if h >= 4:
+                    self.font(8, color=(255, 255, 255))
+                    pdf.set_xy(cx - bar_w / 2, y + h / 2 - 2)
+                    pdf.cell(bar_w, 4, str(v), align="C")
+            self.font(8, color=MUTED)
+            pdf.set_xy(cx - bar_w / 2, y - 4.5)
+            pdf.cell(bar_w, 4, str(sum(st.values)), align="C")
+            self.font(9, True)
+            pdf.set_xy(cx - slot / 2, bottom + 1.5)
+            pdf.cell(slot, 4.5, st.label, align="C")
+            if st.note:
+                self.font(7.5, color=MUTED)
+                pdf.set_xy(cx - slot / 2, bottom + 6)
+                pdf.cell(slot, 4, st.note, align="C")
+        pdf.set_xy(x0, y0 + height + 2)
+
+    # The report
+
+    def draw(self) -> None:
+        for part in (self.header, self.summary, self.reach, self.kinds, self.engagement, self.compliance, self.perks,
+                     self.referrals, self.blog, self.funding, self.ambassadors, self.closing):
+            part()
+
+    def header(self) -> None:
+        r, pdf = self.r, self.pdf
+        self.font(9, color=MUTED)
+        pdf.cell(self.width, 5, r.program.upper(), new_x="LMARGIN", new_y="NEXT")
+        self.font(22, True)
+        pdf.cell(self.width, 11, f"Quarterly report {r.quarter}", new_x="LMARGIN", new_y="NEXT")
+        self.para(f"{long_date(r.start)} to {long_date(r.end)} · figures as of {long_date(r.as_of)}", 10, gap=2)
+        if r.final:
+            text, fill, color = f"Final: the check-in window closed on {long_date(r.window_closes)}.", \
+                (230, 243, 236), (31, 107, 67)
+        else:
+            text, fill, color = (f"Provisional: check-ins for {r.quarter} still count until "
+                                 f"{long_date(r.window_closes)}; these figures will change."), (253, 243, 220), \
+                (122, 84, 16)
+        self.font(9.5, True, color)
+        pdf.set_fill_color(*fill)
+        pdf.cell(pdf.get_string_width(text) + 6, 7, text, fill=True, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        pdf.set_draw_color(*ACCENT)
+        pdf.set_line_width(0.9)
+        pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + self.width, pdf.get_y())
+        pdf.ln(2)
+
+    def summary(self) -> None:
+        r = self.r
+        self.heading("At a glance", 50)
+        c = r.counts
+        self.tiles([(f"{c.total:,}", "ambassadors with a verdict"),
+                    (f"{r.activities:,}", f"activities reported ({r.full_reports:,} full reports)"),
+                    (f"{r.reach:,}", "people reached (attendees and views)"),
+                    (f"{r.engagements:,}", "engagements and reshares"),
+                    (f"{c.met} met", f"{c.missed} missed, {c.exempt} exempt, {c.pending} pending"),
+                    (f"{len(r.countries)}", "countries")])
+
+    def reach(self) -> None:
+        r = self.r
+        self.heading("Reach by country and region", 60)
+        self.para("People reached: attendees of events and talks plus views of content, by the ambassador's country "
+                  "and region.")
+        self.bars(figures.reach_bars(r), ACCENT)
+        rows = []
+        for c in r.countries:
+            regions = " · ".join(f"{g.region}: {g.reach:,}" for g in c.regions)
+            t = c.total
+            rows.append([t.country + (f"\n{regions}" if regions else ""), t.ambassadors, t.activities, f"{t.reach:,}",
+                         f"{t.engagements:,}"])
+        self.table(["Country (regions: reach)", "Ambassadors", "Activities", "Reach", "Engagements"], rows,
+                   (76, 26, 22, 28, 28), ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"))
+
+    def kinds(self) -> None:
+        r = self.r
+        self.heading("Activities by kind", 60)
+        self.para(f"Every activity reported for {r.quarter} (each counted once), and how many had a full report.")
+        self.bars(figures.kind_bars(r), TEAL)
+        self.table(["Kind", "Activities", "Full reports", "Reach", "Engagements"],
+                   [[k.label, k.activities, k.full_reports, f"{k.reach:,}", f"{k.engagements:,}"] for k in r.kinds],
+                   (60, 28, 28, 27, 27), ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"))
+
+    def engagement(self) -> None:
+        r = self.r
+        self.heading("Top activities by engagement", 60)
+        self.para("The engagement score compares what happened with who could have taken part:", 9.5, INK, gap=0.5)
+        for text in figures.SCORE_DEFINITIONS.values():
+            self.para(text, 9.5, INK, gap=0.5)
+        self.para(f"Other kinds of activity have no score. Attendance and engagement rates are ranked apart, as they "
+                  f"are not comparable. Activities with fewer than {r.settings.min_audience} registrations or views "
+                  f"are not ranked.", gap=2)
+        for family, top in r.rankings:
+            self.subheading(FAMILY_TITLES[family])
+            if not top:
+                self.para("No activity of this kind had a score this quarter.")
+                continue
+            rows = [[i, a.title, f"{a.ambassador} ({a.country})", figures.score_text(a.score), a.basis]
+                    for i, a in enumerate(top, 1)]
+            links = [["", a.link, "", "", ""] for a in top]
+            self.table(["#", "Activity", "Ambassador", "Score", "Made of"], rows, (8, 62, 40, 16, 44),
+                       ("RIGHT", "LEFT", "LEFT", "RIGHT", "LEFT"), links)
+            shown = "all are shown" if len(top) == r.scored[family] else f"the top {len(top)} are shown"
+            self.para(f"{plural(r.scored[family], 'activity', 'activities')} had a score; {shown}.", 8.5)
+
+    def compliance(self) -> None:
+        r = self.r
+        self.heading("Compliance and standing over the last quarters", 80)
+        self.para("An ambassador meets a quarter with enough full reports; a quarter spent mostly paused, or joined "
+                  "late, is exempt. These are the verdicts of compliance, quarter by quarter.")
+        self.stacks(figures.compliance_stacks(r), figures.STATUS_SERIES)
+        rows = []
+        for h in r.history:
+            held = ", ".join(f"{n} {figures.STANDING_LABELS.get(s, s)}" for s, n in h.standings) or "no one yet"
+            rows.append([h.quarter + ("" if h.final else " (provisional)"), h.met, h.missed, h.exempt, h.pending,
+                         share(h.met_share), held])
+        self.table(["Quarter", "Met", "Missed", "Exempt", "Pending", "Met of judged", "Standing after it"], rows,
+                   (30, 13, 15, 15, 16, 20, 69), ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"))
+
+    def perks(self) -> None:
+        r = self.r
+        self.heading("Perks earned", 50)
+        self.para(f"Perks as they stand on {long_date(r.as_of)}: free access to official events after two met "
+                  f"quarters in a row; conference funding eligibility after a full year in the program.")
+        for perk in figures.PERKS:
+            holders = r.holders(perk)
+            self.subheading(f"{figures.PERK_LABELS[perk].capitalize()} ({r.perk_count(perk)})")
+            names = ", ".join(h.name + (" (new)" if perk in h.new else "") for h in holders)
+            self.para(names or "No one.", 9.5, INK)
+        self.para("(new): earned this quarter (its second met quarter in a row; the first anniversary).", 8.5)
+
+    def referrals(self) -> None:
+        r = self.r
+        self.heading("Referrals served", 40)
+        self.para(f"Inquiries from organizations that were offered to (or accepted by) an ambassador in {r.quarter}, "
+                  f"with where each stands now.")
+        if not r.referrals:
+            self.para(f"No referral inquiry was offered in {r.quarter}.")
+            return
+        self.table(["Need", "Where", "Offers", "Outcome"],
+                   [[x.need, x.country + (f", {x.region}" if x.region else ""), x.offers,
+                     f"accepted by {x.recommended}" if x.recommended else x.outcome] for x in r.referrals],
+                   (40, 55, 18, 67), ("LEFT", "LEFT", "RIGHT", "LEFT"))
+        accepted = sum(1 for x in r.referrals if x.outcome == "accepted")
+        self.para(f"{plural(len(r.referrals), 'inquiry', 'inquiries')} served; {accepted} accepted by an ambassador.", 8.5)
+
+    def blog(self) -> None:
+        r = self.r
+        self.heading("Blog posts published", 35)
+        if not r.posts:
+            self.para(f"No blog post was published in {r.quarter}.")
+            return
+        self.table(["Post", "Author", "Published"],
+                   [[p.title, p.author, long_date(p.published_on)] for p in r.posts], (100, 45, 35),
+                   ("LEFT", "LEFT", "LEFT"), [[p.url, "", ""] for p in r.posts])
+
+    def funding(self) -> None:
+        r = self.r
+        self.heading("Funding spent against budget", 40)
+        self.para(f"Approved or paid amounts (the approved amount, else the amount asked) for events in "
+                  f"{r.funding_period}, the budget period that holds {r.quarter}.")
+        if not r.funding:
+            self.para(f"No funding was approved or asked for in {r.funding_period}, and no budget is set.")
+            return
+        rows = [[f.currency, "no budget set" if f.budget is None else money(f.budget), money(f.approved),
+                 share(f.share), f"{money(f.in_quarter)} ({plural(f.requests, 'request')})", money(f.waiting)] for f in r.funding]
+        self.table(["Currency", f"Budget {r.funding_period}", "Approved or paid", "Share", f"In {r.quarter}",
+                    "Awaiting a decision"], rows, (20, 30, 32, 16, 44, 38),
+                   ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"))
+
+    def ambassadors(self) -> None:
+        r = self.r
+        if not r.settings.ambassador_table:
+            return
+        self.heading("Appendix: every ambassador's quarter", 60)
+        self.para(f"As compliance --quarter {r.quarter} shows it on {long_date(r.as_of)}.")
+        self.table(["Ambassador", "Country", "Verdict", "Full", "All", "Reach", "Standing", "Streak"],
+                   [[a.name, a.country, a.status, a.full_reports, a.activities, f"{a.reach:,}",
+                     figures.STANDING_LABELS.get(a.standing, a.standing), a.streak] for a in r.ambassadors],
+                   (44, 30, 18, 12, 12, 18, 30, 16),
+                   ("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "RIGHT"))
+
+    def closing(self) -> None:
+        r = self.r
+        self.pdf.ln(3)
+        self.para(f"Made by the program's automation (report --quarter {r.quarter}) from the check-ins, the roster, "
+                  f"the referral inquiries, the blog proposals and the funding requests, as they stood on "
+                  f"{long_date(r.as_of)}.", 8)

@@ -1,0 +1,1 @@
+"""The terminal: progress bars (rich) when a person watches, nothing under cron."""
