@@ -209,7 +209,6 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
                       order=day_order(layout, layout.source, new.told))
     acts: dict[str, list[tuple]] = defaultdict(list)
     checks: dict[str, list[tuple]] = defaultdict(list)
-    posts_of: dict[str, list[Activity]] = defaultdict(list)
     for a in ingested.activities:
         acts[a.email].append(activity_row(a))
     for c in ingested.checkins:
