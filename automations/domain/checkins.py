@@ -13,8 +13,8 @@ import sys
 from operator import itemgetter
 from functools import lru_cache
 from dataclasses import dataclass, field, replace
-from datetime import date
-from typing import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError
@@ -92,125 +92,189 @@ def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLa
     if cols.needs_rows():  # a form edit the header alone cannot place: the rows say what it is
         rows = list(rows)
         cols = fit_rows(cols, rows, headers, layout.source)
-    src = layout.source
-    # Columns as problems name them: the header's titles, less invisible characters pasted in with them.
-    title_of = [visible(h) for h in headers] + [visible(headers[sources[0]]) for _, sources in cols.merged]
-    order = order or day_order(layout, src)
-    moments = MomentReader(order, layout.sheet_tz, layout.program_tz, layout.timestamp_formats, layout.date_formats)
-    kinds_exact = dict(layout.kinds)
-    kinds_loose = {norm_header(k): v for k, v in layout.kinds.items()}
-    activities: list[Activity] = []
-    checkins: list[Checkin] = []
-    problems: list[Problem] = []
-    unusable: set[int] = set()
-    unreadable: set[int] = set()
-    empty: set[int] = set()
-    width = len(headers)
-    merge = Merger(cols, headers) if cols.needs_merge() else None
-    parsers = {**{f: clean_text for f in TEXT_FIELDS}, **{f: parse_count for f in COUNT_FIELDS},
-               **{f: parse_decimal for f in DECIMAL_FIELDS}}
-    # Where each report field sits in Activity's constructor, after its first nine arguments.
-    slot = {f: i for i, f in enumerate(ACTIVITY_METRIC_ORDER)}
-    blank = tuple("" if f in TEXT_FIELDS else None for f in ACTIVITY_METRIC_ORDER)
-    # Per section, worked out once: where each question is and how its answer is read.
-    plans = []
+    order = order or day_order(layout, layout.source)
+    reader = _ResponseReader(headers, layout, cols, order, known_emails)
+    row_no = first_row - 1
+    for row_no, row in settle(order, enumerate(rows, start=first_row), reader.dated_cells):
+        reader.read(row_no, row)
+    return Ingested(reader.activities, reader.checkins, reader.problems, row_no, order.order, reader.unusable,
+                    reader.unreadable, reader.empty)
+
+
+class _Section(NamedTuple):
+    """One repeated section of the form, worked out once: where each question is and how its answer is read."""
+
+    number: int
+    cells_of: Callable[[Sequence[str]], object]  # the section's cells of a row (one string when it has one)
+    kind: int
+    title: int
+    date: int
+    metrics: tuple[tuple[str, int, Callable[[str], object], int], ...]  # (field, column, parser, slot)
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {**{f: clean_text for f in TEXT_FIELDS},
+                                                **{f: parse_count for f in COUNT_FIELDS},
+                                                **{f: parse_decimal for f in DECIMAL_FIELDS}}
+# Where each report field sits in Activity's constructor, after its first nine arguments.
+_SLOT = {f: i for i, f in enumerate(ACTIVITY_METRIC_ORDER)}
+_BLANK = tuple("" if f in TEXT_FIELDS else None for f in ACTIVITY_METRIC_ORDER)
+
+
+def _sections(cols: ColumnMap) -> list[_Section]:
+    out = []
     for n, section in zip(cols.numbers, cols.sections):
         where = dict(section)
-        metrics = tuple((f, i, parsers[f], slot[f]) for f, i in section if f in parsers)
-        plans.append((n, where, itemgetter(*(i for _, i in section)), where["kind"], where["title"], where["date"],
-                      metrics))
-    emails: dict[str, str] = {}
-    date_cols = [cols.timestamp] + [where["date"] for _, where, *_ in plans]
+        metrics = tuple((f, i, _PARSERS[f], _SLOT[f]) for f, i in section if f in _PARSERS)
+        out.append(_Section(n, itemgetter(*(i for _, i in section)), where["kind"], where["title"], where["date"],
+                            metrics))
+    return out
 
-    def problem(row_no: int, row: Sequence[str], column: int, reason: str, email: str = "") -> None:
-        problems.append(Problem(src, row_no, title_of[column], row[column], reason, email))
 
-    def dated_cells(item):
+class _ResponseReader:
+    """Reads response rows one at a time into activities, check-ins and problems, in the order `ingest` gives
+    them: the row's sender first (timestamp, address), then each section's activity, then its check-in."""
+
+    def __init__(self, headers: Sequence[str], layout: FormLayout, cols: ColumnMap, order: DayOrder,
+                 known_emails: Mapping[str, object]) -> None:
+        self.src = layout.source
+        self.cols = cols
+        self.known_emails = known_emails
+        # Columns as problems name them: the header's titles, less invisible characters pasted in with them.
+        self.title_of = [visible(h) for h in headers] + [visible(headers[sources[0]]) for _, sources in cols.merged]
+        self.moments = MomentReader(order, layout.sheet_tz, layout.program_tz, layout.timestamp_formats,
+                                    layout.date_formats)
+        self.kinds_exact = dict(layout.kinds)
+        self.kinds_loose = {norm_header(k): v for k, v in layout.kinds.items()}
+        self.width = len(headers)
+        self.merge = Merger(cols, headers) if cols.needs_merge() else None
+        self.sections = _sections(cols)
+        self.date_cols = [cols.timestamp] + [s.date for s in self.sections]
+        self.emails: dict[str, str] = {}
+        self.activities: list[Activity] = []
+        self.checkins: list[Checkin] = []
+        self.problems: list[Problem] = []
+        self.unusable: set[int] = set()
+        self.unreadable: set[int] = set()
+        self.empty: set[int] = set()
+
+    def problem(self, row_no: int, row: Sequence[str], column: int, reason: str, email: str = "") -> None:
+        self.problems.append(Problem(self.src, row_no, self.title_of[column], row[column], reason, email))
+
+    def dated_cells(self, item):
+        """The date cells of a row, for settling the day/month order before any row is read."""
         row_no, row = item
-        if merge is not None:
-            row = merge(list(row) + [""] * (width - len(row)))[0]
-        return [(row[i], f"row {row_no}, column '{title_of[i]}'", i != cols.timestamp) for i in date_cols
-                if i < len(row)]
+        if self.merge is not None:
+            row = self.merge(list(row) + [""] * (self.width - len(row)))[0]
+        return [(row[i], f"row {row_no}, column '{self.title_of[i]}'", i != self.cols.timestamp)
+                for i in self.date_cols if i < len(row)]
 
-    row_no = first_row - 1
-    for row_no, row in settle(order, enumerate(rows, start=first_row), dated_cells):
-        if len(row) < width:
-            row = list(row) + [""] * (width - len(row))
+    def read(self, row_no: int, row: Sequence[str]) -> None:
+        """One response row: who sent it and when, each section's activity, and the check-in itself."""
+        if len(row) < self.width:
+            row = list(row) + [""] * (self.width - len(row))
         if not "".join(row).strip():
-            continue
-        if merge is not None:
-            row, clashes = merge(list(row))
+            return
+        if self.merge is not None:
+            row, clashes = self.merge(list(row))
             for column, reason in clashes:
-                problem(row_no, row, column, reason, normalize_email(row[cols.email]))
-        raw_ts = row[cols.timestamp]
-        try:
-            received = moments.timestamp(raw_ts, (row_no, title_of[cols.timestamp]))
-        except (ValueError, Unsettled) as exc:
-            problem(row_no, row, cols.timestamp, f"{exc}; the row was skipped")
-            unusable.add(row_no)
-            unreadable.add(row_no)
-            continue
-        raw_email = row[cols.email]
-        email = emails.get(raw_email)
-        if email is None:
-            email = emails[raw_email] = sys.intern(normalize_email(raw_email))
-        if not email:
-            problem(row_no, row, cols.email, "is empty: the response cannot be matched to an ambassador")
-            unusable.add(row_no)
-            continue
-        if email not in known_emails:
-            problem(row_no, row, cols.email, NOT_ON_ROSTER, email)
-            unusable.add(row_no)
-            continue
-        reported = _reported_quarter(row[cols.quarter]) if cols.quarter is not None else ""
-        received_day = received.date()
+                self.problem(row_no, row, column, reason, normalize_email(row[self.cols.email]))
+        sender = self._sender(row_no, row)
+        if sender is None:
+            return
+        received, email = sender
+        reported = _reported_quarter(row[self.cols.quarter]) if self.cols.quarter is not None else ""
         count = 0
-        for n, where, cells_of, kind_i, title_i, date_i, metrics in plans:
-            if not "".join(cells_of(row)).strip():
-                continue
-            label = row[kind_i].strip()
-            kind = kinds_exact.get(label) or kinds_loose.get(norm_header(label))
-            if kind is None:
-                reason = "is empty" if not label else "is not one of the form's activity choices"
-                problem(row_no, row, kind_i, f"{reason}; activity {n} was skipped", email)
-                continue
-            title = clean_text(row[title_i])
-            if not title:
-                problem(row_no, row, title_i, f"is empty; activity {n} was skipped (a title is needed)", email)
-                continue
-            raw_date = row[date_i]
-            if not raw_date.strip():
-                problem(row_no, row, date_i, f"is empty; activity {n} ('{title}') was skipped", email)
+        for section in self.sections:
+            activity = self._activity(row_no, row, section, email, received, reported)
+            if activity is not None:
+                self.activities.append(activity)
+                count += 1
+        if count == 0:
+            self.empty.add(row_no)
+            first = self.cols.sections[0][0][1]
+            self.problems.append(Problem(self.src, row_no, self.title_of[first], row[first],
+                                         "(and every other section): no activity in this response could be used; "
+                                         "the check-in itself is recorded", email))
+        self.checkins.append(Checkin(email, received, row_no, reported, count))
+
+    def _sender(self, row_no: int, row: Sequence[str]) -> tuple[datetime, str] | None:
+        """When the response was sent and the ambassador's address, or None (the row skipped, said why)."""
+        cols = self.cols
+        try:
+            received = self.moments.timestamp(row[cols.timestamp], (row_no, self.title_of[cols.timestamp]))
+        except (ValueError, Unsettled) as exc:
+            self.problem(row_no, row, cols.timestamp, f"{exc}; the row was skipped")
+            self.unusable.add(row_no)
+            self.unreadable.add(row_no)
+            return None
+        raw_email = row[cols.email]
+        email = self.emails.get(raw_email)
+        if email is None:
+            email = self.emails[raw_email] = sys.intern(normalize_email(raw_email))
+        if not email:
+            self.problem(row_no, row, cols.email, "is empty: the response cannot be matched to an ambassador")
+            self.unusable.add(row_no)
+            return None
+        if email not in self.known_emails:
+            self.problem(row_no, row, cols.email, NOT_ON_ROSTER, email)
+            self.unusable.add(row_no)
+            return None
+        return received, email
+
+    def _activity(self, row_no: int, row: Sequence[str], section: _Section, email: str, received: datetime,
+                  reported: str) -> Activity | None:
+        """The section's activity, or None: a blank section, or one whose kind, title or date cannot be used
+        (a problem says which)."""
+        if not "".join(section.cells_of(row)).strip():
+            return None
+        n = section.number
+        label = row[section.kind].strip()
+        kind = self.kinds_exact.get(label) or self.kinds_loose.get(norm_header(label))
+        if kind is None:
+            reason = "is empty" if not label else "is not one of the form's activity choices"
+            self.problem(row_no, row, section.kind, f"{reason}; activity {n} was skipped", email)
+            return None
+        title = clean_text(row[section.title])
+        if not title:
+            self.problem(row_no, row, section.title, f"is empty; activity {n} was skipped (a title is needed)", email)
+            return None
+        day = self._day(row_no, row, section, email, title, received.date())
+        if day is None:
+            return None
+        return Activity(activity_id(email, kind, title, day), email, kind, title, day, received, row_no, n, reported,
+                        *self._metrics(row_no, row, section, email, title))
+
+    def _day(self, row_no: int, row: Sequence[str], section: _Section, email: str, title: str,
+             received_day: date) -> date | None:
+        """The activity's date, or None when it is empty, unreadable or after the response was sent."""
+        n, date_i = section.number, section.date
+        raw_date = row[date_i]
+        if not raw_date.strip():
+            self.problem(row_no, row, date_i, f"is empty; activity {n} ('{title}') was skipped", email)
+            return None
+        try:
+            day = self.moments.date(raw_date, (row_no, self.title_of[date_i]))
+        except (ValueError, Unsettled) as exc:
+            self.problem(row_no, row, date_i, f"{exc}; activity {n} ('{title}') was skipped", email)
+            return None
+        if day > received_day:
+            self.problem(row_no, row, date_i, f"is after the response was sent on {received_day.isoformat()}; "
+                                              f"activity {n} ('{title}') was skipped", email)
+            return None
+        return day
+
+    def _metrics(self, row_no: int, row: Sequence[str], section: _Section, email: str, title: str) -> list:
+        """The report fields in Activity's order; a value that cannot be read is left empty, with a problem."""
+        values = list(_BLANK)
+        for _field, i, parser, at in section.metrics:
+            raw = row[i]
+            if not raw:
                 continue
             try:
-                day = moments.date(raw_date, (row_no, title_of[date_i]))
-            except (ValueError, Unsettled) as exc:
-                problem(row_no, row, date_i, f"{exc}; activity {n} ('{title}') was skipped", email)
-                continue
-            if day > received_day:
-                problem(row_no, row, date_i, f"is after the response was sent on {received_day.isoformat()}; "
-                                             f"activity {n} ('{title}') was skipped", email)
-                continue
-            values = list(blank)
-            for field_name, i, parser, at in metrics:
-                raw = row[i]
-                if not raw:
-                    continue
-                try:
-                    values[at] = parser(raw)
-                except ValueError as exc:
-                    problem(row_no, row, i, f"{exc}; left empty for activity {n} ('{title}')", email)
-            activities.append(Activity(activity_id(email, kind, title, day), email, kind, title, day, received,
-                                       row_no, n, reported, *values))
-            count += 1
-        if count == 0:
-            empty.add(row_no)
-            first = cols.sections[0][0][1]
-            problems.append(Problem(src, row_no, title_of[first], row[first],
-                                    "(and every other section): no activity in this response could be used; "
-                                    "the check-in itself is recorded", email))
-        checkins.append(Checkin(email, received, row_no, reported, count))
-    return Ingested(activities, checkins, problems, row_no, order.order, unusable, unreadable, empty)
+                values[at] = parser(raw)
+            except ValueError as exc:
+                self.problem(row_no, row, i, f"{exc}; left empty for activity {section.number} ('{title}')", email)
+        return values
 
 
 PROBLEM_DATE = "%d/%m/%Y"  # how a late activity's date is shown in its problem (and so in its problem's id)
