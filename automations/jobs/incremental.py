@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable, Iterable, Mapping, Sequence
 
-from ..domain.checkins import FormLayout, day_order, ingest, late_problems
+from ..domain.checkins import FormLayout, Ingested, day_order, ingest, late_problems
 from ..domain.codec import Decoder, activity_row, checkin_row, pack, problem_row, problems_of, unpack
 from ..domain.compliance import Resolved, Rules, Track, resolve_copies
 from ..domain.model import Activity, Checkin, Problem
@@ -93,75 +93,112 @@ def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: For
     for a in posts:
         post_rows[a.email].append(activity_row(a))
     post_digest = {e: _digest(rows) for e, rows in post_rows.items()}
-    old_posts = state.get("posts", {}) if valid else {}
-    posts_changed = {e for e in set(post_digest) | set(old_posts) if post_digest.get(e) != old_posts.get(e)}
 
     if new.mode == "full" or not valid:
         out = _full(cache, new, layout, rules, known, post_rows, post_digest, config_digest, emails_digest, decoder)
         out.previous_last_row = state.get("last_row")
         # What the last run read, whatever its configuration was (its digests read only here, on a full read).
         out.tally_before = _kept_tally(state, cache) if state.get("tally") else None
-        out.posts = list(posts)
-        return out
+    else:
+        out = _appended(cache, new, layout, rules, known, state, post_rows, post_digest, decoder)
+    out.posts = list(posts)
+    return out
 
+
+def _appended(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, known: Mapping[str, object],
+              state: dict, post_rows: Mapping[str, list], post_digest: Mapping[str, str], decoder: Decoder) -> Synced:
+    """The rows after the cursor (none when the source is unchanged): only the ambassadors they, or a changed
+    post, belong to are resolved again."""
+    old_posts = state.get("posts", {})
+    posts_changed = {e for e in set(post_digest) | set(old_posts) if post_digest.get(e) != old_posts.get(e)}
+    appended = new.mode == "appended"
     ingested = ingest(new.headers, new.rows, layout, known, first_row=new.first_row,
                       order=day_order(layout, layout.source, new.told, state.get("order", ""))) \
-        if new.mode == "appended" else None
-    new_acts: dict[str, list[tuple]] = defaultdict(list)
-    new_checks: dict[str, list[tuple]] = defaultdict(list)
-    if ingested is not None:
-        for a in ingested.activities:
-            new_acts[a.email].append(activity_row(a))
-        for c in ingested.checkins:
-            new_checks[c.email].append(checkin_row(c))
+        if appended else Ingested([], [], [])
+    new_acts, new_checks = _rows_by_email(ingested)
     affected = set(new_acts) | set(new_checks) | posts_changed
+    redo = _Redo(state, decoder, rules, layout, post_rows)
     stored = {e: unpack(v, ([], [])) for e, v in cache.rows(ACTS, affected).items()} if affected else {}
-    late: dict[str, list] = state.get("late", {})
-    rescount: dict[str, list] = state.get("rescount", {})
-    digests: dict[str, str] = state.get("digests", {})
-    entries: dict[str, bytes | None] = {}
-    new_copies: list[Resolved] = []
-    changed_copies = bool(posts_changed)
     for email in sorted(affected):
-        acts, checks = stored.get(email, ([], []))
-        before = {(t[6], t[7]): None for t in acts}
-        old_resolved = _resolve(decoder, acts, post_rows_of(state, email), rules) if acts and new_acts.get(email) else None
-        acts = list(acts) + new_acts.get(email, [])
-        checks = list(checks) + new_checks.get(email, [])
-        entries[email] = pack((acts, checks))
-        resolved = _resolve(decoder, acts, post_rows.get(email, []), rules)
-        if old_resolved is not None:
-            was = {(r.activity.row, r.activity.section): (r.resolution, r.winner_row) for r in old_resolved}
-            if any((r.activity.row, r.activity.section) in was and
-                   was[(r.activity.row, r.activity.section)] != (r.resolution, r.winner_row) for r in resolved):
-                changed_copies = True
-        new_copies += [r for r in resolved if r.activity.section != 0 and (r.activity.row, r.activity.section) not in before]
-        late[email] = [problem_row(p) for p in late_problems(resolved, layout, rules.window_days)]
-        rescount[email] = _counts(resolved)
-        digests[email] = _digest(acts + checks + post_rows.get(email, []))
-    problems = problems_of(state.get("problems", []))
-    if ingested is not None:
-        problems += ingested.problems
-    last_row = ingested.last_row if ingested is not None and ingested.last_row > 1 else state.get("last_row", 1)
-    batch = _tally(ingested, new.first_row) if ingested is not None else None
-    new_state = dict(state, cursor=new.cursor(), late=late, post_rows={e: list(r) for e, r in post_rows.items()}, rescount=rescount, digests=digests, posts=post_digest,
-                     problems=[problem_row(p) for p in problems], last_row=max(last_row, state.get("last_row", 1)),
-                     order=(ingested.order if ingested is not None else "") or state.get("order", ""),
-                     tally=_counts_of(_kept_tally(state) + batch) if batch is not None else state.get("tally"),
-                     responses=state.get("responses", 0) + (len(ingested.checkins) if ingested else 0))
-    out = Synced("appended" if affected or new.mode == "appended" else "unchanged",
-                 problems + [p for rows in late.values() for p in problems_of(rows)], new_state["last_row"],
-                 new_state["responses"], _total(rescount), digests, sorted_new(new_copies),
-                 sorted((c for c in ingested.checkins), key=lambda c: c.row) if ingested else [], changed_copies,
-                 affected=affected, unusable_rows=ingested.unusable_rows if ingested is not None else set(),
-                 unreadable_rows=ingested.unreadable_rows if ingested is not None else set(),
+        redo.ambassador(email, stored.get(email, ([], [])), new_acts.get(email, []), new_checks.get(email, []))
+    problems = problems_of(state.get("problems", [])) + ingested.problems
+    batch = _tally(ingested, new.first_row) if appended else None
+    new_state = _next_state(state, new, ingested, batch, redo, post_rows, post_digest, problems)
+    out = Synced("appended" if affected or appended else "unchanged",
+                 problems + [p for rows in redo.late.values() for p in problems_of(rows)], new_state["last_row"],
+                 new_state["responses"], _total(redo.rescount), redo.digests, sorted_new(redo.new_copies),
+                 sorted(ingested.checkins, key=lambda c: c.row), bool(posts_changed) or redo.changed_copies,
+                 affected=affected, unusable_rows=ingested.unusable_rows, unreadable_rows=ingested.unreadable_rows,
                  tally_now=_kept_tally(new_state))
+    entries = redo.entries
     out.everything = lambda: _everything(cache, decoder, rules, post_rows, entries)
     out._cache = (new_state, entries)
     out._tally = {f"{new.first_row:09d}": pack((batch.checkin_keys, batch.activity_keys))} \
         if batch is not None and batch.rows else {}
-    out.posts = list(posts)
     return out
+
+
+def _rows_by_email(ingested: Ingested) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]]]:
+    """The ingested activities and check-ins as the work cache keeps them, by ambassador."""
+    acts: dict[str, list[tuple]] = defaultdict(list)
+    checks: dict[str, list[tuple]] = defaultdict(list)
+    for a in ingested.activities:
+        acts[a.email].append(activity_row(a))
+    for c in ingested.checkins:
+        checks[c.email].append(checkin_row(c))
+    return acts, checks
+
+
+class _Redo:
+    """Resolves again the ambassadors an appended run touched, one at a time, into the state's per-ambassador
+    tables (late problems, resolution counts, digests) and the work cache's entries."""
+
+    def __init__(self, state: dict, decoder: Decoder, rules: Rules, layout: FormLayout,
+                 post_rows: Mapping[str, list]) -> None:
+        self.state, self.decoder, self.rules, self.layout, self.post_rows = state, decoder, rules, layout, post_rows
+        self.late: dict[str, list] = state.get("late", {})
+        self.rescount: dict[str, list] = state.get("rescount", {})
+        self.digests: dict[str, str] = state.get("digests", {})
+        self.entries: dict[str, bytes | None] = {}
+        self.new_copies: list[Resolved] = []
+        self.changed_copies = False  # an earlier copy changed resolution
+
+    def ambassador(self, email: str, stored: tuple[list, list], added_acts: list[tuple],
+                   added_checks: list[tuple]) -> None:
+        acts, checks = stored
+        before = {(t[6], t[7]): None for t in acts}
+        old_resolved = _resolve(self.decoder, acts, post_rows_of(self.state, email), self.rules) \
+            if acts and added_acts else None
+        acts = list(acts) + added_acts
+        checks = list(checks) + added_checks
+        self.entries[email] = pack((acts, checks))
+        resolved = _resolve(self.decoder, acts, self.post_rows.get(email, []), self.rules)
+        if old_resolved is not None and _moved(old_resolved, resolved):
+            self.changed_copies = True
+        self.new_copies += [r for r in resolved
+                            if r.activity.section != 0 and (r.activity.row, r.activity.section) not in before]
+        self.late[email] = [problem_row(p) for p in late_problems(resolved, self.layout, self.rules.window_days)]
+        self.rescount[email] = _counts(resolved)
+        self.digests[email] = _digest(acts + checks + self.post_rows.get(email, []))
+
+
+def _moved(old: Sequence[Resolved], new: Sequence[Resolved]) -> bool:
+    """Whether a copy resolved before resolves otherwise now (or to another winner)."""
+    was = {(r.activity.row, r.activity.section): (r.resolution, r.winner_row) for r in old}
+    return any((r.activity.row, r.activity.section) in was and
+               was[(r.activity.row, r.activity.section)] != (r.resolution, r.winner_row) for r in new)
+
+
+def _next_state(state: dict, new: NewRows, ingested: Ingested, batch: Tally | None, redo: _Redo,
+                post_rows: Mapping[str, list], post_digest: Mapping[str, str], problems: list[Problem]) -> dict:
+    """The state an appended (or unchanged) run leaves for the next."""
+    last_row = ingested.last_row if ingested.last_row > 1 else state.get("last_row", 1)
+    return dict(state, cursor=new.cursor(), late=redo.late, post_rows={e: list(r) for e, r in post_rows.items()},
+                rescount=redo.rescount, digests=redo.digests, posts=post_digest,
+                problems=[problem_row(p) for p in problems], last_row=max(last_row, state.get("last_row", 1)),
+                order=ingested.order or state.get("order", ""),
+                tally=_counts_of(_kept_tally(state) + batch) if batch is not None else state.get("tally"),
+                responses=state.get("responses", 0) + len(ingested.checkins))
 
 
 def sorted_new(copies: list[Resolved]) -> list[Resolved]:

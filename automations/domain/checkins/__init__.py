@@ -8,10 +8,10 @@ The package: `responses` (check-in response rows into activities and check-ins, 
 """
 
 from ..form_layout import FormLayout, map_columns
-from .responses import activity_id, day_order, ingest, late_problems, on_an_unusable_row
+from .responses import Ingested, activity_id, day_order, ingest, late_problems, on_an_unusable_row
 from .roster import CellFlaw, RosterLayout, parse_roster, parse_status_history
 
 __all__ = [
-    "CellFlaw", "FormLayout", "RosterLayout", "activity_id", "day_order", "ingest", "late_problems",
+    "CellFlaw", "FormLayout", "Ingested", "RosterLayout", "activity_id", "day_order", "ingest", "late_problems",
     "map_columns", "on_an_unusable_row", "parse_roster", "parse_status_history",
 ]
