@@ -3,6 +3,7 @@
 Pure functions over header lists and rows of strings, so the same code serves the CSV
 download, the live Google Sheet and the tests. Headers are mapped by position: forms with
 repeated sections have the same question title several times.
+
 The package: `responses` (check-in response rows into activities and check-ins, `ingest`) and `roster`
 (the roster's rows into ambassadors, `parse_roster`).
 """

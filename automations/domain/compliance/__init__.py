@@ -26,6 +26,7 @@ Decisions the program rules leave open, made here once:
 - Only final quarters move standing and streak. A quarter met while its window is still open
   shows `met`, but a later correction could still replace a full report with a less complete
   one, so the standing and streak shown with it are those of the quarters before it.
+
 The package: `copies` (the verdict and standing words, `Rules`, and which copy of an activity counts),
 `verdicts` (each quarter's verdict, the status history, absences, the record over the quarters, perks) and
 `tracking` (every ambassador's track and standing, as the jobs and the report read them).

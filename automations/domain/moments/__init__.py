@@ -16,6 +16,7 @@ ways: that stops the run too, naming both values. One column is never read two w
 An offset written in the value (`GMT+1`, `Z`, `+02:00`) is honoured; a zone abbreviation (`CET`,
 `EST`) is read in the configured zone when it is that zone's abbreviation at that moment, and is
 a problem of the cell otherwise; no suffix means wall-clock time in the configured zone.
+
 The package: `shapes` (a value's shape before its order is known, and the dates the program reads),
 `order` (`DayOrder`: one day/month order per source, and `settle`), `reader` (`MomentReader`: timestamps and
 dates read in that order and zone).

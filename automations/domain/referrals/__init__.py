@@ -17,6 +17,7 @@ Candidates, best first: active ambassadors who match the inquiry (same country, 
 else speaking its language), in good standing before warned (none under review), and among equals
 the one offered an inquiry least recently (then the fewest offers, then the email), so offers
 rotate fairly.
+
 The package: `inquiries` (the values: inquiries, their history, offer codes, answers, settings),
 `matching` (who is offered what, in what order, and the messages that go), `rows` (staff's rows and the
 answer form's into those values, and the job's own cells back).

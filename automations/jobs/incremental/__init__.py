@@ -15,6 +15,7 @@ response source for what it has beyond the cursor it stopped at:
 
 The result is the same as a full run's, whatever path was taken: `tests/test_incremental.py` checks
 it against a full run after each kind of change.
+
 The package: `synced` (what a sync worked out, and keeping it in the work cache), `reading` (`sync`: the full
 and the appended path), `tracks` (compliance's records, worked out again only for the ambassadors whose input
 changed).
