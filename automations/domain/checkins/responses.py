@@ -93,7 +93,7 @@ class _Section(NamedTuple):
     """One repeated section of the form, worked out once: where each question is and how its answer is read."""
 
     number: int
-    cells_of: Callable[[Sequence[str]], object]  # the section's cells of a row (one string when it has one)
+    cells_of: Callable[[Sequence[str]], str | tuple[str, ...]]  # the section's cells (a string when it has one)
     kind: int
     title: int
     date: int
@@ -148,7 +148,7 @@ class _ResponseReader:
     def problem(self, row_no: int, row: Sequence[str], column: int, reason: str, email: str = "") -> None:
         self.problems.append(Problem(self.src, row_no, self.title_of[column], row[column], reason, email))
 
-    def dated_cells(self, item):
+    def dated_cells(self, item: tuple[int, Sequence[str]]) -> list[tuple[str, str, bool]]:
         """The date cells of a row, for settling the day/month order before any row is read."""
         row_no, row = item
         if self.merge is not None:
