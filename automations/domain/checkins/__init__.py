@@ -13,6 +13,6 @@ from .responses import Ingested, activity_id, day_order, ingest, late_problems, 
 from .roster import CellFlaw, RosterLayout, parse_roster, parse_status_history
 
 __all__ = [
-    "CellFlaw", "FormLayout", "Ingested", "RosterLayout", "activity_id", "day_order", "ingest", "late_problems",
-    "map_columns", "on_an_unusable_row", "parse_roster", "parse_status_history",
+    "CellFlaw", "FormLayout", "Ingested", "RosterLayout", "activity_id", "day_order", "ingest",
+    "late_problems", "map_columns", "on_an_unusable_row", "parse_roster", "parse_status_history",
 ]

@@ -40,7 +40,7 @@ from .verdicts import Record, anniversary, history, late_joiner_exempt, perks, s
 
 __all__ = [
     "CONFERENCE_FUNDING", "CURRENT", "DUPLICATE", "EXEMPT", "FREE_EVENT_ACCESS", "LATE", "MET", "MISSED",
-    "PENDING", "Record", "Resolved", "Rules", "SUPERSEDED", "Standing", "Track", "UNDER_REVIEW", "WARNED",
+    "PENDING", "SUPERSEDED", "UNDER_REVIEW", "WARNED", "Record", "Resolved", "Rules", "Standing", "Track",
     "activity_quarter", "anniversary", "evaluate", "history", "is_full", "late_joiner_exempt",
     "missing_fields", "perks", "received_on", "resolve_copies", "standings", "status_on", "tracks",
 ]

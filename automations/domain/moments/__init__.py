@@ -27,6 +27,6 @@ from .reader import MomentReader, order_of_locale
 from .shapes import EARLIEST_DATE, LATEST_DATE, OUT_OF_RANGE, in_range, written
 
 __all__ = [
-    "DayOrder", "EARLIEST_DATE", "LATEST_DATE", "MomentReader", "OUT_OF_RANGE", "Unsettled", "in_range",
+    "EARLIEST_DATE", "LATEST_DATE", "OUT_OF_RANGE", "DayOrder", "MomentReader", "Unsettled", "in_range",
     "order_of_locale", "settle", "written",
 ]

@@ -30,8 +30,8 @@ from .rows import (ANSWER_CHOICES, ANSWER_COLUMNS, ANSWER_QUESTION, CODE_QUESTIO
                    TIMESTAMP, answers_from_rows, inquiries_from_rows, job_cells, row_key)
 
 __all__ = [
-    "ANSWER_CHOICES", "ANSWER_COLUMNS", "ANSWER_QUESTION", "Answer", "CODE_QUESTION", "Inquiry",
-    "JOB_COLUMNS", "NEEDS", "PEOPLE_COLUMNS", "ReferralSettings", "TIMESTAMP", "answers_from_rows",
+    "ANSWER_CHOICES", "ANSWER_COLUMNS", "ANSWER_QUESTION", "CODE_QUESTION", "JOB_COLUMNS", "NEEDS",
+    "PEOPLE_COLUMNS", "TIMESTAMP", "Answer", "Inquiry", "ReferralSettings", "answers_from_rows",
     "format_history", "inquiries_from_rows", "job_cells", "messages_for", "offer_code", "offer_codes_of",
     "parse_history", "plan_referrals", "plan_states", "rank", "row_key",
 ]

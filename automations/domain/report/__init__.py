@@ -43,8 +43,8 @@ from .model import (ATTENDANCE, CONTENT, KIND_LABELS, PERK_LABELS, PERKS, SCORE_
                     STANDINGS, STATUSES, ProgramReport, ReportSettings, name_key)
 
 __all__ = [
-    "ATTENDANCE", "CONTENT", "KIND_LABELS", "PERKS", "PERK_LABELS", "ProgramReport", "ReportSettings",
-    "SCORE_DEFINITIONS", "STANDINGS", "STANDING_LABELS", "STATUSES", "STATUS_SERIES", "audience",
+    "ATTENDANCE", "CONTENT", "KIND_LABELS", "PERKS", "PERK_LABELS", "SCORE_DEFINITIONS", "STANDINGS",
+    "STANDING_LABELS", "STATUSES", "STATUS_SERIES", "ProgramReport", "ReportSettings", "audience",
     "build_report", "compliance_stacks", "engagement_score", "funding_lines", "kind_bars", "name_key",
     "perk_holders", "posts_published", "rankings", "reach_bars", "referrals_served", "report_messages",
     "score_text", "status_counts", "web_link",

@@ -25,6 +25,4 @@ from .reading import sync
 from .synced import Synced, remember
 from .tracks import details, judge, recent
 
-__all__ = [
-    "Synced", "details", "judge", "recent", "remember", "sync",
-]
+__all__ = ["Synced", "details", "judge", "recent", "remember", "sync"]

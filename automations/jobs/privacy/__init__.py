@@ -24,6 +24,4 @@ from .erasing import erase
 from .expiry import retention
 from .exporting import export
 
-__all__ = [
-    "erase", "export", "retention",
-]
+__all__ = ["erase", "export", "retention"]
