@@ -19,11 +19,9 @@ from .messages import PlannedMessage
 from .model import Activity, Ambassador, Problem
 from .values import iso_date, normalize_email, normalize_title, shown, stable_digest
 
-STAGES = ("proposed", "draft", "first_review", "final_review", "scheduled", "published")
 STAGE_LABELS = {"proposed": "proposed", "draft": "draft", "first_review": "first review",
                 "final_review": "final review", "scheduled": "scheduled", "published": "published"}
 REVIEW_STAGES = ("first_review", "final_review")
-PUBLISHED_ON = ("project site", "personal blog", "linkedin")
 
 
 def parse_stage(text: str) -> str | None:

@@ -1,130 +1,18 @@
-"""The quarterly rule: which activities count, each quarter's verdict, standing, streak, perks.
-
-Everything here is a pure function of the roster, the activities and `as_of` (the run's
-"today"). Two runs over the same input on the same `as_of` reach the same verdicts.
-
-Decisions the program rules leave open, made here once:
-- Copies of one activity (same ambassador, kind, title and date) are resolved among the
-  copies that arrived inside the activity's quarter window and on or before `as_of`: the latest
-  wins; an identical earlier copy is a `duplicate`, a differing one is `superseded`. A copy that
-  arrived after the window is `late` and changes nothing.
-- A response that arrives after `as_of` does not exist yet for that run (replays are exact).
-- Status changes have dates (the roster's "Status history", `status_spans`): before the first
-  recorded change an ambassador was `active` (the start date begins the membership as active);
-  each change holds from its date until the next; the Status column is the status from the last
-  recorded change on (it wins over a last entry that disagrees, which the roster reports as a
-  problem). With no history the Status column holds for all time. An unreadable history is
-  reported and ignored (the Status column for all time).
-- A quarter follows the statuses the ambassador had in it: `exempt` when they were paused,
-  alumni or removed on more than half of the quarter's days they were an ambassador (from the
-  start date on); otherwise it is judged as an active quarter (exactly half: judged). So pausing
-  someone today, with its date, never rewrites their past quarters.
-- The standing shown for someone paused, alumni or removed *today* is that status, whatever
-  their quarters were; perks are only for ambassadors active today, and only they get mail.
-- The start date is the start of the current membership: someone who rejoins gets a new start
-  date from staff, and quarters before it are not evaluated.
-- Only final quarters move standing and streak. A quarter met while its window is still open
-  shows `met`, but a later correction could still replace a full report with a less complete
-  one, so the standing and streak shown with it are those of the quarters before it.
-"""
+"""Each quarter's verdict (`evaluate_quarter`) from the resolved copies, the roster's status history and
+absences; the record over the quarters (`history`), perks and anniversaries."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Iterable, Mapping, Sequence
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
+from typing import Sequence
 
-from .model import Activity, Ambassador
-from .quarters import Quarter, latest_final, parse_quarter, quarters_between
-
-MET, MISSED, EXEMPT, PENDING = "met", "missed", "exempt", "pending"
-GOOD, WARNED, UNDER_REVIEW = "good", "warned", "under_review"
-FREE_EVENT_ACCESS, CONFERENCE_FUNDING = "free_event_access", "conference_funding"
-
-# How each copy of an activity was resolved.
-CURRENT, DUPLICATE, SUPERSEDED, LATE = "current", "duplicate", "superseded", "late"
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    """The rule parameters, taken from configuration once."""
-
-    tz: ZoneInfo
-    min_full_reports: int = 2
-    window_days: int = 21
-    late_joiner_fraction: float = 0.5
-    # kind -> tuple of requirements; a requirement is a tuple of alternative field names.
-    full_report_fields: Mapping[str, tuple[tuple[str, ...], ...]] | None = None
-
-    def requirements(self, kind: str) -> tuple[tuple[str, ...], ...]:
-        return (self.full_report_fields or {}).get(kind, ())
-
-
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """A copy of an activity and what became of it."""
-
-    activity: Activity
-    resolution: str  # CURRENT, DUPLICATE, SUPERSEDED or LATE
-    winner_row: int = 0  # for duplicates and superseded copies: the row of the copy that won
-
-
-def missing_fields(activity: Activity, rules: Rules) -> list[str]:
-    """The report fields this activity still lacks for a full report (empty when full)."""
-    missing = []
-    for alternatives in rules.requirements(activity.kind):
-        if not any(activity.has(name) for name in alternatives):
-            missing.append(" or ".join(alternatives))
-    return missing
-
-
-def is_full(activity: Activity, rules: Rules) -> bool:
-    # The same test as `missing_fields`, without building the list: it runs for every activity.
-    for alternatives in rules.requirements(activity.kind):
-        for name in alternatives:
-            value = getattr(activity, name)
-            if value is not None and value != "":
-                break
-        else:
-            return False
-    return True
-
-
-def activity_quarter(activity: Activity) -> Quarter:
-    return Quarter.of(activity.date)
-
-
-def received_on(activity: Activity) -> date:
-    """The local date the copy arrived (received_at is kept in the program's time zone)."""
-    return activity.received_at.date()
-
-
-def in_window(activity: Activity, rules: Rules) -> bool:
-    """Whether this copy arrived before its quarter's check-in window closed."""
-    return received_on(activity) <= activity_quarter(activity).window_closes(rules.window_days)
-
-
-def resolve_copies(activities: Iterable[Activity], rules: Rules) -> list[Resolved]:
-    """Resolve every copy of every activity; the output keeps the input's order."""
-    activities = list(activities)
-    groups: dict[str, list[int]] = defaultdict(list)
-    out: list[Resolved | None] = [None] * len(activities)
-    for i, a in enumerate(activities):
-        if in_window(a, rules):
-            groups[a.id].append(i)
-        else:
-            out[i] = Resolved(a, LATE)
-    for indices in groups.values():
-        indices.sort(key=lambda i: (activities[i].received_at, activities[i].row, activities[i].section))
-        winner = activities[indices[-1]]
-        out[indices[-1]] = Resolved(winner, CURRENT)
-        for i in indices[:-1]:
-            a = activities[i]
-            kind = DUPLICATE if a.metrics() == winner.metrics() else SUPERSEDED
-            out[i] = Resolved(a, kind, winner.row)
-    return out  # type: ignore[return-value]
+from ..model import Activity, Ambassador
+from ..quarters import Quarter, latest_final, parse_quarter, quarters_between
+from .copies import (CONFERENCE_FUNDING, CURRENT, DUPLICATE, EXEMPT, FREE_EVENT_ACCESS, GOOD, LATE, MET, MISSED,
+                     PENDING, SUPERSEDED, UNDER_REVIEW, WARNED, Resolved, Rules, activity_quarter, is_full,
+                     received_on, resolve_copies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,62 +251,3 @@ def anniversary(start: date, years: int) -> date:
         return start.replace(year=start.year + years)
     except ValueError:
         return start.replace(year=start.year + years, day=28)
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """What the compliance job reports for one ambassador and one quarter."""
-
-    ambassador: Ambassador
-    record: Record
-    perks: tuple[str, ...]
-    last_checkin: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Track:
-    """One ambassador's whole record: every quarter since the start, and the perks on `as_of`."""
-
-    ambassador: Ambassador
-    records: tuple[Record, ...]
-    perks: tuple[str, ...]
-
-    def at(self, quarter: Quarter) -> Record | None:
-        if not self.records or quarter < self.records[0].verdict.quarter:
-            return None
-        i = (quarter.year - self.records[0].verdict.quarter.year) * 4 + quarter.q - self.records[0].verdict.quarter.q
-        return self.records[i] if i < len(self.records) else None
-
-
-def tracks(roster: Sequence[Ambassador], activities: Iterable[Activity], rules: Rules, as_of: date,
-           through: Quarter) -> list[Track]:
-    """Every ambassador's record up to `through` (at least up to the latest final quarter)."""
-    by_email: dict[str, list[Activity]] = defaultdict(list)
-    for a in activities:
-        by_email[a.email].append(a)
-    through = max(through, latest_final(as_of, rules.window_days))
-    out = []
-    for amb in roster:
-        records = history(amb, by_email.get(amb.email, ()), rules, as_of, through)
-        out.append(Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules))))
-    return out
-
-
-def standings(all_tracks: Sequence[Track], quarter: Quarter,
-              last_checkins: Mapping[str, datetime] | None = None) -> list[Standing]:
-    """Every ambassador who had started by the end of `quarter`, with that quarter's record.
-
-    Perks and the last check-in are read at the run's date, whatever quarter is asked for.
-    """
-    out = []
-    for t in all_tracks:
-        record = t.at(quarter)
-        if record is not None:
-            out.append(Standing(t.ambassador, record, t.perks, (last_checkins or {}).get(t.ambassador.email)))
-    return out
-
-
-def evaluate(roster: Sequence[Ambassador], activities: Iterable[Activity], rules: Rules, as_of: date,
-             quarter: Quarter, last_checkins: Mapping[str, datetime] | None = None) -> list[Standing]:
-    """Shorthand: the standings of one quarter."""
-    return standings(tracks(roster, activities, rules, as_of, quarter), quarter, last_checkins)

@@ -1,0 +1,100 @@
+"""The verdict and standing words, the rules (`Rules`), and which copy of an activity counts (`resolve_copies`:
+current, duplicate, superseded or late)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+from ..model import Activity
+from ..quarters import Quarter
+
+MET, MISSED, EXEMPT, PENDING = "met", "missed", "exempt", "pending"
+GOOD, WARNED, UNDER_REVIEW = "good", "warned", "under_review"
+FREE_EVENT_ACCESS, CONFERENCE_FUNDING = "free_event_access", "conference_funding"
+
+# How each copy of an activity was resolved.
+CURRENT, DUPLICATE, SUPERSEDED, LATE = "current", "duplicate", "superseded", "late"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The rule parameters, taken from configuration once."""
+
+    tz: ZoneInfo
+    min_full_reports: int = 2
+    window_days: int = 21
+    late_joiner_fraction: float = 0.5
+    # kind -> tuple of requirements; a requirement is a tuple of alternative field names.
+    full_report_fields: Mapping[str, tuple[tuple[str, ...], ...]] | None = None
+
+    def requirements(self, kind: str) -> tuple[tuple[str, ...], ...]:
+        return (self.full_report_fields or {}).get(kind, ())
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A copy of an activity and what became of it."""
+
+    activity: Activity
+    resolution: str  # CURRENT, DUPLICATE, SUPERSEDED or LATE
+    winner_row: int = 0  # for duplicates and superseded copies: the row of the copy that won
+
+
+def missing_fields(activity: Activity, rules: Rules) -> list[str]:
+    """The report fields this activity still lacks for a full report (empty when full)."""
+    missing = []
+    for alternatives in rules.requirements(activity.kind):
+        if not any(activity.has(name) for name in alternatives):
+            missing.append(" or ".join(alternatives))
+    return missing
+
+
+def is_full(activity: Activity, rules: Rules) -> bool:
+    # The same test as `missing_fields`, without building the list: it runs for every activity.
+    for alternatives in rules.requirements(activity.kind):
+        for name in alternatives:
+            value = getattr(activity, name)
+            if value is not None and value != "":
+                break
+        else:
+            return False
+    return True
+
+
+def activity_quarter(activity: Activity) -> Quarter:
+    return Quarter.of(activity.date)
+
+
+def received_on(activity: Activity) -> date:
+    """The local date the copy arrived (received_at is kept in the program's time zone)."""
+    return activity.received_at.date()
+
+
+def in_window(activity: Activity, rules: Rules) -> bool:
+    """Whether this copy arrived before its quarter's check-in window closed."""
+    return received_on(activity) <= activity_quarter(activity).window_closes(rules.window_days)
+
+
+def resolve_copies(activities: Iterable[Activity], rules: Rules) -> list[Resolved]:
+    """Resolve every copy of every activity; the output keeps the input's order."""
+    activities = list(activities)
+    groups: dict[str, list[int]] = defaultdict(list)
+    out: list[Resolved | None] = [None] * len(activities)
+    for i, a in enumerate(activities):
+        if in_window(a, rules):
+            groups[a.id].append(i)
+        else:
+            out[i] = Resolved(a, LATE)
+    for indices in groups.values():
+        indices.sort(key=lambda i: (activities[i].received_at, activities[i].row, activities[i].section))
+        winner = activities[indices[-1]]
+        out[indices[-1]] = Resolved(winner, CURRENT)
+        for i in indices[:-1]:
+            a = activities[i]
+            kind = DUPLICATE if a.metrics() == winner.metrics() else SUPERSEDED
+            out[i] = Resolved(a, kind, winner.row)
+    return out  # type: ignore[return-value]

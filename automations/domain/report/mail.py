@@ -1,0 +1,32 @@
+"""The final report to staff by mail, once per quarter."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..messages import Attachment, PlannedMessage
+from .bars import score_text
+from .model import ProgramReport
+
+REPORT_JOB = "quarterly_report"
+
+
+def report_messages(report: ProgramReport, staff: Sequence[str], html: bytes | None) -> list[PlannedMessage]:
+    """The final report to each staff address, once per quarter (`quarterly_report:<quarter>:<staff>`), the
+    page attached (`html`: None in a dry run, which attaches nothing). A provisional report goes to no one:
+    its numbers still change."""
+    if not report.final:
+        return []
+    c = report.counts
+    context = {
+        "first_name": "team", "quarter": report.quarter, "start": report.start.isoformat(),
+        "end": report.end.isoformat(), "met": c.met, "missed": c.missed, "exempt": c.exempt, "pending": c.pending,
+        "activities": report.activities, "reach": report.reach, "engagements": report.engagements,
+        "countries": report.countries_active, "referrals": len(report.referrals), "posts": report.posts_published,
+        "highlights": [{"title": a.title, "ambassador": a.ambassador, "score": score_text(a.score), "basis": a.basis}
+                       for a in report.highlights[:3]],
+        "filename": f"report-{report.quarter}.html",
+    }
+    attachments = (Attachment(context["filename"], "text/html", html),) if html is not None else ()
+    return [PlannedMessage(key=f"{REPORT_JOB}:{report.quarter}:{who}", job=REPORT_JOB, to_email=who, to_name="",
+                           context=context, obligation=False, attachments=attachments) for who in staff]

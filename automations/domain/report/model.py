@@ -1,0 +1,265 @@
+"""The report's values: the labels it prints, its settings and the frozen figures of one quarter."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Mapping
+
+from ..compliance import EXEMPT, MET, MISSED, PENDING
+
+STATUSES = (MET, MISSED, EXEMPT, PENDING)
+STANDINGS = ("good", "warned", "under_review", "paused", "alumni", "removed")
+PERKS = ("free_event_access", "conference_funding")
+
+KIND_LABELS = {"networking": "Networking", "content": "Content", "documentation": "Documentation",
+               "event": "Events", "talk": "Talks", "advocacy": "Advocacy", "community_support": "Community support"}
+STANDING_LABELS = {"good": "good standing", "warned": "warned", "under_review": "under review", "paused": "paused",
+                   "alumni": "alumni", "removed": "removed"}
+PERK_LABELS = {"free_event_access": "free access to official events",
+               "conference_funding": "eligible for conference funding"}
+ATTENDANCE, CONTENT = "attendance", "content"
+#: What each score is, in the words the report prints.
+SCORE_DEFINITIONS = {
+    ATTENDANCE: "Events and talks: attendees divided by registrations (people who came, of those who signed up).",
+    CONTENT: "Content: engagements plus reshares divided by views (people who reacted or passed it on, of those "
+             "who saw it).",
+}
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    quarters_shown: int = 4  # the compliance history: this quarter and the ones before it
+    top_activities: int = 10  # rows of each engagement ranking
+    min_audience: int = 20  # fewer registrations (events, talks) or views (content): not ranked
+    ambassador_table: bool = True  # the appendix listing every ambassador's quarter
+    newsletter_highlights: int = 6  # activities the newsletter credits, taken from the top of both rankings
+    email_staff: bool = True  # the final report to staff by mail, once per quarter
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """One quarter in compliance's words: its verdicts and the standings they left."""
+
+    quarter: str
+    final: bool
+    met: int
+    missed: int
+    exempt: int
+    pending: int
+    standings: tuple[tuple[str, int], ...]  # (standing, ambassadors), in STANDINGS order, zeros left out
+
+    @property
+    def total(self) -> int:
+        return self.met + self.missed + self.exempt + self.pending
+
+    @property
+    def judged(self) -> int:
+        return self.met + self.missed
+
+    @property
+    def met_share(self) -> float | None:
+        """Met of the quarters judged (exempt and pending left out)."""
+        return self.met / self.judged if self.judged else None
+
+    def count(self, status: str) -> int:
+        return getattr(self, status)
+
+
+@dataclass(frozen=True)
+class AmbassadorLine:
+    """One ambassador's quarter, as `compliance --format json` prints it."""
+
+    email: str
+    name: str
+    country: str
+    region: str
+    status: str
+    full_reports: int
+    activities: int
+    standing: str
+    streak: int
+    perks: tuple[str, ...]
+    reach: int
+    engagements: int
+
+
+@dataclass(frozen=True)
+class AreaReach:
+    """Reach of one country (region "") or of one region within it."""
+
+    country: str
+    region: str
+    ambassadors: int
+    activities: int
+    reach: int
+    engagements: int
+
+
+@dataclass(frozen=True)
+class CountryReach:
+    total: AreaReach
+    regions: tuple[AreaReach, ...]  # the named regions, by reach; ambassadors with no region are in the total only
+
+
+@dataclass(frozen=True)
+class KindFigures:
+    kind: str
+    label: str
+    activities: int
+    full_reports: int
+    reach: int
+    engagements: int
+
+
+@dataclass(frozen=True)
+class ScoredActivity:
+    """An activity with its engagement score and what the score is made of."""
+
+    family: str  # ATTENDANCE or CONTENT
+    score: float
+    basis: str  # "84 attended of 120 registered"
+    title: str
+    kind: str
+    day: date
+    ambassador: str  # the name, as on the roster
+    email: str
+    country: str
+    link: str  # "" unless an http(s) address
+    reach: int
+    engagements: int
+
+
+@dataclass(frozen=True)
+class PerkHolder:
+    name: str
+    email: str
+    country: str
+    perks: tuple[str, ...]  # held on the report's date, as compliance reads them
+    new: tuple[str, ...] = ()  # of those, the ones this quarter earned (see `perk_holders`)
+
+
+@dataclass(frozen=True)
+class ReferralServed:
+    inquiry: str
+    need: str
+    country: str
+    region: str
+    offers: int  # offers made in the quarter
+    outcome: str  # "accepted", "waiting for an answer", "no candidate left"
+    ambassadors: tuple[str, ...]  # the names of those offered it in the quarter
+    recommended: str  # the name of the ambassador who accepted ("" when none)
+
+
+@dataclass(frozen=True)
+class PublishedPost:
+    title: str
+    author: str  # the name (the address when not on the roster)
+    url: str  # "" unless an http(s) address
+    published_on: date
+
+
+@dataclass(frozen=True)
+class FundingLine:
+    """One currency in the budget period that holds the quarter."""
+
+    currency: str
+    period: str
+    budget: Decimal | None  # None: no budget set for this currency
+    approved: Decimal  # approved or paid for events in the period
+    in_quarter: Decimal  # of which for events in the quarter
+    waiting: Decimal  # asked for events in the period, not decided yet
+    requests: int  # approved or paid requests in the quarter
+
+    @property
+    def share(self) -> float | None:
+        return float(self.approved / self.budget) if self.budget else None
+
+
+@dataclass(frozen=True)
+class ProgramReport:
+    """Every figure of one quarter's report."""
+
+    program: str
+    quarter: str
+    start: date
+    end: date
+    as_of: date
+    final: bool
+    window_closes: date
+    counts: StatusCounts
+    history: tuple[StatusCounts, ...]  # oldest first, ending with this quarter
+    ambassadors: tuple[AmbassadorLine, ...]  # in compliance's order, the erased left out (`forgotten`)
+    counted: tuple[AmbassadorLine, ...]  # every ambassador with a verdict, the erased too: what the totals add up
+    countries: tuple[CountryReach, ...]  # by reach
+    kinds: tuple[KindFigures, ...]  # by activities
+    rankings: tuple[tuple[str, tuple[ScoredActivity, ...]], ...]  # (family, top activities)
+    scored: Mapping[str, int]  # family -> activities with a score (ranked or not)
+    perk_holders: tuple[PerkHolder, ...]  # the erased left out
+    perks_held: Mapping[str, int]  # perk -> ambassadors holding it, the erased too
+    referrals: tuple[ReferralServed, ...]
+    posts: tuple[PublishedPost, ...]  # the erased's left out
+    posts_published: int  # posts published in the quarter, the erased's too
+    funding: tuple[FundingLine, ...]
+    funding_period: str
+    settings: ReportSettings
+
+    @property
+    def activities(self) -> int:
+        return sum(a.activities for a in self.counted)
+
+    @property
+    def full_reports(self) -> int:
+        return sum(a.full_reports for a in self.counted)
+
+    @property
+    def reach(self) -> int:
+        return sum(a.reach for a in self.counted)
+
+    @property
+    def engagements(self) -> int:
+        return sum(a.engagements for a in self.counted)
+
+    @property
+    def provisional(self) -> bool:
+        return not self.final
+
+    def perk_count(self, perk: str) -> int:
+        return self.perks_held.get(perk, 0)
+
+    def holders(self, perk: str) -> tuple[PerkHolder, ...]:
+        return tuple(h for h in self.perk_holders if perk in h.perks)
+
+    @property
+    def countries_active(self) -> int:
+        """Countries with at least one activity this quarter."""
+        return sum(1 for c in self.countries if c.total.activities)
+
+    @property
+    def met_names(self) -> tuple[str, ...]:
+        """The ambassadors who met the quarter, by name."""
+        return tuple(sorted((a.name for a in self.ambassadors if a.status == MET), key=name_key))
+
+    @property
+    def highlights(self) -> tuple[ScoredActivity, ...]:
+        """The newsletter's picks: the top of each ranking taken in turn (the best attendance, the best
+        engagement, the second best of each, ...), `newsletter_highlights` of them."""
+        lists = [list(top) for _, top in self.rankings]
+        out: list[ScoredActivity] = []
+        while any(lists) and len(out) < self.settings.newsletter_highlights:
+            for top in lists:
+                if top and len(out) < self.settings.newsletter_highlights:
+                    out.append(top.pop(0))
+        return tuple(out)
+
+
+# Letters that Unicode does not decompose into a base letter and a mark, for sorting names by their look.
+_BASE_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th"})
+
+
+def name_key(name: str) -> str:
+    """A name as a sort key: Łukasz sorts with the Ls and Émile with the Es, not after Z."""
+    folded = unicodedata.normalize("NFKD", name.casefold().translate(_BASE_LETTERS))
+    return "".join(c for c in folded if not unicodedata.combining(c))

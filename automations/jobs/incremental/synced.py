@@ -1,0 +1,129 @@
+"""What a sync worked out (`Synced`), the helpers both of its paths share, and keeping it in the work cache once
+the store holds it (`remember`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping, Sequence
+
+from ...domain.codec import Decoder, pack, unpack
+from ...domain.compliance import Resolved, Rules, resolve_copies
+from ...domain.model import Activity, Checkin, Problem
+from ...domain.source_guard import Tally, tally
+from ...domain.values import stable_digest
+from ...ports import WorkCache
+
+VERSION = "sync-4"
+ACTS = "acts"  # email -> [activity rows], [checkin rows]
+TALLY = "tally"  # the first row of a batch read -> its check-ins' and activities' digests (`source_guard.Tally`)
+
+
+def _sort_copies(resolved: Iterable[Resolved]) -> list[Resolved]:
+    """The store's order: published posts (section 0) first, then the form's copies in sheet order."""
+    return sorted(resolved, key=lambda r: (r.activity.section != 0, r.activity.row, r.activity.section))
+
+
+@dataclass
+class Synced:
+    """What a sync worked out, whichever path it took."""
+
+    mode: str  # "unchanged", "appended" or "full"
+    problems: list[Problem]  # everything the responses and posts hold that cannot be used (not the roster's)
+    last_row: int  # the sheet row of the last response read so far
+    responses: int  # check-ins on record
+    resolutions: Counter  # copies by resolution
+    digests: dict[str, str]  # per ambassador: a digest of their copies and check-ins (what decides their record)
+    new_copies: list[Resolved] = field(default_factory=list)  # appended: the copies to add to the store
+    new_checkins: list[Checkin] = field(default_factory=list)
+    changed_copies: bool = False  # appended: an earlier copy changed resolution (the store needs a rewrite)
+    everything: Callable[[], tuple[list[Resolved], list[Checkin]]] | None = None
+    affected: set[str] = field(default_factory=set)  # ambassadors whose copies changed in this run
+    previous_last_row: int | None = None  # the last row read by the run before (None: not known here)
+    posts: list[Activity] = field(default_factory=list)  # the published blog posts, as activities
+    unusable_rows: set[int] = field(default_factory=set)  # rows read in this run that gave no check-in
+    unreadable_rows: set[int] = field(default_factory=set)  # ... of them, those whose timestamp could not be read
+    tally_before: Tally | None = None  # what the source gave the last run (None: not known here)
+    tally_now: Tally = field(default_factory=Tally)  # what the whole source gives now
+    #: A full sync keeps what it ingested, by ambassador (copies with posts, check-ins), for compliance.
+    objects: tuple[dict, dict] | None = None
+    _cache: tuple | None = None  # what to write to the work cache once the store is saved
+    _tally: dict = field(default_factory=dict)  # the digests of this run's batch, for the TALLY table
+
+    def all_copies(self) -> tuple[list[Resolved], list[Checkin]]:
+        assert self.everything is not None
+        return self.everything()
+
+
+def _digest(rows: Sequence[tuple]) -> str:
+    return stable_digest(repr(sorted(rows)), length=20)
+
+
+def sorted_new(copies: list[Resolved]) -> list[Resolved]:
+    return sorted(copies, key=lambda r: (r.activity.row, r.activity.section))
+
+
+def post_rows_of(state: dict, email: str) -> list[tuple]:
+    return state.get("post_rows", {}).get(email, [])
+
+
+def _resolve(decoder: Decoder, acts: Sequence[tuple], posts: Sequence[tuple], rules: Rules) -> list[Resolved]:
+    return resolve_copies([decoder.activity(t) for t in list(posts) + list(acts)], rules)
+
+
+def _counts(resolved: Sequence[Resolved]) -> list[int]:
+    c = Counter(r.resolution for r in resolved)
+    return [c["current"], c["duplicate"], c["superseded"], c["late"], len(resolved)]
+
+
+def _total(rescount: Mapping[str, list]) -> Counter:
+    total = Counter()
+    for cur, dup, sup, late, n in rescount.values():
+        total.update(current=cur, duplicate=dup, superseded=sup, late=late, all=n)
+    return total
+
+
+def _everything(cache: WorkCache, decoder: Decoder, rules: Rules, post_rows: Mapping[str, list],
+                pending: Mapping[str, bytes | None]) -> tuple[list[Resolved], list[Checkin]]:
+    """Every copy and check-in, resolved, in the store's order (what a full save writes)."""
+    stored = cache.rows(ACTS)
+    stored.update({k: v for k, v in pending.items() if v is not None})
+    resolved: list[Resolved] = []
+    checkins: list[Checkin] = []
+    for email in set(stored) | set(post_rows):
+        acts, checks = unpack(stored.get(email), ([], []))
+        resolved += _resolve(decoder, acts, post_rows.get(email, []), rules)
+        checkins += [decoder.checkin(t) for t in checks]
+    return _sort_copies(resolved), sorted(checkins, key=lambda c: c.row)
+
+
+def _tally(ingested, first_row: int) -> Tally:
+    return tally(max(0, ingested.last_row - first_row + 1), len(ingested.unusable_rows), len(ingested.empty_rows),
+                 ingested.checkins, ingested.activities)
+
+
+def _counts_of(t: Tally) -> tuple[int, int, int]:
+    return (t.rows, t.skipped, t.empty)
+
+
+def _kept_tally(state: dict, cache: WorkCache | None = None) -> Tally:
+    """The tally kept by the last run: its counts (in the state), and with `cache` its digests too."""
+    kept = state.get("tally")
+    if not kept or len(kept) != 3:
+        return Tally()
+    if cache is None:
+        return Tally(*kept)
+    batches = [unpack(v, (b"", b"")) for _, v in sorted(cache.rows(TALLY).items())]
+    return Tally(*kept, b"".join(c for c, _ in batches), b"".join(a for _, a in batches))
+
+
+def remember(cache: WorkCache, synced: Synced) -> None:
+    """Keep what this sync worked out, once the store holds it (a crash before leaves the old state,
+    whose cursor makes the next run read these rows again)."""
+    if synced._cache is None:
+        return
+    state, entries, *replace = synced._cache
+    if not entries and not replace and not synced._tally and unpack(cache.get("sync")) == state:
+        return  # nothing new: the cache stays byte for byte as it was
+    cache.write({"sync": pack(state)}, {ACTS: entries, TALLY: synced._tally},
+                replace=(ACTS, TALLY) if replace else ())

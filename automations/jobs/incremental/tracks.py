@@ -1,0 +1,133 @@
+"""Compliance over the work cache: each ambassador's record, recomputed only when it could have changed, and the
+recent activities the mail planners look at."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Callable, Iterable
+
+from ...domain.codec import Decoder, pack, unpack
+from ...domain.compliance import Rules, Track
+from ...domain.model import Activity, Checkin
+from ...domain.values import stable_digest
+from ...ports import WorkCache
+from .synced import ACTS, Synced
+
+# -- compliance: each ambassador's record, recomputed only when it could have changed -----------------------------
+
+SLIM = "slim"  # email -> (key, valid from, valid until, brief track rows, check-ins as (local day, instant))
+SLIM_VERSION = "slim-2"
+
+
+def activities_of(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterable[str], since: float = float("-inf")
+                  ) -> dict[str, tuple[list[Activity], list[Checkin]]]:
+    """These ambassadors' copies (posts included) and check-ins, from this run's sync; with `since` (a POSIX
+    time), only those received from then on (the others are not even decoded)."""
+    emails = set(emails)
+    if synced.objects is not None:  # a full sync: every record is still in memory, as ingested
+        acts, checks = synced.objects
+        return {e: ([a for a in acts.get(e, []) if a.received_at.timestamp() >= since],
+                    [c for c in checks.get(e, []) if c.received_at.timestamp() >= since]) for e in emails}
+    decoder = Decoder(rules.tz)
+    pending = synced._cache[1] if synced._cache else {}
+    stored = {e: v for e, v in pending.items() if e in emails and v is not None}
+    missing = emails - set(stored)
+    if missing:
+        stored.update(cache.rows(ACTS, missing))
+    state = synced._cache[0] if synced._cache else {}
+    posts = state.get("post_rows", {})
+    out = {}
+    for email in emails:
+        acts, checks = unpack(stored.get(email), ([], []))
+        out[email] = ([decoder.activity(t) for t in list(posts.get(email, [])) + list(acts) if t[5] >= since],
+                      [decoder.checkin(t) for t in checks if t[1] >= since])
+    return out
+
+
+def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_digest: str, dry_run: bool,
+          lookback: timedelta = timedelta(days=31)):
+    """Every ambassador's track through the latest ended quarter (brief where nothing changed, full where it was
+    recomputed), the last check-in of each, and how many were recomputed."""
+    from datetime import datetime
+
+    from ...domain.compliance import history, perks
+    from ...domain.quarters import latest_ended, local_date
+    from ...domain.summary import as_rows, from_rows, summarize, valid_until
+
+    through = latest_ended(as_of)
+    today = as_of.toordinal()
+    keys = {a.email: stable_digest(SLIM_VERSION, repr(a), synced.digests.get(a.email, ""), config_digest, str(through),
+                                   length=20) for a in roster}
+    entries = {e: unpack(v) for e, v in cache.rows(SLIM).items()}
+    tracks, last, stale = [], {}, []
+    horizon = (as_of - lookback).toordinal()
+    recent: set[str] = set()
+    for amb in roster:
+        e = entries.get(amb.email)
+        if e and e[0] == keys[amb.email] and e[1] <= today < e[2]:
+            tracks.append(from_rows(amb, e[3]))
+            # The check-ins as (local day, instant), in order: the last one by today, and whether any is recent.
+            seen = [ts for day, ts in e[4] if day <= today]
+            if seen:
+                last[amb.email] = datetime.fromtimestamp(max(seen), rules.tz)
+            if any(horizon <= day <= today for day, _ in e[4]):
+                recent.add(amb.email)
+        else:
+            tracks.append(None)
+            stale.append(amb)
+    got = activities_of(cache, synced, rules, (a.email for a in stale)) if stale else {}
+    writes: dict[str, bytes | None] = {}
+    index = {a.email: i for i, a in enumerate(roster)}
+    for amb in stale:
+        acts, checks = got.get(amb.email, ([], []))
+        records = history(amb, acts, rules, as_of, through)
+        full = Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules)))
+        tracks[index[amb.email]] = full
+        days = [local_date(a.received_at, rules.tz) for a in acts] + [local_date(c.received_at, rules.tz) for c in checks]
+        seen = [c.received_at for c in checks if local_date(c.received_at, rules.tz) <= as_of]
+        if seen:
+            last[amb.email] = max(seen)
+        if any(as_of - lookback <= d <= as_of for d in days):
+            recent.add(amb.email)
+        until = valid_until(amb, days, rules, as_of)
+        writes[amb.email] = pack((keys[amb.email], today, until.toordinal(), as_rows(summarize(full)),
+                                  [(local_date(c.received_at, rules.tz).toordinal(), c.received_at.timestamp())
+                                   for c in checks]))
+    gone = set(entries) - set(keys)
+    writes.update({e: None for e in gone})
+    if writes and not dry_run:
+        cache.write({}, {SLIM: writes})
+    return tracks, last, len(stale), recent
+
+
+def details(cache: WorkCache, synced: Synced, rules: Rules, as_of) -> Callable[[Track], Track]:
+    """Works out a track held in brief in full (its activities), once per ambassador, when a message needs it."""
+    from ...domain.compliance import history
+    from ...domain.summary import is_brief
+
+    memo: dict[str, Track] = {}
+
+    def full(track: Track) -> Track:
+        if not is_brief(track):
+            return track
+        email = track.ambassador.email
+        if email not in memo:
+            acts, _ = activities_of(cache, synced, rules, [email])[email]
+            records = history(track.ambassador, acts, rules, as_of, track.records[-1].verdict.quarter)
+            memo[email] = Track(track.ambassador, tuple(records), track.perks)
+        return memo[email]
+
+    return full
+
+
+def recent(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterable[str], as_of, lookback: timedelta
+           ) -> tuple[list[Activity], list[Checkin]]:
+    """The activities and check-ins received in the last `lookback` days (what the mail planners look at:
+    receipts, the digest's week, data-problem notes), of these ambassadors, in sheet order."""
+    from datetime import datetime, time
+
+    since = datetime.combine(as_of - lookback, time(0), rules.tz).timestamp()
+    got = activities_of(cache, synced, rules, emails, since)
+    acts = sorted((a for copies, _ in got.values() for a in copies), key=lambda a: (a.row, a.section))
+    checks = sorted((c for _, cs in got.values() for c in cs), key=lambda c: c.row)
+    return acts, checks
