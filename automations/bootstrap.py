@@ -13,20 +13,19 @@ import signal
 import stat
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 from urllib.parse import urlsplit
 
 from .adapters.csv.blog_store import CsvBlogStore
-from .adapters.files.atomic import atomic_write
 from .adapters.csv.personal_tables import CsvPersonalTables
 from .adapters.files.personal_files import LocalPersonalFiles
 from .adapters.files.erase_journal import JsonErasureJournal
 from .adapters.erased_responses import ERASE_JOB, ErasedResponses
-from .domain.privacy import Pseudonyms, TableRule
+from .domain.privacy import Pseudonyms, Retention, TableRule
 from .adapters.csv.attendee_source import CsvAttendeeSource
 from .adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
 from .adapters.files.report_archive import FileReportArchive
@@ -58,14 +57,12 @@ from .adapters.google.access import GoogleAccess, GoogleSettings
 from .adapters.google.admin import GoogleAdmin
 from .adapters.google.sheets_answer_source import SheetsAnswerSource
 from .adapters.google.sheets_checkin_source import SheetsCheckinSource
-from .adapters.memory.work_cache import MemoryWorkCache
 from .adapters.files.sqlite_work_cache import SqliteWorkCache
 from . import file_modes, redaction
-from .config import Config, PrivacyConfig
+from .config import Config
 from .config import load_config as _read_config
 from .domain.blog import BlogSettings
 from .domain.referrals import ReferralSettings
-from .domain.words import OUR_WORDS, RosterWords
 from .domain.values import TimestampParser
 from .domain.checkins import FormLayout
 from .domain.compliance import Rules
@@ -75,128 +72,20 @@ from .errors import ConfigError, StopRun
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .mail.transports import Mailer, build_mailer
-from .ports import ConductStore, FundingStore, PersonalFiles, PersonalTable, ProgramTables, Progress
+from .ports import ConductStore, FundingStore, PersonalTable, ProgramTables
 from .adapters.terminal.rich_progress import NoProgress, progress_for
 from .ports import AnswerSource, ReferralStore
-from .ports import AttendeeSource, CertificateRenderer
-from .ports import ReportArchive, ReportRenderer
+from .ports import AttendeeSource
+from .ports import ReportRenderer
 from .ports import ForumGroup
-from .ports import RunLock
-from .ports import ErasureJournal, ServiceCheck
+from .ports import ServiceCheck
+from .context import Context, Guards, MailSettings, Migration
 from .stopping import StopRequest
-from .ports import WorkCache, Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, SendLock, Usage
 
-
-@dataclass(frozen=True)
-class MailSettings:
-    """What the mail jobs need to know besides the ports."""
-
-    form_url: str
-    prefill_email_entry: str
-    staff: tuple[str, ...]
-    transport: str
-    outbox_dir: Path
-    templates_dir: Path
-    summary: str  # the transport in one phrase, for doctor
-
-
-@dataclass(frozen=True)
-class Guards:
-    max_warning_share: float = 0.25
-    min_held_notices: int = 5
-    max_newly_unusable_share: float = 0.1
-    max_unusable_share: float = 0.5
-    min_guarded_rows: int = 5
-
-
-@dataclass
-class Context:
-    """Everything a job needs for one run: the run's date, rule objects, settings and the ports."""
-
-    as_of: date
-    dry_run: bool
-    rules: Rules
-    form: FormLayout
-    schedule: Schedule
-    mail: MailSettings
-    roster: RosterStore
-    checkins: CheckinSource
-    reports: ReportStore
-    ledger: Ledger
-    lock: SendLock
-    mailer: Mailer
-    renderer: TemplateRenderer
-    sender: Sender
-    admin: Admin
-    blog: BlogStore
-    drafter: Drafter
-    blog_settings: BlogSettings
-    form_builder: FormsBuilder  # `init --form`
-    checks: list[ServiceCheck] = field(default_factory=list)  # what doctor checks besides the store
-    usage: list[Usage] = field(default_factory=list)
-    guards: Guards = field(default_factory=lambda: Guards())
-    #: What earlier runs worked out (responses read, records in brief), so a rerun does only new work.
-    cache: WorkCache = field(default_factory=MemoryWorkCache)
-    #: A digest of every setting the derived state depends on (rules, the form's layout): another one
-    #: makes the next sync start over.
-    fingerprint: str = ""
-    #: What staff confirmed on the command line: "shrink" (a smaller response source is right),
-    #: "notices" (send standing notices held for their number), "forum_removals" (the forum group may lose
-    #: more than forum.max_removal_share of its members).
-    confirmed: frozenset[str] = frozenset()
-    #: In a dry run: the data problems as the jobs run so far would have left them (none is saved), so a
-    #: later job of run-all compares with that, as it would with the store after a real run.
-    dry_problems: list | None = None
-    #: The names problems' ids take for their sources, whichever backend or form source read them
-    #: (`domain.problems.SourceNames`).
-    problem_names: Mapping[str, str] = field(default_factory=dict)
-    #: On Airtable: the mail ledger a local run of this program left in `local.dir`, if there is one. Mail that
-    #: went from there and is not in the base's ledger would go again: `send` stops instead (run `migrate`).
-    left_behind: Ledger | None = None
-    #: The referral inquiries, the answer form's responses and the `referrals` job's settings.
-    referrals: "ReferralStore | None" = None
-    answers: "AnswerSource | None" = None
-    referral_settings: ReferralSettings = field(default_factory=ReferralSettings)
-    #: `init --referral-form`: makes the answer form (Google Forms) once.
-    referral_form: "ReferralFormBuilder | None" = None
-    #: The funding requests (`funding` job) and the conduct register (only the `conduct` commands read it).
-    funding: FundingStore | None = None
-    funding_settings: FundingSettings | None = None
-    conduct: ConductStore | None = None
-    conduct_readers: tuple[str, ...] = ()
-    conduct_retention_days: int = 730
-    #: The `certificates` job: the event attendee lists, the PDF renderer, how long a certificate stays due.
-    attendees: "AttendeeSource | None" = None
-    certificates: "CertificateRenderer | None" = None
-    certificate_freshness_days: int = 30
-    #: The `report` job: its settings, the renderers of its files (HTML, PDF, Markdown) and where they go.
-    report_settings: ReportSettings = field(default_factory=ReportSettings)
-    report_renderers: "tuple[ReportRenderer, ...]" = ()
-    report_archive: "ReportArchive | None" = None
-    #: The `forum` job: the forum's ambassadors group (None: forum.url is empty, nothing to do) and its settings.
-    forum: "ForumGroup | None" = None
-    forum_settings: ForumSettings = field(default_factory=ForumSettings)
-    #: `export`, `erase` and `retention`: every table that may hold a person's data, the files the jobs made
-    #: about people, the keyed hashes erasing leaves, and how long things are kept.
-    #: A bar on long work when stdout is a terminal (rich), nothing under cron.
-    progress: Progress = field(default_factory=NoProgress)
-    personal: list[PersonalTable] = field(default_factory=list)
-    personal_files: PersonalFiles | None = None
-    pseudonyms: Pseudonyms | None = None
-    privacy: "PrivacyConfig | None" = None
-    export_dir: Path = Path("exports")
-    #: `erase` records what it will erase here before its first write, and finishes from it after a stop.
-    erasure_journal: "ErasureJournal | None" = None
-    #: Called at each point where work that must finish may be cut short (`erase`'s steps), with the point's
-    #: name: nothing in a normal run; a failpoint (`AUTOMATIONS_FAILPOINT`) kills the process there.
-    checkpoint: Callable[[str], None] = field(default=lambda name: None)
-    #: The config's folder: an export names the program's files relative to it (no server path in it).
-    program_dir: Path = Path(".")
-    #: A graceful stop asked for (SIGTERM, Ctrl-C): `effects.apply` and `run-all` stop at their next safe point.
-    stop: StopRequest = field(default_factory=StopRequest)
-    #: One run of each command at a time on this machine (cron, the scheduler, a person): the command line
-    #: holds it for the whole run.
-    run_lock: "RunLock | None" = None
+if TYPE_CHECKING:  # built only when the configuration uses Airtable
+    from .adapters.airtable.client import AirtableClient
+from .effects import utc_now
+from .ports import Admin, BlogStore, CheckinSource, Drafter, Ledger, ReportStore, RosterStore, Usage
 
 
 def rules_from(config: Config) -> Rules:
@@ -241,7 +130,7 @@ def schedule_from(config: Config) -> Schedule:
 
 
 def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
-                    sleep: Callable[[float], None] = time.sleep) -> AirtableClient:
+                    sleep: Callable[[float], None] = time.sleep) -> "AirtableClient":
     a = config.airtable
     from .adapters.airtable.client import AirtableClient, AirtableSettings
 
@@ -316,7 +205,7 @@ def referral_form_record(config: Config) -> FormRecord:
 
 def _mail_settings(config: Config, environ: Mapping[str, str]) -> MailSettings:
     m, f = config.mail, config.checkin_form
-    summary = m.transport
+    summary: str = m.transport
     if m.transport == "smtp":
         login = f"login from {m.smtp.username_env}" if environ.get(m.smtp.username_env) else "no login"
         summary = f"smtp, {login}, {m.smtp.security} to {m.smtp.host}:{m.smtp.port} (not contacted)"
@@ -441,11 +330,11 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
         personal=personal, personal_files=LocalPersonalFiles(config.path(m.outbox_dir), config.path(b.drafts_dir),
                                                              config.path(config.report.dir),
                                                              config.path(config.privacy.export_dir)),
-        pseudonyms=pseudonyms, privacy=config.privacy,
+        pseudonyms=pseudonyms, retention=Retention(**config.privacy.retention.model_dump()),
         export_dir=config.path(config.privacy.export_dir), program_dir=config.base_dir,
         erasure_journal=JsonErasureJournal(config.local_dir / ERASING), checkpoint=failpoint(environ),
         cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
-        run_lock=run_lock(config),
+        run_lock=run_lock(config), clock=utc_now, progress=NoProgress(),
         problem_names=problem_names(config, Path(f.file).name if f.source == "local" else checkins.where),
         left_behind=CsvLedger(config.local_dir / "mail_ledger.csv") if config.backend == "airtable" and
         (config.local_dir / "mail_ledger.csv").is_file() else None,
@@ -849,28 +738,6 @@ def unfinished_migration(config: Config) -> None:
         raise StopRun(f"A migrate into this store (from {held.get('from', '?')}) stopped before it finished: run "
                       f"`migrate --from {held.get('from', 'OTHER_CONFIG')}` again to finish it (`init` and `doctor` "
                       f"run meanwhile); every other command stops until then.")
-
-
-@dataclass
-class Migration:
-    """What `migrate` needs besides the destination's `Context`: both stores as whole tables, the source's
-    readers of the conduct register, the local files the other configuration reads that go along, and where
-    the destination keeps what migrate wrote."""
-
-    source: ProgramTables
-    dest: ProgramTables
-    source_config: Path
-    source_readers: tuple[str, ...]
-    dest_readers: tuple[str, ...]
-    files: list[tuple[Path, Path, str]]  # (the source's file, the destination's, what it is)
-    journal: WorkCache
-    marker: Path
-    source_lock: "RunLock | None"  # the source's run locks, when they are not the destination's
-    usage: list[Usage] = field(default_factory=list)
-    #: The roster's words in each configuration (`ambassadors.status_values`, ...): a status, standing or perk
-    #: is copied as the same status, standing or perk, in the destination's words.
-    source_words: RosterWords = OUR_WORDS
-    dest_words: RosterWords = OUR_WORDS
 
 
 def program_tables(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,

@@ -1003,6 +1003,12 @@ class FakeGoogle(Injectable, LoopbackServer):
             item["title"] = new_title
             self._bump_form(form)
 
+    def file_ids(self, kind: str) -> list[str]:
+        """The ids of the files of one kind ("form", "document", "spreadsheet") the fake holds, as Drive's
+        files.list filtered by mimeType would list them."""
+        with self._lock:
+            return sorted(i for i, f in self._files.items() if f.kind == kind)
+
     def forms(self, form_id: str) -> dict:
         """The form as forms.get returns it."""
         with self._lock:

@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 import click
 
 from .. import bootstrap, stopping
+from ..context import Context
 from ..domain.quarters import check_run_day
 from ..jobs.base import JobResult
 from .output import _guard, _print_summary, echo_block, report
@@ -25,7 +26,7 @@ class Options:
     confirmed: frozenset[str] = frozenset()  # what staff confirmed: "shrink", "unusable", "notices", "forum_removals"
     stop: stopping.StopRequest = field(default_factory=stopping.StopRequest)  # set by SIGTERM / Ctrl-C
 
-    def context(self) -> bootstrap.Context:
+    def context(self) -> Context:
         return bootstrap.from_file(self.config_path, self.as_of, self.dry_run, self.confirmed, stop=self.stop,
                                    command=_command_name())
 
@@ -113,7 +114,7 @@ def _command_name() -> str:
 
 
 @contextmanager
-def one_run(ctx: bootstrap.Context) -> Iterator[None]:
+def one_run(ctx: Context) -> Iterator[None]:
     """The command's run lock for the whole run (a dry run writes nothing and takes none): a second run
     of the same command waits `schedule.lock_wait_seconds`, then skips (`AlreadyRunning`)."""
     if ctx.dry_run or ctx.run_lock is None:
@@ -124,7 +125,7 @@ def one_run(ctx: bootstrap.Context) -> Iterator[None]:
         yield
 
 
-def _run_job(opts: Options, job: Callable[[bootstrap.Context], JobResult]) -> None:
+def _run_job(opts: Options, job: Callable[[Context], JobResult]) -> None:
     """Build the run's adapters, run one job under its run lock (SIGTERM stops it at a safe point),
     print what it made (a table, JSON) and its summary, and exit with its code."""
 

@@ -8,7 +8,7 @@ from typing import Callable
 
 import click
 
-from .. import bootstrap
+from ..context import Context
 from ..errors import AlreadyRunning, ServiceUnavailable, Stopped, StopRun
 from ..jobs.base import JobResult
 from ..redaction import redact
@@ -90,7 +90,7 @@ def _guard(fn: Callable[[], int]) -> None:
     sys.exit(code)
 
 
-def _print_summary(res: JobResult, ctx: bootstrap.Context | None = None) -> None:
+def _print_summary(res: JobResult, ctx: Context | None = None) -> None:
     # With a table or JSON on stdout, the summary goes to stderr so stdout stays machine-readable.
     for line in res.summary:
         echo(f"[{res.job}] {line}", err=bool(res.output))

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .checks import Strict, env_name
+from ..domain.privacy import Retention
+from .checks import Strict, default_of, env_name
 
 
 class RetentionConfig(Strict):
@@ -14,12 +15,12 @@ class RetentionConfig(Strict):
 
     # Mail-ledger steps are deleted this many days after their last attempt. At least 400: longer than
     # any message waits to be sent (a year's certificate, a quarter's reminders), so none goes again.
-    ledger_days: int = Field(1095, ge=400)
+    ledger_days: int = Field(default_of(Retention, "ledger_days"), ge=400)
     # A data problem closed as fixed is deleted this many days after it closed (ignored ones stay: they
     # are staff's decision, and the row is still there).
-    fixed_problems_days: int = Field(365, ge=1)
+    fixed_problems_days: int = Field(default_of(Retention, "fixed_problems_days"), ge=1)
     # Messages in the outbox folder (the `outbox` transport's copies) are deleted after this many days.
-    outbox_days: int = Field(90, ge=1)
+    outbox_days: int = Field(default_of(Retention, "outbox_days"), ge=1)
 
 
 class PrivacyConfig(Strict):

@@ -317,3 +317,12 @@ def own_texts(rule: TableRule, headers: Sequence[str], row: Sequence[str]) -> li
                 and any(ch.isalpha() for ch in text) and not _ERASED.search(text)):
             out.append(text)
     return out
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long the `retention` job keeps what the jobs made (`privacy.retention`, whose defaults are these)."""
+
+    ledger_days: int = 1095  # a mail-ledger step, after its last attempt
+    fixed_problems_days: int = 365  # a data problem closed as fixed, after it closed
+    outbox_days: int = 90  # a message in the outbox folder

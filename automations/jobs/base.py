@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Collection, Iterator
 
-from ..bootstrap import Context
+from ..context import Context
 from ..domain.model import Ambassador, Problem
 from ..errors import InputError
 from ..domain.problems import Reconciled, problem_id, reconcile

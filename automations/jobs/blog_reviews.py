@@ -13,7 +13,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import replace
 
-from ..bootstrap import Context
+from ..context import Context
 from ..domain.blog import document_fields, document_messages, plan_blog
 from ..domain.messages import PlannedMessage
 from ..domain.values import shown
@@ -65,7 +65,7 @@ def run(ctx: Context) -> JobResult:
         applied = apply(actions, ledger=ctx.ledger, lock=ctx.lock, session=lambda: nullcontext(ctx.drafter),
                         perform=lambda drafter, payload: drafter.create(payload[0].key, shown(payload[0].title), payload[1],
                                                                         payload[2]),
-                        stop=ctx.stop)
+                        clock=ctx.clock, stop=ctx.stop)
         result.failures += [f"review document: {f}" for f in applied.failures]
         links.update({a.key[len(JOB) + 1:]: a.reference for a in applied.done})
         made = len(applied.done)

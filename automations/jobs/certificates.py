@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from ..bootstrap import Context
+from ..context import Context
 from ..domain.certificates import YEARLY, Certificate, plan_events, plan_yearly, unprintable, years_word
 from ..domain.messages import Attachment, PlannedMessage
 from ..effects import ActionFailed, done_keys

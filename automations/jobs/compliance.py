@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..bootstrap import Context
+from ..context import Context
 from ..domain.compliance import Standing, Track, missing_fields, standings as standings_of, tracks
 from ..domain.model import Activity, Ambassador, Checkin
 from ..domain.quarters import Quarter, latest_ended, local_date
@@ -177,11 +177,11 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
             known = any(a.email == wanted for a in roster)
             why = "had not started by then" if known else "is not on the roster"
             raise StopRun(f"No verdict for {explain_email.strip()} in {quarter}: that ambassador {why}.")
-        s = match[0]
+        chosen = match[0]
         if "full" in result.data:  # the record in brief: work out its details for this one ambassador
-            s = standings_of([result.data["full"](next(t for t in all_tracks if t.ambassador.email == wanted))],
-                             quarter, last)[0]
-        result.output = explain(s, ctx)
+            chosen = standings_of([result.data["full"](next(t for t in all_tracks if t.ambassador.email == wanted))],
+                                  quarter, last)[0]
+        result.output = explain(chosen, ctx)
     elif fmt == "json":
         result.output = json_text(as_json(quarter, standings, final))
     else:

@@ -18,6 +18,7 @@ import sys
 from typing import Callable
 
 from .. import bootstrap
+from ..context import Context
 from ..config import Config
 from ..domain import golive
 from ..domain.form_check import Line, check_responses, roster_lines
@@ -37,7 +38,7 @@ def _findings(lines: list[Line]) -> list[Finding]:
     return [Finding(line.ok, line.text, blocking=line.blocking) for line in lines]
 
 
-def certificates(ctx: bootstrap.Context, store_ready: bool = True) -> list[Finding]:
+def certificates(ctx: Context, store_ready: bool = True) -> list[Finding]:
     """The certificate fonts and images are there, and the event attendee lists can be read (when the store
     has its tables). A missing one stops only the certificates job, so the finding does not block the others."""
     missing = ctx.certificates.check()
@@ -63,7 +64,7 @@ def go_live(config: Config) -> list[Finding]:
     return _findings(golive.placeholders(config.model_dump(mode="json", exclude={"base_dir"}), images))
 
 
-def templates(ctx: bootstrap.Context) -> list[Finding]:
+def templates(ctx: Context) -> list[Finding]:
     """Every email template rendered with sample data, in every language it has (subject, text and HTML),
     through the jobs' renderer; each fault once, naming the file, the line and the name."""
     folder = ctx.mail.templates_dir
@@ -87,14 +88,15 @@ def templates(ctx: bootstrap.Context) -> list[Finding]:
     return out
 
 
-def documents(ctx: bootstrap.Context) -> list[Finding]:
+def documents(ctx: Context) -> list[Finding]:
     """The review document's template (local documents) and the report's templates, filled with sample data."""
     out = []
     render = getattr(ctx.drafter, "render", None)  # the local HTML drafter; a Google Docs template is checked when copied
     if render is not None:
         try:
             render(review_document_fields(ctx.as_of, ctx.blog_settings), ctx.blog_settings.reviewers)
-            out.append(Finding(True, f"review document template {ctx.drafter.template}: fills with sample data."))
+            template = getattr(ctx.drafter, "template", "")  # the local drafter's template file
+            out.append(Finding(True, f"review document template {template}: fills with sample data."))
         except ActionFailed as exc:
             out.append(Finding(False, f"{exc}: every review document would fail; correct the template."))
     report = build_report("Sample program", latest_ended(ctx.as_of), ctx.as_of, ctx.rules.window_days, {}, [], [],
@@ -119,7 +121,7 @@ def _migration(config: Config) -> list[Finding]:
     return []
 
 
-def erasable(ctx: bootstrap.Context) -> list[Finding]:
+def erasable(ctx: Context) -> list[Finding]:
     """The fields `erase` cannot rewrite (a lookup, a formula, a linked record, a collaborator...) where it would
     change a person's data: said, without stopping anything (erase names them again, to be erased by hand)."""
     out = []

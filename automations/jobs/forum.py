@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..bootstrap import Context
+from ..context import Context
 from ..domain.privacy import is_erased
 from ..domain.forum import (FORUM_ADD, FORUM_REMOVE, Change, ForumPlan, Wish, names, plan_forum, read_wishes,
                             removal_guard, to_look_up, username_key)
-from ..effects import FAILED, SENDING, SENT, utc_now
+from ..effects import FAILED, SENDING, SENT
 from ..errors import ServiceUnavailable, StopRun
-from ..ports import FORUM_BATCH, Finding, ForumRefused, LedgerEntry
+from ..ports import FORUM_BATCH, Finding, ForumGroup, ForumRefused, LedgerEntry
 from .base import JobResult, load_roster, plural, record_problems
 
 JOB = "forum"
@@ -69,22 +69,23 @@ def _not_erased(ctx: Context, members, erased_handles: set[str]):
             & erased_handles]
 
 
-def _plan(ctx: Context, read: _Read, complete: bool) -> ForumPlan:
+def _plan(ctx: Context, group: ForumGroup, read: _Read, complete: bool) -> ForumPlan:
     """Read the group now, look up the handles not in it yet (each once per run), and plan."""
-    members = _not_erased(ctx, ctx.forum.members(), read.erased)
+    members = _not_erased(ctx, group.members(), read.erased)
     for w in to_look_up(read.wishes, members):
         if w.key not in read.found:
-            read.found[w.key] = ctx.forum.find_user(w.username)
+            read.found[w.key] = group.find_user(w.username)
     return plan_forum(read.wishes, members, read.found, ctx.forum_settings, forum_source(ctx), complete)
 
 
 def run(ctx: Context) -> JobResult:
     result = JobResult(JOB)
-    if ctx.forum is None:
+    group = ctx.forum
+    if group is None:
         result.summary.append("The forum is not configured (forum.url is empty): its ambassadors group was not "
                               "touched.")
         return result
-    ctx.forum.ready()
+    group.ready()
     settings = ctx.forum_settings
     roster, roster_problems = load_roster(ctx)
     wishes, problems = read_wishes(roster, ctx.as_of, settings, forum_source(ctx))
@@ -93,7 +94,7 @@ def run(ctx: Context) -> JobResult:
     # A row that could not be read at all may be the person of a member who matches no one: only rows skipped
     # count (a status history problem leaves its row read).
     complete = not ({p.row for p in roster_problems} - {a.row for a in roster})
-    plan = _plan(ctx, read, complete)
+    plan = _plan(ctx, group, read, complete)
     _guard(ctx, plan)
     record_problems(ctx, result, [*read.problems, *plan.problems], people=(), closing_sources=(forum_source(ctx),))
 
@@ -102,9 +103,9 @@ def run(ctx: Context) -> JobResult:
             result.summary.append(f"would add {c.username} ({c.email}, active)")
         for c in plan.remove:
             result.summary.append(f"would remove {c.username} ({c.email + ', ' if c.email else ''}{c.why})")
-        result.summary.append(f"Dry run: {ctx.forum.where}: would add {len(plan.add)}, remove {len(plan.remove)}; "
+        result.summary.append(f"Dry run: {group.where}: would add {len(plan.add)}, remove {len(plan.remove)}; "
                               f"{_state(plan)}; nothing changed.")
-        _requests(ctx, result)
+        _requests(group, result)
         return result
 
     added: list[str] = []
@@ -113,18 +114,18 @@ def run(ctx: Context) -> JobResult:
         with ctx.lock.hold() as others_ran:
             if others_ran:  # another run may have changed the group meanwhile: decide again from what it is now
                 ctx.ledger.refresh()
-                plan = _plan(ctx, read, complete)
+                plan = _plan(ctx, group, read, complete)
                 _guard(ctx, plan)
-            added = _apply(ctx, FORUM_ADD, plan.add, ctx.forum.add, result)
-            removed = _apply(ctx, FORUM_REMOVE, plan.remove, ctx.forum.remove, result)
+            added = _apply(ctx, group, FORUM_ADD, plan.add, group.add, result)
+            removed = _apply(ctx, group, FORUM_REMOVE, plan.remove, group.remove, result)
     done = []
     if added:
         done.append(f"added {names(added)}")
     if removed:
         done.append(f"removed {names(removed)}")
-    result.summary.append(f"{ctx.forum.where}: {'; '.join(done) if done else 'already as the roster asks, nothing to change'}"
+    result.summary.append(f"{group.where}: {'; '.join(done) if done else 'already as the roster asks, nothing to change'}"
                           f"; {_state(plan, len(added) - len(removed))}.")
-    _requests(ctx, result)
+    _requests(group, result)
     return result
 
 
@@ -150,12 +151,11 @@ def _state(plan: ForumPlan, grown: int = 0) -> str:
     return ", ".join(parts)
 
 
-def _requests(ctx: Context, result: JobResult) -> None:
-    f = ctx.forum
+def _requests(f: ForumGroup, result: JobResult) -> None:
     result.summary.append(f"Forum: {plural(f.requests, 'request')} ({f.retries} tried again).")
 
 
-def _apply(ctx: Context, kind: str, changes: tuple[Change, ...], call, result: JobResult) -> list[str]:
+def _apply(ctx: Context, group: ForumGroup, kind: str, changes: tuple[Change, ...], call, result: JobResult) -> list[str]:
     """Make the changes in batches, each username's steps in the ledger: `sending` before its batch goes,
     then `sent` (done, or the forum already had it so) or `failed` with the forum's words. A forum that
     stops answering (exit 1) or refuses the key (exit 2), or a stop asked for (SIGTERM, before a batch),
@@ -168,14 +168,14 @@ def _apply(ctx: Context, kind: str, changes: tuple[Change, ...], call, result: J
         key = c.key(kind, ctx.as_of)
         previous = entries.get(key)
         steps[c.username] = LedgerEntry(key, JOB, c.email or c.username, SENDING,
-                                        (previous.attempts if previous else 0) + 1, "", ctx.forum.where,
-                                        utc_now().isoformat(timespec="seconds"))
+                                        (previous.attempts if previous else 0) + 1, "", group.where,
+                                        ctx.clock().isoformat(timespec="seconds"))
     done: list[str] = []
 
     def record(c: Change, status: str, error: str = "") -> None:
         s = steps[c.username]
         ctx.ledger.record(LedgerEntry(s.key, s.job, s.recipient, status, s.attempts, error, s.reference,
-                                      utc_now().isoformat(timespec="seconds")))
+                                      ctx.clock().isoformat(timespec="seconds")))
 
     verb = "add" if kind == FORUM_ADD else "remove"
     with ctx.ledger.batch():

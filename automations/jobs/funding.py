@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..bootstrap import Context
+from ..context import Context
 from ..domain.funding import plan_funding
 from ..ports import FundingUpdate
 from .base import JobResult, load_roster, plural, record_problems

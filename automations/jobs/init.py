@@ -7,7 +7,7 @@ create the folder's other files themselves.
 
 from __future__ import annotations
 
-from ..bootstrap import Context
+from ..context import Context
 from ..errors import StopRun
 from .base import JobResult
 
@@ -61,7 +61,7 @@ def run(ctx: Context, form: bool = False, referral: bool = False) -> JobResult:
             items = ctx.form_builder.plan()
             questions = sum(1 for i in items if "questionItem" in i)
             result.summary.append(f"Dry run: would create the check-in form with {questions} questions in "
-                                  f"{ctx.form_builder.shape.sections} activity sections, and publish it.")
+                                  f"{ctx.form_builder.sections} activity sections, and publish it.")
             return result
         form_id, url = ctx.form_builder.create()
         result.summary += [f"Created and published the check-in form {form_id}: {url}",

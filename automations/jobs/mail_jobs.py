@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Callable, Sequence
 
-from ..bootstrap import Context
+from ..context import Context
 from ..domain import messages as plan
-from ..domain.compliance import Track, tracks
+from ..domain.compliance import tracks
 from ..domain.problems import OPEN, ProblemRecord
 from ..domain.quarters import latest_ended, latest_final, local_date
 from ..domain.welcome import plan_welcome
 from ..effects import SENT, done_keys
 from ..errors import StopRun
+from ..domain.model import Problem
 from ..mail.delivery import deliver
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
@@ -62,7 +63,7 @@ def left_behind(ctx: Context) -> str:
     keep (`privacy.retention.ledger_days`). Empty when all is well."""
     if ctx.left_behind is None:
         return ""
-    keep = ctx.privacy.retention.ledger_days if ctx.privacy is not None else None
+    keep = ctx.retention.ledger_days
     since = (ctx.as_of - timedelta(days=keep)).isoformat() if keep else ""
     here = done_keys(ctx.ledger)
     missing = [k for k, e in ctx.left_behind.entries().items()
@@ -93,7 +94,7 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage], earlier
         refuse_left_behind(ctx)
     mailer = ctx.mailer
     d = deliver(planned, renderer=ctx.renderer, ledger=ctx.ledger, mailer=mailer, sender=ctx.sender,
-                dry_run=ctx.dry_run, lock=ctx.lock, stop=ctx.stop)
+                dry_run=ctx.dry_run, lock=ctx.lock, clock=ctx.clock, stop=ctx.stop)
     result.failures = d.failures
     if ctx.dry_run:
         for r in d.would_send:

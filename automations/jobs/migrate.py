@@ -43,7 +43,7 @@ from pathlib import Path
 
 from .. import file_modes
 from ..adapters.files.atomic import atomic_write
-from ..bootstrap import Context, Migration
+from ..context import Context, Migration
 from ..domain.migration import (SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, program_rows,
                                 readdress)
 from ..domain.privacy import ERASE_JOB
@@ -145,9 +145,9 @@ def _refuse(move: Migration, plans: dict[str, TablePlan], problems: list[str]) -
         if p.differ:  # staff's own rows (a roster typed into the base): which field to make the same, and how
             key, r, theirs, ours = p.differ[0]
             title = move.dest.titles(p.shape.role).get(r) or r.removeprefix("+")
-            more = len(p.differ) - 1
-            others = (f" (and {plural(more, 'other difference')}, in {plural(len(p.changed_since), 'row')})"
-                      if more else "")
+            extra = len(p.differ) - 1
+            others = (f" (and {plural(extra, 'other difference')}, in {plural(len(p.changed_since), 'row')})"
+                      if extra else "")
             raise StopRun(plainly(
                 f"{named} holds the {p.shape.what} row '{key}' with '{title}' {_value(ours)}, where "
                 f"{move.source.where} has {_value(theirs)}"

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..bootstrap import Context
+from ..context import Context
 from ..domain.model import Problem
 from ..domain.privacy import ERASE_JOB, ERASED_OFFER, is_erased
 from ..domain.quarters import latest_ended
 from ..domain.referrals import Answer, offer_codes_of, plan_referrals, plan_states
-from ..effects import utc_now
 from ..ports import LedgerEntry
 from .base import JobResult, load_roster, plural, record_problems
 from .mail_jobs import refuse_left_behind, send
@@ -49,7 +48,7 @@ def remember_erased_offers(ctx: Context, address: str, hashes: list[str]) -> Non
     entries = ctx.ledger.entries()
     new = [h for h in hashes if ERASED_OFFER + h not in entries]
     if new:
-        pseudonym, at = ctx.pseudonyms.address(address), utc_now().isoformat(timespec="seconds")
+        pseudonym, at = ctx.pseudonyms.address(address), ctx.clock().isoformat(timespec="seconds")
         with ctx.ledger.batch():
             for h in new:
                 ctx.ledger.record(LedgerEntry(ERASED_OFFER + h, ERASE_JOB, pseudonym, "sent", 1, "", "", at))

@@ -15,7 +15,7 @@ roster or any table staff keep.
 
 from __future__ import annotations
 
-from ..bootstrap import Context
+from ..context import Context
 from ..domain.compliance import standings as standings_of
 from ..domain.report import build_report, report_messages
 from ..effects import ActionFailed

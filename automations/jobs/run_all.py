@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..bootstrap import Context
+from ..context import Context
 from . import blog_reviews, compliance, mail_jobs, sync_checkins
 from . import referrals
 from . import conduct, funding, privacy

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..bootstrap import Context
+from ..context import Context
 from ..domain.blog import published_activities
 from ..domain.checkins import on_an_unusable_row
 from ..domain.problems import accepted_statuses, id_source

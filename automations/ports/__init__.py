@@ -12,7 +12,7 @@ works for all of them):
 - `stores`: the tables staff and the jobs keep (roster, reports, blog, funding, conduct,
   referrals, ledger, work cache, program tables, a backend's schema);
 - `sources`: what people filled in elsewhere (check-ins, referral answers, attendee lists);
-- `effects`: the mailer, the send lock, the review-document drafter, the forum group;
+- `effects`: the mailer, the send lock, the review-document drafter, the forum group, the form makers;
 - `documents`: the certificate and report renderers, the report archive;
 - `privacy`: personal tables and files, the erasure journal;
 - `scheduling`: the run lock, progress, the scheduler's job runner, state and lock;
@@ -28,10 +28,13 @@ from .documents import (
 )
 from .effects import (
     FORUM_BATCH,
+    AnswerFormMaker,
+    CheckinFormMaker,
     Drafter,
     ForumGroup,
     ForumRefused,
     Mailer,
+    ReferralForm,
     SendLock,
 )
 from .privacy import (
@@ -91,7 +94,10 @@ __all__ = [
     "CertificateRenderer",
     "CheckinSource",
     "ConductStore",
+    "AnswerFormMaker",
+    "CheckinFormMaker",
     "Drafter",
+    "ReferralForm",
     "ErasureJournal",
     "Finding",
     "ForumGroup",

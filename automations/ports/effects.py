@@ -1,10 +1,12 @@
 """Effect ports: what acts on the world beyond the program's own tables.
 
 The mailer (the outbox folder, SMTP, Gmail) and the send lock that lets one run send at a time,
-the drafter that makes and shares review documents, and the forum's ambassadors group."""
+the drafter that makes and shares review documents, the forum's ambassadors group, and the makers of
+the program's Google forms (`init --form`, `init --referral-form`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import ContextManager, Mapping, Protocol, Sequence
 
 from ..domain.forum import Member as ForumMember
@@ -79,3 +81,39 @@ class ForumGroup(Protocol):
 
 
 FORUM_BATCH = 100  # usernames one membership request carries (Discourse takes up to 1,000 to add)
+
+
+class CheckinFormMaker(Protocol):
+    """`init --form`: makes the check-in form from the configuration and publishes it (Google Forms)."""
+
+    existing: str  # the configured form's id ("": none configured)
+
+    @property
+    def sections(self) -> int:
+        """The activity sections the form will have."""
+
+    def plan(self) -> list[dict]:
+        """The form's items as the Forms API takes them (nothing made)."""
+
+    def create(self) -> tuple[str, str]:
+        """Make and publish the form: its id and the address people fill it at."""
+
+
+@dataclass
+class ReferralForm:
+    """What `init --referral-form` made or found, and what it did to it."""
+
+    form_id: str
+    url: str = ""
+    entries: dict[str, str] = field(default_factory=dict)  # role -> "entry.N"
+    linked_sheet: str = ""
+    done: list[str] = field(default_factory=list)  # "created", "added the questions", "published it"
+    would: list[str] = field(default_factory=list)  # the same, in a dry run
+    notes: list[str] = field(default_factory=list)  # what staff must do themselves
+
+
+class AnswerFormMaker(Protocol):
+    """`init --referral-form`: makes the referral answer form once, finishes a half-made one, publishes it."""
+
+    def ensure(self, dry_run: bool = False) -> ReferralForm:
+        """The form as it is (made or finished now), or what would be done (`dry_run`: nothing changes)."""

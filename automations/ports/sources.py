@@ -16,7 +16,9 @@ from ..domain.referrals import Answer
 class CheckinSource(Protocol):
     """The check-in form's responses, as the form wrote them (never written to)."""
 
-    where: str
+    @property
+    def where(self) -> str:
+        """Where the responses are read from, for people (a file, a sheet, a form)."""
 
     def read(self) -> tuple[list[str], Iterator[list[str]]]:
         """The question titles in form order (duplicates allowed) and the response rows, oldest first."""

@@ -20,7 +20,6 @@ A form's pre-fill parameter of a question is `entry.` and the question id read a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,6 +28,7 @@ from ...domain.referrals import (ANSWER_CHOICES, ANSWER_COLUMNS, ANSWER_QUESTION
                                 answers_from_rows)
 from ...domain.values import TimestampParser
 from ...errors import InputError, StopRun
+from ...ports import ReferralForm
 from ..files.atomic import atomic_write
 from .forms_checkin_source import _questions, all_responses, answer_text, submitted
 from .access import GoogleAccess, http_error_text
@@ -128,19 +128,6 @@ class FormsAnswerSource:
         rows = [[submitted(r, self.read_tz), answer_text(r, ids["code"]), answer_text(r, ids["answer"]),
                  r.get("respondentEmail", "")] for r in responses]
         return answers_from_rows(list(ANSWER_COLUMNS), rows, self.parse_time, self.source)
-
-
-@dataclass
-class ReferralForm:
-    """What `init --referral-form` made or found, and what it did to it."""
-
-    form_id: str
-    url: str = ""
-    entries: dict[str, str] = field(default_factory=dict)  # role -> "entry.N"
-    linked_sheet: str = ""
-    done: list[str] = field(default_factory=list)  # "created", "added the questions", "published it"
-    would: list[str] = field(default_factory=list)  # the same, in a dry run
-    notes: list[str] = field(default_factory=list)  # what staff must do themselves
 
 
 class ReferralFormBuilder:

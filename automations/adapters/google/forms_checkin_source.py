@@ -235,6 +235,10 @@ class FormsBuilder:
         self.title = title
         self.state_path = Path(state_path)
 
+    @property
+    def sections(self) -> int:
+        return self.shape.sections
+
     def plan(self) -> list[dict]:
         """The createItem requests, in order: email, quarter, then each section's page and questions."""
         items: list[dict] = [self._text(self.shape.email, required=True),

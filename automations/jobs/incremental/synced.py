@@ -77,7 +77,7 @@ def _counts(resolved: Sequence[Resolved]) -> list[int]:
 
 
 def _total(rescount: Mapping[str, list]) -> Counter:
-    total = Counter()
+    total: Counter[str] = Counter()
     for cur, dup, sup, late, n in rescount.values():
         total.update(current=cur, duplicate=dup, superseded=sup, late=late, all=n)
     return total
@@ -112,9 +112,9 @@ def _kept_tally(state: dict, cache: WorkCache | None = None) -> Tally:
     if not kept or len(kept) != 3:
         return Tally()
     if cache is None:
-        return Tally(*kept)
+        return Tally(kept[0], kept[1], kept[2])
     batches = [unpack(v, (b"", b"")) for _, v in sorted(cache.rows(TALLY).items())]
-    return Tally(*kept, b"".join(c for c, _ in batches), b"".join(a for _, a in batches))
+    return Tally(kept[0], kept[1], kept[2], b"".join(c for c, _ in batches), b"".join(a for _, a in batches))
 
 
 def remember(cache: WorkCache, synced: Synced) -> None:

@@ -59,7 +59,9 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
     keys = {a.email: stable_digest(SLIM_VERSION, repr(a), synced.digests.get(a.email, ""), config_digest, str(through),
                                    length=20) for a in roster}
     entries = {e: unpack(v) for e, v in cache.rows(SLIM).items()}
-    tracks, last, stale = [], {}, []
+    tracks: list[Track | None] = []
+    last: dict = {}
+    stale: list = []
     horizon = (as_of - lookback).toordinal()
     recent: set[str] = set()
     for amb in roster:
@@ -97,7 +99,9 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
     writes.update({e: None for e in gone})
     if writes and not dry_run:
         cache.write({}, {SLIM: writes})
-    return tracks, last, len(stale), recent
+    done = [t for t in tracks if t is not None]  # every stale one was worked out in full above
+    assert len(done) == len(tracks), "a track held in brief was left unworked"
+    return done, last, len(stale), recent
 
 
 def details(cache: WorkCache, synced: Synced, rules: Rules, as_of) -> Callable[[Track], Track]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Mapping
 
-from ...bootstrap import Context
+from ...context import Context
 from ...domain.privacy import ERASE_JOB, Erasure, Pending, TableRule, concerns, own_texts, owned
-from ...effects import utc_now
 from ...errors import AlreadyRunning, ConfigError, ServiceUnavailable, StopRun
 from ...ports import LedgerEntry, PersonalFile, PersonalTable, Written
 from .. import referrals as referrals_job
@@ -81,18 +81,16 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
 
     def change(rule: TableRule, erasure: Erasure, fixed: dict[str, str], left: dict[str, str]):
         def one(headers: list[str], row: list[str]) -> list[str] | None:
-            new: list[str] | None = row
-            if rule.rekeyed:
-                new = erasure.rekey(rule, headers, row)
-            mine = owned(rule, headers, new, address)
-            if mine:
-                texts.extend(own_texts(rule, headers, new))
+            rekeyed = erasure.rekey(rule, headers, row) if rule.rekeyed else row
+            new: list[str] | None = rekeyed
+            if owned(rule, headers, rekeyed, address):
+                texts.extend(own_texts(rule, headers, rekeyed))
             elif candidates:
-                shared.update(t for t in own_texts(rule, headers, new) if t in candidates)
-            if concerns(rule, headers, new, address):
-                new = erasure.row(rule, headers, new)
-            elif _mine(rule, headers, new, address, places):  # a problem staff own about their roster row
-                new = erasure.row(rule, headers, new, theirs=True)
+                shared.update(t for t in own_texts(rule, headers, rekeyed) if t in candidates)
+            if concerns(rule, headers, rekeyed, address):
+                new = erasure.row(rule, headers, rekeyed)
+            elif _mine(rule, headers, rekeyed, address, places):  # a problem staff own about their roster row
+                new = erasure.row(rule, headers, rekeyed, theirs=True)
             if new is not None and fixed:
                 for i, h in enumerate(headers):
                     if h in fixed and new[i] != row[i]:
@@ -111,7 +109,7 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
                 ctx.checkpoint("erase:table")
         return done
 
-    def erasure(renamed: dict[str, str]) -> Erasure:
+    def erasure(renamed: Mapping[str, str]) -> Erasure:
         return Erasure(address, ctx.as_of, ctx.pseudonyms, sources, renamed=dict(renamed),
                        source_names=ctx.problem_names)
 
@@ -119,7 +117,7 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
         fixed = {t.table: t.store.fixed(t.table) for t in tables}
         planned = erasure(pending.renamed if pending is not None else {})
         done = erase_all(planned, dry_run=True)  # every check before the first write
-        record = (pending or Pending(address, utc_now().isoformat(timespec="seconds"), with_conduct)).joined(
+        record = (pending or Pending(address, ctx.clock().isoformat(timespec="seconds"), with_conduct)).joined(
             names, texts, sorted(places), planned.renamed, offers)
         candidates |= set(record.texts)
         if not ctx.dry_run:
@@ -165,7 +163,7 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
         if key not in ctx.ledger.entries():
             with ctx.ledger.batch():
                 ctx.ledger.record(LedgerEntry(key, ERASE_JOB, pseudonym, "sent", 1, "", "",
-                                              utc_now().isoformat(timespec="seconds")))
+                                              ctx.clock().isoformat(timespec="seconds")))
         referrals_job.remember_erased_offers(ctx, address, list(record.offers))
         ctx.checkpoint("erase:ledger")
         ctx.cache.clear()  # what earlier runs worked out may hold the address (also after a stopped erase)

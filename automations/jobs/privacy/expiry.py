@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ...bootstrap import Context
+from ...context import Context
 from ...domain.ownership import program_key
 from ...domain.privacy import ERASE_JOB
 from ...domain.problems import FIXED, read_status
@@ -24,7 +24,7 @@ def retention(ctx: Context) -> JobResult:
     """Delete what is kept longer than configured: ledger steps, problems fixed long ago, outbox messages,
     and the conduct register's old incidents (`conduct purge`)."""
     result = JobResult("retention")
-    keep = ctx.privacy.retention if ctx.privacy else None
+    keep = ctx.retention
     if keep is not None:
         ledger_cutoff = ctx.as_of - timedelta(days=keep.ledger_days)
         fixed_cutoff = ctx.as_of - timedelta(days=keep.fixed_problems_days)

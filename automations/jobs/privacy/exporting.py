@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, StrictUndefined
 
 from ...adapters.files.atomic import atomic_write
-from ...bootstrap import Context
+from ...context import Context
 from ...domain.values import normalize_email, stable_digest
 from ..base import JobResult, plural
 from .gathering import _person, _reader_ok, gather

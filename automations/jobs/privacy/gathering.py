@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ...bootstrap import Context
+from ...context import Context
 from ...domain.privacy import TableRule, concerns, export_row, owned
 from ...domain.values import normalize_email
 from ...errors import ConfigError

@@ -1,0 +1,183 @@
+"""`Context`: everything one run of a job is given, and nothing it must look up.
+
+Built by `bootstrap.build` alone; a job reads it and never builds an adapter. It holds ports (`ports/`), the
+domain's settings and values, and the run's facts (its day, whether it is a dry run, what staff confirmed), in
+groups: the run; the stores; mail; what the jobs make (documents, forms, the forum); privacy; settings. Every
+port a configuration always has is there, typed as such: only what a configuration may leave out is optional
+(the forum group without `forum.url`, the referral answer form maker without Google Forms, a local ledger left
+behind), so a job checks for exactly what it may lack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Mapping
+
+from .domain.blog import BlogSettings
+from .domain.checkins import FormLayout
+from .domain.compliance import Rules
+from .domain.forum import ForumSettings
+from .domain.funding import FundingSettings
+from .domain.messages import Schedule
+from .domain.privacy import Pseudonyms, Retention
+from .domain.referrals import ReferralSettings
+from .domain.report import ReportSettings
+from .domain.words import OUR_WORDS, RosterWords
+from .mail.message import Sender
+from .mail.templates import TemplateRenderer
+from .ports import (Admin, AnswerFormMaker, AnswerSource, AttendeeSource, BlogStore, CertificateRenderer,
+                    CheckinFormMaker, CheckinSource, ConductStore, Drafter, ErasureJournal, ForumGroup, FundingStore,
+                    Ledger, Mailer, PersonalFiles, PersonalTable, ProgramTables, Progress, ReferralStore,
+                    ReportArchive, ReportRenderer, ReportStore, RosterStore, RunLock, SendLock, ServiceCheck, Usage,
+                    WorkCache)
+from .stopping import StopRequest
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What the mail jobs need to know besides the ports."""
+
+    form_url: str
+    prefill_email_entry: str
+    staff: tuple[str, ...]
+    transport: str
+    outbox_dir: Path
+    templates_dir: Path
+    summary: str  # the transport in one phrase, for doctor
+
+
+@dataclass(frozen=True)
+class Guards:
+    """The shares and counts past which a run stops to ask staff (`guards`)."""
+
+    max_warning_share: float
+    min_held_notices: int
+    max_newly_unusable_share: float
+    max_unusable_share: float
+    min_guarded_rows: int
+
+
+@dataclass(kw_only=True)
+class Context:
+    """Everything a job needs for one run: the run's date, rule objects, settings and the ports."""
+
+    # -- the run ----------------------------------------------------------------------------------------------
+    as_of: date
+    dry_run: bool
+    #: The run's clock for what it records (a ledger step's time, when an erase began): UTC now.
+    clock: Callable[[], datetime]
+    #: What staff confirmed on the command line: "shrink" (a smaller response source is right),
+    #: "notices" (send standing notices held for their number), "forum_removals" (the forum group may lose
+    #: more than forum.max_removal_share of its members).
+    confirmed: frozenset[str] = frozenset()
+    #: A graceful stop asked for (SIGTERM, Ctrl-C): `effects.apply` and `run-all` stop at their next safe point.
+    stop: StopRequest = field(default_factory=StopRequest)
+    #: One run of each command at a time on this machine (cron, the scheduler, a person): the command line
+    #: holds it for the whole run.
+    run_lock: RunLock
+    #: A bar on long work when stdout is a terminal (rich), nothing under cron.
+    progress: Progress
+    #: Called at each point where work that must finish may be cut short (`erase`'s steps), with the point's
+    #: name: nothing in a normal run; a failpoint (`AUTOMATIONS_FAILPOINT`) kills the process there.
+    checkpoint: Callable[[str], None] = field(default=lambda name: None)
+    #: Requests each remote adapter made in the run, for the summary.
+    usage: list[Usage] = field(default_factory=list)
+    #: In a dry run: the data problems as the jobs run so far would have left them (none is saved), so a
+    #: later job of run-all compares with that, as it would with the store after a real run.
+    dry_problems: list | None = None
+
+    # -- the stores ---------------------------------------------------------------------------------------------
+    roster: RosterStore
+    checkins: CheckinSource
+    reports: ReportStore
+    ledger: Ledger
+    admin: Admin
+    blog: BlogStore
+    referrals: ReferralStore
+    answers: AnswerSource
+    funding: FundingStore
+    conduct: ConductStore
+    attendees: AttendeeSource
+    #: What earlier runs worked out (responses read, records in brief), so a rerun does only new work.
+    cache: WorkCache
+    #: On Airtable: the mail ledger a local run of this program left in `local.dir`, if there is one. Mail that
+    #: went from there and is not in the base's ledger would go again: `send` stops instead (run `migrate`).
+    left_behind: Ledger | None = None
+    #: What doctor checks besides the store (the Google key and sign-in, when the configuration uses Google).
+    checks: list[ServiceCheck] = field(default_factory=list)
+
+    # -- mail -----------------------------------------------------------------------------------------------------
+    mail: MailSettings
+    lock: SendLock
+    mailer: Mailer
+    renderer: TemplateRenderer
+    sender: Sender
+
+    # -- what the jobs make ---------------------------------------------------------------------------------------
+    drafter: Drafter
+    certificates: CertificateRenderer
+    report_renderers: tuple[ReportRenderer, ...]
+    report_archive: ReportArchive
+    #: `init --form`: makes the check-in form (Google Forms).
+    form_builder: CheckinFormMaker
+    #: `init --referral-form`: makes the answer form (Google Forms) once.
+    referral_form: AnswerFormMaker
+    #: The forum's ambassadors group; None when forum.url is empty (the forum job has nothing to do).
+    forum: ForumGroup | None = None
+
+    # -- privacy: export, erase, retention -------------------------------------------------------------------------
+    #: Every table that may hold a person's data, and the files the jobs made about people.
+    personal: list[PersonalTable]
+    personal_files: PersonalFiles
+    #: The keyed hashes erasing leaves.
+    pseudonyms: Pseudonyms
+    retention: Retention
+    export_dir: Path
+    #: `erase` records what it will erase here before its first write, and finishes from it after a stop.
+    erasure_journal: ErasureJournal
+    #: The config's folder: an export names the program's files relative to it (no server path in it).
+    program_dir: Path
+
+    # -- settings ---------------------------------------------------------------------------------------------------
+    rules: Rules
+    form: FormLayout
+    schedule: Schedule
+    guards: Guards
+    blog_settings: BlogSettings
+    referral_settings: ReferralSettings
+    funding_settings: FundingSettings
+    conduct_readers: tuple[str, ...]
+    conduct_retention_days: int
+    certificate_freshness_days: int
+    report_settings: ReportSettings
+    forum_settings: ForumSettings
+    #: A digest of every setting the derived state depends on (rules, the form's layout): another one
+    #: makes the next sync start over.
+    fingerprint: str
+    #: The names problems' ids take for their sources, whichever backend or form source read them
+    #: (`domain.problems.SourceNames`).
+    problem_names: Mapping[str, str]
+
+
+@dataclass
+class Migration:
+    """What `migrate` needs besides the destination's `Context`: both stores as whole tables, the source's
+    readers of the conduct register, the local files the other configuration reads that go along, and where
+    the destination keeps what migrate wrote."""
+
+    source: ProgramTables
+    dest: ProgramTables
+    source_config: Path
+    source_readers: tuple[str, ...]
+    dest_readers: tuple[str, ...]
+    files: list[tuple[Path, Path, str]]  # (the source's file, the destination's, what it is)
+    journal: WorkCache
+    marker: Path
+    source_lock: RunLock | None  # the source's run locks, when they are not the destination's
+    usage: list[Usage] = field(default_factory=list)
+    #: The roster's words in each configuration (`ambassadors.status_values`, ...): a status, standing or perk
+    #: is copied as the same status, standing or perk, in the destination's words.
+    source_words: RosterWords = OUR_WORDS
+    dest_words: RosterWords = OUR_WORDS
