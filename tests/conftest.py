@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,3 +153,12 @@ def airtable(program, airtable_base):
     seed_roster(env, program.parent / "data" / "ambassadors.csv")
     fake.reset_log()
     return env
+
+
+def wait_for(condition, seconds: float = 120) -> None:
+    """Until `condition()` holds (asked again and again: it reads the thing itself, a lock, a file, a server's
+    count, a process's state); the deadline only ends a test that would otherwise hang."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -24,7 +23,7 @@ from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELD
 from automations.errors import ServiceUnavailable
 from automations.jobs import run_all
 from tests.airtable_env import BASE, TOKEN, AirtableEnv, drop_after_writes, seed_roster, use_airtable
-from tests.conftest import ROOT, go_live, snapshot
+from tests.conftest import ROOT, go_live, snapshot, wait_for
 from tests.fake_airtable import FakeAirtable, Faults, ManualClock
 
 AS_OF = date(2026, 11, 23)
@@ -320,7 +319,8 @@ def test_killed_run_then_rerun_through_the_command_line(program, live_base, tmp_
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL
     live_base.on_request = None
-    time.sleep(1.1)  # the killed run's last second of requests is over (else the base answers 429 for 30 s)
+    # The killed run's requests leave the base's rate window (else the rerun's first ones answer 429 for 30 s).
+    wait_for(lambda: live_base.rate_window_clear(BASE))
     rerun = run_cli(program, "--as-of", "2026-11-23", "run-all")
     assert rerun.returncode == 1, rerun.stderr  # the example's unusable rows
     assert "Airtable:" in rerun.stdout and "lower bound" in rerun.stdout

@@ -22,7 +22,7 @@ import yaml
 
 from automations.adapters.file_run_lock import FileRunLock
 from automations.errors import AlreadyRunning
-from tests.conftest import ROOT, snapshot, use_smtp
+from tests.conftest import ROOT, snapshot, use_smtp, wait_for
 
 AS_OF = "2026-11-23"
 
@@ -136,15 +136,6 @@ def ledger_status(program: Path) -> dict[str, tuple[str, str]]:
     """Each key's latest step in the mail ledger: (status, error)."""
     with (program.parent / "data" / "mail_ledger.csv").open(encoding="utf-8", newline="") as fh:
         return {row["Key"]: (row["Status"], row["Error"]) for row in csv.DictReader(fh)}
-
-
-def wait_for(condition, seconds: float = 120) -> None:
-    """Until `condition()` holds (asked again and again: it reads the thing itself, a lock, a file, a server's
-    count, a process's state); the deadline only ends a test that would otherwise hang."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def waiting_for_the_lock(pid: int) -> bool:
