@@ -162,3 +162,13 @@ def wait_for(condition, seconds: float = 120) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def waiting_for_the_lock(pid: int) -> bool:
+    """Whether process `pid` sleeps in its run lock's wait now: the lock is polled (filelock tries the flock
+    without blocking and sleeps between tries), and nothing else a run does before taking its lock sleeps, so a
+    run asleep in a nanosleep is the one waiting for the lock (Linux: /proc/PID/wchan)."""
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text().strip() in ("hrtimer_nanosleep", "do_nanosleep")
+    except OSError:
+        return False

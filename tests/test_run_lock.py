@@ -22,7 +22,7 @@ import yaml
 
 from automations.adapters.file_run_lock import FileRunLock
 from automations.errors import AlreadyRunning
-from tests.conftest import ROOT, snapshot, use_smtp, wait_for
+from tests.conftest import ROOT, snapshot, use_smtp, wait_for, waiting_for_the_lock
 
 AS_OF = "2026-11-23"
 
@@ -136,16 +136,6 @@ def ledger_status(program: Path) -> dict[str, tuple[str, str]]:
     """Each key's latest step in the mail ledger: (status, error)."""
     with (program.parent / "data" / "mail_ledger.csv").open(encoding="utf-8", newline="") as fh:
         return {row["Key"]: (row["Status"], row["Error"]) for row in csv.DictReader(fh)}
-
-
-def waiting_for_the_lock(pid: int) -> bool:
-    """Whether process `pid` sleeps in its run lock's wait now: the lock is polled (filelock tries the flock
-    without blocking and sleeps between tries), and nothing else a run does before taking its lock sleeps, so a
-    run asleep in a nanosleep is the one waiting for the lock (Linux: /proc/PID/wchan)."""
-    try:
-        return Path(f"/proc/{pid}/wchan").read_text().strip() in ("hrtimer_nanosleep", "do_nanosleep")
-    except OSError:
-        return False
 
 
 class TestTheScheduleProcess:

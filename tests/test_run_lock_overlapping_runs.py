@@ -26,9 +26,9 @@ from automations.jobs import run_all
 from bench.crash_harness import ledger_status, stored_tables
 from tests import smtp_server as smtp
 from tests.airtable_env import BASE, TOKEN, TOKEN_ENV, AirtableEnv, seed_roster, use_airtable
-from tests.conftest import ROOT, copy_example, use_smtp
+from tests.conftest import ROOT, copy_example, use_smtp, wait_for, waiting_for_the_lock
 from tests.fake_airtable import FakeAirtable, ManualClock
-from tests.test_run_lock import configure, wait_for, waiting_for_the_lock
+from tests.test_run_lock import configure
 
 DAY = "2026-10-05"  # invitations, receipts and the digest: a run with much to send
 
