@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
 import yaml
 
 from automations import bootstrap
@@ -107,6 +108,7 @@ class TestCrashAndConcurrency:
         assert len(counts) >= 17 and set(counts.values()) == {1}
 
 
+@pytest.mark.stress  # 123 days of every mail job: `.ci/run` runs it after the README's test command
 def test_day_by_day_sweep_sends_each_key_once(program, smtp_server):
     """Every day from the start of Q3 to ten days after its window: each key once, nothing to the
     paused, alumni or removed, and every active ambassador invited to the Q3 check-in."""
