@@ -88,6 +88,19 @@ def run_cli(*args: str, config: Path | None = None, cwd: Path | None = None) -> 
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_in_process(*args: str, config: Path | None = None) -> Run:
+    """The same command line as `run_cli`, in this process (click's test runner: stdout and stderr apart, the
+    exit code as `sys.exit` gave it), for tests where what the jobs decide is tested, not the process: no
+    interpreter start and imports per run."""
+    from click.testing import CliRunner
+
+    from automations.cli import cli as command
+
+    argv = (["--config", str(config)] if config is not None else []) + list(args)
+    res = CliRunner().invoke(command, argv, prog_name="automations", catch_exceptions=False)
+    return Run(res.exit_code, res.stdout, res.stderr)
+
+
 @pytest.fixture
 def cli():
     """`run_cli`, as a fixture."""
