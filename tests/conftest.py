@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,19 @@ def run_cli(*args: str, config: Path | None = None, cwd: Path | None = None) -> 
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_in_process(*args: str, config: Path | None = None) -> Run:
+    """The same command line as `run_cli`, in this process (click's test runner: stdout and stderr apart, the
+    exit code as `sys.exit` gave it), for tests where what the jobs decide is tested, not the process: no
+    interpreter start and imports per run."""
+    from click.testing import CliRunner
+
+    from automations.cli import cli as command
+
+    argv = (["--config", str(config)] if config is not None else []) + list(args)
+    res = CliRunner().invoke(command, argv, prog_name="automations", catch_exceptions=False)
+    return Run(res.exit_code, res.stdout, res.stderr)
+
+
 @pytest.fixture
 def cli():
     """`run_cli`, as a fixture."""
@@ -152,3 +166,22 @@ def airtable(program, airtable_base):
     seed_roster(env, program.parent / "data" / "ambassadors.csv")
     fake.reset_log()
     return env
+
+
+def wait_for(condition, seconds: float = 120) -> None:
+    """Until `condition()` holds (asked again and again: it reads the thing itself, a lock, a file, a server's
+    count, a process's state); the deadline only ends a test that would otherwise hang."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def waiting_for_the_lock(pid: int) -> bool:
+    """Whether process `pid` sleeps in its run lock's wait now: the lock is polled (filelock tries the flock
+    without blocking and sleeps between tries), and nothing else a run does before taking its lock sleeps, so a
+    run asleep in a nanosleep is the one waiting for the lock (Linux: /proc/PID/wchan)."""
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text().strip() in ("hrtimer_nanosleep", "do_nanosleep")
+    except OSError:
+        return False

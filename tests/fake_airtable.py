@@ -465,6 +465,15 @@ class FakeAirtable(Injectable, LoopbackServer):
         with self._lock:
             self.requests.clear()
 
+    def rate_window_clear(self, base_id: str) -> bool:
+        """Whether no request to `base_id` lies in the rate limit's current 1-second window and no penalty
+        runs: a client that paces itself from now on meets no 429 left by an earlier one (a test waits on
+        this after killing a client mid-run, instead of sleeping a guessed second)."""
+        with self._lock:
+            now = self.clock()
+            window = self._windows.get(base_id, ())
+            return now >= self._penalty_until.get(base_id, -math.inf) and not [t for t in window if t > now - 1.0]
+
     # -- seeding and inspection (no HTTP, no rate limit, not logged) -------------------------
 
     def create_table(self, base_id: str, name: str, fields: list[dict], description: str | None = None) -> dict:

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -24,7 +23,7 @@ from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELD
 from automations.errors import ServiceUnavailable
 from automations.jobs import run_all
 from tests.airtable_env import BASE, TOKEN, AirtableEnv, drop_after_writes, seed_roster, use_airtable
-from tests.conftest import ROOT, go_live, snapshot
+from tests.conftest import ROOT, go_live, snapshot, wait_for
 from tests.fake_airtable import FakeAirtable, Faults, ManualClock
 
 AS_OF = date(2026, 11, 23)
@@ -223,7 +222,13 @@ def cli_env(token: str = TOKEN) -> dict:
     return {**os.environ, "AIRTABLE_TOKEN": token, "NO_PROXY": "127.0.0.1,localhost"}
 
 
-def run_cli(program: Path, *args: str, token: str = TOKEN) -> subprocess.CompletedProcess:
+def run_cli(program: Path, *args: str, token: str = TOKEN, base: FakeAirtable | None = None
+            ) -> subprocess.CompletedProcess:
+    """The command line in its own process; with `base` (a fake rate limited on the real clock), once the
+    previous run's requests have left the base's rate window: each process paces itself from its start, so
+    one begun within a second of the last one's requests would meet a 429 and sit out a 30 s penalty."""
+    if base is not None:
+        wait_for(lambda: base.rate_window_clear(BASE))
     return subprocess.run([sys.executable, "-m", "automations", "--config", str(program), *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=180, env=cli_env(token))
 
@@ -233,10 +238,10 @@ class TestInitAndDoctor:
         """init on an empty base creates every table; doctor then finds every field, and only the roster empty
         (a FAIL: a program cannot start without ambassadors); init again creates nothing."""
         use_airtable(go_live(program), live_base.url)
-        dry = run_cli(program, "--dry-run", "init")
+        dry = run_cli(program, "--dry-run", "init", base=live_base)
         assert dry.returncode == 0 and "would create table 'Activities'" in dry.stdout
         assert live_base.tables(BASE) == []
-        first = run_cli(program, "init")
+        first = run_cli(program, "init", base=live_base)
         assert first.returncode == 0, first.stderr
         names = {t["name"] for t in live_base.tables(BASE)}
         # Every table of the configured names (later issues add theirs), these among them.
@@ -244,12 +249,12 @@ class TestInitAndDoctor:
             "Ambassadors", "Activities", "Check-ins", "Data problems", "Mail ledger", "Blog reviews",
             "Funding requests", "Conduct register"} <= names
         assert first.stdout.count("created table") == len(names)
-        doctor = run_cli(program, "doctor")
+        doctor = run_cli(program, "doctor", base=live_base)
         assert doctor.returncode == 2 and "doctor found 1 problem that stops" in doctor.stderr, doctor.stderr
         assert "FAIL roster Airtable table Ambassadors: no ambassador" in doctor.stderr
         assert "all 22 fields present" in doctor.stdout and "token in AIRTABLE_TOKEN accepted" in doctor.stdout
         live_base.reset_log()
-        again = run_cli(program, "init")
+        again = run_cli(program, "init", base=live_base)
         assert again.returncode == 0 and "nothing created" in again.stdout
         assert [r for r in live_base.requests if r.method == "POST"] == []
 
@@ -320,7 +325,8 @@ def test_killed_run_then_rerun_through_the_command_line(program, live_base, tmp_
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL
     live_base.on_request = None
-    time.sleep(1.1)  # the killed run's last second of requests is over (else the base answers 429 for 30 s)
+    # The killed run's requests leave the base's rate window (else the rerun's first ones answer 429 for 30 s).
+    wait_for(lambda: live_base.rate_window_clear(BASE))
     rerun = run_cli(program, "--as-of", "2026-11-23", "run-all")
     assert rerun.returncode == 1, rerun.stderr  # the example's unusable rows
     assert "Airtable:" in rerun.stdout and "lower bound" in rerun.stdout

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.crash_harness import run_scenario
+
+#: Real runs killed and restarted, each a few seconds: left out of the README's test command, run by `.ci/run`.
+pytestmark = pytest.mark.stress
 
 
 def assert_targets(f) -> None:

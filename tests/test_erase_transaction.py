@@ -180,6 +180,9 @@ def test_killed_mid_tables_on_the_airtable_fake_then_run_again(tmp_path):
         assert traces(folder, NEEDLES) == []
 
 
+# A stress case (`.ci/run` runs it; the README's test command leaves it out): kills at moments in time, where the
+# tests above stop erase at each of its checkpoints by name.
+@pytest.mark.stress
 @pytest.mark.parametrize("delay", [0.15, 0.3, 0.45])
 def test_killed_at_a_moment_then_run_again(prepared, tmp_path, delay):
     """The random harness's step (`bench/erase_crash_harness.py`), at three moments: wherever the kill lands

@@ -22,7 +22,8 @@ from tests import fuzz_rows as fz
 from tests.conftest import copy_example, snapshot
 
 
-# No shrinking: an example runs the command line four times; the findings name the rows that broke a rule.
+# A stress case (`.ci/run` runs it; the README's test command leaves it out). No shrinking: an example runs the command line four times; the findings name the rows that broke a rule.
+@pytest.mark.stress
 @settings(max_examples=2, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1))

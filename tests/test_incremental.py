@@ -12,9 +12,18 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import ROOT, copy_example, snapshot
+import pytest
+
+from tests.conftest import ROOT, copy_example, run_in_process, snapshot
 
 RESPONSES = "checkin_responses.csv"
+
+
+@pytest.fixture
+def cli():
+    """The command line run in this process: what the work cache decides is tested here, not the process (the
+    command line as its own process is tested elsewhere); a run costs no interpreter start."""
+    return run_in_process
 
 
 def make(tmp: Path, name: str, replayed: bool = True) -> Path:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections import Counter
 from datetime import date, timedelta
+
+import pytest
+import yaml
 
 from automations import bootstrap
 from automations.config import load_config
 from automations.jobs import mail_jobs, sync_checkins
 from automations.adapters.csv.ledger import CsvLedger
-from tests.conftest import ROOT, snapshot, use_smtp
+from tests.conftest import ROOT, snapshot, use_smtp, wait_for, waiting_for_the_lock
 
 MONDAY = "2026-10-12"  # inside the Q3 window: invitations are out, reminders d-10 due, the digest due
 NOT_ACTIVE = {"hannah.schmidt", "mehmet.yilmaz", "tom.baker", "sofia.rossi", "lars.eriksson"}
@@ -80,11 +84,23 @@ class TestCrashAndConcurrency:
         assert "0 messages would go" in dry.out  # nothing lost: every planned key is recorded as sent
 
     def test_two_runs_at_once(self, cli, program, smtp_server):
-        """Two runs started together: every key goes exactly once."""
+        """Two runs at once: the second starts while the first is sending (its first message held at the SMTP
+        server's gate) and is let go once it waits on the run lock. Every key goes exactly once."""
         use_smtp(program, smtp_server)
+        data = yaml.safe_load(program.read_text(encoding="utf-8"))
+        data["mail"]["smtp"]["timeout_seconds"] = 300  # the held message waits at the gate as long as the test says
+        program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         cli("--as-of", MONDAY, "sync-checkins", config=program)
-        smtp_server.handler.behaviour.delay = 0.05
-        procs = [spawn(program, "--as-of", MONDAY, "reminders") for _ in range(2)]
+        gate = threading.Event()
+        smtp_server.handler.behaviour.gate = gate
+        procs = [spawn(program, "--as-of", MONDAY, "reminders")]
+        try:
+            wait_for(lambda: smtp_server.handler.behaviour.at_gate >= 1 or procs[0].poll() is not None)
+            procs.append(spawn(program, "--as-of", MONDAY, "reminders"))
+            wait_for(lambda: waiting_for_the_lock(procs[1].pid) or procs[1].poll() is not None)
+            assert procs[0].poll() is None and procs[1].poll() is None, [p.stderr.read() for p in procs]
+        finally:
+            gate.set()
         for p in procs:
             p.wait(timeout=120)
         assert all(p.returncode in (0, 1) for p in procs), [p.stderr.read() for p in procs]
@@ -92,6 +108,7 @@ class TestCrashAndConcurrency:
         assert len(counts) >= 17 and set(counts.values()) == {1}
 
 
+@pytest.mark.stress  # 123 days of every mail job: `.ci/run` runs it after the README's test command
 def test_day_by_day_sweep_sends_each_key_once(program, smtp_server):
     """Every day from the start of Q3 to ten days after its window: each key once, nothing to the
     paused, alumni or removed, and every active ambassador invited to the Q3 check-in."""

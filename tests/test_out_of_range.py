@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_example, run_cli, snapshot
-from tests.test_hygiene import edit_csv
+from tests.test_cli_safeguards import edit_csv
 
 AS_OF = "2026-10-19"
 PRIYA = "priya.deshmukh@example.org"

@@ -22,7 +22,7 @@ import yaml
 
 from automations.adapters.files.run_lock import FileRunLock
 from automations.errors import AlreadyRunning
-from tests.conftest import ROOT, snapshot, use_smtp
+from tests.conftest import ROOT, snapshot, use_smtp, wait_for, waiting_for_the_lock
 
 AS_OF = "2026-11-23"
 
@@ -68,8 +68,7 @@ class TestASecondRun:
         """When the other run has held the lock longer than schedule.stuck_after_minutes, the skip is a
         failure (exit 1, on stderr): a run that hangs becomes visible."""
         configure(program, lock_wait_seconds=0.3, stuck_after_minutes=0.001)
-        with locks(program).hold("sync-checkins"):
-            time.sleep(0.1)
+        with locks(program).hold("sync-checkins"):  # held for at least the 0.3 s the run waits: past 0.06 s
             res = cli("--config", str(program), "--as-of", AS_OF, "sync-checkins")
         assert res.returncode == 1
         assert res.stderr.startswith("failed: sync-checkins has been running since ") and "may be stuck" in res.stderr
@@ -86,31 +85,38 @@ class TestASecondRun:
 
         t = threading.Thread(target=first)
         t.start()
-        held.wait(5)
-        threading.Timer(1.0, release.set).start()
-        res = cli("--config", str(program), "--as-of", AS_OF, "sync-checkins")
-        t.join()
+        assert held.wait(60)
+        second = subprocess.Popen([sys.executable, "-m", "automations", "--config", str(program), "--as-of", AS_OF,
+                                   "sync-checkins"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        try:
+            wait_for(lambda: waiting_for_the_lock(second.pid) or second.poll() is not None)
+            assert second.poll() is None, "the second run ended while the first held the lock"
+        finally:
+            release.set()
+            t.join()
+        out, err = second.communicate(timeout=120)
+        res = subprocess.CompletedProcess(second.args, second.returncode, out, err)
         assert res.returncode in (0, 1), res.stderr
         assert "skipped" not in res.stdout and (program.parent / "data" / "activities.csv").is_file()
 
     def test_other_commands_and_dry_runs_do_not_wait(self, program):
         """The lock is per command: compliance runs while sync-checkins is held; a dry run writes nothing and
-        takes no lock."""
-        configure(program, lock_wait_seconds=30)
+        takes no lock. (No wait is allowed, so a run that wanted the held lock would print `skipped:`.)"""
+        configure(program, lock_wait_seconds=0)
         assert cli("--config", str(program), "--as-of", AS_OF, "sync-checkins").returncode in (0, 1)
         with locks(program).hold("sync-checkins"):
-            started = time.monotonic()
             dry = cli("--config", str(program), "--as-of", AS_OF, "--dry-run", "sync-checkins")
             other = cli("--config", str(program), "--as-of", AS_OF, "compliance")
-            took = time.monotonic() - started
+            skipped = cli("--config", str(program), "--as-of", AS_OF, "sync-checkins")
         assert dry.returncode in (0, 1) and "skipped" not in dry.stdout
         assert other.returncode in (0, 1) and "skipped" not in other.stdout
-        assert took < 25
+        assert skipped.stdout.startswith("skipped: sync-checkins")  # the lock really was held
 
     def test_a_lock_held_by_a_killed_process_blocks_nothing(self, program):
         """A run killed with SIGKILL while it held the lock: the kernel frees it, and the next run goes ahead
-        at once (no wait, no skip)."""
-        configure(program, lock_wait_seconds=60)
+        at once (it may not wait at all, so a lock still held would make it print `skipped:`)."""
+        configure(program, lock_wait_seconds=0)
         holder = subprocess.Popen([sys.executable, "-c", (
             "import sys, time; from pathlib import Path; from automations.adapters.files.run_lock import FileRunLock\n"
             "with FileRunLock(Path(sys.argv[1]), 0, 3600).hold('sync-checkins'):\n"
@@ -121,11 +127,9 @@ class TestASecondRun:
             with locks(program).hold("sync-checkins"):
                 pass
         holder.kill()
-        holder.wait(10)
-        started = time.monotonic()
+        holder.wait(60)
         res = cli("--config", str(program), "--as-of", AS_OF, "sync-checkins")
-        assert res.returncode in (0, 1) and "skipped" not in res.stdout
-        assert time.monotonic() - started < 30
+        assert res.returncode in (0, 1) and "skipped" not in res.stdout, res.stdout
 
 
 def ledger_status(program: Path) -> dict[str, tuple[str, str]]:
@@ -134,39 +138,40 @@ def ledger_status(program: Path) -> dict[str, tuple[str, str]]:
         return {row["Key"]: (row["Status"], row["Error"]) for row in csv.DictReader(fh)}
 
 
-def wait_for(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 class TestTheScheduleProcess:
     def test_sigterm_mid_run_leaves_everything_whole(self, program, smtp_server):
-        """A real `schedule` process catches up a missed run-all (each message takes the SMTP server 0.3 s).
-        While it sends, a cron run-all skips (exit 0). Then SIGTERM: the message being sent finishes, the run
-        stops before the next one, the scheduler logs it and exits 0. No temporary file is left, every CSV
+        """A real `schedule` process catches up a missed run-all; the SMTP server holds its first message at a
+        gate, so the run is inside its lock for as long as the test needs. Meanwhile a cron run-all skips (exit
+        0). Then SIGTERM, and once the scheduler has passed it on, the gate opens: the message being sent
+        finishes, the run stops before the next one, the scheduler logs it and exits 0. No temporary file is left, every CSV
         reads whole, the ledger holds `sent` for exactly the messages the server received and `failed`
         ("not tried") for the rest of that batch, and the stopped run is not recorded as done. A later run
         sends every other message once: no key twice."""
         use_smtp(program, smtp_server)
-        configure(program, jobs={"run-all": "every day at 06:30"}, lock_wait_seconds=0.5, stop_wait_seconds=60)
+        data = yaml.safe_load(program.read_text(encoding="utf-8"))
+        data["mail"]["smtp"]["timeout_seconds"] = 300  # the held message waits at the gate as long as the test says
+        program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        configure(program, jobs={"run-all": "every day at 06:30"}, lock_wait_seconds=0.5, stop_wait_seconds=300)
         state = program.parent / "data" / ".schedule.json"
         old = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
         state.write_text(json.dumps({"run-all": {"start": old, "exit_code": 0}}))
-        smtp_server.handler.behaviour.delay = 0.3
+        gate = threading.Event()
+        smtp_server.handler.behaviour.gate = gate
         log = program.parent / "scheduler.log"
         with log.open("w") as err:
             proc = subprocess.Popen([sys.executable, "-m", "automations", "--config", str(program), "--as-of",
                                      "2026-10-19", "schedule"], stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT,
                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
             try:
-                wait_for(lambda: len(smtp_server.received) >= 1)
+                wait_for(lambda: smtp_server.handler.behaviour.at_gate >= 1 or proc.poll() is not None)
                 cron = cli("--config", str(program), "--as-of", "2026-10-19", "run-all")
                 assert cron.returncode == 0 and cron.stdout.startswith("skipped: run-all has been running since ")
                 proc.send_signal(signal.SIGTERM)
-                assert proc.wait(60) == 0
+                wait_for(lambda: "SIGTERM received; asked the run" in log.read_text() or proc.poll() is not None)
+                gate.set()
+                assert proc.wait(120) == 0
             finally:
+                gate.set()
                 if proc.poll() is None:
                     proc.kill()
         text = log.read_text()
@@ -187,7 +192,7 @@ class TestTheScheduleProcess:
         assert not any(s == "sending" for s, _ in steps.values())
         assert json.loads(state.read_text())["run-all"]["start"] == old  # a restart catches it up
 
-        smtp_server.handler.behaviour.delay = 0
+        smtp_server.handler.behaviour.gate = None
         again = cli("--config", str(program), "--as-of", "2026-10-19", "run-all")
         assert again.returncode in (0, 1), again.stderr
         keys = smtp_server.keys()
@@ -196,8 +201,8 @@ class TestTheScheduleProcess:
         assert all(s == "sent" for s, _ in ledger_status(program).values())
 
     def test_one_scheduler_at_a_time_and_ctrl_c_stops_it(self, program):
-        """A second `schedule` on the same local.dir is refused (exit 2, one sentence); the first, idle,
-        stops on Ctrl-C (SIGINT) within a second or two and exits 0."""
+        """A second `schedule` on the same local.dir is refused (exit 2, one sentence); the first, idle (its
+        next run a day away), stops on Ctrl-C (SIGINT) and exits 0."""
         configure(program, jobs={"run-all": "every day at 06:30"})
         first = subprocess.Popen([sys.executable, "-m", "automations", "--config", str(program), "schedule",
                                   "--log-format", "json"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -209,8 +214,7 @@ class TestTheScheduleProcess:
             assert second.returncode == 2
             assert second.stderr.startswith("Error: Another scheduler is already running")
             first.send_signal(signal.SIGINT)
-            t0 = time.monotonic()
-            assert first.wait(10) == 0 and time.monotonic() - t0 < 5
+            assert first.wait(120) == 0
             last = json.loads(first.stderr.read().strip().splitlines()[-1])
             assert last["event"] == "stopped" and "SIGINT" in last["message"]
         finally:

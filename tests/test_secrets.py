@@ -15,14 +15,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import yaml
 
-from tests.conftest import ROOT, copy_example
+from tests.conftest import ROOT, copy_example, wait_for
 from tests.fake_airtable import FakeAirtable
 from tests.fake_discourse import FakeDiscourse
 
@@ -126,10 +125,8 @@ def test_no_secret_in_any_output_file_or_error(tmp_path):
         with log.open("wb") as sink:
             proc = subprocess.Popen([sys.executable, "-m", "automations", "--config", str(config), "schedule",
                                      "--log-format", "json"], stdout=sink, stderr=sink, cwd=tmp_path, env=env)
-            deadline = time.monotonic() + 90
-            while '"job": "run-all"' not in log.read_text(encoding="utf-8", errors="replace") \
-                    and time.monotonic() < deadline:
-                time.sleep(0.2)
+            wait_for(lambda: '"job": "run-all"' in log.read_text(encoding="utf-8", errors="replace")
+                     or proc.poll() is not None)
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=90)
         schedule_log = log.read_text(encoding="utf-8", errors="replace")

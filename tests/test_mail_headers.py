@@ -21,7 +21,7 @@ import pytest
 
 from automations.domain.messages import PlannedMessage
 from automations.mail.message import ForgedHeader, Rendered, Sender, check_composed, clean_name, compose
-from tests.conftest import copy_example, outbox_messages, run_cli, use_smtp
+from tests.conftest import copy_example, outbox_messages, run_in_process, use_smtp
 
 AS_OF = date(2026, 11, 20)
 EVIL = "evil.example"
@@ -102,7 +102,7 @@ CARRIERS = {"certificate_event", "blog_review_created", "funding_large_event", "
 def test_outbox_messages_hold_no_forged_header(tmp_path, kind):
     config = hostile_program(tmp_path, HOSTILE[kind])
     for job in ("certificates", "run-all"):  # run-all does not draw certificates
-        res = run_cli("--as-of", AS_OF.isoformat(), job, config=config)
+        res = run_in_process("--as-of", AS_OF.isoformat(), job, config=config)
         assert "Traceback" not in res.err and "cannot compose" not in res.out + res.err, res.err
     msgs = [assert_unforged(p.read_bytes()) for p in sorted((tmp_path / "outbox").rglob("*.eml"))]
     assert CARRIERS <= jobs_of(msgs), jobs_of(msgs)
@@ -119,7 +119,7 @@ def test_smtp_envelope_and_headers_are_the_ones_set(tmp_path, smtp_server, kind)
     config = hostile_program(tmp_path, HOSTILE[kind])
     use_smtp(config, smtp_server)
     for job in ("certificates", "blog-reviews", "funding", "referrals"):
-        res = run_cli("--as-of", AS_OF.isoformat(), job, config=config)
+        res = run_in_process("--as-of", AS_OF.isoformat(), job, config=config)
         assert res.code == 0 and "Traceback" not in res.err, (job, res.out, res.err)
     received = smtp_server.received
     msgs = [assert_unforged(r.data, r.rcpt_tos) for r in received]
@@ -245,24 +245,24 @@ BAD_EML = (b'From: Mautic Ambassadors <ambassadors@example.org>\n'
 
 def test_one_bad_file_then_run_all_export_and_erase_work(tmp_path):
     config = hostile_program(tmp_path, "=?utf-8?q?=0D=0AX-A:_b?=")
-    first = run_cli("--as-of", AS_OF.isoformat(), "certificates", config=config)
+    first = run_in_process("--as-of", AS_OF.isoformat(), "certificates", config=config)
     assert first.code == 0 and "Traceback" not in first.err, first.err
     for p in (tmp_path / "outbox").rglob("*.eml"):
         assert_unforged(p.read_bytes())
     day = tmp_path / "outbox" / "2026-11-13"
     day.mkdir()
     (day / "certificate_event-old.eml").write_bytes(BAD_EML)
-    run = run_cli("--as-of", AS_OF.isoformat(), "run-all", config=config)
+    run = run_in_process("--as-of", AS_OF.isoformat(), "run-all", config=config)
     assert run.code in (0, 1) and "Traceback" not in run.err, run.err
     index = (tmp_path / "outbox" / "index.html").read_text(encoding="utf-8")
     assert "unreadable" in index and "2026-11-13/certificate_event-old.eml" in index
     assert "certificate_event:2026-11-14" in index  # the rest is indexed
-    export = run_cli("export", ATTENDEE, config=config)
+    export = run_in_process("export", ATTENDEE, config=config)
     assert export.code == 0 and "Traceback" not in export.err, export.err
-    erase = run_cli("erase", ATTENDEE, config=config)
+    erase = run_in_process("erase", ATTENDEE, config=config)
     assert erase.code == 0 and "Traceback" not in erase.err, erase.err
     assert not (day / "certificate_event-old.eml").exists()  # found by its address, read as it is
-    again = run_cli("--as-of", AS_OF.isoformat(), "run-all", config=config)
+    again = run_in_process("--as-of", AS_OF.isoformat(), "run-all", config=config)
     assert again.code in (0, 1) and "Traceback" not in again.err, again.err
 
 

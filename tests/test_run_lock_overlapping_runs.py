@@ -26,9 +26,9 @@ from automations.jobs import run_all
 from bench.crash_harness import ledger_status, stored_tables
 from tests import smtp_server as smtp
 from tests.airtable_env import BASE, TOKEN, TOKEN_ENV, AirtableEnv, seed_roster, use_airtable
-from tests.conftest import ROOT, copy_example, use_smtp
+from tests.conftest import ROOT, copy_example, use_smtp, wait_for, waiting_for_the_lock
 from tests.fake_airtable import FakeAirtable, ManualClock
-from tests.test_run_lock import configure, wait_for
+from tests.test_run_lock import configure
 
 DAY = "2026-10-05"  # invitations, receipts and the digest: a run with much to send
 
@@ -78,7 +78,7 @@ def second_while_first_holds_the_lock(program: Path, smtp_server, day: str, env:
                                       skip_expected: bool) -> list[subprocess.CompletedProcess]:
     """Start a run-all, hold its first message at the SMTP server's gate (so it is inside the run lock, which
     the test checks on the lock itself), then start a second run-all. When the second is expected to skip,
-    it is finished before the gate opens; otherwise the gate opens at once and the second waits for the lock.
+    it is finished before the gate opens; otherwise the gate opens once the second is seen waiting for the lock.
     The two runs' results, first then second."""
     data = yaml.safe_load(program.read_text(encoding="utf-8"))
     data["mail"]["smtp"]["timeout_seconds"] = 300  # the first run waits at the gate for as long as the test says
@@ -94,6 +94,8 @@ def second_while_first_holds_the_lock(program: Path, smtp_server, day: str, env:
             second_done = finish(second)  # decided while the first still holds the lock
             gate.set()
             return [finish(first), second_done]
+        wait_for(lambda: waiting_for_the_lock(second.pid) or second.poll() is not None)
+        assert second.poll() is None, "the second run-all ended while the first held the lock"
         gate.set()
         return [finish(first), finish(second)]
     finally:
@@ -161,25 +163,34 @@ def test_two_run_alls_at_once_on_the_airtable_fake(program, smtp_server, tmp_pat
 
 def test_a_cron_run_all_while_the_scheduler_runs_it(program, smtp_server, tmp_path):
     """A `schedule` process catches up a missed run-all; a cron run-all started during it skips (exit 0). The
-    scheduler's run goes to the end: every key once, and the files are one clean run's."""
+    scheduler's run goes to the end: every key once, and the files are one clean run's. The SMTP server holds
+    the scheduler's first message at its gate until the cron run has ended, so the scheduler's run is inside
+    its lock the whole time, however fast the machine."""
     use_smtp(program, smtp_server)
+    data = yaml.safe_load(program.read_text(encoding="utf-8"))
+    data["mail"]["smtp"]["timeout_seconds"] = 300  # the held message waits at the gate as long as the test says
+    program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     configure(program, jobs={"run-all": "every day at 06:30"}, lock_wait_seconds=0.5)
     old = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
     (program.parent / "data" / ".schedule.json").write_text(json.dumps({"run-all": {"start": old, "exit_code": 0}}))
-    smtp_server.handler.behaviour.delay = 0.05  # the scheduler's run is still sending when cron starts
+    gate = threading.Event()
+    smtp_server.handler.behaviour.gate = gate
     log = program.parent / "scheduler.log"
     with log.open("w") as err:
         sched = subprocess.Popen([sys.executable, "-m", "automations", "--config", str(program), "--as-of", DAY,
                                   "schedule"], stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT, env=base_env())
         try:
-            wait_for(lambda: len(smtp_server.received) >= 1)
+            wait_for(lambda: smtp_server.handler.behaviour.at_gate >= 1 or sched.poll() is not None)
+            assert sched.poll() is None and lock_is_held(program), "the scheduler's run never reached its first send"
             cron = spawn(program, DAY, base_env())
             out, cron_err = cron.communicate(timeout=120)
+            gate.set()
             assert cron.returncode == 0 and out.startswith("skipped: run-all has been running since "), cron_err
             wait_for(lambda: "INFO run-all: done" in log.read_text() or "run-all: failed" in log.read_text(), 120)
             sched.send_signal(signal.SIGTERM)
-            assert sched.wait(60) == 0
+            assert sched.wait(120) == 0
         finally:
+            gate.set()
             if sched.poll() is None:
                 sched.kill()
     keys, tables, ledger = clean_run(tmp_path / "clean", [DAY])
