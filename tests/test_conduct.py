@@ -12,7 +12,8 @@ import yaml
 
 from automations import bootstrap
 from automations.config import load_config
-from automations.domain.conduct import expired, incidents_from_rows, next_step
+from automations.domain.conduct import expired, next_step
+from automations.domain.rows.conduct import incidents_from_rows
 from automations.jobs import conduct
 from tests.conftest import snapshot
 

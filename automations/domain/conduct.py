@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Sequence
 
-from .values import (OUT_OF_RANGE, clean_text, looks_like_address, normalize_email, parse_date, stable_digest,
-                     titled_rows)
+from .values import clean_text, normalize_email, stable_digest
 
 STEPS = ("admonishment", "warning", "removal")
 STEP_LABELS = {"admonishment": "gentle admonishment", "warning": "stern warning", "removal": "removal from the "
@@ -48,32 +47,6 @@ def parse_step(text: str) -> str | None:
     if t in ("stern warning", "removed", "remove"):
         return "warning" if "warning" in t else "removal"
     return None
-
-
-def incidents_from_rows(headers: list[str], rows: list[list[str]]) -> tuple[list[Incident], list[str]]:
-    """The readable incidents, and one line per row that is not readable: its number, the column and
-    why, never a cell's text (that line may be printed)."""
-    out: list[Incident] = []
-    unreadable: list[str] = []
-    for row_no, get in titled_rows(headers, rows):
-
-        email = normalize_email(get("Email"))
-        if not looks_like_address(email):
-            unreadable.append(f"row {row_no}: Email is not an email address")
-            continue
-        try:
-            day = parse_date(get("Date"), DATES)
-        except ValueError as exc:
-            what = str(exc) if str(exc) == OUT_OF_RANGE else "is not a date like 2026-11-23"
-            unreadable.append(f"row {row_no}: Date {what} (the row is never deleted by retention until it has one)")
-            continue
-        step = parse_step(get("Step"))
-        if step is None:
-            unreadable.append(f"row {row_no}: Step is not one of {', '.join(STEPS)}")
-            step = ""
-        out.append(Incident(incident_key(email, day, step, get("Description")), row_no, email, day, step,
-                            get("Description").strip(), normalize_email(get("Recorded by"))))
-    return out, unreadable
 
 
 def expired(incidents: Sequence[Incident], as_of: date, retention_days: int) -> list[Incident]:

@@ -114,10 +114,8 @@ def make_roster_harness(kind, tmp_path, request, roster_rows, words) -> Harness:
         return Harness(lambda: CsvRosterStore(path, fields, standing, words=words),
                        lambda e: {k: row(e).get(t, "") for k, t in standing.items()}, lambda e: row(e)["Notes"])
     if kind == "airtable":
-        from automations.adapters.airtable.roster_store import (
-            AirtableRosterStore,
-            cell_text,
-        )
+        from automations.adapters.airtable.cells import cell_text
+        from automations.adapters.airtable.roster_store import AirtableRosterStore
 
         fake, clock = request.getfixturevalue("airtable_base")
         init_base(fake, clock, words)

@@ -34,7 +34,7 @@ def tables(kind, request, tmp_path):
 
         return (lambda: CsvPersonalTables({"requests": path}), "requests", held)
     from automations.adapters.airtable.personal_tables import AirtablePersonalTables
-    from automations.adapters.airtable.roster_store import cell_text
+    from automations.adapters.airtable.cells import cell_text
 
     fake, clock = request.getfixturevalue("airtable_base")
     init_base(fake, clock)

@@ -120,7 +120,7 @@ class TestAirtableReferralStore(ReferralStoreContract):
     @pytest.fixture
     def harness(self, airtable_base):
         from automations.adapters.airtable.referral_store import AirtableReferralStore
-        from automations.adapters.airtable.roster_store import cell_text
+        from automations.adapters.airtable.cells import cell_text
 
         fake, clock = airtable_base
         init_base(fake, clock)

@@ -14,7 +14,7 @@ from ...ports import BlogUpdate, Written
 from .client import AirtableClient
 from .staff_table import StaffTable
 from .schema import TableSpec
-from ..csv.blog_store import PEOPLE_COLUMNS, proposals_from_rows
+from ...domain.rows.blog import PEOPLE_COLUMNS, proposals_from_rows
 
 
 class AirtableBlogStore:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ...domain.conduct import COLUMNS, Incident, incidents_from_rows
+from ...domain.conduct import COLUMNS, Incident
+from ...domain.rows.conduct import incidents_from_rows
 from ...ports import Written
 from .client import AirtableClient
-from .roster_store import cell_text
+from .cells import cell_text
 from .schema import TableSpec
 
 

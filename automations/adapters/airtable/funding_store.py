@@ -13,9 +13,9 @@ from ...domain.model import Problem
 from ...ports import FundingUpdate, Written
 from .client import AirtableClient
 from .staff_table import StaffTable
-from .roster_store import cell_text as _cell_text
+from .cells import cell_text as _cell_text
 from .schema import TableSpec
-from ..csv.funding_store import JOB_COLUMNS, STAFF_COLUMNS, job_cells, requests_from_rows
+from ...domain.rows.funding import JOB_COLUMNS, STAFF_COLUMNS, job_cells, requests_from_rows
 
 
 def cell_text(value: object) -> str:

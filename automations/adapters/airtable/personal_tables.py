@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Mapping
 
 from ...ports import Written
 from .client import AirtableClient
-from .roster_store import Reading, linked_tables, read_cell
+from .cells import Reading, linked_tables, read_cell
 from .schema import COMPUTED, LINK, PEOPLE, TEXT, TableSpec
 
 #: The field types that take any text: what erasing writes (an address's keyed hash, a token, an inert link).

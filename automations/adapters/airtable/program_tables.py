@@ -42,7 +42,7 @@ from ...domain.values import HIDDEN, normalize_email, parse_date, plainly
 from ...domain.words import word_key
 from ...errors import StopRun
 from .client import AirtableClient, error_type, unwritable_fields
-from .roster_store import Linked, linked_table_of, linked_tables, read_cell, read_linked, result_type
+from .cells import Linked, linked_table_of, linked_tables, read_cell, read_linked, result_type
 from .schema import COMPUTED, OWN_TABLES, BaseSpec
 from ..program_tables import kind_of, kinds, tables
 
@@ -62,7 +62,7 @@ def _cut(text: str) -> str:
     return text if len(text) <= 80 else text[:60] + "..."
 
 
-#: The field types whose cells are read as the jobs read them (`airtable_roster_store.read_cell`), not as values.
+#: The field types whose cells are read as the jobs read them (`airtable.cells.read_cell`), not as values.
 _READ_AS_JOBS = {"multipleRecordLinks", "singleCollaborator", "multipleCollaborators", "multipleLookupValues",
                  "lookup", "rollup", "createdBy", "lastModifiedBy"}
 
@@ -124,7 +124,7 @@ class AirtableProgramTables:
         kind = kinds(spec)
         out = []
         records = self.client.all_records(spec.name, ())
-        # Links, collaborators and lookups as the jobs read them (`airtable_roster_store.read_cell`): a linked
+        # Links, collaborators and lookups as the jobs read them (`airtable.cells.read_cell`): a linked
         # record by its table's primary field, never its record id; a collaborator by email in an email field,
         # else by name; a lookup as its distinct values.
         people = {n for n, f in by_name.items() if result_type(f) in _READ_AS_JOBS or f.get("type") in _READ_AS_JOBS}

@@ -11,7 +11,7 @@ from typing import Callable, Mapping
 
 from ...ports import Written
 from .client import AirtableClient, same
-from .roster_store import cell_text
+from .cells import cell_text
 from .schema import TableSpec
 
 

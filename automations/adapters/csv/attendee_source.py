@@ -10,49 +10,15 @@ Email). A line without a usable email or date is a data problem naming its cell;
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
-from ...domain.certificates import Attendee, event_id
+from ...domain.certificates import Attendee
 from ...domain.model import Problem
-from ...domain.values import clean_text, iso_date, normalize_email, parse_date, titled_rows
+from ...domain.values import clean_text, iso_date
+from ...domain.rows.attendees import attendees_from_rows
 from .tables import read_csv
 
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
-_NAMED = re.compile(r"^(\d{4}-\d{2}-\d{2})[ _-]+(.+)$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def attendees_from_rows(headers: list[str], rows: list[list[str]], source: str, event_name: str = "",
-                        event_date: date | None = None) -> tuple[list[Attendee], list[Problem]]:
-    """The usable attendee lines of a table of text cells (a file's, or the Airtable table's)."""
-    out: list[Attendee] = []
-    problems: list[Problem] = []
-    for row_no, get in titled_rows(headers, rows):
-
-        email = normalize_email(get("Email"))
-
-        def bad(title: str, reason: str) -> None:
-            problems.append(Problem(source, row_no, title, get(title), reason, email))
-
-        name = clean_text(get("Name"))
-        event = clean_text(get("Event")) or event_name
-        if not _EMAIL.match(email):
-            bad("Email", "is not an email address; no certificate is sent for this line")
-            continue
-        if not event:
-            bad("Event", "is empty: the line names no event; no certificate is sent for it")
-            continue
-        day = event_date
-        if get("Date").strip() or day is None:
-            try:
-                day = parse_date(get("Date"), DATE_FORMATS)
-            except ValueError as exc:
-                bad("Date", f"{exc}; no certificate is sent for this line")
-                continue
-        out.append(Attendee(event_id(event, day), event, day, name, email, row_no, source))
-    return out, problems
-
+_NAMED = re.compile(r"^(\d{4}-\d{2}-\d{2})[ _-]+(.+)$")  # a file named by its event's day and name
 
 class CsvAttendeeSource:
     def __init__(self, folder: Path):

@@ -12,7 +12,8 @@ import io
 from pathlib import Path
 from typing import Sequence
 
-from ...domain.conduct import COLUMNS, Incident, incidents_from_rows
+from ...domain.conduct import COLUMNS, Incident
+from ...domain.rows.conduct import incidents_from_rows
 from ...errors import InputError
 from ...ports import Written
 from .dialect import check_size, how_to_save, sniff_bytes

@@ -8,7 +8,7 @@ from typing import Sequence
 from ...errors import InputError
 from ..model import Problem
 from ..values import TimestampParser, clean_text, looks_like_address, norm_header, normalize_email, titled_rows
-from .inquiries import NEEDS, Answer, Inquiry, format_history, inquiry_id, parse_history, parse_need
+from ..referrals.inquiries import NEEDS, Answer, Inquiry, format_history, inquiry_id, parse_history, parse_need
 
 #: The staff-filled columns of the inquiries table, and the job's own.
 PEOPLE_COLUMNS = ("Organization", "Contact name", "Contact email", "Country", "Region", "Language", "Need",
