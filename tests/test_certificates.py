@@ -18,7 +18,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from automations import bootstrap
-from automations.adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer, packaged_fonts
+from automations.adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
+from automations.adapters.render.fonts import packaged_fonts
 from automations.config import load_config
 from automations.domain.certificates import (
     EVENT, YEARLY, Attendee, Certificate, event_id, plan_events, plan_yearly, unprintable, yearly_due,

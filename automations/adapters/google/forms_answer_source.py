@@ -30,7 +30,7 @@ from ...domain.values import TimestampParser
 from ...errors import InputError, StopRun
 from ...ports import ReferralForm
 from ..files.atomic import atomic_write
-from .forms_checkin_source import _questions, all_responses, answer_text, submitted
+from .forms_checkin_source import all_responses, answer_text, questions_of, submitted
 from .access import GoogleAccess, http_error_text
 
 #: The answer form's questions by role, as the form titles them.
@@ -71,9 +71,9 @@ class FormRecord:
 def _resolve(form: dict, kept: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """Role -> question id: by title (the first question with it), else the id kept from earlier when the form
     still has that question; and the roles found neither way."""
-    ids = [qid for qid, _ in _questions(form)]
+    ids = [qid for qid, _ in questions_of(form)]
     by_title: dict[str, str] = {}
-    for qid, title in _questions(form):
+    for qid, title in questions_of(form):
         by_title.setdefault(_fold(title), qid)
     found, missing = {}, []
     for role, title in QUESTIONS.items():

@@ -55,7 +55,7 @@ class FormShape:
         return out
 
 
-def _questions(form: dict) -> list[tuple[str, str]]:
+def questions_of(form: dict) -> list[tuple[str, str]]:
     """(question id, title) of every question item, in form order."""
     out = []
     for item in form.get("items", []):
@@ -144,7 +144,7 @@ class FormsCheckinSource:
     def sections_of(self, form: dict) -> int:
         """How many activity sections the form has: its numbered kind questions ("Activity {n}: ..."), or the
         kind question's repeats; the configured count when neither is found (resolve then names what is missing)."""
-        titles = [" ".join(t.split()).casefold() for _, t in _questions(form)]
+        titles = [" ".join(t.split()).casefold() for _, t in questions_of(form)]
         template = self.shape.activity_columns["kind"]
         if "{n}" in template:
             n = 0
@@ -158,7 +158,7 @@ class FormsCheckinSource:
         """Slot -> question id, by title (n-th occurrence) or by the id kept from an earlier run. The sections
         are counted from the form itself: one added since is read like the others."""
         self.shape = replace(self.shape, sections=self.sections_of(form))
-        questions = _questions(form)
+        questions = questions_of(form)
         ids = {qid for qid, _ in questions}
         by_title: dict[str, list[str]] = {}
         for qid, title in questions:

@@ -14,7 +14,6 @@ would show an empty box.
 
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
@@ -24,30 +23,7 @@ from typing import Iterable
 
 from ...domain.certificates import Certificate
 from ...effects import DocumentFailed
-
-
-@dataclass(frozen=True)
-class FontFile:
-    family: str
-    path: Path
-
-
-def _package_file(package: str, *parts: str) -> Path:
-    """A file shipped inside an installed package, found without importing the package."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"the font package {package} is not installed (pip install -r requirements.txt)")
-    return Path(list(spec.submodule_search_locations)[0], *parts)
-
-
-def packaged_fonts() -> tuple[FontFile, ...]:
-    """The certificate fonts in the order they are tried for a character."""
-    return (
-        FontFile("NotoSans", _package_file("fontpkg_noto_sans", "files", "NotoSans[wdth,wght].ttf")),
-        FontFile("NotoSansArabic", _package_file("fontpkg_noto_sans_arabic", "files",
-                                                 "NotoSansArabic[wdth,wght].ttf")),
-        FontFile("NotoSansCJK", _package_file("cvttf_NotoSansCJK_Regular", "NotoSansCJKtc-Regular.otf")),
-    )
+from .fonts import FontFile, packaged_fonts, skip_layout_tables
 
 
 @dataclass(frozen=True)
@@ -63,21 +39,6 @@ class Artwork:
 
 def _long_date(d) -> str:
     return f"{d.day} {d:%B %Y}"
-
-
-def _skip_layout_tables(pdf) -> None:
-    """Spare fontTools the reading of the fonts' layout tables (GSUB, GPOS, GDEF), which fpdf2 drops from
-    every embedded subset anyway: HarfBuzz shapes from the font file itself, and the metrics and outlines
-    fpdf2 embeds come from the other tables. Reading them on each subset was two thirds of a
-    certificate's time. Works on fpdf2's font objects; with a version that lays them out otherwise it
-    does nothing."""
-    for font in getattr(pdf, "fonts", {}).values():
-        tt = getattr(font, "ttfont", None)
-        if tt is None or not hasattr(font, "hbfont"):
-            continue
-        for tag in ("GSUB", "GPOS", "GDEF"):
-            if tag in tt:
-                del tt[tag]
 
 
 BIG_FONT = 4 << 20  # bytes: the fonts `prepare` cuts down (Noto Sans CJK; Noto Sans is 2 MB)
@@ -209,7 +170,7 @@ class FpdfCertificateRenderer:
                 f = self.fonts[i]
                 pdf.add_font(f.family, "", str(self._path(i, texts)))
                 families.append(f.family)
-            _skip_layout_tables(pdf)
+            skip_layout_tables(pdf)
             if len(families) > 1:
                 pdf.set_fallback_fonts(families[1:], exact_match=False)
             pdf.set_text_shaping(True)

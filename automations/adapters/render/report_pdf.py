@@ -20,7 +20,7 @@ from ...domain import report as figures
 from ...domain.charts import Bar, Series, Stack
 from ...domain.report import ProgramReport
 from ...effects import DocumentFailed
-from .certificate_pdf import FontFile, _skip_layout_tables, packaged_fonts
+from .fonts import FontFile, packaged_fonts, skip_layout_tables
 from .report_jinja import FAMILY_TITLES, long_date, money, plural, share
 
 INK = (29, 39, 51)
@@ -147,7 +147,7 @@ class FpdfReportRenderer:
         fallbacks = self._fallbacks(chars)
         for i in fallbacks:
             pdf.add_font(self.fonts[i].family, "", str(self.fonts[i].path))
-        _skip_layout_tables(pdf)
+        skip_layout_tables(pdf)
         if fallbacks:
             # Arabic needs shaping (joined forms, right to left); Latin text is drawn the faster way.
             pdf.set_fallback_fonts([self.fonts[i].family for i in fallbacks], exact_match=False)
