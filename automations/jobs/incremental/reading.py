@@ -146,12 +146,7 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
           decoder: Decoder) -> Synced:
     ingested = ingest(new.headers, new.rows, layout, known, first_row=2,
                       order=day_order(layout, layout.source, new.told))
-    acts: dict[str, list[tuple]] = defaultdict(list)
-    checks: dict[str, list[tuple]] = defaultdict(list)
-    for a in ingested.activities:
-        acts[a.email].append(activity_row(a))
-    for c in ingested.checkins:
-        checks[c.email].append(checkin_row(c))
+    acts, checks = _rows_by_email(ingested)
     by_email: dict[str, list[Activity]] = defaultdict(list)
     for a in ingested.activities:
         by_email[a.email].append(a)
