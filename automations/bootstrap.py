@@ -71,7 +71,9 @@ from .domain.values import stable_digest
 from .errors import ConfigError, StopRun
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
-from .mail.transports import Mailer, build_mailer
+from .adapters.outbox import OutboxMailer
+from .adapters.smtp import SmtpMailer
+from .ports import Mailer
 from .ports import ConductStore, FundingStore, PersonalTable, ProgramTables
 from .adapters.terminal.rich_progress import NoProgress, progress_for
 from .ports import AnswerSource, ReferralStore
@@ -295,8 +297,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     if m.transport == "gmail":
         mailer: Mailer = GmailMailer(google, m.from_address)
     else:
-        mailer = build_mailer(m.transport, config.path(m.outbox_dir), as_of.isoformat(), smtp_settings(config),
-                              m.from_address, environ)
+        mailer = (OutboxMailer(config.path(m.outbox_dir), as_of.isoformat()) if m.transport == "outbox" else
+                  SmtpMailer(smtp_settings(config), environ, m.from_address))
     return Context(
         as_of=as_of, dry_run=dry_run, rules=rules_from(config),
         form=form_layout(config, Path(f.file).name if f.source == "local" else checkins.where), schedule=schedule_from(config), mail=_mail_settings(config, environ),

@@ -123,7 +123,7 @@ def smtp(n: int, faults: Faults, work: Path) -> dict:
     from automations.adapters.files.send_lock import FileSendLock
     from automations.config import SmtpConfig
     from automations.mail.delivery import deliver
-    from automations.mail.transports import SmtpMailer
+    from automations.adapters.smtp import SmtpMailer
     from bench.bench_smtp import SENDER
     from bench.bench_smtp import run as _unused  # noqa: F401 - the same message as bench_smtp
     from automations.domain.messages import PlannedMessage

@@ -28,7 +28,7 @@ from automations.adapters.csv.ledger import CsvLedger  # noqa: E402
 from automations.adapters.files.send_lock import FileSendLock  # noqa: E402
 from automations.mail.message import Sender  # noqa: E402
 from automations.mail.templates import TemplateRenderer  # noqa: E402
-from automations.mail.transports import SmtpMailer  # noqa: E402
+from automations.adapters.smtp import SmtpMailer  # noqa: E402
 from tests import smtp_server, tls_cert  # noqa: E402
 
 SENDER = Sender("ambassadors@example.org", "Ambassador Program", "support@example.org")

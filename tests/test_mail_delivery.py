@@ -15,7 +15,8 @@ from automations.adapters.files.send_lock import FileSendLock
 from automations.effects import SENT
 from automations.mail.message import Sender, message_id
 from automations.mail.templates import TemplateRenderer
-from automations.mail.transports import OutboxMailer, SmtpMailer
+from automations.adapters.outbox import OutboxMailer
+from automations.adapters.smtp import SmtpMailer
 
 SENDER = Sender("ambassadors@example.org", "Ambassador Program", "support@example.org")
 

@@ -220,7 +220,7 @@ class TestExportThenErase:
         chosen so that another message's name starts with a whole message name and a dash. Deleting the first
         message's files (its .eml, preview and attachment) leaves every file of the other."""
         from automations.adapters.files.personal_files import OUTBOX, LocalPersonalFiles
-        from automations.mail.transports import _attachment_name, _safe_name
+        from automations.adapters.outbox import _attachment_name, _safe_name
         from automations.ports import PersonalFile
 
         day = tmp_path / "outbox" / "2026-10-19"

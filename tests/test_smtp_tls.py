@@ -11,7 +11,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from automations.config import SmtpConfig
 from automations.errors import StopRun
 from automations.mail.message import Outgoing
-from automations.mail.transports import SmtpMailer
+from automations.adapters.smtp import SmtpMailer
 from tests import smtp_server, tls_cert
 
 SECRET = "correct horse battery staple"

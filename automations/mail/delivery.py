@@ -17,7 +17,7 @@ from ..ports import Ledger, SendLock
 from ..stopping import StopRequest
 from .message import Outgoing, Rendered, Sender, compose, message_id, valid_address
 from .templates import RenderError, TemplateRenderer
-from .transports import Mailer
+from ..ports import Mailer
 
 
 @dataclass

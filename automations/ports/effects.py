@@ -15,7 +15,7 @@ from ..mail.message import Outgoing
 
 class Mailer(Protocol):
     """Where a composed message goes (`mail.transport`): the outbox folder, an SMTP server, Gmail. Its
-    failures are `mail.transports`' `TemporaryFailure`, `PermanentFailure` (and `ServerUnreachable`,
+    failures are `mail.failures`' `TemporaryFailure`, `PermanentFailure` (and `ServerUnreachable`,
     which stops the batch) and `LoginRefused`."""
 
     name: str

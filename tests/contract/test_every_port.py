@@ -15,11 +15,10 @@ import pkgutil
 from pathlib import Path
 from typing import Protocol
 
-import automations.mail.transports
 import automations.ports
 import automations.scheduler
 
-PORT_MODULES = (automations.ports, automations.scheduler, automations.mail.transports)
+PORT_MODULES = (automations.ports, automations.scheduler)
 
 
 def ports() -> dict[str, type]:

@@ -11,7 +11,8 @@ import pytest
 from automations.config import SmtpConfig
 from automations.domain.messages import PlannedMessage
 from automations.mail.message import Rendered, Sender, compose
-from automations.mail.transports import OutboxMailer, SmtpMailer
+from automations.adapters.outbox import OutboxMailer
+from automations.adapters.smtp import SmtpMailer
 from tests.fakes import FakeMailer
 
 SENDER = Sender("ambassadors@example.org", "Ambassador Program", "support@example.org")

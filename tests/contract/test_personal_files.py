@@ -13,7 +13,7 @@ import pytest
 
 from automations.domain.messages import PlannedMessage
 from automations.mail.message import Rendered, Sender, compose
-from automations.mail.transports import OutboxMailer
+from automations.adapters.outbox import OutboxMailer
 
 SENDER = Sender("ambassadors@example.org", "Ambassador Program", "support@example.org")
 TODAY = date(2026, 11, 23)

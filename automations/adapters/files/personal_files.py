@@ -17,7 +17,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Sequence
 
-from ...mail.transports import OutboxMailer
+from ..outbox import OutboxMailer
 from ...ports import PersonalFile, Written
 from .atomic import is_temp_name
 

@@ -14,7 +14,7 @@ import base64
 
 from ...errors import ConfigError, StopRun
 from ...mail.message import Outgoing
-from ...mail.transports import PermanentFailure, TemporaryFailure
+from ...mail.failures import PermanentFailure, TemporaryFailure
 from ...errors import ServiceUnavailable
 from .access import GoogleAccess, http_error_text
 
