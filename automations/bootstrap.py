@@ -81,7 +81,7 @@ from .ports import AttendeeSource
 from .ports import ReportRenderer
 from .ports import ForumGroup
 from .ports import ServiceCheck
-from .context import Context, Guards, MailSettings, Migration
+from .context import Context, Guards, Mail, MailSettings, Makers, Migration, Privacy, Settings, Stores
 from .stopping import StopRequest
 
 if TYPE_CHECKING:  # built only when the configuration uses Airtable
@@ -299,47 +299,54 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     else:
         mailer = (OutboxMailer(config.path(m.outbox_dir), as_of.isoformat()) if m.transport == "outbox" else
                   SmtpMailer(smtp_settings(config), environ, m.from_address))
+    source_name = Path(f.file).name if f.source == "local" else checkins.where
     return Context(
-        as_of=as_of, dry_run=dry_run, rules=rules_from(config),
-        form=form_layout(config, Path(f.file).name if f.source == "local" else checkins.where), schedule=schedule_from(config), mail=_mail_settings(config, environ),
-        roster=roster, checkins=checkins, reports=reports, ledger=ledger,
-        lock=FileSendLock(config.local_dir / ".mail.lock", m.lock_timeout_seconds),
-        mailer=mailer,
-        renderer=TemplateRenderer(config.path(m.templates_dir), common={
-            "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name,
-            "forum_intro_url": p.forum_intro_url,
-            "forum_sync": bool(config.forum.url), "funding_url": p.funding_url}),
-        sender=Sender(m.from_address, m.from_name, p.support_email),
-        admin=admin, usage=usage, checks=checks, blog=blog, drafter=drafter,
-        attendees=attendees, certificates=certificate_renderer(config),
-        certificate_freshness_days=config.certificates.freshness_days,
-        report_settings=report_settings(config), report_renderers=report_renderers(config),
-        report_archive=FileReportArchive(config.path(config.report.dir)),
-        forum=forum_group(config, environ, clock, sleep), forum_settings=forum_settings(config),
-        referrals=referrals, answers=answer_source(config, google, dry_run),
-        referral_settings=referral_settings(config),
-        referral_form=ReferralFormBuilder(google, f"{p.name}: referral answer", referral_form_record(config),
-                                          config.referrals.answers_form_id),
-        blog_settings=BlogSettings(tuple(b.reviewers), dict(b.stale_days), tuple(m.staff_addresses)),
-        form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
-                                  config.local_dir / "form_questions.json", f.form_id),
-        guards=Guards(config.guards.max_warning_share, config.guards.min_held_notices,
-                      config.guards.max_newly_unusable_share, config.guards.max_unusable_share,
-                      config.guards.min_guarded_rows), confirmed=confirmed,
-        funding=funding, funding_settings=funding_settings(config), conduct=conduct,
-        conduct_readers=tuple(a.casefold() for a in config.conduct.readers),
-        conduct_retention_days=config.conduct.retention_days,
-        personal=personal, personal_files=LocalPersonalFiles(config.path(m.outbox_dir), config.path(b.drafts_dir),
-                                                             config.path(config.report.dir),
-                                                             config.path(config.privacy.export_dir)),
-        pseudonyms=pseudonyms, retention=Retention(**config.privacy.retention.model_dump()),
-        export_dir=config.path(config.privacy.export_dir), program_dir=config.base_dir,
-        erasure_journal=JsonErasureJournal(config.local_dir / ERASING), checkpoint=failpoint(environ),
-        cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run), fingerprint=fingerprint(config),
-        run_lock=run_lock(config), clock=utc_now, progress=NoProgress(),
-        problem_names=problem_names(config, Path(f.file).name if f.source == "local" else checkins.where),
-        left_behind=CsvLedger(config.local_dir / "mail_ledger.csv") if config.backend == "airtable" and
-        (config.local_dir / "mail_ledger.csv").is_file() else None,
+        as_of=as_of, dry_run=dry_run, clock=utc_now, confirmed=confirmed, run_lock=run_lock(config),
+        progress=NoProgress(), checkpoint=failpoint(environ), usage=usage,
+        stores=Stores(
+            roster=roster, checkins=checkins, reports=reports, ledger=ledger, admin=admin, blog=blog,
+            referrals=referrals, answers=answer_source(config, google, dry_run), funding=funding, conduct=conduct,
+            attendees=attendees,
+            cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run),
+            left_behind=CsvLedger(config.local_dir / "mail_ledger.csv") if config.backend == "airtable" and
+            (config.local_dir / "mail_ledger.csv").is_file() else None,
+            checks=checks),
+        mail=Mail(
+            settings=_mail_settings(config, environ),
+            lock=FileSendLock(config.local_dir / ".mail.lock", m.lock_timeout_seconds),
+            mailer=mailer,
+            renderer=TemplateRenderer(config.path(m.templates_dir), common={
+                "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name,
+                "forum_intro_url": p.forum_intro_url,
+                "forum_sync": bool(config.forum.url), "funding_url": p.funding_url}),
+            sender=Sender(m.from_address, m.from_name, p.support_email)),
+        makers=Makers(
+            drafter=drafter, certificates=certificate_renderer(config), report_renderers=report_renderers(config),
+            report_archive=FileReportArchive(config.path(config.report.dir)),
+            form_builder=FormsBuilder(google, form_shape(config), f"{p.name}: quarterly check-in",
+                                      config.local_dir / "form_questions.json", f.form_id),
+            referral_form=ReferralFormBuilder(google, f"{p.name}: referral answer", referral_form_record(config),
+                                              config.referrals.answers_form_id),
+            forum=forum_group(config, environ, clock, sleep)),
+        privacy=Privacy(
+            tables=personal,
+            files=LocalPersonalFiles(config.path(m.outbox_dir), config.path(b.drafts_dir),
+                                     config.path(config.report.dir), config.path(config.privacy.export_dir)),
+            pseudonyms=pseudonyms, retention=Retention(**config.privacy.retention.model_dump()),
+            export_dir=config.path(config.privacy.export_dir),
+            journal=JsonErasureJournal(config.local_dir / ERASING), program_dir=config.base_dir),
+        settings=Settings(
+            rules=rules_from(config), form=form_layout(config, source_name), schedule=schedule_from(config),
+            guards=Guards(config.guards.max_warning_share, config.guards.min_held_notices,
+                          config.guards.max_newly_unusable_share, config.guards.max_unusable_share,
+                          config.guards.min_guarded_rows),
+            blog=BlogSettings(tuple(b.reviewers), dict(b.stale_days), tuple(m.staff_addresses)),
+            referrals=referral_settings(config), funding=funding_settings(config),
+            conduct_readers=tuple(a.casefold() for a in config.conduct.readers),
+            conduct_retention_days=config.conduct.retention_days,
+            certificate_freshness_days=config.certificates.freshness_days,
+            report=report_settings(config), forum=forum_settings(config), fingerprint=fingerprint(config),
+            problem_names=problem_names(config, source_name)),
     )
 
 
@@ -594,8 +601,8 @@ def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozense
     if stop is not None:
         ctx.stop = stop
     ctx.progress = progress_for(sys.stdout.isatty())
-    if isinstance(ctx.mailer, GmailMailer):
-        ctx.mailer.ready()  # the key Gmail sends with: checked before any job reads or writes
+    if isinstance(ctx.mail.mailer, GmailMailer):
+        ctx.mail.mailer.ready()  # the key Gmail sends with: checked before any job reads or writes
     return ctx
 
 

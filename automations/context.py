@@ -1,11 +1,10 @@
 """`Context`: everything one run of a job is given, and nothing it must look up.
 
 Built by `bootstrap.build` alone; a job reads it and never builds an adapter. It holds ports (`ports/`), the
-domain's settings and values, and the run's facts (its day, whether it is a dry run, what staff confirmed), in
-groups: the run; the stores; mail; what the jobs make (documents, forms, the forum); privacy; settings. Every
-port a configuration always has is there, typed as such: only what a configuration may leave out is optional
-(the forum group without `forum.url`, the referral answer form maker without Google Forms, a local ledger left
-behind), so a job checks for exactly what it may lack.
+domain's settings and values, and the run's facts (its day, whether it is a dry run, what staff confirmed), then
+bundles: `stores`, `mail`, `makers` (documents, forms, the forum), `privacy` and `settings`. Every port a
+configuration always has is there, typed as such: only what a configuration may leave out is optional (the
+forum group without `forum.url`, a local ledger left behind), so a job checks for exactly what it may lack.
 """
 
 from __future__ import annotations
@@ -60,10 +59,102 @@ class Guards:
 
 
 @dataclass(kw_only=True)
-class Context:
-    """Everything a job needs for one run: the run's date, rule objects, settings and the ports."""
+class Stores:
+    """What the jobs read and write: the program's tables and staff's, whichever backend holds them."""
 
-    # -- the run ----------------------------------------------------------------------------------------------
+    roster: RosterStore
+    checkins: CheckinSource
+    reports: ReportStore
+    ledger: Ledger
+    admin: Admin
+    blog: BlogStore
+    referrals: ReferralStore
+    answers: AnswerSource
+    funding: FundingStore
+    conduct: ConductStore
+    attendees: AttendeeSource
+    #: What earlier runs worked out (responses read, records in brief), so a rerun does only new work.
+    cache: WorkCache
+    #: On Airtable: the mail ledger a local run of this program left in `local.dir`, if there is one. Mail that
+    #: went from there and is not in the base's ledger would go again: `send` stops instead (run `migrate`).
+    left_behind: Ledger | None = None
+    #: What doctor checks besides the store (the Google key and sign-in, when the configuration uses Google).
+    checks: list[ServiceCheck] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class Mail:
+    """Sending: the settings, the transport, the send lock, the templates and who mail is from."""
+
+    settings: MailSettings
+    lock: SendLock
+    mailer: Mailer
+    renderer: TemplateRenderer
+    sender: Sender
+
+
+@dataclass(kw_only=True)
+class Makers:
+    """What the jobs make besides mail: review documents, certificates, the report's files, the Google forms,
+    the forum group's changes."""
+
+    drafter: Drafter
+    certificates: CertificateRenderer
+    report_renderers: tuple[ReportRenderer, ...]
+    report_archive: ReportArchive
+    #: `init --form`: makes the check-in form (Google Forms).
+    form_builder: CheckinFormMaker
+    #: `init --referral-form`: makes the answer form (Google Forms) once.
+    referral_form: AnswerFormMaker
+    #: The forum's ambassadors group; None when forum.url is empty (the forum job has nothing to do).
+    forum: ForumGroup | None = None
+
+
+@dataclass(kw_only=True)
+class Privacy:
+    """`export`, `erase` and `retention`: every table that may hold a person's data, the files the jobs made about
+    people, the keyed hashes erasing leaves, how long things are kept."""
+
+    tables: list[PersonalTable]
+    files: PersonalFiles
+    pseudonyms: Pseudonyms
+    retention: Retention
+    export_dir: Path
+    #: `erase` records what it will erase here before its first write, and finishes from it after a stop.
+    journal: ErasureJournal
+    #: The config's folder: an export names the program's files relative to it (no server path in it).
+    program_dir: Path
+
+
+@dataclass(kw_only=True)
+class Settings:
+    """The rules and settings the jobs decide by (domain values built from the configuration)."""
+
+    rules: Rules
+    form: FormLayout
+    schedule: Schedule
+    guards: Guards
+    blog: BlogSettings
+    referrals: ReferralSettings
+    funding: FundingSettings
+    conduct_readers: tuple[str, ...]
+    conduct_retention_days: int
+    certificate_freshness_days: int
+    report: ReportSettings
+    forum: ForumSettings
+    #: A digest of every setting the derived state depends on (rules, the form's layout): another one
+    #: makes the next sync start over.
+    fingerprint: str
+    #: The names problems' ids take for their sources, whichever backend or form source read them
+    #: (`domain.problems.SourceNames`).
+    problem_names: Mapping[str, str]
+
+
+@dataclass(kw_only=True)
+class Context:
+    """Everything a job needs for one run: the run's facts, then the bundles: `stores`, `mail`, `makers`,
+    `privacy` and `settings`."""
+
     as_of: date
     dry_run: bool
     #: The run's clock for what it records (a ledger step's time, when an erase began): UTC now.
@@ -88,77 +179,11 @@ class Context:
     #: later job of run-all compares with that, as it would with the store after a real run.
     dry_problems: list | None = None
 
-    # -- the stores ---------------------------------------------------------------------------------------------
-    roster: RosterStore
-    checkins: CheckinSource
-    reports: ReportStore
-    ledger: Ledger
-    admin: Admin
-    blog: BlogStore
-    referrals: ReferralStore
-    answers: AnswerSource
-    funding: FundingStore
-    conduct: ConductStore
-    attendees: AttendeeSource
-    #: What earlier runs worked out (responses read, records in brief), so a rerun does only new work.
-    cache: WorkCache
-    #: On Airtable: the mail ledger a local run of this program left in `local.dir`, if there is one. Mail that
-    #: went from there and is not in the base's ledger would go again: `send` stops instead (run `migrate`).
-    left_behind: Ledger | None = None
-    #: What doctor checks besides the store (the Google key and sign-in, when the configuration uses Google).
-    checks: list[ServiceCheck] = field(default_factory=list)
-
-    # -- mail -----------------------------------------------------------------------------------------------------
-    mail: MailSettings
-    lock: SendLock
-    mailer: Mailer
-    renderer: TemplateRenderer
-    sender: Sender
-
-    # -- what the jobs make ---------------------------------------------------------------------------------------
-    drafter: Drafter
-    certificates: CertificateRenderer
-    report_renderers: tuple[ReportRenderer, ...]
-    report_archive: ReportArchive
-    #: `init --form`: makes the check-in form (Google Forms).
-    form_builder: CheckinFormMaker
-    #: `init --referral-form`: makes the answer form (Google Forms) once.
-    referral_form: AnswerFormMaker
-    #: The forum's ambassadors group; None when forum.url is empty (the forum job has nothing to do).
-    forum: ForumGroup | None = None
-
-    # -- privacy: export, erase, retention -------------------------------------------------------------------------
-    #: Every table that may hold a person's data, and the files the jobs made about people.
-    personal: list[PersonalTable]
-    personal_files: PersonalFiles
-    #: The keyed hashes erasing leaves.
-    pseudonyms: Pseudonyms
-    retention: Retention
-    export_dir: Path
-    #: `erase` records what it will erase here before its first write, and finishes from it after a stop.
-    erasure_journal: ErasureJournal
-    #: The config's folder: an export names the program's files relative to it (no server path in it).
-    program_dir: Path
-
-    # -- settings ---------------------------------------------------------------------------------------------------
-    rules: Rules
-    form: FormLayout
-    schedule: Schedule
-    guards: Guards
-    blog_settings: BlogSettings
-    referral_settings: ReferralSettings
-    funding_settings: FundingSettings
-    conduct_readers: tuple[str, ...]
-    conduct_retention_days: int
-    certificate_freshness_days: int
-    report_settings: ReportSettings
-    forum_settings: ForumSettings
-    #: A digest of every setting the derived state depends on (rules, the form's layout): another one
-    #: makes the next sync start over.
-    fingerprint: str
-    #: The names problems' ids take for their sources, whichever backend or form source read them
-    #: (`domain.problems.SourceNames`).
-    problem_names: Mapping[str, str]
+    stores: Stores
+    mail: Mail
+    makers: Makers
+    privacy: Privacy
+    settings: Settings
 
 
 @dataclass

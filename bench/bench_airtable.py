@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now) as fake:
         use_airtable(work / "config.yaml", fake.url, max_attempts=5, retry_backoff_seconds=1)
         env = AirtableEnv(fake, clock, work / "config.yaml")
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         seed_roster(env, work / "ambassadors.csv")
         out.append(measure(env, "first run"))
         out.append(measure(env, "rerun, no change"))

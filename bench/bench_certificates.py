@@ -79,10 +79,10 @@ def main() -> int:
     from automations.domain.certificates import plan_yearly
 
     per_script: dict[str, list[tuple[float, int]]] = {}
-    renderer = ctx.certificates
+    renderer = ctx.makers.certificates
     renderer.covers("a")  # the fonts' character maps, read once per run, not counted per PDF
     scripts = {row[1]: script for script, row in people}
-    roster_now, _ = ctx.roster.read()
+    roster_now, _ = ctx.stores.roster.read()
     for cert in plan_yearly(roster_now, DAY, 30, "Mautic Ambassador Program"):
         script = scripts[cert.email]
         if len(per_script.setdefault(script, [])) >= 50:

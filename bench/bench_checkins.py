@@ -242,9 +242,9 @@ def phase_run_all(workdir: Path) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     ctx = bootstrap.build(load_config(workdir / "config.yaml"), as_of=AS_OF, dry_run=False)
     t1 = time.perf_counter()
-    if ctx.mailer.name != "outbox":
-        raise SystemExit(f"the work folder's mail.transport is {ctx.mailer.name}, not outbox")
-    mailer = ctx.mailer  # instance attributes: what delivery's `m.send` and `__exit__` find first
+    if ctx.mail.mailer.name != "outbox":
+        raise SystemExit(f"the work folder's mail.transport is {ctx.mail.mailer.name}, not outbox")
+    mailer = ctx.mail.mailer  # instance attributes: what delivery's `m.send` and `__exit__` find first
     mailer.send = timed("outbox_send", mailer.send, "messages")
     mailer.write_index = timed("outbox_index", mailer.write_index, "index_writes")
     patched = [(sync_checkins, "run", timed("sync-checkins", sync_checkins.run)),

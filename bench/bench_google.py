@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                           "same_activities": acts == reference}))
 
         configure(config, checkin_form={"source": "local"})
-        form_id, _ = bootstrap.build(load_config(config), AS_OF, dry_run=False).form_builder.create()
+        form_id, _ = bootstrap.build(load_config(config), AS_OF, dry_run=False).makers.form_builder.create()
         slots = json.loads((work / "form_questions.json").read_text())["questions"]
         for r in rows:
             fake.add_response(form_id, form_answers(slots, headers, r, 3), london(r[0]), None)

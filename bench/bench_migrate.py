@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now) as fake:
         use_airtable(live, fake.url, max_attempts=5, retry_backoff_seconds=1)
         env = AirtableEnv(fake, clock, live)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         summary, first = migrate(env, local)
         _, second = migrate(env, local)
         stored = {t["name"]: len(fake.records(BASE, t["name"])) for t in fake.tables(BASE)}

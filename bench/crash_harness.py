@@ -148,7 +148,7 @@ def make_copy(folder: Path, program: str, backend: str, ambassadors: int, quarte
         # manual clock with the base's limit lifted, then the limit is back for the runs.
         fake.rate_limit_per_second = None
         setup = AirtableEnv(fake, ManualClock(), config)
-        setup.ctx(date.fromisoformat(DAYS[program][0])).admin.init(dry_run=False)
+        setup.ctx(date.fromisoformat(DAYS[program][0])).stores.admin.init(dry_run=False)
         seed_roster(setup, roster)
         fake.rate_limit_per_second = RATE_LIMIT
     return Copy(config, folder, server, fake, env)

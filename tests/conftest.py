@@ -162,7 +162,7 @@ def airtable(program, airtable_base):
     fake, clock = airtable_base
     use_airtable(program, fake.url)
     env = AirtableEnv(fake, clock, program)
-    env.ctx(date(2026, 11, 23)).admin.init(dry_run=False)
+    env.ctx(date(2026, 11, 23)).stores.admin.init(dry_run=False)
     seed_roster(env, program.parent / "data" / "ambassadors.csv")
     fake.reset_log()
     return env

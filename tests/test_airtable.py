@@ -61,7 +61,7 @@ def clean_run(program_dir: Path, tmp: Path, as_of: date = AS_OF) -> dict:
     with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now) as fake:
         use_airtable(work / "config.yaml", fake.url)
         env = AirtableEnv(fake, clock, work / "config.yaml")
-        env.ctx(as_of).admin.init(dry_run=False)
+        env.ctx(as_of).stores.admin.init(dry_run=False)
         seed_roster(env, work / "data" / "ambassadors.csv")
         run_all.run(env.ctx(as_of))
         return end_state(fake)
@@ -344,12 +344,12 @@ class TestBadBase:
         use_airtable(program, fake.url, max_attempts=12)
         env = AirtableEnv(fake, clock, program)
         fake.faults = Faults(rate_lost_reply=0.3, seed=4)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         assert Counter(r.fault for r in fake.requests)["lost_reply"] >= 1
         fake.faults = Faults()
         names = [t["name"] for t in fake.tables(BASE)]
         assert sorted(names) == sorted(set(names)) and len(names) == len(AirtableTables.model_fields)
-        assert all(f.ok for f in env.ctx(AS_OF).admin.check())
+        assert all(f.ok for f in env.ctx(AS_OF).stores.admin.check())
 
     def test_doctor_names_case_and_precision(self, program, airtable_base):
         """A field named in another case, or keeping too few decimals, is named by doctor."""
@@ -364,7 +364,7 @@ class TestBadBase:
                 if b["name"] == "Hours":
                     b["options"] = {"precision": 0}
             fake.create_table(BASE, table.name, bodies)
-        text = "\n".join(f.text for f in env.ctx(AS_OF).admin.check() if not f.ok)
+        text = "\n".join(f.text for f in env.ctx(AS_OF).stores.admin.check() if not f.ok)
         assert "has 'streak' where the configuration says 'Streak'" in text
         assert "field 'Hours' keeps 0 decimals, 2 are needed" in text
 

@@ -106,7 +106,7 @@ class TestAStaffTableOfTheProgramsName:
             assert f"Airtable table {name}: 25 records the program did not make (no key of its own) left " \
                    f"untouched; `doctor` names them." in lines(results)
         assert len({f["Key"] for f in mine}) == len(mine)
-        failed = [f.text for f in env.ctx(AS_OF).admin.check() if not f.ok and f.blocking]
+        failed = [f.text for f in env.ctx(AS_OF).stores.admin.check() if not f.ok and f.blocking]
         assert [t for t in failed if f"table '{name}'" in t] == [
             f"table '{name}' ({role}) was not made by `init` and holds 25 records that are not the program's "
             f"({staff[0]['id']} ('Staff item 0'), {staff[1]['id']} ('Staff item 1'), {staff[2]['id']} ('Staff item "
@@ -143,7 +143,7 @@ class TestTheProgramsOwnTables:
         assert all(d.startswith(MARK) for d in DESCRIPTIONS.values())
         assert "description" not in tables["Ambassadors"]
         assert airtable.client().table("Mail ledger").schema().description == DESCRIPTIONS["mail_ledger"]
-        assert all(f.ok for f in airtable.ctx(AS_OF).admin.check())
+        assert all(f.ok for f in airtable.ctx(AS_OF).stores.admin.check())
 
     def test_a_record_added_by_hand_survives_sync_checkins_and_is_named(self, airtable):
         """A person adds two records to the program's Activities table (one with no key, one with a key of
@@ -168,7 +168,7 @@ class TestTheProgramsOwnTables:
         assert after[hand[0]["id"]] == hand[0]["fields"] and after[hand[1]["id"]] == hand[1]["fields"]
         assert hand[2]["id"] not in after and ours[0]["id"] in after  # the second copy of a key goes
         assert len(after) == len(ours) + 2
-        finding = [f for f in airtable.ctx(AS_OF).admin.check() if "did not make" in f.text]
+        finding = [f for f in airtable.ctx(AS_OF).stores.admin.check() if "did not make" in f.text]
         assert [(f.ok, f.blocking, f.text) for f in finding] == [(False, False, (
             f"table 'Activities' holds 2 records the program did not make (no key of its shape, "
             f"`a-<14 hex digits>:<row>:<section>`): {hand[0]['id']}, {hand[1]['id']} ('fosdem booth'). The jobs "
@@ -190,7 +190,7 @@ class TestTheProgramsOwnTables:
         table = schema(env.fake)["Activities"]
         assert table["description"] == DESCRIPTIONS["activities"]
         assert [f["name"] for f in table["fields"]][:4] == ["Name", "Notes", "Due", "Key"]
-        assert not [f for f in env.ctx(AS_OF).admin.check() if not f.ok and f.blocking]
+        assert not [f for f in env.ctx(AS_OF).stores.admin.check() if not f.ok and f.blocking]
         seed_roster(env, program.parent / "data" / "ambassadors.csv")
         sync_checkins.run(env.ctx(AS_OF))
         stored = env.records("Activities")
@@ -208,7 +208,7 @@ class TestTheProgramsOwnTables:
         run_all.run(env.ctx(MONDAY))
         env.fake.insert(BASE, "Activities", [{"Title": "Stand-up notes"}])
         before = {name: env.records(name) for name in OWN.values()}
-        assert not [f for f in env.ctx(AS_OF).admin.check() if not f.ok and f.blocking]
+        assert not [f for f in env.ctx(AS_OF).stores.admin.check() if not f.ok and f.blocking]
 
         done = init_job.run(env.ctx(AS_OF)).summary
 
@@ -218,7 +218,7 @@ class TestTheProgramsOwnTables:
         assert {name: env.records(name) for name in OWN.values()} == before
         assert {name: schema(env.fake)[name].get("description") for name in OWN.values()} == {
             name: DESCRIPTIONS[role] for role, name in OWN.items()}
-        texts = [f.text for f in env.ctx(AS_OF).admin.check() if not f.ok]
+        texts = [f.text for f in env.ctx(AS_OF).stores.admin.check() if not f.ok]
         assert len(texts) == 1 and texts[0].startswith("table 'Activities' holds 1 record the program did not make")
 
     def test_retention_deletes_only_the_programs_old_steps(self, airtable):

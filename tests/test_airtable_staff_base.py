@@ -122,7 +122,7 @@ class TestTheirWords:
         configure(program, fake.url, **THEIR_KEYS)
         env = AirtableEnv(fake, clock, program)
         fake.create_table(BASE, "Ambassadors", staff_fields())
-        made = env.ctx(AS_OF).admin.init(dry_run=False)
+        made = env.ctx(AS_OF).stores.admin.init(dry_run=False)
         assert made and not [line for line in made if "'Ambassadors'" in line]
         fake.insert(BASE, "Ambassadors", example_roster(program, their_words=True))
         fake.permission_level = "edit"
@@ -143,7 +143,7 @@ class TestTheirWords:
         """On an empty base, `init` makes Status, Standing and Perks with staff's words as their options."""
         fake, clock = airtable_base
         configure(program, fake.url, **THEIR_KEYS)
-        AirtableEnv(fake, clock, program).ctx(AS_OF).admin.init(dry_run=False)
+        AirtableEnv(fake, clock, program).ctx(AS_OF).stores.admin.init(dry_run=False)
         (table,) = [t for t in fake.tables(BASE) if t["name"] == "Ambassadors"]
         options = {f["name"]: [c["name"] for c in f["options"]["choices"]] for f in table["fields"]
                    if f["type"] in ("singleSelect", "multipleSelects") and f["name"] != "Languages"}
@@ -161,8 +161,8 @@ class TestTheirWords:
                                      "Suspended")}
         fake.create_table(BASE, "Ambassadors", staff_fields(Status=status))
         env = AirtableEnv(fake, clock, program)
-        env.ctx(AS_OF).admin.init(dry_run=False)
-        (line,) = [f for f in env.ctx(AS_OF).admin.check() if "'Status'" in f.text]
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
+        (line,) = [f for f in env.ctx(AS_OF).stores.admin.check() if "'Status'" in f.text]
         assert not line.ok and not line.blocking
         assert "'Suspended' means no status" in line.text and "ambassadors.status_values" in line.text
         assert "no option 'Banned'" in line.text
@@ -182,7 +182,7 @@ class TestEditorToken:
                                                                                "removed")}
         fake.create_table(BASE, "Ambassadors", staff_fields(Standing=standing, Perks=perks, Status=status))
         env = AirtableEnv(fake, ManualClock(), program)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         fake.insert(BASE, "Ambassadors", example_roster(program, their_words=False))
         sync_checkins.run(env.ctx(AS_OF))
         fake.permission_level = "edit"
@@ -261,7 +261,7 @@ def on_a_linked_base(program: Path, airtable_base, day) -> tuple:
     configure(program, fake.url, **THEIR_KEYS)
     ids = linked_base(fake)
     env = AirtableEnv(fake, clock, program)
-    env.ctx(day).admin.init(dry_run=False)
+    env.ctx(day).stores.admin.init(dry_run=False)
     return fake, env, ids
 
 
@@ -283,7 +283,7 @@ class TestFieldTypes:
              "Status": "Active"},
         ])
         fake.reset_log()
-        ambassadors, problems = env.ctx(AS_OF).roster.read()
+        ambassadors, problems = env.ctx(AS_OF).stores.roster.read()
         by_email = {a.email: a for a in ambassadors}
         ana, oleg = by_email["ana.lima@example.org"], by_email["oleg@example.org"]
         assert (ana.country, ana.languages, ana.start_date, ana.region, ana.university, ana.status) == \
@@ -299,7 +299,7 @@ class TestFieldTypes:
         reads = [r.table for r in fake.requests if r.kind == "read"]
         assert sorted(reads) == ["Ambassadors", "Countries", "Languages"]
         assert len([r for r in fake.requests if r.kind == "meta"]) == 1
-        assert not [f.text for f in env.ctx(AS_OF).admin.check() if not f.ok and "'Ambassadors'" in f.text]
+        assert not [f.text for f in env.ctx(AS_OF).stores.admin.check() if not f.ok and "'Ambassadors'" in f.text]
 
     def test_collaborators_give_the_name_and_the_email(self, program, airtable_base):
         """A collaborator ({id, email, name}) is read as the address in the Email field, the name in Name."""
@@ -310,14 +310,14 @@ class TestFieldTypes:
             Name={"name": "Name", **person}, Email={"name": "Email", **person}))
         ana = fake.add_user("ana.lima@example.org", "Ana Lima")
         env = AirtableEnv(fake, clock, program)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         fake.insert(BASE, "Ambassadors", [{"Record": "1", "Name": {"id": ana["id"]}, "Email": {"id": ana["id"]},
                                            "Start date": "2024-01-10", "Status": "Active"}])
         stored = fake.records(BASE, "Ambassadors")[0]["fields"]
         assert stored["Email"] == {"id": ana["id"], "email": "ana.lima@example.org", "name": "Ana Lima"}
-        (amb,), problems = env.ctx(AS_OF).roster.read()
+        (amb,), problems = env.ctx(AS_OF).stores.roster.read()
         assert problems == [] and (amb.name, amb.email) == ("Ana Lima", "ana.lima@example.org")
-        assert not [f.text for f in env.ctx(AS_OF).admin.check() if not f.ok and "'Ambassadors'" in f.text]
+        assert not [f.text for f in env.ctx(AS_OF).stores.admin.check() if not f.ok and "'Ambassadors'" in f.text]
 
     @pytest.mark.parametrize("email,needle", [
         ({"name": "Email", "type": "number", "options": {"precision": 0}},
@@ -333,8 +333,8 @@ class TestFieldTypes:
         configure(program, fake.url, **THEIR_KEYS)
         fake.create_table(BASE, "Ambassadors", staff_fields(Email=email))
         env = AirtableEnv(fake, clock, program)
-        env.ctx(AS_OF).admin.init(dry_run=False)
-        (line,) = [f for f in env.ctx(AS_OF).admin.check() if "'Email'" in f.text and "'Ambassadors'" in f.text]
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
+        (line,) = [f for f in env.ctx(AS_OF).stores.admin.check() if "'Email'" in f.text and "'Ambassadors'" in f.text]
         assert not line.ok and line.blocking and needle in line.text
         assert "in Airtable" in line.text
 
@@ -350,11 +350,11 @@ class TestLinkedFieldTheProgramWrites:
                   if b["name"] == "Email" else b for b in (f.create_body() for f in spec()["activities"].fields)]
         fake.create_table(BASE, "Activities", bodies)
         env = AirtableEnv(fake, clock, program)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         fake.insert(BASE, "Ambassadors", example_roster(program, their_words=False))
         before = fake.records(BASE, "Ambassadors")
 
-        (line,) = [f for f in env.ctx(AS_OF).admin.check() if "'Activities' field 'Email'" in f.text]
+        (line,) = [f for f in env.ctx(AS_OF).stores.admin.check() if "'Activities' field 'Email'" in f.text]
         assert not line.ok and line.blocking
         assert "linked-record field (to 'Ambassadors')" in line.text and "change its type to email" in line.text
         fake.reset_log()
@@ -378,9 +378,9 @@ def read_roster(program: Path, airtable_base, fields: dict, records: list[dict],
         program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     fake.create_table(BASE, "Ambassadors", staff_fields(**fields))
     env = AirtableEnv(fake, clock, program)
-    env.ctx(AS_OF).admin.init(dry_run=False)
+    env.ctx(AS_OF).stores.admin.init(dry_run=False)
     fake.insert(BASE, "Ambassadors", records)
-    return env.ctx(AS_OF).roster.read()
+    return env.ctx(AS_OF).stores.roster.read()
 
 
 def computed(name: str, kind: str, result: str, **options) -> dict:
@@ -576,7 +576,7 @@ class TestDoctorOnStaffBase:
         fake.create_table(BASE, "Ambassadors", staff_fields(Standing={"name": "Standing", "type": "singleSelect",
                                                                      "options": choices("Good standing")}))
         env = AirtableEnv(fake, clock, program)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         fake.insert(BASE, "Ambassadors", example_roster(program, their_words=True))
 
         out, err, stop = doctor_lines(env)
@@ -596,7 +596,7 @@ class TestDoctorOnStaffBase:
         configure(program, fake.url, **THEIR_KEYS)
         fake.create_table(BASE, "Ambassadors", staff_fields())
         env = AirtableEnv(fake, clock, program)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         fake.insert(BASE, "Ambassadors", example_roster(program, their_words=True))
         data = yaml.safe_load(program.read_text(encoding="utf-8"))
         data["airtable"]["tables"] = {"referral_inquiries": "Partner requests"}
@@ -654,10 +654,10 @@ class TestOneSchemaRead:
         fake, clock = airtable_base
         configure(program, fake.url)
         ctx = AirtableEnv(fake, clock, program).ctx(AS_OF)
-        roles = tuple(ctx.admin.spec.tables)
-        assert len(ctx.admin.lacks(roles)) == len(roles)
-        ctx.admin.init(dry_run=False)
-        assert ctx.admin.lacks(roles) == [] and ctx.admin.lacks(roles) == []
+        roles = tuple(ctx.stores.admin.spec.tables)
+        assert len(ctx.stores.admin.lacks(roles)) == len(roles)
+        ctx.stores.admin.init(dry_run=False)
+        assert ctx.stores.admin.lacks(roles) == [] and ctx.stores.admin.lacks(roles) == []
         tables = [r for r in fake.requests if r.kind == "meta" and r.method == "GET" and r.path.endswith("/tables")]
         assert len(tables) == 2
 

@@ -147,5 +147,5 @@ def test_on_airtable(airtable):
     assert "1 past retention deleted" in res.summary[0]
     assert [r["fields"]["Description"] for r in airtable.records("Conduct register")] == ["recent"]
     c = airtable.ctx(DAY)
-    incidents, _ = c.conduct.read()
+    incidents, _ = c.stores.conduct.read()
     assert [i.step for i in incidents] == ["admonishment"]

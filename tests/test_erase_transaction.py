@@ -146,7 +146,7 @@ def test_killed_mid_tables_on_the_airtable_fake_then_run_again(tmp_path):
     with FakeAirtable(token=TOKEN, base_ids=(BASE,), rate_limit_per_second=None) as fake:
         use_airtable(config, fake.url)
         env = AirtableEnv(fake, ManualClock(start=1000.0), config)
-        env.ctx(date(2026, 11, 23)).admin.init(dry_run=False)
+        env.ctx(date(2026, 11, 23)).stores.admin.init(dry_run=False)
         seed_roster(env, folder / "data" / "ambassadors.csv")
         # The example's staff tables as files: on Airtable the base holds them, and the program reads none of these.
         for name in ("ambassadors.csv", "blog_proposals.csv", "funding_requests.csv", "referral_inquiries.csv",

@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def example():
     ctx = bootstrap.build(load_config(ROOT / "config.yaml"), as_of=__import__("datetime").date(2026, 11, 23),
                           dry_run=True)
-    roster, roster_problems = ctx.roster.read()
-    got = ingest(*ctx.checkins.read(), ctx.form, {a.email: a for a in roster})
-    resolved = c.resolve_copies(got.activities, ctx.rules)
-    late = late_problems(resolved, ctx.form, 21)
+    roster, roster_problems = ctx.stores.roster.read()
+    got = ingest(*ctx.stores.checkins.read(), ctx.settings.form, {a.email: a for a in roster})
+    resolved = c.resolve_copies(got.activities, ctx.settings.rules)
+    late = late_problems(resolved, ctx.settings.form, 21)
     return got, {(r.activity.row, r.activity.section): r for r in resolved}, roster_problems, late
 
 

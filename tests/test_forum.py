@@ -138,8 +138,8 @@ class TestConvergence:
     def test_pagination_reads_every_member(self, program, fake, clock):
         """With pages of 3 the adapter still reads the whole group (owners included) before deciding."""
         ctx = bootstrap.build(load_config(program), DAY, True, environ=ENV, clock=clock.now, sleep=clock.advance)
-        ctx.forum.page_size = 3
-        assert {m.username for m in ctx.forum.members()} == set(fake.member_names("ambassadors"))
+        ctx.makers.forum.page_size = 3
+        assert {m.username for m in ctx.makers.forum.members()} == set(fake.member_names("ambassadors"))
         assert sum(1 for m, p, _ in fake.log if p.endswith("/members.json")) == 6  # 16 members, 3 a page
 
 

@@ -271,8 +271,9 @@ def planned(tmp_path_factory) -> dict[str, list]:
                              first_seen=day, owner=c.email)
         state = replace(state, problems=[*state.problems, late], as_of=max(day, c.received_at.date()))
         messages = [m for planners in mail_jobs.JOBS.values() for p in planners for m in p(state)]
-        kept, _ = mail_jobs.hold_mass_warnings(replace(ctx, guards=replace(ctx.guards, max_warning_share=0,
-                                                                           min_held_notices=1)), state, messages)
+        guards = replace(ctx.settings.guards, max_warning_share=0, min_held_notices=1)
+        kept, _ = mail_jobs.hold_mass_warnings(replace(ctx, settings=replace(ctx.settings, guards=guards)), state,
+                                               messages)
         for m in messages + kept:
             out.setdefault(m.job, []).append(m)
     staff = ("ambassador-staff@mautic.org",)

@@ -149,7 +149,7 @@ class TestSheetsSource:
                              tabs={"Form Responses 1": cells}, share_with=(SA,))
         configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
         ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
-        _, got = ctx.checkins.read()
+        _, got = ctx.stores.checkins.read()
         assert [row[0] for row in got] == [london(r[0]).strftime("%Y-%m-%d %H:%M:%S") for r in rows]
 
     def test_text_stays_text(self, program, google):
@@ -160,7 +160,7 @@ class TestSheetsSource:
         cells[1][headers.index("Activity 1: Title")] = "0123"
         self.use_sheet(program, fake, cells)
         ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
-        got_headers, got_rows = ctx.checkins.read()
+        got_headers, got_rows = ctx.stores.checkins.read()
         first = next(got_rows)
         assert first[headers.index("Activity 1: Title")] == "0123"
         assert first[0] == london(rows[0][0]).strftime("%Y-%m-%d %H:%M:%S")  # back in the program's zone
@@ -181,7 +181,7 @@ class TestSheetsSource:
         fake.add_spreadsheet(SHEET, tabs={"Form Responses 1": [["Timestamp"]]}, share_with=())
         configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
         with pytest.raises(InputError, match=SA):
-            bootstrap.build(load_config(program), AS_OF, dry_run=True).checkins.read()
+            bootstrap.build(load_config(program), AS_OF, dry_run=True).stores.checkins.read()
 
     def test_faults_end_in_the_same_state(self, program, google):
         """With injected 401s, 429s and 5xx the read completes with the same activities."""
@@ -224,7 +224,7 @@ class TestResponseTabs:
         ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
         res = synced(ctx)
         assert (res.data["activities"], res.data["checkins"]) == local_reference(program)
-        assert ctx.usage[0].reads == 2 and ctx.checkins.where == f"Google Sheet {SHEET}, tab 'Form responses 1'"
+        assert ctx.usage[0].reads == 2 and ctx.stores.checkins.where == f"Google Sheet {SHEET}, tab 'Form responses 1'"
 
     def test_a_configured_tab_is_found_whatever_its_case(self, program, google):
         """sheet_tab "Form Responses 1" (the old default, kept in a config) reads a tab named "Form responses 1"."""
@@ -261,7 +261,7 @@ class TestResponseTabs:
                                    "Form Responses 2": [["Timestamp", "Offer code", "Answer", "Email Address"]]})
         ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
         assert synced(ctx).data["activities"] == local_reference(program)[0]
-        assert ctx.checkins.where.startswith(f"Google Sheet {SHEET}, tab 'Form Responses 1'")
+        assert ctx.stores.checkins.where.startswith(f"Google Sheet {SHEET}, tab 'Form Responses 1'")
 
     def test_doctor_names_a_form_relinked_away_from_the_configured_tab(self, program, google):
         """sheet_tab says "Form Responses 1", but the form was relinked to "Form Responses 14": reading the old
@@ -286,7 +286,7 @@ class TestResponseTabs:
         fake, _ = google
         self.sheet(program, fake, {"Responses": [["Timestamp"]], "Notes": []})
         with pytest.raises(InputError, match=r"'Responses', 'Notes'\): set checkin_form.sheet_tab"):
-            bootstrap.build(load_config(program), AS_OF, dry_run=True).checkins.read()
+            bootstrap.build(load_config(program), AS_OF, dry_run=True).stores.checkins.read()
 
     @pytest.mark.parametrize("titles,configured,chosen", [
         (["Form responses 1"], "", "Form responses 1"),
@@ -338,7 +338,7 @@ class TestOneTabRule:
                              tabs={"Form Responses 1": sheet_cells(headers, rows), "Form responses  1": [headers]})
         configure(program, checkin_form={"source": "sheets", "spreadsheet_id": SHEET})
         with pytest.raises(InputError, match="'Form Responses 1', 'Form responses  1', whose names differ"):
-            bootstrap.build(load_config(program), AS_OF, dry_run=True).checkins.read()
+            bootstrap.build(load_config(program), AS_OF, dry_run=True).stores.checkins.read()
 
 
 def form_answers(slots: dict[str, str], headers: list[str], row: list[str], sections: int,
@@ -371,7 +371,7 @@ def form_answers(slots: dict[str, str], headers: list[str], row: list[str], sect
 class TestFormsSource:
     def make_form(self, program, fake, date_shape: str = "%Y-%m-%d"):
         ctx = bootstrap.build(load_config(program), AS_OF, dry_run=False)
-        form_id, url = ctx.form_builder.create()
+        form_id, url = ctx.makers.form_builder.create()
         configure(program, checkin_form={"source": "forms", "form_id": form_id})
         slots = json.loads((program.parent / "data" / "form_questions.json").read_text())["questions"]
         headers, rows = example_rows()

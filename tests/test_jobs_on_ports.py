@@ -23,9 +23,10 @@ def memory_context(as_of: date):
         roster = list(csv.reader(fh))
     with (ROOT / "data" / "checkin_responses.csv").open(encoding="utf-8-sig", newline="") as fh:
         responses = list(csv.reader(fh))
-    return replace(ctx, roster=FakeRosterStore(roster[0], roster[1:], config.ambassadors.fields),
-                   checkins=FakeCheckinSource(responses[0], responses[1:]), reports=FakeReportStore(),
-                   ledger=FakeLedger(), lock=FakeSendLock(), mailer=FakeMailer(), cache=FakeWorkCache())
+    stores = replace(ctx.stores, roster=FakeRosterStore(roster[0], roster[1:], config.ambassadors.fields),
+                     checkins=FakeCheckinSource(responses[0], responses[1:]), reports=FakeReportStore(),
+                     ledger=FakeLedger(), cache=FakeWorkCache())
+    return replace(ctx, stores=stores, mail=replace(ctx.mail, lock=FakeSendLock(), mailer=FakeMailer()))
 
 
 def test_run_all_on_memory_adapters():
@@ -33,18 +34,18 @@ def test_run_all_on_memory_adapters():
     ctx = memory_context(MONDAY)
     results = run_all.run(ctx)
     assert all(not r.failures for r in results)
-    stored = ctx.reports.load()
+    stored = ctx.stores.reports.load()
     assert len(stored.activities) > 200 and len(stored.problems) >= 9
-    assert ctx.roster.written["priya.deshmukh@example.org"].standing == "good"
-    sent = ctx.mailer.sent
-    assert sent and {m.key for m in sent} == {e.key for e in ctx.ledger.steps if e.status == "sent"}
-    assert ctx.lock.held >= 1
+    assert ctx.stores.roster.written["priya.deshmukh@example.org"].standing == "good"
+    sent = ctx.mail.mailer.sent
+    assert sent and {m.key for m in sent} == {e.key for e in ctx.stores.ledger.steps if e.status == "sent"}
+    assert ctx.mail.lock.held >= 1
 
 
 def test_second_run_on_memory_adapters_sends_nothing():
     """The ledger it was given is what stops a second send."""
     ctx = memory_context(MONDAY)
     run_all.run(ctx)
-    first = len(ctx.mailer.sent)
+    first = len(ctx.mail.mailer.sent)
     run_all.run(ctx)
-    assert len(ctx.mailer.sent) == first > 0
+    assert len(ctx.mail.mailer.sent) == first > 0

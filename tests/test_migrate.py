@@ -80,7 +80,7 @@ def live(running: Path, airtable_base) -> AirtableEnv:
     shutil.copy(running, config)
     use_airtable(config, fake.url)
     env = AirtableEnv(fake, clock, config)
-    env.ctx(AS_OF).admin.init(dry_run=False)
+    env.ctx(AS_OF).stores.admin.init(dry_run=False)
     fake.reset_log()
     return env
 
@@ -362,7 +362,7 @@ class TestIntoAirtable:
         use_airtable(config, fake.url, tables={"ambassadors": "People", "problems": "Issues"},
                      fields={"problems": {"status": "Decision"}})
         env = AirtableEnv(fake, clock, config)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         migrate(env, config, running)
         people = {r["fields"]["E-mail"]: r["fields"] for r in env.records("People")}
         assert people["tom.baker@example.net"]["State"] == "retired"
@@ -397,7 +397,7 @@ class TestIntoAirtable:
         config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         use_airtable(config, fake.url)
         env = AirtableEnv(fake, clock, config)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         migrate(env, config, running)
         people = {r["fields"]["Email"]: r["fields"] for r in env.records("Ambassadors")}
         words = {f: {w for p in people.values() for w in ([p[f]] if isinstance(p.get(f), str) else p.get(f, []))}
@@ -686,7 +686,7 @@ class TestLinkedRoster:
         shutil.copy(running, config)
         use_airtable(config, fake.url)
         env = AirtableEnv(fake, clock, config)
-        env.ctx(AS_OF).admin.init(dry_run=False)
+        env.ctx(AS_OF).stores.admin.init(dry_run=False)
         ids = {r["fields"]["Name"]: r["id"] for r in fake.insert(BASE, "Countries", [{"Name": "India"},
                                                                                    {"Name": "Brazil"}])}
         fake.insert(BASE, "Ambassadors", [
@@ -728,7 +728,7 @@ def on_a_linked_roster(running: Path, airtable_base, drop_country: str = "", dro
     shutil.copy(running, config)
     use_airtable(config, fake.url)
     env = AirtableEnv(fake, clock, config)
-    env.ctx(AS_OF).admin.init(dry_run=False)
+    env.ctx(AS_OF).stores.admin.init(dry_run=False)
     fake.reset_log()
     return env
 

@@ -178,7 +178,7 @@ def test_a_year_9999_start_date_in_an_airtable_roster_is_a_problem_of_its_record
     set_cell(program.parent / "data" / "ambassadors.csv", PRIYA, "Start date", "9999-10-02")
     use_airtable(program, fake.url)
     env = AirtableEnv(fake, clock, program)
-    env.ctx(date(2026, 10, 19)).admin.init(dry_run=False)
+    env.ctx(date(2026, 10, 19)).stores.admin.init(dry_run=False)
     seed_roster(env, program.parent / "data" / "ambassadors.csv")
     from automations.jobs import run_all
 

@@ -342,11 +342,11 @@ class TestLiveForm:
         responses.write_bytes(original)  # as a live form: the person's rows are still there
         c = ctx(program)
         live = ErasedResponses(CsvCheckinSource(responses), bootstrap.privacy_rules(load_config(program))["responses"],
-                               c.pseudonyms, lambda: bootstrap.erased_addresses(c.ledger))
+                               c.privacy.pseudonyms, lambda: bootstrap.erased_addresses(c.stores.ledger))
         headers, rows = live.read()
         rows = list(rows)
         assert not any(PRIYA in "".join(r).lower() for r in rows)
-        pseudonym = c.pseudonyms.address(PRIYA)
+        pseudonym = c.privacy.pseudonyms.address(PRIYA)
         assert sum(r[headers.index("Email Address")] == pseudonym for r in rows) == 4
         plain = {tuple(r) for r in CsvCheckinSource(responses).read()[1]}
         assert len(rows) == len(plain) and sum(tuple(r) in plain for r in rows) == len(rows) - 4
@@ -361,7 +361,7 @@ class TestTheReportAfterErase:
 
         def totals(day: date = date(2026, 11, 23)):
             c = ctx(program, day, dry_run=True)
-            c.report_renderers = ()
+            c.makers.report_renderers = ()
             r = report_job.run(c, "2026Q3").data["report"]
             return (r.counts, r.history,
                     sorted((x.total.country, x.total.ambassadors, x.total.activities, x.total.reach, x.total.engagements)
@@ -378,7 +378,7 @@ class TestTheReportAfterErase:
         run_all.run(ctx(program, date(2026, 11, 23)))
         assert totals() == before
         c = ctx(program, date(2026, 11, 23), dry_run=True)
-        c.report_renderers = ()
+        c.makers.report_renderers = ()
         names = {a.name for a in report_job.run(c, "2026Q3").data["report"].ambassadors}
         assert NAME not in names
 
@@ -524,7 +524,7 @@ class TestFieldsEraseCannotRewrite:
         assert (ana["fields"]["Email"], ana["fields"]["Person"]) == (["ana.lima@example.org"], [ids["Ana"]])
         assert ana["fields"]["Country"] == [ids["Brazil"]]  # kept, as ever
         assert "ana.lima@example.org" not in download.read_text(encoding="utf-8")
-        assert any(e.job == "erase" for e in env.ctx(DAY).ledger.entries().values())
+        assert any(e.job == "erase" for e in env.ctx(DAY).stores.ledger.entries().values())
 
         again = privacy.erase(env.ctx(DAY), "ana.lima@example.org")
         assert env.records("Ambassadors") == [ana]
@@ -542,7 +542,7 @@ class TestFieldsEraseCannotRewrite:
             Email={"name": "Email", "type": "singleCollaborator"}))
         ana = fake.add_user("ana.lima@example.org", "Ana Lima")
         env = AirtableEnv(fake, clock, program)
-        env.ctx(DAY).admin.init(dry_run=False)
+        env.ctx(DAY).stores.admin.init(dry_run=False)
         fake.insert(BASE, "Ambassadors", [{"Record": "1", "Name": "Ana Lima", "Email": {"id": ana["id"]},
                                            "Start date": "2024-01-10", "Status": "Active"}])
 
@@ -563,7 +563,7 @@ class TestFieldsEraseCannotRewrite:
         configure(program, fake.url, **THEIR_KEYS)
         linked_base(fake)
         env = AirtableEnv(fake, clock, program)
-        env.ctx(DAY).admin.init(dry_run=False)
+        env.ctx(DAY).stores.admin.init(dry_run=False)
         (line,) = doctor.erasable(env.ctx(DAY))
         assert not line.ok and not line.blocking
         assert line.text.startswith("Airtable table Ambassadors (roster): `erase` cannot rewrite the fields ")

@@ -60,7 +60,7 @@ class TestSwitchingTheResponsesSource:
         before, sent = problems(program), len(outbox_messages(program.parent / "outbox"))
         with _google(program) as (fake, _):
             ctx = bootstrap.build(load_config(program), AS_OF, dry_run=False)
-            form_id, _url = ctx.form_builder.create()
+            form_id, _url = ctx.makers.form_builder.create()
             configure(program, checkin_form={"source": "forms", "form_id": form_id})
             slots = json.loads((program.parent / "data" / "form_questions.json").read_text())["questions"]
             headers, rows = example_rows(program.parent / "data" / "checkin_responses.csv")
@@ -79,7 +79,7 @@ class TestSwitchingTheResponsesSource:
         with _google(program) as (fake, _):
             headers, rows = use_the_linked_sheet(program, fake)
             steps = [run(program)]
-            form_id, _url = bootstrap.build(load_config(program), AS_OF, dry_run=False).form_builder.create()
+            form_id, _url = bootstrap.build(load_config(program), AS_OF, dry_run=False).makers.form_builder.create()
             slots = json.loads((program.parent / "data" / "form_questions.json").read_text())["questions"]
             for r in rows:
                 fake.add_response(form_id, form_answers(slots, headers, r, 3), london(r[0]), None)

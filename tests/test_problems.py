@@ -413,5 +413,5 @@ def test_status_words_on_airtable(airtable, program):
     named = [line for line in res.summary if "'Maybe later'" in line]
     assert len(named) == 1 and second["fields"]["Key"] in named[0] and "stays open" in named[0]
     assert not any("'Skip'" in line for line in res.summary)
-    status = {r.id: r.status for r in ctx.reports.load_problems()}
+    status = {r.id: r.status for r in ctx.stores.reports.load_problems()}
     assert (status[first["fields"]["Key"]], status[second["fields"]["Key"]]) == (IGNORED, OPEN)

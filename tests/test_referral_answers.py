@@ -106,7 +106,7 @@ class TestTheLinkedSheet:
                              tabs={"Form Responses 1": [["Timestamp", "Offer code", "Answer"],
                                                         ["11/12/2026 10:00:00", "RCODE", "No"]]})
         configure(program, referrals={"answers_source": "sheets", "answers_spreadsheet_id": ANSWERS})
-        answers, problems = bootstrap.build(load_config(program), DAY, dry_run=True).answers.read()
+        answers, problems = bootstrap.build(load_config(program), DAY, dry_run=True).stores.answers.read()
         assert problems == [] and [(a.code, a.yes, a.on.isoformat(), a.row) for a in answers] == \
             [("RCODE", False, "2026-11-12", 2)]
 
@@ -147,7 +147,7 @@ class TestTheAnswerTab:
         fake.add_spreadsheet(ANSWERS, time_zone="Europe/London", locale="en_GB", tabs=tabs, share_with=(SA,))
         configure(program, referrals={"answers_source": "sheets", "answers_spreadsheet_id": ANSWERS,
                                       **referrals_keys})
-        return bootstrap.build(load_config(program), DAY, dry_run=True).answers
+        return bootstrap.build(load_config(program), DAY, dry_run=True).stores.answers
 
     def test_the_answer_forms_tab_is_found_beside_the_check_in_forms(self, program, google):
         """The check-in form writes "Form Responses 1", the answer form (linked later) "Form Responses 2": with
@@ -289,7 +289,7 @@ class TestTheShippedConfig:
         first command still exits 0."""
         assert cli(program, "init").returncode == 0
         ctx = bootstrap.build(load_config(program), DAY, dry_run=True)
-        assert ctx.answers.read() == ([], [])  # the header row init wrote: no answer, no problem
+        assert ctx.stores.answers.read() == ([], [])  # the header row init wrote: no answer, no problem
         write_inquiries(program, [GERMANY])
         run(program, DAY)
         _, code = offer(program)

@@ -104,9 +104,9 @@ def ctx(config: Path, day: str = AS_OF, dry_run: bool = False):
 def figures_of(config: Path, quarter: str | None = Q3, **settings):
     """The report's figures as the job works them out (a dry run drawing no file: the tests of numbers need none)."""
     c = ctx(config, dry_run=True)
-    c.report_renderers = ()
+    c.makers.report_renderers = ()
     if settings:
-        c.report_settings = ReportSettings(**settings)
+        c.settings.report = ReportSettings(**settings)
     return report_job.run(c, quarter).data["report"]
 
 

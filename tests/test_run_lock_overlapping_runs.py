@@ -53,7 +53,7 @@ def clean_run(folder: Path, days: list[str], fake: FakeAirtable | None = None):
         if fake is not None:
             use_airtable(config, fake.url)
             env = AirtableEnv(fake, clock, config)
-            env.ctx(date(2026, 11, 23)).admin.init(dry_run=False)
+            env.ctx(date(2026, 11, 23)).stores.admin.init(dry_run=False)
             seed_roster(env, folder / "data" / "ambassadors.csv")
         for day in days:
             run_all.run(bootstrap.build(load_config(config), date.fromisoformat(day), False,
@@ -144,7 +144,7 @@ def test_two_run_alls_at_once_on_the_airtable_fake(program, smtp_server, tmp_pat
         use_airtable(program, fake.url)
         clock = ManualClock(start=1000.0)
         env = AirtableEnv(fake, clock, program)
-        env.ctx(date(2026, 11, 23)).admin.init(dry_run=False)
+        env.ctx(date(2026, 11, 23)).stores.admin.init(dry_run=False)
         seed_roster(env, program.parent / "data" / "ambassadors.csv")
         run_all.run(env.ctx(date.fromisoformat(first)))
         runs = second_while_first_holds_the_lock(program, smtp_server, day, base_env(**{TOKEN_ENV: TOKEN}),

@@ -158,9 +158,9 @@ class TestVerdictsFollowTheStatusOfTheQuarter:
 
 def example_tracks(as_of=AFTER_Q3_WINDOW):
     ctx = bootstrap.build(load_config(ROOT / "config.yaml"), as_of=as_of, dry_run=True)
-    ambassadors, problems = ctx.roster.read()
-    got = ingest(*ctx.checkins.read(), ctx.form, {a.email: a for a in ambassadors})
-    return {t.ambassador.name: t for t in c.tracks(ambassadors, got.activities, ctx.rules, as_of, Q3)}, problems
+    ambassadors, problems = ctx.stores.roster.read()
+    got = ingest(*ctx.stores.checkins.read(), ctx.settings.form, {a.email: a for a in ambassadors})
+    return {t.ambassador.name: t for t in c.tracks(ambassadors, got.activities, ctx.settings.rules, as_of, Q3)}, problems
 
 
 def test_example_roster_histories():
@@ -216,7 +216,7 @@ class TestAirtable:
     def test_roster_reads_the_field(self, airtable):
         """The Ambassadors table's Status history field is read, and the verdicts follow it."""
         ctx = airtable.ctx(AFTER_Q3_WINDOW, dry_run=True)
-        ambassadors, problems = ctx.roster.read()
+        ambassadors, problems = ctx.stores.roster.read()
         by_name = {a.name: a for a in ambassadors}
         assert problems == []
         assert by_name["Hannah Schmidt"].status_history == ((date(2026, 5, 4), "paused"),)

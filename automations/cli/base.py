@@ -137,7 +137,7 @@ def _run_job(opts: Options, job: Callable[[Context], JobResult]) -> None:
         if res.output:
             echo_block(res.output)
         _print_summary(res, ctx)
-        return report([res], ctx.reports.problems_where)
+        return report([res], ctx.stores.reports.problems_where)
 
     _guard(go)
 

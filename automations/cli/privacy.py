@@ -19,7 +19,7 @@ PERSON_READER = click.option("--reader", metavar="EMAIL", help="Include the cond
 def export(opts: Options, reader: str | None, email: str) -> None:
     """Write everything the program holds about one person (EMAIL) to one JSON file and a readable HTML page in
     privacy.export_dir."""
-    _run_job(opts, lambda ctx: privacy_job.export(ctx, email, reader, ctx.renderer.common.get("program_name", "Ambassador Program")))
+    _run_job(opts, lambda ctx: privacy_job.export(ctx, email, reader, ctx.mail.renderer.common.get("program_name", "Ambassador Program")))
 
 
 @cli.command("erase")

@@ -38,7 +38,7 @@ def run_all(opts: Options, accept_shrink: bool, accept_unusable: bool, send_held
                 echo(f"  [{res.job}] {line}")
         for u in ctx.usage:
             echo(f"  {u.line()}")
-        return report(results, ctx.reports.problems_where)
+        return report(results, ctx.stores.reports.problems_where)
 
     _guard(go)
 

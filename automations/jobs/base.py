@@ -52,13 +52,13 @@ def load_reports(ctx: Context, synced: dict | None) -> StoredReports:
     """What sync-checkins stored, or what it just read when run-all passes it on."""
     if synced is not None:
         return StoredReports(synced["activities"], synced["checkins"], synced["problems"])
-    if not ctx.reports.exists():
-        raise InputError(f"Nothing is stored in {ctx.reports.where} yet: run sync-checkins first.")
-    return ctx.reports.load()
+    if not ctx.stores.reports.exists():
+        raise InputError(f"Nothing is stored in {ctx.stores.reports.where} yet: run sync-checkins first.")
+    return ctx.stores.reports.load()
 
 
 def load_roster(ctx: Context) -> tuple[list[Ambassador], list[Problem]]:
-    return ctx.roster.read()
+    return ctx.stores.roster.read()
 
 
 def record_problems(ctx: Context, result: JobResult, found: list[Problem], people: Collection[str],
@@ -69,25 +69,25 @@ def record_problems(ctx: Context, result: JobResult, found: list[Problem], peopl
 
     With `save=False` the records are only worked out: the job saves them (`save_problems`) as its last
     write, so a run stopped before it reports the same problems as new again, never loses them."""
-    stored = ctx.dry_problems if ctx.dry_run and ctx.dry_problems is not None else ctx.reports.load_problems()
-    rec = reconcile(stored, found, ctx.as_of, closing_sources, (ctx.roster.source,), people, unread,
-                    ctx.problem_names)
+    stored = ctx.dry_problems if ctx.dry_run and ctx.dry_problems is not None else ctx.stores.reports.load_problems()
+    rec = reconcile(stored, found, ctx.as_of, closing_sources, (ctx.stores.roster.source,), people, unread,
+                    ctx.settings.problem_names)
     listed = {r.id for r in rec.new} | {r.id for r in rec.known}
-    result.problems = [p for p in found if problem_id(p, ctx.problem_names) in listed]
+    result.problems = [p for p in found if problem_id(p, ctx.settings.problem_names) in listed]
     result.new_problems = [r.problem for r in rec.new]
     result.open_problems = len(rec.open)
     if rec.changed and ctx.dry_run:
         # Nothing is saved: say what saving would change (compared with the store, one read), and let
         # the next job of this run start from these records, as it would after a real save.
         ctx.dry_problems = rec.records
-        would = ctx.reports.save_problems(rec.records, dry_run=True)
-        result.summary.append(f"Dry run: data problems: {would.would(ctx.reports.problems_where)}.")
+        would = ctx.stores.reports.save_problems(rec.records, dry_run=True)
+        result.summary.append(f"Dry run: data problems: {would.would(ctx.stores.reports.problems_where)}.")
     elif rec.changed and save:
-        ctx.reports.save_problems(rec.records)
+        ctx.stores.reports.save_problems(rec.records)
     return rec
 
 
 def save_problems(ctx: Context, rec: Reconciled) -> None:
     """The last write of a job that worked out its problems with `record_problems(..., save=False)`."""
     if rec.changed and not ctx.dry_run:
-        ctx.reports.save_problems(rec.records)
+        ctx.stores.reports.save_problems(rec.records)

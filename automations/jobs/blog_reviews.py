@@ -33,20 +33,20 @@ def clickable(ctx: Context, message: PlannedMessage) -> PlannedMessage:
     """The message with its document's link as a person clicks it (a local file's `file:` URI)."""
     if "document" not in message.context:
         return message
-    return replace(message, context={**message.context, "document": ctx.drafter.link(message.context["document"])})
+    return replace(message, context={**message.context, "document": ctx.makers.drafter.link(message.context["document"])})
 
 
 def run(ctx: Context) -> JobResult:
     refuse_left_behind(ctx)  # mail that went from the local folder, unknown here: stop before any write
     result = JobResult("blog-reviews")
-    proposals, found = ctx.blog.read()
+    proposals, found = ctx.stores.blog.read()
     roster, _ = load_roster(ctx)
     names = {a.email: a.name for a in roster}
     record_problems(ctx, result, found, names)
-    settings = ctx.blog_settings
+    settings = ctx.settings.blog
     plan = plan_blog(proposals, ctx.as_of, settings, names)
 
-    made_before = {k: e.reference for k, e in ctx.ledger.entries().items() if k.startswith(JOB) and e.status == "sent"}
+    made_before = {k: e.reference for k, e in ctx.stores.ledger.entries().items() if k.startswith(JOB) and e.status == "sent"}
     links = {p.key: made_before[document_key(p.key)] for p in plan.new_documents if document_key(p.key) in made_before}
     todo = [p for p in plan.new_documents if p.key not in links]
     actions = [Prepared(document_key(p.key), JOB, p.author, "",
@@ -55,14 +55,14 @@ def run(ctx: Context) -> JobResult:
                for p in todo]
     if ctx.dry_run:
         for p in todo:
-            result.summary.append(f"would make the review document of '{p.title}' ({p.author}) with {ctx.drafter.name}")
+            result.summary.append(f"would make the review document of '{p.title}' ({p.author}) with {ctx.makers.drafter.name}")
         for key, history in plan.stage_moves.items():
             result.summary.append(f"would date the stage of {key}: {history[-1][0]} since {history[-1][1]}")
         # No document is made: a stand-in link marks the rows (and the link mail) a real run would give one.
         links.update({p.key: f"(the review document of '{p.title}', not made in a dry run)" for p in todo})
         made = len(todo)
     else:
-        applied = apply(actions, ledger=ctx.ledger, lock=ctx.lock, session=lambda: nullcontext(ctx.drafter),
+        applied = apply(actions, ledger=ctx.stores.ledger, lock=ctx.mail.lock, session=lambda: nullcontext(ctx.makers.drafter),
                         perform=lambda drafter, payload: drafter.create(payload[0].key, shown(payload[0].title), payload[1],
                                                                         payload[2]),
                         clock=ctx.clock, stop=ctx.stop)
@@ -76,7 +76,7 @@ def run(ctx: Context) -> JobResult:
         history = plan.stage_moves.get(p.key, p.history)
         if document != p.document or history != p.history:
             updates[p.key] = BlogUpdate(document, history)
-    written = ctx.blog.record(updates, dry_run=ctx.dry_run)
+    written = ctx.stores.blog.record(updates, dry_run=ctx.dry_run)
     # Every proposal with a document is planned its link messages: the ledger drops those that went,
     # so a message that failed once goes on a later run.
     documents = {p.key: p.document or links.get(p.key, "") for p in proposals}
@@ -87,9 +87,9 @@ def run(ctx: Context) -> JobResult:
     if ctx.dry_run:
         result.summary.append(f"Dry run: {len(proposals)} proposals: "
                               f"{plural(made, 'review document')} would be made, {len(plan.stage_moves)} stage moves "
-                              f"dated, {len(plan.messages)} nudges due; {written.would(ctx.blog.where)}.")
+                              f"dated, {len(plan.messages)} nudges due; {written.would(ctx.stores.blog.where)}.")
     else:
-        result.summary.append(f"{len(proposals)} proposals in {ctx.blog.where}: {plural(made, 'review document')} "
+        result.summary.append(f"{len(proposals)} proposals in {ctx.stores.blog.where}: {plural(made, 'review document')} "
                               f"made, {len(plan.stage_moves)} stage moves dated, {len(plan.messages)} nudges due; "
                               f"proposals {written.describe()}.")
     result.summary += mail.summary

@@ -41,16 +41,16 @@ def run(ctx: Context) -> JobResult:
     refuse_left_behind(ctx)  # mail that went from the local folder, unknown here: stop before any write
     result = JobResult("certificates")
     roster, _ = load_roster(ctx)  # the roster's own problems are reported by the jobs that judge it
-    attendees, found = ctx.attendees.read()
+    attendees, found = ctx.stores.attendees.read()
     sources = {a.source for a in attendees} | {p.source for p in found}
     record_problems(ctx, result, found, people=(), closing_sources=sources)
-    fresh = ctx.certificate_freshness_days
-    program = ctx.renderer.common.get("program_name", "program")
+    fresh = ctx.settings.certificate_freshness_days
+    program = ctx.mail.renderer.common.get("program_name", "program")
     due = plan_yearly(roster, ctx.as_of, fresh, program) + plan_events(attendees, ctx.as_of, fresh)
-    sent = done_keys(ctx.ledger)
+    sent = done_keys(ctx.stores.ledger)
     todo = [c for c in due if c.key not in sent]
     starts = {a.email: a.start_date.isoformat() for a in roster}
-    renderer = ctx.certificates
+    renderer = ctx.makers.certificates
     planned, drawn, size, started = [], 0, 0, time.perf_counter()
     refused = {c.key: unprintable(c, renderer.covers) for c in todo}
     if not ctx.dry_run and any(not why for why in refused.values()):
@@ -73,7 +73,7 @@ def run(ctx: Context) -> JobResult:
     seconds = time.perf_counter() - started
     yearly = sum(1 for c in due if c.kind == YEARLY)
     head = (f"{plural(len(due), 'certificate')} due ({yearly} for years of service, {len(due) - yearly} for "
-            f"events, from {len(attendees)} attendee lines in {ctx.attendees.where})")
+            f"events, from {len(attendees)} attendee lines in {ctx.stores.attendees.where})")
     if ctx.dry_run:
         result.summary.append(f"Dry run: {head}; {plural(len(planned), 'certificate')} would be drawn and sent.")
     else:

@@ -36,7 +36,7 @@ def pick_quarter(text: str | None, ctx: Context) -> Quarter:
 def _last_checkins(ctx: Context, checkins: list[Checkin]) -> dict[str, datetime]:
     out: dict[str, datetime] = {}
     for c in checkins:
-        if local_date(c.received_at, ctx.rules.tz) <= ctx.as_of and (c.email not in out or c.received_at > out[c.email]):
+        if local_date(c.received_at, ctx.settings.rules.tz) <= ctx.as_of and (c.email not in out or c.received_at > out[c.email]):
             out[c.email] = c.received_at
     return out
 
@@ -57,7 +57,7 @@ def as_json(quarter: Quarter, standings: list[Standing], final: bool) -> dict:
 
 
 def as_table(quarter: Quarter, standings: list[Standing], final: bool, ctx: Context) -> str:
-    closes = quarter.window_closes(ctx.rules.window_days)
+    closes = quarter.window_closes(ctx.settings.rules.window_days)
     state = f"final (window closed {closes.isoformat()})" if final else f"window open until {closes.isoformat()}"
     head = ["Ambassador", "Country", "Status", "Full", "All", "Reach", "Standing", "Streak", "Perks / note"]
     body = []
@@ -94,12 +94,12 @@ def explain(s: Standing, ctx: Context) -> str:
     if v.note:
         lines.append(f"  {v.note}")
     lines.append(f"  Perks on {ctx.as_of.isoformat()}: {', '.join(s.perks) or 'none'}")
-    lines.append(f"Counted ({plural(len(v.counted), 'full report')}, {ctx.rules.min_full_reports} needed):")
+    lines.append(f"Counted ({plural(len(v.counted), 'full report')}, {ctx.settings.rules.min_full_reports} needed):")
     lines += [f"  + {_describe(a)}" for a in v.counted] or ["  (none)"]
     if v.incomplete or v.excluded:
         lines.append("Not counted:")
         for a in v.incomplete:
-            lines.append(f"  - {_describe(a)}: incomplete, missing {', '.join(missing_fields(a, ctx.rules))}")
+            lines.append(f"  - {_describe(a)}: incomplete, missing {', '.join(missing_fields(a, ctx.settings.rules))}")
         for e in v.excluded:
             lines.append(f"  - {_describe(e.activity)}: {e.reason}")
     return "\n".join(lines)
@@ -135,7 +135,7 @@ def judge(ctx: Context, roster: list[Ambassador], quarter: Quarter, synced: dict
     the `report` job reports on, worked out the one way."""
     stored = load_reports(ctx, synced)
     last = _last_checkins(ctx, stored.checkins)
-    return tracks(roster, stored.activities, ctx.rules, ctx.as_of, max(quarter, latest_ended(ctx.as_of))), last
+    return tracks(roster, stored.activities, ctx.settings.rules, ctx.as_of, max(quarter, latest_ended(ctx.as_of))), last
 
 
 def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", explain_email: str | None = None,
@@ -153,21 +153,21 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
         if work is not None and quarter <= current_q:
             # run-all: each ambassador's record is recomputed only if their roster entry or copies changed,
             # or a date passed that could change it (a window closed, an anniversary); the rest is reused.
-            s = ctx.schedule  # how far back the mail planners look: receipts, notes, the digest's week
+            s = ctx.settings.schedule  # how far back the mail planners look: receipts, notes, the digest's week
             lookback = timedelta(days=max(s.receipt_max_age_days, s.notice_max_age_days, 7) + 1)
-            all_tracks, last, recomputed, lately = incremental.judge(ctx.cache, work, roster, ctx.rules, ctx.as_of,
-                                                                     ctx.fingerprint, ctx.dry_run, lookback)
-            full = incremental.details(ctx.cache, work, ctx.rules, ctx.as_of)
+            all_tracks, last, recomputed, lately = incremental.judge(ctx.stores.cache, work, roster, ctx.settings.rules, ctx.as_of,
+                                                                     ctx.settings.fingerprint, ctx.dry_run, lookback)
+            full = incremental.details(ctx.stores.cache, work, ctx.settings.rules, ctx.as_of)
             posted = {a.email for a in work.posts}
             result.data = {"tracks": all_tracks, "last_checkins": last, "full": full,
-                           "recent": incremental.recent(ctx.cache, work, ctx.rules, lately | posted, ctx.as_of,
+                           "recent": incremental.recent(ctx.stores.cache, work, ctx.settings.rules, lately | posted, ctx.as_of,
                                                         lookback)}
             result.summary.append(f"Records recomputed for {plural(recomputed, 'ambassador')}, reused for "
                                   f"{len(roster) - recomputed}.")
         else:
             all_tracks, last = judge(ctx, roster, quarter, synced)
             result.data = {"tracks": all_tracks, "last_checkins": last}
-    final = ctx.as_of > quarter.window_closes(ctx.rules.window_days)
+    final = ctx.as_of > quarter.window_closes(ctx.settings.rules.window_days)
     standings = standings_of(all_tracks, quarter, last)
 
     if explain_email:
@@ -192,13 +192,13 @@ def run(ctx: Context, quarter_text: str | None = None, fmt: str = "table", expla
     result.summary.append(f"{quarter}{' (final)' if final else ' (window open)'}: "
                           + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
     if ctx.dry_run:
-        would = ctx.roster.write_standings(updates, dry_run=True)
+        would = ctx.stores.roster.write_standings(updates, dry_run=True)
         state = (f"would update the standing fields of {plural(would.updated, 'ambassador')}" if would.changed
                  else "already up to date, nothing would be written")
-        result.summary.append(f"Dry run: standing fields in {ctx.roster.where}: {state} (as of {current_q}).")
+        result.summary.append(f"Dry run: standing fields in {ctx.stores.roster.where}: {state} (as of {current_q}).")
         return result
-    written = ctx.roster.write_standings(updates)
+    written = ctx.stores.roster.write_standings(updates)
     save_problems(ctx, problems)
     state = f"{written.updated} ambassadors updated" if written.changed else "already up to date"
-    result.summary.append(f"Standing fields in {ctx.roster.where}: {state} (as of {current_q}).")
+    result.summary.append(f"Standing fields in {ctx.stores.roster.where}: {state} (as of {current_q}).")
     return result

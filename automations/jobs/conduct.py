@@ -19,10 +19,10 @@ from .json_output import json_text
 
 def allowed(ctx: Context, reader: str | None) -> None:
     """Stop (exit 2) unless `reader` is one of `conduct.readers`."""
-    if not ctx.conduct_readers:
+    if not ctx.settings.conduct_readers:
         raise ConfigError("Reading the conduct register is switched off: conduct.readers names no one. Add the "
                           "addresses allowed to read it to config.yaml.")
-    if not reader or reader.strip().casefold() not in ctx.conduct_readers:
+    if not reader or reader.strip().casefold() not in ctx.settings.conduct_readers:
         raise ConfigError("The conduct register can be read only by the addresses in conduct.readers: pass yours "
                           "with --reader EMAIL.")
 
@@ -46,11 +46,11 @@ def read(ctx: Context, reader: str | None, email: str | None = None, fmt: str = 
     as JSON (`fmt`)."""
     allowed(ctx, reader)
     result = JobResult("conduct")
-    incidents, unreadable = ctx.conduct.read()
+    incidents, unreadable = ctx.stores.conduct.read()
     if email is None:
         shown = sorted(incidents, key=lambda i: (i.day, i.ambassador, i.row))
         result.output = _json(shown, None) if fmt == "json" else _table(shown)
-        result.summary.append(f"{plural(len(shown), 'incident')} in {ctx.conduct.where}.")
+        result.summary.append(f"{plural(len(shown), 'incident')} in {ctx.stores.conduct.where}.")
     else:
         shown = history(incidents, email)
         result.output = _json(shown, next_step(shown) if shown else None) if fmt == "json" else _table(shown)
@@ -62,8 +62,8 @@ def read(ctx: Context, reader: str | None, email: str | None = None, fmt: str = 
             result.summary.append(f"No incident recorded for {email.strip()}.")
         result.summary.append("Removal is recorded by staff, who also change the roster's Status: the software never "
                               "removes anyone.")
-    result.summary += [f"unreadable {u} (fix it in {ctx.conduct.where})" for u in unreadable]
-    old = expired(incidents, ctx.as_of, ctx.conduct_retention_days)
+    result.summary += [f"unreadable {u} (fix it in {ctx.stores.conduct.where})" for u in unreadable]
+    old = expired(incidents, ctx.as_of, ctx.settings.conduct_retention_days)
     if old:
         result.summary.append(f"{plural(len(old), 'incident')} past conduct.retention_days: `conduct purge` (or "
                               f"run-all) deletes them.")
@@ -74,16 +74,16 @@ def preflight(ctx: Context) -> None:
     """Read the register once before `run-all` does anything: a register that cannot be read (not UTF-8, a cell
     over the limit) stops the run with one sentence before any write or mail, not at retention, its last step,
     after the day's mail went. Nothing read here is kept or shown."""
-    ctx.conduct.read()
+    ctx.stores.conduct.read()
 
 
 def purge(ctx: Context) -> JobResult:
     """Delete the incidents older than the retention; say only how many (never who or what)."""
     result = JobResult("conduct")
-    incidents, unreadable = ctx.conduct.read()
-    old = expired(incidents, ctx.as_of, ctx.conduct_retention_days)
-    written = ctx.conduct.delete([i.key for i in old], dry_run=ctx.dry_run)
-    where = ctx.conduct.where
+    incidents, unreadable = ctx.stores.conduct.read()
+    old = expired(incidents, ctx.as_of, ctx.settings.conduct_retention_days)
+    written = ctx.stores.conduct.delete([i.key for i in old], dry_run=ctx.dry_run)
+    where = ctx.stores.conduct.where
     if ctx.dry_run:
         result.summary.append(f"Dry run: conduct register: would delete {written.deleted} past retention from "
                               f"{where}." if written.deleted else

@@ -41,14 +41,14 @@ def _findings(lines: list[Line]) -> list[Finding]:
 def certificates(ctx: Context, store_ready: bool = True) -> list[Finding]:
     """The certificate fonts and images are there, and the event attendee lists can be read (when the store
     has its tables). A missing one stops only the certificates job, so the finding does not block the others."""
-    missing = ctx.certificates.check()
+    missing = ctx.makers.certificates.check()
     if missing:
         return [Finding(False, f"certificates: {'; '.join(missing)}.", blocking=False)]
     if not store_ready:
         return [Finding(True, "certificates: fonts, logo and signature image found.")]
-    attendees, problems = ctx.attendees.read()
+    attendees, problems = ctx.stores.attendees.read()
     return [Finding(True, f"certificates: fonts, logo and signature image found; {len(attendees)} event attendee "
-                          f"lines in {ctx.attendees.where}"
+                          f"lines in {ctx.stores.attendees.where}"
                           f"{f', {len(problems)} unusable (the certificates job lists them)' if problems else ''}.")]
 
 
@@ -67,14 +67,14 @@ def go_live(config: Config) -> list[Finding]:
 def templates(ctx: Context) -> list[Finding]:
     """Every email template rendered with sample data, in every language it has (subject, text and HTML),
     through the jobs' renderer; each fault once, naming the file, the line and the name."""
-    folder = ctx.mail.templates_dir
+    folder = ctx.mail.settings.templates_dir
     missing = [f"{job}.{part}" for job in MESSAGE_JOBS for part in ("subject.txt", "txt", "html")
                if not (folder / f"{job}.{part}").is_file()]
     if missing:
         return [Finding(False, f"the email templates in {folder} lack {', '.join(missing)}.")]
-    faults = ctx.renderer.check({job: list(variants(job)) for job in MESSAGE_JOBS})
+    faults = ctx.mail.renderer.check({job: list(variants(job)) for job in MESSAGE_JOBS})
     if not faults:
-        languages = sorted({lang for job in MESSAGE_JOBS for lang in ctx.renderer.languages(job)} - {"en"})
+        languages = sorted({lang for job in MESSAGE_JOBS for lang in ctx.mail.renderer.languages(job)} - {"en"})
         also = f" (and their {', '.join(languages)} variants)" if languages else ""
         return [Finding(True, f"email templates in {folder}: all {len(MESSAGE_JOBS)} messages{also} render with "
                               f"sample data: a subject, a text and an HTML part.")]
@@ -91,17 +91,17 @@ def templates(ctx: Context) -> list[Finding]:
 def documents(ctx: Context) -> list[Finding]:
     """The review document's template (local documents) and the report's templates, filled with sample data."""
     out = []
-    render = getattr(ctx.drafter, "render", None)  # the local HTML drafter; a Google Docs template is checked when copied
+    render = getattr(ctx.makers.drafter, "render", None)  # the local HTML drafter; a Google Docs template is checked when copied
     if render is not None:
         try:
-            render(review_document_fields(ctx.as_of, ctx.blog_settings), ctx.blog_settings.reviewers)
-            template = getattr(ctx.drafter, "template", "")  # the local drafter's template file
+            render(review_document_fields(ctx.as_of, ctx.settings.blog), ctx.settings.blog.reviewers)
+            template = getattr(ctx.makers.drafter, "template", "")  # the local drafter's template file
             out.append(Finding(True, f"review document template {template}: fills with sample data."))
         except ActionFailed as exc:
             out.append(Finding(False, f"{exc}: every review document would fail; correct the template."))
-    report = build_report("Sample program", latest_ended(ctx.as_of), ctx.as_of, ctx.rules.window_days, {}, [], [],
-                          [], ctx.funding_settings, ctx.report_settings)
-    jinja = [r for r in ctx.report_renderers if r.name == "Jinja2"]
+    report = build_report("Sample program", latest_ended(ctx.as_of), ctx.as_of, ctx.settings.rules.window_days, {}, [], [],
+                          [], ctx.settings.funding, ctx.settings.report)
+    jinja = [r for r in ctx.makers.report_renderers if r.name == "Jinja2"]
     bad = []
     for renderer in jinja:
         try:
@@ -125,7 +125,7 @@ def erasable(ctx: Context) -> list[Finding]:
     """The fields `erase` cannot rewrite (a lookup, a formula, a linked record, a collaborator...) where it would
     change a person's data: said, without stopping anything (erase names them again, to be erased by hand)."""
     out = []
-    for t in ctx.personal:
+    for t in ctx.privacy.tables:
         fixed = [f"'{title}' ({where})" for title, where in t.store.fixed(t.table).items()
                  if where and t.rule.rewrites(title)]
         if fixed:
@@ -175,60 +175,60 @@ def run(inputs: "bootstrap.DoctorInputs", echo: Callable[[str, bool], None] = _p
     say(Finding(True, f"configuration {inputs.path} is valid (backend {config.backend}, time zone "
                       f"{config.program.timezone})."))
     ctx = inputs.context(config)
-    store_seen = check(ctx.admin.check)
+    store_seen = check(ctx.stores.admin.check)
     check(lambda: _migration(config))
 
     def lacking(roles: tuple[str, ...]) -> list[str]:
         """The tables of these roles the store lacks (the whole store, when it could not be looked at)."""
-        return ctx.admin.lacks(roles) if store_seen else ["the store"]
+        return ctx.stores.admin.lacks(roles) if store_seen else ["the store"]
     check(lambda: go_live(config))
-    for more in ctx.checks:  # the Google key and sign-in, when the configuration uses Google
+    for more in ctx.stores.checks:  # the Google key and sign-in, when the configuration uses Google
         check(more.check)
 
     def roster() -> list[Finding]:
-        ambassadors, problems = ctx.roster.read()
+        ambassadors, problems = ctx.stores.roster.read()
         result.problems.extend(problems)
         dates = _findings(roster_lines(problems, config.ambassadors.fields))
-        said = _findings(golive.roster_lines(ambassadors, len(problems), ctx.roster.where))
+        said = _findings(golive.roster_lines(ambassadors, len(problems), ctx.stores.roster.where))
         if not ambassadors:
             return said + dates
-        return [Finding(True, f"roster {ctx.roster.where}: {len(ambassadors)} ambassadors"
+        return [Finding(True, f"roster {ctx.stores.roster.where}: {len(ambassadors)} ambassadors"
                               f"{f', {len(problems)} rows unusable (listed below)' if problems else ''}.")] + said + dates
 
     def responses() -> list[Finding]:
         """The form's shape as the header shows it, and every timestamp and date of the source read."""
-        headers, rows = ctx.checkins.read()
+        headers, rows = ctx.stores.checkins.read()
         known = None  # without a roster to read, the roster's own finding says why
         if not lacking(("ambassadors",)):
             try:
-                known = {a.email for a in ctx.roster.read()[0]}
+                known = {a.email for a in ctx.stores.roster.read()[0]}
             except (StopRun, ServiceUnavailable):
                 pass
-        lines = check_responses(headers, rows, ctx.form, ctx.checkins.where, getattr(ctx.checkins, "told", ("", "")),
-                                known, ctx.guards.max_unusable_share)
+        lines = check_responses(headers, rows, ctx.settings.form, ctx.stores.checkins.where, getattr(ctx.stores.checkins, "told", ("", "")),
+                                known, ctx.settings.guards.max_unusable_share)
         return _findings(lines)
 
     def funding() -> list[Finding]:
-        requests, problems = ctx.funding.read()
+        requests, problems = ctx.stores.funding.read()
         unusable = f", {len(problems)} rows unusable (the funding job lists them)" if problems else ""
-        return [Finding(True, f"funding requests {ctx.funding.where}: {len(requests)} requests{unusable}.")]
+        return [Finding(True, f"funding requests {ctx.stores.funding.where}: {len(requests)} requests{unusable}.")]
 
     def conduct() -> list[Finding]:
         # The register's content is never shown here: only that it can be read, and who may read it.
-        ctx.conduct.read()
-        readers = len(ctx.conduct_readers)
-        return [Finding(True, f"conduct register {ctx.conduct.where}: readable; {readers} reader"
+        ctx.stores.conduct.read()
+        readers = len(ctx.settings.conduct_readers)
+        return [Finding(True, f"conduct register {ctx.stores.conduct.where}: readable; {readers} reader"
                               f"{'s' if readers != 1 else ''} in conduct.readers, entries kept "
-                              f"{ctx.conduct_retention_days} days.")]
+                              f"{ctx.settings.conduct_retention_days} days.")]
 
     def referrals() -> list[Finding]:
-        inquiries, problems = ctx.referrals.read()
-        answers, bad = ctx.answers.read()
+        inquiries, problems = ctx.stores.referrals.read()
+        answers, bad = ctx.stores.answers.read()
         waiting = sum(1 for i in inquiries if i.status in ("new", "offered"))
         many = f"{len(inquiries)} inquir{'y' if len(inquiries) == 1 else 'ies'}"
-        return [Finding(True, f"referral inquiries {ctx.referrals.where}: {many}, {waiting} "
+        return [Finding(True, f"referral inquiries {ctx.stores.referrals.where}: {many}, {waiting} "
                               f"open{f', {len(problems)} rows unusable (the referrals job lists them)' if problems else ''}"
-                              f"; answers {ctx.answers.where}: {len(answers)}"
+                              f"; answers {ctx.stores.answers.where}: {len(answers)}"
                               f"{f', {len(bad)} unusable' if bad else ''}.")]
 
     # Each check of what the store holds runs when the store has its tables; the others wait for them.
@@ -257,7 +257,7 @@ def run(inputs: "bootstrap.DoctorInputs", echo: Callable[[str, bool], None] = _p
         say(Finding(False, f"not read until the store has their tables ({fix}; then run `doctor` again): "
                            f"{_joined([f'{what} ({_joined(tables)})' for what, tables in waiting.items()])}.",
                     blocking=False))
-    say(Finding(True, f"mail transport {ctx.mail.summary}."))
+    say(Finding(True, f"mail transport {ctx.mail.settings.summary}."))
     if not lacking(("mail_ledger",)):  # mail that went from the local folder and that the base does not know
         check(lambda: [Finding(False, stop)] if (stop := mail_jobs.left_behind(ctx)) else [])
     check(lambda: templates(ctx))

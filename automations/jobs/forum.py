@@ -33,13 +33,13 @@ CONFIRM = "forum_removals"  # what `--accept-removals` confirms
 def forum_source(ctx: Context) -> str:
     """The name the forum job's problems carry: the roster's, marked, so that sync-checkins (which closes the
     roster's own problems it no longer finds) never closes them, and this job closes only its own."""
-    return f"{ctx.roster.source} (forum)"
+    return f"{ctx.stores.roster.source} (forum)"
 
 
 def preflight(ctx: Context) -> None:
     """Stop before anything is done when the forum is configured without its key (run-all calls it first)."""
-    if ctx.forum is not None:
-        ctx.forum.ready()
+    if ctx.makers.forum is not None:
+        ctx.makers.forum.ready()
 
 
 @dataclass
@@ -52,20 +52,20 @@ class _Read:
 
 def findings(ctx: Context) -> list[Finding]:
     """`doctor`'s lines: the key is there and accepted, and the group can be read (reads only)."""
-    if ctx.forum is None:
+    if ctx.makers.forum is None:
         return [Finding(True, "forum: not configured (forum.url is empty); the forum job does nothing.")]
-    ctx.forum.ready()
-    members = ctx.forum.members()
-    return [Finding(True, f"forum: {ctx.forum.where} readable with the API key: {plural(len(members), 'member')} "
+    ctx.makers.forum.ready()
+    members = ctx.makers.forum.members()
+    return [Finding(True, f"forum: {ctx.makers.forum.where} readable with the API key: {plural(len(members), 'member')} "
                           f"({plural(sum(1 for m in members if m.owner), 'owner')}).")]
 
 
 def _not_erased(ctx: Context, members, erased_handles: set[str]):
     """The members but those who were erased on request: their roster row holds their handle as a keyed token,
     and their membership stays as staff leave it (it is staff's to change, and no ledger step may name them)."""
-    if not erased_handles or ctx.pseudonyms is None:
+    if not erased_handles or ctx.privacy.pseudonyms is None:
         return members
-    return [m for m in members if not {ctx.pseudonyms.token(v) for v in (m.username, "@" + m.username)}
+    return [m for m in members if not {ctx.privacy.pseudonyms.token(v) for v in (m.username, "@" + m.username)}
             & erased_handles]
 
 
@@ -75,18 +75,18 @@ def _plan(ctx: Context, group: ForumGroup, read: _Read, complete: bool) -> Forum
     for w in to_look_up(read.wishes, members):
         if w.key not in read.found:
             read.found[w.key] = group.find_user(w.username)
-    return plan_forum(read.wishes, members, read.found, ctx.forum_settings, forum_source(ctx), complete)
+    return plan_forum(read.wishes, members, read.found, ctx.settings.forum, forum_source(ctx), complete)
 
 
 def run(ctx: Context) -> JobResult:
     result = JobResult(JOB)
-    group = ctx.forum
+    group = ctx.makers.forum
     if group is None:
         result.summary.append("The forum is not configured (forum.url is empty): its ambassadors group was not "
                               "touched.")
         return result
     group.ready()
-    settings = ctx.forum_settings
+    settings = ctx.settings.forum
     roster, roster_problems = load_roster(ctx)
     wishes, problems = read_wishes(roster, ctx.as_of, settings, forum_source(ctx))
     read = _Read(wishes, problems)
@@ -111,9 +111,9 @@ def run(ctx: Context) -> JobResult:
     added: list[str] = []
     removed: list[str] = []
     if plan.add or plan.remove:
-        with ctx.lock.hold() as others_ran:
+        with ctx.mail.lock.hold() as others_ran:
             if others_ran:  # another run may have changed the group meanwhile: decide again from what it is now
-                ctx.ledger.refresh()
+                ctx.stores.ledger.refresh()
                 plan = _plan(ctx, group, read, complete)
                 _guard(ctx, plan)
             added = _apply(ctx, group, FORUM_ADD, plan.add, group.add, result)
@@ -130,7 +130,7 @@ def run(ctx: Context) -> JobResult:
 
 
 def _guard(ctx: Context, plan: ForumPlan) -> None:
-    why = removal_guard(plan, ctx.forum_settings)
+    why = removal_guard(plan, ctx.settings.forum)
     if why and CONFIRM not in ctx.confirmed:
         raise StopRun(f"The forum job stopped before changing anything: {why} ({names(plan.remove, 5)}). If the roster "
                       f"is right (check who is alumni or removed), run again with --accept-removals.")
@@ -162,7 +162,7 @@ def _apply(ctx: Context, group: ForumGroup, kind: str, changes: tuple[Change, ..
     ends the run with the steps not taken recorded `failed`."""
     if not changes:
         return []
-    entries = ctx.ledger.entries()
+    entries = ctx.stores.ledger.entries()
     steps = {}
     for c in changes:
         key = c.key(kind, ctx.as_of)
@@ -174,12 +174,12 @@ def _apply(ctx: Context, group: ForumGroup, kind: str, changes: tuple[Change, ..
 
     def record(c: Change, status: str, error: str = "") -> None:
         s = steps[c.username]
-        ctx.ledger.record(LedgerEntry(s.key, s.job, s.recipient, status, s.attempts, error, s.reference,
+        ctx.stores.ledger.record(LedgerEntry(s.key, s.job, s.recipient, status, s.attempts, error, s.reference,
                                       ctx.clock().isoformat(timespec="seconds")))
 
     verb = "add" if kind == FORUM_ADD else "remove"
-    with ctx.ledger.batch():
-        ctx.ledger.begin(list(steps.values()))
+    with ctx.stores.ledger.batch():
+        ctx.stores.ledger.begin(list(steps.values()))
         batches = [changes[i:i + FORUM_BATCH] for i in range(0, len(changes), FORUM_BATCH)]
         for n, batch in enumerate(batches):
             if ctx.stop.requested:  # SIGTERM: a safe point between two batches; the next run does the rest

@@ -23,7 +23,7 @@ REMINDER = "funding_invoice_reminder"
 def run(ctx: Context) -> JobResult:
     refuse_left_behind(ctx)  # mail that went from the local folder, unknown here: stop before any write
     result = JobResult("funding")
-    store, settings = ctx.funding, ctx.funding_settings
+    store, settings = ctx.stores.funding, ctx.settings.funding
     roster, _ = load_roster(ctx)
     names = {a.email: a.name for a in roster}
     requests, found = store.read(names)  # a request of someone not on the roster is one of its row's problems
@@ -33,7 +33,7 @@ def run(ctx: Context) -> JobResult:
     mail = send(ctx, "funding", plan.messages)
     result.failures += mail.failures
 
-    sent = {k for k, e in ctx.ledger.entries().items() if e.status == "sent" and k.startswith(REMINDER + ":")}
+    sent = {k for k, e in ctx.stores.ledger.entries().items() if e.status == "sent" and k.startswith(REMINDER + ":")}
     if ctx.dry_run:  # what the real run would have sent counts as sent
         sent |= {m.key for m in plan.messages if m.job == REMINDER}
     updates = {}

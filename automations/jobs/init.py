@@ -15,7 +15,7 @@ from .base import JobResult
 def referral_form(ctx: Context, result: JobResult) -> None:
     """`init --referral-form`: the answer form made once and published; its pre-fill entries and the keys to
     set go to stdout as a block of config.yaml, what was done to the summary."""
-    made = ctx.referral_form.ensure(ctx.dry_run)
+    made = ctx.makers.referral_form.ensure(ctx.dry_run)
     if ctx.dry_run and not made.form_id:
         result.summary.append(f"Dry run: would {made.would[0]}; nothing created.")
         return
@@ -54,25 +54,25 @@ def run(ctx: Context, form: bool = False, referral: bool = False) -> JobResult:
         if not form:
             return result
     if form:
-        if ctx.form_builder.existing:
-            raise StopRun(f"checkin_form.form_id is set ({ctx.form_builder.existing}): the check-in form exists. A "
+        if ctx.makers.form_builder.existing:
+            raise StopRun(f"checkin_form.form_id is set ({ctx.makers.form_builder.existing}): the check-in form exists. A "
                           f"second one would split the responses; clear form_id first to make a new form.")
         if ctx.dry_run:
-            items = ctx.form_builder.plan()
+            items = ctx.makers.form_builder.plan()
             questions = sum(1 for i in items if "questionItem" in i)
             result.summary.append(f"Dry run: would create the check-in form with {questions} questions in "
-                                  f"{ctx.form_builder.sections} activity sections, and publish it.")
+                                  f"{ctx.makers.form_builder.sections} activity sections, and publish it.")
             return result
-        form_id, url = ctx.form_builder.create()
+        form_id, url = ctx.makers.form_builder.create()
         result.summary += [f"Created and published the check-in form {form_id}: {url}",
                            f"To read its responses, set in config.yaml: checkin_form.source: forms, "
                            f"checkin_form.form_id: {form_id}, checkin_form.form_url: {url}"]
         return result
-    done = ctx.admin.init(ctx.dry_run)
+    done = ctx.stores.admin.init(ctx.dry_run)
     # The local backend's staff tables: a file with its header row, for staff to fill. The jobs make the
     # folder's other files (activities, ledger, problems) themselves as they run.
-    stores = ((ctx.referrals, "referral inquiries"), (ctx.answers, "referral answers"),
-              (ctx.funding, "funding requests"), (ctx.conduct, "conduct register"))
+    stores = ((ctx.stores.referrals, "referral inquiries"), (ctx.stores.answers, "referral answers"),
+              (ctx.stores.funding, "funding requests"), (ctx.stores.conduct, "conduct register"))
     files = [(store, what) for store, what in stores if store is not None and hasattr(store, "create")]
     for store, what in files:
         if store.create(ctx.dry_run):

@@ -30,7 +30,7 @@ def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[P
     are read (the planners look back a few weeks at most) and a record's details are worked out when
     a message needs them."""
     roster, roster_problems = load_roster(ctx)
-    tz = ctx.rules.tz
+    tz = ctx.settings.rules.tz
     full = judged.get("full") if judged else None
     if judged is not None and "recent" in judged:
         activities, checkins = judged["recent"]
@@ -41,17 +41,17 @@ def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[P
     with bulk_allocation():
         activities = [a for a in activities if local_date(a.received_at, tz) <= ctx.as_of]
         checkins = [c for c in checkins if local_date(c.received_at, tz) <= ctx.as_of]
-        all_tracks = judged["tracks"] if judged is not None else tracks(roster, activities, ctx.rules, ctx.as_of,
+        all_tracks = judged["tracks"] if judged is not None else tracks(roster, activities, ctx.settings.rules, ctx.as_of,
                                                                         latest_ended(ctx.as_of))
     if problems is None:
-        problems = stored_problems if stored_problems is not None else ctx.reports.load_problems()
-    m = ctx.mail
+        problems = stored_problems if stored_problems is not None else ctx.stores.reports.load_problems()
+    m = ctx.mail.settings
     state = plan.ProgramState(
-        as_of=ctx.as_of, rules=ctx.rules, schedule=ctx.schedule, tracks=all_tracks, activities=activities,
+        as_of=ctx.as_of, rules=ctx.settings.rules, schedule=ctx.settings.schedule, tracks=all_tracks, activities=activities,
         checkins=checkins,
         problems=[r for r in problems if r.status == OPEN], full=full or (lambda t: t),
         form_url=m.form_url, prefill_email_entry=m.prefill_email_entry, staff=m.staff,
-        responses_source=ctx.form.source, problems_where=ctx.reports.problems_where,
+        responses_source=ctx.settings.form.source, problems_where=ctx.stores.reports.problems_where,
     )
     return state, roster_problems
 
@@ -61,19 +61,19 @@ def left_behind(ctx: Context) -> str:
     moved to Airtable without `migrate`, or ran the local program again since): sending now could send it again.
     Only messages count (not an erasure's or a document's step), and only those the base's ledger would still
     keep (`privacy.retention.ledger_days`). Empty when all is well."""
-    if ctx.left_behind is None:
+    if ctx.stores.left_behind is None:
         return ""
-    keep = ctx.retention.ledger_days
+    keep = ctx.privacy.retention.ledger_days
     since = (ctx.as_of - timedelta(days=keep)).isoformat() if keep else ""
-    here = done_keys(ctx.ledger)
-    missing = [k for k, e in ctx.left_behind.entries().items()
+    here = done_keys(ctx.stores.ledger)
+    missing = [k for k, e in ctx.stores.left_behind.entries().items()
                if e.status == SENT and e.job in plan.MESSAGE_JOBS and k not in here and e.at[:10] >= since]
     if not missing:
         return ""
-    return (f"{plural(len(missing), 'message')} went from this program's local folder ({ctx.left_behind.where}) "
-            f"that {ctx.ledger.where} does not hold (e.g. {missing[0]}): sending now could send them again. Carry "
+    return (f"{plural(len(missing), 'message')} went from this program's local folder ({ctx.stores.left_behind.where}) "
+            f"that {ctx.stores.ledger.where} does not hold (e.g. {missing[0]}): sending now could send them again. Carry "
             f"the local program over with `migrate --from <its configuration>` (docs/airtable.md, \"Going live\"); "
-            f"to start the base afresh on purpose, move {ctx.left_behind.where} out of local.dir.")
+            f"to start the base afresh on purpose, move {ctx.stores.left_behind.where} out of local.dir.")
 
 
 def refuse_left_behind(ctx: Context) -> None:
@@ -82,7 +82,7 @@ def refuse_left_behind(ctx: Context) -> None:
         raise StopRun(stop)
     # Checked for this run: nothing a run does adds to the local folder's ledger, so the jobs after the first
     # (run-all's, and `send`'s backstop) need not read both ledgers again.
-    ctx.left_behind = None
+    ctx.stores.left_behind = None
 
 
 def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage], earlier: int = 0,
@@ -92,9 +92,9 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage], earlier
     result = JobResult(job)
     if planned:  # a backstop: each job that sends checks first, before it writes anything
         refuse_left_behind(ctx)
-    mailer = ctx.mailer
-    d = deliver(planned, renderer=ctx.renderer, ledger=ctx.ledger, mailer=mailer, sender=ctx.sender,
-                dry_run=ctx.dry_run, lock=ctx.lock, clock=ctx.clock, stop=ctx.stop)
+    mailer = ctx.mail.mailer
+    d = deliver(planned, renderer=ctx.mail.renderer, ledger=ctx.stores.ledger, mailer=mailer, sender=ctx.mail.sender,
+                dry_run=ctx.dry_run, lock=ctx.mail.lock, clock=ctx.clock, stop=ctx.stop)
     result.failures = d.failures
     if ctx.dry_run:
         for r in d.would_send:
@@ -103,7 +103,7 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage], earlier
         result.summary.append(f"Dry run: {plural(len(d.would_send), 'message')} would go, {d.already_sent + earlier} "
                               f"went earlier; nothing sent.")
         return result
-    where = f" to {ctx.mail.outbox_dir}" if mailer.name == "outbox" else f" via {mailer.name}"
+    where = f" to {ctx.mail.settings.outbox_dir}" if mailer.name == "outbox" else f" via {mailer.name}"
     result.summary.append(f"{plural(len(d.sent), 'message')} sent{where}, {d.already_sent + earlier} had gone "
                           f"earlier, {len(d.failures) + failed} failed.")
     return result
@@ -141,13 +141,13 @@ def hold_mass_warnings(ctx: Context, state: plan.ProgramState, planned: list[pla
     """Hold the standing warnings when more than the configured share of active ambassadors would be
     warned or put under review at once (a broken source, a rule set wrong): staff hear of it once, and the
     warnings wait until a run with --send-held-notices. Warnings that went earlier are not counted."""
-    sent = {k for k, e in ctx.ledger.entries().items() if e.status == "sent"}
+    sent = {k for k, e in ctx.stores.ledger.entries().items() if e.status == "sent"}
     people = {m.to_email for m in planned if m.job in WARNINGS[:2] and m.key not in sent}
     active = sum(1 for t in state.tracks if t.ambassador.status == "active")
-    g = ctx.guards
+    g = ctx.settings.guards
     if not people or len(people) < g.min_held_notices or len(people) <= g.max_warning_share * active:
         return planned, []
-    quarter = latest_final(ctx.as_of, ctx.rules.window_days)
+    quarter = latest_final(ctx.as_of, ctx.settings.rules.window_days)
     if "notices" in ctx.confirmed:
         return planned, [f"{len(people)} of {active} active ambassadors warned or put under review for {quarter}: "
                          f"sent as confirmed with --send-held-notices."]

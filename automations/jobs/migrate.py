@@ -115,7 +115,7 @@ def plan(ctx: Context, move: Migration, with_conduct: bool) -> Planned:
             columns.update(_columns(move, role, held))
         if role == "problems":
             rows, out.moved = readdress(rows, moves_of([plans[r] for r in PEOPLE_TABLES if r in plans], dst.place_of),
-                                        columns, ctx.problem_names)
+                                        columns, ctx.settings.problem_names)
             fitted, said, cannot = dst.fit(role, [s.row for s in rows])
             rows = [Sourced(row, s.place) for row, s in zip(fitted, rows)]
         out.problems += cannot
@@ -312,7 +312,7 @@ def _apply(ctx: Context, move: Migration, plans: dict[str, TablePlan], changed: 
         else:
             atomic_write(target, src.read_bytes())
     if any(plans[r].changed for r in REPORT_TABLES if r in plans):
-        ctx.cache.clear()  # what earlier runs here worked out described another check-in store
+        ctx.stores.cache.clear()  # what earlier runs here worked out described another check-in store
     move.marker.unlink(missing_ok=True)
     result.summary.append(f"Migrated {move.source.where} into {dst.where}: "
                           f"{sum(p.changed for p in changed)} rows written; run `doctor`, then the jobs, with this "

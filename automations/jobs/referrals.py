@@ -36,55 +36,55 @@ def standings_from_tracks(tracks, as_of) -> dict[str, str]:
 def erased_offers(ctx: Context, address: str) -> list[str]:
     """For `erase`, read before the inquiries' histories forget the address: the keyed hashes of the codes of
     every offer made to it."""
-    if ctx.referrals is None:
+    if ctx.stores.referrals is None:
         return []
-    inquiries, _ = ctx.referrals.read()
-    return sorted({ctx.pseudonyms.offer(code) for code in offer_codes_of(inquiries, address)})
+    inquiries, _ = ctx.stores.referrals.read()
+    return sorted({ctx.privacy.pseudonyms.offer(code) for code in offer_codes_of(inquiries, address)})
 
 
 def remember_erased_offers(ctx: Context, address: str, hashes: list[str]) -> None:
     """For `erase`, once the person is erased: their offers' keyed hashes on record for good (the ledger's
     `erase` steps, which retention keeps), so an answer of theirs that carries no address is set aside."""
-    entries = ctx.ledger.entries()
+    entries = ctx.stores.ledger.entries()
     new = [h for h in hashes if ERASED_OFFER + h not in entries]
     if new:
-        pseudonym, at = ctx.pseudonyms.address(address), ctx.clock().isoformat(timespec="seconds")
-        with ctx.ledger.batch():
+        pseudonym, at = ctx.privacy.pseudonyms.address(address), ctx.clock().isoformat(timespec="seconds")
+        with ctx.stores.ledger.batch():
             for h in new:
-                ctx.ledger.record(LedgerEntry(ERASED_OFFER + h, ERASE_JOB, pseudonym, "sent", 1, "", "", at))
+                ctx.stores.ledger.record(LedgerEntry(ERASED_OFFER + h, ERASE_JOB, pseudonym, "sent", 1, "", "", at))
 
 
 def _erased_codes(ctx: Context, answers: list[Answer]) -> set[str]:
     """The codes of the answers that carry an erased person's offer code (none hashed when no one's is on record:
     no privacy key is made for it)."""
-    on_record = {k.removeprefix(ERASED_OFFER) for k, e in ctx.ledger.entries().items()
+    on_record = {k.removeprefix(ERASED_OFFER) for k, e in ctx.stores.ledger.entries().items()
                  if e.job == ERASE_JOB and k.startswith(ERASED_OFFER)}
-    return {a.code for a in answers if ctx.pseudonyms.offer(a.code) in on_record} if on_record else set()
+    return {a.code for a in answers if ctx.privacy.pseudonyms.offer(a.code) in on_record} if on_record else set()
 
 
 def run(ctx: Context, judged: dict | None = None) -> JobResult:
     """`judged` is what compliance just worked out, when run-all runs both."""
     refuse_left_behind(ctx)  # mail that went from the local folder, unknown here: stop before any write
     result = JobResult("referrals")
-    inquiries, found = ctx.referrals.read()
-    answers, bad_answers = ctx.answers.read()
+    inquiries, found = ctx.stores.referrals.read()
+    answers, bad_answers = ctx.stores.answers.read()
     roster, _ = load_roster(ctx)
     standings = standings_from_tracks(judged["tracks"], ctx.as_of) if judged and "tracks" in judged else \
-        ctx.roster.standings()
-    plan = plan_referrals(inquiries, roster, standings, answers, ctx.as_of, ctx.referral_settings,
+        ctx.stores.roster.standings()
+    plan = plan_referrals(inquiries, roster, standings, answers, ctx.as_of, ctx.settings.referrals,
                           erased_codes=_erased_codes(ctx, answers))
     found = [*found, *bad_answers, *(
-        Problem(ctx.answers.source, a.row, "Offer code", a.code,
+        Problem(ctx.stores.answers.source, a.row, "Offer code", a.code,
                 "matches no offer open to this address (mistyped, or sent from another address than the offer's)",
                 a.email) for a in plan.ignored_answers
         # An erased person's answer: its code was made for the address erase replaced, so it matches
         # nothing now; that is their history, known and erased, not a problem for staff to mend.
         if not is_erased(a.email))]
     record_problems(ctx, result, found, {a.email for a in roster},
-                    closing_sources=(ctx.referrals.source, ctx.answers.source))
+                    closing_sources=(ctx.stores.referrals.source, ctx.stores.answers.source))
 
     steps = Counter(ev for i in plan.updated.values() for d, ev, _ in i.history if d == ctx.as_of)
-    written = ctx.referrals.record(list(plan.updated.values()), dry_run=ctx.dry_run)
+    written = ctx.stores.referrals.record(list(plan.updated.values()), dry_run=ctx.dry_run)
     if ctx.dry_run:
         for i in plan.updated.values():
             result.summary.append(f"would record on inquiry {i.id} (row {i.row}): {i.status}"
@@ -99,9 +99,9 @@ def run(ctx: Context, judged: dict | None = None) -> JobResult:
     many = f"{len(inquiries)} inquir{'y' if len(inquiries) == 1 else 'ies'}"
     if ctx.dry_run:
         result.summary.append(f"Dry run: {many}: {counts}; "
-                              f"{written.would(ctx.referrals.where)}.")
+                              f"{written.would(ctx.stores.referrals.where)}.")
     else:
-        result.summary.append(f"{many} in {ctx.referrals.where}: {counts}; "
+        result.summary.append(f"{many} in {ctx.stores.referrals.where}: {counts}; "
                               f"inquiries {written.describe()}.")
     result.summary += mail.summary
     return result

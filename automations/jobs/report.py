@@ -28,7 +28,7 @@ def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
     result = JobResult("report")
     quarter = compliance.pick_quarter(quarter_text, ctx)
     roster, found = load_roster(ctx)
-    settings = ctx.report_settings
+    settings = ctx.settings.report
     with bulk_allocation():
         all_tracks, last = compliance.judge(ctx, roster, quarter)
         shown = [quarter]
@@ -37,25 +37,25 @@ def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
         by_quarter = {q: standings_of(all_tracks, q, last) for q in shown}
     # The tables staff keep: the usable rows count; a row that is not usable is on record as a data
     # problem (once: its own job reports the same problem, under the same id).
-    inquiries, bad = ctx.referrals.read() if ctx.referrals is not None else ([], [])
+    inquiries, bad = ctx.stores.referrals.read() if ctx.stores.referrals is not None else ([], [])
     found += bad
-    proposals, bad = ctx.blog.read()
+    proposals, bad = ctx.stores.blog.read()
     found += bad
-    requests, bad = ctx.funding.read() if ctx.funding is not None else ([], [])
+    requests, bad = ctx.stores.funding.read() if ctx.stores.funding is not None else ([], [])
     found += bad
     record_problems(ctx, result, found, {a.email for a in roster})
 
-    program = ctx.renderer.common.get("program_name", "Ambassador Program")
-    report = build_report(program, quarter, ctx.as_of, ctx.rules.window_days, by_quarter, inquiries, proposals,
-                          requests, ctx.funding_settings, settings)
+    program = ctx.mail.renderer.common.get("program_name", "Ambassador Program")
+    report = build_report(program, quarter, ctx.as_of, ctx.settings.rules.window_days, by_quarter, inquiries, proposals,
+                          requests, ctx.settings.funding, settings)
     result.data = {"report": report}
     files = {}
-    for renderer in ctx.report_renderers:
+    for renderer in ctx.makers.report_renderers:
         try:
             files[renderer.filename] = renderer.render(report)
         except ActionFailed as exc:
             result.failures.append(f"{renderer.filename}: {exc}; not written")
-    written = ctx.report_archive.write(str(quarter), files, dry_run=ctx.dry_run)
+    written = ctx.makers.report_archive.write(str(quarter), files, dry_run=ctx.dry_run)
 
     c = report.counts
     state = "final" if report.final else f"provisional, the window closes {report.window_closes.isoformat()}"
@@ -63,7 +63,7 @@ def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
         f"{quarter} ({state}): {c.met} met, {c.missed} missed, {c.exempt} exempt, {c.pending} pending; "
         f"{report.activities} activities reaching {report.reach:,} people in {len(report.countries)} countries; "
         f"{len(report.referrals)} referrals served, {report.posts_published} blog posts published.")
-    where = f"{ctx.report_archive.where}/{quarter}"
+    where = f"{ctx.makers.report_archive.where}/{quarter}"
     if ctx.dry_run:
         result.summary.append(f"Dry run: {written.would(where)}.")
     elif written.changed:
@@ -74,7 +74,7 @@ def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
     if settings.email_staff and report.final and "report.html" in files:
         # Once the quarter is final, staff get it by mail, once (the ledger keeps the key); a dry run lists it.
         html = None if ctx.dry_run else files["report.html"]
-        mail = send(ctx, "report", report_messages(report, ctx.mail.staff, html))
+        mail = send(ctx, "report", report_messages(report, ctx.mail.settings.staff, html))
         result.failures += mail.failures
         result.summary += mail.summary
     return result

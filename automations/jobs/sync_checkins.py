@@ -34,7 +34,7 @@ class _Stored:
 
     def get(self):
         if not self._read:
-            self._stored = self.ctx.reports.load() if self.ctx.reports.exists() else None
+            self._stored = self.ctx.stores.reports.load() if self.ctx.stores.reports.exists() else None
             self._read = True
         return self._stored
 
@@ -43,19 +43,19 @@ def _stored_rows(ctx: Context, store: _Stored) -> int:
     """The last response row sync-checkins stored before (1: none), from its check-ins and the problems on record
     (those alone on a fresh clone, whose store holds only the data problems)."""
     stored = store.get()
-    problems = stored.problems if stored is not None else ctx.reports.load_problems()
+    problems = stored.problems if stored is not None else ctx.stores.reports.load_problems()
     rows = [c.row for c in stored.checkins] if stored is not None else []
-    form = id_source(ctx.form.source, ctx.problem_names)  # the responses, whichever source read them then
+    form = id_source(ctx.settings.form.source, ctx.settings.problem_names)  # the responses, whichever source read them then
     rows += [r.problem.row for r in problems
-             if id_source(r.problem.source, ctx.problem_names) == form and r.status != "fixed" and r.closed is None]
+             if id_source(r.problem.source, ctx.settings.problem_names) == form and r.status != "fixed" and r.closed is None]
     return max(rows, default=1)
 
 
 def _unknown_statuses(ctx: Context) -> list[str]:
     """A line for each problem on record whose Status is a word that means no status: it stays open, and
     staff are told which word, where, and the words that are read."""
-    stored = ctx.dry_problems if ctx.dry_run and ctx.dry_problems is not None else ctx.reports.load_problems()
-    return [f"data problems ({ctx.reports.problems_where}): the Status '{r.typed[:60]}' of problem {r.id} "
+    stored = ctx.dry_problems if ctx.dry_run and ctx.dry_problems is not None else ctx.stores.reports.load_problems()
+    return [f"data problems ({ctx.stores.reports.problems_where}): the Status '{r.typed[:60]}' of problem {r.id} "
             f"({r.problem.source} row {r.problem.row}, {r.problem.column}) is not a status, so it stays open (and is "
             f"written as open when the problems are next saved); "
             f"the words read are {accepted_statuses()}." for r in stored if r.typed]
@@ -70,16 +70,16 @@ def _sync(ctx: Context) -> JobResult:
     result = JobResult("sync-checkins")
     roster, roster_problems = load_roster(ctx)
     known = {a.email: a for a in roster}
-    proposals, proposal_problems = ctx.blog.read()
-    posts, post_problems = published_activities(proposals, known, ctx.rules.tz, ctx.blog.source)
+    proposals, proposal_problems = ctx.stores.blog.read()
+    posts, post_problems = published_activities(proposals, known, ctx.settings.rules.tz, ctx.stores.blog.source)
     # Only the responses not read before are ingested, and only their ambassadors resolved again.
     def fetch(cursor):  # the responses, with a bar on a terminal as they are read
-        new = ctx.checkins.read_new(cursor)
+        new = ctx.stores.checkins.read_new(cursor)
         return replace(new, rows=ctx.progress.track(new.rows, None, "Reading check-in responses"))
 
-    synced = incremental.sync(ctx.cache, fetch, ctx.form, ctx.rules, known, posts, ctx.fingerprint)
+    synced = incremental.sync(ctx.stores.cache, fetch, ctx.settings.form, ctx.settings.rules, known, posts, ctx.settings.fingerprint)
     store = _Stored(ctx)
-    form_problems = on_an_unusable_row(synced.problems, roster_problems, known, ctx.roster.where)
+    form_problems = on_an_unusable_row(synced.problems, roster_problems, known, ctx.stores.roster.where)
     problems = sorted(roster_problems + form_problems + proposal_problems + post_problems,
                       key=lambda p: (p.source, p.row, p.column))
     if synced.mode == "full":
@@ -87,15 +87,15 @@ def _sync(ctx: Context) -> JobResult:
         if synced.last_row < stored_rows and "shrink" not in ctx.confirmed:
             have = "only its header row" if synced.last_row <= 1 else f"{synced.last_row - 1} response rows"
             raise StopRun(
-                f"The check-in responses in {ctx.checkins.where} have {have}, but {stored_rows - 1} rows were read "
-                f"before ({ctx.reports.where}): the source looks truncated (a partial download, the wrong tab?), so "
+                f"The check-in responses in {ctx.stores.checkins.where} have {have}, but {stored_rows - 1} rows were read "
+                f"before ({ctx.stores.reports.where}): the source looks truncated (a partial download, the wrong tab?), so "
                 f"nothing was written or sent. Fix the source, or, if rows were really deleted, run again with "
                 f"--accept-shrink.")
     _guard_unusable(ctx, synced, store)
-    unread = {(ctx.form.source, row) for row in synced.unreadable_rows}
+    unread = {(ctx.settings.form.source, row) for row in synced.unreadable_rows}
     result.summary += _unknown_statuses(ctx)
     record = record_problems(ctx, result, problems, known,
-                             closing_sources=(ctx.form.source, ctx.roster.source, ctx.blog.source), save=False,
+                             closing_sources=(ctx.settings.form.source, ctx.stores.roster.source, ctx.stores.blog.source), save=False,
                              unread=unread)
     result.data = SyncedData(work=synced, problems=record.open)
     outcome = synced.resolutions
@@ -108,17 +108,17 @@ def _sync(ctx: Context) -> JobResult:
     )
     if ctx.dry_run:
         would = _save(ctx, synced, dry_run=True)
-        result.summary.append(f"Dry run: {would.would(ctx.reports.where)}.")
+        result.summary.append(f"Dry run: {would.would(ctx.stores.reports.where)}.")
         unchanged = "" if record.changed else " Already up to date, nothing would be written."
-        result.summary.append(_problem_line(record, ctx.reports.problems_where) + unchanged)
-        result.summary += ctx.reports.untouched()
+        result.summary.append(_problem_line(record, ctx.stores.reports.problems_where) + unchanged)
+        result.summary += ctx.stores.reports.untouched()
         return result
     written = _save(ctx, synced)
-    incremental.remember(ctx.cache, synced)
+    incremental.remember(ctx.stores.cache, synced)
     save_problems(ctx, record)  # last: a run stopped before it reports these problems as new again
-    result.summary.append(f"Stored in {ctx.reports.where}: {written.describe()}.")
-    result.summary.append(_problem_line(record, ctx.reports.problems_where))
-    result.summary += ctx.reports.untouched()  # records a person added to the program's tables: never touched
+    result.summary.append(f"Stored in {ctx.stores.reports.where}: {written.describe()}.")
+    result.summary.append(_problem_line(record, ctx.stores.reports.problems_where))
+    result.summary += ctx.stores.reports.untouched()  # records a person added to the program's tables: never touched
     return result
 
 
@@ -131,11 +131,11 @@ def _guard_unusable(ctx: Context, synced: incremental.Synced, store: _Stored) ->
     if stored is not None:  # no work cache from the last run: the store says what it read
         acts = [a for a in stored.activities if a.section]  # the form's copies (section 0: published posts)
         before = tally(max((c.row for c in stored.checkins), default=1) - 1, 0, 0, stored.checkins, acts)
-    g = ctx.guards
+    g = ctx.settings.guards
     limits = Limits(g.max_newly_unusable_share, g.max_unusable_share, g.min_guarded_rows)
-    form_problems = [p for p in synced.problems if p.source == ctx.form.source]
+    form_problems = [p for p in synced.problems if p.source == ctx.settings.form.source]
     stop = check(before if synced.mode == "full" else None, synced.tally_now, form_problems, synced.unusable_rows,
-                 ctx.checkins.where, limits)
+                 ctx.stores.checkins.where, limits)
     if stop:
         raise StopRun(stop)
 
@@ -148,11 +148,11 @@ def _save(ctx: Context, synced: incremental.Synced, dry_run: bool = False) -> Wr
             if not synced.new_copies and not synced.new_checkins:
                 return Written()
         else:
-            added = ctx.reports.append(synced.new_copies, synced.new_checkins)
+            added = ctx.stores.reports.append(synced.new_copies, synced.new_checkins)
             if added is not None:
                 return added
     resolved, checkins = synced.all_copies()
-    return ctx.reports.save(resolved, checkins, dry_run=dry_run)
+    return ctx.stores.reports.save(resolved, checkins, dry_run=dry_run)
 
 
 def _problem_line(record, where: str) -> str:

@@ -28,7 +28,7 @@ def report(tmp_path_factory):
     config = copy_example(tmp_path_factory.mktemp("report-contract"))
     sync_checkins.run(bootstrap.build(load_config(config), date(2026, 11, 23), False))
     ctx = bootstrap.build(load_config(config), date(2026, 11, 23), True)
-    ctx.report_renderers = ()
+    ctx.makers.report_renderers = ()
     return report_job.run(ctx, QUARTER).data["report"]
 
 

@@ -22,12 +22,12 @@ def erase(ctx: Context, email: str | None, reader: str | None = None) -> JobResu
 
     Every table is worked out, and what would be written to it checked, before the first write: a stop
     before it leaves everything as it was. Then what it will erase (the address, the names, the person's
-    texts, the keys it renames) is recorded (`Pending`, in `ctx.erasure_journal`) before the first write,
+    texts, the keys it renames) is recorded (`Pending`, in `ctx.privacy.journal`) before the first write,
     and a stop after it is finished by the next `erase` (with the same address, or none), from that record:
     meanwhile every other job stops. A field the store cannot rewrite (`PersonalTables.fixed`: a lookup, a
     linked record, a collaborator...) is left as it is and named, with where the person's data lives."""
     result = JobResult("erase")
-    journal = ctx.erasure_journal
+    journal = ctx.privacy.journal
     try:
         pending = journal.load() if journal is not None else None
     except StopRun:
@@ -110,8 +110,8 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
         return done
 
     def erasure(renamed: Mapping[str, str]) -> Erasure:
-        return Erasure(address, ctx.as_of, ctx.pseudonyms, sources, renamed=dict(renamed),
-                       source_names=ctx.problem_names)
+        return Erasure(address, ctx.as_of, ctx.privacy.pseudonyms, sources, renamed=dict(renamed),
+                       source_names=ctx.settings.problem_names)
 
     with _exclusive(ctx), _held(ctx):  # no run reads the responses or records a ledger step meanwhile
         fixed = {t.table: t.store.fixed(t.table) for t in tables}
@@ -121,8 +121,8 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
             names, texts, sorted(places), planned.renamed, offers)
         candidates |= set(record.texts)
         if not ctx.dry_run:
-            if ctx.erasure_journal is not None:
-                ctx.erasure_journal.begin(record)
+            if ctx.privacy.journal is not None:
+                ctx.privacy.journal.begin(record)
             ctx.checkpoint("erase:journal")
             done = erase_all(erasure(record.renamed), dry_run=False)
         elif candidates - shared:  # a dry run reads once more to know which of their texts others share
@@ -141,11 +141,11 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
                                    f"{'would be' if ctx.dry_run else 'is'} left as it is, as erase cannot "
                                    f"rewrite it ({where}); erase the person's data there by hand.")
         own = [t for t in record.texts if t not in shared]
-        files = ctx.personal_files.find(address, [*record.names, *own]) if ctx.personal_files else []
+        files = ctx.privacy.files.find(address, [*record.names, *own]) if ctx.privacy.files else []
         # Earlier exports hold everything about them: once handed over, they go too.
-        files += [PersonalFile(str(p), "export", p.name) for p in _exports_of(ctx.export_dir, address)]
+        files += [PersonalFile(str(p), "export", p.name) for p in _exports_of(ctx.privacy.export_dir, address)]
         if files:
-            gone = ctx.personal_files.remove(files, dry_run=ctx.dry_run)
+            gone = ctx.privacy.files.remove(files, dry_run=ctx.dry_run)
             touched += gone.deleted
             if gone.deleted:
                 summary.append(f"files: {plural(gone.deleted, 'file')} {'would be ' if ctx.dry_run else ''}"
@@ -158,24 +158,24 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
             ctx.checkpoint("erase:files")
     if not ctx.dry_run:
         # The keyed hash on record: a live form's rows of theirs arrive erased from now on (ErasedResponses).
-        pseudonym = ctx.pseudonyms.address(address)
+        pseudonym = ctx.privacy.pseudonyms.address(address)
         key = f"{ERASE_JOB}:{pseudonym}"
-        if key not in ctx.ledger.entries():
-            with ctx.ledger.batch():
-                ctx.ledger.record(LedgerEntry(key, ERASE_JOB, pseudonym, "sent", 1, "", "",
+        if key not in ctx.stores.ledger.entries():
+            with ctx.stores.ledger.batch():
+                ctx.stores.ledger.record(LedgerEntry(key, ERASE_JOB, pseudonym, "sent", 1, "", "",
                                               ctx.clock().isoformat(timespec="seconds")))
         referrals_job.remember_erased_offers(ctx, address, list(record.offers))
         ctx.checkpoint("erase:ledger")
-        ctx.cache.clear()  # what earlier runs worked out may hold the address (also after a stopped erase)
+        ctx.stores.cache.clear()  # what earlier runs worked out may hold the address (also after a stopped erase)
         ctx.checkpoint("erase:cache")
-        if ctx.erasure_journal is not None:
-            ctx.erasure_journal.end()
+        if ctx.privacy.journal is not None:
+            ctx.privacy.journal.end()
     if not touched:
         held = " that erase can change" if kept else ""
         summary.append(f"Nothing held about {address}{held}{' is left' if not ctx.dry_run else ''}: "
                        f"nothing {verb}.")
     else:
-        pseudonym = "a keyed hash" if ctx.dry_run else ctx.pseudonyms.address(address)
+        pseudonym = "a keyed hash" if ctx.dry_run else ctx.privacy.pseudonyms.address(address)
         where = "everywhere but the fields named above" if kept else "everywhere"
         summary.append(f"{address} {'would be' if ctx.dry_run else 'is now'} {pseudonym} {where}; their "
                        f"activities still count where they counted, and no message goes to the erased "
@@ -200,4 +200,4 @@ def _exclusive(ctx: Context):
 
 def _held(ctx: Context):
     """The send lock while rewriting (no run records a ledger step meanwhile); a dry run takes nothing."""
-    return nullcontext() if ctx.dry_run else ctx.lock.hold()
+    return nullcontext() if ctx.dry_run else ctx.mail.lock.hold()

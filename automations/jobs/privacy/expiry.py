@@ -24,7 +24,7 @@ def retention(ctx: Context) -> JobResult:
     """Delete what is kept longer than configured: ledger steps, problems fixed long ago, outbox messages,
     and the conduct register's old incidents (`conduct purge`)."""
     result = JobResult("retention")
-    keep = ctx.retention
+    keep = ctx.privacy.retention
     if keep is not None:
         ledger_cutoff = ctx.as_of - timedelta(days=keep.ledger_days)
         fixed_cutoff = ctx.as_of - timedelta(days=keep.fixed_problems_days)
@@ -45,15 +45,15 @@ def retention(ctx: Context) -> JobResult:
 
         # What is past retention is seen in what the run has read already (the ledger's entries, the problems
         # on record): a table is read again, and rewritten, only when something in it is due.
-        ledger_due = any(_older(e.at, ledger_cutoff) for e in ctx.ledger.entries().values()
+        ledger_due = any(_older(e.at, ledger_cutoff) for e in ctx.stores.ledger.entries().values()
                          if e.job != ERASE_JOB and program_key("mail_ledger", e.key))
         problems_due = any(r.status == FIXED and r.closed is not None and r.closed < fixed_cutoff
-                           for r in ctx.reports.load_problems())
-        tables = [(t, ledger_step if t.rule.what == "mail ledger" else fixed_problem) for t in ctx.personal
+                           for r in ctx.stores.reports.load_problems())
+        tables = [(t, ledger_step if t.rule.what == "mail ledger" else fixed_problem) for t in ctx.privacy.tables
                   if (t.rule.what == "mail ledger" and ledger_due) or (t.rule.problems and problems_due)]
         # Looked at first without the lock: a day with nothing past retention takes no lock, writes nothing.
         due = [(t, job) for t, job in tables if t.store.rewrite(t.table, job, dry_run=True).deleted]
-        old = ctx.personal_files.older_than(keep.outbox_days, ctx.as_of) if ctx.personal_files else []
+        old = ctx.privacy.files.older_than(keep.outbox_days, ctx.as_of) if ctx.privacy.files else []
         if due or old:
             with _held(ctx):
                 for t, job in due:
@@ -62,7 +62,7 @@ def retention(ctx: Context) -> JobResult:
                         result.summary.append(f"{t.rule.what}: {plural(written.deleted, 'row')} past retention "
                                               f"{'would be ' if ctx.dry_run else ''}deleted from {t.table}.")
                 if old:
-                    gone = ctx.personal_files.remove(old, dry_run=ctx.dry_run)
+                    gone = ctx.privacy.files.remove(old, dry_run=ctx.dry_run)
                     result.summary.append(f"outbox: {plural(gone.deleted, 'file')} older than {keep.outbox_days} days "
                                           f"{'would be ' if ctx.dry_run else ''}deleted.")
         if not result.summary:

@@ -94,7 +94,7 @@ def export(ctx: Context, email: str, reader: str | None = None, program: str = "
     data = gather(ctx, address, with_conduct)
     rows = sum(len(t["rows"]) for t in data["tables"])
     held = f"{plural(rows, 'record')} in {plural(len(data['tables']), 'table')} and {plural(len(data['files']), 'file')}"
-    stem = ctx.export_dir / _file_stem(address, ctx.as_of, with_conduct)
+    stem = ctx.privacy.export_dir / _file_stem(address, ctx.as_of, with_conduct)
     if ctx.dry_run:
         result.summary.append(f"Dry run: {held} about {address}; would write {stem}.json and {stem}.html.")
     else:

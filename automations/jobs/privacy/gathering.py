@@ -31,7 +31,7 @@ def _reader_ok(ctx: Context, reader: str | None) -> bool:
 
 
 def _tables(ctx: Context, with_conduct: bool):
-    return [t for t in ctx.personal if with_conduct or not t.rule.restricted]
+    return [t for t in ctx.privacy.tables if with_conduct or not t.rule.restricted]
 
 
 def _not_included(ctx: Context, with_conduct: bool) -> list[str]:
@@ -49,7 +49,7 @@ def whereabouts(ctx: Context, address: str) -> tuple[list[str], set[tuple[str, i
     their row, such as a handle that is no forum user, is theirs too)."""
     found: list[str] = []
     places: set[tuple[str, int]] = set()
-    for t in ctx.personal:
+    for t in ctx.privacy.tables:
         if not t.rule.names:
             continue
         source = Path(t.table.removeprefix("Airtable table ")).name
@@ -79,7 +79,7 @@ def _mine(rule: TableRule, headers: list[str], row: list[str], address: str,
 def gather(ctx: Context, address: str, with_conduct: bool) -> dict:
     """Everything held about one address, as plain data. A file or a local table is named by its path in the
     program's folder (`data/ambassadors.csv`), one outside it by its name: no server path goes out."""
-    base = ctx.program_dir.resolve()
+    base = ctx.privacy.program_dir.resolve()
 
     def shown(where: str) -> str:
         path = Path(where)
@@ -95,6 +95,6 @@ def gather(ctx: Context, address: str, with_conduct: bool) -> dict:
         if mine:
             tables.append({"what": t.rule.what, "where": shown(t.table), "rows": mine})
     files = [{"what": f.what, "path": shown(f.path), "detail": f.detail}
-             for f in ctx.personal_files.find(address, known_names)] if ctx.personal_files else []
+             for f in ctx.privacy.files.find(address, known_names)] if ctx.privacy.files else []
     return {"person": address, "exported_on": ctx.as_of.isoformat(), "tables": tables, "files": files,
             "not_included": _not_included(ctx, with_conduct)}
