@@ -13,11 +13,12 @@ one duplicate, never a loss.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from typing import Callable, ContextManager, Generic, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import ContextManager, Generic, TypeVar
 
-from .errors import StopRun, Stopped
+from .errors import Stopped, StopRun
 from .ports import Ledger, LedgerEntry, SendLock
 from .stopping import StopRequest
 
@@ -58,7 +59,7 @@ class Applied:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def done_keys(ledger: Ledger) -> set[str]:

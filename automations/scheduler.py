@@ -24,14 +24,14 @@ import logging
 import os
 import re
 import time
-from datetime import datetime, timezone
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import schedule as schedule_library
 
 from .domain.cadence import Cadence, latest_slot, missed
-from .ports.scheduling import JobRunner, RunOutcome, ScheduleState, SchedulerLock
+from .ports.scheduling import JobRunner, RunOutcome, SchedulerLock, ScheduleState
 from .stopping import StopRequest
 
 CATCH_UP = ("once", "skip")
@@ -100,7 +100,7 @@ class JobScheduler:
             library_job(self.library, cadence, zone).do(self.run, name).tag(name)
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def next_runs(self) -> dict[str, datetime]:
         """When each job runs next, in the schedule's zone (the library keeps local naive times)."""

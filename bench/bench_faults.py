@@ -122,12 +122,12 @@ def smtp(n: int, faults: Faults, work: Path) -> dict:
     from automations.adapters.csv.ledger import CsvLedger
     from automations.adapters.files.send_lock import FileSendLock
     from automations.config import SmtpConfig
+    from automations.domain.messages import PlannedMessage
     from automations.mail.delivery import deliver
+    from automations.mail.templates import TemplateRenderer
     from automations.mail.transports import SmtpMailer
     from bench.bench_smtp import SENDER
     from bench.bench_smtp import run as _unused  # noqa: F401 - the same message as bench_smtp
-    from automations.domain.messages import PlannedMessage
-    from automations.mail.templates import TemplateRenderer
     from tests import smtp_server
 
     server = smtp_server.start()

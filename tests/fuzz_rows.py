@@ -616,7 +616,7 @@ def check(folder: Path, tables: dict[str, Table], runs: list[Ran]) -> Findings:
     data = folder / "data"
     for r in runs:
         text = r.out + r.err
-        if r.code not in (0, 1, 2) or "Traceback" in text or "Error:" in r.err and r.code != 2:
+        if r.code not in (0, 1, 2) or "Traceback" in text or ("Error:" in r.err and r.code != 2):
             f.crashes.append(f"{r.command}: exit {r.code}: {r.err[-800:]}")
         if r.code == 2 and len([line for line in r.err.splitlines() if line.strip()]) != 1:
             f.crashes.append(f"{r.command}: exit 2 without one sentence: {r.err[-800:]}")

@@ -21,13 +21,21 @@ from automations import bootstrap
 from automations.adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer, packaged_fonts
 from automations.config import load_config
 from automations.domain.certificates import (
-    EVENT, YEARLY, Attendee, Certificate, event_id, plan_events, plan_yearly, unprintable, yearly_due,
+    EVENT,
+    YEARLY,
+    Attendee,
+    Certificate,
+    event_id,
+    plan_events,
+    plan_yearly,
+    unprintable,
+    yearly_due,
 )
 from automations.domain.messages import Attachment, PlannedMessage
 from automations.jobs import certificates as job
 from automations.mail.message import Rendered, Sender, compose
-from tests.factories import ambassador
 from tests.conftest import go_live, outbox_messages
+from tests.factories import ambassador
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = Artwork("Mautic Ambassador Program", "Ruth Cheesley", "Program lead", ROOT / "templates/certificates/logo.svg",

@@ -18,12 +18,12 @@ import yaml
 
 os.environ.setdefault("NO_GCE_CHECK", "true")
 
-from automations import bootstrap  # noqa: E402
-from automations.config import load_config  # noqa: E402
-from automations.errors import InputError, StopRun  # noqa: E402
-from automations.jobs import blog_reviews, run_all, sync_checkins  # noqa: E402
-from tests.conftest import ROOT, go_live  # noqa: E402
-from tests.fake_google import DateTime, FakeGoogle, GoogleFaults, make_service_account_key  # noqa: E402
+from automations import bootstrap
+from automations.config import load_config
+from automations.errors import InputError, StopRun
+from automations.jobs import blog_reviews, run_all, sync_checkins
+from tests.conftest import ROOT, go_live
+from tests.fake_google import DateTime, FakeGoogle, GoogleFaults, make_service_account_key
 
 AS_OF = date(2026, 11, 23)
 LONDON, SAO_PAULO = ZoneInfo("Europe/London"), ZoneInfo("America/Sao_Paulo")

@@ -18,15 +18,15 @@ import yaml
 
 from automations import bootstrap
 from automations.config import load_config
-from automations.domain.migration import (EXTRA, SHAPE, Held, Sourced, canonical, plan_table, readdress)
+from automations.domain.migration import EXTRA, SHAPE, Held, Sourced, canonical, plan_table, readdress
 from automations.errors import ServiceUnavailable, StopRun
-from automations.jobs import compliance as compliance_job
 from automations.jobs import blog_reviews as blog_reviews_job
 from automations.jobs import certificates as certificates_job
+from automations.jobs import compliance as compliance_job
 from automations.jobs import doctor as doctor_job
 from automations.jobs import funding as funding_job
-from automations.jobs import referrals as referrals_job
 from automations.jobs import migrate as migrate_job
+from automations.jobs import referrals as referrals_job
 from automations.jobs import run_all
 from tests.airtable_env import BASE, AirtableEnv, drop_after_writes, seed_roster, use_airtable
 from tests.conftest import copy_example, outbox_messages, run_cli, snapshot

@@ -3,17 +3,18 @@ day/month order decided once per source (`automations.domain.moments`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from automations.domain.moments import DayOrder, MomentReader, Unsettled, order_of_locale, settle, written
 from automations.errors import InputError
 
 LONDON = ZoneInfo("Europe/London")
-UTC = timezone.utc
+UTC = UTC
 
 
 def reader(order: str = "", configured: str = "") -> MomentReader:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -164,7 +164,7 @@ def test_a_cron_run_all_while_the_scheduler_runs_it(program, smtp_server, tmp_pa
     scheduler's run goes to the end: every key once, and the files are one clean run's."""
     use_smtp(program, smtp_server)
     configure(program, jobs={"run-all": "every day at 06:30"}, lock_wait_seconds=0.5)
-    old = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
+    old = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="seconds")
     (program.parent / "data" / ".schedule.json").write_text(json.dumps({"run-all": {"start": old, "exit_code": 0}}))
     smtp_server.handler.behaviour.delay = 0.05  # the scheduler's run is still sending when cron starts
     log = program.parent / "scheduler.log"

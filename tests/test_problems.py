@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import csv
 import email
 import re
 import shutil
+from dataclasses import replace
 from datetime import date
 from email import policy
 from pathlib import Path
@@ -15,9 +14,17 @@ from pathlib import Path
 import yaml
 
 from automations.domain.model import Problem
-from automations.domain.problems import (FIXED, IGNORED, OPEN, STAFF, ProblemRecord, read_status, reconcile,
-                                         unknown_status)
-from tests.conftest import ROOT, copy_example, snapshot, outbox_messages
+from automations.domain.problems import (
+    FIXED,
+    IGNORED,
+    OPEN,
+    STAFF,
+    ProblemRecord,
+    read_status,
+    reconcile,
+    unknown_status,
+)
+from tests.conftest import ROOT, copy_example, outbox_messages, snapshot
 
 RESPONSES = "checkin_responses.csv"
 

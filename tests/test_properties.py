@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from hypothesis import given, settings
@@ -24,7 +24,7 @@ def test_quarter_start_instant_belongs_to_it(q, zone):
     tz = ZoneInfo(zone)
     first = q.start_instant(tz)
     assert Quarter.of_instant(first, tz) == q
-    before = (first.astimezone(timezone.utc) - timedelta(microseconds=1)).astimezone(tz)
+    before = (first.astimezone(UTC) - timedelta(microseconds=1)).astimezone(tz)
     assert Quarter.of_instant(before, tz) == q.prev()
 
 

@@ -13,8 +13,16 @@ from pathlib import Path
 from automations import bootstrap
 from automations.config import load_config
 from automations.domain.model import Ambassador
-from automations.domain.referrals import (Answer, Inquiry, ReferralSettings, offer_code, offer_codes_of, parse_history,
-                                          plan_referrals, rank)
+from automations.domain.referrals import (
+    Answer,
+    Inquiry,
+    ReferralSettings,
+    offer_code,
+    offer_codes_of,
+    parse_history,
+    plan_referrals,
+    rank,
+)
 from automations.jobs import referrals
 from tests.conftest import outbox_messages, run_cli, snapshot
 

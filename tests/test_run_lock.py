@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -152,7 +152,7 @@ class TestTheScheduleProcess:
         use_smtp(program, smtp_server)
         configure(program, jobs={"run-all": "every day at 06:30"}, lock_wait_seconds=0.5, stop_wait_seconds=60)
         state = program.parent / "data" / ".schedule.json"
-        old = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
+        old = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="seconds")
         state.write_text(json.dumps({"run-all": {"start": old, "exit_code": 0}}))
         smtp_server.handler.behaviour.delay = 0.3
         log = program.parent / "scheduler.log"

@@ -86,9 +86,8 @@ def test_untrusted_certificate_is_not_used(cert, tmp_path):
     try:
         cfg = SmtpConfig(host="127.0.0.1", port=port, security="starttls", rate_per_second=0,
                          retry_backoff_seconds=0, max_attempts=1)
-        with pytest.raises(Exception, match="cannot connect"):
-            with SmtpMailer(cfg, {}, "a@example.org") as mailer:
-                mailer.send(outgoing())
+        with pytest.raises(Exception, match="cannot connect"), SmtpMailer(cfg, {}, "a@example.org") as mailer:
+            mailer.send(outgoing())
         assert handler.received == []
     finally:
         controller.stop()

@@ -16,9 +16,9 @@ from __future__ import annotations
 import html
 import json
 import sqlite3
+from collections.abc import Iterable, Sequence
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Iterable, Sequence
 
 
 def _flat(text: str) -> str:

@@ -9,9 +9,8 @@ activities keep counting for the pseudonym and the address never reaches a table
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-
-from typing import Callable, Iterable, Iterator
 
 from ..domain.privacy import ERASE_JOB, Erasure, Pseudonyms, TableRule
 from ..ports import CheckinSource, NewRows

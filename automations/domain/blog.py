@@ -9,9 +9,9 @@ configured days gets one nudge for that stage, to whoever holds it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from .checkins import activity_id

@@ -10,9 +10,9 @@ chart reads without colour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Sequence
 
 WIDTH = 680
 INK = "#1d2733"

@@ -7,8 +7,8 @@ dataclasses; dates are ordinals and instants POSIX timestamps, rebuilt in the pr
 from __future__ import annotations
 
 import marshal
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from .model import Activity, Checkin, Problem

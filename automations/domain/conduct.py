@@ -10,12 +10,12 @@ Each incident is deleted once it is older than the configured retention.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Sequence
 
-from .values import (OUT_OF_RANGE, clean_text, looks_like_address, normalize_email, parse_date, stable_digest,
-                     titled_rows)
+from .moments import OUT_OF_RANGE
+from .values import clean_text, looks_like_address, normalize_email, parse_date, stable_digest, titled_rows
 
 STEPS = ("admonishment", "warning", "removal")
 STEP_LABELS = {"admonishment": "gentle admonishment", "warning": "stern warning", "removal": "removal from the "

@@ -4,8 +4,8 @@ every timestamp and date of the source reads, with counts, an example and the fi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Collection, Iterable, Sequence
 
 from ..errors import InputError
 from .checkins import day_order

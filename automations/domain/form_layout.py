@@ -23,8 +23,8 @@ questions, so titles repeat. What a form edit does to the sheet, and how it is r
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 from .compliance import status_on

@@ -27,10 +27,10 @@ Keys (request key = ambassador, what and event date): `funding_short_notice:<req
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Mapping, Sequence
 
 from .messages import PlannedMessage
 from .model import Problem

@@ -25,19 +25,30 @@ Paused, alumni and removed ambassadors get nothing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from .compliance import (
-    CONFERENCE_FUNDING, EXEMPT, MET, MISSED, PENDING, UNDER_REVIEW, WARNED, Rules, Track, anniversary, is_full,
+    CONFERENCE_FUNDING,
+    EXEMPT,
+    MET,
+    MISSED,
+    PENDING,
+    UNDER_REVIEW,
+    WARNED,
+    Rules,
+    Track,
+    anniversary,
+    is_full,
     missing_fields,
 )
 from .model import Activity, Ambassador, Checkin
 from .privacy import forgotten
 from .problems import ProblemRecord, problem_id
-from .values import stable_digest
 from .quarters import Quarter, latest_ended, latest_final, local_date
+from .values import stable_digest
 
 #: Every message the planners make; each is also the name of its templates.
 MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standing_warned", "standing_under_review",
@@ -66,7 +77,7 @@ class PlannedMessage:
     # Program obligations (check-in requests, standing notices) carry no List-Unsubscribe.
     obligation: bool = True
     # Files sent with the message (a certificate's PDF); not part of its identity.
-    attachments: tuple["Attachment", ...] = field(default=(), compare=False, repr=False)
+    attachments: tuple[Attachment, ...] = field(default=(), compare=False, repr=False)
     # Keys the same message had in earlier versions: one of them in the ledger means it went already.
     former_keys: tuple[str, ...] = field(default=(), compare=False)
 

@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Iterable, Mapping, Sequence
 
 from .funding import parse_amount
 from .model import Problem
@@ -123,7 +123,7 @@ def amount_text(value: object) -> str:
 
 def utc_text(moment: datetime) -> str:
     """A moment as Airtable returns a dateTime cell: UTC, milliseconds, 'Z'."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 

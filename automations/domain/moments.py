@@ -21,10 +21,11 @@ a problem of the cell otherwise; no suffix means wall-clock time in the configur
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Iterable, Iterator, Sequence, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError
@@ -395,7 +396,7 @@ class MomentReader:
         if not w.zone:
             local = naive.replace(tzinfo=self.zone)
         elif w.zone == "UTC":
-            local = naive.replace(tzinfo=timezone.utc)
+            local = naive.replace(tzinfo=UTC)
         elif w.zone[0] in "+-":
             local = naive.replace(tzinfo=_offset(w.zone))
         else:

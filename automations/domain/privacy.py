@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Mapping, Sequence
 
 from .model import Problem
 from .problems import problem_id
@@ -283,7 +283,7 @@ class Pending:
                 "renamed": dict(self.renamed), "offers": list(self.offers)}
 
     @classmethod
-    def from_data(cls, data: Mapping) -> "Pending":
+    def from_data(cls, data: Mapping) -> Pending:
         """The record as `as_data` wrote it (a ValueError for anything else)."""
         try:
             return cls(normalize_email(str(data["address"])), str(data.get("started", "")),
@@ -296,7 +296,7 @@ class Pending:
             raise ValueError(f"not an erase's record ({exc.__class__.__name__})") from None
 
     def joined(self, names: Sequence[str], texts: Sequence[str], places, renamed: Mapping[str, str],
-               offers: Sequence[str] = ()) -> "Pending":
+               offers: Sequence[str] = ()) -> Pending:
         """This record with what a later look found too (nothing it holds is ever dropped)."""
         return Pending(self.address, self.started, self.with_conduct, tuple(dict.fromkeys((*self.names, *names))),
                        tuple(dict.fromkeys((*self.texts, *texts))), tuple(dict.fromkeys((*self.places, *places))),

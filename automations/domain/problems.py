@@ -28,10 +28,10 @@ First seen day, and tells no one twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
-from typing import Collection, Iterable, Mapping, Sequence
 
 from .model import Problem
 from .values import stable_digest

@@ -10,9 +10,9 @@ roster entry and copies are the same, the summary is the record.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Sequence
 
 from .compliance import Record, Rules, Track, anniversary
 from .model import Ambassador
@@ -85,7 +85,7 @@ class BriefRecords(Sequence):
     """A brief track's records, each made from its tuple only when read: a rerun that looks at one or two
     quarters of every ambassador does not build forty records for each."""
 
-    __slots__ = ("email", "rows", "_made")
+    __slots__ = ("_made", "email", "rows")
 
     def __init__(self, email: str, rows: Sequence[tuple]):
         self.email, self.rows, self._made = email, rows, {}

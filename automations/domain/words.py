@@ -14,7 +14,7 @@ Airtable select matches its options exactly.
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from .migration import items
 from .model import PERKS, ROSTER_STATUSES, STANDINGS

@@ -6,9 +6,9 @@ message that fails there is reported and the others still go.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Sequence
+from datetime import UTC, datetime
 
 from ..domain.messages import PlannedMessage
 from ..domain.privacy import is_erased
@@ -44,7 +44,7 @@ def same_message(key: str) -> str:
         return ""
     if when.tzinfo is None:
         return ""
-    return f"{RECEIPT}{email}:{when.astimezone(timezone.utc).replace(second=0, microsecond=0).isoformat()}"
+    return f"{RECEIPT}{email}:{when.astimezone(UTC).replace(second=0, microsecond=0).isoformat()}"
 
 
 def _no_seconds(key: str) -> bool:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from email.headerregistry import Address
+from datetime import datetime
 from email import message_from_bytes, policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime
 
 from ..domain.messages import PlannedMessage
 from ..domain.values import HIDDEN
@@ -108,7 +108,7 @@ def _same(a: str, b: str) -> bool:
     return "".join(str(a).split()) == "".join(str(b).split())
 
 
-def check_composed(data: bytes, *, to_name: str, to_addr: str, subject: str, sender: "Sender",
+def check_composed(data: bytes, *, to_name: str, to_addr: str, subject: str, sender: Sender,
                    exact: dict[str, str] | None = None) -> None:
     """Parse `data` back as a receiving mail program would and raise ForgedHeader unless it holds exactly
     the headers set (each once), the one recipient, the sender, the display names and subject as set, and

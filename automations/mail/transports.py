@@ -17,20 +17,19 @@ import html
 import os
 import re
 import smtplib
-import socket
 import ssl
 import time
+from collections.abc import Mapping
 from email import message_from_binary_file, policy
 from pathlib import Path
-from typing import Mapping
 
 from ..adapters.files.atomic import atomic_write
 from ..config import SmtpConfig
 from ..domain.values import capped_name
 from ..effects import ActionFailed
 from ..errors import ConfigError, StopRun
-from ..redaction import encoded_forms, redact
 from ..ports.effects import Mailer
+from ..redaction import encoded_forms, redact
 from .message import Outgoing
 
 
@@ -76,7 +75,7 @@ class OutboxMailer:
         self.day = day
         self.unreadable: list[str] = []  # the .eml files the last index listed as unreadable, each with why
 
-    def __enter__(self) -> "OutboxMailer":
+    def __enter__(self) -> OutboxMailer:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -155,7 +154,7 @@ class SmtpMailer:
         self._last = 0.0
         self.connections = 0
 
-    def __enter__(self) -> "SmtpMailer":
+    def __enter__(self) -> SmtpMailer:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -237,7 +236,7 @@ class SmtpMailer:
                 if not 400 <= exc.smtp_code < 500:
                     raise PermanentFailure(error) from None
                 self._close()
-            except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as exc:
+            except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
                 error = f"connection lost: {type(exc).__name__}"
                 self.conn = None
             except ServerUnreachable as exc:

@@ -62,7 +62,6 @@ from .sources import (
 )
 from .stores import (
     Admin,
-    ServiceCheck,
     BlogStore,
     BlogUpdate,
     ConductStore,
@@ -75,6 +74,7 @@ from .stores import (
     ReferralStore,
     ReportStore,
     RosterStore,
+    ServiceCheck,
     StandingUpdate,
     StoredReports,
     WorkCache,
@@ -83,7 +83,6 @@ from .stores import (
 __all__ = [
     "FORUM_BATCH",
     "Admin",
-    "ServiceCheck",
     "AnswerSource",
     "AttendeeSource",
     "BlogStore",
@@ -119,6 +118,7 @@ __all__ = [
     "ScheduleState",
     "SchedulerLock",
     "SendLock",
+    "ServiceCheck",
     "StandingUpdate",
     "StoredReports",
     "Usage",

@@ -5,7 +5,8 @@ the drafter that makes and shares review documents, and the forum's ambassadors 
 
 from __future__ import annotations
 
-from typing import ContextManager, Mapping, Protocol, Sequence
+from collections.abc import Mapping, Sequence
+from typing import ContextManager, Protocol
 
 from ..domain.forum import Member as ForumMember
 from ..mail.message import Outgoing
@@ -18,7 +19,7 @@ class Mailer(Protocol):
 
     name: str
 
-    def __enter__(self) -> "Mailer": ...
+    def __enter__(self) -> Mailer: ...
 
     def __exit__(self, *exc) -> None: ...
 

@@ -6,9 +6,10 @@ last run, and its lock (the run lock)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ContextManager, Iterable, Iterator, Protocol
+from typing import ContextManager, Protocol
 
 
 class RunLock(Protocol):

@@ -7,9 +7,10 @@ Each has a CSV-folder and an Airtable adapter (the work cache: a local file)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Collection, ContextManager, Iterable, Mapping, Protocol, Sequence
+from typing import ContextManager, Protocol
 
 from ..domain.blog import Proposal
 from ..domain.compliance import Resolved

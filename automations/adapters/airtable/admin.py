@@ -17,15 +17,15 @@ by `doctor`; the jobs never change them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import requests
 
 from ...domain.ownership import KEY_SAYINGS, program_key
+from ...domain.words import quoted, word_key
 from ...errors import StopRun
 from ...ports import Finding
-from ...domain.words import quoted, word_key
 from .client import SELECTS, AirtableClient, error_type, options_of, present
 from .schema import COMPUTED, LINK, BaseSpec, FieldSpec, TableSpec
 

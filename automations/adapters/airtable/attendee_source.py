@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from ...domain.certificates import Attendee
 from ...domain.model import Problem
+from ..csv.attendee_source import attendees_from_rows
 from .client import AirtableClient
 from .roster_store import cell_text
 from .schema import TableSpec
-from ..csv.attendee_source import attendees_from_rows
 
 
 class AirtableAttendeeSource:

@@ -17,17 +17,18 @@ import math
 import re
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import requests
 from pyairtable import Api
 from pyairtable.api.table import Table
 
-from ...redaction import redact
 from ...domain.words import quoted
 from ...errors import ServiceUnavailable, StopRun
 from ...ports import Usage
+from ...redaction import redact
 from .schema import COMPUTED, LINK
 
 PAGE = 100  # records per list page
@@ -81,7 +82,7 @@ class _PacedSession(requests.Session):
         else:
             self.usage.writes += 1
 
-    def request(self, method, url, *args, **kwargs):  # noqa: D401 - requests' signature
+    def request(self, method, url, *args, **kwargs):  # requests' signature
         s = self.settings
         last = ""
         for attempt in range(1, s.max_attempts + 1):

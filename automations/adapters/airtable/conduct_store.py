@@ -6,7 +6,7 @@ write deletes the records past retention, by record id.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ...domain.conduct import COLUMNS, Incident, incidents_from_rows
 from ...ports import Written

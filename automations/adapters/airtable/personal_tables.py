@@ -15,7 +15,7 @@ select...) with where its value really lives, for staff to erase a person's data
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from ...ports import Written
 from .client import AirtableClient

@@ -29,22 +29,35 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Sequence
 
 import requests
 
 from ...domain.funding import parse_amount
-from ...domain.migration import (AMOUNT, EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, identity,
-                                items, utc_text)
+from ...domain.migration import (
+    AMOUNT,
+    EXTRA,
+    MULTI,
+    NUMBER,
+    SHAPE,
+    Held,
+    Row,
+    TablePlan,
+    canonical,
+    clean,
+    identity,
+    items,
+    utc_text,
+)
 from ...domain.values import HIDDEN, normalize_email, parse_date, plainly
 from ...domain.words import word_key
 from ...errors import StopRun
+from ..program_tables import kind_of, kinds, tables
 from .client import AirtableClient, error_type, unwritable_fields
 from .roster_store import Linked, linked_table_of, linked_tables, read_cell, read_linked, result_type
 from .schema import COMPUTED, OWN_TABLES, BaseSpec
-from ..program_tables import kind_of, kinds, tables
 
 MAX_TEXT = 100_000  # the most characters an Airtable text cell holds (Airtable support: single line and long text)
 _TEXT = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
@@ -321,8 +334,8 @@ class AirtableProgramTables:
         if table_id not in self._linked:
             target = self.client.table_named(table_id)
             if target is None:
-                raise _Refused(f"cannot be written: the field links to a table this token cannot see (give the token "
-                               f"access to it, or rename the field and let migrate add a text field)")
+                raise _Refused("cannot be written: the field links to a table this token cannot see (give the token "
+                               "access to it, or rename the field and let migrate add a text field)")
             self._linked[table_id] = read_linked(self.client, target)
         return self._linked[table_id]
 

@@ -12,11 +12,11 @@ idempotency key, which writes upsert on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
-from ...domain.problems import PROBLEM_STATUSES
 from ...domain.model import ACTIVITY_KINDS, PERKS, STANDINGS
+from ...domain.problems import PROBLEM_STATUSES
 from ...domain.words import OUR_WORDS, RosterWords
 
 RESOLUTIONS = ("current", "duplicate", "superseded", "late")

@@ -8,16 +8,16 @@ they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Mapping
 
-from ...domain.blog import Proposal, format_history, parse_history, parse_stage, proposal_key, STAGE_LABELS
+from ...domain.blog import STAGE_LABELS, Proposal, format_history, parse_history, parse_stage, proposal_key
 from ...domain.model import Problem
 from ...domain.values import clean_text, norm_header, normalize_email, parse_date, titled_rows
 from ...ports import BlogUpdate, Written
-from .tables import read_csv, update_rows
 from .safe_cells import unescape
+from .tables import read_csv, update_rows
 
 PEOPLE_COLUMNS = ("Title", "Author email", "Summary", "Reviewers", "Stage", "Published URL", "Published on")
 JOB_COLUMNS = ("Document", "Stage history")

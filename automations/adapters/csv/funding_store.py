@@ -9,18 +9,25 @@ were; staff's cells are read as they are.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Collection, Mapping
 
 from ...domain.funding import DATES, STATUSES, FundingRequest, parse_amount, parse_status, request_key, row_key
 from ...domain.model import Problem
-from ...domain.values import (clean_text, iso_date, looks_like_address, norm_header, normalize_email, parse_date,
-                             titled_rows)
+from ...domain.values import (
+    clean_text,
+    iso_date,
+    looks_like_address,
+    norm_header,
+    normalize_email,
+    parse_date,
+    titled_rows,
+)
 from ...ports import FundingUpdate, Written
 from ..files.atomic import atomic_write
-from .tables import read_csv, update_rows
 from .safe_cells import unescape
+from .tables import read_csv, update_rows
 
 STAFF_COLUMNS = ("Ambassador email", "What", "Kind", "Amount", "Currency", "Event date", "Region", "Status",
                  "Approved amount", "Invoice", "Invoice received", "Evidence", "Requested on")

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ... import file_modes
 from ...errors import StopRun
 from ...ports import LedgerEntry
-from .tables import csv_rows
 from ..files.atomic import csv_line
 from .safe_cells import escape_row, unescape_row
+from .tables import csv_rows
 
 COLUMNS = ["Key", "Job", "Recipient", "Status", "Attempts", "Error", "Message-ID", "At"]
 

@@ -20,9 +20,10 @@ already as it should be is not written.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Iterable, Mapping, Sequence
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from ... import file_modes
@@ -31,15 +32,15 @@ from ...domain.migration import DATETIME, EXTRA, Held, Row, TablePlan, canonical
 from ...domain.ownership import activity_key, checkin_key
 from ...domain.values import HIDDEN, norm_header, plainly
 from ...errors import InputError
-from ..airtable.schema import BaseSpec, OWN_TABLES
+from ..airtable.schema import OWN_TABLES, BaseSpec
 from ..files.atomic import atomic_write_rows, atomic_write_with, csv_line
+from ..program_tables import kinds, tables
 from .attendee_source import _NAMED as DATED_NAME
 from .ledger import COLUMNS as LEDGER_COLUMNS
 from .ledger import CsvLedger
 from .report_store import ACTIVITY_COLUMNS, CHECKIN_COLUMNS, PROBLEM_COLUMNS, CsvReportStore
-from .tables import read_csv, stream_table
-from ..program_tables import kinds, tables
 from .safe_cells import escape, unescape
+from .tables import read_csv, stream_table
 
 #: The attendee lists the migration writes: one file, its rows naming their event and date.
 ATTENDEES_FILE = "event-attendees.csv"

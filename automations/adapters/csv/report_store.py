@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from ...domain.compliance import Resolved
 from ...domain.model import Activity, Checkin, Problem

@@ -14,8 +14,9 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence, TextIO
+from typing import TextIO
 
 from ...domain.values import norm_header
 from ...errors import InputError

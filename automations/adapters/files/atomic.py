@@ -14,14 +14,15 @@ import fcntl
 import filecmp
 import io
 import os
-import shutil
 import re
+import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Sequence
+from typing import BinaryIO
 
 from ... import file_modes
 from ..csv.safe_cells import escape_row

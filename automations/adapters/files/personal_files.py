@@ -12,10 +12,10 @@ import glob
 import html
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Sequence
 
 from ...mail.transports import OutboxMailer
 from ...ports import PersonalFile, Written

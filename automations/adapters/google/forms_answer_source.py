@@ -25,13 +25,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ...domain.model import Problem
-from ...domain.referrals import (ANSWER_CHOICES, ANSWER_COLUMNS, ANSWER_QUESTION, CODE_QUESTION, Answer,
-                                answers_from_rows)
+from ...domain.referrals import (
+    ANSWER_CHOICES,
+    ANSWER_COLUMNS,
+    ANSWER_QUESTION,
+    CODE_QUESTION,
+    Answer,
+    answers_from_rows,
+)
 from ...domain.values import TimestampParser
 from ...errors import InputError, StopRun
 from ..files.atomic import atomic_write
-from .forms_checkin_source import _questions, all_responses, answer_text, submitted
 from .access import GoogleAccess, http_error_text
+from .forms_checkin_source import _questions, all_responses, answer_text, submitted
 
 #: The answer form's questions by role, as the form titles them.
 QUESTIONS = {"code": CODE_QUESTION, "answer": ANSWER_QUESTION}

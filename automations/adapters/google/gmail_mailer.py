@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import base64
 
-from ...errors import ConfigError, StopRun
+from ...errors import ConfigError, ServiceUnavailable, StopRun
 from ...mail.message import Outgoing
 from ...mail.transports import PermanentFailure, TemporaryFailure
-from ...errors import ServiceUnavailable
 from .access import GoogleAccess, http_error_text
 
 
@@ -38,7 +37,7 @@ class GmailMailer:
             raise ConfigError(f"mail.transport 'gmail' needs a Google service-account key (with domain-wide "
                               f"delegation to send as {self.sender}): {text[:1].lower()}{text[1:]}") from None
 
-    def __enter__(self) -> "GmailMailer":
+    def __enter__(self) -> GmailMailer:
         self.ready()
         return self
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
 
 from ...domain.certificates import Certificate
 from ...effects import DocumentFailed
@@ -199,7 +199,7 @@ class FpdfCertificateRenderer:
         texts = self.texts(cert)
         try:
             pdf = FPDF(orientation="L", unit="mm", format="A4")
-            pdf.set_creation_date(datetime.combine(cert.day, time(12), tzinfo=timezone.utc))
+            pdf.set_creation_date(datetime.combine(cert.day, time(12), tzinfo=UTC))
             pdf.set_title(f"{cert.title}: {cert.name}")
             pdf.set_author(art.program_name)
             pdf.set_creator("Ambassador Program automation")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from operator import itemgetter
-from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import NamedTuple
 
 from ..form_layout import ColumnMap, FormLayout, Merger, fit_rows, map_columns
 from ..model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, TEXT_FIELDS, Activity, Checkin, Problem

@@ -4,15 +4,15 @@ not give as text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from ...errors import InputError
 from ..model import Ambassador, Problem
-from ..moments import DayOrder, MomentReader, Unsettled
-from ..values import OUT_OF_RANGE, clean_text, looks_like_address, norm_header, normalize_email, parse_date
+from ..moments import OUT_OF_RANGE, DayOrder, MomentReader, Unsettled
+from ..values import clean_text, looks_like_address, norm_header, normalize_email, parse_date
 from ..words import OUR_WORDS, RosterWords
 
 

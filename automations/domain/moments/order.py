@@ -3,9 +3,10 @@ before any is read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 from ...errors import InputError
 from .shapes import EARLIEST_DATE, LATEST_DATE, ORDER_WORDS, OUT_OF_RANGE, Written, written

@@ -3,8 +3,8 @@ locale says."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Sequence
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from .order import DayOrder
@@ -63,7 +63,7 @@ class MomentReader:
         if not w.zone:
             local = naive.replace(tzinfo=self.zone)
         elif w.zone == "UTC":
-            local = naive.replace(tzinfo=timezone.utc)
+            local = naive.replace(tzinfo=UTC)
         elif w.zone[0] in "+-":
             local = naive.replace(tzinfo=_offset(w.zone))
         else:

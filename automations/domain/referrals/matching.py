@@ -3,15 +3,25 @@ messages that go with it."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Collection, Mapping, Sequence
 from urllib.parse import quote
 
 from ..messages import PlannedMessage
 from ..model import Ambassador
-from .inquiries import (ACCEPTED, EXHAUSTED, NEEDS, NEW, OFFERED, STANDING_RANK, Answer, Inquiry, ReferralSettings,
-                        offer_code)
+from .inquiries import (
+    ACCEPTED,
+    EXHAUSTED,
+    NEEDS,
+    NEW,
+    OFFERED,
+    STANDING_RANK,
+    Answer,
+    Inquiry,
+    ReferralSettings,
+    offer_code,
+)
 
 
 def summary_of(i: Inquiry) -> str:

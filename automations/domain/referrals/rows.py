@@ -3,7 +3,7 @@ written back."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ...errors import InputError
 from ..model import Problem

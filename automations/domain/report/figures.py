@@ -4,10 +4,10 @@ the funding requests (`build_report` puts them together)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Mapping, Sequence
 
 from ..blog import Proposal
 from ..compliance import CONFERENCE_FUNDING, EXEMPT, FREE_EVENT_ACCESS, MET, MISSED, PENDING, Standing, anniversary
@@ -17,9 +17,25 @@ from ..privacy import forgotten
 from ..quarters import Quarter
 from ..referrals import NEEDS, Inquiry
 from ..values import shown as readable  # a person's text as written into the report: no bidi trick
-from .model import (ATTENDANCE, CONTENT, KIND_LABELS, STANDINGS, AmbassadorLine, AreaReach, CountryReach, FundingLine,
-                    KindFigures, PerkHolder, ProgramReport, PublishedPost, ReferralServed, ReportSettings,
-                    ScoredActivity, StatusCounts, name_key)
+from .model import (
+    ATTENDANCE,
+    CONTENT,
+    KIND_LABELS,
+    STANDINGS,
+    AmbassadorLine,
+    AreaReach,
+    CountryReach,
+    FundingLine,
+    KindFigures,
+    PerkHolder,
+    ProgramReport,
+    PublishedPost,
+    ReferralServed,
+    ReportSettings,
+    ScoredActivity,
+    StatusCounts,
+    name_key,
+)
 
 
 def web_link(text: str) -> str:
