@@ -88,7 +88,6 @@ def google(copies: int, faults: Faults, work: Path) -> dict:
         ctx = bootstrap.build(load_config(program), date(2026, 11, 23), dry_run=True)
         res = sync_checkins.run(ctx)
         seconds = time.perf_counter() - started
-        api = [r for r in fake.requests if r.api not in (None, "token")]
         retries = sum(u.retries for u in ctx.usage)
         return {"requests": len(fake.requests), "retries": retries,
                 "seconds": seconds, "state": [repr(a) for a in res.data["activities"]], "duplicates": 0}

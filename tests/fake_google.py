@@ -426,7 +426,7 @@ def _discovery(name: str) -> dict:
     spec = importlib.util.find_spec("googleapiclient")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("google-api-python-client is needed for its discovery documents")
-    folder = Path(list(spec.submodule_search_locations)[0]) / "discovery_cache" / "documents"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "discovery_cache" / "documents"
     return json.loads((folder / f"{name}.json").read_text())
 
 
@@ -1497,10 +1497,8 @@ class FakeGoogle(Injectable, LoopbackServer):
         title = body.get("info", {}).get("title")
         if not title:
             raise _invalid("forms", "info.title is required.")
-        if "unpublished" in request.args:
-            published = not self._flag(request, "unpublished", False, "forms")
-        else:
-            published = False  # forms created through the API after 30 June 2026 start unpublished
+        # Forms created through the API after 30 June 2026 start unpublished.
+        published = not self._flag(request, "unpublished", False, "forms") if "unpublished" in request.args else False
         form_id = self._new_file_id()
         form = self._new_form(form_id, title, body["info"].get("documentTitle") or "Untitled form", published)
         created = _File(form_id, "form", form["info"]["documentTitle"], [], None,

@@ -92,7 +92,7 @@ class TestScripts:
         assert "Certificate of Service" in text and "Ruth Cheesley" in text
         if script == "arabic":
             # The shaped glyphs map back to the name's letters (drawn right to left): the same letters.
-            line = next(l for l in text.splitlines() if any("\u0600" <= c <= "\u06ff" for c in l))
+            line = next(ln for ln in text.splitlines() if any("\u0600" <= c <= "\u06ff" for c in ln))
             assert _letters(line) == _letters(name)
         else:
             assert name in text

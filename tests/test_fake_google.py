@@ -295,7 +295,7 @@ def test_responses_come_in_pages_and_filter_by_timestamp(fake, key):
     assert [r["responseId"] for r in later["responses"]] == ids[3:]
     assert [r["responseId"] for r in from_then["responses"]] == ids[2:]
     assert none == {}
-    status, body = http_error(responses.list(formId=FORM, filter="timestamp > 2026-07-01T14:00:00+01:00"))
+    status, _body = http_error(responses.list(formId=FORM, filter="timestamp > 2026-07-01T14:00:00+01:00"))
     assert status == 400
     one = responses.get(formId=FORM, responseId=ids[1]).execute()
     assert one["formId"] == FORM and one["responseId"] == ids[1]

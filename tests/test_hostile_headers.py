@@ -73,11 +73,11 @@ def assert_unforged(raw: bytes, recipients: list[str] | None = None) -> EmailMes
     """The message as a mail program reads it: only our headers, each once, one To address and no trace of
     the hostile addresses in any header; with `recipients`, the envelope's are exactly that To address."""
     msg = message_from_bytes(raw, policy=policy.default)
-    names = [k.lower() for k in msg.keys()]
+    names = [k.lower() for k in msg]
     assert set(names) <= TOP and len(names) == len(set(names)), names
     for part in msg.walk():
         if part is not msg:
-            assert {k.lower() for k in part.keys()} <= PART, part.keys()
+            assert {k.lower() for k in part} <= PART, part.keys()
     [to] = msg["To"].addresses
     assert [a.addr_spec for a in msg["Reply-To"].addresses] != [] and EVIL not in str(msg["Reply-To"])
     head = raw.split(b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n", 1)[0]

@@ -655,7 +655,7 @@ class TestRosterTypedByStaff:
         gone = next(i for i, line in enumerate(lines) if "priya.deshmukh@example.org" in line)
         roster.write_text("".join(lines[:gone] + lines[gone + 1:]), encoding="utf-8")
         live.fake.reset_log()
-        with pytest.raises(StopRun, match="priya.deshmukh@example.org"):
+        with pytest.raises(StopRun, match=r"priya.deshmukh@example.org"):
             migrate(live, live.config_path, running)
         assert writes(live) == []
         assert "priya.deshmukh@example.org" in {r["fields"]["Email"] for r in live.records("Ambassadors")}
@@ -902,7 +902,7 @@ class TestRefusals:
         (exit 2), nothing written."""
         airtable.fake.insert(BASE, "Ambassadors", [{"Name": "Someone Else", "Email": "someone@example.net"}])
         airtable.fake.reset_log()
-        with pytest.raises(StopRun, match="already holds 1 row that did not come from .*someone@example.net"):
+        with pytest.raises(StopRun, match=r"already holds 1 row that did not come from .*someone@example.net"):
             migrate(airtable, airtable.config_path, running)
         assert writes(airtable) == []
 

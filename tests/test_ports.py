@@ -13,9 +13,9 @@ from automations import ports
 
 PORTS = Path(ports.__file__).parent
 MODULES = sorted(p for p in PORTS.glob("*.py") if p.name != "__init__.py")
-#: What a port module may import: typing helpers (the abstract collections included), the domain's values, the
-#: composed message, other ports.
-STANDARD = ("__future__", "collections.abc", "dataclasses", "datetime", "typing")
+#: What a port module may import: typing helpers (the abstract collections and context manager included), the
+#: domain's values, the composed message, other ports.
+STANDARD = ("__future__", "collections.abc", "contextlib", "dataclasses", "datetime", "typing")
 #: Technology a port must never import (the adapters and the libraries behind them).
 FORBIDDEN = ("automations.adapters", "..adapters", "requests", "pyairtable", "gspread", "googleapiclient", "google",
              "smtplib", "sqlite3", "fpdf", "jinja2", "yaml", "pydantic", "schedule", "httplib2", "ssl", "socket")

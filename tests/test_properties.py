@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -43,7 +44,7 @@ def test_quarters_between_is_contiguous(first, n):
     for _ in range(n):
         last = last.next()
     qs = quarters_between(first, last)
-    assert len(qs) == n + 1 and all(a.next() == b for a, b in zip(qs, qs[1:]))
+    assert len(qs) == n + 1 and all(a.next() == b for a, b in itertools.pairwise(qs))
 
 
 section = st.tuples(

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -141,7 +142,7 @@ class TestTheAnswerTab:
     """The answer form's tab is found as the check-in form's is (`sheets_tabs`): no tab to configure, a relink
     followed or named, the check-in form's tab in the same spreadsheet left alone."""
 
-    HEADER = ["Timestamp", "Offer code", "Answer"]
+    HEADER: ClassVar[list[str]] = ["Timestamp", "Offer code", "Answer"]
 
     def answers(self, program, fake, tabs: dict, **referrals_keys):
         fake.add_spreadsheet(ANSWERS, time_zone="Europe/London", locale="en_GB", tabs=tabs, share_with=(SA,))

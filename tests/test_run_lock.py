@@ -117,9 +117,8 @@ class TestASecondRun:
             "    print('held', flush=True); time.sleep(120)"), str(program.parent / "data" / ".locks")],
             stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(AlreadyRunning):  # really held
-            with locks(program).hold("sync-checkins"):
-                pass
+        with pytest.raises(AlreadyRunning), locks(program).hold("sync-checkins"):  # really held
+            pass
         holder.kill()
         holder.wait(10)
         started = time.monotonic()

@@ -70,10 +70,9 @@ def test_refused_login_stops_the_run_without_the_password(cert):
     try:
         cfg = SmtpConfig(host="127.0.0.1", port=port, security="starttls", ca_file=str(cert[0]),
                          rate_per_second=0, retry_backoff_seconds=0)
-        with pytest.raises(StopRun) as caught:
-            with SmtpMailer(cfg, {"SMTP_USERNAME": "relay", "SMTP_PASSWORD": "wrong " + SECRET},
-                            "a@example.org") as mailer:
-                mailer.send(outgoing())
+        with pytest.raises(StopRun) as caught, SmtpMailer(
+                cfg, {"SMTP_USERNAME": "relay", "SMTP_PASSWORD": "wrong " + SECRET}, "a@example.org") as mailer:
+            mailer.send(outgoing())
         assert "refused the login" in str(caught.value) and SECRET not in str(caught.value)
         assert handler.received == []
     finally:

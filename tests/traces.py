@@ -13,6 +13,7 @@ Written for the tests and the crash harness; it knows nothing of the program's o
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import sqlite3
@@ -94,10 +95,8 @@ def texts_of(path: Path) -> list[str]:
     raw = path.read_bytes()
     out = [raw.decode("utf-8", errors="replace")]
     if path.suffix == ".json":
-        try:
+        with contextlib.suppress(ValueError):
             out += list(_json_strings(json.loads(raw)))
-        except ValueError:
-            pass
     if path.suffix == ".eml":
         out += list(_message_texts(raw))
     if path.suffix == ".pdf" or raw.startswith(b"%PDF"):

@@ -54,7 +54,7 @@ def check_responses(headers: Sequence[str], rows: Iterable[Sequence[str]], layou
     def filled(i: int) -> int:
         return sum(1 for r in rows if i < len(r) and r[i].strip())
 
-    for v, group in cols.merged:
+    for _v, group in cols.merged:
         title = headers[group[0]]
         where_cols = " and ".join(str(i + 1) for i in group)
         out.append(Line(True, f"'{title}' is in columns {where_cols} (a question re-created on the form): read as "

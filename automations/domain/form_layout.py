@@ -240,7 +240,7 @@ def _sections(matches, numbered: Mapping[str, str], kind_title: str, src: str
         raise _missing(src, kind_title.replace("{n}", "1"))
     # A numbered question whose section has no kind question (its title edited, say): that section would be
     # read as nobody's, its answers lost or taken for another's; stop and name it.
-    for f, template in numbered.items():
+    for template in numbered.values():
         for n in range(1, MAX_SECTION + 1):
             if n not in numbers and "{n}" in kind_title and matches(template.replace("{n}", str(n))):
                 raise InputError(

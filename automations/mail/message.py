@@ -114,12 +114,12 @@ def check_composed(data: bytes, *, to_name: str, to_addr: str, subject: str, sen
     the headers set (each once), the one recipient, the sender, the display names and subject as set, and
     each header of `exact` with its value as set (the job and the key)."""
     msg = message_from_bytes(data, policy=policy.default)
-    names = [k.lower() for k in msg.keys()]
+    names = [k.lower() for k in msg]
     extra = sorted(set(names) - _TOP) or sorted({n for n in names if names.count(n) > 1})
     if extra:
         raise ForgedHeader(f"the composed message holds a header it was not given ({', '.join(extra)})")
     for part in msg.walk():
-        if part is not msg and (odd := sorted({k.lower() for k in part.keys()} - _PART)):
+        if part is not msg and (odd := sorted({k.lower() for k in part} - _PART)):
             raise ForgedHeader(f"a part of the composed message holds a header it was not given ({', '.join(odd)})")
     try:
         to, frm, reply = msg["To"].addresses, msg["From"].addresses, msg["Reply-To"].addresses

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import os
@@ -199,10 +200,8 @@ class SmtpMailer:
 
     def _close(self) -> None:
         if self.conn is not None:
-            try:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.conn.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
             self.conn = None
 
     def _pace(self) -> None:

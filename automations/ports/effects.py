@@ -6,7 +6,8 @@ the drafter that makes and shares review documents, and the forum's ambassadors 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ContextManager, Protocol
+from contextlib import AbstractContextManager
+from typing import Protocol
 
 from ..domain.forum import Member as ForumMember
 from ..mail.message import Outgoing
@@ -30,7 +31,7 @@ class Mailer(Protocol):
 class SendLock(Protocol):
     """Only one run applies side effects at a time."""
 
-    def hold(self) -> ContextManager[bool]:
+    def hold(self) -> AbstractContextManager[bool]:
         """Wait for the lock (bounded); the value says whether another run held it meanwhile."""
 
 

@@ -131,7 +131,7 @@ class AnswerSourceContract:
     def test_the_same_answers_from_every_source(self, harness):
         """Yes and no (in any case), the code in capitals, the day in the program's zone, the respondent's
         address when there is one, and the row the sheet gives the response."""
-        answers, problems = harness.make().read()
+        answers, _problems = harness.make().read()
         assert answers == EXPECTED
 
     def test_the_same_problems_under_the_same_name(self, harness):

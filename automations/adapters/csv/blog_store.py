@@ -8,7 +8,7 @@ they are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +31,8 @@ def proposals_from_rows(headers: list[str], rows: list[list[str]], source: str
     seen: dict[str, int] = {}
     for row_no, get in titled_rows(headers, rows):
 
-        def bad(title: str, reason: str) -> None:
+        # This row's number and getter are bound now (a closure would see the loop's latest).
+        def bad(title: str, reason: str, *, row_no: int = row_no, get: Callable[[str], str] = get) -> None:
             problems.append(Problem(source, row_no, title, get(title), reason, normalize_email(get("Author email"))))
 
         title, author = clean_text(get("Title")), normalize_email(get("Author email"))

@@ -9,7 +9,7 @@ were; staff's cells are read as they are.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -47,14 +47,16 @@ def requests_from_rows(headers: list[str], rows: list[list[str]], source: str, r
         # problem; any but a bad approved amount or an optional date skips the request.
         skipped: list[str] = []
 
-        def bad(title: str, reason: str) -> None:
+        # This row's number, getter and list of skipping cells are bound now (a closure would see the loop's
+        # latest).
+        def bad(title: str, reason: str, *, row_no: int = row_no, get: Callable[[str], str] = get) -> None:
             problems.append(Problem(source, row_no, title, get(title), reason, "staff"))
 
-        def unusable(title: str, why: str) -> None:
+        def unusable(title: str, why: str, *, skipped: list[str] = skipped) -> None:
             skipped.append(title)
             bad(title, f"{why}; the request was skipped")
 
-        def day(title: str, required: bool = False) -> date | None:
+        def day(title: str, required: bool = False, *, get: Callable[[str], str] = get) -> date | None:
             if not get(title).strip():
                 if required:
                     unusable(title, "is empty: a request needs its event's date")

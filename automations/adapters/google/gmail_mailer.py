@@ -31,7 +31,7 @@ class GmailMailer:
         readable. Checked when a run starts and before a batch: without it every message would fail, and
         each would be recorded in the ledger as sending, then failed."""
         try:
-            self.access.key
+            _ = self.access.key  # reading the key is the check
         except ConfigError as exc:
             text = str(exc)
             raise ConfigError(f"mail.transport 'gmail' needs a Google service-account key (with domain-wide "

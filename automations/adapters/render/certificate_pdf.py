@@ -37,7 +37,7 @@ def _package_file(package: str, *parts: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"the font package {package} is not installed (pip install -r requirements.txt)")
-    return Path(list(spec.submodule_search_locations)[0], *parts)
+    return Path(next(iter(spec.submodule_search_locations)), *parts)
 
 
 def packaged_fonts() -> tuple[FontFile, ...]:
@@ -124,7 +124,7 @@ class FpdfCertificateRenderer:
         """What is missing for drawing certificates (fonts, images), for doctor; empty when all is there."""
         missing = []
         try:
-            self.fonts
+            _ = self.fonts  # loading the fonts is the check
         except FileNotFoundError as exc:
             missing.append(str(exc))
         for what, path in (("logo", self.artwork.logo), ("signature image", self.artwork.signature)):

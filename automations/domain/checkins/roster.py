@@ -89,15 +89,16 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
         if not any(c.strip() for c in row):
             continue
 
-        def get(field: str) -> str:
+        # This row and its number are bound now (a closure would see the loop's latest).
+        def get(field: str, *, row: Sequence[str] = row) -> str:
             i = cols.get(field)
             return row[i] if i is not None and i < len(row) else ""
 
-        def bad(field: str, reason: str) -> None:
+        def bad(field: str, reason: str, *, row_no: int = row_no) -> None:
             problems.append(Problem(layout.source, row_no, layout.fields[field], get(field), reason,
                                     normalize_email(get("email"))))
 
-        def flawed(field: str, then: str) -> bool:
+        def flawed(field: str, then: str, *, row_no: int = row_no) -> bool:
             """Report the field's flaw, if it has one (`then`: what became of the row or the cell)."""
             flaw = flaws.get((row_no, field)) if flaws else None
             if flaw is not None:

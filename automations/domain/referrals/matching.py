@@ -143,7 +143,7 @@ def plan_referrals(inquiries: Sequence[Inquiry], roster: Sequence[Ambassador], s
                 break
             who = ranked[0].email
             history.append((as_of, "offered", who))
-            last, n = offers.get(who, (date.min, 0))
+            _last, n = offers.get(who, (date.min, 0))
             offers[who] = (as_of, n + 1)
             current = replace(current, history=tuple(history))
         if current.history != inq.history:

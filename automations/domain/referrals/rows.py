@@ -3,7 +3,7 @@ written back."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ...errors import InputError
 from ..model import Problem
@@ -39,7 +39,8 @@ def inquiries_from_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], s
     seen: dict[str, int] = {}
     for row_no, get in titled_rows(headers, rows):
 
-        def bad(title: str, reason: str) -> None:
+        # This row's number and getter are bound now (a closure would see the loop's latest).
+        def bad(title: str, reason: str, *, row_no: int = row_no, get: Callable[[str], str] = get) -> None:
             problems.append(Problem(source, row_no, title, get(title), reason))
 
         need = parse_need(get("Need"))

@@ -46,13 +46,11 @@ def web_link(text: str) -> str:
 
 def engagement_score(a: Activity) -> tuple[str, float, str] | None:
     """(family, score, what it is made of), or None for an activity without one (see the module docstring)."""
-    if a.kind in ("event", "talk"):
-        if a.registrations and a.attendees is not None:
-            return ATTENDANCE, a.attendees / a.registrations, f"{a.attendees:,} attended of {a.registrations:,} registered"
-    elif a.kind == "content":
-        if a.views and (a.engagements is not None or a.reshares is not None):
-            reacted = (a.engagements or 0) + (a.reshares or 0)
-            return CONTENT, reacted / a.views, f"{reacted:,} engagements and reshares on {a.views:,} views"
+    if a.kind in ("event", "talk") and a.registrations and a.attendees is not None:
+        return ATTENDANCE, a.attendees / a.registrations, f"{a.attendees:,} attended of {a.registrations:,} registered"
+    if a.kind == "content" and a.views and (a.engagements is not None or a.reshares is not None):
+        reacted = (a.engagements or 0) + (a.reshares or 0)
+        return CONTENT, reacted / a.views, f"{reacted:,} engagements and reshares on {a.views:,} views"
     return None
 
 
