@@ -98,7 +98,7 @@ def stacked_chart(stacks: Sequence[Stack], series: Sequence[Series], title: str,
     parts.append(f'<line x1="0" y1="{plot_bottom}" x2="{width}" y2="{plot_bottom}" stroke="{GRID}"/>')
     for i, st in enumerate(stacks):
         cx = slot * i + slot / 2
-        y = plot_bottom
+        y: float = plot_bottom
         for s, v in zip(series, st.values):
             if v <= 0:
                 continue

@@ -52,7 +52,7 @@ class Tally:
         return Tally(self.rows + other.rows, self.skipped + other.skipped, self.empty + other.empty,
                      self.checkin_keys + other.checkin_keys, self.activity_keys + other.activity_keys)
 
-    def as_tuple(self) -> tuple:
+    def as_tuple(self) -> tuple[object, ...]:
         return (self.rows, self.skipped, self.empty, self.checkin_keys, self.activity_keys)
 
 

@@ -65,7 +65,10 @@ class StatusCounts:
         return self.met / self.judged if self.judged else None
 
     def count(self, status: str) -> int:
-        return getattr(self, status)
+        value = getattr(self, status)
+        if not isinstance(value, int):
+            raise TypeError(f"{status!r} is not a count of quarters")
+        return value
 
 
 @dataclass(frozen=True)
