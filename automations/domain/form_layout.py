@@ -23,7 +23,7 @@ questions, so titles repeat. What a form edit does to the sheet, and how it is r
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
@@ -209,7 +209,9 @@ def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
                      unknown, width, tuple(fixed_groups))
 
 
-def _no_column_twice(headers, timestamp, email, quarter, numbers, columns, pinned, src) -> None:
+def _no_column_twice(headers: Sequence[str], timestamp: Iterable[int], email: Iterable[int],
+                     quarter: Iterable[int] | None, numbers: Sequence[int], columns: Sequence[Mapping[str, list[int]]],
+                     pinned: Mapping[str, int], src: str) -> None:
     """Stop when one column would answer two questions (a pin onto the Timestamp column, say)."""
     owner: dict[int, str] = {}
     named = [("timestamp", i) for i in timestamp] + [("email", i) for i in email] + \
@@ -225,7 +227,7 @@ def _no_column_twice(headers, timestamp, email, quarter, numbers, columns, pinne
         owner[i] = key
 
 
-def _sections(matches, numbered: Mapping[str, str], kind_title: str, src: str
+def _sections(matches: Callable[[str], list[int]], numbered: Mapping[str, str], kind_title: str, src: str
               ) -> tuple[list[int], list[dict[str, list[int]]]]:
     """The section numbers the header has (from the kind question's title) and each one's numbered columns."""
     numbers: list[int] = []
