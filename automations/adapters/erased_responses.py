@@ -42,7 +42,10 @@ class ErasedResponses:
         for row in rows:
             address = row[column].strip().lower() if column is not None and column < len(row) else ""
             if address and self.names.address(address) in erased:
-                row = Erasure(address, None, self.names, {}).row(self.rule, headers, row)  # type: ignore[arg-type]
+                kept = Erasure(address, None, self.names, {}).row(self.rule, headers, row)
+                if kept is None:  # a rule that deletes the person's rows: this one is not read
+                    continue
+                row = kept
             yield row
 
     def read(self) -> tuple[list[str], Iterator[list[str]]]:

@@ -18,9 +18,9 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from .model import Problem
 from .problems import problem_id
@@ -176,7 +176,7 @@ class Erasure:
     """What erasing does to one person's rows: who (address, day) and the keyed hashes."""
 
     address: str
-    today: date
+    today: date | None  # the erase's day (None where rows are erased as they are read: `ErasedResponses`)
     names: Pseudonyms
     #: The rules of the tables problems point into (by their file or table name): a problem's value is
     #: erased as the cell it is about, so its id is the one the next sync works out.

@@ -4,7 +4,7 @@ not give as text."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -45,7 +45,7 @@ def _roster_dates(rows: Sequence[Sequence[str]], layout: RosterLayout, cols: Map
     roster re-saved by a spreadsheet writes `02.10.2023` or `10/2/2023`, never both. `cols`: where each
     field is, as `parse_roster` found it."""
     order = DayOrder(layout.source, configured=layout.date_order, key="ambassadors.date_order")
-    dated = [(f, cols[f]) for f in ("start_date", "status_history") if cols.get(f) is not None]
+    dated = [(f, i) for f in ("start_date", "status_history") if (i := cols.get(f)) is not None]
     for n, row in enumerate(rows, start=2):
         for f, i in dated:
             if i >= len(row) or not row[i].strip():
@@ -182,7 +182,8 @@ def _history_entries(text: str) -> Iterator[tuple[str, str, str]]:
             yield " ".join(entry.split()), parts[0].rstrip(":,"), parts[1] if len(parts) > 1 else ""
 
 
-def parse_status_history(text: str, read_date=None, words: RosterWords = OUR_WORDS) -> tuple[tuple[date, str], ...]:
+def parse_status_history(text: str, read_date: Callable[[str], date] | None = None, words: RosterWords = OUR_WORDS
+                         ) -> tuple[tuple[date, str], ...]:
     """Staff's "Status history": dated changes such as `2026-10-05 paused; 2027-01-10 active`.
 
     Entries are separated by `;` or line breaks, each a date (ISO or d/m/Y, like the start date)

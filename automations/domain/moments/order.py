@@ -11,7 +11,6 @@ from typing import TypeVar
 from ...errors import InputError
 from .shapes import EARLIEST_DATE, LATEST_DATE, ORDER_WORDS, OUT_OF_RANGE, Written, written
 
-
 #: Where a cell is: said in words, or (cheaper for every cell of a big file) as (row, column title).
 Place = str | tuple[int | str, str]
 

@@ -22,7 +22,7 @@ TIMESTAMP, CODE_QUESTION, ANSWER_QUESTION, EMAIL = ANSWER_COLUMNS
 ANSWER_CHOICES = ("Yes", "No")
 
 
-def row_key(get) -> str:
+def row_key(get: Callable[[str], str]) -> str:
     """The inquiry id of a row, `get(title)` giving its cells: the job's Inquiry ID once written, else the one
     its fields give (so the id stays when staff correct a field later)."""
     own = get("Inquiry ID").strip()
