@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
 from .airtable import AirtableConfig
@@ -101,7 +102,7 @@ class Config(Strict):
         return ZoneInfo(self.checkin_form.timezone or self.program.timezone)
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "(top level)"
     kind = error["type"]
     if not error["loc"]:  # a check across keys: its sentence names them

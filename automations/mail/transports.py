@@ -169,6 +169,7 @@ class SmtpMailer:
     def _connect(self) -> smtplib.SMTP:
         cfg = self.cfg
         try:
+            conn: smtplib.SMTP
             if cfg.security == "ssl":
                 conn = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_seconds, context=self._tls())
             else:

@@ -16,6 +16,7 @@ select...) with where its value really lives, for staff to erase a person's data
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ...ports import Written
 from .client import AirtableClient
@@ -105,7 +106,8 @@ def elsewhere(field: dict, table: dict, table_named: Callable[[str], dict | None
         target = table_named(options.get("linkedTableId", "")) or {}
         return f"a linked record: the person's data is in the linked record of the table '{target.get('name', '?')}'"
     if kind in ("multipleLookupValues", "rollup") and options.get("recordLinkFieldId"):
-        link = next((f for f in table.get("fields", []) if f.get("id") == options["recordLinkFieldId"]), {})
+        link: dict[str, Any] = next((f for f in table.get("fields", []) if f.get("id") == options["recordLinkFieldId"]),
+                                    {})
         target = table_named((link.get("options") or {}).get("linkedTableId", "")) or {}
         what = "a lookup" if kind == "multipleLookupValues" else "a rollup"
         return (f"{what} of '{name_in(target.get('fields', []), options.get('fieldIdInLinkedTable', ''))}' in the "

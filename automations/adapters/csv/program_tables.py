@@ -151,9 +151,9 @@ class CsvProgramTables:
                 row["key"] = _computed_key(role, self._canonical(role, row))
                 out.append(Held(i, self._canonical(role, row)))
             return out
-        headers, rows = read_csv(path, self.specs[role].name)
+        headers, table = read_csv(path, self.specs[role].name)
         self._headers[role] = headers
-        return [Held(n - 2, row, (path.name, n)) for n, row in self._people_rows(role, headers, rows, path.name)]
+        return [Held(n - 2, row, (path.name, n)) for n, row in self._people_rows(role, headers, table, path.name)]
 
     def _people_rows(self, role: str, headers: list[str], rows: list[list[str]], source: str
                      ) -> Iterable[tuple[int, Row]]:
@@ -162,7 +162,7 @@ class CsvProgramTables:
         titles = self.titles(role)
         at = {r: index.get(norm_header(t)) for r, t in titles.items()}
         used = {i for i in at.values() if i is not None}
-        extra = {}
+        extra: dict[str, int] = {}
         for i, h in enumerate(headers):
             if i not in used and h.strip() and _own(h) not in extra:
                 extra[_own(h)] = i
@@ -171,10 +171,11 @@ class CsvProgramTables:
             if not any(c.strip() for c in cells):
                 continue
             row: Row = {}
-            for r, i in list(at.items()) + list(extra.items()):
-                if i is None or i >= len(cells):
+            columns: list[tuple[str, int | None]] = [*at.items(), *extra.items()]
+            for r, col in columns:
+                if col is None or col >= len(cells):
                     continue
-                row[r] = unescape(cells[i])  # as written (see `write`)
+                row[r] = unescape(cells[col])  # as written (see `write`)
             if n in starts:
                 row["start_date"] = starts[n]
             yield n, self._canonical(role, row)

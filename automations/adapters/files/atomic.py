@@ -124,7 +124,7 @@ def remove_stale_temps(folders: Iterable[Path], max_age: float = STALE_TEMP_SECO
     return removed
 
 
-def _replace(path: Path, fill: Callable[[BinaryIO], None], dry_run: bool = False, private: bool = False) -> bool:
+def _replace(path: Path, fill: Callable[[BinaryIO], object], dry_run: bool = False, private: bool = False) -> bool:
     """Write a new version of `path` through `fill` into a temporary file beside it, then swap it in
     with one rename. Return False, and leave the file untouched, when the bytes are the same.
 
@@ -184,7 +184,7 @@ class _Comparer(io.RawIOBase):
         return n  # after a difference: swallowed, so closing the writers above never fails
 
 
-def _differs(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
+def _differs(path: Path, fill: Callable[[BinaryIO], object]) -> bool:
     """Whether the bytes `fill` writes differ from the file's (a missing file differs), compared as they
     stream: no temporary file, nothing written, and filling stops at the first difference."""
     try:

@@ -167,7 +167,7 @@ class GoogleAccess:
         from google.auth.exceptions import TransportError
         from googleapiclient.errors import HttpError
 
-        unauthorized = []
+        unauthorized: list[HttpError] = []
 
         def retry_why(exc: Exception) -> str | None:
             if isinstance(exc, HttpError):

@@ -81,13 +81,14 @@ def _resolve(form: dict, kept: dict[str, str]) -> tuple[dict[str, str], list[str
     by_title: dict[str, str] = {}
     for qid, title in _questions(form):
         by_title.setdefault(_fold(title), qid)
-    found, missing = {}, []
+    found: dict[str, str] = {}
+    missing: list[str] = []
     for role, title in QUESTIONS.items():
-        qid = by_title.get(_fold(title)) or (kept.get(role) if kept.get(role) in ids else None)
-        if qid is None:
+        chosen = by_title.get(_fold(title)) or (kept.get(role) if kept.get(role) in ids else None)
+        if chosen is None:
             missing.append(role)
         else:
-            found[role] = qid
+            found[role] = chosen
     return found, missing
 
 

@@ -11,6 +11,7 @@ address, no delegation) is a permanent one; a refused key or delegation stops th
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from ...errors import ConfigError, ServiceUnavailable, StopRun
 from ...mail.message import Outgoing
@@ -24,7 +25,7 @@ class GmailMailer:
     def __init__(self, access: GoogleAccess, sender: str):
         self.access = access
         self.sender = sender
-        self._service = None
+        self._service: Any = None  # Gmail's API service: google-api-python-client builds it at run time, untyped
 
     def ready(self) -> None:
         """Raise one sentence (ConfigError) unless the service-account key Gmail sends with is there and
