@@ -7,81 +7,87 @@ Jobs receive the `Context` and never a concrete backend; nothing connects while 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
 import stat
 import sys
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .adapters.csv.blog_store import CsvBlogStore
-from .adapters.csv.personal_tables import CsvPersonalTables
-from .adapters.files.personal_files import LocalPersonalFiles
-from .adapters.files.erase_journal import JsonErasureJournal
-from .adapters.erased_responses import ERASE_JOB, ErasedResponses
-from .domain.privacy import Pseudonyms, Retention, TableRule
+from . import file_modes, redaction
+from .adapters.airtable.schema import base_spec
+from .adapters.csv.admin import CsvAdmin
 from .adapters.csv.attendee_source import CsvAttendeeSource
-from .adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
-from .adapters.files.report_archive import FileReportArchive
-from .adapters.render.report_pdf import FpdfReportRenderer
-from .adapters.render.report_jinja import JinjaReportRenderer
-from .domain.report import ReportSettings
-from .adapters.csv.referral_store import CsvAnswerSource, CsvReferralStore
+from .adapters.csv.blog_store import CsvBlogStore
+from .adapters.csv.checkin_source import CsvCheckinSource
 from .adapters.csv.conduct_store import CsvConductStore
 from .adapters.csv.funding_store import CsvFundingStore
-from .domain.forum import ForumSettings
-from .domain.funding import FundingSettings
-from .domain.funding import row_key as funding_row_key
-from .domain.blog import proposal_key
-from .adapters.google.docs_drafter import GoogleDocsDrafter
-from .adapters.render.html_drafter import HtmlDrafter
-from .adapters.airtable.schema import base_spec
-from .adapters.files.atomic import remove_stale_temps
-from .adapters.csv.admin import CsvAdmin
-from .adapters.csv.checkin_source import CsvCheckinSource
 from .adapters.csv.ledger import CsvLedger
+from .adapters.csv.personal_tables import CsvPersonalTables
+from .adapters.csv.referral_store import CsvAnswerSource, CsvReferralStore
 from .adapters.csv.report_store import CsvReportStore
 from .adapters.csv.roster_store import CsvRosterStore
-from .adapters.files.send_lock import FileSendLock
+from .adapters.erased_responses import ERASE_JOB, ErasedResponses
+from .adapters.files.atomic import remove_stale_temps
+from .adapters.files.erase_journal import JsonErasureJournal
+from .adapters.files.personal_files import LocalPersonalFiles
+from .adapters.files.report_archive import FileReportArchive
 from .adapters.files.run_lock import FileRunLock
+from .adapters.files.send_lock import FileSendLock
+from .adapters.files.sqlite_work_cache import SqliteWorkCache
+from .adapters.google.access import GoogleAccess, GoogleSettings
+from .adapters.google.admin import GoogleAdmin
+from .adapters.google.docs_drafter import GoogleDocsDrafter
 from .adapters.google.forms_answer_source import FormRecord, FormsAnswerSource, ReferralFormBuilder
 from .adapters.google.forms_checkin_source import FormsBuilder, FormsCheckinSource, FormShape
 from .adapters.google.gmail_mailer import GmailMailer
-from .adapters.google.access import GoogleAccess, GoogleSettings
-from .adapters.google.admin import GoogleAdmin
 from .adapters.google.sheets_answer_source import SheetsAnswerSource
 from .adapters.google.sheets_checkin_source import SheetsCheckinSource
-from .adapters.files.sqlite_work_cache import SqliteWorkCache
-from . import file_modes, redaction
+from .adapters.outbox import OutboxMailer
+from .adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
+from .adapters.render.html_drafter import HtmlDrafter
+from .adapters.render.report_jinja import JinjaReportRenderer
+from .adapters.render.report_pdf import FpdfReportRenderer
+from .adapters.smtp import SmtpMailer
+from .adapters.terminal.rich_progress import NoProgress, progress_for
 from .config import Config
 from .config import load_config as _read_config
-from .domain.blog import BlogSettings
-from .domain.referrals import ReferralSettings
-from .domain.values import TimestampParser
+from .context import Context, Guards, Mail, MailSettings, Makers, Migration, Privacy, Settings, Stores
+from .domain.blog import BlogSettings, proposal_key
 from .domain.checkins import FormLayout
 from .domain.compliance import Rules
+from .domain.forum import ForumSettings
+from .domain.funding import FundingSettings
+from .domain.funding import row_key as funding_row_key
 from .domain.messages import Schedule
-from .domain.values import stable_digest
+from .domain.privacy import Pseudonyms, Retention, TableRule
+from .domain.referrals import ReferralSettings
+from .domain.report import ReportSettings
+from .domain.values import TimestampParser, stable_digest
 from .errors import ConfigError, StopRun
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
-from .adapters.outbox import OutboxMailer
-from .adapters.smtp import SmtpMailer
-from .ports import Mailer
-from .ports import ConductStore, FundingStore, PersonalTable, ProgramTables
-from .adapters.terminal.rich_progress import NoProgress, progress_for
-from .ports import AnswerSource, ReferralStore
-from .ports import AttendeeSource
-from .ports import ReportRenderer
-from .ports import ForumGroup
-from .ports import ServiceCheck
-from .context import Context, Guards, Mail, MailSettings, Makers, Migration, Privacy, Settings, Stores
+from .ports import (
+    AnswerSource,
+    AttendeeSource,
+    ConductStore,
+    ForumGroup,
+    FundingStore,
+    Mailer,
+    PersonalTable,
+    ProgramTables,
+    ReferralStore,
+    ReportRenderer,
+    ServiceCheck,
+)
 from .stopping import StopRequest
 
 if TYPE_CHECKING:  # built only when the configuration uses Airtable
@@ -132,7 +138,7 @@ def schedule_from(config: Config) -> Schedule:
 
 
 def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
-                    sleep: Callable[[float], None] = time.sleep) -> "AirtableClient":
+                    sleep: Callable[[float], None] = time.sleep) -> AirtableClient:
     a = config.airtable
     from .adapters.airtable.client import AirtableClient, AirtableSettings
 
@@ -364,7 +370,7 @@ def referral_settings(config: Config) -> ReferralSettings:
 
 
 def forum_group(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
-                sleep: Callable[[float], None] = time.sleep) -> "ForumGroup | None":
+                sleep: Callable[[float], None] = time.sleep) -> ForumGroup | None:
     """The forum's ambassadors group through Discourse's API, or None when forum.url is empty. Nothing
     connects here; a missing key stops the forum job (and run-all) before it changes anything."""
     f = config.forum
@@ -393,7 +399,7 @@ def report_settings(config: Config) -> ReportSettings:
                           r.newsletter_highlights, r.email_staff)
 
 
-def report_renderers(config: Config) -> "tuple[ReportRenderer, ...]":
+def report_renderers(config: Config) -> tuple[ReportRenderer, ...]:
     """The report's files: the HTML page and the newsletter from the templates staff edit, the PDF with fpdf2."""
     folder = config.path(config.report.templates_dir)
     return (JinjaReportRenderer(folder, "report.html"), FpdfReportRenderer(), JinjaReportRenderer(folder, "newsletter.md"))
@@ -640,10 +646,8 @@ def secret_values(config: Config, environ: Mapping[str, str] | None = None) -> l
     names = [config.airtable.token_env, config.mail.smtp.password_env, config.forum.api_key_env,
              config.privacy.key_env]
     found = [environ.get(n, "").strip() for n in names if n]
-    try:  # the privacy key made in the local folder when the environment has none
+    with contextlib.suppress(OSError, ValueError):  # the privacy key made in the local folder when the environment has none
         found.append((config.local_dir / ".privacy_key").read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        pass
     g = config.google
     named = environ.get(g.credentials_env, "").strip() if g.credentials_env else ""
     try:

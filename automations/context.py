@@ -9,10 +9,10 @@ forum group without `forum.url`, a local ledger left behind), so a job checks fo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Mapping
 
 from .domain.blog import BlogSettings
 from .domain.checkins import FormLayout
@@ -26,11 +26,37 @@ from .domain.report import ReportSettings
 from .domain.words import OUR_WORDS, RosterWords
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
-from .ports import (Admin, AnswerFormMaker, AnswerSource, AttendeeSource, BlogStore, CertificateRenderer,
-                    CheckinFormMaker, CheckinSource, ConductStore, Drafter, ErasureJournal, ForumGroup, FundingStore,
-                    Ledger, Mailer, PersonalFiles, PersonalTable, ProgramTables, Progress, ReferralStore,
-                    ReportArchive, ReportRenderer, ReportStore, RosterStore, RunLock, SendLock, ServiceCheck, Usage,
-                    WorkCache)
+from .ports import (
+    Admin,
+    AnswerFormMaker,
+    AnswerSource,
+    AttendeeSource,
+    BlogStore,
+    CertificateRenderer,
+    CheckinFormMaker,
+    CheckinSource,
+    ConductStore,
+    Drafter,
+    ErasureJournal,
+    ForumGroup,
+    FundingStore,
+    Ledger,
+    Mailer,
+    PersonalFiles,
+    PersonalTable,
+    ProgramTables,
+    Progress,
+    ReferralStore,
+    ReportArchive,
+    ReportRenderer,
+    ReportStore,
+    RosterStore,
+    RunLock,
+    SendLock,
+    ServiceCheck,
+    Usage,
+    WorkCache,
+)
 from .stopping import StopRequest
 
 

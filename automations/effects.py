@@ -13,11 +13,13 @@ one duplicate, never a loss.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from typing import Callable, ContextManager, Generic, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
-from .errors import StopRun, Stopped
+from .errors import Stopped, StopRun
 from .ports import Ledger, LedgerEntry, SendLock
 from .stopping import StopRequest
 
@@ -58,16 +60,16 @@ class Applied:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def done_keys(ledger: Ledger) -> set[str]:
     return {k for k, e in ledger.entries().items() if e.status == SENT}
 
 
-def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, session: Callable[[], ContextManager[S]],
-          perform: Callable[[S, P], str | None], clock: Callable[[], datetime] = utc_now,
-          stop: StopRequest | None = None) -> Applied:
+def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock,
+          session: Callable[[], AbstractContextManager[S]], perform: Callable[[S, P], str | None],
+          clock: Callable[[], datetime] = utc_now, stop: StopRequest | None = None) -> Applied:
     """Apply each prepared action not yet done, recording every step; see the module docstring.
 
     Before each action is a safe point: once `stop` is asked (SIGTERM), the actions not tried yet are
@@ -81,6 +83,10 @@ def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, se
             ledger.refresh()
         entries = ledger.entries()
         started = time.perf_counter()
+        def record(p: Prepared[P], attempts: int, status: str, error: str = "", reference: str | None = None) -> None:
+            ledger.record(LedgerEntry(p.key, p.job, p.recipient, status, attempts, error,
+                                      reference or p.reference, clock().isoformat(timespec="seconds")))
+
         todo = []
         for p in prepared:
             previous = entries.get(p.key)
@@ -103,17 +109,13 @@ def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, se
                                   f"actions of a batch (messages, documents), between two of them. The next run does "
                                   f"the other {len(todo) - i}.")
 
-                def record(status: str, error: str = "", reference: str | None = None) -> None:
-                    ledger.record(LedgerEntry(p.key, p.job, p.recipient, status, attempts, error,
-                                              reference or p.reference, clock().isoformat(timespec="seconds")))
-
                 try:
                     made = perform(handle, p.payload)  # an effect that makes something returns its reference
                 except StopRun as exc:  # e.g. a refused login: no point trying the others
-                    record(FAILED, str(exc))
+                    record(p, attempts, FAILED, str(exc))
                     raise
                 except (ActionFailed, OSError) as exc:
-                    record(FAILED, str(exc) or type(exc).__name__)
+                    record(p, attempts, FAILED, str(exc) or type(exc).__name__)
                     if getattr(exc, "stops_batch", False):
                         left = len(todo) - i - 1
                         result.failures.append(f"{p.key} to {p.recipient}: {exc}; the {left} after it were not "
@@ -121,7 +123,7 @@ def apply(prepared: Sequence[Prepared[P]], *, ledger: Ledger, lock: SendLock, se
                         break
                     result.failures.append(f"{p.key} to {p.recipient}: {exc}")
                     continue
-                record(SENT, reference=made)
+                record(p, attempts, SENT, reference=made)
                 result.done.append(replace(p, reference=made or p.reference))
         result.seconds = time.perf_counter() - started
     return result

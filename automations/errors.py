@@ -34,6 +34,9 @@ class Stopped(Exception):
     is half-written, and the next run does the rest (`stopping`).
     """
 
+    #: What the run finished before it stopped (the jobs' results), set where it is raised, to report.
+    results: list[object]
+
 
 class AlreadyRunning(Exception):
     """Another run of the same command holds its run lock, and went on holding it for the whole wait.

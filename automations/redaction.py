@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 REDACTED = "[redacted]"
 #: A value shorter than this is not treated as a secret: replacing it everywhere would garble the text.

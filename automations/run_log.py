@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TextIO
 
-from .redaction import MIN_SECRET_LENGTH, REDACTED, encoded_forms, redact
+from .redaction import MIN_SECRET_LENGTH, encoded_forms, redact
 
 
 class RedactSecrets(logging.Filter):
@@ -42,7 +43,7 @@ class RedactSecrets(logging.Filter):
 
 
 def _stamp(record: logging.LogRecord) -> str:
-    return datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="seconds")
 
 
 class PlainFormatter(logging.Formatter):

@@ -24,14 +24,14 @@ import logging
 import os
 import re
 import time
-from datetime import datetime, timezone
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import schedule as schedule_library
 
-from .domain.cadence import Cadence, latest_slot, missed
-from .ports.scheduling import JobRunner, RunOutcome, ScheduleState, SchedulerLock
+from .domain.cadence import Cadence, CadenceError, latest_slot, missed
+from .ports.scheduling import JobRunner, RunOutcome, SchedulerLock, ScheduleState
 from .stopping import StopRequest
 
 CATCH_UP = ("once", "skip")
@@ -70,10 +70,14 @@ def _clip(text: str, limit: int = 400) -> str:
 
 def library_job(library: schedule_library.Scheduler, cadence: Cadence, zone: str) -> schedule_library.Job:
     """The `schedule` library's job for a cadence (not yet given what to do)."""
-    if cadence.unit == "weeks":
-        return getattr(library.every(), cadence.weekday).at(cadence.at.strftime("%H:%M"), zone)
-    if cadence.unit == "days":
-        return library.every().day.at(cadence.at.strftime("%H:%M"), zone)
+    if cadence.unit in ("weeks", "days"):
+        # A cadence of days or weeks always has its time (and weeks their weekday): `parse_cadence` makes them so.
+        if cadence.at is None or (cadence.unit == "weeks" and cadence.weekday is None):
+            raise CadenceError(cadence.text, "has no time of day (or no weekday) to run at")
+        at = cadence.at.strftime("%H:%M")
+        if cadence.weekday is not None and cadence.unit == "weeks":
+            return getattr(library.every(), cadence.weekday).at(at, zone)
+        return library.every().day.at(at, zone)
     every = library.every(cadence.interval)
     job = every.hours if cadence.unit == "hours" else every.minutes
     return job.at(f":{cadence.at.minute:02d}", zone) if cadence.at is not None else job
@@ -100,11 +104,14 @@ class JobScheduler:
             library_job(self.library, cadence, zone).do(self.run, name).tag(name)
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def next_runs(self) -> dict[str, datetime]:
         """When each job runs next, in the schedule's zone (the library keeps local naive times)."""
-        return {next(iter(j.tags)): j.next_run.astimezone().astimezone(self.tz) for j in self.library.jobs}
+        # Each job is tagged with its name alone (`__init__`), and the library gives every job its next run
+        # when it is made.
+        return {str(next(iter(j.tags))): j.next_run.astimezone().astimezone(self.tz) for j in self.library.jobs
+                if j.next_run is not None}
 
     def run(self, name: str) -> RunOutcome | None:
         """One run of job `name` now, logged; nothing once a stop is asked."""
@@ -134,7 +141,7 @@ class JobScheduler:
         now = self.now().astimezone(self.tz)
         for name, cadence in self.jobs.items():
             last = self.state.last_start(name)
-            if not missed(cadence, last, now):
+            if last is None or not missed(cadence, last, now):  # (no start recorded: nothing missed)
                 continue
             slot = latest_slot(cadence, now)
             what = f"its {slot:%Y-%m-%d %H:%M} run" if slot else f"a run ({cadence.text})"

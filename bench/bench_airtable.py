@@ -33,8 +33,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.generate import generate  # noqa: E402
 from automations.jobs import run_all  # noqa: E402
+from bench.generate import generate  # noqa: E402
 from tests.airtable_env import BASE, TOKEN, AirtableEnv, seed_roster, use_airtable  # noqa: E402
 from tests.fake_airtable import FakeAirtable, ManualClock  # noqa: E402
 

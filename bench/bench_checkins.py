@@ -332,7 +332,7 @@ def print_profile(path: Path, limit: int, phase: str = "full") -> None:
     stats = pstats.Stats(str(path))
     pkg = str(REPO / "automations")
     rows = []
-    for (filename, line, func), (cc, nc, tt, ct, _callers) in stats.stats.items():
+    for (filename, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items():
         if filename.startswith(pkg):
             rows.append((ct, tt, nc, f"{Path(filename).relative_to(REPO)}:{line}({func})"))
     print(f"\nHotspots in the package (cProfile of the {phase} phase's work, from the context build on, "
@@ -342,7 +342,7 @@ def print_profile(path: Path, limit: int, phase: str = "full") -> None:
         print(f"{ct:12.3f}  {tt:8.3f}  {nc:10d}  {name}")
     print("\nBy own time, anywhere (the package, the standard library, builtins):")
     allrows = []
-    for (filename, line, func), (cc, nc, tt, ct, _callers) in stats.stats.items():
+    for (filename, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items():
         where = str(Path(filename).relative_to(REPO)) if filename.startswith(str(REPO)) else Path(filename).name
         allrows.append((tt, ct, nc, f"{where}:{line}({func})"))
     print(f"{'own s':>8}  {'cumulative s':>12}  {'calls':>10}  function")

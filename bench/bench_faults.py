@@ -88,7 +88,6 @@ def google(copies: int, faults: Faults, work: Path) -> dict:
         ctx = bootstrap.build(load_config(program), date(2026, 11, 23), dry_run=True)
         res = sync_checkins.run(ctx)
         seconds = time.perf_counter() - started
-        api = [r for r in fake.requests if r.api not in (None, "token")]
         retries = sum(u.retries for u in ctx.usage)
         return {"requests": len(fake.requests), "retries": retries,
                 "seconds": seconds, "state": [repr(a) for a in res.data["activities"]], "duplicates": 0}
@@ -121,13 +120,13 @@ def discourse(n: int, faults: Faults) -> dict:
 def smtp(n: int, faults: Faults, work: Path) -> dict:
     from automations.adapters.csv.ledger import CsvLedger
     from automations.adapters.files.send_lock import FileSendLock
-    from automations.config import SmtpConfig
-    from automations.mail.delivery import deliver
     from automations.adapters.smtp import SmtpMailer
+    from automations.config import SmtpConfig
+    from automations.domain.messages import PlannedMessage
+    from automations.mail.delivery import deliver
+    from automations.mail.templates import TemplateRenderer
     from bench.bench_smtp import SENDER
     from bench.bench_smtp import run as _unused  # noqa: F401 - the same message as bench_smtp
-    from automations.domain.messages import PlannedMessage
-    from automations.mail.templates import TemplateRenderer
     from tests import smtp_server
 
     server = smtp_server.start()

@@ -34,12 +34,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.bench_airtable import busiest_second  # noqa: E402
-from bench.generate import generate  # noqa: E402
 from automations import bootstrap  # noqa: E402
 from automations.config import load_config  # noqa: E402
 from automations.jobs import migrate as migrate_job  # noqa: E402
 from automations.jobs import run_all  # noqa: E402
+from bench.bench_airtable import busiest_second  # noqa: E402
+from bench.generate import generate  # noqa: E402
 from tests.airtable_env import BASE, TOKEN, AirtableEnv, use_airtable  # noqa: E402
 from tests.fake_airtable import FakeAirtable, ManualClock  # noqa: E402
 

@@ -21,14 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from automations.adapters.csv.ledger import CsvLedger  # noqa: E402
+from automations.adapters.files.send_lock import FileSendLock  # noqa: E402
+from automations.adapters.smtp import SmtpMailer  # noqa: E402
 from automations.config import SmtpConfig  # noqa: E402
 from automations.domain.messages import PlannedMessage  # noqa: E402
 from automations.mail.delivery import deliver  # noqa: E402
-from automations.adapters.csv.ledger import CsvLedger  # noqa: E402
-from automations.adapters.files.send_lock import FileSendLock  # noqa: E402
 from automations.mail.message import Sender  # noqa: E402
 from automations.mail.templates import TemplateRenderer  # noqa: E402
-from automations.adapters.smtp import SmtpMailer  # noqa: E402
 from tests import smtp_server, tls_cert  # noqa: E402
 
 SENDER = Sender("ambassadors@example.org", "Ambassador Program", "support@example.org")
@@ -64,7 +64,7 @@ class Server:
     proc: subprocess.Popen
 
     @classmethod
-    def start(cls, tls: tuple[Path, Path] | None = None) -> "Server":
+    def start(cls, tls: tuple[Path, Path] | None = None) -> Server:
         port = smtp_server.free_port()
         extra = ["--tlscert", str(tls[0]), "--tlskey", str(tls[1]), "--no-requiretls"] if tls else []
         proc = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c",

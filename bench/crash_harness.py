@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 f = run_scenario(scenario, a.iterations, a.seed, workdir, a.ambassadors, a.quarters,
                                  say=lambda m: print(m, file=sys.stderr, flush=True))
-            except Exception as e:  # a report: one scenario's failure to run is said, the others go on
+            except Exception as e:  # noqa: BLE001 - a report: one scenario's failure to run is said, the others go on
                 print(f"{scenario}: could not run: {e}", file=sys.stderr)
                 continue
             results.append(f)

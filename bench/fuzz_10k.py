@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import fuzz_rows as fz  # noqa: E402
-from tests.conftest import copy_example  # noqa: E402
+from tests import fuzz_rows as fz
+from tests.conftest import copy_example
 
 SHARE = {"checkins": 0.5, "roster": 0.1, "blog": 0.08, "funding": 0.1, "inquiries": 0.08, "answers": 0.06,
          "attendees": 0.05, "conduct": 0.03}  # of all rows

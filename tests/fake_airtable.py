@@ -98,17 +98,19 @@ import string
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from http import HTTPStatus
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from tests.faults import Injectable, SilenceableHandler, silence, Faults  # noqa: F401 - Faults is part of this module's interface
-from tests.loopback import LoopbackServer
 from werkzeug.wrappers import Request, Response
+
+from tests.faults import Faults, Injectable, SilenceableHandler, silence
+from tests.loopback import LoopbackServer
 
 MAX_RECORDS_PER_WRITE = 10
 MAX_PAGE_SIZE = 100
@@ -228,12 +230,12 @@ def _rounded(value: float, places: int) -> float | int:
 
 def _zone(name: str | None):
     if not name or name in ("utc", "client"):
-        return timezone.utc
+        return UTC
     return ZoneInfo(name)
 
 
 def _iso_utc(moment: datetime) -> str:
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
 
 
@@ -247,7 +249,7 @@ def _parse_date(value: Any) -> str | None:
     except ValueError:
         return None
     # A full timestamp is accepted and truncated to its (UTC) date.
-    return (moment.astimezone(timezone.utc) if moment.tzinfo else moment).date().isoformat()
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date().isoformat()
 
 
 def _parse_datetime(value: Any, zone_name: str | None) -> str | None:
@@ -298,7 +300,7 @@ def _formula_error(detail: str = "Invalid formula. Please check your formula tex
 
 
 class _Formula:
-    def __init__(self, text: str, table: "_Table"):
+    def __init__(self, text: str, table: _Table):
         self.table, self.tokens, self.pos, self.unknown = table, [], 0, []
         at = 0
         text = text.rstrip()
@@ -995,7 +997,7 @@ class FakeAirtable(Injectable, LoopbackServer):
 
     def _new_record(self, table: _Table, cells: dict) -> dict:
         record_id = self._new_id("rec")
-        record = {"id": record_id, "createdTime": _iso_utc(datetime.now(timezone.utc)),
+        record = {"id": record_id, "createdTime": _iso_utc(datetime.now(UTC)),
                   "cells": {k: v for k, v in cells.items() if v is not None}}
         table.records[record_id] = record
         return record
@@ -1141,7 +1143,7 @@ class FakeAirtable(Injectable, LoopbackServer):
             if field_id.startswith("link:"):  # records typecast text created in a linked table
                 linked = self._table_by_id(field_id.removeprefix("link:"))
                 for record_id, text in names:
-                    linked.records[record_id] = {"id": record_id, "createdTime": _iso_utc(datetime.now(timezone.utc)),
+                    linked.records[record_id] = {"id": record_id, "createdTime": _iso_utc(datetime.now(UTC)),
                                                  "cells": {linked.fields[0]["id"]: text}}
                 continue
             choices = table.field(field_id)["options"]["choices"]

@@ -57,13 +57,13 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import parse_qs, unquote
 
 from werkzeug.wrappers import Request, Response
 
-from tests.faults import Injectable, Faults, SilenceableHandler, silence
+from tests.faults import Faults, Injectable, SilenceableHandler, silence
 from tests.loopback import LoopbackServer
 
 MEMBERS_MAX_PAGE_SIZE = 1000

@@ -124,21 +124,22 @@ import re
 import string
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from werkzeug.wrappers import Request, Response
+
 from tests.faults import Faults, Injectable, SilenceableHandler, silence
 from tests.loopback import LoopbackServer
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.wrappers import Request, Response
 
 # ---------------------------------------------------------------------------------------------
 # Constants
@@ -420,12 +421,12 @@ class _Token:
 # ---------------------------------------------------------------------------------------------
 # Discovery schemas: request-body validation and Drive's field names
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _discovery(name: str) -> dict:
     spec = importlib.util.find_spec("googleapiclient")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("google-api-python-client is needed for its discovery documents")
-    folder = Path(list(spec.submodule_search_locations)[0]) / "discovery_cache" / "documents"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "discovery_cache" / "documents"
     return json.loads((folder / f"{name}.json").read_text())
 
 
@@ -793,7 +794,7 @@ def _trim(grid: list[list]) -> list[list]:
 # Timestamps
 
 def _rfc3339(moment: datetime, digits: int) -> str:
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     base = moment.strftime("%Y-%m-%dT%H:%M:%S")
     if digits == 0:
         return base + "Z"
@@ -801,8 +802,8 @@ def _rfc3339(moment: datetime, digits: int) -> str:
 
 
 def _nanos(moment: datetime) -> int:
-    moment = moment.astimezone(timezone.utc)
-    whole = int((moment.replace(microsecond=0) - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds())
+    moment = moment.astimezone(UTC)
+    whole = int((moment.replace(microsecond=0) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
     return whole * 10**9 + moment.microsecond * 1000
 
 
@@ -814,7 +815,7 @@ def _parse_zulu_nanos(text: str) -> int | None:
     if not m:
         return None
     try:
-        whole = datetime(*(int(g) for g in m.groups()[:6]), tzinfo=timezone.utc)
+        whole = datetime(*(int(g) for g in m.groups()[:6]), tzinfo=UTC)
     except ValueError:
         return None
     return _nanos(whole) + int((m.group(7) or "").ljust(9, "0") or 0)
@@ -832,7 +833,7 @@ class _File:
     drive_id: str | None
     permissions: list[dict]
     created_by_app: str | None = None  # OAuth client (service account) that created it via the API
-    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
     content: Any = None  # _Book | dict (form) | dict (document) | None
 
 
@@ -1502,10 +1503,8 @@ class FakeGoogle(Injectable, LoopbackServer):
         title = body.get("info", {}).get("title")
         if not title:
             raise _invalid("forms", "info.title is required.")
-        if "unpublished" in request.args:
-            published = not self._flag(request, "unpublished", False, "forms")
-        else:
-            published = False  # forms created through the API after 30 June 2026 start unpublished
+        # Forms created through the API after 30 June 2026 start unpublished.
+        published = not self._flag(request, "unpublished", False, "forms") if "unpublished" in request.args else False
         form_id = self._new_file_id()
         form = self._new_form(form_id, title, body["info"].get("documentTitle") or "Untitled form", published)
         created = _File(form_id, "form", form["info"]["documentTitle"], [], None,

@@ -5,17 +5,17 @@ They pass the same contract suites (`tests/contract/`) as the CSV and Airtable a
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Mapping, Sequence
 
+from automations.adapters.memory.work_cache import MemoryWorkCache
 from automations.domain.checkins import RosterLayout, parse_roster
 from automations.domain.compliance import Resolved
 from automations.domain.model import Ambassador, Checkin, Problem
 from automations.domain.problems import ProblemRecord
 from automations.domain.values import stable_digest
 from automations.domain.words import OUR_WORDS, RosterWords
-from automations.adapters.memory.work_cache import MemoryWorkCache
-from automations.ports import NewRows, LedgerEntry, StandingUpdate, StoredReports, Written
+from automations.ports import LedgerEntry, NewRows, StandingUpdate, StoredReports, Written
 
 
 class FakeRosterStore:
@@ -145,7 +145,7 @@ class FakeMailer:
     def __init__(self) -> None:
         self.sent: list = []
 
-    def __enter__(self) -> "FakeMailer":
+    def __enter__(self) -> FakeMailer:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -15,6 +15,7 @@ the findings (empty when every rule held).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -242,7 +243,7 @@ def roster_rows(rnd: random.Random, n: int, base: Table) -> None:
     width = len(h)
     col = {name: h.index(name) for name in h}
     valid_emails: list[str] = []
-    for k in range(n):
+    for _k in range(n):
         row_no = base.next_row()
         pick = rnd.random()
         if pick < 0.05:
@@ -289,7 +290,7 @@ BLOG_HEADERS = ["Title", "Author email", "Summary", "Reviewers", "Stage", "Publi
 
 def blog_table(rnd: random.Random, n: int, emails: list[str]) -> Table:
     t = Table("blog_proposals.csv", list(BLOG_HEADERS))
-    for k in range(n):
+    for _k in range(n):
         row_no = t.next_row()
         pick = rnd.random()
         if pick < 0.05:
@@ -329,7 +330,7 @@ FUNDING_HEADERS = ["Ambassador email", "What", "Kind", "Amount", "Currency", "Ev
 def funding_table(rnd: random.Random, n: int, emails: list[str]) -> Table:
     t = Table("funding_requests.csv", list(FUNDING_HEADERS))
     w = len(FUNDING_HEADERS)
-    for k in range(n):
+    for _k in range(n):
         row_no = t.next_row()
         pick = rnd.random()
         if pick < 0.05:
@@ -384,7 +385,7 @@ ANSWER_HEADERS = ["Timestamp", "Offer code", "Answer", "Email Address"]
 def inquiry_table(rnd: random.Random, n: int) -> Table:
     t = Table("referral_inquiries.csv", list(INQUIRY_HEADERS))
     w = len(INQUIRY_HEADERS)
-    for k in range(n):
+    for _k in range(n):
         row_no = t.next_row()
         pick = rnd.random()
         if pick < 0.05:
@@ -415,7 +416,7 @@ def answer_table(rnd: random.Random, n: int) -> Table:
     """Answers no offer was made for: each is a data problem (a word that is no answer, a broken timestamp,
     or a code that matches no open offer)."""
     t = Table("referral_answers.csv", list(ANSWER_HEADERS))
-    for k in range(n):
+    for _k in range(n):
         pick = rnd.random()
         if pick < 0.05:
             t.add(empty_row(rnd, 4))
@@ -438,7 +439,7 @@ def answer_table(rnd: random.Random, n: int) -> Table:
 
 def attendee_table(rnd: random.Random, n: int) -> Table:
     t = Table(f"attendees/{EVENT_FILE}", ["Name", "Email", "Notes"])
-    for k in range(n):
+    for _k in range(n):
         row_no = t.next_row()
         pick = rnd.random()
         if pick < 0.05:
@@ -459,7 +460,7 @@ def attendee_table(rnd: random.Random, n: int) -> Table:
 
 def conduct_table(rnd: random.Random, n: int) -> Table:
     t = Table("conduct_register.csv", ["Email", "Date", "Step", "Description", "Recorded by"])
-    for k in range(n):
+    for _k in range(n):
         row_no = t.next_row()
         pick = rnd.random()
         if pick < 0.05:
@@ -513,7 +514,7 @@ def build(folder: Path, rnd: random.Random, sizes: dict[str, int] = SIZES) -> di
     tables["answers"] = answer_table(rnd, sizes["answers"])
     tables["attendees"] = attendee_table(rnd, sizes["attendees"])
     tables["conduct"] = conduct_table(rnd, sizes["conduct"])
-    for name, t in tables.items():
+    for _name, t in tables.items():
         write_table(data / t.path, t, bom=rnd.random() < 0.3)
     config = folder / "config.yaml"
     cfg = yaml.safe_load(config.read_text(encoding="utf-8"))
@@ -585,9 +586,9 @@ def forged_headers(outbox: Path) -> tuple[int, list[str]]:
         n += 1
         try:
             m = message_from_bytes(p.read_bytes(), policy=policy.default)
-            names = [k.lower() for k in m.keys()]
+            names = [k.lower() for k in m]
             odd = sorted(set(names) - MESSAGE_HEADERS) + sorted({k for k in names if names.count(k) > 1})
-            odd += sorted({k.lower() for part in m.walk() if part is not m for k in part.keys()} - PART_HEADERS)
+            odd += sorted({k.lower() for part in m.walk() if part is not m for k in part} - PART_HEADERS)
             to = [a.addr_spec for a in m["To"].addresses]
             if len(to) != 1 or any("evil.example" in a.addr_spec for h in ("From", "To", "Reply-To")
                                    for a in m[h].addresses):
@@ -616,7 +617,7 @@ def check(folder: Path, tables: dict[str, Table], runs: list[Ran]) -> Findings:
     data = folder / "data"
     for r in runs:
         text = r.out + r.err
-        if r.code not in (0, 1, 2) or "Traceback" in text or "Error:" in r.err and r.code != 2:
+        if r.code not in (0, 1, 2) or "Traceback" in text or ("Error:" in r.err and r.code != 2):
             f.crashes.append(f"{r.command}: exit {r.code}: {r.err[-800:]}")
         if r.code == 2 and len([line for line in r.err.splitlines() if line.strip()]) != 1:
             f.crashes.append(f"{r.command}: exit 2 without one sentence: {r.err[-800:]}")
@@ -684,10 +685,8 @@ def _found(data: Path, runs: list[Ran]) -> dict[str, set]:
     if (data / "checkins.csv").exists():
         h, rows = read_table(data / "checkins.csv", "checkins")
         out["checkin"] = {int(r[h.index("Row")]) for r in rows}
-    try:
+    with contextlib.suppress(ValueError, KeyError):
         out["ambassador"] = {a["email"] for a in json.loads(runs[2].out)["ambassadors"]}
-    except (ValueError, KeyError):
-        pass
     for kind, name, column in (("request", "funding_requests.csv", "First seen"),
                                ("inquiry", "referral_inquiries.csv", "Inquiry ID")):
         h, rows = read_rows(data / name)
@@ -729,6 +728,4 @@ def _kept(found: dict[str, set], row: int, want: tuple) -> bool:
         return row in found[kind]
     if kind == "attendee":
         return want[1] in found["attendee"]
-    if kind == "proposal":
-        return True  # counted as a whole in `check_proposals`
-    return False
+    return kind == "proposal"  # a proposal is counted as a whole in `check_proposals`

@@ -31,7 +31,7 @@ from email import message_from_bytes, policy
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.faults import Injectable, Faults
+from tests.faults import Faults, Injectable
 
 
 def free_port() -> int:

@@ -617,7 +617,7 @@ class TestDoctorOnStaffBase:
         fake, clock = airtable_base
         configure(program, fake.url)
         env = AirtableEnv(fake, clock, program, environ={"AIRTABLE_TOKEN": "patWRONG.token"})
-        out, err, stop = doctor_lines(env)
+        _out, err, stop = doctor_lines(env)
         assert stop is not None
         assert [x for x in err if "Airtable refused the token in AIRTABLE_TOKEN" in x]
         (waiting,) = [x for x in err if "not read until" in x]
@@ -641,7 +641,7 @@ class TestOneSchemaRead:
              "Region": "São Paulo", "University": "USP", "Status": "Active"}])
         fake.reset_log()
 
-        out, err, _ = doctor_lines(env)
+        out, _err, _ = doctor_lines(env)
         assert [x for x in out if "roster Airtable table Ambassadors: 1 ambassadors" in x]
         meta = [(r.method, r.path) for r in fake.requests if r.kind == "meta"]
         assert meta.count(("GET", f"/v0/meta/bases/{BASE}/tables")) == 1, meta

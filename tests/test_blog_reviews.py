@@ -64,8 +64,9 @@ def test_a_proposal_run_twice_makes_one_document(program):
     assert doc.is_file() and "Segments after meetups" in doc.read_text() and row["Stage history"] == "draft 2026-11-23"
     assert "[ ] Facts, names, versions and links are correct" in doc.read_text()
     keys = outbox_keys(program)
-    assert keys == ["blog_review_created:%s:ambassador-staff@example.org" % proposal_key(PROPOSAL[1], PROPOSAL[0]),
-                    "blog_review_created:%s:priya.deshmukh@example.org" % proposal_key(PROPOSAL[1], PROPOSAL[0])]
+    key = proposal_key(PROPOSAL[1], PROPOSAL[0])
+    assert keys == [f"blog_review_created:{key}:ambassador-staff@example.org",
+                    f"blog_review_created:{key}:priya.deshmukh@example.org"]
     before = path.read_bytes()
     second = run(program, DAY)
     assert second.failures == [] and path.read_bytes() == before and outbox_keys(program) == keys

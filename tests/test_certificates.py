@@ -22,13 +22,21 @@ from automations.adapters.render.certificate_pdf import Artwork, FpdfCertificate
 from automations.adapters.render.fonts import packaged_fonts
 from automations.config import load_config
 from automations.domain.certificates import (
-    EVENT, YEARLY, Attendee, Certificate, event_id, plan_events, plan_yearly, unprintable, yearly_due,
+    EVENT,
+    YEARLY,
+    Attendee,
+    Certificate,
+    event_id,
+    plan_events,
+    plan_yearly,
+    unprintable,
+    yearly_due,
 )
 from automations.domain.messages import Attachment, PlannedMessage
 from automations.jobs import certificates as job
 from automations.mail.message import Rendered, Sender, compose
-from tests.factories import ambassador
 from tests.conftest import go_live, outbox_messages
+from tests.factories import ambassador
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = Artwork("Mautic Ambassador Program", "Ruth Cheesley", "Program lead", ROOT / "templates/certificates/logo.svg",
@@ -85,7 +93,7 @@ class TestScripts:
         assert "Certificate of Service" in text and "Ruth Cheesley" in text
         if script == "arabic":
             # The shaped glyphs map back to the name's letters (drawn right to left): the same letters.
-            line = next(l for l in text.splitlines() if any("\u0600" <= c <= "\u06ff" for c in l))
+            line = next(ln for ln in text.splitlines() if any("\u0600" <= c <= "\u06ff" for c in ln))
             assert _letters(line) == _letters(name)
         else:
             assert name in text

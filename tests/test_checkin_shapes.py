@@ -12,9 +12,9 @@ import csv
 import json
 import shutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from zoneinfo import ZoneInfo
 import yaml
 
 from tests.conftest import ROOT, copy_example, go_live, outbox_messages, run_cli, snapshot

@@ -245,15 +245,14 @@ class TestConfigurationRefusedWhenItLoads:
         """Even built without the command line, the Gmail transport refuses to start a batch without its key."""
         import pytest
 
-        from automations.adapters.google.gmail_mailer import GmailMailer
         from automations.adapters.google.access import GoogleAccess, GoogleSettings
+        from automations.adapters.google.gmail_mailer import GmailMailer
         from automations.errors import ConfigError
 
         mailer = GmailMailer(GoogleAccess(GoogleSettings(tmp_path / "none.json", "google.credentials_file")),
                              "ambassadors@example.org")
-        with pytest.raises(ConfigError, match="needs a Google service-account key"):
-            with mailer:
-                pass
+        with pytest.raises(ConfigError, match="needs a Google service-account key"), mailer:
+            pass
 
 
 class TestStaleTemporaryFiles:

@@ -81,9 +81,9 @@ def test_a_save_just_before_the_swap_is_kept(tmp_path, save):
     assert (got["ana@example.org"]["Standing"], got["ana@example.org"]["Perks"],
             got["ana@example.org"]["Last check-in"]) == ("good", "free_event_access", "2026-10-02")
     assert path.read_bytes() == BOM + (
-        "Name,Email,Start date,Status,Chat handle,Notes,Standing,Streak,Perks,Last check-in\r\n"
-        "Ana Lima,ana@example.org,2024-01-10,active,@ana,,good,3,free_event_access,2026-10-02\r\n"
-        "Bo Chen,bo@example.org,2025-03-01,active,@bo,call on Tuesday,warned,0,,\r\n").encode("utf-8")
+        b"Name,Email,Start date,Status,Chat handle,Notes,Standing,Streak,Perks,Last check-in\r\n"
+        b"Ana Lima,ana@example.org,2024-01-10,active,@ana,,good,3,free_event_access,2026-10-02\r\n"
+        b"Bo Chen,bo@example.org,2025-03-01,active,@bo,call on Tuesday,warned,0,,\r\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ambassadors.csv"]
 
 

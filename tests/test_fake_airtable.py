@@ -316,6 +316,6 @@ def test_a_table_description_is_served_and_changed_as_the_metadata_api_does(fake
     schema.save()  # PATCH .../tables/{tableId}
     assert base.table("Log").schema(force=True).description == "Changed."
     assert [t.get("description") for t in fake.tables(BASE)] == [None, "Changed."]
-    status, body = failure(base.create_table, "Long", [{"name": "Key", "type": "singleLineText"}],
+    status, _body = failure(base.create_table, "Long", [{"name": "Key", "type": "singleLineText"}],
                            description="x" * 20_001)
     assert status == 422 and "Long" not in [t["name"] for t in fake.tables(BASE)]

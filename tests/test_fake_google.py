@@ -13,7 +13,7 @@ os.environ["NO_GCE_CHECK"] = "true"  # before google.auth is imported: never pro
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import google.auth.exceptions
@@ -235,13 +235,13 @@ def test_created_form_gets_items_by_batch_update_and_starts_unpublished(fake, ke
     assert got["responderUri"].startswith("https://docs.google.com/forms/d/e/")
     question = got["items"][0]["questionItem"]["question"]["questionId"]
     with pytest.raises(ValueError, match="not accepting responses"):
-        fake.add_response(form["formId"], {question: ["Talk"]}, datetime.now(timezone.utc))
+        fake.add_response(form["formId"], {question: ["Talk"]}, datetime.now(UTC))
 
     published = forms.forms().setPublishSettings(formId=form["formId"], body={
         "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}}}).execute()
     assert published == {"formId": form["formId"],
                          "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}}}
-    fake.add_response(form["formId"], {question: ["Talk"]}, datetime.now(timezone.utc))
+    fake.add_response(form["formId"], {question: ["Talk"]}, datetime.now(UTC))
     status, body = http_error(forms.forms().setPublishSettings(formId=form["formId"], body={
         "publishSettings": {"publishState": {"isPublished": False, "isAcceptingResponses": True}}}))
     assert status == 400
@@ -268,7 +268,7 @@ ITEMS = [{"itemId": "1a2b3c4d", "title": "Activity",
 
 def test_responses_come_in_pages_and_filter_by_timestamp(fake, key):
     fake.add_form(FORM, "Check-in", ITEMS, share_with=(SA,))
-    start = datetime(2026, 7, 1, 12, tzinfo=timezone.utc)
+    start = datetime(2026, 7, 1, 12, tzinfo=UTC)
     ids = [fake.add_response(FORM, {"5e6f7a8b": [f"talk {n}"]}, start + timedelta(hours=n),
                              email=f"p{n}@example.org" if n % 2 else None) for n in range(5)]
     responses = service(fake, "forms", "v1", credentials(key)).forms().responses()
@@ -295,7 +295,7 @@ def test_responses_come_in_pages_and_filter_by_timestamp(fake, key):
     assert [r["responseId"] for r in later["responses"]] == ids[3:]
     assert [r["responseId"] for r in from_then["responses"]] == ids[2:]
     assert none == {}
-    status, body = http_error(responses.list(formId=FORM, filter="timestamp > 2026-07-01T14:00:00+01:00"))
+    status, _body = http_error(responses.list(formId=FORM, filter="timestamp > 2026-07-01T14:00:00+01:00"))
     assert status == 400
     one = responses.get(formId=FORM, responseId=ids[1]).execute()
     assert one["formId"] == FORM and one["responseId"] == ids[1]

@@ -24,20 +24,18 @@ import yaml
 
 os.environ.setdefault("NO_GCE_CHECK", "true")
 
-from automations import bootstrap, cli  # noqa: E402
-from automations.config import load_config  # noqa: E402
-from automations.errors import StopRun  # noqa: E402
-from automations.jobs import forum, run_all  # noqa: E402
-from tests.airtable_env import TOKEN  # noqa: E402
-from tests.conftest import outbox_messages, use_smtp  # noqa: E402
-from tests.faults import Faults  # noqa: E402
-from tests.test_airtable import MONDAY, clean_run, end_state, keys_unique  # noqa: E402
-from tests.test_forum import ENV as FORUM_ENV  # noqa: E402
-from tests.test_forum import KEY as FORUM_KEY  # noqa: E402
-from tests.test_forum import clock, fake  # noqa: E402,F401 - fixtures
-from tests.test_forum import ledger as forum_ledger  # noqa: E402
-from tests.test_google import (SHEET, example_rows, google, local_reference, sheet_cells,  # noqa: E402,F401
-                               synced)
+from automations import bootstrap, cli
+from automations.config import load_config
+from automations.jobs import forum, run_all
+from tests.airtable_env import TOKEN
+from tests.conftest import outbox_messages, use_smtp
+from tests.faults import Faults
+from tests.test_airtable import MONDAY, clean_run, end_state, keys_unique
+from tests.test_forum import ENV as FORUM_ENV
+from tests.test_forum import KEY as FORUM_KEY
+from tests.test_forum import clock, fake  # noqa: F401 - fixtures
+from tests.test_forum import ledger as forum_ledger
+from tests.test_google import SHEET, example_rows, google, local_reference, sheet_cells, synced  # noqa: F401
 
 AS_OF = date(2026, 11, 23)
 TARGET = dict(rate_429=0.3, rate_5xx=0.1)  # issue 11's mix
@@ -173,8 +171,9 @@ def forum_run(program: Path, clock, environ=FORUM_ENV):
 def clean_forum(program: Path, tmp: Path) -> list[str]:
     """The group a clean forum run leaves, from a fresh copy of the program and a freshly seeded forum."""
     from tests.fake_airtable import ManualClock
-    from tests.test_forum import ALREADY, UNKNOWN, configure as forum_configure, roster_rows
     from tests.fake_discourse import FakeDiscourse
+    from tests.test_forum import ALREADY, UNKNOWN, roster_rows
+    from tests.test_forum import configure as forum_configure
 
     work = tmp / "clean-forum"
     shutil.copytree(program.parent, work)

@@ -20,8 +20,15 @@ import yaml
 from automations import bootstrap
 from automations.cli import report
 from automations.config import load_config
-from automations.domain.forum import (ForumSettings, Member, plan_forum, read_handle, read_wishes, removal_guard,
-                                      to_look_up)
+from automations.domain.forum import (
+    ForumSettings,
+    Member,
+    plan_forum,
+    read_handle,
+    read_wishes,
+    removal_guard,
+    to_look_up,
+)
 from automations.errors import ServiceUnavailable, StopRun
 from automations.jobs import forum
 from tests.factories import ambassador

@@ -12,9 +12,9 @@ import yaml
 
 from automations import bootstrap
 from automations.config import load_config
-from automations.domain.funding import (FundingRequest, FundingSettings, parse_amount, plan_funding, request_key)
+from automations.domain.funding import FundingRequest, FundingSettings, parse_amount, plan_funding, request_key
 from automations.jobs import funding
-from tests.conftest import snapshot, outbox_messages
+from tests.conftest import outbox_messages, snapshot
 
 DAY = date(2026, 10, 19)
 PRIYA = "priya.deshmukh@example.org"

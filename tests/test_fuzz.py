@@ -73,7 +73,7 @@ def test_a_cell_of_exactly_the_limit_is_kept_one_over_is_one_sentence(tmp_path):
     starts with '='); one character more stops sync-checkins with exit 2, one sentence, nothing written."""
     config, tables = _program(tmp_path, random.Random(3))
     t = tables["checkins"]
-    row_no, (want, sections) = next((r, k) for r, k in t.keep.items() if k[1])
+    row_no, (_want, sections) = next((r, k) for r, k in t.keep.items() if k[1])
     described = [i for i, h in enumerate(t.headers) if h == "Description"][sections[0] - 1]
     row = t.rows[row_no - 2]
     row.extend([""] * (len(t.headers) - len(row)))

@@ -7,11 +7,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pytest
 import yaml
@@ -117,7 +118,7 @@ class TestPlaceholders:
 
         cfg = load_config(ROOT / "config.yaml")
         assert golive.EXAMPLE_LEAD_NAME == cfg.program.lead_name == ProgramConfig.model_fields["lead_name"].default
-        assert golive.EXAMPLE_PREFILL_EMAIL == cfg.checkin_form.prefill_email_entry
+        assert cfg.checkin_form.prefill_email_entry == golive.EXAMPLE_PREFILL_EMAIL
         assert (golive.EXAMPLE_PREFILL_CODE, golive.EXAMPLE_PREFILL_ANSWER) == \
             (cfg.referrals.prefill_code_entry, cfg.referrals.prefill_answer_entry) == \
             (ReferralsConfig.model_fields["prefill_code_entry"].default,

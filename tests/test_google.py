@@ -18,12 +18,12 @@ import yaml
 
 os.environ.setdefault("NO_GCE_CHECK", "true")
 
-from automations import bootstrap  # noqa: E402
-from automations.config import load_config  # noqa: E402
-from automations.errors import InputError, StopRun  # noqa: E402
-from automations.jobs import blog_reviews, run_all, sync_checkins  # noqa: E402
-from tests.conftest import ROOT, go_live  # noqa: E402
-from tests.fake_google import DateTime, FakeGoogle, GoogleFaults, make_service_account_key  # noqa: E402
+from automations import bootstrap
+from automations.config import load_config
+from automations.errors import InputError, StopRun
+from automations.jobs import blog_reviews, run_all, sync_checkins
+from tests.conftest import ROOT, go_live
+from tests.fake_google import DateTime, FakeGoogle, GoogleFaults, make_service_account_key
 
 AS_OF = date(2026, 11, 23)
 LONDON, SAO_PAULO = ZoneInfo("Europe/London"), ZoneInfo("America/Sao_Paulo")
@@ -160,7 +160,7 @@ class TestSheetsSource:
         cells[1][headers.index("Activity 1: Title")] = "0123"
         self.use_sheet(program, fake, cells)
         ctx = bootstrap.build(load_config(program), AS_OF, dry_run=True)
-        got_headers, got_rows = ctx.stores.checkins.read()
+        _got_headers, got_rows = ctx.stores.checkins.read()
         first = next(got_rows)
         assert first[headers.index("Activity 1: Title")] == "0123"
         assert first[0] == london(rows[0][0]).strftime("%Y-%m-%d %H:%M:%S")  # back in the program's zone
@@ -304,7 +304,7 @@ class TestResponseTabs:
     def test_a_configured_tab_that_is_not_there_lists_the_tabs(self):
         from automations.adapters.google.sheets_checkin_source import choose_tab
 
-        with pytest.raises(InputError, match="no tab 'Form Responses 1' .* its tabs are 'Form Responses 2'"):
+        with pytest.raises(InputError, match=r"no tab 'Form Responses 1' .* its tabs are 'Form Responses 2'"):
             choose_tab(["Form Responses 2"], "Form Responses 1", "Google Sheet X")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 from automations.bootstrap import form_layout
@@ -133,7 +135,7 @@ def test_short_rows_are_padded():
 
 class TestRoster:
     LAYOUT = RosterLayout("ambassadors.csv", Config().ambassadors.fields)
-    HEAD = ["Name", "Email", "Country", "Start date", "Status", "Languages"]
+    HEAD: ClassVar[list[str]] = ["Name", "Email", "Country", "Start date", "Status", "Languages"]
 
     def test_rows_read(self):
         """Statuses are read case-insensitively; languages split on ';' or ','."""

@@ -11,7 +11,15 @@ from automations import bootstrap
 from automations.config import load_config
 from automations.jobs import run_all
 from tests.conftest import ROOT
-from tests.fakes import FakeCheckinSource, FakeLedger, FakeMailer, FakeReportStore, FakeRosterStore, FakeSendLock, FakeWorkCache
+from tests.fakes import (
+    FakeCheckinSource,
+    FakeLedger,
+    FakeMailer,
+    FakeReportStore,
+    FakeRosterStore,
+    FakeSendLock,
+    FakeWorkCache,
+)
 
 MONDAY = date(2026, 10, 5)
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 
-from automations.adapters.files.atomic import atomic_write
 from automations.adapters.csv.report_store import CsvReportStore
 from automations.adapters.csv.roster_store import CsvRosterStore
-from automations.ports import StandingUpdate
+from automations.adapters.files.atomic import atomic_write
 from automations.domain import compliance as c
+from automations.ports import StandingUpdate
 from tests.factories import RULES, activity
-from datetime import date
 
 
 def test_atomic_write_leaves_no_temp_and_skips_same_content(tmp_path):

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from automations.config import SmtpConfig
-from automations.domain.messages import PlannedMessage
-from automations.mail.delivery import deliver
 from automations.adapters.csv.ledger import CsvLedger
 from automations.adapters.files.send_lock import FileSendLock
-from automations.effects import SENT
-from automations.mail.message import Sender, message_id
-from automations.mail.templates import TemplateRenderer
 from automations.adapters.outbox import OutboxMailer
 from automations.adapters.smtp import SmtpMailer
+from automations.config import SmtpConfig
+from automations.domain.messages import PlannedMessage
+from automations.effects import SENT
+from automations.mail.delivery import deliver
+from automations.mail.message import Sender, message_id
+from automations.mail.templates import TemplateRenderer
 
 SENDER = Sender("ambassadors@example.org", "Ambassador Program", "support@example.org")
 

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from automations import bootstrap
+from automations.adapters.csv.ledger import CsvLedger
 from automations.config import load_config
 from automations.jobs import mail_jobs, sync_checkins
-from automations.adapters.csv.ledger import CsvLedger
 from tests.conftest import ROOT, snapshot, use_smtp, wait_for, waiting_for_the_lock
 
 MONDAY = "2026-10-12"  # inside the Q3 window: invitations are out, reminders d-10 due, the digest due

@@ -18,15 +18,15 @@ import yaml
 
 from automations import bootstrap
 from automations.config import load_config
-from automations.domain.migration import (EXTRA, SHAPE, Held, Sourced, canonical, plan_table, readdress)
+from automations.domain.migration import EXTRA, SHAPE, Held, Sourced, canonical, plan_table, readdress
 from automations.errors import ServiceUnavailable, StopRun
-from automations.jobs import compliance as compliance_job
 from automations.jobs import blog_reviews as blog_reviews_job
 from automations.jobs import certificates as certificates_job
+from automations.jobs import compliance as compliance_job
 from automations.jobs import doctor as doctor_job
 from automations.jobs import funding as funding_job
-from automations.jobs import referrals as referrals_job
 from automations.jobs import migrate as migrate_job
+from automations.jobs import referrals as referrals_job
 from automations.jobs import run_all
 from tests.airtable_env import BASE, AirtableEnv, drop_after_writes, seed_roster, use_airtable
 from tests.conftest import copy_example, outbox_messages, run_cli, snapshot
@@ -655,7 +655,7 @@ class TestRosterTypedByStaff:
         gone = next(i for i, line in enumerate(lines) if "priya.deshmukh@example.org" in line)
         roster.write_text("".join(lines[:gone] + lines[gone + 1:]), encoding="utf-8")
         live.fake.reset_log()
-        with pytest.raises(StopRun, match="priya.deshmukh@example.org"):
+        with pytest.raises(StopRun, match=r"priya.deshmukh@example.org"):
             migrate(live, live.config_path, running)
         assert writes(live) == []
         assert "priya.deshmukh@example.org" in {r["fields"]["Email"] for r in live.records("Ambassadors")}
@@ -902,7 +902,7 @@ class TestRefusals:
         (exit 2), nothing written."""
         airtable.fake.insert(BASE, "Ambassadors", [{"Name": "Someone Else", "Email": "someone@example.net"}])
         airtable.fake.reset_log()
-        with pytest.raises(StopRun, match="already holds 1 row that did not come from .*someone@example.net"):
+        with pytest.raises(StopRun, match=r"already holds 1 row that did not come from .*someone@example.net"):
             migrate(airtable, airtable.config_path, running)
         assert writes(airtable) == []
 

@@ -3,17 +3,18 @@ day/month order decided once per source (`automations.domain.moments`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from automations.domain.moments import DayOrder, MomentReader, Unsettled, order_of_locale, settle, written
 from automations.errors import InputError
 
 LONDON = ZoneInfo("Europe/London")
-UTC = timezone.utc
+UTC = UTC
 
 
 def reader(order: str = "", configured: str = "") -> MomentReader:
@@ -83,7 +84,7 @@ def test_typed_answers_do_not_outvote_the_timestamps():
     order = DayOrder("f.csv")
     order.observe("02/10/2026 10:00:00", "row 2")
     order.observe("9/15/2026", "row 2, column 'date'", typed=True)
-    with pytest.raises(InputError, match="checkin_form.date_order"):
+    with pytest.raises(InputError, match=r"checkin_form.date_order"):
         order.finish()
 
 
@@ -98,7 +99,7 @@ def test_when_every_timestamp_is_year_first_the_answers_decide_if_they_agree():
     one = DayOrder("download.csv")
     for n, answer in enumerate(["05/10/2025", "04/02/2026", "03/03/2026", "01/07/2026", "09/23/2026"], start=2):
         one.observe(answer, f"row {n}", typed=True)
-    with pytest.raises(InputError, match="checkin_form.date_order"):
+    with pytest.raises(InputError, match=r"checkin_form.date_order"):
         one.finish()
     # Configuration the answers clearly contradict, with no timestamp to say otherwise: stop, naming the key.
     wrong = DayOrder("download.csv", configured="mdy")
@@ -141,14 +142,14 @@ def test_the_first_value_that_reads_one_way_settles_the_source_and_a_contradicti
     assert not order.settled and "row 2" in order.ambiguous
     order.observe("4/13/2026 12:33:18", "row 3")
     assert order.order == "mdy" and "row 3" in order.evidence
-    with pytest.raises(InputError, match="written two ways.*row 3.*row 9"):
+    with pytest.raises(InputError, match=r"written two ways.*row 3.*row 9"):
         order.observe("13/4/2026 12:33:18", "row 9")
 
 
 def test_nothing_settles_then_configuration_decides_else_the_key_is_named():
     order = DayOrder("f.csv")
     order.observe("4/11/2026", "row 2")
-    with pytest.raises(InputError, match="checkin_form.date_order"):
+    with pytest.raises(InputError, match=r"checkin_form.date_order"):
         order.finish()
     configured = DayOrder("f.csv", configured="mdy")
     configured.observe("4/11/2026", "row 2")
@@ -158,7 +159,7 @@ def test_nothing_settles_then_configuration_decides_else_the_key_is_named():
 
 def test_configuration_the_values_contradict_stops():
     order = DayOrder("f.csv", configured="mdy")
-    with pytest.raises(InputError, match="checkin_form.date_order says mdy"):
+    with pytest.raises(InputError, match=r"checkin_form.date_order says mdy"):
         order.observe("25/11/2025", "row 5")
 
 

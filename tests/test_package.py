@@ -119,7 +119,7 @@ def test_requirements_txt_holds_no_test_only_tool():
     runtime = requirements(ROOT / "requirements.txt")
     assert not runtime & TEST_ONLY, sorted(runtime & TEST_ONLY)
     tests = requirements(ROOT / "requirements-test.txt")
-    assert TEST_ONLY <= tests and runtime <= tests, "requirements-test.txt starts with -r requirements.txt"
+    assert tests >= TEST_ONLY and runtime <= tests, "requirements-test.txt starts with -r requirements.txt"
 
 
 def test_every_module_the_tests_and_benchmarks_import_is_a_test_requirement():

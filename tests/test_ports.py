@@ -13,8 +13,9 @@ from automations import ports
 
 PORTS = Path(ports.__file__).parent
 MODULES = sorted(p for p in PORTS.glob("*.py") if p.name != "__init__.py")
-#: What a port module may import: typing helpers, the domain's values, the composed message, other ports.
-STANDARD = ("__future__", "dataclasses", "datetime", "typing")
+#: What a port module may import: typing helpers (the abstract collections and context manager included), the
+#: domain's values, the composed message, other ports.
+STANDARD = ("__future__", "collections.abc", "contextlib", "dataclasses", "datetime", "typing")
 #: Technology a port must never import (the adapters and the libraries behind them).
 FORBIDDEN = ("automations.adapters", "..adapters", "requests", "pyairtable", "gspread", "googleapiclient", "google",
              "smtplib", "sqlite3", "fpdf", "jinja2", "yaml", "pydantic", "schedule", "httplib2", "ssl", "socket")
@@ -65,7 +66,7 @@ def test_the_ports_define_only_protocols_values_and_failures():
                     f"to its adapter)"
             else:
                 assert isinstance(node, (ast.Import, ast.ImportFrom)) or \
-                    isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant), \
+                    (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)), \
                     f"{path.name}: line {node.lineno} is neither an import nor a definition"
 
 

@@ -389,6 +389,7 @@ class TestTheReportAfterErase:
         import re
 
         from pypdf import PdfReader
+
         from tests.conftest import run_cli
 
         folder = program.parent / "reports" / "2026Q3"

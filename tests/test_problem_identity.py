@@ -12,12 +12,11 @@ from pathlib import Path
 
 os.environ.setdefault("NO_GCE_CHECK", "true")
 
-from automations import bootstrap  # noqa: E402
-from automations.config import load_config  # noqa: E402
-from automations.jobs import run_all  # noqa: E402
-from tests.conftest import copy_example, outbox_messages  # noqa: E402
-from tests.test_google import (SA, SHEET, configure, example_rows, form_answers, google,  # noqa: E402
-                               london, sheet_cells)
+from automations import bootstrap
+from automations.config import load_config
+from automations.jobs import run_all
+from tests.conftest import copy_example, outbox_messages
+from tests.test_google import SA, SHEET, configure, example_rows, form_answers, google, london, sheet_cells
 
 AS_OF = date(2026, 10, 19)
 

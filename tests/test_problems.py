@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import csv
 import email
 import re
 import shutil
+from dataclasses import replace
 from datetime import date
 from email import policy
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 
 from automations.domain.model import Problem
-from automations.domain.problems import (FIXED, IGNORED, OPEN, STAFF, ProblemRecord, read_status, reconcile,
-                                         unknown_status)
-from tests.conftest import ROOT, copy_example, snapshot, outbox_messages
+from automations.domain.problems import (
+    FIXED,
+    IGNORED,
+    OPEN,
+    STAFF,
+    ProblemRecord,
+    read_status,
+    reconcile,
+    unknown_status,
+)
+from tests.conftest import ROOT, copy_example, outbox_messages, snapshot
 
 RESPONSES = "checkin_responses.csv"
 
@@ -105,7 +113,7 @@ class TestOneSourceUnderSeveralNames:
     its Airtable table: one source each, so a problem keeps its id, status and First seen day across a switch."""
 
     SHEET = "Google Sheet 1abc, tab 'Form Responses 1'"
-    NAMES = {SHEET: RESPONSES}
+    NAMES: ClassVar[dict[str, str]] = {SHEET: RESPONSES}
 
     def test_a_record_from_the_download_is_the_same_problem_read_from_the_sheet(self):
         on_file = reconcile([], [p(5), p(9, "x")], date(2026, 10, 1)).records

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import itertools
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from hypothesis import given, settings
@@ -24,7 +25,7 @@ def test_quarter_start_instant_belongs_to_it(q, zone):
     tz = ZoneInfo(zone)
     first = q.start_instant(tz)
     assert Quarter.of_instant(first, tz) == q
-    before = (first.astimezone(timezone.utc) - timedelta(microseconds=1)).astimezone(tz)
+    before = (first.astimezone(UTC) - timedelta(microseconds=1)).astimezone(tz)
     assert Quarter.of_instant(before, tz) == q.prev()
 
 
@@ -43,7 +44,7 @@ def test_quarters_between_is_contiguous(first, n):
     for _ in range(n):
         last = last.next()
     qs = quarters_between(first, last)
-    assert len(qs) == n + 1 and all(a.next() == b for a, b in zip(qs, qs[1:]))
+    assert len(qs) == n + 1 and all(a.next() == b for a, b in itertools.pairwise(qs))
 
 
 section = st.tuples(

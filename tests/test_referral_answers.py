@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -21,15 +22,15 @@ import yaml
 
 os.environ.setdefault("NO_GCE_CHECK", "true")
 
-from automations import bootstrap  # noqa: E402
-from automations.config import ReferralsConfig, load_config  # noqa: E402
-from automations.domain.referrals import offer_code  # noqa: E402
-from automations.errors import InputError  # noqa: E402
-from automations.jobs import referrals  # noqa: E402
-from tests.conftest import ROOT, go_live  # noqa: E402
-from tests.fake_google import DateTime  # noqa: E402
-from tests.test_google import configure, google  # noqa: E402,F401 (the fake Google fixture)
-from tests.test_referrals import DAY, GERMANY, outbox, read, text_of, write_inquiries  # noqa: E402
+from automations import bootstrap
+from automations.config import ReferralsConfig, load_config
+from automations.domain.referrals import offer_code
+from automations.errors import InputError
+from automations.jobs import referrals
+from tests.conftest import ROOT, go_live
+from tests.fake_google import DateTime
+from tests.test_google import configure, google  # noqa: F401 (the fake Google fixture)
+from tests.test_referrals import DAY, GERMANY, outbox, read, text_of, write_inquiries
 
 LONDON = ZoneInfo("Europe/London")
 SA = "automation@test-project.iam.gserviceaccount.com"
@@ -141,7 +142,7 @@ class TestTheAnswerTab:
     """The answer form's tab is found as the check-in form's is (`sheets_tabs`): no tab to configure, a relink
     followed or named, the check-in form's tab in the same spreadsheet left alone."""
 
-    HEADER = ["Timestamp", "Offer code", "Answer"]
+    HEADER: ClassVar[list[str]] = ["Timestamp", "Offer code", "Answer"]
 
     def answers(self, program, fake, tabs: dict, **referrals_keys):
         fake.add_spreadsheet(ANSWERS, time_zone="Europe/London", locale="en_GB", tabs=tabs, share_with=(SA,))

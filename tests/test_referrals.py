@@ -9,12 +9,21 @@ import csv
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 from automations import bootstrap
 from automations.config import load_config
 from automations.domain.model import Ambassador
-from automations.domain.referrals import (Answer, Inquiry, ReferralSettings, offer_code, offer_codes_of, parse_history,
-                                          plan_referrals, rank)
+from automations.domain.referrals import (
+    Answer,
+    Inquiry,
+    ReferralSettings,
+    offer_code,
+    offer_codes_of,
+    parse_history,
+    plan_referrals,
+    rank,
+)
 from automations.jobs import referrals
 from tests.conftest import outbox_messages, run_cli, snapshot
 
@@ -119,8 +128,8 @@ class TestRanking:
 
 
 class TestOffers:
-    ROSTER = [amb("first@x.org"), amb("second@x.org")]
-    STANDINGS = {"second@x.org": "warned"}
+    ROSTER: ClassVar[list[Ambassador]] = [amb("first@x.org"), amb("second@x.org")]
+    STANDINGS: ClassVar[dict[str, str]] = {"second@x.org": "warned"}
 
     def step(self, inquiries, day, answers=()):
         return plan_referrals(inquiries, self.ROSTER, self.STANDINGS, list(answers), day, SETTINGS)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import date
 from decimal import Decimal
+from email import message_from_bytes, policy
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,7 +21,6 @@ import pypdf
 import pypdfium2
 import pytest
 import yaml
-from email import message_from_bytes, policy
 
 from automations import bootstrap
 from automations.adapters.render.report_jinja import md, md_url
@@ -29,11 +29,19 @@ from automations.domain.charts import Bar, Series, Stack, bar_chart, stacked_cha
 from automations.domain.funding import FundingRequest, FundingSettings
 from automations.domain.quarters import Quarter
 from automations.domain.referrals import Inquiry
-from automations.domain.report import (ATTENDANCE, CONTENT, ReportSettings, engagement_score, funding_lines,
-                                       name_key, referrals_served, web_link)
+from automations.domain.report import (
+    ATTENDANCE,
+    CONTENT,
+    ReportSettings,
+    engagement_score,
+    funding_lines,
+    name_key,
+    referrals_served,
+    web_link,
+)
 from automations.jobs import report as report_job
 from automations.jobs import sync_checkins
-from tests.conftest import ROOT, copy_example, snapshot, outbox_messages
+from tests.conftest import ROOT, copy_example, outbox_messages, snapshot
 from tests.factories import activity
 
 AS_OF = "2026-11-23"

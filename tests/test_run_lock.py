@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -123,9 +123,8 @@ class TestASecondRun:
             "    print('held', flush=True); time.sleep(120)"), str(program.parent / "data" / ".locks")],
             stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(AlreadyRunning):  # really held
-            with locks(program).hold("sync-checkins"):
-                pass
+        with pytest.raises(AlreadyRunning), locks(program).hold("sync-checkins"):  # really held
+            pass
         holder.kill()
         holder.wait(60)
         res = cli("--config", str(program), "--as-of", AS_OF, "sync-checkins")
@@ -153,7 +152,7 @@ class TestTheScheduleProcess:
         program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         configure(program, jobs={"run-all": "every day at 06:30"}, lock_wait_seconds=0.5, stop_wait_seconds=300)
         state = program.parent / "data" / ".schedule.json"
-        old = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
+        old = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="seconds")
         state.write_text(json.dumps({"run-all": {"start": old, "exit_code": 0}}))
         gate = threading.Event()
         smtp_server.handler.behaviour.gate = gate

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -171,7 +171,7 @@ def test_a_cron_run_all_while_the_scheduler_runs_it(program, smtp_server, tmp_pa
     data["mail"]["smtp"]["timeout_seconds"] = 300  # the held message waits at the gate as long as the test says
     program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     configure(program, jobs={"run-all": "every day at 06:30"}, lock_wait_seconds=0.5)
-    old = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
+    old = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="seconds")
     (program.parent / "data" / ".schedule.json").write_text(json.dumps({"run-all": {"start": old, "exit_code": 0}}))
     gate = threading.Event()
     smtp_server.handler.behaviour.gate = gate

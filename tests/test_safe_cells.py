@@ -10,11 +10,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automations.adapters.files.atomic import atomic_write_rows
 from automations.adapters.csv.blog_store import CsvBlogStore
 from automations.adapters.csv.report_store import CsvReportStore
-from automations.adapters.csv.tables import read_table, update_rows
 from automations.adapters.csv.safe_cells import TRIGGERS, escape, escape_row, unescape
+from automations.adapters.csv.tables import read_table, update_rows
+from automations.adapters.files.atomic import atomic_write_rows
 from automations.ports import BlogUpdate
 
 AS_OF = "2026-11-23"

@@ -5,11 +5,12 @@ log (plain or JSON, with every secret redacted)."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from automations.scheduler import JobScheduler, RunOutcome, summarize
 from automations.stopping import StopRequest
 
 LONDON = ZoneInfo("Europe/London")
-UTC = timezone.utc
+UTC = UTC
 
 
 class TestCadenceGrammar:
@@ -200,7 +201,7 @@ class TestCadencesOverAWeek:
         assert len({d.astimezone(UTC).replace(minute=0, second=0) for d in hourly}) == 168
         # An interval counts from the end of the run before (20 simulated seconds here), never less.
         six = runner.starts("sync-checkins")
-        gaps = [b - a for a, b in zip(six, six[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(six)]
         assert len(six) >= 27 and all(timedelta(hours=6) <= g <= timedelta(hours=6, minutes=2) for g in gaps)
 
     def test_never_two_runs_at_once_and_no_burst_after_a_long_run(self, tmp_path):
@@ -213,7 +214,7 @@ class TestCadencesOverAWeek:
                                                           "digest": "every hour at :15"})
             advance(scheduler, traveller, start + timedelta(hours=8))
         ends = [(s, e) for _, s, e in runner.runs]
-        assert all(b_start >= a_end for (_, a_end), (b_start, _) in zip(ends, ends[1:]))
+        assert all(b_start >= a_end for (_, a_end), (b_start, _) in itertools.pairwise(ends))
         hourly = [d.strftime("%H:%M") for d in runner.starts("digest")]
         assert hourly == ["05:15", "06:15", "09:31", "10:15", "11:15", "12:15"]
 

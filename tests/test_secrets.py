@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -119,7 +119,7 @@ def test_no_secret_in_any_output_file_or_error(tmp_path):
             ("erase", "priya.deshmukh@example.org", "--dry-run"), ("retention",),
             ("conduct", "list", "--reader", READER))]
         # A run-all on record from days ago: the scheduler catches it up at once, so its log holds a real run.
-        old = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
+        old = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="seconds")
         (config.parent / "data" / ".schedule.json").write_text(json.dumps({"run-all": {"start": old, "exit_code": 0}}))
         log = tmp_path / "scheduler.log"
         with log.open("wb") as sink:

@@ -8,10 +8,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from automations.adapters.smtp import SmtpMailer
 from automations.config import SmtpConfig
 from automations.errors import StopRun
 from automations.mail.message import Outgoing
-from automations.adapters.smtp import SmtpMailer
 from tests import smtp_server, tls_cert
 
 SECRET = "correct horse battery staple"
@@ -70,10 +70,9 @@ def test_refused_login_stops_the_run_without_the_password(cert):
     try:
         cfg = SmtpConfig(host="127.0.0.1", port=port, security="starttls", ca_file=str(cert[0]),
                          rate_per_second=0, retry_backoff_seconds=0)
-        with pytest.raises(StopRun) as caught:
-            with SmtpMailer(cfg, {"SMTP_USERNAME": "relay", "SMTP_PASSWORD": "wrong " + SECRET},
-                            "a@example.org") as mailer:
-                mailer.send(outgoing())
+        with pytest.raises(StopRun) as caught, SmtpMailer(
+                cfg, {"SMTP_USERNAME": "relay", "SMTP_PASSWORD": "wrong " + SECRET}, "a@example.org") as mailer:
+            mailer.send(outgoing())
         assert "refused the login" in str(caught.value) and SECRET not in str(caught.value)
         assert handler.received == []
     finally:
@@ -86,9 +85,8 @@ def test_untrusted_certificate_is_not_used(cert, tmp_path):
     try:
         cfg = SmtpConfig(host="127.0.0.1", port=port, security="starttls", rate_per_second=0,
                          retry_backoff_seconds=0, max_attempts=1)
-        with pytest.raises(Exception, match="cannot connect"):
-            with SmtpMailer(cfg, {}, "a@example.org") as mailer:
-                mailer.send(outgoing())
+        with pytest.raises(Exception, match="cannot connect"), SmtpMailer(cfg, {}, "a@example.org") as mailer:
+            mailer.send(outgoing())
         assert handler.received == []
     finally:
         controller.stop()

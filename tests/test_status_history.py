@@ -17,14 +17,13 @@ from automations import bootstrap
 from automations.adapters.airtable.admin import AirtableAdmin
 from automations.adapters.airtable.roster_store import AirtableRosterStore
 from automations.adapters.airtable.schema import base_spec
-from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, AirtableTables, Config, \
-    load_config
+from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS, AirtableTables, Config, load_config
 from automations.domain import compliance as c
 from automations.domain.checkins import RosterLayout, ingest, parse_roster, parse_status_history
 from automations.domain.quarters import Quarter
 from automations.jobs import compliance as compliance_job
 from automations.jobs import sync_checkins
-from tests.airtable_env import BASE, TOKEN
+from tests.airtable_env import BASE
 from tests.conftest import ROOT
 from tests.factories import RULES, activity
 
@@ -146,7 +145,7 @@ class TestVerdictsFollowTheStatusOfTheQuarter:
         t = track(amb, acts)
         assert [t.at(q).verdict.status for q in (Quarter(2026, 1), Q2, Q3)] == [c.MET, c.EXEMPT, c.MET]
         assert t.at(Q3).streak == 2 and c.FREE_EVENT_ACCESS in t.perks
-        assert "paused from 2026-04-01 to 2026-06-30: not active the whole quarter" == t.at(Q2).verdict.note
+        assert t.at(Q2).verdict.note == "paused from 2026-04-01 to 2026-06-30: not active the whole quarter"
 
     def test_alumni_keep_their_record_but_no_standing_or_perks(self):
         """Alumni since 2026-04-01: 2026Q1 (met) is judged, later quarters exempt; standing shown 'alumni'."""

@@ -13,12 +13,13 @@ Written for the tests and the crash harness; it knows nothing of the program's o
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import sqlite3
+from collections.abc import Iterable, Sequence
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Iterable, Sequence
 
 
 def _flat(text: str) -> str:
@@ -94,10 +95,8 @@ def texts_of(path: Path) -> list[str]:
     raw = path.read_bytes()
     out = [raw.decode("utf-8", errors="replace")]
     if path.suffix == ".json":
-        try:
+        with contextlib.suppress(ValueError):
             out += list(_json_strings(json.loads(raw)))
-        except ValueError:
-            pass
     if path.suffix == ".eml":
         out += list(_message_texts(raw))
     if path.suffix == ".pdf" or raw.startswith(b"%PDF"):

@@ -9,9 +9,8 @@ activities keep counting for the pseudonym and the address never reaches a table
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-
-from typing import Callable, Iterable, Iterator
 
 from ..domain.privacy import ERASE_JOB, Erasure, Pseudonyms, TableRule
 from ..ports import CheckinSource, NewRows
@@ -43,7 +42,10 @@ class ErasedResponses:
         for row in rows:
             address = row[column].strip().lower() if column is not None and column < len(row) else ""
             if address and self.names.address(address) in erased:
-                row = Erasure(address, None, self.names, {}).row(self.rule, headers, row)  # type: ignore[arg-type]
+                kept = Erasure(address, None, self.names, {}).row(self.rule, headers, row)
+                if kept is None:  # a rule that deletes the person's rows: this one is not read
+                    continue
+                row = kept
             yield row
 
     def read(self) -> tuple[list[str], Iterator[list[str]]]:

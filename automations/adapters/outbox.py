@@ -10,9 +10,9 @@ import re
 from email import message_from_binary_file, policy
 from pathlib import Path
 
-from .files.atomic import atomic_write
 from ..domain.values import capped_name
 from ..mail.message import Outgoing
+from .files.atomic import atomic_write
 
 
 def _safe_name(key: str) -> str:
@@ -39,7 +39,7 @@ class OutboxMailer:
         self.day = day
         self.unreadable: list[str] = []  # the .eml files the last index listed as unreadable, each with why
 
-    def __enter__(self) -> "OutboxMailer":
+    def __enter__(self) -> OutboxMailer:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -5,17 +5,17 @@ AUTH PLAIN string's base64 forms besides the installed secrets: a server may ech
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
-import socket
 import ssl
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..config import SmtpConfig
 from ..errors import ConfigError
-from ..redaction import encoded_forms, redact
-from ..mail.message import Outgoing
 from ..mail.failures import LoginRefused, PermanentFailure, ServerUnreachable, TemporaryFailure
+from ..mail.message import Outgoing
+from ..redaction import encoded_forms, redact
 
 
 class SmtpMailer:
@@ -40,7 +40,7 @@ class SmtpMailer:
         self._last = 0.0
         self.connections = 0
 
-    def __enter__(self) -> "SmtpMailer":
+    def __enter__(self) -> SmtpMailer:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -54,6 +54,7 @@ class SmtpMailer:
     def _connect(self) -> smtplib.SMTP:
         cfg = self.cfg
         try:
+            conn: smtplib.SMTP
             if cfg.security == "ssl":
                 conn = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_seconds, context=self._tls())
             else:
@@ -85,10 +86,8 @@ class SmtpMailer:
 
     def _close(self) -> None:
         if self.conn is not None:
-            try:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.conn.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
             self.conn = None
 
     def _pace(self) -> None:
@@ -122,7 +121,7 @@ class SmtpMailer:
                 if not 400 <= exc.smtp_code < 500:
                     raise PermanentFailure(error) from None
                 self._close()
-            except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as exc:
+            except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
                 error = f"connection lost: {type(exc).__name__}"
                 self.conn = None
             except ServerUnreachable as exc:

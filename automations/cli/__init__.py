@@ -12,8 +12,11 @@ erase, retention), `setup` (doctor, init, migrate) and `runs` (run-all, schedule
 
 from . import checkins, privacy, program, runs, setup  # noqa: F401  (each registers its commands)
 from .base import cli, main
-from .output import _guard  # noqa: F401  (tests/test_faults.py ends a run through it)
-from .output import report, shown
+from .output import (
+    _guard,  # noqa: F401  (tests/test_faults.py ends a run through it)
+    report,
+    shown,
+)
 from .runs import schedulable
 
 __all__ = ["cli", "main", "report", "schedulable", "shown"]

@@ -7,8 +7,17 @@ import click
 from .. import bootstrap, stopping
 from ..errors import AlreadyRunning, ConfigError, StopRun
 from ..jobs import run_all as run_all_job
-from .base import (ACCEPT_REMOVALS, ACCEPT_SHRINK, ACCEPT_UNUSABLE, SEND_HELD, Options, cli, confirm, global_options,
-                   one_run)
+from .base import (
+    ACCEPT_REMOVALS,
+    ACCEPT_SHRINK,
+    ACCEPT_UNUSABLE,
+    SEND_HELD,
+    Options,
+    cli,
+    confirm,
+    global_options,
+    one_run,
+)
 from .output import _guard, echo, echo_block, report
 
 

@@ -40,7 +40,7 @@ class BlogReviewsConfig(Strict):
         return value
 
     @model_validator(mode="after")
-    def _google_ready(self) -> "BlogReviewsConfig":
+    def _google_ready(self) -> BlogReviewsConfig:
         if self.documents == "google" and not (self.template_document_id and self.folder_id):
             raise ValueError("documents 'google' needs template_document_id and folder_id")
         return self

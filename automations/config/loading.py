@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
 from .airtable import AirtableConfig
@@ -63,7 +64,7 @@ class Config(Strict):
         return p if p.is_absolute() else self.base_dir / p
 
     @model_validator(mode="after")
-    def _backend_ready(self) -> "Config":
+    def _backend_ready(self) -> Config:
         if self.backend == "airtable" and not self.airtable.base_id:
             raise ValueError("backend 'airtable' needs airtable.base_id (the app... id in the base's URL)")
         f, r = self.checkin_form, self.referrals
@@ -82,7 +83,7 @@ class Config(Strict):
         return self
 
     @model_validator(mode="after")
-    def _transport_ready(self) -> "Config":
+    def _transport_ready(self) -> Config:
         # A transport that validates but cannot send would fail every message, run after run. (gmail's
         # key may come from the environment, so bootstrap checks it: `GmailMailer.ready`.)
         ca = self.mail.smtp.ca_file
@@ -101,7 +102,7 @@ class Config(Strict):
         return ZoneInfo(self.checkin_form.timezone or self.program.timezone)
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "(top level)"
     kind = error["type"]
     if not error["loc"]:  # a check across keys: its sentence names them

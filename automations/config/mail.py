@@ -29,7 +29,7 @@ class SmtpConfig(Strict):
 
 
     @model_validator(mode="after")
-    def _no_cleartext_login(self) -> "SmtpConfig":
+    def _no_cleartext_login(self) -> SmtpConfig:
         if self.security == "none" and self.host not in _LOOPBACK:
             raise ValueError(f"security 'none' sends mail and any login unencrypted: it is allowed only for a "
                              f"server on this machine (localhost), not {self.host}")

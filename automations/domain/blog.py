@@ -9,9 +9,9 @@ configured days gets one nudge for that stage, to whoever holds it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from .checkins import activity_id
@@ -60,11 +60,14 @@ def format_history(history: Sequence[tuple[str, date]]) -> str:
 
 
 def parse_history(text: str) -> tuple[tuple[str, date], ...]:
-    out = []
+    out: list[tuple[str, date]] = []
     for part in text.split(";"):
         words = part.strip().rsplit(" ", 1)
-        if len(words) == 2 and parse_stage(words[0]) and _iso(words[1]):
-            out.append((parse_stage(words[0]), _iso(words[1])))
+        if len(words) != 2:
+            continue
+        stage, day = parse_stage(words[0]), _iso(words[1])
+        if stage and day:
+            out.append((stage, day))
     return tuple(out)
 
 

@@ -74,26 +74,33 @@ def parse(text: str) -> Cadence:
 
 
 def _build(text: str, phrase: str, g: dict[str, str | None]) -> Cadence:
+    def part(name: str) -> str:
+        """A group the matching pattern fills together with the one tested (None would be a bug in the pattern)."""
+        value = g.get(name)
+        if value is None:
+            raise CadenceError(text, f"is not a cadence this version reads (its {name} is missing)")
+        return value
+
     if g.get("day"):
         if g.get("hh") is None:
             raise CadenceError(text, f"needs a time of day, like '{phrase} at 06:30'")
-        hh, mm = int(g["hh"]), int(g["mm"])
+        hh, mm = int(part("hh")), int(part("mm"))
         if hh > 23 or mm > 59:
             raise CadenceError(text, "names a time that does not exist (hours 00-23, minutes 00-59)")
-        day = g["day"]
+        day = part("day")
         if day == "day":
             return Cadence(phrase, "days", at=time(hh, mm))
         return Cadence(phrase, "weeks", weekday=day, at=time(hh, mm))
     if g.get("minute") is not None:
-        mm = int(g["minute"])
+        mm = int(part("minute"))
         if mm > 59:
             raise CadenceError(text, "names a minute past the hour that does not exist (00-59)")
         return Cadence(phrase, "hours", at=time(0, mm))
     if g.get("unit"):
-        n = int(g["n"])
+        unit, n = part("unit"), int(part("n"))
         if n < 1:
-            raise CadenceError(text, f"must count at least 1 {g['unit'][:-1]}")
-        return Cadence(phrase, g["unit"], interval=n)
+            raise CadenceError(text, f"must count at least 1 {unit[:-1]}")
+        return Cadence(phrase, unit, interval=n)
     return Cadence(phrase, "hours" if phrase.startswith("every hour") else "minutes")
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
 from .compliance import anniversary
 from .model import Ambassador
@@ -129,7 +129,7 @@ def plan_events(attendees: Sequence[Attendee], as_of: date, freshness_days: int)
     return out
 
 
-def unprintable(cert: Certificate, covered) -> str:
+def unprintable(cert: Certificate, covered: Callable[[str], bool]) -> str:
     """Why the certificate cannot be drawn as it should ("" if it can): the name holds characters none
     of the certificate fonts covers, which would print as empty boxes. It is then not sent (a failure
     of this run, exit 1) and is tried again by every later run, until the name is corrected or a font

@@ -10,9 +10,9 @@ chart reads without colour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Sequence
 
 WIDTH = 680
 INK = "#1d2733"
@@ -98,7 +98,7 @@ def stacked_chart(stacks: Sequence[Stack], series: Sequence[Series], title: str,
     parts.append(f'<line x1="0" y1="{plot_bottom}" x2="{width}" y2="{plot_bottom}" stroke="{GRID}"/>')
     for i, st in enumerate(stacks):
         cx = slot * i + slot / 2
-        y = plot_bottom
+        y: float = plot_bottom
         for s, v in zip(series, st.values):
             if v <= 0:
                 continue

@@ -10,9 +10,9 @@ Each incident is deleted once it is older than the configured retention.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Sequence
 
 from .values import clean_text, normalize_email, stable_digest
 

@@ -4,13 +4,14 @@ every timestamp and date of the source reads, with counts, an example and the fi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Collection, Iterable, Sequence
 
 from ..errors import InputError
 from .checkins import day_order
-from .form_layout import POSITIONS_KEY, FormLayout, Merger, fit_rows, map_columns
-from .moments import MomentReader, Unsettled, settle
+from .form_layout import POSITIONS_KEY, ColumnMap, FormLayout, Merger, fit_rows, map_columns
+from .model import Problem
+from .moments import MomentReader, Place, Unsettled, settle
 from .values import normalize_email
 
 FIX_TIMESTAMP = ("download the responses again as Google writes them, or set checkin_form.timestamp_formats to the "
@@ -54,7 +55,7 @@ def check_responses(headers: Sequence[str], rows: Iterable[Sequence[str]], layou
     def filled(i: int) -> int:
         return sum(1 for r in rows if i < len(r) and r[i].strip())
 
-    for v, group in cols.merged:
+    for _v, group in cols.merged:
         title = headers[group[0]]
         where_cols = " and ".join(str(i + 1) for i in group)
         out.append(Line(True, f"'{title}' is in columns {where_cols} (a question re-created on the form): read as "
@@ -89,7 +90,8 @@ def check_responses(headers: Sequence[str], rows: Iterable[Sequence[str]], layou
     return out
 
 
-def _data(headers, rows, cols, layout: FormLayout, where: str, told, max_share: float) -> list[Line]:
+def _data(headers: Sequence[str], rows: Iterable[Sequence[str]], cols: ColumnMap, layout: FormLayout, where: str,
+          told: tuple[str, str], max_share: float) -> list[Line]:
     """Every timestamp and activity date of the source, read as sync-checkins reads them."""
     order = day_order(layout, where, told)
     reader = MomentReader(order, layout.sheet_tz, layout.program_tz, layout.timestamp_formats, layout.date_formats)
@@ -98,20 +100,21 @@ def _data(headers, rows, cols, layout: FormLayout, where: str, told, max_share: 
     merge = Merger(cols, headers) if cols.needs_merge() else None
     width = len(headers)
 
-    def merged(rows):  # the rows as ingestion reads them: a re-created question's columns as one
-        for row in rows:
-            row = list(row[:width]) + [""] * (width - len(row))
+    def merged(rows: Iterable[Sequence[str]]) -> Iterator[list[str]]:
+        """The rows as ingestion reads them: a re-created question's columns as one."""
+        for given in rows:
+            row = list(given[:width]) + [""] * (width - len(given))
             yield merge(row)[0] if merge is not None else row
     counts = {"t": 0, "d": 0}
-    bad = {"t": Counter(), "d": Counter()}
+    bad: dict[str, Counter[str]] = {"t": Counter(), "d": Counter()}
     example: dict[str, str] = {}
 
-    def cells(item):
+    def cells(item: tuple[int, list[str]]) -> list[tuple[str, Place, bool]]:
         row_no, row = item
         return [(row[i], f"row {row_no}, column '{title_of[i]}'", i != cols.timestamp)
                 for i in [cols.timestamp, *date_cols] if i < len(row)]
 
-    def tally(kind: str, raw: str, read, place: str) -> None:
+    def tally(kind: str, raw: str, read: Callable[[str, Place], object], place: str) -> None:
         if not raw.strip():
             return
         counts[kind] += 1
@@ -151,7 +154,7 @@ def _data(headers, rows, cols, layout: FormLayout, where: str, told, max_share: 
     return out
 
 
-def roster_lines(problems, fields) -> list[Line]:
+def roster_lines(problems: Sequence[Problem], fields: Mapping[str, str]) -> list[Line]:
     """The roster's statuses (a word that means no status), start dates and status histories that cannot be read,
     counted, with an example."""
     out = []

@@ -23,8 +23,8 @@ questions, so titles repeat. What a form edit does to the sheet, and how it is r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError
@@ -209,7 +209,9 @@ def map_columns(headers: Sequence[str], layout: FormLayout) -> ColumnMap:
                      unknown, width, tuple(fixed_groups))
 
 
-def _no_column_twice(headers, timestamp, email, quarter, numbers, columns, pinned, src) -> None:
+def _no_column_twice(headers: Sequence[str], timestamp: Iterable[int], email: Iterable[int],
+                     quarter: Iterable[int] | None, numbers: Sequence[int], columns: Sequence[Mapping[str, list[int]]],
+                     pinned: Mapping[str, int], src: str) -> None:
     """Stop when one column would answer two questions (a pin onto the Timestamp column, say)."""
     owner: dict[int, str] = {}
     named = [("timestamp", i) for i in timestamp] + [("email", i) for i in email] + \
@@ -225,7 +227,7 @@ def _no_column_twice(headers, timestamp, email, quarter, numbers, columns, pinne
         owner[i] = key
 
 
-def _sections(matches, numbered: Mapping[str, str], kind_title: str, src: str
+def _sections(matches: Callable[[str], list[int]], numbered: Mapping[str, str], kind_title: str, src: str
               ) -> tuple[list[int], list[dict[str, list[int]]]]:
     """The section numbers the header has (from the kind question's title) and each one's numbered columns."""
     numbers: list[int] = []
@@ -240,7 +242,7 @@ def _sections(matches, numbered: Mapping[str, str], kind_title: str, src: str
         raise _missing(src, kind_title.replace("{n}", "1"))
     # A numbered question whose section has no kind question (its title edited, say): that section would be
     # read as nobody's, its answers lost or taken for another's; stop and name it.
-    for f, template in numbered.items():
+    for template in numbered.values():
         for n in range(1, MAX_SECTION + 1):
             if n not in numbers and "{n}" in kind_title and matches(template.replace("{n}", str(n))):
                 raise InputError(

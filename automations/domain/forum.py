@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 from .compliance import status_on
@@ -208,18 +208,21 @@ def plan_forum(wishes: Mapping[str, Wish], members: Sequence[Member], found: Map
                                     "forum shows it after @), or ask them to sign up on the forum first"))
             continue
         add.append(Change(name, w.email, "active"))
-    remove, kept, left_alone, held = [], [], [], []
+    remove: list[Change] = []
+    kept: list[str] = []
+    left_alone: list[str] = []
+    held: list[str] = []
     for m in sorted(members, key=lambda m: username_key(m.username)):
         k = username_key(m.username)
-        w = wishes.get(k)
+        wish = wishes.get(k)
         if k in keep or m.owner:
             kept.append(m.username)
-        elif w is not None and w.state == MEMBER:
+        elif wish is not None and wish.state == MEMBER:
             continue
-        elif w is not None and w.state == LEAVE:
+        elif wish is not None and wish.state == LEAVE:
             left_alone.append(m.username)
-        elif w is not None:  # alumni or removed
-            remove.append(Change(m.username, w.email, w.why))
+        elif wish is not None:  # alumni or removed
+            remove.append(Change(m.username, wish.email, wish.why))
         elif roster_complete:
             remove.append(Change(m.username, "", "not an ambassador on the roster"))
         else:

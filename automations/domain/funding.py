@@ -27,10 +27,10 @@ Keys (request key = ambassador, what and event date): `funding_short_notice:<req
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Mapping, Sequence
 
 from .messages import PlannedMessage
 from .model import Problem
@@ -205,14 +205,14 @@ def plan_funding(requests: Sequence[FundingRequest], as_of: date, settings: Fund
             flags.append("invoice and evidence awaited" if r.status == "approved" else "paid without invoice")
             if r.status == "approved":
                 step = steps[-1]  # only the latest due: a job that did not run for a while sends one, not several
-                missing = [w for w, ok in (("the invoice", r.has_invoice), ("evidence that the items were used at "
+                awaited = [w for w, ok in (("the invoice", r.has_invoice), ("evidence that the items were used at "
                                                                             "the event", r.has_evidence)) if not ok]
                 plan.reminder_steps[r.key] = steps
                 plan.messages.append(PlannedMessage(
                     key=f"funding_invoice_reminder:{r.key}:d{step}", job="funding_invoice_reminder",
                     to_email=r.ambassador, to_name=names.get(r.ambassador, ""),
                     context={**base, "first_name": _first(names, r.ambassador), "days_after": step,
-                             "missing": missing, "approved": _money(r.funded, r.currency),
+                             "missing": awaited, "approved": _money(r.funded, r.currency),
                              "last": step == settings.reminder_days[-1]}))
         plan.flags[r.key] = tuple(flags)
     plan.budgets = budgets(requests, settings)

@@ -14,7 +14,8 @@ the certificate images (`image_digest`) and the roster come in.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from .form_check import Line

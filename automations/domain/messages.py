@@ -25,19 +25,31 @@ Paused, alumni and removed ambassadors get nothing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from .compliance import (
-    CONFERENCE_FUNDING, EXEMPT, MET, MISSED, PENDING, UNDER_REVIEW, WARNED, Rules, Track, anniversary, is_full,
+    CONFERENCE_FUNDING,
+    EXEMPT,
+    MET,
+    MISSED,
+    PENDING,
+    UNDER_REVIEW,
+    WARNED,
+    Record,
+    Rules,
+    Track,
+    anniversary,
+    is_full,
     missing_fields,
 )
 from .model import Activity, Ambassador, Checkin
 from .privacy import forgotten
 from .problems import ProblemRecord, problem_id
-from .values import stable_digest
 from .quarters import Quarter, latest_ended, latest_final, local_date
+from .values import stable_digest
 
 #: Every message the planners make; each is also the name of its templates.
 MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standing_warned", "standing_under_review",
@@ -66,7 +78,7 @@ class PlannedMessage:
     # Program obligations (check-in requests, standing notices) carry no List-Unsubscribe.
     obligation: bool = True
     # Files sent with the message (a certificate's PDF); not part of its identity.
-    attachments: tuple["Attachment", ...] = field(default=(), compare=False, repr=False)
+    attachments: tuple[Attachment, ...] = field(default=(), compare=False, repr=False)
     # Keys the same message had in earlier versions: one of them in the ledger means it went already.
     former_keys: tuple[str, ...] = field(default=(), compare=False)
 
@@ -114,6 +126,14 @@ class ProgramState:
     problems_where: str = ""  # where staff find and mark the data problems
 
 
+def _full_record(state: ProgramState, t: Track, quarter: Quarter) -> Record:
+    """The quarter's record with its activities (a full track holds every quarter its brief one does)."""
+    record = state.full(t).at(quarter)
+    if record is None:
+        raise LookupError(f"the full track of {t.ambassador.email} has no record of {quarter}")
+    return record
+
+
 def first_name(amb: Ambassador) -> str:
     return amb.name.split()[0] if amb.name.strip() else amb.email
 
@@ -132,7 +152,7 @@ def form_link(state: ProgramState, email: str) -> str:
     return f"{state.form_url}{sep}usp=pp_url&{state.prefill_email_entry}={quote(email)}"
 
 
-def problem_view(r: ProblemRecord) -> dict:
+def problem_view(r: ProblemRecord) -> dict[str, Any]:
     """A data problem as plain data for a template: where, what, why."""
     p = r.problem
     value = p.value if len(p.value) <= 80 else p.value[:77] + "..."
@@ -149,7 +169,7 @@ def _row_problems(state: ProgramState) -> dict[tuple[str, int], list[ProblemReco
     return out
 
 
-def describe(a: Activity, rules: Rules) -> dict:
+def describe(a: Activity, rules: Rules) -> dict[str, Any]:
     """An activity as plain data for a template."""
     missing = missing_fields(a, rules)
     return {"title": a.title, "kind": KIND_NAMES.get(a.kind, a.kind), "date": a.date.isoformat(),
@@ -161,7 +181,8 @@ def _active(track: Track) -> bool:
     return track.ambassador.status == "active"
 
 
-def _message(job: str, key: str, amb: Ambassador, context: dict, obligation: bool = True) -> PlannedMessage:
+def _message(job: str, key: str, amb: Ambassador, context: Mapping[str, Any], obligation: bool = True
+             ) -> PlannedMessage:
     base = {"first_name": first_name(amb), "name": amb.name, "email": amb.email}
     return PlannedMessage(key=key, job=job, to_email=amb.email, to_name=amb.name, context={**base, **context},
                           language=language(amb), obligation=obligation)
@@ -196,7 +217,7 @@ def plan_checkin_requests(state: ProgramState) -> list[PlannedMessage]:
             continue
         if step != "invite" and record.verdict.status != PENDING:
             continue
-        v = state.full(t).at(quarter).verdict
+        v = _full_record(state, t, quarter).verdict
         amb = t.ambassador
         context = {
             "quarter": str(quarter), "closes": closes.isoformat(), "form_link": form_link(state, amb.email),
@@ -274,7 +295,7 @@ def plan_problem_notes(state: ProgramState) -> list[PlannedMessage]:
     return out
 
 
-def _notice_due(t: Track, record) -> bool:
+def _notice_due(t: Track, record: Record) -> bool:
     """Whether this final record calls for a standing or perk notice (read from the record in brief)."""
     v = record.verdict
     i = t.records.index(record)
@@ -297,7 +318,7 @@ def plan_notices(state: ProgramState) -> list[PlannedMessage]:
         if fresh and record is not None and _notice_due(t, record):
             i = t.records.index(record)
             before = t.records[i - 1].standing if i > 0 else "good"
-            v = state.full(t).at(final).verdict
+            v = _full_record(state, t, final).verdict
             context = {"quarter": str(final), "full_reports": len(v.counted), "needed": state.rules.min_full_reports,
                        "counted": [describe(a, state.rules) for a in v.counted],
                        "incomplete": [describe(a, state.rules) for a in v.incomplete],

@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Iterable, Mapping, Sequence
 
 from .funding import parse_amount
 from .model import Problem
@@ -123,7 +123,7 @@ def amount_text(value: object) -> str:
 
 def utc_text(moment: datetime) -> str:
     """A moment as Airtable returns a dateTime cell: UTC, milliseconds, 'Z'."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -212,7 +212,8 @@ def programs(shape: Shape, row: Mapping[str, str]) -> bool:
 def program_rows(shape: Shape, rows: Iterable[Sourced]) -> tuple[list[Sourced], list[str]]:
     """The rows the program made, and the keys (as shown) of the others: records a person added to the program's
     own tables, which `migrate` never copies."""
-    kept, skipped = [], []
+    kept: list[Sourced] = []
+    skipped: list[Sourced] = []
     for s in rows:
         (kept if programs(shape, s.row) else skipped).append(s)
     return kept, [shown(shape, s.row) for s in skipped]
@@ -296,28 +297,28 @@ def plan_table(shape: Shape, source: Sequence[Sourced], held: Sequence[Held], ou
         n = taken.get(key, 0)
         taken[key] = n + 1
         pair = wanted.get(key, [])
-        s = pair[n] if n < len(pair) else None
+        twin = pair[n] if n < len(pair) else None
         mine = digest(h.row) in ours
-        if s is None:
+        if twin is None:
             if mine:
                 plan.delete.append(h.ref)  # migrate wrote it, the source no longer has it
             else:
                 plan.foreign.append(shown(shape, h.row))
                 plan.final.append(Sourced(h.row))
             continue
-        matched.add(id(s))
-        plan.final.append(s)
-        if digest(s.row) == digest(h.row):
+        matched.add(id(twin))
+        plan.final.append(twin)
+        if digest(twin.row) == digest(h.row):
             plan.unchanged += 1
             if mine:
-                plan.mine.add(digest(s.row))
+                plan.mine.add(digest(twin.row))
         elif mine:
-            plan.update.append((h.ref, s.row, h.row))
-            plan.mine.add(digest(s.row))
-        elif shape.owned and not (wrong := staff_differences(shape, s.row, h.row)):
+            plan.update.append((h.ref, twin.row, h.row))
+            plan.mine.add(digest(twin.row))
+        elif shape.owned and not (wrong := staff_differences(shape, twin.row, h.row)):
             # The same row, typed by staff: adopted, its program-owned fields (standing, streak...) brought over.
-            # It stays staff's (not journaled as migrate's): a later migrate updates it again, never deletes it.
-            plan.update.append((h.ref, s.row, h.row))
+            # It stays staff'twin (not journaled as migrate'twin): a later migrate updates it again, never deletes it.
+            plan.update.append((h.ref, twin.row, h.row))
             plan.adopted += 1
         else:
             plan.changed_since.append(shown(shape, h.row))

@@ -81,7 +81,7 @@ class Activity:
         v = getattr(self, name)
         return v is not None and v != ""
 
-    def metrics(self) -> tuple:
+    def metrics(self) -> tuple[object, ...]:
         """The reported content, used to tell a plain duplicate from a correction."""
         return (self.title, self.reported_quarter, self.link, self.goal, self.audience, self.description,
                 self.registrations, self.attendees, self.views, self.engagements, self.reshares, self.hours)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-KEY_SHAPES: dict[str, re.Pattern] = {
+KEY_SHAPES: dict[str, re.Pattern[str]] = {
     "activities": re.compile(r"a-[0-9a-f]{14}:[0-9]+:[0-9]+"),
     "checkins": re.compile(r"[0-9]+:[^\s@]+@[^\s@]+"),
     "problems": re.compile(r"p-[0-9a-f]{12}"),

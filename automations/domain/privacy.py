@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Mapping, Sequence
+from typing import Any
 
 from .model import Problem
 from .problems import problem_id
@@ -100,7 +101,7 @@ def _same(cell: str, address: str) -> bool:
     return normalize_email(cell) == address
 
 
-def _address_pattern(address: str) -> re.Pattern:
+def _address_pattern(address: str) -> re.Pattern[str]:
     """The address as a whole word: not part of a longer one (`verma@x.org` is not in `rahul.verma@x.org`),
     whatever case it is written in; a full stop after it ends a sentence, not the address."""
     return re.compile(r"(?<![\w.+-])" + re.escape(address) + r"(?![\w-]|\.\w)", re.IGNORECASE)
@@ -175,7 +176,7 @@ class Erasure:
     """What erasing does to one person's rows: who (address, day) and the keyed hashes."""
 
     address: str
-    today: date
+    today: date | None  # the erase's day (None where rows are erased as they are read: `ErasedResponses`)
     names: Pseudonyms
     #: The rules of the tables problems point into (by their file or table name): a problem's value is
     #: erased as the cell it is about, so its id is the one the next sync works out.
@@ -277,13 +278,13 @@ class Pending:
     renamed: Mapping[str, str] = field(default_factory=dict)  # derived keys erasing changes (`Erasure.renamed`)
     offers: tuple[str, ...] = ()  # keyed hashes of the referral offers' codes made to them (`jobs.referrals`)
 
-    def as_data(self) -> dict:
+    def as_data(self) -> dict[str, object]:
         return {"address": self.address, "started": self.started, "with_conduct": self.with_conduct,
                 "names": list(self.names), "texts": list(self.texts), "places": [list(p) for p in self.places],
                 "renamed": dict(self.renamed), "offers": list(self.offers)}
 
     @classmethod
-    def from_data(cls, data: Mapping) -> "Pending":
+    def from_data(cls, data: Mapping[str, Any]) -> Pending:
         """The record as `as_data` wrote it (a ValueError for anything else)."""
         try:
             return cls(normalize_email(str(data["address"])), str(data.get("started", "")),
@@ -295,8 +296,9 @@ class Pending:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"not an erase's record ({exc.__class__.__name__})") from None
 
-    def joined(self, names: Sequence[str], texts: Sequence[str], places, renamed: Mapping[str, str],
-               offers: Sequence[str] = ()) -> "Pending":
+    def joined(self, names: Sequence[str], texts: Sequence[str], places: Iterable[tuple[str, int]],
+               renamed: Mapping[str, str],
+               offers: Sequence[str] = ()) -> Pending:
         """This record with what a later look found too (nothing it holds is ever dropped)."""
         return Pending(self.address, self.started, self.with_conduct, tuple(dict.fromkeys((*self.names, *names))),
                        tuple(dict.fromkeys((*self.texts, *texts))), tuple(dict.fromkeys((*self.places, *places))),

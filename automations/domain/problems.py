@@ -28,10 +28,10 @@ First seen day, and tells no one twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
-from typing import Collection, Iterable, Mapping, Sequence
 
 from .model import Problem
 from .values import stable_digest
@@ -73,7 +73,11 @@ def problem_id(p: Problem, names: SourceNames = NO_NAMES) -> str:
     return "p-" + stable_digest(id_source(p.source, names), str(p.row), p.column, _id_value(p.value), length=12)
 
 
-def _same_problem(p: Problem, names: SourceNames) -> tuple:
+#: What a problem is apart from its row: (source, column, value, reason).
+Sameness = tuple[str, str, str, str]
+
+
+def _same_problem(p: Problem, names: SourceNames) -> Sameness:
     """What a problem is, wherever its row now sits (a sorted sheet, a deleted row above it)."""
     return id_source(p.source, names), p.column, _id_value(p.value), p.reason
 
@@ -144,18 +148,19 @@ class Reconciled:
         return [r for r in self.records if r.status == OPEN]
 
 
-def _moved(by_id: dict, found: Sequence[tuple[str, Problem]], closing: set, names: SourceNames) -> dict[str, str]:
+def _moved(by_id: dict[str, ProblemRecord], found: Sequence[tuple[str, Problem]], closing: set[str], names: SourceNames
+           ) -> dict[str, str]:
     """New id -> old id, for problems found on another row than the one on record (the sheet sorted, a row
     deleted above): a record not found again, of a source read in full, with the same column, value and
     reason as exactly one new problem, and no other such record. `found`: (id, problem) pairs."""
-    fresh: dict[tuple, list[str]] = {}
+    fresh: dict[Sameness, list[str]] = {}
     for pid, p in found:
         if pid not in by_id:
             fresh.setdefault(_same_problem(p, names), []).append(pid)
     if not fresh:
         return {}
     found_ids = {pid for pid, _ in found}
-    gone: dict[tuple, list[str]] = {}
+    gone: dict[Sameness, list[str]] = {}
     for pid, r in by_id.items():
         if pid not in found_ids and id_source(r.problem.source, names) in closing and \
                 not (r.status == FIXED and r.closed is None):
@@ -189,7 +194,7 @@ def _weight(r: ProblemRecord) -> int:
     return 2
 
 
-def _order(r: ProblemRecord) -> tuple:
+def _order(r: ProblemRecord) -> tuple[str, int, str, str]:
     return (r.problem.source, r.problem.row, r.problem.column, r.id)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*Q\s*([1-4])\s*$", re.IGNORECASE)
@@ -37,16 +37,16 @@ class Quarter:
     q: int
 
     @classmethod
-    def of(cls, day: date) -> "Quarter":
+    def of(cls, day: date) -> Quarter:
         return _quarter_of(day.year, day.month)
 
     @classmethod
-    def of_instant(cls, instant: datetime, tz: ZoneInfo) -> "Quarter":
+    def of_instant(cls, instant: datetime, tz: ZoneInfo) -> Quarter:
         """The quarter of an aware instant, read in the program's time zone."""
         return cls.of(local_date(instant, tz))
 
     @classmethod
-    def parse(cls, text: str) -> "Quarter":
+    def parse(cls, text: str) -> Quarter:
         """Read '2026Q3', '2026 Q3', '2026-Q3' or 'Q3 2026'; raise ValueError otherwise."""
         m = _QUARTER_RE.match(text)
         alt = None if m else _QUARTER_ALT_RE.match(text)
@@ -74,10 +74,10 @@ class Quarter:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def next(self) -> "Quarter":
+    def next(self) -> Quarter:
         return Quarter(self.year + 1, 1) if self.q == 4 else Quarter(self.year, self.q + 1)
 
-    def prev(self) -> "Quarter":
+    def prev(self) -> Quarter:
         return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
 
     def window_closes(self, window_days: int) -> date:
@@ -92,17 +92,17 @@ class Quarter:
 
 
 # Quarter arithmetic runs millions of times over a large program: memoise the few values.
-@lru_cache(maxsize=None)
+@cache
 def _quarter_of(year: int, month: int) -> Quarter:
     return Quarter(year, (month - 1) // 3 + 1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _end(year: int, q: int) -> date:
     return (date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)) - timedelta(days=1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _closes(year: int, q: int, window_days: int) -> date:
     return _end(year, q) + timedelta(days=window_days)
 

@@ -22,8 +22,8 @@ import math
 import re
 import zlib
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from .model import Activity, Checkin, Problem
 
@@ -48,11 +48,11 @@ class Tally:
     def activities(self) -> int:
         return len(self.activity_keys) // 4
 
-    def __add__(self, other: "Tally") -> "Tally":
+    def __add__(self, other: Tally) -> Tally:
         return Tally(self.rows + other.rows, self.skipped + other.skipped, self.empty + other.empty,
                      self.checkin_keys + other.checkin_keys, self.activity_keys + other.activity_keys)
 
-    def as_tuple(self) -> tuple:
+    def as_tuple(self) -> tuple[object, ...]:
         return (self.rows, self.skipped, self.empty, self.checkin_keys, self.activity_keys)
 
 

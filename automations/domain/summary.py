@@ -10,9 +10,10 @@ roster entry and copies are the same, the summary is the record.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Sequence
+from typing import cast, overload
 
 from .compliance import Record, Rules, Track, anniversary
 from .model import Ambassador
@@ -43,7 +44,10 @@ class RecordSummary:
 
 def summarize(track: Track) -> Track:
     """The same track with its records in brief (no activities)."""
-    return Track(track.ambassador, tuple(brief(r) for r in track.records), track.perks)
+    # A brief track stands in for a full one: a RecordSummary has every attribute its readers use (`is_brief`
+    # tells the two apart where it matters), so the records are cast, not converted.
+    records = cast("tuple[Record, ...]", tuple(brief(r) for r in track.records))
+    return Track(track.ambassador, records, track.perks)
 
 
 def brief(r: Record) -> RecordSummary:
@@ -71,7 +75,12 @@ def valid_until(amb: Ambassador, received: Iterable[date], rules: Rules, as_of: 
     return min(days)
 
 
-def as_rows(track: Track) -> tuple:
+#: A brief record as a plain tuple: quarter, status, final, full reports, activities, reach, engagements,
+#: clustered, note, standing, streak, missed in a row.
+BriefRow = tuple[str, str, bool, int, int, int, int, bool, str, str, int, int]
+
+
+def as_rows(track: Track) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
     """A brief track as plain tuples, for the work cache."""
     return (tuple((str(r.verdict.quarter), r.verdict.status, r.verdict.final, r.verdict.full_reports,
                    r.verdict.activities, r.verdict.reach, r.verdict.engagements, r.verdict.clustered, r.verdict.note,
@@ -81,19 +90,26 @@ def as_rows(track: Track) -> tuple:
 _QUARTERS: dict[str, Quarter] = {}
 
 
-class BriefRecords(Sequence):
+class BriefRecords(Sequence[RecordSummary]):
     """A brief track's records, each made from its tuple only when read: a rerun that looks at one or two
     quarters of every ambassador does not build forty records for each."""
 
-    __slots__ = ("email", "rows", "_made")
+    __slots__ = ("_made", "email", "rows")
 
-    def __init__(self, email: str, rows: Sequence[tuple]):
-        self.email, self.rows, self._made = email, rows, {}
+    def __init__(self, email: str, rows: Sequence[BriefRow]):
+        self.email, self.rows = email, rows
+        self._made: dict[int, RecordSummary] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, i):
+    @overload
+    def __getitem__(self, i: int) -> RecordSummary: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[RecordSummary, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> RecordSummary | tuple[RecordSummary, ...]:
         if isinstance(i, slice):
             return tuple(self[j] for j in range(*i.indices(len(self.rows))))
         if i < 0:
@@ -106,10 +122,12 @@ class BriefRecords(Sequence):
                                                                 eng, clustered, note), standing, streak, missed)
         return made
 
-    def __eq__(self, other) -> bool:
-        return tuple(self) == tuple(other)
+    def __eq__(self, other: object) -> bool:
+        # Compared as a sequence: tuple() raises for anything else, as it always has.
+        return tuple(self) == tuple(cast("Iterable[object]", other))
 
 
-def from_rows(amb: Ambassador, rows: Sequence) -> Track:
+def from_rows(amb: Ambassador, rows: tuple[Sequence[BriefRow], Sequence[str]]) -> Track:
     records, perks = rows
-    return Track(amb, BriefRecords(amb.email, records), tuple(perks))  # type: ignore[arg-type]
+    # A brief track's records stand in for full ones (see `summarize`): a Sequence read like the tuple it replaces.
+    return Track(amb, cast("tuple[Record, ...]", BriefRecords(amb.email, records)), tuple(perks))

@@ -13,8 +13,9 @@ planner that gains or loses a name makes that test fail until this file says the
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from .blog import BlogSettings, Proposal, document_fields
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from .moments import EARLIEST_DATE, LATEST_DATE, OUT_OF_RANGE, DayOrder, MomentReader, Unsettled, in_range
+from .moments import DayOrder, MomentReader, Unsettled, in_range
 
 _SPACES = re.compile(r"\s+")
 # 1200, 1,200, 1.200, 1 200, 1'200, 12,000,000

@@ -17,6 +17,7 @@ active while their start date is still recent.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from .compliance import Rules, late_joiner_exempt
 from .messages import PlannedMessage, ProgramState, Schedule, _message, checkin_steps, form_link
@@ -42,7 +43,7 @@ def next_invitation(amb: Ambassador, as_of: date, rules: Rules, schedule: Schedu
     return quarter, invitation_date(quarter, rules, schedule)
 
 
-def welcome_context(amb: Ambassador, state: ProgramState) -> dict:
+def welcome_context(amb: Ambassador, state: ProgramState) -> dict[str, Any]:
     """What the welcome says, as plain data for its templates."""
     rules, schedule, as_of = state.rules, state.schedule, state.as_of
     first = Quarter.of(amb.start_date)

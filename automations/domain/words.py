@@ -14,7 +14,7 @@ Airtable select matches its options exactly.
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from .migration import items
 from .model import PERKS, ROSTER_STATUSES, STANDINGS
@@ -158,7 +158,7 @@ def translate_roster(row: Mapping[str, str], source: RosterWords, dest: RosterWo
 def _history_in(text: str, source: RosterWords, dest: RosterWords) -> str:
     """Each dated entry's status word in the destination's words; a note in brackets, the separators and an
     entry it cannot read kept as they were."""
-    def one(m: re.Match) -> str:
+    def one(m: re.Match[str]) -> str:
         lead, word, note = m.group(1), m.group(2), m.group(3) or ""
         status = source.status(word)
         return f"{lead}{dest.status_word(status)}{note}" if status is not None else m.group(0)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Collection, Iterator
 
 from ..context import Context
 from ..domain.model import Ambassador, Problem
-from ..errors import InputError
 from ..domain.problems import Reconciled, problem_id, reconcile
+from ..errors import InputError
 from ..ports import StoredReports
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..context import Context
-from ..domain.compliance import Standing, Track, missing_fields, standings as standings_of, tracks
+from ..domain.compliance import Standing, Track, missing_fields, tracks
+from ..domain.compliance import standings as standings_of
 from ..domain.model import Activity, Ambassador, Checkin
 from ..domain.quarters import Quarter, latest_ended, local_date
 from ..domain.values import normalize_email
 from ..errors import StopRun
 from ..ports import StandingUpdate
 from . import incremental
-from .json_output import json_text
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems, save_problems
+from .json_output import json_text
 
 
 def pick_quarter(text: str | None, ctx: Context) -> Quarter:

@@ -9,7 +9,6 @@ staff, who change the roster's Status themselves: nothing here writes the roster
 
 from __future__ import annotations
 
-
 from ..context import Context
 from ..domain.conduct import STEP_LABELS, Incident, expired, history, next_step
 from ..errors import ConfigError

@@ -14,12 +14,13 @@ stopped part-way is a FAIL line saying to run it again (the jobs stop until then
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from .. import bootstrap
-from ..context import Context
 from ..config import Config
+from ..context import Context
 from ..domain import golive
 from ..domain.form_check import Line, check_responses, roster_lines
 from ..domain.messages import MESSAGE_JOBS
@@ -57,10 +58,8 @@ def go_live(config: Config) -> list[Finding]:
     images = {}
     for key, path in (("certificates.signature_image", config.certificates.signature_image),
                       ("certificates.logo", config.certificates.logo)):
-        try:
+        with contextlib.suppress(OSError):  # a missing image: the certificates' own line says so
             images[key] = golive.image_digest(config.path(path).read_bytes())
-        except OSError:
-            pass  # the certificates' own line says it is missing
     return _findings(golive.placeholders(config.model_dump(mode="json", exclude={"base_dir"}), images))
 
 
@@ -144,7 +143,7 @@ def _print(line: str, err: bool = False) -> None:
     print(line, file=sys.stderr if err else sys.stdout)
 
 
-def run(inputs: "bootstrap.DoctorInputs", echo: Callable[[str, bool], None] = _print) -> JobResult:
+def run(inputs: bootstrap.DoctorInputs, echo: Callable[[str, bool], None] = _print) -> JobResult:
     """Each passing check is a line on stdout; each failing one (FAIL) a line on stderr. `inputs` loads the
     configuration and builds the run's context when asked (`bootstrap.for_doctor`): a configuration that
     does not load is doctor's first FAIL line, not a crash."""
@@ -200,10 +199,8 @@ def run(inputs: "bootstrap.DoctorInputs", echo: Callable[[str, bool], None] = _p
         headers, rows = ctx.stores.checkins.read()
         known = None  # without a roster to read, the roster's own finding says why
         if not lacking(("ambassadors",)):
-            try:
+            with contextlib.suppress(StopRun, ServiceUnavailable):
                 known = {a.email for a in ctx.stores.roster.read()[0]}
-            except (StopRun, ServiceUnavailable):
-                pass
         lines = check_responses(headers, rows, ctx.settings.form, ctx.stores.checkins.where, getattr(ctx.stores.checkins, "told", ("", "")),
                                 known, ctx.settings.guards.max_unusable_share)
         return _findings(lines)

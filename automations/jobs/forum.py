@@ -18,9 +18,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..context import Context
+from ..domain.forum import (
+    FORUM_ADD,
+    FORUM_REMOVE,
+    Change,
+    ForumPlan,
+    Wish,
+    names,
+    plan_forum,
+    read_wishes,
+    removal_guard,
+    to_look_up,
+    username_key,
+)
 from ..domain.privacy import is_erased
-from ..domain.forum import (FORUM_ADD, FORUM_REMOVE, Change, ForumPlan, Wish, names, plan_forum, read_wishes,
-                            removal_guard, to_look_up, username_key)
 from ..effects import FAILED, SENDING, SENT
 from ..errors import ServiceUnavailable, StopRun
 from ..ports import FORUM_BATCH, Finding, ForumGroup, ForumRefused, LedgerEntry

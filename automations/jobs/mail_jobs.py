@@ -6,18 +6,18 @@ which messages are due, and hands them to `mail.delivery`, which sends each key 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Callable, Sequence
 
 from ..context import Context
 from ..domain import messages as plan
 from ..domain.compliance import tracks
+from ..domain.model import Problem
 from ..domain.problems import OPEN, ProblemRecord
 from ..domain.quarters import latest_ended, latest_final, local_date
 from ..domain.welcome import plan_welcome
 from ..effects import SENT, done_keys
 from ..errors import StopRun
-from ..domain.model import Problem
 from ..mail.delivery import deliver
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 

@@ -44,11 +44,10 @@ from pathlib import Path
 from .. import file_modes
 from ..adapters.files.atomic import atomic_write
 from ..context import Context, Migration
-from ..domain.migration import (SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, program_rows,
-                                readdress)
+from ..domain.migration import SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, program_rows, readdress
 from ..domain.privacy import ERASE_JOB
-from ..domain.words import translate_roster
 from ..domain.values import plainly, stable_digest
+from ..domain.words import translate_roster
 from ..errors import AlreadyRunning, ConfigError, ServiceUnavailable, StopRun
 from .base import JobResult, plural
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from ..context import Context
-from . import blog_reviews, compliance, mail_jobs, sync_checkins
-from . import referrals
-from . import conduct, funding, privacy
-from . import forum
+from . import blog_reviews, compliance, conduct, forum, funding, mail_jobs, privacy, referrals, sync_checkins
 from .base import JobResult
 
 MAIL_JOBS = ("reminders", "notices", "digest")

@@ -6,18 +6,17 @@ message that fails there is reported and the others still go.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Sequence
+from datetime import UTC, datetime
 
 from ..domain.messages import PlannedMessage
 from ..domain.privacy import is_erased
 from ..effects import Prepared, apply, done_keys, utc_now
-from ..ports import Ledger, SendLock
+from ..ports import Ledger, Mailer, SendLock
 from ..stopping import StopRequest
 from .message import Outgoing, Rendered, Sender, compose, message_id, valid_address
 from .templates import RenderError, TemplateRenderer
-from ..ports import Mailer
 
 
 @dataclass
@@ -44,7 +43,7 @@ def same_message(key: str) -> str:
         return ""
     if when.tzinfo is None:
         return ""
-    return f"{RECEIPT}{email}:{when.astimezone(timezone.utc).replace(second=0, microsecond=0).isoformat()}"
+    return f"{RECEIPT}{email}:{when.astimezone(UTC).replace(second=0, microsecond=0).isoformat()}"
 
 
 def _no_seconds(key: str) -> bool:

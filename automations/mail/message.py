@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from email.headerregistry import Address
+from datetime import datetime
 from email import message_from_bytes, policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime
 
 from ..domain.messages import PlannedMessage
 from ..domain.values import HIDDEN
@@ -108,18 +108,18 @@ def _same(a: str, b: str) -> bool:
     return "".join(str(a).split()) == "".join(str(b).split())
 
 
-def check_composed(data: bytes, *, to_name: str, to_addr: str, subject: str, sender: "Sender",
+def check_composed(data: bytes, *, to_name: str, to_addr: str, subject: str, sender: Sender,
                    exact: dict[str, str] | None = None) -> None:
     """Parse `data` back as a receiving mail program would and raise ForgedHeader unless it holds exactly
     the headers set (each once), the one recipient, the sender, the display names and subject as set, and
     each header of `exact` with its value as set (the job and the key)."""
     msg = message_from_bytes(data, policy=policy.default)
-    names = [k.lower() for k in msg.keys()]
+    names = [k.lower() for k in msg]
     extra = sorted(set(names) - _TOP) or sorted({n for n in names if names.count(n) > 1})
     if extra:
         raise ForgedHeader(f"the composed message holds a header it was not given ({', '.join(extra)})")
     for part in msg.walk():
-        if part is not msg and (odd := sorted({k.lower() for k in part.keys()} - _PART)):
+        if part is not msg and (odd := sorted({k.lower() for k in part} - _PART)):
             raise ForgedHeader(f"a part of the composed message holds a header it was not given ({', '.join(odd)})")
     try:
         to, frm, reply = msg["To"].addresses, msg["From"].addresses, msg["Reply-To"].addresses

@@ -15,12 +15,20 @@ message gives: what `doctor` says before go-live, instead of a message failing a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
-from jinja2 import (FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError, meta,
-                    nodes, select_autoescape)
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    meta,
+    nodes,
+    select_autoescape,
+)
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..domain.messages import PlannedMessage

@@ -5,7 +5,8 @@ newsletter's Markdown) and the archive the report's files are kept in."""
 
 from __future__ import annotations
 
-from typing import Mapping, Protocol, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from ..domain.certificates import Certificate
 from ..domain.report import ProgramReport

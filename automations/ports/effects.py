@@ -6,8 +6,10 @@ the program's Google forms (`init --form`, `init --referral-form`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import ContextManager, Mapping, Protocol, Sequence
+from typing import Protocol
 
 from ..domain.forum import Member as ForumMember
 from ..mail.message import Outgoing
@@ -20,7 +22,7 @@ class Mailer(Protocol):
 
     name: str
 
-    def __enter__(self) -> "Mailer": ...
+    def __enter__(self) -> Mailer: ...
 
     def __exit__(self, *exc) -> None: ...
 
@@ -31,7 +33,7 @@ class Mailer(Protocol):
 class SendLock(Protocol):
     """Only one run applies side effects at a time."""
 
-    def hold(self) -> ContextManager[bool]:
+    def hold(self) -> AbstractContextManager[bool]:
         """Wait for the lock (bounded); the value says whether another run held it meanwhile."""
 
 

@@ -6,9 +6,10 @@ Every table that may hold a person's data, read and rewritten row by row whateve
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Iterable, Protocol, Sequence
+from typing import Protocol
 
 from ..domain.privacy import Pending, TableRule
 from .results import Written

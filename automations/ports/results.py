@@ -4,8 +4,8 @@ have taken). Plain values: every store port returns the one, bootstrap collects 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -18,13 +18,13 @@ class Written:
     deleted: int = 0
     unit: str = "record"  # the CSV folder rewrites whole files: its unit is "file"
     where: str = ""  # the one file or table this write is about ("": not named, or a sum of several)
-    parts: tuple["Written", ...] = ()  # a sum's writes, each naming its `where`
+    parts: tuple[Written, ...] = ()  # a sum's writes, each naming its `where`
 
     @property
     def changed(self) -> int:
         return self.created + self.updated + self.deleted
 
-    def __add__(self, other: "Written") -> "Written":
+    def __add__(self, other: Written) -> Written:
         return Written(self.created + other.created, self.updated + other.updated, self.deleted + other.deleted,
                        self.unit, parts=(*(self.parts or (self,)), *(other.parts or (other,))))
 

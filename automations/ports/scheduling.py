@@ -6,15 +6,17 @@ last run, and its lock (the run lock)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ContextManager, Iterable, Iterator, Protocol
+from typing import Protocol
 
 
 class RunLock(Protocol):
     """One run of each command at a time on this machine, whoever started it (cron, the scheduler, a person)."""
 
-    def hold(self, command: str, wait_seconds: float | None = None) -> ContextManager[None]:
+    def hold(self, command: str, wait_seconds: float | None = None) -> AbstractContextManager[None]:
         """Hold `command`'s lock for the run, waiting (bounded) for another run of it to end; raise
         `errors.AlreadyRunning` when it does not."""
 

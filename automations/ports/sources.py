@@ -5,8 +5,9 @@ referral answer form's responses, and the event attendee lists."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Protocol
+from typing import Protocol
 
 from ..domain.certificates import Attendee
 from ..domain.model import Problem
@@ -23,7 +24,7 @@ class CheckinSource(Protocol):
     def read(self) -> tuple[list[str], Iterator[list[str]]]:
         """The question titles in form order (duplicates allowed) and the response rows, oldest first."""
 
-    def read_new(self, cursor: tuple | None) -> "NewRows":
+    def read_new(self, cursor: tuple | None) -> NewRows:
         """The rows after those read when `cursor` (from an earlier `NewRows.cursor()`) was taken, if the
         rows before are unchanged; otherwise (or with no cursor) every row, as `read`."""
 

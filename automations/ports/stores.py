@@ -7,9 +7,11 @@ Each has a CSV-folder and an Airtable adapter (the work cache: a local file)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
-from typing import Collection, ContextManager, Iterable, Mapping, Protocol, Sequence
+from typing import Protocol
 
 from ..domain.blog import Proposal
 from ..domain.compliance import Resolved
@@ -199,7 +201,7 @@ class Ledger(Protocol):
     def record(self, entry: LedgerEntry) -> None:
         """Store one step durably before returning."""
 
-    def batch(self) -> ContextManager[None]:
+    def batch(self) -> AbstractContextManager[None]:
         """A context in which many steps are recorded; everything is durable when it exits."""
 
 

@@ -12,9 +12,9 @@ a port by `kind`: `csv` (the local folder), `airtable` (the real pyairtable clie
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 import pytest
 

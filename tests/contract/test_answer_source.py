@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from automations.adapters.csv.referral_store import CsvAnswerSource
+from automations.adapters.google.access import GoogleAccess, GoogleSettings
 from automations.adapters.google.forms_answer_source import (
     FormRecord,
     FormsAnswerSource,
     ReferralFormBuilder,
 )
-from automations.adapters.google.access import GoogleAccess, GoogleSettings
 from automations.adapters.google.sheets_answer_source import SheetsAnswerSource
 from automations.domain.referrals import Answer
 from automations.domain.values import TimestampParser
@@ -131,7 +131,7 @@ class AnswerSourceContract:
     def test_the_same_answers_from_every_source(self, harness):
         """Yes and no (in any case), the code in capitals, the day in the program's zone, the respondent's
         address when there is one, and the row the sheet gives the response."""
-        answers, problems = harness.make().read()
+        answers, _problems = harness.make().read()
         assert answers == EXPECTED
 
     def test_the_same_problems_under_the_same_name(self, harness):

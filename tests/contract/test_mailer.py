@@ -8,11 +8,11 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from automations.adapters.outbox import OutboxMailer
+from automations.adapters.smtp import SmtpMailer
 from automations.config import SmtpConfig
 from automations.domain.messages import PlannedMessage
 from automations.mail.message import Rendered, Sender, compose
-from automations.adapters.outbox import OutboxMailer
-from automations.adapters.smtp import SmtpMailer
 from tests.fakes import FakeMailer
 
 SENDER = Sender("ambassadors@example.org", "Ambassador Program", "support@example.org")

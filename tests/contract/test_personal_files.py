@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from automations.adapters.outbox import OutboxMailer
 from automations.domain.messages import PlannedMessage
 from automations.mail.message import Rendered, Sender, compose
-from automations.adapters.outbox import OutboxMailer
 
 SENDER = Sender("ambassadors@example.org", "Ambassador Program", "support@example.org")
 TODAY = date(2026, 11, 23)

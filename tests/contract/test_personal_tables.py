@@ -33,8 +33,8 @@ def tables(kind, request, tmp_path):
                 return {r["Ambassador email"]: r for r in csv.DictReader(fh)}
 
         return (lambda: CsvPersonalTables({"requests": path}), "requests", held)
-    from automations.adapters.airtable.personal_tables import AirtablePersonalTables
     from automations.adapters.airtable.cells import cell_text
+    from automations.adapters.airtable.personal_tables import AirtablePersonalTables
 
     fake, clock = request.getfixturevalue("airtable_base")
     init_base(fake, clock)

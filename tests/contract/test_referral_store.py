@@ -119,8 +119,8 @@ class TestAirtableReferralStore(ReferralStoreContract):
 
     @pytest.fixture
     def harness(self, airtable_base):
-        from automations.adapters.airtable.referral_store import AirtableReferralStore
         from automations.adapters.airtable.cells import cell_text
+        from automations.adapters.airtable.referral_store import AirtableReferralStore
 
         fake, clock = airtable_base
         init_base(fake, clock)

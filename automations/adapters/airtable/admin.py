@@ -17,16 +17,16 @@ by `doctor`; the jobs never change them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import requests
 
 from ...domain.ownership import KEY_SAYINGS, program_key
+from ...domain.words import quoted, word_key
 from ...errors import StopRun
 from ...ports import Finding
-from ...domain.words import quoted, word_key
-from .client import SELECTS, AirtableClient, error_type, options_of, present
+from .client import SELECTS, AirtableClient, error_type, options_of, present, reply_of
 from .schema import COMPUTED, LINK, BaseSpec, FieldSpec, TableSpec
 
 # What the jobs need of a personal access token (init also needs schema.bases:write).
@@ -253,9 +253,9 @@ class AirtableAdmin:
                 if not dry_run:
                     self._create_table(spec)
                 continue
-            own = owners.get(spec.role)
-            if own is not None and not own.marked:
-                if own.records:
+            known = owners.get(spec.role)
+            if known is not None and not known.marked:
+                if known.records:
                     done.append(f"{'would mark' if dry_run else 'marked'} table '{spec.name}' as the program's in "
                                 f"its description (the records it holds are the program's)")
                 else:
@@ -282,7 +282,7 @@ class AirtableAdmin:
                 json={"description": DESCRIPTIONS[spec.role]})
         except requests.HTTPError as exc:
             what = f"describing the table '{spec.name}'"
-            if exc.response.status_code in (401, 403):
+            if reply_of(exc).status_code in (401, 403):
                 what += " (the token needs schema.bases:write)"
             raise self.client.refused(exc, what) from None
 
@@ -298,9 +298,9 @@ class AirtableAdmin:
         try:
             self.client.api.post(self.client.api.build_url(path), json=body)
         except requests.HTTPError as exc:
-            if exc.response.status_code == 422 and "DUPLICATE" in error_type(exc):
+            if reply_of(exc).status_code == 422 and "DUPLICATE" in error_type(exc):
                 return
-            if exc.response.status_code in (401, 403):
+            if reply_of(exc).status_code in (401, 403):
                 raise self.client.refused(exc, f"creating {what} (the token needs schema.bases:write)") from None
             raise self.client.refused(exc, f"creating {what}") from None
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from ...domain.certificates import Attendee
 from ...domain.model import Problem
-from .client import AirtableClient
-from .cells import cell_text
-from .schema import TableSpec
 from ...domain.rows.attendees import attendees_from_rows
+from .cells import cell_text
+from .client import AirtableClient
+from .schema import TableSpec
 
 
 class AirtableAttendeeSource:

@@ -6,15 +6,15 @@ writes only Document and Stage history, by record id, where they change.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from ...domain.blog import Proposal, format_history
 from ...domain.model import Problem
+from ...domain.rows.blog import PEOPLE_COLUMNS, proposals_from_rows
 from ...ports import BlogUpdate, Written
 from .client import AirtableClient
-from .staff_table import StaffTable
 from .schema import TableSpec
-from ...domain.rows.blog import PEOPLE_COLUMNS, proposals_from_rows
+from .staff_table import StaffTable
 
 
 class AirtableBlogStore:

@@ -5,9 +5,9 @@ errors as the row's problem). One reading for every table the program reads."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
-from typing import Iterable, Mapping
+from datetime import UTC, datetime, tzinfo
 
 from ...domain.checkins import CellFlaw
 from .client import AirtableClient
@@ -63,7 +63,7 @@ class _Parts:
     wrong: list[tuple[str, str]] = field(default_factory=list)  # (what is wrong, the fix), value by value
 
 
-def read_cell(value: object, role: str, tz: tzinfo = timezone.utc, date_only: bool = False,
+def read_cell(value: object, role: str, tz: tzinfo = UTC, date_only: bool = False,
               linked: Linked | None = None) -> Reading:
     """A cell of the field that holds `role` (see the module docstring). `date_only`: the field's result is a
     date (a formula, rollup or lookup giving `date`), read as its date, never moved into `tz`; `linked`: the
@@ -181,7 +181,7 @@ def _linked_table(field: dict) -> str:
 
 
 def linked_tables(client: AirtableClient, table: str, titles: Iterable[str], records: list[dict],
-                  tz: tzinfo = timezone.utc) -> dict[str, Linked]:
+                  tz: tzinfo = UTC) -> dict[str, Linked]:
     """For each of these fields of `table` holding record ids: the table they point into, with its records'
     primary-field values as read. Costs one metadata request (the run's schema) and one read of each linked
     table, and only when a field holds record ids."""
@@ -208,7 +208,7 @@ def linked_table_of(field: Mapping) -> str:
     return _linked_table(dict(field))
 
 
-def read_linked(client: AirtableClient, target: dict, tz: tzinfo = timezone.utc) -> Linked:
+def read_linked(client: AirtableClient, target: dict, tz: tzinfo = UTC) -> Linked:
     """A table a linked-record field points into (as the schema gives it), with each record's primary-field value
     as read, by record id: one read of that table, its primary field only."""
     primary = next(f for f in target["fields"] if f["id"] == target["primaryFieldId"])

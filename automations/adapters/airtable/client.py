@@ -17,17 +17,18 @@ import math
 import re
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
 
 import requests
 from pyairtable import Api
 from pyairtable.api.table import Table
 
-from ...redaction import redact
 from ...domain.words import quoted
 from ...errors import ServiceUnavailable, StopRun
 from ...ports import Usage
+from ...redaction import redact
 from .schema import COMPUTED, LINK
 
 PAGE = 100  # records per list page
@@ -81,7 +82,7 @@ class _PacedSession(requests.Session):
         else:
             self.usage.writes += 1
 
-    def request(self, method, url, *args, **kwargs):  # noqa: D401 - requests' signature
+    def request(self, method, url, *args, **kwargs):  # requests' signature
         s = self.settings
         last = ""
         for attempt in range(1, s.max_attempts + 1):
@@ -121,6 +122,13 @@ def _table_of(url: str) -> str:
     return "/".join(parts[1:3]) if parts and parts[0] == "meta" else (parts[1] if len(parts) > 1 else path)
 
 
+def reply_of(exc: requests.HTTPError) -> requests.Response:
+    """The reply a refused request got (`raise_for_status`, which raises every HTTPError here, attaches it)."""
+    if exc.response is None:  # raised without a reply: nothing to read, so it goes on as it is
+        raise exc
+    return exc.response
+
+
 def error_type(exc: requests.HTTPError) -> str:
     """Airtable's error type and message from a refused request, without any secret (`redaction`: a proxy in
     front may echo the request's headers, the token among them, in its error body)."""
@@ -129,9 +137,9 @@ def error_type(exc: requests.HTTPError) -> str:
 
 def _error_type(exc: requests.HTTPError) -> str:
     try:
-        body = exc.response.json()
+        body = reply_of(exc).json()
     except ValueError:
-        return f"HTTP {exc.response.status_code}"
+        return f"HTTP {reply_of(exc).status_code}"
     err = body.get("error") if isinstance(body, dict) else None
     if isinstance(err, dict):
         return f"{err.get('type', 'ERROR')}: {err.get('message', '')}".rstrip(": ")
@@ -140,7 +148,7 @@ def _error_type(exc: requests.HTTPError) -> str:
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         return f"{errors[0].get('error', 'ERROR')}: {errors[0].get('message', '')}"
-    return f"HTTP {exc.response.status_code}"
+    return f"HTTP {reply_of(exc).status_code}"
 
 
 class AirtableClient:
@@ -161,6 +169,7 @@ class AirtableClient:
         session = _PacedSession(settings, self.usage, clock, sleep)
         session.headers.update(self.api.session.headers)
         self.api.session = session
+        self._session = session  # the same, typed as ours (`_create` switches its retries)
         self.base = self.api.base(settings.base_id)
         self._schema: dict[str, dict] | None = None  # read once per run, when first needed
         self._created = 0  # records `create` sent, for the usage's count of distinct records changed
@@ -170,7 +179,7 @@ class AirtableClient:
 
     def refused(self, exc: requests.HTTPError, what: str) -> StopRun:
         """A refused request as one sentence a person can act on."""
-        status = exc.response.status_code
+        status = reply_of(exc).status_code
         kind = error_type(exc)
         if status == 401:
             return StopRun(f"Airtable refused the token in {self.settings.token_env} ({kind}): set a valid personal "
@@ -249,11 +258,13 @@ class AirtableClient:
         try:
             records = self.table(name).all(fields=wanted, page_size=PAGE)
         except requests.HTTPError as exc:
-            if optional and exc.response.status_code == 422 and "UNKNOWN_FIELD_NAME" in error_type(exc):
+            if optional and reply_of(exc).status_code == 422 and "UNKNOWN_FIELD_NAME" in error_type(exc):
                 return self.all_records(name, [f for f in fields if f not in optional])
             raise self.refused(exc, f"reading the table '{name}'") from None
         self.usage.read_table(name, max(1, math.ceil(len(records) / PAGE)))
-        return records
+        # pyairtable's RecordDict is a TypedDict, a plain dict at run time: the adapters read its cells as the
+        # JSON they are.
+        return cast("list[dict]", records)
 
     def upsert(self, name: str, records: Sequence[dict], key_field: str) -> None:
         """Create or update records matched on `key_field`, ten to a request (a rerun never duplicates)."""
@@ -311,7 +322,7 @@ class AirtableClient:
             self._write(name, records, lambda t, chunk: t.batch_upsert([{"fields": f} for f in chunk],
                                                                        list(key_fields), typecast=True))
             return
-        session = self.api.session
+        session = self._session
 
         def once(t: Table, chunk: Sequence) -> None:
             session.once = True
@@ -330,7 +341,7 @@ class AirtableClient:
                 t.batch_delete(list(chunk))
             except requests.HTTPError as exc:
                 # After a lost reply the retry finds them gone already: done. Anything else is refused.
-                if exc.response.status_code != 404:
+                if reply_of(exc).status_code != 404:
                     raise
 
         self._write(name, record_ids, one)

@@ -6,13 +6,13 @@ write deletes the records past retention, by record id.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ...domain.conduct import COLUMNS, Incident
 from ...domain.rows.conduct import incidents_from_rows
 from ...ports import Written
-from .client import AirtableClient
 from .cells import cell_text
+from .client import AirtableClient
 from .schema import TableSpec
 
 

@@ -6,16 +6,16 @@ writes only First seen, Flags and Reminders sent, by record id, where they chang
 
 from __future__ import annotations
 
-from typing import Collection, Mapping
+from collections.abc import Collection, Mapping
 
 from ...domain.funding import FundingRequest
 from ...domain.model import Problem
-from ...ports import FundingUpdate, Written
-from .client import AirtableClient
-from .staff_table import StaffTable
-from .cells import cell_text as _cell_text
-from .schema import TableSpec
 from ...domain.rows.funding import JOB_COLUMNS, STAFF_COLUMNS, job_cells, requests_from_rows
+from ...ports import FundingUpdate, Written
+from .cells import cell_text as _cell_text
+from .client import AirtableClient
+from .schema import TableSpec
+from .staff_table import StaffTable
 
 
 def cell_text(value: object) -> str:

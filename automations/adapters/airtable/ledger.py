@@ -10,8 +10,8 @@ run and kept up to date by what this run records; `refresh()` reads them again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Sequence
 
 from ...effects import SENT
 from ...ports import LedgerEntry

@@ -15,11 +15,12 @@ select...) with where its value really lives, for staff to erase a person's data
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ...ports import Written
-from .client import AirtableClient
 from .cells import Reading, linked_tables, read_cell
+from .client import AirtableClient
 from .schema import COMPUTED, LINK, PEOPLE, TEXT, TableSpec
 
 #: The field types that take any text: what erasing writes (an address's keyed hash, a token, an inert link).
@@ -105,7 +106,8 @@ def elsewhere(field: dict, table: dict, table_named: Callable[[str], dict | None
         target = table_named(options.get("linkedTableId", "")) or {}
         return f"a linked record: the person's data is in the linked record of the table '{target.get('name', '?')}'"
     if kind in ("multipleLookupValues", "rollup") and options.get("recordLinkFieldId"):
-        link = next((f for f in table.get("fields", []) if f.get("id") == options["recordLinkFieldId"]), {})
+        link: dict[str, Any] = next((f for f in table.get("fields", []) if f.get("id") == options["recordLinkFieldId"]),
+                                    {})
         target = table_named((link.get("options") or {}).get("linkedTableId", "")) or {}
         what = "a lookup" if kind == "multipleLookupValues" else "a rollup"
         return (f"{what} of '{name_in(target.get('fields', []), options.get('fieldIdInLinkedTable', ''))}' in the "

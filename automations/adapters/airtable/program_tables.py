@@ -29,22 +29,35 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Sequence
 
 import requests
 
 from ...domain.funding import parse_amount
-from ...domain.migration import (AMOUNT, EXTRA, MULTI, NUMBER, SHAPE, Held, Row, TablePlan, canonical, clean, identity,
-                                items, utc_text)
+from ...domain.migration import (
+    AMOUNT,
+    EXTRA,
+    MULTI,
+    NUMBER,
+    SHAPE,
+    Held,
+    Row,
+    TablePlan,
+    canonical,
+    clean,
+    identity,
+    items,
+    utc_text,
+)
 from ...domain.values import HIDDEN, normalize_email, parse_date, plainly
 from ...domain.words import word_key
 from ...errors import StopRun
-from .client import AirtableClient, error_type, unwritable_fields
-from .cells import Linked, linked_table_of, linked_tables, read_cell, read_linked, result_type
-from .schema import COMPUTED, OWN_TABLES, BaseSpec
 from ..program_tables import kind_of, kinds, tables
+from .cells import Linked, linked_table_of, linked_tables, read_cell, read_linked, result_type
+from .client import AirtableClient, error_type, reply_of, unwritable_fields
+from .schema import COMPUTED, OWN_TABLES, BaseSpec
 
 MAX_TEXT = 100_000  # the most characters an Airtable text cell holds (Airtable support: single line and long text)
 _TEXT = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
@@ -200,11 +213,11 @@ class AirtableProgramTables:
                             f"{', '.join(f'{v} ({n})' for n, v in options)} in Airtable")
             notes = {k: v for k, v in notes.items() if k[1] != "option"}
         lines = [f"{self.named(role)}: adds the field '{n}' (long text) for staff's own column" for n in new_fields]
-        for (name, what), said in sorted(notes.items()):
-            values = ", ".join(sorted(said))
+        for (name, what), told in sorted(notes.items()):
+            values = ", ".join(sorted(told))
             lines.append(f"{self.named(role)}, field '{name}': " + (
-                f"adds the option{'s' if len(said) > 1 else ''} {values} (typecast)" if what == "option" else
-                f"{values} written as the field's own option{'s' if len(said) > 1 else ''}" if what == "case" else
+                f"adds the option{'s' if len(told) > 1 else ''} {values} (typecast)" if what == "option" else
+                f"{values} written as the field's own option{'s' if len(told) > 1 else ''}" if what == "case" else
                 f"{values} (the field keeps fewer decimals)"))
         return out, lines, problems
 
@@ -321,8 +334,8 @@ class AirtableProgramTables:
         if table_id not in self._linked:
             target = self.client.table_named(table_id)
             if target is None:
-                raise _Refused(f"cannot be written: the field links to a table this token cannot see (give the token "
-                               f"access to it, or rename the field and let migrate add a text field)")
+                raise _Refused("cannot be written: the field links to a table this token cannot see (give the token "
+                               "access to it, or rename the field and let migrate add a text field)")
             self._linked[table_id] = read_linked(self.client, target)
         return self._linked[table_id]
 
@@ -391,7 +404,7 @@ class AirtableProgramTables:
                     field = api.post(api.build_url(f"meta/bases/{self.client.settings.base_id}/tables/"
                                                    f"{table['id']}/fields"), json={"name": name, "type": "multilineText"})
                 except requests.HTTPError as exc:
-                    if exc.response.status_code != 422 or "DUPLICATE" not in error_type(exc):
+                    if reply_of(exc).status_code != 422 or "DUPLICATE" not in error_type(exc):
                         raise self.client.refused(exc, f"adding the field '{name}' to '{table['name']}'") from None
                     self.client.forget_schema()  # made by the try whose answer was lost: read it back
                     table = self._table(role)
@@ -439,7 +452,7 @@ class AirtableProgramTables:
 
         # Each value the plan sends, by the field it goes into (None: a value emptied). A field `prepare` has yet
         # to add is a long text field: it takes any text.
-        values = [(r, text) for row in plan.create for r, text in row.items()]
+        values: list[tuple[str, str | None]] = [(r, text) for row in plan.create for r, text in row.items()]
         for _, new, old in plan.update:
             values += [(r, text) for r, text in new.items() if old.get(r) != text]
             values += [(r, None) for r in set(old) - set(new)]

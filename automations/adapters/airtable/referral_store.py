@@ -7,14 +7,14 @@ ambassador, Referral history), by record id, where they change.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ...domain.model import Problem
 from ...domain.referrals import JOB_COLUMNS, PEOPLE_COLUMNS, Inquiry, inquiries_from_rows, job_cells
 from ...ports import Written
 from .client import AirtableClient
-from .staff_table import StaffTable
 from .schema import TableSpec
+from .staff_table import StaffTable
 
 
 class AirtableReferralStore:

@@ -13,13 +13,13 @@ left as it is, and `untouched()` names it for the job's output.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Sequence
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from ...domain import ownership
 from ...domain.compliance import Resolved
 from ...domain.model import Activity, Checkin, Problem
-from ...domain import ownership
 from ...domain.ownership import program_key
 from ...domain.problems import STAFF, ProblemRecord, read_status, unknown_status
 from ...errors import InputError
@@ -30,7 +30,7 @@ from .schema import TableSpec
 
 def utc_text(moment: datetime) -> str:
     """A timestamp as Airtable returns a dateTime cell: UTC, milliseconds, 'Z'."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def from_utc_text(text: str, tz: ZoneInfo) -> datetime:

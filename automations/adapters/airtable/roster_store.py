@@ -30,22 +30,23 @@ options the fields already have (`AirtableClient.check_writable` stops the run b
 
 from __future__ import annotations
 
-from datetime import timezone, tzinfo
-from typing import Mapping
+from collections.abc import Mapping
+from datetime import UTC, tzinfo
 
-from .cells import _DATE_TIME, Linked, Reading, cell_text, linked_tables, read_cell, result_type
 from ...domain.checkins import RosterLayout, parse_roster
 from ...domain.model import Ambassador, Problem
 from ...domain.values import normalize_email
 from ...domain.words import OUR_WORDS, RosterWords
 from ...ports import StandingUpdate, Written
+from .cells import _DATE_TIME, Linked, Reading, cell_text, linked_tables, read_cell, result_type
 from .client import AirtableClient, same
 from .schema import TableSpec
+
 
 class AirtableRosterStore:
     def __init__(self, client: AirtableClient, spec: TableSpec, fields: Mapping[str, str],
                  standing_fields: Mapping[str, str], date_order: str = "", words: RosterWords = OUR_WORDS,
-                 tz: tzinfo = timezone.utc):
+                 tz: tzinfo = UTC):
         self.client = client
         self.spec = spec
         self.fields = dict(fields)

@@ -12,11 +12,12 @@ idempotency key, which writes upsert on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any
 
-from ...domain.problems import PROBLEM_STATUSES
 from ...domain.model import ACTIVITY_KINDS, PERKS, STANDINGS
+from ...domain.problems import PROBLEM_STATUSES
 from ...domain.words import OUR_WORDS, RosterWords
 
 RESOLUTIONS = ("current", "duplicate", "superseded", "late")
@@ -91,7 +92,8 @@ DATE = {"dateFormat": {"name": "iso"}}
 DATETIME = {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "utc"}
 
 # (role, default title, type, options, other accepted types) of the project's own tables.
-OWN_TABLES: dict[str, list[tuple]] = {
+#: The program's own tables: (role, title, Airtable type, options) of each field.
+OWN_TABLES: dict[str, list[tuple[str, str, str, Mapping[str, Any] | None]]] = {
     "activities": [
         ("key", "Key", "singleLineText", None), ("activity_id", "Activity ID", "singleLineText", None),
         ("email", "Email", "email", None), ("kind", "Kind", "singleSelect", _choices(ACTIVITY_KINDS)),
@@ -267,8 +269,8 @@ def base_spec(table_names: Mapping[str, str], renamed: Mapping[str, Mapping[str,
     tables["event_attendees"] = TableSpec("event_attendees", table_names["event_attendees"], tuple(
         FieldSpec(r, title, kind, opts, accepts) for r, (title, kind, opts, accepts) in ATTENDEE_FIELDS.items()),
         owned=False)
-    for role, specs in OWN_TABLES.items():
+    for role, own in OWN_TABLES.items():
         names = renamed.get(role, {})
-        fields = tuple(FieldSpec(r, names.get(r, title), kind, opts, written=True) for r, title, kind, opts in specs)
+        fields = tuple(FieldSpec(r, names.get(r, title), kind, opts, written=True) for r, title, kind, opts in own)
         tables[role] = TableSpec(role, table_names[role], fields)
     return BaseSpec(tables)

@@ -7,11 +7,11 @@ only where they differ. Blog proposals, funding requests and referral inquiries 
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from ...ports import Written
-from .client import AirtableClient, same
 from .cells import cell_text
+from .client import AirtableClient, same
 from .schema import TableSpec
 
 

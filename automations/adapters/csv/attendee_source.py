@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ...domain.certificates import Attendee
 from ...domain.model import Problem
-from ...domain.values import clean_text, iso_date
 from ...domain.rows.attendees import attendees_from_rows
+from ...domain.values import clean_text, iso_date
 from .tables import read_csv
 
 _NAMED = re.compile(r"^(\d{4}-\d{2}-\d{2})[ _-]+(.+)$")  # a file named by its event's day and name

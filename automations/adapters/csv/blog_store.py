@@ -8,16 +8,17 @@ they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from ...domain.blog import Proposal, format_history, proposal_key
 from ...domain.model import Problem
+from ...domain.rows.blog import JOB_COLUMNS, proposals_from_rows
 from ...domain.values import clean_text, norm_header
 from ...ports import BlogUpdate, Written
-from ...domain.rows.blog import JOB_COLUMNS, proposals_from_rows
-from .tables import read_csv, update_rows
 from .safe_cells import unescape
+from .tables import read_csv, update_rows
+
 
 class CsvBlogStore:
     def __init__(self, path: Path):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ...ports import NewRows
 from .dialect import how_to_save, sniff
@@ -22,7 +22,7 @@ from .tables import csv_rows, stream_csv
 _BLOCK = 1 << 20
 
 
-def _digest(path: Path, size: int) -> tuple["hashlib._Hash", bool]:
+def _digest(path: Path, size: int) -> tuple[hashlib._Hash, bool]:
     """The digest of the file's first `size` bytes (to go on with), and whether they end a line."""
     h = hashlib.sha1()
     left = size

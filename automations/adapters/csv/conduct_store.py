@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ...domain.conduct import COLUMNS, Incident
 from ...domain.rows.conduct import incidents_from_rows
 from ...errors import InputError
 from ...ports import Written
-from .dialect import check_size, how_to_save, sniff_bytes
 from ..files.atomic import atomic_write
+from .dialect import check_size, how_to_save, sniff_bytes
 from .tables import csv_rows, read_csv
 
 

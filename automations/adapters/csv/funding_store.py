@@ -9,17 +9,18 @@ were; staff's cells are read as they are.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Collection, Mapping
 
 from ...domain.funding import FundingRequest, row_key
 from ...domain.model import Problem
-from ...domain.values import (norm_header)
+from ...domain.rows.funding import JOB_COLUMNS, STAFF_COLUMNS, job_cells, requests_from_rows
+from ...domain.values import norm_header
 from ...ports import FundingUpdate, Written
 from ..files.atomic import atomic_write
-from ...domain.rows.funding import JOB_COLUMNS, STAFF_COLUMNS, job_cells, requests_from_rows
-from .tables import read_csv, update_rows
 from .safe_cells import unescape
+from .tables import read_csv, update_rows
+
 
 class CsvFundingStore:
     def __init__(self, path: Path):

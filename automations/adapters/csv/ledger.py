@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TextIO
 
 from ... import file_modes
 from ...errors import StopRun
 from ...ports import LedgerEntry
-from .tables import csv_rows
 from ..files.atomic import csv_line
 from .safe_cells import escape_row, unescape_row
+from .tables import csv_rows
 
 COLUMNS = ["Key", "Job", "Recipient", "Status", "Attempts", "Error", "Message-ID", "At"]
 
@@ -28,7 +29,7 @@ class CsvLedger:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.where = str(self.path)
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def entries(self) -> dict[str, LedgerEntry]:
         if not self.path.exists():
@@ -75,13 +76,13 @@ class CsvLedger:
             return
         file_modes.make_dirs(self.path.parent)
         new = not self.path.exists() or self.path.stat().st_size == 0
-        self._fh = self.path.open("a", encoding="utf-8", newline="")
+        fh = self._fh = self.path.open("a", encoding="utf-8", newline="")
         try:
             if new:
-                csv.writer(self._fh, lineterminator="\n").writerow(COLUMNS)
+                csv.writer(fh, lineterminator="\n").writerow(COLUMNS)
             yield
         finally:
-            fh, self._fh = self._fh, None
+            self._fh = None
             fh.flush()
             os.fsync(fh.fileno())
             fh.close()

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator, Mapping
+from typing import BinaryIO
 
 from ...ports import Written
 from ..files.atomic import atomic_write_with
 from .dialect import how_to_save, open_text, sniff
-from .tables import csv_rows
 from .safe_cells import escape, unescape
+from .tables import csv_rows
 
 
 class CsvPersonalTables:

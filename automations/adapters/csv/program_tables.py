@@ -20,9 +20,10 @@ already as it should be is not written.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Iterable, Mapping, Sequence
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from ... import file_modes
@@ -31,15 +32,15 @@ from ...domain.migration import DATETIME, EXTRA, Held, Row, TablePlan, canonical
 from ...domain.ownership import activity_key, checkin_key
 from ...domain.values import HIDDEN, norm_header, plainly
 from ...errors import InputError
-from ..airtable.schema import BaseSpec, OWN_TABLES
+from ..airtable.schema import OWN_TABLES, BaseSpec
 from ..files.atomic import atomic_write_rows, atomic_write_with, csv_line
+from ..program_tables import kinds, tables
 from .attendee_source import _NAMED as DATED_NAME
 from .ledger import COLUMNS as LEDGER_COLUMNS
 from .ledger import CsvLedger
 from .report_store import ACTIVITY_COLUMNS, CHECKIN_COLUMNS, PROBLEM_COLUMNS, CsvReportStore
-from .tables import read_csv, stream_table
-from ..program_tables import kinds, tables
 from .safe_cells import escape, unescape
+from .tables import read_csv, stream_table
 
 #: The attendee lists the migration writes: one file, its rows naming their event and date.
 ATTENDEES_FILE = "event-attendees.csv"
@@ -150,9 +151,9 @@ class CsvProgramTables:
                 row["key"] = _computed_key(role, self._canonical(role, row))
                 out.append(Held(i, self._canonical(role, row)))
             return out
-        headers, rows = read_csv(path, self.specs[role].name)
+        headers, table = read_csv(path, self.specs[role].name)
         self._headers[role] = headers
-        return [Held(n - 2, row, (path.name, n)) for n, row in self._people_rows(role, headers, rows, path.name)]
+        return [Held(n - 2, row, (path.name, n)) for n, row in self._people_rows(role, headers, table, path.name)]
 
     def _people_rows(self, role: str, headers: list[str], rows: list[list[str]], source: str
                      ) -> Iterable[tuple[int, Row]]:
@@ -161,7 +162,7 @@ class CsvProgramTables:
         titles = self.titles(role)
         at = {r: index.get(norm_header(t)) for r, t in titles.items()}
         used = {i for i in at.values() if i is not None}
-        extra = {}
+        extra: dict[str, int] = {}
         for i, h in enumerate(headers):
             if i not in used and h.strip() and _own(h) not in extra:
                 extra[_own(h)] = i
@@ -170,10 +171,11 @@ class CsvProgramTables:
             if not any(c.strip() for c in cells):
                 continue
             row: Row = {}
-            for r, i in list(at.items()) + list(extra.items()):
-                if i is None or i >= len(cells):
+            columns: list[tuple[str, int | None]] = [*at.items(), *extra.items()]
+            for r, col in columns:
+                if col is None or col >= len(cells):
                     continue
-                row[r] = unescape(cells[i])  # as written (see `write`)
+                row[r] = unescape(cells[col])  # as written (see `write`)
             if n in starts:
                 row["start_date"] = starts[n]
             yield n, self._canonical(role, row)

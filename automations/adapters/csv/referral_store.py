@@ -10,17 +10,26 @@ file is only read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ...domain.model import Problem
-from ...domain.referrals import (ANSWER_COLUMNS, JOB_COLUMNS, PEOPLE_COLUMNS, Answer, Inquiry, answers_from_rows, inquiries_from_rows, job_cells,
-                                row_key)
+from ...domain.referrals import (
+    ANSWER_COLUMNS,
+    JOB_COLUMNS,
+    PEOPLE_COLUMNS,
+    Answer,
+    Inquiry,
+    answers_from_rows,
+    inquiries_from_rows,
+    job_cells,
+    row_key,
+)
 from ...domain.values import TimestampParser, norm_header
 from ...ports import Written
 from ..files.atomic import atomic_write
-from .tables import read_csv, update_rows
 from .safe_cells import unescape
+from .tables import read_csv, update_rows
 
 
 class CsvReferralStore:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from ...domain.compliance import Resolved
 from ...domain.model import Activity, Checkin, Problem
@@ -77,8 +77,9 @@ class CsvReportStore:
     def _mark_path(self) -> Path:
         return self.folder / ".reports.mark"
 
-    def _stats(self) -> list:
-        out = []
+    def _stats(self) -> list[list[int] | None]:
+        """Each file's [size, modification time in ns], None for one not there."""
+        out: list[list[int] | None] = []
         for path in (self.activities_path, self.checkins_path):
             try:
                 st = path.stat()
@@ -147,7 +148,7 @@ class CsvReportStore:
             raise InputError(f"{self.activities_path} does not have the columns this version writes; "
                              f"run sync-checkins to rebuild it.")
         day, instant, intern = _cached(date.fromisoformat), _cached(datetime.fromisoformat), sys.intern
-        out = []
+        out: list[Activity] = []
         with _rebuildable(self.activities_path, lambda: len(out) + 2):
             for r in rows:
                 if len(r) < 21:

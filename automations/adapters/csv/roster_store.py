@@ -7,8 +7,8 @@ standings and perks written, in staff's words (`RosterWords`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 from ...domain.checkins import RosterLayout, parse_roster
 from ...domain.model import Ambassador, Problem

@@ -16,7 +16,7 @@ store the text unchanged.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 TRIGGERS = "=+-@\t\r"
 _NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")

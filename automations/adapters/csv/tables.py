@@ -14,8 +14,9 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence, TextIO
+from typing import TextIO
 
 from ...domain.values import norm_header
 from ...errors import InputError
@@ -58,13 +59,14 @@ def _refused(exc: csv.Error, path: Path | str, what: str, row: int, line: int) -
     return InputError(f"{where}: {exc}.")
 
 
-def stream_csv(path: Path, what: str) -> tuple[list[str], Iterator[list[str]]]:
-    """The header row, and the other rows as they are read (the file is not held in memory)."""
+def stream_csv(path: Path, what: str) -> tuple[list[str], Generator[list[str], None, None]]:
+    """The header row, and the other rows as they are read (the file is not held in memory; closing the
+    generator closes it)."""
     _, headers, rows = _stream(path, what)
     return headers, rows
 
 
-def _stream(path: Path, what: str, own: bool = False) -> tuple[TextIO, list[str], Iterator[list[str]]]:
+def _stream(path: Path, what: str, own: bool = False) -> tuple[TextIO, list[str], Generator[list[str], None, None]]:
     """A job's own table is UTF-8 with commas; a person's file is read in its own dialect (`csv_dialect`)."""
     try:
         if own:
@@ -88,7 +90,7 @@ def _stream(path: Path, what: str, own: bool = False) -> tuple[TextIO, list[str]
         fh.close()
         raise how_to_save(path, what) from None
 
-    def rows() -> Iterator[list[str]]:
+    def rows() -> Generator[list[str], None, None]:
         with fh:
             try:
                 yield from csv_rows(reader, path, what, start=2, own=own)

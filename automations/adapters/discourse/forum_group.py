@@ -27,16 +27,17 @@ import math
 import re
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from ...redaction import redact
 from ...domain.forum import Member
 from ...errors import ServiceUnavailable, StopRun
 from ...ports import FORUM_BATCH, ForumRefused
+from ...redaction import redact
 
 PAGE = 1000  # members per page: Discourse's largest (MEMBERS_MAX_PAGE_SIZE)
 WINDOW_SECONDS = 60.0  # Discourse counts an admin key's requests per minute

@@ -14,14 +14,15 @@ import fcntl
 import filecmp
 import io
 import os
-import shutil
 import re
+import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Sequence
+from typing import BinaryIO
 
 from ... import file_modes
 from ..csv.safe_cells import escape_row
@@ -123,7 +124,7 @@ def remove_stale_temps(folders: Iterable[Path], max_age: float = STALE_TEMP_SECO
     return removed
 
 
-def _replace(path: Path, fill: Callable[[BinaryIO], None], dry_run: bool = False, private: bool = False) -> bool:
+def _replace(path: Path, fill: Callable[[BinaryIO], object], dry_run: bool = False, private: bool = False) -> bool:
     """Write a new version of `path` through `fill` into a temporary file beside it, then swap it in
     with one rename. Return False, and leave the file untouched, when the bytes are the same.
 
@@ -183,7 +184,7 @@ class _Comparer(io.RawIOBase):
         return n  # after a difference: swallowed, so closing the writers above never fails
 
 
-def _differs(path: Path, fill: Callable[[BinaryIO], None]) -> bool:
+def _differs(path: Path, fill: Callable[[BinaryIO], object]) -> bool:
     """Whether the bytes `fill` writes differ from the file's (a missing file differs), compared as they
     stream: no temporary file, nothing written, and filling stops at the first difference."""
     try:

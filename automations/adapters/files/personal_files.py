@@ -8,17 +8,18 @@ than configured. The outbox's index is written again afterwards, so it lists onl
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import html
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Sequence
 
-from ..outbox import OutboxMailer
 from ...ports import PersonalFile, Written
+from ..outbox import OutboxMailer
 from .atomic import is_temp_name
 
 OUTBOX = "email in the outbox"
@@ -207,10 +208,8 @@ class LocalPersonalFiles:
         for p in doomed:
             p.unlink(missing_ok=True)
         for day in {p.parent for p in doomed if p.parent.parent == self.outbox}:
-            try:
+            with contextlib.suppress(OSError):
                 day.rmdir()  # only when empty
-            except OSError:
-                pass
         if any(f.what in (OUTBOX, INDEX) for f in files):
             if any(self.outbox.glob("*/*.eml")):
                 OutboxMailer(self.outbox, "").write_index()

@@ -7,8 +7,8 @@ time alone. Nothing else in the folder is touched: a note staff keep beside the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from ...ports import Written
 from .atomic import atomic_write

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from filelock import FileLock, Timeout
 
@@ -49,7 +49,7 @@ class FileRunLock:
         except Timeout:
             raise self._taken(command, holder_path, wait) from None
         try:
-            since = datetime.fromtimestamp(self.clock(), timezone.utc)
+            since = datetime.fromtimestamp(self.clock(), UTC)
             atomic_write(holder_path, json.dumps({"pid": os.getpid(), "since": since.isoformat(timespec="seconds")}))
             try:
                 yield

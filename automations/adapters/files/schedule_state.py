@@ -28,6 +28,8 @@ class JsonScheduleState:
 
     def last_start(self, job: str) -> datetime | None:
         entry = self._read().get(job)
+        if not isinstance(entry, dict):  # none, or not what `record` writes
+            return None
         try:
             start = datetime.fromisoformat(entry["start"])
         except (TypeError, KeyError, ValueError):

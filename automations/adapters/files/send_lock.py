@@ -9,9 +9,9 @@ ledger must be read again; a run that finds it unchanged may trust what it read.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from filelock import FileLock, Timeout
 

@@ -12,8 +12,8 @@ it, get the program's file mode (`file_modes`: the process umask set at start-up
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from ... import file_modes
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from ...redaction import redact
 from ...errors import ConfigError, ServiceUnavailable, StopRun
 from ...ports import Usage
+from ...redaction import redact
 
 SCOPES = {
     "sheets": ("https://www.googleapis.com/auth/spreadsheets.readonly",),
@@ -146,7 +147,7 @@ class GoogleAccess:
                 return call()
             except RefreshError as exc:
                 raise self.signed_in_refused(exc) from None
-            except Exception as exc:  # noqa: BLE001 - retry_why decides; anything else is raised as it is
+            except Exception as exc:  # retry_why decides; anything else is raised as it is
                 why = retry_why(exc)
                 if why is None:
                     raise
@@ -166,7 +167,7 @@ class GoogleAccess:
         from google.auth.exceptions import TransportError
         from googleapiclient.errors import HttpError
 
-        unauthorized = []
+        unauthorized: list[HttpError] = []
 
         def retry_why(exc: Exception) -> str | None:
             if isinstance(exc, HttpError):

@@ -44,7 +44,7 @@ class GoogleAdmin:
 
         from .access import http_error_text
 
-        out = []
+        out: list[Finding] = []
         if not self.drive_files:
             return out
         drive = self.access.service("drive", "v3", "drive")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from ...effects import DocumentFailed
 from .access import GoogleAccess, http_error_text

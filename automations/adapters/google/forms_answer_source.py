@@ -24,14 +24,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ...domain.model import Problem
-from ...domain.referrals import (ANSWER_CHOICES, ANSWER_COLUMNS, ANSWER_QUESTION, CODE_QUESTION, Answer,
-                                answers_from_rows)
+from ...domain.referrals import (
+    ANSWER_CHOICES,
+    ANSWER_COLUMNS,
+    ANSWER_QUESTION,
+    CODE_QUESTION,
+    Answer,
+    answers_from_rows,
+)
 from ...domain.values import TimestampParser
 from ...errors import InputError, StopRun
 from ...ports import ReferralForm
 from ..files.atomic import atomic_write
-from .forms_checkin_source import all_responses, answer_text, questions_of, submitted
 from .access import GoogleAccess, http_error_text
+from .forms_checkin_source import all_responses, answer_text, questions_of, submitted
 
 #: The answer form's questions by role, as the form titles them.
 QUESTIONS = {"code": CODE_QUESTION, "answer": ANSWER_QUESTION}
@@ -75,13 +81,14 @@ def _resolve(form: dict, kept: dict[str, str]) -> tuple[dict[str, str], list[str
     by_title: dict[str, str] = {}
     for qid, title in questions_of(form):
         by_title.setdefault(_fold(title), qid)
-    found, missing = {}, []
+    found: dict[str, str] = {}
+    missing: list[str] = []
     for role, title in QUESTIONS.items():
-        qid = by_title.get(_fold(title)) or (kept.get(role) if kept.get(role) in ids else None)
-        if qid is None:
+        chosen = by_title.get(_fold(title)) or (kept.get(role) if kept.get(role) in ids else None)
+        if chosen is None:
             missing.append(role)
         else:
-            found[role] = qid
+            found[role] = chosen
     return found, missing
 
 

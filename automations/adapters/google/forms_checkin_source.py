@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from ...ports import NewRows, read_all
 from ...errors import InputError, StopRun
+from ...ports import NewRows, read_all
 from ..files.atomic import atomic_write
 from .access import GoogleAccess, http_error_text
 

@@ -11,11 +11,11 @@ address, no delegation) is a permanent one; a refused key or delegation stops th
 from __future__ import annotations
 
 import base64
+from typing import Any
 
-from ...errors import ConfigError, StopRun
-from ...mail.message import Outgoing
+from ...errors import ConfigError, ServiceUnavailable, StopRun
 from ...mail.failures import PermanentFailure, TemporaryFailure
-from ...errors import ServiceUnavailable
+from ...mail.message import Outgoing
 from .access import GoogleAccess, http_error_text
 
 
@@ -25,20 +25,20 @@ class GmailMailer:
     def __init__(self, access: GoogleAccess, sender: str):
         self.access = access
         self.sender = sender
-        self._service = None
+        self._service: Any = None  # Gmail's API service: google-api-python-client builds it at run time, untyped
 
     def ready(self) -> None:
         """Raise one sentence (ConfigError) unless the service-account key Gmail sends with is there and
         readable. Checked when a run starts and before a batch: without it every message would fail, and
         each would be recorded in the ledger as sending, then failed."""
         try:
-            self.access.key
+            _ = self.access.key  # reading the key is the check
         except ConfigError as exc:
             text = str(exc)
             raise ConfigError(f"mail.transport 'gmail' needs a Google service-account key (with domain-wide "
                               f"delegation to send as {self.sender}): {text[:1].lower()}{text[1:]}") from None
 
-    def __enter__(self) -> "GmailMailer":
+    def __enter__(self) -> GmailMailer:
         self.ready()
         return self
 

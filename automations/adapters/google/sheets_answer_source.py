@@ -15,7 +15,7 @@ first column is the Timestamp whatever its title. The rows then go through the s
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from ...domain.model import Problem

@@ -11,14 +11,14 @@ their shortest text.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from ...ports import NewRows, read_all
 from ...domain.moments import written
 from ...domain.values import norm_header
 from ...errors import InputError
+from ...ports import NewRows, read_all
 from . import sheets_tabs as tabs
 from .access import GoogleAccess
 from .sheets_tabs import DEFAULT_TAB, TabChoice

@@ -21,8 +21,8 @@ them to the configured endpoint, and retries 429/5xx within the budget every Goo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ...domain.moments import order_of_locale

@@ -5,7 +5,7 @@ With it every run is a first run: nothing is kept for the next one.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 
 class MemoryWorkCache:

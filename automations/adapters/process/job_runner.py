@@ -18,8 +18,9 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Mapping, Sequence
+from typing import IO
 
 from ...scheduler import RunOutcome, summarize
 from ...stopping import StopRequest

@@ -15,11 +15,11 @@ would show an empty box.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
 
 from ...domain.certificates import Certificate
 from ...effects import DocumentFailed
@@ -85,7 +85,7 @@ class FpdfCertificateRenderer:
         """What is missing for drawing certificates (fonts, images), for doctor; empty when all is there."""
         missing = []
         try:
-            self.fonts
+            _ = self.fonts  # loading the fonts is the check
         except FileNotFoundError as exc:
             missing.append(str(exc))
         for what, path in (("logo", self.artwork.logo), ("signature image", self.artwork.signature)):
@@ -160,7 +160,7 @@ class FpdfCertificateRenderer:
         texts = self.texts(cert)
         try:
             pdf = FPDF(orientation="L", unit="mm", format="A4")
-            pdf.set_creation_date(datetime.combine(cert.day, time(12), tzinfo=timezone.utc))
+            pdf.set_creation_date(datetime.combine(cert.day, time(12), tzinfo=UTC))
             pdf.set_title(f"{cert.title}: {cert.name}")
             pdf.set_author(art.program_name)
             pdf.set_creator("Ambassador Program automation")

@@ -20,7 +20,7 @@ def _package_file(package: str, *parts: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"the font package {package} is not installed (pip install -r requirements.txt)")
-    return Path(list(spec.submodule_search_locations)[0], *parts)
+    return Path(next(iter(spec.submodule_search_locations)), *parts)
 
 
 def packaged_fonts() -> tuple[FontFile, ...]:

@@ -8,8 +8,8 @@ config's folder, so it travels with it); the mails carry its `file:` URI (`link`
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape

@@ -11,10 +11,10 @@ The document's dates are the report's date, so the same report gives the same by
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, time, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime, time
 from functools import cached_property
 from pathlib import Path
-from typing import Sequence
 
 from ...domain import report as figures
 from ...domain.charts import Bar, Series, Stack
@@ -134,7 +134,7 @@ class FpdfReportRenderer:
                 self.cell(0, 5, f"{title} · page {self.page_no()} of {{nb}}", align="C")
 
         pdf = Document(orientation="P", unit="mm", format="A4")
-        pdf.set_creation_date(datetime.combine(report.as_of, time(12), tzinfo=timezone.utc))
+        pdf.set_creation_date(datetime.combine(report.as_of, time(12), tzinfo=UTC))
         pdf.set_title(title)
         pdf.set_author(report.program)
         pdf.set_creator("Ambassador Program automation")

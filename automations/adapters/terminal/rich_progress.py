@@ -4,7 +4,7 @@ lines say what was done)."""
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 MIN_ITEMS = 200  # fewer items than this finish before a bar would help
 

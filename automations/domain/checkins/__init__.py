@@ -9,8 +9,8 @@ The package: `responses` (check-in response rows into activities and check-ins, 
 """
 
 from ..form_layout import FormLayout, map_columns
-from .responses import Ingested, activity_id, day_order, ingest, late_problems, on_an_unusable_row
 from ..rows.roster import CellFlaw, RosterLayout, parse_roster, parse_status_history
+from .responses import Ingested, activity_id, day_order, ingest, late_problems, on_an_unusable_row
 
 __all__ = [
     "CellFlaw", "FormLayout", "Ingested", "RosterLayout", "activity_id", "day_order", "ingest",

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from operator import itemgetter
-from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..form_layout import ColumnMap, FormLayout, Merger, fit_rows, map_columns
 from ..model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, TEXT_FIELDS, Activity, Checkin, Problem
 from ..moments import DayOrder, MomentReader, Unsettled, settle
 from ..quarters import parse_quarter
 from ..values import clean_text, norm_header, normalize_email, normalize_title, parse_count, parse_decimal, visible
+
+if TYPE_CHECKING:  # compliance imports this module: its names only for the annotations
+    from ..compliance import Resolved
 
 
 def activity_id(email: str, kind: str, title: str, day: date) -> str:
@@ -251,9 +255,10 @@ class _ResponseReader:
             return None
         return day
 
-    def _metrics(self, row_no: int, row: Sequence[str], section: _Section, email: str, title: str) -> list:
+    # Any: each slot holds its own field's type (str, int | None or float | None), as its parser gives it.
+    def _metrics(self, row_no: int, row: Sequence[str], section: _Section, email: str, title: str) -> list[Any]:
         """The report fields in Activity's order; a value that cannot be read is left empty, with a problem."""
-        values = list(_BLANK)
+        values: list[Any] = list(_BLANK)
         for _field, i, parser, at in section.metrics:
             raw = row[i]
             if not raw:
@@ -268,7 +273,7 @@ class _ResponseReader:
 PROBLEM_DATE = "%d/%m/%Y"  # how a late activity's date is shown in its problem (and so in its problem's id)
 
 
-def late_problems(resolved, layout: FormLayout, window_days: int) -> list[Problem]:
+def late_problems(resolved: Iterable[Resolved], layout: FormLayout, window_days: int) -> list[Problem]:
     """Activities that arrived after their quarter's window: staff see them with the unusable rows."""
     from ..compliance import LATE, activity_quarter, received_on
 

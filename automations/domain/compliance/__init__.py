@@ -32,9 +32,27 @@ The package: `copies` (the verdict and standing words, `Rules`, and which copy o
 `tracking` (every ambassador's track and standing, as the jobs and the report read them).
 """
 
-from .copies import (CONFERENCE_FUNDING, CURRENT, DUPLICATE, EXEMPT, FREE_EVENT_ACCESS, LATE, MET, MISSED, PENDING,
-                     SUPERSEDED, UNDER_REVIEW, WARNED, Resolved, Rules, activity_quarter, is_full, missing_fields,
-                     received_on, resolve_copies)
+from .copies import (
+                     CONFERENCE_FUNDING,
+                     CURRENT,
+                     DUPLICATE,
+                     EXEMPT,
+                     FREE_EVENT_ACCESS,
+                     LATE,
+                     MET,
+                     MISSED,
+                     PENDING,
+                     SUPERSEDED,
+                     UNDER_REVIEW,
+                     WARNED,
+                     Resolved,
+                     Rules,
+                     activity_quarter,
+                     is_full,
+                     missing_fields,
+                     received_on,
+                     resolve_copies,
+)
 from .tracking import Standing, Track, evaluate, standings, tracks
 from .verdicts import Record, anniversary, history, late_joiner_exempt, perks, status_on
 

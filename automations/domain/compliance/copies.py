@@ -4,9 +4,9 @@ current, duplicate, superseded or late)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from ..model import Activity

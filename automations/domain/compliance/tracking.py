@@ -4,9 +4,9 @@ read them."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable, Mapping, Sequence
 
 from ..model import Activity, Ambassador
 from ..quarters import Quarter, latest_final

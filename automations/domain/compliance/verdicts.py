@@ -4,15 +4,33 @@ absences; the record over the quarters (`history`), perks and anniversaries."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Sequence
 
 from ..model import Activity, Ambassador
 from ..quarters import Quarter, latest_final, parse_quarter, quarters_between
-from .copies import (CONFERENCE_FUNDING, CURRENT, DUPLICATE, EXEMPT, FREE_EVENT_ACCESS, GOOD, LATE, MET, MISSED,
-                     PENDING, SUPERSEDED, UNDER_REVIEW, WARNED, Resolved, Rules, activity_quarter, is_full,
-                     received_on, resolve_copies)
+from .copies import (
+    CONFERENCE_FUNDING,
+    CURRENT,
+    DUPLICATE,
+    EXEMPT,
+    FREE_EVENT_ACCESS,
+    GOOD,
+    LATE,
+    MET,
+    MISSED,
+    PENDING,
+    SUPERSEDED,
+    UNDER_REVIEW,
+    WARNED,
+    Resolved,
+    Rules,
+    activity_quarter,
+    is_full,
+    received_on,
+    resolve_copies,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,11 +22,11 @@ The package: `shapes` (a value's shape before its order is known, and the dates 
 dates read in that order and zone).
 """
 
-from .order import DayOrder, Unsettled, settle
+from .order import DayOrder, Place, Unsettled, settle
 from .reader import MomentReader, order_of_locale
 from .shapes import EARLIEST_DATE, LATEST_DATE, OUT_OF_RANGE, in_range, written
 
 __all__ = [
-    "EARLIEST_DATE", "LATEST_DATE", "OUT_OF_RANGE", "DayOrder", "MomentReader", "Unsettled", "in_range",
+    "EARLIEST_DATE", "LATEST_DATE", "OUT_OF_RANGE", "DayOrder", "MomentReader", "Place", "Unsettled", "in_range",
     "order_of_locale", "settle", "written",
 ]

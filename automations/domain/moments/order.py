@@ -3,15 +3,19 @@ before any is read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 from ...errors import InputError
 from .shapes import EARLIEST_DATE, LATEST_DATE, ORDER_WORDS, OUT_OF_RANGE, Written, written
 
+#: Where a cell is: said in words, or (cheaper for every cell of a big file) as (row, column title).
+Place = str | tuple[int | str, str]
 
-def where_of(place) -> str:
+
+def where_of(place: Place) -> str:
     """A cell's place in words: given as text, or (cheaper for every cell of a big file) as (row, column)."""
     if isinstance(place, tuple):
         return f"row {place[0]}, column '{place[1]}'"
@@ -46,8 +50,8 @@ class DayOrder:
     order: str = ""
     evidence: str = ""  # the value (and its place) that decided the order
     ambiguous: str = ""  # the first timestamp seen that reads both ways (and its place)
-    typed: dict = field(default_factory=dict)  # order -> the first typed answer reading only that way
-    typed_count: dict = field(default_factory=dict)  # order -> how many typed answers read only that way
+    typed: dict[str, str] = field(default_factory=dict)  # order -> the first typed answer reading only that way
+    typed_count: dict[str, int] = field(default_factory=dict)  # order -> how many typed answers read only that way
     typed_total: int = 0  # typed answers seen (that look like a date with day and month)
     typed_ambiguous: str = ""
 
@@ -60,7 +64,7 @@ class DayOrder:
     def settled(self) -> bool:
         return bool(self.order)
 
-    def observe(self, raw: str, place: str, typed: bool = False) -> None:
+    def observe(self, raw: str, place: Place, typed: bool = False) -> None:
         """Look at one value (a timestamp, or with `typed` an answer a person typed; `place` names its row and
         column)."""
         w = written(raw.strip()) if raw else None
@@ -81,7 +85,7 @@ class DayOrder:
         elif len(orders) == 1:
             self.check(orders[0], raw, place)
 
-    def check(self, only: str, raw: str, place) -> None:
+    def check(self, only: str, raw: str, place: Place) -> None:
         """A timestamp that reads in the order `only` and no other: it decides the order, or must agree with it."""
         shown = f"'{raw.strip()}' ({where_of(place)})"
         if not self.order:
@@ -112,7 +116,7 @@ class DayOrder:
         all, read only that way, and next to none only the other way (a person or two typing otherwise)."""
         if not self.typed_count:
             return ""
-        best = max(self.typed_count, key=self.typed_count.get)
+        best = max(self.typed_count, key=lambda order: self.typed_count[order])
         n = self.typed_count[best]
         other = sum(c for o, c in self.typed_count.items() if o != best)
         return best if n >= 2 and n >= 0.2 * self.typed_total and other <= 0.1 * n else ""
@@ -146,7 +150,7 @@ class DayOrder:
                 f"The date answers in {self.where} do not say clearly how they are written ({shown}) and no "
                 f"timestamp tells which order the source uses: nothing was read; set {self.key} to dmy or mdy.")
 
-    def day_of(self, w: Written, raw: str, place, typed: bool = False) -> date:
+    def day_of(self, w: Written, raw: str, place: Place, typed: bool = False) -> date:
         """The date a value means in this source's order (deciding it, or checking the value against it)."""
         if not EARLIEST_DATE.year <= (w.a if w.year_first else w.c) <= LATEST_DATE.year:
             raise ValueError(OUT_OF_RANGE)
@@ -177,7 +181,8 @@ class DayOrder:
 T = TypeVar("T")
 
 
-def settle(order: DayOrder, rows: Iterable[T], cells_of) -> Iterator[T]:
+def settle(order: DayOrder, rows: Iterable[T], cells_of: Callable[[T], Iterable[tuple[str, Place, bool]]]
+           ) -> Iterator[T]:
     """The rows, unchanged and in order, with `order` decided before any row is handed on: rows are held back
     only until a value settles the order (usually the first few), or to the end when none does (then
     `order.finish()` decides from configuration or stops). `cells_of(row)` gives (value, place, typed) of the

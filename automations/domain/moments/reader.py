@@ -3,11 +3,11 @@ locale says."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Sequence
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from .order import DayOrder
+from .order import DayOrder, Place
 from .shapes import _COMMON, Written, _offset, in_range, written
 
 
@@ -27,7 +27,7 @@ class MomentReader:
         self._dates: dict[str, date] = {}
         self.same_zone = zone is out_tz
 
-    def timestamp(self, raw: str, place=("", "")) -> datetime:
+    def timestamp(self, raw: str, place: Place = ("", "")) -> datetime:
         """`place`: where the cell is, as text or (row, column), said only if the value cannot be read."""
         text = raw.strip()
         order = self.order.order
@@ -35,9 +35,9 @@ class MomentReader:
         if m is not None:
             a, _, b, y, h, mi, sec = m.groups()
             if y[:2] in ("19", "20", "21"):
-                day, month = (int(a), int(b)) if order == "dmy" else (int(b), int(a))
+                dd, month = (int(a), int(b)) if order == "dmy" else (int(b), int(a))
                 try:
-                    naive = datetime(int(y), month, day, int(h), int(mi), int(sec) if sec else 0, 0, self.zone)
+                    naive = datetime(int(y), month, dd, int(h), int(mi), int(sec) if sec else 0, 0, self.zone)
                 except ValueError:
                     pass  # not a date in this order: the full reading below says why (or that the file mixes orders)
                 else:
@@ -63,7 +63,7 @@ class MomentReader:
         if not w.zone:
             local = naive.replace(tzinfo=self.zone)
         elif w.zone == "UTC":
-            local = naive.replace(tzinfo=timezone.utc)
+            local = naive.replace(tzinfo=UTC)
         elif w.zone[0] in "+-":
             local = naive.replace(tzinfo=_offset(w.zone))
         else:
@@ -87,7 +87,7 @@ class MomentReader:
             raise ValueError("has a date but no time of day (a spreadsheet re-save may have dropped it)")
         raise ValueError("is not a date and time the response sheet writes")
 
-    def date(self, raw: str, place=("", "")) -> date:
+    def date(self, raw: str, place: Place = ("", "")) -> date:
         known = self._dates.get(raw)
         if known is not None:
             return known

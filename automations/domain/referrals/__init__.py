@@ -23,11 +23,30 @@ The package: `inquiries` (the values: inquiries, their history, offer codes, ans
 answer form's into those values, and the job's own cells back).
 """
 
-from .inquiries import (NEEDS, Answer, Inquiry, ReferralSettings, format_history, offer_code, offer_codes_of,
-                        parse_history)
+from ..rows.referrals import (
+                        ANSWER_CHOICES,
+                        ANSWER_COLUMNS,
+                        ANSWER_QUESTION,
+                        CODE_QUESTION,
+                        JOB_COLUMNS,
+                        PEOPLE_COLUMNS,
+                        TIMESTAMP,
+                        answers_from_rows,
+                        inquiries_from_rows,
+                        job_cells,
+                        row_key,
+)
+from .inquiries import (
+                        NEEDS,
+                        Answer,
+                        Inquiry,
+                        ReferralSettings,
+                        format_history,
+                        offer_code,
+                        offer_codes_of,
+                        parse_history,
+)
 from .matching import messages_for, plan_referrals, plan_states, rank
-from ..rows.referrals import (ANSWER_CHOICES, ANSWER_COLUMNS, ANSWER_QUESTION, CODE_QUESTION, JOB_COLUMNS, PEOPLE_COLUMNS,
-                   TIMESTAMP, answers_from_rows, inquiries_from_rows, job_cells, row_key)
 
 __all__ = [
     "ANSWER_CHOICES", "ANSWER_COLUMNS", "ANSWER_QUESTION", "CODE_QUESTION", "JOB_COLUMNS", "NEEDS",

@@ -3,15 +3,25 @@ messages that go with it."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Collection, Mapping, Sequence
 from urllib.parse import quote
 
 from ..messages import PlannedMessage
 from ..model import Ambassador
-from .inquiries import (ACCEPTED, EXHAUSTED, NEEDS, NEW, OFFERED, STANDING_RANK, Answer, Inquiry, ReferralSettings,
-                        offer_code)
+from .inquiries import (
+    ACCEPTED,
+    EXHAUSTED,
+    NEEDS,
+    NEW,
+    OFFERED,
+    STANDING_RANK,
+    Answer,
+    Inquiry,
+    ReferralSettings,
+    offer_code,
+)
 
 
 def summary_of(i: Inquiry) -> str:
@@ -113,16 +123,19 @@ def plan_referrals(inquiries: Sequence[Inquiry], roster: Sequence[Ambassador], s
                 code = offer_code(current.id, current.current)
                 # The first answer from the candidate (or from a form that collects no address) stands; one
                 # from another address (a forwarded mail) does not hide it.
-                ans = next((a for a in by_code.get(code, ()) if not a.email or a.email == current.current), None)
-                if ans is not None:
+                reply = next((a for a in by_code.get(code, ()) if not a.email or a.email == current.current), None)
+                if reply is not None:
                     used.add(code)
-                    chosen.append(ans)
-                    history.append((as_of, "accepted" if ans.yes else "declined", current.current))
+                    chosen.append(reply)
+                    history.append((as_of, "accepted" if reply.yes else "declined", current.current))
                     current = replace(current, history=tuple(history))
-                    if ans.yes:
+                    if reply.yes:
                         break
                     continue
-                if as_of < current.offered_on + timedelta(days=settings.answer_days):
+                offered_on = current.offered_on
+                if offered_on is None:  # an offered inquiry's last step is its offer
+                    raise LookupError(f"the inquiry {current.id} is offered but its history holds no offer")
+                if as_of < offered_on + timedelta(days=settings.answer_days):
                     break  # still time to answer
                 history.append((as_of, "unanswered", current.current))
                 current = replace(current, history=tuple(history))
@@ -133,7 +146,7 @@ def plan_referrals(inquiries: Sequence[Inquiry], roster: Sequence[Ambassador], s
                 break
             who = ranked[0].email
             history.append((as_of, "offered", who))
-            last, n = offers.get(who, (date.min, 0))
+            _last, n = offers.get(who, (date.min, 0))
             offers[who] = (as_of, n + 1)
             current = replace(current, history=tuple(history))
         if current.history != inq.history:
@@ -165,8 +178,11 @@ def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: Referra
         who = i.current
         amb = roster.get(who)
         code = offer_code(i.id, who)
+        offered_on = i.offered_on
+        if offered_on is None:  # an offered inquiry's last step is its offer
+            raise LookupError(f"the inquiry {i.id} is offered but its history holds no offer")
         # The last day an answer is waited for: the offer passes on the day after it.
-        deadline = i.offered_on + timedelta(days=settings.answer_days - 1)
+        deadline = offered_on + timedelta(days=settings.answer_days - 1)
         # Only what a candidate may see before accepting: never the inquirer's name, email or organization.
         return [PlannedMessage(
             key=f"referral_offer:{i.id}:{who}", job="referral_offer", to_email=who, to_name=amb.name if amb else "",

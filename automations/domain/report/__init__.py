@@ -36,11 +36,33 @@ report to staff).
 """
 
 from .bars import STATUS_SERIES, compliance_stacks, kind_bars, reach_bars, score_text
-from .figures import (audience, build_report, engagement_score, funding_lines, perk_holders, posts_published, rankings,
-                      referrals_served, status_counts, web_link)
+from .figures import (
+                      audience,
+                      build_report,
+                      engagement_score,
+                      funding_lines,
+                      perk_holders,
+                      posts_published,
+                      rankings,
+                      referrals_served,
+                      status_counts,
+                      web_link,
+)
 from .mail import report_messages
-from .model import (ATTENDANCE, CONTENT, KIND_LABELS, PERK_LABELS, PERKS, SCORE_DEFINITIONS, STANDING_LABELS,
-                    STANDINGS, STATUSES, ProgramReport, ReportSettings, name_key)
+from .model import (
+                      ATTENDANCE,
+                      CONTENT,
+                      KIND_LABELS,
+                      PERK_LABELS,
+                      PERKS,
+                      SCORE_DEFINITIONS,
+                      STANDING_LABELS,
+                      STANDINGS,
+                      STATUSES,
+                      ProgramReport,
+                      ReportSettings,
+                      name_key,
+)
 
 __all__ = [
     "ATTENDANCE", "CONTENT", "KIND_LABELS", "PERKS", "PERK_LABELS", "SCORE_DEFINITIONS", "STANDINGS",

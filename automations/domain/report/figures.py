@@ -4,10 +4,10 @@ the funding requests (`build_report` puts them together)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Mapping, Sequence
 
 from ..blog import Proposal
 from ..compliance import CONFERENCE_FUNDING, EXEMPT, FREE_EVENT_ACCESS, MET, MISSED, PENDING, Standing, anniversary
@@ -17,9 +17,25 @@ from ..privacy import forgotten
 from ..quarters import Quarter
 from ..referrals import NEEDS, Inquiry
 from ..values import shown as readable  # a person's text as written into the report: no bidi trick
-from .model import (ATTENDANCE, CONTENT, KIND_LABELS, STANDINGS, AmbassadorLine, AreaReach, CountryReach, FundingLine,
-                    KindFigures, PerkHolder, ProgramReport, PublishedPost, ReferralServed, ReportSettings,
-                    ScoredActivity, StatusCounts, name_key)
+from .model import (
+    ATTENDANCE,
+    CONTENT,
+    KIND_LABELS,
+    STANDINGS,
+    AmbassadorLine,
+    AreaReach,
+    CountryReach,
+    FundingLine,
+    KindFigures,
+    PerkHolder,
+    ProgramReport,
+    PublishedPost,
+    ReferralServed,
+    ReportSettings,
+    ScoredActivity,
+    StatusCounts,
+    name_key,
+)
 
 
 def web_link(text: str) -> str:
@@ -30,13 +46,11 @@ def web_link(text: str) -> str:
 
 def engagement_score(a: Activity) -> tuple[str, float, str] | None:
     """(family, score, what it is made of), or None for an activity without one (see the module docstring)."""
-    if a.kind in ("event", "talk"):
-        if a.registrations and a.attendees is not None:
-            return ATTENDANCE, a.attendees / a.registrations, f"{a.attendees:,} attended of {a.registrations:,} registered"
-    elif a.kind == "content":
-        if a.views and (a.engagements is not None or a.reshares is not None):
-            reacted = (a.engagements or 0) + (a.reshares or 0)
-            return CONTENT, reacted / a.views, f"{reacted:,} engagements and reshares on {a.views:,} views"
+    if a.kind in ("event", "talk") and a.registrations and a.attendees is not None:
+        return ATTENDANCE, a.attendees / a.registrations, f"{a.attendees:,} attended of {a.registrations:,} registered"
+    if a.kind == "content" and a.views and (a.engagements is not None or a.reshares is not None):
+        reacted = (a.engagements or 0) + (a.reshares or 0)
+        return CONTENT, reacted / a.views, f"{reacted:,} engagements and reshares on {a.views:,} views"
     return None
 
 
@@ -84,7 +98,7 @@ def reach_by_area(standings: Sequence[Standing]) -> tuple[CountryReach, ...]:
         n, reach, eng = sums[area]
         return AreaReach(area[0], area[1], len(people[area]), n, reach, eng)
 
-    def rank(r: AreaReach):
+    def rank(r: AreaReach) -> tuple[int, int, str, str]:
         return (-r.reach, -r.activities, r.country.casefold(), r.region.casefold())
 
     countries = []
@@ -110,7 +124,7 @@ def rankings(standings: Sequence[Standing], settings: ReportSettings
              ) -> tuple[tuple[tuple[str, tuple[ScoredActivity, ...]], ...], dict[str, int]]:
     """The top activities of each family by score (then reach, date, title), and how many had a score."""
     scored: dict[str, list[ScoredActivity]] = {ATTENDANCE: [], CONTENT: []}
-    counted = Counter()
+    counted: Counter[str] = Counter()
     for s, a in quarter_activities(standings):
         score = engagement_score(a)
         if score is None:
@@ -188,6 +202,16 @@ def posts_published(proposals: Sequence[Proposal], quarter: Quarter, names: Mapp
     return tuple(sorted(out, key=lambda p: (p.published_on, p.title.casefold())))
 
 
+@dataclass
+class _Sums:
+    """One currency's sums: approved and requested in the budget period, funded in the quarter, funded events."""
+
+    approved: Decimal = Decimal(0)
+    quarter: Decimal = Decimal(0)
+    requested: Decimal = Decimal(0)
+    events: int = 0
+
+
 def funding_lines(requests: Sequence[FundingRequest], quarter: Quarter, settings: FundingSettings | None
                   ) -> tuple[str, tuple[FundingLine, ...]]:
     """The budget period holding the quarter, and each currency's approved amounts in it (budget or not)."""
@@ -195,23 +219,24 @@ def funding_lines(requests: Sequence[FundingRequest], quarter: Quarter, settings
         return str(quarter), ()
     period = period_of(quarter.start, settings.budget_period)
     tracked = {b.currency: b for b in budgets(requests, settings) if b.period == period}
-    sums: dict[str, list] = {c: [b.approved, Decimal(0), b.requested, 0] for c, b in tracked.items()}
+    sums = {c: _Sums(b.approved, Decimal(0), b.requested) for c, b in tracked.items()}
     for r in requests:
         if r.status == "rejected" or period_of(r.event_date, settings.budget_period) != period:
             continue
-        s = sums.setdefault(r.currency, [Decimal(0), Decimal(0), Decimal(0), 0])
+        s = sums.setdefault(r.currency, _Sums())
         funded = r.status in FUNDED
         if r.currency not in tracked:  # a currency with no budget: added up here, as `budgets` would
             if funded:
-                s[0] += r.funded
+                s.approved += r.funded
             else:
-                s[2] += r.amount
+                s.requested += r.amount
         if funded and quarter.start <= r.event_date <= quarter.end:
-            s[1] += r.funded
-            s[3] += 1
+            s.quarter += r.funded
+            s.events += 1
     for c in settings.budgets:
-        sums.setdefault(c, [Decimal(0), Decimal(0), Decimal(0), 0])
-    lines = [FundingLine(c, period, settings.budgets.get(c), a, q, w, n) for c, (a, q, w, n) in sums.items()]
+        sums.setdefault(c, _Sums())
+    lines = [FundingLine(c, period, settings.budgets.get(c), s.approved, s.quarter, s.requested, s.events)
+             for c, s in sums.items()]
     return period, tuple(sorted(lines, key=lambda f: (f.budget is None, f.currency)))
 
 

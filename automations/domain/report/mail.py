@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..messages import Attachment, PlannedMessage
 from .bars import score_text
@@ -18,6 +18,7 @@ def report_messages(report: ProgramReport, staff: Sequence[str], html: bytes | N
     if not report.final:
         return []
     c = report.counts
+    filename = f"report-{report.quarter}.html"
     context = {
         "first_name": "team", "quarter": report.quarter, "start": report.start.isoformat(),
         "end": report.end.isoformat(), "met": c.met, "missed": c.missed, "exempt": c.exempt, "pending": c.pending,
@@ -25,8 +26,8 @@ def report_messages(report: ProgramReport, staff: Sequence[str], html: bytes | N
         "countries": report.countries_active, "referrals": len(report.referrals), "posts": report.posts_published,
         "highlights": [{"title": a.title, "ambassador": a.ambassador, "score": score_text(a.score), "basis": a.basis}
                        for a in report.highlights[:3]],
-        "filename": f"report-{report.quarter}.html",
+        "filename": filename,
     }
-    attachments = (Attachment(context["filename"], "text/html", html),) if html is not None else ()
+    attachments = (Attachment(filename, "text/html", html),) if html is not None else ()
     return [PlannedMessage(key=f"{REPORT_JOB}:{report.quarter}:{who}", job=REPORT_JOB, to_email=who, to_name="",
                            context=context, obligation=False, attachments=attachments) for who in staff]

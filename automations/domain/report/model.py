@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Mapping
 
 from ..compliance import EXEMPT, MET, MISSED, PENDING
 
@@ -65,7 +65,10 @@ class StatusCounts:
         return self.met / self.judged if self.judged else None
 
     def count(self, status: str) -> int:
-        return getattr(self, status)
+        value = getattr(self, status)
+        if not isinstance(value, int):
+            raise TypeError(f"{status!r} is not a count of quarters")
+        return value
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ problem a row's."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from ..certificates import Attendee, event_id
@@ -23,7 +24,9 @@ def attendees_from_rows(headers: list[str], rows: list[list[str]], source: str, 
 
         email = normalize_email(get("Email"))
 
-        def bad(title: str, reason: str) -> None:
+        # This row's number, getter and address are bound now (a closure would see the loop's latest).
+        def bad(title: str, reason: str, *, row_no: int = row_no, get: Callable[[str], str] = get,
+                email: str = email) -> None:
             problems.append(Problem(source, row_no, title, get(title), reason, email))
 
         name = clean_text(get("Name"))

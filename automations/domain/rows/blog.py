@@ -3,9 +3,10 @@ problem a row's; and the columns the job writes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
-from ..blog import Proposal, parse_history, parse_stage, proposal_key, STAGE_LABELS
+from ..blog import STAGE_LABELS, Proposal, parse_history, parse_stage, proposal_key
 from ..model import Problem
 from ..values import clean_text, normalize_email, parse_date, titled_rows
 
@@ -21,7 +22,8 @@ def proposals_from_rows(headers: list[str], rows: list[list[str]], source: str
     seen: dict[str, int] = {}
     for row_no, get in titled_rows(headers, rows):
 
-        def bad(title: str, reason: str) -> None:
+        # This row's number and getter are bound now (a closure would see the loop's latest).
+        def bad(title: str, reason: str, *, row_no: int = row_no, get: Callable[[str], str] = get) -> None:
             problems.append(Problem(source, row_no, title, get(title), reason, normalize_email(get("Author email"))))
 
         title, author = clean_text(get("Title")), normalize_email(get("Author email"))

@@ -4,7 +4,8 @@ be read is one line naming its number, the column and why, never a cell's text (
 from __future__ import annotations
 
 from ..conduct import DATES, STEPS, Incident, incident_key, parse_step
-from ..values import OUT_OF_RANGE, looks_like_address, normalize_email, parse_date, titled_rows
+from ..moments import OUT_OF_RANGE
+from ..values import looks_like_address, normalize_email, parse_date, titled_rows
 
 
 def incidents_from_rows(headers: list[str], rows: list[list[str]]) -> tuple[list[Incident], list[str]]:

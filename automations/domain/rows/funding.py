@@ -3,21 +3,26 @@ mistake of a row its own problem; and the cells the job writes (First seen, Flag
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import date
-from typing import Collection, Protocol
+from typing import Protocol
 
 from ..funding import DATES, STATUSES, FundingRequest, parse_amount, parse_status, request_key
 from ..model import Problem
-from ..values import (clean_text, iso_date, looks_like_address, normalize_email, parse_date,
-                      titled_rows)
+from ..values import clean_text, iso_date, looks_like_address, normalize_email, parse_date, titled_rows
 
 
 class _Written(Protocol):
     """What the job writes on a request (`ports.FundingUpdate`)."""
 
-    first_seen: date | None
-    flags: tuple[str, ...]
-    reminders: tuple[int, ...]
+    @property
+    def first_seen(self) -> date | None: ...
+
+    @property
+    def flags(self) -> tuple[str, ...]: ...
+
+    @property
+    def reminders(self) -> tuple[int, ...]: ...
 
 
 STAFF_COLUMNS = ("Ambassador email", "What", "Kind", "Amount", "Currency", "Event date", "Region", "Status",
@@ -38,14 +43,16 @@ def requests_from_rows(headers: list[str], rows: list[list[str]], source: str, r
         # problem; any but a bad approved amount or an optional date skips the request.
         skipped: list[str] = []
 
-        def bad(title: str, reason: str) -> None:
+        # This row's number, getter and list of skipping cells are bound now (a closure would see the loop's
+        # latest).
+        def bad(title: str, reason: str, *, row_no: int = row_no, get: Callable[[str], str] = get) -> None:
             problems.append(Problem(source, row_no, title, get(title), reason, "staff"))
 
-        def unusable(title: str, why: str) -> None:
+        def unusable(title: str, why: str, *, skipped: list[str] = skipped) -> None:
             skipped.append(title)
             bad(title, f"{why}; the request was skipped")
 
-        def day(title: str, required: bool = False) -> date | None:
+        def day(title: str, required: bool = False, *, get: Callable[[str], str] = get) -> date | None:
             if not get(title).strip():
                 if required:
                     unusable(title, "is empty: a request needs its event's date")

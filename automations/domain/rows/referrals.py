@@ -3,12 +3,12 @@ written back."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Callable, Sequence
 
 from ...errors import InputError
 from ..model import Problem
-from ..values import TimestampParser, clean_text, looks_like_address, norm_header, normalize_email, titled_rows
 from ..referrals.inquiries import NEEDS, Answer, Inquiry, format_history, inquiry_id, parse_history, parse_need
+from ..values import TimestampParser, clean_text, looks_like_address, norm_header, normalize_email, titled_rows
 
 #: The staff-filled columns of the inquiries table, and the job's own.
 PEOPLE_COLUMNS = ("Organization", "Contact name", "Contact email", "Country", "Region", "Language", "Need",
@@ -22,7 +22,7 @@ TIMESTAMP, CODE_QUESTION, ANSWER_QUESTION, EMAIL = ANSWER_COLUMNS
 ANSWER_CHOICES = ("Yes", "No")
 
 
-def row_key(get) -> str:
+def row_key(get: Callable[[str], str]) -> str:
     """The inquiry id of a row, `get(title)` giving its cells: the job's Inquiry ID once written, else the one
     its fields give (so the id stays when staff correct a field later)."""
     own = get("Inquiry ID").strip()
@@ -39,7 +39,8 @@ def inquiries_from_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], s
     seen: dict[str, int] = {}
     for row_no, get in titled_rows(headers, rows):
 
-        def bad(title: str, reason: str) -> None:
+        # This row's number and getter are bound now (a closure would see the loop's latest).
+        def bad(title: str, reason: str, *, row_no: int = row_no, get: Callable[[str], str] = get) -> None:
             problems.append(Problem(source, row_no, title, get(title), reason))
 
         need = parse_need(get("Need"))

@@ -4,15 +4,15 @@ not give as text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from ...errors import InputError
 from ..model import Ambassador, Problem
-from ..moments import DayOrder, MomentReader, Unsettled
-from ..values import OUT_OF_RANGE, clean_text, looks_like_address, norm_header, normalize_email, parse_date
+from ..moments import OUT_OF_RANGE, DayOrder, MomentReader, Unsettled
+from ..values import clean_text, looks_like_address, norm_header, normalize_email, parse_date
 from ..words import OUR_WORDS, RosterWords
 
 
@@ -45,7 +45,7 @@ def _roster_dates(rows: Sequence[Sequence[str]], layout: RosterLayout, cols: Map
     roster re-saved by a spreadsheet writes `02.10.2023` or `10/2/2023`, never both. `cols`: where each
     field is, as `parse_roster` found it."""
     order = DayOrder(layout.source, configured=layout.date_order, key="ambassadors.date_order")
-    dated = [(f, cols[f]) for f in ("start_date", "status_history") if cols.get(f) is not None]
+    dated = [(f, i) for f in ("start_date", "status_history") if (i := cols.get(f)) is not None]
     for n, row in enumerate(rows, start=2):
         for f, i in dated:
             if i >= len(row) or not row[i].strip():
@@ -89,15 +89,16 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
         if not any(c.strip() for c in row):
             continue
 
-        def get(field: str) -> str:
+        # This row and its number are bound now (a closure would see the loop's latest).
+        def get(field: str, *, row: Sequence[str] = row) -> str:
             i = cols.get(field)
             return row[i] if i is not None and i < len(row) else ""
 
-        def bad(field: str, reason: str) -> None:
+        def bad(field: str, reason: str, *, row_no: int = row_no) -> None:
             problems.append(Problem(layout.source, row_no, layout.fields[field], get(field), reason,
                                     normalize_email(get("email"))))
 
-        def flawed(field: str, then: str) -> bool:
+        def flawed(field: str, then: str, *, row_no: int = row_no) -> bool:
             """Report the field's flaw, if it has one (`then`: what became of the row or the cell)."""
             flaw = flaws.get((row_no, field)) if flaws else None
             if flaw is not None:
@@ -181,7 +182,8 @@ def _history_entries(text: str) -> Iterator[tuple[str, str, str]]:
             yield " ".join(entry.split()), parts[0].rstrip(":,"), parts[1] if len(parts) > 1 else ""
 
 
-def parse_status_history(text: str, read_date=None, words: RosterWords = OUR_WORDS) -> tuple[tuple[date, str], ...]:
+def parse_status_history(text: str, read_date: Callable[[str], date] | None = None, words: RosterWords = OUR_WORDS
+                         ) -> tuple[tuple[date, str], ...]:
     """Staff's "Status history": dated changes such as `2026-10-05 paused; 2027-01-10 active`.
 
     Entries are separated by `;` or line breaks, each a date (ISO or d/m/Y, like the start date)

@@ -4,7 +4,7 @@ everything read again, as on the first run."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ...domain.checkins import FormLayout, Ingested, day_order, ingest, late_problems
 from ...domain.codec import Decoder, activity_row, checkin_row, pack, problem_row, problems_of, unpack
@@ -14,8 +14,22 @@ from ...domain.model import Activity, Checkin, Problem
 from ...domain.source_guard import Tally
 from ...domain.values import stable_digest
 from ...ports import NewRows, WorkCache
-from .synced import (ACTS, VERSION, Synced, _counts, _counts_of, _digest, _everything, _kept_tally, _resolve,
-                     _sort_copies, _tally, _total, post_rows_of, sorted_new)
+from .synced import (
+    ACTS,
+    VERSION,
+    Synced,
+    _counts,
+    _counts_of,
+    _digest,
+    _everything,
+    _kept_tally,
+    _resolve,
+    _sort_copies,
+    _tally,
+    _total,
+    post_rows_of,
+    sorted_new,
+)
 
 
 def sync(cache: WorkCache, fetch: Callable[[tuple | None], NewRows], layout: FormLayout, rules: Rules,

@@ -4,8 +4,8 @@ the store holds it (`remember`)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
 
 from ...domain.codec import Decoder, pack, unpack
 from ...domain.compliance import Resolved, Rules, resolve_copies

@@ -3,8 +3,8 @@ recent activities the mail planners look at."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Callable, Iterable
 
 from ...domain.codec import Decoder, pack, unpack
 from ...domain.compliance import Rules, Track

@@ -3,9 +3,9 @@ finished by the next."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Mapping
 
 from ...context import Context
 from ...domain.privacy import ERASE_JOB, Erasure, Pending, TableRule, concerns, own_texts, owned
