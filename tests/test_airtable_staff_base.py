@@ -665,7 +665,7 @@ class TestOneSchemaRead:
     def test_an_option_typecast_adds_is_read_again(self, airtable_base):
         """Records created with a select value the field lacks (migrate: typecast adds the option): the run's
         schema is read again, once, and holds the option; a value the field has costs no further read."""
-        from automations.adapters.airtable.client import options_of
+        from automations.adapters.airtable.writable import options_of
         from tests.contract.conftest import airtable_client
 
         fake, clock = airtable_base
@@ -689,8 +689,8 @@ class TestComputedTypes:
         from pyairtable.models.schema import FieldType
         from pyairtable.orm import fields as orm_fields
 
-        from automations.adapters.airtable import client as airtable_client
         from automations.adapters.airtable import schema as airtable_schema
+        from automations.adapters.airtable import writable as airtable_writable
 
         readonly = set()
         for cls in orm_fields.READONLY_FIELDS:
@@ -701,5 +701,5 @@ class TestComputedTypes:
                         readonly |= {t.value for t in typing.get_args(kind.annotation)}
         assert readonly and readonly | {"formula", "rollup"} == set(airtable_schema.COMPUTED)
         assert set(airtable_schema.COMPUTED) <= {t.value for t in FieldType}
-        assert airtable_client.COMPUTED is airtable_schema.COMPUTED
+        assert airtable_writable.COMPUTED is airtable_schema.COMPUTED
         assert set(airtable_schema.DERIVED) <= set(airtable_schema.COMPUTED)

@@ -26,8 +26,10 @@ from ...domain.ownership import KEY_SAYINGS, program_key
 from ...domain.words import quoted, word_key
 from ...errors import StopRun
 from ...ports import Finding
-from .client import SELECTS, AirtableClient, error_type, options_of, present, reply_of
+from .client import AirtableClient, present
+from .replies import error_type, reply_of
 from .schema import COMPUTED, LINK, BaseSpec, FieldSpec, TableSpec
+from .writable import SELECTS, options_of
 
 # What the jobs need of a personal access token (init also needs schema.bases:write).
 SCOPES = ("data.records:read", "data.records:write", "schema.bases:read")

@@ -1,10 +1,10 @@
 """`AirtableClient`: pyairtable, within Airtable's limits, with every request counted.
 
-Airtable allows 5 requests a second per base and answers a 429 with a 30-second penalty on the
-whole base; pyairtable's own retry gives up after about 3 seconds. So pyairtable's retry is
-off and its HTTP session is replaced by one that (1) never sends more than the configured
-requests in any second, (2) retries a 429, a 5xx or a dropped connection a bounded number of
-times, waiting out the penalty after a 429, and (3) counts what it sends in a `Usage`.
+pyairtable's own retry is off and its HTTP session is `session.PacedSession`, which keeps to
+Airtable's rate limit, retries within a budget and counts every request in a `Usage`. This module
+holds the client (the base's schema, reading and writing in the fewest requests, a refusal as one
+sentence) and the comparison of stored records with wanted ones (`present`, `same`); `replies`
+reads Airtable's errors, `writable` finds a write Airtable would refuse before it is sent.
 
 Every write the stores make is an upsert on a key field, an update by record id or a delete by
 id, so a retry after a lost reply cannot duplicate a record. The token goes in a header and
@@ -14,141 +14,22 @@ is never put into a message: errors name the table and Airtable's error type onl
 from __future__ import annotations
 
 import math
-import re
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import requests
 from pyairtable import Api
 from pyairtable.api.table import Table
 
-from ...domain.words import quoted
-from ...errors import ServiceUnavailable, StopRun
+from ...errors import StopRun
 from ...ports import Usage
-from ...redaction import redact
-from .schema import COMPUTED, LINK
+from .replies import error_type, reply_of
+from .session import AirtableSettings, PacedSession
+from .writable import SELECTS, fix_of, options_of, unwritable_fields
 
 PAGE = 100  # records per list page
 BATCH = 10  # records one write request may carry (Airtable's limit)
-RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{14}$")  # an Airtable record id
-
-
-@dataclass(frozen=True)
-class AirtableSettings:
-    base_id: str
-    token: str
-    endpoint_url: str  # empty: the real API
-    token_env: str  # for messages: the variable's name, never its value
-    requests_per_second: float = 5
-    max_attempts: int = 5
-    rate_limit_wait_seconds: float = 30
-    retry_backoff_seconds: float = 1
-    timeout_seconds: float = 30
-
-
-class _PacedSession(requests.Session):
-    """A requests session that keeps to the rate limit, retries within a budget, and counts."""
-
-    def __init__(self, settings: AirtableSettings, usage: Usage, clock: Callable[[], float],
-                 sleep: Callable[[float], None]):
-        super().__init__()
-        self.settings = settings
-        self.usage = usage
-        self.clock = clock
-        self.sleep = sleep
-        self.per_second = max(1, math.floor(settings.requests_per_second))
-        self.window = self.per_second / settings.requests_per_second  # seconds that hold per_second requests
-        self.sent: deque[float] = deque(maxlen=self.per_second)
-        #: Set while sending a request that is not safe to repeat (a plain create): only a 429, which Airtable
-        #: answers before doing anything, is tried again.
-        self.once = False
-
-    def _pace(self) -> None:
-        if len(self.sent) == self.per_second:
-            # A little over the window, so a server counting with its own clock never sees one too many.
-            wait = self.sent[0] + self.window * 1.05 - self.clock()
-            if wait > 0:
-                self.sleep(wait)
-        self.sent.append(self.clock())
-
-    def _count(self, method: str, url: str) -> None:
-        if "/v0/meta/" in url:
-            self.usage.meta += 1
-        elif method == "GET" or url.endswith("/listRecords"):
-            self.usage.reads += 1
-        else:
-            self.usage.writes += 1
-
-    def request(self, method, url, *args, **kwargs):  # requests' signature
-        s = self.settings
-        last = ""
-        for attempt in range(1, s.max_attempts + 1):
-            if attempt > 1:
-                self.usage.retries += 1
-            self._pace()
-            self._count(method.upper(), str(url))
-            try:
-                response = super().request(method, url, *args, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = f"no answer ({type(exc).__name__})"
-                if self.once:
-                    break
-                self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
-                continue
-            if response.status_code == 429:
-                last = "429 rate limit"
-                self.sleep(s.rate_limit_wait_seconds)
-                continue
-            if response.status_code >= 500:
-                last = f"{response.status_code} server error"
-                if self.once:
-                    break
-                self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
-                continue
-            return response
-        if self.once:
-            raise ServiceUnavailable(f"Airtable did not answer {method} {_table_of(str(url))} ({last}), a request not "
-                                     f"safe to repeat: the next run finds what landed and completes the work.")
-        raise ServiceUnavailable(f"Airtable did not answer {method} {_table_of(str(url))} after {s.max_attempts} "
-                                 f"tries (last: {last}); the next run completes the work.")
-
-
-def _table_of(url: str) -> str:
-    path = url.split("?", 1)[0]
-    parts = [requests.utils.unquote(p) for p in path.split("/v0/", 1)[-1].split("/")]
-    return "/".join(parts[1:3]) if parts and parts[0] == "meta" else (parts[1] if len(parts) > 1 else path)
-
-
-def reply_of(exc: requests.HTTPError) -> requests.Response:
-    """The reply a refused request got (`raise_for_status`, which raises every HTTPError here, attaches it)."""
-    if exc.response is None:  # raised without a reply: nothing to read, so it goes on as it is
-        raise exc
-    return exc.response
-
-
-def error_type(exc: requests.HTTPError) -> str:
-    """Airtable's error type and message from a refused request, without any secret (`redaction`: a proxy in
-    front may echo the request's headers, the token among them, in its error body)."""
-    return redact(_error_type(exc))
-
-
-def _error_type(exc: requests.HTTPError) -> str:
-    try:
-        body = reply_of(exc).json()
-    except ValueError:
-        return f"HTTP {reply_of(exc).status_code}"
-    err = body.get("error") if isinstance(body, dict) else None
-    if isinstance(err, dict):
-        return f"{err.get('type', 'ERROR')}: {err.get('message', '')}".rstrip(": ")
-    if isinstance(err, str):
-        return err
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        return f"{errors[0].get('error', 'ERROR')}: {errors[0].get('message', '')}"
-    return f"HTTP {reply_of(exc).status_code}"
 
 
 class AirtableClient:
@@ -166,7 +47,7 @@ class AirtableClient:
         if settings.endpoint_url:
             kwargs["endpoint_url"] = settings.endpoint_url
         self.api = Api(settings.token, **kwargs)
-        session = _PacedSession(settings, self.usage, clock, sleep)
+        session = PacedSession(settings, self.usage, clock, sleep)
         session.headers.update(self.api.session.headers)
         self.api.session = session
         self._session = session  # the same, typed as ours (`_create` switches its retries)
@@ -355,66 +236,6 @@ class AirtableClient:
                 send(table, chunk)
             except requests.HTTPError as exc:
                 raise self.refused(exc, f"a write to the table '{name}'") from None
-
-
-SELECTS = ("singleSelect", "multipleSelects")
-
-
-def options_of(field: dict) -> list[str]:
-    """The option names of a select field, as Airtable has them."""
-    return [c.get("name", "") for c in ((field.get("options") or {}).get("choices") or [])]
-
-
-def unwritable_fields(table: dict, rows: Iterable[dict], table_named: Callable[[str], dict | None],
-                      new_options: bool = False) -> list[tuple[str, str, dict]]:
-    """Each field of `table` (as the schema gives it, with "by_name") that the rows (fields by title) cannot be
-    written into as they are: (its title, why: `unwritable`, the field). A title the table lacks is left to the
-    write itself, which Airtable refuses with its reason."""
-    values: dict[str, list] = {}
-    for fields in rows:
-        for title, value in fields.items():
-            values.setdefault(title, []).append(value)
-    out = []
-    for title, given in values.items():
-        field = table["by_name"].get(title)
-        wrong = unwritable(field, given, table_named, new_options) if field is not None else ""
-        if wrong:
-            out.append((title, wrong, field))
-    return out
-
-
-def unwritable(field: dict, values: Iterable, table_named: Callable[[str], dict | None],
-               new_options: bool = False) -> str:
-    """Why `values` cannot be written into `field` as they are (the middle of a sentence), or "". `new_options`:
-    a value a select field lacks becomes its option (typecast), so it is not one of the reasons."""
-    kind = field.get("type")
-    if kind == LINK:
-        if all(v is None or (isinstance(v, list) and all(isinstance(x, str) and RECORD_ID.match(x) for x in v))
-               for v in values):
-            return ""  # record ids of the linked table (what `migrate` sends): nothing is created there
-        linked = table_named((field.get("options") or {}).get("linkedTableId", "")) or {}
-        return (f"is a linked-record field (to the table '{linked.get('name', '?')}'): the program writes text "
-                f"there, which Airtable would turn into records of '{linked.get('name', '?')}'")
-    if kind in COMPUTED:
-        return f"is computed by Airtable ({kind}): nothing can be written into it"
-    if kind in SELECTS and not new_options:
-        have = set(options_of(field))
-        wanted = [v for value in values for v in (value if isinstance(value, list) else [value])
-                  if isinstance(v, str) and v]
-        missing = [v for v in dict.fromkeys(wanted) if v not in have]
-        if missing:
-            return (f"has {'no option' if len(missing) == 1 else 'none of the options'} {quoted(missing)} (it has "
-                    f"{quoted(options_of(field)) or 'none'}): the program writes only options a field already has, "
-                    f"and a token whose user is an Editor cannot add them")
-    return ""
-
-
-def fix_of(field: dict, mapped_by: str = "") -> str:
-    """The fix for `unwritable`'s reason, as the end of the same sentence."""
-    if field.get("type") in SELECTS:
-        return (f"add the missing options to the field in Airtable{mapped_by}; `doctor` lists every option the jobs "
-                f"need.")
-    return "give the field the type `doctor` names (run it: it lists every field the jobs write)."
 
 
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:

@@ -56,8 +56,10 @@ from ...domain.words import word_key
 from ...errors import StopRun
 from ..program_tables import kind_of, kinds, tables
 from .cells import Linked, linked_table_of, linked_tables, read_cell, read_linked, result_type
-from .client import AirtableClient, error_type, reply_of, unwritable_fields
+from .client import AirtableClient
+from .replies import error_type, reply_of
 from .schema import COMPUTED, OWN_TABLES, BaseSpec
+from .writable import unwritable_fields
 
 MAX_TEXT = 100_000  # the most characters an Airtable text cell holds (Airtable support: single line and long text)
 _TEXT = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
