@@ -6,19 +6,14 @@ canonical text by field role (`domain.migration`): numbers, dates, date-times, l
 the titles this configuration gives each role, so two bases (or a base and a folder) that title a
 field differently are still compared field by field.
 
-Writing goes by the base's own schema (one metadata request): a number rounded as its field keeps
-it, a date as ISO, a date-time in UTC, a select as one of the field's options (the option spelled as
-the field has it when only case or spacing differ; a value it lacks becomes a new option through
-typecast, which the plan names first); a link as the record ids of the linked table's records whose
-primary field reads as the value (exactly, else without case or spacing; "a; b" links two), read
-once per run, never typecast text (which would create records there); a collaborator as {"email"}
-of one the base's collaborator cells already name (Airtable's API lists no base's collaborators); a
-column of staff's own that the table lacks becomes a long text field of that name. Each is then
-compared as `read` reads it back (a link by its primary field, a collaborator by email or name), so
-a second migration writes nothing. A value no field of that type can take (text in a number field,
-anything in a formula or lookup, a value no record of the linked table has, an address no
-collaborator has) stops the migration before it writes anything, naming the table, row, field and
-value.
+This module reads, fits rows to the base (`fit`: what it would hold, with notes and problems),
+adds the fields staff's own columns need, names what the base would refuse while planning, and
+writes. What each value becomes in its field (a number rounded as the field keeps it, a date as ISO,
+a date-time in UTC, a select as one of its options or a new one through typecast, a link as record
+ids of the linked table, a collaborator as {"email"}) is `program_values.FieldValues`; a column of
+staff's own that the table lacks becomes a long text field of that name. Each value is compared as
+`read` reads it back, so a second migration writes nothing. A value no field of that type can take
+stops the migration before it writes anything, naming the table, row, field and value.
 
 Records are created ten to a request as upserts on the table's natural key where its fields allow it
 (a retry after a lost reply finds what landed), otherwise sent once each (a request left unanswered
@@ -27,20 +22,13 @@ stops the run and the next run finds what landed); updated by record id; deleted
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import requests
 
-from ...domain.funding import parse_amount
 from ...domain.migration import (
-    AMOUNT,
     EXTRA,
-    MULTI,
-    NUMBER,
     SHAPE,
     Held,
     Row,
@@ -48,42 +36,22 @@ from ...domain.migration import (
     canonical,
     clean,
     identity,
-    items,
-    utc_text,
 )
-from ...domain.values import HIDDEN, normalize_email, parse_date, plainly
-from ...domain.words import word_key
+from ...domain.values import HIDDEN, plainly
 from ...errors import StopRun
 from ..program_tables import kind_of, kinds, tables
-from .cells import Linked, linked_table_of, linked_tables, read_cell, read_linked, result_type
+from .cells import linked_tables, read_cell, result_type
 from .client import AirtableClient
+from .program_values import BY_EMAIL, MAX_TEXT, FieldValues, Refused, cut
 from .replies import error_type, reply_of
 from .schema import COMPUTED, OWN_TABLES, BaseSpec
 from .writable import unwritable_fields
 
-MAX_TEXT = 100_000  # the most characters an Airtable text cell holds (Airtable support: single line and long text)
-_TEXT = {"singleLineText", "multilineText", "email", "url", "phoneNumber", "richText"}
 _MERGEABLE = {"singleLineText", "email", "url", "phoneNumber", "number"}  # what an upsert matches records on
-_DATES = ("%Y-%m-%d", "%d/%m/%Y")  # a date people typed, as the staff tables' rules read it
-_TRUE, _FALSE = {"yes", "true", "1", "x", "checked"}, {"no", "false", "0"}
-_PEOPLE = {"singleCollaborator", "multipleCollaborators"}  # the collaborator fields migrate writes
-_USERS = _PEOPLE | {"createdBy", "lastModifiedBy"}  # the fields whose cells name a collaborator of the base
-_BY_EMAIL = ("email", "contact_email", "ambassador", "author")  # the roles a collaborator gives by email
-_SEVERAL = re.compile(r"\s*;\s*")
-
-
-def _cut(text: str) -> str:
-    """A value as a message shows it: a long one by its start."""
-    return text if len(text) <= 80 else text[:60] + "..."
-
 
 #: The field types whose cells are read as the jobs read them (`airtable.cells.read_cell`), not as values.
 _READ_AS_JOBS = {"multipleRecordLinks", "singleCollaborator", "multipleCollaborators", "multipleLookupValues",
                  "lookup", "rollup", "createdBy", "lastModifiedBy"}
-
-
-class _Refused(ValueError):
-    """A value a field cannot take: the end of a sentence saying why."""
 
 
 class AirtableProgramTables:
@@ -94,8 +62,7 @@ class AirtableProgramTables:
         self.store_id = store_id
         self._new_fields: dict[str, list[str]] = {}
         self._permission: str | None = None
-        self._linked: dict[str, Linked] = {}  # the tables links point into, by table id (each read once)
-        self._people: dict[str, dict] | None = None  # the collaborators the base's cells name, by email as compared
+        self.values = FieldValues(client)  # what each field takes (`program_values`)
 
     def _level(self) -> str:
         """The token's level on the base, asked once (only when a value would need a new option)."""
@@ -150,7 +117,7 @@ class AirtableProgramTables:
                 r = role_of.get(name, EXTRA + name)
                 k = kind.get(r) or kind_of(by_name.get(name, {}).get("type", ""))
                 if name in people:
-                    said = "email" if by_name[name].get("type") == "email" or r in _BY_EMAIL else ""
+                    said = "email" if by_name[name].get("type") == "email" or r in BY_EMAIL else ""
                     cell = read_cell(value, said, linked=linked.get(name))
                     row[r] = cell.text if cell.flaw is None else cell.flaw.value
                     continue
@@ -188,7 +155,7 @@ class AirtableProgramTables:
                         new_fields.append(name)
                     if len(text) > MAX_TEXT:  # the long text field it becomes holds no more
                         problems.append(f"{self.named(role)}, row {n} ({SHAPE[role].what}), field '{name}': "
-                                        f"'{_cut(text)}' is {len(text):,} characters long, more than the "
+                                        f"'{cut(text)}' is {len(text):,} characters long, more than the "
                                         f"{MAX_TEXT:,} an Airtable text field holds (shorten it in the source)")
                     fitted[r] = text
                     continue
@@ -196,10 +163,10 @@ class AirtableProgramTables:
                     problems.append(f"{self.named(role)} has no field '{name}' ({r}): run `init` to add it")
                     continue
                 try:
-                    _, back, note = self._convert(field, kind.get(r) or kind_of(field["type"]), text, r)
-                except _Refused as exc:
+                    _, back, note = self.values.convert(field, kind.get(r) or kind_of(field["type"]), text, r)
+                except Refused as exc:
                     problems.append(f"{self.named(role)}, row {n} ({SHAPE[role].what}), field '{field['name']}': "
-                                    f"'{_cut(text)}' {exc}")
+                                    f"'{cut(text)}' {exc}")
                     continue
                 for what, said in note:
                     notes.setdefault((field["name"], what), set()).add(said)
@@ -222,169 +189,6 @@ class AirtableProgramTables:
                 f"{values} written as the field's own option{'s' if len(told) > 1 else ''}" if what == "case" else
                 f"{values} (the field keeps fewer decimals)"))
         return out, lines, problems
-
-    def _convert(self, field: dict, kind: str, text: str, role: str = "") -> tuple[object, str, list[tuple[str, str]]]:
-        """What to send for this text (of the field holding `role`), what the field then holds (as canonical text,
-        or as `read` reads it), and notes when that is not the text as it was ("option": a new option, "case":
-        written as an option spelled otherwise, "rounded")."""
-        kind_here = field["type"]
-        if kind_here == "multipleRecordLinks":
-            return self._links(field, text)
-        if kind_here in _PEOPLE:
-            return self._collaborators(field, text, role)
-        if kind_here in _TEXT:
-            if len(text) > MAX_TEXT:
-                raise _Refused(f"is {len(text):,} characters long, more than the {MAX_TEXT:,} an Airtable text field "
-                               f"holds (shorten it in the source)")
-            return text, text, []
-        if kind_here in ("number", "currency", "percent"):
-            if kind == AMOUNT:  # as the funding job reads it; one it cannot read stays a problem, never a number
-                try:
-                    d = parse_amount(text)
-                except ValueError as exc:
-                    raise _Refused(f"{exc}, so the funding job cannot use it, and a number field cannot keep it as "
-                                   f"it is (correct it in the source, or make the field a text field)") from None
-                if d is None:
-                    raise _Refused("is not an amount")
-            else:
-                try:
-                    d = Decimal(text.strip())
-                except InvalidOperation:
-                    raise _Refused("is not a number") from None
-            if not d.is_finite():
-                raise _Refused("is not a number")
-            places = int((field.get("options") or {}).get("precision", 0) or 0)
-            rounded = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-            if kind == AMOUNT and rounded != d:
-                raise _Refused(f"would be kept as {canonical(NUMBER, str(rounded))} (the field keeps {places} "
-                               f"decimals), another amount for the funding job (give the field more decimals)")
-            value: object = int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
-            back = canonical(NUMBER, value)
-            return value, back, ([("rounded", f"'{text}' kept as {back}")] if back != canonical(NUMBER, text)
-                                 else [])
-        if kind_here == "date":
-            try:
-                day = parse_date(text, _DATES).isoformat()
-            except ValueError:
-                raise _Refused("is not a date like 2026-10-19") from None
-            return day, day, []
-        if kind_here == "dateTime":
-            try:
-                moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-            except ValueError:
-                moment = None
-            if moment is None or moment.tzinfo is None:
-                raise _Refused("is not a moment with its zone, like 2026-10-19T06:30:00Z")
-            back = utc_text(moment)
-            return back, back, []
-        if kind_here == "checkbox":
-            flag = text.strip().casefold()
-            if flag not in _TRUE | _FALSE:
-                raise _Refused("is not yes or no")
-            return (flag in _TRUE) or None, "yes" if flag in _TRUE else "", []
-        if kind_here in ("singleSelect", "multipleSelects"):
-            choices = [c["name"] for c in (field.get("options") or {}).get("choices", [])]
-            by_fold = {" ".join(c.split()).casefold(): c for c in choices}
-            picked, said = [], []
-            for value in (items(text) if kind_here == "multipleSelects" or kind == MULTI else [text]):
-                if value in choices:
-                    picked.append(value)
-                elif " ".join(value.split()).casefold() in by_fold:
-                    option = by_fold[" ".join(value.split()).casefold()]
-                    picked.append(option)
-                    said.append(("case", f"'{value}' as '{option}'"))
-                else:
-                    picked.append(value)
-                    said.append(("option", f"'{value}'"))
-            if kind_here == "singleSelect":
-                return picked[0], picked[0], said
-            return picked, "; ".join(picked), said
-        raise _Refused(f"cannot be written: the field is of type {kind_here}, which takes no typed value (change "
-                       f"its type, or rename it and let migrate add a text field)")
-
-    def _links(self, field: dict, text: str) -> tuple[list[str], str, list[tuple[str, str]]]:
-        """The record ids of the linked table's records whose primary field reads as each value ("a; b": two),
-        matched exactly, else without case or spacing (`word_key`); the field then reads as their primary values
-        (as `read` and the roster read it). A value no record has is refused: nothing is ever created there."""
-        linked = self._linked_table(field)
-        exact: dict[str, list[str]] = {}
-        loose: dict[str, list[str]] = {}
-        for record_id, reading in linked.readings.items():
-            if reading.flaw is None and reading.text:
-                exact.setdefault(reading.text, []).append(record_id)
-                loose.setdefault(word_key(reading.text), []).append(record_id)
-        ids, said = [], []
-        for value in (v for v in _SEVERAL.split(text.strip()) if v):
-            found = exact.get(value) or loose.get(word_key(value), [])
-            if not found:
-                raise _Refused(f"is no record of the table '{linked.table}' (by its '{linked.primary}'), which the "
-                               f"field links to: add '{_cut(value)}' to table {linked.table}, or correct the source "
-                               f"(migrate never adds records there)")
-            if len(found) > 1:
-                raise _Refused(f"is the '{linked.primary}' of {len(found)} records of the table '{linked.table}', "
-                               f"which the field links to: keep one such record in Airtable, or correct the source")
-            ids.append(found[0])
-            primary = linked.readings[found[0]].text
-            if primary != value:
-                said.append(("case", f"'{value}' as '{primary}'"))
-        ids = list(dict.fromkeys(ids))
-        back = "; ".join(dict.fromkeys(linked.readings[i].text for i in ids))
-        return ids, back, said
-
-    def _linked_table(self, field: dict) -> Linked:
-        table_id = linked_table_of(field)
-        if table_id not in self._linked:
-            target = self.client.table_named(table_id)
-            if target is None:
-                raise _Refused("cannot be written: the field links to a table this token cannot see (give the token "
-                               "access to it, or rename the field and let migrate add a text field)")
-            self._linked[table_id] = read_linked(self.client, target)
-        return self._linked[table_id]
-
-    def _collaborators(self, field: dict, text: str, role: str) -> tuple[object, str, list[tuple[str, str]]]:
-        """{"email": ...} of each collaborator of the base named ("a; b": two, in a multiple collaborator field):
-        by email address, else by name. Airtable's API does not list a base's collaborators, so they are those
-        the base's cells name (`_people`); one none of them names is refused. The field then reads as the roster
-        reads it: the email in an email role, the name elsewhere."""
-        people = self._seen()
-        by_name: dict[str, list[dict]] = {}
-        for p in people.values():
-            if p.get("name"):
-                by_name.setdefault(word_key(p["name"]), []).append(p)
-        many = field["type"] == "multipleCollaborators"
-        values = [v for v in _SEVERAL.split(text.strip()) if v] if many else [text.strip()]
-        picked: list[dict] = []
-        for value in values:
-            found = people.get(normalize_email(value)) if "@" in value else None
-            if found is None and len(by_name.get(word_key(value), [])) == 1:
-                found = by_name[word_key(value)][0]
-            if found is None:
-                raise _Refused(f"is not a collaborator of the base (none of its collaborator fields names them; "
-                               f"Airtable's API lists no others): invite {_cut(value)} to the base and name them in "
-                               f"a collaborator field of it, or correct the source")
-            if found not in picked:
-                picked.append(found)
-        read = [p["email"] if role in _BY_EMAIL else (p.get("name") or p["email"]) for p in picked]
-        sent = [{"email": p["email"]} for p in picked]
-        return (sent if many else sent[0]), "; ".join(dict.fromkeys(read)), []
-
-    def _seen(self) -> dict[str, dict]:
-        """The collaborators with an email that the base's cells name (every collaborator, created-by and
-        last-modified-by field of every table), by email as compared: one read of each table that has such a
-        field, those fields only, once per run."""
-        if self._people is None:
-            self._people = {}
-            for name, table in self._tables().items():
-                users = [n for n, f in table["by_name"].items() if f.get("type") in _USERS]
-                if not users:
-                    continue
-                for record in self.client.all_records(name, users):
-                    for title in users:
-                        cell = record["fields"].get(title)
-                        for p in (cell if isinstance(cell, list) else [cell]):
-                            if isinstance(p, dict) and p.get("email"):
-                                self._people.setdefault(normalize_email(p["email"]), p)
-        return self._people
 
     # -- writing ------------------------------------------------------------------------------------------------
     def prepare(self, plans: Sequence[TablePlan], dry_run: bool) -> list[str]:
@@ -432,7 +236,7 @@ class AirtableProgramTables:
         out = {}
         for r, text in row.items():
             field = self._field(role, r)
-            value, _, _ = self._convert(field, kind.get(r) or kind_of(field["type"]), text, r)
+            value, _, _ = self.values.convert(field, kind.get(r) or kind_of(field["type"]), text, r)
             out[field["name"]] = value
         return out
 
@@ -467,12 +271,12 @@ class AirtableProgramTables:
                 converted.append({f["name"]: None})
                 continue
             try:  # checked as it is sent: a link as record ids, a collaborator as {email}
-                value, _, _ = self._convert(f, kind.get(r) or kind_of(f["type"]), text, r)
-            except _Refused as exc:  # `fit` refuses such a value first; named here too, should one slip past it
+                value, _, _ = self.values.convert(f, kind.get(r) or kind_of(f["type"]), text, r)
+            except Refused as exc:  # `fit` refuses such a value first; named here too, should one slip past it
                 if f.get("type") in COMPUTED:  # named below, as `check_writable` would name it
                     converted.append({f["name"]: text})
                 elif f["name"] not in done:
-                    out.append(f"{self.named(role)}, field '{f['name']}': '{_cut(text)}' {exc}")
+                    out.append(f"{self.named(role)}, field '{f['name']}': '{cut(text)}' {exc}")
                     done.add(f["name"])
                 continue
             converted.append({f["name"]: value})
