@@ -6,37 +6,28 @@ Pango: fpdf2 and the Noto fonts from PyPI that the certificates use (`fpdf_certi
 any name (Latin with every diacritic, Cyrillic, Greek; Arabic and CJK through fallback fonts, added only
 when a text needs them) is drawn with real glyphs. Links to activities and blog posts are clickable.
 The document's dates are the report's date, so the same report gives the same bytes.
+
+This module holds the fonts a report needs and the report's sections (`Drawing`); the colours, tables
+and charts they are drawn with are `pdf_page`'s.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from functools import cached_property
 from pathlib import Path
 
 from ...domain import report as figures
-from ...domain.charts import Bar, Series, Stack
 from ...domain.report import ProgramReport
 from ...effects import DocumentFailed
 from .fonts import FontFile, packaged_fonts, skip_layout_tables
+from .pdf_page import ACCENT, FAMILY, INK, MUTED, TEAL, Page
 from .report_jinja import FAMILY_TITLES, long_date, money, plural, share
 
-INK = (29, 39, 51)
-MUTED = (96, 108, 122)
-LINE = (217, 222, 229)
-ACCENT = (78, 94, 158)
-TEAL = (47, 127, 143)
-SOFT = (243, 245, 249)
-FAMILY = "NotoSans"
 #: The characters the report's own words and numbers use, whatever the data: Latin with its accents, and
 #: the typographic punctuation (dashes, quotes, the middle dot, the ellipsis).
 BASE_CHARS = frozenset(map(chr, [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2027)]))
-
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
 class FpdfReportRenderer:
@@ -157,13 +148,12 @@ class FpdfReportRenderer:
         return bytes(pdf.output())
 
 
-class Drawing:
-    """One report drawn on one document."""
+class Drawing(Page):
+    """One report drawn on one document: its sections, from the building blocks of `pdf_page.Page`."""
 
     def __init__(self, pdf, report: ProgramReport):
-        self.pdf = pdf
+        super().__init__(pdf)
         self.r = report
-        self.width = pdf.w - pdf.l_margin - pdf.r_margin
 
     @staticmethod
     def texts(r: ProgramReport) -> list[str]:
@@ -176,154 +166,6 @@ class Drawing:
         out += [f"{p.title} {p.author}" for p in r.posts]
         out += [f"{a.name} {a.country}" for a in r.ambassadors]
         return out
-
-    # Primitives
-
-    def font(self, size: float, bold: bool = False, color=INK) -> None:
-        self.pdf.set_font(FAMILY, "B" if bold else "", size)
-        self.pdf.set_text_color(*color)
-
-    def para(self, text: str, size: float = 9.5, color=MUTED, bold: bool = False, gap: float = 1.5) -> None:
-        self.font(size, bold, color)
-        self.pdf.multi_cell(self.width, size * 0.48, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        self.pdf.ln(gap)
-
-    def room(self, needed: float) -> None:
-        """A new page unless `needed` millimetres are left: a heading never sits alone at a page's foot."""
-        if self.pdf.get_y() + needed > self.pdf.page_break_trigger:
-            self.pdf.add_page()
-
-    def heading(self, text: str, needed: float = 45) -> None:
-        self.room(needed)
-        pdf = self.pdf
-        pdf.ln(4)
-        pdf.set_draw_color(*LINE)
-        pdf.set_line_width(0.3)
-        pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + self.width, pdf.get_y())
-        pdf.ln(2.5)
-        self.font(14, True)
-        pdf.cell(self.width, 7, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
-
-    def subheading(self, text: str) -> None:
-        self.room(30)
-        self.font(11, True)
-        self.pdf.cell(self.width, 6, text, new_x="LMARGIN", new_y="NEXT")
-
-    def table(self, head: Sequence[str], rows: Sequence[Sequence], widths: Sequence[float],
-              align: Sequence[str], links: Sequence[Sequence[str]] | None = None) -> None:
-        from fpdf.fonts import FontFace
-
-        pdf = self.pdf
-        self.room(14)
-        self.font(8.5)
-        pdf.set_draw_color(*LINE)
-        pdf.set_line_width(0.2)
-        pdf.set_fill_color(255, 255, 255)  # the tables are not filled (a chart's colour must not carry over)
-        with pdf.table(cell_fill_mode="NONE", col_widths=tuple(widths), width=self.width, text_align=tuple(align), line_height=4.6,
-                       borders_layout="HORIZONTAL_LINES", padding=(1.2, 1.2),
-                       headings_style=FontFace(emphasis="BOLD", color=MUTED, size_pt=8)) as t:
-            heading = t.row()
-            for h in head:
-                heading.cell(h)
-            for i, r in enumerate(rows):
-                row = t.row()
-                for j, cell in enumerate(r):
-                    link = links[i][j] if links else ""
-                    if link:
-                        row.cell(str(cell), link=link, style=FontFace(color=ACCENT, emphasis="UNDERLINE"))
-                    else:
-                        row.cell(str(cell))
-        pdf.ln(2)
-
-    def tiles(self, tiles: Sequence[tuple[str, str]], per_row: int = 3) -> None:
-        pdf = self.pdf
-        gap = 3
-        w = (self.width - gap * (per_row - 1)) / per_row
-        h = 15
-        self.room(h * ((len(tiles) + per_row - 1) // per_row) + 4)
-        y0 = pdf.get_y()
-        for i, (big, small) in enumerate(tiles):
-            x = pdf.l_margin + (i % per_row) * (w + gap)
-            y = y0 + (i // per_row) * (h + gap)
-            pdf.set_fill_color(*SOFT)
-            pdf.rect(x, y, w, h, style="F", round_corners=True, corner_radius=1.5)
-            pdf.set_xy(x + 3, y + 2)
-            self.font(14, True)
-            pdf.cell(w - 6, 6.5, big)
-            pdf.set_xy(x + 3, y + 9)
-            self.font(7.5, color=MUTED)
-            pdf.cell(w - 6, 4, small)
-        pdf.set_xy(pdf.l_margin, y0 + ((len(tiles) + per_row - 1) // per_row) * (h + gap) + 1)
-
-    def bars(self, bars: Sequence[Bar], color) -> None:
-        pdf = self.pdf
-        label_w, value_w, row_h, bar_h = 52, 22, 5.6, 4
-        span = self.width - label_w - value_w
-        self.room(len(bars) * row_h + 6)
-        peak = max((b.value for b in bars), default=0) or 1
-        y = pdf.get_y() + 1
-        if not bars:
-            self.para("Nothing to show for this quarter.")
-            return
-        for b in bars:
-            self.font(8.5)
-            pdf.set_xy(pdf.l_margin, y)
-            label = b.label if pdf.get_string_width(b.label) < label_w - 3 else b.label[:26].rstrip() + "…"
-            pdf.cell(label_w - 3, row_h, label, align="R")
-            w = max(b.value, 0) / peak * span
-            pdf.set_fill_color(*color)
-            if w > 0:
-                pdf.rect(pdf.l_margin + label_w, y + (row_h - bar_h) / 2, w, bar_h, style="F")
-            pdf.set_xy(pdf.l_margin + label_w + w + 1.5, y)
-            pdf.cell(value_w, row_h, b.shown)
-            y += row_h
-        pdf.set_xy(pdf.l_margin, y + 3)
-
-    def stacks(self, stacks: Sequence[Stack], series: Sequence[Series]) -> None:
-        pdf = self.pdf
-        height, legend_h, axis_h = 62, 11, 11
-        self.room(height + 4)
-        x0, y0 = pdf.l_margin, pdf.get_y()
-        x = x0
-        for s in series:
-            pdf.set_fill_color(*_rgb(s.color))
-            pdf.rect(x, y0 + 1, 3.2, 3.2, style="F")
-            self.font(8.5)
-            pdf.set_xy(x + 4.5, y0)
-            pdf.cell(30, 5.2, s.label)
-            x += 8 + pdf.get_string_width(s.label) + 6
-        top, bottom = y0 + legend_h + 2, y0 + height - axis_h
-        peak = max((sum(st.values) for st in stacks), default=0) or 1
-        slot = self.width / max(len(stacks), 1)
-        bar_w = min(24, slot * 0.6)
-        pdf.set_draw_color(*LINE)
-        pdf.line(x0, bottom, x0 + self.width, bottom)
-        for i, st in enumerate(stacks):
-            cx = x0 + slot * i + slot / 2
-            y = bottom
-            for s, v in zip(series, st.values):
-                if v <= 0:
-                    continue
-                h = v / peak * (bottom - top)
-                y -= h
-                pdf.set_fill_color(*_rgb(s.color))
-                pdf.rect(cx - bar_w / 2, y, bar_w, h, style="F")
-                if h >= 4:
-                    self.font(8, color=(255, 255, 255))
-                    pdf.set_xy(cx - bar_w / 2, y + h / 2 - 2)
-                    pdf.cell(bar_w, 4, str(v), align="C")
-            self.font(8, color=MUTED)
-            pdf.set_xy(cx - bar_w / 2, y - 4.5)
-            pdf.cell(bar_w, 4, str(sum(st.values)), align="C")
-            self.font(9, True)
-            pdf.set_xy(cx - slot / 2, bottom + 1.5)
-            pdf.cell(slot, 4.5, st.label, align="C")
-            if st.note:
-                self.font(7.5, color=MUTED)
-                pdf.set_xy(cx - slot / 2, bottom + 6)
-                pdf.cell(slot, 4, st.note, align="C")
-        pdf.set_xy(x0, y0 + height + 2)
 
     # The report
 
