@@ -1,0 +1,41 @@
+"""What makes the run's files and reaches the forum: the report's and the certificates' renderers and the forum's
+ambassadors group through Discourse."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+from ..adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
+from ..adapters.render.report_jinja import JinjaReportRenderer
+from ..adapters.render.report_pdf import FpdfReportRenderer
+from ..config import Config
+from ..ports import ForumGroup, ReportRenderer
+
+
+def forum_group(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
+                sleep: Callable[[float], None] = time.sleep) -> ForumGroup | None:
+    """The forum's ambassadors group through Discourse's API, or None when forum.url is empty. Nothing
+    connects here; a missing key stops the forum job (and run-all) before it changes anything."""
+    f = config.forum
+    if not f.url:
+        return None
+    from ..adapters.discourse.forum_group import DiscourseForumGroup, DiscourseSettings
+
+    return DiscourseForumGroup(DiscourseSettings(
+        url=f.url, group_name=f.group_name, api_username=f.api_username,
+        api_key=environ.get(f.api_key_env, "").strip(), api_key_env=f.api_key_env,
+        requests_per_minute=f.requests_per_minute, max_attempts=f.max_attempts, timeout_seconds=f.timeout_seconds),
+        clock=clock, sleep=sleep)
+
+
+def report_renderers(config: Config) -> tuple[ReportRenderer, ...]:
+    """The report's files: the HTML page and the newsletter from the templates staff edit, the PDF with fpdf2."""
+    folder = config.path(config.report.templates_dir)
+    return (JinjaReportRenderer(folder, "report.html"), FpdfReportRenderer(), JinjaReportRenderer(folder, "newsletter.md"))
+
+
+def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
+    c = config.certificates
+    return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
+                                           config.path(c.logo), config.path(c.signature_image)))
