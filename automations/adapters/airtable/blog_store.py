@@ -12,19 +12,10 @@ from ...domain.blog import Proposal, format_history
 from ...domain.model import Problem
 from ...domain.rows.blog import PEOPLE_COLUMNS, proposals_from_rows
 from ...ports import BlogUpdate, Written
-from .client import AirtableClient
-from .schema import TableSpec
-from .staff_table import StaffTable
+from .staff_table import StaffStore
 
 
-class AirtableBlogStore:
-    def __init__(self, client: AirtableClient, spec: TableSpec):
-        self.table = StaffTable(client, spec)
-        self.spec = spec
-        self.where = self.table.where
-        self.source = spec.name  # what its problems name
-        self._ids: dict[str, str] = {}
-
+class AirtableBlogStore(StaffStore):
     def read(self) -> tuple[list[Proposal], list[Problem]]:
         # The same text table the CSV file gives, under the CSV's column titles.
         titles = [*PEOPLE_COLUMNS, "Document", "Stage history"]

@@ -12,19 +12,10 @@ from collections.abc import Sequence
 from ...domain.model import Problem
 from ...domain.referrals import JOB_COLUMNS, PEOPLE_COLUMNS, Inquiry, inquiries_from_rows, job_cells
 from ...ports import Written
-from .client import AirtableClient
-from .schema import TableSpec
-from .staff_table import StaffTable
+from .staff_table import StaffStore
 
 
-class AirtableReferralStore:
-    def __init__(self, client: AirtableClient, spec: TableSpec):
-        self.table = StaffTable(client, spec)
-        self.spec = spec
-        self.where = self.table.where
-        self.source = spec.name  # what its problems name
-        self._ids: dict[str, str] = {}
-
+class AirtableReferralStore(StaffStore):
     def read(self) -> tuple[list[Inquiry], list[Problem]]:
         # The same text table the CSV file gives, under the CSV's column titles.
         inquiries, problems = inquiries_from_rows([*PEOPLE_COLUMNS, *JOB_COLUMNS], self.table.rows(), self.spec.name)

@@ -49,3 +49,15 @@ class StaffTable:
         for rid, fields in changes:
             by_id[rid]["fields"].update(fields)
         return written
+
+
+class StaffStore:
+    """What a store over one of staff's tables holds: the table, its spec, where it is and what its problems
+    name, and the record id of each row the job wrote (by its key)."""
+
+    def __init__(self, client: AirtableClient, spec: TableSpec):
+        self.table = StaffTable(client, spec)
+        self.spec = spec
+        self.where = self.table.where
+        self.source = spec.name  # what its problems name
+        self._ids: dict[str, str] = {}
