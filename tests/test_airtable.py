@@ -303,6 +303,7 @@ class TestInitAndDoctor:
         assert res.returncode == 2 and "AIRTABLE_TOKEN" in res.stderr and "Traceback" not in res.stderr
 
 
+@pytest.mark.stress  # a kill-and-restart case on the real clock's pacing (about 45 s): run by .ci/run after the main command
 def test_killed_run_then_rerun_through_the_command_line(program, live_base, tmp_path):
     """run-all is SIGKILLed while its third write batch is in flight; a rerun completes the work:
     no record lost or doubled, the clean run's end state, and the token in no output or file."""

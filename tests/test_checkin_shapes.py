@@ -17,12 +17,19 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from tests.conftest import ROOT, copy_example, go_live, outbox_messages, run_cli, snapshot
+from tests.conftest import ROOT, copy_example, go_live, outbox_messages, run_in_process, snapshot
 
 SHAPES = ROOT / "tests" / "fixtures" / "checkin_shapes"
 RESPONSES = "checkin_responses.csv"
 AS_OF = "2026-10-19"
 QUARTERS = ("2025Q4", "2026Q1", "2026Q2", "2026Q3")
+
+
+@pytest.fixture
+def cli():
+    """The command line run in this process (click's runner): what is tested here is how each shape is read and
+    judged, not the process."""
+    return run_in_process
 
 
 def shipped(folder: Path) -> Path:
@@ -66,8 +73,8 @@ def example_verdicts(tmp_path_factory):
     """The example's verdicts, read from its own download: what every readable shape must give."""
     folder = tmp_path_factory.mktemp("example")
     config = shipped(folder)
-    assert run_cli("--as-of", AS_OF, "sync-checkins", config=config).code == 0
-    return verdicts(run_cli, config)
+    assert run_in_process("--as-of", AS_OF, "sync-checkins", config=config).code == 0
+    return verdicts(run_in_process, config)
 
 
 READ_RIGHT = ["forms_download.csv", "us_sheet.csv", "de_sheet.csv", "iso_sheet.csv", "excel_no_seconds.csv",

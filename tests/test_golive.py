@@ -33,8 +33,15 @@ from automations.jobs import certificates as certificate_job
 from automations.jobs import mail_jobs, sync_checkins
 from automations.mail.templates import TemplateRenderer
 from tests.airtable_env import BASE, TOKEN, use_airtable
-from tests.conftest import ROOT, copy_example, go_live
+from tests.conftest import ROOT, copy_example, go_live, run_in_process
 from tests.fake_airtable import FakeAirtable
+
+
+@pytest.fixture
+def cli():
+    """The command line run in this process (click's runner): what the jobs decide is tested here, not the
+    process (tests/test_cli.py and the overlap and lock tests run real processes)."""
+    return run_in_process
 
 
 def set_keys(config: Path, **sections: dict) -> Path:

@@ -12,6 +12,7 @@ from email import policy
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
 import yaml
 
 from automations.domain.model import Problem
@@ -25,7 +26,14 @@ from automations.domain.problems import (
     reconcile,
     unknown_status,
 )
-from tests.conftest import ROOT, copy_example, outbox_messages, snapshot
+from tests.conftest import ROOT, copy_example, outbox_messages, run_in_process, snapshot
+
+
+@pytest.fixture
+def cli():
+    """The command line run in this process (click's runner): what the jobs decide is tested here, not the
+    process (tests/test_cli.py and the overlap and lock tests run real processes)."""
+    return run_in_process
 
 RESPONSES = "checkin_responses.csv"
 
