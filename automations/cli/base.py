@@ -117,7 +117,7 @@ def _command_name() -> str:
 def one_run(ctx: Context) -> Iterator[None]:
     """The command's run lock for the whole run (a dry run writes nothing and takes none): a second run
     of the same command waits `schedule.lock_wait_seconds`, then skips (`AlreadyRunning`)."""
-    if ctx.dry_run or ctx.run_lock is None:
+    if ctx.dry_run:
         yield
         return
     with ctx.run_lock.hold(_command_name()):

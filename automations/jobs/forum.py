@@ -74,7 +74,7 @@ def findings(ctx: Context) -> list[Finding]:
 def _not_erased(ctx: Context, members, erased_handles: set[str]):
     """The members but those who were erased on request: their roster row holds their handle as a keyed token,
     and their membership stays as staff leave it (it is staff's to change, and no ledger step may name them)."""
-    if not erased_handles or ctx.privacy.pseudonyms is None:
+    if not erased_handles:
         return members
     return [m for m in members if not {ctx.privacy.pseudonyms.token(v) for v in (m.username, "@" + m.username)}
             & erased_handles]

@@ -203,8 +203,7 @@ def run(ctx: Context, move: Migration, reader: str | None = None) -> JobResult:
     with ExitStack() as held:
         if not ctx.dry_run:  # no run of the jobs on either store meanwhile
             try:
-                if ctx.run_lock is not None:
-                    held.enter_context(ctx.run_lock.hold("run-all"))
+                held.enter_context(ctx.run_lock.hold("run-all"))
                 if move.source_lock is not None:
                     held.enter_context(move.source_lock.hold("run-all"))
             except AlreadyRunning as exc:

@@ -36,8 +36,6 @@ def standings_from_tracks(tracks, as_of) -> dict[str, str]:
 def erased_offers(ctx: Context, address: str) -> list[str]:
     """For `erase`, read before the inquiries' histories forget the address: the keyed hashes of the codes of
     every offer made to it."""
-    if ctx.stores.referrals is None:
-        return []
     inquiries, _ = ctx.stores.referrals.read()
     return sorted({ctx.privacy.pseudonyms.offer(code) for code in offer_codes_of(inquiries, address)})
 

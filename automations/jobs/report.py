@@ -37,11 +37,11 @@ def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
         by_quarter = {q: standings_of(all_tracks, q, last) for q in shown}
     # The tables staff keep: the usable rows count; a row that is not usable is on record as a data
     # problem (once: its own job reports the same problem, under the same id).
-    inquiries, bad = ctx.stores.referrals.read() if ctx.stores.referrals is not None else ([], [])
+    inquiries, bad = ctx.stores.referrals.read()
     found += bad
     proposals, bad = ctx.stores.blog.read()
     found += bad
-    requests, bad = ctx.stores.funding.read() if ctx.stores.funding is not None else ([], [])
+    requests, bad = ctx.stores.funding.read()
     found += bad
     record_problems(ctx, result, found, {a.email for a in roster})
 

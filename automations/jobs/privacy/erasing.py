@@ -121,8 +121,7 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
             names, texts, sorted(places), planned.renamed, offers)
         candidates |= set(record.texts)
         if not ctx.dry_run:
-            if ctx.privacy.journal is not None:
-                ctx.privacy.journal.begin(record)
+            ctx.privacy.journal.begin(record)
             ctx.checkpoint("erase:journal")
             done = erase_all(erasure(record.renamed), dry_run=False)
         elif candidates - shared:  # a dry run reads once more to know which of their texts others share
@@ -141,7 +140,7 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
                                    f"{'would be' if ctx.dry_run else 'is'} left as it is, as erase cannot "
                                    f"rewrite it ({where}); erase the person's data there by hand.")
         own = [t for t in record.texts if t not in shared]
-        files = ctx.privacy.files.find(address, [*record.names, *own]) if ctx.privacy.files else []
+        files = ctx.privacy.files.find(address, [*record.names, *own])
         # Earlier exports hold everything about them: once handed over, they go too.
         files += [PersonalFile(str(p), "export", p.name) for p in _exports_of(ctx.privacy.export_dir, address)]
         if files:
@@ -168,8 +167,7 @@ def _erase(ctx: Context, address: str, with_conduct: bool, pending: Pending | No
         ctx.checkpoint("erase:ledger")
         ctx.stores.cache.clear()  # what earlier runs worked out may hold the address (also after a stopped erase)
         ctx.checkpoint("erase:cache")
-        if ctx.privacy.journal is not None:
-            ctx.privacy.journal.end()
+        ctx.privacy.journal.end()
     if not touched:
         held = " that erase can change" if kept else ""
         summary.append(f"Nothing held about {address}{held}{' is left' if not ctx.dry_run else ''}: "
@@ -188,7 +186,7 @@ def _exclusive(ctx: Context):
     """The run locks of `run-all` and `sync-checkins` while erasing: a run that read the responses before
     the erase could otherwise write the address back after it. A run under way makes the erase fail
     (exit 1), to be run again once it ends; a dry run takes nothing."""
-    if ctx.dry_run or ctx.run_lock is None:
+    if ctx.dry_run:
         yield
         return
     try:

@@ -95,6 +95,6 @@ def gather(ctx: Context, address: str, with_conduct: bool) -> dict:
         if mine:
             tables.append({"what": t.rule.what, "where": shown(t.table), "rows": mine})
     files = [{"what": f.what, "path": shown(f.path), "detail": f.detail}
-             for f in ctx.privacy.files.find(address, known_names)] if ctx.privacy.files else []
+             for f in ctx.privacy.files.find(address, known_names)]
     return {"person": address, "exported_on": ctx.as_of.isoformat(), "tables": tables, "files": files,
             "not_included": _not_included(ctx, with_conduct)}
