@@ -238,6 +238,25 @@ class TestExportThenErase:
         assert gone.deleted == 3
         assert sorted(p.name for p in day.iterdir() if p.name != "index.html") == sorted(names[other])
 
+    def test_a_preview_left_by_a_message_that_is_gone_is_found_by_erase(self, tmp_path):
+        """An erase cut short after a message's .eml went leaves its preview: the next erase finds it by the name
+        it holds. Another message's preview, whose .eml is there, is not taken for a leftover even when that
+        message's name starts with the gone one's."""
+        from automations.adapters.files.personal_files import LocalPersonalFiles
+        from automations.adapters.outbox import _safe_name
+
+        day = tmp_path / "outbox" / "2026-10-19"
+        day.mkdir(parents=True)
+        gone = _safe_name("receipt:ann@x.org:2026-10-14")
+        kept = f"{gone}-{_safe_name('b.de')}"
+        (day / f"{gone}.html").write_text("<p>Hi Ann Lima, your receipt</p>", encoding="utf-8")
+        (day / f"{kept}.eml").write_text("To: bo@b.de\nSubject: hi\n\nHi Bo\n", encoding="utf-8")
+        (day / f"{kept}.html").write_text("<p>Hi Bo, Ann Lima says hello</p>", encoding="utf-8")
+        found = LocalPersonalFiles(tmp_path / "outbox", tmp_path / "drafts").find("ann@x.org", ["Ann Lima"])
+        leftovers = [Path(f.path).name for f in found if "gone" in f.detail]
+        assert leftovers == [f"{gone}.html"]
+        assert [Path(f.path).name for f in found] == [f"{gone}.html"]  # the other preview is its message's
+
     def test_not_an_address_is_one_sentence(self, program, cli):
         r = cli("erase", "not-an-address", config=program)
         assert r.code == 2 and "Traceback" not in r.err and "not an email address" in r.err

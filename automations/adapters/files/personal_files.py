@@ -13,7 +13,7 @@ import glob
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -91,15 +91,23 @@ def _part_texts(part) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _beside(stem: str, q: Path) -> bool:
-    """Whether `q` is the preview or an attachment of the message `<stem>.eml`, not another message's file
-    whose name merely starts the same way (another message's `.eml`, or its preview or attachment)."""
-    if q.name == f"{stem}.html":
-        return True
-    if not q.name.startswith(f"{stem}-") or q.suffix == ".eml":
-        return False
-    return not any(q.name == f"{e.stem}.html" or q.name.startswith(f"{e.stem}-")
-                   for e in q.parent.glob("*.eml") if len(e.stem) > len(stem))
+def _owner(name: str, stems: Collection[str]) -> str | None:
+    """The message (the stem of its `.eml`, among `stems`: the messages of the file's folder) whose preview
+    (`<stem>.html`) or attachment (`<stem>-<name>`) a file is; of messages whose names start alike, the longest
+    one's, never another message's whose name merely starts the same way. None: it belongs to no message."""
+    if name.endswith(".eml"):
+        return None
+    if name.endswith(".html") and name[:-5] in stems:
+        return name[:-5]
+    owner = None
+    for i, ch in enumerate(name):  # every `<stem>-` the name starts with: the longest is its message
+        if ch == "-" and name[:i] in stems:
+            owner = name[:i]
+    return owner
+
+
+def _stems(folder: Path) -> set[str]:
+    return {e.stem for e in folder.glob("*.eml")}
 
 
 class LocalPersonalFiles:
@@ -167,11 +175,14 @@ class LocalPersonalFiles:
 
     def _orphans(self, messages: set[Path]) -> list[Path]:
         """The outbox's files that belong to no message: a preview or attachment whose .eml is gone."""
+        stems: dict[Path, set[str]] = {}
+        for e in messages:
+            stems.setdefault(e.parent, set()).add(e.stem)
         out = []
         for q in sorted(self.outbox.glob("*/*")) if self.outbox.is_dir() else ():
             if q.suffix == ".eml" or not q.is_file() or is_temp_name(q.name):
                 continue
-            if not any(_beside(e.stem, q) for e in messages if e.parent == q.parent):
+            if _owner(q.name, stems.get(q.parent, set())) is None:
                 out.append(q)
         return out
 
@@ -192,12 +203,14 @@ class LocalPersonalFiles:
         """Delete the files (a message with its preview and attachments; the outbox's index is written again
         instead)."""
         doomed: list[Path] = []
+        stems: dict[Path, set[str]] = {}  # each folder's messages, read once
         for f in files:
             p = Path(f.path)
             if f.what == INDEX:
                 continue
             if f.what == OUTBOX and p.suffix == ".eml":  # the preview and the attachments written beside it
-                doomed += [q for q in p.parent.glob(f"{glob.escape(p.stem)}*") if q != p and _beside(p.stem, q)]
+                here = stems.setdefault(p.parent, _stems(p.parent))
+                doomed += [q for q in p.parent.glob(f"{glob.escape(p.stem)}*") if _owner(q.name, here) == p.stem]
             doomed.append(p)
         # What a later `find` reads to know a file is theirs (a message, a page, a newsletter, an export) goes last:
         # a removal cut short leaves it, and with it the rest is found again (a report's PDF, an attachment).
