@@ -68,6 +68,7 @@ def measure(env: AirtableEnv, label: str) -> dict:
         "simulated_seconds": round(env.clock.now() - start_virtual, 1),
         "real_seconds": round(time.perf_counter() - start_real, 2),
         "failures": sum(len(r.failures) for r in results),
+        "pages_read": dict(sorted(u.pages_read.items())),
     }
 
 
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     clock = ManualClock(start=1000.0)
     out = []
-    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now) as fake:
+    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now, wall=clock.wall) as fake:
         use_airtable(work / "config.yaml", fake.url, max_attempts=5, retry_backoff_seconds=1)
         env = AirtableEnv(fake, clock, work / "config.yaml")
         env.ctx(AS_OF).stores.admin.init(dry_run=False)

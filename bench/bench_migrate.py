@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     live = work / "config.airtable.yaml"
     shutil.copy(local, live)
     clock = ManualClock(start=1000.0)
-    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now) as fake:
+    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now, wall=clock.wall) as fake:
         use_airtable(live, fake.url, max_attempts=5, retry_backoff_seconds=1)
         env = AirtableEnv(fake, clock, live)
         env.ctx(AS_OF).stores.admin.init(dry_run=False)

@@ -148,7 +148,7 @@ def airtable_base():
     from tests.fake_airtable import FakeAirtable, ManualClock
 
     clock = ManualClock(start=1000.0)
-    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now) as fake:
+    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now, wall=clock.wall) as fake:
         yield fake, clock
 
 

@@ -100,8 +100,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from email.utils import format_datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -158,6 +159,10 @@ class ManualClock:
     def now(self) -> float:
         with self._lock:
             return self._now
+
+    def wall(self) -> datetime:
+        """The clock as a wall time (a fixed day plus its seconds): a fake base's created and modified times."""
+        return datetime(2026, 12, 1, tzinfo=UTC) + timedelta(seconds=self.now())
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:
@@ -331,14 +336,17 @@ class _Formula:
 
     def _expr(self):
         kind, text = self._peek()
-        if kind == "name" and text.upper() in ("AND", "OR") and self._peek(1) == ("op", "("):
+        name = text.upper()
+        if kind == "name" and name in ("AND", "OR", "NOT", "IS_AFTER", "IS_BEFORE") and self._peek(1) == ("op", "("):
             self.pos += 2
-            args = [self._expr()]
+            args = [self._expr() if name in ("AND", "OR", "NOT") else self._operand()]
             while self._peek() == ("op", ","):
                 self.pos += 1
-                args.append(self._expr())
+                args.append(self._expr() if name in ("AND", "OR", "NOT") else self._operand())
             self._take("op", ")")
-            return (text.upper(), args)
+            if (name == "NOT" and len(args) != 1) or (name.startswith("IS_") and len(args) != 2):
+                raise _formula_error()
+            return (name, args)
         left = self._operand()
         self._take("op", "=")
         return ("EQ", left, self._operand())
@@ -355,10 +363,28 @@ class _Formula:
             return ("const", re.sub(r"\\(.)", r"\1", text[1:-1]))
         if kind == "num":
             return ("const", float(text))
-        if kind == "name" and text.upper() in ("RECORD_ID", "TRUE", "FALSE"):
+        name = text.upper()
+        if kind == "name" and name in ("RECORD_ID", "TRUE", "FALSE", "CREATED_TIME", "LAST_MODIFIED_TIME",
+                                       "DATETIME_PARSE"):
             self._take("op", "(")
+            args = []
+            while self._peek() != ("op", ")"):
+                if args:
+                    self._take("op", ",")
+                args.append(self._operand())
             self._take("op", ")")
-            return ("record_id", None) if text.upper() == "RECORD_ID" else ("const", text.upper() == "TRUE")
+            if name == "LAST_MODIFIED_TIME":
+                if any(a[0] != "field" and a != ("const", None) for a in args):
+                    raise _formula_error()
+                return ("modified", [a[1] for a in args if a[0] == "field"] if args else None)
+            if name == "DATETIME_PARSE":
+                if len(args) != 1 or args[0][0] != "const" or not isinstance(args[0][1], str):
+                    raise _formula_error()
+                return ("const", _moment(args[0][1]))
+            if args:
+                raise _formula_error()
+            return {"RECORD_ID": ("record_id", None), "CREATED_TIME": ("created", None)}.get(
+                name, ("const", name == "TRUE"))
         raise _formula_error()
 
     def matches(self, record: dict) -> bool:
@@ -369,6 +395,14 @@ class _Formula:
             return all(self._eval(n, record) for n in node[1])
         if node[0] == "OR":
             return any(self._eval(n, record) for n in node[1])
+        if node[0] == "NOT":
+            return not self._eval(node[1][0], record)
+        if node[0] in ("IS_AFTER", "IS_BEFORE"):
+            # Dates compared as moments; a blank (a cell never set, text that is no date) compares as false.
+            a, b = (_moment(self._value(n, record)) for n in node[1])
+            if a is None or b is None:
+                return False
+            return a > b if node[0] == "IS_AFTER" else a < b
         left, right = (self._value(n, record) for n in node[1:])
         if any(isinstance(v, (bool, int, float)) for v in (left, right)):
             a, b = _as_number(left), _as_number(right)
@@ -379,7 +413,28 @@ class _Formula:
     def _value(node, record):
         if node[0] == "field":
             return record["cells"].get(node[1])
+        if node[0] == "created":
+            return record["createdTime"]
+        if node[0] == "modified":
+            # LAST_MODIFIED_TIME(): when any of the named cells (no names: any cell) last changed; a record never
+            # changed since it was made answers its creation time for the cells it was made with.
+            stamps = record.get("modified", {})
+            times = [t for k, t in stamps.items() if node[1] is None or k in node[1]]
+            return max(times) if times else None
         return record["id"] if node[0] == "record_id" else node[1]
+
+
+def _moment(value: Any) -> datetime | None:
+    """A value as a moment in UTC, as IS_AFTER reads it (an ISO text or a datetime); None: no date."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,16 +477,30 @@ def _format_option(value: Any, names: dict[str, str], what: str, field_name: str
 
 # ---------------------------------------------------------------------------------------------
 
+class _Handler(SilenceableHandler):
+    """Answers carry the fake's own clock in their `Date` header (Airtable's clock, to the client)."""
+
+    def date_time_string(self, timestamp=None):
+        fake = getattr(self.server.app, "__self__", None)
+        if timestamp is None and isinstance(fake, FakeAirtable):
+            return format_datetime(fake.now(), usegmt=True)
+        return super().date_time_string(timestamp)
+
+
 class FakeAirtable(Injectable, LoopbackServer):
     """The fake service. See the module docstring for what it models."""
 
     server_name = "fake-airtable"
-    request_handler = SilenceableHandler
+    request_handler = _Handler
 
     def __init__(self, token: str = "patFAKE.secret", base_ids: tuple[str, ...] = ("appTEST0000000001",),
                  rate_limit_per_second: int | None = 5, penalty_seconds: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic, permission_level: str = "create"):
+                 clock: Callable[[], float] = time.monotonic, permission_level: str = "create",
+                 wall: Callable[[], datetime] | None = None):
         self.token = token
+        #: The base's wall clock: records' created and modified times and the answers' `Date` header. A test on a
+        #: ManualClock passes one that moves with it (`ManualClock.wall`), so times between runs are the clock's.
+        self.wall = wall
         #: The token's user's permission on the bases: "create" (a creator: may add select options with typecast,
         #: tables and fields) or "edit" (an Editor: records only). Tests may change it between requests.
         self.permission_level = permission_level
@@ -458,6 +527,8 @@ class FakeAirtable(Injectable, LoopbackServer):
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    def now(self) -> datetime:
+        return self.wall() if self.wall is not None else datetime.now(UTC)
 
     @property
     def _fault_lock(self):
@@ -997,16 +1068,23 @@ class FakeAirtable(Injectable, LoopbackServer):
 
     def _new_record(self, table: _Table, cells: dict) -> dict:
         record_id = self._new_id("rec")
-        record = {"id": record_id, "createdTime": _iso_utc(datetime.now(UTC)),
-                  "cells": {k: v for k, v in cells.items() if v is not None}}
+        now = self.now()
+        kept = {k: v for k, v in cells.items() if v is not None}
+        # When each cell last changed (LAST_MODIFIED_TIME): a cell given at creation changed then.
+        record = {"id": record_id, "createdTime": _iso_utc(now), "cells": kept, "modified": dict.fromkeys(kept, now)}
         table.records[record_id] = record
         return record
 
-    @staticmethod
-    def _apply(record: dict, cells: dict, replace: bool) -> None:
+    def _apply(self, record: dict, cells: dict, replace: bool) -> None:
         merged = {} if replace else dict(record["cells"])
         merged.update(cells)
+        now = self.now()
+        before = record["cells"]
         record["cells"] = {k: v for k, v in merged.items() if v is not None}
+        stamps = record.setdefault("modified", {})
+        for k in set(before) | set(record["cells"]):  # a cell whose value changed (emptied included)
+            if before.get(k) != record["cells"].get(k):
+                stamps[k] = now
 
     # -- field values --------------------------------------------------------------------------
 
@@ -1143,8 +1221,10 @@ class FakeAirtable(Injectable, LoopbackServer):
             if field_id.startswith("link:"):  # records typecast text created in a linked table
                 linked = self._table_by_id(field_id.removeprefix("link:"))
                 for record_id, text in names:
-                    linked.records[record_id] = {"id": record_id, "createdTime": _iso_utc(datetime.now(UTC)),
-                                                 "cells": {linked.fields[0]["id"]: text}}
+                    now = self.now()
+                    linked.records[record_id] = {"id": record_id, "createdTime": _iso_utc(now),
+                                                 "cells": {linked.fields[0]["id"]: text},
+                                                 "modified": {linked.fields[0]["id"]: now}}
                 continue
             choices = table.field(field_id)["options"]["choices"]
             for name in names:

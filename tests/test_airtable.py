@@ -58,7 +58,7 @@ def clean_run(program_dir: Path, tmp: Path, as_of: date = AS_OF) -> dict:
     work = tmp / "clean"
     shutil.copytree(program_dir, work, ignore=shutil.ignore_patterns("outbox", "*ledger*", ".mail.lock*"))
     clock = ManualClock(start=1000.0)
-    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now) as fake:
+    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now, wall=clock.wall) as fake:
         use_airtable(work / "config.yaml", fake.url)
         env = AirtableEnv(fake, clock, work / "config.yaml")
         env.ctx(as_of).stores.admin.init(dry_run=False)
@@ -94,7 +94,8 @@ class TestRunAll:
         assert snapshot(program.parent / "outbox") == outbox
         assert "0 messages sent" in results[2].summary[0]
         usage = ctx.usage[0]
-        assert usage.writes == 0 and usage.requests == usage.lower_bound
+        # Reads: the pages needed; and the schema once (which table each mirror belongs to).
+        assert usage.writes == 0 and usage.meta == 1 and usage.reads == usage.lower_bound
 
     def test_requests_against_the_lower_bound(self, airtable):
         """A first run stays within 1.05 times the fewest requests its work needs (no mail due)."""

@@ -36,7 +36,7 @@ def clock():
 
 @pytest.fixture
 def fake(clock):
-    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now) as fake:
+    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now, wall=clock.wall) as fake:
         # Each request moves the clock a quarter second: the rate limiter stays on, at a
         # pace (4/s) real clients keep, and no test sleeps.
         fake.on_request = lambda info: clock.advance(0.25)
@@ -208,7 +208,7 @@ def test_a_new_select_choice_needs_typecast(people):
 # -- limits, faults, auth ------------------------------------------------------------------------
 
 def test_the_sixth_request_in_a_second_is_429_until_the_penalty_has_passed(clock):
-    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now) as fake:
+    with FakeAirtable(token=TOKEN, base_ids=(BASE,), clock=clock.now, wall=clock.wall) as fake:
         fake.create_table(BASE, "People", PEOPLE[:1])
         api = Api(TOKEN, endpoint_url=fake.url, retry_strategy=None)
         table = api.table(BASE, "People")

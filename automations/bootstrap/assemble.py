@@ -67,7 +67,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     # them back into the local file: either way their rows are erased as they are read.
     checkins = ErasedResponses(checkins, privacy_rules(config)["responses"], pseudonyms,
                                lambda: erased_addresses(ledger))
-    kept = backend_stores(config, environ, clock, sleep)
+    cache = SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run)
+    kept = backend_stores(config, environ, clock, sleep, cache, as_of)
     if kept.usage is not None:
         usage.append(kept.usage)
     roster, reports, ledger, admin, blog = kept.roster, kept.reports, kept.ledger, kept.admin, kept.blog
@@ -99,7 +100,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
             roster=roster, checkins=checkins, reports=reports, ledger=ledger, admin=admin, blog=blog,
             referrals=referrals, answers=answer_source(config, google, dry_run), funding=funding, conduct=conduct,
             attendees=attendees,
-            cache=SqliteWorkCache(config.local_dir / ".work_cache.sqlite3", read_only=dry_run),
+            cache=cache,
             left_behind=CsvLedger(config.local_dir / "mail_ledger.csv") if config.backend == "airtable" and
             (config.local_dir / "mail_ledger.csv").is_file() else None,
             checks=checks),

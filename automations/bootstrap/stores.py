@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from ..adapters.airtable.schema import base_spec
@@ -32,6 +33,7 @@ from ..ports import (
     ReportStore,
     RosterStore,
     Usage,
+    WorkCache,
 )
 from .privacy import personal_data
 
@@ -40,16 +42,21 @@ if TYPE_CHECKING:  # built only when the configuration uses Airtable
 
 
 def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
-                    sleep: Callable[[float], None] = time.sleep) -> AirtableClient:
+                    sleep: Callable[[float], None] = time.sleep, cache: WorkCache | None = None,
+                    as_of: date | None = None) -> AirtableClient:
+    """The run's Airtable client; with the work cache and the run's day, the tables read on every run are mirrored
+    there and read for their changes only (`adapters.airtable.mirror`)."""
     a = config.airtable
     from ..adapters.airtable.client import AirtableClient, AirtableSettings
+    from ..adapters.airtable.mirror import Mirrors
 
     settings = AirtableSettings(
         base_id=a.base_id, token=environ.get(a.token_env, "").strip(), endpoint_url=a.endpoint_url,
         token_env=a.token_env, requests_per_second=a.requests_per_second, max_attempts=a.max_attempts,
         rate_limit_wait_seconds=a.rate_limit_wait_seconds, retry_backoff_seconds=a.retry_backoff_seconds,
         timeout_seconds=a.timeout_seconds)
-    return AirtableClient(settings, clock=clock, sleep=sleep)
+    mirrors = Mirrors(cache, a.base_id, as_of, a.full_read_days) if cache is not None and as_of is not None else None
+    return AirtableClient(settings, clock=clock, sleep=sleep, mirrors=mirrors)
 
 
 def airtable_spec(config: Config):
@@ -79,7 +86,8 @@ class BackendStores:
 
 
 def backend_stores(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
-                   sleep: Callable[[float], None] = time.sleep) -> BackendStores:
+                   sleep: Callable[[float], None] = time.sleep, cache: WorkCache | None = None,
+                   as_of: date | None = None) -> BackendStores:
     """The run's stores on the configured backend. Nothing connects while building."""
     if config.backend == "airtable":
         # Imported only for a run on Airtable: the client library costs a second at every start-up.
@@ -93,7 +101,7 @@ def backend_stores(config: Config, environ: Mapping[str, str], clock: Callable[[
         from ..adapters.airtable.report_store import AirtableReportStore
         from ..adapters.airtable.roster_store import AirtableRosterStore
 
-        client = airtable_client(config, environ, clock, sleep)
+        client = airtable_client(config, environ, clock, sleep, cache, as_of)
         spec = airtable_spec(config)
         roster: RosterStore = AirtableRosterStore(client, spec["ambassadors"], config.ambassadors.fields,
                                                   config.ambassadors.standing_fields,

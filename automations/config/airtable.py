@@ -40,6 +40,10 @@ class AirtableConfig(Strict):
     fields: dict[str, dict[str, str]] = Field(default_factory=dict)
     # Airtable allows 5 requests a second per base; the client never goes faster than this.
     requests_per_second: float = Field(5, gt=0, le=5)
+    # The tables read on every run (Ambassadors, Activities, Check-ins, Data problems, Mail ledger) are kept on
+    # this machine and asked only for what changed; every this many run days each is read whole again, which
+    # is when a record deleted in Airtable is noticed. 0: read them whole on every run.
+    full_read_days: int = Field(7, ge=0, le=366)
     # Tries per request on a 429, a 5xx or a dropped connection, then the run stops (exit 1).
     max_attempts: int = Field(5, ge=1, le=20)
     # After a 429 Airtable refuses every request for 30 seconds: wait this long before the next try.

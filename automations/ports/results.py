@@ -80,6 +80,8 @@ class Usage:
     changed: dict[str, set] = field(default_factory=dict)
     #: Records one write request may carry: the service's limit, set by its adapter (Airtable's: 10).
     write_batch: int = 1
+    #: What the adapter found on the way that staff should know (one sentence each), said after `line()`.
+    notes: list[str] = field(default_factory=list)
 
     def read_table(self, table: str, pages: int) -> None:
         """The fewest requests that read this table (its pages), counted once however often it is read."""
@@ -99,4 +101,5 @@ class Usage:
     def line(self) -> str:
         ratio = f", {self.requests / self.lower_bound:.2f}x" if self.lower_bound else ""
         return (f"{self.service}: {self.requests} requests ({self.reads} reads, {self.writes} writes, {self.meta} "
-                f"schema; {self.retries} retried) against a lower bound of {self.lower_bound}{ratio}.")
+                f"schema; {self.retries} retried) against a lower bound of {self.lower_bound}{ratio}."
+                + "".join(f" {n}" for n in dict.fromkeys(self.notes)))

@@ -13,7 +13,7 @@ is never put into a message: errors name the table and Airtable's error type onl
 
 from __future__ import annotations
 
-import math
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
@@ -24,7 +24,9 @@ from pyairtable.api.table import Table
 
 from ...errors import StopRun
 from ...ports import Usage
+from .mirror import Mirrors, changed_since, pages, server_time
 from .replies import error_type, reply_of
+from .schema import COMPUTED
 from .session import AirtableSettings, PacedSession
 from .writable import SELECTS, fix_of, options_of, unwritable_fields
 
@@ -36,7 +38,7 @@ class AirtableClient:
     """One base, one paced session, one `Usage`: shared by every Airtable adapter of a run."""
 
     def __init__(self, settings: AirtableSettings, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, mirrors: Mirrors | None = None):
         if not settings.token:
             raise StopRun(f"backend 'airtable' needs a personal access token in the environment variable "
                           f"{settings.token_env} (it is not set).")
@@ -54,6 +56,19 @@ class AirtableClient:
         self.base = self.api.base(settings.base_id)
         self._schema: dict[str, dict] | None = None  # read once per run, when first needed
         self._created = 0  # records `create` sent, for the usage's count of distinct records changed
+        #: The tables kept on the machine and read for their changes only (`mirror`); None: every read is whole.
+        self.mirrors = mirrors
+        self._mirrored_as: dict[str, str] = {}  # table name -> its mirror's key (name and table id), once read
+
+    def mirror(self, name: str) -> None:
+        """Keep this table on the machine and read only what changed since the last run (`mirror`)."""
+        if self.mirrors is not None:
+            self.mirrors.keep(name)
+
+    def reread(self, name: str) -> None:
+        """The next read of a mirrored table in this run asks Airtable again (another process may have written)."""
+        if self.mirrors is not None and name in self._mirrored_as:
+            self.mirrors.reread(self._mirrored_as[name])
 
     def table(self, name: str) -> Table:
         return self.base.table(name)
@@ -131,21 +146,56 @@ class AirtableClient:
 
     # -- reading and writing in the fewest requests ---------------------------------------------------
     def all_records(self, name: str, fields: Sequence[str], optional: Sequence[str] = ()) -> list[dict]:
-        """Every record of a table with only `fields`, in pages of 100 (the offset chain).
+        """Every record of a table with only `fields`, in pages of 100 (the offset chain); for a mirrored table,
+        the mirror brought up to date with what changed since its last read (`mirror`).
 
         `optional` fields are asked for too; if the table lacks one, it is read again without them.
         """
         wanted = list(dict.fromkeys([*fields, *optional]))
+        # A read of every field (a person's data for export or erase) is not the store's: read whole, mirror untouched.
+        mirrors = self.mirrors if self.mirrors is not None and name in self.mirrors.kept and wanted else None
         try:
-            records = self.table(name).all(fields=wanted, page_size=PAGE)
+            if mirrors is None:
+                records = cast("list[dict]", self.table(name).all(fields=wanted, page_size=PAGE))
+                self.usage.read_table(name, pages(len(records)))
+            else:
+                records = self._mirrored(mirrors, name, wanted)
         except requests.HTTPError as exc:
             if optional and reply_of(exc).status_code == 422 and "UNKNOWN_FIELD_NAME" in error_type(exc):
                 return self.all_records(name, [f for f in fields if f not in optional])
             raise self.refused(exc, f"reading the table '{name}'") from None
-        self.usage.read_table(name, max(1, math.ceil(len(records) / PAGE)))
         # pyairtable's RecordDict is a TypedDict, a plain dict at run time: the adapters read its cells as the
         # JSON they are.
-        return cast("list[dict]", records)
+        return records
+
+    def _mirrored(self, mirrors: Mirrors, name: str, wanted: list[str]) -> list[dict]:
+        """A mirrored table: as this run left it, or its changes since the cursor, or read whole. The mirror is the
+        table's by its id (the schema, one request a run): a table deleted and made again starts a new one."""
+        table = self.schema().get(name)
+        if table is None:  # refused below, with the reason
+            return cast("list[dict]", self.table(name).all(fields=wanted, page_size=PAGE))
+        key = self._mirrored_as[name] = f"{name}:{table['id']}"
+        now = mirrors.current(key, wanted)
+        if now is not None:
+            return now
+        cursor = mirrors.cursor(key, wanted)
+        found: list[dict] = []
+        first_date = None
+        for page in self.table(name).iterate(fields=wanted, page_size=PAGE,
+                                             formula=changed_since(cursor) if cursor else None):
+            if first_date is None:
+                first_date = server_time(self._session.last_date)
+            found += cast("list[dict]", page)
+        if first_date is None:  # no page at all (an empty answer still has one): Airtable's clock, as last seen
+            first_date = server_time(self._session.last_date)
+        self.usage.read_table(name, pages(len(found)))
+        if cursor is not None:
+            return mirrors.read_changes(key, found, first_date)
+        by_name = table["by_name"]
+        # Only a table none of whose fields read is computed is read for its changes: a lookup changes with
+        # another table, which no filter on this table's modifications sees.
+        plain = all(f in by_name and by_name[f].get("type") not in COMPUTED for f in wanted)
+        return mirrors.read_whole(key, wanted, found, first_date, plain)
 
     def upsert(self, name: str, records: Sequence[dict], key_field: str) -> None:
         """Create or update records matched on `key_field`, ten to a request (a rerun never duplicates)."""
@@ -165,7 +215,7 @@ class AirtableClient:
         adds = new_options and typecast and self._adds_options(name, [f for _, f in records])
         self.usage.change(name, (i for i, _ in records))
         self._write(name, records, lambda t, chunk: t.batch_update([{"id": i, "fields": f} for i, f in chunk],
-                                                                   typecast=typecast))
+                                                                   typecast=typecast), ident=lambda item: item[0])
         if adds:
             self.forget_schema()  # typecast made the options: the schema read before no longer holds
 
@@ -205,10 +255,10 @@ class AirtableClient:
             return
         session = self._session
 
-        def once(t: Table, chunk: Sequence) -> None:
+        def once(t: Table, chunk: Sequence) -> object:
             session.once = True
             try:
-                t.batch_create(list(chunk), typecast=True)
+                return t.batch_create(list(chunk), typecast=True)
             finally:
                 session.once = False
 
@@ -225,17 +275,68 @@ class AirtableClient:
                 if reply_of(exc).status_code != 404:
                     raise
 
-        self._write(name, record_ids, one)
+        self._write(name, record_ids, one, deleting=True)
 
-    def _write(self, name: str, items: Sequence, send: Callable[[Table, Sequence], object]) -> None:
+    def _write(self, name: str, items: Sequence, send: Callable[[Table, Sequence], object],
+               deleting: bool = False, ident: Callable[[Any], str] | None = None) -> None:
+        """Send `items` ten to a request; a mirrored table's mirror takes each answer (what Airtable now holds), and
+        stays unsettled (read whole next run) if the writes stop part-way. An update (`ident`: an item's record id)
+        of a mirrored record a person deleted since the last full read goes without it (`_gone`)."""
         if not items:
             return
         table = self.table(name)
+        mirrors = self.mirrors if self.mirrors is not None and name in self._mirrored_as else None
+        key = self._mirrored_as.get(name, name)
+        if mirrors is not None:
+            mirrors.writing(key)
         for chunk in chunks(items, BATCH):
             try:
-                send(table, chunk)
+                answer = send(table, chunk)
             except requests.HTTPError as exc:
+                if mirrors is None or ident is None:
+                    raise self.refused(exc, f"a write to the table '{name}'") from None
+                chunk, answer = self._gone(name, key, table, chunk, send, ident, exc)
+            if mirrors is not None:
+                at = server_time(self._session.last_date)
+                if deleting:
+                    mirrors.wrote(key, deleted=[str(i) for i in chunk], at=at)
+                else:
+                    mirrors.wrote(key, _records_of(answer), at=at)
+        if mirrors is not None:
+            mirrors.settle(key)
+
+    def _gone(self, name: str, key: str, table: Table, chunk: Sequence, send: Callable[[Table, Sequence], object],
+              ident: Callable[[Any], str], exc: requests.HTTPError) -> tuple[Sequence, object]:
+        """An update refused because a record the mirror holds was deleted in Airtable meanwhile (a deletion no
+        filter sees): the chunk goes again without it, the mirror forgets it and is read whole on the next run
+        (other rows may be gone too), and the run says so. Any other refusal stops the run as before."""
+        assert self.mirrors is not None
+        while True:
+            found = _GONE.search(str(reply_of(exc).text)) if reply_of(exc).status_code == 422 else None
+            if "ROW_DOES_NOT_EXIST" not in error_type(exc) or found is None or \
+                    found.group(1) not in {ident(i) for i in chunk}:
                 raise self.refused(exc, f"a write to the table '{name}'") from None
+            chunk = [i for i in chunk if ident(i) != found.group(1)]
+            self.mirrors.wrote(key, deleted=[found.group(1)])
+            self.mirrors.distrust(key)
+            self.usage.notes.append(f"Airtable table {name}: a record was deleted there since its last full read (it "
+                                    f"was not updated); the table is read whole on the next run.")
+            if not chunk:
+                return chunk, None
+            try:
+                return chunk, send(table, chunk)
+            except requests.HTTPError as again:
+                exc = again
+
+
+_GONE = re.compile(r"\b(rec[A-Za-z0-9]{14})\b")
+
+
+def _records_of(answer: object) -> list[dict]:
+    """The records a write's answer holds (an upsert answers {"records": [...], ...}, the others a list)."""
+    if isinstance(answer, dict):
+        answer = answer.get("records", [])
+    return [r for r in answer if isinstance(r, dict) and "id" in r] if isinstance(answer, list) else []
 
 
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:

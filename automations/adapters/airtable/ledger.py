@@ -25,6 +25,7 @@ class AirtableLedger:
         self.spec = spec
         self.where = f"Airtable table {spec.name}"
         self._cache: dict[str, LedgerEntry] | None = None
+        client.mirror(spec.name)  # read on every run: only its changes are asked for
 
     def entries(self) -> dict[str, LedgerEntry]:
         if self._cache is None:
@@ -42,6 +43,7 @@ class AirtableLedger:
 
     def refresh(self) -> None:
         self._cache = None
+        self.client.reread(self.spec.name)  # another process may have written to it
 
     def _fields(self, e: LedgerEntry) -> dict:
         n = self.spec.name_of

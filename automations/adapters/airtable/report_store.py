@@ -68,6 +68,8 @@ class AirtableReportStore:
         self._raw: dict[str, list[dict]] = {}
         self._foreign: dict[str, list[dict]] = {}  # by role: the records the program did not make, as last read
         self.where = f"Airtable tables {activities.name}, {checkins.name} and {problems.name}"
+        for spec in (activities, checkins, problems):  # read on every run: only their changes are asked for
+            client.mirror(spec.name)
         self.problems_where = f"Airtable table {problems.name}"
 
     def exists(self) -> bool:

@@ -58,6 +58,7 @@ class AirtableRosterStore:
         self.layout = RosterLayout(spec.name, self.fields, date_order, words)
         self._records: list[dict] | None = None  # read once per run
         self._readings: list[dict[str, Reading]] | None = None  # ... and each record's roster fields, by role
+        client.mirror(spec.name)  # read on every run: only its changes are asked for (whole if it has lookups)
 
     def _all(self) -> list[dict]:
         if self._records is None:

@@ -50,6 +50,8 @@ class PacedSession(requests.Session):
         #: Set while sending a request that is not safe to repeat (a plain create): only a 429, which Airtable
         #: answers before doing anything, is tried again.
         self.once = False
+        #: The `Date` header of the last answer: Airtable's clock, which the mirrors' cursors are taken from.
+        self.last_date: str | None = None
 
     def _pace(self) -> None:
         if len(self.sent) == self.per_second:
@@ -93,6 +95,7 @@ class PacedSession(requests.Session):
                     break
                 self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
                 continue
+            self.last_date = response.headers.get("Date")
             return response
         if self.once:
             raise ServiceUnavailable(f"Airtable did not answer {method} {_table_of(str(url))} ({last}), a request not "
