@@ -10,7 +10,7 @@ from pathlib import Path
 from ..adapters.files.sqlite_work_cache import SqliteWorkCache
 from ..config import Config
 from ..context import Migration
-from ..ports import ProgramTables, Usage
+from ..ports import ProgramTables, Usage, WorkCache
 from .entry import load_config
 from .gates import (
     MIGRATING,
@@ -21,13 +21,15 @@ from .stores import airtable_client, airtable_spec
 
 
 def program_tables(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
-                   sleep: Callable[[float], None] = time.sleep) -> tuple[ProgramTables, list[Usage]]:
-    """A configuration's store as whole tables (`migrate`), and the usage of its remote client if any."""
+                   sleep: Callable[[float], None] = time.sleep, cache: WorkCache | None = None
+                   ) -> tuple[ProgramTables, list[Usage]]:
+    """A configuration's store as whole tables (`migrate`), and the usage of its remote client if any. `cache`: the
+    destination's work cache, whose copies of the tables migrate writes are dropped (`adapters.airtable.mirror`)."""
     spec = airtable_spec(config)
     if config.backend == "airtable":
         from ..adapters.airtable.program_tables import AirtableProgramTables
 
-        client = airtable_client(config, environ, clock, sleep)
+        client = airtable_client(config, environ, clock, sleep, cache)
         return AirtableProgramTables(client, spec, store_id(config)), [client.usage]
     from ..adapters.csv.program_tables import CsvProgramTables
 
@@ -45,7 +47,8 @@ def migration(dest: Path, source: Path, dry_run: bool, environ: Mapping[str, str
     environ = os.environ if environ is None else environ
     there, here = load_config(source), load_config(dest)  # dest last: its file modes are the ones kept
     src, src_usage = program_tables(there, environ, clock, sleep)
-    dst, dst_usage = program_tables(here, environ, clock, sleep)
+    dst, dst_usage = program_tables(here, environ, clock, sleep,
+                                    SqliteWorkCache(here.local_dir / ".work_cache.sqlite3", read_only=dry_run))
     files = [(there.local_dir / there.referrals.answers_file, here.local_dir / here.referrals.answers_file,
               "the referral answers' download")]
     if there.checkin_form.source == "local" and here.checkin_form.source == "local":

@@ -55,7 +55,7 @@ def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[
         token_env=a.token_env, requests_per_second=a.requests_per_second, max_attempts=a.max_attempts,
         rate_limit_wait_seconds=a.rate_limit_wait_seconds, retry_backoff_seconds=a.retry_backoff_seconds,
         timeout_seconds=a.timeout_seconds)
-    mirrors = Mirrors(cache, a.base_id, as_of, a.full_read_days) if cache is not None and as_of is not None else None
+    mirrors = Mirrors(cache, a.base_id, as_of, a.full_read_days) if cache is not None else None
     return AirtableClient(settings, clock=clock, sleep=sleep, mirrors=mirrors)
 
 

@@ -58,17 +58,22 @@ class AirtableClient:
         self._created = 0  # records `create` sent, for the usage's count of distinct records changed
         #: The tables kept on the machine and read for their changes only (`mirror`); None: every read is whole.
         self.mirrors = mirrors
-        self._mirrored_as: dict[str, str] = {}  # table name -> its mirror's key (name and table id), once read
+        self._through_mirror: set[str] = set()  # the tables this run read through their mirror
 
     def mirror(self, name: str) -> None:
         """Keep this table on the machine and read only what changed since the last run (`mirror`)."""
         if self.mirrors is not None:
             self.mirrors.keep(name)
 
+    def forget_mirror(self, name: str) -> None:
+        """Before a writer that changes a table as a whole (`migrate`): the next run reads it whole."""
+        if self.mirrors is not None:
+            self.mirrors.forget(name)
+
     def reread(self, name: str) -> None:
         """The next read of a mirrored table in this run asks Airtable again (another process may have written)."""
-        if self.mirrors is not None and name in self._mirrored_as:
-            self.mirrors.reread(self._mirrored_as[name])
+        if self.mirrors is not None and name in self._through_mirror:
+            self.mirrors.reread(name)
 
     def table(self, name: str) -> Table:
         return self.base.table(name)
@@ -174,11 +179,12 @@ class AirtableClient:
         table = self.schema().get(name)
         if table is None:  # refused below, with the reason
             return cast("list[dict]", self.table(name).all(fields=wanted, page_size=PAGE))
-        key = self._mirrored_as[name] = f"{name}:{table['id']}"
-        now = mirrors.current(key, wanted)
+        key = name
+        self._through_mirror.add(name)
+        now = mirrors.current(key, table["id"], wanted)
         if now is not None:
             return now
-        cursor = mirrors.cursor(key, wanted)
+        cursor = mirrors.cursor(key, table["id"], wanted)
         found: list[dict] = []
         first_date = None
         for page in self.table(name).iterate(fields=wanted, page_size=PAGE,
@@ -195,7 +201,7 @@ class AirtableClient:
         # Only a table none of whose fields read is computed is read for its changes: a lookup changes with
         # another table, which no filter on this table's modifications sees.
         plain = all(f in by_name and by_name[f].get("type") not in COMPUTED for f in wanted)
-        return mirrors.read_whole(key, wanted, found, first_date, plain)
+        return mirrors.read_whole(key, table["id"], wanted, found, first_date, plain)
 
     def upsert(self, name: str, records: Sequence[dict], key_field: str) -> None:
         """Create or update records matched on `key_field`, ten to a request (a rerun never duplicates)."""
@@ -285,8 +291,8 @@ class AirtableClient:
         if not items:
             return
         table = self.table(name)
-        mirrors = self.mirrors if self.mirrors is not None and name in self._mirrored_as else None
-        key = self._mirrored_as.get(name, name)
+        mirrors = self.mirrors if self.mirrors is not None and name in self._through_mirror else None
+        key = name
         if mirrors is not None:
             mirrors.writing(key)
         for chunk in chunks(items, BATCH):

@@ -77,6 +77,7 @@ def changed_since(cursor: str) -> str:
 class _Table:
     """One mirrored table in this run: its records by id (each with its place in the table's order)."""
 
+    table_id: str  # the table's id: a table deleted and made again under its name is another table
     fields: tuple[str, ...]
     records: dict[str, tuple[int, dict]]
     cursor: str  # what the next read asks for: changes after this moment
@@ -105,7 +106,9 @@ class _Table:
 class Mirrors:
     """The mirrored tables of one base, kept in the work cache. `full_read_days` 0: every read is whole."""
 
-    def __init__(self, cache: WorkCache, base_id: str, as_of: date, full_read_days: int):
+    def __init__(self, cache: WorkCache, base_id: str, as_of: date | None, full_read_days: int):
+        """`as_of` None: a writer of whole tables (`migrate`), which reads nothing through the mirrors and only makes
+        the next run read the tables it changes whole (`forget`)."""
         self.cache = cache
         self.base_id = base_id
         self.as_of = as_of
@@ -114,27 +117,29 @@ class Mirrors:
         self.tables: dict[str, _Table] = {}
 
     def keep(self, name: str) -> None:
-        if self.full_read_days > 0:
+        if self.full_read_days > 0 and self.as_of is not None:
             self.kept.add(name)
 
     def _key(self, name: str) -> str:
         return f"airtable:{self.base_id}:{name}"
 
     # -- what the run knows -------------------------------------------------------------------------------
-    def current(self, name: str, fields: Sequence[str]) -> list[dict] | None:
+    def current(self, name: str, table_id: str, fields: Sequence[str]) -> list[dict] | None:
         """The table as this run last read and wrote it, when nothing needs asking (None: ask Airtable)."""
         t = self.tables.get(name)
-        if t is None or not t.read or t.reread or t.fields != tuple(fields):
+        if t is None or not t.read or t.reread or t.fields != tuple(fields) or t.table_id != table_id:
             return None
         return t.listing()
 
-    def cursor(self, name: str, fields: Sequence[str]) -> str | None:
+    def cursor(self, name: str, table_id: str, fields: Sequence[str]) -> str | None:
         """The moment to read changes after (None: read the table whole)."""
         t = self.tables.get(name)
-        if t is not None and t.read and t.fields == tuple(fields):
+        if t is not None and t.read and t.fields == tuple(fields) and t.table_id == table_id:
             return t.cursor if t.plain else None  # read again in this run: only the changes
         kept = unpack(self.cache.get(self._key(name)), {})
         if not isinstance(kept, dict) or kept.get("v") != VERSION or tuple(kept.get("fields", ())) != tuple(fields):
+            return None
+        if kept.get("table") != table_id:
             return None
         if kept.get("unsettled") or not kept.get("plain") or not kept.get("cursor"):
             return None
@@ -142,7 +147,7 @@ class Mirrors:
             full_at = date.fromisoformat(kept["full_at"])
         except (KeyError, TypeError, ValueError):
             return None
-        if not full_at <= self.as_of < full_at + timedelta(days=self.full_read_days):
+        if self.as_of is None or not full_at <= self.as_of < full_at + timedelta(days=self.full_read_days):
             return None
         rows = self.cache.rows(self._key(name))
         records = {}
@@ -153,13 +158,13 @@ class Mirrors:
             records[record_id] = (place, fields_of)
         if len(records) != kept.get("count"):
             return None  # the cache lost entries (erase cleared it meanwhile): read it whole
-        self.tables[name] = _Table(tuple(fields), records, kept["cursor"], kept["full_at"], True)
+        self.tables[name] = _Table(table_id, tuple(fields), records, kept["cursor"], kept["full_at"], True)
         return kept["cursor"]
 
     # -- what Airtable answered -----------------------------------------------------------------------------
-    def read_whole(self, name: str, fields: Sequence[str], records: Iterable[dict], at: datetime | None,
-                   plain: bool) -> list[dict]:
-        t = _Table(tuple(fields), {}, "", self.as_of.isoformat(), plain, read=True)
+    def read_whole(self, name: str, table_id: str, fields: Sequence[str], records: Iterable[dict],
+                   at: datetime | None, plain: bool) -> list[dict]:
+        t = _Table(table_id, tuple(fields), {}, "", (self.as_of or date.min).isoformat(), plain, read=True)
         for r in records:
             t.put(r)
         t.changed = dict(t.records)
@@ -204,6 +209,11 @@ class Mirrors:
         if at is not None:
             t.wrote_until = at if t.wrote_until is None else max(t.wrote_until, at)
 
+    def forget(self, name: str) -> None:
+        """Another writer (`migrate`) is about to change the table as a whole: the next run reads it whole."""
+        self.tables.pop(name, None)
+        self.cache.write({self._key(name): None}, {self._key(name): {}}, replace=(self._key(name),))
+
     def distrust(self, name: str) -> None:
         """A deletion no filter saw came to light: the next run reads this table whole."""
         t = self.tables.get(name)
@@ -225,7 +235,7 @@ class Mirrors:
         if not t.cursor:  # no Date in the answer: nothing safe to read from next time
             self.cache.write({self._key(name): None}, {self._key(name): {}}, replace=(self._key(name),))
             return
-        state = {"v": VERSION, "fields": list(t.fields), "cursor": t.cursor, "full_at": t.full_at,
+        state = {"v": VERSION, "table": t.table_id, "fields": list(t.fields), "cursor": t.cursor, "full_at": t.full_at,
                  "count": len(t.records), "plain": t.plain, "unsettled": False}
         entries = {i: (None if v is None else pack(v)) for i, v in t.changed.items()}
         self.cache.write({self._key(name): pack(state)}, {self._key(name): entries},

@@ -307,6 +307,7 @@ class AirtableProgramTables:
         deletions last. New select options the plan named are added on the way (typecast)."""
         spec, by_name = self.specs[role], self._table(role)["by_name"]
         name = spec.name
+        self.client.forget_mirror(name)  # the runs' copy of it no longer holds: their next read is whole
         keys = [spec.name_of(r) for r in plan.shape.identity]
         mergeable = all(by_name.get(k, {}).get("type") in _MERGEABLE for k in keys)
         # A row may be upserted on its key only when no other row of the table (new or held) has that key; the
