@@ -33,7 +33,7 @@ def _reads(fake: FakeAirtable) -> tuple[Counter, Counter]:
 class Scenario:
     """A fresh copy of the example program on a fresh fake base, `init` and the roster done."""
 
-    def __init__(self, tmp: Path, full_read_days: int | None = None, roster: bool = True):
+    def __init__(self, tmp: Path, full_read_days: int | None = None):
         self.dir = tmp
         self.config = copy_example(tmp, "unusable_rows.csv")
         self.clock = ManualClock(start=1000.0)
@@ -42,8 +42,7 @@ class Scenario:
         use_airtable(self.config, self.fake.url, **extra)
         self.env = AirtableEnv(self.fake, self.clock, self.config)
         self.env.ctx(MONDAY).stores.admin.init(dry_run=False)
-        if roster:
-            seed_roster(self.env, self.config.parent / "data" / "ambassadors.csv")
+        seed_roster(self.env, self.config.parent / "data" / "ambassadors.csv")
 
     def run(self, day: date = MONDAY):
         self.fake.reset_log()
