@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..adapters.airtable.schema import base_spec
@@ -39,8 +40,18 @@ if TYPE_CHECKING:  # built only when the configuration uses Airtable
     from ..adapters.airtable.client import AirtableClient
 
 
+def pace_file(config: Config) -> Path:
+    """Where every process of this program on the machine keeps the services' request budgets together
+    (`files.pacing`): `<local.dir>/.locks/pacing.json`, beside the run locks."""
+    from ..adapters.files.pacing import STATE_FILE
+
+    return config.local_dir / ".locks" / STATE_FILE
+
+
 def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
                     sleep: Callable[[float], None] = time.sleep) -> AirtableClient:
+    """The run's Airtable client, keeping the base's request budget with every other process of this program
+    on the machine (`pace_file`)."""
     a = config.airtable
     from ..adapters.airtable.client import AirtableClient, AirtableSettings
 
@@ -49,7 +60,7 @@ def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[
         token_env=a.token_env, requests_per_second=a.requests_per_second, max_attempts=a.max_attempts,
         rate_limit_wait_seconds=a.rate_limit_wait_seconds, retry_backoff_seconds=a.retry_backoff_seconds,
         timeout_seconds=a.timeout_seconds)
-    return AirtableClient(settings, clock=clock, sleep=sleep)
+    return AirtableClient(settings, clock=clock, sleep=sleep, pace_file=pace_file(config))
 
 
 def airtable_spec(config: Config):
