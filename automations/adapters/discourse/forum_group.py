@@ -78,7 +78,11 @@ class DiscourseForumGroup:
         # A little over the minute, so the forum's own clock never counts one too many; keyed by the forum's host
         # (never a key or a password a URL might carry).
         where = urlsplit(self.base)
-        host = f"{(where.hostname or self.base).lower()}{f':{where.port}' if where.port else ''}"
+        try:
+            port = where.port
+        except ValueError:  # not a port: the host alone names the forum
+            port = None
+        host = f"{where.hostname or 'forum'}{f':{port}' if port else ''}"
         self.pacer = SharedPacer(pace_file, f"forum:{host}", self.per_window, WINDOW_SECONDS * 1.02, clock=clock,
                                  sleep=sleep, open_for=2 * settings.timeout_seconds + WINDOW_SECONDS)
         self._session = requests.Session()
