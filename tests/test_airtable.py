@@ -23,7 +23,7 @@ from automations.config import DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELD
 from automations.errors import ServiceUnavailable
 from automations.jobs import run_all
 from tests.airtable_env import BASE, TOKEN, AirtableEnv, drop_after_writes, seed_roster, use_airtable
-from tests.conftest import ROOT, go_live, snapshot, wait_for
+from tests.conftest import ROOT, go_live, snapshot
 from tests.fake_airtable import FakeAirtable, Faults, ManualClock
 
 AS_OF = date(2026, 11, 23)
@@ -174,13 +174,13 @@ class TestFaults:
         """A 429 from the base's own limit: the client waits the 30 s out, then succeeds, without
         sending anything during the penalty."""
         fake, clock = airtable_base
-        from tests.contract.conftest import airtable_client, init_base
+        from tests.contract.conftest import init_base
 
         init_base(fake, clock)
-        other = airtable_client(fake, clock)
-        for _ in range(5):  # another program fills this second's budget
-            other.api.session.sent.clear()
-            other.table("Activities").all(page_size=1)
+        clock.advance(1.1)
+        for _ in range(5):  # another program, keeping no budget with ours, fills this second's
+            requests.get(f"{fake.url}/v0/{BASE}/Activities", headers={"Authorization": f"Bearer {TOKEN}"},
+                         timeout=10).raise_for_status()
         fake.reset_log()
         from automations.adapters.airtable.client import AirtableClient, AirtableSettings
 
@@ -208,6 +208,12 @@ class TestFaults:
         assert "Activities" in str(err.value)
 
 
+def busiest_second(log) -> int:
+    """The most requests to the base the fake received within one second (its own window: (t - 1, t])."""
+    times = sorted(r.at for r in log if r.base_id == BASE)
+    return max((sum(1 for u in times if t - 1.0 < u <= t) for t in times), default=0)
+
+
 def spec():
     return base_spec(AirtableTables().model_dump(), {}, DEFAULT_AMBASSADOR_FIELDS, DEFAULT_STANDING_FIELDS)
 
@@ -223,13 +229,9 @@ def cli_env(token: str = TOKEN) -> dict:
     return {**os.environ, "AIRTABLE_TOKEN": token, "NO_PROXY": "127.0.0.1,localhost"}
 
 
-def run_cli(program: Path, *args: str, token: str = TOKEN, base: FakeAirtable | None = None
-            ) -> subprocess.CompletedProcess:
-    """The command line in its own process; with `base` (a fake rate limited on the real clock), once the
-    previous run's requests have left the base's rate window: each process paces itself from its start, so
-    one begun within a second of the last one's requests would meet a 429 and sit out a 30 s penalty."""
-    if base is not None:
-        wait_for(lambda: base.rate_window_clear(BASE))
+def run_cli(program: Path, *args: str, token: str = TOKEN) -> subprocess.CompletedProcess:
+    """The command line in its own process, started at once: every process of the program keeps the base's
+    budget together (`files.pacing`), so one begun right after another's last requests meets no 429."""
     return subprocess.run([sys.executable, "-m", "automations", "--config", str(program), *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=180, env=cli_env(token))
 
@@ -239,10 +241,10 @@ class TestInitAndDoctor:
         """init on an empty base creates every table; doctor then finds every field, and only the roster empty
         (a FAIL: a program cannot start without ambassadors); init again creates nothing."""
         use_airtable(go_live(program), live_base.url)
-        dry = run_cli(program, "--dry-run", "init", base=live_base)
+        dry = run_cli(program, "--dry-run", "init")
         assert dry.returncode == 0 and "would create table 'Activities'" in dry.stdout
         assert live_base.tables(BASE) == []
-        first = run_cli(program, "init", base=live_base)
+        first = run_cli(program, "init")
         assert first.returncode == 0, first.stderr
         names = {t["name"] for t in live_base.tables(BASE)}
         # Every table of the configured names (later issues add theirs), these among them.
@@ -250,14 +252,17 @@ class TestInitAndDoctor:
             "Ambassadors", "Activities", "Check-ins", "Data problems", "Mail ledger", "Blog reviews",
             "Funding requests", "Conduct register"} <= names
         assert first.stdout.count("created table") == len(names)
-        doctor = run_cli(program, "doctor", base=live_base)
+        doctor = run_cli(program, "doctor")
         assert doctor.returncode == 2 and "doctor found 1 problem that stops" in doctor.stderr, doctor.stderr
         assert "FAIL roster Airtable table Ambassadors: no ambassador" in doctor.stderr
         assert "all 22 fields present" in doctor.stdout and "token in AIRTABLE_TOKEN accepted" in doctor.stdout
-        live_base.reset_log()
-        again = run_cli(program, "init", base=live_base)
+        before = len(live_base.requests)
+        again = run_cli(program, "init")
         assert again.returncode == 0 and "nothing created" in again.stdout
-        assert [r for r in live_base.requests if r.method == "POST"] == []
+        assert [r for r in live_base.requests[before:] if r.method == "POST"] == []
+        # Four commands back to back, none waiting for the last one's requests to leave the base's window.
+        assert [r for r in live_base.requests if r.status == 429] == []
+        assert busiest_second(live_base.requests) <= 5
 
     def test_init_adds_missing_fields_and_keeps_staffs(self, program, live_base):
         """An existing Ambassadors table keeps its fields (staff's own too); init adds only what lacks."""
@@ -327,11 +332,12 @@ def test_killed_run_then_rerun_through_the_command_line(program, live_base, tmp_
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL
     live_base.on_request = None
-    # The killed run's requests leave the base's rate window (else the rerun's first ones answer 429 for 30 s).
-    wait_for(lambda: live_base.rate_window_clear(BASE))
+    # At once: the killed run's sends are in the shared budget (its request in flight freed a second after the
+    # kill is seen), so the rerun meets no 429.
     rerun = run_cli(program, "--as-of", "2026-11-23", "run-all")
     assert rerun.returncode == 1, rerun.stderr  # the example's unusable rows
     assert "Airtable:" in rerun.stdout and "lower bound" in rerun.stdout
+    assert [r for r in live_base.requests if r.status == 429] == [] and busiest_second(live_base.requests) <= 5
     keys_unique(live_base)
     assert end_state(live_base) == clean_run(program.parent, tmp_path)
     texts = out + err + rerun.stdout + rerun.stderr

@@ -11,12 +11,14 @@ from ..adapters.render.report_jinja import JinjaReportRenderer
 from ..adapters.render.report_pdf import FpdfReportRenderer
 from ..config import Config
 from ..ports import ForumGroup, ReportRenderer
+from .stores import pace_file
 
 
 def forum_group(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
                 sleep: Callable[[float], None] = time.sleep) -> ForumGroup | None:
     """The forum's ambassadors group through Discourse's API, or None when forum.url is empty. Nothing
-    connects here; a missing key stops the forum job (and run-all) before it changes anything."""
+    connects here; a missing key stops the forum job (and run-all) before it changes anything. Its requests keep
+    to the forum's per-minute budget with every other process of this program on the machine (`pace_file`)."""
     f = config.forum
     if not f.url:
         return None
@@ -26,7 +28,7 @@ def forum_group(config: Config, environ: Mapping[str, str], clock: Callable[[], 
         url=f.url, group_name=f.group_name, api_username=f.api_username,
         api_key=environ.get(f.api_key_env, "").strip(), api_key_env=f.api_key_env,
         requests_per_minute=f.requests_per_minute, max_attempts=f.max_attempts, timeout_seconds=f.timeout_seconds),
-        clock=clock, sleep=sleep)
+        clock=clock, sleep=sleep, pace_file=pace_file(config))
 
 
 def report_renderers(config: Config) -> tuple[ReportRenderer, ...]:

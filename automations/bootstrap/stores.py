@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..adapters.airtable.schema import base_spec
@@ -41,11 +42,20 @@ if TYPE_CHECKING:  # built only when the configuration uses Airtable
     from ..adapters.airtable.client import AirtableClient
 
 
+def pace_file(config: Config) -> Path:
+    """Where every process of this program on the machine keeps the services' request budgets together
+    (`files.pacing`): `<local.dir>/.locks/pacing.json`, beside the run locks."""
+    from ..adapters.files.pacing import STATE_FILE
+
+    return config.local_dir / ".locks" / STATE_FILE
+
+
 def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
                     sleep: Callable[[float], None] = time.sleep, cache: WorkCache | None = None,
                     as_of: date | None = None) -> AirtableClient:
-    """The run's Airtable client; with the work cache and the run's day, the tables read on every run are mirrored
-    there and read for their changes only (`adapters.airtable.mirror`)."""
+    """The run's Airtable client, keeping the base's request budget with every other process of this program on the
+    machine (`pace_file`); with the work cache, the tables read on every run are mirrored there and read for their
+    changes only (`adapters.airtable.mirror`)."""
     a = config.airtable
     from ..adapters.airtable.client import AirtableClient, AirtableSettings
     from ..adapters.airtable.mirror import Mirrors
@@ -56,7 +66,7 @@ def airtable_client(config: Config, environ: Mapping[str, str], clock: Callable[
         rate_limit_wait_seconds=a.rate_limit_wait_seconds, retry_backoff_seconds=a.retry_backoff_seconds,
         timeout_seconds=a.timeout_seconds)
     mirrors = Mirrors(cache, a.base_id, as_of, a.full_read_days) if cache is not None else None
-    return AirtableClient(settings, clock=clock, sleep=sleep, mirrors=mirrors)
+    return AirtableClient(settings, clock=clock, sleep=sleep, pace_file=pace_file(config), mirrors=mirrors)
 
 
 def airtable_spec(config: Config):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import requests
@@ -38,7 +39,10 @@ class AirtableClient:
     """One base, one paced session, one `Usage`: shared by every Airtable adapter of a run."""
 
     def __init__(self, settings: AirtableSettings, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, mirrors: Mirrors | None = None):
+                 sleep: Callable[[float], None] = time.sleep, pace_file: Path | None = None,
+                 mirrors: Mirrors | None = None):
+        """`pace_file`: the state file the base's request budget is kept in by every process of the machine
+        (`files.pacing`); None keeps it in this client alone. `mirrors`: the tables kept on the machine (`mirror`)."""
         if not settings.token:
             raise StopRun(f"backend 'airtable' needs a personal access token in the environment variable "
                           f"{settings.token_env} (it is not set).")
@@ -49,7 +53,7 @@ class AirtableClient:
         if settings.endpoint_url:
             kwargs["endpoint_url"] = settings.endpoint_url
         self.api = Api(settings.token, **kwargs)
-        session = PacedSession(settings, self.usage, clock, sleep)
+        session = PacedSession(settings, self.usage, clock, sleep, pace_file)
         session.headers.update(self.api.session.headers)
         self.api.session = session
         self._session = session  # the same, typed as ours (`_create` switches its retries)

@@ -6,19 +6,28 @@ pyairtable's retry off and replaces its HTTP session by `PacedSession`, which (1
 than the configured requests in any second, (2) retries a 429, a 5xx or a dropped connection a
 bounded number of times, waiting out the penalty after a 429, and (3) counts what it sends in a
 `Usage`. Its messages name the table only, never the token.
+
+The budget is kept by every process of the machine that talks to the base, together: with a
+`pace_file` (bootstrap passes `<local.dir>/.locks/pacing.json`) the send times live there
+(`files.pacing.SharedPacer`, keyed `airtable:<base id>`), so a command started right after another, or
+beside it (the scheduler's children), never takes the base over the limit; a 429 one process meets
+holds every process off for the penalty. A request holds its place from the moment it is sent until
+its answer is back, and for a second after that (a little over: Airtable counts on its own clock).
+Without a file (tests that build a client alone) the budget is this session's own.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 
 from ...errors import ServiceUnavailable
 from ...ports import Usage
+from ..files.pacing import SharedPacer
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class PacedSession(requests.Session):
     """A requests session that keeps to the rate limit, retries within a budget, and counts."""
 
     def __init__(self, settings: AirtableSettings, usage: Usage, clock: Callable[[], float],
-                 sleep: Callable[[float], None]):
+                 sleep: Callable[[float], None], pace_file: Path | None = None):
         super().__init__()
         self.settings = settings
         self.usage = usage
@@ -46,20 +55,15 @@ class PacedSession(requests.Session):
         self.sleep = sleep
         self.per_second = max(1, math.floor(settings.requests_per_second))
         self.window = self.per_second / settings.requests_per_second  # seconds that hold per_second requests
-        self.sent: deque[float] = deque(maxlen=self.per_second)
+        # A little over the window, so a server counting with its own clock never sees one too many. A request
+        # in flight longer than both timeouts (connect and read) has been given up.
+        self.pacer = SharedPacer(pace_file, f"airtable:{settings.base_id}", self.per_second, self.window * 1.05,
+                                 clock=clock, sleep=sleep, open_for=2 * settings.timeout_seconds + self.window)
         #: Set while sending a request that is not safe to repeat (a plain create): only a 429, which Airtable
         #: answers before doing anything, is tried again.
         self.once = False
         #: The `Date` header of the last answer: Airtable's clock, which the mirrors' cursors are taken from.
         self.last_date: str | None = None
-
-    def _pace(self) -> None:
-        if len(self.sent) == self.per_second:
-            # A little over the window, so a server counting with its own clock never sees one too many.
-            wait = self.sent[0] + self.window * 1.05 - self.clock()
-            if wait > 0:
-                self.sleep(wait)
-        self.sent.append(self.clock())
 
     def _count(self, method: str, url: str) -> None:
         if "/v0/meta/" in url:
@@ -75,10 +79,10 @@ class PacedSession(requests.Session):
         for attempt in range(1, s.max_attempts + 1):
             if attempt > 1:
                 self.usage.retries += 1
-            self._pace()
             self._count(method.upper(), str(url))
             try:
-                response = super().request(method, url, *args, **kwargs)
+                with self.pacer.sending():
+                    response = super().request(method, url, *args, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = f"no answer ({type(exc).__name__})"
                 if self.once:
@@ -87,6 +91,7 @@ class PacedSession(requests.Session):
                 continue
             if response.status_code == 429:
                 last = "429 rate limit"
+                self.pacer.hold_off(s.rate_limit_wait_seconds)  # every process waits the penalty out
                 self.sleep(s.rate_limit_wait_seconds)
                 continue
             if response.status_code >= 500:

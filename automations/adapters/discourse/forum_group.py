@@ -14,7 +14,11 @@ key 60 requests a minute (a sliding window, shared by everything using the key),
 sends more than `requests_per_minute` in any 60 seconds, and after a 429 waits what `Retry-After` (or
 the body's `extras.wait_seconds`) says before trying again. A 5xx or no answer is tried again after a
 doubling pause. Both within `max_attempts`; then `ServiceUnavailable` (exit 1; the next run reads the
-group again and finishes). A refused key is `StopRun` (exit 2); a refused change is `ForumRefused`.
+group again and finishes). The minute's budget is kept by every process of the machine together: with a
+`pace_file` (bootstrap passes `<local.dir>/.locks/pacing.json`) the send times live there
+(`files.pacing.SharedPacer`, keyed `forum:<host>`), so the forum job of one command and of the next, or
+of the scheduler's children side by side, never take the key over its minute together, and a 429's
+wait holds every one of them off. A refused key is `StopRun` (exit 2); a refused change is `ForumRefused`.
 
 A change retried after a lost answer may have landed the first time: a remove is then answered as
 "skipped", an add of people who are all members already with a 422 "... already members of this
@@ -26,11 +30,11 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -38,6 +42,7 @@ from ...domain.forum import Member
 from ...errors import ServiceUnavailable, StopRun
 from ...ports import FORUM_BATCH, ForumRefused
 from ...redaction import redact
+from ..files.pacing import SharedPacer
 
 PAGE = 1000  # members per page: Discourse's largest (MEMBERS_MAX_PAGE_SIZE)
 WINDOW_SECONDS = 60.0  # Discourse counts an admin key's requests per minute
@@ -60,7 +65,7 @@ class DiscourseSettings:
 
 class DiscourseForumGroup:
     def __init__(self, settings: DiscourseSettings, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, page_size: int = PAGE):
+                 sleep: Callable[[float], None] = time.sleep, page_size: int = PAGE, pace_file: Path | None = None):
         self.settings = settings
         self.clock = clock
         self.sleep = sleep
@@ -70,7 +75,16 @@ class DiscourseForumGroup:
         self.requests = 0
         self.retries = 0
         self.per_window = max(1, math.floor(settings.requests_per_minute))
-        self._sent: deque[float] = deque(maxlen=self.per_window)
+        # A little over the minute, so the forum's own clock never counts one too many; keyed by the forum's host
+        # (never a key or a password a URL might carry).
+        where = urlsplit(self.base)
+        try:
+            port = where.port
+        except ValueError:  # not a port: the host alone names the forum
+            port = None
+        host = f"{where.hostname or 'forum'}{f':{port}' if port else ''}"
+        self.pacer = SharedPacer(pace_file, f"forum:{host}", self.per_window, WINDOW_SECONDS * 1.02, clock=clock,
+                                 sleep=sleep, open_for=2 * settings.timeout_seconds + WINDOW_SECONDS)
         self._session = requests.Session()
         self._group_id: int | None = None
 
@@ -142,14 +156,6 @@ class DiscourseForumGroup:
         if not usernames or len(usernames) > FORUM_BATCH:
             raise ValueError(f"a membership request carries 1 to {FORUM_BATCH} usernames, not {len(usernames)}")
 
-    def _pace(self) -> None:
-        if len(self._sent) == self.per_window:
-            # A little over the minute, so the forum's own clock never counts one too many.
-            wait = self._sent[0] + WINDOW_SECONDS * 1.02 - self.clock()
-            if wait > 0:
-                self.sleep(wait)
-        self._sent.append(self.clock())
-
     def _call(self, method: str, path: str, what: str, *, params: dict | None = None, json: Any = None,
               missing_ok: bool = False, refusable: bool = False) -> Any:
         """One API call, paced and retried within the budget; the decoded JSON answer (None: a 404 that
@@ -161,11 +167,11 @@ class DiscourseForumGroup:
         for attempt in range(1, s.max_attempts + 1):
             if attempt > 1:
                 self.retries += 1
-            self._pace()
             self.requests += 1
             try:
-                response = self._session.request(method, self.base + path, params=params, json=json, headers=headers,
-                                                 timeout=s.timeout_seconds, allow_redirects=False)
+                with self.pacer.sending():
+                    response = self._session.request(method, self.base + path, params=params, json=json,
+                                                     headers=headers, timeout=s.timeout_seconds, allow_redirects=False)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = f"no answer ({type(exc).__name__})"
                 self.sleep(s.retry_backoff_seconds * 2 ** (attempt - 1))
@@ -176,6 +182,7 @@ class DiscourseForumGroup:
                 last = f"429 rate limit, asked to wait {wait:g} seconds"
                 if wait > LONGEST_WAIT:
                     break
+                self.pacer.hold_off(wait)  # the key's budget is spent for every process using it
                 if attempt < s.max_attempts:
                     self.sleep(wait)
                 continue
