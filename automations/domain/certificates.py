@@ -55,6 +55,7 @@ class Certificate:
     event: str = ""
     event_name: str = ""
     language: str = "en"
+    languages: tuple[str, ...] = ()  # the person's languages (the roster's), which choose the CJK font's face
 
     @property
     def filename(self) -> str:
@@ -109,7 +110,7 @@ def plan_yearly(roster: Sequence[Ambassador], as_of: date, freshness_days: int, 
             name=shown(amb.name) or amb.email, title="Certificate of Service",
             statement=f"for {years_word(years)} of service as an ambassador of the {program}",
             day=anniversary(amb.start_date, years), years=years,
-            language=amb.languages[0] if amb.languages else "en"))
+            language=amb.languages[0] if amb.languages else "en", languages=tuple(amb.languages)))
     return out
 
 
