@@ -270,6 +270,9 @@ class FpdfCertificateRenderer:
         def line(text: str, size: float, y: float, color=INK) -> None:
             pdf.set_text_shaping(_needs_shaping(text))
             pdf.set_font(self._family_for(text, family, arabic), size=size)
+            width = pdf.get_string_width(text)
+            if width > w - 52:  # a long name or event: smaller, so that all of it is on the page
+                pdf.set_font_size(size * (w - 52) / width)
             pdf.set_text_color(*color)
             pdf.set_xy(24, y)
             pdf.cell(w=w - 48, h=size * 0.5, text=text, align="C")
