@@ -319,6 +319,18 @@ class TestEvents:
         assert plan_events(people, day - timedelta(days=1), 30) == []  # not before the event
         assert plan_events(people, day + timedelta(days=31), 30) == []
 
+    def test_an_attendee_on_the_roster_has_their_languages(self):
+        """The CJK face of an event certificate follows the attendee's languages when the roster knows them."""
+        day = date(2026, 11, 14)
+        ev = event_id("Workshop Tokyo", day)
+        people = [Attendee(ev, "Workshop Tokyo", day, "直子", "naoko@example.org", 2, "x"),
+                  Attendee(ev, "Workshop Tokyo", day, "王芳", "fang@example.org", 3, "x")]
+        certs = plan_events(people, day, 30, {"naoko@example.org": ("en", "ja")})
+        assert [c.languages for c in certs] == [("en", "ja"), ()]
+        assert [cjk_face(c.languages, c.name) for c in certs] == ["JP", "TC"]
+        yearly = plan_yearly([ambassador(start=date(2024, 3, 10))], date(2026, 3, 10), 30, "P")
+        assert yearly[0].languages == ("pt", "en")  # the roster's languages, all of them
+
 
 # ---- the job, end to end on the local backend -------------------------------------------------------
 

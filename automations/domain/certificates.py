@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -114,9 +114,11 @@ def plan_yearly(roster: Sequence[Ambassador], as_of: date, freshness_days: int, 
     return out
 
 
-def plan_events(attendees: Sequence[Attendee], as_of: date, freshness_days: int) -> list[Certificate]:
+def plan_events(attendees: Sequence[Attendee], as_of: date, freshness_days: int,
+                languages: Mapping[str, tuple[str, ...]] | None = None) -> list[Certificate]:
     """One certificate per attendee and event (the first line wins when someone is listed twice), for
-    events that took place on or before `as_of` and at most `freshness_days` ago."""
+    events that took place on or before `as_of` and at most `freshness_days` ago. An attendee who is on
+    the roster (`languages`: the roster's languages by email) has their languages on the certificate."""
     out, seen = [], set()
     for a in attendees:
         key = f"{EVENT}:{a.event}:{a.email}"
@@ -126,7 +128,7 @@ def plan_events(attendees: Sequence[Attendee], as_of: date, freshness_days: int)
         out.append(Certificate(
             key=key, kind=EVENT, email=a.email, name=shown(a.name) or a.email, title="Certificate of Attendance",
             statement=f"for taking part in {shown(a.event_name)}", day=a.event_date, event=a.event,
-            event_name=shown(a.event_name)))
+            event_name=shown(a.event_name), languages=(languages or {}).get(a.email, ())))
     return out
 
 
