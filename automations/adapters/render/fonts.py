@@ -70,6 +70,10 @@ def cut_font(font: FontFile, chars: Iterable[str], path: Path, weight: int = 400
     the variable Noto Sans for each PDF was most of a certificate's time. TrueType outlines because fpdf2
     describes a CFF font's codes with a CMap that pypdf cannot read (`\\x00王\\x00芳`); the curves are
     converted within one unit of the em (of 1000). The font's own date stays: the same input, the same bytes."""
+    key = (font.path, font.number, weight, layout, frozenset(chars))
+    if key in _CUTS:  # the same fonts for the same characters, made again in this process: the same bytes
+        path.write_bytes(_CUTS[key])
+        return path
     from fontTools import subset
     from fontTools.varLib import instancer
 
@@ -93,7 +97,14 @@ def cut_font(font: FontFile, chars: Iterable[str], path: Path, weight: int = 400
         if "CFF " in tt:
             _cff_to_truetype(tt)
         tt.save(path)
+    if len(_CUTS) >= 32:
+        _CUTS.pop(next(iter(_CUTS)))
+    _CUTS[key] = path.read_bytes()
     return path
+
+
+#: The fonts `cut_font` made in this process, by what they were made from (the oldest dropped past 32).
+_CUTS: dict[tuple[Path, int, int, bool, frozenset[str]], bytes] = {}
 
 
 def _cff_to_truetype(font) -> None:
