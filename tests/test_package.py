@@ -112,7 +112,7 @@ def test_every_module_the_package_imports_is_a_runtime_requirement():
                if distribution_of(module) not in runtime}
     assert not missing, f"imported by the package but not in requirements.txt: {sorted(missing)}"
     # the modules found by name are seen too (the certificate fonts' packages)
-    assert "cvttf_NotoSansCJK_Regular" in imported_modules(ROOT / "automations")
+    assert "noto_cjk_sans_otc" in imported_modules(ROOT / "automations")
 
 
 def test_requirements_txt_holds_no_test_only_tool():

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,6 +55,7 @@ class Certificate:
     event: str = ""
     event_name: str = ""
     language: str = "en"
+    languages: tuple[str, ...] = ()  # the person's languages (the roster's), which choose the CJK font's face
 
     @property
     def filename(self) -> str:
@@ -109,13 +110,15 @@ def plan_yearly(roster: Sequence[Ambassador], as_of: date, freshness_days: int, 
             name=shown(amb.name) or amb.email, title="Certificate of Service",
             statement=f"for {years_word(years)} of service as an ambassador of the {program}",
             day=anniversary(amb.start_date, years), years=years,
-            language=amb.languages[0] if amb.languages else "en"))
+            language=amb.languages[0] if amb.languages else "en", languages=tuple(amb.languages)))
     return out
 
 
-def plan_events(attendees: Sequence[Attendee], as_of: date, freshness_days: int) -> list[Certificate]:
+def plan_events(attendees: Sequence[Attendee], as_of: date, freshness_days: int,
+                languages: Mapping[str, tuple[str, ...]] | None = None) -> list[Certificate]:
     """One certificate per attendee and event (the first line wins when someone is listed twice), for
-    events that took place on or before `as_of` and at most `freshness_days` ago."""
+    events that took place on or before `as_of` and at most `freshness_days` ago. An attendee who is on
+    the roster (`languages`: the roster's languages by email) has their languages on the certificate."""
     out, seen = [], set()
     for a in attendees:
         key = f"{EVENT}:{a.event}:{a.email}"
@@ -125,7 +128,7 @@ def plan_events(attendees: Sequence[Attendee], as_of: date, freshness_days: int)
         out.append(Certificate(
             key=key, kind=EVENT, email=a.email, name=shown(a.name) or a.email, title="Certificate of Attendance",
             statement=f"for taking part in {shown(a.event_name)}", day=a.event_date, event=a.event,
-            event_name=shown(a.event_name)))
+            event_name=shown(a.event_name), languages=(languages or {}).get(a.email, ())))
     return out
 
 

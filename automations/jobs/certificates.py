@@ -46,7 +46,8 @@ def run(ctx: Context) -> JobResult:
     record_problems(ctx, result, found, people=(), closing_sources=sources)
     fresh = ctx.settings.certificate_freshness_days
     program = ctx.mail.renderer.common.get("program_name", "program")
-    due = plan_yearly(roster, ctx.as_of, fresh, program) + plan_events(attendees, ctx.as_of, fresh)
+    due = plan_yearly(roster, ctx.as_of, fresh, program) + plan_events(
+        attendees, ctx.as_of, fresh, {a.email: tuple(a.languages) for a in roster})
     sent = done_keys(ctx.stores.ledger)
     todo = [c for c in due if c.key not in sent]
     starts = {a.email: a.start_date.isoformat() for a in roster}

@@ -21,7 +21,7 @@ from pathlib import Path
 from ...domain import report as figures
 from ...domain.report import ProgramReport
 from ...effects import DocumentFailed
-from .fonts import FontFile, packaged_fonts, skip_layout_tables
+from .fonts import FontFile, cut_font, packaged_fonts, skip_layout_tables
 from .pdf_page import ACCENT, FAMILY, INK, MUTED, TEAL, Page
 from .report_jinja import FAMILY_TITLES, long_date, money, plural, share
 
@@ -50,9 +50,7 @@ class FpdfReportRenderer:
     def _cmap(self, i: int) -> frozenset[int]:
         cache = self.__dict__.setdefault("_cmaps", {})
         if i not in cache:
-            from fontTools.ttLib import TTFont
-
-            with TTFont(self.fonts[i].path, lazy=True) as font:
+            with self.fonts[i].open() as font:
                 cache[i] = frozenset(font.getBestCmap())
         return cache[i]
 
@@ -105,6 +103,16 @@ class FpdfReportRenderer:
         self._statics = (chars, (paths[0], paths[1]))
         return paths[0], paths[1]
 
+    def _fallback(self, i: int, chars: frozenset[str]) -> Path:
+        """A fallback font (Arabic, CJK) cut down to the report's characters with its shaping rules, at the
+        regular weight, TrueType (`fonts.cut_font`): a font collection's face in a file of its own."""
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="report-fonts-")
+        cut = self.__dict__.setdefault("_cut", {})
+        if (i, chars) not in cut:
+            cut[(i, chars)] = cut_font(self.fonts[i], chars, Path(self._folder.name) / f"{self.fonts[i].family}-{len(cut)}.ttf")
+        return cut[(i, chars)]
+
     def render(self, report: ProgramReport) -> bytes:
         from fpdf import FPDF
         from fpdf.errors import FPDFException
@@ -137,7 +145,7 @@ class FpdfReportRenderer:
         pdf.add_font(FAMILY, "B", str(bold))
         fallbacks = self._fallbacks(chars)
         for i in fallbacks:
-            pdf.add_font(self.fonts[i].family, "", str(self.fonts[i].path))
+            pdf.add_font(self.fonts[i].family, "", str(self._fallback(i, frozenset(chars))))
         skip_layout_tables(pdf)
         if fallbacks:
             # Arabic needs shaping (joined forms, right to left); Latin text is drawn the faster way.
