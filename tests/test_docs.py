@@ -163,7 +163,7 @@ def command_reference() -> str:
     """The generated part of docs/commands.md, from click's own objects: the global options (before the command,
     and as most commands take them after it), then each command's usage line, the first paragraph of its help and
     the options it has beyond those."""
-    root = click.Context(cli, info_name="automations")
+    root = click.Context(cli, info_name="automations", **cli.context_settings)
     glob = _options(cli, root)
     names = {opts.split()[0] for opts, _ in glob}
     commands = list(_commands(cli, root))
@@ -213,7 +213,7 @@ def test_the_command_reference_covers_every_command():
     """Every command and subcommand has its section, and each has help text, so the generated page is never a list
     of bare names."""
     page = _text(COMMANDS_PAGE)
-    root = click.Context(cli, info_name="automations")
+    root = click.Context(cli, info_name="automations", **cli.context_settings)
     for ctx, command in _commands(cli, root):
         assert f"### `{ctx.command_path.removeprefix('automations ')}`" in page
         assert _first_paragraph(command), ctx.command_path
