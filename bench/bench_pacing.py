@@ -29,21 +29,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from automations import bootstrap  # noqa: E402
+from bench.bench_airtable import busiest_second  # noqa: E402
 from tests.airtable_env import BASE, TOKEN, AirtableEnv, seed_roster, use_airtable  # noqa: E402
 from tests.conftest import copy_example, go_live  # noqa: E402
 from tests.fake_airtable import FakeAirtable, ManualClock  # noqa: E402
 
 COMMANDS = (["--as-of", "2026-11-23", "run-all"], ["--as-of", "2026-11-23", "certificates"], ["doctor"])
-
-
-def busiest_second(times: list[float]) -> int:
-    times = sorted(times)
-    best, j = 0, 0
-    for i, t in enumerate(times):
-        while times[j] <= t - 1.0:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
 
 
 def main() -> None:
