@@ -84,8 +84,17 @@ characters": a longer one, or one that is not a string, is refused here with 422
 INVALID_REQUEST_UNKNOWN (the type is ours).
 
 Formulas: only ``{Field} = 'text'``, ``{Field} = number``, ``= TRUE()/FALSE()``,
-``RECORD_ID() = 'rec...'`` and AND/OR of those are understood; anything else answers 422
-INVALID_FILTER_BY_FORMULA although real Airtable would accept it.
+``RECORD_ID() = 'rec...'``, ``IS_AFTER(a, b)`` / ``IS_BEFORE(a, b)`` of ``CREATED_TIME()``,
+``LAST_MODIFIED_TIME([{Field}, ...])`` and ``DATETIME_PARSE('ISO text')`` (INTEGRATIONS.md: what incremental
+reads use), and AND/OR/NOT of those are understood; anything else answers 422 INVALID_FILTER_BY_FORMULA
+although real Airtable would accept it. LAST_MODIFIED_TIME() is when any cell (with fields: any of those)
+last changed through the API or a seeding helper, a record never changed answering its creation time for the
+cells it was made with (Airtable documents "the most recent modification made by a user in a non-computed
+field"; that an unmodified record answers its creation time is plausible, not verified: the program's
+filter also asks CREATED_TIME(), so either way a new record is found). A computed value (a lookup) set by a
+test moves no time, as Airtable's recomputation moves none; `remove` unlinking a deleted record moves none
+either (not verified). Times are the fake's wall clock (`wall`, by default the real one), which also writes
+every answer's `Date` header.
 """
 
 from __future__ import annotations

@@ -211,3 +211,122 @@ def test_a_dry_run_keeps_no_mirror(tmp_path):
         s.close()
 
 
+
+
+# -- what a run and a person (or another process) do at the same time -------------------------------------------------
+
+def test_a_staff_decision_taken_while_the_run_writes_is_read_next_run(tmp_path):
+    """Staff pause an ambassador after this run read the roster and before its last write there: the roster's
+    cursor stays at the run's read (its own writes touch only the standing fields, which the filter does not
+    watch), so the next run reads the change."""
+    s = Scenario(tmp_path / "p")
+    try:
+        s.run()
+        ctx = s.env.ctx(MONDAY + timedelta(days=1))
+        roster = ctx.stores.roster
+        records = roster._all()
+        fields = list(roster.client.mirrors.tables["Ambassadors"].fields)
+        a, b = records[0], records[1]
+        s.clock.advance(30)
+        s.edit("Ambassadors", a["id"], {"Status": "paused"})  # staff, mid-run
+        s.clock.advance(30)
+        streak = roster.standing_fields["streak"]
+        roster.client.update("Ambassadors", [(b["id"], {streak: (b["fields"].get(streak) or 0) + 1})],
+                             typecast=False)  # the run's own write
+        s.fake.reset_log()
+        later = s.env.ctx(MONDAY + timedelta(days=2)).stores.roster.client
+        got = {r["id"]: r for r in later.all_records("Ambassadors", fields)}
+        assert got[a["id"]]["fields"].get("Status") == "paused"
+        _, records_read = _reads(s.fake)
+        assert records_read["Ambassadors"] == 1  # the staff edit alone: the run's standing write is not read back
+    finally:
+        s.close()
+
+
+def test_another_process_s_ledger_step_in_the_same_second_is_read_again(tmp_path):
+    """Run A records a step; run B, holding the send lock right after, records one in the same second of
+    Airtable's clock; A, told another run sent (`refresh`), reads the ledger again from its own read, not from
+    after its write, and finds B's step (else it would send that mail again)."""
+    from automations.ports import LedgerEntry
+
+    s = Scenario(tmp_path / "p")
+    try:
+        s.run()
+        day = MONDAY + timedelta(days=1)
+        ctx_b, ctx_a = s.env.ctx(day), s.env.ctx(day)
+        mine, theirs = ctx_a.stores.ledger, ctx_b.stores.ledger
+        mine.entries()
+        mine.record(LedgerEntry("review:a-own", "test", "a@example.com", "sent", 1, "", "", "2026-10-06T10:00:00"))
+        theirs.record(LedgerEntry("review:shared", "test", "x@example.com", "sent", 1, "", "<id@x>",
+                                  "2026-10-06T10:00:00"))
+        mine.refresh()
+        assert "review:shared" in mine.entries()
+    finally:
+        s.close()
+
+
+def test_a_key_made_again_after_a_person_deleted_its_record_is_held_once(tmp_path):
+    """A person deletes an activity record (no filter sees it); the run upserts that key with new values, and
+    Airtable creates a record: the mirror forgets the deleted one (never two copies of one key, so no save deletes
+    the new one as a second copy), says so, and the next run reads the table whole and leaves one record."""
+    s = Scenario(tmp_path / "p")
+    try:
+        s.run()
+        ctx = s.env.ctx(MONDAY + timedelta(days=1))
+        reports = ctx.stores.reports
+        spec = reports.tables["activities"]
+        names = [f.name for f in spec.fields]
+        record = reports.client.all_records(spec.name, names)[3]
+        key = record["fields"][spec.key]
+        s.delete(spec.name, [record["id"]])
+        reports.client.upsert(spec.name, [dict(record["fields"], Title="a corrected title")], spec.key)
+        held = [r for r in reports.client.all_records(spec.name, names) if r["fields"].get(spec.key) == key]
+        assert len(held) == 1 and held[0]["fields"]["Title"] == "a corrected title"
+        assert any("deleted there since its last full read" in n for n in ctx.usage[0].notes)
+        s.run(MONDAY + timedelta(days=2))
+        _, records = _reads(s.fake)
+        assert records["Activities"] >= len(s.fake.records(BASE, "Activities"))  # read whole
+        assert len([r for r in s.fake.records(BASE, "Activities") if r["fields"].get(spec.key) == key]) == 1
+        keys_unique(s.fake)
+    finally:
+        s.close()
+
+
+def test_a_delete_meeting_a_record_already_gone_deletes_the_others(tmp_path):
+    """The run deletes two stale records, one of which a person deleted meanwhile: Airtable refuses the batch
+    (404); each is deleted alone, so the other is gone from the base and the mirror alike, and the table is read
+    whole next run."""
+    s = Scenario(tmp_path / "p")
+    try:
+        s.run()
+        client = s.env.ctx(MONDAY + timedelta(days=1)).stores.reports.client
+        spec = s.env.ctx(MONDAY).stores.reports.tables["activities"]
+        names = [f.name for f in spec.fields]
+        x, y = client.all_records(spec.name, names)[:2]
+        s.delete(spec.name, [x["id"]])
+        client.delete(spec.name, [x["id"], y["id"]])
+        assert y["id"] not in {r["id"] for r in s.fake.records(BASE, spec.name)}
+        s.fake.reset_log()
+        again = s.env.ctx(MONDAY + timedelta(days=1)).stores.reports.client.all_records(spec.name, names)
+        assert {r["id"] for r in again} == {r["id"] for r in s.fake.records(BASE, spec.name)}
+        _, records = _reads(s.fake)
+        assert records["Activities"] == len(again)  # read whole
+    finally:
+        s.close()
+
+
+def test_replaying_one_day_still_reads_whole_every_period_of_airtable_s_days(tmp_path):
+    """A program run again and again with one `--as-of` day (a replay, the README's example) still reads its tables
+    whole once `full_read_days` of Airtable's own days have passed since the last whole read."""
+    s = Scenario(tmp_path / "p")
+    try:
+        s.run()
+        s.run()
+        _, records = _reads(s.fake)
+        assert records["Activities"] == 0
+        s.clock.advance(7 * 24 * 3600)
+        s.run()
+        _, records = _reads(s.fake)
+        assert records["Activities"] == len(s.fake.records(BASE, "Activities"))
+    finally:
+        s.close()

@@ -301,6 +301,27 @@ class TestFieldTypes:
         assert len([r for r in fake.requests if r.kind == "meta"]) == 1
         assert not [f.text for f in env.ctx(AS_OF).stores.admin.check() if not f.ok and "'Ambassadors'" in f.text]
 
+    def test_a_roster_with_a_lookup_is_read_whole_on_every_run(self, program, airtable_base):
+        """A lookup changes with the linked table, which no filter on the roster's modifications sees: a roster
+        that reads one is never mirrored. Staff correct an address in People; the next run reads it."""
+        fake, env, ids = on_a_linked_base(program, airtable_base, AS_OF)
+        fake.insert(BASE, "Ambassadors", [
+            {"Name": "Ana Lima", "Person": [ids["Ana"]], "Email": ["ana.lima@example.org"],
+             "Country": [ids["Brazil"]], "Start date": "2024-06-30T23:30:00.000Z", "Status": "Active"}])
+        env.ctx(AS_OF).stores.roster.read()
+        # Staff correct Ana's address in People: Airtable recomputes the lookup, and the roster record's own last
+        # modified time does not move (the fake does not recompute lookups: the value is set as Airtable would).
+        with fake._lock:
+            table = fake._table(BASE, "Ambassadors")
+            email = table.field("Email")["id"]
+            for record in table.records.values():
+                record["cells"][email] = ["ana@example.org"]
+        fake.reset_log()
+        ambassadors, _ = env.ctx(AS_OF).stores.roster.read()
+        assert [a.email for a in ambassadors] == ["ana@example.org"]
+        reads = [r for r in fake.requests if r.kind == "read" and r.table == "Ambassadors"]
+        assert sum(r.records for r in reads) == 1  # read whole (a filter would have returned nothing)
+
     def test_collaborators_give_the_name_and_the_email(self, program, airtable_base):
         """A collaborator ({id, email, name}) is read as the address in the Email field, the name in Name."""
         fake, clock = airtable_base

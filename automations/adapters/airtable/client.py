@@ -25,7 +25,7 @@ from pyairtable.api.table import Table
 
 from ...errors import StopRun
 from ...ports import Usage
-from .mirror import Mirrors, changed_since, pages, server_time
+from .mirror import Mirrors, Watch, pages, server_time
 from .replies import error_type, reply_of
 from .schema import COMPUTED
 from .session import AirtableSettings, PacedSession
@@ -64,10 +64,11 @@ class AirtableClient:
         self.mirrors = mirrors
         self._through_mirror: set[str] = set()  # the tables this run read through their mirror
 
-    def mirror(self, name: str) -> None:
-        """Keep this table on the machine and read only what changed since the last run (`mirror`)."""
+    def mirror(self, name: str, decisions: Sequence[str] = ()) -> None:
+        """Keep this table on the machine and read only what changed since the last run (`mirror`). `decisions`: the
+        fields people decide in a table the program also writes (`mirror.Watch`); none: the program's own table."""
         if self.mirrors is not None:
-            self.mirrors.keep(name)
+            self.mirrors.keep(name, Watch(tuple(decisions)))
 
     def forget_mirror(self, name: str) -> None:
         """Before a writer that changes a table as a whole (`migrate`): the next run reads it whole."""
@@ -188,23 +189,23 @@ class AirtableClient:
         now = mirrors.current(key, table["id"], wanted)
         if now is not None:
             return now
-        cursor = mirrors.cursor(key, table["id"], wanted)
+        by_name = table["by_name"]
+        # Only a table none of whose fields read is computed now is read for its changes: a lookup changes with
+        # another table, which no filter on this table's modifications sees.
+        plain = all(f in by_name and by_name[f].get("type") not in COMPUTED for f in wanted)
+        today = server_time(self._session.last_date)  # the schema's answer, or a later one: Airtable's day
+        formula = mirrors.filter(key, table["id"], wanted, plain, today.date() if today else None)
         found: list[dict] = []
         first_date = None
-        for page in self.table(name).iterate(fields=wanted, page_size=PAGE,
-                                             formula=changed_since(cursor) if cursor else None):
+        for page in self.table(name).iterate(fields=wanted, page_size=PAGE, formula=formula):
             if first_date is None:
                 first_date = server_time(self._session.last_date)
             found += cast("list[dict]", page)
         if first_date is None:  # no page at all (an empty answer still has one): Airtable's clock, as last seen
             first_date = server_time(self._session.last_date)
         self.usage.read_table(name, pages(len(found)))
-        if cursor is not None:
+        if formula is not None:
             return mirrors.read_changes(key, found, first_date)
-        by_name = table["by_name"]
-        # Only a table none of whose fields read is computed is read for its changes: a lookup changes with
-        # another table, which no filter on this table's modifications sees.
-        plain = all(f in by_name and by_name[f].get("type") not in COMPUTED for f in wanted)
         return mirrors.read_whole(key, table["id"], wanted, found, first_date, plain)
 
     def upsert(self, name: str, records: Sequence[dict], key_field: str) -> None:
@@ -213,7 +214,7 @@ class AirtableClient:
             self.check_writable(name, records)
         self.usage.change(name, (f[key_field] for f in records))
         self._write(name, records, lambda t, chunk: t.batch_upsert([{"fields": f} for f in chunk], [key_field],
-                                                                   typecast=True))
+                                                                   typecast=True), key_field=key_field)
 
     def update(self, name: str, records: Sequence[tuple[str, dict]], typecast: bool = True,
                fixes: Mapping[str, str] | None = None, new_options: bool = False) -> None:
@@ -281,14 +282,20 @@ class AirtableClient:
             try:
                 t.batch_delete(list(chunk))
             except requests.HTTPError as exc:
-                # After a lost reply the retry finds them gone already: done. Anything else is refused.
+                # A record already gone (after a lost reply, the retry; or a person deleted it) refuses the whole
+                # batch: each is then deleted alone, and one gone alone is done. Anything else is refused.
                 if reply_of(exc).status_code != 404:
                     raise
+                if len(chunk) > 1:
+                    for record_id in chunk:
+                        one(t, [record_id])
+                elif self.mirrors is not None and name in self._through_mirror:
+                    self.mirrors.distrust(name)  # a copy held a record that is gone: read it whole next run
 
         self._write(name, record_ids, one, deleting=True)
 
     def _write(self, name: str, items: Sequence, send: Callable[[Table, Sequence], object],
-               deleting: bool = False, ident: Callable[[Any], str] | None = None) -> None:
+               deleting: bool = False, ident: Callable[[Any], str] | None = None, key_field: str = "") -> None:
         """Send `items` ten to a request; a mirrored table's mirror takes each answer (what Airtable now holds), and
         stays unsettled (read whole next run) if the writes stop part-way. An update (`ident`: an item's record id)
         of a mirrored record a person deleted since the last full read goes without it (`_gone`)."""
@@ -311,7 +318,11 @@ class AirtableClient:
                 if deleting:
                     mirrors.wrote(key, deleted=[str(i) for i in chunk], at=at)
                 else:
-                    mirrors.wrote(key, _records_of(answer), at=at)
+                    created = answer.get("createdRecords", []) if isinstance(answer, dict) else []
+                    if mirrors.wrote(key, _records_of(answer), at=at, created=created, key_field=key_field):
+                        self.usage.notes.append(
+                            f"Airtable table {name}: a record was deleted there since its last full read (it was "
+                            f"made again); the table is read whole on the next run.")
         if mirrors is not None:
             mirrors.settle(key)
 

@@ -7,28 +7,37 @@ requests, to learn that nothing had changed. So the tables whose records the pro
 mirrored in the work cache, and a run asks Airtable only for the records created or modified since the
 last read:
 
-    OR(IS_AFTER(LAST_MODIFIED_TIME(), DATETIME_PARSE('<cursor>')),
+    OR(IS_AFTER(LAST_MODIFIED_TIME(<fields>), DATETIME_PARSE('<cursor>')),
        IS_AFTER(CREATED_TIME(), DATETIME_PARSE('<cursor>')))
 
 (Airtable's API cannot add a "Last modified time" field to a table, but its formulas can compute it for
 a filter.) What comes back replaces the mirror's copy of the record, and a new record is added; a quiet
-day costs one request per table.
+day costs one request per table. The program's writes update the mirror from Airtable's answers, so the
+mirror holds what Airtable holds.
 
-The cursor is Airtable's own clock, never this machine's: the `Date` of the first page's answer when the
-table was read, less a margin of `MARGIN` seconds (the header counts whole seconds, and a page is listed
-before it is answered); or, when the run wrote to the table, the end of the second of its last write's
-answer. The program's writes update the mirror from Airtable's answers, so the mirror holds what
-Airtable holds and nothing the run wrote is read again.
+What a filter watches (`Watch`): in the program's own tables (Activities, Check-ins, Mail ledger) every
+field, and after the run writes to such a table the cursor moves past its writes (the end of the second
+of its last write's answer), so nothing it wrote is read again. In a table where people decide (the
+roster's fields staff keep; a problem's Status), only those fields, and the cursor stays at the run's
+read: a decision taken while the run writes is read by the next run, and the program's own writes to the
+other fields (standings) never come back. The cursor is Airtable's own clock, never this machine's: the
+`Date` of the first page's answer, less a margin of `MARGIN` seconds (the header counts whole seconds,
+and a page is listed before it is answered). A table read again in the same run (`reread`: another
+process may have sent mail) asks from the run's first read, not from after its writes.
 
 What a filter cannot see, and how it is still seen:
 
 - a record deleted in Airtable's interface: every `full_read_days` (the `airtable.full_read_days`
-  setting, 7 by default, counted in run days) the table is read whole and the mirror replaced;
-- a change a person makes to a table while this run is writing to that same table (from its read to
-  the second after its last write there; seconds): it is read at that full read at the latest (a quiet
-  day's run, which writes nothing, has no such window);
+  setting, 7 by default, counted in run days and in Airtable's days alike) the table is read whole and the
+  mirror replaced;
+- a change a person makes to the program's own table while this run is writing to it (from its read
+  to the second after its last write there): read at that full read at the latest (a quiet day's run,
+  which writes nothing, has no such window); the program writes those records back anyway;
+- a record deleted meanwhile that the run writes to or deletes: Airtable refuses it (an update, a batch
+  delete) or makes the key's record again (an upsert); the run goes on, the mirror forgets the record,
+  and the next run reads that table whole (the run says so after its request count);
 - a computed field (a lookup, formula, rollup) whose value changes with another table: a table whose
-  read fields include one is never mirrored, only read whole (decided from the schema at the full read).
+  read fields include one is read whole on every run (decided from the schema, read on every run).
 
 Nothing is trusted that a crash could have left wrong: before the run writes to a table, its mirror is
 marked unsettled, and only Airtable's answer settles it again; a run killed or refused in between leaves
@@ -47,7 +56,7 @@ from email.utils import parsedate_to_datetime
 from ...domain.codec import pack, unpack
 from ...ports import WorkCache
 
-VERSION = 1
+VERSION = 2
 MARGIN = timedelta(seconds=2)  # the Date header counts whole seconds; a page is listed before it is answered
 
 
@@ -67,10 +76,23 @@ def server_time(header: str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def changed_since(cursor: str) -> str:
-    """The filter that lists the records created or modified after `cursor` (ISO, UTC)."""
-    at = f"DATETIME_PARSE('{cursor}')"
-    return f"OR(IS_AFTER(LAST_MODIFIED_TIME(), {at}), IS_AFTER(CREATED_TIME(), {at}))"
+@dataclass(frozen=True)
+class Watch:
+    """What a mirrored table's filter looks at.
+
+    `fields` empty: the program's own table (Activities, Check-ins, Mail ledger), whose every field is the program's;
+    a change to any field is read, and after the run writes to it the cursor moves past its writes. `fields` named:
+    a table where those fields are people's decisions (the roster's fields staff keep, a problem's Status); only a
+    change to them is read (the program's own writes to the other fields never come back), and the cursor stays at
+    the run's read, so a decision taken while the run writes is read by the next run."""
+
+    fields: tuple[str, ...] = ()
+
+    def formula(self, cursor: str) -> str:
+        at = f"DATETIME_PARSE('{cursor}')"
+        named = ",".join(f"{{{f}}}" for f in self.fields) if all("{" not in f and "}" not in f for f in self.fields) \
+            else ""
+        return f"OR(IS_AFTER(LAST_MODIFIED_TIME({named}), {at}), IS_AFTER(CREATED_TIME(), {at}))"
 
 
 @dataclass
@@ -80,10 +102,11 @@ class _Table:
     table_id: str  # the table's id: a table deleted and made again under its name is another table
     fields: tuple[str, ...]
     records: dict[str, tuple[int, dict]]
-    cursor: str  # what the next read asks for: changes after this moment
-    full_at: str  # the run day of the last whole read
-    plain: bool  # no computed field among those read
+    cursor: str  # what the next run asks for: changes after this moment
+    full: tuple[str, str]  # the run day and Airtable's day of the last whole read
+    plain: bool  # nothing seen that a filter would miss (a computed field, a record deleted meanwhile)
     read: bool = False  # read from Airtable in this run
+    read_cursor: str = ""  # this run's read of it, less the margin: a read again in this run asks from here
     changed: dict[str, tuple[int, dict] | None] = field(default_factory=dict)  # to keep: by id (None: gone)
     reread: bool = False  # asked to read the changes again (another process may have written)
     wrote_until: datetime | None = None  # the answer's Date of this run's last write to it
@@ -113,12 +136,12 @@ class Mirrors:
         self.base_id = base_id
         self.as_of = as_of
         self.full_read_days = full_read_days
-        self.kept: set[str] = set()  # the tables the stores asked to mirror
+        self.kept: dict[str, Watch] = {}  # the tables the stores asked to mirror, and what their filter watches
         self.tables: dict[str, _Table] = {}
 
-    def keep(self, name: str) -> None:
+    def keep(self, name: str, watch: Watch) -> None:
         if self.full_read_days > 0 and self.as_of is not None:
-            self.kept.add(name)
+            self.kept[name] = watch
 
     def _key(self, name: str) -> str:
         return f"airtable:{self.base_id}:{name}"
@@ -131,58 +154,69 @@ class Mirrors:
             return None
         return t.listing()
 
-    def cursor(self, name: str, table_id: str, fields: Sequence[str]) -> str | None:
-        """The moment to read changes after (None: read the table whole)."""
+    def filter(self, name: str, table_id: str, fields: Sequence[str], plain: bool, today: date | None) -> str | None:
+        """The filter that reads what changed since the last read (None: read the table whole). `plain`: no field
+        read is computed now; `today`: Airtable's day, as its last answer said."""
+        if not plain:
+            return None
         t = self.tables.get(name)
         if t is not None and t.read and t.fields == tuple(fields) and t.table_id == table_id:
-            return t.cursor if t.plain else None  # read again in this run: only the changes
+            return self.kept[name].formula(t.read_cursor) if t.plain and t.read_cursor else None  # again, this run
         kept = unpack(self.cache.get(self._key(name)), {})
         if not isinstance(kept, dict) or kept.get("v") != VERSION or tuple(kept.get("fields", ())) != tuple(fields):
             return None
-        if kept.get("table") != table_id:
+        if kept.get("table") != table_id or kept.get("unsettled") or not kept.get("plain") or not kept.get("cursor"):
             return None
-        if kept.get("unsettled") or not kept.get("plain") or not kept.get("cursor"):
+        if not self._fresh(kept.get("full"), today):
             return None
-        try:
-            full_at = date.fromisoformat(kept["full_at"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        if self.as_of is None or not full_at <= self.as_of < full_at + timedelta(days=self.full_read_days):
-            return None
-        rows = self.cache.rows(self._key(name))
         records = {}
-        for record_id, value in rows.items():
+        for record_id, value in self.cache.rows(self._key(name)).items():
             place, fields_of = unpack(value, (None, None))
             if not isinstance(place, int) or not isinstance(fields_of, dict):
                 return None
             records[record_id] = (place, fields_of)
         if len(records) != kept.get("count"):
-            return None  # the cache lost entries (erase cleared it meanwhile): read it whole
-        self.tables[name] = _Table(table_id, tuple(fields), records, kept["cursor"], kept["full_at"], True)
-        return kept["cursor"]
+            return None  # the cache lost entries (erase cleared it meanwhile, another process wrote): read it whole
+        self.tables[name] = _Table(table_id, tuple(fields), records, kept["cursor"], tuple(kept["full"]), True)
+        return self.kept[name].formula(kept["cursor"])
+
+    def _fresh(self, full: object, today: date | None) -> bool:
+        """Whether the last whole read is recent enough, in run days (the `--as-of` day) and in Airtable's days (a
+        program replayed on one `--as-of` day still reads whole every `full_read_days`)."""
+        if not isinstance(full, list | tuple) or len(full) != 2:
+            return False
+        try:
+            run_day, base_day = date.fromisoformat(full[0]), date.fromisoformat(full[1])
+        except (TypeError, ValueError):
+            return False
+        days = timedelta(days=self.full_read_days)
+        if self.as_of is None or not run_day <= self.as_of < run_day + days:
+            return False
+        return today is None or base_day <= today < base_day + days
 
     # -- what Airtable answered -----------------------------------------------------------------------------
     def read_whole(self, name: str, table_id: str, fields: Sequence[str], records: Iterable[dict],
                    at: datetime | None, plain: bool) -> list[dict]:
-        t = _Table(table_id, tuple(fields), {}, "", (self.as_of or date.min).isoformat(), plain, read=True)
+        base_day = (at or datetime.min.replace(tzinfo=UTC)).date().isoformat()
+        t = _Table(table_id, tuple(fields), {}, "", ((self.as_of or date.min).isoformat(), base_day), plain, read=True)
         for r in records:
             t.put(r)
         t.changed = dict(t.records)
         self.tables[name] = t
-        self._settle(name, t, at, replace=True)
+        self._read(name, t, at, replace=True)
         return t.listing()
 
     def read_changes(self, name: str, records: Iterable[dict], at: datetime | None) -> list[dict]:
         t = self.tables[name]
         for r in records:
             t.put(r)
-        t.read, t.reread = True, False
-        self._settle(name, t, at)
+        t.reread = False
+        self._read(name, t, at)
         return t.listing()
 
     def reread(self, name: str) -> None:
-        """The next read of this table in this run asks Airtable for what changed (another process may have
-        written to it)."""
+        """The next read of this table in this run asks Airtable for what changed since this run read it (another
+        process may have written to it meanwhile)."""
         t = self.tables.get(name)
         if t is not None:
             t.reread = True
@@ -196,18 +230,33 @@ class Mirrors:
         if isinstance(state, dict) and state and not state.get("unsettled"):
             self.cache.write({self._key(name): pack(dict(state, unsettled=True))}, {})
 
-    def wrote(self, name: str, records: Iterable[dict] = (), deleted: Iterable[str] = (),
-              at: datetime | None = None) -> None:
-        """Airtable answered a write: its records (as stored) and the ids it deleted."""
+    def wrote(self, name: str, records: Iterable[dict] = (), deleted: Iterable[str] = (), at: datetime | None = None,
+              created: Iterable[str] = (), key_field: str = "") -> int:
+        """Airtable answered a write: its records (as stored), the ids it deleted, and, for an upsert, the ids it
+        created on `key_field`. A record created for a key means no record held that key any more: a copy the
+        mirror still holds with that key was deleted by a person meanwhile, and is forgotten (the count is
+        returned; the table is then read whole next run, other records may be gone too)."""
         t = self.tables.get(name)
         if t is None or not t.read:
-            return
+            return 0
+        records = list(records)
         for r in records:
             t.put(r)
         for record_id in deleted:
             t.drop(record_id)
+        dead = 0
+        made = set(created)
+        if made and key_field:
+            keys = {r["fields"].get(key_field) for r in records if r["id"] in made} - {None, ""}
+            for record_id, (_, fields) in list(t.records.items()):
+                if record_id not in made and fields.get(key_field) in keys:
+                    t.drop(record_id)
+                    dead += 1
+            if dead:
+                t.plain = False
         if at is not None:
             t.wrote_until = at if t.wrote_until is None else max(t.wrote_until, at)
+        return dead
 
     def forget(self, name: str) -> None:
         """Another writer (`migrate`) is about to change the table as a whole: the next run reads it whole."""
@@ -221,21 +270,29 @@ class Mirrors:
             t.plain = False
 
     def settle(self, name: str) -> None:
-        """After the run's writes to a table: keep the mirror, with the cursor at the end of the second of the last
-        write's answer (the mirror holds what this run wrote: nothing of it is read again)."""
+        """After the run's writes to a table: keep the mirror. A table of the program's own: the cursor moves to the
+        end of the second of its last write's answer (nothing it wrote is read again); a table with people's
+        decisions in it: the cursor stays at the run's read (a decision taken meanwhile is read next run)."""
         t = self.tables.get(name)
         if t is None or not t.read:
             return
-        self._settle(name, t, t.wrote_until + timedelta(seconds=1) if t.wrote_until else None, margin=timedelta())
+        if not self.kept[name].fields and t.wrote_until is not None:
+            t.cursor = max(t.cursor, _iso(t.wrote_until + timedelta(seconds=1)))
+        self._keep(name, t)
 
-    def _settle(self, name: str, t: _Table, at: datetime | None, replace: bool = False,
-                margin: timedelta = MARGIN) -> None:
+    def _read(self, name: str, t: _Table, at: datetime | None, replace: bool = False) -> None:
+        """A read answered (`at`: its first page's Date): what changed before `at` less the margin is in the mirror."""
+        t.read = True
         if at is not None:
-            t.cursor = max(t.cursor, _iso(at - margin)) if t.cursor else _iso(at - margin)
+            t.read_cursor = _iso(at - MARGIN)
+            t.cursor = max(t.cursor, t.read_cursor)
+        self._keep(name, t, replace)
+
+    def _keep(self, name: str, t: _Table, replace: bool = False) -> None:
         if not t.cursor:  # no Date in the answer: nothing safe to read from next time
             self.cache.write({self._key(name): None}, {self._key(name): {}}, replace=(self._key(name),))
             return
-        state = {"v": VERSION, "table": t.table_id, "fields": list(t.fields), "cursor": t.cursor, "full_at": t.full_at,
+        state = {"v": VERSION, "table": t.table_id, "fields": list(t.fields), "cursor": t.cursor, "full": list(t.full),
                  "count": len(t.records), "plain": t.plain, "unsettled": False}
         entries = {i: (None if v is None else pack(v)) for i, v in t.changed.items()}
         self.cache.write({self._key(name): pack(state)}, {self._key(name): entries},

@@ -68,8 +68,11 @@ class AirtableReportStore:
         self._raw: dict[str, list[dict]] = {}
         self._foreign: dict[str, list[dict]] = {}  # by role: the records the program did not make, as last read
         self.where = f"Airtable tables {activities.name}, {checkins.name} and {problems.name}"
-        for spec in (activities, checkins, problems):  # read on every run: only their changes are asked for
-            client.mirror(spec.name)
+        # Read on every run: only their changes are asked for. Activities and check-ins are the program's own; in Data
+        # problems, the Status is staff's decision.
+        client.mirror(activities.name)
+        client.mirror(checkins.name)
+        client.mirror(problems.name, [problems.name_of("status")])
         self.problems_where = f"Airtable table {problems.name}"
 
     def exists(self) -> bool:

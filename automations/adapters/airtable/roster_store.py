@@ -58,7 +58,10 @@ class AirtableRosterStore:
         self.layout = RosterLayout(spec.name, self.fields, date_order, words)
         self._records: list[dict] | None = None  # read once per run
         self._readings: list[dict[str, Reading]] | None = None  # ... and each record's roster fields, by role
-        client.mirror(spec.name)  # read on every run: only its changes are asked for (whole if it has lookups)
+        # Read on every run: only what staff changed is asked for (whole if it has lookups); the standing fields are
+        # the program's own, its writes to them never come back.
+        standing = set(self.standing_fields.values())
+        client.mirror(spec.name, [t for t in dict.fromkeys(self.fields.values()) if t not in standing])
 
     def _all(self) -> list[dict]:
         if self._records is None:
