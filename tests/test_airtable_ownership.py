@@ -120,12 +120,12 @@ class TestAStaffTableOfTheProgramsName:
         made no table; doctor exits 2 with a FAIL naming the staff table and how to rename either."""
         use_airtable(program, live_base.url)
         staff = staff_table(live_base, "Activities")
-        res = run_cli(program, "init", base=live_base)
+        res = run_cli(program, "init")
         assert res.returncode == 2 and "Traceback" not in res.stderr
         assert "table 'Activities' (25 records) that `init` did not make" in res.stderr
         assert [t["name"] for t in live_base.tables(BASE)] == ["Activities"]
         assert live_base.records(BASE, "Activities") == staff
-        doctor = run_cli(program, "doctor", base=live_base)
+        doctor = run_cli(program, "doctor")
         assert doctor.returncode == 2
         assert "FAIL table 'Activities' (activities) was not made by `init` and holds 25 records that are not " \
                "the program's" in doctor.stderr
