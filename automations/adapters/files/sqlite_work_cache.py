@@ -4,6 +4,10 @@ One SQLite file in the local folder (`.work_cache.sqlite3`, git-ignored). It hol
 only (the responses already read, each ambassador's activity copies and record summary): deleting
 it costs one full run, never data. A write is one transaction, so a run killed half-way leaves the
 previous state whole; the jobs check every entry against the inputs before trusting it.
+Entries a run makes as it goes (`stage`) wait in a TEMP table of the connection: SQLite keeps it in a
+file of its own that it deletes as it opens it (`temp_store=FILE`, so they do not sit in memory), no
+other connection sees it, and a process that ends before the `write` that promotes them leaves
+nothing behind; `write` moves them into the cache in the same transaction as the state that claims them.
 Deleted entries are overwritten (`PRAGMA secure_delete=ON`) and `clear` (erase's) rebuilds the file
 with VACUUM: an erased person's data stays nowhere in it. The file, and the journal SQLite makes beside
 it, get the program's file mode (`file_modes`: the process umask set at start-up).
@@ -24,12 +28,17 @@ CREATE TABLE IF NOT EXISTS entry (tbl TEXT NOT NULL, key TEXT NOT NULL, value BL
 """
 
 
+_STAGED = """CREATE TEMP TABLE IF NOT EXISTS staged (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
+                                                  PRIMARY KEY (tbl, key)) WITHOUT ROWID"""
+
+
 class SqliteWorkCache:
     def __init__(self, path: Path, read_only: bool = False):
         """`read_only` (a dry run): read what is there, create and write nothing."""
         self.path = Path(path)
         self.read_only = read_only
         self._db: sqlite3.Connection | None = None
+        self._staging = False  # the connection's TEMP table of staged entries is made
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None and self.read_only:
@@ -84,17 +93,39 @@ class SqliteWorkCache:
                                   (table, *chunk)))
         return out
 
+    def stage(self, table: str, entries: Mapping[str, bytes]) -> None:
+        if self.read_only or not entries:
+            return
+        db = self._conn()
+        if not self._staging:
+            db.execute("PRAGMA temp_store=FILE")
+            db.execute(_STAGED)
+            self._staging = True
+        db.execute("BEGIN")  # deferred: only the connection's TEMP database is written, the cache file is not locked
+        try:
+            db.executemany("INSERT OR REPLACE INTO temp.staged (tbl, key, value) VALUES (?, ?, ?)",
+                           [(table, k, v) for k, v in entries.items()])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     def write(self, meta: Mapping[str, bytes | None], tables: Mapping[str, Mapping[str, bytes | None]],
-              replace: Iterable[str] = ()) -> None:
-        """One transaction: set (or, with None, delete) meta keys and table entries; empty the tables in
-        `replace` first."""
-        if self.read_only or (not any(tables.values()) and not meta and not list(replace)):
+              replace: Iterable[str] = (), promote: Iterable[str] = ()) -> None:
+        """One transaction: empty the tables in `replace`, move in the entries staged for those in `promote`,
+        set (or, with None, delete) meta keys and table entries."""
+        replace, promote = list(replace), [t for t in promote if self._staging]
+        if self.read_only or (not any(tables.values()) and not meta and not replace and not promote):
             return
         db = self._conn()
         db.execute("BEGIN IMMEDIATE")
         try:
             for table in replace:
                 db.execute("DELETE FROM entry WHERE tbl = ?", (table,))
+            for table in promote:
+                db.execute("INSERT OR REPLACE INTO entry (tbl, key, value) SELECT tbl, key, value FROM temp.staged "
+                           "WHERE tbl = ?", (table,))
+                db.execute("DELETE FROM temp.staged WHERE tbl = ?", (table,))
             for key, value in meta.items():
                 if value is None:
                     db.execute("DELETE FROM meta WHERE key = ?", (key,))
@@ -117,4 +148,6 @@ class SqliteWorkCache:
         db = self._conn()
         db.execute("DELETE FROM meta")
         db.execute("DELETE FROM entry")
+        if self._staging:
+            db.execute("DELETE FROM temp.staged")
         db.execute("VACUUM")
