@@ -16,6 +16,7 @@ from ...ports import WorkCache
 
 VERSION = "sync-4"
 ACTS = "acts"  # email -> [activity rows], [checkin rows]
+_STAGE_BATCH = 500  # work-cache entries staged at a time (`WorkCache.stage`), as a full read makes them
 TALLY = "tally"  # the first row of a batch read -> its check-ins' and activities' digests (`source_guard.Tally`)
 
 
@@ -45,8 +46,8 @@ class Synced:
     unreadable_rows: set[int] = field(default_factory=set)  # ... of them, those whose timestamp could not be read
     tally_before: Tally | None = None  # what the source gave the last run (None: not known here)
     tally_now: Tally = field(default_factory=Tally)  # what the whole source gives now
-    #: A full sync keeps what it ingested, by ambassador (copies with posts, check-ins), for compliance.
-    objects: tuple[dict, dict] | None = None
+    #: A full sync keeps what it worked out, by ambassador (copies with posts, resolved; check-ins), for compliance.
+    objects: tuple[dict[str, list[Resolved]], dict[str, list[Checkin]]] | None = None
     _cache: tuple | None = None  # what to write to the work cache once the store is saved
     _tally: dict = field(default_factory=dict)  # the digests of this run's batch, for the TALLY table
 
@@ -119,11 +120,12 @@ def _kept_tally(state: dict, cache: WorkCache | None = None) -> Tally:
 
 def remember(cache: WorkCache, synced: Synced) -> None:
     """Keep what this sync worked out, once the store holds it (a crash before leaves the old state,
-    whose cursor makes the next run read these rows again)."""
+    whose cursor makes the next run read these rows again). A full read staged its entries as it made them
+    (`WorkCache.stage`): they become the cache's in the same write as the state that claims them."""
     if synced._cache is None:
         return
     state, entries, *replace = synced._cache
     if not entries and not replace and not synced._tally and unpack(cache.get("sync")) == state:
         return  # nothing new: the cache stays byte for byte as it was
     cache.write({"sync": pack(state)}, {ACTS: entries, TALLY: synced._tally},
-                replace=(ACTS, TALLY) if replace else ())
+                replace=(ACTS, TALLY) if replace else (), promote=(ACTS,) if replace else ())

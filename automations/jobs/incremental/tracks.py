@@ -25,8 +25,10 @@ def activities_of(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterab
     time), only those received from then on (the others are not even decoded)."""
     emails = set(emails)
     if synced.objects is not None:  # a full sync: every record is still in memory, as ingested
-        acts, checks = synced.objects
-        return {e: ([a for a in acts.get(e, []) if a.received_at.timestamp() >= since],
+        resolved, checks = synced.objects
+        if since == float("-inf"):
+            return {e: ([r.activity for r in resolved.get(e, [])], checks.get(e, [])) for e in emails}
+        return {e: ([r.activity for r in resolved.get(e, []) if r.activity.received_at.timestamp() >= since],
                     [c for c in checks.get(e, []) if c.received_at.timestamp() >= since]) for e in emails}
     decoder = Decoder(rules.tz)
     pending = synced._cache[1] if synced._cache else {}
@@ -50,7 +52,7 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
     recomputed), the last check-in of each, and how many were recomputed."""
     from datetime import datetime
 
-    from ...domain.compliance import history, perks
+    from ...domain.compliance import history, history_of, perks, received_on
     from ...domain.quarters import latest_ended, local_date
     from ...domain.summary import as_rows, from_rows, summarize, valid_until
 
@@ -82,7 +84,11 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
     index = {a.email: i for i, a in enumerate(roster)}
     for amb in stale:
         acts, checks = got.get(amb.email, ([], []))
-        records = history(amb, acts, rules, as_of, through)
+        resolved = synced.objects[0].get(amb.email) if synced.objects is not None else None
+        if resolved is not None and all(received_on(r.activity) <= as_of for r in resolved):
+            records = history_of(amb, resolved, rules, as_of, through)  # as sync resolved them: not again
+        else:
+            records = history(amb, acts, rules, as_of, through)
         full = Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules)))
         tracks[index[amb.email]] = full
         days = [local_date(a.received_at, rules.tz) for a in acts] + [local_date(c.received_at, rules.tz) for c in checks]
