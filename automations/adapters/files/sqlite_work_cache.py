@@ -99,6 +99,9 @@ class SqliteWorkCache:
         db = self._conn()
         if not self._staging:
             db.execute("PRAGMA temp_store=FILE")
+            # The TEMP file is unlinked as SQLite opens it and gone with the connection: zeroing its freed pages
+            # as entries move on would only write them all once more.
+            db.execute("PRAGMA temp.secure_delete=OFF")
             db.execute(_STAGED)
             self._staging = True
         db.execute("BEGIN")  # deferred: only the connection's TEMP database is written, the cache file is not locked
