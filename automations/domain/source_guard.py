@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .codec import PackedActivities
 from .model import Activity, Checkin, Problem
 
 
@@ -66,7 +67,10 @@ def tally(rows: int, skipped: int, empty: int, checkins: Iterable[Checkin], acti
         if seed is None:
             seed = by_email[c.email] = zlib.crc32(c.email.encode())
         out += zlib.crc32(b"%d" % (int(c.received_at.timestamp()) // 60), seed).to_bytes(4, "little")
-    ak = bytes.fromhex("".join([a.id[2:10] for a in activities]))
+    if isinstance(activities, PackedActivities):  # kept as they were read: not rebuilt for this
+        ak = bytes(activities.id_keys)
+    else:
+        ak = bytes.fromhex("".join([a.id[2:10] for a in activities]))
     return Tally(rows, skipped, empty, bytes(out), ak)
 
 

@@ -122,12 +122,14 @@ class CsvReportStore:
     @staticmethod
     def _activity_rows(resolved: Sequence[Resolved]) -> Iterator[list]:
         # None is written as an empty cell by the csv module; whole numbers as themselves.
-        stamps: dict[int, str] = {}  # the copies of one response share one timestamp object
+        # The copies of one response come together and share one timestamp object: each is written once. (The
+        # object itself is the key, held while it is: copies rebuilt as they are read are freed as they go, and
+        # a freed object's id can be another's.)
+        last, stamp = None, ""
         for r in resolved:
             a = r.activity
-            stamp = stamps.get(id(a.received_at))
-            if stamp is None:
-                stamp = stamps[id(a.received_at)] = a.received_at.isoformat()
+            if a.received_at is not last:
+                last, stamp = a.received_at, a.received_at.isoformat()
             yield [a.id, a.email, a.kind, a.title, a.date.isoformat(), stamp, a.row, a.section,
                    a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal, a.audience,
                    a.description, a.registrations, a.attendees, a.views, a.engagements, a.reshares,

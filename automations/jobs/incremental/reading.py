@@ -3,11 +3,12 @@ everything read again, as on the first run."""
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 from ...domain.checkins import FormLayout, Ingested, day_order, ingest, late_problems
-from ...domain.codec import Decoder, activity_row, checkin_row, pack, problem_row, problems_of, unpack
+from ...domain.codec import Decoder, PackedActivities, activity_row, checkin_row, pack, problem_row, problems_of, unpack
 from ...domain.compliance import Resolved, Rules, resolve_copies
 from ...domain.form_layout import map_columns
 from ...domain.model import Activity, Checkin, Problem
@@ -18,6 +19,7 @@ from .synced import (
     _STAGE_BATCH,
     ACTS,
     VERSION,
+    FullRead,
     Synced,
     _counts,
     _counts_of,
@@ -25,7 +27,6 @@ from .synced import (
     _everything,
     _kept_tally,
     _resolve,
-    _sort_copies,
     _tally,
     _total,
     post_rows_of,
@@ -159,30 +160,36 @@ def _next_state(state: dict, new: NewRows, ingested: Ingested, batch: Tally | No
 def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, known: Mapping[str, object],
           post_rows: Mapping[str, list], post_digest: Mapping[str, str], config_digest: str, emails_digest: str,
           decoder: Decoder) -> Synced:
-    """Every response read. Each ambassador is then worked out once, in turn: their copies resolved (what the
-    store, the late problems and compliance all read), their work-cache entry made and staged at once, so
-    that neither the entries nor a second copy of the activities (as cache rows) is held for the program."""
+    """Every response read, each copy packed as it is read (`PackedActivities`). Each ambassador is then worked
+    out once, in turn: their copies rebuilt and resolved (what the store, the late problems and compliance all
+    read: `FullRead` keeps how), their work-cache entry made from the packed rows and staged at once. What is
+    held for the whole program is the packed copies and the check-ins; the records of one ambassador at a time."""
+    packed = PackedActivities(decoder)
     ingested = ingest(new.headers, new.rows, layout, known, first_row=2,
-                      order=day_order(layout, layout.source, new.told))
+                      order=day_order(layout, layout.source, new.told), into=packed)
     now = _tally(ingested, 2)
-    by_email: dict[str, list[Activity]] = defaultdict(list)
-    for a in ingested.activities:
-        by_email[a.email].append(a)
+    places: dict[str, array] = {}
+    for i, email in enumerate(packed.emails):
+        at = places.get(email)
+        if at is None:
+            at = places[email] = array("I")
+        at.append(i)
     checks_of: dict[str, list[Checkin]] = defaultdict(list)
     for c in ingested.checkins:
         checks_of[c.email].append(c)
-    resolved_of: dict[str, list[Resolved]] = {}
+    read = FullRead(packed, checks_of)
     late: dict[str, list] = {}
     rescount: dict[str, list] = {}
     digests: dict[str, str] = {}
     batch: dict[str, bytes] = {}
-    for email in set(by_email) | set(post_rows) | set(checks_of):
-        own = by_email.get(email, [])
-        resolved = resolve_copies([decoder.activity(t) for t in post_rows.get(email, [])] + own, rules)
-        resolved_of[email] = resolved
+    for email in set(places) | set(post_rows) | set(checks_of):
+        at = places.get(email, array("I"))
+        acts = [packed.row(i) for i in at]
+        resolved = resolve_copies([decoder.activity(t) for t in post_rows.get(email, [])] +
+                                  [decoder.activity(t) for t in acts], rules)
+        read.keep(email, at, resolved)
         late[email] = [problem_row(p) for p in late_problems(resolved, layout, rules.window_days)]
         rescount[email] = _counts(resolved)
-        acts = [activity_row(a) for a in own]
         checks = [checkin_row(c) for c in checks_of.get(email, [])]
         digests[email] = _digest(acts + checks + list(post_rows.get(email, [])))
         if acts or checks:
@@ -198,7 +205,7 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
              "responses": len(ingested.checkins), "order": ingested.order}
     state["tally"] = _counts_of(now)
     checkins = sorted(ingested.checkins, key=lambda c: c.row)
-    copies = _sort_copies(r for resolved in resolved_of.values() for r in resolved)
+    copies = read.in_store_order()
     out = Synced("full", ingested.problems + [p for rows in late.values() for p in problems_of(rows)],
                  ingested.last_row, len(ingested.checkins), _total(rescount), digests,
                  affected=set(digests) | set(checks_of), unusable_rows=ingested.unusable_rows,
@@ -206,5 +213,5 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
     out.everything = lambda: (copies, checkins)
     out._cache = (state, {}, True)  # the entries are staged: `remember` promotes them with this state
     out._tally = {f"{2:09d}": pack((now.checkin_keys, now.activity_keys))}
-    out.objects = (resolved_of, dict(checks_of))
+    out.full = read
     return out
