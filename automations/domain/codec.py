@@ -10,7 +10,7 @@ import marshal
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 from zoneinfo import ZoneInfo
 
 from .model import Activity, Checkin, Problem
@@ -18,6 +18,7 @@ from .model import Activity, Checkin, Problem
 #: A record as a plain tuple for marshal: its fields in the record's order, of the record's own field types (so
 #: a row is as varied as its record; the record built from it is what is typed).
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 def activity_row(a: Activity) -> Row:
@@ -53,11 +54,12 @@ class Decoder:
             d = self._instants[ts] = datetime.fromtimestamp(ts, self.tz)
         return d
 
-    def activity(self, t: Row) -> Activity:
-        return Activity(t[0], t[1], t[2], t[3], self.day(t[4]), self.instant(t[5]), *t[6:])
+    def activity(self, t: Row, instant: datetime | None = None) -> Activity:
+        """`instant`: the received time as it was read, when the POSIX time alone would rebuild it otherwise."""
+        return Activity(t[0], t[1], t[2], t[3], self.day(t[4]), instant if instant is not None else self.instant(t[5]), *t[6:])
 
-    def checkin(self, t: Row) -> Checkin:
-        return Checkin(t[0], self.instant(t[1]), t[2], t[3], t[4])
+    def checkin(self, t: Row, instant: datetime | None = None) -> Checkin:
+        return Checkin(t[0], instant if instant is not None else self.instant(t[1]), t[2], t[3], t[4])
 
 
 def checkin_row(c: Checkin) -> Row:
@@ -89,52 +91,109 @@ def problems_of(rows: Iterable[Row]) -> list[Problem]:
     return [Problem(*t) for t in rows]
 
 
-class PackedActivities(Sequence[Activity]):
-    """Activities kept as their rows marshalled end to end in one buffer, in the order appended (a sheet's
-    order), each rebuilt when read: about a third of the memory the records take, and one object instead of
-    a few dozen a copy. What a full read of every response holds until each ambassador is worked out, the
-    store is written and compliance has read them; `row(i)` is the work cache's row of copy `i`."""
+class _Packed(Sequence[T]):
+    """Records kept as their rows marshalled end to end in one buffer, in the order appended (a sheet's order),
+    each rebuilt when read: about a third of the memory the records take, and one object instead of a few
+    dozen a record. `row(i)` is the work cache's row of record `i`; `emails` each record's ambassador."""
 
     def __init__(self, decoder: Decoder):
         self.decoder = decoder
         self._buf = bytearray()
         self._ends = array("Q")
-        self.emails: list[str] = []  # each copy's ambassador (the interned address: a pointer a copy)
-        self.id_keys = bytearray()  # each copy's id as `source_guard.tally` digests it, without rebuilding it
-        self.in_sheet_order = True  # appended by (row, section) ascending, as `ingest` reads them
-        self._last = (0, 0)
+        self.emails: list[str] = []  # the interned address: a pointer a record
+        # The received times the decoder would not rebuild as they were read: a wall-clock time in the hour a
+        # clock change skips (a sheet's own timestamp) names the same instant as the rebuilt one, but is written
+        # otherwise. Kept as read, by record, so what is written from the records is what a list of them writes.
+        self.as_read: dict[int, datetime] = {}
+        self._seen: datetime | None = None
+        self._odd = False
 
-    def append(self, a: Activity) -> None:
-        self._buf += marshal.dumps(activity_row(a))
+    def _add(self, row: Row, email: str, instant: datetime, ts: float) -> None:
+        if instant is not self._seen:  # the records of one response share theirs: looked at once
+            rebuilt = datetime.fromtimestamp(ts, self.decoder.tz)
+            self._seen, self._odd = instant, (rebuilt.hour != instant.hour or rebuilt.minute != instant.minute
+                                              or rebuilt.tzinfo is not instant.tzinfo)
+        if self._odd:
+            self.as_read[len(self._ends)] = instant
+        self._buf += marshal.dumps(row)
         self._ends.append(len(self._buf))
-        self.emails.append(a.email)
-        self.id_keys += bytes.fromhex(a.id[2:10])
-        place = (a.row, a.section)
-        self.in_sheet_order = self.in_sheet_order and place > self._last
-        self._last = place
+        self.emails.append(email)
 
     def row(self, i: int) -> Row:
         row: Row = marshal.loads(self._buf[self._ends[i - 1] if i else 0:self._ends[i]])
         return row
 
+    def rows(self) -> Iterator[Row]:
+        for i in range(len(self._ends)):
+            yield self.row(i)
+
+    def record(self, i: int) -> tuple[Row, T]:
+        """Record `i` as its row and rebuilt."""
+        row = self.row(i)
+        return row, self._make(row, self.as_read.get(i))
+
+    def _make(self, row: Row, instant: datetime | None) -> T:
+        raise NotImplementedError
+
     def __len__(self) -> int:
         return len(self._ends)
 
     @overload
-    def __getitem__(self, i: int) -> Activity: ...
+    def __getitem__(self, i: int) -> T: ...
 
     @overload
-    def __getitem__(self, i: slice) -> list[Activity]: ...
+    def __getitem__(self, i: slice) -> list[T]: ...
 
-    def __getitem__(self, i: int | slice) -> Activity | list[Activity]:
+    def __getitem__(self, i: int | slice) -> T | list[T]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
-        return self.decoder.activity(self.row(i))
+        return self._make(self.row(i), self.as_read.get(i))
 
-    def __iter__(self) -> Iterator[Activity]:
+    def __iter__(self) -> Iterator[T]:
+        as_read = self.as_read
         for i in range(len(self)):
-            yield self.decoder.activity(self.row(i))
+            yield self._make(self.row(i), as_read.get(i))
+
+
+class PackedActivities(_Packed[Activity]):
+    """Activities packed (`_Packed`): what a full read of every response holds until each ambassador is worked
+    out, the store is written and compliance has read them."""
+
+    def __init__(self, decoder: Decoder):
+        super().__init__(decoder)
+        self.id_keys = bytearray()  # each copy's id as `source_guard.tally` digests it, without rebuilding it
+        self.in_sheet_order = True  # appended by (row, section) ascending, as `ingest` reads them
+        self._last = (0, 0)
+
+    def append(self, a: Activity) -> None:
+        row = activity_row(a)
+        self._add(row, a.email, a.received_at, row[5])
+        self.id_keys += bytes.fromhex(a.id[2:10])
+        place = (a.row, a.section)
+        self.in_sheet_order = self.in_sheet_order and place > self._last
+        self._last = place
+
+    def _make(self, row: Row, instant: datetime | None) -> Activity:
+        return self.decoder.activity(row, instant)
+
+
+class PackedCheckins(_Packed[Checkin]):
+    """Check-ins packed (`_Packed`), beside the activities of the same full read."""
+
+    def __init__(self, decoder: Decoder):
+        super().__init__(decoder)
+        self.in_sheet_order = True  # appended by row ascending, as `ingest` reads them
+        self._last = 0
+
+    def append(self, c: Checkin) -> None:
+        row = checkin_row(c)
+        self._add(row, c.email, c.received_at, row[1])
+        self.in_sheet_order = self.in_sheet_order and c.row > self._last
+        self._last = c.row
+
+    def _make(self, row: Row, instant: datetime | None) -> Checkin:
+        return self.decoder.checkin(row, instant)

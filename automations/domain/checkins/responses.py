@@ -11,7 +11,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..codec import PackedActivities
+from ..codec import PackedActivities, PackedCheckins
 from ..form_layout import ColumnMap, FormLayout, Merger, fit_rows, map_columns
 from ..model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, TEXT_FIELDS, Activity, Checkin, Problem
 from ..moments import DayOrder, MomentReader, Unsettled, settle
@@ -30,7 +30,7 @@ def activity_id(email: str, kind: str, title: str, day: date) -> str:
 @dataclass
 class Ingested:
     activities: Sequence[Activity]  # a list, or what `ingest` was given to keep them in (`codec.PackedActivities`)
-    checkins: list[Checkin]
+    checkins: Sequence[Checkin]
     problems: list[Problem]
     last_row: int = 1  # the sheet row number of the last row read (1: the header alone)
     order: str = ""  # the day/month order the source's dates were read in ("" when none needed deciding)
@@ -39,8 +39,9 @@ class Ingested:
     empty_rows: set[int] = field(default_factory=set)  # rows with a check-in but no activity that could be used
 
 
-#: Where `ingest` keeps the activities it reads: a list, or a compact sequence of them.
+#: Where `ingest` keeps the activities and check-ins it reads: lists, or compact sequences of them.
 ActivitySink = list[Activity] | PackedActivities
+CheckinSink = list[Checkin] | PackedCheckins
 
 
 @lru_cache(maxsize=1024)
@@ -78,21 +79,21 @@ def on_an_unusable_row(problems: Sequence[Problem], roster_problems: Sequence[Pr
 
 def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLayout,
            known_emails: Mapping[str, object], first_row: int = 2, order: DayOrder | None = None,
-           into: ActivitySink | None = None) -> Ingested:
+           into: tuple[PackedActivities, PackedCheckins] | None = None) -> Ingested:
     """Read every response row; every unusable row, section or cell becomes a Problem.
 
     `rows` are the data rows in sheet order; the first is spreadsheet row `first_row` (2: the row after
     the header; more when only the rows after those already read are given). `order`: the source's
     day/month order so far (see `day_order`); it is decided from the rows before any is read, or the
-    run stops with one sentence (`InputError`). `into`: where to keep the activities as they are read
-    (a compact sequence for a whole program, `codec.PackedActivities`); a list by default.
+    run stops with one sentence (`InputError`). `into`: where to keep the activities and check-ins as they
+    are read, packed (a whole program's: `codec.PackedActivities`, `codec.PackedCheckins`); lists by default.
     """
     cols = map_columns(headers, layout)
     if cols.needs_rows():  # a form edit the header alone cannot place: the rows say what it is
         rows = list(rows)
         cols = fit_rows(cols, rows, headers, layout.source)
     order = order or day_order(layout, layout.source)
-    reader = _ResponseReader(headers, layout, cols, order, known_emails, into if into is not None else [])
+    reader = _ResponseReader(headers, layout, cols, order, known_emails, *(into or ([], [])))
     row_no = first_row - 1
     for row_no, row in settle(order, enumerate(rows, start=first_row), reader.dated_cells):
         reader.read(row_no, row)
@@ -134,7 +135,7 @@ class _ResponseReader:
     them: the row's sender first (timestamp, address), then each section's activity, then its check-in."""
 
     def __init__(self, headers: Sequence[str], layout: FormLayout, cols: ColumnMap, order: DayOrder,
-                 known_emails: Mapping[str, object], activities: ActivitySink) -> None:
+                 known_emails: Mapping[str, object], activities: ActivitySink, checkins: CheckinSink) -> None:
         self.src = layout.source
         self.cols = cols
         self.known_emails = known_emails
@@ -150,7 +151,7 @@ class _ResponseReader:
         self.date_cols = [cols.timestamp] + [s.date for s in self.sections]
         self.emails: dict[str, str] = {}
         self.activities = activities
-        self.checkins: list[Checkin] = []
+        self.checkins = checkins
         self.problems: list[Problem] = []
         self.unusable: set[int] = set()
         self.unreadable: set[int] = set()

@@ -3,15 +3,24 @@ everything read again, as on the first run."""
 
 from __future__ import annotations
 
-from array import array
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 from ...domain.checkins import FormLayout, Ingested, day_order, ingest, late_problems
-from ...domain.codec import Decoder, PackedActivities, activity_row, checkin_row, pack, problem_row, problems_of, unpack
+from ...domain.codec import (
+    Decoder,
+    PackedActivities,
+    PackedCheckins,
+    activity_row,
+    checkin_row,
+    pack,
+    problem_row,
+    problems_of,
+    unpack,
+)
 from ...domain.compliance import Resolved, Rules, resolve_copies
 from ...domain.form_layout import map_columns
-from ...domain.model import Activity, Checkin, Problem
+from ...domain.model import Activity, Problem
 from ...domain.source_guard import Tally
 from ...domain.values import stable_digest
 from ...ports import NewRows, WorkCache
@@ -164,33 +173,25 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
     out once, in turn: their copies rebuilt and resolved (what the store, the late problems and compliance all
     read: `FullRead` keeps how), their work-cache entry made from the packed rows and staged at once. What is
     held for the whole program is the packed copies and the check-ins; the records of one ambassador at a time."""
-    packed = PackedActivities(decoder)
+    packed, packed_checks = PackedActivities(decoder), PackedCheckins(decoder)
     ingested = ingest(new.headers, new.rows, layout, known, first_row=2,
-                      order=day_order(layout, layout.source, new.told), into=packed)
+                      order=day_order(layout, layout.source, new.told), into=(packed, packed_checks))
     now = _tally(ingested, 2)
-    places: dict[str, array] = {}
-    for i, email in enumerate(packed.emails):
-        at = places.get(email)
-        if at is None:
-            at = places[email] = array("I")
-        at.append(i)
-    checks_of: dict[str, list[Checkin]] = defaultdict(list)
-    for c in ingested.checkins:
-        checks_of[c.email].append(c)
-    read = FullRead(packed, checks_of)
+    read = FullRead(packed, packed_checks)
     late: dict[str, list] = {}
     rescount: dict[str, list] = {}
     digests: dict[str, str] = {}
     batch: dict[str, bytes] = {}
-    for email in set(places) | set(post_rows) | set(checks_of):
-        at = places.get(email, array("I"))
-        acts = [packed.row(i) for i in at]
-        resolved = resolve_copies([decoder.activity(t) for t in post_rows.get(email, [])] +
-                                  [decoder.activity(t) for t in acts], rules)
-        read.keep(email, at, resolved)
+    for email in set(read.places) | set(post_rows) | set(read.checkin_places):
+        made = [packed.record(i) for i in read.places.get(email, ())]
+        acts = [row for row, _ in made]
+        resolved = resolve_copies([decoder.activity(t) for t in post_rows.get(email, [])] + [a for _, a in made],
+                                  rules)
+        del made
+        read.keep(email, resolved)
         late[email] = [problem_row(p) for p in late_problems(resolved, layout, rules.window_days)]
         rescount[email] = _counts(resolved)
-        checks = [checkin_row(c) for c in checks_of.get(email, [])]
+        checks = [packed_checks.row(i) for i in read.checkin_places.get(email, ())]
         digests[email] = _digest(acts + checks + list(post_rows.get(email, [])))
         if acts or checks:
             batch[email] = pack((acts, checks))
@@ -204,11 +205,11 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
              "problems": [problem_row(p) for p in ingested.problems], "last_row": ingested.last_row,
              "responses": len(ingested.checkins), "order": ingested.order}
     state["tally"] = _counts_of(now)
-    checkins = sorted(ingested.checkins, key=lambda c: c.row)
+    checkins = packed_checks if packed_checks.in_sheet_order else sorted(packed_checks, key=lambda c: c.row)
     copies = read.in_store_order()
     out = Synced("full", ingested.problems + [p for rows in late.values() for p in problems_of(rows)],
                  ingested.last_row, len(ingested.checkins), _total(rescount), digests,
-                 affected=set(digests) | set(checks_of), unusable_rows=ingested.unusable_rows,
+                 affected=set(digests) | set(read.checkin_places), unusable_rows=ingested.unusable_rows,
                  unreadable_rows=ingested.unreadable_rows, tally_now=now)
     out.everything = lambda: (copies, checkins)
     out._cache = (state, {}, True)  # the entries are staged: `remember` promotes them with this state

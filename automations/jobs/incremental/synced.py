@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
-from ...domain.codec import Decoder, PackedActivities, pack, unpack
+from ...domain.codec import Decoder, PackedActivities, PackedCheckins, pack, unpack
 from ...domain.compliance import CURRENT, DUPLICATE, LATE, SUPERSEDED, Resolved, Rules, resolve_copies
 from ...domain.model import Activity, Checkin, Problem
 from ...domain.source_guard import Tally, tally
@@ -36,18 +36,19 @@ class FullRead:
     places among them, their published posts resolved, their check-ins. An ambassador's copies are rebuilt
     when asked for (`resolved`), so memory holds the packed copies, not the records of the program."""
 
-    def __init__(self, copies: PackedActivities, checkins: Mapping[str, list[Checkin]]):
+    def __init__(self, copies: PackedActivities, checkins: PackedCheckins):
         self.copies = copies
         self.checkins = checkins
-        self.places: dict[str, array] = {}
+        self.places = _places(copies.emails)  # each ambassador's copies: their indexes in `copies`
+        self.checkin_places = _places(checkins.emails)
         self.posts: dict[str, list[Resolved]] = {}
         self._resolution = bytearray(len(copies))
         self._winner = array("I", bytes(4 * len(copies)))
 
-    def keep(self, email: str, places: array, resolved: Sequence[Resolved]) -> None:
-        """How this ambassador's copies resolved: their posts first, then their form copies at `places`."""
+    def keep(self, email: str, resolved: Sequence[Resolved]) -> None:
+        """How this ambassador's copies resolved: their posts first, then their form copies (in `places` order)."""
+        places = self.places.get(email, ())
         posts = len(resolved) - len(places)
-        self.places[email] = places
         if posts:
             self.posts[email] = list(resolved[:posts])
         for i, r in zip(places, resolved[posts:]):
@@ -61,19 +62,32 @@ class FullRead:
         """This ambassador's copies as they were resolved, in the order they were resolved in (posts first)."""
         return self.posts.get(email, []) + [self._at(i) for i in self.places.get(email, ())]
 
+    def checkins_of(self, email: str) -> list[Checkin]:
+        return [self.checkins[i] for i in self.checkin_places.get(email, ())]
+
     def received_since(self, email: str, since: float) -> tuple[list[Activity], list[Checkin]]:
         """This ambassador's copies (posts first) and check-ins received from `since` (a POSIX time) on; the
         others are not rebuilt."""
-        checks = self.checkins.get(email, [])
         if since == float("-inf"):
-            return [r.activity for r in self.resolved(email)], checks
+            return [r.activity for r in self.resolved(email)], self.checkins_of(email)
         posts = [r.activity for r in self.posts.get(email, []) if r.activity.received_at.timestamp() >= since]
         return (posts + [self.copies[i] for i in self.places.get(email, ()) if self.copies.row(i)[5] >= since],
-                [c for c in checks if c.received_at.timestamp() >= since])
+                [self.checkins[i] for i in self.checkin_places.get(email, ()) if self.checkins.row(i)[1] >= since])
 
     def in_store_order(self) -> Sequence[Resolved]:
         """Every copy, resolved, in the store's order (`_sort_copies`), each rebuilt as it is read."""
         return _StoreOrder(self)
+
+
+def _places(emails: Iterable[str]) -> dict[str, array]:
+    """Each address's indexes among these, in order."""
+    out: dict[str, array] = {}
+    for i, email in enumerate(emails):
+        at = out.get(email)
+        if at is None:
+            at = out[email] = array("I")
+        at.append(i)
+    return out
 
 
 class _StoreOrder(Sequence[Resolved]):
@@ -123,7 +137,7 @@ class Synced:
     new_copies: list[Resolved] = field(default_factory=list)  # appended: the copies to add to the store
     new_checkins: list[Checkin] = field(default_factory=list)
     changed_copies: bool = False  # appended: an earlier copy changed resolution (the store needs a rewrite)
-    everything: Callable[[], tuple[Sequence[Resolved], list[Checkin]]] | None = None
+    everything: Callable[[], tuple[Sequence[Resolved], Sequence[Checkin]]] | None = None
     affected: set[str] = field(default_factory=set)  # ambassadors whose copies changed in this run
     previous_last_row: int | None = None  # the last row read by the run before (None: not known here)
     posts: list[Activity] = field(default_factory=list)  # the published blog posts, as activities
@@ -136,7 +150,7 @@ class Synced:
     _cache: tuple | None = None  # what to write to the work cache once the store is saved
     _tally: dict = field(default_factory=dict)  # the digests of this run's batch, for the TALLY table
 
-    def all_copies(self) -> tuple[Sequence[Resolved], list[Checkin]]:
+    def all_copies(self) -> tuple[Sequence[Resolved], Sequence[Checkin]]:
         assert self.everything is not None
         return self.everything()
 

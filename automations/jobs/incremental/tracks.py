@@ -85,7 +85,7 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
         for amb in chunk:
             if synced.full is not None:
                 resolved = synced.full.resolved(amb.email)
-                acts, checks = [r.activity for r in resolved], synced.full.checkins.get(amb.email, [])
+                acts, checks = [r.activity for r in resolved], synced.full.checkins_of(amb.email)
                 reuse = all(received_on(a) <= as_of for a in acts)
             else:
                 resolved, reuse = [], False
@@ -95,10 +95,10 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
             else:
                 records = history(amb, acts, rules, as_of, through)
             full = Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules)))
-            brief = summarize(full)
+            brief = as_rows(summarize(full))
             # After a full read the record is kept in brief, as a rerun keeps it (`details` works it out again for
             # a message that needs it): the program's activities are not all held through the records.
-            tracks[index[amb.email]] = brief if synced.full is not None else full
+            tracks[index[amb.email]] = from_rows(amb, brief) if synced.full is not None else full
             days = [local_date(a.received_at, rules.tz) for a in acts] + [local_date(c.received_at, rules.tz) for c in checks]
             seen = [c.received_at for c in checks if local_date(c.received_at, rules.tz) <= as_of]
             if seen:
@@ -106,7 +106,7 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
             if any(as_of - lookback <= d <= as_of for d in days):
                 recent.add(amb.email)
             until = valid_until(amb, days, rules, as_of)
-            writes[amb.email] = pack((keys[amb.email], today, until.toordinal(), as_rows(brief),
+            writes[amb.email] = pack((keys[amb.email], today, until.toordinal(), brief,
                                       [(local_date(c.received_at, rules.tz).toordinal(), c.received_at.timestamp())
                                        for c in checks]))
         if not dry_run:
