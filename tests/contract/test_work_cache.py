@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 
@@ -88,6 +89,24 @@ class TestSqliteWorkCache(WorkCacheContract):
         assert nxt.get("sync") == b"old" and nxt.rows("acts") == {"ana@example.org": b"old"}
         nxt.write({"sync": b"next"}, {}, promote=["acts"])
         assert nxt.rows("acts") == {"ana@example.org": b"old"} and before != path.read_bytes()
+
+    def test_a_cache_of_the_earlier_layout_is_forgotten_whole(self, tmp_path):
+        """The layout before kept keys and values in one WITHOUT ROWID tree (`entry`): such a file is read as an
+        empty cache (state and entries together, so no state claims entries that are gone), dry runs included."""
+        path = tmp_path / ".work_cache.sqlite3"
+        old = sqlite3.connect(path)
+        old.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+                          "CREATE TABLE entry (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, "
+                          "PRIMARY KEY (tbl, key)) WITHOUT ROWID;"
+                          "INSERT INTO meta VALUES ('sync', x'01');"
+                          "INSERT INTO entry VALUES ('acts', 'ana@example.org', x'02');")
+        old.close()
+        dry = SqliteWorkCache(path, read_only=True)
+        assert dry.get("sync") is None and dry.rows("acts") == {}
+        cache = SqliteWorkCache(path)
+        assert cache.get("sync") is None and cache.rows("acts") == {}
+        cache.write({"sync": b"new"}, {"acts": {"bo@example.org": b"b"}})
+        assert SqliteWorkCache(path).rows("acts") == {"bo@example.org": b"b"}
 
     def test_a_dry_runs_cache_stages_nothing(self, tmp_path):
         path = tmp_path / ".work_cache.sqlite3"

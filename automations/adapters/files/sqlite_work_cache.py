@@ -23,13 +23,27 @@ from ... import file_modes
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS entry (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
-                                  PRIMARY KEY (tbl, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entries (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key));
 """
-
-
+# The values live in a table of their own, apart from the index of keys: in the `entry` table versions before kept
+# (WITHOUT ROWID, keys and values in one tree), every search that passed a large value (a full read's tally, some
+# megabytes) read all of it, so writing ten thousand records after one cost seconds. A cache with that table is
+# forgotten whole (its state with it): the next run reads everything, as after a lost cache.
 _STAGED = """CREATE TEMP TABLE IF NOT EXISTS staged (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
-                                                  PRIMARY KEY (tbl, key)) WITHOUT ROWID"""
+                                                  PRIMARY KEY (tbl, key))"""
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Forget a cache with the old `entry` table, in one transaction (its state goes with its entries)."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entry'").fetchone():
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("DROP TABLE entry")
+            db.execute("DELETE FROM meta")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
 
 class SqliteWorkCache:
@@ -49,6 +63,8 @@ class SqliteWorkCache:
                     disk = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
                     disk.backup(db)
                     disk.close()
+                    _upgrade(db)  # the copy in memory only
+                    db.executescript(_SCHEMA)
                 except sqlite3.DatabaseError:
                     pass  # unreadable: as if empty (the real run starts it over)
             self._db = db
@@ -65,6 +81,7 @@ class SqliteWorkCache:
             db.execute("PRAGMA journal_mode=DELETE")
             # What is deleted is overwritten with zeros, not left in free pages (a build's default may be off).
             db.execute("PRAGMA secure_delete=ON")
+            _upgrade(db)
             self._db = db
         return self._db
 
@@ -83,13 +100,13 @@ class SqliteWorkCache:
             return {}
         db = self._conn()
         if keys is None:
-            return dict(db.execute("SELECT key, value FROM entry WHERE tbl = ?", (table,)))
+            return dict(db.execute("SELECT key, value FROM entries WHERE tbl = ?", (table,)))
         out: dict[str, bytes] = {}
         keys = list(keys)
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            out.update(db.execute(f"SELECT key, value FROM entry WHERE tbl = ? AND key IN ({marks})",
+            out.update(db.execute(f"SELECT key, value FROM entries WHERE tbl = ? AND key IN ({marks})",
                                   (table, *chunk)))
         return out
 
@@ -124,9 +141,9 @@ class SqliteWorkCache:
         db.execute("BEGIN IMMEDIATE")
         try:
             for table in replace:
-                db.execute("DELETE FROM entry WHERE tbl = ?", (table,))
+                db.execute("DELETE FROM entries WHERE tbl = ?", (table,))
             for table in promote:
-                db.execute("INSERT OR REPLACE INTO entry (tbl, key, value) SELECT tbl, key, value FROM temp.staged "
+                db.execute("INSERT OR REPLACE INTO entries (tbl, key, value) SELECT tbl, key, value FROM temp.staged "
                            "WHERE tbl = ?", (table,))
                 db.execute("DELETE FROM temp.staged WHERE tbl = ?", (table,))
             for key, value in meta.items():
@@ -135,9 +152,9 @@ class SqliteWorkCache:
                 else:
                     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
             for table, entries in tables.items():
-                db.executemany("DELETE FROM entry WHERE tbl = ? AND key = ?",
+                db.executemany("DELETE FROM entries WHERE tbl = ? AND key = ?",
                                [(table, k) for k, v in entries.items() if v is None])
-                db.executemany("INSERT OR REPLACE INTO entry (tbl, key, value) VALUES (?, ?, ?)",
+                db.executemany("INSERT OR REPLACE INTO entries (tbl, key, value) VALUES (?, ?, ?)",
                                [(table, k, v) for k, v in entries.items() if v is not None])
             db.execute("COMMIT")
         except BaseException:
@@ -150,7 +167,7 @@ class SqliteWorkCache:
         self.write({}, {}, replace=())
         db = self._conn()
         db.execute("DELETE FROM meta")
-        db.execute("DELETE FROM entry")
+        db.execute("DELETE FROM entries")
         if self._staging:
             db.execute("DELETE FROM temp.staged")
         db.execute("VACUUM")
