@@ -106,13 +106,22 @@ class _Packed(Sequence[T]):
         # otherwise. Kept as read, by record, so what is written from the records is what a list of them writes.
         self.as_read: dict[int, datetime] = {}
         self._seen: datetime | None = None
+        self._ts = 0.0
         self._odd = False
 
-    def _add(self, row: Row, email: str, instant: datetime, ts: float) -> None:
-        if instant is not self._seen:  # the records of one response share theirs: looked at once
-            rebuilt = datetime.fromtimestamp(ts, self.decoder.tz)
+    def _posix(self, instant: datetime) -> float:
+        """The POSIX time of a received time, noting whether the decoder would rebuild it otherwise (the records
+        of one response share theirs: each is looked at once)."""
+        if instant is not self._seen:
+            self._ts = instant.timestamp()
+            rebuilt = datetime.fromtimestamp(self._ts, self.decoder.tz)
             self._seen, self._odd = instant, (rebuilt.hour != instant.hour or rebuilt.minute != instant.minute
                                               or rebuilt.tzinfo is not instant.tzinfo)
+        return self._ts
+
+    def _add(self, row: Row, email: str, instant: datetime) -> None:
+        if instant is not self._seen:
+            self._posix(instant)
         if self._odd:
             self.as_read[len(self._ends)] = instant
         self._buf += marshal.dumps(row)
@@ -170,10 +179,16 @@ class PackedActivities(_Packed[Activity]):
         self._last = (0, 0)
 
     def append(self, a: Activity) -> None:
-        row = activity_row(a)
-        self._add(row, a.email, a.received_at, row[5])
-        self.id_keys += bytes.fromhex(a.id[2:10])
-        place = (a.row, a.section)
+        self.append_fields((a.id, a.email, a.kind, a.title, a.date, a.received_at, a.row, a.section,
+                            a.reported_quarter, a.link, a.goal, a.audience, a.description, a.registrations,
+                            a.attendees, a.views, a.engagements, a.reshares, a.hours))
+
+    def append_fields(self, f: Row) -> None:
+        """An activity given as the fields of an `Activity`, in order (as `ingest` reads them): packed as its row
+        (`activity_row`) without the record being built."""
+        self._add((f[0], f[1], f[2], f[3], f[4].toordinal(), self._posix(f[5]), *f[6:]), f[1], f[5])
+        self.id_keys += bytes.fromhex(f[0][2:10])
+        place = (f[6], f[7])
         self.in_sheet_order = self.in_sheet_order and place > self._last
         self._last = place
 
@@ -190,10 +205,13 @@ class PackedCheckins(_Packed[Checkin]):
         self._last = 0
 
     def append(self, c: Checkin) -> None:
-        row = checkin_row(c)
-        self._add(row, c.email, c.received_at, row[1])
-        self.in_sheet_order = self.in_sheet_order and c.row > self._last
-        self._last = c.row
+        self.append_fields((c.email, c.received_at, c.row, c.reported_quarter, c.activities))
+
+    def append_fields(self, f: Row) -> None:
+        """A check-in given as the fields of a `Checkin`, in order: packed as its row (`checkin_row`)."""
+        self._add((f[0], self._posix(f[1]), f[2], f[3], f[4]), f[0], f[1])
+        self.in_sheet_order = self.in_sheet_order and f[2] > self._last
+        self._last = f[2]
 
     def _make(self, row: Row, instant: datetime | None) -> Checkin:
         return self.decoder.checkin(row, instant)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..codec import PackedActivities, PackedCheckins
+from ..codec import PackedActivities, PackedCheckins, Row
 from ..form_layout import ColumnMap, FormLayout, Merger, fit_rows, map_columns
 from ..model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, TEXT_FIELDS, Activity, Checkin, Problem
 from ..moments import DayOrder, MomentReader, Unsettled, settle
@@ -152,6 +152,15 @@ class _ResponseReader:
         self.emails: dict[str, str] = {}
         self.activities = activities
         self.checkins = checkins
+        # A record is kept from its fields: packed ones as a row straight away, without building the record.
+        if isinstance(activities, PackedActivities):
+            self.keep_activity: Callable[[Row], None] = activities.append_fields
+        else:
+            self.keep_activity = lambda fields: activities.append(Activity(*fields))
+        if isinstance(checkins, PackedCheckins):
+            self.keep_checkin: Callable[[Row], None] = checkins.append_fields
+        else:
+            self.keep_checkin = lambda fields: checkins.append(Checkin(*fields))
         self.problems: list[Problem] = []
         self.unusable: set[int] = set()
         self.unreadable: set[int] = set()
@@ -185,9 +194,9 @@ class _ResponseReader:
         reported = _reported_quarter(row[self.cols.quarter]) if self.cols.quarter is not None else ""
         count = 0
         for section in self.sections:
-            activity = self._activity(row_no, row, section, email, received, reported)
-            if activity is not None:
-                self.activities.append(activity)
+            fields = self._activity(row_no, row, section, email, received, reported)
+            if fields is not None:
+                self.keep_activity(fields)
                 count += 1
         if count == 0:
             self.empty.add(row_no)
@@ -195,7 +204,7 @@ class _ResponseReader:
             self.problems.append(Problem(self.src, row_no, self.title_of[first], row[first],
                                          "(and every other section): no activity in this response could be used; "
                                          "the check-in itself is recorded", email))
-        self.checkins.append(Checkin(email, received, row_no, reported, count))
+        self.keep_checkin((email, received, row_no, reported, count))
 
     def _sender(self, row_no: int, row: Sequence[str]) -> tuple[datetime, str] | None:
         """When the response was sent and the ambassador's address, or None (the row skipped, said why)."""
@@ -222,9 +231,9 @@ class _ResponseReader:
         return received, email
 
     def _activity(self, row_no: int, row: Sequence[str], section: _Section, email: str, received: datetime,
-                  reported: str) -> Activity | None:
-        """The section's activity, or None: a blank section, or one whose kind, title or date cannot be used
-        (a problem says which)."""
+                  reported: str) -> Row | None:
+        """The section's activity as the fields of an `Activity`, in order, or None: a blank section, or one whose
+        kind, title or date cannot be used (a problem says which)."""
         if not "".join(section.cells_of(row)).strip():
             return None
         n = section.number
@@ -241,8 +250,8 @@ class _ResponseReader:
         day = self._day(row_no, row, section, email, title, received.date())
         if day is None:
             return None
-        return Activity(activity_id(email, kind, title, day), email, kind, title, day, received, row_no, n, reported,
-                        *self._metrics(row_no, row, section, email, title))
+        return (activity_id(email, kind, title, day), email, kind, title, day, received, row_no, n, reported,
+                *self._metrics(row_no, row, section, email, title))
 
     def _day(self, row_no: int, row: Sequence[str], section: _Section, email: str, title: str,
              received_day: date) -> date | None:
