@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -120,7 +121,13 @@ class CsvReportStore:
         return []
 
     def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
-        return _file(self.problems_path, lambda: self.write_problems(records, dry_run))
+        written = _file(self.problems_path, lambda: self.write_problems(records, dry_run))
+        if not dry_run:
+            # The next job of run-all asks for them again: what a read of the file now gives, without reading it
+            # (nor holding a second copy of every record), while the file stays as this wrote it.
+            st = self.problems_path.stat()
+            self._problems = ((st.st_size, st.st_mtime_ns, st.st_ino), [_as_read(r) for r in records])
+        return written
 
     @staticmethod
     def _activity_rows(resolved: Iterable[Resolved]) -> Iterator[list]:
@@ -220,6 +227,18 @@ class CsvReportStore:
             out.append(ProblemRecord(p, read_status(r[1]), _day(r[2]), _day(r[3]), owner, r[0].strip(),
                                      unknown_status(r[1])))
         return out
+
+
+def _as_read(r: ProblemRecord) -> ProblemRecord:
+    """The record as `_read_problems` reads it back from the row `write_problems` makes of it (the same record,
+    mostly: the address only an ambassador's problem keeps, no typed word, the id and owner as cells read)."""
+    owner = r.owner.strip() or STAFF
+    email = "" if owner == STAFF else owner
+    if r.typed == "" and owner == r.owner and r.id == r.id.strip() and r.problem.email == email \
+            and read_status(r.status) == r.status:
+        return r
+    return ProblemRecord(replace(r.problem, email=email), read_status(r.status), r.first_seen, r.closed, owner,
+                         r.id.strip())
 
 
 def _file(path: Path, write: Callable[[], bool]) -> Written:
