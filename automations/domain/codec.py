@@ -56,10 +56,15 @@ class Decoder:
 
     def activity(self, t: Row, instant: datetime | None = None) -> Activity:
         """`instant`: the received time as it was read, when the POSIX time alone would rebuild it otherwise."""
-        return Activity(t[0], t[1], t[2], t[3], self.day(t[4]), instant if instant is not None else self.instant(t[5]), *t[6:])
+        day = self._days.get(t[4]) or self.day(t[4])  # the lookups inline: a full read rebuilds each copy thrice
+        if instant is None:
+            instant = self._instants.get(t[5]) or self.instant(t[5])
+        return Activity(t[0], t[1], t[2], t[3], day, instant, *t[6:])
 
     def checkin(self, t: Row, instant: datetime | None = None) -> Checkin:
-        return Checkin(t[0], instant if instant is not None else self.instant(t[1]), t[2], t[3], t[4])
+        if instant is None:
+            instant = self._instants.get(t[1]) or self.instant(t[1])
+        return Checkin(t[0], instant, t[2], t[3], t[4])
 
 
 def checkin_row(c: Checkin) -> Row:

@@ -120,8 +120,11 @@ class _StoreOrder(Sequence[Resolved]):
 
     def __iter__(self) -> Iterator[Resolved]:
         yield from self.posts
-        for i in self.order:
-            yield self.read._at(i)
+        read = self.read
+        copies, as_read, resolution, winner = read.copies, read.copies.as_read, read._resolution, read._winner
+        row, make = copies.row, copies.decoder.activity
+        for i in self.order:  # `_at`, inline: every copy of the program passes here
+            yield Resolved(make(row(i), as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
 
 
 @dataclass
