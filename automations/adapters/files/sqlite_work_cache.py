@@ -4,13 +4,11 @@ One SQLite file in the local folder (`.work_cache.sqlite3`, git-ignored). It hol
 only (the responses already read, each ambassador's activity copies and record summary): deleting
 it costs one full run, never data. A write is one transaction, so a run killed half-way leaves the
 previous state whole; the jobs check every entry against the inputs before trusting it.
-Entries a run makes as it goes (`stage`) wait in a TEMP table of the connection: SQLite keeps it in a
-file of its own that it deletes as it opens it (`temp_store=FILE`, so they do not sit in memory), no
-other connection sees it, and a process that ends before the `write` that promotes them leaves
-nothing behind; `write` moves them into the cache in the same transaction as the state that claims them.
-Deleted entries are overwritten (`PRAGMA secure_delete=ON`) and `clear` (erase's) rebuilds the file
-with VACUUM: an erased person's data stays nowhere in it. The file, and the journal SQLite makes beside
-it, get the program's file mode (`file_modes`: the process umask set at start-up).
+Entries a run makes as it goes (`stage`) wait in a database of their own that SQLite makes as a file
+with no name (deleted as it is opened, gone with the connection): no other process sees them, the
+cache file is neither created nor locked for them, and a process that ends before the `write` that
+promotes them leaves nothing behind; that `write` moves them into the cache in the same transaction
+as the state that claims them.
 """
 
 from __future__ import annotations
@@ -29,8 +27,7 @@ CREATE TABLE IF NOT EXISTS entries (tbl TEXT NOT NULL, key TEXT NOT NULL, value 
 # (WITHOUT ROWID, keys and values in one tree), every search that passed a large value (a full read's tally, some
 # megabytes) read all of it, so writing ten thousand records after one cost seconds. A cache with that table is
 # forgotten whole (its state with it): the next run reads everything, as after a lost cache.
-_STAGED = """CREATE TEMP TABLE IF NOT EXISTS staged (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
-                                                  PRIMARY KEY (tbl, key))"""
+_STAGED = """CREATE TABLE staged (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key))"""
 
 
 def _upgrade(db: sqlite3.Connection) -> None:
@@ -52,7 +49,7 @@ class SqliteWorkCache:
         self.path = Path(path)
         self.read_only = read_only
         self._db: sqlite3.Connection | None = None
-        self._staging = False  # the connection's TEMP table of staged entries is made
+        self._staged: sqlite3.Connection | None = None  # the nameless database of staged entries, once made
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None and self.read_only:
@@ -113,17 +110,13 @@ class SqliteWorkCache:
     def stage(self, table: str, entries: Mapping[str, bytes]) -> None:
         if self.read_only or not entries:
             return
-        db = self._conn()
-        if not self._staging:
-            db.execute("PRAGMA temp_store=FILE")
-            # The TEMP file is unlinked as SQLite opens it and gone with the connection: zeroing its freed pages
-            # as entries move on would only write them all once more.
-            db.execute("PRAGMA temp.secure_delete=OFF")
-            db.execute(_STAGED)
-            self._staging = True
-        db.execute("BEGIN")  # deferred: only the connection's TEMP database is written, the cache file is not locked
+        if self._staged is None:
+            self._staged = sqlite3.connect("", isolation_level=None)  # "": a file with no name, SQLite's own
+            self._staged.executescript(_STAGED)
+        db = self._staged
+        db.execute("BEGIN")
         try:
-            db.executemany("INSERT OR REPLACE INTO temp.staged (tbl, key, value) VALUES (?, ?, ?)",
+            db.executemany("INSERT OR REPLACE INTO staged (tbl, key, value) VALUES (?, ?, ?)",
                            [(table, k, v) for k, v in entries.items()])
             db.execute("COMMIT")
         except BaseException:
@@ -134,7 +127,7 @@ class SqliteWorkCache:
               replace: Iterable[str] = (), promote: Iterable[str] = ()) -> None:
         """One transaction: empty the tables in `replace`, move in the entries staged for those in `promote`,
         set (or, with None, delete) meta keys and table entries."""
-        replace, promote = list(replace), [t for t in promote if self._staging]
+        replace, promote = list(replace), [t for t in promote if self._staged is not None]
         if self.read_only or (not any(tables.values()) and not meta and not replace and not promote):
             return
         db = self._conn()
@@ -142,10 +135,11 @@ class SqliteWorkCache:
         try:
             for table in replace:
                 db.execute("DELETE FROM entries WHERE tbl = ?", (table,))
-            for table in promote:
-                db.execute("INSERT OR REPLACE INTO entries (tbl, key, value) SELECT tbl, key, value FROM temp.staged "
-                           "WHERE tbl = ?", (table,))
-                db.execute("DELETE FROM temp.staged WHERE tbl = ?", (table,))
+            staged = self._staged
+            for table in promote:  # streamed across, a row at a time: not held
+                assert staged is not None
+                db.executemany("INSERT OR REPLACE INTO entries (tbl, key, value) VALUES (?, ?, ?)",
+                               staged.execute("SELECT tbl, key, value FROM staged WHERE tbl = ?", (table,)))
             for key, value in meta.items():
                 if value is None:
                     db.execute("DELETE FROM meta WHERE key = ?", (key,))
@@ -160,6 +154,8 @@ class SqliteWorkCache:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        if promote and self._staged is not None:  # kept: what was staged for them is done with
+            self._staged.executemany("DELETE FROM staged WHERE tbl = ?", [(t,) for t in promote])
 
     def clear(self) -> None:
         """Forget everything, and leave none of it in the file: deleted with secure delete on, then the file
@@ -168,6 +164,6 @@ class SqliteWorkCache:
         db = self._conn()
         db.execute("DELETE FROM meta")
         db.execute("DELETE FROM entries")
-        if self._staging:
-            db.execute("DELETE FROM temp.staged")
+        if self._staged is not None:
+            self._staged.execute("DELETE FROM staged")
         db.execute("VACUUM")
