@@ -38,6 +38,7 @@ def _slot_setters(cls: type) -> tuple[Any, ...]:
 _new = object.__new__
 (_a0, _a1, _a2, _a3, _a4, _a5, _a6, _a7, _a8, _a9, _a10, _a11, _a12, _a13, _a14, _a15, _a16, _a17,
  _a18) = _slot_setters(Activity)
+_c0, _c1, _c2, _c3, _c4 = _slot_setters(Checkin)
 
 #: How many instants a Decoder keeps: a pass over a large program forgets the older ones, so what it rebuilds
 #: stays transient (the copies of one response, read together, share theirs).
@@ -83,7 +84,9 @@ class Decoder:
     def checkin(self, t: Row, instant: datetime | None = None) -> Checkin:
         if instant is None:
             instant = self._instants.get(t[1]) or self.instant(t[1])
-        return Checkin(t[0], instant, t[2], t[3], t[4])
+        c = _new(Checkin)  # through its slots, as `activity`
+        _c0(c, t[0]); _c1(c, instant); _c2(c, t[2]); _c3(c, t[3]); _c4(c, t[4])  # noqa: E702
+        return c
 
 
 def checkin_row(c: Checkin) -> Row:
@@ -156,14 +159,11 @@ class _Packed(Sequence[T]):
         row: Row = marshal.loads(self._buf[self._ends[i - 1] if i else 0:self._ends[i]])
         return row
 
-    def rows(self) -> Iterator[Row]:
-        for i in range(len(self._ends)):
-            yield self.row(i)
-
-    def record(self, i: int) -> tuple[Row, T]:
-        """Record `i` as its row and rebuilt."""
-        row = self.row(i)
-        return row, self._make(row, self.as_read.get(i))
+    def rows(self, indexes: Iterable[int] | None = None) -> Iterator[Row]:
+        """The rows at `indexes` (all, in order, by default)."""
+        buf, ends, loads = self._buf, self._ends, marshal.loads
+        for i in range(len(ends)) if indexes is None else indexes:
+            yield loads(buf[ends[i - 1] if i else 0:ends[i]])
 
     def _make(self, row: Row, instant: datetime | None) -> T:
         raise NotImplementedError
@@ -187,9 +187,9 @@ class _Packed(Sequence[T]):
         return self._make(self.row(i), self.as_read.get(i))
 
     def __iter__(self) -> Iterator[T]:
-        as_read = self.as_read
-        for i in range(len(self)):
-            yield self._make(self.row(i), as_read.get(i))
+        as_read, make = self.as_read, self._make
+        for i, row in enumerate(self.rows()):
+            yield make(row, as_read.get(i))
 
 
 class PackedActivities(_Packed[Activity]):

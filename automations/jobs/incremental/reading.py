@@ -183,15 +183,14 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
     digests: dict[str, str] = {}
     batch: dict[str, bytes] = {}
     for email in set(read.places) | set(post_rows) | set(read.checkin_places):
-        made = [packed.record(i) for i in read.places.get(email, ())]
-        acts = [row for row, _ in made]
-        resolved = resolve_copies([decoder.activity(t) for t in post_rows.get(email, [])] + [a for _, a in made],
-                                  rules)
-        del made
+        at = read.places.get(email, ())
+        acts = list(packed.rows(at))
+        resolved = resolve_copies([decoder.activity(t) for t in post_rows.get(email, [])] +
+                                  [decoder.activity(t, packed.as_read.get(i)) for i, t in zip(at, acts)], rules)
         read.keep(email, resolved)
         late[email] = [problem_row(p) for p in late_problems(resolved, layout, rules.window_days)]
         rescount[email] = _counts(resolved)
-        checks = [packed_checks.row(i) for i in read.checkin_places.get(email, ())]
+        checks = list(packed_checks.rows(read.checkin_places.get(email, ())))
         digests[email] = _digest(acts + checks + list(post_rows.get(email, [])))
         if acts or checks:
             batch[email] = pack((acts, checks))

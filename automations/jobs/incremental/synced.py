@@ -60,10 +60,16 @@ class FullRead:
 
     def resolved(self, email: str) -> list[Resolved]:
         """This ambassador's copies as they were resolved, in the order they were resolved in (posts first)."""
-        return self.posts.get(email, []) + [self._at(i) for i in self.places.get(email, ())]
+        places = self.places.get(email, ())
+        as_read, make, resolution, winner = self.copies.as_read, self.copies.decoder.activity, self._resolution, \
+            self._winner
+        return self.posts.get(email, []) + [Resolved(make(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
+                                            for i, row in zip(places, self.copies.rows(places))]
 
     def checkins_of(self, email: str) -> list[Checkin]:
-        return [self.checkins[i] for i in self.checkin_places.get(email, ())]
+        places = self.checkin_places.get(email, ())
+        as_read, make = self.checkins.as_read, self.checkins.decoder.checkin
+        return [make(row, as_read.get(i)) for i, row in zip(places, self.checkins.rows(places))]
 
     def received_since(self, email: str, since: float) -> tuple[list[Activity], list[Checkin]]:
         """This ambassador's copies (posts first) and check-ins received from `since` (a POSIX time) on; the
@@ -122,9 +128,9 @@ class _StoreOrder(Sequence[Resolved]):
         yield from self.posts
         read = self.read
         copies, as_read, resolution, winner = read.copies, read.copies.as_read, read._resolution, read._winner
-        row, make = copies.row, copies.decoder.activity
-        for i in self.order:  # `_at`, inline: every copy of the program passes here
-            yield Resolved(make(row(i), as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
+        make = copies.decoder.activity
+        for i, row in zip(self.order, copies.rows(self.order)):  # `_at`, inline: every copy of the program passes here
+            yield Resolved(make(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
 
 
 @dataclass
