@@ -29,7 +29,7 @@ resident set size (`ru_maxrss` of that process, as-is) belongs to that phase alo
             WORKDIR/outbox) from an empty store, mail ledger and outbox, then again with nothing new;
             the outbox's own time (writing the messages, rebuilding index.html) is shown apart.
 
-Prints a table and whether the targets are met (full and first <= 3 x parse, every peak <= 300 MB,
+Prints a table and whether the targets are met (full and first <= 6 x parse, every peak <= 300 MB,
 rerun <= 0.1 x first, plus50 <= 0.15 x first). Always exits 0: it is a report, not a test.
 `--profile` also runs the full phase under cProfile, `--profile-rerun` the rerun phase, and each
 prints the hotspots in the package. `--json` writes every figure as JSON.
@@ -55,7 +55,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 AS_OF = date(2026, 11, 23)
-RATIO_TARGET = 3.0
+RATIO_TARGET = 6.0  # issue 20 ("a lean first run"); 3.0 before it
 PEAK_TARGET_MB = 300.0
 RERUN_TARGET = 0.10  # no-change rerun / first run
 PLUS_TARGET = 0.15  # rerun after PLUS_RESPONSES new responses / first run

@@ -52,3 +52,28 @@ def test_replaced_file_keeps_its_permissions(tmp_path):
     path.chmod(0o664)
     atomic_write(path, "b\n")
     assert path.stat().st_mode & 0o777 == 0o664
+
+
+def test_the_problems_a_save_leaves_for_the_next_job_are_what_the_file_reads(tmp_path):
+    """run-all's next job asks for the problems sync-checkins just saved: the store hands back what a fresh read
+    of the file gives (cells a spreadsheet would run, line breaks, padded ids and owners, a typed status, a
+    staff problem that carried an address), without reading the file again."""
+    from automations.domain.model import Problem
+    from automations.domain.problems import ProblemRecord
+
+    values = ["=1+2", "'quoted", "two\r\nlines", "\ttab", "-5", "+x", "@who", "plain"]
+    records = [ProblemRecord(Problem("checkin_responses.csv", i + 2, "Email Address", v, f"reason {v}",
+                                     "ana@example.org" if i % 2 else ""),
+                             status="open" if i % 3 else "ignored", first_seen=date(2026, 10, 1),
+                             owner="ana@example.org" if i % 2 else "staff", id=f"p{i}")
+               for i, v in enumerate(values)]
+    records.append(ProblemRecord(Problem("roster", 9, "Status", "x", "why", "bo@example.org"), owner="staff",
+                                 id=" p-padded ", typed="Maybe"))
+    store = CsvReportStore(tmp_path)
+    store.save_problems(records)
+    kept = store.load_problems()
+    fresh = CsvReportStore(tmp_path).load_problems()
+    assert kept[7] is records[7]  # not read again: the saved record itself
+    assert kept == fresh
+    assert [(r.problem.email, r.typed, r.id, r.owner) for r in kept] == \
+        [(r.problem.email, r.typed, r.id, r.owner) for r in fresh]

@@ -3,6 +3,7 @@ run lock."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -116,13 +117,18 @@ def _command_name() -> str:
 @contextmanager
 def one_run(ctx: Context) -> Iterator[None]:
     """The command's run lock for the whole run (a dry run writes nothing and takes none): a second run
-    of the same command waits `schedule.lock_wait_seconds`, then skips (`AlreadyRunning`)."""
-    if ctx.dry_run:
-        yield
-        return
-    with ctx.run_lock.hold(_command_name()):
-        ctx.stop.check()  # asked to stop while it waited for the lock: do nothing
-        yield
+    of the same command waits `schedule.lock_wait_seconds`, then skips (`AlreadyRunning`). When the run
+    ends, what its jobs kept out of the garbage collector's way (`jobs.base.bulk_allocation`) is handed
+    back to it, so a process that runs many commands (the tests) has its reference cycles collected."""
+    try:
+        if ctx.dry_run:
+            yield
+            return
+        with ctx.run_lock.hold(_command_name()):
+            ctx.stop.check()  # asked to stop while it waited for the lock: do nothing
+            yield
+    finally:
+        gc.unfreeze()
 
 
 def _run_job(opts: Options, job: Callable[[Context], JobResult]) -> None:

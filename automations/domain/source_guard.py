@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .codec import PackedActivities, PackedCheckins
 from .model import Activity, Checkin, Problem
 
 
@@ -61,12 +62,18 @@ def tally(rows: int, skipped: int, empty: int, checkins: Iterable[Checkin], acti
     spreadsheet re-save that drops the seconds is the same check-in); an activity its id."""
     by_email: dict[str, int] = {}
     out = bytearray()
-    for c in checkins:
-        seed = by_email.get(c.email)
+    # Packed check-ins (a full read's) are read as their rows (address, POSIX time, ...), not rebuilt.
+    sent = (t[:2] for t in checkins.rows()) if isinstance(checkins, PackedCheckins) else \
+        ((c.email, c.received_at.timestamp()) for c in checkins)
+    for email, ts in sent:
+        seed = by_email.get(email)
         if seed is None:
-            seed = by_email[c.email] = zlib.crc32(c.email.encode())
-        out += zlib.crc32(b"%d" % (int(c.received_at.timestamp()) // 60), seed).to_bytes(4, "little")
-    ak = bytes.fromhex("".join([a.id[2:10] for a in activities]))
+            seed = by_email[email] = zlib.crc32(email.encode())
+        out += zlib.crc32(b"%d" % (int(ts) // 60), seed).to_bytes(4, "little")
+    if isinstance(activities, PackedActivities):  # kept as they were read: not rebuilt for this
+        ak = bytes(activities.id_keys)
+    else:
+        ak = bytes.fromhex("".join([a.id[2:10] for a in activities]))
     return Tally(rows, skipped, empty, bytes(out), ak)
 
 

@@ -10,6 +10,7 @@ roster entry and copies are the same, the summary is the record.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -81,10 +82,13 @@ BriefRow = tuple[str, str, bool, int, int, int, int, bool, str, str, int, int]
 
 
 def as_rows(track: Track) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
-    """A brief track as plain tuples, for the work cache."""
-    return (tuple((str(r.verdict.quarter), r.verdict.status, r.verdict.final, r.verdict.full_reports,
-                   r.verdict.activities, r.verdict.reach, r.verdict.engagements, r.verdict.clustered, r.verdict.note,
-                   r.standing, r.streak, r.missed_in_row) for r in track.records), tuple(track.perks))
+    """A brief track as plain tuples, for the work cache (and, after a full read, for the track itself: the quarter
+    labels and notes, which repeat across ambassadors, are shared)."""
+    intern = sys.intern
+    return (tuple((intern(str(r.verdict.quarter)), r.verdict.status, r.verdict.final, r.verdict.full_reports,
+                   r.verdict.activities, r.verdict.reach, r.verdict.engagements, r.verdict.clustered,
+                   intern(r.verdict.note), r.standing, r.streak, r.missed_in_row) for r in track.records),
+            tuple(track.perks))
 
 
 _QUARTERS: dict[str, Quarter] = {}

@@ -34,10 +34,17 @@ def plural(n: int, word: str) -> str:
 
 @contextmanager
 def bulk_allocation() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a job builds many small acyclic objects.
+    """Pause the cyclic garbage collector while a job builds many small acyclic objects, and keep it away
+    from them afterwards.
 
     Reading a large program creates hundreds of thousands of frozen dataclasses that can never
-    form cycles; the collector's repeated scans of them cost about a quarter of the run.
+    form cycles; the collector's repeated scans of them cost about a quarter of the run. Once the
+    job is done, what it built is moved out of the collector's generations (`gc.freeze`): they are
+    all still "young" for it (nothing was collected while it was paused), so the next allocations
+    would otherwise start full scans of millions of live objects (two, measured, between sync and
+    compliance). Frozen objects are still freed as soon as nothing refers to them (reference
+    counting does not look at generations); only a reference cycle among them would outlive the
+    process's need of it, and these records form none.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -45,6 +52,7 @@ def bulk_allocation() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()
 
 

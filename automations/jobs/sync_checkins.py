@@ -169,5 +169,5 @@ class SyncedData(dict):
         if key not in ("activities", "checkins"):
             raise KeyError(key)
         resolved, checkins = self["work"].all_copies()
-        self["activities"], self["checkins"] = [r.activity for r in resolved], checkins
+        self["activities"], self["checkins"] = [r.activity for r in resolved], list(checkins)
         return self[key]

@@ -217,9 +217,15 @@ class WorkCache(Protocol):
         """The entries of a table (those of `keys`, or all)."""
 
     def write(self, meta: Mapping[str, bytes | None], tables: Mapping[str, Mapping[str, bytes | None]],
-              replace: Iterable[str] = ()) -> None:
-        """In one step: set (None: delete) single values and table entries, after emptying the tables in
-        `replace`."""
+              replace: Iterable[str] = (), promote: Iterable[str] = ()) -> None:
+        """In one step: empty the tables in `replace`, keep the entries staged (`stage`) for the tables in
+        `promote`, then set (None: delete) single values and table entries."""
+
+    def stage(self, table: str, entries: Mapping[str, bytes]) -> None:
+        """Set entries of `table` aside as they are made, so that the caller need not hold them: no read sees
+        them until a `write` of this same cache object names the table in `promote`, and they are forgotten
+        if the process ends before (a run that crashes leaves the state it found). Staging a key again
+        replaces it. A cache that writes nothing (a dry run's) keeps nothing."""
 
     def clear(self) -> None:
         """Forget everything."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -66,10 +67,13 @@ class CsvReportStore:
         return StoredReports(self.read_activities(), self.read_checkins(), self.load_problems())
 
     def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], dry_run: bool = False) -> Written:
-        written = (_file(self.activities_path, lambda: self.write_activities(resolved, dry_run))
-                   + _file(self.checkins_path, lambda: self.write_checkins(checkins, dry_run)))
-        if not dry_run:
-            self._remember(_last_copy(resolved, (0, 0)), max((c.row for c in checkins), default=0))
+        # The last copy and check-in are found as they are written: one pass over them (they may be rebuilt as
+        # they are read, `jobs.incremental.FullRead`).
+        last = _LastCopy()
+        written = (_file(self.activities_path, lambda: self.write_activities(last.seen(resolved), dry_run))
+                   + _file(self.checkins_path, lambda: self.write_checkins(last.seen_checkins(checkins), dry_run)))
+        if not dry_run:  # a real write reads every copy and check-in
+            self._remember(last.place, last.checkin)
         return written
 
     # -- appending: the files as the last save left them, plus rows after all of theirs ---------------------
@@ -117,27 +121,35 @@ class CsvReportStore:
         return []
 
     def save_problems(self, records: Sequence[ProblemRecord], dry_run: bool = False) -> Written:
-        return _file(self.problems_path, lambda: self.write_problems(records, dry_run))
+        written = _file(self.problems_path, lambda: self.write_problems(records, dry_run))
+        if not dry_run:
+            # The next job of run-all asks for them again: what a read of the file now gives, without reading it
+            # (nor holding a second copy of every record), while the file stays as this wrote it.
+            st = self.problems_path.stat()
+            self._problems = ((st.st_size, st.st_mtime_ns, st.st_ino), [_as_read(r) for r in records])
+        return written
 
     @staticmethod
-    def _activity_rows(resolved: Sequence[Resolved]) -> Iterator[list]:
+    def _activity_rows(resolved: Iterable[Resolved]) -> Iterator[list]:
         # None is written as an empty cell by the csv module; whole numbers as themselves.
-        stamps: dict[int, str] = {}  # the copies of one response share one timestamp object
+        # The copies of one response come together and share one timestamp object: each is written once. (The
+        # object itself is the key, held while it is: copies rebuilt as they are read are freed as they go, and
+        # a freed object's id can be another's.)
+        last, stamp = None, ""
         for r in resolved:
             a = r.activity
-            stamp = stamps.get(id(a.received_at))
-            if stamp is None:
-                stamp = stamps[id(a.received_at)] = a.received_at.isoformat()
+            if a.received_at is not last:
+                last, stamp = a.received_at, a.received_at.isoformat()
             yield [a.id, a.email, a.kind, a.title, a.date.isoformat(), stamp, a.row, a.section,
                    a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal, a.audience,
                    a.description, a.registrations, a.attendees, a.views, a.engagements, a.reshares,
                    "" if a.hours is None else f"{a.hours:g}"]
 
     @staticmethod
-    def _checkin_rows(checkins: Sequence[Checkin]) -> Iterator[list]:
+    def _checkin_rows(checkins: Iterable[Checkin]) -> Iterator[list]:
         return ([c.email, c.received_at.isoformat(), c.row, c.reported_quarter, c.activities] for c in checkins)
 
-    def write_activities(self, resolved: Sequence[Resolved], dry_run: bool = False) -> bool:
+    def write_activities(self, resolved: Iterable[Resolved], dry_run: bool = False) -> bool:
         return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, self._activity_rows(resolved), dry_run)
 
     def read_activities(self) -> list[Activity]:
@@ -161,7 +173,7 @@ class CsvReportStore:
                 ))
         return out
 
-    def write_checkins(self, checkins: Sequence[Checkin], dry_run: bool = False) -> bool:
+    def write_checkins(self, checkins: Iterable[Checkin], dry_run: bool = False) -> bool:
         return atomic_write_rows(self.checkins_path, CHECKIN_COLUMNS, self._checkin_rows(checkins), dry_run)
 
     def read_checkins(self) -> list[Checkin]:
@@ -217,6 +229,18 @@ class CsvReportStore:
         return out
 
 
+def _as_read(r: ProblemRecord) -> ProblemRecord:
+    """The record as `_read_problems` reads it back from the row `write_problems` makes of it (the same record,
+    mostly: the address only an ambassador's problem keeps, no typed word, the id and owner as cells read)."""
+    owner = r.owner.strip() or STAFF
+    email = "" if owner == STAFF else owner
+    if r.typed == "" and owner == r.owner and r.id == r.id.strip() and r.problem.email == email \
+            and read_status(r.status) == r.status:
+        return r
+    return ProblemRecord(replace(r.problem, email=email), read_status(r.status), r.first_seen, r.closed, owner,
+                         r.id.strip())
+
+
 def _file(path: Path, write: Callable[[], bool]) -> Written:
     """One table file written (or compared, in a dry run): created if it was not there, else updated."""
     existed = path.exists()
@@ -237,6 +261,26 @@ def _day(text: str) -> date | None:
     except ValueError:
         return None
 
+
+
+class _LastCopy:
+    """The latest form copy's place (row, section) among the copies passed through `seen` ((0, 0): none)."""
+
+    def __init__(self) -> None:
+        self.place = (0, 0)
+        self.checkin = 0  # and the latest check-in's row among those passed through `seen_checkins`
+
+    def seen_checkins(self, checkins: Iterable[Checkin]) -> Iterator[Checkin]:
+        for c in checkins:
+            self.checkin = max(self.checkin, c.row)
+            yield c
+
+    def seen(self, resolved: Iterable[Resolved]) -> Iterator[Resolved]:
+        for r in resolved:
+            a = r.activity
+            if a.section and (a.row, a.section) > self.place:
+                self.place = (a.row, a.section)
+            yield r
 
 
 def _last_copy(resolved: Sequence[Resolved], start: tuple[int, int]) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..codec import PackedActivities, PackedCheckins, Row
 from ..form_layout import ColumnMap, FormLayout, Merger, fit_rows, map_columns
 from ..model import ACTIVITY_METRIC_ORDER, COUNT_FIELDS, DECIMAL_FIELDS, TEXT_FIELDS, Activity, Checkin, Problem
 from ..moments import DayOrder, MomentReader, Unsettled, settle
@@ -28,14 +29,19 @@ def activity_id(email: str, kind: str, title: str, day: date) -> str:
 
 @dataclass
 class Ingested:
-    activities: list[Activity]
-    checkins: list[Checkin]
+    activities: Sequence[Activity]  # a list, or what `ingest` was given to keep them in (`codec.PackedActivities`)
+    checkins: Sequence[Checkin]
     problems: list[Problem]
     last_row: int = 1  # the sheet row number of the last row read (1: the header alone)
     order: str = ""  # the day/month order the source's dates were read in ("" when none needed deciding)
     unusable_rows: set[int] = field(default_factory=set)  # rows skipped whole (no check-in from them)
     unreadable_rows: set[int] = field(default_factory=set)  # ... of them, those whose timestamp could not be read
     empty_rows: set[int] = field(default_factory=set)  # rows with a check-in but no activity that could be used
+
+
+#: Where `ingest` keeps the activities and check-ins it reads: lists, or compact sequences of them.
+ActivitySink = list[Activity] | PackedActivities
+CheckinSink = list[Checkin] | PackedCheckins
 
 
 @lru_cache(maxsize=1024)
@@ -72,20 +78,22 @@ def on_an_unusable_row(problems: Sequence[Problem], roster_problems: Sequence[Pr
 
 
 def ingest(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: FormLayout,
-           known_emails: Mapping[str, object], first_row: int = 2, order: DayOrder | None = None) -> Ingested:
+           known_emails: Mapping[str, object], first_row: int = 2, order: DayOrder | None = None,
+           into: tuple[PackedActivities, PackedCheckins] | None = None) -> Ingested:
     """Read every response row; every unusable row, section or cell becomes a Problem.
 
     `rows` are the data rows in sheet order; the first is spreadsheet row `first_row` (2: the row after
     the header; more when only the rows after those already read are given). `order`: the source's
     day/month order so far (see `day_order`); it is decided from the rows before any is read, or the
-    run stops with one sentence (`InputError`).
+    run stops with one sentence (`InputError`). `into`: where to keep the activities and check-ins as they
+    are read, packed (a whole program's: `codec.PackedActivities`, `codec.PackedCheckins`); lists by default.
     """
     cols = map_columns(headers, layout)
     if cols.needs_rows():  # a form edit the header alone cannot place: the rows say what it is
         rows = list(rows)
         cols = fit_rows(cols, rows, headers, layout.source)
     order = order or day_order(layout, layout.source)
-    reader = _ResponseReader(headers, layout, cols, order, known_emails)
+    reader = _ResponseReader(headers, layout, cols, order, known_emails, *(into or ([], [])))
     row_no = first_row - 1
     for row_no, row in settle(order, enumerate(rows, start=first_row), reader.dated_cells):
         reader.read(row_no, row)
@@ -127,7 +135,7 @@ class _ResponseReader:
     them: the row's sender first (timestamp, address), then each section's activity, then its check-in."""
 
     def __init__(self, headers: Sequence[str], layout: FormLayout, cols: ColumnMap, order: DayOrder,
-                 known_emails: Mapping[str, object]) -> None:
+                 known_emails: Mapping[str, object], activities: ActivitySink, checkins: CheckinSink) -> None:
         self.src = layout.source
         self.cols = cols
         self.known_emails = known_emails
@@ -142,8 +150,17 @@ class _ResponseReader:
         self.sections = _sections(cols)
         self.date_cols = [cols.timestamp] + [s.date for s in self.sections]
         self.emails: dict[str, str] = {}
-        self.activities: list[Activity] = []
-        self.checkins: list[Checkin] = []
+        self.activities = activities
+        self.checkins = checkins
+        # A record is kept from its fields: packed ones as a row straight away, without building the record.
+        if isinstance(activities, PackedActivities):
+            self.keep_activity: Callable[[Row], None] = activities.append_fields
+        else:
+            self.keep_activity = lambda fields: activities.append(Activity(*fields))
+        if isinstance(checkins, PackedCheckins):
+            self.keep_checkin: Callable[[Row], None] = checkins.append_fields
+        else:
+            self.keep_checkin = lambda fields: checkins.append(Checkin(*fields))
         self.problems: list[Problem] = []
         self.unusable: set[int] = set()
         self.unreadable: set[int] = set()
@@ -177,9 +194,9 @@ class _ResponseReader:
         reported = _reported_quarter(row[self.cols.quarter]) if self.cols.quarter is not None else ""
         count = 0
         for section in self.sections:
-            activity = self._activity(row_no, row, section, email, received, reported)
-            if activity is not None:
-                self.activities.append(activity)
+            fields = self._activity(row_no, row, section, email, received, reported)
+            if fields is not None:
+                self.keep_activity(fields)
                 count += 1
         if count == 0:
             self.empty.add(row_no)
@@ -187,7 +204,7 @@ class _ResponseReader:
             self.problems.append(Problem(self.src, row_no, self.title_of[first], row[first],
                                          "(and every other section): no activity in this response could be used; "
                                          "the check-in itself is recorded", email))
-        self.checkins.append(Checkin(email, received, row_no, reported, count))
+        self.keep_checkin((email, received, row_no, reported, count))
 
     def _sender(self, row_no: int, row: Sequence[str]) -> tuple[datetime, str] | None:
         """When the response was sent and the ambassador's address, or None (the row skipped, said why)."""
@@ -214,9 +231,9 @@ class _ResponseReader:
         return received, email
 
     def _activity(self, row_no: int, row: Sequence[str], section: _Section, email: str, received: datetime,
-                  reported: str) -> Activity | None:
-        """The section's activity, or None: a blank section, or one whose kind, title or date cannot be used
-        (a problem says which)."""
+                  reported: str) -> Row | None:
+        """The section's activity as the fields of an `Activity`, in order, or None: a blank section, or one whose
+        kind, title or date cannot be used (a problem says which)."""
         if not "".join(section.cells_of(row)).strip():
             return None
         n = section.number
@@ -233,8 +250,8 @@ class _ResponseReader:
         day = self._day(row_no, row, section, email, title, received.date())
         if day is None:
             return None
-        return Activity(activity_id(email, kind, title, day), email, kind, title, day, received, row_no, n, reported,
-                        *self._metrics(row_no, row, section, email, title))
+        return (activity_id(email, kind, title, day), email, kind, title, day, received, row_no, n, reported,
+                *self._metrics(row_no, row, section, email, title))
 
     def _day(self, row_no: int, row: Sequence[str], section: _Section, email: str, title: str,
              received_day: date) -> date | None:

@@ -54,11 +54,11 @@ from .copies import (
                      resolve_copies,
 )
 from .tracking import Standing, Track, evaluate, standings, tracks
-from .verdicts import Record, anniversary, history, late_joiner_exempt, perks, status_on
+from .verdicts import Record, anniversary, history, history_of, late_joiner_exempt, perks, status_on
 
 __all__ = [
     "CONFERENCE_FUNDING", "CURRENT", "DUPLICATE", "EXEMPT", "FREE_EVENT_ACCESS", "LATE", "MET", "MISSED",
     "PENDING", "SUPERSEDED", "UNDER_REVIEW", "WARNED", "Record", "Resolved", "Rules", "Standing", "Track",
-    "activity_quarter", "anniversary", "evaluate", "history", "is_full", "late_joiner_exempt",
+    "activity_quarter", "anniversary", "evaluate", "history", "history_of", "is_full", "late_joiner_exempt",
     "missing_fields", "perks", "received_on", "resolve_copies", "standings", "status_on", "tracks",
 ]

@@ -216,7 +216,13 @@ def history(amb: Ambassador, activities: Sequence[Activity], rules: Rules, as_of
     change nothing.
     """
     received = [a for a in activities if received_on(a) <= as_of]
-    resolved = resolve_copies(received, rules)
+    return history_of(amb, resolve_copies(received, rules), rules, as_of, through)
+
+
+def history_of(amb: Ambassador, resolved: Sequence[Resolved], rules: Rules, as_of: date,
+               through: Quarter) -> list[Record]:
+    """`history` from this ambassador's copies already resolved, every one received on or before `as_of`
+    (what sync-checkins resolved, so that a run resolves each ambassador once)."""
     by_quarter: dict[Quarter, list[Resolved]] = defaultdict(list)
     for r in resolved:
         q = activity_quarter(r.activity)

@@ -13,6 +13,16 @@ response source for what it has beyond the cursor it stopped at:
 - anything else (an earlier row edited or deleted, another file, a roster that gained or lost an
   email, another configuration or version): everything is read again, as on the first run.
 
+A full read is lean (issue 20): every copy and check-in is packed as it is read (`codec.PackedActivities`,
+`PackedCheckins`: marshalled rows end to end, about a third of the records' memory), then each ambassador is
+worked out once, in turn: their copies rebuilt and resolved, their late problems, digest and work-cache entry
+made, the entry staged in the cache at once (`WorkCache.stage`; `remember` promotes the staged entries in the
+same write as the state that claims them, so a crash before leaves the old state). How each copy resolved is
+kept (`FullRead`): the store's one pass and compliance (`tracks.judge`, which reuses the resolution rather than
+resolving again, and keeps the records in brief) rebuild an ambassador's records when they need them and let
+them go. The CSV store still writes every copy in sheet order (one pass, rebuilt as it goes); the Airtable store
+builds every record's fields to compare with the base, so it holds the program's copies while it saves.
+
 The result is the same as a full run's, whatever path was taken: `tests/test_incremental.py` checks
 it against a full run after each kind of change.
 

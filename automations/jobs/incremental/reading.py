@@ -7,16 +7,28 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 from ...domain.checkins import FormLayout, Ingested, day_order, ingest, late_problems
-from ...domain.codec import Decoder, activity_row, checkin_row, pack, problem_row, problems_of, unpack
+from ...domain.codec import (
+    Decoder,
+    PackedActivities,
+    PackedCheckins,
+    activity_row,
+    checkin_row,
+    pack,
+    problem_row,
+    problems_of,
+    unpack,
+)
 from ...domain.compliance import Resolved, Rules, resolve_copies
 from ...domain.form_layout import map_columns
-from ...domain.model import Activity, Checkin, Problem
+from ...domain.model import Activity, Problem
 from ...domain.source_guard import Tally
 from ...domain.values import stable_digest
 from ...ports import NewRows, WorkCache
 from .synced import (
+    _STAGE_BATCH,
     ACTS,
     VERSION,
+    FullRead,
     Synced,
     _counts,
     _counts_of,
@@ -24,7 +36,6 @@ from .synced import (
     _everything,
     _kept_tally,
     _resolve,
-    _sort_copies,
     _tally,
     _total,
     post_rows_of,
@@ -158,44 +169,49 @@ def _next_state(state: dict, new: NewRows, ingested: Ingested, batch: Tally | No
 def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, known: Mapping[str, object],
           post_rows: Mapping[str, list], post_digest: Mapping[str, str], config_digest: str, emails_digest: str,
           decoder: Decoder) -> Synced:
+    """Every response read, each copy packed as it is read (`PackedActivities`). Each ambassador is then worked
+    out once, in turn: their copies rebuilt and resolved (what the store, the late problems and compliance all
+    read: `FullRead` keeps how), their work-cache entry made from the packed rows and staged at once. What is
+    held for the whole program is the packed copies and the check-ins; the records of one ambassador at a time."""
+    packed, packed_checks = PackedActivities(decoder), PackedCheckins(decoder)
     ingested = ingest(new.headers, new.rows, layout, known, first_row=2,
-                      order=day_order(layout, layout.source, new.told))
-    acts, checks = _rows_by_email(ingested)
-    by_email: dict[str, list[Activity]] = defaultdict(list)
-    for a in ingested.activities:
-        by_email[a.email].append(a)
-    checks_of: dict[str, list[Checkin]] = defaultdict(list)
-    for c in ingested.checkins:
-        checks_of[c.email].append(c)
-    with_posts: dict[str, list[Activity]] = {}
+                      order=day_order(layout, layout.source, new.told), into=(packed, packed_checks))
+    now = _tally(ingested, 2)
+    read = FullRead(packed, packed_checks)
     late: dict[str, list] = {}
     rescount: dict[str, list] = {}
     digests: dict[str, str] = {}
-    resolved_all: list[Resolved] = []
-    for email in set(by_email) | set(post_rows) | set(checks):
-        own_posts = [decoder.activity(t) for t in post_rows.get(email, [])]
-        with_posts[email] = own_posts + by_email.get(email, [])
-        resolved = resolve_copies(with_posts[email], rules)
-        resolved_all += resolved
+    batch: dict[str, bytes] = {}
+    for email in set(read.places) | set(post_rows) | set(read.checkin_places):
+        at = read.places.get(email, ())
+        acts = list(packed.rows(at))
+        resolved = resolve_copies([decoder.activity(t) for t in post_rows.get(email, [])] +
+                                  [decoder.activity(t, packed.as_read.get(i)) for i, t in zip(at, acts)], rules)
+        read.keep(email, resolved)
         late[email] = [problem_row(p) for p in late_problems(resolved, layout, rules.window_days)]
         rescount[email] = _counts(resolved)
-        digests[email] = _digest(acts.get(email, []) + checks.get(email, []) + list(post_rows.get(email, [])))
-    entries = {e: pack((acts.get(e, []), checks.get(e, []))) for e in set(acts) | set(checks)}
+        checks = list(packed_checks.rows(read.checkin_places.get(email, ())))
+        digests[email] = _digest(acts + checks + list(post_rows.get(email, [])))
+        if acts or checks:
+            batch[email] = pack((acts, checks))
+            if len(batch) >= _STAGE_BATCH:
+                cache.stage(ACTS, batch)
+                batch = {}
+    cache.stage(ACTS, batch)
     state = {"version": VERSION, "config": config_digest, "emails": emails_digest, "cursor": new.cursor(),
              "late": late, "rescount": rescount, "digests": digests, "posts": dict(post_digest),
              "post_rows": {e: list(r) for e, r in post_rows.items()},
              "problems": [problem_row(p) for p in ingested.problems], "last_row": ingested.last_row,
              "responses": len(ingested.checkins), "order": ingested.order}
-    now = _tally(ingested, 2)
     state["tally"] = _counts_of(now)
-    checkins = sorted(ingested.checkins, key=lambda c: c.row)
-    copies = _sort_copies(resolved_all)
+    checkins = packed_checks if packed_checks.in_sheet_order else sorted(packed_checks, key=lambda c: c.row)
+    copies = read.in_store_order()
     out = Synced("full", ingested.problems + [p for rows in late.values() for p in problems_of(rows)],
                  ingested.last_row, len(ingested.checkins), _total(rescount), digests,
-                 affected=set(digests) | set(checks), unusable_rows=ingested.unusable_rows,
+                 affected=set(digests) | set(read.checkin_places), unusable_rows=ingested.unusable_rows,
                  unreadable_rows=ingested.unreadable_rows, tally_now=now)
     out.everything = lambda: (copies, checkins)
-    out._cache = (state, entries, True)
+    out._cache = (state, {}, True)  # the entries are staged: `remember` promotes them with this state
     out._tally = {f"{2:09d}": pack((now.checkin_keys, now.activity_keys))}
-    out.objects = (with_posts, dict(checks_of))
+    out.full = read
     return out

@@ -3,12 +3,14 @@ the store holds it (`remember`)."""
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
-from ...domain.codec import Decoder, pack, unpack
-from ...domain.compliance import Resolved, Rules, resolve_copies
+from ...domain.codec import Decoder, PackedActivities, PackedCheckins, pack, unpack
+from ...domain.compliance import CURRENT, DUPLICATE, LATE, SUPERSEDED, Resolved, Rules, resolve_copies
 from ...domain.model import Activity, Checkin, Problem
 from ...domain.source_guard import Tally, tally
 from ...domain.values import stable_digest
@@ -16,12 +18,119 @@ from ...ports import WorkCache
 
 VERSION = "sync-4"
 ACTS = "acts"  # email -> [activity rows], [checkin rows]
+_STAGE_BATCH = 500  # work-cache entries staged at a time (`WorkCache.stage`), as a full read makes them
 TALLY = "tally"  # the first row of a batch read -> its check-ins' and activities' digests (`source_guard.Tally`)
 
 
 def _sort_copies(resolved: Iterable[Resolved]) -> list[Resolved]:
     """The store's order: published posts (section 0) first, then the form's copies in sheet order."""
     return sorted(resolved, key=lambda r: (r.activity.section != 0, r.activity.row, r.activity.section))
+
+
+_RESOLUTIONS = (CURRENT, DUPLICATE, SUPERSEDED, LATE)
+
+
+class FullRead:
+    """What a full read worked out, held compactly until the store is written and compliance has judged:
+    every form copy packed in sheet order (`PackedActivities`) with how it was resolved, each ambassador's
+    places among them, their published posts resolved, their check-ins. An ambassador's copies are rebuilt
+    when asked for (`resolved`), so memory holds the packed copies, not the records of the program."""
+
+    def __init__(self, copies: PackedActivities, checkins: PackedCheckins):
+        self.copies = copies
+        self.checkins = checkins
+        self.places = _places(copies.emails)  # each ambassador's copies: their indexes in `copies`
+        self.checkin_places = _places(checkins.emails)
+        self.posts: dict[str, list[Resolved]] = {}
+        self._resolution = bytearray(len(copies))
+        self._winner = array("I", bytes(4 * len(copies)))
+
+    def keep(self, email: str, resolved: Sequence[Resolved]) -> None:
+        """How this ambassador's copies resolved: their posts first, then their form copies (in `places` order)."""
+        places = self.places.get(email, ())
+        posts = len(resolved) - len(places)
+        if posts:
+            self.posts[email] = list(resolved[:posts])
+        for i, r in zip(places, resolved[posts:]):
+            self._resolution[i] = _RESOLUTIONS.index(r.resolution)
+            self._winner[i] = r.winner_row
+
+    def _at(self, i: int) -> Resolved:
+        return Resolved(self.copies[i], _RESOLUTIONS[self._resolution[i]], self._winner[i])
+
+    def resolved(self, email: str) -> list[Resolved]:
+        """This ambassador's copies as they were resolved, in the order they were resolved in (posts first)."""
+        places = self.places.get(email, ())
+        as_read, make, resolution, winner = self.copies.as_read, self.copies.decoder.activity, self._resolution, \
+            self._winner
+        return self.posts.get(email, []) + [Resolved(make(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
+                                            for i, row in zip(places, self.copies.rows(places))]
+
+    def checkins_of(self, email: str) -> list[Checkin]:
+        places = self.checkin_places.get(email, ())
+        as_read, make = self.checkins.as_read, self.checkins.decoder.checkin
+        return [make(row, as_read.get(i)) for i, row in zip(places, self.checkins.rows(places))]
+
+    def received_since(self, email: str, since: float) -> tuple[list[Activity], list[Checkin]]:
+        """This ambassador's copies (posts first) and check-ins received from `since` (a POSIX time) on; the
+        others are not rebuilt."""
+        if since == float("-inf"):
+            return [r.activity for r in self.resolved(email)], self.checkins_of(email)
+        posts = [r.activity for r in self.posts.get(email, []) if r.activity.received_at.timestamp() >= since]
+        return (posts + [self.copies[i] for i in self.places.get(email, ()) if self.copies.row(i)[5] >= since],
+                [self.checkins[i] for i in self.checkin_places.get(email, ()) if self.checkins.row(i)[1] >= since])
+
+    def in_store_order(self) -> Sequence[Resolved]:
+        """Every copy, resolved, in the store's order (`_sort_copies`), each rebuilt as it is read."""
+        return _StoreOrder(self)
+
+
+def _places(emails: Iterable[str]) -> dict[str, array]:
+    """Each address's indexes among these, in order."""
+    out: dict[str, array] = {}
+    for i, email in enumerate(emails):
+        at = out.get(email)
+        if at is None:
+            at = out[email] = array("I")
+        at.append(i)
+    return out
+
+
+class _StoreOrder(Sequence[Resolved]):
+    """The copies of a `FullRead` in the store's order: the posts, then the form's copies in sheet order."""
+
+    def __init__(self, read: FullRead):
+        self.read = read
+        self.posts = _sort_copies(r for rs in read.posts.values() for r in rs)
+        n = len(read.copies)
+        self.order: Sequence[int] = range(n) if read.copies.in_sheet_order else \
+            sorted(range(n), key=lambda i: (read.copies.row(i)[6], read.copies.row(i)[7]))
+
+    def __len__(self) -> int:
+        return len(self.posts) + len(self.order)
+
+    @overload
+    def __getitem__(self, i: int) -> Resolved: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Resolved]: ...
+
+    def __getitem__(self, i: int | slice) -> Resolved | list[Resolved]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.posts[i] if i < len(self.posts) else self.read._at(self.order[i - len(self.posts)])
+
+    def __iter__(self) -> Iterator[Resolved]:
+        yield from self.posts
+        read = self.read
+        copies, as_read, resolution, winner = read.copies, read.copies.as_read, read._resolution, read._winner
+        make = copies.decoder.activity
+        for i, row in zip(self.order, copies.rows(self.order)):  # `_at`, inline: every copy of the program passes here
+            yield Resolved(make(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
 
 
 @dataclass
@@ -37,7 +146,7 @@ class Synced:
     new_copies: list[Resolved] = field(default_factory=list)  # appended: the copies to add to the store
     new_checkins: list[Checkin] = field(default_factory=list)
     changed_copies: bool = False  # appended: an earlier copy changed resolution (the store needs a rewrite)
-    everything: Callable[[], tuple[list[Resolved], list[Checkin]]] | None = None
+    everything: Callable[[], tuple[Sequence[Resolved], Sequence[Checkin]]] | None = None
     affected: set[str] = field(default_factory=set)  # ambassadors whose copies changed in this run
     previous_last_row: int | None = None  # the last row read by the run before (None: not known here)
     posts: list[Activity] = field(default_factory=list)  # the published blog posts, as activities
@@ -45,12 +154,12 @@ class Synced:
     unreadable_rows: set[int] = field(default_factory=set)  # ... of them, those whose timestamp could not be read
     tally_before: Tally | None = None  # what the source gave the last run (None: not known here)
     tally_now: Tally = field(default_factory=Tally)  # what the whole source gives now
-    #: A full sync keeps what it ingested, by ambassador (copies with posts, check-ins), for compliance.
-    objects: tuple[dict, dict] | None = None
+    #: A full sync keeps what it worked out (every copy, packed, and how it resolved), for the store and compliance.
+    full: FullRead | None = None
     _cache: tuple | None = None  # what to write to the work cache once the store is saved
     _tally: dict = field(default_factory=dict)  # the digests of this run's batch, for the TALLY table
 
-    def all_copies(self) -> tuple[list[Resolved], list[Checkin]]:
+    def all_copies(self) -> tuple[Sequence[Resolved], Sequence[Checkin]]:
         assert self.everything is not None
         return self.everything()
 
@@ -119,11 +228,12 @@ def _kept_tally(state: dict, cache: WorkCache | None = None) -> Tally:
 
 def remember(cache: WorkCache, synced: Synced) -> None:
     """Keep what this sync worked out, once the store holds it (a crash before leaves the old state,
-    whose cursor makes the next run read these rows again)."""
+    whose cursor makes the next run read these rows again). A full read staged its entries as it made them
+    (`WorkCache.stage`): they become the cache's in the same write as the state that claims them."""
     if synced._cache is None:
         return
     state, entries, *replace = synced._cache
     if not entries and not replace and not synced._tally and unpack(cache.get("sync")) == state:
         return  # nothing new: the cache stays byte for byte as it was
     cache.write({"sync": pack(state)}, {ACTS: entries, TALLY: synced._tally},
-                replace=(ACTS, TALLY) if replace else ())
+                replace=(ACTS, TALLY) if replace else (), promote=(ACTS,) if replace else ())

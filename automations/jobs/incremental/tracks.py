@@ -17,6 +17,7 @@ from .synced import ACTS, Synced
 
 SLIM = "slim"  # email -> (key, valid from, valid until, brief track rows, check-ins as (local day, instant))
 SLIM_VERSION = "slim-2"
+_CHUNK = 500  # ambassadors whose records are worked out (and staged) at a time
 
 
 def activities_of(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterable[str], since: float = float("-inf")
@@ -24,10 +25,8 @@ def activities_of(cache: WorkCache, synced: Synced, rules: Rules, emails: Iterab
     """These ambassadors' copies (posts included) and check-ins, from this run's sync; with `since` (a POSIX
     time), only those received from then on (the others are not even decoded)."""
     emails = set(emails)
-    if synced.objects is not None:  # a full sync: every record is still in memory, as ingested
-        acts, checks = synced.objects
-        return {e: ([a for a in acts.get(e, []) if a.received_at.timestamp() >= since],
-                    [c for c in checks.get(e, []) if c.received_at.timestamp() >= since]) for e in emails}
+    if synced.full is not None:  # a full sync: every copy is still in memory, packed
+        return {e: synced.full.received_since(e, since) for e in emails}
     decoder = Decoder(rules.tz)
     pending = synced._cache[1] if synced._cache else {}
     stored = {e: v for e, v in pending.items() if e in emails and v is not None}
@@ -50,7 +49,7 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
     recomputed), the last check-in of each, and how many were recomputed."""
     from datetime import datetime
 
-    from ...domain.compliance import history, perks
+    from ...domain.compliance import history, history_of, perks, received_on
     from ...domain.quarters import latest_ended, local_date
     from ...domain.summary import as_rows, from_rows, summarize, valid_until
 
@@ -77,29 +76,46 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
         else:
             tracks.append(None)
             stale.append(amb)
-    got = activities_of(cache, synced, rules, (a.email for a in stale)) if stale else {}
-    writes: dict[str, bytes | None] = {}
     index = {a.email: i for i, a in enumerate(roster)}
-    for amb in stale:
-        acts, checks = got.get(amb.email, ([], []))
-        records = history(amb, acts, rules, as_of, through)
-        full = Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules)))
-        tracks[index[amb.email]] = full
-        days = [local_date(a.received_at, rules.tz) for a in acts] + [local_date(c.received_at, rules.tz) for c in checks]
-        seen = [c.received_at for c in checks if local_date(c.received_at, rules.tz) <= as_of]
-        if seen:
-            last[amb.email] = max(seen)
-        if any(as_of - lookback <= d <= as_of for d in days):
-            recent.add(amb.email)
-        until = valid_until(amb, days, rules, as_of)
-        writes[amb.email] = pack((keys[amb.email], today, until.toordinal(), as_rows(summarize(full)),
-                                  [(local_date(c.received_at, rules.tz).toordinal(), c.received_at.timestamp())
-                                   for c in checks]))
-    gone = set(entries) - set(keys)
-    writes.update({e: None for e in gone})
-    if writes and not dry_run:
-        cache.write({}, {SLIM: writes})
-    done = [t for t in tracks if t is not None]  # every stale one was worked out in full above
+    staged = False
+    for start in range(0, len(stale), _CHUNK):  # a chunk of ambassadors' copies rebuilt at a time
+        chunk = stale[start:start + _CHUNK]
+        got = activities_of(cache, synced, rules, (a.email for a in chunk)) if synced.full is None else {}
+        writes: dict[str, bytes] = {}
+        for amb in chunk:
+            if synced.full is not None:
+                resolved = synced.full.resolved(amb.email)
+                acts, checks = [r.activity for r in resolved], synced.full.checkins_of(amb.email)
+                reuse = all(received_on(a) <= as_of for a in acts)
+            else:
+                resolved, reuse = [], False
+                acts, checks = got.get(amb.email, ([], []))
+            if reuse:
+                records = history_of(amb, resolved, rules, as_of, through)  # as sync resolved them: not again
+            else:
+                records = history(amb, acts, rules, as_of, through)
+            full = Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules)))
+            brief = as_rows(summarize(full))
+            # After a full read the record is kept in brief, as a rerun keeps it (`details` works it out again for
+            # a message that needs it): the program's activities are not all held through the records.
+            tracks[index[amb.email]] = from_rows(amb, brief) if synced.full is not None else full
+            days = [local_date(a.received_at, rules.tz) for a in acts] + [local_date(c.received_at, rules.tz) for c in checks]
+            seen = [c.received_at for c in checks if local_date(c.received_at, rules.tz) <= as_of]
+            if seen:
+                last[amb.email] = max(seen)
+            if any(as_of - lookback <= d <= as_of for d in days):
+                recent.add(amb.email)
+            until = valid_until(amb, days, rules, as_of)
+            writes[amb.email] = pack((keys[amb.email], today, until.toordinal(), brief,
+                                      [(local_date(c.received_at, rules.tz).toordinal(), c.received_at.timestamp())
+                                       for c in checks]))
+        if not dry_run:
+            cache.stage(SLIM, writes)  # kept with the others in one write below
+            staged = True
+    gone: dict[str, bytes | None] = {e: None for e in set(entries) - set(keys)}
+    if (staged or gone) and not dry_run:
+        cache.write({}, {SLIM: gone}, promote=(SLIM,))
+    done = [t for t in tracks if t is not None]  # every stale one was worked out above
     assert len(done) == len(tracks), "a track held in brief was left unworked"
     return done, last, len(stale), recent
 

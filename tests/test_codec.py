@@ -1,0 +1,72 @@
+"""The packed sequences a full read holds its copies and check-ins in (`codec.PackedActivities`, `PackedCheckins`),
+and compliance's reuse of what sync resolved (`history_of`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from automations.domain.codec import Decoder, PackedActivities, PackedCheckins, activity_row, checkin_row
+from automations.domain.compliance import history, history_of, resolve_copies
+from automations.domain.model import Checkin
+from automations.domain.quarters import Quarter
+from tests.factories import LONDON, RULES, activity, ambassador, at
+
+# A sheet's own wall-clock time in the hour the clocks skip (London, 31 March 2024, 01:00 to 02:00 GMT): it names the
+# instant 01:25 UTC, which the POSIX time alone rebuilds as 02:25 BST.
+SKIPPED = datetime(2024, 3, 31, 1, 25, 23, tzinfo=LONDON)
+
+
+def copies() -> list:
+    return [activity(date(2024, 3, 1), at(2024, 3, 2), row=2, section=1),
+            activity(date(2024, 3, 2), at(2024, 3, 2), title="Talk", kind="talk", row=2, section=2),
+            activity(date(2024, 3, 3), SKIPPED, title="Docs", kind="documentation", row=3, section=1,
+                     description="Wrote it", hours=1.5),
+            activity(date(2024, 3, 3), at(2024, 4, 30), title="Docs", kind="documentation", row=4, section=1)]
+
+
+class TestPackedActivities:
+    def test_they_read_back_as_they_were_kept(self):
+        """Every copy comes back equal, in order, by index and from the end; its row is the work cache's row."""
+        kept = copies()
+        packed = PackedActivities(Decoder(LONDON))
+        for a in kept:
+            packed.append(a)
+        assert list(packed) == kept and packed[-1] == kept[-1] and packed[1:3] == kept[1:3] and len(packed) == 4
+        assert [packed.row(i) for i in range(4)] == [activity_row(a) for a in kept]
+        assert packed.emails == [a.email for a in kept] and packed.in_sheet_order
+
+    def test_a_time_in_a_skipped_hour_is_written_as_it_was_read(self):
+        """The rebuilt copy says the received time the way the sheet did (what the store writes), not as the POSIX
+        time alone would rebuild it."""
+        packed = PackedActivities(Decoder(LONDON))
+        for a in copies():
+            packed.append(a)
+        assert packed[2].received_at.isoformat() == "2024-03-31T01:25:23+00:00"
+        assert Decoder(LONDON).activity(packed.row(2)).received_at.isoformat() == "2024-03-31T02:25:23+01:00"
+
+    def test_copies_out_of_sheet_order_are_said_to_be(self):
+        packed = PackedActivities(Decoder(LONDON))
+        for a in reversed(copies()):
+            packed.append(a)
+        assert not packed.in_sheet_order
+
+
+class TestPackedCheckins:
+    def test_they_read_back_as_they_were_kept(self):
+        kept = [Checkin("ana@example.org", at(2024, 3, 2), 2, "2024Q1", 2), Checkin("ana@example.org", SKIPPED, 3, "", 1)]
+        packed = PackedCheckins(Decoder(LONDON))
+        for c in kept:
+            packed.append(c)
+        assert list(packed) == kept and [packed.row(i) for i in range(2)] == [checkin_row(c) for c in kept]
+        assert packed[1].received_at.isoformat() == SKIPPED.isoformat() and packed.in_sheet_order
+
+
+class TestHistoryOf:
+    def test_the_copies_sync_resolved_give_the_record_history_gives(self):
+        """Compliance reuses sync's resolution: the same records as resolving again (a late copy, a correction)."""
+        amb = ambassador(start=date(2023, 10, 1))
+        acts = copies()
+        as_of = date(2024, 11, 23)
+        through = Quarter(2024, 3)
+        assert history_of(amb, resolve_copies(acts, RULES), RULES, as_of, through) == \
+            history(amb, acts, RULES, as_of, through)
