@@ -32,6 +32,7 @@ from .ports import (
     AnswerSource,
     AttendeeSource,
     BlogStore,
+    CalendarRenderer,
     CertificateRenderer,
     CheckinFormMaker,
     CheckinSource,
@@ -117,6 +118,7 @@ class Mail:
     mailer: Mailer
     renderer: TemplateRenderer
     sender: Sender
+    calendar: CalendarRenderer  # the deadlines a message carries, as its .ics attachment
 
 
 @dataclass(kw_only=True)

@@ -21,6 +21,7 @@ from ..adapters.google.docs_drafter import GoogleDocsDrafter
 from ..adapters.google.forms_answer_source import ReferralFormBuilder
 from ..adapters.google.forms_checkin_source import FormsBuilder
 from ..adapters.render.html_drafter import HtmlDrafter
+from ..adapters.render.ics_calendar import IcsCalendarRenderer
 from ..adapters.terminal.rich_progress import NoProgress
 from ..config import Config
 from ..context import Context, Guards, Mail, Makers, Privacy, Settings, Stores
@@ -112,7 +113,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
                 "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name,
                 "forum_intro_url": p.forum_intro_url,
                 "forum_sync": bool(config.forum.url), "funding_url": p.funding_url}),
-            sender=Sender(m.from_address, m.from_name, p.support_email)),
+            sender=Sender(m.from_address, m.from_name, p.support_email),
+            calendar=IcsCalendarRenderer(config.program.timezone, p.name)),
         makers=Makers(
             drafter=drafter, certificates=certificate_renderer(config), report_renderers=report_renderers(config),
             report_archive=FileReportArchive(config.path(config.report.dir)),

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .calendar import Deadline, blog_due
 from .checkins import activity_id
 from .messages import PlannedMessage
 from .model import Activity, Ambassador, Problem
@@ -135,16 +136,28 @@ def plan_blog(proposals: Sequence[Proposal], as_of: date, settings: BlogSettings
 
 
 def document_messages(p: Proposal, link: str, settings: BlogSettings, names: Mapping[str, str]) -> list[PlannedMessage]:
-    """The link to a new review document, to the author and each reviewer."""
+    """The link to a new review document, to the author and each reviewer; whoever holds the proposal's stage
+    gets the day it is due in their calendar."""
     out = []
+    due = stage_due(p, settings, link)
+    holding = holders(p, settings)
     for who in dict.fromkeys((p.author, *(p.reviewers or settings.reviewers))):
         out.append(PlannedMessage(
             key=f"blog_review_created:{p.key}:{who}", job="blog_review_created", to_email=who,
             to_name=names.get(who, ""), context={
                 "first_name": _first(names, who), "title": p.title, "document": link,
                 "author_name": names.get(p.author, p.author), "is_author": who == p.author,
-                "summary": p.summary}))
+                "summary": p.summary}, deadlines=due if who in holding else ()))
     return out
+
+
+def stage_due(p: Proposal, settings: BlogSettings, link: str) -> tuple[Deadline, ...]:
+    """The day the proposal's current stage is due (the day it came there and its `stale_days`): none for a
+    stage with no limit or not dated yet."""
+    limit, since = settings.stale_days.get(p.stage), p.stage_since
+    if limit is None or since is None:
+        return ()
+    return (blog_due(p.key, p.stage, STAGE_LABELS[p.stage], since + timedelta(days=limit), p.title, link),)
 
 
 def document_fields(p: Proposal, as_of: date, settings: BlogSettings, names: Mapping[str, str]) -> dict[str, str]:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from .calendar import funding_event, funding_invoice
 from .messages import PlannedMessage
 from .model import Problem
 from .quarters import Quarter
@@ -193,7 +194,8 @@ def plan_funding(requests: Sequence[FundingRequest], as_of: date, settings: Fund
                              *((s, "funding_short_notice_staff") for s in settings.staff)):
                 plan.messages.append(PlannedMessage(
                     key=f"{job}:{r.key}:{who}", job=job, to_email=who, to_name=names.get(who, ""),
-                    context={**context, "first_name": _first(names, who) if who == r.ambassador else "team"}))
+                    context={**context, "first_name": _first(names, who) if who == r.ambassador else "team"},
+                    deadlines=(funding_event(r.ambassador, r.what, r.event_date),) if who == r.ambassador else ()))
         if is_large(r, settings.large_event_keywords):
             flags.append("large event")
             for who in settings.staff:
@@ -213,7 +215,10 @@ def plan_funding(requests: Sequence[FundingRequest], as_of: date, settings: Fund
                     to_email=r.ambassador, to_name=names.get(r.ambassador, ""),
                     context={**base, "first_name": _first(names, r.ambassador), "days_after": step,
                              "missing": awaited, "approved": _money(r.funded, r.currency),
-                             "last": step == settings.reminder_days[-1]}))
+                             "last": step == settings.reminder_days[-1]},
+                    # Due on the day of the last reminder: no reminder goes after it.
+                    deadlines=(funding_invoice(r.ambassador, r.what,
+                                               r.event_date + timedelta(days=max(settings.reminder_days))),)))
         plan.flags[r.key] = tuple(flags)
     plan.budgets = budgets(requests, settings)
     for b in plan.budgets:

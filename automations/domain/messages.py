@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from .calendar import Deadline, checkin_close
 from .compliance import (
     CONFERENCE_FUNDING,
     EXEMPT,
@@ -81,6 +82,8 @@ class PlannedMessage:
     attachments: tuple[Attachment, ...] = field(default=(), compare=False, repr=False)
     # Keys the same message had in earlier versions: one of them in the ledger means it went already.
     former_keys: tuple[str, ...] = field(default=(), compare=False)
+    # Deadlines the message announces, sent with it as a calendar file (`domain.calendar`); not part of its identity.
+    deadlines: tuple[Deadline, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def template(self) -> str:
@@ -225,10 +228,13 @@ def plan_checkin_requests(state: ProgramState) -> list[PlannedMessage]:
             "incomplete": [describe(a, state.rules) for a in v.incomplete],
             "remaining": max(0, state.rules.min_full_reports - len(v.counted)), "days_left": (closes - state.as_of).days,
         }
+        close = (checkin_close(str(quarter), closes, form_link(state, amb.email)),)
         if step == "invite":
-            out.append(_message("checkin_invite", f"checkin_invite:{quarter}:{amb.email}", amb, context))
+            out.append(replace(_message("checkin_invite", f"checkin_invite:{quarter}:{amb.email}", amb, context),
+                               deadlines=close))
         elif v.status == PENDING:
-            out.append(_message("checkin_reminder", f"checkin_reminder:{quarter}:{amb.email}:{step}", amb, context))
+            out.append(replace(_message("checkin_reminder", f"checkin_reminder:{quarter}:{amb.email}:{step}", amb,
+                                        context), deadlines=close))
     return out
 
 

@@ -33,7 +33,9 @@ def clickable(ctx: Context, message: PlannedMessage) -> PlannedMessage:
     """The message with its document's link as a person clicks it (a local file's `file:` URI)."""
     if "document" not in message.context:
         return message
-    return replace(message, context={**message.context, "document": ctx.makers.drafter.link(message.context["document"])})
+    link = ctx.makers.drafter.link(message.context["document"])
+    return replace(message, context={**message.context, "document": link},
+                   deadlines=tuple(replace(d, link=link) for d in message.deadlines))
 
 
 def run(ctx: Context) -> JobResult:
@@ -81,7 +83,8 @@ def run(ctx: Context) -> JobResult:
     # so a message that failed once goes on a later run.
     documents = {p.key: p.document or links.get(p.key, "") for p in proposals}
     messages = [m for p in proposals if documents[p.key] and p.stage != "published"
-                for m in document_messages(p, documents[p.key], settings, names)]
+                for m in document_messages(replace(p, history=plan.stage_moves.get(p.key, p.history)),
+                                           documents[p.key], settings, names)]
     mail = send(ctx, "blog-reviews", [clickable(ctx, m) for m in messages + plan.messages])
     result.failures += mail.failures
     if ctx.dry_run:

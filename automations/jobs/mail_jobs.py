@@ -18,6 +18,7 @@ from ..domain.quarters import latest_ended, latest_final, local_date
 from ..domain.welcome import plan_welcome
 from ..effects import SENT, done_keys
 from ..errors import StopRun
+from ..mail import calendar
 from ..mail.delivery import deliver
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
@@ -93,8 +94,13 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage], earlier
     if planned:  # a backstop: each job that sends checks first, before it writes anything
         refuse_left_behind(ctx)
     mailer = ctx.mail.mailer
-    d = deliver(planned, renderer=ctx.mail.renderer, ledger=ctx.stores.ledger, mailer=mailer, sender=ctx.mail.sender,
-                dry_run=ctx.dry_run, lock=ctx.mail.lock, clock=ctx.clock, stop=ctx.stop)
+    # Deadlines go as a calendar file; the dates they went with are remembered for their next SEQUENCE.
+    calendars = calendar.attach(planned, ledger=ctx.stores.ledger, renderer=ctx.mail.calendar,
+                                domain=ctx.mail.sender.domain, day=ctx.as_of)
+    d = deliver(calendars.messages, renderer=ctx.mail.renderer, ledger=ctx.stores.ledger, mailer=mailer,
+                sender=ctx.mail.sender, dry_run=ctx.dry_run, lock=ctx.mail.lock, clock=ctx.clock, stop=ctx.stop)
+    if not ctx.dry_run:
+        calendar.remember(d.sent, calendars, ctx.stores.ledger, ctx.clock())
     result.failures = d.failures
     if ctx.dry_run:
         for r in d.would_send:

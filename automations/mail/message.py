@@ -155,8 +155,10 @@ def compose(rendered: Rendered, sender: Sender, sent_at: datetime) -> Outgoing:
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
     for a in p.attachments:  # the body becomes the first part of a multipart/mixed message
-        maintype, _, subtype = a.content_type.partition("/")
-        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
+        kind, *more = a.content_type.split(";")  # "text/calendar; method=PUBLISH": the type, then its parameters
+        maintype, _, subtype = kind.strip().partition("/")
+        params = dict(m.strip().partition("=")[::2] for m in more)
+        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename, params=params)
     data = msg.as_bytes(policy=_WIRE)
     check_composed(data, to_name=to_name, to_addr=p.to_email, subject=subject, sender=sender,
                    exact={"X-Automation-Job": p.job, "X-Automation-Key": p.key,

@@ -13,7 +13,7 @@ works for all of them):
   referrals, ledger, work cache, program tables, a backend's schema);
 - `sources`: what people filled in elsewhere (check-ins, referral answers, attendee lists);
 - `effects`: the mailer, the send lock, the review-document drafter, the forum group, the form makers;
-- `documents`: the certificate and report renderers, the report archive;
+- `documents`: the certificate, report and calendar renderers, the report archive;
 - `privacy`: personal tables and files, the erasure journal;
 - `scheduling`: the run lock, progress, the scheduler's job runner, state and lock;
 - `results`: what ports give back (`Written`, `Usage`).
@@ -22,6 +22,7 @@ works for all of them):
 from __future__ import annotations
 
 from .documents import (
+    CalendarRenderer,
     CertificateRenderer,
     ReportArchive,
     ReportRenderer,
@@ -91,6 +92,7 @@ __all__ = [
     "AttendeeSource",
     "BlogStore",
     "BlogUpdate",
+    "CalendarRenderer",
     "CertificateRenderer",
     "CheckinFormMaker",
     "CheckinSource",

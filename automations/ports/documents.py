@@ -1,13 +1,16 @@
 """Document ports: the files the program draws for people.
 
 The certificate renderer (PDF), the quarterly report's renderers (its page, its PDF, the
-newsletter's Markdown) and the archive the report's files are kept in."""
+newsletter's Markdown), the archive the report's files are kept in, and the calendar renderer
+(the deadlines a message carries, as an iCalendar file)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
 
+from ..domain.calendar import CalendarEntry
 from ..domain.certificates import Certificate
 from ..domain.report import ProgramReport
 from .results import Written
@@ -50,3 +53,15 @@ class ReportArchive(Protocol):
     def write(self, quarter: str, files: Mapping[str, bytes], dry_run: bool = False) -> Written:
         """Put these files in the quarter's place, each atomically and only when its bytes differ. With
         `dry_run`, write nothing and return what the real call would (each file a part, named)."""
+
+
+class CalendarRenderer(Protocol):
+    """Draws deadlines as one calendar file (RFC 5545, `icalendar`), in the program's time zone."""
+
+    name: str
+    content_type: str  # the attachment's MIME type, with its parameters ("text/calendar; method=PUBLISH; ...")
+
+    def render(self, entries: Sequence[CalendarEntry], stamp: datetime) -> bytes:
+        """The entries as one calendar published to its reader, each with its UID and SEQUENCE, the time zone's
+        definition always in it; `stamp` (an aware instant) is every entry's DTSTAMP. The same entries and stamp
+        always give the same bytes; no text in an entry can add a property or a component."""

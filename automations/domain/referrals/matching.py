@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import quote
 
+from ..calendar import referral_answer
 from ..messages import PlannedMessage
 from ..model import Ambassador
 from .inquiries import (
@@ -189,7 +190,9 @@ def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: Referra
             context={"first_name": _first(amb, who), "country": i.country, "region": i.region,
                      "need": NEEDS[i.need], "inquiry_language": i.language, "summary": summary_of(i), "code": code,
                      "yes_link": answer_link(settings, code, True), "no_link": answer_link(settings, code, False),
-                     "answer_by": deadline.isoformat(), "answer_days": settings.answer_days})]
+                     "answer_by": deadline.isoformat(), "answer_days": settings.answer_days},
+            deadlines=(referral_answer(code, deadline, NEEDS[i.need], ", ".join(p for p in (i.region, i.country) if p),
+                                       answer_link(settings, code, True)),))]
     if i.status not in (ACCEPTED, EXHAUSTED):
         return []
     steps = [{"date": d.isoformat(), "event": ev, "who": who,

@@ -1,0 +1,155 @@
+"""Deadlines a message puts in its reader's calendar: what they are, their identity and their revision. Pure.
+
+A planner gives a message the `Deadline`s it announces (`PlannedMessage.deadlines`); the mail shell turns them
+into `CalendarEntry`s (a UID and a SEQUENCE) and a calendar renderer into an RFC 5545 file sent with the message.
+
+Identity (the UID, `<ident>@<the sender's domain>`) comes from business identity, never from a date, so that a
+deadline that moves is the same entry, updated, in the reader's calendar; and never holds an address or a name:
+
+- `checkin-close-<quarter>`: the check-in window's close, the same day for everyone, so no person in it;
+- `funding-event-<digest>` and `funding-invoice-<digest>`: a funding request's event day and the day its invoice
+  and evidence are due, the digest of the ambassador's address and what is asked for (not the event's date:
+  a request whose event moves is the same request to the ambassador);
+- `referral-answer-<offer code>`: the last day to answer an offer (the code is already in the offer's links);
+- `blog-<stage>-<proposal digest>`: the day a blog proposal's stage is due (its stage's `stale_days`).
+
+Revision (the SEQUENCE) needs memory of the dates already sent: each time a message carrying a deadline goes,
+the ledger records `calendar:<uid>:<day>` with the SEQUENCE it went with (`memory_key`). A deadline sent again
+with the date last sent keeps that SEQUENCE; with any other date (a new one, or an earlier one again) it gets
+one more than the highest sent (`sequence`), so a calendar replaces its entry instead of adding one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from .values import normalize_email, normalize_title, shown, stable_digest
+
+#: The ledger's job for the memory of the dates a deadline went with.
+CALENDAR_JOB = "calendar"
+_PREFIX = CALENDAR_JOB + ":"
+#: The longest summary a calendar entry carries (a person's title in it is cut, ending in "…").
+SUMMARY_LIMIT = 160
+
+CHECKIN_CLOSE, FUNDING_EVENT, FUNDING_INVOICE, REFERRAL_ANSWER, BLOG_DUE = (
+    "checkin-close", "funding-event", "funding-invoice", "referral-answer", "blog-due")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One day an ambassador must remember. `kind` names it (and its file, `<kind>.ics`); `ident` is its UID's
+    part before the `@`; a deadline closes at the end of `day` in the program's time zone, an event (`all_day`)
+    takes the whole day. `alarm_days`: reminders that many days before, in the morning."""
+
+    kind: str
+    ident: str
+    day: date
+    summary: str
+    description: str = ""
+    link: str = ""  # what the reader opens to act (the form, the offer's answer, the review document)
+    all_day: bool = False
+    alarm_days: tuple[int, ...] = ()
+
+    @property
+    def filename(self) -> str:
+        return f"{self.kind}.ics"
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """A deadline as a calendar holds it: its UID and its SEQUENCE (its revision)."""
+
+    uid: str
+    sequence: int
+    deadline: Deadline
+
+
+def uid(deadline: Deadline, domain: str) -> str:
+    return f"{deadline.ident}@{domain}"
+
+
+def memory_key(entry_uid: str, day: date) -> str:
+    """The ledger key that remembers a deadline went with this date."""
+    return f"{_PREFIX}{entry_uid}:{day.isoformat()}"
+
+
+def remembered(steps: Iterable[tuple[str, str]]) -> dict[str, dict[date, int]]:
+    """The dates each UID went with, and the SEQUENCE of each, from the ledger's (key, reference) pairs; keys of
+    other jobs, and any the program did not write, are left aside."""
+    out: dict[str, dict[date, int]] = {}
+    for key, reference in steps:
+        if not key.startswith(_PREFIX):
+            continue
+        entry_uid, _, day = key[len(_PREFIX):].rpartition(":")
+        try:
+            when, seq = date.fromisoformat(day), int(reference)
+        except ValueError:
+            continue
+        if entry_uid and seq >= 0:
+            out.setdefault(entry_uid, {})[when] = seq
+    return out
+
+
+def sequence(day: date, sent: Mapping[date, int]) -> int:
+    """The SEQUENCE of a deadline on `day`, given the dates it went with (`sent`, each with its SEQUENCE): 0 the
+    first time; the same as last time while the date stays; one more than the highest when the date moves
+    (back to an earlier date too: a calendar applies only a higher SEQUENCE)."""
+    if not sent:
+        return 0
+    top = max(sent.values())
+    return top if sent.get(day) == top else top + 1
+
+
+def _title(text: str) -> str:
+    """A person's title for a summary: one line, nothing invisible, not past `SUMMARY_LIMIT` with what is around."""
+    text = shown(text)
+    limit = SUMMARY_LIMIT - 40
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def checkin_close(quarter: str, closes: date, form_link: str) -> Deadline:
+    """The check-in window's close: the last day a response still counts for the quarter."""
+    return Deadline(
+        CHECKIN_CLOSE, f"{CHECKIN_CLOSE}-{quarter.lower()}", closes, f"Check-in for {quarter} closes",
+        f"The last day to report your {quarter} activities in the quarterly check-in form. Responses that arrive "
+        f"after this day no longer count for {quarter}.", link=form_link, alarm_days=(2, 1))
+
+
+def _funding_ident(ambassador: str, what: str) -> str:
+    return stable_digest("funding", normalize_email(ambassador), normalize_title(what), length=12)
+
+
+def funding_event(ambassador: str, what: str, event_day: date) -> Deadline:
+    """A funding request's event, a whole day (the request's time is not known)."""
+    return Deadline(
+        FUNDING_EVENT, f"{FUNDING_EVENT}-{_funding_ident(ambassador, what)}", event_day,
+        f"Event with funding requested: {_title(what)}",
+        "The event your funding request is for. Keep the invoice and evidence that the items were used at the "
+        "event: no invoice, no reimbursement.", all_day=True)
+
+
+def funding_invoice(ambassador: str, what: str, due: date) -> Deadline:
+    """The day a funded event's invoice and evidence are due: the day of the last reminder."""
+    return Deadline(
+        FUNDING_INVOICE, f"{FUNDING_INVOICE}-{_funding_ident(ambassador, what)}", due,
+        f"Invoice and evidence due: {_title(what)}",
+        "Send the invoice, and evidence that the items were used at the event, by replying to the reminder: "
+        "no invoice, no reimbursement.", alarm_days=(2,))
+
+
+def referral_answer(code: str, answer_by: date, need: str, where: str, link: str) -> Deadline:
+    """The last day to answer a referral offer (it passes to the next candidate the day after)."""
+    return Deadline(
+        REFERRAL_ANSWER, f"{REFERRAL_ANSWER}-{code.lower()}", answer_by, f"Answer the referral offer {code}",
+        f"An organization in {_title(where) or 'your area'} asks for {_title(need)}. Say yes or no by this day; "
+        f"after it the offer passes to the next ambassador.", link=link, alarm_days=(1,))
+
+
+def blog_due(proposal_key: str, stage: str, stage_label: str, due: date, title: str, link: str) -> Deadline:
+    """The day a blog proposal's stage is due: after it, whoever holds the stage is nudged."""
+    return Deadline(
+        BLOG_DUE, f"blog-{stage.replace('_', '-')}-{proposal_key.removeprefix('blog-')}", due, f"Blog post {stage_label} due: {_title(title)}",
+        f"The {stage_label} stage of the blog post is due on this day. The review document:", link=link,
+        alarm_days=(1,))

@@ -1,0 +1,74 @@
+"""A message's deadlines as a calendar file attached to it, and the ledger's memory of the dates they went with.
+
+`attach` gives every planned message not sent yet that announces deadlines (`PlannedMessage.deadlines`) one
+`.ics` attachment: each deadline with its UID and the SEQUENCE the ledger's memory calls for
+(`domain.calendar.sequence`), stamped with the run's day (DTSTAMP), so the same plan on the same day gives the
+same bytes. Its key is unchanged: a calendar file is no part of a message's identity. `remember` records, for the
+messages that went, each deadline's date and SEQUENCE in the ledger (`calendar:<uid>:<day>`, job `calendar`, no
+recipient), the memory the next SEQUENCE is read from on every backend. A dry run records nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
+
+from ..domain.calendar import CALENDAR_JOB, CalendarEntry, memory_key, remembered, sequence, uid
+from ..domain.messages import Attachment, PlannedMessage
+from ..effects import SENT
+from ..ports import CalendarRenderer, Ledger, LedgerEntry
+
+
+@dataclass
+class Calendars:
+    """The planned messages, those with deadlines carrying their calendar file, and each one's entries by key."""
+
+    messages: list[PlannedMessage]
+    entries: dict[str, tuple[CalendarEntry, ...]] = field(default_factory=dict)
+
+
+def _memory(entries: Mapping[str, LedgerEntry]) -> dict[str, dict[date, int]]:
+    return remembered((k, e.reference) for k, e in entries.items() if e.job == CALENDAR_JOB and e.status == SENT)
+
+
+def attach(planned: Sequence[PlannedMessage], *, ledger: Ledger, renderer: CalendarRenderer, domain: str,
+           day: date) -> Calendars:
+    """Each message with deadlines, not sent yet, with its calendar file (see the module docstring)."""
+    if not any(p.deadlines for p in planned):
+        return Calendars(list(planned))
+    ledger_entries = ledger.entries()
+    sent = {k for k, e in ledger_entries.items() if e.status == SENT}
+    memory = _memory(ledger_entries)
+    stamp = datetime.combine(day, time(0), UTC)
+    out = Calendars([])
+    for p in planned:
+        if not p.deadlines or p.key in sent or any(k in sent for k in p.former_keys):
+            out.messages.append(p)  # a message that went is dropped by delivery: no file drawn for it
+            continue
+        entries = tuple(CalendarEntry(u, sequence(d.day, memory.get(u, {})), d)
+                        for d in p.deadlines for u in (uid(d, domain),))
+        ics = Attachment(p.deadlines[0].filename, renderer.content_type, renderer.render(entries, stamp))
+        out.messages.append(replace(p, attachments=(*p.attachments, ics)))
+        out.entries[p.key] = entries
+    return out
+
+
+def remember(sent: Sequence[PlannedMessage], calendars: Calendars, ledger: Ledger, at: datetime) -> int:
+    """Record the date and SEQUENCE of each deadline the messages that went carried, once; how many steps were
+    recorded."""
+    went = [e for p in sent for e in calendars.entries.get(p.key, ())]
+    if not went:
+        return 0
+    memory = _memory(ledger.entries())
+    stamp = at.isoformat(timespec="seconds")
+    new: dict[str, LedgerEntry] = {}
+    for e in went:
+        if memory.get(e.uid, {}).get(e.deadline.day) != e.sequence:
+            key = memory_key(e.uid, e.deadline.day)
+            new[key] = LedgerEntry(key, CALENDAR_JOB, "", SENT, 1, "", str(e.sequence), stamp)
+    if new:
+        with ledger.batch():
+            for entry in new.values():
+                ledger.record(entry)
+    return len(new)
