@@ -1,0 +1,389 @@
+"""Deadlines in their calendar: every `.ics` the program attaches (the check-in invitation and reminders, funding
+messages, referral offers, blog-review links) parses with icalendar and with vobject, an independent parser; its
+UID is stable across runs on different days; its SEQUENCE rises when the date moves and stays when it does not;
+the VTIMEZONE is the program's; hostile titles stay inside their property. On the local backend and on the fake
+Airtable base (the memory of dates sent lives in each backend's mail ledger)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import vobject
+import yaml
+
+from automations import bootstrap
+from automations.adapters.csv.ledger import CsvLedger
+from automations.config import load_config
+from automations.domain.calendar import CALENDAR_JOB, memory_key, remembered, sequence
+from automations.domain.funding import request_key
+from automations.jobs import blog_reviews, funding, mail_jobs, referrals, sync_checkins
+from automations.mail import calendar
+from tests.conftest import copy_example, outbox_messages
+from tests.test_funding import PRIYA, STAFF, request, write_requests
+from tests.test_referrals import GERMANY, SECRET_EMAIL, SECRET_NAME, SECRET_ORG, write_inquiries
+
+LONDON = ZoneInfo("Europe/London")
+INVITES = date(2026, 10, 1)  # the day after 2026Q3 ends: every active ambassador is invited
+D10 = date(2026, 10, 11)  # ten days before the window (21 days) closes on 2026-10-21
+DOMAIN = "example.org"  # the example's sender's domain
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+def parsed(data: bytes) -> dict:
+    """One calendar file read by both parsers, which must agree: its method, time zone and single event."""
+    cal = icalendar.Calendar.from_ical(data)
+    events = list(cal.walk("VEVENT"))
+    zones = list(cal.walk("VTIMEZONE"))
+    assert len(events) == 1 and len(zones) == 1, data
+    ev = events[0]
+    other = vobject.readOne(data.decode("utf-8"))
+    assert len(other.vevent_list) == 1 and len(other.vtimezone_list) == 1
+    v = other.vevent
+    assert v.uid.value == str(ev["UID"]) and int(v.sequence.value) == int(ev["SEQUENCE"])
+    assert v.summary.value == str(ev["SUMMARY"]) and v.description.value == str(ev["DESCRIPTION"])
+    start, other_start = ev.decoded("DTSTART"), v.dtstart.value
+    if isinstance(start, datetime):
+        assert start == other_start and start.utcoffset() == other_start.utcoffset()
+    else:
+        assert start == other_start
+    return {"uid": str(ev["UID"]), "sequence": int(ev["SEQUENCE"]), "start": start, "end": ev.decoded("DTEND"),
+            "stamp": ev.decoded("DTSTAMP"), "summary": str(ev["SUMMARY"]), "description": str(ev["DESCRIPTION"]),
+            "method": str(cal["METHOD"]), "tzid": str(zones[0]["TZID"]), "other_tzid": other.vtimezone.tzid.value,
+            "url": str(ev.get("URL", "")), "alarms": [a.decoded("TRIGGER") for a in ev.walk("VALARM")],
+            "other_alarms": [a.trigger.value for a in v.contents.get("valarm", [])], "prodid": str(cal["PRODID"])}
+
+
+def calendars(folder: Path, day: date | None = None) -> dict[str, tuple[dict, bytes, object]]:
+    """Every calendar file in the outbox (of `day`, or all), by its message's key: what it says, its bytes and
+    its MIME part. Each message holds at most one, and it is the same file the outbox wrote beside it."""
+    out = {}
+    for msg in outbox_messages(folder / "outbox" / day.isoformat() if day else folder / "outbox"):
+        parts = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+        if not parts:
+            continue
+        (part,) = parts
+        data = part.get_content().encode("utf-8") if isinstance(part.get_content(), str) else part.get_content()
+        out[msg["X-Automation-Key"]] = (parsed(data), data, part)
+    return out
+
+
+def configure(config: Path, section: str, **keys) -> None:
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data[section] = {**(data.get(section) or {}), **keys}
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def reminders(config: Path, day: date, dry_run: bool = False):
+    ctx = bootstrap.build(load_config(config), day, dry_run=dry_run)
+    synced = sync_checkins.run(ctx)
+    return mail_jobs.run(ctx, "reminders", synced=synced.data, problems=synced.data["problems"])
+
+
+def memory(config: Path) -> dict[str, dict[date, int]]:
+    entries = CsvLedger(config.parent / "data" / "mail_ledger.csv").entries()
+    assert all(e.recipient == "" for e in entries.values() if e.job == CALENDAR_JOB)  # no one's address in it
+    return remembered((k, e.reference) for k, e in entries.items() if e.job == CALENDAR_JOB)
+
+
+@pytest.fixture
+def second(tmp_path: Path) -> Path:
+    """Another copy of the example program, for a run on another day."""
+    return copy_example(tmp_path / "second", "unusable_rows.csv")
+
+
+# --- the rule of SEQUENCE, pure ------------------------------------------------------------------------------
+
+class TestSequence:
+    def test_first_time_zero(self):
+        """A deadline never sent goes with SEQUENCE 0."""
+        assert sequence(date(2026, 10, 21), {}) == 0
+
+    def test_same_date_keeps_its_sequence(self):
+        """The date last sent, again: the same SEQUENCE (a calendar sees nothing new)."""
+        assert sequence(date(2026, 10, 28), {date(2026, 10, 21): 0, date(2026, 10, 28): 1}) == 1
+
+    def test_a_moved_date_rises(self):
+        """A new date: one more than the highest sent."""
+        assert sequence(date(2026, 11, 4), {date(2026, 10, 21): 0, date(2026, 10, 28): 1}) == 2
+
+    def test_back_to_an_earlier_date_rises_too(self):
+        """Moved back to a date sent before: still higher, or a calendar would keep the later date."""
+        assert sequence(date(2026, 10, 21), {date(2026, 10, 21): 0, date(2026, 10, 28): 1}) == 2
+
+    def test_memory_reads_only_its_own_keys(self):
+        """The ledger's other keys, and a calendar key of a shape the program never writes, are left aside."""
+        uid = f"checkin-close-2026q3@{DOMAIN}"
+        steps = [(memory_key(uid, date(2026, 10, 21)), "0"), ("checkin_invite:2026Q3:a@b.org", "<x@y>"),
+                 (f"calendar:{uid}:not-a-date", "3"), (f"calendar:{uid}:2026-10-22", "x")]
+        assert remembered(steps) == {uid: {date(2026, 10, 21): 0}}
+
+
+# --- the check-in window: invitation and reminders ---------------------------------------------------------
+
+class TestCheckinWindow:
+    def test_invitation_carries_the_close_with_alarms(self, program):
+        """Every invitation carries one checkin-close.ics: METHOD:PUBLISH, the program's zone, the UID of the
+        quarter's close (no address in it), SEQUENCE 0, the last hour of 21 October in London, two alarms."""
+        res = reminders(program, INVITES)
+        assert res.failures == []
+        found = calendars(program.parent, INVITES)
+        invites = [k for k in found if k.startswith("checkin_invite:")]
+        # receipts, welcomes and notes carry none: only the invitations (and reminders) name the close
+        assert len(invites) >= 25 and all(k.startswith(("checkin_invite:", "checkin_reminder:")) for k in found)
+        for key in invites:
+            ics, _, part = found[key]
+            assert part.get_filename() == "checkin-close.ics" and part.get_param("method") == "PUBLISH"
+            assert ics["method"] == "PUBLISH" and ics["tzid"] == ics["other_tzid"] == "Europe/London"
+            assert ics["uid"] == f"checkin-close-2026q3@{DOMAIN}" and ics["sequence"] == 0
+            assert "@example" not in ics["uid"].split("@")[0] and key.split(":")[2] not in ics["uid"]
+            assert ics["start"] == datetime(2026, 10, 21, 23, 0, tzinfo=LONDON)
+            assert ics["end"] == datetime(2026, 10, 22, 0, 0, tzinfo=LONDON)
+            assert ics["stamp"] == datetime(2026, 10, 1, tzinfo=UTC)
+            # 09:00 in London two days and one day before the close, read alike by both parsers
+            assert ics["alarms"] == ics["other_alarms"] == [-timedelta(days=2, hours=14), -timedelta(days=1, hours=14)]
+            assert "2026Q3" in ics["summary"] and "2026Q3" in ics["description"]
+        assert memory(program) == {f"checkin-close-2026q3@{DOMAIN}": {date(2026, 10, 21): 0}}
+
+    def test_the_file_beside_the_message_is_the_attached_one(self, program):
+        """The outbox writes each calendar file beside its message, byte for byte the attachment."""
+        reminders(program, INVITES)
+        found = calendars(program.parent, INVITES)
+        beside = sorted((program.parent / "outbox" / INVITES.isoformat()).glob("*-checkin-close.ics"))
+        assert len(beside) == len(found)
+        assert {p.read_bytes() for p in beside} <= {data for _, data, _ in found.values()}
+
+    def test_same_plan_same_day_same_bytes(self, program, second):
+        """Two programs planning the same deadline on the same day attach the same bytes (DTSTAMP is the day's)."""
+        reminders(program, INVITES)
+        reminders(second, INVITES)
+        one, two = calendars(program.parent, INVITES), calendars(second.parent, INVITES)
+        assert one.keys() == two.keys() and all(one[k][1] == two[k][1] for k in one)
+
+    def test_uid_stable_and_sequence_stays_while_the_date_stays(self, program):
+        """Invitation on 1 October, reminder on the 11th: the same UID, the same SEQUENCE, a later DTSTAMP."""
+        reminders(program, INVITES)
+        reminders(program, D10)
+        later = calendars(program.parent, D10)
+        assert later and all(k.startswith("checkin_reminder:2026Q3:") for k in later)
+        for ics, _, _ in later.values():
+            assert ics["uid"] == f"checkin-close-2026q3@{DOMAIN}" and ics["sequence"] == 0
+            assert ics["start"] == datetime(2026, 10, 21, 23, 0, tzinfo=LONDON)
+            assert ics["stamp"] == datetime(2026, 10, 11, tzinfo=UTC)
+        assert memory(program) == {f"checkin-close-2026q3@{DOMAIN}": {date(2026, 10, 21): 0}}
+
+    def test_a_longer_window_moves_the_entry(self, program):
+        """Staff lengthen the window to 28 days after the invitations went: the next reminder's entry has the
+        same UID, the new date and SEQUENCE 1; the one after keeps SEQUENCE 1."""
+        reminders(program, INVITES)
+        configure(program, "program", checkin_window_days=28)
+        reminders(program, date(2026, 10, 18))  # ten days before 28 October
+        moved = calendars(program.parent, date(2026, 10, 18))
+        assert moved and all(k.endswith(":d-10") for k in moved)
+        for ics, _, _ in moved.values():
+            assert ics["uid"] == f"checkin-close-2026q3@{DOMAIN}" and ics["sequence"] == 1
+            assert ics["start"] == datetime(2026, 10, 28, 23, 0, tzinfo=LONDON)
+        reminders(program, date(2026, 10, 25))  # three days before
+        last = calendars(program.parent, date(2026, 10, 25))
+        assert last and {ics["sequence"] for ics, _, _ in last.values()} == {1}
+        assert memory(program) == {f"checkin-close-2026q3@{DOMAIN}": {date(2026, 10, 21): 0, date(2026, 10, 28): 1}}
+
+    def test_dry_run_attaches_nothing_and_remembers_nothing(self, program):
+        """A dry run writes no outbox and no ledger step, calendar memory included."""
+        reminders(program, INVITES, dry_run=True)
+        assert not (program.parent / "outbox").exists()
+        assert not (program.parent / "data" / "mail_ledger.csv").exists()
+
+    def test_keys_are_unchanged(self, program):
+        """The calendar file is no part of a message's identity: the keys are the planners' own."""
+        reminders(program, INVITES)
+        keys = {m["X-Automation-Key"] for m in outbox_messages(program.parent / "outbox")}
+        assert all(k.count(":") == 2 for k in keys if k.startswith("checkin_invite:"))
+        again = reminders(program, INVITES)
+        assert "0 messages sent" in " ".join(again.summary)
+
+    def test_the_zone_is_the_programs(self, program):
+        """Another program zone: its VTIMEZONE, and the close at the end of the day there."""
+        configure(program, "program", timezone="America/Los_Angeles")
+        reminders(program, INVITES)
+        found = calendars(program.parent, INVITES)
+        assert found
+        la = ZoneInfo("America/Los_Angeles")
+        for ics, data, _ in found.values():
+            assert ics["tzid"] == ics["other_tzid"] == "America/Los_Angeles"
+            assert ics["start"] == datetime(2026, 10, 21, 23, 0, tzinfo=la)
+            assert b"TZID:America/Los_Angeles" in data and b"Europe/London" not in data
+
+
+# --- funding: the event and the invoice --------------------------------------------------------------------
+
+FUNDING_DAY = date(2026, 10, 19)
+
+
+class TestFunding:
+    def test_short_notice_carries_the_event_day(self, program):
+        """The ambassador's short-notice message carries the event as a whole day; staff's copy carries none."""
+        event = FUNDING_DAY + timedelta(30)
+        write_requests(program, [request("Stickers", event)])
+        funding.run(bootstrap.build(load_config(program), FUNDING_DAY, False))
+        found = calendars(program.parent)
+        k = request_key(PRIYA, "Stickers", event)
+        assert set(found) == {f"funding_short_notice:{k}:{PRIYA}"}
+        ics, _, part = found[f"funding_short_notice:{k}:{PRIYA}"]
+        assert part.get_filename() == "funding-event.ics"
+        assert ics["start"] == event and ics["end"] == event + timedelta(1) and ics["sequence"] == 0
+        assert ics["uid"].startswith("funding-event-") and ics["uid"].endswith(f"@{DOMAIN}")
+        assert "priya" not in ics["uid"] and "Stickers" in ics["summary"] and STAFF not in ics["description"]
+
+    def test_the_event_moves_same_uid_higher_sequence(self, program, second):
+        """Staff move the event: a new request key (a new short-notice message), the same calendar entry with the
+        new day and SEQUENCE 1. The same request in another program, planned on another day: the same UID."""
+        event, moved = FUNDING_DAY + timedelta(30), FUNDING_DAY + timedelta(37)
+        write_requests(program, [request("Stickers", event)])
+        funding.run(bootstrap.build(load_config(program), FUNDING_DAY, False))
+        (first,) = calendars(program.parent).values()
+        write_requests(program, [request("Stickers", moved)])
+        funding.run(bootstrap.build(load_config(program), FUNDING_DAY + timedelta(1), False))
+        found = calendars(program.parent)
+        k2 = request_key(PRIYA, "Stickers", moved)
+        ics = found[f"funding_short_notice:{k2}:{PRIYA}"][0]
+        assert ics["uid"] == first[0]["uid"] and ics["sequence"] == 1 and ics["start"] == moved
+        write_requests(second, [request("Stickers", event)])
+        funding.run(bootstrap.build(load_config(second), FUNDING_DAY + timedelta(3), False))
+        (other,) = calendars(second.parent).values()
+        assert other[0]["uid"] == first[0]["uid"] and other[0]["sequence"] == 0
+
+    def test_invoice_reminder_carries_the_due_day(self, program):
+        """An approved request's invoice reminder carries the day the invoice is due (the last reminder's day,
+        24 days after the event by default), with its SEQUENCE staying over the reminders."""
+        event = FUNDING_DAY - timedelta(40)
+        write_requests(program, [request("Food", event, status="approved", requested_on=(event - timedelta(90))
+                                         .isoformat())])
+        for offset in (3, 10):
+            funding.run(bootstrap.build(load_config(program), event + timedelta(offset), False))
+        found = calendars(program.parent)
+        k = request_key(PRIYA, "Food", event)
+        due = {key: ics for key, (ics, _, _) in found.items()}
+        assert set(due) == {f"funding_invoice_reminder:{k}:d3", f"funding_invoice_reminder:{k}:d10"}
+        for ics in due.values():
+            assert ics["uid"].startswith("funding-invoice-") and ics["sequence"] == 0
+            assert ics["start"] == datetime.combine(event + timedelta(24), datetime.min.time().replace(hour=23),
+                                                    LONDON)
+
+    def test_hostile_title_stays_in_its_summary(self, program):
+        """A request titled with line breaks, `END:VEVENT`/`BEGIN:VEVENT`, a property of its own and a bidi
+        override: one event, our UID, the title inside SUMMARY, nothing invisible."""
+        event = FUNDING_DAY + timedelta(30)
+        what = "Stickers\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil@attacker\nATTACH:http://x\u202e"
+        write_requests(program, [request(what, event)])
+        funding.run(bootstrap.build(load_config(program), FUNDING_DAY, False))
+        ((ics, data, _),) = calendars(program.parent).values()
+        assert ics["uid"].startswith("funding-event-") and ics["uid"].endswith(f"@{DOMAIN}")
+        assert "BEGIN:VEVENT" in ics["summary"] and "UID:evil" in ics["summary"]
+        lines = data.decode().split("\r\n")
+        assert "\u202e" not in data.decode() and not any(line.startswith(("UID:evil", "ATTACH")) for line in lines)
+        assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == 1
+
+
+# --- referral offers -----------------------------------------------------------------------------------------
+
+class TestReferralOffer:
+    def test_offer_carries_the_answer_by_day(self, program, second):
+        """The offer carries the last day to answer (offered on the 23rd, 5 days: the 27th) with the yes link and
+        none of the inquirer's data; the same offer planned by another program on another day has the same UID."""
+        day = date(2026, 11, 23)
+        write_inquiries(program, [GERMANY])
+        referrals.run(bootstrap.build(load_config(program), day, False))
+        ((key, (ics, data, part)),) = calendars(program.parent).items()
+        assert key.startswith("referral_offer:") and part.get_filename() == "referral-answer.ics"
+        assert ics["uid"].startswith("referral-answer-r") and ics["sequence"] == 0
+        assert ics["start"] == datetime(2026, 11, 27, 23, 0, tzinfo=LONDON)
+        assert "zoe" not in ics["uid"] and "training" in ics["description"]
+        for secret in (SECRET_ORG, SECRET_NAME, SECRET_EMAIL, "Vogel", "+49"):
+            assert secret.casefold() not in data.decode("utf-8").casefold(), secret
+        write_inquiries(second, [GERMANY])
+        referrals.run(bootstrap.build(load_config(second), day, False))  # inquiry ids are made per program
+        ((other, _, _),) = calendars(second.parent).values()
+        assert other["sequence"] == 0 and other["start"] == ics["start"]
+
+
+# --- blog-review links -----------------------------------------------------------------------------------------
+
+class TestBlogReview:
+    def test_the_stage_holder_gets_its_due_day(self, program, second):
+        """The review-document link carries the stage's due day to whoever holds the stage (the author of a
+        draft, the reviewers of a first review), the same UID from two programs on different days."""
+        blog_reviews.run(bootstrap.build(load_config(program), date(2026, 11, 24), False))
+        found = calendars(program.parent)
+        assert found and all(k.startswith("blog_review_created:") for k in found)
+        by_uid = {ics["uid"]: ics for ics, _, _ in found.values()}
+        draft = next(ics for u, ics in by_uid.items() if u.startswith("blog-draft-"))
+        review = next(ics for u, ics in by_uid.items() if u.startswith("blog-first-review-"))
+        # the example's draft and first review came to their stage on 2026-11-23: 21 and 7 days by default
+        assert draft["start"] == datetime(2026, 12, 14, 23, 0, tzinfo=LONDON)
+        assert review["start"] == datetime(2026, 11, 30, 23, 0, tzinfo=LONDON)
+        assert draft["url"].startswith("file:") and draft["url"] in draft["description"]
+        holders = {k.split(":")[2] for k in found}
+        assert "priya.deshmukh@example.org" in holders and "joao.pereira@example.com" not in holders
+        blog_reviews.run(bootstrap.build(load_config(second), date(2026, 11, 26), False))
+        assert {ics["uid"] for ics, _, _ in calendars(second.parent).values()} == set(by_uid)
+
+    def test_hostile_title_and_link_stay_inside(self, program):
+        """A proposal titled with a line break and `BEGIN:VALARM`, a document link holding a line break: one
+        event, no extra alarm, no URL property from the broken link; the text is in SUMMARY and DESCRIPTION."""
+        path = program.parent / "data" / "blog_proposals.csv"
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("Segmenting contacts by event attendance",
+                            '"Segmenting\r\nBEGIN:VALARM\r\nTRIGGER:-PT1M\r\nEND:VALARM\u2066 contacts"')
+        path.write_text(text, encoding="utf-8")
+        blog_reviews.run(bootstrap.build(load_config(program), date(2026, 11, 24), False))
+        drafts = [(ics, data) for ics, data, _ in calendars(program.parent).values()
+                  if ics["uid"].startswith("blog-draft-")]
+        assert drafts
+        for ics, data in drafts:
+            assert "BEGIN:VALARM" in ics["summary"] and "\u2066" not in ics["summary"]
+            lines = data.decode().split("\r\n")
+            assert lines.count("BEGIN:VALARM") == 1 and lines.count("BEGIN:VEVENT") == 1
+            assert "TRIGGER:-PT1M" not in lines and len(ics["alarms"]) == 1
+
+
+# --- on the fake Airtable base: the memory lives in its Mail ledger table ----------------------------------
+
+def test_on_airtable_the_moved_event_rises(airtable):
+    """The memory of dates sent is in the base's Mail ledger (no recipient in its rows): a funding event moved by
+    staff goes with SEQUENCE 1 and the same UID."""
+    from tests.airtable_env import BASE
+
+    event, moved = FUNDING_DAY + timedelta(30), FUNDING_DAY + timedelta(37)
+    (rec,) = airtable.fake.insert(BASE, "Funding requests", [
+        {"Ambassador email": PRIYA, "What": "Stickers", "Amount": 120, "Currency": "EUR",
+         "Event date": event.isoformat(), "Status": "requested"}])
+    assert funding.run(airtable.ctx(FUNDING_DAY)).failures == []
+    (first,) = calendars(airtable.config_path.parent).values()
+    rows = [r["fields"] for r in airtable.records("Mail ledger") if r["fields"].get("Job") == CALENDAR_JOB]
+    assert [r["Key"] for r in rows] == [memory_key(first[0]["uid"], event)] and not rows[0].get("Recipient")
+    airtable.fake.remove(BASE, "Funding requests", [rec["id"]])
+    airtable.fake.insert(BASE, "Funding requests", [
+        {"Ambassador email": PRIYA, "What": "Stickers", "Amount": 120, "Currency": "EUR",
+         "Event date": moved.isoformat(), "Status": "requested"}])
+    shutil.rmtree(airtable.config_path.parent / "outbox")
+    assert funding.run(airtable.ctx(FUNDING_DAY + timedelta(1))).failures == []
+    (again,) = calendars(airtable.config_path.parent).values()
+    assert again[0]["uid"] == first[0]["uid"] and again[0]["sequence"] == 1 and again[0]["start"] == moved
+
+
+def test_attach_leaves_sent_messages_alone(program):
+    """A message the ledger holds as sent gets no calendar file drawn (delivery drops it anyway)."""
+    reminders(program, INVITES)
+    ctx = bootstrap.build(load_config(program), INVITES, True)
+    state, _ = mail_jobs.program_state(ctx)
+    from automations.domain.messages import plan_checkin_requests
+
+    planned = plan_checkin_requests(state)
+    made = calendar.attach(planned, ledger=ctx.stores.ledger, renderer=ctx.mail.calendar, domain=DOMAIN, day=INVITES)
+    assert planned and made.entries == {} and all(m.attachments == () for m in made.messages)
