@@ -88,7 +88,9 @@ def reminders(config: Path, day: date, dry_run: bool = False):
 def memory(config: Path) -> dict[str, dict[date, int]]:
     entries = CsvLedger(config.parent / "data" / "mail_ledger.csv").entries()
     assert all(e.recipient == "" for e in entries.values() if e.job == CALENDAR_JOB)  # no one's address in it
-    return remembered((k, e.reference) for k, e in entries.items() if e.job == CALENDAR_JOB)
+    steps = {k: e for k, e in entries.items() if e.job == CALENDAR_JOB}
+    assert all(e.reference.startswith("<") and e.reference.endswith(f"@{DOMAIN}>") for e in steps.values())
+    return remembered(steps)
 
 
 @pytest.fixture
@@ -117,11 +119,15 @@ class TestSequence:
         assert sequence(date(2026, 10, 21), {date(2026, 10, 21): 0, date(2026, 10, 28): 1}) == 2
 
     def test_memory_reads_only_its_own_keys(self):
-        """The ledger's other keys, and a calendar key of a shape the program never writes, are left aside."""
+        """The ledger's other keys, and calendar keys of a shape the program never writes, are left aside; a date
+        sent with two SEQUENCEs (moved away and back) counts with its highest."""
         uid = f"checkin-close-2026q3@{DOMAIN}"
-        steps = [(memory_key(uid, date(2026, 10, 21)), "0"), ("checkin_invite:2026Q3:a@b.org", "<x@y>"),
-                 (f"calendar:{uid}:not-a-date", "3"), (f"calendar:{uid}:2026-10-22", "x")]
-        assert remembered(steps) == {uid: {date(2026, 10, 21): 0}}
+        keys = [memory_key(uid, date(2026, 10, 21), 0), memory_key(uid, date(2026, 10, 28), 1),
+                memory_key(uid, date(2026, 10, 21), 2), "checkin_invite:2026Q3:a@b.org",
+                f"calendar:{uid}:not-a-date:3", f"calendar:{uid}:2026-10-22:x", f"calendar:{uid}:2026-10-23:-1",
+                "calendar:2026-10-24:1"]
+        assert remembered(keys) == {uid: {date(2026, 10, 21): 2, date(2026, 10, 28): 1}}
+        assert sequence(date(2026, 10, 21), remembered(keys)[uid]) == 2
 
 
 # --- the check-in window: invitation and reminders ---------------------------------------------------------
@@ -366,7 +372,8 @@ def test_on_airtable_the_moved_event_rises(airtable):
     assert funding.run(airtable.ctx(FUNDING_DAY)).failures == []
     (first,) = calendars(airtable.config_path.parent).values()
     rows = [r["fields"] for r in airtable.records("Mail ledger") if r["fields"].get("Job") == CALENDAR_JOB]
-    assert [r["Key"] for r in rows] == [memory_key(first[0]["uid"], event)] and not rows[0].get("Recipient")
+    assert [r["Key"] for r in rows] == [memory_key(first[0]["uid"], event, 0)] and not rows[0].get("Recipient")
+    assert rows[0]["Message-ID"].startswith("<") and rows[0]["Sent at"]
     airtable.fake.remove(BASE, "Funding requests", [rec["id"]])
     airtable.fake.insert(BASE, "Funding requests", [
         {"Ambassador email": PRIYA, "What": "Stickers", "Amount": 120, "Currency": "EUR",

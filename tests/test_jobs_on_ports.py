@@ -46,7 +46,9 @@ def test_run_all_on_memory_adapters():
     assert len(stored.activities) > 200 and len(stored.problems) >= 9
     assert ctx.stores.roster.written["priya.deshmukh@example.org"].standing == "good"
     sent = ctx.mail.mailer.sent
-    assert sent and {m.key for m in sent} == {e.key for e in ctx.stores.ledger.steps if e.status == "sent"}
+    # besides the messages, the ledger remembers the dates their calendar files went with (`domain.calendar`)
+    assert sent and {m.key for m in sent} == {e.key for e in ctx.stores.ledger.steps
+                                              if e.status == "sent" and e.job != "calendar"}
     assert ctx.mail.lock.held >= 1
 
 

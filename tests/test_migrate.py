@@ -156,7 +156,8 @@ class TestIntoAirtable:
         assert any("mail ledger" in line and "created" in line for line in result.summary)
         assert base_problems(live) == before
         ledger = {r["fields"]["Key"]: r["fields"] for r in live.records("Mail ledger")}
-        assert len(ledger) == 23 and all(f["Status"] == "sent" and f.get("Sent at") for f in ledger.values())
+        # 23 messages and the 3 dates their calendar files went with
+        assert len(ledger) == 26 and all(f["Status"] == "sent" and f.get("Sent at") for f in ledger.values())
         results = run_all.run(live.ctx(AS_OF))
         assert all(not r.failures and not r.new_problems for r in results)
         assert all("0 messages sent" in line for r in results for line in r.summary if "messages sent" in line)
@@ -194,7 +195,7 @@ class TestIntoAirtable:
         assert writes(live) == [] and live.records("Ambassadors") == []
         assert not [r for r in live.fake.requests if r.kind == "meta" and r.method != "GET"]
         assert any(line.startswith("roster") and "would create 36 rows" in line for line in result.summary)
-        assert any(line.startswith("mail ledger") and "would create 23 rows" in line for line in result.summary)
+        assert any(line.startswith("mail ledger") and "would create 26 rows" in line for line in result.summary)
         assert snapshot(running.parent / "data") == data
 
     def test_write_requests_within_the_lower_bound(self, running, live):
@@ -223,14 +224,14 @@ class TestIntoAirtable:
         assert "the next run completes" not in str(stop.value)
         fake.on_request = None
         fake.faults = Faults()
-        assert len(live.records("Mail ledger")) == 23 and len(live.records("Data problems")) == 9
+        assert len(live.records("Mail ledger")) == 26 and len(live.records("Data problems")) == 9
         assert 0 < len(live.records("Ambassadors")) < 36 and live.records("Activities") == []
         with pytest.raises(StopRun, match="stopped before it finished: run `migrate --from"):
             bootstrap.unfinished_migration(live.config)  # what every other command checks first
         bootstrap.unfinished_migration(load_config(running))  # the source's own store runs on
         migrate(live, live.config_path, running)
         bootstrap.unfinished_migration(live.config)
-        for table, key, n in (("Mail ledger", "Key", 23), ("Data problems", "Key", 9), ("Activities", "Key", 266),
+        for table, key, n in (("Mail ledger", "Key", 26), ("Data problems", "Key", 9), ("Activities", "Key", 266),
                               ("Ambassadors", "Email", 36), ("Check-ins", "Key", 122)):
             keys = Counter(r["fields"][key] for r in live.records(table))
             assert len(keys) == n and set(keys.values()) == {1}, table
@@ -823,7 +824,7 @@ class TestCommandLine:
         backup = empty_folder_program(tmp_path, running)
         first = run_cli("migrate", "--from", str(running), config=backup)
         assert first.code == 0, first.err
-        assert "[migrate] mail ledger" in first.out and "created 23 rows" in first.out
+        assert "[migrate] mail ledger" in first.out and "created 26 rows" in first.out
         again = run_cli("migrate", "--from", str(running), config=backup)
         assert again.code == 0 and "nothing was written" in again.out
         day = run_cli("--as-of", "2026-10-19", "run-all", config=backup)
@@ -950,7 +951,7 @@ class TestJournal:
         shutil.copy(running.parent / "data" / "ambassadors.csv", backup.parent / "store" / "ambassadors.csv")
         first = migrate_locally(backup, running)
         assert any(line.startswith("roster") and "already up to date" in line for line in first.summary)
-        assert any(line.startswith("mail ledger") and "created 23 rows" in line for line in first.summary)
+        assert any(line.startswith("mail ledger") and "created 26 rows" in line for line in first.summary)
         again = migrate_locally(backup, running)
         assert any("nothing was written" in line for line in again.summary)
         set_cell(running.parent / "data" / "ambassadors.csv", "priya.deshmukh@example.org", "Forum handle", "pd")

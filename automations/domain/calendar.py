@@ -14,9 +14,10 @@ deadline that moves is the same entry, updated, in the reader's calendar; and ne
 - `blog-<stage>-<proposal digest>`: the day a blog proposal's stage is due (its stage's `stale_days`).
 
 Revision (the SEQUENCE) needs memory of the dates already sent: each time a message carrying a deadline goes,
-the ledger records `calendar:<uid>:<day>` with the SEQUENCE it went with (`memory_key`). A deadline sent again
-with the date last sent keeps that SEQUENCE; with any other date (a new one, or an earlier one again) it gets
-one more than the highest sent (`sequence`), so a calendar replaces its entry instead of adding one.
+the ledger records `calendar:<uid>:<day>:<sequence>` (`memory_key`; its reference is the Message-ID of a message
+that carried it). A deadline sent again with the date last sent keeps that SEQUENCE; with any other date (a new
+one, or an earlier one again) it gets one more than the highest sent (`sequence`), so a calendar replaces its
+entry instead of adding one.
 """
 
 from __future__ import annotations
@@ -70,25 +71,27 @@ def uid(deadline: Deadline, domain: str) -> str:
     return f"{deadline.ident}@{domain}"
 
 
-def memory_key(entry_uid: str, day: date) -> str:
-    """The ledger key that remembers a deadline went with this date."""
-    return f"{_PREFIX}{entry_uid}:{day.isoformat()}"
+def memory_key(entry_uid: str, day: date, seq: int) -> str:
+    """The ledger key that remembers a deadline went with this date and this SEQUENCE."""
+    return f"{_PREFIX}{entry_uid}:{day.isoformat()}:{seq}"
 
 
-def remembered(steps: Iterable[tuple[str, str]]) -> dict[str, dict[date, int]]:
-    """The dates each UID went with, and the SEQUENCE of each, from the ledger's (key, reference) pairs; keys of
-    other jobs, and any the program did not write, are left aside."""
+def remembered(keys: Iterable[str]) -> dict[str, dict[date, int]]:
+    """The dates each UID went with, each with the highest SEQUENCE it went with, from the ledger's keys; keys of
+    other jobs, and any of a shape the program does not write, are left aside."""
     out: dict[str, dict[date, int]] = {}
-    for key, reference in steps:
+    for key in keys:
         if not key.startswith(_PREFIX):
             continue
-        entry_uid, _, day = key[len(_PREFIX):].rpartition(":")
+        parts = key[len(_PREFIX):].rsplit(":", 2)
+        if len(parts) != 3 or not parts[0] or not parts[2].isascii() or not parts[2].isdigit():
+            continue
         try:
-            when, seq = date.fromisoformat(day), int(reference)
+            when = date.fromisoformat(parts[1])
         except ValueError:
             continue
-        if entry_uid and seq >= 0:
-            out.setdefault(entry_uid, {})[when] = seq
+        sent = out.setdefault(parts[0], {})
+        sent[when] = max(sent.get(when, 0), int(parts[2]))
     return out
 
 

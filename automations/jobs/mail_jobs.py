@@ -100,7 +100,7 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage], earlier
     d = deliver(calendars.messages, renderer=ctx.mail.renderer, ledger=ctx.stores.ledger, mailer=mailer,
                 sender=ctx.mail.sender, dry_run=ctx.dry_run, lock=ctx.mail.lock, clock=ctx.clock, stop=ctx.stop)
     if not ctx.dry_run:
-        calendar.remember(d.sent, calendars, ctx.stores.ledger, ctx.clock())
+        calendar.remember(d.sent, calendars, ctx.stores.ledger, ctx.mail.sender.domain, ctx.clock())
     result.failures = d.failures
     if ctx.dry_run:
         for r in d.would_send:

@@ -4,8 +4,9 @@
 `.ics` attachment: each deadline with its UID and the SEQUENCE the ledger's memory calls for
 (`domain.calendar.sequence`), stamped with the run's day (DTSTAMP), so the same plan on the same day gives the
 same bytes. Its key is unchanged: a calendar file is no part of a message's identity. `remember` records, for the
-messages that went, each deadline's date and SEQUENCE in the ledger (`calendar:<uid>:<day>`, job `calendar`, no
-recipient), the memory the next SEQUENCE is read from on every backend. A dry run records nothing.
+messages that went, each deadline's date and SEQUENCE in the ledger (`calendar:<uid>:<day>:<sequence>`, job
+`calendar`, no recipient, the Message-ID of a message that carried it as its reference), the memory the next
+SEQUENCE is read from on every backend. A dry run records nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..domain.calendar import CALENDAR_JOB, CalendarEntry, memory_key, remembere
 from ..domain.messages import Attachment, PlannedMessage
 from ..effects import SENT
 from ..ports import CalendarRenderer, Ledger, LedgerEntry
+from .message import message_id
 
 
 @dataclass
@@ -29,7 +31,7 @@ class Calendars:
 
 
 def _memory(entries: Mapping[str, LedgerEntry]) -> dict[str, dict[date, int]]:
-    return remembered((k, e.reference) for k, e in entries.items() if e.job == CALENDAR_JOB and e.status == SENT)
+    return remembered(k for k, e in entries.items() if e.job == CALENDAR_JOB and e.status == SENT)
 
 
 def attach(planned: Sequence[PlannedMessage], *, ledger: Ledger, renderer: CalendarRenderer, domain: str,
@@ -54,19 +56,19 @@ def attach(planned: Sequence[PlannedMessage], *, ledger: Ledger, renderer: Calen
     return out
 
 
-def remember(sent: Sequence[PlannedMessage], calendars: Calendars, ledger: Ledger, at: datetime) -> int:
+def remember(sent: Sequence[PlannedMessage], calendars: Calendars, ledger: Ledger, domain: str, at: datetime) -> int:
     """Record the date and SEQUENCE of each deadline the messages that went carried, once; how many steps were
     recorded."""
-    went = [e for p in sent for e in calendars.entries.get(p.key, ())]
+    went = [(p, e) for p in sent for e in calendars.entries.get(p.key, ())]
     if not went:
         return 0
-    memory = _memory(ledger.entries())
+    known = ledger.entries()
     stamp = at.isoformat(timespec="seconds")
     new: dict[str, LedgerEntry] = {}
-    for e in went:
-        if memory.get(e.uid, {}).get(e.deadline.day) != e.sequence:
-            key = memory_key(e.uid, e.deadline.day)
-            new[key] = LedgerEntry(key, CALENDAR_JOB, "", SENT, 1, "", str(e.sequence), stamp)
+    for p, e in went:
+        key = memory_key(e.uid, e.deadline.day, e.sequence)
+        if key not in known and key not in new:
+            new[key] = LedgerEntry(key, CALENDAR_JOB, "", SENT, 1, "", message_id(p.key, domain), stamp)
     if new:
         with ledger.batch():
             for entry in new.values():

@@ -44,16 +44,14 @@ class LedgerContract:
         got = ledger_factory().entries()["k:4"]
         assert (got.status, got.attempts) == (SENT, 2)
 
-    def test_a_key_recorded_again_keeps_its_latest_reference_and_no_recipient(self, ledger_factory):
-        """A step with no recipient, recorded again with another reference (the calendar's memory of a date sent
-        again with a higher SEQUENCE): the next run reads the latest reference, and an empty recipient."""
-        ledger = ledger_factory()
-        key = "calendar:checkin-close-2026q3@example.org:2026-10-21"
-        with ledger.batch():
-            ledger.record(LedgerEntry(key, "calendar", "", SENT, 1, "", "0", "2026-10-01T09:00:00+00:00"))
-        ledger_factory().record(LedgerEntry(key, "calendar", "", SENT, 1, "", "2", "2026-10-20T09:00:00+00:00"))
+    def test_a_step_with_no_recipient(self, ledger_factory):
+        """A step no person is the recipient of (the calendar's memory of a date sent, `domain.calendar`): the next
+        run reads it back with an empty recipient, its job and its reference."""
+        key = "calendar:checkin-close-2026q3@example.org:2026-10-21:0"
+        ledger_factory().record(LedgerEntry(key, "calendar", "", SENT, 1, "", "<a1b2@example.org>",
+                                            "2026-10-01T09:00:00+00:00"))
         got = ledger_factory().entries()[key]
-        assert (got.reference, got.recipient, got.job, got.status) == ("2", "", "calendar", SENT)
+        assert (got.reference, got.recipient, got.job, got.status) == ("<a1b2@example.org>", "", "calendar", SENT)
 
     def test_refresh_sees_another_runs_steps(self, ledger_factory):
         """After refresh(), entries() includes what another run recorded meanwhile."""
