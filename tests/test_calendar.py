@@ -19,11 +19,11 @@ import yaml
 from automations import bootstrap
 from automations.adapters.csv.ledger import CsvLedger
 from automations.config import load_config
-from automations.domain.calendar import CALENDAR_JOB, memory_key, remembered, sequence
+from automations.domain.calendar import CALENDAR_JOB, funding_event, memory_key, remembered, sequence
 from automations.domain.funding import request_key
 from automations.jobs import blog_reviews, funding, mail_jobs, referrals, sync_checkins
 from automations.mail import calendar
-from tests.conftest import copy_example, outbox_messages
+from tests.conftest import copy_example, outbox_messages, use_smtp
 from tests.test_funding import PRIYA, STAFF, request, write_requests
 from tests.test_referrals import GERMANY, SECRET_EMAIL, SECRET_NAME, SECRET_ORG, write_inquiries
 
@@ -280,6 +280,30 @@ class TestFunding:
             assert ics["uid"].startswith("funding-invoice-") and ics["sequence"] == 0
             assert ics["start"] == datetime.combine(event + timedelta(24), datetime.min.time().replace(hour=23),
                                                     LONDON)
+
+    def test_a_refused_message_goes_again_with_the_same_file(self, program, smtp_server):
+        """The date is remembered before the message goes: the server refuses it, the memory holds the date with
+        SEQUENCE 0, and the retry the same day carries SEQUENCE 0 as the refused one did; the event moved since the
+        refusal goes with SEQUENCE 1 (a gap is harmless, going back never happens)."""
+        use_smtp(program, smtp_server)
+        event = FUNDING_DAY + timedelta(30)
+        uid = f"{funding_event(PRIYA, 'Stickers', event).ident}@{DOMAIN}"
+        write_requests(program, [request("Stickers", event)])
+        smtp_server.handler.behaviour.mail_reply = "550 5.7.1 not now"
+        assert funding.run(bootstrap.build(load_config(program), FUNDING_DAY, False)).failures
+        assert smtp_server.received == [] and memory(program) == {uid: {event: 0}}
+        smtp_server.handler.behaviour.mail_reply = ""
+
+        def sent_calendars():
+            return [parsed(p.get_content().encode("utf-8")) for r in smtp_server.received for p in r.message.walk()
+                    if p.get_content_type() == "text/calendar"]
+
+        assert funding.run(bootstrap.build(load_config(program), FUNDING_DAY, False)).failures == []
+        (first,) = sent_calendars()
+        assert first["uid"] == uid and first["sequence"] == 0 and first["start"] == event
+        write_requests(program, [request("Stickers", event + timedelta(7))])
+        assert funding.run(bootstrap.build(load_config(program), FUNDING_DAY + timedelta(1), False)).failures == []
+        assert [(c["uid"], c["sequence"], c["start"]) for c in sent_calendars()][1:] == [(uid, 1, event + timedelta(7))]
 
     def test_hostile_title_stays_in_its_summary(self, program):
         """A request titled with line breaks, `END:VEVENT`/`BEGIN:VEVENT`, a property of its own and a bidi

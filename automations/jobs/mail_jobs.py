@@ -97,10 +97,11 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage], earlier
     # Deadlines go as a calendar file; the dates they went with are remembered for their next SEQUENCE.
     calendars = calendar.attach(planned, ledger=ctx.stores.ledger, renderer=ctx.mail.calendar,
                                 domain=ctx.mail.sender.domain, day=ctx.as_of)
+    if not ctx.dry_run:
+        calendar.remember(calendars, ledger=ctx.stores.ledger, lock=ctx.mail.lock, domain=ctx.mail.sender.domain,
+                          at=ctx.clock())
     d = deliver(calendars.messages, renderer=ctx.mail.renderer, ledger=ctx.stores.ledger, mailer=mailer,
                 sender=ctx.mail.sender, dry_run=ctx.dry_run, lock=ctx.mail.lock, clock=ctx.clock, stop=ctx.stop)
-    if not ctx.dry_run:
-        calendar.remember(d.sent, calendars, ctx.stores.ledger, ctx.mail.sender.domain, ctx.clock())
     result.failures = d.failures
     if ctx.dry_run:
         for r in d.would_send:

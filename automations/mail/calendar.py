@@ -3,10 +3,12 @@
 `attach` gives every planned message not sent yet that announces deadlines (`PlannedMessage.deadlines`) one
 `.ics` attachment: each deadline with its UID and the SEQUENCE the ledger's memory calls for
 (`domain.calendar.sequence`), stamped with the run's day (DTSTAMP), so the same plan on the same day gives the
-same bytes. Its key is unchanged: a calendar file is no part of a message's identity. `remember` records, for the
-messages that went, each deadline's date and SEQUENCE in the ledger (`calendar:<uid>:<day>:<sequence>`, job
-`calendar`, no recipient, the Message-ID of a message that carried it as its reference), the memory the next
-SEQUENCE is read from on every backend. A dry run records nothing.
+same bytes. Its key is unchanged: a calendar file is no part of a message's identity. `remember` records each
+deadline's date and SEQUENCE in the ledger (`calendar:<uid>:<day>:<sequence>`, job `calendar`, no recipient, the
+Message-ID of the message that carries it as its reference), the memory the next SEQUENCE is read from on every
+backend. It does so under the send lock, before the messages go: a run stopped or crashed after sending can only
+have remembered more than went, so a SEQUENCE never goes back (a gap in SEQUENCEs is harmless), and a message
+that failed goes again with the same file. A dry run records nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from ..domain.calendar import CALENDAR_JOB, CalendarEntry, memory_key, remembered, sequence, uid
 from ..domain.messages import Attachment, PlannedMessage
 from ..effects import SENT
-from ..ports import CalendarRenderer, Ledger, LedgerEntry
+from ..ports import CalendarRenderer, Ledger, LedgerEntry, SendLock
 from .message import message_id
 
 
@@ -56,21 +58,24 @@ def attach(planned: Sequence[PlannedMessage], *, ledger: Ledger, renderer: Calen
     return out
 
 
-def remember(sent: Sequence[PlannedMessage], calendars: Calendars, ledger: Ledger, domain: str, at: datetime) -> int:
-    """Record the date and SEQUENCE of each deadline the messages that went carried, once; how many steps were
-    recorded."""
-    went = [(p, e) for p in sent for e in calendars.entries.get(p.key, ())]
-    if not went:
-        return 0
-    known = ledger.entries()
+def remember(calendars: Calendars, *, ledger: Ledger, lock: SendLock, domain: str, at: datetime) -> int:
+    """Record the date and SEQUENCE of each deadline the messages carry, once (see the module docstring); how many
+    steps were recorded."""
     stamp = at.isoformat(timespec="seconds")
-    new: dict[str, LedgerEntry] = {}
-    for p, e in went:
-        key = memory_key(e.uid, e.deadline.day, e.sequence)
-        if key not in known and key not in new:
-            new[key] = LedgerEntry(key, CALENDAR_JOB, "", SENT, 1, "", message_id(p.key, domain), stamp)
-    if new:
-        with ledger.batch():
-            for entry in new.values():
-                ledger.record(entry)
+    steps: dict[str, LedgerEntry] = {}
+    for key, entries in calendars.entries.items():
+        for e in entries:
+            name = memory_key(e.uid, e.deadline.day, e.sequence)
+            steps.setdefault(name, LedgerEntry(name, CALENDAR_JOB, "", SENT, 1, "", message_id(key, domain), stamp))
+    if not steps.keys() - ledger.entries().keys():
+        return 0
+    with lock.hold() as others_ran:
+        if others_ran:
+            ledger.refresh()
+        known = ledger.entries()
+        new = [step for name, step in steps.items() if name not in known]
+        if new:
+            with ledger.batch():
+                for step in new:
+                    ledger.record(step)
     return len(new)
