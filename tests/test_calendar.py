@@ -21,11 +21,12 @@ from automations.adapters.csv.ledger import CsvLedger
 from automations.config import load_config
 from automations.domain.calendar import CALENDAR_JOB, funding_event, memory_key, remembered, sequence
 from automations.domain.funding import request_key
+from automations.domain.referrals import offer_code
 from automations.jobs import blog_reviews, funding, mail_jobs, referrals, sync_checkins
 from automations.mail import calendar
 from tests.conftest import copy_example, outbox_messages, use_smtp
 from tests.test_funding import PRIYA, STAFF, request, write_requests
-from tests.test_referrals import GERMANY, SECRET_EMAIL, SECRET_NAME, SECRET_ORG, write_inquiries
+from tests.test_referrals import GERMANY, SECRET_EMAIL, SECRET_NAME, SECRET_ORG, answer, write_inquiries
 
 LONDON = ZoneInfo("Europe/London")
 INVITES = date(2026, 10, 1)  # the day after 2026Q3 ends: every active ambassador is invited
@@ -331,15 +332,33 @@ class TestReferralOffer:
         referrals.run(bootstrap.build(load_config(program), day, False))
         ((key, (ics, data, part)),) = calendars(program.parent).items()
         assert key.startswith("referral_offer:") and part.get_filename() == "referral-answer.ics"
-        assert ics["uid"].startswith("referral-answer-r") and ics["sequence"] == 0
+        inquiry = key.split(":")[1]
+        assert ics["uid"] == f"referral-answer-{inquiry.removeprefix('inq-')}@{DOMAIN}" and ics["sequence"] == 0
         assert ics["start"] == datetime(2026, 11, 27, 23, 0, tzinfo=LONDON)
         assert "zoe" not in ics["uid"] and "training" in ics["description"]
         for secret in (SECRET_ORG, SECRET_NAME, SECRET_EMAIL, "Vogel", "+49"):
             assert secret.casefold() not in data.decode("utf-8").casefold(), secret
         write_inquiries(second, [GERMANY])
-        referrals.run(bootstrap.build(load_config(second), day, False))  # inquiry ids are made per program
+        referrals.run(bootstrap.build(load_config(second), day + timedelta(1), False))
         ((other, _, _),) = calendars(second.parent).values()
-        assert other["sequence"] == 0 and other["start"] == ics["start"]
+        assert other["uid"] == ics["uid"] and other["sequence"] == 0
+        assert other["start"] == datetime(2026, 11, 28, 23, 0, tzinfo=LONDON)
+
+    def test_the_next_candidate_gets_the_inquiry_entry_with_a_higher_sequence(self, program):
+        """Zoë declines; the offer passes to the next candidate, whose file holds the inquiry's UID with the new
+        answer-by day and SEQUENCE 1 (the UID names the inquiry, not a candidate)."""
+        day = date(2026, 11, 23)
+        write_inquiries(program, [GERMANY])
+        referrals.run(bootstrap.build(load_config(program), day, False))
+        ((first_key, (first, _, _)),) = calendars(program.parent).items()
+        zoe = first_key.split(":")[2]
+        answer(program, offer_code(first_key.split(":")[1], zoe), "No", day + timedelta(1), zoe)
+        referrals.run(bootstrap.build(load_config(program), day + timedelta(2), False))
+        found = calendars(program.parent, day + timedelta(2))
+        ((key, (ics, _, _)),) = found.items()
+        assert key.startswith("referral_offer:") and not key.endswith(zoe)
+        assert ics["uid"] == first["uid"] and ics["sequence"] == 1
+        assert ics["start"] == datetime(2026, 11, 29, 23, 0, tzinfo=LONDON)
 
 
 # --- blog-review links -----------------------------------------------------------------------------------------

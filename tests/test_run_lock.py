@@ -185,7 +185,8 @@ class TestTheScheduleProcess:
             assert all(len(r) == len(rows[0]) for r in rows[1:]), table.name
         received = smtp_server.keys()
         steps = ledger_status(program)
-        assert {k for k, (s, _) in steps.items() if s == "sent"} == set(received)
+        # (the dates calendar files go with are remembered before the messages go: not messages, `test_calendar`)
+        assert {k for k, (s, _) in steps.items() if s == "sent" and not k.startswith("calendar:")} == set(received)
         not_tried = {k for k, (s, e) in steps.items() if s == "failed"}
         assert not_tried and all(steps[k][1] == "not tried: SIGTERM stopped the run first" for k in not_tried)
         assert not any(s == "sending" for s, _ in steps.values())

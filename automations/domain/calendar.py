@@ -10,7 +10,8 @@ deadline that moves is the same entry, updated, in the reader's calendar; and ne
 - `funding-event-<digest>` and `funding-invoice-<digest>`: a funding request's event day and the day its invoice
   and evidence are due, the digest of the ambassador's address and what is asked for (not the event's date:
   a request whose event moves is the same request to the ambassador);
-- `referral-answer-<offer code>`: the last day to answer an offer (the code is already in the offer's links);
+- `referral-answer-<inquiry digest>`: the last day to answer an offer of the inquiry (each candidate's calendar
+  holds its own; the candidate is not in it);
 - `blog-<stage>-<proposal digest>`: the day a blog proposal's stage is due (its stage's `stale_days`).
 
 Revision (the SEQUENCE) needs memory of the dates already sent: each time a message carrying a deadline goes,
@@ -142,10 +143,12 @@ def funding_invoice(ambassador: str, what: str, due: date) -> Deadline:
         "no invoice, no reimbursement.", alarm_days=(2,))
 
 
-def referral_answer(code: str, answer_by: date, need: str, where: str, link: str) -> Deadline:
-    """The last day to answer a referral offer (it passes to the next candidate the day after)."""
+def referral_answer(inquiry: str, code: str, answer_by: date, need: str, where: str, link: str) -> Deadline:
+    """The last day to answer a referral offer (it passes to the next candidate the day after). The UID is the
+    inquiry's, not the offer's: no candidate's code is kept in the ledger's memory (`erase` keeps none)."""
     return Deadline(
-        REFERRAL_ANSWER, f"{REFERRAL_ANSWER}-{code.lower()}", answer_by, f"Answer the referral offer {code}",
+        REFERRAL_ANSWER, f"{REFERRAL_ANSWER}-{inquiry.removeprefix('inq-')}", answer_by,
+        f"Answer the referral offer {code}",
         f"An organization in {_title(where) or 'your area'} asks for {_title(need)}. Say yes or no by this day; "
         f"after it the offer passes to the next ambassador.", link=link, alarm_days=(1,))
 
