@@ -4,7 +4,8 @@ A planner gives a message the `Deadline`s it announces (`PlannedMessage.deadline
 into `CalendarEntry`s (a UID and a SEQUENCE) and a calendar renderer into an RFC 5545 file sent with the message.
 
 Identity (the UID, `<ident>@<the sender's domain>`) comes from business identity, never from a date, so that a
-deadline that moves is the same entry, updated, in the reader's calendar; and never holds an address or a name:
+deadline that moves is the same entry, updated, in the reader's calendar; and never holds an address or a name
+(a digest at most, of the kind the ledger's keys and Message-IDs already hold):
 
 - `checkin-close-<quarter>`: the check-in window's close, the same day for everyone, so no person in it;
 - `funding-event-<digest>` and `funding-invoice-<digest>`: a funding request's event day and the day its invoice
@@ -14,9 +15,9 @@ deadline that moves is the same entry, updated, in the reader's calendar; and ne
   holds its own; the candidate is not in it);
 - `blog-<stage>-<proposal digest>`: the day a blog proposal's stage is due (its stage's `stale_days`).
 
-Revision (the SEQUENCE) needs memory of the dates already sent: each time a message carrying a deadline goes,
-the ledger records `calendar:<uid>:<day>:<sequence>` (`memory_key`; its reference is the Message-ID of a message
-that carried it). A deadline sent again with the date last sent keeps that SEQUENCE; with any other date (a new
+Revision (the SEQUENCE) needs memory of the dates already sent: before a message carrying a deadline goes, the
+ledger records `calendar:<uid>:<day>:<sequence>` (`memory_key`; its reference is the Message-ID of the message
+that carries it). A deadline sent again with the date last sent keeps that SEQUENCE; with any other date (a new
 one, or an earlier one again) it gets one more than the highest sent (`sequence`), so a calendar replaces its
 entry instead of adding one.
 """
@@ -156,6 +157,6 @@ def referral_answer(inquiry: str, code: str, answer_by: date, need: str, where: 
 def blog_due(proposal_key: str, stage: str, stage_label: str, due: date, title: str, link: str) -> Deadline:
     """The day a blog proposal's stage is due: after it, whoever holds the stage is nudged."""
     return Deadline(
-        BLOG_DUE, f"blog-{stage.replace('_', '-')}-{proposal_key.removeprefix('blog-')}", due, f"Blog post {stage_label} due: {_title(title)}",
+        BLOG_DUE, f"blog-{stage.replace('_', '-')}-{proposal_key.removeprefix('blog-')}", due, f"Blog post, {stage_label} stage due: {_title(title)}",
         f"The {stage_label} stage of the blog post is due on this day. The review document:", link=link,
         alarm_days=(1,))

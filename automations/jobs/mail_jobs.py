@@ -94,7 +94,7 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage], earlier
     if planned:  # a backstop: each job that sends checks first, before it writes anything
         refuse_left_behind(ctx)
     mailer = ctx.mail.mailer
-    # Deadlines go as a calendar file; the dates they went with are remembered for their next SEQUENCE.
+    # Deadlines go as a calendar file; their dates are remembered (before the messages go) for the next SEQUENCE.
     calendars = calendar.attach(planned, ledger=ctx.stores.ledger, renderer=ctx.mail.calendar,
                                 domain=ctx.mail.sender.domain, day=ctx.as_of)
     if not ctx.dry_run:

@@ -191,7 +191,8 @@ def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: Referra
                      "need": NEEDS[i.need], "inquiry_language": i.language, "summary": summary_of(i), "code": code,
                      "yes_link": answer_link(settings, code, True), "no_link": answer_link(settings, code, False),
                      "answer_by": deadline.isoformat(), "answer_days": settings.answer_days},
-            deadlines=(referral_answer(i.id, code, deadline, NEEDS[i.need], ", ".join(p for p in (i.region, i.country) if p),
+            deadlines=(referral_answer(i.id, code, deadline, NEEDS[i.need],
+                                       ", ".join(p for p in (i.region, i.country) if p),
                                        answer_link(settings, code, True)),))]
     if i.status not in (ACCEPTED, EXHAUSTED):
         return []
