@@ -437,3 +437,27 @@ def test_attach_leaves_sent_messages_alone(program):
     planned = plan_checkin_requests(state)
     made = calendar.attach(planned, ledger=ctx.stores.ledger, renderer=ctx.mail.calendar, domain=DOMAIN, day=INVITES)
     assert planned and made.entries == {} and all(m.attachments == () for m in made.messages)
+
+
+def test_every_file_attached_in_a_run_all_reads_back(program):
+    """run-all on three days of a program with every kind of deadline (invitations, a reminder, a short-notice
+    and an invoice-awaited funding request, a referral inquiry, blog proposals): every `.ics` the outbox holds is
+    read by both parsers, is byte for byte its message's attachment, and the five kinds are all there."""
+    from tests.conftest import run_in_process
+
+    write_requests(program, [request("Stickers", date(2026, 10, 30)),
+                             request("Food", date(2026, 9, 20), status="approved", requested_on="2026-07-01")])
+    write_inquiries(program, [GERMANY])
+    for day in ("2026-10-01", "2026-10-11", "2026-11-24"):
+        assert run_in_process("--as-of", day, "run-all", config=program).code in (0, 1)
+    attached = {data for ics, data, _ in calendars(program.parent).values()}
+    files = sorted((program.parent / "outbox").rglob("*.ics"))
+    kinds = set()
+    for path in files:
+        data = path.read_bytes()
+        ics = parsed(data)
+        assert data in attached and ics["tzid"] == "Europe/London" and ics["method"] == "PUBLISH"
+        kinds.add(path.name.rsplit("-", 2)[-2] + "-" + path.name.rsplit("-", 2)[-1])
+    assert kinds == {"checkin-close.ics", "funding-event.ics", "funding-invoice.ics", "referral-answer.ics",
+                     "blog-due.ics"}, kinds
+    assert len(files) == len(calendars(program.parent))
