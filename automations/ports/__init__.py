@@ -16,11 +16,16 @@ works for all of them):
 - `documents`: the certificate and report renderers, the report archive;
 - `privacy`: personal tables and files, the erasure journal;
 - `scheduling`: the run lock, progress, the scheduler's job runner, state and lock;
+- `discovery`: the found activities and what reads the feeds and forum posts ambassadors declared;
 - `results`: what ports give back (`Written`, `Usage`).
 """
 
 from __future__ import annotations
 
+from .discovery import (
+    FoundStore,
+    SourceReader,
+)
 from .documents import (
     CertificateRenderer,
     ReportArchive,
@@ -98,6 +103,7 @@ __all__ = [
     "Drafter",
     "ErasureJournal",
     "Finding",
+    "FoundStore",
     "ForumGroup",
     "ForumRefused",
     "FundingStore",
@@ -118,6 +124,7 @@ __all__ = [
     "ReportArchive",
     "ReportRenderer",
     "ReportStore",
+    "SourceReader",
     "RosterStore",
     "RunLock",
     "RunOutcome",
