@@ -163,3 +163,24 @@ class FakeSendLock:
     def hold(self) -> Iterator[bool]:
         self.held += 1
         yield False
+
+
+class FakeFoundStore:
+    """The found activities in memory, in the order they were added."""
+
+    where = "memory found activities"
+
+    def __init__(self) -> None:
+        self.found: dict[str, object] = {}
+
+    def read(self) -> list:
+        return list(self.found.values())
+
+    def add(self, found: Sequence, dry_run: bool = False) -> Written:
+        new = {}
+        for f in found:
+            if f.key not in self.found:
+                new.setdefault(f.key, f)
+        if not dry_run:
+            self.found.update(new)
+        return Written(created=len(new), where=self.where)

@@ -26,8 +26,10 @@ Every failure (a 404, a timeout, a body too large, a redirect elsewhere, a body 
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -119,8 +121,11 @@ class HttpSourceReader:
         for e in parsed.entries:
             stamp = e.get("published_parsed") or e.get("updated_parsed")
             day = datetime(*stamp[:6], tzinfo=UTC).astimezone(self.settings.tz).date() if stamp else None
-            items.append(FeedItem(str(e.get("id") or e.get("yt_videoid") or e.get("link") or ""),
-                                  str(e.get("title") or ""), day, str(e.get("link") or "")))
+            title = str(e.get("title") or "")
+            if "html" in str((e.get("title_detail") or {}).get("type", "")):  # Atom's type="html": text, not markup
+                title = html.unescape(re.sub(r"<[^>]*>", "", title))
+            items.append(FeedItem(str(e.get("id") or e.get("yt_videoid") or e.get("link") or ""), title, day,
+                                  str(e.get("link") or "")))
         return Fetched(tuple(items), new_memo if (new_memo.etag or new_memo.modified) else None,
                        requests=self.requests - before)
 
