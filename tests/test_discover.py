@@ -120,6 +120,7 @@ class TestOnTheLocalFolder:
         assert found_rows(program) == rows
         assert {r.headers.get("If-None-Match") for r in feeds.requests} == {'"arjun-1"', '"yt-7"'}
         assert set(feeds.paths()) <= declared
+        assert {path for _, path, _ in forum.log} == {"/user_actions.json"}
 
     def test_the_invitation_lists_them_with_prefilled_links(self, program, hosts):
         """Each link opens the form with the email and section 1 filled: the form's kind label, the title, the day

@@ -31,6 +31,8 @@ from .model import Activity, Ambassador
 from .quarters import Quarter, latest_ended
 from .values import stable_digest
 
+Day = date
+
 FEED = "feed"
 FORUM = "forum"
 
@@ -115,7 +117,7 @@ class FoundActivity:
     title: str
     date: date
     link: str
-    first_seen: date
+    first_seen: Day  # (`date` names the field above here)
 
     @property
     def key(self) -> str:

@@ -110,7 +110,7 @@ class HttpSourceReader:
             return Fetched(unchanged=True, memo=memo, requests=self.requests - before)
         body, answered = answer
         new_memo = Memo(answered.get("ETag", "")[:500], answered.get("Last-Modified", "")[:100])
-        import feedparser  # imported when a feed is read: it costs start-up time for nothing otherwise
+        import feedparser  # type: ignore[import-untyped]  # imported when a feed is read: it costs start-up time for nothing otherwise
 
         parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-type": answered.get("Content-Type", "")})
         if parsed.get("bozo") and not parsed.entries:
@@ -120,7 +120,7 @@ class HttpSourceReader:
         items = []
         for e in parsed.entries:
             stamp = e.get("published_parsed") or e.get("updated_parsed")
-            day = datetime(*stamp[:6], tzinfo=UTC).astimezone(self.settings.tz).date() if stamp else None
+            day = datetime(*stamp[:6]).replace(tzinfo=UTC).astimezone(self.settings.tz).date() if stamp else None
             title = str(e.get("title") or "")
             if "html" in str((e.get("title_detail") or {}).get("type", "")):  # Atom's type="html": text, not markup
                 title = html.unescape(re.sub(r"<[^>]*>", "", title))

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 from ...context import Context
-from ..discover import MEMO_TABLE
 from ...domain.privacy import TableRule, concerns, export_row, owned
 from ...domain.values import normalize_email
 from ...errors import ConfigError
 from .. import conduct as conduct_job
+from ..discover import MEMO_TABLE
 
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
