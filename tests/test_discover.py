@@ -249,3 +249,27 @@ class TestOnAirtable:
                           if m["X-Automation-Job"] == "checkin_invite" and ARJUN in m["To"])
             assert len(re.findall(r"Report it:\s+(\S+)", text_of(invite))) == 3
             assert set(feeds.paths()) == {"/arjun/rss.xml"}
+
+    def test_a_base_from_before_discover_asks_for_init(self, program, airtable_base):
+        """A base whose found activities' table is missing: nothing is found there (the mail goes on as before);
+        storing what a declared feed gives stops the run with one sentence asking for `init`."""
+        from automations.errors import StopRun
+        from automations.jobs import discover
+        from tests.airtable_env import AirtableEnv, seed_roster, use_airtable
+
+        fake, clock = airtable_base
+        with FakeFeeds() as feeds:
+            set_feeds(program, {ARJUN: feeds.add("/arjun/rss.xml", arjun_feed())})
+            configure(program, "")
+            use_airtable(program, fake.url, tables={"found_activities": "Found things"})
+            env = AirtableEnv(fake, clock, program)
+            env.ctx(date(2026, 10, 1)).stores.admin.init(False)
+            seed_roster(env, program.parent / "data" / "ambassadors.csv")
+            data = yaml.safe_load(program.read_text(encoding="utf-8"))
+            data["airtable"]["tables"] = {"found_activities": "Not made yet"}
+            program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            ctx = env.ctx(date(2026, 10, 1))
+            assert ctx.stores.found.read() == []
+            with pytest.raises(StopRun, match="run `init`"):
+                discover.run(ctx)
+            assert "Not made yet" not in {t["name"] for t in fake.tables("appTEST0000000001")}

@@ -3,7 +3,8 @@ made by `init`).
 
 Read once per run (only its changes, through the client's mirror) and added to by upserts on `Key`, ten to
 a request: a run repeated after a lost answer finds the records that landed and adds nothing twice. A record
-without the program's key (a person added it) is not a found activity and is left alone.
+without the program's key (a person added it) is not a found activity and is left alone. A base made before
+`discover` existed has no such table: nothing is found there, and adding stops the run asking for `init`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 
 from ...domain.discovery import FoundActivity
 from ...domain.ownership import program_key
+from ...errors import StopRun
 from ...ports import Written
 from ..csv.found_store import found_of
 from .cells import cell_text
@@ -25,9 +27,13 @@ class AirtableFoundStore:
         self.spec = spec
         self.where = f"Airtable table {spec.name}"
         self._cache: dict[str, FoundActivity] | None = None
+        self.missing = False  # the base has no such table yet
         client.mirror(spec.name)
 
     def read(self) -> list[FoundActivity]:
+        if self._cache is None and self.spec.name not in self.client.schema():
+            self._cache = {}  # a base from before `discover` (run `init`): nothing found yet; `add` says so
+            self.missing = True
         if self._cache is None:
             fields = self.spec.fields
             titles = {f.role: f.name for f in fields}
@@ -52,6 +58,9 @@ class AirtableFoundStore:
             if f.key not in known:
                 new.setdefault(f.key, f)
         written = Written(created=len(new), where=self.where)
+        if new and self.missing:
+            raise StopRun(f"The base has no table '{self.spec.name}' for the activities discover found: run `init` "
+                          f"to make it (docs/airtable.md); nothing was stored.")
         if dry_run or not new:
             return written
         n = self.spec.name_of
