@@ -109,7 +109,7 @@ def test_hosts_are_taken_in_turn():
 class TestTheFeedsCell:
     LAYOUT = RosterLayout("ambassadors.csv", {"name": "Name", "email": "Email", "start_date": "Start date",
                                               "status": "Status", "feeds": "Feeds"})
-    HEADERS = ["Name", "Email", "Start date", "Status", "Feeds"]
+    HEADERS = ("Name", "Email", "Start date", "Status", "Feeds")
 
     def test_several_addresses_any_separator(self):
         rows = [["Ana", "ana@example.org", "2024-01-01", "active",
