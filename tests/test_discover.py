@@ -156,6 +156,19 @@ class TestOnTheLocalFolder:
         listed = re.findall(r"^  - (.+) \((?:Content|Community support), 2026", text_of(receipt), re.MULTILINE)
         assert listed == ["Segment filters on custom fields", "Kochi Mautic day: the recap"]
 
+    def test_staff_see_found_versus_reported_in_the_digest(self, program, hosts):
+        """Monday 2026-10-12: Arjun reported two of his four found items (2026-10-09); the digest says so."""
+        run_in_process("--as-of", "2026-10-01", "sync-checkins", config=program)
+        run_in_process("--as-of", "2026-10-01", "discover", config=program)
+        run_in_process("--as-of", "2026-10-12", "sync-checkins", config=program)
+        run_in_process("--as-of", "2026-10-12", "digest", config=program)
+        digest = next(m for m in outbox_messages(program.parent / "outbox") if m["X-Automation-Job"] == "staff_digest")
+        text = text_of(digest)
+        assert "FOUND VERSUS REPORTED, 2026Q3" in text
+        assert "Arjun Nair: 4 found, 2 reported, 2 not reported (3 reports in all)" in text
+        assert "Priya Deshmukh: 1 found, 0 reported, 1 not reported" in text
+        assert "Found versus reported, 2026Q3" in digest.get_body(preferencelist=("html",)).get_content()
+
     def test_a_broken_source_is_one_problem_of_its_owner(self, program):
         """A 404, a host that never answers, a 10 MB body and bytes that are no feed: four problems, each owned by
         its ambassador, the run going on (exit 1 for new problems, then 0); the good feed is still read."""
