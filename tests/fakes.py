@@ -176,6 +176,13 @@ class FakeFoundStore:
     def read(self) -> list:
         return list(self.found.values())
 
+    def forget_before(self, day, dry_run: bool = False) -> Written:
+        old = [k for k, f in self.found.items() if f.date < day]
+        if not dry_run:
+            for k in old:
+                del self.found[k]
+        return Written(deleted=len(old), where=self.where)
+
     def add(self, found: Sequence, dry_run: bool = False) -> Written:
         new = {}
         for f in found:

@@ -122,6 +122,14 @@ class TestOnTheLocalFolder:
         assert set(feeds.paths()) <= declared
         assert {path for _, path, _ in forum.log} == {"/user_actions.json"}
 
+    def test_what_no_mail_lists_any_more_is_deleted(self, program, hosts):
+        """Once 2026Q4 has ended, the 2026Q3 items are listed nowhere: the next run deletes them."""
+        run_in_process("--as-of", "2026-10-01", "sync-checkins", config=program)
+        run_in_process("--as-of", "2026-10-01", "discover", config=program)
+        later = run_in_process("--as-of", "2027-01-02", "discover", config=program)
+        assert "5 found activities dated before 2026-10-01 were deleted" in later.out
+        assert found_rows(program) == []
+
     def test_the_invitation_lists_them_with_prefilled_links(self, program, hosts):
         """Each link opens the form with the email and section 1 filled: the form's kind label, the title, the day
         (YYYY-MM-DD) and the link."""

@@ -11,6 +11,9 @@ The conditional-request memo (each source's last `ETag` and `Last-Modified`) is 
 it costs one full fetch of each feed and never a found item (those are in the store, keyed), it changes on most
 runs and would otherwise cost an Airtable write per feed and run, and `erase` empties the work cache anyway. It
 is written after the found items are stored, so a run stopped between the two reads the same items again.
+
+Found activities dated before the quarter being reported are deleted by the same run (`FoundStore.forget_before`):
+no mail lists them any more, and no source can give them again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 from ..context import Context
 from ..domain.discovery import FEED, Memo, Source, interleaved, new_found, sources_of, window_start
 from ..domain.model import Problem
+from ..ports import FoundStore
 from .base import JobResult, load_roster, plural, record_problems
 
 #: The name a source's data problems carry.
@@ -44,6 +48,8 @@ def run(ctx: Context) -> JobResult:
     if not sources or store is None or reader is None:
         result.summary.append("No ambassador declared a feed (ambassadors.fields.feeds) or, with forum.url set, a "
                               "forum handle: nothing to discover.")
+        if store is not None:
+            _forget(ctx, store, result)
         record_problems(ctx, result, roster_problems, people, closing_sources=(FEEDS_SOURCE,))
         return result
     known = {f.key for f in store.read()}
@@ -85,6 +91,19 @@ def run(ctx: Context) -> JobResult:
         f"{plural(len(sources), 'source')} of {plural(owners, 'ambassador')} read in {plural(requests, 'request')}: "
         f"{plural(written.created, 'new found activity').replace('activitys', 'activities')} {verb} in {store.where}, "
         f"{unchanged} unchanged since the last run, {len(problems)} could not be read.")
+    _forget(ctx, store, result)
     record_problems(ctx, result, [*roster_problems, *problems], people, closing_sources=(FEEDS_SOURCE,))
     result.data["found"] = found
     return result
+
+
+def _forget(ctx: Context, store: FoundStore, result: JobResult) -> None:
+    """Found activities dated before the quarter being reported are no longer listed anywhere: deleted (kept
+    only as long as needed; no source gives them again, `new_found` keeping nothing that old)."""
+    before = window_start(ctx.as_of)
+    gone = store.forget_before(before, dry_run=ctx.dry_run)
+    if gone.deleted:
+        would = "would be" if ctx.dry_run else "were"
+        result.summary.append(f"{plural(gone.deleted, 'found activity').replace('activitys', 'activities')} dated "
+                              f"before {before.isoformat()} {would} deleted from {store.where}: no mail lists them "
+                              f"any more.")

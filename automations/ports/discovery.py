@@ -25,6 +25,11 @@ class FoundStore(Protocol):
         real call would."""
 
 
+    def forget_before(self, day: date, dry_run: bool = False) -> Written:
+        """Delete the found activities dated before `day` (no mail lists them any more, and no source gives them
+        again: `discovery.new_found` keeps nothing that old). With `dry_run`, only count them."""
+
+
 class SourceReader(Protocol):
     """Reads the sources an ambassador declared, and nothing else: a source that cannot be read is an answer
     (`Fetched.error`, a sentence), never an exception, so one broken feed never stops the run."""

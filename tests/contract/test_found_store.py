@@ -72,6 +72,19 @@ class FoundStoreContract:
         assert footprint() == before
         assert [f.key for f in make().read()] == [TALK.key]
 
+    def test_what_is_older_than_a_day_is_forgotten(self, found_store):
+        """Only what is dated before the day goes; a dry run counts it and deletes nothing; again, nothing goes."""
+        make, footprint = found_store
+        old = FoundActivity("ana@example.org", "feed:https://ana.example/blog/rss.xml", "old-1", "content", "Old post",
+                            date(2026, 3, 1), "https://ana.example/blog/old", date(2026, 4, 1))
+        make().add([TALK, FORMULA, old])
+        before = footprint()
+        assert make().forget_before(date(2026, 7, 1), dry_run=True).deleted == 1
+        assert footprint() == before
+        assert make().forget_before(date(2026, 7, 1)).deleted == 1
+        assert sorted(f.key for f in make().read()) == sorted([TALK.key, FORMULA.key])
+        assert make().forget_before(date(2026, 7, 1)).deleted == 0
+
     def test_it_names_where_it_is(self, found_store):
         assert found_store[0]().where
 

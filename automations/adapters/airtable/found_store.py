@@ -10,6 +10,7 @@ without the program's key (a person added it) is not a found activity and is lef
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from ...domain.discovery import FoundActivity
 from ...domain.ownership import program_key
@@ -28,6 +29,7 @@ class AirtableFoundStore:
         self.where = f"Airtable table {spec.name}"
         self._cache: dict[str, FoundActivity] | None = None
         self.missing = False  # the base has no such table yet
+        self._ids: dict[str, str] = {}  # record id by key, of the records read
         client.mirror(spec.name)
 
     def read(self) -> list[FoundActivity]:
@@ -48,8 +50,19 @@ class AirtableFoundStore:
                 f = found_of({csv_title: cell_text(cells.get(title)) for csv_title, title in by_csv.items()})
                 if f is not None:
                     out[f.key] = f
+                    self._ids[f.key] = r["id"]
             self._cache = out
         return list(self._cache.values())
+
+    def forget_before(self, day: date, dry_run: bool = False) -> Written:
+        old = [f.key for f in self.read() if f.date < day]
+        written = Written(deleted=len(old), where=self.where)
+        if old and not dry_run:
+            self.client.delete(self.spec.name, [self._ids[k] for k in old if k in self._ids])
+            assert self._cache is not None
+            for k in old:
+                self._cache.pop(k, None)
+        return written
 
     def add(self, found: Sequence[FoundActivity], dry_run: bool = False) -> Written:
         known = {f.key for f in self.read()}

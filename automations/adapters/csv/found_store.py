@@ -50,6 +50,14 @@ class CsvFoundStore:
                 out.append(f)
         return out
 
+    def forget_before(self, day: date, dry_run: bool = False) -> Written:
+        found = self.read()
+        kept = [f for f in found if f.date >= day]
+        written = Written(deleted=len(found) - len(kept), unit="row", where=self.where)
+        if written.deleted and not dry_run:
+            atomic_write_rows(self.path, COLUMNS, [found_row(f) for f in kept])
+        return written
+
     def add(self, found: Sequence[FoundActivity], dry_run: bool = False) -> Written:
         known = {f.key for f in self.read()}
         new: dict[str, FoundActivity] = {}
