@@ -17,6 +17,7 @@ from pathlib import Path
 from .domain.blog import BlogSettings
 from .domain.checkins import FormLayout
 from .domain.compliance import Rules
+from .domain.discovery import DiscoverSettings, Prefill
 from .domain.forum import ForumSettings
 from .domain.funding import FundingSettings
 from .domain.messages import Schedule
@@ -40,6 +41,7 @@ from .ports import (
     Drafter,
     ErasureJournal,
     ForumGroup,
+    FoundStore,
     FundingStore,
     Ledger,
     Mailer,
@@ -55,6 +57,7 @@ from .ports import (
     RunLock,
     SendLock,
     ServiceCheck,
+    SourceReader,
     Usage,
     WorkCache,
 )
@@ -72,6 +75,8 @@ class MailSettings:
     outbox_dir: Path
     templates_dir: Path
     summary: str  # the transport in one phrase, for doctor
+    #: The form's pre-fill parameters for the links that open it with a found activity in one section.
+    prefill: Prefill | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,9 @@ class Stores:
     left_behind: Ledger | None = None
     #: What doctor checks besides the store (the Google key and sign-in, when the configuration uses Google).
     checks: list[ServiceCheck] = field(default_factory=list)
+    #: The activities `discover` found, and what reads the feeds and forum posts ambassadors declared.
+    found: FoundStore | None = None
+    feeds: SourceReader | None = None
 
 
 @dataclass(kw_only=True)
@@ -176,6 +184,8 @@ class Settings:
     #: The names problems' ids take for their sources, whichever backend or form source read them
     #: (`domain.problems.SourceNames`).
     problem_names: Mapping[str, str]
+    #: What `discover` names its problems by, and whether the forum's posts are read.
+    discover: DiscoverSettings = field(default_factory=lambda: DiscoverSettings())
 
 
 @dataclass(kw_only=True)

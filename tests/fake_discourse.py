@@ -34,6 +34,11 @@ rescue handlers; `lib/json_error.rb`; `Auth::DefaultCurrentUserProvider`), so th
   non-member skipped: `{"success": "OK", "usernames": [taken out], "skipped_usernames": [...]}`.
 - `GET /u/{username}.json`: `{"user_badges": [], "user": {"id", "username", "name", ...}}` (the username as the
   forum spells it), or 404 not_found.
+- `GET /user_actions.json?username=&filter=4,5&offset=&limit=` (`UserActionsController#index`, public, no key
+  needed): a user's actions of the types in `filter` (4: new topic, 5: reply), newest first, `limit` (default
+  30, at most 60) from `offset`, as `{"user_actions": [...]}` with Discourse's fields (`action_type`,
+  `created_at`, `title`, `slug`, `topic_id`, `post_id`, `post_number`, `username`, `excerpt`, `deleted`,
+  `hidden`...); no `username`: 400 invalid_parameters; an unknown user: 404 not_found. Seed with `add_post`.
 Not verified (flagged on purpose): the exact wording of the "already a member", "too many users" and
 "usernames or emails required" messages (Discourse's locale file was not read; these are close
 guesses), the anonymous answers (they depend on the group's visibility settings), and the extra
@@ -117,6 +122,7 @@ class FakeDiscourse(Injectable, LoopbackServer):
         self._ids = 0
         self.faults = Faults()
         self.users["system"] = User(-1, "system", "system", admin=True)  # Discourse's own, not a human user
+        self.posts: dict[str, list[dict]] = {}  # by lower-cased username: their user actions (types 4 and 5)
 
     # -- seeding and inspection (tests only) ---------------------------------------------------
 
@@ -136,6 +142,24 @@ class FakeDiscourse(Injectable, LoopbackServer):
             group.members[self.users[u.lower()].id] = True
         self.groups[name.lower()] = group
         return group
+
+    def add_post(self, username: str, topic_id: int, title: str, created_at: str, post_number: int = 1,
+                 slug: str = "", excerpt: str = "") -> dict:
+        """A topic (post_number 1: action type 4) or a reply (5) by a user, at `created_at` (ISO 8601, UTC)."""
+        self._ids += 1
+        user = self.users[username.lower()]
+        action = {"excerpt": excerpt, "action_type": 4 if post_number == 1 else 5, "created_at": created_at,
+                  "avatar_template": f"/user_avatar/forum/{user.username}/{{size}}/1.png",
+                  "acting_avatar_template": f"/user_avatar/forum/{user.username}/{{size}}/1.png",
+                  "slug": slug or "-".join(title.lower().split()), "topic_id": topic_id, "target_user_id": user.id,
+                  "target_name": user.name, "target_username": user.username, "post_number": post_number,
+                  "post_id": 1000 + self._ids, "reply_to_post_number": None, "username": user.username,
+                  "name": user.name, "user_id": user.id, "acting_username": user.username,
+                  "acting_name": user.name, "acting_user_id": user.id, "title": title, "deleted": False,
+                  "hidden": False, "post_type": 1, "action_code": None, "category_id": 7, "closed": False,
+                  "archived": False}
+        self.posts.setdefault(username.lower(), []).append(action)
+        return action
 
     def member_names(self, group: str) -> list[str]:
         g = self.groups[group.lower()]
@@ -221,6 +245,8 @@ class FakeDiscourse(Injectable, LoopbackServer):
             if user is None:
                 return Response('["BAD CSRF"]', status=403, content_type="text/plain")
             return self._change(user, parts[1], request)
+        if method == "GET" and parts == ["user_actions.json"]:
+            return self._user_actions(request)
         if method == "GET" and len(parts) == 2 and parts[0] == "u" and parts[1].endswith(".json"):
             found = self.users.get(parts[1][:-5].lower())
             if found is None:
@@ -285,6 +311,23 @@ class FakeDiscourse(Injectable, LoopbackServer):
         return _json({"members": [_user(u) for u in page],
                       "owners": [_user(u) for u in people if group.members[u.id]],
                       "meta": {"total": len(people), "limit": limit, "offset": offset}})
+
+    def _user_actions(self, request: Request) -> Response:
+        args = request.args
+        name = (args.get("username") or "").lower()
+        if not name:
+            return _invalid("username")
+        if name not in self.users:
+            return _error(404, NOT_FOUND, "not_found")
+        try:
+            offset = max(0, int(args.get("offset") or 0))
+            limit = min(60, max(1, int(args.get("limit") or 30)))
+        except ValueError:
+            return _invalid("offset")
+        types = {int(t) for t in (args.get("filter") or "").split(",") if t.strip().isdigit()}
+        actions = sorted((a for a in self.posts.get(name, []) if not types or a["action_type"] in types),
+                         key=lambda a: a["created_at"], reverse=True)
+        return _json({"user_actions": actions[offset:offset + limit]})
 
     def _change(self, user: User, group_id: str, request: Request) -> Response:
         group = next((g for g in self.groups.values() if str(g.id) == group_id.removesuffix(".json")), None)

@@ -163,3 +163,31 @@ class FakeSendLock:
     def hold(self) -> Iterator[bool]:
         self.held += 1
         yield False
+
+
+class FakeFoundStore:
+    """The found activities in memory, in the order they were added."""
+
+    where = "memory found activities"
+
+    def __init__(self) -> None:
+        self.found: dict[str, object] = {}
+
+    def read(self) -> list:
+        return list(self.found.values())
+
+    def forget_before(self, day, dry_run: bool = False) -> Written:
+        old = [k for k, f in self.found.items() if f.date < day]
+        if not dry_run:
+            for k in old:
+                del self.found[k]
+        return Written(deleted=len(old), where=self.where)
+
+    def add(self, found: Sequence, dry_run: bool = False) -> Written:
+        new = {}
+        for f in found:
+            if f.key not in self.found:
+                new.setdefault(f.key, f)
+        if not dry_run:
+            self.found.update(new)
+        return Written(created=len(new), where=self.where)

@@ -252,6 +252,7 @@ class TestKeyShapes:
         """Keys of the program's own making (an activity copy, a check-in, after erase too, a problem, ledger
         steps of every kind) are recognised; what a person types is not."""
         from automations.adapters.airtable.report_store import activity_key, checkin_key
+        from automations.domain.discovery import FoundActivity
         from automations.domain.model import Checkin, Problem
         from automations.domain.problems import problem_id
         from tests.factories import activity, at
@@ -264,6 +265,8 @@ class TestKeyShapes:
             "problems": [problem_id(Problem("checkin_responses.csv", 9, "Date", "soon", "is not a date"))],
             "mail_ledger": ["checkin_reminder:2026Q3:ana@example.org:d-14", "certificate_event:Sprint Berlin:a@x.org",
                             "forum_add:ana_l:2026-10-05", "erase:erased-0123@erased.invalid"],
+            "found_activities": [FoundActivity("ana@example.org", "feed:https://ana.example/rss", "guid-1", "content",
+                                               "A post", date(2026, 8, 1), "", date(2026, 10, 1)).key],
         }
         typed = ["", "Booth at FOSDEM", "fosdem booth", "12:30", " a-0123456789abcd:2:1", "p-0123456789AB",
                  "Note: call Ana", "7: ana@example.org", None, ["a-0123456789abcd:2:1"]]

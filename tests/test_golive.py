@@ -183,8 +183,8 @@ def test_a_base_without_the_tables_says_run_init_and_nothing_of_scopes(program):
                              capture_output=True, text=True, timeout=120, env=env)
     assert res.returncode == 2
     lines = [x for x in res.stderr.splitlines() if x.startswith(("FAIL", "warn"))]
-    # 10 tables (FAIL), and what waits for them (warn: it stops nothing by itself)
-    assert len(lines) == 11 and all("run `init`" in x for x in lines), res.stderr
+    # 11 tables (FAIL), and what waits for them (warn: it stops nothing by itself)
+    assert len(lines) == 12 and all("run `init`" in x for x in lines), res.stderr
     assert sum(x.startswith("warn") for x in lines) == 1
     assert "scope" not in res.stdout + res.stderr and "cannot be reached" not in res.stderr
 

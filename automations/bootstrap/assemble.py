@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -37,13 +38,15 @@ from .gates import (
     run_lock,
 )
 from .mail import mail_settings, transport
-from .makers import certificate_renderer, forum_group, report_renderers
+from .makers import certificate_renderer, forum_group, report_renderers, source_reader
 from .privacy import erased_addresses, privacy_key, privacy_rules
 from .settings import (
+    discover_settings,
     fingerprint,
     form_layout,
     forum_settings,
     funding_settings,
+    prefill,
     problem_names,
     referral_settings,
     report_settings,
@@ -93,6 +96,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     if uses:
         usage.append(google.usage)
     mailer = transport(config, google, environ, as_of)
+    mail = replace(mail_settings(config, environ), prefill=prefill(config))
     source_name = Path(f.file).name if f.source == "local" else checkins.where
     return Context(
         as_of=as_of, dry_run=dry_run, clock=utc_now, confirmed=confirmed, run_lock=run_lock(config),
@@ -101,12 +105,12 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
             roster=roster, checkins=checkins, reports=reports, ledger=ledger, admin=admin, blog=blog,
             referrals=referrals, answers=answer_source(config, google, dry_run), funding=funding, conduct=conduct,
             attendees=attendees,
-            cache=cache,
+            cache=cache, found=kept.found, feeds=source_reader(config, clock, sleep),
             left_behind=CsvLedger(config.local_dir / "mail_ledger.csv") if config.backend == "airtable" and
             (config.local_dir / "mail_ledger.csv").is_file() else None,
             checks=checks),
         mail=Mail(
-            settings=mail_settings(config, environ),
+            settings=mail,
             lock=FileSendLock(config.local_dir / ".mail.lock", m.lock_timeout_seconds),
             mailer=mailer,
             renderer=TemplateRenderer(config.path(m.templates_dir), common={
@@ -141,5 +145,5 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
             conduct_retention_days=config.conduct.retention_days,
             certificate_freshness_days=config.certificates.freshness_days,
             report=report_settings(config), forum=forum_settings(config), fingerprint=fingerprint(config),
-            problem_names=problem_names(config, source_name)),
+            problem_names=problem_names(config, source_name), discover=discover_settings(config)),
     )

@@ -108,7 +108,8 @@ def remove_leftovers(config: Config) -> list[Path]:
 
 
 #: The files the jobs keep in local.dir (their state, never staff's tables): the program's mode at each run.
-OWN_STATE_FILES = ("activities.csv", "checkins.csv", "unusable_rows.csv", "mail_ledger.csv", ".work_cache.sqlite3",
+OWN_STATE_FILES = ("activities.csv", "checkins.csv", "unusable_rows.csv", "mail_ledger.csv", "found_activities.csv",
+                   ".work_cache.sqlite3",
                    ".work_cache.sqlite3-journal", ".schedule.json", "form_questions.json", "referral_form.json",
                    ".reports.mark", ".mail.lock", ".privacy_key", ".migrate.sqlite3")
 

@@ -10,7 +10,7 @@ from ..adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
 from ..adapters.render.report_jinja import JinjaReportRenderer
 from ..adapters.render.report_pdf import FpdfReportRenderer
 from ..config import Config
-from ..ports import ForumGroup, ReportRenderer
+from ..ports import ForumGroup, ReportRenderer, SourceReader
 from .stores import pace_file
 
 
@@ -29,6 +29,18 @@ def forum_group(config: Config, environ: Mapping[str, str], clock: Callable[[], 
         api_key=environ.get(f.api_key_env, "").strip(), api_key_env=f.api_key_env,
         requests_per_minute=f.requests_per_minute, max_attempts=f.max_attempts, timeout_seconds=f.timeout_seconds),
         clock=clock, sleep=sleep, pace_file=pace_file(config))
+
+
+def source_reader(config: Config, clock: Callable[[], float] = time.monotonic,
+                  sleep: Callable[[float], None] = time.sleep) -> SourceReader:
+    """What reads the feeds and forum posts ambassadors declared (`discover`). Nothing connects here."""
+    from ..adapters.feeds.http_reader import HttpSourceReader, ReaderSettings
+
+    d, p = config.discover, config.program
+    agent = d.user_agent or f"{p.name} automations ({p.support_email})"
+    return HttpSourceReader(ReaderSettings(agent, p.tz, config.forum.url, d.timeout_seconds, d.max_bytes,
+                                           d.requests_per_second_per_host, forum_pages=d.forum_pages),
+                            clock=clock, sleep=sleep)
 
 
 def report_renderers(config: Config) -> tuple[ReportRenderer, ...]:

@@ -62,6 +62,8 @@ def privacy_rules(config: Config) -> dict[str, TableRule]:
                                  keep=("Key", "Job", "Status", "Attempts", "Message-ID", "At", "Last attempt",
                                        "Sent at")),
         "conduct_register": TableRule("conduct register", ("Email",), delete=True, restricted=True),
+        # Suggestions made from the person's own feeds and posts: nothing to keep once they are erased.
+        "found_activities": TableRule("found activities", ("Email",), delete=True),
         "event_attendees": TableRule("event attendees", ("Email",), keep=("Event", "Date"), names=("Name",)),
     }
 
@@ -86,7 +88,7 @@ def personal_data(config: Config, client=None, spec=None) -> list[PersonalTable]
                  "checkins": d / "checkins.csv", "problems": d / "unusable_rows.csv",
                  "mail_ledger": d / "mail_ledger.csv", "blog_reviews": d / config.blog_reviews.file,
                  "referral_inquiries": d / config.referrals.file, "funding_requests": d / config.funding.file,
-                 "conduct_register": d / config.conduct.file}
+                 "conduct_register": d / config.conduct.file, "found_activities": d / "found_activities.csv"}
         attendees = d / config.certificates.attendees_dir
         for path in sorted(attendees.glob("*.csv")) if attendees.is_dir() else ():
             files[f"event_attendees:{path.name}"] = path

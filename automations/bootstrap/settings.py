@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from ..config import Config
 from ..domain.checkins import FormLayout
 from ..domain.compliance import Rules
+from ..domain.discovery import DiscoverSettings, Prefill
 from ..domain.forum import ForumSettings
 from ..domain.funding import FundingSettings
 from ..domain.messages import Schedule
@@ -79,6 +80,24 @@ def forum_settings(config: Config) -> ForumSettings:
                          handle_column=config.ambassadors.fields["forum_handle"],
                          keep_usernames=tuple(f.keep_usernames), max_removal_share=f.max_removal_share,
                          min_guarded_removals=f.min_guarded_removals)
+
+
+def discover_settings(config: Config) -> DiscoverSettings:
+    a = config.ambassadors.fields
+    return DiscoverSettings(a["feeds"], a["forum_handle"], bool(config.forum.url))
+
+
+def prefill(config: Config) -> Prefill:
+    """The form's pre-fill parameters, with the form's label of each kind (`activity_kinds` reversed: the first
+    label of a kind)."""
+    f = config.checkin_form
+    entries = dict(f.prefill_entries)
+    if "email" not in entries and f.prefill_email_entry:
+        entries["email"] = f.prefill_email_entry
+    labels: dict[str, str] = {}
+    for label, kind in f.activity_kinds.items():
+        labels.setdefault(kind, label)
+    return Prefill(f.form_url, entries if f.prefill_entries else {}, labels)
 
 
 def report_settings(config: Config) -> ReportSettings:

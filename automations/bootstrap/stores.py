@@ -15,6 +15,7 @@ from ..adapters.csv.admin import CsvAdmin
 from ..adapters.csv.attendee_source import CsvAttendeeSource
 from ..adapters.csv.blog_store import CsvBlogStore
 from ..adapters.csv.conduct_store import CsvConductStore
+from ..adapters.csv.found_store import CsvFoundStore
 from ..adapters.csv.funding_store import CsvFundingStore
 from ..adapters.csv.ledger import CsvLedger
 from ..adapters.csv.referral_store import CsvReferralStore
@@ -27,6 +28,7 @@ from ..ports import (
     AttendeeSource,
     BlogStore,
     ConductStore,
+    FoundStore,
     FundingStore,
     Ledger,
     PersonalTable,
@@ -77,6 +79,10 @@ def airtable_spec(config: Config):
         raise ConfigError(f"airtable.fields names an unknown field role {exc}.") from None
 
 
+#: The found activities' table in the local folder.
+FOUND_FILE = "found_activities.csv"
+
+
 @dataclass(frozen=True)
 class BackendStores:
     """The stores that live in the configured backend (`backend`: local CSV files or an Airtable base), the tables
@@ -93,6 +99,7 @@ class BackendStores:
     conduct: ConductStore
     personal: list[PersonalTable]
     usage: Usage | None = None
+    found: FoundStore | None = None
 
 
 def backend_stores(config: Config, environ: Mapping[str, str], clock: Callable[[], float] = time.monotonic,
@@ -105,6 +112,7 @@ def backend_stores(config: Config, environ: Mapping[str, str], clock: Callable[[
         from ..adapters.airtable.attendee_source import AirtableAttendeeSource
         from ..adapters.airtable.blog_store import AirtableBlogStore
         from ..adapters.airtable.conduct_store import AirtableConductStore
+        from ..adapters.airtable.found_store import AirtableFoundStore
         from ..adapters.airtable.funding_store import AirtableFundingStore
         from ..adapters.airtable.ledger import AirtableLedger
         from ..adapters.airtable.referral_store import AirtableReferralStore
@@ -128,7 +136,7 @@ def backend_stores(config: Config, environ: Mapping[str, str], clock: Callable[[
         conduct: ConductStore = AirtableConductStore(client, spec["conduct_register"])
         personal = personal_data(config, client, spec)
         return BackendStores(roster, reports, ledger, admin, blog, attendees, referrals, funding, conduct, personal,
-                             client.usage)
+                             client.usage, found=AirtableFoundStore(client, spec["found_activities"]))
     roster = CsvRosterStore(config.local_dir / config.ambassadors.file, config.ambassadors.fields,
                             config.ambassadors.standing_fields, date_order=config.ambassadors.date_order,
                             words=config.ambassadors.words)
@@ -141,4 +149,5 @@ def backend_stores(config: Config, environ: Mapping[str, str], clock: Callable[[
     funding = CsvFundingStore(config.local_dir / config.funding.file)
     conduct = CsvConductStore(config.local_dir / config.conduct.file)
     personal = personal_data(config)
-    return BackendStores(roster, reports, ledger, admin, blog, attendees, referrals, funding, conduct, personal)
+    return BackendStores(roster, reports, ledger, admin, blog, attendees, referrals, funding, conduct, personal,
+                         found=CsvFoundStore(config.local_dir / FOUND_FILE))

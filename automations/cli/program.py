@@ -1,4 +1,5 @@
-"""The program's other commands: blog-reviews, funding, the conduct register, referrals, certificates and forum."""
+"""The program's other commands: blog-reviews, funding, the conduct register, referrals, certificates, forum and
+discover."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import click
 from ..jobs import blog_reviews as blog_job
 from ..jobs import certificates as certificates_job
 from ..jobs import conduct as conduct_job
+from ..jobs import discover as discover_job
 from ..jobs import forum as forum_job
 from ..jobs import funding as funding_job
 from ..jobs import referrals as referrals_job
@@ -97,3 +99,13 @@ def forum(opts: Options, accept_removals: bool) -> None:
     who joined, take out alumni and removed ones, leave the paused alone (--dry-run lists the changes)."""
     confirm(opts, forum_removals=accept_removals)
     _run_job(opts, forum_job.run)
+
+
+@cli.command("discover")
+@global_options
+@click.pass_obj
+def discover(opts: Options) -> None:
+    """Find new activities in the feeds (ambassadors.fields.feeds) and forum posts the ambassadors declared and store
+    each once, to be listed in their check-in mail; found activities never count by themselves. A feed that cannot
+    be read is a data problem of its ambassador."""
+    _run_job(opts, discover_job.run)

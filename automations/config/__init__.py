@@ -38,6 +38,7 @@ from .checks import (
     known_zone,
 )
 from .conduct import ConductConfig
+from .discover import DiscoverConfig
 from .forum import ForumConfig
 from .funding import FundingConfig
 from .google import GoogleConfig, GoogleEndpoints
@@ -56,7 +57,7 @@ __all__ = [
     "DEFAULT_ACTIVITY_COLUMNS", "DEFAULT_ACTIVITY_KINDS", "DEFAULT_AMBASSADOR_FIELDS", "DEFAULT_FULL_REPORT",
     "DEFAULT_SCHEDULE", "DEFAULT_STANDING_FIELDS", "STAFF_TABLES", "Address", "AirtableConfig", "AirtableTables",
     "AmbassadorsConfig", "BlogReviewsConfig", "CertificatesConfig", "CheckinColumns", "CheckinFormConfig",
-    "ConductConfig", "Config", "ForumConfig", "FundingConfig", "GoogleConfig", "GoogleEndpoints", "GuardsConfig",
+    "ConductConfig", "Config", "DiscoverConfig", "ForumConfig", "FundingConfig", "GoogleConfig", "GoogleEndpoints", "GuardsConfig",
     "LocalConfig", "LoggingConfig", "MailConfig", "PrivacyConfig", "ProgramConfig", "ReferralsConfig",
     "RemindersConfig", "ReportConfig", "RetentionConfig", "ScheduleConfig", "SmtpConfig", "Strict", "Zone",
     "ZoneOrEmpty", "default_of", "env_name", "env_var_name", "known_zone", "load_config",

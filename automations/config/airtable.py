@@ -22,6 +22,7 @@ class AirtableTables(Strict):
     checkins: str = "Check-ins"
     problems: str = "Data problems"
     mail_ledger: str = "Mail ledger"
+    found_activities: str = "Found activities"
     blog_reviews: str = "Blog reviews"
     referral_inquiries: str = "Referral inquiries"
     funding_requests: str = "Funding requests"

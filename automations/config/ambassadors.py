@@ -24,6 +24,9 @@ DEFAULT_AMBASSADOR_FIELDS = {
     # Optional: dated status changes staff record ("2026-10-05 paused; 2027-01-10 active"). A roster
     # without this column, or an empty cell, keeps the Status column for all time.
     "status_history": "Status history",
+    # Optional: the RSS or Atom feeds the ambassador declared (a blog, a YouTube channel's feed, a podcast), one
+    # or more http(s) addresses separated by spaces, commas or line breaks; `discover` reads them.
+    "feeds": "Feeds",
 }
 
 

@@ -81,6 +81,10 @@ class CheckinFormConfig(Strict):
     form_url: str = "https://docs.google.com/forms/d/e/EXAMPLE/viewform"
     # The form's pre-fill parameter for the email question (e.g. "entry.1234567890"); empty: none.
     prefill_email_entry: str = ""
+    # The form's pre-fill parameters, for the links that open it with a found activity filled in one section:
+    # {email: entry.N, kind: "entry.N{n}", title: ..., date: ..., link: ...}, "{n}" standing for the section's
+    # number where the sections' ids differ by it. Empty: the mail lists found activities without such links.
+    prefill_entries: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("activity_columns")
     @classmethod
@@ -92,6 +96,17 @@ class CheckinFormConfig(Strict):
         for key in ("kind", "title", "date"):
             if key not in value:
                 raise ValueError(f"the '{key}' activity column is required")
+        return value
+
+    @field_validator("prefill_entries")
+    @classmethod
+    def _prefill(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, entry in value.items():
+            if key not in ("email", "kind", "title", "date", "link"):
+                raise ValueError(f"'{key}' is not a pre-filled field (one of email, kind, title, date, link)")
+            if not re.fullmatch(r"entry\.\d+", str(entry).replace("{n}", "1")):
+                raise ValueError(f"{key}: '{entry}' is not a form's pre-fill parameter (like entry.1234567890, with "
+                                 f"{{n}} where the section's number goes)")
         return value
 
     @field_validator("column_positions", mode="before")

@@ -19,6 +19,7 @@ from .certificates import CertificatesConfig
 from .checkin_form import CheckinFormConfig
 from .checks import Strict
 from .conduct import ConductConfig
+from .discover import DiscoverConfig
 from .forum import ForumConfig
 from .funding import FundingConfig
 from .google import GoogleConfig
@@ -47,6 +48,7 @@ class Config(Strict):
     funding: FundingConfig = FundingConfig()
     conduct: ConductConfig = ConductConfig()
     forum: ForumConfig = ForumConfig()
+    discover: DiscoverConfig = DiscoverConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     report: ReportConfig = ReportConfig()
     mail: MailConfig = MailConfig()

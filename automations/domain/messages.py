@@ -25,7 +25,7 @@ Paused, alumni and removed ambassadors get nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -46,6 +46,8 @@ from .compliance import (
     is_full,
     missing_fields,
 )
+from .compliance.verdicts import QuarterVerdict
+from .discovery import FoundActivity, Prefill, found_view, tallies, unreported
 from .model import Activity, Ambassador, Checkin
 from .privacy import forgotten
 from .problems import ProblemRecord, problem_id
@@ -127,6 +129,10 @@ class ProgramState:
     #: A track with its activities, from a track that may hold its records in brief (a rerun reuses those).
     full: Callable[[Track], Track] = lambda t: t
     problems_where: str = ""  # where staff find and mark the data problems
+    #: What `discover` found in the sources ambassadors declared (suggestions listed in their mail, never counted),
+    #: and the form's pre-fill parameters for the links that report one.
+    found: Sequence[FoundActivity] = ()
+    prefill: Prefill | None = None
 
 
 def _full_record(state: ProgramState, t: Track, quarter: Quarter) -> Record:
@@ -180,6 +186,24 @@ def describe(a: Activity, rules: Rules) -> dict[str, Any]:
             "engagements": (a.engagements or 0) + (a.reshares or 0)}
 
 
+def _found_views(state: ProgramState, email: str, quarters: Iterable[Quarter], reported: Iterable[Activity]
+                 ) -> list[dict[str, str]]:
+    """The ambassador's found activities dated in `quarters` that none of `reported` (and of the activities
+    received lately) is, as plain data for `_found.html`, oldest first."""
+    if not state.found:
+        return []
+    mine = [*reported, *(a for a in state.activities if a.email == email)]
+    out = []
+    for q in sorted(set(quarters)):
+        out += [found_view(f, state.prefill, KIND_NAMES) for f in unreported(state.found, mine, email, q)]
+    return out
+
+
+def _reported(v: QuarterVerdict) -> list[Activity]:
+    """Every activity a verdict read: counted, incomplete and excluded."""
+    return [*v.counted, *v.incomplete, *(e.activity for e in v.excluded)]
+
+
 def _active(track: Track) -> bool:
     return track.ambassador.status == "active"
 
@@ -227,6 +251,7 @@ def plan_checkin_requests(state: ProgramState) -> list[PlannedMessage]:
             "needed": state.rules.min_full_reports, "counted": [describe(a, state.rules) for a in v.counted],
             "incomplete": [describe(a, state.rules) for a in v.incomplete],
             "remaining": max(0, state.rules.min_full_reports - len(v.counted)), "days_left": (closes - state.as_of).days,
+            "found": _found_views(state, amb.email, [quarter], _reported(v)),
         }
         close = (checkin_close(str(quarter), closes, form_link(state, amb.email)),)
         if step == "invite":
@@ -254,16 +279,24 @@ def plan_receipts(state: ProgramState) -> list[PlannedMessage]:
             continue
         acts = sorted(by_row.get(c.row, ()), key=lambda a: a.section)
         quarters = []
-        for q in sorted({Quarter.of(a.date) for a in acts}):
+        seen: list[Activity] = list(acts)
+        open_quarter = latest_ended(state.as_of)
+        wanted = {Quarter.of(a.date) for a in acts}
+        if state.as_of <= open_quarter.window_closes(state.rules.window_days):
+            wanted.add(open_quarter)  # the quarter being reported, whatever this response was about
+        for q in sorted(wanted):
             record = t.at(q)
-            if record is not None:
+            if record is not None and state.found:
+                seen += _reported(_full_record(state, t, q).verdict)
+            if record is not None and q in {Quarter.of(a.date) for a in acts}:
                 quarters.append({"quarter": str(q), "status": record.verdict.status,
                                  "full_reports": record.verdict.full_reports, "needed": state.rules.min_full_reports,
                                  "closes": q.window_closes(state.rules.window_days).isoformat()})
         context = {"received": day.isoformat(), "activities": [describe(a, state.rules) for a in acts],
                    "quarters": quarters, "form_link": form_link(state, c.email),
                    "any_incomplete": any(not is_full(a, state.rules) for a in acts),
-                   "row": c.row, "problems": [problem_view(r) for r in row_problems.get((c.email, c.row), ())]}
+                   "row": c.row, "problems": [problem_view(r) for r in row_problems.get((c.email, c.row), ())],
+                   "found": _found_views(state, c.email, wanted, seen)}
         out.append(_message("checkin_receipt", f"checkin_receipt:{c.email}:{c.received_at.isoformat()}",
                             t.ambassador, context, obligation=False))
     return out
@@ -355,6 +388,23 @@ def plan_notices(state: ProgramState) -> list[PlannedMessage]:
     return out
 
 
+def _found_tally(state: ProgramState, quarter: Quarter, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Found versus reported in `quarter`, per ambassador with anything found (staff's digest), most unreported
+    first."""
+    found = [f for f in state.found if quarter.start <= f.date <= quarter.end]
+    if not found:
+        return []
+    emails = {f.email for f in found}
+    acts = [a for a in state.activities if a.email in emails]
+    for t in state.tracks:
+        if t.ambassador.email in emails and t.at(quarter) is not None:
+            acts += _reported(_full_record(state, t, quarter).verdict)
+    rows = [{"name": t.name, "email": t.email, "found": t.found, "reported": t.reported, "unreported": t.unreported,
+             "activities": t.activities} for t in tallies(found, acts, names, quarter)
+            if not forgotten(t.email, t.name)]
+    return sorted(rows, key=lambda r: (-r["unreported"], r["name"]))
+
+
 def plan_digest(state: ProgramState) -> list[PlannedMessage]:
     """The weekly staff digest, on the first run on or after the configured weekday."""
     if state.as_of.weekday() < WEEKDAYS.index(state.schedule.digest_weekday) or not state.staff:
@@ -390,7 +440,8 @@ def plan_digest(state: ProgramState) -> list[PlannedMessage]:
                                                   r.problem.row, r.problem.column))
     views = [dict(problem_view(r), new=bool(r.first_seen and r.first_seen >= since),
                   owner=names.get(r.owner, r.owner)) for r in listed]
-    context = {"week": week_key, "since": since.isoformat(), "as_of": state.as_of.isoformat(),
+    context = {"found_tally": _found_tally(state, current, names), "found_quarter": str(current),
+               "week": week_key, "since": since.isoformat(), "as_of": state.as_of.isoformat(),
                "problems": views[:50], "problem_count": len(views),
                "new_problem_count": sum(1 for v in views if v["new"]), "problems_where": state.problems_where,
                "new_activities": new,

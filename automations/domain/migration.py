@@ -83,12 +83,13 @@ SHAPES: tuple[Shape, ...] = (
     Shape("checkins", "check-ins", ("key",)),
     Shape("problems", "data problems", ("key",)),
     Shape("mail_ledger", "mail ledger", ("key",)),
+    Shape("found_activities", "found activities", ("key",)),
 )
 SHAPE = {s.role: s for s in SHAPES}
 #: The order the tables are written in: the mail ledger first (a destination run after a stop part-way never
 #: sends again what had gone), the data problems next (staff's statuses), the rest after.
 WRITE_ORDER = ("mail_ledger", "problems", "ambassadors", "blog_reviews", "referral_inquiries", "funding_requests",
-               "event_attendees", "conduct_register", "activities", "checkins")
+               "event_attendees", "conduct_register", "activities", "checkins", "found_activities")
 
 
 # -- canonical values --------------------------------------------------------------------------------------------

@@ -46,6 +46,9 @@ class Ambassador:
     # stay out of repr (which keys the work cache's reused records).
     forum_handle: str = field(default="", repr=False)
     chat_handle: str = field(default="", repr=False)
+    # The RSS or Atom feeds the ambassador declared (`ambassadors.fields.feeds`), read by `discover`; out of repr
+    # for the same reason.
+    feeds: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)

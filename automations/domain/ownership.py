@@ -11,7 +11,8 @@ The shapes (each key is matched whole):
 - activities: `<activity id>:<sheet row>:<section>`, the id `a-` and 14 hex digits (`checkins.activity_id`);
 - checkins: `<sheet row>:<email>` (after `erase`, the email is the pseudonym, still an address);
 - problems: `p-` and 12 hex digits (`problems.problem_id`);
-- mail_ledger: `<job>:<what>`, the job a lowercase name (`checkin_reminder:2026Q3:ana@x.org:d-14`).
+- mail_ledger: `<job>:<what>`, the job a lowercase name (`checkin_reminder:2026Q3:ana@x.org:d-14`);
+- found_activities: `f-` and 16 hex digits (`discovery.found_key`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ KEY_SHAPES: dict[str, re.Pattern[str]] = {
     "checkins": re.compile(r"[0-9]+:[^\s@]+@[^\s@]+"),
     "problems": re.compile(r"p-[0-9a-f]{12}"),
     "mail_ledger": re.compile(r"[a-z][a-z0-9_]*:\S.*", re.DOTALL),
+    "found_activities": re.compile(r"f-[0-9a-f]{16}"),
 }
 
 #: How the shapes are said to people (doctor, init, the docs).
@@ -31,6 +33,7 @@ KEY_SAYINGS: dict[str, str] = {
     "checkins": "`<row>:<email>`",
     "problems": "`p-<12 hex digits>`",
     "mail_ledger": "`<job>:<what>`",
+    "found_activities": "`f-<16 hex digits>`",
 }
 
 

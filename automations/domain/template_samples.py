@@ -33,7 +33,12 @@ _PROBLEM = {"id": "p3f9a1c2e", "row": 14, "column": "Activity 2: When did it tak
 _AMBASSADOR = {"name": "Priya Deshmukh", "email": "priya@mautic.org", "country": "India", "region": "Asia",
                "university": "University of Pune"}
 _PERSON = {"first_name": "Priya", "name": "Priya Deshmukh", "email": "priya@mautic.org"}
-_CHECKIN = {"quarter": "2026Q3", "closes": "2026-10-21", "form_link": "https://forms.example/checkin?e=priya",
+_FOUND = [{"title": "Segments in Mautic 5, a walkthrough", "date": "2026-08-21", "kind": "Content",
+           "link": "https://priya.example/blog/segments-mautic-5",
+           "prefill_link": "https://forms.example/checkin?usp=pp_url&entry.1=priya%40mautic.org&entry.21=Segments"},
+          {"title": "Forum reply: Import contacts from CSV", "date": "2026-09-03", "kind": "Community support",
+           "link": "", "prefill_link": ""}]
+_CHECKIN = {"found": _FOUND, "quarter": "2026Q3", "closes": "2026-10-21", "form_link": "https://forms.example/checkin?e=priya",
             "needed": 2, "counted": _COUNTED[:1], "incomplete": _INCOMPLETE, "remaining": 1, "days_left": 3}
 _STANDING = {"quarter": "2026Q3", "full_reports": 1, "needed": 2, "counted": _COUNTED[:1], "incomplete": _INCOMPLETE,
              "next_quarter": "2026Q4", "streak": 2, "ambassador": _AMBASSADOR}
@@ -62,7 +67,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                         "quarters": [{"quarter": "2026Q3", "status": "pending", "full_reports": 1, "needed": 2,
                                       "closes": "2026-10-21"}],
                         "form_link": "https://forms.example/checkin?e=priya", "any_incomplete": True, "row": 14,
-                        "problems": [_PROBLEM]},
+                        "problems": [_PROBLEM], "found": _FOUND},
     "data_problem": {**_PERSON, "row": 14, "received": "2026-10-05", "problems": [_PROBLEM],
                      "form_link": "https://forms.example/checkin?e=priya"},
     "standing_warned": {**_PERSON, **_STANDING},
@@ -71,7 +76,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "standing_restored": {**_PERSON, **_STANDING},
     "perk_free_event_access": {**_PERSON, **_STANDING},
     "perk_conference_funding": {**_PERSON, "since": "2026-09-01", "start_date": "2025-09-01"},
-    "staff_digest": {"week": "2026-W41", "since": "2026-10-06", "as_of": "2026-10-12",
+    "staff_digest": {"found_quarter": "2026Q3",
+                     "found_tally": [{"name": "Priya Deshmukh", "email": "priya@mautic.org", "found": 3, "reported": 1,
+                                      "unreported": 2, "activities": 4}],
+                     "week": "2026-W41", "since": "2026-10-06", "as_of": "2026-10-12",
                      "problems": [{**_PROBLEM, "new": True, "owner": "Priya Deshmukh"},
                                   {**_PROBLEM, "row": 9, "new": False, "owner": "Rahul Verma"}],
                      "problem_count": 2, "new_problem_count": 1, "problems_where": "data/data_problems.csv",

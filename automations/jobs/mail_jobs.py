@@ -53,6 +53,7 @@ def program_state(ctx: Context, synced: dict | None = None, problems: Sequence[P
         problems=[r for r in problems if r.status == OPEN], full=full or (lambda t: t),
         form_url=m.form_url, prefill_email_entry=m.prefill_email_entry, staff=m.staff,
         responses_source=ctx.settings.form.source, problems_where=ctx.stores.reports.problems_where,
+        found=ctx.stores.found.read() if ctx.stores.found is not None else (), prefill=m.prefill,
     )
     return state, roster_problems
 

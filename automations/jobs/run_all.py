@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..context import Context
-from . import blog_reviews, compliance, conduct, forum, funding, mail_jobs, privacy, referrals, sync_checkins
+from . import blog_reviews, compliance, conduct, discover, forum, funding, mail_jobs, privacy, referrals, sync_checkins
 from .base import JobResult
 
 MAIL_JOBS = ("reminders", "notices", "digest")
@@ -17,6 +17,8 @@ def run(ctx: Context) -> list[JobResult]:
     ctx.stop.check([synced])  # between two jobs: a safe point to stop at on SIGTERM (`stopping`)
     judged = compliance.run(ctx, synced=synced.data)
     results = [synced, judged]
+    ctx.stop.check(results)
+    results.append(discover.run(ctx))  # before the mail jobs: the invitation and reminders list what it found
     for job in MAIL_JOBS:  # every record through the latest ended quarter: what the mail jobs read too
         ctx.stop.check(results)
         results.append(mail_jobs.run(ctx, job, synced=synced.data, problems=synced.data["problems"],

@@ -16,11 +16,16 @@ works for all of them):
 - `documents`: the certificate, report and calendar renderers, the report archive;
 - `privacy`: personal tables and files, the erasure journal;
 - `scheduling`: the run lock, progress, the scheduler's job runner, state and lock;
+- `discovery`: the found activities and what reads the feeds and forum posts ambassadors declared;
 - `results`: what ports give back (`Written`, `Usage`).
 """
 
 from __future__ import annotations
 
+from .discovery import (
+    FoundStore,
+    SourceReader,
+)
 from .documents import (
     CalendarRenderer,
     CertificateRenderer,
@@ -102,6 +107,7 @@ __all__ = [
     "Finding",
     "ForumGroup",
     "ForumRefused",
+    "FoundStore",
     "FundingStore",
     "FundingUpdate",
     "JobRunner",
@@ -127,6 +133,7 @@ __all__ = [
     "SchedulerLock",
     "SendLock",
     "ServiceCheck",
+    "SourceReader",
     "StandingUpdate",
     "StoredReports",
     "Usage",

@@ -44,6 +44,8 @@ DESCRIPTIONS = {
                 f"or add records (a record without the program's Key is left alone).",
     "problems": f"{MARK}: the data problems the jobs found. Set a problem's Status (open, fixed, ignored); the "
                 f"jobs rewrite everything else on every run. Do not add records.",
+    "found_activities": f"{MARK}: the items discover found in the feeds and forum posts ambassadors declared, "
+                        f"listed in their check-in mail; never counted. Do not edit or add records.",
     "mail_ledger": f"{MARK}: one record per message sent or step taken, read by the jobs so that nothing is done "
                    f"twice. Do not edit or add records.",
 }

@@ -122,6 +122,13 @@ OWN_TABLES: dict[str, list[tuple[str, str, str, Mapping[str, Any] | None]]] = {
         ("row", "Row", "number", _number()), ("column", "Column", "singleLineText", None),
         ("value", "Value", "multilineText", None), ("problem", "Problem", "multilineText", None),
     ],
+    "found_activities": [
+        ("key", "Key", "singleLineText", None), ("email", "Email", "email", None),
+        ("source", "Source", "singleLineText", None), ("item_id", "Item ID", "multilineText", None),
+        ("kind", "Kind", "singleSelect", _choices(ACTIVITY_KINDS)), ("title", "Title", "multilineText", None),
+        ("date", "Date", "date", DATE), ("link", "Link", "multilineText", None),
+        ("first_seen", "First seen", "date", DATE),
+    ],
     "mail_ledger": [
         ("key", "Key", "singleLineText", None), ("job", "Job", "singleLineText", None),
         ("recipient", "Recipient", "singleLineText", None),
@@ -146,9 +153,11 @@ ROSTER_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
     "forum_handle": ("singleLineText", None, (*TEXT, *DERIVED)),
     "chat_handle": ("singleLineText", None, (*TEXT, *DERIVED)),
     "status_history": ("multilineText", None, (*TEXT, *DERIVED)),
+    "feeds": ("multilineText", None, (*TEXT, "url", *DERIVED)),
 }
-# Staff's roster fields the jobs can do without: no Status history means the Status column for all time.
-OPTIONAL_ROSTER_FIELDS = ("status_history",)
+# Staff's roster fields the jobs can do without: no Status history means the Status column for all time; no Feeds,
+# no feed to read.
+OPTIONAL_ROSTER_FIELDS = ("status_history", "feeds")
 STANDING_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
     "standing": ("singleSelect", _choices(STANDINGS), ()),
     "streak": ("number", _number(), ()),

@@ -36,6 +36,7 @@ from ..airtable.schema import OWN_TABLES, BaseSpec
 from ..files.atomic import atomic_write_rows, atomic_write_with, csv_line
 from ..program_tables import kinds, tables
 from .attendee_source import _NAMED as DATED_NAME
+from .found_store import COLUMNS as FOUND_COLUMNS
 from .ledger import COLUMNS as LEDGER_COLUMNS
 from .ledger import CsvLedger
 from .report_store import ACTIVITY_COLUMNS, CHECKIN_COLUMNS, PROBLEM_COLUMNS, CsvReportStore
@@ -48,11 +49,13 @@ ATTENDEES_FILE = "event-attendees.csv"
 # The jobs' own tables: their fixed columns by field role (a role missing here is not kept in the file).
 _DEFAULT_TITLES = {table: {role: title for role, title, *_ in specs} for table, specs in OWN_TABLES.items()}
 JOB_TABLES: dict[str, list[str]] = {"activities": ACTIVITY_COLUMNS, "checkins": CHECKIN_COLUMNS,
-                                    "problems": PROBLEM_COLUMNS, "mail_ledger": LEDGER_COLUMNS}
+                                    "problems": PROBLEM_COLUMNS, "mail_ledger": LEDGER_COLUMNS,
+                                    "found_activities": FOUND_COLUMNS}
 _JOB_TITLES = {
     "activities": _DEFAULT_TITLES["activities"], "checkins": _DEFAULT_TITLES["checkins"],
     "problems": {**_DEFAULT_TITLES["problems"], "key": "Problem ID"},
     "mail_ledger": {**{r: t for r, t in _DEFAULT_TITLES["mail_ledger"].items() if r != "sent_at"}, "at": "At"},
+    "found_activities": _DEFAULT_TITLES["found_activities"],
 }
 #: Fields the base keeps that follow from others (a ledger step's Sent at is its time when its status is sent).
 _DERIVED = {"mail_ledger": {"sent_at"}}
@@ -94,7 +97,8 @@ class CsvProgramTables:
         if role in self.files:
             return self.files[role]
         return self.folder / {"activities": "activities.csv", "checkins": "checkins.csv",
-                              "problems": "unusable_rows.csv", "mail_ledger": "mail_ledger.csv"}[role]
+                              "problems": "unusable_rows.csv", "mail_ledger": "mail_ledger.csv",
+                              "found_activities": "found_activities.csv"}[role]
 
     def named(self, role: str) -> str:
         """How messages name the table: its file (or the attendee lists' folder)."""

@@ -155,13 +155,34 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
                     bad("status_history", f"ends with '{said}' on {last_day.isoformat()}, but the Status "
                                           f"column says '{typed}': add the date it became '{typed}'; until "
                                           f"then '{typed}' is taken to hold from {last_day.isoformat()} on")
+        feeds = _feeds(get("feeds"), lambda reason: bad("feeds", reason)) if "feeds" in layout.fields else ()
         out.append(Ambassador(
             email=email, name=clean_text(get("name")) or email, country=clean_text(get("country")),
             region=clean_text(get("region")), university=clean_text(get("university")), languages=languages,
             start_date=start, status=status, row=row_no, status_history=changes,
-            forum_handle=clean_text(get("forum_handle")), chat_handle=clean_text(get("chat_handle")),
+            forum_handle=clean_text(get("forum_handle")), chat_handle=clean_text(get("chat_handle")), feeds=feeds,
         ))
     return out, problems
+
+
+_FEED_SPLIT = re.compile(r"[\s,;]+")
+_FEED_URL = re.compile(r"https?://[^\s/?#@]+(/[^\s]*)?", re.IGNORECASE)
+
+
+def _feeds(cell: str, bad: Callable[[str], None]) -> tuple[str, ...]:
+    """The feeds of a Feeds cell: http(s) addresses separated by spaces, commas or line breaks. Anything else
+    there is the row's problem (the addresses that can be read are kept)."""
+    out: list[str] = []
+    for part in _FEED_SPLIT.split(cell.strip()):
+        if not part:
+            continue
+        if not _FEED_URL.fullmatch(part) or any(ord(c) < 32 or 0x200e <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069
+                                                for c in part):
+            bad(f"holds '{part[:80]}', which is not a feed's http(s) address; the ambassador's other feeds are read")
+            continue
+        if part not in out:
+            out.append(part)
+    return tuple(out)
 
 
 def _addresses(cell: str) -> list[str]:

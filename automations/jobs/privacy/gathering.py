@@ -11,6 +11,7 @@ from ...domain.privacy import TableRule, concerns, export_row, owned
 from ...domain.values import normalize_email
 from ...errors import ConfigError
 from .. import conduct as conduct_job
+from ..discover import MEMO_TABLE
 
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -94,6 +95,11 @@ def gather(ctx: Context, address: str, with_conduct: bool) -> dict:
         mine = [export_row(headers, r) for r in rows if _mine(t.rule, headers, r, address, places)]
         if mine:
             tables.append({"what": t.rule.what, "where": shown(t.table), "rows": mine})
+    # What `discover` keeps in the work cache about the person's feeds: each one's last ETag and Last-Modified.
+    memo = [{"source": key.partition("\n")[2], "etag_and_last_modified": value.decode("utf-8", "replace")}
+            for key, value in sorted(ctx.stores.cache.rows(MEMO_TABLE).items()) if key.partition("\n")[0] == address]
+    if memo:
+        tables.append({"what": "feed memo (work cache)", "where": "work cache", "rows": memo})
     files = [{"what": f.what, "path": shown(f.path), "detail": f.detail}
              for f in ctx.privacy.files.find(address, known_names)]
     return {"person": address, "exported_on": ctx.as_of.isoformat(), "tables": tables, "files": files,

@@ -1,0 +1,1 @@
+"""Reading the sources ambassadors declared: RSS and Atom feeds (feedparser) and forum posts (Discourse), over HTTP."""
