@@ -24,6 +24,7 @@ from .domain.privacy import Pseudonyms, Retention
 from .domain.referrals import ReferralSettings
 from .domain.report import ReportSettings
 from .domain.words import OUR_WORDS, RosterWords
+from .mail.dkim import DkimSigner
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .ports import (
@@ -117,6 +118,7 @@ class Mail:
     mailer: Mailer
     renderer: TemplateRenderer
     sender: Sender
+    signer: DkimSigner | None = None  # the DKIM key every transport signs with (mail.dkim_selector); None: unsigned
 
 
 @dataclass(kw_only=True)

@@ -130,14 +130,19 @@ def privacy_key(config: Config, environ: Mapping[str, str], create: bool) -> Cal
 
 def secret_values(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:
     """Every secret the configuration points at, for the log's redaction: the values of the Airtable token,
-    SMTP password and Discourse key variables, and the private key (and its id) of the Google service-account
-    key file. Only this function reads them for the log; nothing is printed."""
+    SMTP password and Discourse key variables, the DKIM private key, and the private key (and its id) of the Google
+    service-account key file. Only this function reads them for the log; nothing is printed."""
     import json
 
     environ = os.environ if environ is None else environ
     names = [config.airtable.token_env, config.mail.smtp.password_env, config.forum.api_key_env,
              config.privacy.key_env]
     found = [environ.get(n, "").strip() for n in names if n]
+    dkim_key = environ.get(config.mail.dkim_private_key_env, "") if config.mail.dkim_private_key_env else ""
+    # The DKIM private key whole, with its line breaks escaped, and each line of its body.
+    found += [dkim_key.strip(), dkim_key.strip().replace("\n", "\\n")]
+    found += [line.strip() for line in dkim_key.replace("\\n", "\n").splitlines()
+              if len(line.strip()) >= 16 and "-----" not in line]
     with contextlib.suppress(OSError, ValueError):  # the privacy key made in the local folder when the environment has none
         found.append((config.local_dir / ".privacy_key").read_text(encoding="ascii").strip())
     g = config.google
