@@ -89,6 +89,39 @@ def over_zero(result: dict[str, dict[str, float]]) -> list[str]:
             for key, rules in sorted(result.items()) if total(rules) > 0]
 
 
+def outbox_by_key(folder: Path) -> dict[str, bytes]:
+    """The outbox transport's .eml files under `folder`, by their X-Automation-Key."""
+    out = {}
+    for path in sorted(folder.rglob("*.eml")):
+        data = path.read_bytes()
+        found = re.search(rb"(?m)^X-Automation-Key: (\S+)", data)
+        assert found, path
+        out[found.group(1).decode()] = data
+    return out
+
+
+def readme_day_messages(config_path: Path) -> dict[str, bytes]:
+    """What the README's first command writes to the outbox (`run-all` on 2026-10-19)."""
+    res = run_in_process("--as-of", "2026-10-19", "run-all", config=config_path)
+    assert res.code == 0, res.err
+    return outbox_by_key(config_path.parent / "outbox")
+
+
+def season_messages(config_path: Path) -> dict[str, bytes]:
+    """Every message the example's mail jobs write to the outbox running every day from 1 July to 31 October
+    2026 (the day-by-day sweep of tests/test_mail_jobs.py)."""
+    from automations.jobs import mail_jobs, sync_checkins
+
+    config = bootstrap.load_config(config_path, {})
+    start, end = date(2026, 7, 1), date(2026, 10, 31)
+    sync = sync_checkins.run(bootstrap.build(config, start, dry_run=False, environ={}))
+    for n in range(start.toordinal(), end.toordinal() + 1):
+        ctx = bootstrap.build(config, date.fromordinal(n), dry_run=False, environ={})
+        for job in mail_jobs.JOBS:
+            mail_jobs.run(ctx, job, synced=sync.data, problems=sync.data["problems"])
+    return outbox_by_key(config_path.parent / "outbox")
+
+
 @pytest.fixture(scope="module")
 def program(tmp_path_factory) -> Path:
     return copy_example(tmp_path_factory.mktemp("spam"))
@@ -133,11 +166,7 @@ def test_every_kind_of_message_scores_at_most_zero(program, tmp_path):
 
 def test_a_real_day_of_the_example_scores_at_most_zero(tmp_path):
     """The README's run (2026-10-19: reminders, receipts, a perk notice, the digest) written to the outbox."""
-    config = copy_example(tmp_path)
-    res = run_in_process("--as-of", "2026-10-19", "run-all", config=config)
-    assert res.code == 0, res.err
-    messages = {p.name: p.read_bytes() for p in sorted((tmp_path / "outbox").rglob("*.eml"))}
-    messages = {re.search(rb"(?m)^X-Automation-Key: (\S+)", d).group(1).decode(): d for d in messages.values()}
+    messages = readme_day_messages(copy_example(tmp_path))
     assert len(messages) >= 15
     bad = over_zero(scores(messages, tmp_path))
     assert not bad, "\n".join(bad)
@@ -159,22 +188,7 @@ def test_the_score_catches_what_it_should(program, tmp_path):
 @pytest.mark.stress  # 123 days of every mail job (231 messages): `.ci/run` runs it after the README's test command
 def test_every_message_of_a_season_scores_at_most_zero(tmp_path):
     """Every message the example's jobs send from 1 July to 31 October 2026, day by day, through the outbox."""
-    from automations.jobs import mail_jobs, sync_checkins
-
-    config_path = copy_example(tmp_path)
-    config = bootstrap.load_config(config_path, {})
-    start, end = date(2026, 7, 1), date(2026, 10, 31)
-    sync = sync_checkins.run(bootstrap.build(config, start, dry_run=False, environ={}))
-    day = start
-    while day <= end:
-        ctx = bootstrap.build(config, day, dry_run=False, environ={})
-        for job in mail_jobs.JOBS:
-            mail_jobs.run(ctx, job, synced=sync.data, problems=sync.data["problems"])
-        day = date.fromordinal(day.toordinal() + 1)
-    messages = {}
-    for p in sorted((tmp_path / "outbox").rglob("*.eml")):
-        data = p.read_bytes()
-        messages[re.search(rb"(?m)^X-Automation-Key: (\S+)", data).group(1).decode()] = data
+    messages = season_messages(copy_example(tmp_path))
     assert len(messages) > 200
     bad = over_zero(scores(messages, tmp_path))
     assert not bad, f"{len(bad)} of {len(messages)} messages score above 0:\n" + "\n".join(bad)
