@@ -1,7 +1,8 @@
 """Mail that arrives (issue 21): every kind of message the program sends scores at most 0 with SpamAssassin's
 shipped rules, as composed by the jobs' own renderer and `compose` (and, with a DKIM key, signed).
 
-SpamAssassin runs once over all the messages (an mbox), offline (`-L`: no DNS, no network tests), with the rules
+SpamAssassin runs once over all the messages (an mbox), offline (`-L`: no DNS, no network tests; the DKIM-signed
+ones with DNS answered by a `FakeDns` on 127.0.0.1 holding the published record, and nothing else), with the rules
 the Debian package ships (`--configpath /usr/share/spamassassin`, whatever sa-update fetched since), the
 package's plugin list (the `.pre` files of /etc/spamassassin, without a site's local.cf), no Bayes database and
 a throwaway home folder. The score of a message is the sum of the scores of the rules that fired
@@ -26,6 +27,7 @@ from automations import bootstrap
 from automations.domain.messages import MESSAGE_JOBS, PlannedMessage
 from automations.domain.referrals.matching import answer_link
 from automations.domain.template_samples import variants
+from automations.mail.dkim import DkimSigner
 from automations.mail.message import Rendered, Sender, compose
 from tests.conftest import copy_example, run_in_process
 
@@ -54,16 +56,20 @@ def mbox(messages: dict[str, bytes]) -> bytes:
     return b"".join(out)
 
 
-def scores(messages: dict[str, bytes], tmp: Path) -> dict[str, dict[str, float]]:
-    """Each message's rules that fired and their scores, by the message's X-Automation-Key."""
+def scores(messages: dict[str, bytes], tmp: Path, dns_port: int = 0) -> dict[str, dict[str, float]]:
+    """Each message's rules that fired and their scores, by the message's X-Automation-Key. Offline (`-L`); with
+    `dns_port`, SpamAssassin's network tests run too, every DNS question to 127.0.0.1:`dns_port` (a `FakeDns`)
+    and nothing else (no Razor, Pyzor or DCC)."""
     command = spamassassin()
+    network = [f"--cf=dns_server 127.0.0.1:{dns_port}", "--cf=dns_available yes", "--cf=use_razor2 0",
+               "--cf=use_pyzor 0", "--cf=use_dcc 0"] if dns_port else ["-L"]
     site = tmp / "site"
     site.mkdir(exist_ok=True)
     for pre in SITE.glob("*.pre"):  # the package's plugin list, without a site's own local.cf
         shutil.copy(pre, site / pre.name)
     (tmp / "user_prefs").write_text("", encoding="ascii")
     proc = subprocess.run(
-        [command, "-L", "--mbox", f"--configpath={SHIPPED_RULES}", f"--siteconfigpath={site}",
+        [command, *network, "--mbox", f"--configpath={SHIPPED_RULES}", f"--siteconfigpath={site}",
          f"--prefspath={tmp / 'user_prefs'}", "--cf=use_bayes 0", "--cf=bayes_auto_learn 0",
          "--cf=add_header all Tests _TESTSSCORES(,)_"],
         input=mbox(messages), capture_output=True, timeout=300, env={"HOME": str(tmp), "PATH": "/usr/bin:/bin"})
@@ -127,11 +133,12 @@ def program(tmp_path_factory) -> Path:
     return copy_example(tmp_path_factory.mktemp("spam"))
 
 
-def sample_messages(config_path: Path) -> dict[str, bytes]:
+def sample_messages(config_path: Path, signer: DkimSigner | None = None) -> dict[str, bytes]:
     """Every kind of message (MESSAGE_JOBS), in English and every language it has a variant in, with each of its
     sample contexts (`template_samples.variants`), rendered and composed as the jobs do: the program's renderer
     and sender from the shipped configuration, and links as the planners make them (the check-in form's and the
-    answer form's pre-filled Google Forms links, a Google Docs review document)."""
+    answer form's pre-filled Google Forms links, a Google Docs review document). With `signer`, each is
+    DKIM-signed as the transports sign it (and its key ends in `:dkim`)."""
     config = bootstrap.load_config(config_path, {})
     ctx = bootstrap.build(config, date(2026, 10, 12), dry_run=True, environ={})
     form = config.checkin_form
@@ -146,15 +153,17 @@ def sample_messages(config_path: Path) -> dict[str, bytes]:
         for language in ["en", *[x for x in renderer.languages(job) if x != "en"]]:
             for n, context in enumerate(variants(job)):
                 context = {k: links[k] if k in links and v else v for k, v in context.items()}
-                key = f"{job}:{language}:{n}"
+                key = f"{job}:{language}:{n}{':dkim' if signer else ''}"
                 planned = PlannedMessage(key, job, TO, "Priya Deshmukh", context, language,
                                          obligation=job.startswith(("checkin_", "standing_")))
-                out[key] = compose(renderer.render(planned), ctx.mail.sender, SENT_AT).data
+                data = compose(renderer.render(planned), ctx.mail.sender, SENT_AT).data
+                out[key] = signer.sign(data) if signer else data
     return out
 
 
 def test_every_kind_of_message_scores_at_most_zero(program, tmp_path):
-    """Every job's message, every sample context, English and each language variant: at most 0."""
+    """Every job's message, every sample context, English and each language variant: at most 0 (offline; signed,
+    below)."""
     messages = sample_messages(program)
     assert {k.split(":")[0] for k in messages} == set(MESSAGE_JOBS)
     assert any(":pt:" in k for k in messages)
@@ -170,6 +179,33 @@ def test_a_real_day_of_the_example_scores_at_most_zero(tmp_path):
     assert len(messages) >= 15
     bad = over_zero(scores(messages, tmp_path))
     assert not bad, "\n".join(bad)
+
+
+def test_signed_messages_pass_spamassassins_dkim_check_against_the_published_record(program, tmp_path):
+    """SpamAssassin's own DKIM check, the record doctor prints served by a DNS server on 127.0.0.1: every signed
+    message gets DKIM_VALID and DKIM_VALID_AU (its score goes down, to at most 0); one byte changed in a signed
+    header and the same message gets DKIM_INVALID instead, and a score above 0."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tests.fake_dns import FakeDns
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode("ascii")
+    signer = DkimSigner("amb2026", "example.org", key, "DKIM_PRIVATE_KEY")
+    messages = sample_messages(program, signer)
+    changed = {}
+    for k in [k for k in messages if k.startswith(("checkin_invite:en:0", "referral_offer:en:0", "welcome:pt:0"))]:
+        changed[k[:-1] + "M"] = messages[k].replace(f"X-Automation-Key: {k}".encode(), f"X-Automation-Key: {k[:-1]}M"
+                                                    .encode())
+    assert len(changed) == 3
+    with FakeDns({signer.name: signer.txt_value()}) as dns:
+        result = scores({**messages, **changed}, tmp_path, dns_port=dns.port)
+    assert (signer.name, "TXT") in dns.queries
+    assert over_zero({k: result[k] for k in messages}) == []
+    assert [k for k in messages if not {"DKIM_SIGNED", "DKIM_VALID", "DKIM_VALID_AU"} <= set(result[k])] == []
+    for k in changed:
+        assert "DKIM_INVALID" in result[k] and "DKIM_VALID" not in result[k] and total(result[k]) > 0, result[k]
 
 
 def test_the_score_catches_what_it_should(program, tmp_path):
