@@ -107,10 +107,15 @@ def outbox_by_key(folder: Path) -> dict[str, bytes]:
 
 
 def readme_day_messages(config_path: Path) -> dict[str, bytes]:
-    """What the README's first command writes to the outbox (`run-all` on 2026-10-19)."""
-    res = run_in_process("--as-of", "2026-10-19", "run-all", config=config_path)
-    assert res.code == 0, res.err
-    return outbox_by_key(config_path.parent / "outbox")
+    """What the README's first command writes to the outbox (`run-all` on 2026-10-19), then a month later the
+    messages with attachments: the final 2026Q3 report to staff (its PDF) and a yearly certificate (its PDF)."""
+    for command in (("--as-of", "2026-10-19", "run-all"), ("--as-of", "2026-11-20", "run-all"),
+                    ("--as-of", "2026-11-20", "report", "--quarter", "2026Q3"), ("--as-of", "2026-11-20", "certificates")):
+        res = run_in_process(*command, config=config_path)
+        assert res.code == 0, (command, res.err)
+    messages = outbox_by_key(config_path.parent / "outbox")
+    assert {"quarterly_report", "certificate_yearly"} <= {k.split(":")[0] for k in messages}
+    return messages
 
 
 def season_messages(config_path: Path) -> dict[str, bytes]:
@@ -174,7 +179,8 @@ def test_every_kind_of_message_scores_at_most_zero(program, tmp_path):
 
 
 def test_a_real_day_of_the_example_scores_at_most_zero(tmp_path):
-    """The README's run (2026-10-19: reminders, receipts, a perk notice, the digest) written to the outbox."""
+    """The README's run (2026-10-19: reminders, receipts, a perk notice, the digest) written to the outbox, and
+    the messages that carry attachments (the quarterly report, a certificate)."""
     messages = readme_day_messages(copy_example(tmp_path))
     assert len(messages) >= 15
     bad = over_zero(scores(messages, tmp_path))
