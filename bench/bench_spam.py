@@ -5,9 +5,11 @@
 Three sets of real messages, each scored in one `spamassassin -L --mbox` run the way tests/test_spam_score.py
 does (the shipped rules, no Bayes, no site local.cf; a message's score is the sum of the rules that fired):
 every kind of message with its sample contexts in English and each language variant; the README's day
-(`run-all` on 2026-10-19); and a season of the example (every mail job every day from 1 July to 31 October
+(`run-all` on 2026-10-19), then the messages with attachments (`run-all`, `report --quarter 2026Q3` and
+`certificates` on 2026-11-20); and a season of the example (every mail job every day from 1 July to 31 October
 2026). `--templates` scores another templates folder (its `emails/`, e.g. an earlier commit's, from
-`git archive <commit> templates | tar -x -C /tmp/before`) instead of this checkout's.
+`git archive <commit> templates | tar -x -C /tmp/before`) instead of this checkout's; for the code too, copy this
+script and tests/test_spam_score.py into a checkout of the other commit and run it there.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def main() -> None:
     print("| --- | ---: | ---: | --- | --- | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
         for name, make in (("every kind, samples, each language", sample_messages),
-                           ("the README's day (2026-10-19)", readme_day_messages),
+                           ("the README's day, then 2026-11-20 with the report and certificates", readme_day_messages),
                            ("a season of the example (123 days)", season_messages)):
             folder = Path(tmp) / name.split()[0] / name.split()[1]
             folder.mkdir(parents=True)
