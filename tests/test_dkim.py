@@ -199,6 +199,23 @@ class TestBadKey:
             assert not any(p in redaction.redact(text) for p in pieces(key_pem)), text
 
 
+def test_doctor_prints_the_record_whole_through_the_command_line(tmp_path):
+    """`doctor` as staff run it (its output redacted of every secret): the TXT value printed is the public key's,
+    whole, for a PKCS#1 key too (whose modulus lines are the public key's, byte for byte, and so no secret)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pkcs1 = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                              serialization.NoEncryption()).decode("ascii")
+    config = copy_example(tmp_path)
+    configure(config, dkim_selector=SELECTOR)
+    res = CliRunner().invoke(command, ["--config", str(config), "--as-of", AS_OF.isoformat(), "doctor"],
+                             env={"DKIM_PRIVATE_KEY": pkcs1}, catch_exceptions=False)
+    (line,) = [x for x in res.stdout.splitlines() if x.startswith("ok   DKIM:")]
+    printed = "".join(re.findall(r'"([^"]*)"', line.split(" IN TXT ", 1)[1]))
+    assert printed == DkimSigner(SELECTOR, DOMAIN, pkcs1, "K").txt_value() and "[redacted]" not in line
+    private = [x for x in pieces(pkcs1) if x not in printed]  # what of the key is not the public key's
+    assert private and not any(x in res.stdout + res.stderr for x in private)
+
+
 def test_a_selector_that_is_not_a_dns_name_is_refused(tmp_path):
     config = copy_example(tmp_path)
     configure(config, dkim_selector="sel\r\nBcc: x@evil.example")
