@@ -216,6 +216,25 @@ def test_doctor_prints_the_record_whole_through_the_command_line(tmp_path):
     assert private and not any(x in res.stdout + res.stderr for x in private)
 
 
+def test_doctor_warns_when_the_signing_domain_is_not_the_senders(tmp_path, key_pem):
+    """A signature by another domain than From's: a warning (DMARC would not count it), not a stop."""
+    config = copy_example(tmp_path)
+    configure(config, dkim_selector=SELECTOR, dkim_domain="elsewhere.example")
+    lines: list[tuple[str, bool]] = []
+    with contextlib.suppress(StopRun):
+        doctor.run(bootstrap.for_doctor(config, AS_OF, environ={"DKIM_PRIVATE_KEY": key_pem}),
+                   echo=lambda line, err: lines.append((line, err)))
+    warned = [line for line, err in lines if err and line.startswith("warn DKIM:")]
+    assert len(warned) == 1 and "example.org" in warned[0] and "elsewhere.example" in warned[0]
+    configure(config, dkim_domain="")  # empty: From's domain, no warning
+    lines.clear()
+    with contextlib.suppress(StopRun):
+        doctor.run(bootstrap.for_doctor(config, AS_OF, environ={"DKIM_PRIVATE_KEY": key_pem}),
+                   echo=lambda line, err: lines.append((line, err)))
+    assert not [line for line, _ in lines if line.startswith("warn DKIM:")]
+    assert [line for line, _ in lines if line.startswith("ok   DKIM:")]
+
+
 def test_a_selector_that_is_not_a_dns_name_is_refused(tmp_path):
     config = copy_example(tmp_path)
     configure(config, dkim_selector="sel\r\nBcc: x@evil.example")

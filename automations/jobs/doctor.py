@@ -97,8 +97,14 @@ def dkim(ctx: Context) -> list[Finding]:
         record = signer.dns_record()
     except ConfigError as exc:
         return [Finding(False, str(exc))]
-    return [Finding(True, f"DKIM: every message is signed as {signer.name} (RSA, {signer.bits} bits, relaxed/relaxed); "
-                          f"publish this TXT record in DNS (docs/mail.md#dkim-signing): {record}")]
+    out = [Finding(True, f"DKIM: every message is signed as {signer.name} (RSA, {signer.bits} bits, relaxed/relaxed); "
+                         f"publish this TXT record in DNS (docs/mail.md#dkim-signing): {record}")]
+    sender = ctx.mail.sender.domain.lower()
+    if sender != signer.domain and not sender.endswith("." + signer.domain):
+        out.append(Finding(False, f"DKIM: messages come from {sender} but are signed by {signer.domain}: receivers "
+                                  f"checking DMARC see no signature of the sender's domain (leave mail.dkim_domain "
+                                  f"empty, or set it to {sender} or a parent of it).", blocking=False))
+    return out
 
 
 def documents(ctx: Context) -> list[Finding]:
