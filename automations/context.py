@@ -25,6 +25,7 @@ from .domain.privacy import Pseudonyms, Retention
 from .domain.referrals import ReferralSettings
 from .domain.report import ReportSettings
 from .domain.words import OUR_WORDS, RosterWords
+from .mail.dkim import DkimSigner
 from .mail.message import Sender
 from .mail.templates import TemplateRenderer
 from .ports import (
@@ -127,6 +128,7 @@ class Mail:
     renderer: TemplateRenderer
     sender: Sender
     calendar: CalendarRenderer  # the deadlines a message carries, as its .ics attachment
+    signer: DkimSigner | None = None  # the DKIM key every transport signs with (mail.dkim_selector); None: unsigned
 
 
 @dataclass(kw_only=True)

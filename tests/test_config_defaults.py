@@ -88,4 +88,4 @@ def test_each_shared_check_is_written_once():
     checks = (CONFIG / "checks.py").read_text(encoding="utf-8")
     assert len(re.findall(r"NAME of an environment variable", checks)) == 1
     uses = sum(p.read_text(encoding="utf-8").count("env_name(") for p in sections)
-    assert uses == 6  # mail.smtp's username_env and password_env, airtable, forum, google, privacy
+    assert uses == 7  # mail.smtp's username_env and password_env, mail.dkim_private_key_env, airtable, forum, google, privacy

@@ -497,6 +497,27 @@ class TestGmail:
         again = run_all.run(bootstrap.build(load_config(program), date(2026, 10, 5), dry_run=False))
         assert len(fake.sent_mail) == len(msgs) and all(not r.failures for r in again)
 
+    def test_dkim_signed_raw_messages_verify(self, program, google):
+        """With mail.dkim_selector, the raw message Gmail is given carries the program's DKIM signature, which
+        dkimpy verifies against the record doctor prints (the published key)."""
+        import dkim
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        fake, _ = google
+        configure(program, mail={"transport": "gmail", "dkim_selector": "gm2026"})
+        pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption()).decode("ascii")
+        ctx = bootstrap.build(load_config(program), date(2026, 10, 5), dry_run=False,
+                              environ={**os.environ, "DKIM_PRIVATE_KEY": pem})
+        assert ctx.mail.signer is not None and ctx.mail.signer.name == "gm2026._domainkey.example.org"
+        record = ctx.mail.signer.txt_value().encode("ascii")
+        results = run_all.run(ctx)
+        assert all(not r.failures for r in results) and fake.sent_mail
+        lookup = lambda name, timeout=5: record if name == b"gm2026._domainkey.example.org." else None  # noqa: E731
+        assert all(dkim.verify(m["raw_bytes"], dnsfunc=lookup) for m in fake.sent_mail)
+
     def test_token_refresh_after_a_401(self, program, google):
         """Every access token revoked mid-run: google-auth signs in again and the send goes through."""
         fake, _ = google

@@ -29,7 +29,7 @@ AS_OF = "2026-10-19"
 #: Local code, never a requirement.
 OWN = {"automations", "tests", "bench"}
 #: What only the tests and benchmarks use: never installed with the package.
-TEST_ONLY = {"pytest", "pytest-xdist", "hypothesis", "aiosmtpd", "cryptography", "werkzeug", "pypdf", "pypdfium2",
+TEST_ONLY = {"pytest", "pytest-xdist", "hypothesis", "aiosmtpd", "werkzeug", "pypdf", "pypdfium2",
              "time-machine", "setuptools"}
 
 

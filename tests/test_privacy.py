@@ -4,6 +4,7 @@ the program's numbers stay as they were; on the CSV folder and on the fake Airta
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import Counter
 from datetime import date
@@ -11,6 +12,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import yaml
+from pypdf import PdfReader
 
 from automations import bootstrap
 from automations.config import load_config
@@ -603,8 +605,9 @@ class TestErasedCopies:
     """Issue 18, "Erase misses copies": the outbox copy of the quarterly report and a funding request's What."""
 
     def test_the_outbox_copy_of_the_quarterly_report_goes(self, program):
-        """The final report goes to staff with its page attached without a charset: Zoë Müller, named only
-        in the attachment, is found there, and erase deletes the message, its preview and the attachment."""
+        """The final report goes to staff with its PDF attached: Zoë Müller, named only in the attachment (a PDF,
+        not searchable as text), is found through the quarter's report, and erase deletes the message, its
+        preview and the attachment."""
         from tests.conftest import run_cli
 
         assert run_cli("--as-of", "2026-10-22", "run-all", config=program).code in (0, 1)
@@ -613,9 +616,16 @@ class TestErasedCopies:
         m = message_from_bytes(eml.read_bytes(), policy=policy.default)
         parts = [p for p in m.walk() if not p.is_multipart()]
         attached = [p for p in parts if p.get_filename()]
-        assert attached and attached[0].get_content_charset() is None
-        assert "Zoë Müller" in attached[0].get_payload(decode=True).decode("utf-8")
-        assert not any("Zoë" in str(p.get_content()) for p in parts if p not in attached)  # only the page names her
+        assert attached and attached[0].get_content_type() == "application/pdf"
+        pdf = PdfReader(io.BytesIO(attached[0].get_payload(decode=True)))
+        assert "Zoë Müller" in " ".join(page.extract_text() for page in pdf.pages)
+        assert not any("Zoë" in str(p.get_content()) for p in parts if p not in attached)  # only the PDF names her
+        from automations.adapters.files.personal_files import LocalPersonalFiles
+
+        here = program.parent
+        found = LocalPersonalFiles(here / "outbox", here / "drafts", here / "reports").find("zoe.mueller@example.org",
+                                                                                          ["Zoë Müller"])
+        assert str(eml) in {f.path for f in found}  # through the quarter's report: the PDF is not read as text
         r = run_cli("--as-of", "2026-10-22", "erase", "zoe.mueller@example.org", config=program)
         assert r.code == 0, r.err
         assert list((program.parent / "outbox").glob("*/quarterly_report_2026Q3_*")) == []

@@ -257,18 +257,18 @@ class TestTheCommand:
 
 
 class TestStaffMail:
-    def test_final_report_goes_to_staff_once_with_the_page(self, made):
-        """Once final, the report goes to each staff address with the page attached, keyed
-        `quarterly_report:<quarter>:<staff>`."""
+    def test_final_report_goes_to_staff_once_with_the_pdf(self, made):
+        """Once final, the report goes to each staff address with its PDF attached (an HTML attachment is what
+        filters hold back), keyed `quarterly_report:<quarter>:<staff>`."""
         config, _, folder = made
         mails = sorted((config.parent / "outbox").rglob("*.eml"))
         assert len(mails) == 1
         msg = message_from_bytes(mails[0].read_bytes(), policy=policy.default)
         assert msg["X-Automation-Key"] == f"quarterly_report:{Q3}:ambassador-staff@example.org"
         assert msg["X-Automation-Job"] == "quarterly_report" and "23 met" in msg["Subject"]
-        (page,) = [part for part in msg.iter_attachments()]
-        assert page.get_filename() == f"report-{Q3}.html"
-        assert page.get_payload(decode=True) == (folder / "report.html").read_bytes()
+        (pdf,) = [part for part in msg.iter_attachments()]
+        assert pdf.get_filename() == f"report-{Q3}.pdf" and pdf.get_content_type() == "application/pdf"
+        assert pdf.get_payload(decode=True) == (folder / "report.pdf").read_bytes()
 
     def test_provisional_report_goes_to_no_one(self, tmp_path):
         """While the window is open the report is written but mailed to no one."""

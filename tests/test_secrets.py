@@ -1,6 +1,7 @@
 """Secrets never leak (issue 11): every command runs with known fake secrets in every environment variable the
-configuration names (the Airtable token, the SMTP login, the Discourse key, the privacy key, the Google
-credentials file's path) and a fake private key and key id in that credentials file; then no output, log,
+configuration names (the Airtable token, the SMTP login, the Discourse key, the privacy key, the DKIM key (a real
+one: every message is signed), the Google credentials file's path) and a fake private key and key id in that
+credentials file; then no output, log,
 outbox message, ledger, report, export, draft or error holds any of them, nor their base64 or URL-encoded forms.
 
 Failures are provoked where it is cheap, so the error paths run too: the SMTP server refuses connections, the
@@ -20,6 +21,8 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import ROOT, copy_example, wait_for
 from tests.fake_airtable import FakeAirtable
@@ -34,6 +37,11 @@ SECRETS = {
     "DISCOURSE_API_KEY": "d1sc0urse-api-key-FAKE-SECRET",
     "AUTOMATIONS_PRIVACY_KEY": "privacy-hmac-key-FAKE-SECRET-42",
 }
+DKIM_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode("ascii")
+SECRETS["DKIM_PRIVATE_KEY"] = DKIM_KEY
+#: Each line of the DKIM key's body is a secret of its own: a log may show one.
+DKIM_LINES = {f"DKIM_PRIVATE_KEY line {n}": line for n, line in enumerate(DKIM_KEY.splitlines()) if "-----" not in line}
 PRIVATE_KEY_BODY = "MIIEvFAKEprivateKEYbodyNOTrealSECRET0123456789abcdef"
 PRIVATE_KEY_ID = "fakeprivkeyid0123456789abcdefSECRET"
 #: Allowed where a run shows the SMTP login name (the scheduler's log: it is often the sender's address).
@@ -60,6 +68,7 @@ def _program(tmp_path: Path, smtp_port: int, forum_url: str) -> tuple[Path, Path
     credentials.write_text(json.dumps(example), encoding="utf-8")
     cfg = yaml.safe_load(config.read_text(encoding="utf-8"))
     cfg["mail"]["transport"] = "smtp"
+    cfg["mail"]["dkim_selector"] = "amb2026"
     cfg["mail"]["smtp"].update(host="127.0.0.1", port=smtp_port, security="none", max_attempts=1,
                                retry_backoff_seconds=0, timeout_seconds=2, rate_per_second=0)
     cfg["forum"].update(url=forum_url, max_attempts=1, timeout_seconds=5)
@@ -78,7 +87,8 @@ def _closed_port() -> int:
 
 def _leaks(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
     found = []
-    for name, secret in {**SECRETS, "private_key": PRIVATE_KEY_BODY, "private_key_id": PRIVATE_KEY_ID}.items():
+    for name, secret in {**SECRETS, **DKIM_LINES, "private_key": PRIVATE_KEY_BODY,
+                         "private_key_id": PRIVATE_KEY_ID}.items():
         if name in allowed:
             continue
         found += [f"{name} as {form!r}" for form in forms(secret) if form in text]

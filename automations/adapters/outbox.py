@@ -1,6 +1,7 @@
 """The `outbox` transport (the default): each message as an `.eml` file, an `.html` preview of its HTML part
 (and each attachment beside them), and an `index.html` listing the outbox, for a person to open before anything
-is sent."""
+is sent. With a DKIM signer (`mail.dkim_selector`) each `.eml` carries the signature a real transport would add,
+so staff can check it against the published key before going live."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from email import message_from_binary_file, policy
 from pathlib import Path
 
 from ..domain.values import capped_name
+from ..mail.dkim import DkimError, DkimSigner
+from ..mail.failures import PermanentFailure
 from ..mail.message import Outgoing
 from .files.atomic import atomic_write
 
@@ -34,12 +37,15 @@ def _attachment_name(name: str, filename: str) -> str:
 class OutboxMailer:
     name = "outbox"
 
-    def __init__(self, folder: Path, day: str):
+    def __init__(self, folder: Path, day: str, signer: DkimSigner | None = None):
         self.folder = Path(folder)
+        self.signer = signer
         self.day = day
         self.unreadable: list[str] = []  # the .eml files the last index listed as unreadable, each with why
 
     def __enter__(self) -> OutboxMailer:
+        if self.signer is not None:
+            self.signer.ready()  # a missing or bad key stops the run (one sentence) before the batch starts
         return self
 
     def __exit__(self, *exc) -> None:
@@ -47,7 +53,11 @@ class OutboxMailer:
 
     def send(self, msg: Outgoing) -> None:
         folder, name = self.folder / self.day, _safe_name(msg.key)
-        atomic_write(folder / f"{name}.eml", msg.data.replace(b"\r\n", b"\n"))
+        try:
+            data = self.signer.sign(msg.data) if self.signer is not None else msg.data
+        except DkimError as exc:
+            raise PermanentFailure(str(exc)) from None
+        atomic_write(folder / f"{name}.eml", data.replace(b"\r\n", b"\n"))
         preview = msg.html
         for a in msg.attachments:  # beside the .eml, to open without a mail program; the .eml holds them too
             beside = _attachment_name(name, a.filename)

@@ -37,7 +37,7 @@ from .gates import (
     failpoint,
     run_lock,
 )
-from .mail import mail_settings, transport
+from .mail import dkim_signer, mail_settings, transport
 from .makers import certificate_renderer, forum_group, report_renderers, source_reader
 from .privacy import erased_addresses, privacy_key, privacy_rules
 from .settings import (
@@ -95,7 +95,8 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
     checks: list[ServiceCheck] = [GoogleAdmin(google, needs, " and ".join(uses), files)] if uses else []
     if uses:
         usage.append(google.usage)
-    mailer = transport(config, google, environ, as_of)
+    signer = dkim_signer(config, environ)
+    mailer = transport(config, google, environ, as_of, signer)
     mail = replace(mail_settings(config, environ), prefill=prefill(config))
     source_name = Path(f.file).name if f.source == "local" else checkins.where
     return Context(
@@ -117,7 +118,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
                 "program_name": p.name, "support_email": p.support_email, "lead_name": p.lead_name,
                 "forum_intro_url": p.forum_intro_url,
                 "forum_sync": bool(config.forum.url), "funding_url": p.funding_url}),
-            sender=Sender(m.from_address, m.from_name, p.support_email),
+            sender=Sender(m.from_address, m.from_name, p.support_email), signer=signer,
             calendar=IcsCalendarRenderer(config.program.timezone, p.name)),
         makers=Makers(
             drafter=drafter, certificates=certificate_renderer(config), report_renderers=report_renderers(config),

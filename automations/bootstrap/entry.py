@@ -62,6 +62,8 @@ def from_file(path: Path, as_of: date | None, dry_run: bool, confirmed: frozense
     ctx.progress = progress_for(sys.stdout.isatty())
     if isinstance(ctx.mail.mailer, GmailMailer):
         ctx.mail.mailer.ready()  # the key Gmail sends with: checked before any job reads or writes
+    if ctx.mail.signer is not None:
+        ctx.mail.signer.ready()  # the DKIM key (mail.dkim_selector): likewise, before any job reads or writes
     return ctx
 
 

@@ -16,6 +16,8 @@ from ..config import Config
 from ..domain.blog import proposal_key
 from ..domain.funding import row_key as funding_row_key
 from ..domain.privacy import TableRule
+from ..errors import ConfigError
+from ..mail.dkim import DkimSigner
 from ..ports import Ledger, PersonalTable
 
 
@@ -132,14 +134,23 @@ def privacy_key(config: Config, environ: Mapping[str, str], create: bool) -> Cal
 
 def secret_values(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:
     """Every secret the configuration points at, for the log's redaction: the values of the Airtable token,
-    SMTP password and Discourse key variables, and the private key (and its id) of the Google service-account
-    key file. Only this function reads them for the log; nothing is printed."""
+    SMTP password and Discourse key variables, the DKIM private key, and the private key (and its id) of the Google
+    service-account key file. Only this function reads them for the log; nothing is printed."""
     import json
 
     environ = os.environ if environ is None else environ
     names = [config.airtable.token_env, config.mail.smtp.password_env, config.forum.api_key_env,
              config.privacy.key_env]
     found = [environ.get(n, "").strip() for n in names if n]
+    dkim_key = environ.get(config.mail.dkim_private_key_env, "") if config.mail.dkim_private_key_env else ""
+    # The DKIM private key whole, with its line breaks escaped, and each line of its body but those that are the
+    # public key's too (a PKCS#1 key's modulus lines are, byte for byte): `doctor` prints the public record whole.
+    found += [dkim_key.strip(), dkim_key.strip().replace("\n", "\\n")]
+    public = ""
+    with contextlib.suppress(ConfigError):
+        public = DkimSigner("s", "d", dkim_key, "").txt_value() if dkim_key.strip() else ""
+    found += [line.strip() for line in dkim_key.replace("\\n", "\n").splitlines()
+              if len(line.strip()) >= 16 and "-----" not in line and line.strip() not in public]
     with contextlib.suppress(OSError, ValueError):  # the privacy key made in the local folder when the environment has none
         found.append((config.local_dir / ".privacy_key").read_text(encoding="ascii").strip())
     g = config.google

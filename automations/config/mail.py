@@ -1,11 +1,13 @@
-"""The `mail` section: the transport (outbox, SMTP, Gmail), the sender, staff's addresses, and `mail.smtp`."""
+"""The `mail` section: the transport (outbox, SMTP, Gmail), the sender, staff's addresses, `mail.smtp`, and the
+DKIM signature (`dkim_selector`, `dkim_domain`, `dkim_private_key_env`)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .checks import Address, Strict, env_name
 
@@ -37,6 +39,18 @@ class SmtpConfig(Strict):
 
 
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
+_DNS_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+
+
+def _dns_name(value: str) -> str:
+    """A DKIM selector or domain: DNS labels (letters, digits, hyphens) joined by dots, or empty."""
+    if value and not _DNS_NAME.match(value):
+        raise ValueError(f"{value[:80]!r} is not a DNS name (letters, digits and hyphens, in labels joined by dots)")
+    return value
+
+
+DnsName = Annotated[str, AfterValidator(_dns_name)]
 
 
 class MailConfig(Strict):
@@ -50,3 +64,13 @@ class MailConfig(Strict):
     smtp: SmtpConfig = SmtpConfig()
     # A second run waits this long for the first to finish sending, then stops.
     lock_timeout_seconds: float = Field(120, ge=0)
+    # DKIM: with a selector, every message is signed (whatever the transport) with the PEM private key held by
+    # the environment variable `dkim_private_key_env` names (never the key itself), for the public key published
+    # at <selector>._domainkey.<dkim_domain> (empty domain: from_address's). `doctor` prints the record.
+    dkim_selector: DnsName = ""
+    dkim_domain: DnsName = ""
+    dkim_private_key_env: Annotated[str, env_name("DKIM_PRIVATE_KEY")] = "DKIM_PRIVATE_KEY"
+
+    @property
+    def dkim_signing_domain(self) -> str:
+        return (self.dkim_domain or self.from_address.rsplit("@", 1)[-1]).lower()

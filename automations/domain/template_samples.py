@@ -127,7 +127,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                          "engagements": 610, "countries": 9, "referrals": 2, "posts": 3,
                          "highlights": [{"title": "Mautic meetup in Pune", "ambassador": "Priya Deshmukh",
                                          "score": "84%", "basis": "attendees of registrations"}],
-                         "filename": "report-2026Q3.html"},
+                         "filename": "report-2026Q3.pdf"},
 }
 
 #: Values a planner may leave out (no form link, no answer form, no check-in open right now).

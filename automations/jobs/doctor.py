@@ -87,6 +87,26 @@ def templates(ctx: Context) -> list[Finding]:
     return out
 
 
+def dkim(ctx: Context) -> list[Finding]:
+    """With `mail.dkim_selector`: the key in the environment reads as an RSA key, and the DNS TXT record to publish
+    for it (its public half); a missing or bad key is a FAIL line naming the variable, never showing the key."""
+    signer = ctx.mail.signer
+    if signer is None:
+        return []
+    try:
+        record = signer.dns_record()
+    except ConfigError as exc:
+        return [Finding(False, str(exc))]
+    out = [Finding(True, f"DKIM: every message is signed as {signer.name} (RSA, {signer.bits} bits, relaxed/relaxed); "
+                         f"publish this TXT record in DNS (docs/mail.md#dkim-signing): {record}")]
+    sender = ctx.mail.sender.domain.lower()
+    if sender != signer.domain and not sender.endswith("." + signer.domain):
+        out.append(Finding(False, f"DKIM: messages come from {sender} but are signed by {signer.domain}: receivers "
+                                  f"checking DMARC see no signature of the sender's domain (leave mail.dkim_domain "
+                                  f"empty, or set it to {sender} or a parent of it).", blocking=False))
+    return out
+
+
 def documents(ctx: Context) -> list[Finding]:
     """The review document's template (local documents) and the report's templates, filled with sample data."""
     out = []
@@ -255,6 +275,7 @@ def run(inputs: bootstrap.DoctorInputs, echo: Callable[[str, bool], None] = _pri
                            f"{_joined([f'{what} ({_joined(tables)})' for what, tables in waiting.items()])}.",
                     blocking=False))
     say(Finding(True, f"mail transport {ctx.mail.settings.summary}."))
+    check(lambda: dkim(ctx))
     if not lacking(("mail_ledger",)):  # mail that went from the local folder and that the base does not know
         check(lambda: [Finding(False, stop)] if (stop := mail_jobs.left_behind(ctx)) else [])
     check(lambda: templates(ctx))

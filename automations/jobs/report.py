@@ -71,10 +71,10 @@ def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
         result.summary.append(f"Written to {where}: {names}.")
     else:
         result.summary.append(f"{where}: already up to date, nothing written.")
-    if settings.email_staff and report.final and "report.html" in files:
+    if settings.email_staff and report.final and "report.pdf" in files:
         # Once the quarter is final, staff get it by mail, once (the ledger keeps the key); a dry run lists it.
-        html = None if ctx.dry_run else files["report.html"]
-        mail = send(ctx, "report", report_messages(report, ctx.mail.settings.staff, html))
+        pdf = None if ctx.dry_run else files["report.pdf"]
+        mail = send(ctx, "report", report_messages(report, ctx.mail.settings.staff, pdf))
         result.failures += mail.failures
         result.summary += mail.summary
     return result

@@ -165,6 +165,11 @@ class LocalPersonalFiles:
             if any(names_them(_read_text(f)) for f in texts):
                 found += [PersonalFile(str(f), REPORT, f"{folder.name}: {f.name}") for f in sorted(folder.iterdir())
                           if f.is_file()]
+                # The quarter's report mailed to staff carries the PDF, which cannot be read as text: its outbox
+                # copies go with the report (`domain.report.mail`).
+                mailed = {p for p, _t, _d in messages if p.name.startswith(f"quarterly_report_{folder.name}_")}
+                found += [PersonalFile(str(p), OUTBOX, d) for p, _t, d in messages
+                          if p in mailed and str(p) not in {f.path for f in found}]
         # Exports: another person's may name them too (their review's author, a referral's candidate); the pair
         # (.json and .html) goes together.
         for data in sorted(self.exports.glob("*.json")) if self.exports and self.exports.is_dir() else ():
@@ -214,7 +219,10 @@ class LocalPersonalFiles:
             doomed.append(p)
         # What a later `find` reads to know a file is theirs (a message, a page, a newsletter, an export) goes last:
         # a removal cut short leaves it, and with it the rest is found again (a report's PDF, an attachment).
-        doomed = sorted((p for p in dict.fromkeys(doomed) if p.exists()), key=lambda p: p.suffix in _SEARCHED)
+        # Last of all a report's page and newsletter: through them its mailed copies are found (their PDF is not read).
+        reports = {Path(f.path) for f in files if f.what == REPORT}
+        doomed = sorted((p for p in dict.fromkeys(doomed) if p.exists()),
+                        key=lambda p: (p.suffix in _SEARCHED, p in reports))
         written = Written(deleted=len(doomed), unit="file", where=str(self.outbox))
         if dry_run:
             return written

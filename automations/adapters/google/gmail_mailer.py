@@ -5,7 +5,9 @@ Message-ID derived from the key), passed whole as a base64url `raw` body to
 `users.messages.send` (media uploads ignore the endpoint override, so they are not used). The
 idempotency is the mail ledger's, as for every transport. A 429 or 5xx is retried within the
 configured budget, then the message is a temporary failure for the next run; a refusal (bad
-address, no delegation) is a permanent one; a refused key or delegation stops the run.
+address, no delegation) is a permanent one; a refused key or delegation stops the run. With a DKIM
+signer (`mail.dkim_selector`) the raw message carries the program's own signature, besides the one
+Google Workspace adds for its domain when it is set up to.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import base64
 from typing import Any
 
 from ...errors import ConfigError, ServiceUnavailable, StopRun
+from ...mail.dkim import DkimError, DkimSigner
 from ...mail.failures import PermanentFailure, TemporaryFailure
 from ...mail.message import Outgoing
 from .access import GoogleAccess, http_error_text
@@ -22,8 +25,9 @@ from .access import GoogleAccess, http_error_text
 class GmailMailer:
     name = "gmail"
 
-    def __init__(self, access: GoogleAccess, sender: str):
+    def __init__(self, access: GoogleAccess, sender: str, signer: DkimSigner | None = None):
         self.access = access
+        self.signer = signer
         self.sender = sender
         self._service: Any = None  # Gmail's API service: google-api-python-client builds it at run time, untyped
 
@@ -40,6 +44,8 @@ class GmailMailer:
 
     def __enter__(self) -> GmailMailer:
         self.ready()
+        if self.signer is not None:
+            self.signer.ready()  # a missing or bad key stops the run (one sentence) before the batch starts
         return self
 
     def __exit__(self, *exc) -> None:
@@ -51,7 +57,11 @@ class GmailMailer:
 
         if self._service is None:
             self._service = self.access.service("gmail", "v1", "gmail", subject=self.sender)
-        raw = base64.urlsafe_b64encode(msg.data).decode("ascii")
+        try:
+            data = self.signer.sign(msg.data) if self.signer is not None else msg.data
+        except DkimError as exc:
+            raise PermanentFailure(str(exc)) from None
+        raw = base64.urlsafe_b64encode(data).decode("ascii")
         try:
             self.access.execute(self._service.users().messages().send(userId="me", body={"raw": raw}),
                                 f"sending {msg.key}", write=True, repeatable=False)
