@@ -46,6 +46,8 @@ class Ambassador:
     # stay out of repr (which keys the work cache's reused records).
     forum_handle: str = field(default="", repr=False)
     chat_handle: str = field(default="", repr=False)
+    # The name mail greets them by ("Preferred name"); empty: the whole name. Out of repr like the handles.
+    preferred_name: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)

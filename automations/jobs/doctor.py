@@ -74,7 +74,7 @@ def templates(ctx: Context) -> list[Finding]:
     faults = ctx.mail.renderer.check({job: list(variants(job)) for job in MESSAGE_JOBS})
     if not faults:
         languages = sorted({lang for job in MESSAGE_JOBS for lang in ctx.mail.renderer.languages(job)} - {"en"})
-        also = f" (and their {', '.join(languages)} variants)" if languages else ""
+        also = f" (in English and {', '.join(languages)})" if languages else ""
         return [Finding(True, f"email templates in {folder}: all {len(MESSAGE_JOBS)} messages{also} render with "
                               f"sample data: a subject, a text and an HTML part.")]
     out = []

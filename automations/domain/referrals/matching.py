@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import quote
 
-from ..messages import PlannedMessage
+from ..messages import PlannedMessage, addressed, greeting
 from ..model import Ambassador
 from .inquiries import (
     ACCEPTED,
@@ -169,7 +169,7 @@ def plan_states(inquiries: Sequence[Inquiry], plan: ReferralPlan) -> list[Inquir
 
 
 def _first(amb: Ambassador | None, email: str) -> str:
-    return amb.name.split()[0] if amb and amb.name.strip() else "there"
+    return greeting(amb)
 
 
 def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: ReferralSettings) -> list[PlannedMessage]:
@@ -184,12 +184,12 @@ def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: Referra
         # The last day an answer is waited for: the offer passes on the day after it.
         deadline = offered_on + timedelta(days=settings.answer_days - 1)
         # Only what a candidate may see before accepting: never the inquirer's name, email or organization.
-        return [PlannedMessage(
+        return [addressed(PlannedMessage(
             key=f"referral_offer:{i.id}:{who}", job="referral_offer", to_email=who, to_name=amb.name if amb else "",
             context={"first_name": _first(amb, who), "country": i.country, "region": i.region,
                      "need": NEEDS[i.need], "inquiry_language": i.language, "summary": summary_of(i), "code": code,
                      "yes_link": answer_link(settings, code, True), "no_link": answer_link(settings, code, False),
-                     "answer_by": deadline.isoformat(), "answer_days": settings.answer_days})]
+                     "answer_by": deadline.isoformat(), "answer_days": settings.answer_days}), amb)]
     if i.status not in (ACCEPTED, EXHAUSTED):
         return []
     steps = [{"date": d.isoformat(), "event": ev, "who": who,
