@@ -1,14 +1,16 @@
 """The message catalogs the mail is translated with, and the words and formats of each language.
 
 Staff add a language by adding a catalog: `translations/<lang>/LC_MESSAGES/messages.po` beside the
-templates' folder (docs/mail.md has the commands that extract the strings and start one). Each
-catalog is read with Babel (`read_po`) the first time a message needs it and compiled in memory
-(`write_mo`, fuzzy and empty entries left out, so such a string stays English): no binary catalog is
-kept in the repository, and a run reads each catalog once.
+templates' folder (docs/mail.md has the commands that extract the strings and start one). The
+catalogs are read with Babel (`read_po`) the first time a message needs one and compiled in memory
+(`write_mo`): no binary catalog is kept in the repository, and a run reads each catalog once. A
+catalog is used once it is complete (no string untranslated or fuzzy); until then its language's
+recipients get English, and `doctor` says how far along it is.
 
 A recipient's languages are codes such as `pt`, `pt-BR` or `es`, in their order of preference; the
 message's language is the first one with a catalog (a regional code finds its language's catalog),
-English (the templates' own text) counting as one; none of them: English.
+English (the templates' own text) counting as one; none of them: English. A language staff wrote every
+part of one message in (`<name>.<lang>.subject.txt`, `.txt`, `.html`) counts for that message.
 
 `Localizer` gives the templates of one language their filters: dates and numbers as the language
 writes them (Babel, CLDR), kinds of activity, report details and language names in that language.
@@ -17,7 +19,7 @@ writes them (Babel, CLDR), kinds of activity, report details and language names 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -47,28 +49,51 @@ def normalize(code: str) -> str:
 
 
 class Catalogs:
-    """The catalogs in `folder` (`<lang>/LC_MESSAGES/messages.po`), each read once when first needed."""
+    """The catalogs in `folder` (`<lang>/LC_MESSAGES/messages.po`), read once, the first time one is asked for.
+
+    Only a complete catalog is used (every string translated, none marked fuzzy): a message is never half in
+    one language and half in English under a `lang` that names only one. `incomplete` says which are not,
+    and how far along they are (`doctor` says so)."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
-        self._loaded: dict[str, NullTranslations] = {}
-        self._available: list[str] | None = None
+        self._loaded: dict[str, NullTranslations] | None = None
+        self._incomplete: dict[str, tuple[int, int]] = {}
 
-    def languages(self) -> list[str]:
-        """The languages with a catalog, sorted."""
-        if self._available is None:
-            found = []
+    def _load(self) -> dict[str, NullTranslations]:
+        if self._loaded is None:
+            self._loaded = {}
             if self.folder.is_dir():
                 for path in sorted(self.folder.glob("*/LC_MESSAGES/messages.po")):
-                    code = normalize(path.parent.parent.name)
-                    if code and code == path.parent.parent.name:
-                        found.append(code)
-            self._available = found
-        return list(self._available)
+                    code = path.parent.parent.name
+                    if not code or normalize(code) != code or code == SOURCE:
+                        continue
+                    with path.open("rb") as f:
+                        catalog = read_po(f, locale=code)
+                    entries = [m for m in catalog if m.id]
+                    done = [m for m in entries if not m.fuzzy and _translated(m.string)]
+                    if len(done) < len(entries):
+                        self._incomplete[code] = (len(done), len(entries))
+                        continue
+                    compiled = BytesIO()
+                    write_mo(compiled, catalog, use_fuzzy=False)
+                    compiled.seek(0)
+                    self._loaded[code] = Translations(compiled)
+        return self._loaded
 
-    def choose(self, languages: Sequence[str]) -> str:
-        """The first of `languages` with a catalog (`pt-BR` finds `pt_BR`, else `pt`); English counts as one."""
-        have = set(self.languages())
+    def languages(self) -> list[str]:
+        """The languages with a complete catalog, sorted."""
+        return sorted(self._load())
+
+    def incomplete(self) -> dict[str, tuple[int, int]]:
+        """The catalogs not used because they are not complete: language -> (strings translated, strings)."""
+        self._load()
+        return dict(self._incomplete)
+
+    def choose(self, languages: Sequence[str], also: Iterable[str] = ()) -> str:
+        """The first of `languages` with a catalog (`pt-BR` finds `pt_BR`, else `pt`), or in `also` (a message
+        staff wrote whole in that language); English counts as one."""
+        have = set(self.languages()) | set(also)
         for wanted in languages:
             code = normalize(wanted)
             for candidate in (code, code.split("_")[0]):
@@ -80,17 +105,13 @@ class Catalogs:
 
     def translations(self, language: str) -> NullTranslations:
         """The compiled catalog of `language` (English, or a language with none: the templates' own text)."""
-        if language == SOURCE or language not in self.languages():
-            return NullTranslations()
-        if language not in self._loaded:
-            path = self.folder / language / "LC_MESSAGES" / "messages.po"
-            with path.open("rb") as f:
-                catalog = read_po(f, locale=language)
-            compiled = BytesIO()
-            write_mo(compiled, catalog, use_fuzzy=False)
-            compiled.seek(0)
-            self._loaded[language] = Translations(compiled)
-        return self._loaded[language]
+        return self._load().get(language) or NullTranslations()
+
+
+def _translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
+    if string is None:
+        return False
+    return all(s.strip() for s in string) if isinstance(string, (tuple, list)) else bool(string.strip())
 
 
 #: The explanations of a check-in row's problems (`domain.checkins.responses`, `domain.values`), which the

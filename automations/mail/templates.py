@@ -96,6 +96,7 @@ class TemplateRenderer:
         self.catalogs = Catalogs(Path(translations) if translations is not None else self.folder.parent / "translations")
         self.common = common or {}
         self._envs: dict[str, SandboxedEnvironment] = {}
+        self._overrides: dict[str, set[str]] = {}
         self.env = self.environment("en")
 
     def environment(self, language: str) -> SandboxedEnvironment:
@@ -118,9 +119,21 @@ class TemplateRenderer:
             self._envs[language] = env
         return env
 
-    def language_for(self, languages: Sequence[str]) -> str:
-        """The language a message to someone with these languages (in their order) is written in."""
-        return self.catalogs.choose(languages)
+    def language_for(self, languages: Sequence[str], base: str = "") -> str:
+        """The language a message to someone with these languages (in their order) is written in: the first with
+        a catalog, or with staff's own version of every part of message `base` (`<base>.<lang>.<part>`)."""
+        return self.catalogs.choose(languages, also=self._complete_overrides(base) if base else ())
+
+    def _complete_overrides(self, base: str) -> set[str]:
+        found = self._overrides.get(base)
+        if found is None:
+            pattern = re.compile(rf"^{re.escape(base)}\.([A-Za-z]{{2,3}}(?:_[A-Za-z0-9]+)?)\.(subject\.txt|txt|html)$")
+            parts: dict[str, set[str]] = {}
+            for p in self.folder.iterdir():
+                if (m := pattern.match(p.name)) is not None:
+                    parts.setdefault(m.group(1), set()).add(m.group(2))
+            found = self._overrides[base] = {lang for lang, have in parts.items() if have == set(PARTS)}
+        return found
 
     def _failed(self, name: str, exc: BaseException, why: str) -> RenderError:
         where, line = place(exc, self.folder)
@@ -136,7 +149,7 @@ class TemplateRenderer:
         return f"{base}.{part}"
 
     def render(self, planned: PlannedMessage) -> Rendered:
-        language = self.language_for(planned.languages or (planned.language,))
+        language = self.language_for(planned.languages or (planned.language,), planned.template)
         env = self.environment(language)
         context = {**self.common, **planned.context, "recipient_name": planned.to_name, "language": language}
         parts = {}
