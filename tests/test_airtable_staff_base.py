@@ -58,6 +58,7 @@ def staff_fields(**changed: dict) -> list[dict]:
         {"name": "Status history", "type": "multilineText"},
         {"name": "Forum handle", "type": "singleLineText"},
         {"name": "Chat handle", "type": "singleLineText"},
+        {"name": "Preferred name", "type": "singleLineText"},
         {"name": "Notes", "type": "multilineText"},
         {"name": "Standing", "type": "singleSelect", "options": choices(*STANDING_VALUES.values())},
         {"name": "Streak", "type": "number", "options": {"precision": 0}},
