@@ -141,6 +141,7 @@ class Localizer:
     def __init__(self, language: str, translations: NullTranslations):
         self.language = language
         self.translations = translations
+        self._days: dict[tuple[date, bool], str] = {}
         try:
             self.locale = Locale.parse(_FORMAT_LOCALES.get(language, language))
         except (UnknownLocaleError, ValueError):
@@ -157,8 +158,13 @@ class Localizer:
         day = _day(value)
         if day is None:
             return str(value)
-        return format_date(day, "long", locale=self.locale) if year else format_skeleton("MMMMd", day,
-                                                                                           locale=self.locale)
+        # A run writes the same few days (the window's close) into many messages: each is formatted once.
+        key = (day, bool(year))
+        text = self._days.get(key)
+        if text is None:
+            text = self._days[key] = format_date(day, "long", locale=self.locale) if year else \
+                format_skeleton("MMMMd", day, locale=self.locale)
+        return text
 
     def thousands(self, value: Any) -> str:
         """A number with the language's grouping and decimal signs: 1,200 / 1.200 / 1 200."""
