@@ -151,6 +151,22 @@ class TestRendering:
                     left = [p for p in phrases if p in flat]
                     assert left == [], (job, language, left)
 
+    @pytest.mark.parametrize("language", SHIPPED)
+    def test_the_found_activities_list_is_written_in_the_language(self, extracted, language):
+        """The list of activities `discover` found (the one line the invitation, reminders and receipt include)
+        is in the language too, with its kinds and days."""
+        found = [{"title": "Segments in Mautic 5", "date": "2026-08-21", "kind": "Content",
+                  "link": "https://priya.example/blog/segments", "prefill_link": "https://forms.example/f?entry.1=x"}]
+        env = renderer().environment(language)
+        phrases = english_phrases(extracted)
+        for part in ("txt", "html"):
+            out = env.from_string(f'{{% from "_found.{part}" import found_list %}}{{{{ found_list(found) }}}}'
+                                  ).render(found=found)
+            flat = " ".join(out.split())
+            assert "Segments in Mautic 5" in flat and "2026" in flat and "2026-08-21" not in flat
+            assert [p for p in phrases if p in flat] == [], (part, language)
+            assert env.filters["kind"]("Content") in flat
+
     @pytest.mark.parametrize("languages, expected", [
         (("gu", "hi", "en"), "en"), (("es", "ca", "en"), "es"), (("nl", "en", "de"), "en"), (("pt-BR",), "pt"),
         (("ja",), "en"), (("fr", "en"), "fr"), ((), "en"), (("DE",), "de")])
