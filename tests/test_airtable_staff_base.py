@@ -59,6 +59,7 @@ def staff_fields(**changed: dict) -> list[dict]:
         {"name": "Forum handle", "type": "singleLineText"},
         {"name": "Chat handle", "type": "singleLineText"},
         {"name": "Feeds", "type": "multilineText"},
+        {"name": "Preferred name", "type": "singleLineText"},
         {"name": "Notes", "type": "multilineText"},
         {"name": "Standing", "type": "singleSelect", "options": choices(*STANDING_VALUES.values())},
         {"name": "Streak", "type": "number", "options": {"precision": 0}},

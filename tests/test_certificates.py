@@ -397,11 +397,13 @@ def test_a_year_boundary_sends_one_certificate_and_a_rerun_none(program):
     sent = outbox(program)
     assert list(sent) == ["certificate_yearly:zoe@example.org:2023-11-25:y3"]
     msg = sent["certificate_yearly:zoe@example.org:2023-11-25:y3"]
-    assert msg["X-Automation-Job"] == "certificate_yearly" and "3 years" in msg["Subject"]
+    # Zoë reads German first: the mail and the certificate's words are German, the day as German writes it
+    assert msg["X-Automation-Job"] == "certificate_yearly" and msg["Subject"] == "Deine Urkunde: 3 Jahre als Botschafter"
     [pdf] = [p for p in msg.iter_attachments()]
     assert pdf.get_content_type() == "application/pdf" and pdf.get_filename() == "certificate-3-years-zoe-muller.pdf"
     text = pypdfium2.PdfDocument(pdf.get_content())[0].get_textpage().get_text_range()
-    assert "Zoë Müller" in text and "3 years of service" in text and "25 November 2026" in text
+    assert "Zoë Müller" in text and "für 3 Jahre Engagement als Botschafter" in text and "25. November 2026" in text
+    assert "Verliehen an" in text and "years" not in text
     again = run(program, date(2026, 11, 25))
     assert again.data["drawn"] == 0 and len(outbox(program)) == 1
     run(program, date(2026, 11, 26))  # Li's anniversary: one more, Zoë's not again

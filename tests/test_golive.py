@@ -192,7 +192,8 @@ def test_a_base_without_the_tables_says_run_init_and_nothing_of_scopes(program):
 class TestTemplates:
     def test_a_template_typo_is_a_fail_naming_file_line_and_name(self, program, cli):
         """{{ frist_name }} in the reminder's text, a misspelt attribute in a shared macro and an unknown name in
-        a Portuguese variant's branch the samples do not take: each a FAIL with its file and line."""
+        a branch the samples do not take of staff's own Portuguese version of a message (a `<name>.pt.<part>`
+        beside the catalog): each a FAIL with its file and line."""
         go_live(program)
         emails = program.parent / "templates" / "emails"
         reminder = emails / "checkin_reminder.txt"
@@ -202,13 +203,13 @@ class TestTemplates:
         macros.write_text(macros.read_text(encoding="utf-8").replace("{{ a.title }}", "{{ a.titel }}"),
                           encoding="utf-8")
         invite = emails / "checkin_invite.pt.txt"
-        invite.write_text(invite.read_text(encoding="utf-8") + "{% if nunca %}{{ semana }}{% endif %}\n",
+        invite.write_text((emails / "checkin_invite.txt").read_text(encoding="utf-8") + "{% if nunca %}{{ semana }}{% endif %}\n",
                           encoding="utf-8")
         res = cli("doctor", config=program)
         assert res.code == 2
         text = "\n".join(fails(res))
         assert f"{reminder}, line 4 (used by checkin_reminder): 'frist_name' is undefined" in text
-        assert f"{macros}, line 14" in text and "has no attribute 'titel'" in text
+        assert f"{macros}, line 20" in text and "has no attribute 'titel'" in text
         assert f"{invite}, line " in text and "'nunca' is undefined" in text and "'semana' is undefined" in text
         assert "correct the template" in text
 
@@ -246,7 +247,9 @@ class TestTemplates:
             "program_name": "P", "support_email": "s@mautic.org", "lead_name": "L", "forum_intro_url": "",
             "forum_sync": False, "funding_url": ""})
         assert renderer.check({job: list(variants(job)) for job in SAMPLES}) == []
-        assert renderer.languages("welcome") == ["pt"] and renderer.languages("staff_digest") == []
+        # English, and every language with a catalog (staff's messages too: their recipients have no languages,
+        # so they go in English, but a template shared with them must render in every language)
+        assert renderer.languages("welcome") == ["en", "de", "es", "fr", "pt"]
 
 
 # -- the samples say what the planners give --------------------------------------------------------------

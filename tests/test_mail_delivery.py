@@ -31,6 +31,9 @@ def templates(tmp_path: Path) -> Path:
     (d / "hello.html").write_text('{% extends "_layout.html" %}{% block body %}<p>Hi {{ first_name }}, '
                                   'about {{ topic }}.</p>{% endblock %}\n')
     (d / "hello.pt.subject.txt").write_text("Olá {{ first_name }}\n")
+    (d / "hello.pt.txt").write_text("Olá {{ first_name }}, sobre {{ topic }}.\n")
+    (d / "hello.pt.html").write_text('{% extends "_layout.html" %}{% block body %}<p>Olá {{ first_name }}, '
+                                     'sobre {{ topic }}.</p>{% endblock %}\n')
     return d
 
 
@@ -106,9 +109,12 @@ class TestSmtp:
         assert smtp_server.received == [] and "unsafe" in d.failures[0]
 
     def test_language_variant(self, smtp_server, templates, tmp_path):
-        """The ambassador's language variant is used where it exists, English otherwise."""
+        """Staff's own version of a message in the ambassador's language is used where it exists (all three parts,
+        here with no catalog beside the templates), English otherwise."""
         send([msg(language="pt"), msg(key="hello:2", language="de")], templates, tmp_path, smtp_mailer(smtp_server))
         assert [r.message["Subject"] for r in smtp_server.received] == ["Olá Ana", "Hello Ana"]
+        pt, de = (r.message.get_body(("html",)).get_content() for r in smtp_server.received)
+        assert "Olá Ana, sobre Q3" in pt and "Hi Ana" in de
 
     def test_temporary_failure_retried(self, smtp_server, templates, tmp_path):
         """A 451 answer is retried on the same run; the message goes once."""

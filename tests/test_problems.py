@@ -324,7 +324,7 @@ def test_status_words_staff_type_are_read_or_named(tmp_path, cli):
     assert "not a status" not in done.out
 
 
-def test_the_receipt_of_a_dropped_activity_names_the_row_the_column_and_the_fix(tmp_path, cli):
+def test_the_receipt_of_a_dropped_activity_names_the_response_the_column_and_the_fix(tmp_path, cli):
     config = shipped(tmp_path)
     row = append_response(tmp_path, "19/10/2026 09:00:00", "priya.deshmukh@example.org", "sometime soon")
     res = cli("--as-of", "2026-10-19", "run-all", config=config)
@@ -334,8 +334,10 @@ def test_the_receipt_of_a_dropped_activity_names_the_row_the_column_and_the_fix(
               for f in receipts]
     body = next(b for b in bodies if "could not use" in b)
     flat = " ".join(body.split())
-    assert f"row {row}" in flat and "Activity 1: When did it take place?" in flat and "sometime soon" in flat
-    assert "send the form again" in flat and "entry.1000001=priya.deshmukh%40example.org" in flat
+    # The response by its day, never by a sheet's row (which means nothing to an ambassador); the fix said once.
+    assert "your response of 19 October" in flat and f"row {row}" not in flat and " row " not in flat
+    assert "Activity 1: When did it take place?" in flat and "sometime soon" in flat
+    assert flat.count("send the form again") == 1 and "entry.1000001=priya.deshmukh%40example.org" in flat
     # Told once: no separate note about the same problem.
     assert not list((tmp_path / "outbox").rglob("data_problem_priya*.eml"))
 

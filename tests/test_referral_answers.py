@@ -59,8 +59,9 @@ def links(program: Path) -> tuple[str, str]:
     """The offer mail's "Yes" and "No" links, as its HTML part has them (and its text part too)."""
     (msg,) = [m for k, m in outbox(program).items() if k.startswith("referral_offer:")]
     page = msg.get_body(("html",)).get_content()
-    found = dict((label, html.unescape(href)) for href, label in
-                 re.findall(r'<a href="([^"]+)">(Yes|No),', page))
+    # The two answer links, whatever the candidate's language labels them.
+    ((yes, no),) = re.findall(r'<a href="([^"]+)">[^<]*</a> &nbsp;·&nbsp; <a href="([^"]+)">', page)
+    found = {"Yes": html.unescape(yes), "No": html.unescape(no)}
     assert all(link in " ".join(text_of(msg).split()) for link in found.values())
     return found["Yes"], found["No"]
 

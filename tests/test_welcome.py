@@ -82,9 +82,9 @@ class TestWhatItSays:
         welcome = by_key(plan_welcome(state(date(2026, 10, 12))))["welcome:nia@example.org:2026-10-05"]
         r = render(welcome)
         text = " ".join(r.text.split())
-        assert r.subject == "Welcome to the Mautic Ambassador Program, Nia"
+        assert r.subject == "Welcome to the Mautic Ambassador Program, Nia Okoro"  # no preferred name: the whole name
         assert "at least 2 activities with a full report" in text and "you have 21 days" in text
-        assert "Your first invitation, for 2026Q4, comes on 2027-01-01" in text
+        assert "Your first invitation, for 2026Q4, comes on 1 January 2027" in text
         assert "https://forum.example.org/c/ambassadors/intro" in text and "ambassadors@example.org" in text
         assert "https://forms.example.org/funding" in text and "invoice" in text
         assert "entry.1=nia%40example.org" in r.html and "Nia" in r.html
@@ -106,7 +106,7 @@ class TestWhatItSays:
         late_text = " ".join(render(plan_welcome(state(date(2026, 9, 10), roster=(late,)))[0]).text.split())
         early_text = " ".join(render(plan_welcome(state(date(2026, 10, 12), roster=(early,)))[0]).text.split())
         assert "2026Q3 is exempt for you" in late_text and "Your first quarter that counts is 2026Q4" in late_text
-        assert "Your first invitation, for 2026Q3, comes on 2026-10-01" in late_text
+        assert "Your first invitation, for 2026Q3, comes on 1 October 2026" in late_text
         assert "exempt" not in early_text and "Your first quarter, 2026Q4, counts" in early_text
 
     def test_portuguese_for_portuguese_speakers(self):
@@ -114,9 +114,9 @@ class TestWhatItSays:
         late = replace(NEW, start_date=date(2026, 9, 1), languages=("pt", "en"))
         r = render(plan_welcome(state(date(2026, 9, 10), roster=(late,)))[0])
         text = " ".join(r.text.split())
-        assert r.subject == "Boas-vindas ao Mautic Ambassador Program, Nia"
-        assert "2026Q3 está isento para você" in text and "Seu primeiro convite, para 2026Q3, chega em 2026-10-01" in text
-        assert "Abrir o formulário de check-in" in r.html and "Dúvidas?" in r.html
+        assert r.subject == "Boas-vindas ao Mautic Ambassador Program, Nia Okoro" and r.language == "pt"
+        assert "2026Q3 é isento para você" in text and "Seu primeiro convite, para 2026Q3, chega em 1 de outubro de 2026" in text
+        assert "Abrir o formulário de check-in" in r.html and "Dúvidas?" in r.html and '<html lang="pt">' in r.html
 
     def test_staff_note_carries_checklist_and_handles(self):
         """Staff's note names the ambassador, their forum and chat handles, and the badge and icon to give."""

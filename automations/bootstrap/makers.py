@@ -10,6 +10,7 @@ from ..adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
 from ..adapters.render.report_jinja import JinjaReportRenderer
 from ..adapters.render.report_pdf import FpdfReportRenderer
 from ..config import Config
+from ..mail.catalogs import Catalogs
 from ..ports import ForumGroup, ReportRenderer, SourceReader
 from .stores import pace_file
 
@@ -51,5 +52,7 @@ def report_renderers(config: Config) -> tuple[ReportRenderer, ...]:
 
 def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
     c = config.certificates
+    # The certificate's words come from the mail's catalogs (the `translations` folder beside the email templates).
+    catalogs = Catalogs(config.path(config.mail.templates_dir).parent / "translations")
     return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
-                                           config.path(c.logo), config.path(c.signature_image)))
+                                           config.path(c.logo), config.path(c.signature_image)), catalogs=catalogs)

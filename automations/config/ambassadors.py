@@ -21,6 +21,8 @@ DEFAULT_AMBASSADOR_FIELDS = {
     "status": "Status",
     "forum_handle": "Forum handle",
     "chat_handle": "Chat handle",
+    # Optional: the name the mail greets them by ("Lan" for Nguyễn Thị Lan); empty: the whole name.
+    "preferred_name": "Preferred name",
     # Optional: dated status changes staff record ("2026-10-05 paused; 2027-01-10 active"). A roster
     # without this column, or an empty cell, keeps the Status column for all time.
     "status_history": "Status history",

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from .calendar import Deadline, blog_due
 from .checkins import activity_id
-from .messages import PlannedMessage
+from .messages import PlannedMessage, addressed, first_name
 from .model import Activity, Ambassador, Problem
 from .values import iso_date, normalize_email, normalize_title, shown, stable_digest
 
@@ -93,10 +93,11 @@ class BlogPlan:
     messages: list[PlannedMessage] = field(default_factory=list)
 
 
-def _first(names: Mapping[str, str], email: str) -> str:
-    """How a message greets someone: their first name, or "there" for an address not on the roster."""
-    name = names.get(email, "").split()
-    return name[0] if name else "there"
+def _first(names: Mapping[str, str], email: str, people: Mapping[str, Ambassador] | None = None) -> str:
+    """How a message greets someone: as the roster says (`messages.first_name`: their preferred name, else
+    their whole name), or "there" for an address not on the roster."""
+    amb = (people or {}).get(email)
+    return first_name(amb) if amb is not None else names.get(email, "").strip() or "there"
 
 
 def holders(p: Proposal, settings: BlogSettings) -> tuple[str, ...]:
@@ -109,7 +110,7 @@ def holders(p: Proposal, settings: BlogSettings) -> tuple[str, ...]:
 
 
 def plan_blog(proposals: Sequence[Proposal], as_of: date, settings: BlogSettings,
-              names: Mapping[str, str]) -> BlogPlan:
+              names: Mapping[str, str], people: Mapping[str, Ambassador] | None = None) -> BlogPlan:
     """What the job does today: documents to make, stage moves to date, messages to send."""
     plan = BlogPlan()
     for p in proposals:
@@ -124,30 +125,31 @@ def plan_blog(proposals: Sequence[Proposal], as_of: date, settings: BlogSettings
         limit = settings.stale_days.get(p.stage)
         if limit is not None and p.document and (as_of - since).days > limit:
             for who in holders(current, settings):
-                plan.messages.append(PlannedMessage(
+                plan.messages.append(addressed(PlannedMessage(
                     # The stay's first day is in the key: a proposal back in a stage later is nudged again.
                     key=f"blog_review_nudge:{p.key}:{p.stage}:{since.isoformat()}:{who}", job="blog_review_nudge",
                     to_email=who,
                     to_name=names.get(who, ""), context={
-                        "first_name": _first(names, who), "title": p.title,
+                        "first_name": _first(names, who, people), "title": p.title,
                         "stage": STAGE_LABELS[p.stage], "days": (as_of - since).days, "document": p.document,
-                        "author_name": names.get(p.author, p.author)}))
+                        "author_name": names.get(p.author, p.author)}), (people or {}).get(who)))
     return plan
 
 
-def document_messages(p: Proposal, link: str, settings: BlogSettings, names: Mapping[str, str]) -> list[PlannedMessage]:
+def document_messages(p: Proposal, link: str, settings: BlogSettings, names: Mapping[str, str],
+                      people: Mapping[str, Ambassador] | None = None) -> list[PlannedMessage]:
     """The link to a new review document, to the author and each reviewer; whoever holds the proposal's stage
     gets the day it is due in their calendar."""
     out = []
     due = stage_due(p, settings, link)
     holding = holders(p, settings)
     for who in dict.fromkeys((p.author, *(p.reviewers or settings.reviewers))):
-        out.append(PlannedMessage(
+        out.append(addressed(PlannedMessage(
             key=f"blog_review_created:{p.key}:{who}", job="blog_review_created", to_email=who,
             to_name=names.get(who, ""), context={
-                "first_name": _first(names, who), "title": p.title, "document": link,
+                "first_name": _first(names, who, people), "title": p.title, "document": link,
                 "author_name": names.get(p.author, p.author), "is_author": who == p.author,
-                "summary": p.summary}, deadlines=due if who in holding else ()))
+                "summary": p.summary}, deadlines=due if who in holding else ()), (people or {}).get(who)))
     return out
 
 

@@ -33,8 +33,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from .calendar import funding_event, funding_invoice
-from .messages import PlannedMessage
-from .model import Problem
+from .messages import PlannedMessage, addressed, first_name
+from .model import Ambassador, Problem
 from .quarters import Quarter
 from .values import clean_text, normalize_email, normalize_title, parse_date, stable_digest
 
@@ -158,9 +158,11 @@ class FundingPlan:
     budgets: list[Budget] = field(default_factory=list)
 
 
-def _first(names: Mapping[str, str], email: str) -> str:
-    name = names.get(email, "").split()
-    return name[0] if name else "there"
+def _first(names: Mapping[str, str], email: str, people: Mapping[str, Ambassador] | None = None) -> str:
+    """How a message greets someone: as the roster says (`messages.first_name`: their preferred name, else
+    their whole name), or "there" for an address not on the roster."""
+    amb = (people or {}).get(email)
+    return first_name(amb) if amb is not None else names.get(email, "").strip() or "there"
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -168,7 +170,8 @@ def _money(amount: Decimal, currency: str) -> str:
 
 
 def plan_funding(requests: Sequence[FundingRequest], as_of: date, settings: FundingSettings,
-                 names: Mapping[str, str], source: str) -> FundingPlan:
+                 names: Mapping[str, str], source: str, people: Mapping[str, Ambassador] | None = None
+                 ) -> FundingPlan:
     """What the job does today: the flags, the reminders and the budget warnings due, and the problems."""
     plan = FundingPlan()
     for r in requests:
@@ -192,10 +195,11 @@ def plan_funding(requests: Sequence[FundingRequest], as_of: date, settings: Fund
             context = {**base, "lead": lead, "lead_days": settings.lead_days}
             for who, job in ((r.ambassador, "funding_short_notice"),
                              *((s, "funding_short_notice_staff") for s in settings.staff)):
-                plan.messages.append(PlannedMessage(
+                plan.messages.append(addressed(PlannedMessage(
                     key=f"{job}:{r.key}:{who}", job=job, to_email=who, to_name=names.get(who, ""),
-                    context={**context, "first_name": _first(names, who) if who == r.ambassador else "team"},
-                    deadlines=(funding_event(r.ambassador, r.what, r.event_date),) if who == r.ambassador else ()))
+                    context={**context, "first_name": _first(names, who, people) if who == r.ambassador else "team"},
+                    deadlines=(funding_event(r.ambassador, r.what, r.event_date),) if who == r.ambassador else ()),
+                    (people or {}).get(who) if who == r.ambassador else None))
         if is_large(r, settings.large_event_keywords):
             flags.append("large event")
             for who in settings.staff:
@@ -210,15 +214,16 @@ def plan_funding(requests: Sequence[FundingRequest], as_of: date, settings: Fund
                 awaited = [w for w, ok in (("the invoice", r.has_invoice), ("evidence that the items were used at "
                                                                             "the event", r.has_evidence)) if not ok]
                 plan.reminder_steps[r.key] = steps
-                plan.messages.append(PlannedMessage(
+                plan.messages.append(addressed(PlannedMessage(
                     key=f"funding_invoice_reminder:{r.key}:d{step}", job="funding_invoice_reminder",
                     to_email=r.ambassador, to_name=names.get(r.ambassador, ""),
-                    context={**base, "first_name": _first(names, r.ambassador), "days_after": step,
+                    context={**base, "first_name": _first(names, r.ambassador, people), "days_after": step,
                              "missing": awaited, "approved": _money(r.funded, r.currency),
                              "last": step == settings.reminder_days[-1]},
                     # Due on the day of the last reminder: no reminder goes after it.
                     deadlines=(funding_invoice(r.ambassador, r.what,
-                                               r.event_date + timedelta(days=max(settings.reminder_days))),)))
+                                               r.event_date + timedelta(days=max(settings.reminder_days))),)),
+                    (people or {}).get(r.ambassador)))
         plan.flags[r.key] = tuple(flags)
     plan.budgets = budgets(requests, settings)
     for b in plan.budgets:

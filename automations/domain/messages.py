@@ -78,6 +78,9 @@ class PlannedMessage:
     to_name: str
     context: Mapping[str, Any] = field(default_factory=dict, compare=False)
     language: str = "en"
+    # The recipient's languages in their order of preference: the message is written in the first one with a
+    # catalog (`mail.templates`), else in English. Empty: `language` alone.
+    languages: tuple[str, ...] = field(default=(), compare=False)
     # Program obligations (check-in requests, standing notices) carry no List-Unsubscribe.
     obligation: bool = True
     # Files sent with the message (a certificate's PDF); not part of its identity.
@@ -144,11 +147,25 @@ def _full_record(state: ProgramState, t: Track, quarter: Quarter) -> Record:
 
 
 def first_name(amb: Ambassador) -> str:
-    return amb.name.split()[0] if amb.name.strip() else amb.email
+    """The name a message greets them by (the templates' `first_name`): their preferred name, else their whole
+    name (never a guess at a given name: "Nguyễn Thị Lan" is not "Nguyễn"), else their address."""
+    return amb.preferred_name.strip() or amb.name.strip() or amb.email
 
 
 def language(amb: Ambassador) -> str:
     return amb.languages[0] if amb.languages else "en"
+
+
+def greeting(amb: Ambassador | None, fallback: str = "there") -> str:
+    """`first_name` of someone who may not be on the roster (`fallback` then)."""
+    return first_name(amb) if amb is not None else fallback
+
+
+def addressed(message: PlannedMessage, amb: Ambassador | None) -> PlannedMessage:
+    """`message` to be written in `amb`'s languages (the renderer takes the first one it has a catalog of)."""
+    if amb is None or not amb.languages:
+        return message
+    return replace(message, language=language(amb), languages=tuple(amb.languages))
 
 
 def form_link(state: ProgramState, email: str) -> str:
@@ -212,7 +229,7 @@ def _message(job: str, key: str, amb: Ambassador, context: Mapping[str, Any], ob
              ) -> PlannedMessage:
     base = {"first_name": first_name(amb), "name": amb.name, "email": amb.email}
     return PlannedMessage(key=key, job=job, to_email=amb.email, to_name=amb.name, context={**base, **context},
-                          language=language(amb), obligation=obligation)
+                          language=language(amb), languages=tuple(amb.languages), obligation=obligation)
 
 
 def checkin_steps(quarter: Quarter, rules: Rules, schedule: Schedule) -> list[tuple[str, date]]:

@@ -49,6 +49,8 @@ class Ambassador:
     # The RSS or Atom feeds the ambassador declared (`ambassadors.fields.feeds`), read by `discover`; out of repr
     # for the same reason.
     feeds: tuple[str, ...] = field(default=(), repr=False)
+    # The name mail greets them by ("Preferred name"); empty: the whole name. Out of repr like the handles.
+    preferred_name: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)

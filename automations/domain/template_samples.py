@@ -26,10 +26,11 @@ _COUNTED = [{"title": "Mautic meetup in Pune", "kind": "Event", "date": "2026-08
 _INCOMPLETE = [{"title": "Forum answers", "kind": "Community support", "date": "2026-09-20", "full": False,
                 "missing": ["hours", "link or description"], "reach": 0, "engagements": 0}]
 _PROBLEM = {"id": "p3f9a1c2e", "row": 14, "column": "Activity 2: When did it take place?", "value": "sometime in August",
-            "reason": "is not a date", "source": "checkin_responses.csv", "owner": "priya@mautic.org",
+            "reason": "is not a date (expected a form like 14/08/2026); activity 2 ('Segments explained') was skipped", "source": "checkin_responses.csv", "owner": "priya@mautic.org",
             "first_seen": "2026-10-12",
             "text": "checkin_responses.csv row 14, column 'Activity 2: When did it take place?': "
-                    "'sometime in August' is not a date"}
+                    "'sometime in August' is not a date (expected a form like 14/08/2026); activity 2 "
+                    "('Segments explained') was skipped"}
 _AMBASSADOR = {"name": "Priya Deshmukh", "email": "priya@mautic.org", "country": "India", "region": "Asia",
                "university": "University of Pune"}
 _PERSON = {"first_name": "Priya", "name": "Priya Deshmukh", "email": "priya@mautic.org"}
@@ -56,7 +57,7 @@ _INQUIRY = {"first_name": "team", "inquiry_id": "INQ-7", "organization": "Acme G
 _FUNDING = {"what": "Stickers for MautiCamp Pune", "amount": "250.00 EUR", "event_date": "2026-11-20",
             "region": "Asia", "ambassador_name": "Priya Deshmukh", "ambassador_email": "priya@mautic.org",
             "status": "approved"}
-_CERTIFICATE = {**_PERSON, "day": "1 September 2026", "filename": "certificate-2026.pdf", "years": 1,
+_CERTIFICATE = {**_PERSON, "day": "2026-09-01", "filename": "certificate-2026.pdf", "years": 1,
                 "years_text": "one year", "start_date": "2025-09-01", "event_name": "MautiCamp Pune"}
 
 #: Every message's sample context, by message (the template's name).

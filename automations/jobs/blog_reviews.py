@@ -46,7 +46,8 @@ def run(ctx: Context) -> JobResult:
     names = {a.email: a.name for a in roster}
     record_problems(ctx, result, found, names)
     settings = ctx.settings.blog
-    plan = plan_blog(proposals, ctx.as_of, settings, names)
+    people = {a.email: a for a in roster}
+    plan = plan_blog(proposals, ctx.as_of, settings, names, people)
 
     made_before = {k: e.reference for k, e in ctx.stores.ledger.entries().items() if k.startswith(JOB) and e.status == "sent"}
     links = {p.key: made_before[document_key(p.key)] for p in plan.new_documents if document_key(p.key) in made_before}
@@ -84,7 +85,7 @@ def run(ctx: Context) -> JobResult:
     documents = {p.key: p.document or links.get(p.key, "") for p in proposals}
     messages = [m for p in proposals if documents[p.key] and p.stage != "published"
                 for m in document_messages(replace(p, history=plan.stage_moves.get(p.key, p.history)),
-                                           documents[p.key], settings, names)]
+                                           documents[p.key], settings, names, people)]
     mail = send(ctx, "blog-reviews", [clickable(ctx, m) for m in messages + plan.messages])
     result.failures += mail.failures
     if ctx.dry_run:

@@ -14,7 +14,7 @@ import time
 
 from ..context import Context
 from ..domain.certificates import YEARLY, Certificate, plan_events, plan_yearly, unprintable, years_word
-from ..domain.messages import Attachment, PlannedMessage
+from ..domain.messages import Attachment, PlannedMessage, first_name
 from ..effects import ActionFailed, done_keys
 from .base import JobResult, load_roster, plural, record_problems
 from .mail_jobs import refuse_left_behind, send
@@ -22,19 +22,17 @@ from .mail_jobs import refuse_left_behind, send
 PDF = "application/pdf"
 
 
-def _long_date(d) -> str:
-    return f"{d.day} {d:%B %Y}"
-
-
-def message(cert: Certificate, pdf: bytes | None, start_date: str = "") -> PlannedMessage:
-    """The certificate's mail: its key, the template's context, and the PDF attached (none in a dry run)."""
-    first = cert.name.split()[0] if cert.name.split() else cert.email
-    context = {"first_name": first, "name": cert.name, "email": cert.email, "day": _long_date(cert.day),
+def message(cert: Certificate, pdf: bytes | None, start_date: str = "", greet: str = "") -> PlannedMessage:
+    """The certificate's mail: its key, the template's context, and the PDF attached (none in a dry run).
+    `greet`: the name the roster says to greet them by (`messages.first_name`); else the certificate's name."""
+    first = greet or cert.name.strip() or cert.email
+    context = {"first_name": first, "name": cert.name, "email": cert.email, "day": cert.day.isoformat(),
                "filename": cert.filename, "years": cert.years, "years_text": years_word(cert.years),
                "start_date": start_date, "event_name": cert.event_name}
     attachments = (Attachment(cert.filename, PDF, pdf),) if pdf is not None else ()
     return PlannedMessage(key=cert.key, job=cert.kind, to_email=cert.email, to_name=cert.name, context=context,
-                          language=cert.language, obligation=False, attachments=attachments)
+                          language=cert.language, languages=cert.languages, obligation=False,
+                          attachments=attachments)
 
 
 def run(ctx: Context) -> JobResult:
@@ -51,6 +49,7 @@ def run(ctx: Context) -> JobResult:
     sent = done_keys(ctx.stores.ledger)
     todo = [c for c in due if c.key not in sent]
     starts = {a.email: a.start_date.isoformat() for a in roster}
+    greetings = {a.email: first_name(a) for a in roster}
     renderer = ctx.makers.certificates
     planned, drawn, size, started = [], 0, 0, time.perf_counter()
     refused = {c.key: unprintable(c, renderer.covers) for c in todo}
@@ -70,7 +69,8 @@ def run(ctx: Context) -> JobResult:
                 continue
             drawn += 1
             size += len(pdf)
-        planned.append(message(cert, pdf, starts.get(cert.email, "") if cert.kind == YEARLY else ""))
+        planned.append(message(cert, pdf, starts.get(cert.email, "") if cert.kind == YEARLY else "",
+                               greetings.get(cert.email, "")))
     seconds = time.perf_counter() - started
     yearly = sum(1 for c in due if c.kind == YEARLY)
     head = (f"{plural(len(due), 'certificate')} due ({yearly} for years of service, {len(due) - yearly} for "

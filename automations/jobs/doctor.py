@@ -72,12 +72,18 @@ def templates(ctx: Context) -> list[Finding]:
     if missing:
         return [Finding(False, f"the email templates in {folder} lack {', '.join(missing)}.")]
     faults = ctx.mail.renderer.check({job: list(variants(job)) for job in MESSAGE_JOBS})
+    catalogs = ctx.mail.renderer.catalogs
+    # A catalog staff are still writing is not an error: its language's recipients get English until it is done.
+    waiting = [Finding(False, f"the mail's {lang} catalog ({catalogs.folder / lang / 'LC_MESSAGES' / 'messages.po'}) "
+                              f"has {done} of {total} strings translated (none fuzzy counts): until all are, "
+                              f"mail to {lang} readers goes in English.", blocking=False)
+               for lang, (done, total) in sorted(catalogs.incomplete().items())]
     if not faults:
         languages = sorted({lang for job in MESSAGE_JOBS for lang in ctx.mail.renderer.languages(job)} - {"en"})
-        also = f" (and their {', '.join(languages)} variants)" if languages else ""
+        also = f" (in English and {', '.join(languages)})" if languages else ""
         return [Finding(True, f"email templates in {folder}: all {len(MESSAGE_JOBS)} messages{also} render with "
-                              f"sample data: a subject, a text and an HTML part.")]
-    out = []
+                              f"sample data: a subject, a text and an HTML part."), *waiting]
+    out = list(waiting)
     for f in faults:
         line = f", line {f.line}" if f.line else ""
         used = f" (used by {f.message}{'' if f.language == 'en' else f', {f.language}'})" if f.message else ""

@@ -28,7 +28,7 @@ def run(ctx: Context) -> JobResult:
     names = {a.email: a.name for a in roster}
     requests, found = store.read(names)  # a request of someone not on the roster is one of its row's problems
     known = [replace(r, first_seen=r.first_seen or ctx.as_of) for r in requests]
-    plan = plan_funding(known, ctx.as_of, settings, names, store.source)
+    plan = plan_funding(known, ctx.as_of, settings, names, store.source, {a.email: a for a in roster})
     record_problems(ctx, result, [*found, *plan.problems], names, closing_sources=(store.source,))
     mail = send(ctx, "funding", plan.messages)
     result.failures += mail.failures

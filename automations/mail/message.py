@@ -40,6 +40,7 @@ class Rendered:
     subject: str
     text: str
     html: str
+    language: str = "en"  # the language the text is written in (the HTML's `lang`)
 
 
 @dataclass(frozen=True)

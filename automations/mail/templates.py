@@ -1,15 +1,26 @@
 """Rendering staff-edited email templates safely.
 
 Each message has three templates in `templates/emails/`: `<name>.subject.txt`, `<name>.txt` and
-`<name>.html` (which extends `_layout.html`). A language variant `<name>.<lang>.txt` (and so on)
-is used when it exists for the ambassador's first language, English otherwise. The environment
-is sandboxed (a template cannot reach Python internals), undefined variables are errors, and
-HTML is autoescaped. A template that fails names the file and line where it failed (which may be
-the layout or a macro file) and why.
+`<name>.html` (which extends `_layout.html`), written in English with their text marked for
+translation (`{% trans %}...{% endtrans %}`, `_("...")`: Jinja2's i18n extension, newstyle gettext).
+The translations are gettext message catalogs beside the templates' folder,
+`translations/<lang>/LC_MESSAGES/messages.po` (`Catalogs`): read with Babel once per run, compiled in
+memory, no binary file kept. A message is written in the first of the recipient's languages, in
+their order, that has a catalog (English counts as one: it is the templates' own text); none of them:
+English. Its HTML declares that language (`lang`), never one the text is not in. A string a catalog
+leaves untranslated (or fuzzy) stays English. Dates (`| date`), numbers (`| thousands`), kinds of
+activity (`| kind`), report details (`| details`) and language names (`| language_name`) are written
+for the message's language with Babel. A staff override of one message in one language,
+`<name>.<lang>.<part>`, is still used when it exists for the chosen language.
 
-`check` renders every message's templates, in every language that has a variant, with sample data
-(`domain.template_samples`) through this same renderer, and reads every template for names no
-message gives: what `doctor` says before go-live, instead of a message failing at send time.
+The environment is sandboxed (a template cannot reach Python internals), undefined variables are
+errors, and HTML is autoescaped. A template that fails names the file and line where it failed
+(which may be the layout or a macro file) and why.
+
+`check` renders every message's templates, in English and every language with a catalog (or a
+variant), with sample data (`domain.template_samples`) through this same renderer, and reads every
+template for names no message gives: what `doctor` says before go-live, instead of a message failing
+at send time.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..domain.messages import PlannedMessage
+from .catalogs import Catalogs, Localizer
 from .message import Rendered
 
 PARTS = ("subject.txt", "txt", "html")
@@ -58,10 +70,6 @@ class TemplateFault:
     language: str
 
 
-def _thousands(value) -> str:
-    return f"{value:,}" if isinstance(value, (int, float)) else str(value)
-
-
 def place(exc: BaseException, folder: Path) -> tuple[str, int | None]:
     """The template file (relative to `folder`) and line an error of Jinja's happened at: a syntax
     error carries them; a rendering error's traceback holds a frame per template line it went through
@@ -80,18 +88,52 @@ def place(exc: BaseException, folder: Path) -> tuple[str, int | None]:
 
 
 class TemplateRenderer:
-    def __init__(self, folder: Path, common: dict | None = None):
+    """Renders planned messages from the templates in `folder`, in the language each recipient reads
+    (catalogs from `translations`, by default the folder `translations` beside `folder`)."""
+
+    def __init__(self, folder: Path, common: dict | None = None, translations: Path | None = None):
         self.folder = Path(folder)
-        self.env = SandboxedEnvironment(
-            loader=FileSystemLoader(str(self.folder)),
-            undefined=StrictUndefined,
-            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self.env.filters["thousands"] = _thousands
+        self.catalogs = Catalogs(Path(translations) if translations is not None else self.folder.parent / "translations")
         self.common = common or {}
+        self._envs: dict[str, SandboxedEnvironment] = {}
+        self._overrides: dict[str, set[str]] = {}
+        self.env = self.environment("en")
+
+    def environment(self, language: str) -> SandboxedEnvironment:
+        """The Jinja2 environment of one language (made once): its gettext and its locale's filters."""
+        env = self._envs.get(language)
+        if env is None:
+            env = SandboxedEnvironment(
+                loader=FileSystemLoader(str(self.folder)),
+                undefined=StrictUndefined,
+                autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=True,
+                extensions=["jinja2.ext.i18n"],
+            )
+            env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's line breaks are one space
+            words = Localizer(language, self.catalogs.translations(language))
+            env.install_gettext_translations(words.translations, newstyle=True)  # type: ignore[attr-defined]
+            env.filters.update(words.filters())
+            self._envs[language] = env
+        return env
+
+    def language_for(self, languages: Sequence[str], base: str = "") -> str:
+        """The language a message to someone with these languages (in their order) is written in: the first with
+        a catalog, or with staff's own version of every part of message `base` (`<base>.<lang>.<part>`)."""
+        return self.catalogs.choose(languages, also=self._complete_overrides(base) if base else ())
+
+    def _complete_overrides(self, base: str) -> set[str]:
+        found = self._overrides.get(base)
+        if found is None:
+            pattern = re.compile(rf"^{re.escape(base)}\.([A-Za-z]{{2,3}}(?:_[A-Za-z0-9]+)?)\.(subject\.txt|txt|html)$")
+            parts: dict[str, set[str]] = {}
+            for p in self.folder.iterdir():
+                if (m := pattern.match(p.name)) is not None:
+                    parts.setdefault(m.group(1), set()).add(m.group(2))
+            found = self._overrides[base] = {lang for lang, have in parts.items() if have == set(PARTS)}
+        return found
 
     def _failed(self, name: str, exc: BaseException, why: str) -> RenderError:
         where, line = place(exc, self.folder)
@@ -100,19 +142,21 @@ class TemplateRenderer:
         return RenderError(f"template {name} failed{at}: {why}", where, line, why)
 
     def _name(self, base: str, part: str, language: str) -> str:
-        for candidate in (f"{base}.{language}.{part}", f"{base}.{part}"):
+        candidates = (f"{base}.{part}",) if language == "en" else (f"{base}.{language}.{part}", f"{base}.{part}")
+        for candidate in candidates:
             if (self.folder / candidate).is_file():
                 return candidate
         return f"{base}.{part}"
 
     def render(self, planned: PlannedMessage) -> Rendered:
-        context = {**self.common, **planned.context, "recipient_name": planned.to_name,
-                   "language": planned.language}
+        language = self.language_for(planned.languages or (planned.language,), planned.template)
+        env = self.environment(language)
+        context = {**self.common, **planned.context, "recipient_name": planned.to_name, "language": language}
         parts = {}
         for part in PARTS:
-            name = self._name(planned.template, part, planned.language)
+            name = self._name(planned.template, part, language)
             try:
-                parts[part] = self.env.get_template(name).render(context)
+                parts[part] = env.get_template(name).render(context)
             except TemplateNotFound:
                 raise RenderError(f"template {name} does not exist in {self.folder}", name) from None
             except TemplateError as exc:
@@ -122,16 +166,18 @@ class TemplateRenderer:
                 raise self._failed(name, exc, f"{type(exc).__name__}: {exc}") from None
         subject = " ".join(parts["subject.txt"].split())
         if not subject:
-            name = self._name(planned.template, "subject.txt", planned.language)
+            name = self._name(planned.template, "subject.txt", language)
             raise RenderError(f"template {name} rendered an empty subject", name, None, "it renders an empty subject")
-        return Rendered(planned, subject, parts["txt"], parts["html"])
+        return Rendered(planned, subject, parts["txt"], parts["html"], language)
 
     # -- before go-live: every template, every language, with sample data ---------------------------
 
     def languages(self, base: str) -> list[str]:
-        """The languages with a variant of some part of message `base` (`<base>.<lang>.<part>`)."""
+        """The languages message `base` is written in: English, each language with a catalog, and each with a
+        staff override of some part of it (`<base>.<lang>.<part>`)."""
         pattern = re.compile(rf"^{re.escape(base)}\.([A-Za-z]{{2,3}}(?:[-_][A-Za-z0-9]+)?)\.(?:subject\.txt|txt|html)$")
-        return sorted({m.group(1) for p in self.folder.iterdir() if (m := pattern.match(p.name))})
+        variants = {m.group(1) for p in self.folder.iterdir() if (m := pattern.match(p.name))}
+        return ["en", *sorted((variants | set(self.catalogs.languages())) - {"en"})]
 
     def unknown_names(self, name: str, known: Iterable[str]) -> list[tuple[str, int | None]]:
         """The names template `name` uses that are neither in `known` nor its own (set, looped over, a
@@ -158,12 +204,13 @@ class TemplateRenderer:
         used: dict[str, set[str]] = {}  # template file -> the names its message gives
         for job, contexts in samples.items():
             names = set(self.common) | set(RENDERER_NAMES) | {k for c in contexts for k in c}
-            for language in ["en", *[x for x in self.languages(job) if x != "en"]]:
+            for language in self.languages(job):
                 for part in PARTS:
                     used.setdefault(self._name(job, part, language), set()).update(names)
                 for context in contexts:
                     planned = PlannedMessage(key=f"doctor:{job}", job=job, to_email="sample@mautic.org",
-                                             to_name="Sample Ambassador", context=context, language=language)
+                                             to_name="Sample Ambassador", context=context, language=language,
+                                             languages=(language,))
                     try:
                         self.render(planned)
                     except RenderError as exc:

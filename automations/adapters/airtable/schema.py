@@ -152,12 +152,13 @@ ROSTER_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
     "status": ("singleSelect", None, (*TEXT, *DERIVED, LINK)),  # its options: the status words
     "forum_handle": ("singleLineText", None, (*TEXT, *DERIVED)),
     "chat_handle": ("singleLineText", None, (*TEXT, *DERIVED)),
+    "preferred_name": ("singleLineText", None, (*TEXT, *DERIVED)),
     "status_history": ("multilineText", None, (*TEXT, *DERIVED)),
     "feeds": ("multilineText", None, (*TEXT, "url", *DERIVED)),
 }
 # Staff's roster fields the jobs can do without: no Status history means the Status column for all time; no Feeds,
-# no feed to read.
-OPTIONAL_ROSTER_FIELDS = ("status_history", "feeds")
+# no feed to read; no Preferred name, mail greets everyone by their whole name.
+OPTIONAL_ROSTER_FIELDS = ("status_history", "feeds", "preferred_name")
 STANDING_FIELDS: dict[str, tuple[str, Mapping | None, tuple[str, ...]]] = {
     "standing": ("singleSelect", _choices(STANDINGS), ()),
     "streak": ("number", _number(), ()),

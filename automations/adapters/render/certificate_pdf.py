@@ -43,8 +43,9 @@ from datetime import UTC, datetime, time
 from functools import cached_property
 from pathlib import Path
 
-from ...domain.certificates import Certificate
+from ...domain.certificates import YEARLY, Certificate
 from ...effects import DocumentFailed
+from ...mail.catalogs import Catalogs, Localizer
 from .fonts import CJK_FACES, DEFAULT_CJK_FACE, FontFile, cut_font, packaged_fonts, skip_layout_tables, with_face
 
 
@@ -57,6 +58,17 @@ class Artwork:
     lead_title: str
     logo: Path
     signature: Path
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A certificate's words in one language: its title, the line above the name, the one under it, the day."""
+
+    language: str
+    title: str
+    intro: str
+    statement: str
+    day: str
 
 
 def _long_date(d) -> str:
@@ -111,7 +123,8 @@ def _is_arabic(c: str) -> bool:
 class FpdfCertificateRenderer:
     name = "fpdf2"
 
-    def __init__(self, artwork: Artwork, fonts: tuple[FontFile, ...] | None = None):
+    def __init__(self, artwork: Artwork, fonts: tuple[FontFile, ...] | None = None, catalogs: Catalogs | None = None):
+        self.catalogs = catalogs
         self.artwork = artwork
         self._fonts = fonts
         # The fonts cut down to the characters of this run's certificates (see `prepare`), by family.
@@ -153,11 +166,30 @@ class FpdfCertificateRenderer:
                 missing.append(f"the certificate {what} {path} does not exist")
         return missing
 
+    def wording(self, cert: Certificate) -> Wording:
+        """What the certificate says, in the first of the person's languages with a complete catalog (the
+        mail's), else in English (the domain's own words)."""
+        language = self.catalogs.choose(cert.languages or (cert.language,)) if self.catalogs is not None else "en"
+        if language == "en" or self.catalogs is None:
+            return Wording("en", cert.title, "This certifies that", cert.statement, _long_date(cert.day))
+        words = Localizer(language, self.catalogs.translations(language))
+        g = words.translations
+        if cert.kind == YEARLY:
+            title = g.gettext("Certificate of Service")
+            statement = g.ngettext("for one year of service as an ambassador of the %(program)s",
+                                   "for %(count)s years of service as an ambassador of the %(program)s",
+                                   cert.years) % {"count": cert.years, "program": self.artwork.program_name}
+        else:
+            title = g.gettext("Certificate of Attendance")
+            statement = g.gettext("for taking part in %(event)s") % {"event": cert.event_name}
+        return Wording(language, title, g.gettext("This certifies that"), statement, words.date(cert.day))
+
     def texts(self, cert: Certificate) -> list[str]:
         """Every text drawn on this certificate."""
         art = self.artwork
-        return [cert.name, cert.title, cert.statement, art.program_name.upper(), art.lead_name, art.lead_title,
-                _long_date(cert.day), "This certifies that"]
+        w = self.wording(cert)
+        return [cert.name, w.title, w.statement, art.program_name.upper(), art.lead_name, art.lead_title, w.day,
+                w.intro]
 
     def faces(self, cert: Certificate) -> list[FontFile]:
         """The fonts this certificate needs, in the order they are tried: the primary font always, the
@@ -221,7 +253,7 @@ class FpdfCertificateRenderer:
         from fpdf.errors import FPDFException
 
         art = self.artwork
-        day = _long_date(cert.day)
+        words = self.wording(cert)
         try:
             faces = self.faces(cert)
             if not (set("".join(self.texts(cert))) <= self._prepared_chars
@@ -229,7 +261,8 @@ class FpdfCertificateRenderer:
                 self.prepare([cert])
             pdf = FPDF(orientation="L", unit="mm", format="A4")
             pdf.set_creation_date(datetime.combine(cert.day, time(12), tzinfo=UTC))
-            pdf.set_title(f"{cert.title}: {cert.name}")
+            pdf.set_title(f"{words.title}: {cert.name}")
+            pdf.set_lang(words.language)
             pdf.set_author(art.program_name)
             pdf.set_creator("Ambassador Program automation")
             pdf.set_auto_page_break(False)
@@ -242,7 +275,7 @@ class FpdfCertificateRenderer:
                 pdf.set_fallback_fonts(families[1:], exact_match=False)
             arabic = next((f.family for f in faces if f.family == "NotoSansArabic"), "")
             pdf.add_page()
-            self._draw(pdf, cert, families[0], day, arabic)
+            self._draw(pdf, cert, families[0], words, arabic)
             return bytes(pdf.output(output_producer_class=_text_layer_output()))
         except (FPDFException, OSError, ValueError) as exc:
             raise DocumentFailed(f"cannot draw the certificate: {exc}") from None
@@ -256,7 +289,7 @@ class FpdfCertificateRenderer:
                 return arabic
         return family
 
-    def _draw(self, pdf, cert: Certificate, family: str, day: str, arabic: str = "") -> None:
+    def _draw(self, pdf, cert: Certificate, family: str, words: Wording, arabic: str = "") -> None:
         art = self.artwork
         w, h = pdf.w, pdf.h
         # A double frame
@@ -278,14 +311,14 @@ class FpdfCertificateRenderer:
             pdf.cell(w=w - 48, h=size * 0.5, text=text, align="C")
 
         line(art.program_name.upper(), 11, 54, MUTED)
-        line(cert.title, 30, 64, ACCENT)
-        line("This certifies that", 13, 86, MUTED)
+        line(words.title, 30, 64, ACCENT)
+        line(words.intro, 13, 86, MUTED)
         line(cert.name, 34, 96)
         pdf.set_draw_color(*MUTED)
         pdf.set_line_width(0.2)
         pdf.line(w / 2 - 80, 117, w / 2 + 80, 117)
-        line(cert.statement, 14, 123)
-        line(day, 12, 136, MUTED)
+        line(words.statement, 14, 123)
+        line(words.day, 12, 136, MUTED)
         # The signature block: image, rule, the lead's name and role
         sig_w = 46
         pdf.image(str(art.signature), x=(w - sig_w) / 2, y=148, w=sig_w)

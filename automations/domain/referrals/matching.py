@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 from ..calendar import referral_answer
-from ..messages import PlannedMessage
+from ..messages import PlannedMessage, addressed, greeting
 from ..model import Ambassador
 from .inquiries import (
     ACCEPTED,
@@ -170,7 +170,7 @@ def plan_states(inquiries: Sequence[Inquiry], plan: ReferralPlan) -> list[Inquir
 
 
 def _first(amb: Ambassador | None, email: str) -> str:
-    return amb.name.split()[0] if amb and amb.name.strip() else "there"
+    return greeting(amb)
 
 
 def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: ReferralSettings) -> list[PlannedMessage]:
@@ -185,7 +185,7 @@ def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: Referra
         # The last day an answer is waited for: the offer passes on the day after it.
         deadline = offered_on + timedelta(days=settings.answer_days - 1)
         # Only what a candidate may see before accepting: never the inquirer's name, email or organization.
-        return [PlannedMessage(
+        return [addressed(PlannedMessage(
             key=f"referral_offer:{i.id}:{who}", job="referral_offer", to_email=who, to_name=amb.name if amb else "",
             context={"first_name": _first(amb, who), "country": i.country, "region": i.region,
                      "need": NEEDS[i.need], "inquiry_language": i.language, "summary": summary_of(i), "code": code,
@@ -193,7 +193,7 @@ def messages_for(i: Inquiry, roster: Mapping[str, Ambassador], settings: Referra
                      "answer_by": deadline.isoformat(), "answer_days": settings.answer_days},
             deadlines=(referral_answer(i.id, code, deadline, NEEDS[i.need],
                                        ", ".join(p for p in (i.region, i.country) if p),
-                                       answer_link(settings, code, True)),))]
+                                       answer_link(settings, code, True)),)), amb)]
     if i.status not in (ACCEPTED, EXHAUSTED):
         return []
     steps = [{"date": d.isoformat(), "event": ev, "who": who,

@@ -161,6 +161,7 @@ def parse_roster(headers: Sequence[str], rows: Iterable[Sequence[str]], layout: 
             region=clean_text(get("region")), university=clean_text(get("university")), languages=languages,
             start_date=start, status=status, row=row_no, status_history=changes,
             forum_handle=clean_text(get("forum_handle")), chat_handle=clean_text(get("chat_handle")), feeds=feeds,
+            preferred_name=clean_text(get("preferred_name")),
         ))
     return out, problems
 
