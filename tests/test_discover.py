@@ -161,7 +161,7 @@ class TestOnTheLocalFolder:
         run_in_process("--as-of", "2026-10-12", "reminders", config=program)
         receipt = next(m for m in outbox_messages(program.parent / "outbox")
                        if m["X-Automation-Job"] == "checkin_receipt" and ARJUN in m["To"])
-        listed = re.findall(r"^  - (.+) \((?:Content|Community support), 2026", text_of(receipt), re.MULTILINE)
+        listed = re.findall(r"^  - (.+) \((?:Content|Community support), \d{1,2} \w+ 2026\)$", text_of(receipt), re.MULTILINE)
         assert listed == ["Segment filters on custom fields", "Kochi Mautic day: the recap"]
 
     def test_staff_see_found_versus_reported_in_the_digest(self, program, hosts):
