@@ -6,8 +6,11 @@ Airtable base (the memory of dates sent lives in each backend's mail ledger)."""
 
 from __future__ import annotations
 
+import csv
+import re
 import shutil
 from datetime import UTC, date, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,15 +18,19 @@ import icalendar
 import pytest
 import vobject
 import yaml
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.support import Translations
 
 from automations import bootstrap
 from automations.adapters.csv.ledger import CsvLedger
 from automations.config import load_config
-from automations.domain.calendar import CALENDAR_JOB, funding_event, memory_key, remembered, sequence
+from automations.domain.calendar import CALENDAR_JOB, Text, funding_event, memory_key, remembered, sequence, text
 from automations.domain.funding import request_key
 from automations.domain.referrals import offer_code
 from automations.jobs import blog_reviews, funding, mail_jobs, referrals, sync_checkins
 from automations.mail import calendar
+from automations.mail.catalogs import Localizer
 from tests.conftest import copy_example, outbox_messages, use_smtp
 from tests.test_funding import PRIYA, STAFF, request, write_requests
 from tests.test_referrals import GERMANY, SECRET_EMAIL, SECRET_NAME, SECRET_ORG, answer, write_inquiries
@@ -131,6 +138,46 @@ class TestSequence:
         assert sequence(date(2026, 10, 21), remembered(keys)[uid]) == 2
 
 
+# --- the words of an entry, in a language -------------------------------------------------------------------
+
+def localizer(language: str, translated: dict[str, str]) -> Localizer:
+    """The words and formats of `language`, its catalog holding `translated` (compiled in memory, as `Catalogs`)."""
+    catalog = Catalog(locale=language)
+    for msgid, string in translated.items():
+        catalog.add(msgid, string)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Localizer(language, Translations(compiled))
+
+
+class TestWords:
+    def test_a_day_is_written_as_the_language_writes_it(self):
+        """A day among the parameters goes through the templates' `| date` (Babel, CLDR): day first in English."""
+        due = text("Due on %(day)s: %(title)s", day=date(2026, 10, 21), title="Stickers %(day)s")
+        assert calendar.words(due, localizer("en", {})) == "Due on 21 October 2026: Stickers %(day)s"
+        pt = localizer("pt", {"Due on %(day)s: %(title)s": "Prazo em %(day)s: %(title)s"})
+        assert calendar.words(due, pt) == "Prazo em 21 de outubro de 2026: Stickers %(day)s"
+        assert due.english == "Due on 2026-10-21: Stickers %(day)s"
+
+    def test_the_programs_words_are_translated_a_persons_are_not(self):
+        """A `Text` parameter (a blog stage) is translated in turn; a title is shown as it is, even one that is a
+        message id of the catalog."""
+        due = text("Blog post, %(stage)s stage due: %(title)s", stage=Text("first review"), title="draft")
+        de = localizer("de", {"Blog post, %(stage)s stage due: %(title)s": "Blogbeitrag, Phase „%(stage)s“ fällig: "
+                                                                         "%(title)s",
+                              "first review": "erstes Review", "draft": "Entwurf"})
+        assert calendar.words(due, de) == "Blogbeitrag, Phase „erstes Review“ fällig: draft"
+
+    def test_a_translation_that_does_not_fit_gives_the_english(self):
+        """A catalog's translation naming a placeholder its message id has not: the English words, no failure;
+        no words at all stay none (not the catalog's header)."""
+        close = text("Check-in for %(quarter)s closes", quarter="2026Q3")
+        broken = localizer("fr", {"Check-in for %(quarter)s closes": "Clôture du check-in %(trimestre)s"})
+        assert calendar.words(close, broken) == "Check-in for 2026Q3 closes"
+        assert calendar.words(Text(""), broken) == ""
+
+
 # --- the check-in window: invitation and reminders ---------------------------------------------------------
 
 class TestCheckinWindow:
@@ -155,6 +202,51 @@ class TestCheckinWindow:
             # 09:00 in London two days and one day before the close, read alike by both parsers
             assert ics["alarms"] == ics["other_alarms"] == [-timedelta(days=2, hours=14), -timedelta(days=1, hours=14)]
             assert "2026Q3" in ics["summary"] and "2026Q3" in ics["description"]
+        assert memory(program) == {f"checkin-close-2026q3@{DOMAIN}": {date(2026, 10, 21): 0}}
+
+    def test_each_entry_is_in_its_messages_language(self, program):
+        """A reminder's entry speaks the reminder's language (the one its templates were rendered in, `lang`):
+        Portuguese for someone who reads pt-BR (the pt catalog), Spanish, French, English; summary, description
+        and alarms alike, read alike by both parsers. The words are not its identity: one UID and one SEQUENCE
+        for everyone, one date in the ledger's memory."""
+        roster = program.parent / "data" / "ambassadors.csv"
+        with roster.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        for row in rows:
+            if row["Email"] == "oliver.hughes@example.com":
+                row["Languages"] = "pt-BR; en"
+        with roster.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        reminders(program, INVITES)
+        reminders(program, D10)
+        found = calendars(program.parent, D10)
+        said: dict[str, tuple[str, dict, bytes]] = {}
+        for msg in outbox_messages(program.parent / "outbox" / D10.isoformat()):
+            key = msg["X-Automation-Key"]
+            if key.startswith("checkin_reminder:"):
+                html = next(p for p in msg.walk() if p.get_content_type() == "text/html").get_content()
+                lang = re.search(r'<html lang="([^"]+)"', html)
+                assert lang is not None
+                said[key.split(":")[2]] = (lang.group(1), *found[key][:2])
+        expected = {
+            "oliver.hughes@example.com": ("pt", "Encerramento do check-in de 2026Q3",
+                                          "formulário de check-in trimestral"),
+            "lucia.fernandez@example.net": ("es", "Cierre del check-in de 2026Q3", "formulario de check-in trimestral"),
+            "camille.dubois@example.org": ("fr", "Clôture du check-in 2026Q3", "formulaire de check-in trimestriel"),
+            "fiona.macleod@example.org": ("en", "Check-in for 2026Q3 closes", "in the quarterly check-in form"),
+        }
+        for who, (lang, summary, phrase) in expected.items():
+            message_lang, ics, data = said[who]
+            assert message_lang == lang, who
+            assert ics["summary"] == summary and phrase in ics["description"], (who, ics)
+            (ev,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
+            other = vobject.readOne(data.decode("utf-8")).vevent
+            alarms = [str(a["DESCRIPTION"]) for a in ev.walk("VALARM")]
+            assert alarms == [a.description.value for a in other.contents["valarm"]] == [summary, summary]
+        assert {ics["uid"] for _, ics, _ in said.values()} == {f"checkin-close-2026q3@{DOMAIN}"}
+        assert {ics["sequence"] for _, ics, _ in said.values()} == {0}
         assert memory(program) == {f"checkin-close-2026q3@{DOMAIN}": {date(2026, 10, 21): 0}}
 
     def test_the_file_beside_the_message_is_the_attached_one(self, program):
@@ -335,7 +427,9 @@ class TestReferralOffer:
         inquiry = key.split(":")[1]
         assert ics["uid"] == f"referral-answer-{inquiry.removeprefix('inq-')}@{DOMAIN}" and ics["sequence"] == 0
         assert ics["start"] == datetime(2026, 11, 27, 23, 0, tzinfo=LONDON)
-        assert "zoe" not in ics["uid"] and "training" in ics["description"]
+        # Zoe reads German: the entry is in German too, what is asked for translated ("training": "Schulung")
+        assert "zoe" not in ics["uid"] and ics["summary"].startswith("Auf das Vermittlungsangebot")
+        assert "Schulung" in ics["description"] and "training" not in ics["description"]
         for secret in (SECRET_ORG, SECRET_NAME, SECRET_EMAIL, "Vogel", "+49"):
             assert secret.casefold() not in data.decode("utf-8").casefold(), secret
         write_inquiries(second, [GERMANY])
@@ -435,7 +529,8 @@ def test_attach_leaves_sent_messages_alone(program):
     from automations.domain.messages import plan_checkin_requests
 
     planned = plan_checkin_requests(state)
-    made = calendar.attach(planned, ledger=ctx.stores.ledger, renderer=ctx.mail.calendar, domain=DOMAIN, day=INVITES)
+    made = calendar.attach(planned, ledger=ctx.stores.ledger, renderer=ctx.mail.calendar, domain=DOMAIN, day=INVITES,
+                           templates=ctx.mail.renderer)
     assert planned and made.entries == {} and all(m.attachments == () for m in made.messages)
 
 

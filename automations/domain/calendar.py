@@ -20,6 +20,11 @@ ledger records `calendar:<uid>:<day>:<sequence>` (`memory_key`; its reference is
 that carries it). A deadline sent again with the date last sent keeps that SEQUENCE; with any other date (a new
 one, or an earlier one again) it gets one more than the highest sent (`sequence`), so a calendar replaces its
 entry instead of adding one.
+
+Words (a summary, a description) are kept as `Text`: the catalogs' message id, in the program's English, with its
+parameters, never as final text; the mail shell writes them in the language of the message that carries them,
+the one its templates are rendered in (`mail.calendar`), so the entry in a Portuguese ambassador's calendar is in
+Portuguese. The message ids are listed in `templates/emails/_calendar.txt`, where `pybabel extract` finds them.
 """
 
 from __future__ import annotations
@@ -41,6 +46,29 @@ CHECKIN_CLOSE, FUNDING_EVENT, FUNDING_INVOICE, REFERRAL_ANSWER, BLOG_DUE = (
 
 
 @dataclass(frozen=True)
+class Text:
+    """Words for the reader, not yet in their language: `msgid`, a message of the catalogs (the program's English,
+    with `%(name)s` placeholders), and its named parameters. A parameter is shown as it is (a `str`: a person's
+    title, a quarter, an offer's code), written as the reader's language writes a day (a `date`), or is the
+    program's own words (a `Text`, put in the language in turn: a blog stage, what a referral asks for)."""
+
+    msgid: str
+    params: tuple[tuple[str, str | date | Text], ...] = ()
+
+    @property
+    def english(self) -> str:
+        """The words in the program's English, days as ISO dates (what a log or a test reads; never the mail)."""
+        values = {k: v.english if isinstance(v, Text) else v.isoformat() if isinstance(v, date) else v
+                  for k, v in self.params}
+        return self.msgid % values if values else self.msgid
+
+
+def text(msgid: str, **params: str | date | Text) -> Text:
+    """`Text(msgid, params)`, the parameters in name order (so equal words are equal `Text`s)."""
+    return Text(msgid, tuple(sorted(params.items())))
+
+
+@dataclass(frozen=True)
 class Deadline:
     """One day an ambassador must remember. `kind` names it (and its file, `<kind>.ics`); `ident` is its UID's
     part before the `@`; a deadline closes at the end of `day` in the program's time zone, an event (`all_day`)
@@ -49,8 +77,8 @@ class Deadline:
     kind: str
     ident: str
     day: date
-    summary: str
-    description: str = ""
+    summary: Text
+    description: Text = Text("")
     link: str = ""  # what the reader opens to act (the form, the offer's answer, the review document)
     all_day: bool = False
     alarm_days: tuple[int, ...] = ()
@@ -62,11 +90,14 @@ class Deadline:
 
 @dataclass(frozen=True)
 class CalendarEntry:
-    """A deadline as a calendar holds it: its UID and its SEQUENCE (its revision)."""
+    """A deadline as a calendar holds it: its UID and its SEQUENCE (its revision), and its words in the language of
+    the message that carries it: `summary` (also what its alarms say) and `description`."""
 
     uid: str
     sequence: int
     deadline: Deadline
+    summary: str
+    description: str = ""
 
 
 def uid(deadline: Deadline, domain: str) -> str:
@@ -117,9 +148,9 @@ def _title(text: str) -> str:
 def checkin_close(quarter: str, closes: date, form_link: str) -> Deadline:
     """The check-in window's close: the last day a response still counts for the quarter."""
     return Deadline(
-        CHECKIN_CLOSE, f"{CHECKIN_CLOSE}-{quarter.lower()}", closes, f"Check-in for {quarter} closes",
-        f"The last day to report your {quarter} activities in the quarterly check-in form. Responses that arrive "
-        f"after this day no longer count for {quarter}.", link=form_link, alarm_days=(2, 1))
+        CHECKIN_CLOSE, f"{CHECKIN_CLOSE}-{quarter.lower()}", closes, text("Check-in for %(quarter)s closes", quarter=quarter),
+        text("The last day to report your %(quarter)s activities in the quarterly check-in form. Responses that arrive "
+             "after this day no longer count for %(quarter)s.", quarter=quarter), link=form_link, alarm_days=(2, 1))
 
 
 def _funding_ident(ambassador: str, what: str) -> str:
@@ -130,33 +161,39 @@ def funding_event(ambassador: str, what: str, event_day: date) -> Deadline:
     """A funding request's event, a whole day (the request's time is not known)."""
     return Deadline(
         FUNDING_EVENT, f"{FUNDING_EVENT}-{_funding_ident(ambassador, what)}", event_day,
-        f"Event with funding requested: {_title(what)}",
-        "The event your funding request is for. Keep the invoice and evidence that the items were used at the "
-        "event: no invoice, no reimbursement.", all_day=True)
+        text("Event with funding requested: %(title)s", title=_title(what)),
+        text("The event your funding request is for. Keep the invoice and evidence that the items were used at the "
+             "event: no invoice, no reimbursement."), all_day=True)
 
 
 def funding_invoice(ambassador: str, what: str, due: date) -> Deadline:
     """The day a funded event's invoice and evidence are due: the day of the last reminder."""
     return Deadline(
         FUNDING_INVOICE, f"{FUNDING_INVOICE}-{_funding_ident(ambassador, what)}", due,
-        f"Invoice and evidence due: {_title(what)}",
-        "Send the invoice, and evidence that the items were used at the event, by replying to the reminder: "
-        "no invoice, no reimbursement.", alarm_days=(2,))
+        text("Invoice and evidence due: %(title)s", title=_title(what)),
+        text("Send the invoice, and evidence that the items were used at the event, by replying to the reminder: "
+             "no invoice, no reimbursement."), alarm_days=(2,))
 
 
 def referral_answer(inquiry: str, code: str, answer_by: date, need: str, where: str, link: str) -> Deadline:
     """The last day to answer a referral offer (it passes to the next candidate the day after). The UID is the
-    inquiry's, not the offer's: no candidate's code is kept in the ledger's memory (`erase` keeps none)."""
+    inquiry's, not the offer's: no candidate's code is kept in the ledger's memory (`erase` keeps none). `need` is
+    the program's word for what is asked for (translated); `where`, the region and country, shown as they are."""
+    place = _title(where)
+    tail = " Say yes or no by this day; after it the offer passes to the next ambassador."
+    about = text("An organization in %(where)s asks for %(need)s." + tail, where=place, need=Text(_title(need))) \
+        if place else text("An organization in your area asks for %(need)s." + tail, need=Text(_title(need)))
     return Deadline(
         REFERRAL_ANSWER, f"{REFERRAL_ANSWER}-{inquiry.removeprefix('inq-')}", answer_by,
-        f"Answer the referral offer {code}",
-        f"An organization in {_title(where) or 'your area'} asks for {_title(need)}. Say yes or no by this day; "
-        f"after it the offer passes to the next ambassador.", link=link, alarm_days=(1,))
+        text("Answer the referral offer %(code)s", code=code), about, link=link, alarm_days=(1,))
 
 
 def blog_due(proposal_key: str, stage: str, stage_label: str, due: date, title: str, link: str) -> Deadline:
-    """The day a blog proposal's stage is due: after it, whoever holds the stage is nudged."""
+    """The day a blog proposal's stage is due: after it, whoever holds the stage is nudged. `stage_label` is the
+    program's word for the stage (translated); `title`, the proposal's, shown as it is."""
+    label = Text(stage_label)
     return Deadline(
-        BLOG_DUE, f"blog-{stage.replace('_', '-')}-{proposal_key.removeprefix('blog-')}", due, f"Blog post, {stage_label} stage due: {_title(title)}",
-        f"The {stage_label} stage of the blog post is due on this day. The review document:", link=link,
-        alarm_days=(1,))
+        BLOG_DUE, f"blog-{stage.replace('_', '-')}-{proposal_key.removeprefix('blog-')}", due,
+        text("Blog post, %(stage)s stage due: %(title)s", stage=label, title=_title(title)),
+        text("The %(stage)s stage of the blog post is due on this day. The review document:", stage=label),
+        link=link, alarm_days=(1,))

@@ -97,7 +97,7 @@ def send(ctx: Context, job: str, planned: Sequence[plan.PlannedMessage], earlier
     mailer = ctx.mail.mailer
     # Deadlines go as a calendar file; their dates are remembered (before the messages go) for the next SEQUENCE.
     calendars = calendar.attach(planned, ledger=ctx.stores.ledger, renderer=ctx.mail.calendar,
-                                domain=ctx.mail.sender.domain, day=ctx.as_of)
+                                domain=ctx.mail.sender.domain, day=ctx.as_of, templates=ctx.mail.renderer)
     if not ctx.dry_run:
         calendar.remember(calendars, ledger=ctx.stores.ledger, lock=ctx.mail.lock, domain=ctx.mail.sender.domain,
                           at=ctx.clock())

@@ -9,6 +9,11 @@ Message-ID of the message that carries it as its reference), the memory the next
 backend. It does so under the send lock, before the messages go: a run stopped or crashed after sending can only
 have remembered more than went, so a SEQUENCE never goes back (a gap in SEQUENCEs is harmless), and a message
 that failed goes again with the same file. A dry run records nothing.
+
+Each entry's words (its summary, which its alarms say too, and its description) are written in the language the
+message's templates are rendered in (`TemplateRenderer.language_of`: the same choice, so a Portuguese message
+carries a Portuguese entry), from the same catalogs, its days written with the same Babel formats (`words`). A
+catalog's translation whose placeholders do not fit its message id gives the English words, never a failure.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 
-from ..domain.calendar import CALENDAR_JOB, CalendarEntry, memory_key, remembered, sequence, uid
+from ..domain.calendar import CALENDAR_JOB, CalendarEntry, Deadline, Text, memory_key, remembered, sequence, uid
 from ..domain.messages import Attachment, PlannedMessage
 from ..effects import SENT
 from ..ports import CalendarRenderer, Ledger, LedgerEntry, SendLock
+from .catalogs import Localizer
 from .message import message_id
+from .templates import TemplateRenderer
 
 
 @dataclass
@@ -36,9 +43,31 @@ def _memory(entries: Mapping[str, LedgerEntry]) -> dict[str, dict[date, int]]:
     return remembered(k for k, e in entries.items() if e.job == CALENDAR_JOB and e.status == SENT)
 
 
+def words(t: Text, language: Localizer) -> str:
+    """`t` in `language`: its message id as the catalog translates it, each parameter put in: a day as the language
+    writes it (`| date`), the program's words translated in turn, anything else as it is."""
+    if not t.msgid:
+        return ""  # gettext("") would be the catalog's header
+    values = {k: words(v, language) if isinstance(v, Text) else language.date(v) if isinstance(v, date) else str(v)
+              for k, v in t.params}
+    translated = language.gettext(t.msgid)
+    if not values:
+        return translated
+    try:
+        return translated % values
+    except (KeyError, ValueError, TypeError):  # a translation naming a placeholder its message id has not
+        return t.msgid % values
+
+
+def entry(d: Deadline, entry_uid: str, seq: int, language: Localizer) -> CalendarEntry:
+    """A deadline as the reader's calendar holds it, its words in `language`."""
+    return CalendarEntry(entry_uid, seq, d, words(d.summary, language), words(d.description, language))
+
+
 def attach(planned: Sequence[PlannedMessage], *, ledger: Ledger, renderer: CalendarRenderer, domain: str,
-           day: date) -> Calendars:
-    """Each message with deadlines, not sent yet, with its calendar file (see the module docstring)."""
+           day: date, templates: TemplateRenderer) -> Calendars:
+    """Each message with deadlines, not sent yet, with its calendar file, its words in the language `templates`
+    renders the message in (see the module docstring)."""
     if not any(p.deadlines for p in planned):
         return Calendars(list(planned))
     ledger_entries = ledger.entries()
@@ -50,7 +79,8 @@ def attach(planned: Sequence[PlannedMessage], *, ledger: Ledger, renderer: Calen
         if not p.deadlines or p.key in sent or any(k in sent for k in p.former_keys):
             out.messages.append(p)  # a message that went is dropped by delivery: no file drawn for it
             continue
-        entries = tuple(CalendarEntry(u, sequence(d.day, memory.get(u, {})), d)
+        language = templates.localizer(templates.language_of(p))
+        entries = tuple(entry(d, u, sequence(d.day, memory.get(u, {})), language)
                         for d in p.deadlines for u in (uid(d, domain),))
         ics = Attachment(p.deadlines[0].filename, renderer.content_type, renderer.render(entries, stamp))
         out.messages.append(replace(p, attachments=(*p.attachments, ics)))

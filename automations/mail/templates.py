@@ -96,6 +96,7 @@ class TemplateRenderer:
         self.catalogs = Catalogs(Path(translations) if translations is not None else self.folder.parent / "translations")
         self.common = common or {}
         self._envs: dict[str, SandboxedEnvironment] = {}
+        self._words: dict[str, Localizer] = {}
         self._overrides: dict[str, set[str]] = {}
         self.env = self.environment("en")
 
@@ -113,11 +114,22 @@ class TemplateRenderer:
                 extensions=["jinja2.ext.i18n"],
             )
             env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's line breaks are one space
-            words = Localizer(language, self.catalogs.translations(language))
+            words = self.localizer(language)
             env.install_gettext_translations(words.translations, newstyle=True)  # type: ignore[attr-defined]
             env.filters.update(words.filters())
             self._envs[language] = env
         return env
+
+    def localizer(self, language: str) -> Localizer:
+        """The words and formats of one language (made once): its catalog's gettext and its templates' filters."""
+        words = self._words.get(language)
+        if words is None:
+            words = self._words[language] = Localizer(language, self.catalogs.translations(language))
+        return words
+
+    def language_of(self, planned: PlannedMessage) -> str:
+        """The language `planned` is rendered in (what `render` writes it in, and its calendar entries)."""
+        return self.language_for(planned.languages or (planned.language,), planned.template)
 
     def language_for(self, languages: Sequence[str], base: str = "") -> str:
         """The language a message to someone with these languages (in their order) is written in: the first with
@@ -149,7 +161,7 @@ class TemplateRenderer:
         return f"{base}.{part}"
 
     def render(self, planned: PlannedMessage) -> Rendered:
-        language = self.language_for(planned.languages or (planned.language,), planned.template)
+        language = self.language_of(planned)
         env = self.environment(language)
         context = {**self.common, **planned.context, "recipient_name": planned.to_name, "language": language}
         parts = {}

@@ -62,6 +62,7 @@ class CalendarRenderer(Protocol):
     content_type: str  # the attachment's MIME type, with its parameters ("text/calendar; method=PUBLISH; ...")
 
     def render(self, entries: Sequence[CalendarEntry], stamp: datetime) -> bytes:
-        """The entries as one calendar published to its reader, each with its UID and SEQUENCE, the time zone's
-        definition always in it; `stamp` (an aware instant) is every entry's DTSTAMP. The same entries and stamp
-        always give the same bytes; no text in an entry can add a property or a component."""
+        """The entries as one calendar published to its reader, each with its UID, SEQUENCE and words (already in
+        the reader's language: `CalendarEntry.summary`, `.description`), the time zone's definition always in it;
+        `stamp` (an aware instant) is every entry's DTSTAMP. The same entries and stamp always give the same bytes;
+        no text in an entry can add a property or a component."""

@@ -12,18 +12,20 @@ import icalendar
 import pytest
 import vobject
 
-from automations.domain.calendar import CalendarEntry, Deadline
+from automations.domain.calendar import CalendarEntry, Deadline, Text
 
 STAMP = datetime(2026, 10, 1, 7, 30, tzinfo=UTC)
-CLOSE = Deadline("checkin-close", "checkin-close-2026q3", date(2026, 10, 21), "Check-in for 2026Q3 closes",
-                 "The last day.", link="https://forms.example/viewform?usp=pp_url&entry.1=a%40b.org",
+CLOSE = Deadline("checkin-close", "checkin-close-2026q3", date(2026, 10, 21), Text("Check-in for 2026Q3 closes"),
+                 Text("The last day."), link="https://forms.example/viewform?usp=pp_url&entry.1=a%40b.org",
                  alarm_days=(2, 1))
-EVENT = Deadline("funding-event", "funding-event-0123456789ab", date(2026, 11, 3), "Event: stickers", "Keep it.",
+EVENT = Deadline("funding-event", "funding-event-0123456789ab", date(2026, 11, 3), Text("Event: stickers"), Text("Keep it."),
                  all_day=True)
 
 
 def entry(deadline: Deadline = CLOSE, seq: int = 0) -> CalendarEntry:
-    return CalendarEntry(f"{deadline.ident}@example.org", seq, deadline)
+    """The deadline with its words as the mail layer gives them (here, its English)."""
+    return CalendarEntry(f"{deadline.ident}@example.org", seq, deadline, deadline.summary.english,
+                         deadline.description.english)
 
 
 def lines(data: bytes) -> list[str]:
@@ -97,7 +99,7 @@ class CalendarRendererContract:
         """A summary, description or link holding line breaks, component or property lines, bidi controls,
         separators or 5,000 characters: still one event with our UID and properties, the text inside its
         value with nothing invisible, no URL from a link that is no URI."""
-        d = Deadline("blog-due", "blog-draft-0123456789ab", date(2026, 12, 14), hostile, hostile, link=hostile,
+        d = Deadline("blog-due", "blog-draft-0123456789ab", date(2026, 12, 14), Text(hostile), Text(hostile), link=hostile,
                      alarm_days=(1,))
         data = renderer("Europe/London").render([entry(d)], STAMP)
         got = lines(data)
@@ -119,7 +121,8 @@ class CalendarRendererContract:
     def test_a_link_that_is_a_uri_is_the_url(self, renderer):
         """A web link or a local file's URI becomes URL; the description holds it as text too."""
         for link in ("https://docs.google.com/document/d/abc/edit", "file:///srv/drafts/blog-1.html"):
-            d = Deadline("blog-due", "blog-draft-x", date(2026, 12, 14), "Due", "The document:", link=link)
+            d = Deadline("blog-due", "blog-draft-x", date(2026, 12, 14), Text("Due"), Text("The document:"),
+                         link=link)
             (ev,) = icalendar.Calendar.from_ical(renderer("UTC").render([entry(d)], STAMP)).walk("VEVENT")
             assert str(ev["URL"]) == link and str(ev["DESCRIPTION"]).endswith(link)
 

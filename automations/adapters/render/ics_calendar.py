@@ -80,10 +80,10 @@ class IcsCalendarRenderer:
             ev.add("dtstart", datetime.combine(d.day, time(_DEADLINE_HOUR), self.zone))
             ev.add("dtend", datetime.combine(d.day + timedelta(days=1), time(0), self.zone))
             start_hour = _DEADLINE_HOUR
-        summary = shown(d.summary)
+        summary = shown(entry.summary)
         ev.add("summary", summary)
         link = shown(d.link)
-        ev.add("description", "\n\n".join(p for p in (shown(d.description, lines=True), link) if p))
+        ev.add("description", "\n\n".join(p for p in (shown(entry.description, lines=True), link) if p))
         if link and _URI.fullmatch(link):
             ev.add("url", link)
         ev.add("transp", "TRANSPARENT")
