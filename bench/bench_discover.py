@@ -158,7 +158,7 @@ def noisy_link(link: str, rng: random.Random) -> str:
 def share(sample: float, seed: int) -> dict:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp, FakeFeeds() as host:
-        config_path = program(Path(tmp), discover={"requests_per_second_per_host": 10})
+        config_path = program(Path(tmp), discover={"requests_per_second_per_host": 10, "allow_private_addresses": True})
         config = load_config(config_path)
         ctx = bootstrap.build(config, date(2026, 10, 19), False)
         sync_checkins.run(ctx)
