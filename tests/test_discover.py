@@ -165,6 +165,29 @@ class TestOnTheLocalFolder:
         listed = re.findall(r"^  - (.+) \((?:Content|Community support), \d{1,2} \w+ 2026\)$", text_of(receipt), re.MULTILINE)
         assert listed == ["Segment filters on custom fields", "Kochi Mautic day: the recap"]
 
+    def test_a_link_typed_wrong_in_a_report_stops_no_ones_mail(self, program, hosts):
+        """Arjun typed his second activity's link as "https://example.com]/typo" (no parser reads it): reminders
+        still go to everyone, and his receipt still matches that activity by its title and date."""
+        path = program.parent / "data" / "checkin_responses.csv"
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        link = rows[0].index("Link (URL)", rows[0].index("Activity 2: Title"))
+        typed = [r for r in rows[1:] if r[1] == ARJUN and r[0].startswith("09/10/2026")]
+        assert len(typed) == 1
+        typed[0][link] = "https://example.com]/typo"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+        run_in_process("--as-of", "2026-10-01", "sync-checkins", config=program)
+        run_in_process("--as-of", "2026-10-01", "discover", config=program)
+        run_in_process("--as-of", "2026-10-12", "sync-checkins", config=program)
+        res = run_in_process("--as-of", "2026-10-12", "reminders", config=program)
+        assert res.code in (0, 1) and "Traceback" not in res.err, res.err
+        receipts = [m for m in outbox_messages(program.parent / "outbox") if m["X-Automation-Job"] == "checkin_receipt"]
+        assert len({m["To"] for m in receipts}) > 1
+        mine = next(m for m in receipts if ARJUN in m["To"])
+        listed = re.findall(r"^  - (.+) \((?:Content|Community support), \d{1,2} \w+ 2026\)$", text_of(mine), re.MULTILINE)
+        assert listed == ["Segment filters on custom fields", "Kochi Mautic day: the recap"]
+
     def test_staff_see_found_versus_reported_in_the_digest(self, program, hosts):
         """Monday 2026-10-12: Arjun reported two of his four found items (2026-10-09); the digest says so."""
         run_in_process("--as-of", "2026-10-01", "sync-checkins", config=program)
