@@ -107,7 +107,7 @@ def throughput(n: int, hosts: int) -> dict:
             rows.append([f"Ambassador {i}", f"amb{i}@example.org", "Nowhere", "", "", "en", "2024-01-01", "active",
                          " ".join(feeds)])
         with tempfile.TemporaryDirectory() as tmp:
-            config = load_config(program(Path(tmp), rows))
+            config = load_config(program(Path(tmp), rows, discover={"allow_private_addresses": True}))
             out = {}
             for label in ("first run", "no-change rerun"):
                 for s in servers:
