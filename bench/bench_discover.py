@@ -107,7 +107,7 @@ def throughput(n: int, hosts: int) -> dict:
             rows.append([f"Ambassador {i}", f"amb{i}@example.org", "Nowhere", "", "", "en", "2024-01-01", "active",
                          " ".join(feeds)])
         with tempfile.TemporaryDirectory() as tmp:
-            config = load_config(program(Path(tmp), rows))
+            config = load_config(program(Path(tmp), rows, discover={"allow_private_addresses": True}))
             out = {}
             for label in ("first run", "no-change rerun"):
                 for s in servers:
@@ -158,7 +158,7 @@ def noisy_link(link: str, rng: random.Random) -> str:
 def share(sample: float, seed: int) -> dict:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp, FakeFeeds() as host:
-        config_path = program(Path(tmp), discover={"requests_per_second_per_host": 10})
+        config_path = program(Path(tmp), discover={"requests_per_second_per_host": 10, "allow_private_addresses": True})
         config = load_config(config_path)
         ctx = bootstrap.build(config, date(2026, 10, 19), False)
         sync_checkins.run(ctx)

@@ -6,7 +6,9 @@ RFC 9110 has it. Besides feeds it serves what goes wrong out there: a 404 (any p
 redirect (`redirect(path, location)`), a host that accepts the connection and never answers (`hang(path)`: held
 until the server stops, so a client's timeout decides, never a sleep), a huge body (`huge(path, size,
 length=...)`: streamed 64 KiB at a time, with or without a Content-Length; `sent[path]` counts the bytes it
-handed over), and bytes that are no feed. `requests` records every request it received (method, path with its
+handed over), a host that drips its answer (`drip(path)`: a byte, then another a moment later, until the
+server stops or `DRIP_LIMIT` bytes, each within any read timeout, so only a deadline for the whole answer ends
+it), and bytes that are no feed. `requests` records every request it received (method, path with its
 query, headers), so a test can show that nothing was asked of an address nobody declared.
 """
 
@@ -21,6 +23,8 @@ from tests.faults import SilenceableHandler
 from tests.loopback import LoopbackServer
 
 CHUNK = 64 * 1024
+DRIP_LIMIT = 600  # bytes a dripping host sends at most (a minute of them): a client without a deadline gets them all
+DRIP_GAP = 0.1  # seconds between two of them (waiting on the stop event, so stopping the server ends the drip)
 
 
 @dataclass
@@ -51,6 +55,7 @@ class FakeFeeds(LoopbackServer):
         self.redirects: dict[str, str] = {}
         self.hanging: set[str] = set()
         self.huge_bodies: dict[str, tuple[int, bool]] = {}
+        self.dripping: set[str] = set()
         self.sent: dict[str, int] = {}
         self.requests: list[Seen] = []
         self.hung = threading.Event()  # set when a hanging request has arrived
@@ -72,6 +77,10 @@ class FakeFeeds(LoopbackServer):
 
     def hang(self, path: str) -> str:
         self.hanging.add(path)
+        return f"{self.url}{path}"
+
+    def drip(self, path: str) -> str:
+        self.dripping.add(path)
         return f"{self.url}{path}"
 
     def huge(self, path: str, size: int, length: bool = True) -> str:
@@ -98,7 +107,12 @@ class FakeFeeds(LoopbackServer):
             return Response("", status=200)(environ, start_response)
         if path in self.redirects:
             status, location = self.redirects[path].split(" ", 1)
-            return Response("", status=int(status), headers={"Location": location})(environ, start_response)
+            # the Location exactly as given (werkzeug's Response would rewrite it, or fail on a hostile one)
+            start_response(f"{status} Moved", [("Location", location), ("Content-Length", "0")])
+            return [b""]
+        if path in self.dripping:
+            return Response(self._drip(path), status=200, content_type="application/rss+xml",
+                            direct_passthrough=True)(environ, start_response)
         if path in self.huge_bodies:
             size, with_length = self.huge_bodies[path]
             headers = {"Content-Length": str(size)} if with_length else {}
@@ -123,3 +137,11 @@ class FakeFeeds(LoopbackServer):
             left -= n
             self.sent[path] += n
             yield b"<!--" + b"x" * (n - 7) + b"-->"
+
+    def _drip(self, path: str):
+        self.sent[path] = 0
+        while self.sent[path] < DRIP_LIMIT:
+            self.sent[path] += 1
+            yield b"<"
+            if self._release.wait(DRIP_GAP):
+                return

@@ -357,6 +357,27 @@ class TestFunding:
         (other,) = calendars(second.parent).values()
         assert other[0]["uid"] == first[0]["uid"] and other[0]["sequence"] == 0
 
+    def test_two_requests_for_the_same_thing_are_two_entries(self, program):
+        """Priya's monthly meetup, asked for twice (events a week apart): two entries, each with its SEQUENCE 0;
+        the first keeps the UID a lone request has, and both stay the same on the next run."""
+        what = "Monthly meetup: venue and pizza"
+        first_event, second_event = FUNDING_DAY + timedelta(30), FUNDING_DAY + timedelta(37)
+        write_requests(program, [request(what, second_event), request(what, first_event)])
+        funding.run(bootstrap.build(load_config(program), FUNDING_DAY, False))
+        found = calendars(program.parent)
+        by_day = {ics["start"]: ics for ics, _, _ in found.values()}
+        assert sorted(by_day) == [first_event, second_event]
+        assert by_day[first_event]["uid"] == f"{funding_event(PRIYA, what, first_event).ident}@{DOMAIN}"
+        assert by_day[second_event]["uid"] != by_day[first_event]["uid"]
+        assert {ics["sequence"] for ics in by_day.values()} == {0}
+        write_requests(program, [request(what, second_event, status="approved"),
+                                 request(what, first_event, status="approved")])
+        for day in (first_event + timedelta(3), second_event + timedelta(3)):
+            funding.run(bootstrap.build(load_config(program), day, False))
+        invoices = {ics["uid"]: ics for ics, _, _ in calendars(program.parent).values()
+                    if ics["uid"].startswith("funding-invoice-")}
+        assert len(invoices) == 2 and {ics["sequence"] for ics in invoices.values()} == {0}
+
     def test_invoice_reminder_carries_the_due_day(self, program):
         """An approved request's invoice reminder carries the day the invoice is due (the last reminder's day,
         24 days after the event by default), with its SEQUENCE staying over the reminders."""

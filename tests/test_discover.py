@@ -60,7 +60,8 @@ def configure(program: Path, forum_url: str) -> None:
     data = yaml.safe_load(program.read_text(encoding="utf-8"))
     data["checkin_form"]["prefill_entries"] = ENTRIES
     data["forum"] = {"url": forum_url}
-    data["discover"] = {"timeout_seconds": 0.5, "requests_per_second_per_host": 10}
+    data["discover"] = {"timeout_seconds": 0.5, "requests_per_second_per_host": 10,
+                        "allow_private_addresses": True}  # the fakes are on 127.0.0.1
     program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
@@ -164,6 +165,29 @@ class TestOnTheLocalFolder:
         listed = re.findall(r"^  - (.+) \((?:Content|Community support), \d{1,2} \w+ 2026\)$", text_of(receipt), re.MULTILINE)
         assert listed == ["Segment filters on custom fields", "Kochi Mautic day: the recap"]
 
+    def test_a_link_typed_wrong_in_a_report_stops_no_ones_mail(self, program, hosts):
+        """Arjun typed his second activity's link as "https://example.com]/typo" (no parser reads it): reminders
+        still go to everyone, and his receipt still matches that activity by its title and date."""
+        path = program.parent / "data" / "checkin_responses.csv"
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        link = rows[0].index("Link (URL)", rows[0].index("Activity 2: Title"))
+        typed = [r for r in rows[1:] if r[1] == ARJUN and r[0].startswith("09/10/2026")]
+        assert len(typed) == 1
+        typed[0][link] = "https://example.com]/typo"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+        run_in_process("--as-of", "2026-10-01", "sync-checkins", config=program)
+        run_in_process("--as-of", "2026-10-01", "discover", config=program)
+        run_in_process("--as-of", "2026-10-12", "sync-checkins", config=program)
+        res = run_in_process("--as-of", "2026-10-12", "reminders", config=program)
+        assert res.code in (0, 1) and "Traceback" not in res.err, res.err
+        receipts = [m for m in outbox_messages(program.parent / "outbox") if m["X-Automation-Job"] == "checkin_receipt"]
+        assert len({m["To"] for m in receipts}) > 1
+        mine = next(m for m in receipts if ARJUN in m["To"])
+        listed = re.findall(r"^  - (.+) \((?:Content|Community support), \d{1,2} \w+ 2026\)$", text_of(mine), re.MULTILINE)
+        assert listed == ["Segment filters on custom fields", "Kochi Mautic day: the recap"]
+
     def test_staff_see_found_versus_reported_in_the_digest(self, program, hosts):
         """Monday 2026-10-12: Arjun reported two of his four found items (2026-10-09); the digest says so."""
         run_in_process("--as-of", "2026-10-01", "sync-checkins", config=program)
@@ -204,6 +228,71 @@ class TestOnTheLocalFolder:
             again = run_in_process("--as-of", "2026-10-02", "discover", config=program)
             assert again.code == 0, again.err
             assert set(feeds.paths()) <= {urlsplit(u).path for u in owners.values()}
+
+    def test_a_feed_declared_twice_is_found_once(self, program):
+        """Arjun's blog under two spellings (the second with a query the host ignores): each post is stored once,
+        and his invitation lists it once."""
+        with FakeFeeds() as feeds:
+            blog = feeds.add("/arjun/rss.xml", arjun_feed())
+            set_feeds(program, {ARJUN: f"{blog} {blog}?via=feedburner"})
+            configure(program, "")
+            run_in_process("--as-of", "2026-10-01", "sync-checkins", config=program)
+            res = run_in_process("--as-of", "2026-10-01", "discover", config=program)
+            assert res.code == 0, res.err
+            assert len(feeds.requests) == 2
+        assert sorted(r["Title"] for r in found_rows(program)) == [
+            "Connected with university staff in Kochi", "Kochi Mautic day: the recap",
+            "Met the Kochi WordPress meetup organisers!"]
+
+    def test_a_replay_as_of_an_earlier_day_leaves_later_items_for_later(self, program):
+        """`--as-of 2026-09-18` keeps the two posts dated by then and leaves the recap of the 20th for later: the
+        feed's validators are not kept, so the next run reads the feed whole (no 304) and finds the recap."""
+        with FakeFeeds() as feeds:
+            set_feeds(program, {ARJUN: feeds.add("/arjun/rss.xml", arjun_feed(), etag='"arjun-1"',
+                                                 modified="Sun, 20 Sep 2026 08:00:00 GMT")})
+            configure(program, "")
+            early = run_in_process("--as-of", "2026-09-18", "discover", config=program)
+            assert early.code == 0, early.err
+            assert "Kochi Mautic day: the recap" not in {r["Title"] for r in found_rows(program)}
+            later = run_in_process("--as-of", "2026-10-01", "discover", config=program)
+            assert later.code == 0, later.err
+            assert "Kochi Mautic day: the recap" in {r["Title"] for r in found_rows(program)}
+            assert [r.headers.get("If-None-Match") for r in feeds.requests] == [None, None]
+            again = run_in_process("--as-of", "2026-10-02", "discover", config=program)
+            assert "1 unchanged since the last run" in again.out  # with nothing deferred, the memo is kept
+
+    def test_a_surprise_reading_one_source_is_its_owners_problem(self, program):
+        """Whatever goes wrong reading one source (here a reader that raises for Arjun's feed, as an unforeseen
+        bug would) is one data problem of its ambassador; Priya's feed is still read and stored."""
+        from dataclasses import replace
+
+        from automations import bootstrap
+        from automations.config import load_config
+        from automations.jobs import discover
+
+        class Surprising:
+            def __init__(self, real, bad):
+                self.real, self.bad = real, bad
+
+            def read_feed(self, url, memo):
+                if url == self.bad:
+                    raise ValueError("Invalid IPv6 URL")
+                return self.real.read_feed(url, memo)
+
+            def read_forum(self, handle, since):
+                return self.real.read_forum(handle, since)
+
+        with FakeFeeds() as feeds:
+            bad = feeds.add("/arjun/rss.xml", arjun_feed())
+            good = feeds.add("/feeds/videos.xml", (FIXTURES / "youtube.xml").read_bytes())
+            set_feeds(program, {ARJUN: bad, PRIYA: good})
+            configure(program, "")
+            ctx = bootstrap.build(load_config(program), date(2026, 10, 1), dry_run=False)
+            ctx = replace(ctx, stores=replace(ctx.stores, feeds=Surprising(ctx.stores.feeds, bad)))
+            result = discover.run(ctx)
+        assert [(p.email, p.column, p.value) for p in result.problems] == [(ARJUN, "Feeds", bad)]
+        assert "ValueError" in result.problems[0].reason and "1 could not be read" in result.summary[0]
+        assert [r["Email"] for r in found_rows(program)] == [PRIYA]
 
     def test_export_and_erase_cover_what_was_found(self, program, hosts):
         run_in_process("--as-of", "2026-10-01", "sync-checkins", config=program)

@@ -20,6 +20,9 @@ from automations.domain.discovery import (
     link_identity,
     new_found,
     prefill_link,
+    safe_link,
+    sameness,
+    tallies,
     title_identity,
     unreported,
 )
@@ -62,6 +65,50 @@ class TestNewFound:
         assert "\u202e" not in got.title and "\n" not in got.title and "\r" not in got.title
         assert len(got.title) == 300 and "{{ config }}" in got.title
         assert got.link == ""
+
+
+class TestTypedAndHostileLinks:
+    """A link no parser can read (a broken IPv6 literal, a stray bracket, a port of letters) is no link: it
+    never raises, so one feed's item or one ambassador's typo never stops discover or reminders for everyone."""
+
+    def test_a_feed_link_that_is_no_url_is_left_out(self):
+        for bad in ("http://[oops/x", "http://example.org:abc/x", "http://example.org:99999/x"):
+            assert safe_link(bad) == ""
+        got = new_found(BLOG, [FeedItem("1", "Broken link", date(2026, 8, 1), "http://[oops/x")], (), AS_OF)
+        assert [(f.title, f.link) for f in got] == [("Broken link", "")]
+
+    def test_a_typed_link_that_is_no_url_is_compared_by_title_and_date(self):
+        """Ana typed "https://example.com]/typo": her other found item is still listed, the typed one matched
+        by its title and date."""
+        assert link_identity("https://example.com]/typo") == "" and link_identity("http://[oops/x") == ""
+        typed = activity(date(2026, 8, 18), email="ana@example.org", kind="content", title="Segments in Mautic 5",
+                         link="https://example.com]/typo")
+        items = [found(), found("Another", link="https://ana.example/another")]
+        assert [f.title for f in unreported(items, [typed], "ana@example.org", Quarter(2026, 3))] == ["Another"]
+
+
+class TestOneItemOnce:
+    """A feed declared under two spellings, or a post two feeds give, is one item per ambassador: stored once,
+    listed once, counted once."""
+
+    def test_a_feed_under_two_spellings_is_found_once(self):
+        items = [FeedItem("https://b.example/p1", "Post one", date(2026, 9, 10), "https://b.example/p1")]
+        first = new_found(Source("a@x.org", FEED, "http://b.example/feed", 2), items, (), AS_OF)
+        known = {f.key for f in first} | {sameness(f) for f in first}
+        again = new_found(Source("a@x.org", FEED, "https://b.example/feed/", 2), items, known, AS_OF)
+        assert len(first) == 1 and again == []
+        other = new_found(Source("bo@x.org", FEED, "https://b.example/feed/", 3), items, known, AS_OF)
+        assert len(other) == 1  # another ambassador's feed: their own item
+
+    def test_what_is_stored_twice_is_listed_and_counted_once(self):
+        """Items stored before this rule (two sources, one link in two spellings) are listed and tallied once."""
+        a = FoundActivity("ana@example.org", "feed:http://b.example/feed", "p1", "content", "Post one",
+                          date(2026, 9, 10), "http://www.b.example/p1/", AS_OF)
+        b = FoundActivity("ana@example.org", "feed:https://b.example/feed/", "p1", "content", "Post one",
+                          date(2026, 9, 10), "https://b.example/p1?utm_source=rss", AS_OF)
+        assert [f.title for f in unreported([a, b], [], "ana@example.org", Quarter(2026, 3))] == ["Post one"]
+        [tally] = tallies([a, b], [], {}, Quarter(2026, 3))
+        assert (tally.found, tally.reported) == (1, 0)
 
 
 class TestReported:
@@ -124,6 +171,15 @@ class TestTheFeedsCell:
         assert people[0].feeds == ("https://ok.example/rss",)
         assert [(p.row, p.column, p.value, p.email) for p in problems] == [(2, "Feeds", cell, "ana@example.org")] * 3
         assert "'ftp://ana.example/feed'" in problems[0].reason and "other feeds are read" in problems[0].reason
+
+    def test_a_port_that_is_no_port_is_a_problem(self):
+        """Letters, past 65535, 0, or a backslash: the row's problem, never an address the reader chokes on."""
+        cell = ("http://example.org:abc/feed https://ok.example/rss http://example.org:70000/feed "
+                "http://example.org:0/feed http://evil.example\\.ok.example/feed https://ok.example:8443/rss")
+        people, problems = parse_roster(self.HEADERS, [["Ana", "ana@example.org", "2024-01-01", "active", cell]],
+                                        self.LAYOUT)
+        assert people[0].feeds == ("https://ok.example/rss", "https://ok.example:8443/rss")
+        assert len(problems) == 4 and "'http://example.org:abc/feed'" in problems[0].reason
 
     def test_feeds_stay_out_of_repr(self):
         """The work cache keys reused records by repr: a feed added changes no verdict."""

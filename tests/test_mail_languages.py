@@ -121,6 +121,20 @@ class TestCatalogs:
         out = renderer(here).render(planned)
         assert out.language == "it" and '<html lang="it">' in out.html and out.text.startswith("Ciao Priya,")
 
+    def test_a_regional_language_is_tagged_as_bcp_47(self, tmp_path):
+        """A Brazilian Portuguese message (staff's own `<message>.pt_BR.<part>` files) is under lang="pt-BR", the
+        tag HTML takes, never the catalog's name `pt_BR`."""
+        shutil.copytree(TEMPLATES, tmp_path / "templates")
+        emails = tmp_path / "templates" / "emails"
+        for part in ("subject.txt", "txt"):
+            (emails / f"checkin_receipt.pt_BR.{part}").write_text("Recebemos, {{ first_name }}\n", encoding="utf-8")
+        (emails / "checkin_receipt.pt_BR.html").write_text(
+            '{% extends "_layout.html" %}{% block body %}<p>Recebemos.</p>{% endblock %}', encoding="utf-8")
+        planned = PlannedMessage(key="k", job="checkin_receipt", to_email="a@example.org", to_name="Gio",
+                                 context=SAMPLES["checkin_receipt"], languages=("pt-BR", "en"))
+        out = renderer(tmp_path / "templates").render(planned)
+        assert out.language == "pt_BR" and '<html lang="pt-BR">' in out.html and "pt_BR" not in out.html
+
 
 def english_phrases(ids) -> list[str]:
     """The longest stretch of plain words of each English sentence of the templates (12 characters or more)."""

@@ -40,7 +40,8 @@ def source_reader(config: Config, clock: Callable[[], float] = time.monotonic,
     d, p = config.discover, config.program
     agent = d.user_agent or f"{p.name} automations ({p.support_email})"
     return HttpSourceReader(ReaderSettings(agent, p.tz, config.forum.url, d.timeout_seconds, d.max_bytes,
-                                           d.requests_per_second_per_host, forum_pages=d.forum_pages),
+                                           d.requests_per_second_per_host, forum_pages=d.forum_pages,
+                                           allow_private_addresses=d.allow_private_addresses),
                             clock=clock, sleep=sleep)
 
 

@@ -20,3 +20,6 @@ class DiscoverConfig(Strict):
     forum_pages: int = Field(5, ge=1, le=50)
     # The User-Agent sent; empty: "<program.name> automations (<program.support_email>)".
     user_agent: str = ""
+    # Read feeds on loopback, private, link-local and reserved addresses too (a test, an intranet). Off: such an
+    # address, declared or redirected to, is never requested (a data problem of the feed's ambassador).
+    allow_private_addresses: bool = False

@@ -10,7 +10,9 @@ deadline that moves is the same entry, updated, in the reader's calendar; and ne
 - `checkin-close-<quarter>`: the check-in window's close, the same day for everyone, so no person in it;
 - `funding-event-<digest>` and `funding-invoice-<digest>`: a funding request's event day and the day its invoice
   and evidence are due, the digest of the ambassador's address and what is asked for (not the event's date:
-  a request whose event moves is the same request to the ambassador);
+  a request whose event moves is the same request to the ambassador); a second request of one ambassador for
+  the same thing (another month's meetup) adds the day it was asked, else its event's day
+  (`funding.calendar_requests`), so the two are two entries;
 - `referral-answer-<inquiry digest>`: the last day to answer an offer of the inquiry (each candidate's calendar
   holds its own; the candidate is not in it);
 - `blog-<stage>-<proposal digest>`: the day a blog proposal's stage is due (its stage's `stale_days`).
@@ -153,23 +155,28 @@ def checkin_close(quarter: str, closes: date, form_link: str) -> Deadline:
              "after this day no longer count for %(quarter)s.", quarter=quarter), link=form_link, alarm_days=(2, 1))
 
 
-def _funding_ident(ambassador: str, what: str) -> str:
-    return stable_digest("funding", normalize_email(ambassador), normalize_title(what), length=12)
+def _funding_ident(ambassador: str, what: str, request: str = "") -> str:
+    """The digest of a funding request's entries. `request` tells apart requests of one ambassador for the same
+    thing (a monthly meetup's pizza): empty for the first of them (its UID is the one it always had), else what
+    the planner chose to tell the others apart (`funding.calendar_requests`)."""
+    if not request:
+        return stable_digest("funding", normalize_email(ambassador), normalize_title(what), length=12)
+    return stable_digest("funding", normalize_email(ambassador), normalize_title(what), request, length=12)
 
 
-def funding_event(ambassador: str, what: str, event_day: date) -> Deadline:
+def funding_event(ambassador: str, what: str, event_day: date, request: str = "") -> Deadline:
     """A funding request's event, a whole day (the request's time is not known)."""
     return Deadline(
-        FUNDING_EVENT, f"{FUNDING_EVENT}-{_funding_ident(ambassador, what)}", event_day,
+        FUNDING_EVENT, f"{FUNDING_EVENT}-{_funding_ident(ambassador, what, request)}", event_day,
         text("Event with funding requested: %(title)s", title=_title(what)),
         text("The event your funding request is for. Keep the invoice and evidence that the items were used at the "
              "event: no invoice, no reimbursement."), all_day=True)
 
 
-def funding_invoice(ambassador: str, what: str, due: date) -> Deadline:
+def funding_invoice(ambassador: str, what: str, due: date, request: str = "") -> Deadline:
     """The day a funded event's invoice and evidence are due: the day of the last reminder."""
     return Deadline(
-        FUNDING_INVOICE, f"{FUNDING_INVOICE}-{_funding_ident(ambassador, what)}", due,
+        FUNDING_INVOICE, f"{FUNDING_INVOICE}-{_funding_ident(ambassador, what, request)}", due,
         text("Invoice and evidence due: %(title)s", title=_title(what)),
         text("Send the invoice, and evidence that the items were used at the event, by replying to the reminder: "
              "no invoice, no reimbursement."), alarm_days=(2,))

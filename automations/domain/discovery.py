@@ -4,7 +4,8 @@
 Only the sources an ambassador declared are read: each address of the roster's Feeds column (an RSS or Atom
 feed: a blog, a YouTube channel's feed, a podcast) and their forum handle (their topics and replies). Each
 item read becomes a `FoundActivity` the first time it is seen, keyed by (ambassador, source, the item's id):
-the next run finds it again and adds nothing. A found activity decides no verdict: compliance reads only what
+the next run finds it again and adds nothing. One item is found once per ambassador (`sameness`: its link as
+compared, else its id) even when a feed is declared under two spellings or two feeds give one post. A found activity decides no verdict: compliance reads only what
 the ambassador reported in the form.
 
 The kind is a suggestion the ambassador may change in the form (`suggest_kind`): the form's own choice says
@@ -175,12 +176,33 @@ def clean(text: str, limit: int) -> str:
 def safe_link(link: str) -> str:
     """An item's link when it is an http(s) URL (nothing else is ever put in a mail); else empty."""
     link = clean(link, LINK_LIMIT)
-    parts = urlsplit(link)
-    return link if parts.scheme in ("http", "https") and parts.netloc and " " not in link else ""
+    try:
+        parts = urlsplit(link)
+        parts.port  # noqa: B018  (raises on a port that is no number or past 65535)
+    except ValueError:  # "http://[oops/x": no URL at all
+        return ""
+    return link if parts.scheme in ("http", "https") and parts.hostname and " " not in link else ""
+
+
+def sameness(f: FoundActivity) -> str:
+    """What makes two found items of one ambassador one item: their links as compared (`link_identity`), else
+    their ids. A feed declared under two spellings (`http://b.example/feed`, `https://b.example/feed/`) or a
+    post given by two feeds is one item, found and listed once."""
+    ident = link_identity(f.link) if f.link else ""
+    return f"{f.email}\n" + (f"link:{ident}" if ident else f"id:{f.item_id}")
+
+
+def distinct(found: Iterable[FoundActivity]) -> list[FoundActivity]:
+    """Each item once per ambassador (`sameness`), the first seen kept (then the least key: the same on every run)."""
+    out: dict[str, FoundActivity] = {}
+    for f in sorted(found, key=lambda f: (f.first_seen, f.key)):
+        out.setdefault(sameness(f), f)
+    return list(out.values())
 
 
 def new_found(source: Source, items: Iterable[FeedItem], known: Iterable[str], as_of: date) -> list[FoundActivity]:
-    """The items of one source not yet stored (`known`: the stored keys), dated from `window_start` to `as_of`."""
+    """The items of one source not yet stored, dated from `window_start` to `as_of`. `known` holds the stored
+    items' keys and may hold their `sameness` too: an item the same as a stored one is not new."""
     known = set(known)
     start = window_start(as_of)
     label = f"{source.kind}:{source.address}"
@@ -194,8 +216,9 @@ def new_found(source: Source, items: Iterable[FeedItem], known: Iterable[str], a
         if not item_id or not title:
             continue
         f = FoundActivity(source.email, label, item_id, suggest_kind(source), title, item.day, link, as_of)
-        if f.key not in known and f.key not in out:
-            out[f.key] = f
+        same = sameness(f)
+        if f.key not in known and same not in known and same not in out:
+            out[same] = f
     return list(out.values())
 
 
@@ -207,7 +230,10 @@ _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ref|source)$", re.I
 def link_identity(link: str) -> str:
     """A link as compared: no scheme, no `www.`, host in lower case, no trailing slash, fragment or tracking
     parameters ("https://www.Example.org/post/?utm_source=x" and "http://example.org/post" are one)."""
-    parts = urlsplit(link.strip())
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:  # a link typed wrong ("https://example.com]/typo") is no link: compared by title and date
+        return ""
     if not parts.netloc:
         return ""
     host = parts.netloc.lower().removeprefix("www.")
@@ -237,7 +263,7 @@ def unreported(found: Iterable[FoundActivity], activities: Iterable[Activity], e
                quarter: Quarter) -> list[FoundActivity]:
     """The ambassador's found items dated in `quarter` that none of their reported activities is, by date."""
     mine = [a for a in activities if a.email == email]
-    return sorted((f for f in found if f.email == email and quarter.start <= f.date <= quarter.end
+    return sorted((f for f in distinct(found) if f.email == email and quarter.start <= f.date <= quarter.end
                    and not is_reported(f, mine)), key=lambda f: (f.date, f.title))
 
 
@@ -260,7 +286,7 @@ def tallies(found: Iterable[FoundActivity], activities: Iterable[Activity], name
             quarter: Quarter) -> list[Tally]:
     """Per ambassador with anything found in `quarter`: how much was found, how much of it was reported."""
     by_email: dict[str, list[FoundActivity]] = {}
-    for f in found:
+    for f in distinct(found):
         if quarter.start <= f.date <= quarter.end:
             by_email.setdefault(f.email, []).append(f)
     acts: dict[str, list[Activity]] = {}

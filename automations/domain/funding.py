@@ -169,11 +169,35 @@ def _money(amount: Decimal, currency: str) -> str:
     return f"{amount:,.2f} {currency}"
 
 
+def calendar_requests(requests: Sequence[FundingRequest]) -> dict[str, str]:
+    """What tells apart, in the calendar, requests of one ambassador for the same thing (by request key): the
+    first asked (then the earliest event) keeps the UID a lone request has (empty); each other adds the day it
+    was asked (`requested_on`, else the job's first sight of it), or its event's day when that is shared too.
+    Neither moves with the event, except the last resort."""
+    groups: dict[tuple[str, str], list[FundingRequest]] = {}
+    for r in requests:
+        groups.setdefault((normalize_email(r.ambassador), normalize_title(r.what)), []).append(r)
+    out: dict[str, str] = {}
+    for group in groups.values():
+        group.sort(key=lambda r: (r.requested_on or r.first_seen or date.max, r.event_date, r.key))
+        asked = [r.requested_on or r.first_seen for r in group]
+        for i, r in enumerate(group):
+            day = asked[i]
+            if i == 0:
+                out[r.key] = ""
+            elif day is not None and asked.count(day) == 1:
+                out[r.key] = f"asked:{day.isoformat()}"
+            else:
+                out[r.key] = f"event:{r.event_date.isoformat()}"
+    return out
+
+
 def plan_funding(requests: Sequence[FundingRequest], as_of: date, settings: FundingSettings,
                  names: Mapping[str, str], source: str, people: Mapping[str, Ambassador] | None = None
                  ) -> FundingPlan:
     """What the job does today: the flags, the reminders and the budget warnings due, and the problems."""
     plan = FundingPlan()
+    told_apart = calendar_requests(requests)
     for r in requests:
         base = {"what": r.what, "amount": _money(r.amount, r.currency), "event_date": r.event_date.isoformat(),
                 "region": r.region, "ambassador_name": names.get(r.ambassador, r.ambassador),
@@ -198,7 +222,7 @@ def plan_funding(requests: Sequence[FundingRequest], as_of: date, settings: Fund
                 plan.messages.append(addressed(PlannedMessage(
                     key=f"{job}:{r.key}:{who}", job=job, to_email=who, to_name=names.get(who, ""),
                     context={**context, "first_name": _first(names, who, people) if who == r.ambassador else "team"},
-                    deadlines=(funding_event(r.ambassador, r.what, r.event_date),) if who == r.ambassador else ()),
+                    deadlines=(funding_event(r.ambassador, r.what, r.event_date, told_apart.get(r.key, "")),) if who == r.ambassador else ()),
                     (people or {}).get(who) if who == r.ambassador else None))
         if is_large(r, settings.large_event_keywords):
             flags.append("large event")
@@ -222,7 +246,8 @@ def plan_funding(requests: Sequence[FundingRequest], as_of: date, settings: Fund
                              "last": step == settings.reminder_days[-1]},
                     # Due on the day of the last reminder: no reminder goes after it.
                     deadlines=(funding_invoice(r.ambassador, r.what,
-                                               r.event_date + timedelta(days=max(settings.reminder_days))),)),
+                                               r.event_date + timedelta(days=max(settings.reminder_days)),
+                                               told_apart.get(r.key, "")),)),
                     (people or {}).get(r.ambassador)))
         plan.flags[r.key] = tuple(flags)
     plan.budgets = budgets(requests, settings)

@@ -48,7 +48,7 @@ from .message import Rendered
 
 PARTS = ("subject.txt", "txt", "html")
 #: What the renderer itself adds to every message's names.
-RENDERER_NAMES = ("recipient_name", "language")
+RENDERER_NAMES = ("recipient_name", "language", "language_tag")
 
 
 class RenderError(Exception):
@@ -163,7 +163,9 @@ class TemplateRenderer:
     def render(self, planned: PlannedMessage) -> Rendered:
         language = self.language_of(planned)
         env = self.environment(language)
-        context = {**self.common, **planned.context, "recipient_name": planned.to_name, "language": language}
+        # `language` names the catalog (`pt_BR`); `language_tag` is its BCP 47 tag (`pt-BR`), for `lang=`
+        context = {**self.common, **planned.context, "recipient_name": planned.to_name, "language": language,
+                   "language_tag": language.replace("_", "-")}
         parts = {}
         for part in PARTS:
             name = self._name(planned.template, part, language)

@@ -6,6 +6,7 @@ an exception; nothing is ever asked of an address nobody declared, redirects inc
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from automations.adapters.feeds.http_reader import HttpSourceReader, ReaderSetti
 from automations.domain.discovery import Memo
 from tests.fake_airtable import ManualClock
 from tests.fake_discourse import FakeDiscourse
-from tests.fake_feeds import FakeFeeds
+from tests.fake_feeds import DRIP_LIMIT, FakeFeeds
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 ETAG = '"5f2-1a2b3c"'
@@ -122,6 +123,38 @@ class SourceReaderContract:
         got = r.read_feed(feeds.redirect("/file", "file:///etc/passwd"), None)
         assert got.error and got.items == ()
 
+    @pytest.mark.parametrize("shape", ["{other}\\@{same}/x", "http://someone@{same_host}/x"])
+    def test_a_redirect_with_a_backslash_or_a_user_name_is_refused(self, reader, shape):
+        """`http://evil\\@good/` is good to one parser and evil to the one that connects: refused outright, and
+        the other host hears nothing."""
+        r, feeds, _ = reader
+        with FakeFeeds() as elsewhere:
+            elsewhere.add("/x", fixture("rss2.xml"))
+            same_host = feeds.url.removeprefix("http://")
+            location = shape.format(other=elsewhere.url, same=same_host, same_host=same_host)
+            got = r.read_feed(feeds.redirect("/moved.xml", location), None)
+            assert "backslash or a user name" in got.error and got.items == ()
+            assert elsewhere.requests == []
+        assert feeds.paths() == ["/moved.xml"]
+
+    def test_a_port_that_is_no_port_is_an_answer(self, reader):
+        """Declared with letters for a port: nothing requested; redirected to one: refused, never an exception."""
+        r, feeds, _ = reader
+        declared = r.read_feed("http://127.0.0.1:abc/feed", None)
+        assert "not an address that can be read" in declared.error and declared.requests == 0
+        moved = r.read_feed(feeds.redirect("/moved.xml", "http://127.0.0.1:abc/"), None)
+        assert "nobody declared" in moved.error and feeds.paths() == ["/moved.xml"]
+
+    def test_a_forum_post_dated_beyond_the_calendar_is_left_out(self, reader):
+        """A `created_at` that no calendar holds in the program's zone (year 1 east of UTC, 9999 west of it)
+        leaves that post out; the others are read."""
+        r, _, forum = reader
+        forum.add_post("ana", 700, "Too early", "0001-01-01T00:00:00+05:00")
+        forum.add_post("ana", 701, "Too late", "9999-12-31T23:59:59-05:00")
+        forum.add_post("ana", 702, "Fine", "2026-09-01T10:00:00.000Z")
+        got = r.read_forum("ana", date(2026, 7, 1))
+        assert not got.error and [i.title for i in got.items] == ["Fine"]
+
     def test_forum_topics_and_replies_a_page_at_a_time(self, reader):
         """45 posts: two pages (offset 0, 30), newest first; a topic links to the topic, a reply to its post."""
         r, _, forum = reader
@@ -151,7 +184,7 @@ class TestHttpSourceReader(SourceReaderContract):
             forum.add_user("ana")
             r = HttpSourceReader(ReaderSettings("Ambassador Program automations (test)", ZoneInfo("Europe/London"),
                                                 forum.url, timeout_seconds=0.5, max_bytes=2_000_000,
-                                                requests_per_second=2),
+                                                requests_per_second=2, allow_private_addresses=True),
                                  clock=clock.now, sleep=clock.advance)
             yield r, feeds, forum
 
@@ -163,3 +196,55 @@ class TestHttpSourceReader(SourceReaderContract):
         for _ in range(3):
             r.read_feed(url, None)
         assert r.clock() - start == pytest.approx(1.0)
+
+    def reader_for(self, tz: str = "Europe/London", allow_private: bool = True, **kw) -> HttpSourceReader:
+        return HttpSourceReader(ReaderSettings("Ambassador Program automations (test)", ZoneInfo(tz),
+                                               timeout_seconds=0.5, allow_private_addresses=allow_private), **kw)
+
+    @pytest.mark.parametrize(("tz", "stamp"), [("America/New_York", "0001-01-01T00:00:00Z"),
+                                               ("Asia/Kolkata", "9999-12-31T23:59:59Z"),
+                                               ("Europe/London", "0000-01-01T00:00:00Z")])
+    def test_an_entry_dated_beyond_the_calendar_is_left_out(self, reader, tz, stamp):
+        """Year 0, or the first or last day moved across the date line into the program's zone: that entry has
+        no day (and is never found); the feed's other entry is read."""
+        _, feeds, _ = reader
+        entry = '<entry><id>{0}</id><title>{0}</title><link href="https://a.example/{0}"/><published>{1}</published></entry>'
+        body = (f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title>'
+                f'{entry.format("odd", stamp)}{entry.format("fine", "2026-09-01T10:00:00Z")}</feed>')
+        got = self.reader_for(tz).read_feed(feeds.add("/odd.xml", body), None)
+        assert not got.error and [(i.title, i.day) for i in got.items] == [("odd", None), ("fine", date(2026, 9, 1))]
+
+    def test_an_address_that_is_not_public_is_never_requested(self, reader):
+        """Off by default: loopback, private, link-local (a cloud's metadata service) and a name with any such
+        address are refused naming the address, before any request."""
+        _, feeds, _ = reader
+        url = feeds.add("/a.xml", fixture("atom.xml"))
+        port = url.split(":")[2].split("/")[0]
+        names = {"intranet.example": ["10.0.0.7"], "metadata.example": ["169.254.169.254"],
+                 "mixed.example": ["93.184.216.34", "192.168.1.1"]}
+        r = self.reader_for(allow_private=False, resolve=lambda host, _port: names[host])
+        got = r.read_feed(url, None)
+        assert "is at 127.0.0.1, which is not a public address" in got.error and got.requests == 0
+        for name, addresses in names.items():
+            assert f"is at {addresses[-1]}," in r.read_feed(f"http://{name}:{port}/a.xml", None).error
+        assert feeds.requests == [] and r.requests == 0
+
+    def test_the_connection_goes_to_the_address_checked(self, reader):
+        """The name is looked up once, checked, and the request sent to that address with the name as its Host
+        (no second lookup a rebinding name could answer differently)."""
+        _, feeds, _ = reader
+        url = feeds.add("/a.xml", fixture("atom.xml"))
+        port = url.split(":")[2].split("/")[0]
+        r = self.reader_for(resolve=lambda host, _port: ["127.0.0.1"] if host == "feeds.invalid" else [])
+        got = r.read_feed(f"http://feeds.invalid:{port}/a.xml", None)
+        assert not got.error and len(got.items) == 2
+        assert feeds.requests[-1].headers["Host"] == f"feeds.invalid:{port}"
+
+    def test_a_host_that_drips_its_answer_is_cut_off_at_the_deadline(self, reader):
+        """A byte now and then, each well within the read timeout: the whole answer's deadline (three timeouts,
+        on the reader's real clock) ends it as one answer, long before the host would have finished."""
+        _, feeds, _ = reader
+        r = self.reader_for(clock=time.monotonic)
+        got = r.read_feed(feeds.drip("/drip.xml"), None)
+        assert "sent its answer too slowly" in got.error and got.items == ()
+        assert feeds.sent["/drip.xml"] < DRIP_LIMIT

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from ...errors import InputError
@@ -170,6 +171,18 @@ _FEED_SPLIT = re.compile(r"[\s,;]+")
 _FEED_URL = re.compile(r"https?://[^\s/?#@]+(/[^\s]*)?", re.IGNORECASE)
 
 
+def _readable(url: str) -> bool:
+    """Whether a feed's address has a host and a port that is a number up to 65535 (none: the scheme's), and
+    no backslash (which clients read in different ways)."""
+    if "\\" in url:
+        return False
+    try:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:
+        return False
+
+
 def _feeds(cell: str, bad: Callable[[str], None]) -> tuple[str, ...]:
     """The feeds of a Feeds cell: http(s) addresses separated by spaces, commas or line breaks. Anything else
     there is the row's problem (the addresses that can be read are kept)."""
@@ -177,7 +190,7 @@ def _feeds(cell: str, bad: Callable[[str], None]) -> tuple[str, ...]:
     for part in _FEED_SPLIT.split(cell.strip()):
         if not part:
             continue
-        if not _FEED_URL.fullmatch(part) or any(ord(c) < 32 or 0x200e <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069
+        if not _FEED_URL.fullmatch(part) or not _readable(part) or any(ord(c) < 32 or 0x200e <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069
                                                 for c in part):
             bad(f"holds '{part[:80]}', which is not a feed's http(s) address; the ambassador's other feeds are read")
             continue
