@@ -50,7 +50,7 @@ from automations import bootstrap  # noqa: E402
 from automations.config import load_config  # noqa: E402
 from automations.domain.discovery import is_reported  # noqa: E402
 from automations.jobs import discover, sync_checkins  # noqa: E402
-from tests.fake_feeds import FakeFeeds  # noqa: E402
+from tests.fake_feeds import FakeFeeds, declare_feeds  # noqa: E402
 
 AS_OF = date(2026, 10, 12)
 UTC = ZoneInfo("UTC")
@@ -183,14 +183,7 @@ def share(sample: float, seed: int) -> dict:
         urls = {}
         for a in roster:
             urls[a.email] = f"{host.url}/{a.email}/feed.xml"
-        path = Path(tmp) / "data" / "ambassadors.csv"
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-        rows[0].append("Feeds")
-        for r in rows[1:]:
-            r.append(urls.get(r[1].strip().lower(), ""))
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows(rows)
+        declare_feeds(Path(tmp) / "data" / "ambassadors.csv", urls)
         check_ins = [date(2026, 1, 1), date(2026, 4, 1), date(2026, 7, 1), date(2026, 10, 1)]
         kept: dict[str, object] = {}
         for day in check_ins:

@@ -14,8 +14,10 @@ query, headers), so a test can show that nothing was asked of an address nobody 
 
 from __future__ import annotations
 
+import csv
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
 
@@ -145,3 +147,15 @@ class FakeFeeds(LoopbackServer):
             yield b"<"
             if self._release.wait(DRIP_GAP):
                 return
+
+
+def declare_feeds(roster: Path, feeds: dict[str, str]) -> None:
+    """Give ambassadors a Feeds cell in the roster CSV at `roster` (a column added at its end, as staff would):
+    `feeds` maps an address (the second column, as the example roster has it) to the cell's text."""
+    with roster.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[0].append("Feeds")
+    for r in rows[1:]:
+        r.append(feeds.get(r[1].strip().lower(), ""))
+    with roster.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)

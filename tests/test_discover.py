@@ -20,7 +20,7 @@ import yaml
 from automations.domain.discovery import FoundActivity
 from tests.conftest import outbox_messages, run_in_process
 from tests.fake_discourse import FakeDiscourse
-from tests.fake_feeds import FakeFeeds
+from tests.fake_feeds import FakeFeeds, declare_feeds
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "feeds"
 ARJUN = "arjun.nair@example.com"
@@ -45,15 +45,8 @@ def arjun_feed() -> str:
 
 
 def set_feeds(program: Path, feeds: dict[str, str]) -> None:
-    """Give ambassadors a Feeds cell in the roster (a column added at its end, as staff would)."""
-    path = program.parent / "data" / "ambassadors.csv"
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows[0].append("Feeds")
-    for r in rows[1:]:
-        r.append(feeds.get(r[1].strip().lower(), ""))
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
+    """Give ambassadors a Feeds cell in the program's roster."""
+    declare_feeds(program.parent / "data" / "ambassadors.csv", feeds)
 
 
 def configure(program: Path, forum_url: str) -> None:

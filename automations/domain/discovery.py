@@ -200,6 +200,16 @@ def distinct(found: Iterable[FoundActivity]) -> list[FoundActivity]:
     return list(out.values())
 
 
+def not_stored(found: Iterable[FoundActivity], stored: Iterable[FoundActivity]) -> list[FoundActivity]:
+    """What a store adds of `found`: each key once, none it holds already (every `FoundStore` adapter's rule)."""
+    known = {f.key for f in stored}
+    new: dict[str, FoundActivity] = {}
+    for f in found:
+        if f.key not in known:
+            new.setdefault(f.key, f)
+    return list(new.values())
+
+
 def new_found(source: Source, items: Iterable[FeedItem], known: Iterable[str], as_of: date) -> list[FoundActivity]:
     """The items of one source not yet stored, dated from `window_start` to `as_of`. `known` holds the stored
     items' keys and may hold their `sameness` too: an item the same as a stored one is not new."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from ...domain.discovery import FoundActivity
+from ...domain.discovery import FoundActivity, not_stored
 from ...domain.ownership import program_key
 from ...errors import StopRun
 from ...ports import Written
@@ -65,11 +65,7 @@ class AirtableFoundStore:
         return written
 
     def add(self, found: Sequence[FoundActivity], dry_run: bool = False) -> Written:
-        known = {f.key for f in self.read()}
-        new: dict[str, FoundActivity] = {}
-        for f in found:
-            if f.key not in known:
-                new.setdefault(f.key, f)
+        new = not_stored(found, self.read())
         written = Written(created=len(new), where=self.where)
         if new and self.missing:
             raise StopRun(f"The base has no table '{self.spec.name}' for the activities discover found: run `init` "
@@ -80,7 +76,7 @@ class AirtableFoundStore:
         self.client.upsert(self.spec.name, [
             {n("key"): f.key, n("email"): f.email, n("source"): f.source, n("item_id"): f.item_id, n("kind"): f.kind,
              n("title"): f.title, n("date"): f.date.isoformat(), n("link"): f.link or None,
-             n("first_seen"): f.first_seen.isoformat()} for f in new.values()], self.spec.key)
+             n("first_seen"): f.first_seen.isoformat()} for f in new], self.spec.key)
         assert self._cache is not None
-        self._cache.update(new)
+        self._cache.update((f.key, f) for f in new)
         return written

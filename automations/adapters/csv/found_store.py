@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from ...domain.discovery import FoundActivity
+from ...domain.discovery import FoundActivity, not_stored
 from ...ports import Written
 from ..files.atomic import atomic_append_rows, atomic_write_rows
 from .tables import read_table
@@ -59,15 +59,11 @@ class CsvFoundStore:
         return written
 
     def add(self, found: Sequence[FoundActivity], dry_run: bool = False) -> Written:
-        known = {f.key for f in self.read()}
-        new: dict[str, FoundActivity] = {}
-        for f in found:
-            if f.key not in known:
-                new.setdefault(f.key, f)
+        new = not_stored(found, self.read())
         written = Written(created=len(new), unit="row", where=self.where)
         if dry_run or not new:
             return written
-        rows = [found_row(f) for f in new.values()]
+        rows = [found_row(f) for f in new]
         if self.path.is_file() and self.path.stat().st_size:
             atomic_append_rows(self.path, rows)
         else:
