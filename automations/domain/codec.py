@@ -81,12 +81,36 @@ class Decoder:
         _a18(a, t[18])
         return a
 
+    def activity_fields(self, t: Row, instant: datetime | None = None) -> Row:
+        """The fields `activity` would give the record, in its order, without building it (a store writing cells
+        from them: `ports.CopiesAsFields`)."""
+        if instant is None:
+            instant = self._instants.get(t[5]) or self.instant(t[5])
+        return (t[0], t[1], t[2], t[3], self._days.get(t[4]) or self.day(t[4]), instant, *t[6:])
+
+    def checkin_fields(self, t: Row, instant: datetime | None = None) -> Row:
+        """The fields `checkin` would give the record, in its order, without building it."""
+        if instant is None:
+            instant = self._instants.get(t[1]) or self.instant(t[1])
+        return (t[0], instant, t[2], t[3], t[4])
+
     def checkin(self, t: Row, instant: datetime | None = None) -> Checkin:
         if instant is None:
             instant = self._instants.get(t[1]) or self.instant(t[1])
         c = _new(Checkin)  # through its slots, as `activity`
         _c0(c, t[0]); _c1(c, instant); _c2(c, t[2]); _c3(c, t[3]); _c4(c, t[4])  # noqa: E702
         return c
+
+
+def activity_fields(a: Activity) -> Row:
+    """A record's fields, in its order (what `Decoder.activity_fields` gives without the record)."""
+    return (a.id, a.email, a.kind, a.title, a.date, a.received_at, a.row, a.section, a.reported_quarter, a.link,
+            a.goal, a.audience, a.description, a.registrations, a.attendees, a.views, a.engagements, a.reshares,
+            a.hours)
+
+
+def checkin_fields(c: Checkin) -> Row:
+    return (c.email, c.received_at, c.row, c.reported_quarter, c.activities)
 
 
 def checkin_row(c: Checkin) -> Row:
@@ -203,9 +227,7 @@ class PackedActivities(_Packed[Activity]):
         self._last = (0, 0)
 
     def append(self, a: Activity) -> None:
-        self.append_fields((a.id, a.email, a.kind, a.title, a.date, a.received_at, a.row, a.section,
-                            a.reported_quarter, a.link, a.goal, a.audience, a.description, a.registrations,
-                            a.attendees, a.views, a.engagements, a.reshares, a.hours))
+        self.append_fields(activity_fields(a))
 
     def append_fields(self, f: Row) -> None:
         """An activity given as the fields of an `Activity`, in order (as `ingest` reads them): packed as its row
@@ -229,7 +251,7 @@ class PackedCheckins(_Packed[Checkin]):
         self._last = 0
 
     def append(self, c: Checkin) -> None:
-        self.append_fields((c.email, c.received_at, c.row, c.reported_quarter, c.activities))
+        self.append_fields(checkin_fields(c))
 
     def append_fields(self, f: Row) -> None:
         """A check-in given as the fields of a `Checkin`, in order: packed as its row (`checkin_row`)."""
@@ -239,3 +261,9 @@ class PackedCheckins(_Packed[Checkin]):
 
     def _make(self, row: Row, instant: datetime | None) -> Checkin:
         return self.decoder.checkin(row, instant)
+
+    def as_fields(self) -> Iterator[Row]:
+        """Every check-in's fields, in order, without building the records (`ports.CheckinsAsFields`)."""
+        as_read, fields = self.as_read, self.decoder.checkin_fields
+        for i, row in enumerate(self.rows()):
+            yield fields(row, as_read.get(i))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
-from ...domain.codec import Decoder, PackedActivities, PackedCheckins, pack, unpack
+from ...domain.codec import Decoder, PackedActivities, PackedCheckins, activity_fields, pack, unpack
 from ...domain.compliance import CURRENT, DUPLICATE, LATE, SUPERSEDED, Resolved, Rules, resolve_copies
 from ...domain.model import Activity, Checkin, Problem
 from ...domain.source_guard import Tally, tally
@@ -131,6 +131,17 @@ class _StoreOrder(Sequence[Resolved]):
         make = copies.decoder.activity
         for i, row in zip(self.order, copies.rows(self.order)):  # `_at`, inline: every copy of the program passes here
             yield Resolved(make(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
+
+    def as_fields(self) -> Iterator[tuple[tuple, str, int]]:
+        """The same copies, in the same order, as (the record's fields, resolution, winner row), the records not
+        built (`ports.CopiesAsFields`: what the CSV store writes its cells from)."""
+        for r in self.posts:
+            yield activity_fields(r.activity), r.resolution, r.winner_row
+        read = self.read
+        copies, as_read, resolution, winner = read.copies, read.copies.as_read, read._resolution, read._winner
+        fields = copies.decoder.activity_fields
+        for i, row in zip(self.order, copies.rows(self.order)):
+            yield fields(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i]
 
 
 @dataclass
