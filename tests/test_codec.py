@@ -1,14 +1,24 @@
 """The packed sequences a full read holds its copies and check-ins in (`codec.PackedActivities`, `PackedCheckins`),
-and compliance's reuse of what sync resolved (`history_of`)."""
+and compliance's reuse of what sync resolved (`history_of`, and in brief from the copies' fields: `brief_history`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
-from automations.domain.codec import Decoder, PackedActivities, PackedCheckins, activity_row, checkin_row
-from automations.domain.compliance import history, history_of, resolve_copies
+from automations.domain.codec import (
+    Decoder,
+    PackedActivities,
+    PackedCheckins,
+    activity_fields,
+    activity_row,
+    checkin_fields,
+    checkin_row,
+)
+from automations.domain.compliance import Track, history, history_of, perks, resolve_copies
 from automations.domain.model import Checkin
 from automations.domain.quarters import Quarter
+from automations.domain.summary import as_rows, brief_history, summarize
 from tests.factories import LONDON, RULES, activity, ambassador, at
 
 # A sheet's own wall-clock time in the hour the clocks skip (London, 31 March 2024, 01:00 to 02:00 GMT): it names the
@@ -50,6 +60,14 @@ class TestPackedActivities:
             packed.append(a)
         assert not packed.in_sheet_order
 
+    def test_fields_are_the_records_fields(self):
+        """A copy read as its fields (what the CSV store writes from) holds what the rebuilt record does."""
+        packed = PackedActivities(Decoder(LONDON))
+        for a in copies():
+            packed.append(a)
+        assert [packed.decoder.activity_fields(packed.row(i), packed.as_read.get(i)) for i in range(4)] == \
+            [activity_fields(a) for a in packed]
+
 
 class TestPackedCheckins:
     def test_they_read_back_as_they_were_kept(self):
@@ -59,6 +77,8 @@ class TestPackedCheckins:
             packed.append(c)
         assert list(packed) == kept and [packed.row(i) for i in range(2)] == [checkin_row(c) for c in kept]
         assert packed[1].received_at.isoformat() == SKIPPED.isoformat() and packed.in_sheet_order
+        assert [f[1].isoformat() for f in packed.as_fields()] == [c.received_at.isoformat() for c in kept]
+        assert list(packed.as_fields()) == [checkin_fields(c) for c in kept]
 
 
 class TestHistoryOf:
@@ -70,3 +90,36 @@ class TestHistoryOf:
         through = Quarter(2024, 3)
         assert history_of(amb, resolve_copies(acts, RULES), RULES, as_of, through) == \
             history(amb, acts, RULES, as_of, through)
+
+
+class TestBriefHistory:
+    def program(self) -> list:
+        """Copies across quarters: full and incomplete reports, a duplicate, a correction, a late copy, one dated
+        before the start, one reported for another quarter, two in one month (clustered)."""
+        return copies() + [
+            activity(date(2023, 9, 20), at(2023, 10, 2), title="Before", row=5, section=1),
+            activity(date(2024, 5, 2), at(2024, 5, 3), title="Views", kind="content", row=6, section=1,
+                     link="https://x.example", views=120, engagements=4, reshares=2),
+            activity(date(2024, 5, 20), at(2024, 5, 21), title="Meetup 2", row=7, section=1),
+            activity(date(2024, 5, 20), at(2024, 5, 22), title="Meetup 2", row=8, section=1),
+            activity(date(2024, 5, 20), at(2024, 5, 23), title="Meetup 2", row=9, section=1, attendees=31,
+                     goal="Grow", registrations=40, hours=6.0),
+            activity(date(2024, 6, 29), at(2024, 7, 3), title="Late June", row=10, section=1,
+                     reported_quarter="2024Q3"),
+            activity(date(2024, 8, 1), at(2024, 8, 2), title="Incomplete", kind="talk", row=11, section=1,
+                     goal="Teach"),
+        ]
+
+    def test_the_brief_record_is_the_full_record_in_brief(self):
+        """`brief_history` from the copies' fields and resolutions gives what summarising `history_of`'s records
+        gives, with the perks, for an active, a paused and a late-joining ambassador, open and final quarters."""
+        paused = replace(ambassador(start=date(2023, 10, 1), status="paused"),
+                         status_history=((date(2024, 4, 10), "paused"),))
+        for amb in (ambassador(start=date(2023, 10, 1)), paused, ambassador(start=date(2024, 3, 20))):
+            for as_of in (date(2024, 7, 10), date(2024, 11, 23), date(2025, 6, 1)):
+                resolved = resolve_copies([a for a in self.program() if a.received_at.date() <= as_of], RULES)
+                through = Quarter(2024, 3) if as_of.year == 2024 else Quarter(2025, 1)
+                records = history_of(amb, resolved, RULES, as_of, through)
+                full = Track(amb, tuple(records), tuple(perks(amb, records, as_of, RULES)))
+                fields = [(activity_fields(r.activity), r.resolution) for r in resolved]
+                assert brief_history(amb, fields, RULES, as_of, through) == as_rows(summarize(full))

@@ -11,14 +11,18 @@ roster entry and copies are the same, the summary is the record.
 from __future__ import annotations
 
 import sys
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import cast, overload
 
-from .compliance import Record, Rules, Track, anniversary
-from .model import Ambassador
-from .quarters import Quarter, latest_ended, latest_final
+from .codec import Row
+from .compliance import CURRENT, Record, Rules, Track, anniversary
+from .compliance.copies import GOOD
+from .compliance.verdicts import ACTIVE, next_standing, perks_of, quarter_status
+from .model import Activity, Ambassador
+from .quarters import Quarter, latest_ended, latest_final, quarters_between
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,54 @@ def as_rows(track: Track) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
 
 
 _QUARTERS: dict[str, Quarter] = {}
+
+# Where each field of an `Activity` sits among its fields (`codec.Decoder.activity_fields`, `codec.activity_fields`).
+_AT = {f.name: i for i, f in enumerate(fields(Activity))}
+_DATE, _KIND = _AT["date"], _AT["kind"]
+_ATTENDEES, _VIEWS, _ENGAGEMENTS, _RESHARES = _AT["attendees"], _AT["views"], _AT["engagements"], _AT["reshares"]
+
+
+def brief_history(amb: Ambassador, copies: Iterable[tuple[Row, str]], rules: Rules, as_of: date,
+                  through: Quarter) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
+    """`as_rows(summarize(track))` of the track `history_of` and `perks` make of this ambassador's copies, worked
+    out from each copy's fields (in `Activity`'s order) and resolution, every one received on or before `as_of`,
+    without building the records: a brief record needs only the copies that count in their own quarter (current,
+    dated from the start date on), how many are full reports, and their reach and engagements."""
+    wanted: dict[str, tuple[tuple[int, ...], ...]] = {}
+    by_quarter: dict[Quarter, list[tuple[bool, Row]]] = defaultdict(list)
+    start = amb.start_date
+    for f, resolution in copies:
+        day = f[_DATE]
+        if resolution != CURRENT or day < start:
+            continue  # excluded from its quarter (and only ever excluded from another)
+        kind = f[_KIND]
+        needs = wanted.get(kind)
+        if needs is None:
+            needs = wanted[kind] = tuple(tuple(_AT[name] for name in alternatives)
+                                         for alternatives in rules.requirements(kind))
+        full = all(any(f[i] is not None and f[i] != "" for i in alternatives) for alternatives in needs)  # is_full
+        by_quarter[Quarter.of(day)].append((full, f))
+    intern = sys.intern
+    rows: list[BriefRow] = []
+    verdicts: list[tuple[Quarter, str]] = []
+    standing, streak, missed_in_row = GOOD, 0, 0
+    for quarter in quarters_between(Quarter.of(start), through):
+        closes = quarter.window_closes(rules.window_days)
+        final = as_of > closes
+        got = by_quarter.get(quarter, ())
+        # In the verdict's order: the full reports (counted), then the others (incomplete).
+        ordered = [f for full, f in got if full] + [f for full, f in got if not full]
+        counted = sum(1 for full, _ in got if full)
+        reach = sum((f[_ATTENDEES] or 0) + (f[_VIEWS] or 0) for f in ordered)
+        engagements = sum((f[_ENGAGEMENTS] or 0) + (f[_RESHARES] or 0) for f in ordered)
+        clustered = counted >= 2 and len({(f[_DATE].year, f[_DATE].month) for f in ordered[:counted]}) == 1
+        status, note = quarter_status(amb, quarter, counted, rules, final, closes)
+        standing, streak, missed_in_row = next_standing(final, status, standing, streak, missed_in_row)
+        shown = standing if amb.status == ACTIVE else amb.status
+        rows.append((intern(str(quarter)), status, final, counted, len(got), reach, engagements, clustered,
+                     intern(note), shown, streak, missed_in_row))
+        verdicts.append((quarter, status))
+    return tuple(rows), tuple(perks_of(amb, verdicts, as_of, rules))
 
 
 class BriefRecords(Sequence[RecordSummary]):

@@ -66,6 +66,20 @@ class FullRead:
         return self.posts.get(email, []) + [Resolved(make(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
                                             for i, row in zip(places, self.copies.rows(places))]
 
+    def fields_of(self, email: str) -> list[tuple[tuple, str]]:
+        """This ambassador's copies as `resolved` gives them, each as (its record's fields, its resolution), the
+        records not built (what compliance judges in brief: `summary.brief_history`)."""
+        places = self.places.get(email, ())
+        as_read, fields, resolution = self.copies.as_read, self.copies.decoder.activity_fields, self._resolution
+        return [(activity_fields(r.activity), r.resolution) for r in self.posts.get(email, [])] + \
+            [(fields(row, as_read.get(i)), _RESOLUTIONS[resolution[i]]) for i, row in zip(places, self.copies.rows(places))]
+
+    def checkin_fields_of(self, email: str) -> list[tuple]:
+        """This ambassador's check-ins as their records' fields, in order, the records not built."""
+        places = self.checkin_places.get(email, ())
+        as_read, fields = self.checkins.as_read, self.checkins.decoder.checkin_fields
+        return [fields(row, as_read.get(i)) for i, row in zip(places, self.checkins.rows(places))]
+
     def checkins_of(self, email: str) -> list[Checkin]:
         places = self.checkin_places.get(email, ())
         as_read, make = self.checkins.as_read, self.checkins.decoder.checkin
