@@ -55,6 +55,14 @@ class FullRead:
             self._resolution[i] = _RESOLUTIONS.index(r.resolution)
             self._winner[i] = r.winner_row
 
+    def keep_resolutions(self, email: str, posts: Sequence[Resolved], resolutions: Sequence[tuple[str, int]]) -> None:
+        """`keep`, given their posts resolved and their form copies' (resolution, winner row), in `places` order."""
+        if posts:
+            self.posts[email] = list(posts)
+        for i, (resolution, winner) in zip(self.places.get(email, ()), resolutions):
+            self._resolution[i] = _RESOLUTIONS.index(resolution)
+            self._winner[i] = winner
+
     def _at(self, i: int) -> Resolved:
         return Resolved(self.copies[i], _RESOLUTIONS[self._resolution[i]], self._winner[i])
 
@@ -208,6 +216,12 @@ def _resolve(decoder: Decoder, acts: Sequence[tuple], posts: Sequence[tuple], ru
 def _counts(resolved: Sequence[Resolved]) -> list[int]:
     c = Counter(r.resolution for r in resolved)
     return [c["current"], c["duplicate"], c["superseded"], c["late"], len(resolved)]
+
+
+def _counts_of_resolutions(resolutions: Sequence[str]) -> list[int]:
+    """`_counts` of copies given by their resolutions."""
+    c = Counter(resolutions)
+    return [c["current"], c["duplicate"], c["superseded"], c["late"], len(resolutions)]
 
 
 def _total(rescount: Mapping[str, list]) -> Counter:
