@@ -11,11 +11,10 @@ roster entry and copies are the same, the summary is the record.
 from __future__ import annotations
 
 import sys
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
-from typing import cast, overload
+from typing import Any, cast, overload
 
 from .codec import Row
 from .compliance import CURRENT, Record, Rules, Track, anniversary
@@ -110,7 +109,9 @@ def brief_history(amb: Ambassador, copies: Iterable[tuple[Row, str]], rules: Rul
     without building the records: a brief record needs only the copies that count in their own quarter (current,
     dated from the start date on), how many are full reports, and their reach and engagements."""
     wanted: dict[str, tuple[tuple[int, ...], ...]] = {}
-    by_quarter: dict[Quarter, list[tuple[bool, Row]]] = defaultdict(list)
+    # By quarter (year * 4 + quarter - 1), of the copies that count there: the full reports, all of them, the
+    # reach and the engagements of the full reports and of the others, the months of the full reports.
+    counts: dict[int, list[Any]] = {}
     start = amb.start_date
     for f, resolution in copies:
         day = f[_DATE]
@@ -121,27 +122,46 @@ def brief_history(amb: Ambassador, copies: Iterable[tuple[Row, str]], rules: Rul
         if needs is None:
             needs = wanted[kind] = tuple(tuple(_AT[name] for name in alternatives)
                                          for alternatives in rules.requirements(kind))
-        full = all(any(f[i] is not None and f[i] != "" for i in alternatives) for alternatives in needs)  # is_full
-        by_quarter[Quarter.of(day)].append((full, f))
+        full = True  # `is_full`
+        for alternatives in needs:
+            for i in alternatives:
+                if f[i] is not None and f[i] != "":
+                    break
+            else:
+                full = False
+                break
+        key = day.year * 4 + (day.month - 1) // 3
+        c = counts.get(key)
+        if c is None:
+            c = counts[key] = [0, 0, 0, 0, 0, 0, set()]
+        reach = (f[_ATTENDEES] or 0) + (f[_VIEWS] or 0)
+        engagements = (f[_ENGAGEMENTS] or 0) + (f[_RESHARES] or 0)
+        c[1] += 1
+        if full:
+            c[0] += 1
+            c[2] += reach
+            c[4] += engagements
+            c[6].add((day.year, day.month))
+        else:
+            c[3] += reach
+            c[5] += engagements
     intern = sys.intern
     rows: list[BriefRow] = []
     verdicts: list[tuple[Quarter, str]] = []
     standing, streak, missed_in_row = GOOD, 0, 0
+    none: list[Any] = [0, 0, 0, 0, 0, 0, ()]
+    window_days, shown_status = rules.window_days, amb.status != ACTIVE
     for quarter in quarters_between(Quarter.of(start), through):
-        closes = quarter.window_closes(rules.window_days)
+        closes = quarter.window_closes(window_days)
         final = as_of > closes
-        got = by_quarter.get(quarter, ())
-        # In the verdict's order: the full reports (counted), then the others (incomplete).
-        ordered = [f for full, f in got if full] + [f for full, f in got if not full]
-        counted = sum(1 for full, _ in got if full)
-        reach = sum((f[_ATTENDEES] or 0) + (f[_VIEWS] or 0) for f in ordered)
-        engagements = sum((f[_ENGAGEMENTS] or 0) + (f[_RESHARES] or 0) for f in ordered)
-        clustered = counted >= 2 and len({(f[_DATE].year, f[_DATE].month) for f in ordered[:counted]}) == 1
+        counted, n, reach_full, reach_other, eng_full, eng_other, months = \
+            counts.get(quarter.year * 4 + quarter.q - 1, none)
         status, note = quarter_status(amb, quarter, counted, rules, final, closes)
         standing, streak, missed_in_row = next_standing(final, status, standing, streak, missed_in_row)
-        shown = standing if amb.status == ACTIVE else amb.status
-        rows.append((intern(str(quarter)), status, final, counted, len(got), reach, engagements, clustered,
-                     intern(note), shown, streak, missed_in_row))
+        # The verdict's sums run over its full reports, then the others (`QuarterVerdict.reach`, `.engagements`).
+        rows.append((intern(str(quarter)), status, final, counted, n, reach_full + reach_other, eng_full + eng_other,
+                     counted >= 2 and len(months) == 1, intern(note), amb.status if shown_status else standing,
+                     streak, missed_in_row))
         verdicts.append((quarter, status))
     return tuple(rows), tuple(perks_of(amb, verdicts, as_of, rules))
 
