@@ -232,10 +232,19 @@ class PackedActivities(_Packed[Activity]):
     def append_fields(self, f: Row) -> None:
         """An activity given as the fields of an `Activity`, in order (as `ingest` reads them): packed as its row
         (`activity_row`) without the record being built."""
-        self._add((f[0], f[1], f[2], f[3], f[4].toordinal(), self._posix(f[5]), *f[6:]), f[1], f[5])
+        instant = f[5]  # `_add`, inline: every copy of a full read passes here
+        if instant is not self._seen:
+            self._posix(instant)
+        if self._odd:
+            self.as_read[len(self._ends)] = instant
+        buf = self._buf
+        buf += marshal.dumps((f[0], f[1], f[2], f[3], f[4].toordinal(), self._ts, *f[6:]))
+        self._ends.append(len(buf))
+        self.emails.append(f[1])
         self.id_keys += bytes.fromhex(f[0][2:10])
         place = (f[6], f[7])
-        self.in_sheet_order = self.in_sheet_order and place > self._last
+        if self.in_sheet_order and not place > self._last:
+            self.in_sheet_order = False
         self._last = place
 
     def _make(self, row: Row, instant: datetime | None) -> Activity:

@@ -101,10 +101,14 @@ def resolve_fields(copies: Sequence[Row], rules: Rules) -> list[tuple[str, int]]
             last_day = closes[day] = Quarter.of(day).window_closes(window_days)
         if f[5].date() <= last_day:  # `in_window`
             groups[f[0]].append(i)
+    current = (CURRENT, 0)
     for indices in groups.values():
+        if len(indices) == 1:  # most activities have one copy
+            out[indices[0]] = current
+            continue
         indices.sort(key=lambda i: (copies[i][5], copies[i][6], copies[i][7]))
         winner = copies[indices[-1]]
-        out[indices[-1]] = (CURRENT, 0)
+        out[indices[-1]] = current
         # `Activity.metrics`: the title, then the reported quarter and every report field (the fields from 8 on).
         title, reported = winner[3], winner[8:]
         for i in indices[:-1]:
