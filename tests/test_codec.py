@@ -15,10 +15,19 @@ from automations.domain.codec import (
     checkin_fields,
     checkin_row,
 )
-from automations.domain.compliance import Track, history, history_of, perks, resolve_copies
+from automations.domain.compliance import (
+    Track,
+    history,
+    history_of,
+    perks,
+    resolve_copies,
+    resolve_fields,
+    resolve_rows,
+)
 from automations.domain.model import Checkin
-from automations.domain.quarters import Quarter
+from automations.domain.quarters import Quarter, local_date
 from automations.domain.summary import as_rows, brief_history, summarize
+from automations.jobs.incremental.synced import FullRead
 from tests.factories import LONDON, RULES, activity, ambassador, at
 
 # A sheet's own wall-clock time in the hour the clocks skip (London, 31 March 2024, 01:00 to 02:00 GMT): it names the
@@ -121,5 +130,45 @@ class TestBriefHistory:
                 through = Quarter(2024, 3) if as_of.year == 2024 else Quarter(2025, 1)
                 records = history_of(amb, resolved, RULES, as_of, through)
                 full = Track(amb, tuple(records), tuple(perks(amb, records, as_of, RULES)))
-                fields = [(activity_fields(r.activity), r.resolution) for r in resolved]
+                fields = [(r.activity.date, activity_fields(r.activity), r.resolution) for r in resolved]
                 assert brief_history(amb, fields, RULES, as_of, through) == as_rows(summarize(full))
+
+
+class TestReadWithoutRecords:
+    def packed(self) -> tuple[PackedActivities, PackedCheckins, list, list]:
+        acts = copies()
+        checks = [Checkin("ana@example.org", at(2024, 3, 2), 2, "2024Q1", 2), Checkin("ana@example.org", SKIPPED, 3, "", 1),
+                  Checkin("ana@example.org", at(2024, 4, 30), 4, "", 1)]
+        decoder = Decoder(LONDON)
+        packed, packed_checks = PackedActivities(decoder), PackedCheckins(decoder)
+        for a in acts:
+            packed.append(a)
+        for c in checks:
+            packed_checks.append(c)
+        return packed, packed_checks, acts, checks
+
+    def test_copies_resolve_from_their_rows_as_from_their_records(self):
+        """`resolve_rows` (rows and the days they arrived, a time in a skipped hour among them) gives what
+        `resolve_fields` and `resolve_copies` give."""
+        packed, _, acts, _ = self.packed()
+        assert list(packed.days) == [a.received_at.date().toordinal() for a in acts]
+        rows = [packed.row(i) for i in range(len(acts))]
+        by_rows = resolve_rows(rows, packed.days, packed.decoder.day, RULES)
+        assert by_rows == resolve_fields([activity_fields(a) for a in acts], RULES) == \
+            [(r.resolution, r.winner_row) for r in resolve_copies(acts, RULES)]
+
+    def test_arrivals_are_the_records_dates(self):
+        """A full read's copies and check-ins, read for compliance without their records: the dates and times their
+        records give (a time in a skipped hour as it was read)."""
+        packed, packed_checks, acts, checks = self.packed()
+        read = FullRead(packed, packed_checks)
+        resolved = resolve_copies(acts, RULES)
+        read.keep(acts[0].email, resolved)
+        got, received, local = read.arrivals(acts[0].email, LONDON)
+        assert [(d, r) for d, _, r in got] == [(a.date, r.resolution) for a, r in zip(acts, resolved)]
+        assert received == [a.received_at.date() for a in acts]
+        assert local == [local_date(a.received_at, LONDON) for a in acts]
+        arrived = read.checkin_arrivals(acts[0].email, LONDON)
+        assert [(d, ts) for d, ts, _ in arrived] == [(local_date(c.received_at, LONDON), c.received_at.timestamp())
+                                                     for c in checks]
+        assert [read.checkin_instant(i).isoformat() for _, _, i in arrived] == [c.received_at.isoformat() for c in checks]

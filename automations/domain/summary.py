@@ -98,23 +98,24 @@ _QUARTERS: dict[str, Quarter] = {}
 
 # Where each field of an `Activity` sits among its fields (`codec.Decoder.activity_fields`, `codec.activity_fields`).
 _AT = {f.name: i for i, f in enumerate(fields(Activity))}
-_DATE, _KIND = _AT["date"], _AT["kind"]
+_KIND = _AT["kind"]
 _ATTENDEES, _VIEWS, _ENGAGEMENTS, _RESHARES = _AT["attendees"], _AT["views"], _AT["engagements"], _AT["reshares"]
 
 
-def brief_history(amb: Ambassador, copies: Iterable[tuple[Row, str]], rules: Rules, as_of: date,
+def brief_history(amb: Ambassador, copies: Iterable[tuple[date, Row, str]], rules: Rules, as_of: date,
                   through: Quarter) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
     """`as_rows(summarize(track))` of the track `history_of` and `perks` make of this ambassador's copies, worked
-    out from each copy's fields (in `Activity`'s order) and resolution, every one received on or before `as_of`,
-    without building the records: a brief record needs only the copies that count in their own quarter (current,
-    dated from the start date on), how many are full reports, and their reach and engagements."""
+    out from each copy's date, fields and resolution, every one received on or before `as_of`, without building
+    the records: a brief record needs only the copies that count in their own quarter (current, dated from the
+    start date on), how many are full reports, and their reach and engagements. A copy's fields are its record's
+    (`codec.activity_fields`) or its work-cache row (`codec.activity_row`): only the kind and the report fields are
+    read, at the same places in both."""
     wanted: dict[str, tuple[tuple[int, ...], ...]] = {}
     # By quarter (year * 4 + quarter - 1), of the copies that count there: the full reports, all of them, the
     # reach and the engagements of the full reports and of the others, the months of the full reports.
     counts: dict[int, list[Any]] = {}
     start = amb.start_date
-    for f, resolution in copies:
-        day = f[_DATE]
+    for day, f, resolution in copies:
         if resolution != CURRENT or day < start:
             continue  # excluded from its quarter (and only ever excluded from another)
         kind = f[_KIND]

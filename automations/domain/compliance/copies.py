@@ -4,7 +4,7 @@ current, duplicate, superseded or late)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -90,16 +90,42 @@ def resolve_copies(activities: Iterable[Activity], rules: Rules) -> list[Resolve
 def resolve_fields(copies: Sequence[Row], rules: Rules) -> list[tuple[str, int]]:
     """`resolve_copies` over copies given as their records' fields (`codec.activity_fields`): each copy's
     resolution and winner row (0 for a current or late copy), in the input's order, the records not built."""
-    groups: dict[str, list[int]] = defaultdict(list)
-    out: list[tuple[str, int]] = [(LATE, 0)] * len(copies)
     closes: dict[date, date] = {}
     window_days = rules.window_days
-    for i, f in enumerate(copies):
+    in_window = []
+    for f in copies:
         day = f[4]
         last_day = closes.get(day)
         if last_day is None:
             last_day = closes[day] = Quarter.of(day).window_closes(window_days)
-        if f[5].date() <= last_day:  # `in_window`
+        in_window.append(f[5].date() <= last_day)  # `in_window`
+    return _resolved(copies, in_window)
+
+
+def resolve_rows(rows: Sequence[Row], received: Sequence[int], day: Callable[[int], date],
+                 rules: Rules) -> list[tuple[str, int]]:
+    """`resolve_fields` over copies given as their work-cache rows (`codec.activity_row`: the date an ordinal, the
+    received time a POSIX time) with the date each was received (`received`: ordinals of `received_at.date()`);
+    `day` makes a date of an ordinal. The records and their times are not built."""
+    closes: dict[int, int] = {}
+    window_days = rules.window_days
+    in_window = []
+    for t, got in zip(rows, received):
+        last_day = closes.get(t[4])
+        if last_day is None:
+            last_day = closes[t[4]] = Quarter.of(day(t[4])).window_closes(window_days).toordinal()
+        in_window.append(got <= last_day)
+    return _resolved(rows, in_window)
+
+
+def _resolved(copies: Sequence[Row], in_window: Sequence[bool]) -> list[tuple[str, int]]:
+    """Each copy's (resolution, winner row) given which arrived in their window. A copy is its record's fields or
+    its row: both hold the id, title, row, section, reported quarter and report fields at their record's places,
+    and the received time (a time or a POSIX time: either orders the copies as the instants they name) at 5."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    out: list[tuple[str, int]] = [(LATE, 0)] * len(copies)
+    for i, f in enumerate(copies):
+        if in_window[i]:
             groups[f[0]].append(i)
     current = (CURRENT, 0)
     for indices in groups.values():

@@ -18,7 +18,7 @@ from ...domain.codec import (
     problems_of,
     unpack,
 )
-from ...domain.compliance import LATE, Resolved, Rules, resolve_fields
+from ...domain.compliance import LATE, Resolved, Rules, resolve_rows
 from ...domain.form_layout import map_columns
 from ...domain.model import Activity, Problem
 from ...domain.source_guard import Tally
@@ -187,15 +187,16 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
         at = read.places.get(email, ())
         acts = list(packed.rows(at))
         posts = post_rows.get(email, [])
-        # Resolved from their fields: only the posts' and the late copies' records are built.
-        fields = [decoder.activity_fields(t) for t in posts] + \
-            [decoder.activity_fields(t, packed.as_read.get(i)) for i, t in zip(at, acts)]
-        resolutions = resolve_fields(fields, rules)
-        read.keep_resolutions(email, [Resolved(decoder.activity(t), *how) for t, how in zip(posts, resolutions)],
+        # Resolved from their rows and the days they arrived: only the posts' and the late copies' records are built.
+        post_records = [decoder.activity(t) for t in posts]
+        resolutions = resolve_rows(posts + acts, [a.received_at.toordinal() for a in post_records] +
+                                   [packed.days[i] for i in at], decoder.day, rules)
+        read.keep_resolutions(email, [Resolved(a, *how) for a, how in zip(post_records, resolutions)],
                               resolutions[len(posts):])
         late[email] = [problem_row(p) for p in late_problems(
-            (Resolved(Activity(*f), *how) for f, how in zip(fields, resolutions) if how[0] == LATE), layout,
-            rules.window_days)]
+            (Resolved(post_records[k] if k < len(posts) else
+                      decoder.activity(acts[k - len(posts)], packed.as_read.get(at[k - len(posts)])), *how)
+             for k, how in enumerate(resolutions) if how[0] == LATE), layout, rules.window_days)]
         rescount[email] = _counts_of_resolutions([how[0] for how in resolutions])
         checks = list(packed_checks.rows(read.checkin_places.get(email, ())))
         digests[email] = _digest(acts + checks + list(post_rows.get(email, [])))

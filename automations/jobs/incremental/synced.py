@@ -7,11 +7,14 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import overload
+from zoneinfo import ZoneInfo
 
 from ...domain.codec import Decoder, PackedActivities, PackedCheckins, activity_fields, pack, unpack
 from ...domain.compliance import CURRENT, DUPLICATE, LATE, SUPERSEDED, Resolved, Rules, resolve_copies
 from ...domain.model import Activity, Checkin, Problem
+from ...domain.quarters import local_date
 from ...domain.source_guard import Tally, tally
 from ...domain.values import stable_digest
 from ...ports import WorkCache
@@ -74,19 +77,53 @@ class FullRead:
         return self.posts.get(email, []) + [Resolved(make(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
                                             for i, row in zip(places, self.copies.rows(places))]
 
-    def fields_of(self, email: str) -> list[tuple[tuple, str]]:
-        """This ambassador's copies as `resolved` gives them, each as (its record's fields, its resolution), the
-        records not built (what compliance judges in brief: `summary.brief_history`)."""
+    def arrivals(self, email: str, tz: ZoneInfo) -> tuple[list[tuple[date, tuple, str]], list[date], list[date]]:
+        """This ambassador's copies as `resolved` gives them, without building the records or their times: each as
+        (its date, its row, its resolution) (a post: its record's fields), for `summary.brief_history`; the date each
+        was received (`received_on`) and the local date it arrived in `tz` (`local_date`)."""
+        copies: list[tuple[date, tuple, str]] = []
+        received: list[date] = []
+        local: list[date] = []
+        for r in self.posts.get(email, []):
+            a = r.activity
+            copies.append((a.date, activity_fields(a), r.resolution))
+            received.append(a.received_at.date())
+            local.append(local_date(a.received_at, tz))
         places = self.places.get(email, ())
-        as_read, fields, resolution = self.copies.as_read, self.copies.decoder.activity_fields, self._resolution
-        return [(activity_fields(r.activity), r.resolution) for r in self.posts.get(email, [])] + \
-            [(fields(row, as_read.get(i)), _RESOLUTIONS[resolution[i]]) for i, row in zip(places, self.copies.rows(places))]
+        packed = self.copies
+        as_read, day, days, resolution = packed.as_read, packed.decoder.day, packed.days, self._resolution
+        same_zone = packed.decoder.tz is tz
+        for i, row in zip(places, packed.rows(places)):
+            copies.append((day(row[4]), row, _RESOLUTIONS[resolution[i]]))
+            instant = as_read.get(i)
+            if instant is None and same_zone:  # rebuilt in `tz`: its own date is the one it has there
+                received.append(day(days[i]))
+                local.append(received[-1])
+            else:
+                instant = instant or packed.decoder.instant(row[5])
+                received.append(instant.date())
+                local.append(local_date(instant, tz))
+        return copies, received, local
 
-    def checkin_fields_of(self, email: str) -> list[tuple]:
-        """This ambassador's check-ins as their records' fields, in order, the records not built."""
+    def checkin_arrivals(self, email: str, tz: ZoneInfo) -> list[tuple[date, float, int]]:
+        """This ambassador's check-ins, in order, as (the local date each arrived in `tz`, its POSIX time, its index
+        for `checkin_instant`), without building them or their times."""
         places = self.checkin_places.get(email, ())
-        as_read, fields = self.checkins.as_read, self.checkins.decoder.checkin_fields
-        return [fields(row, as_read.get(i)) for i, row in zip(places, self.checkins.rows(places))]
+        packed = self.checkins
+        as_read, day, days = packed.as_read, packed.decoder.day, packed.days
+        same_zone = packed.decoder.tz is tz
+        out = []
+        for i, row in zip(places, packed.rows(places)):
+            instant = as_read.get(i)
+            if instant is None and same_zone:
+                out.append((day(days[i]), row[1], i))
+            else:
+                out.append((local_date(instant or packed.decoder.instant(row[1]), tz), row[1], i))
+        return out
+
+    def checkin_instant(self, i: int) -> datetime:
+        """When check-in `i` (an index `checkin_arrivals` gives) was received, as its record says it."""
+        return self.checkins.as_read.get(i) or self.checkins.decoder.instant(self.checkins.row(i)[1])
 
     def checkins_of(self, email: str) -> list[Checkin]:
         places = self.checkin_places.get(email, ())

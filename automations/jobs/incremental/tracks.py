@@ -84,12 +84,11 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
         writes: dict[str, bytes] = {}
         for amb in chunk:
             if synced.full is not None:
-                # Each copy as its fields and resolution, the records not built: judged in brief (`brief_history`)
-                # as sync resolved them, unless a copy arrived after `as_of` (then resolved again, in full).
-                copies = synced.full.fields_of(amb.email)
-                received = [f[5] for f, _ in copies]
-                checked = [f[1] for f in synced.full.checkin_fields_of(amb.email)]
-                if all(t.date() <= as_of for t in received):  # `received_on`
+                # Each copy as its date, row and resolution, the records and their times not built: judged in brief
+                # (`brief_history`) as sync resolved them, unless a copy arrived after `as_of` (then resolved again).
+                copies, received, copy_days = synced.full.arrivals(amb.email, rules.tz)
+                arrived = synced.full.checkin_arrivals(amb.email, rules.tz)
+                if all(d <= as_of for d in received):  # `received_on`
                     brief = brief_history(amb, copies, rules, as_of, through)
                 else:
                     records = history(amb, [r.activity for r in synced.full.resolved(amb.email)], rules, as_of,
@@ -98,23 +97,27 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
                 # After a full read the record is kept in brief, as a rerun keeps it (`details` works it out again
                 # for a message that needs it): the program's activities are not all held through the records.
                 track = from_rows(amb, brief)
+                seen = [(ts, i) for d, ts, i in arrived if d <= as_of]
+                if seen:  # the first of the latest, as `max` of their times finds it
+                    last[amb.email] = synced.full.checkin_instant(max(seen, key=lambda s: s[0])[1])
+                checked = [(d, ts) for d, ts, _ in arrived]
             else:
                 acts, checks = got.get(amb.email, ([], []))
                 records = history(amb, acts, rules, as_of, through)
                 track = Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules)))
                 brief = as_rows(summarize(track))
-                received, checked = [a.received_at for a in acts], [c.received_at for c in checks]
+                copy_days = [local_date(a.received_at, rules.tz) for a in acts]
+                checked = [(local_date(c.received_at, rules.tz), c.received_at.timestamp()) for c in checks]
+                instants = [c.received_at for c, (d, _) in zip(checks, checked) if d <= as_of]
+                if instants:
+                    last[amb.email] = max(instants)
             tracks[index[amb.email]] = track
-            checked_days = [local_date(t, rules.tz) for t in checked]
-            days = [local_date(t, rules.tz) for t in received] + checked_days
-            seen = [t for t, day in zip(checked, checked_days) if day <= as_of]
-            if seen:
-                last[amb.email] = max(seen)
+            days = copy_days + [d for d, _ in checked]
             if any(as_of - lookback <= d <= as_of for d in days):
                 recent.add(amb.email)
             until = valid_until(amb, days, rules, as_of)
             writes[amb.email] = pack((keys[amb.email], today, until.toordinal(), brief,
-                                      [(day.toordinal(), t.timestamp()) for t, day in zip(checked, checked_days)]))
+                                      [(d.toordinal(), ts) for d, ts in checked]))
         if not dry_run:
             cache.stage(SLIM, writes)  # kept with the others in one write below
             staged = True
