@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any, cast, overload
 
 from .codec import Row
@@ -102,6 +103,13 @@ _KIND = _AT["kind"]
 _ATTENDEES, _VIEWS, _ENGAGEMENTS, _RESHARES = _AT["attendees"], _AT["views"], _AT["engagements"], _AT["reshares"]
 
 
+@lru_cache(maxsize=1024)
+def _quarters(first: Quarter, last: Quarter, window_days: int) -> tuple[tuple[Quarter, str, date], ...]:
+    """Every quarter from `first` to `last`, with its label (interned) and the day its window closes: the same few
+    for every ambassador."""
+    return tuple((q, sys.intern(str(q)), q.window_closes(window_days)) for q in quarters_between(first, last))
+
+
 def brief_history(amb: Ambassador, copies: Iterable[tuple[date, Row, str]], rules: Rules, as_of: date,
                   through: Quarter) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
     """`as_rows(summarize(track))` of the track `history_of` and `perks` make of this ambassador's copies, worked
@@ -152,15 +160,14 @@ def brief_history(amb: Ambassador, copies: Iterable[tuple[date, Row, str]], rule
     standing, streak, missed_in_row = GOOD, 0, 0
     none: list[Any] = [0, 0, 0, 0, 0, 0, ()]
     window_days, shown_status = rules.window_days, amb.status != ACTIVE
-    for quarter in quarters_between(Quarter.of(start), through):
-        closes = quarter.window_closes(window_days)
+    for quarter, label, closes in _quarters(Quarter.of(start), through, window_days):
         final = as_of > closes
         counted, n, reach_full, reach_other, eng_full, eng_other, months = \
             counts.get(quarter.year * 4 + quarter.q - 1, none)
         status, note = quarter_status(amb, quarter, counted, rules, final, closes)
         standing, streak, missed_in_row = next_standing(final, status, standing, streak, missed_in_row)
         # The verdict's sums run over its full reports, then the others (`QuarterVerdict.reach`, `.engagements`).
-        rows.append((intern(str(quarter)), status, final, counted, n, reach_full + reach_other, eng_full + eng_other,
+        rows.append((label, status, final, counted, n, reach_full + reach_other, eng_full + eng_other,
                      counted >= 2 and len(months) == 1, intern(note), amb.status if shown_status else standing,
                      streak, missed_in_row))
         verdicts.append((quarter, status))

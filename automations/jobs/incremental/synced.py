@@ -31,6 +31,7 @@ def _sort_copies(resolved: Iterable[Resolved]) -> list[Resolved]:
 
 
 _RESOLUTIONS = (CURRENT, DUPLICATE, SUPERSEDED, LATE)
+_CODES = {r: i for i, r in enumerate(_RESOLUTIONS)}
 
 
 class FullRead:
@@ -62,9 +63,10 @@ class FullRead:
         """`keep`, given their posts resolved and their form copies' (resolution, winner row), in `places` order."""
         if posts:
             self.posts[email] = list(posts)
+        codes, kept, winners = _CODES, self._resolution, self._winner
         for i, (resolution, winner) in zip(self.places.get(email, ()), resolutions):
-            self._resolution[i] = _RESOLUTIONS.index(resolution)
-            self._winner[i] = winner
+            kept[i] = codes[resolution]
+            winners[i] = winner
 
     def _at(self, i: int) -> Resolved:
         return Resolved(self.copies[i], _RESOLUTIONS[self._resolution[i]], self._winner[i])
