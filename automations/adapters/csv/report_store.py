@@ -72,8 +72,7 @@ class CsvReportStore:
         # The last copy and check-in are found as they are written: one pass over them (they may be rebuilt as
         # they are read, `jobs.incremental.FullRead`; written from their fields when they offer them).
         last = _LastCopy()
-        written = (_file(self.activities_path,
-                         lambda: self._write_copies(last.seen(_copy_fields(resolved)), dry_run))
+        written = (_file(self.activities_path, lambda: self._write_copies(_copy_fields(resolved), dry_run, last))
                    + _file(self.checkins_path,
                            lambda: self._write_checkins(last.seen_checkins(_checkin_fields(checkins)), dry_run)))
         if not dry_run:  # a real write reads every copy and check-in
@@ -134,19 +133,25 @@ class CsvReportStore:
         return written
 
     @staticmethod
-    def _activity_rows(copies: Iterable[tuple[tuple, str, int]]) -> Iterator[list]:
-        """Each copy's cells, from its fields in `Activity`'s order (`_copy_fields`), its resolution and winner."""
+    def _activity_rows(copies: Iterable[tuple[tuple, str, int]], seen: _LastCopy | None = None) -> Iterator[list]:
+        """Each copy's cells, from its fields in `Activity`'s order (`_copy_fields`), its resolution and winner;
+        `seen` notes the latest form copy's place as they pass."""
         # None is written as an empty cell by the csv module; whole numbers as themselves.
         # The copies of one response come together and share one timestamp object: each is written once. (The
         # object itself is the key, held while it is: copies rebuilt as they are read are freed as they go, and
         # a freed object's id can be another's.)
         last, stamp = None, ""
+        place = seen.place if seen is not None else (0, 0)
         for f, resolution, winner in copies:
             if f[5] is not last:
                 last, stamp = f[5], f[5].isoformat()
+            if f[7] and (f[6], f[7]) > place:  # `_LastCopy.seen`, inline
+                place = (f[6], f[7])
             yield [f[0], f[1], f[2], f[3], f[4].isoformat(), stamp, f[6], f[7], f[8], resolution, winner or "",
                    f[9], f[10], f[11], f[12], f[13], f[14], f[15], f[16], f[17],
                    "" if f[18] is None else f"{f[18]:g}"]
+        if seen is not None:
+            seen.place = place
 
     @staticmethod
     def _checkin_rows(checkins: Iterable[tuple]) -> Iterator[list]:
@@ -156,8 +161,9 @@ class CsvReportStore:
     def write_activities(self, resolved: Iterable[Resolved], dry_run: bool = False) -> bool:
         return self._write_copies(_copy_fields(resolved), dry_run)
 
-    def _write_copies(self, copies: Iterable[tuple[tuple, str, int]], dry_run: bool) -> bool:
-        return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, self._activity_rows(copies), dry_run)
+    def _write_copies(self, copies: Iterable[tuple[tuple, str, int]], dry_run: bool,
+                      seen: _LastCopy | None = None) -> bool:
+        return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, self._activity_rows(copies, seen), dry_run)
 
     def read_activities(self) -> list[Activity]:
         if not self.activities_path.exists():
@@ -291,7 +297,8 @@ def _checkin_fields(checkins: Iterable[Checkin]) -> Iterable[tuple]:
 
 
 class _LastCopy:
-    """The latest form copy's place (row, section) among the copies passed through `seen` ((0, 0): none)."""
+    """The latest form copy's place (row, section) among the copies written (`_activity_rows` notes it; (0, 0):
+    none)."""
 
     def __init__(self) -> None:
         self.place = (0, 0)
@@ -302,13 +309,6 @@ class _LastCopy:
             if f[2] > self.checkin:
                 self.checkin = f[2]
             yield f
-
-    def seen(self, copies: Iterable[tuple[tuple, str, int]]) -> Iterator[tuple[tuple, str, int]]:
-        for copy in copies:
-            f = copy[0]
-            if f[7] and (f[6], f[7]) > self.place:
-                self.place = (f[6], f[7])
-            yield copy
 
 
 def _last_copy(resolved: Sequence[Resolved], start: tuple[int, int]) -> tuple[int, int]:

@@ -94,13 +94,15 @@ class FullRead:
         places = self.places.get(email, ())
         packed = self.copies
         as_read, day, days, resolution = packed.as_read, packed.decoder.day, packed.days, self._resolution
+        known = packed.decoder._days  # `day`'s lookup, inline: every copy of the program passes here
         same_zone = packed.decoder.tz is tz
         for i, row in zip(places, packed.rows(places)):
-            copies.append((day(row[4]), row, _RESOLUTIONS[resolution[i]]))
+            copies.append((known.get(row[4]) or day(row[4]), row, _RESOLUTIONS[resolution[i]]))
             instant = as_read.get(i)
             if instant is None and same_zone:  # rebuilt in `tz`: its own date is the one it has there
-                received.append(day(days[i]))
-                local.append(received[-1])
+                arrived = known.get(days[i]) or day(days[i])
+                received.append(arrived)
+                local.append(arrived)
             else:
                 instant = instant or packed.decoder.instant(row[5])
                 received.append(instant.date())
@@ -113,12 +115,13 @@ class FullRead:
         places = self.checkin_places.get(email, ())
         packed = self.checkins
         as_read, day, days = packed.as_read, packed.decoder.day, packed.days
+        known = packed.decoder._days
         same_zone = packed.decoder.tz is tz
         out = []
         for i, row in zip(places, packed.rows(places)):
             instant = as_read.get(i)
             if instant is None and same_zone:
-                out.append((day(days[i]), row[1], i))
+                out.append((known.get(days[i]) or day(days[i]), row[1], i))
             else:
                 out.append((local_date(instant or packed.decoder.instant(row[1]), tz), row[1], i))
         return out
