@@ -69,7 +69,7 @@ class Decoder:
 
     def activity(self, t: Row, instant: datetime | None = None) -> Activity:
         """`instant`: the received time as it was read, when the POSIX time alone would rebuild it otherwise."""
-        day = self._days.get(t[4]) or self.day(t[4])  # the lookups inline: a full read rebuilds each copy thrice
+        day = self._days.get(t[4]) or self.day(t[4])  # the lookups inline: every copy of a read may pass here
         if instant is None:
             instant = self._instants.get(t[5]) or self.instant(t[5])
         # Each field set through its slot, as the frozen class's __init__ does one `object.__setattr__` at a time
