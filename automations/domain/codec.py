@@ -52,6 +52,20 @@ class Decoder:
         self.tz = tz
         self._days: dict[int, date] = {}
         self._instants: dict[float, datetime] = {}
+        self._received: tuple[datetime | None, tuple[float, int, bool]] = (None, (0.0, 0, False))
+
+    def received(self, instant: datetime) -> tuple[float, int, bool]:
+        """A received time as packed records keep it: its POSIX time, its own date's ordinal, and whether `instant`
+        rebuilds it otherwise (then it is kept as read). The last one is remembered: a response's copies and its
+        check-in, packed one after the other, share it."""
+        seen, got = self._received
+        if instant is not seen:
+            ts = instant.timestamp()
+            rebuilt = datetime.fromtimestamp(ts, self.tz)
+            got = (ts, instant.toordinal(), rebuilt.hour != instant.hour or rebuilt.minute != instant.minute
+                   or rebuilt.tzinfo is not instant.tzinfo)
+            self._received = (instant, got)
+        return got
 
     def day(self, ordinal: int) -> date:
         d = self._days.get(ordinal)
@@ -165,14 +179,12 @@ class _Packed(Sequence[T]):
         self._odd = False
 
     def _posix(self, instant: datetime) -> float:
-        """The POSIX time of a received time, noting whether the decoder would rebuild it otherwise (the records
-        of one response share theirs: each is looked at once)."""
+        """The POSIX time of a received time, noting its day and whether the decoder would rebuild it otherwise
+        (the records of one response share theirs: each is looked at once, by the decoder the packed copies and
+        check-ins of a read share)."""
         if instant is not self._seen:
-            self._ts = instant.timestamp()
-            self._day = instant.toordinal()
-            rebuilt = datetime.fromtimestamp(self._ts, self.decoder.tz)
-            self._seen, self._odd = instant, (rebuilt.hour != instant.hour or rebuilt.minute != instant.minute
-                                              or rebuilt.tzinfo is not instant.tzinfo)
+            self._ts, self._day, self._odd = self.decoder.received(instant)
+            self._seen = instant
         return self._ts
 
     def _add(self, row: Row, email: str, instant: datetime) -> None:

@@ -203,9 +203,12 @@ class _StoreOrder(Sequence[Resolved]):
             yield activity_fields(r.activity), r.resolution, r.winner_row
         read = self.read
         copies, as_read, resolution, winner = read.copies, read.copies.as_read, read._resolution, read._winner
-        fields = copies.decoder.activity_fields
-        for i, row in zip(self.order, copies.rows(self.order)):
-            yield fields(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i]
+        decoder = copies.decoder
+        days, instants, day, instant = decoder._days, decoder._instants, decoder.day, decoder.instant
+        for i, row in zip(self.order, copies.rows(self.order)):  # `Decoder.activity_fields`, inline
+            at = as_read.get(i) or instants.get(row[5]) or instant(row[5])
+            yield ((row[0], row[1], row[2], row[3], days.get(row[4]) or day(row[4]), at, *row[6:]),
+                   _RESOLUTIONS[resolution[i]], winner[i])
 
 
 @dataclass
