@@ -45,6 +45,9 @@ class FullRead:
         self.checkins = checkins
         self.places = _places(copies.emails)  # each ambassador's copies: their indexes in `copies`
         self.checkin_places = _places(checkins.emails)
+        # The read is this one's from now on: each record's address is in the places, so the lists of them (a
+        # pointer a record, some megabytes at the peak of a first run) go.
+        copies.emails, checkins.emails = [], []
         self.posts: dict[str, list[Resolved]] = {}
         self._resolution = bytearray(len(copies))
         self._winner = array("I", bytes(4 * len(copies)))
