@@ -97,7 +97,7 @@ class Decoder:
 
     def activity_fields(self, t: Row, instant: datetime | None = None) -> Row:
         """The fields `activity` would give the record, in its order, without building it (a store writing cells
-        from them: `ports.CopiesAsFields`)."""
+        from them: `ReportStore.save`)."""
         if instant is None:
             instant = self._instants.get(t[5]) or self.instant(t[5])
         return (t[0], t[1], t[2], t[3], self._days.get(t[4]) or self.day(t[4]), instant, *t[6:])
@@ -291,7 +291,7 @@ class PackedCheckins(_Packed[Checkin]):
         return self.decoder.checkin(row, instant)
 
     def as_fields(self) -> Iterator[Row]:
-        """Every check-in's fields, in order, without building the records (`ports.CheckinsAsFields`)."""
+        """Every check-in's fields, in order, without building the records (`ReportStore.save`)."""
         as_read, fields = self.as_read, self.decoder.checkin_fields
         for i, row in enumerate(self.rows()):
             yield fields(row, as_read.get(i))

@@ -65,21 +65,6 @@ class StoredReports:
     problems: list[ProblemRecord]
 
 
-class CopiesAsFields(Protocol):
-    """Copies a store may be given to `save` that can also be read without building the records: each copy's
-    `Activity` fields in the record's order, with its resolution and winner row (a full read's copies, rebuilt
-    from packed rows, offer it). A store that writes cells from fields (`CsvReportStore`) reads them so; the
-    same copies in the same order as iterating the sequence gives."""
-
-    def as_fields(self) -> Iterable[tuple[tuple, str, int]]: ...
-
-
-class CheckinsAsFields(Protocol):
-    """Check-ins given to `save` that can also be read as each `Checkin`'s fields, in order (as `CopiesAsFields`)."""
-
-    def as_fields(self) -> Iterable[tuple]: ...
-
-
 class ReportStore(Protocol):
     """The activities, check-ins and data problems sync-checkins derives from the responses."""
 
@@ -94,8 +79,12 @@ class ReportStore(Protocol):
 
     def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], dry_run: bool = False) -> Written:
         """Make the store hold exactly these activities and check-ins; write only what differs. Safe to
-        repeat after a crash. With `dry_run`, write nothing and return what the real save would. Either may
-        also offer its records as fields (`CopiesAsFields`, `CheckinsAsFields`), for a store that can use them."""
+        repeat after a crash. With `dry_run`, write nothing and return what the real save would.
+
+        Either sequence may also offer its records as fields, without building them (a full read's do): the
+        copies an `as_fields()` giving each copy's `Activity` fields in the record's order with its resolution
+        and winner row, the check-ins one giving each `Checkin`'s fields, in the order iterating gives. A store
+        that writes cells from fields (`CsvReportStore`) reads them so; another may ignore it."""
 
     def load_problems(self) -> list[ProblemRecord]:
         """The data problems on record, with the statuses staff set (without reading anything else)."""

@@ -281,7 +281,7 @@ def _day(text: str) -> date | None:
 
 def _copy_fields(resolved: Iterable[Resolved]) -> Iterable[tuple[tuple, str, int]]:
     """The copies as (fields in `Activity`'s order, resolution, winner row): as they offer themselves
-    (`ports.CopiesAsFields`: the records are not built), else from each record."""
+    (`ReportStore.save`: the records are not built), else from each record."""
     as_fields = getattr(resolved, "as_fields", None)
     if as_fields is not None:
         return cast("Iterable[tuple[tuple, str, int]]", as_fields())
@@ -289,7 +289,7 @@ def _copy_fields(resolved: Iterable[Resolved]) -> Iterable[tuple[tuple, str, int
 
 
 def _checkin_fields(checkins: Iterable[Checkin]) -> Iterable[tuple]:
-    """The check-ins as their fields in `Checkin`'s order (`ports.CheckinsAsFields`, or from each record)."""
+    """The check-ins as their fields in `Checkin`'s order (as `ReportStore.save` allows, or from each record)."""
     as_fields = getattr(checkins, "as_fields", None)
     if as_fields is not None:
         return cast("Iterable[tuple]", as_fields())

@@ -20,7 +20,7 @@ the late copies' records are built, for their problems), their digest and work-c
 staged in the cache at once (`WorkCache.stage`; `remember` promotes the staged entries in the same write as the
 state that claims them, so a crash before leaves the old state). How each copy resolved is kept (`FullRead`):
 the store's one pass and compliance read the rows again, neither rebuilding the records: the CSV store writes
-each copy's cells from its fields (`ports.CopiesAsFields`), and compliance (`tracks.judge`) reuses the
+each copy's cells from its fields (`ReportStore.save`), and compliance (`tracks.judge`) reuses the
 resolution and works each record out in brief from the rows (`summary.brief_history`, the brief rows of
 `history_of`'s records; in full, as before, when a copy arrived after the run's date). The Airtable store
 builds every record's fields to compare with the base, so it holds the program's copies while it saves.

@@ -201,7 +201,7 @@ class _StoreOrder(Sequence[Resolved]):
 
     def as_fields(self) -> Iterator[tuple[tuple, str, int]]:
         """The same copies, in the same order, as (the record's fields, resolution, winner row), the records not
-        built (`ports.CopiesAsFields`: what the CSV store writes its cells from)."""
+        built (`ReportStore.save`: what the CSV store writes its cells from)."""
         for r in self.posts:
             yield activity_fields(r.activity), r.resolution, r.winner_row
         read = self.read
