@@ -52,6 +52,20 @@ class Decoder:
         self.tz = tz
         self._days: dict[int, date] = {}
         self._instants: dict[float, datetime] = {}
+        self._received: tuple[datetime | None, tuple[float, int, bool]] = (None, (0.0, 0, False))
+
+    def received(self, instant: datetime) -> tuple[float, int, bool]:
+        """A received time as packed records keep it: its POSIX time, its own date's ordinal, and whether `instant`
+        rebuilds it otherwise (then it is kept as read). The last one is remembered: a response's copies and its
+        check-in, packed one after the other, share it."""
+        seen, got = self._received
+        if instant is not seen:
+            ts = instant.timestamp()
+            rebuilt = datetime.fromtimestamp(ts, self.tz)
+            got = (ts, instant.toordinal(), rebuilt.hour != instant.hour or rebuilt.minute != instant.minute
+                   or rebuilt.tzinfo is not instant.tzinfo)
+            self._received = (instant, got)
+        return got
 
     def day(self, ordinal: int) -> date:
         d = self._days.get(ordinal)
@@ -69,7 +83,7 @@ class Decoder:
 
     def activity(self, t: Row, instant: datetime | None = None) -> Activity:
         """`instant`: the received time as it was read, when the POSIX time alone would rebuild it otherwise."""
-        day = self._days.get(t[4]) or self.day(t[4])  # the lookups inline: a full read rebuilds each copy thrice
+        day = self._days.get(t[4]) or self.day(t[4])  # the lookups inline: every copy of a read may pass here
         if instant is None:
             instant = self._instants.get(t[5]) or self.instant(t[5])
         # Each field set through its slot, as the frozen class's __init__ does one `object.__setattr__` at a time
@@ -81,12 +95,36 @@ class Decoder:
         _a18(a, t[18])
         return a
 
+    def activity_fields(self, t: Row, instant: datetime | None = None) -> Row:
+        """The fields `activity` would give the record, in its order, without building it (a store writing cells
+        from them: `ReportStore.save`)."""
+        if instant is None:
+            instant = self._instants.get(t[5]) or self.instant(t[5])
+        return (t[0], t[1], t[2], t[3], self._days.get(t[4]) or self.day(t[4]), instant, *t[6:])
+
+    def checkin_fields(self, t: Row, instant: datetime | None = None) -> Row:
+        """The fields `checkin` would give the record, in its order, without building it."""
+        if instant is None:
+            instant = self._instants.get(t[1]) or self.instant(t[1])
+        return (t[0], instant, t[2], t[3], t[4])
+
     def checkin(self, t: Row, instant: datetime | None = None) -> Checkin:
         if instant is None:
             instant = self._instants.get(t[1]) or self.instant(t[1])
         c = _new(Checkin)  # through its slots, as `activity`
         _c0(c, t[0]); _c1(c, instant); _c2(c, t[2]); _c3(c, t[3]); _c4(c, t[4])  # noqa: E702
         return c
+
+
+def activity_fields(a: Activity) -> Row:
+    """A record's fields, in its order (what `Decoder.activity_fields` gives without the record)."""
+    return (a.id, a.email, a.kind, a.title, a.date, a.received_at, a.row, a.section, a.reported_quarter, a.link,
+            a.goal, a.audience, a.description, a.registrations, a.attendees, a.views, a.engagements, a.reshares,
+            a.hours)
+
+
+def checkin_fields(c: Checkin) -> Row:
+    return (c.email, c.received_at, c.row, c.reported_quarter, c.activities)
 
 
 def checkin_row(c: Checkin) -> Row:
@@ -132,18 +170,21 @@ class _Packed(Sequence[T]):
         # clock change skips (a sheet's own timestamp) names the same instant as the rebuilt one, but is written
         # otherwise. Kept as read, by record, so what is written from the records is what a list of them writes.
         self.as_read: dict[int, datetime] = {}
+        # Each record's received time's own date (`received_at.date()` of the record rebuilt), as an ordinal: what
+        # resolving and judging read of it, without rebuilding the time (4 bytes a record).
+        self.days = array("I")
         self._seen: datetime | None = None
         self._ts = 0.0
+        self._day = 0
         self._odd = False
 
     def _posix(self, instant: datetime) -> float:
-        """The POSIX time of a received time, noting whether the decoder would rebuild it otherwise (the records
-        of one response share theirs: each is looked at once)."""
+        """The POSIX time of a received time, noting its day and whether the decoder would rebuild it otherwise
+        (the records of one response share theirs: each is looked at once, by the decoder the packed copies and
+        check-ins of a read share)."""
         if instant is not self._seen:
-            self._ts = instant.timestamp()
-            rebuilt = datetime.fromtimestamp(self._ts, self.decoder.tz)
-            self._seen, self._odd = instant, (rebuilt.hour != instant.hour or rebuilt.minute != instant.minute
-                                              or rebuilt.tzinfo is not instant.tzinfo)
+            self._ts, self._day, self._odd = self.decoder.received(instant)
+            self._seen = instant
         return self._ts
 
     def _add(self, row: Row, email: str, instant: datetime) -> None:
@@ -154,6 +195,7 @@ class _Packed(Sequence[T]):
         self._buf += marshal.dumps(row)
         self._ends.append(len(self._buf))
         self.emails.append(email)
+        self.days.append(self._day)
 
     def row(self, i: int) -> Row:
         row: Row = marshal.loads(self._buf[self._ends[i - 1] if i else 0:self._ends[i]])
@@ -203,17 +245,25 @@ class PackedActivities(_Packed[Activity]):
         self._last = (0, 0)
 
     def append(self, a: Activity) -> None:
-        self.append_fields((a.id, a.email, a.kind, a.title, a.date, a.received_at, a.row, a.section,
-                            a.reported_quarter, a.link, a.goal, a.audience, a.description, a.registrations,
-                            a.attendees, a.views, a.engagements, a.reshares, a.hours))
+        self.append_fields(activity_fields(a))
 
     def append_fields(self, f: Row) -> None:
         """An activity given as the fields of an `Activity`, in order (as `ingest` reads them): packed as its row
         (`activity_row`) without the record being built."""
-        self._add((f[0], f[1], f[2], f[3], f[4].toordinal(), self._posix(f[5]), *f[6:]), f[1], f[5])
+        instant = f[5]  # `_add`, inline: every copy of a full read passes here
+        if instant is not self._seen:
+            self._posix(instant)
+        if self._odd:
+            self.as_read[len(self._ends)] = instant
+        buf = self._buf
+        buf += marshal.dumps((f[0], f[1], f[2], f[3], f[4].toordinal(), self._ts, *f[6:]))
+        self._ends.append(len(buf))
+        self.emails.append(f[1])
+        self.days.append(self._day)
         self.id_keys += bytes.fromhex(f[0][2:10])
         place = (f[6], f[7])
-        self.in_sheet_order = self.in_sheet_order and place > self._last
+        if self.in_sheet_order and not place > self._last:
+            self.in_sheet_order = False
         self._last = place
 
     def _make(self, row: Row, instant: datetime | None) -> Activity:
@@ -229,7 +279,7 @@ class PackedCheckins(_Packed[Checkin]):
         self._last = 0
 
     def append(self, c: Checkin) -> None:
-        self.append_fields((c.email, c.received_at, c.row, c.reported_quarter, c.activities))
+        self.append_fields(checkin_fields(c))
 
     def append_fields(self, f: Row) -> None:
         """A check-in given as the fields of a `Checkin`, in order: packed as its row (`checkin_row`)."""
@@ -239,3 +289,9 @@ class PackedCheckins(_Packed[Checkin]):
 
     def _make(self, row: Row, instant: datetime | None) -> Checkin:
         return self.decoder.checkin(row, instant)
+
+    def as_fields(self) -> Iterator[Row]:
+        """Every check-in's fields, in order, without building the records (`ReportStore.save`)."""
+        as_read, fields = self.as_read, self.decoder.checkin_fields
+        for i, row in enumerate(self.rows()):
+            yield fields(row, as_read.get(i))

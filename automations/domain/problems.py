@@ -28,7 +28,7 @@ First seen day, and tells no one twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
@@ -69,17 +69,32 @@ def id_source(source: str, names: SourceNames = NO_NAMES) -> str:
                 base)
 
 
-def problem_id(p: Problem, names: SourceNames = NO_NAMES) -> str:
-    return "p-" + stable_digest(id_source(p.source, names), str(p.row), p.column, _id_value(p.value), length=12)
+def source_ids(names: SourceNames = NO_NAMES) -> Callable[[str], str]:
+    """`id_source` with these names, each source's worked out once (a run's problems come from a few sources)."""
+    memo: dict[str, str] = {}
+
+    def source_id(source: str) -> str:
+        got = memo.get(source)
+        if got is None:
+            got = memo[source] = id_source(source, names)
+        return got
+
+    return source_id
+
+
+def problem_id(p: Problem, names: SourceNames = NO_NAMES, source_id: Callable[[str], str] | None = None) -> str:
+    """`source_id`: `source_ids(names)`, when many problems are named (the same ids, each source worked out once)."""
+    source = source_id(p.source) if source_id is not None else id_source(p.source, names)
+    return "p-" + stable_digest(source, str(p.row), p.column, _id_value(p.value), length=12)
 
 
 #: What a problem is apart from its row: (source, column, value, reason).
 Sameness = tuple[str, str, str, str]
 
 
-def _same_problem(p: Problem, names: SourceNames) -> Sameness:
+def _same_problem(p: Problem, source_id: Callable[[str], str]) -> Sameness:
     """What a problem is, wherever its row now sits (a sorted sheet, a deleted row above it)."""
-    return id_source(p.source, names), p.column, _id_value(p.value), p.reason
+    return source_id(p.source), p.column, _id_value(p.value), p.reason
 
 
 #: Words staff type for a status, read as that status (trimmed, in any case; spaces, dashes, underscores and
@@ -148,34 +163,34 @@ class Reconciled:
         return [r for r in self.records if r.status == OPEN]
 
 
-def _moved(by_id: dict[str, ProblemRecord], found: Sequence[tuple[str, Problem]], closing: set[str], names: SourceNames
-           ) -> dict[str, str]:
+def _moved(by_id: dict[str, ProblemRecord], found: Sequence[tuple[str, Problem]], closing: set[str],
+           source_id: Callable[[str], str]) -> dict[str, str]:
     """New id -> old id, for problems found on another row than the one on record (the sheet sorted, a row
     deleted above): a record not found again, of a source read in full, with the same column, value and
     reason as exactly one new problem, and no other such record. `found`: (id, problem) pairs."""
     fresh: dict[Sameness, list[str]] = {}
     for pid, p in found:
         if pid not in by_id:
-            fresh.setdefault(_same_problem(p, names), []).append(pid)
+            fresh.setdefault(_same_problem(p, source_id), []).append(pid)
     if not fresh:
         return {}
     found_ids = {pid for pid, _ in found}
     gone: dict[Sameness, list[str]] = {}
     for pid, r in by_id.items():
-        if pid not in found_ids and id_source(r.problem.source, names) in closing and \
+        if pid not in found_ids and source_id(r.problem.source) in closing and \
                 not (r.status == FIXED and r.closed is None):
-            gone.setdefault(_same_problem(r.problem, names), []).append(pid)
+            gone.setdefault(_same_problem(r.problem, source_id), []).append(pid)
     return {new[0]: old[0] for key, new in fresh.items() if len(new) == 1
             for old in [gone.get(key, [])] if len(old) == 1}
 
 
-def _by_id(stored: Sequence[ProblemRecord], names: SourceNames) -> dict[str, ProblemRecord]:
+def _by_id(stored: Sequence[ProblemRecord], source_id: Callable[[str], str]) -> dict[str, ProblemRecord]:
     """The records on file by the ids they take now. Two that become one (the same cell on record under two
     names of its source) keep the one that holds staff's decision (ignored, then fixed by staff), else the open
     one, else the one that closed by itself; the earliest First seen of the two stays."""
     out: dict[str, ProblemRecord] = {}
     for r in stored:
-        pid = problem_id(r.problem, names)
+        pid = problem_id(r.problem, source_id=source_id)
         r = r if r.id == pid else replace(r, id=pid)
         had = out.get(pid)
         if had is not None:
@@ -213,21 +228,22 @@ def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: 
     `names`: the sources' names their ids take (`SourceNames`); a record on file under another name of its
     source (read from the download before, from the sheet now) is the same record, under the id it takes now.
     """
-    unread = {(id_source(s, names), row) for s, row in unread}
-    staff_sources = {id_source(s, names) for s in staff_sources}
-    closing = {id_source(s, names) for s in closing_sources}
-    by_id = _by_id(stored, names)
+    source_id = source_ids(names)
+    unread = {(source_id(s), row) for s, row in unread}
+    staff_sources = {source_id(s) for s in staff_sources}
+    closing = {source_id(s) for s in closing_sources}
+    by_id = _by_id(stored, source_id)
     out: dict[str, ProblemRecord] = dict(by_id)
     new: list[ProblemRecord] = []
     known: list[ProblemRecord] = []
     seen: set[str] = set()
-    pairs = [(problem_id(p, names), p) for p in found]
-    moved = _moved(by_id, pairs, closing, names)
+    pairs = [(problem_id(p, source_id=source_id), p) for p in found]
+    moved = _moved(by_id, pairs, closing, source_id)
     for pid, p in pairs:
         if pid in seen:
             continue
         seen.add(pid)
-        mine = p.email and id_source(p.source, names) not in staff_sources and (people is None or p.email in people)
+        mine = p.email and source_id(p.source) not in staff_sources and (people is None or p.email in people)
         owner = p.email if mine else STAFF
         old = by_id.get(pid)
         if old is None and pid in moved:  # the same problem on another row: staff's decision goes with it
@@ -249,7 +265,7 @@ def reconcile(stored: Sequence[ProblemRecord], found: Iterable[Problem], as_of: 
         out[pid] = rec
     closed: list[ProblemRecord] = []
     for pid, old in by_id.items():
-        source = id_source(old.problem.source, names)
+        source = source_id(old.problem.source)
         if pid in seen or old.status == FIXED or source not in closing:
             continue
         if (source, old.problem.row) in unread:

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
-from typing import cast, overload
+from functools import lru_cache
+from typing import Any, cast, overload
 
-from .compliance import Record, Rules, Track, anniversary
-from .model import Ambassador
-from .quarters import Quarter, latest_ended, latest_final
+from .codec import Row
+from .compliance import CURRENT, Record, Rules, Track, anniversary
+from .compliance.copies import GOOD
+from .compliance.verdicts import ACTIVE, next_standing, perks_of, quarter_status
+from .model import Activity, Ambassador
+from .quarters import Quarter, latest_ended, latest_final, quarters_between
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,82 @@ def as_rows(track: Track) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
 
 
 _QUARTERS: dict[str, Quarter] = {}
+
+# Where each field of an `Activity` sits among its fields (`codec.Decoder.activity_fields`, `codec.activity_fields`).
+_AT = {f.name: i for i, f in enumerate(fields(Activity))}
+_KIND = _AT["kind"]
+_ATTENDEES, _VIEWS, _ENGAGEMENTS, _RESHARES = _AT["attendees"], _AT["views"], _AT["engagements"], _AT["reshares"]
+
+
+@lru_cache(maxsize=1024)
+def _quarters(first: Quarter, last: Quarter, window_days: int) -> tuple[tuple[Quarter, str, date], ...]:
+    """Every quarter from `first` to `last`, with its label (interned) and the day its window closes: the same few
+    for every ambassador."""
+    return tuple((q, sys.intern(str(q)), q.window_closes(window_days)) for q in quarters_between(first, last))
+
+
+def brief_history(amb: Ambassador, copies: Iterable[tuple[date, Row, str]], rules: Rules, as_of: date,
+                  through: Quarter) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
+    """`as_rows(summarize(track))` of the track `history_of` and `perks` make of this ambassador's copies, worked
+    out from each copy's date, fields and resolution, every one received on or before `as_of`, without building
+    the records: a brief record needs only the copies that count in their own quarter (current, dated from the
+    start date on), how many are full reports, and their reach and engagements. A copy's fields are its record's
+    (`codec.activity_fields`) or its work-cache row (`codec.activity_row`): only the kind and the report fields are
+    read, at the same places in both."""
+    wanted: dict[str, tuple[tuple[int, ...], ...]] = {}
+    # By quarter (year * 4 + quarter - 1), of the copies that count there: the full reports, all of them, the
+    # reach and the engagements of the full reports and of the others, the months of the full reports.
+    counts: dict[int, list[Any]] = {}
+    start = amb.start_date
+    for day, f, resolution in copies:
+        if resolution != CURRENT or day < start:
+            continue  # excluded from its quarter (and only ever excluded from another)
+        kind = f[_KIND]
+        needs = wanted.get(kind)
+        if needs is None:
+            needs = wanted[kind] = tuple(tuple(_AT[name] for name in alternatives)
+                                         for alternatives in rules.requirements(kind))
+        full = True  # `is_full`
+        for alternatives in needs:
+            for i in alternatives:
+                if f[i] is not None and f[i] != "":
+                    break
+            else:
+                full = False
+                break
+        key = day.year * 4 + (day.month - 1) // 3
+        c = counts.get(key)
+        if c is None:
+            c = counts[key] = [0, 0, 0, 0, 0, 0, set()]
+        reach = (f[_ATTENDEES] or 0) + (f[_VIEWS] or 0)
+        engagements = (f[_ENGAGEMENTS] or 0) + (f[_RESHARES] or 0)
+        c[1] += 1
+        if full:
+            c[0] += 1
+            c[2] += reach
+            c[4] += engagements
+            c[6].add((day.year, day.month))
+        else:
+            c[3] += reach
+            c[5] += engagements
+    intern = sys.intern
+    rows: list[BriefRow] = []
+    verdicts: list[tuple[Quarter, str]] = []
+    standing, streak, missed_in_row = GOOD, 0, 0
+    none: list[Any] = [0, 0, 0, 0, 0, 0, ()]
+    window_days, shown_status = rules.window_days, amb.status != ACTIVE
+    for quarter, label, closes in _quarters(Quarter.of(start), through, window_days):
+        final = as_of > closes
+        counted, n, reach_full, reach_other, eng_full, eng_other, months = \
+            counts.get(quarter.year * 4 + quarter.q - 1, none)
+        status, note = quarter_status(amb, quarter, counted, rules, final, closes)
+        standing, streak, missed_in_row = next_standing(final, status, standing, streak, missed_in_row)
+        # The verdict's sums run over its full reports, then the others (`QuarterVerdict.reach`, `.engagements`).
+        rows.append((label, status, final, counted, n, reach_full + reach_other, eng_full + eng_other,
+                     counted >= 2 and len(months) == 1, intern(note), amb.status if shown_status else standing,
+                     streak, missed_in_row))
+        verdicts.append((quarter, status))
+    return tuple(rows), tuple(perks_of(amb, verdicts, as_of, rules))
 
 
 class BriefRecords(Sequence[RecordSummary]):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..context import Context
 from ..domain.model import Ambassador, Problem
-from ..domain.problems import Reconciled, problem_id, reconcile
+from ..domain.problems import Reconciled, problem_id, reconcile, source_ids
 from ..errors import InputError
 from ..ports import StoredReports
 
@@ -81,7 +81,8 @@ def record_problems(ctx: Context, result: JobResult, found: list[Problem], peopl
     rec = reconcile(stored, found, ctx.as_of, closing_sources, (ctx.stores.roster.source,), people, unread,
                     ctx.settings.problem_names)
     listed = {r.id for r in rec.new} | {r.id for r in rec.known}
-    result.problems = [p for p in found if problem_id(p, ctx.settings.problem_names) in listed]
+    source_id = source_ids(ctx.settings.problem_names)
+    result.problems = [p for p in found if problem_id(p, source_id=source_id) in listed]
     result.new_problems = [r.problem for r in rec.new]
     result.open_problems = len(rec.open)
     if rec.changed and ctx.dry_run:

@@ -79,7 +79,12 @@ class ReportStore(Protocol):
 
     def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], dry_run: bool = False) -> Written:
         """Make the store hold exactly these activities and check-ins; write only what differs. Safe to
-        repeat after a crash. With `dry_run`, write nothing and return what the real save would."""
+        repeat after a crash. With `dry_run`, write nothing and return what the real save would.
+
+        Either sequence may also offer its records as fields, without building them (a full read's do): the
+        copies an `as_fields()` giving each copy's `Activity` fields in the record's order with its resolution
+        and winner row, the check-ins one giving each `Checkin`'s fields, in the order iterating gives. A store
+        that writes cells from fields (`CsvReportStore`) reads them so; another may ignore it."""
 
     def load_problems(self) -> list[ProblemRecord]:
         """The data problems on record, with the statuses staff set (without reading anything else)."""

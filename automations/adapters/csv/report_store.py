@@ -16,7 +16,9 @@ from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
+from ...domain.codec import activity_fields, checkin_fields
 from ...domain.compliance import Resolved
 from ...domain.model import Activity, Checkin, Problem
 from ...domain.problems import STAFF, ProblemRecord, read_status, unknown_status
@@ -68,10 +70,11 @@ class CsvReportStore:
 
     def save(self, resolved: Sequence[Resolved], checkins: Sequence[Checkin], dry_run: bool = False) -> Written:
         # The last copy and check-in are found as they are written: one pass over them (they may be rebuilt as
-        # they are read, `jobs.incremental.FullRead`).
+        # they are read, `jobs.incremental.FullRead`; written from their fields when they offer them).
         last = _LastCopy()
-        written = (_file(self.activities_path, lambda: self.write_activities(last.seen(resolved), dry_run))
-                   + _file(self.checkins_path, lambda: self.write_checkins(last.seen_checkins(checkins), dry_run)))
+        written = (_file(self.activities_path, lambda: self._write_copies(_copy_fields(resolved), dry_run, last))
+                   + _file(self.checkins_path,
+                           lambda: self._write_checkins(last.seen_checkins(_checkin_fields(checkins)), dry_run)))
         if not dry_run:  # a real write reads every copy and check-in
             self._remember(last.place, last.checkin)
         return written
@@ -110,8 +113,8 @@ class CsvReportStore:
             return None
         if not resolved and not checkins:
             return Written(unit="file")
-        changed = [atomic_append_rows(self.activities_path, self._activity_rows(resolved)),
-                   atomic_append_rows(self.checkins_path, self._checkin_rows(checkins))]
+        changed = [atomic_append_rows(self.activities_path, self._activity_rows(_copy_fields(resolved))),
+                   atomic_append_rows(self.checkins_path, self._checkin_rows(_checkin_fields(checkins)))]
         self._remember(_last_copy(resolved, last_copy), max([last_checkin] + [c.row for c in checkins]))
         return (Written(updated=int(changed[0]), unit="file", where=str(self.activities_path))
                 + Written(updated=int(changed[1]), unit="file", where=str(self.checkins_path)))
@@ -130,27 +133,37 @@ class CsvReportStore:
         return written
 
     @staticmethod
-    def _activity_rows(resolved: Iterable[Resolved]) -> Iterator[list]:
+    def _activity_rows(copies: Iterable[tuple[tuple, str, int]], seen: _LastCopy | None = None) -> Iterator[list]:
+        """Each copy's cells, from its fields in `Activity`'s order (`_copy_fields`), its resolution and winner;
+        `seen` notes the latest form copy's place as they pass."""
         # None is written as an empty cell by the csv module; whole numbers as themselves.
         # The copies of one response come together and share one timestamp object: each is written once. (The
         # object itself is the key, held while it is: copies rebuilt as they are read are freed as they go, and
         # a freed object's id can be another's.)
         last, stamp = None, ""
-        for r in resolved:
-            a = r.activity
-            if a.received_at is not last:
-                last, stamp = a.received_at, a.received_at.isoformat()
-            yield [a.id, a.email, a.kind, a.title, a.date.isoformat(), stamp, a.row, a.section,
-                   a.reported_quarter, r.resolution, r.winner_row or "", a.link, a.goal, a.audience,
-                   a.description, a.registrations, a.attendees, a.views, a.engagements, a.reshares,
-                   "" if a.hours is None else f"{a.hours:g}"]
+        place = seen.place if seen is not None else (0, 0)
+        for f, resolution, winner in copies:
+            if f[5] is not last:
+                last, stamp = f[5], f[5].isoformat()
+            if f[7] and (f[6], f[7]) > place:  # `_LastCopy.seen`, inline
+                place = (f[6], f[7])
+            yield [f[0], f[1], f[2], f[3], f[4].isoformat(), stamp, f[6], f[7], f[8], resolution, winner or "",
+                   f[9], f[10], f[11], f[12], f[13], f[14], f[15], f[16], f[17],
+                   "" if f[18] is None else f"{f[18]:g}"]
+        if seen is not None:
+            seen.place = place
 
     @staticmethod
-    def _checkin_rows(checkins: Iterable[Checkin]) -> Iterator[list]:
-        return ([c.email, c.received_at.isoformat(), c.row, c.reported_quarter, c.activities] for c in checkins)
+    def _checkin_rows(checkins: Iterable[tuple]) -> Iterator[list]:
+        """Each check-in's cells, from its fields in `Checkin`'s order (`_checkin_fields`)."""
+        return ([f[0], f[1].isoformat(), f[2], f[3], f[4]] for f in checkins)
 
     def write_activities(self, resolved: Iterable[Resolved], dry_run: bool = False) -> bool:
-        return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, self._activity_rows(resolved), dry_run)
+        return self._write_copies(_copy_fields(resolved), dry_run)
+
+    def _write_copies(self, copies: Iterable[tuple[tuple, str, int]], dry_run: bool,
+                      seen: _LastCopy | None = None) -> bool:
+        return atomic_write_rows(self.activities_path, ACTIVITY_COLUMNS, self._activity_rows(copies, seen), dry_run)
 
     def read_activities(self) -> list[Activity]:
         if not self.activities_path.exists():
@@ -174,6 +187,9 @@ class CsvReportStore:
         return out
 
     def write_checkins(self, checkins: Iterable[Checkin], dry_run: bool = False) -> bool:
+        return self._write_checkins(_checkin_fields(checkins), dry_run)
+
+    def _write_checkins(self, checkins: Iterable[tuple], dry_run: bool) -> bool:
         return atomic_write_rows(self.checkins_path, CHECKIN_COLUMNS, self._checkin_rows(checkins), dry_run)
 
     def read_checkins(self) -> list[Checkin]:
@@ -263,24 +279,36 @@ def _day(text: str) -> date | None:
 
 
 
+def _copy_fields(resolved: Iterable[Resolved]) -> Iterable[tuple[tuple, str, int]]:
+    """The copies as (fields in `Activity`'s order, resolution, winner row): as they offer themselves
+    (`ReportStore.save`: the records are not built), else from each record."""
+    as_fields = getattr(resolved, "as_fields", None)
+    if as_fields is not None:
+        return cast("Iterable[tuple[tuple, str, int]]", as_fields())
+    return ((activity_fields(r.activity), r.resolution, r.winner_row) for r in resolved)
+
+
+def _checkin_fields(checkins: Iterable[Checkin]) -> Iterable[tuple]:
+    """The check-ins as their fields in `Checkin`'s order (as `ReportStore.save` allows, or from each record)."""
+    as_fields = getattr(checkins, "as_fields", None)
+    if as_fields is not None:
+        return cast("Iterable[tuple]", as_fields())
+    return (checkin_fields(c) for c in checkins)
+
+
 class _LastCopy:
-    """The latest form copy's place (row, section) among the copies passed through `seen` ((0, 0): none)."""
+    """The latest form copy's place (row, section) among the copies written (`_activity_rows` notes it; (0, 0):
+    none)."""
 
     def __init__(self) -> None:
         self.place = (0, 0)
         self.checkin = 0  # and the latest check-in's row among those passed through `seen_checkins`
 
-    def seen_checkins(self, checkins: Iterable[Checkin]) -> Iterator[Checkin]:
-        for c in checkins:
-            self.checkin = max(self.checkin, c.row)
-            yield c
-
-    def seen(self, resolved: Iterable[Resolved]) -> Iterator[Resolved]:
-        for r in resolved:
-            a = r.activity
-            if a.section and (a.row, a.section) > self.place:
-                self.place = (a.row, a.section)
-            yield r
+    def seen_checkins(self, checkins: Iterable[tuple]) -> Iterator[tuple]:
+        for f in checkins:
+            if f[2] > self.checkin:
+                self.checkin = f[2]
+            yield f
 
 
 def _last_copy(resolved: Sequence[Resolved], start: tuple[int, int]) -> tuple[int, int]:

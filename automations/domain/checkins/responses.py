@@ -23,7 +23,12 @@ if TYPE_CHECKING:  # compliance imports this module: its names only for the anno
 
 
 def activity_id(email: str, kind: str, title: str, day: date) -> str:
-    key = f"{email}\x1f{kind}\x1f{normalize_title(title)}\x1f{day.isoformat()}"
+    return _id_of(email, kind, normalize_title(title), day)
+
+
+def _id_of(email: str, kind: str, title_key: str, day: date) -> str:
+    """`activity_id` given the title as `normalize_title` gives it."""
+    key = f"{email}\x1f{kind}\x1f{title_key}\x1f{day.isoformat()}"
     return "a-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:14]
 
 
@@ -250,7 +255,8 @@ class _ResponseReader:
         day = self._day(row_no, row, section, email, title, received.date())
         if day is None:
             return None
-        return (activity_id(email, kind, title, day), email, kind, title, day, received, row_no, n, reported,
+        # The title is `clean_text`'s already: `normalize_title` of it is its casefold.
+        return (_id_of(email, kind, title.casefold(), day), email, kind, title, day, received, row_no, n, reported,
                 *self._metrics(row_no, row, section, email, title))
 
     def _day(self, row_no: int, row: Sequence[str], section: _Section, email: str, title: str,

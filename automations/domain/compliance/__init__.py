@@ -52,6 +52,8 @@ from .copies import (
                      missing_fields,
                      received_on,
                      resolve_copies,
+                     resolve_fields,
+                     resolve_rows,
 )
 from .tracking import Standing, Track, evaluate, standings, tracks
 from .verdicts import Record, anniversary, history, history_of, late_joiner_exempt, perks, status_on
@@ -60,5 +62,5 @@ __all__ = [
     "CONFERENCE_FUNDING", "CURRENT", "DUPLICATE", "EXEMPT", "FREE_EVENT_ACCESS", "LATE", "MET", "MISSED",
     "PENDING", "SUPERSEDED", "UNDER_REVIEW", "WARNED", "Record", "Resolved", "Rules", "Standing", "Track",
     "activity_quarter", "anniversary", "evaluate", "history", "history_of", "is_full", "late_joiner_exempt",
-    "missing_fields", "perks", "received_on", "resolve_copies", "standings", "status_on", "tracks",
+    "missing_fields", "perks", "received_on", "resolve_copies", "resolve_fields", "resolve_rows", "standings", "status_on", "tracks",
 ]

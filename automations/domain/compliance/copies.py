@@ -4,11 +4,12 @@ current, duplicate, superseded or late)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from ..codec import Row, activity_fields
 from ..model import Activity
 from ..quarters import Quarter
 
@@ -82,19 +83,61 @@ def in_window(activity: Activity, rules: Rules) -> bool:
 def resolve_copies(activities: Iterable[Activity], rules: Rules) -> list[Resolved]:
     """Resolve every copy of every activity; the output keeps the input's order."""
     activities = list(activities)
+    return [Resolved(a, resolution, winner) for a, (resolution, winner)
+            in zip(activities, resolve_fields([activity_fields(a) for a in activities], rules))]
+
+
+def resolve_fields(copies: Sequence[Row], rules: Rules) -> list[tuple[str, int]]:
+    """`resolve_copies` over copies given as their records' fields (`codec.activity_fields`): each copy's
+    resolution and winner row (0 for a current or late copy), in the input's order, the records not built."""
+    closes: dict[date, date] = {}
+    window_days = rules.window_days
+    in_window = []
+    for f in copies:
+        day = f[4]
+        last_day = closes.get(day)
+        if last_day is None:
+            last_day = closes[day] = Quarter.of(day).window_closes(window_days)
+        in_window.append(f[5].date() <= last_day)  # `in_window`
+    return _resolved(copies, in_window)
+
+
+def resolve_rows(rows: Sequence[Row], received: Sequence[int], day: Callable[[int], date],
+                 rules: Rules) -> list[tuple[str, int]]:
+    """`resolve_fields` over copies given as their work-cache rows (`codec.activity_row`: the date an ordinal, the
+    received time a POSIX time) with the date each was received (`received`: ordinals of `received_at.date()`);
+    `day` makes a date of an ordinal. The records and their times are not built."""
+    closes: dict[int, int] = {}
+    window_days = rules.window_days
+    in_window = []
+    for t, got in zip(rows, received):
+        last_day = closes.get(t[4])
+        if last_day is None:
+            last_day = closes[t[4]] = Quarter.of(day(t[4])).window_closes(window_days).toordinal()
+        in_window.append(got <= last_day)
+    return _resolved(rows, in_window)
+
+
+def _resolved(copies: Sequence[Row], in_window: Sequence[bool]) -> list[tuple[str, int]]:
+    """Each copy's (resolution, winner row) given which arrived in their window. A copy is its record's fields or
+    its row: both hold the id, title, row, section, reported quarter and report fields at their record's places,
+    and the received time (a time or a POSIX time: either orders the copies as the instants they name) at 5."""
     groups: dict[str, list[int]] = defaultdict(list)
-    out: list[Resolved | None] = [None] * len(activities)
-    for i, a in enumerate(activities):
-        if in_window(a, rules):
-            groups[a.id].append(i)
-        else:
-            out[i] = Resolved(a, LATE)
+    out: list[tuple[str, int]] = [(LATE, 0)] * len(copies)
+    for i, f in enumerate(copies):
+        if in_window[i]:
+            groups[f[0]].append(i)
+    current = (CURRENT, 0)
     for indices in groups.values():
-        indices.sort(key=lambda i: (activities[i].received_at, activities[i].row, activities[i].section))
-        winner = activities[indices[-1]]
-        out[indices[-1]] = Resolved(winner, CURRENT)
+        if len(indices) == 1:  # most activities have one copy
+            out[indices[0]] = current
+            continue
+        indices.sort(key=lambda i: (copies[i][5], copies[i][6], copies[i][7]))
+        winner = copies[indices[-1]]
+        out[indices[-1]] = current
+        # `Activity.metrics`: the title, then the reported quarter and every report field (the fields from 8 on).
+        title, reported = winner[3], winner[8:]
         for i in indices[:-1]:
-            a = activities[i]
-            kind = DUPLICATE if a.metrics() == winner.metrics() else SUPERSEDED
-            out[i] = Resolved(a, kind, winner.row)
-    return out  # type: ignore[return-value]
+            f = copies[i]
+            out[i] = (DUPLICATE if f[3] == title and f[8:] == reported else SUPERSEDED, winner[6])
+    return out

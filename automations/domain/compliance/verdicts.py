@@ -4,7 +4,7 @@ absences; the record over the quarters (`history`), perks and anniversaries."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -86,7 +86,8 @@ class Record:
 
 
 def late_joiner_exempt(amb: Ambassador, quarter: Quarter, rules: Rules) -> bool:
-    if not (quarter.start <= amb.start_date <= quarter.end):
+    start = amb.start_date
+    if start.year != quarter.year or (start.month - 1) // 3 + 1 != quarter.q:  # not started in this quarter
         return False
     days_left = (quarter.end - amb.start_date).days + 1
     return days_left < rules.late_joiner_fraction * quarter.days
@@ -185,6 +186,15 @@ def evaluate_quarter(amb: Ambassador, quarter: Quarter, resolved: Sequence[Resol
             counted.append(a)
         else:
             incomplete.append(a)
+    status, note = quarter_status(amb, quarter, len(counted), rules, final, closes)
+    return QuarterVerdict(amb.email, quarter, status, final, tuple(counted), tuple(incomplete), tuple(excluded),
+                          note)
+
+
+def quarter_status(amb: Ambassador, quarter: Quarter, full_reports: int, rules: Rules, final: bool,
+                   closes: date) -> tuple[str, str]:
+    """A quarter's status and note, from how many full reports count in it (`evaluate_quarter`'s verdict; its
+    brief form, `summary.brief_history`, the same way)."""
     needed = rules.min_full_reports
     away = absence(amb, quarter) if amb.status_history or amb.status != ACTIVE else None
     if away is not None and away.mostly:
@@ -192,18 +202,17 @@ def evaluate_quarter(amb: Ambassador, quarter: Quarter, resolved: Sequence[Resol
     elif late_joiner_exempt(amb, quarter, rules):
         status, note = EXEMPT, f"joined {amb.start_date.isoformat()}, with less than " \
                                f"{rules.late_joiner_fraction:.0%} of the quarter left"
-    elif len(counted) >= needed:
+    elif full_reports >= needed:
         status, note = MET, ""
     elif not final:
-        status, note = PENDING, f"{len(counted)} of {needed} full reports so far; " \
+        status, note = PENDING, f"{full_reports} of {needed} full reports so far; " \
                                 f"the window closes on {closes.isoformat()}"
     else:
-        status, note = MISSED, f"{len(counted)} of {needed} full reports"
+        status, note = MISSED, f"{full_reports} of {needed} full reports"
     if status != EXEMPT and away is not None and away.days:
         judged = f"{away.describe()}, judged as active"
         note = f"{note}; {judged}" if note else judged
-    return QuarterVerdict(amb.email, quarter, status, final, tuple(counted), tuple(incomplete), tuple(excluded),
-                          note)
+    return status, note
 
 
 def history(amb: Ambassador, activities: Sequence[Activity], rules: Rules, as_of: date,
@@ -235,32 +244,44 @@ def history_of(amb: Ambassador, resolved: Sequence[Resolved], rules: Rules, as_o
     standing, streak, missed_in_row = GOOD, 0, 0
     for quarter in quarters_between(Quarter.of(amb.start_date), through):
         verdict = evaluate_quarter(amb, quarter, by_quarter.get(quarter, ()), rules, as_of)
-        if not verdict.final:
-            pass  # pending, or met but still open to corrections: no standing changes yet
-        elif verdict.status == MET:
-            standing, streak, missed_in_row = GOOD, streak + 1, 0
-        elif verdict.status == MISSED:
-            missed_in_row += 1
-            streak = 0
-            standing = WARNED if missed_in_row == 1 else UNDER_REVIEW
+        standing, streak, missed_in_row = next_standing(verdict.final, verdict.status, standing, streak,
+                                                        missed_in_row)
         shown = standing if amb.status == ACTIVE else amb.status  # the status today, for those not active
         records.append(Record(verdict, shown, streak, missed_in_row))
     return records
 
 
+def next_standing(final: bool, status: str, standing: str, streak: int, missed_in_row: int) -> tuple[str, int, int]:
+    """Standing, streak and missed quarters in a row after a quarter with this verdict (`history`)."""
+    if not final:
+        pass  # pending, or met but still open to corrections: no standing changes yet
+    elif status == MET:
+        standing, streak, missed_in_row = GOOD, streak + 1, 0
+    elif status == MISSED:
+        missed_in_row += 1
+        streak = 0
+        standing = WARNED if missed_in_row == 1 else UNDER_REVIEW
+    return standing, streak, missed_in_row
+
+
 def perks(amb: Ambassador, records: Sequence[Record], as_of: date, rules: Rules) -> list[str]:
     """Perks read at the run's date, from the quarters that are final on that date."""
+    return perks_of(amb, ((rec.verdict.quarter, rec.verdict.status) for rec in records), as_of, rules)
+
+
+def perks_of(amb: Ambassador, verdicts: Iterable[tuple[Quarter, str]], as_of: date, rules: Rules) -> list[str]:
+    """`perks` from each record's (quarter, status), in order."""
     if amb.status != ACTIVE:
         return []
     out = []
     last_final = latest_final(as_of, rules.window_days)
     final_streak = 0
-    for rec in records:
-        if rec.verdict.quarter > last_final:
+    for quarter, status in verdicts:
+        if quarter > last_final:
             break
-        if rec.verdict.status == MET:
+        if status == MET:
             final_streak += 1
-        elif rec.verdict.status == MISSED:
+        elif status == MISSED:
             final_streak = 0
     if final_streak >= 2:
         out.append(FREE_EVENT_ACCESS)

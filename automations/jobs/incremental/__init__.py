@@ -14,13 +14,15 @@ response source for what it has beyond the cursor it stopped at:
   email, another configuration or version): everything is read again, as on the first run.
 
 A full read is lean (issue 20): every copy and check-in is packed as it is read (`codec.PackedActivities`,
-`PackedCheckins`: marshalled rows end to end, about a third of the records' memory), then each ambassador is
-worked out once, in turn: their copies rebuilt and resolved, their late problems, digest and work-cache entry
-made, the entry staged in the cache at once (`WorkCache.stage`; `remember` promotes the staged entries in the
-same write as the state that claims them, so a crash before leaves the old state). How each copy resolved is
-kept (`FullRead`): the store's one pass and compliance (`tracks.judge`, which reuses the resolution rather than
-resolving again, and keeps the records in brief) rebuild an ambassador's records when they need them and let
-them go. The CSV store still writes every copy in sheet order (one pass, rebuilt as it goes); the Airtable store
+`PackedCheckins`: marshalled rows end to end, about a third of the records' memory, with the day each arrived),
+then each ambassador is worked out once, in turn: their copies resolved from their rows (`resolve_rows`: only
+the late copies' records are built, for their problems), their digest and work-cache entry made, the entry
+staged in the cache at once (`WorkCache.stage`; `remember` promotes the staged entries in the same write as the
+state that claims them, so a crash before leaves the old state). How each copy resolved is kept (`FullRead`):
+the store's one pass and compliance read the rows again, neither rebuilding the records: the CSV store writes
+each copy's cells from its fields (`ReportStore.save`), and compliance (`tracks.judge`) reuses the
+resolution and works each record out in brief from the rows (`summary.brief_history`, the brief rows of
+`history_of`'s records; in full, as before, when a copy arrived after the run's date). The Airtable store
 builds every record's fields to compare with the base, so it holds the program's copies while it saves.
 
 The result is the same as a full run's, whatever path was taken: `tests/test_incremental.py` checks

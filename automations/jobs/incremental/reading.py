@@ -18,7 +18,7 @@ from ...domain.codec import (
     problems_of,
     unpack,
 )
-from ...domain.compliance import Resolved, Rules, resolve_copies
+from ...domain.compliance import LATE, Resolved, Rules, resolve_rows
 from ...domain.form_layout import map_columns
 from ...domain.model import Activity, Problem
 from ...domain.source_guard import Tally
@@ -32,6 +32,7 @@ from .synced import (
     Synced,
     _counts,
     _counts_of,
+    _counts_of_resolutions,
     _digest,
     _everything,
     _kept_tally,
@@ -185,11 +186,18 @@ def _full(cache: WorkCache, new: NewRows, layout: FormLayout, rules: Rules, know
     for email in set(read.places) | set(post_rows) | set(read.checkin_places):
         at = read.places.get(email, ())
         acts = list(packed.rows(at))
-        resolved = resolve_copies([decoder.activity(t) for t in post_rows.get(email, [])] +
-                                  [decoder.activity(t, packed.as_read.get(i)) for i, t in zip(at, acts)], rules)
-        read.keep(email, resolved)
-        late[email] = [problem_row(p) for p in late_problems(resolved, layout, rules.window_days)]
-        rescount[email] = _counts(resolved)
+        posts = post_rows.get(email, [])
+        # Resolved from their rows and the days they arrived: only the posts' and the late copies' records are built.
+        post_records = [decoder.activity(t) for t in posts]
+        resolutions = resolve_rows(posts + acts, [a.received_at.toordinal() for a in post_records] +
+                                   [packed.days[i] for i in at], decoder.day, rules)
+        read.keep_resolutions(email, [Resolved(a, *how) for a, how in zip(post_records, resolutions)],
+                              resolutions[len(posts):])
+        late[email] = [problem_row(p) for p in late_problems(
+            (Resolved(post_records[k] if k < len(posts) else
+                      decoder.activity(acts[k - len(posts)], packed.as_read.get(at[k - len(posts)])), *how)
+             for k, how in enumerate(resolutions) if how[0] == LATE), layout, rules.window_days)]
+        rescount[email] = _counts_of_resolutions([how[0] for how in resolutions])
         checks = list(packed_checks.rows(read.checkin_places.get(email, ())))
         digests[email] = _digest(acts + checks + list(post_rows.get(email, [])))
         if acts or checks:

@@ -7,11 +7,14 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import overload
+from zoneinfo import ZoneInfo
 
-from ...domain.codec import Decoder, PackedActivities, PackedCheckins, pack, unpack
+from ...domain.codec import Decoder, PackedActivities, PackedCheckins, activity_fields, pack, unpack
 from ...domain.compliance import CURRENT, DUPLICATE, LATE, SUPERSEDED, Resolved, Rules, resolve_copies
 from ...domain.model import Activity, Checkin, Problem
+from ...domain.quarters import local_date
 from ...domain.source_guard import Tally, tally
 from ...domain.values import stable_digest
 from ...ports import WorkCache
@@ -28,6 +31,7 @@ def _sort_copies(resolved: Iterable[Resolved]) -> list[Resolved]:
 
 
 _RESOLUTIONS = (CURRENT, DUPLICATE, SUPERSEDED, LATE)
+_CODES = {r: i for i, r in enumerate(_RESOLUTIONS)}
 
 
 class FullRead:
@@ -41,6 +45,9 @@ class FullRead:
         self.checkins = checkins
         self.places = _places(copies.emails)  # each ambassador's copies: their indexes in `copies`
         self.checkin_places = _places(checkins.emails)
+        # The read is this one's from now on: each record's address is in the places, so the lists of them (a
+        # pointer a record, some megabytes at the peak of a first run) go.
+        copies.emails, checkins.emails = [], []
         self.posts: dict[str, list[Resolved]] = {}
         self._resolution = bytearray(len(copies))
         self._winner = array("I", bytes(4 * len(copies)))
@@ -55,6 +62,15 @@ class FullRead:
             self._resolution[i] = _RESOLUTIONS.index(r.resolution)
             self._winner[i] = r.winner_row
 
+    def keep_resolutions(self, email: str, posts: Sequence[Resolved], resolutions: Sequence[tuple[str, int]]) -> None:
+        """`keep`, given their posts resolved and their form copies' (resolution, winner row), in `places` order."""
+        if posts:
+            self.posts[email] = list(posts)
+        codes, kept, winners = _CODES, self._resolution, self._winner
+        for i, (resolution, winner) in zip(self.places.get(email, ()), resolutions):
+            kept[i] = codes[resolution]
+            winners[i] = winner
+
     def _at(self, i: int) -> Resolved:
         return Resolved(self.copies[i], _RESOLUTIONS[self._resolution[i]], self._winner[i])
 
@@ -65,6 +81,57 @@ class FullRead:
             self._winner
         return self.posts.get(email, []) + [Resolved(make(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
                                             for i, row in zip(places, self.copies.rows(places))]
+
+    def arrivals(self, email: str, tz: ZoneInfo) -> tuple[list[tuple[date, tuple, str]], list[date], list[date]]:
+        """This ambassador's copies as `resolved` gives them, without building the records or their times: each as
+        (its date, its row, its resolution) (a post: its record's fields), for `summary.brief_history`; the date each
+        was received (`received_on`) and the local date it arrived in `tz` (`local_date`)."""
+        copies: list[tuple[date, tuple, str]] = []
+        received: list[date] = []
+        local: list[date] = []
+        for r in self.posts.get(email, []):
+            a = r.activity
+            copies.append((a.date, activity_fields(a), r.resolution))
+            received.append(a.received_at.date())
+            local.append(local_date(a.received_at, tz))
+        places = self.places.get(email, ())
+        packed = self.copies
+        as_read, day, days, resolution = packed.as_read, packed.decoder.day, packed.days, self._resolution
+        known = packed.decoder._days  # `day`'s lookup, inline: every copy of the program passes here
+        same_zone = packed.decoder.tz is tz
+        for i, row in zip(places, packed.rows(places)):
+            copies.append((known.get(row[4]) or day(row[4]), row, _RESOLUTIONS[resolution[i]]))
+            instant = as_read.get(i)
+            if instant is None and same_zone:  # rebuilt in `tz`: its own date is the one it has there
+                arrived = known.get(days[i]) or day(days[i])
+                received.append(arrived)
+                local.append(arrived)
+            else:
+                instant = instant or packed.decoder.instant(row[5])
+                received.append(instant.date())
+                local.append(local_date(instant, tz))
+        return copies, received, local
+
+    def checkin_arrivals(self, email: str, tz: ZoneInfo) -> list[tuple[date, float, int]]:
+        """This ambassador's check-ins, in order, as (the local date each arrived in `tz`, its POSIX time, its index
+        for `checkin_instant`), without building them or their times."""
+        places = self.checkin_places.get(email, ())
+        packed = self.checkins
+        as_read, day, days = packed.as_read, packed.decoder.day, packed.days
+        known = packed.decoder._days
+        same_zone = packed.decoder.tz is tz
+        out = []
+        for i, row in zip(places, packed.rows(places)):
+            instant = as_read.get(i)
+            if instant is None and same_zone:
+                out.append((known.get(days[i]) or day(days[i]), row[1], i))
+            else:
+                out.append((local_date(instant or packed.decoder.instant(row[1]), tz), row[1], i))
+        return out
+
+    def checkin_instant(self, i: int) -> datetime:
+        """When check-in `i` (an index `checkin_arrivals` gives) was received, as its record says it."""
+        return self.checkins.as_read.get(i) or self.checkins.decoder.instant(self.checkins.row(i)[1])
 
     def checkins_of(self, email: str) -> list[Checkin]:
         places = self.checkin_places.get(email, ())
@@ -132,6 +199,20 @@ class _StoreOrder(Sequence[Resolved]):
         for i, row in zip(self.order, copies.rows(self.order)):  # `_at`, inline: every copy of the program passes here
             yield Resolved(make(row, as_read.get(i)), _RESOLUTIONS[resolution[i]], winner[i])
 
+    def as_fields(self) -> Iterator[tuple[tuple, str, int]]:
+        """The same copies, in the same order, as (the record's fields, resolution, winner row), the records not
+        built (`ReportStore.save`: what the CSV store writes its cells from)."""
+        for r in self.posts:
+            yield activity_fields(r.activity), r.resolution, r.winner_row
+        read = self.read
+        copies, as_read, resolution, winner = read.copies, read.copies.as_read, read._resolution, read._winner
+        decoder = copies.decoder
+        days, instants, day, instant = decoder._days, decoder._instants, decoder.day, decoder.instant
+        for i, row in zip(self.order, copies.rows(self.order)):  # `Decoder.activity_fields`, inline
+            at = as_read.get(i) or instants.get(row[5]) or instant(row[5])
+            yield ((row[0], row[1], row[2], row[3], days.get(row[4]) or day(row[4]), at, *row[6:]),
+                   _RESOLUTIONS[resolution[i]], winner[i])
+
 
 @dataclass
 class Synced:
@@ -183,6 +264,12 @@ def _resolve(decoder: Decoder, acts: Sequence[tuple], posts: Sequence[tuple], ru
 def _counts(resolved: Sequence[Resolved]) -> list[int]:
     c = Counter(r.resolution for r in resolved)
     return [c["current"], c["duplicate"], c["superseded"], c["late"], len(resolved)]
+
+
+def _counts_of_resolutions(resolutions: Sequence[str]) -> list[int]:
+    """`_counts` of copies given by their resolutions."""
+    c = Counter(resolutions)
+    return [c["current"], c["duplicate"], c["superseded"], c["late"], len(resolutions)]
 
 
 def _total(rescount: Mapping[str, list]) -> Counter:

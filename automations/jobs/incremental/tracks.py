@@ -49,9 +49,9 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
     recomputed), the last check-in of each, and how many were recomputed."""
     from datetime import datetime
 
-    from ...domain.compliance import history, history_of, perks, received_on
+    from ...domain.compliance import history, perks
     from ...domain.quarters import latest_ended, local_date
-    from ...domain.summary import as_rows, from_rows, summarize, valid_until
+    from ...domain.summary import as_rows, brief_history, from_rows, summarize, valid_until
 
     through = latest_ended(as_of)
     today = as_of.toordinal()
@@ -84,31 +84,40 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
         writes: dict[str, bytes] = {}
         for amb in chunk:
             if synced.full is not None:
-                resolved = synced.full.resolved(amb.email)
-                acts, checks = [r.activity for r in resolved], synced.full.checkins_of(amb.email)
-                reuse = all(received_on(a) <= as_of for a in acts)
+                # Each copy as its date, row and resolution, the records and their times not built: judged in brief
+                # (`brief_history`) as sync resolved them, unless a copy arrived after `as_of` (then resolved again).
+                copies, received, copy_days = synced.full.arrivals(amb.email, rules.tz)
+                arrived = synced.full.checkin_arrivals(amb.email, rules.tz)
+                if all(d <= as_of for d in received):  # `received_on`
+                    brief = brief_history(amb, copies, rules, as_of, through)
+                else:
+                    records = history(amb, [r.activity for r in synced.full.resolved(amb.email)], rules, as_of,
+                                      through)
+                    brief = as_rows(summarize(Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules)))))
+                # After a full read the record is kept in brief, as a rerun keeps it (`details` works it out again
+                # for a message that needs it): the program's activities are not all held through the records.
+                track = from_rows(amb, brief)
+                seen = [(ts, i) for d, ts, i in arrived if d <= as_of]
+                if seen:  # the first of the latest, as `max` of their times finds it
+                    last[amb.email] = synced.full.checkin_instant(max(seen, key=lambda s: s[0])[1])
+                checked = [(d, ts) for d, ts, _ in arrived]
             else:
-                resolved, reuse = [], False
                 acts, checks = got.get(amb.email, ([], []))
-            if reuse:
-                records = history_of(amb, resolved, rules, as_of, through)  # as sync resolved them: not again
-            else:
                 records = history(amb, acts, rules, as_of, through)
-            full = Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules)))
-            brief = as_rows(summarize(full))
-            # After a full read the record is kept in brief, as a rerun keeps it (`details` works it out again for
-            # a message that needs it): the program's activities are not all held through the records.
-            tracks[index[amb.email]] = from_rows(amb, brief) if synced.full is not None else full
-            days = [local_date(a.received_at, rules.tz) for a in acts] + [local_date(c.received_at, rules.tz) for c in checks]
-            seen = [c.received_at for c in checks if local_date(c.received_at, rules.tz) <= as_of]
-            if seen:
-                last[amb.email] = max(seen)
+                track = Track(amb, tuple(records), tuple(perks(amb, records, as_of, rules)))
+                brief = as_rows(summarize(track))
+                copy_days = [local_date(a.received_at, rules.tz) for a in acts]
+                checked = [(local_date(c.received_at, rules.tz), c.received_at.timestamp()) for c in checks]
+                instants = [c.received_at for c, (d, _) in zip(checks, checked) if d <= as_of]
+                if instants:
+                    last[amb.email] = max(instants)
+            tracks[index[amb.email]] = track
+            days = copy_days + [d for d, _ in checked]
             if any(as_of - lookback <= d <= as_of for d in days):
                 recent.add(amb.email)
             until = valid_until(amb, days, rules, as_of)
             writes[amb.email] = pack((keys[amb.email], today, until.toordinal(), brief,
-                                      [(local_date(c.received_at, rules.tz).toordinal(), c.received_at.timestamp())
-                                       for c in checks]))
+                                      [(d.toordinal(), ts) for d, ts in checked]))
         if not dry_run:
             cache.stage(SLIM, writes)  # kept with the others in one write below
             staged = True
