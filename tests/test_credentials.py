@@ -171,6 +171,10 @@ def test_cli_verify_exit_codes(published, cli, tmp_path):
     bad.write_text(token[:-4] + "AAAA", encoding="ascii")
     res = cli("credentials", "verify", str(bad), "--published", str(folder))
     assert res.code == 1 and "not valid" in res.out and len(res.out.strip().splitlines()) == 1
+    res = cli("credentials", "verify", str(good), "--published", str(folder), "--email", "ZOE@example.org")
+    assert res.code == 0, res.out
+    res = cli("credentials", "verify", str(good), "--published", str(folder), "--email", "eve@example.org")
+    assert res.code == 1 and res.out.startswith("Not theirs")
 
 
 def test_erase_takes_the_credential_with_the_message(published, cli):
@@ -190,3 +194,32 @@ def test_published_folder_from_the_cli(published, cli, tmp_path):
     assert json.loads((site / "issuer.json").read_text())["id"] == BASE + "issuer.json"
     with (program.parent / "data" / "mail_ledger.csv").open(encoding="utf-8", newline="") as fh:
         assert any(r["Key"] == ZOE_KEY for r in csv.DictReader(fh))
+
+
+def test_secret_values_hide_the_signing_key(published):
+    from automations.bootstrap import secret_values
+
+    program, _token, _pdf, _folder = published
+    pem = (program.parent / "data" / ".credentials_key").read_text(encoding="ascii")
+    body = [line for line in pem.splitlines() if line and "-----" not in line]
+    assert body and set(body) <= set(secret_values(load_config(program), {}))
+
+
+def test_migrate_carries_the_keys_so_revocation_still_works(published, tmp_path):
+    """Into an empty folder: the signing key and the privacy key (which made the status indexes) come along, so
+    publishing there revokes the credential a removed ambassador received before the move."""
+    from tests.test_migrate import empty_folder_program, migrate_locally
+
+    program, token, _pdf, _folder = published
+    write_roster(program, [[*ZOE[:7], "removed"]])
+    dest = empty_folder_program(tmp_path, program)
+    res = migrate_locally(dest, program)
+    assert res.failures == [], res.failures
+    store = dest.parent / "store"
+    for name in (".credentials_key", ".privacy_key"):
+        assert (store / name).read_bytes() == (program.parent / "data" / name).read_bytes()
+        assert stat.S_IMODE((store / name).stat().st_mode) == 0o600
+    site = tmp_path / "moved-site"
+    assert credentials_job.publish(context(dest, date(2026, 12, 1)), site).failures == []
+    verdict = verify(token, site)
+    assert not verdict.valid and verdict.why.startswith("Revoked")

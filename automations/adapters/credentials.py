@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ..domain.credentials import ISSUER_FILE, KEY_FILE, STATUS_FILE, Issuer, bit_set
+from ..domain.credentials import ISSUER_FILE, KEY_FILE, STATUS_FILE, Issuer, bit_set, identity_hash
 from .files.atomic import atomic_write
 
 KEY_NAME = ".credentials_key"
@@ -147,8 +147,9 @@ def check_signature(token: str, key: Ed25519PublicKey) -> dict:
     return payload
 
 
-def verify(token: str, published: Path) -> Verdict:
-    """Check one credential offline against the published folder (its `jwk.json`, and `status.jwt` if present)."""
+def verify(token: str, published: Path, email: str = "") -> Verdict:
+    """Check one credential offline against the published folder (its `jwk.json`, and `status.jwt` if present);
+    with `email`, also that it was issued to that address (its salted hash)."""
     try:
         key = jwk_public_key(json.loads((published / KEY_FILE).read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
@@ -159,6 +160,11 @@ def verify(token: str, published: Path) -> Verdict:
         return Verdict(False, f"The credential is not valid: {exc}.")
     status = vc.get("credentialStatus") or {}
     name = str(vc.get("name", "credential"))[:120]
+    if email:
+        idents = (vc.get("credentialSubject") or {}).get("identifier") or []
+        if not any(isinstance(i, dict) and isinstance(i.get("salt"), str) and
+                   i.get("identityHash") == identity_hash(email, i["salt"]) for i in idents):
+            return Verdict(False, f"Not theirs: {name!r} was not issued to the address given.", vc)
     status_path = published / STATUS_FILE
     if not status_path.is_file():
         return Verdict(True, f"Valid: {name!r}, signed by the program's key (no status list published to check).", vc)

@@ -33,13 +33,15 @@ def publish(opts: Options, folder: Path) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--published", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True,
               help="The published folder (a copy of it): its jwk.json, and its status.jwt when present.")
-def verify(file: Path, published: Path) -> None:
+@click.option("--email", metavar="ADDRESS", default="",
+              help="Also check that the credential was issued to this address (its salted hash).")
+def verify(file: Path, published: Path, email: str) -> None:
     """Check one credential (FILE, the .jwt attached to a certificate) offline: exit 0 valid, 1 not valid."""
     try:
         token = file.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
         echo(f"The credential {file} cannot be read ({exc.__class__.__name__}).")
         sys.exit(1)
-    verdict = verify_credential(token, published)
+    verdict = verify_credential(token, published, email)
     echo(verdict.why)
     sys.exit(0 if verdict.valid else 1)
