@@ -223,3 +223,12 @@ def test_migrate_carries_the_keys_so_revocation_still_works(published, tmp_path)
     assert credentials_job.publish(context(dest, date(2026, 12, 1)), site).failures == []
     verdict = verify(token, site)
     assert not verdict.valid and verdict.why.startswith("Revoked")
+
+
+@pytest.mark.parametrize("token", [
+    "not a jws", "a.b", "e30.e30.", base64.urlsafe_b64encode(b"[" * 100000).decode() + ".e30.AA",
+    "e30." + "A" * 300_000 + ".AA", "eyJhbGciOiJub25lIn0.e30."])
+def test_hostile_files_are_refused_in_one_sentence(published, token):
+    _program, _token, _pdf, folder = published
+    verdict = verify(token, folder)
+    assert not verdict.valid and verdict.why.startswith("The credential is not valid") and "\n" not in verdict.why

@@ -119,15 +119,21 @@ class Verdict:
     credential: dict | None = None
 
 
+#: The largest credential `verify` reads (a certificate's is about 2 KB).
+MAX_TOKEN = 256 * 1024
+
+
 def decode(token: str) -> tuple[dict, dict, bytes, bytes]:
     """Header, payload, signing input and signature of a compact JWS; ValueError when it is not one."""
+    if len(token) > MAX_TOKEN:
+        raise ValueError(f"it is larger than {MAX_TOKEN // 1024} KiB")
     parts = token.strip().split(".")
     if len(parts) != 3:
         raise ValueError("it is not a compact JWS (three dot-separated parts)")
     try:
         header, payload = (json.loads(unb64url(p)) for p in parts[:2])
         signature = unb64url(parts[2])
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ValueError("its parts are not base64url JSON") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise ValueError("its header or payload is not a JSON object")
