@@ -39,6 +39,7 @@ from .ports import (
     CheckinFormMaker,
     CheckinSource,
     ConductStore,
+    CredentialIssuer,
     Drafter,
     ErasureJournal,
     ForumGroup,
@@ -146,6 +147,8 @@ class Makers:
     referral_form: AnswerFormMaker
     #: The forum's ambassadors group; None when forum.url is empty (the forum job has nothing to do).
     forum: ForumGroup | None = None
+    #: Certificates' verifiable credentials (the program's Ed25519 key); None: certificates go as PDFs only.
+    credentials: CredentialIssuer | None = None
 
 
 @dataclass(kw_only=True)

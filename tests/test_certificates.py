@@ -399,8 +399,9 @@ def test_a_year_boundary_sends_one_certificate_and_a_rerun_none(program):
     msg = sent["certificate_yearly:zoe@example.org:2023-11-25:y3"]
     # Zoë reads German first: the mail and the certificate's words are German, the day as German writes it
     assert msg["X-Automation-Job"] == "certificate_yearly" and msg["Subject"] == "Deine Urkunde: 3 Jahre als Botschafter"
-    [pdf] = [p for p in msg.iter_attachments()]
+    [pdf, credential] = [p for p in msg.iter_attachments()]
     assert pdf.get_content_type() == "application/pdf" and pdf.get_filename() == "certificate-3-years-zoe-muller.pdf"
+    assert credential.get_filename() == "certificate-3-years-zoe-muller.jwt"  # its credential (test_credentials.py)
     text = pypdfium2.PdfDocument(pdf.get_content())[0].get_textpage().get_text_range()
     assert "Zoë Müller" in text and "für 3 Jahre Engagement als Botschafter" in text and "25. November 2026" in text
     assert "Verliehen an" in text and "years" not in text
@@ -521,7 +522,7 @@ def test_capped_names_count_bytes_and_keep_a_digest():
 
 
 def test_attachment_survives_smtp(program, smtp_server):
-    """Over SMTP the message carries the PDF as a multipart/mixed attachment."""
+    """Over SMTP the message carries the PDF, and its signed credential, as multipart/mixed attachments."""
     from tests.conftest import use_smtp
 
     use_smtp(program, smtp_server)
@@ -531,8 +532,9 @@ def test_attachment_survives_smtp(program, smtp_server):
     [received] = smtp_server.received
     msg = message_from_bytes(received.data, policy=policy.default)
     assert msg.get_content_type() == "multipart/mixed"
-    [pdf] = list(msg.iter_attachments())
+    [pdf, credential] = list(msg.iter_attachments())
     assert pdf.get_content().startswith(b"%PDF-")
+    assert credential.get_content_type() == "application/vc+jwt" and credential.get_content().count(b".") == 2
 
 
 def test_compose_puts_text_html_and_attachment():

@@ -38,7 +38,7 @@ from .gates import (
     run_lock,
 )
 from .mail import dkim_signer, mail_settings, transport
-from .makers import certificate_renderer, forum_group, report_renderers, source_reader
+from .makers import certificate_renderer, credential_signer, forum_group, report_renderers, source_reader
 from .privacy import erased_addresses, privacy_key, privacy_rules
 from .settings import (
     discover_settings,
@@ -127,7 +127,7 @@ def build(config: Config, as_of: date, dry_run: bool, environ: Mapping[str, str]
                                       config.local_dir / "form_questions.json", f.form_id),
             referral_form=ReferralFormBuilder(google, f"{p.name}: referral answer", referral_form_record(config),
                                               config.referrals.answers_form_id),
-            forum=forum_group(config, environ, clock, sleep)),
+            forum=forum_group(config, environ, clock, sleep), credentials=credential_signer(config, not dry_run)),
         privacy=Privacy(
             tables=personal,
             files=LocalPersonalFiles(config.path(m.outbox_dir), config.path(b.drafts_dir),

@@ -111,7 +111,7 @@ def remove_leftovers(config: Config) -> list[Path]:
 OWN_STATE_FILES = ("activities.csv", "checkins.csv", "unusable_rows.csv", "mail_ledger.csv", "found_activities.csv",
                    ".work_cache.sqlite3",
                    ".work_cache.sqlite3-journal", ".schedule.json", "form_questions.json", "referral_form.json",
-                   ".reports.mark", ".mail.lock", ".privacy_key", ".migrate.sqlite3")
+                   ".reports.mark", ".mail.lock", ".privacy_key", ".credentials_key", ".migrate.sqlite3")
 
 
 def tighten_modes(config: Config) -> None:
@@ -134,7 +134,7 @@ def tighten_modes(config: Config) -> None:
     for folder in folders:
         narrow(folder, file_modes.dir_mode())
     for name in OWN_STATE_FILES:
-        narrow(config.local_dir / name, file_modes.PRIVATE_FILE if name == ".privacy_key" else file_modes.file_mode())
+        narrow(config.local_dir / name, file_modes.PRIVATE_FILE if name in (".privacy_key", ".credentials_key") else file_modes.file_mode())
     narrow(config.local_dir / config.conduct.file, file_modes.PRIVATE_FILE)
     try:
         exports = list(config.path(config.privacy.export_dir).iterdir())

@@ -6,10 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from ..adapters.credentials import KEY_NAME, CredentialSigner, signing_key
 from ..adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
 from ..adapters.render.report_jinja import JinjaReportRenderer
 from ..adapters.render.report_pdf import FpdfReportRenderer
 from ..config import Config
+from ..domain.credentials import Issuer
 from ..mail.catalogs import Catalogs
 from ..ports import ForumGroup, ReportRenderer, SourceReader
 from .stores import pace_file
@@ -57,3 +59,10 @@ def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
     catalogs = Catalogs(config.path(config.mail.templates_dir).parent / "translations")
     return FpdfCertificateRenderer(Artwork(config.program.name, config.program.lead_name, c.lead_title,
                                            config.path(c.logo), config.path(c.signature_image)), catalogs=catalogs)
+
+
+def credential_signer(config: Config, create: bool) -> CredentialSigner:
+    """The program's credentials signer: its Ed25519 key made once in local.dir/.credentials_key (owner only),
+    read when first needed; a dry run without one signs with a key of its own and keeps nothing."""
+    issuer = Issuer(config.program.name, config.certificates.verify_base_url.strip())
+    return CredentialSigner(issuer, lambda: signing_key(config.local_dir / KEY_NAME, create))

@@ -153,6 +153,9 @@ def secret_values(config: Config, environ: Mapping[str, str] | None = None) -> l
               if len(line.strip()) >= 16 and "-----" not in line and line.strip() not in public]
     with contextlib.suppress(OSError, ValueError):  # the privacy key made in the local folder when the environment has none
         found.append((config.local_dir / ".privacy_key").read_text(encoding="ascii").strip())
+    with contextlib.suppress(OSError, ValueError):  # the credentials' signing key (PEM): each line of its body
+        pem = (config.local_dir / ".credentials_key").read_text(encoding="ascii")
+        found += [line.strip() for line in pem.splitlines() if line.strip() and "-----" not in line]
     g = config.google
     named = environ.get(g.credentials_env, "").strip() if g.credentials_env else ""
     try:

@@ -10,7 +10,7 @@ the mail jobs), `program` (blog reviews, funding, conduct, referrals, certificat
 erase, retention), `setup` (doctor, init, migrate) and `runs` (run-all, schedule).
 """
 
-from . import checkins, privacy, program, runs, setup  # noqa: F401  (each registers its commands)
+from . import checkins, credentials, privacy, program, runs, setup  # noqa: F401  (each registers its commands)
 from .base import cli, main
 from .output import (
     _guard,  # noqa: F401  (tests/test_faults.py ends a run through it)

@@ -22,3 +22,7 @@ class CertificatesConfig(Strict):
     # Event attendee lists (local backend): one CSV per event in this folder of local.dir, named
     # "<YYYY-MM-DD> <event name>.csv", with Name and Email columns (on Airtable: the Event attendees table).
     attendees_dir: str = "attendees"
+    # Verifiable credentials: the address the certificate's QR code opens is this followed by the credential's id
+    # (its uuid), e.g. "https://ambassadors.example.org/verify/"; the folder `credentials publish` writes goes
+    # where this address serves it. Empty: no QR code on the certificate, and the credential's ids are URNs.
+    verify_base_url: str = ""

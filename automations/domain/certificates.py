@@ -56,6 +56,7 @@ class Certificate:
     event_name: str = ""
     language: str = "en"
     languages: tuple[str, ...] = ()  # the person's languages (the roster's), which choose the CJK font's face
+    verify_url: str = ""  # where its credential is verified (certificates.verify_base_url): a QR code on it; "" none
 
     @property
     def filename(self) -> str:

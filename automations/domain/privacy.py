@@ -88,6 +88,10 @@ class Pseudonyms:
     def link(self, text: str) -> str:
         return f"https://{ERASED_DOMAIN}/{self._digest('link:' + text, 12)}"
 
+    def keyed(self, text: str) -> str:
+        """The whole keyed hash of a text (64 hex digits): credentials' ids, salts and status indexes."""
+        return self._digest("keyed:" + text, 64)
+
     def offer(self, code: str) -> str:
         """What stands for a referral offer's code on record (`ERASED_OFFER`): the code cannot be read back."""
         return self._digest("offer:" + code.strip().upper(), 16)

@@ -6,30 +6,46 @@ nothing. Each remaining one is drawn (fpdf2) and attached to its message, which 
 mail ledger like every message: once per key, recorded, retried by a later run if it failed. A
 name the fonts cannot draw is a failure of this run (exit 1), never a certificate with empty boxes.
 A dry run draws nothing and lists the messages that would go.
+
+Each certificate also comes as a verifiable credential (`domain.credentials`: Open Badges 3.0, signed by
+`ctx.makers.credentials` with the program's key): the signed file is attached beside the PDF, and the PDF
+carries a QR code opening its verification page when certificates.verify_base_url is set.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from ..context import Context
 from ..domain.certificates import YEARLY, Certificate, plan_events, plan_yearly, unprintable, years_word
+from ..domain.credentials import credential as make_credential
 from ..domain.messages import Attachment, PlannedMessage, first_name
 from ..effects import ActionFailed, done_keys
 from .base import JobResult, load_roster, plural, record_problems
 from .mail_jobs import refuse_left_behind, send
 
 PDF = "application/pdf"
+VC_JWT = "application/vc+jwt"
 
 
-def message(cert: Certificate, pdf: bytes | None, start_date: str = "", greet: str = "") -> PlannedMessage:
-    """The certificate's mail: its key, the template's context, and the PDF attached (none in a dry run).
+def credential_filename(cert: Certificate) -> str:
+    """The signed credential's file: the PDF's name with `.jwt` (`certificate-2-years-ada.jwt`)."""
+    return cert.filename.removesuffix(".pdf") + ".jwt"
+
+
+def message(cert: Certificate, pdf: bytes | None, start_date: str = "", greet: str = "",
+            credential: str = "") -> PlannedMessage:
+    """The certificate's mail: its key, the template's context, and the PDF attached (none in a dry run), with its
+    signed credential beside it when there is one.
     `greet`: the name the roster says to greet them by (`messages.first_name`); else the certificate's name."""
     first = greet or cert.name.strip() or cert.email
     context = {"first_name": first, "name": cert.name, "email": cert.email, "day": cert.day.isoformat(),
                "filename": cert.filename, "years": cert.years, "years_text": years_word(cert.years),
                "start_date": start_date, "event_name": cert.event_name}
-    attachments = (Attachment(cert.filename, PDF, pdf),) if pdf is not None else ()
+    attachments: tuple[Attachment, ...] = (Attachment(cert.filename, PDF, pdf),) if pdf is not None else ()
+    if pdf is not None and credential:
+        attachments += (Attachment(credential_filename(cert), VC_JWT, (credential + "\n").encode("ascii")),)
     return PlannedMessage(key=cert.key, job=cert.kind, to_email=cert.email, to_name=cert.name, context=context,
                           language=cert.language, languages=cert.languages, obligation=False,
                           attachments=attachments)
@@ -60,8 +76,13 @@ def run(ctx: Context) -> JobResult:
         if why:
             result.failures.append(f"{cert.key} to {cert.email}: {why}")
             continue
-        pdf = None
+        pdf, signed = None, ""
         if not ctx.dry_run:
+            issuer = ctx.makers.credentials
+            if issuer is not None:  # the credential first: its id is the QR code's address on the PDF
+                vc = make_credential(cert, issuer.issuer, ctx.privacy.pseudonyms.keyed)
+                cert = replace(cert, verify_url=issuer.issuer.verify_url(vc["id"]))
+                signed = issuer.sign(vc)
             try:
                 pdf = renderer.render(cert)
             except ActionFailed as exc:
@@ -70,7 +91,7 @@ def run(ctx: Context) -> JobResult:
             drawn += 1
             size += len(pdf)
         planned.append(message(cert, pdf, starts.get(cert.email, "") if cert.kind == YEARLY else "",
-                               greetings.get(cert.email, "")))
+                               greetings.get(cert.email, ""), signed))
     seconds = time.perf_counter() - started
     yearly = sum(1 for c in due if c.kind == YEARLY)
     head = (f"{plural(len(due), 'certificate')} due ({yearly} for years of service, {len(due) - yearly} for "

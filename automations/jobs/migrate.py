@@ -44,6 +44,7 @@ from pathlib import Path
 from .. import file_modes
 from ..adapters.files.atomic import atomic_write
 from ..context import Context, Migration
+from ..domain.certificates import EVENT, YEARLY
 from ..domain.migration import SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, program_rows, readdress
 from ..domain.privacy import ERASE_JOB
 from ..domain.values import plainly, stable_digest
@@ -165,6 +166,9 @@ def _files(move: Migration, plans: dict[str, TablePlan]) -> tuple[list[tuple[Pat
     """The local files to copy along, and notes; stop when the destination has another version of one."""
     ledger = plans.get("mail_ledger")
     erased = any(s.row.get("job") == ERASE_JOB for s in ledger.final) if ledger else False
+    # Certificates' credentials carry ids, salts and status indexes made with the privacy key: once one went, the
+    # destination must keep the source's key, or `credentials publish` there could not revoke them.
+    certified = any(s.row.get("job") in (YEARLY, EVENT) for s in ledger.final) if ledger else False
     copy, notes = [], []
     for src, dst, what in move.files:
         if os.path.abspath(src) == os.path.abspath(dst) or not src.is_file():
@@ -174,7 +178,7 @@ def _files(move: Migration, plans: dict[str, TablePlan]) -> tuple[list[tuple[Pat
             continue
         if src.read_bytes() == dst.read_bytes():
             continue
-        if what == "the privacy key" and not erased:
+        if what == "the privacy key" and not erased and not certified:
             notes.append(f"{dst} (the destination's own privacy key) kept: no one has been erased yet")
             continue
         raise StopRun(f"{dst} ({what}) differs from {src}: the destination must read the same; make them the same "
@@ -303,7 +307,7 @@ def _apply(ctx: Context, move: Migration, plans: dict[str, TablePlan], changed: 
         ctx.stop.check()
     for src, target, what in copy:
         file_modes.make_dirs(target.parent)
-        if what == "the privacy key":  # readable by its owner only, as bootstrap makes it
+        if what in ("the privacy key", "the credentials key"):  # readable by its owner only, as bootstrap makes it
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(src.read_bytes())

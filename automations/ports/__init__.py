@@ -29,6 +29,7 @@ from .discovery import (
 from .documents import (
     CalendarRenderer,
     CertificateRenderer,
+    CredentialIssuer,
     ReportArchive,
     ReportRenderer,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "CheckinFormMaker",
     "CheckinSource",
     "ConductStore",
+    "CredentialIssuer",
     "Drafter",
     "ErasureJournal",
     "Finding",

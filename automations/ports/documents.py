@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from ..domain.calendar import CalendarEntry
 from ..domain.certificates import Certificate
+from ..domain.credentials import Issuer
 from ..domain.report import ProgramReport
 from .results import Written
 
@@ -32,6 +34,21 @@ class CertificateRenderer(Protocol):
 
     def check(self) -> list[str]:
         """What is missing to draw certificates (fonts, images), one sentence each; empty when ready."""
+
+
+class CredentialIssuer(Protocol):
+    """Signs credentials with the program's key (a compact JWS) and writes the folder staff publish."""
+
+    issuer: Issuer
+
+    def sign(self, payload: dict) -> str:
+        """The credential signed: a compact JWS whose payload is `payload`."""
+
+    def jwk(self) -> dict:
+        """The public key as a JWK."""
+
+    def publish(self, folder: Path, status_credential: dict) -> list[str]:
+        """Write the issuer profile, the public key and the signed status list in `folder`; the names written."""
 
 
 class ReportRenderer(Protocol):

@@ -327,6 +327,34 @@ class FpdfCertificateRenderer:
         line(art.lead_name, 13, 174)
         if art.lead_title.strip() and art.lead_title.strip() != art.lead_name.strip():
             line(art.lead_title, 10, 181, MUTED)
+        if cert.verify_url:  # bottom right, inside the frame: the credential's verification page
+            draw_qr(pdf, cert.verify_url, x=w - 20 - QR_SIZE, y=h - 20 - QR_SIZE, size=QR_SIZE)
+
+
+#: The QR code's side on the certificate, in mm (its quiet zone of four modules included).
+QR_SIZE = 26.0
+
+
+def draw_qr(pdf, url: str, x: float, y: float, size: float) -> None:
+    """A QR code (segno, error correction M) of `url` drawn as filled squares, black on white with its quiet zone."""
+    import segno
+
+    code = segno.make_qr(url, error="m", boost_error=False)
+    rows = [list(r) for r in code.matrix_iter(scale=1, border=4)]
+    module = size / len(rows)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, size, size, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for r, row in enumerate(rows):
+        c = 0
+        while c < len(row):  # one rectangle per run of dark modules in a row
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            pdf.rect(x + start * module, y + r * module, (c - start) * module, module, style="F")
 
 
 def _cluster_fonts(pdf) -> None:
