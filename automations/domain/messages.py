@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from .at_risk import AtRisk, as_dict, week_of
 from .calendar import Deadline, checkin_close
 from .compliance import (
     CONFERENCE_FUNDING,
@@ -112,6 +113,7 @@ class Schedule:
     notice_max_age_days: int = 30
     digest_weekday: str = "monday"
     welcome_max_age_days: int = 30
+    at_risk_from_week: int = 8  # the digest lists those at risk of the quarter under way from this week on
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,9 @@ class ProgramState:
     #: and the form's pre-fill parameters for the links that report one.
     found: Sequence[FoundActivity] = ()
     prefill: Prefill | None = None
+    #: Who is at risk of the quarter under way (`domain.at_risk`), worked out by the digest job when the digest
+    #: lists them (from week `schedule.at_risk_from_week` of the quarter on).
+    at_risk: Sequence[AtRisk] = ()
 
 
 def _full_record(state: ProgramState, t: Track, quarter: Quarter) -> Record:
@@ -422,6 +427,21 @@ def _found_tally(state: ProgramState, quarter: Quarter, names: Mapping[str, str]
     return sorted(rows, key=lambda r: (-r["unreported"], r["name"]))
 
 
+def at_risk_due(state: ProgramState) -> bool:
+    """Whether this day's digest lists those at risk of the quarter under way (from week
+    `schedule.at_risk_from_week` of it on)."""
+    return week_of(Quarter.of(state.as_of), state.as_of) >= state.schedule.at_risk_from_week
+
+
+def _at_risk_context(state: ProgramState) -> dict[str, Any]:
+    """The digest's "at risk" section: shown from week `at_risk_from_week` of the quarter under way on."""
+    quarter = Quarter.of(state.as_of)
+    return {"at_risk_shown": at_risk_due(state), "at_risk_quarter": str(quarter),
+            "at_risk_week": week_of(quarter, state.as_of), "at_risk_from_week": state.schedule.at_risk_from_week,
+            "at_risk": [as_dict(r) for r in state.at_risk] if at_risk_due(state) else [],
+            "needed": state.rules.min_full_reports}
+
+
 def plan_digest(state: ProgramState) -> list[PlannedMessage]:
     """The weekly staff digest, on the first run on or after the configured weekday."""
     if state.as_of.weekday() < WEEKDAYS.index(state.schedule.digest_weekday) or not state.staff:
@@ -464,8 +484,7 @@ def plan_digest(state: ProgramState) -> list[PlannedMessage]:
                "new_activities": new,
                "changed": changed, "quarter": str(current), "counts": counts,
                "closes": current.window_closes(state.rules.window_days).isoformat(),
-               # Filled by the jobs of later versions (referrals, blog reviews).
-               "coming": ["referral offers waiting for an answer", "blog drafts waiting on a reviewer"]}
+               **_at_risk_context(state)}
     return [PlannedMessage(key=f"staff_digest:{week_key}:{staff}", job="staff_digest", to_email=staff,
                            to_name="Ambassador support team", context={**context, "first_name": "team"},
                            obligation=False) for staff in state.staff]

@@ -7,10 +7,12 @@ which messages are due, and hands them to `mail.delivery`, which sends each key 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from ..context import Context
 from ..domain import messages as plan
+from ..domain.at_risk import AtRisk
 from ..domain.compliance import tracks
 from ..domain.model import Problem
 from ..domain.problems import OPEN, ProblemRecord
@@ -20,6 +22,7 @@ from ..effects import SENT, done_keys
 from ..errors import StopRun
 from ..mail import calendar
 from ..mail.delivery import deliver
+from . import at_risk as at_risk_job
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
 
@@ -126,11 +129,21 @@ JOBS: dict[str, tuple[Planner, ...]] = {
 }
 
 
+def _at_risk(ctx: Context, synced: dict | None) -> list[AtRisk]:
+    """Who is at risk of the quarter under way, for the digest: judged from every stored report (the records
+    run-all's compliance worked out end with the latest ended quarter)."""
+    roster, _ = load_roster(ctx)
+    stored = load_reports(ctx, synced)
+    return at_risk_job.find(ctx, roster, list(stored.activities), list(stored.checkins))[1]
+
+
 def run(ctx: Context, job: str, synced: dict | None = None, problems: Sequence[ProblemRecord] | None = None,
         judged: dict | None = None) -> JobResult:
     if synced is None:  # run alone (run-all checked before its first job)
         refuse_left_behind(ctx)
     state, roster_problems = program_state(ctx, synced, problems, judged)
+    if job == "digest" and state.staff and plan.at_risk_due(state):
+        state = replace(state, at_risk=_at_risk(ctx, synced))
     planned = [m for planner in JOBS[job] for m in planner(state)]
     held: list[str] = []
     if job == "notices":
