@@ -64,6 +64,8 @@ MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standi
                 "funding_short_notice", "funding_short_notice_staff", "funding_large_event",
                 "funding_invoice_reminder", "funding_budget_warning",
                 "certificate_yearly", "certificate_event", "quarterly_report")
+#: The digest's lists of what waits on someone (`domain.waiting`), each with its `<name>_count`.
+WAITING_LISTS = ("referrals_waiting", "referrals_exhausted", "funding_awaiting", "budgets_stretched", "blog_waiting")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KIND_NAMES = {"networking": "Networking", "content": "Content", "documentation": "Documentation", "event": "Event",
               "talk": "Talk", "advocacy": "Advocacy", "community_support": "Community support"}
@@ -141,6 +143,9 @@ class ProgramState:
     #: Who is at risk of the quarter under way (`domain.at_risk`), worked out by the digest job when the digest
     #: lists them (from week `schedule.at_risk_from_week` of the quarter on).
     at_risk: Sequence[AtRisk] = ()
+    #: What waits on someone (`domain.waiting.waiting_context`: referral offers, funding, blog drafts), as the
+    #: digest job read it from the stores; a list left out is shown empty.
+    waiting: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _full_record(state: ProgramState, t: Track, quarter: Quarter) -> Record:
@@ -484,7 +489,8 @@ def plan_digest(state: ProgramState) -> list[PlannedMessage]:
                "new_activities": new,
                "changed": changed, "quarter": str(current), "counts": counts,
                "closes": current.window_closes(state.rules.window_days).isoformat(),
-               **_at_risk_context(state)}
+               **_at_risk_context(state),
+               **{k: [] for k in WAITING_LISTS}, **{f"{k}_count": 0 for k in WAITING_LISTS}, **state.waiting}
     return [PlannedMessage(key=f"staff_digest:{week_key}:{staff}", job="staff_digest", to_email=staff,
                            to_name="Ambassador support team", context={**context, "first_name": "team"},
                            obligation=False) for staff in state.staff]

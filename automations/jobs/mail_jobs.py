@@ -17,6 +17,7 @@ from ..domain.compliance import tracks
 from ..domain.model import Problem
 from ..domain.problems import OPEN, ProblemRecord
 from ..domain.quarters import latest_ended, latest_final, local_date
+from ..domain.waiting import Waiting, waiting_context
 from ..domain.welcome import plan_welcome
 from ..effects import SENT, done_keys
 from ..errors import StopRun
@@ -137,13 +138,27 @@ def _at_risk(ctx: Context, synced: dict | None) -> list[AtRisk]:
     return at_risk_job.find(ctx, roster, list(stored.activities), list(stored.checkins))[1]
 
 
+def _waiting(ctx: Context) -> dict:
+    """What waits on someone, for the digest, from the referral, funding and blog stores as they are (their own
+    jobs report the rows that cannot be used)."""
+    roster, _ = load_roster(ctx)
+    names = {a.email: a.name for a in roster}
+    inquiries, _ = ctx.stores.referrals.read()
+    requests, _ = ctx.stores.funding.read(names)
+    proposals, _ = ctx.stores.blog.read()
+    return waiting_context(Waiting(inquiries, requests, proposals), names, ctx.as_of, ctx.settings.funding,
+                           ctx.settings.blog)
+
+
 def run(ctx: Context, job: str, synced: dict | None = None, problems: Sequence[ProblemRecord] | None = None,
         judged: dict | None = None) -> JobResult:
     if synced is None:  # run alone (run-all checked before its first job)
         refuse_left_behind(ctx)
     state, roster_problems = program_state(ctx, synced, problems, judged)
-    if job == "digest" and state.staff and plan.at_risk_due(state):
-        state = replace(state, at_risk=_at_risk(ctx, synced))
+    if job == "digest" and state.staff:
+        if plan.at_risk_due(state):
+            state = replace(state, at_risk=_at_risk(ctx, synced))
+        state = replace(state, waiting=_waiting(ctx))
     planned = [m for planner in JOBS[job] for m in planner(state)]
     held: list[str] = []
     if job == "notices":
