@@ -146,3 +146,23 @@ class TestDigest:
             assert heading in text
         assert "COMING IN LATER VERSIONS" not in text.upper()
         assert "later versions" not in text.lower()
+
+
+def test_on_the_airtable_fake_the_digest_and_at_risk_agree_with_the_count(airtable, program):
+    """On the Airtable backend (the fake base on 127.0.0.1), run-all's digest of a Monday in week 8 lists exactly
+    the ambassadors counted here, and `at-risk` (the job alone) the same, in the same order."""
+    from automations.jobs import at_risk as at_risk_job
+    from automations.jobs import run_all
+
+    day = date(2026, 11, 23)  # week 8 of 2026Q4
+    results = run_all.run(airtable.ctx(day))
+    assert all(not r.failures for r in results)
+    [message] = [m for m in outbox_messages(program.parent / "outbox") if "digest" in str(m["Subject"]).lower()]
+    text = message.get_body(("plain",)).get_content()
+    expected = short_of_full_reports(day)
+    assert f"AT RISK IN 2026Q4 ({len(expected)})" in text
+    data = json.loads(at_risk_job.run(airtable.ctx(day), "json").output)
+    named = [a["email"] for a in data["ambassadors"]]
+    assert set(named) == expected and len(named) == len(expected)
+    section = text.split("AT RISK IN 2026Q4")[1].split("REFERRAL OFFERS")[0]
+    assert [e for e in (line.split("<")[-1].rstrip(">") for line in section.splitlines() if "<" in line)] == named
