@@ -118,6 +118,7 @@ def test_the_digest_has_every_section_from_the_stores(program: Path):
     assert "Meetup venue Pune, 150.00 EUR, event 2026-12-10" in text
     assert "2026 EUR: 900.00 approved of 1,000.00 (90%)" in text
     assert "Mautic in Portuguese: a translation sprint" in text and "waiting on the author: Priya Deshmukh" in text
+    assert "By owner: Oliver Hughes 2 (2 new);" in text  # the example's problems, all new on a first sync
     assert text.split("INQUIRIES WITH NO ONE LEFT (0)")[1].lstrip().startswith("None.")
     assert "Inquiries with no one left (0)" in html and "Acme Werke" in html
     for body in (text, html):

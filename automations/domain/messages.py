@@ -432,6 +432,16 @@ def _found_tally(state: ProgramState, quarter: Quarter, names: Mapping[str, str]
     return sorted(rows, key=lambda r: (-r["unreported"], r["name"]))
 
 
+def _by_owner(views: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The open data problems counted per owner (new ones apart), most first: who has something to fix."""
+    counts: dict[str, list[int]] = {}
+    for v in views:
+        c = counts.setdefault(v["owner"] or "no one", [0, 0])
+        c[0] += 1
+        c[1] += bool(v["new"])
+    return [{"owner": o, "open": n, "new": new} for o, (n, new) in sorted(counts.items(), key=lambda i: (-i[1][0], i[0]))]
+
+
 def at_risk_due(state: ProgramState) -> bool:
     """Whether this day's digest lists those at risk of the quarter under way (from week
     `schedule.at_risk_from_week` of it on)."""
@@ -484,7 +494,7 @@ def plan_digest(state: ProgramState) -> list[PlannedMessage]:
                   owner=names.get(r.owner, r.owner)) for r in listed]
     context = {"found_tally": _found_tally(state, current, names), "found_quarter": str(current),
                "week": week_key, "since": since.isoformat(), "as_of": state.as_of.isoformat(),
-               "problems": views[:50], "problem_count": len(views),
+               "problems": views[:50], "problem_count": len(views), "problem_owners": _by_owner(views),
                "new_problem_count": sum(1 for v in views if v["new"]), "problems_where": state.problems_where,
                "new_activities": new,
                "changed": changed, "quarter": str(current), "counts": counts,

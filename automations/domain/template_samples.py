@@ -83,6 +83,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
                      "week": "2026-W41", "since": "2026-10-06", "as_of": "2026-10-12",
                      "problems": [{**_PROBLEM, "new": True, "owner": "Priya Deshmukh"},
                                   {**_PROBLEM, "row": 9, "new": False, "owner": "Rahul Verma"}],
+                     "problem_owners": [{"owner": "Priya Deshmukh", "open": 1, "new": 1},
+                                        {"owner": "Rahul Verma", "open": 1, "new": 0}],
                      "problem_count": 2, "new_problem_count": 1, "problems_where": "data/data_problems.csv",
                      "new_activities": [{**_COUNTED[0], "ambassador": "Priya Deshmukh"},
                                         {**_INCOMPLETE[0], "ambassador": "Rahul Verma"}],
