@@ -62,7 +62,8 @@ def test_the_configuration_keys_hold_the_domains_defaults():
              (empty.forum, ForumSettings, {"group_name": "group_name", "keep_usernames": "keep_usernames",
                                            "max_removal_share": "max_removal_share",
                                            "min_guarded_removals": "min_guarded_removals"}),
-             (empty.reminders, Schedule, {n: n for n in _defaults(Schedule)}),
+             (empty.reminders, Schedule, {n: n for n in _defaults(Schedule) if n != "at_risk_from_week"}),
+             (empty.digest, Schedule, {"at_risk_from_week": "at_risk_from_week"}),
              (empty.program, Rules, {"min_full_reports": "min_full_reports", "window_days": "checkin_window_days",
                                      "late_joiner_fraction": "late_joiner_fraction"})]
     for section, setting, keys in pairs:

@@ -58,7 +58,8 @@ def problem_names(config: Config, form_source: str) -> dict[str, str]:
 def schedule_from(config: Config) -> Schedule:
     r = config.reminders
     return Schedule(r.invite_days_after_end, tuple(r.reminder_days_before_close), r.receipt_max_age_days,
-                    r.notice_max_age_days, r.digest_weekday, welcome_max_age_days=r.welcome_max_age_days)
+                    r.notice_max_age_days, r.digest_weekday, welcome_max_age_days=r.welcome_max_age_days,
+                    at_risk_from_week=config.digest.at_risk_from_week)
 
 
 def funding_settings(config: Config) -> FundingSettings:

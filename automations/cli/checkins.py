@@ -1,10 +1,11 @@
-"""The commands around check-ins: sync-checkins, compliance, report, and the mail jobs (reminders, notices,
+"""The commands around check-ins: sync-checkins, compliance, at-risk, report, and the mail jobs (reminders, notices,
 digest)."""
 
 from __future__ import annotations
 
 import click
 
+from ..jobs import at_risk as at_risk_job
 from ..jobs import compliance as compliance_job
 from ..jobs import mail_jobs
 from ..jobs import report as report_job
@@ -34,6 +35,16 @@ def sync_checkins(opts: Options, accept_shrink: bool, accept_unusable: bool) -> 
 def compliance(opts: Options, quarter: str | None, fmt: str, explain_email: str | None) -> None:
     """Each ambassador's verdict for a quarter: met, missed, exempt or pending, with standing and perks."""
     _run_job(opts, lambda ctx: compliance_job.run(ctx, quarter, fmt, explain_email))
+
+
+@cli.command("at-risk")
+@global_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def at_risk(opts: Options, fmt: str) -> None:
+    """Active ambassadors short of the full reports of the quarter under way, with what they have and what is
+    missing, newest silence first (the digest lists them from week digest.at_risk_from_week on)."""
+    _run_job(opts, lambda ctx: at_risk_job.run(ctx, fmt))
 
 
 MAIL_JOBS = {

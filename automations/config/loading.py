@@ -19,6 +19,7 @@ from .certificates import CertificatesConfig
 from .checkin_form import CheckinFormConfig
 from .checks import Strict
 from .conduct import ConductConfig
+from .digest import DigestConfig
 from .discover import DiscoverConfig
 from .forum import ForumConfig
 from .funding import FundingConfig
@@ -53,6 +54,7 @@ class Config(Strict):
     report: ReportConfig = ReportConfig()
     mail: MailConfig = MailConfig()
     reminders: RemindersConfig = RemindersConfig()
+    digest: DigestConfig = DigestConfig()
     guards: GuardsConfig = GuardsConfig()
     checkin_form: CheckinFormConfig = CheckinFormConfig()
     ambassadors: AmbassadorsConfig = AmbassadorsConfig()

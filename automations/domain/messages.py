@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from .at_risk import AtRisk, as_dict, week_of
 from .calendar import Deadline, checkin_close
 from .compliance import (
     CONFERENCE_FUNDING,
@@ -63,6 +64,8 @@ MESSAGE_JOBS = ("checkin_invite", "checkin_reminder", "checkin_receipt", "standi
                 "funding_short_notice", "funding_short_notice_staff", "funding_large_event",
                 "funding_invoice_reminder", "funding_budget_warning",
                 "certificate_yearly", "certificate_event", "quarterly_report")
+#: The digest's lists of what waits on someone (`domain.waiting`), each with its `<name>_count`.
+WAITING_LISTS = ("referrals_waiting", "referrals_exhausted", "funding_awaiting", "budgets_stretched", "blog_waiting")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KIND_NAMES = {"networking": "Networking", "content": "Content", "documentation": "Documentation", "event": "Event",
               "talk": "Talk", "advocacy": "Advocacy", "community_support": "Community support"}
@@ -112,6 +115,7 @@ class Schedule:
     notice_max_age_days: int = 30
     digest_weekday: str = "monday"
     welcome_max_age_days: int = 30
+    at_risk_from_week: int = 8  # the digest lists those at risk of the quarter under way from this week on
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,12 @@ class ProgramState:
     #: and the form's pre-fill parameters for the links that report one.
     found: Sequence[FoundActivity] = ()
     prefill: Prefill | None = None
+    #: Who is at risk of the quarter under way (`domain.at_risk`), worked out by the digest job when the digest
+    #: lists them (from week `schedule.at_risk_from_week` of the quarter on).
+    at_risk: Sequence[AtRisk] = ()
+    #: What waits on someone (`domain.waiting.waiting_context`: referral offers, funding, blog drafts), as the
+    #: digest job read it from the stores; a list left out is shown empty.
+    waiting: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _full_record(state: ProgramState, t: Track, quarter: Quarter) -> Record:
@@ -422,6 +432,31 @@ def _found_tally(state: ProgramState, quarter: Quarter, names: Mapping[str, str]
     return sorted(rows, key=lambda r: (-r["unreported"], r["name"]))
 
 
+def _by_owner(views: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The open data problems counted per owner (new ones apart), most first: who has something to fix."""
+    counts: dict[str, list[int]] = {}
+    for v in views:
+        c = counts.setdefault(v["owner"] or "no one", [0, 0])
+        c[0] += 1
+        c[1] += bool(v["new"])
+    return [{"owner": o, "open": n, "new": new} for o, (n, new) in sorted(counts.items(), key=lambda i: (-i[1][0], i[0]))]
+
+
+def at_risk_due(state: ProgramState) -> bool:
+    """Whether this day's digest lists those at risk of the quarter under way (from week
+    `schedule.at_risk_from_week` of it on)."""
+    return week_of(Quarter.of(state.as_of), state.as_of) >= state.schedule.at_risk_from_week
+
+
+def _at_risk_context(state: ProgramState) -> dict[str, Any]:
+    """The digest's "at risk" section: shown from week `at_risk_from_week` of the quarter under way on."""
+    quarter = Quarter.of(state.as_of)
+    return {"at_risk_shown": at_risk_due(state), "at_risk_quarter": str(quarter),
+            "at_risk_week": week_of(quarter, state.as_of), "at_risk_from_week": state.schedule.at_risk_from_week,
+            "at_risk": [as_dict(r) for r in state.at_risk] if at_risk_due(state) else [],
+            "needed": state.rules.min_full_reports}
+
+
 def plan_digest(state: ProgramState) -> list[PlannedMessage]:
     """The weekly staff digest, on the first run on or after the configured weekday."""
     if state.as_of.weekday() < WEEKDAYS.index(state.schedule.digest_weekday) or not state.staff:
@@ -459,13 +494,13 @@ def plan_digest(state: ProgramState) -> list[PlannedMessage]:
                   owner=names.get(r.owner, r.owner)) for r in listed]
     context = {"found_tally": _found_tally(state, current, names), "found_quarter": str(current),
                "week": week_key, "since": since.isoformat(), "as_of": state.as_of.isoformat(),
-               "problems": views[:50], "problem_count": len(views),
+               "problems": views[:50], "problem_count": len(views), "problem_owners": _by_owner(views),
                "new_problem_count": sum(1 for v in views if v["new"]), "problems_where": state.problems_where,
                "new_activities": new,
                "changed": changed, "quarter": str(current), "counts": counts,
                "closes": current.window_closes(state.rules.window_days).isoformat(),
-               # Filled by the jobs of later versions (referrals, blog reviews).
-               "coming": ["referral offers waiting for an answer", "blog drafts waiting on a reviewer"]}
+               **_at_risk_context(state),
+               **{k: [] for k in WAITING_LISTS}, **{f"{k}_count": 0 for k in WAITING_LISTS}, **state.waiting}
     return [PlannedMessage(key=f"staff_digest:{week_key}:{staff}", job="staff_digest", to_email=staff,
                            to_name="Ambassador support team", context={**context, "first_name": "team"},
                            obligation=False) for staff in state.staff]

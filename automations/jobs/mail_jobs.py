@@ -7,19 +7,23 @@ which messages are due, and hands them to `mail.delivery`, which sends each key 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from ..context import Context
 from ..domain import messages as plan
+from ..domain.at_risk import AtRisk
 from ..domain.compliance import tracks
 from ..domain.model import Problem
 from ..domain.problems import OPEN, ProblemRecord
 from ..domain.quarters import latest_ended, latest_final, local_date
+from ..domain.waiting import Waiting, waiting_context
 from ..domain.welcome import plan_welcome
 from ..effects import SENT, done_keys
 from ..errors import StopRun
 from ..mail import calendar
 from ..mail.delivery import deliver
+from . import at_risk as at_risk_job
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
 
@@ -126,11 +130,35 @@ JOBS: dict[str, tuple[Planner, ...]] = {
 }
 
 
+def _at_risk(ctx: Context, synced: dict | None) -> list[AtRisk]:
+    """Who is at risk of the quarter under way, for the digest: judged from every stored report (the records
+    run-all's compliance worked out end with the latest ended quarter)."""
+    roster, _ = load_roster(ctx)
+    stored = load_reports(ctx, synced)
+    return at_risk_job.find(ctx, roster, list(stored.activities), list(stored.checkins))[1]
+
+
+def _waiting(ctx: Context) -> dict:
+    """What waits on someone, for the digest, from the referral, funding and blog stores as they are (their own
+    jobs report the rows that cannot be used)."""
+    roster, _ = load_roster(ctx)
+    names = {a.email: a.name for a in roster}
+    inquiries, _ = ctx.stores.referrals.read()
+    requests, _ = ctx.stores.funding.read(names)
+    proposals, _ = ctx.stores.blog.read()
+    return waiting_context(Waiting(inquiries, requests, proposals), names, ctx.as_of, ctx.settings.funding,
+                           ctx.settings.blog)
+
+
 def run(ctx: Context, job: str, synced: dict | None = None, problems: Sequence[ProblemRecord] | None = None,
         judged: dict | None = None) -> JobResult:
     if synced is None:  # run alone (run-all checked before its first job)
         refuse_left_behind(ctx)
     state, roster_problems = program_state(ctx, synced, problems, judged)
+    if job == "digest" and state.staff:
+        if plan.at_risk_due(state):
+            state = replace(state, at_risk=_at_risk(ctx, synced))
+        state = replace(state, waiting=_waiting(ctx))
     planned = [m for planner in JOBS[job] for m in planner(state)]
     held: list[str] = []
     if job == "notices":
