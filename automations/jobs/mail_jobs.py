@@ -24,6 +24,7 @@ from ..errors import StopRun
 from ..mail import calendar
 from ..mail.delivery import deliver
 from . import at_risk as at_risk_job
+from . import credentials as credentials_job
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural, record_problems
 
 
@@ -163,6 +164,7 @@ def run(ctx: Context, job: str, synced: dict | None = None, problems: Sequence[P
     held: list[str] = []
     if job == "notices":
         planned, held = hold_mass_warnings(ctx, state, planned)
+        planned = credentials_job.with_perk_credentials(ctx, planned)
     result = send(ctx, job, planned)
     result.summary[:0] = held
     record_problems(ctx, result, roster_problems, {t.ambassador.email for t in state.tracks})
