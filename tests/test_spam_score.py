@@ -235,3 +235,17 @@ def test_every_message_of_a_season_scores_at_most_zero(tmp_path):
     assert len(messages) > 200
     bad = over_zero(scores(messages, tmp_path))
     assert not bad, f"{len(bad)} of {len(messages)} messages score above 0:\n" + "\n".join(bad)
+
+
+def test_perk_notices_with_their_credentials_score_at_most_zero(tmp_path):
+    """The perk notices of 26 October 2026 (free event access for 2026Q3, conference funding), each with its
+    signed credential attached (application/vc+jwt)."""
+    config_path = copy_example(tmp_path)
+    for command in (("--as-of", "2026-10-26", "sync-checkins"), ("--as-of", "2026-10-26", "notices")):
+        res = run_in_process(*command, config=config_path)
+        assert res.code == 0, (command, res.err)
+    messages = {k: m for k, m in outbox_by_key(config_path.parent / "outbox").items() if k.startswith("perk_")}
+    assert {k.split(":")[0] for k in messages} == {"perk_free_event_access", "perk_conference_funding"}
+    assert all(b"Content-Type: application/vc+jwt" in m for m in messages.values())
+    bad = over_zero(scores(messages, tmp_path))
+    assert not bad, "\n".join(bad)
