@@ -187,3 +187,20 @@ def test_export_lists_and_erase_takes_the_perk_credential(perks, cli):
     assert res.code == 0, res.err
     assert [p for p in outbox.rglob("*.jwt") if ANA in p.name] == []
     assert [p for p in outbox.rglob("*.jwt") if "ines.moreira" in p.name]  # others' stay
+
+
+def test_migrate_refuses_another_privacy_key_once_a_perk_credential_went(perks, tmp_path):
+    """The perk credentials' status indexes were made with the privacy key: a destination with a key of its own
+    could not revoke them, so migrate stops and writes nothing."""
+    from automations.errors import StopRun
+    from tests.test_migrate import empty_folder_program, migrate_locally
+
+    program, _folder = perks
+    dest = empty_folder_program(tmp_path, program)
+    store = dest.parent / "store"
+    store.mkdir()
+    (store / ".privacy_key").write_bytes(b"another key of the destination's own\n")
+    with pytest.raises(StopRun, match="privacy key"):
+        migrate_locally(dest, program)
+    assert sorted(p.name for p in store.iterdir() if p.name != ".locks") == [".privacy_key"]
+    assert (store / ".privacy_key").read_bytes() == b"another key of the destination's own\n"

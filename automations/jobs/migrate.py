@@ -45,6 +45,7 @@ from .. import file_modes
 from ..adapters.files.atomic import atomic_write
 from ..context import Context, Migration
 from ..domain.certificates import EVENT, YEARLY
+from ..domain.credentials import PERK_JOBS
 from ..domain.migration import SHAPES, WRITE_ORDER, Sourced, TablePlan, moves_of, plan_table, program_rows, readdress
 from ..domain.privacy import ERASE_JOB
 from ..domain.values import plainly, stable_digest
@@ -166,9 +167,9 @@ def _files(move: Migration, plans: dict[str, TablePlan]) -> tuple[list[tuple[Pat
     """The local files to copy along, and notes; stop when the destination has another version of one."""
     ledger = plans.get("mail_ledger")
     erased = any(s.row.get("job") == ERASE_JOB for s in ledger.final) if ledger else False
-    # Certificates' credentials carry ids, salts and status indexes made with the privacy key: once one went, the
-    # destination must keep the source's key, or `credentials publish` there could not revoke them.
-    certified = any(s.row.get("job") in (YEARLY, EVENT) for s in ledger.final) if ledger else False
+    # Certificates' and perk notices' credentials carry ids, salts and status indexes made with the privacy key: once
+    # one went, the destination must keep the source's key, or `credentials publish` there could not revoke them.
+    certified = any(s.row.get("job") in (YEARLY, EVENT, *PERK_JOBS) for s in ledger.final) if ledger else False
     copy, notes = [], []
     for src, dst, what in move.files:
         if os.path.abspath(src) == os.path.abspath(dst) or not src.is_file():
