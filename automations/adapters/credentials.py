@@ -100,15 +100,16 @@ class CredentialSigner:
     def jwk(self) -> dict:
         return public_jwk(self._key.public_key(), self.issuer.key_id)
 
-    def publish(self, folder: Path, status_credential: dict) -> list[str]:
+    def publish(self, folder: str, status_credential: dict) -> list[str]:
         """Write the static folder: the issuer's profile, the public key (JWK) and the signed status list. Each
         file is written atomically; the names written are returned."""
-        folder.mkdir(parents=True, exist_ok=True)
+        where = Path(folder)
+        where.mkdir(parents=True, exist_ok=True)
         files = {ISSUER_FILE: json.dumps(self.issuer.profile(), indent=2) + "\n",
                  KEY_FILE: json.dumps(self.jwk(), indent=2) + "\n",
                  STATUS_FILE: self.sign(status_credential) + "\n"}
         for name, text in files.items():
-            atomic_write(folder / name, text.encode("utf-8"))
+            atomic_write(where / name, text.encode("utf-8"))
         return list(files)
 
 

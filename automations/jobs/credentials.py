@@ -67,7 +67,7 @@ def publish(ctx: Context, folder: Path) -> JobResult:
         result.summary.append(f"Dry run: {head}; nothing written to {folder}.")
         return result
     status = status_list_credential(issuer.issuer, revoked, f"{ctx.as_of.isoformat()}T00:00:00Z")
-    names = issuer.publish(folder, status)
+    names = issuer.publish(str(folder), status)
     result.summary.append(f"{head}; wrote {', '.join(names)} in {folder}: put the folder on the static host that "
                           f"serves {issuer.issuer.base_url or 'certificates.verify_base_url (unset)'}.")
     result.data = {"revoked": sorted(revoked), "issued": count}

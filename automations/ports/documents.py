@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
 
 from ..domain.calendar import CalendarEntry
@@ -47,8 +46,9 @@ class CredentialIssuer(Protocol):
     def jwk(self) -> dict:
         """The public key as a JWK."""
 
-    def publish(self, folder: Path, status_credential: dict) -> list[str]:
-        """Write the issuer profile, the public key and the signed status list in `folder`; the names written."""
+    def publish(self, folder: str, status_credential: dict) -> list[str]:
+        """Write the issuer profile, the public key and the signed status list in the folder at path `folder`
+        (made if missing); the names written."""
 
 
 class ReportRenderer(Protocol):
