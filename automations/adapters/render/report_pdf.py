@@ -208,13 +208,9 @@ class Drawing(Page):
     def summary(self) -> None:
         r = self.r
         self.heading("At a glance", 50)
-        c = r.counts
-        self.tiles([(f"{c.total:,}", "ambassadors with a verdict"),
-                    (f"{r.activities:,}", f"activities reported ({r.full_reports:,} full reports)"),
-                    (f"{r.reach:,}", "people reached (attendees and views)"),
-                    (f"{r.engagements:,}", "engagements and reshares"),
-                    (f"{c.met} met", f"{c.missed} missed, {c.exempt} exempt, {c.pending} pending"),
-                    (f"{len(r.countries)}", "countries")])
+        self.tiles([(f"{value:,}", label) for _, value, label in r.summary.items()])
+        self.para(f"Also {r.summary.exempt} exempt and {r.summary.pending} pending; each number is defined once, "
+                  f"in the staff guide.")
 
     def reach(self) -> None:
         r = self.r

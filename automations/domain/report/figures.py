@@ -34,6 +34,7 @@ from .model import (
     ReportSettings,
     ScoredActivity,
     StatusCounts,
+    Summary,
     name_key,
 )
 
@@ -240,6 +241,18 @@ def funding_lines(requests: Sequence[FundingRequest], quarter: Quarter, settings
     return period, tuple(sorted(lines, key=lambda f: (f.budget is None, f.currency)))
 
 
+def summarize(counts: StatusCounts, counted: Sequence[AmbassadorLine], referrals: int, posts: int) -> Summary:
+    """The headline numbers (see `Summary` for what each counts), from the quarter's verdicts and every
+    ambassador with one (the erased too)."""
+    countries = {a.country.strip() for a in counted if a.country.strip()}
+    active = {a.country.strip() for a in counted if a.country.strip() and a.activities}
+    return Summary(ambassadors=len(counted), met=counts.met, missed=counts.missed, exempt=counts.exempt,
+                   pending=counts.pending, activities=sum(a.activities for a in counted),
+                   full_reports=sum(a.full_reports for a in counted), reach=sum(a.reach for a in counted),
+                   engagements=sum(a.engagements for a in counted), countries=len(countries),
+                   countries_active=len(active), referrals=referrals, posts=posts)
+
+
 def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
                  by_quarter: Mapping[Quarter, Sequence[Standing]], inquiries: Sequence[Inquiry],
                  proposals: Sequence[Proposal], requests: Sequence[FundingRequest],
@@ -257,6 +270,7 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
     period, funding = funding_lines(requests, quarter, funding_settings)
     everyone, holders = ambassador_lines(standings), perk_holders(standings, quarter)
     posts = posts_published(proposals, quarter, names, as_of)
+    served = referrals_served(inquiries, quarter, names, as_of)
     return ProgramReport(
         program=program, quarter=str(quarter), start=quarter.start, end=quarter.end, as_of=as_of,
         final=as_of > closes, window_closes=closes, counts=history[-1], history=history,
@@ -264,6 +278,7 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
         countries=reach_by_area(standings), kinds=by_kind(standings), rankings=top, scored=scored,
         perk_holders=tuple(h for h in holders if not forgotten(h.email, h.name)),
         perks_held=dict(Counter(p for h in holders for p in h.perks)),
-        referrals=referrals_served(inquiries, quarter, names, as_of),
+        referrals=served,
         posts=tuple(p for p in posts if not forgotten(p.author, p.author, p.title, p.url)), posts_published=len(posts),
-        funding=funding, funding_period=period, settings=settings)
+        funding=funding, funding_period=period, settings=settings,
+        summary=summarize(history[-1], everyone, len(served), len(posts)))
