@@ -5,6 +5,7 @@ day its window is closed, and 2026Q3 on a day its window is still open)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -117,3 +118,69 @@ def test_countries_differ_and_both_are_named(case):
     for name in ("report.html", "newsletter.md"):
         text = (folder / name).read_text(encoding="utf-8")
         assert SUMMARY_LABELS["countries"] in text and SUMMARY_LABELS["countries_active"] in text
+
+
+# Prints well (issue 22, part 4): a section's heading is on the same page as the start of its content, in
+# the PDF (drawn with fpdf2, apart from the page) and in the page's print style.
+
+def first_content(report) -> dict[str, str]:
+    """Each section's heading and a text its first block (a chart, a table, a list) draws, worked out from
+    the report's figures: the heading's page must show it after the heading."""
+    from automations.adapters.render.report_jinja import FAMILY_TITLES
+    from automations.domain.report import kind_bars, reach_bars
+
+    r = report
+    return {
+        "At a glance": SUMMARY_LABELS["ambassadors"],
+        "Reach by country and region": reach_bars(r)[0].label if reach_bars(r) else "Nothing to show",
+        "Activities by kind": kind_bars(r)[0].label,
+        "Top activities by engagement": FAMILY_TITLES[r.rankings[0][0]],
+        "Compliance and standing over the last quarters": r.history[0].quarter,
+        "Perks earned": "Free access to official events (",
+        "Referrals served": r.referrals[0].need if r.referrals else "No referral inquiry",
+        "Blog posts published": r.posts[0].author if r.posts else "No blog post",
+        "Funding spent against budget": r.funding[0].currency if r.funding else "No funding",
+        "Appendix: every ambassador's quarter": r.ambassadors[0].name,
+    }
+
+
+def test_pdf_headings_keep_with_their_content(case):
+    folder, _, _ = case
+    quarter = folder.name
+    from tests.test_report import figures_of  # noqa: PLC0415 - the report's figures, as the job works them out
+
+    config = folder.parent.parent / "config.yaml"
+    pages = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(folder / "report.pdf").pages]
+    report = figures_of(config, quarter)
+    for heading, start in first_content(report).items():
+        where = [i for i, text in enumerate(pages) if heading in text]
+        assert len(where) == 1, (heading, where)
+        text = pages[where[0]]
+        after = text[text.index(heading) + len(heading):]
+        assert start in after, f"{heading!r} on page {where[0] + 1}, its {start!r} not on that page"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    config = copy_example(tmp_path_factory.mktemp("layouts"))
+    add_program_extras(config)
+    sync_checkins.run(ctx(config))
+    return config
+
+
+@pytest.mark.parametrize("top", range(1, 11))
+def test_pdf_headings_keep_with_their_content_in_every_layout(example, top):
+    """Ten layouts (1 to 10 rows in each ranking move every later section up or down the page): in each,
+    every heading is on the page that starts its content."""
+    from automations.adapters.render.report_pdf import FpdfReportRenderer
+    from tests.test_report import figures_of
+
+    report = figures_of(example, "2026Q3", top_activities=top)
+    data = FpdfReportRenderer().render(report)
+    pages = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(data)).pages]
+    for heading, start in first_content(report).items():
+        where = [i for i, text in enumerate(pages) if heading in text]
+        assert len(where) == 1, (heading, where)
+        text = pages[where[0]]
+        assert start in text[text.index(heading) + len(heading):], \
+            f"top {top}: {heading!r} on page {where[0] + 1}, its {start!r} not on that page"

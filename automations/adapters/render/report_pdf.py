@@ -207,17 +207,17 @@ class Drawing(Page):
 
     def summary(self) -> None:
         r = self.r
-        self.heading("At a glance", 50)
-        self.tiles([(f"{value:,}", label) for _, value, label in r.summary.items()])
-        self.para(f"Also {r.summary.exempt} exempt and {r.summary.pending} pending; each number is defined once, "
-                  f"in the staff guide.")
+        self.keep(lambda: self.heading("At a glance", 0),
+                  lambda: self.tiles([(f"{value:,}", label) for _, value, label in r.summary.items()]),
+                  lambda: self.para(f"Also {r.summary.exempt} exempt and {r.summary.pending} pending; each number is "
+                                    f"defined once, in the staff guide."))
 
     def reach(self) -> None:
         r = self.r
-        self.heading("Reach by country and region", 60)
-        self.para("People reached: attendees of events and talks plus views of content, by the ambassador's country "
-                  "and region.")
-        self.bars(figures.reach_bars(r), ACCENT)
+        self.keep(lambda: self.heading("Reach by country and region", 0),
+                  lambda: self.para("People reached: attendees of events and talks plus views of content, by the "
+                                    "ambassador's country and region."),
+                  lambda: self.bars(figures.reach_bars(r), ACCENT))
         rows = []
         for c in r.countries:
             regions = " · ".join(f"{g.region}: {g.reach:,}" for g in c.regions)
@@ -229,24 +229,32 @@ class Drawing(Page):
 
     def kinds(self) -> None:
         r = self.r
-        self.heading("Activities by kind", 60)
-        self.para(f"Every activity reported for {r.quarter} (each counted once), and how many had a full report.")
-        self.bars(figures.kind_bars(r), TEAL)
+        self.keep(lambda: self.heading("Activities by kind", 0),
+                  lambda: self.para(f"Every activity reported for {r.quarter} (each counted once), and how many had "
+                                    f"a full report."),
+                  lambda: self.bars(figures.kind_bars(r), TEAL))
         self.table(["Kind", "Activities", "Full reports", "Reach", "Engagements"],
                    [[k.label, k.activities, k.full_reports, f"{k.reach:,}", f"{k.engagements:,}"] for k in r.kinds],
                    (60, 28, 28, 27, 27), ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"))
 
     def engagement(self) -> None:
         r = self.r
-        self.heading("Top activities by engagement", 60)
-        self.para("The engagement score compares what happened with who could have taken part:", 9.5, INK, gap=0.5)
-        for text in figures.SCORE_DEFINITIONS.values():
-            self.para(text, 9.5, INK, gap=0.5)
-        self.para(f"Other kinds of activity have no score. Attendance and engagement rates are ranked apart, as they "
-                  f"are not comparable. Activities with fewer than {r.settings.min_audience} registrations or views "
-                  f"are not ranked.", gap=2)
-        for family, top in r.rankings:
-            self.subheading(FAMILY_TITLES[family])
+        def opening() -> None:
+            self.heading("Top activities by engagement", 0)
+            self.para("The engagement score compares what happened with who could have taken part:", 9.5, INK,
+                      gap=0.5)
+            for text in figures.SCORE_DEFINITIONS.values():
+                self.para(text, 9.5, INK, gap=0.5)
+            self.para(f"Other kinds of activity have no score. Attendance and engagement rates are ranked apart, as "
+                      f"they are not comparable. Activities with fewer than {r.settings.min_audience} registrations "
+                      f"or views are not ranked.", gap=2)
+
+        # The heading, the definitions and the first ranking's title stay with the start of its table.
+        self.keep(opening, lambda: self.subheading(FAMILY_TITLES[r.rankings[0][0]]) if r.rankings else None,
+                  after=30)
+        for i, (family, top) in enumerate(r.rankings):
+            if i:
+                self.subheading(FAMILY_TITLES[family])
             if not top:
                 self.para("No activity of this kind had a score this quarter.")
                 continue
@@ -260,10 +268,11 @@ class Drawing(Page):
 
     def compliance(self) -> None:
         r = self.r
-        self.heading("Compliance and standing over the last quarters", 80)
-        self.para("An ambassador meets a quarter with enough full reports; a quarter spent mostly paused, or joined "
-                  "late, is exempt. These are the verdicts of compliance, quarter by quarter.")
-        self.stacks(figures.compliance_stacks(r), figures.STATUS_SERIES)
+        self.keep(lambda: self.heading("Compliance and standing over the last quarters", 0),
+                  lambda: self.para("An ambassador meets a quarter with enough full reports; a quarter spent mostly "
+                                    "paused, or joined late, is exempt. These are the verdicts of compliance, quarter "
+                                    "by quarter."),
+                  lambda: self.stacks(figures.compliance_stacks(r), figures.STATUS_SERIES))
         rows = []
         for h in r.history:
             held = ", ".join(f"{n} {figures.STANDING_LABELS.get(s, s)}" for s, n in h.standings) or "no one yet"
@@ -274,14 +283,19 @@ class Drawing(Page):
 
     def perks(self) -> None:
         r = self.r
-        self.heading("Perks earned", 50)
-        self.para(f"Perks as they stand on {long_date(r.as_of)}: free access to official events after two met "
-                  f"quarters in a row; conference funding eligibility after a full year in the program.")
-        for perk in figures.PERKS:
+        def perk(perk: str) -> None:
             holders = r.holders(perk)
             self.subheading(f"{figures.PERK_LABELS[perk].capitalize()} ({r.perk_count(perk)})")
             names = ", ".join(h.name + (" (new)" if perk in h.new else "") for h in holders)
             self.para(names or "No one.", 9.5, INK)
+
+        self.keep(lambda: self.heading("Perks earned", 0),
+                  lambda: self.para(f"Perks as they stand on {long_date(r.as_of)}: free access to official events "
+                                    f"after two met quarters in a row; conference funding eligibility after a full "
+                                    f"year in the program."),
+                  lambda: perk(figures.PERKS[0]))
+        for name in figures.PERKS[1:]:
+            perk(name)
         self.para("(new): earned this quarter (its second met quarter in a row; the first anniversary).", 8.5)
 
     def referrals(self) -> None:
