@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pypdf
@@ -147,7 +148,7 @@ def first_content(report) -> dict[str, str]:
 def test_pdf_headings_keep_with_their_content(case):
     folder, _, _ = case
     quarter = folder.name
-    from tests.test_report import figures_of  # noqa: PLC0415 - the report's figures, as the job works them out
+    from tests.test_report import figures_of
 
     config = folder.parent.parent / "config.yaml"
     pages = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(folder / "report.pdf").pages]
@@ -184,3 +185,45 @@ def test_pdf_headings_keep_with_their_content_in_every_layout(example, top):
         text = pages[where[0]]
         assert start in text[text.index(heading) + len(heading):], \
             f"top {top}: {heading!r} on page {where[0] + 1}, its {start!r} not on that page"
+
+
+class _Groups(HTMLParser):
+    """For each h2: whether it opens a `div.keep`, and the tags inside that group."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.depth = 0  # divs open inside the current keep group (0: none open)
+        self.groups: list[list[str]] = []
+        self.loose: list[str] = []  # h2 headings outside any group
+        self._h2 = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "div" and self.depth:
+            self.depth += 1
+        elif tag == "div" and "keep" in (dict(attrs).get("class") or "").split():
+            self.depth = 1
+            self.groups.append([])
+        elif self.depth:
+            self.groups[-1].append(tag)
+        self._h2 = tag == "h2"
+        if tag == "h2" and not self.depth:
+            self.loose.append("?")
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self.depth:
+            self.depth -= 1
+
+
+def test_page_prints_headings_with_their_content(case):
+    """In the page, every h2 opens a `keep` group (never broken across pages, never left at a page's foot,
+    by the style), and the chart sections' groups hold their chart, the summary's its tiles."""
+    folder, _, _ = case
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    groups = _Groups(html)
+    assert not groups.loose
+    assert len(groups.groups) == 10 and all(g[0] == "h2" for g in groups.groups)
+    assert sum(1 for g in groups.groups if "svg" in g) == 3
+    style = " ".join(Page(html).styles)
+    rule = re.search(r"\.keep \{([^}]*)\}", style)
+    assert rule and "break-inside: avoid" in rule.group(1) and "break-after: avoid" in rule.group(1)
