@@ -5,6 +5,7 @@ day its window is closed, and 2026Q3 on a day its window is still open)."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -135,6 +136,8 @@ def first_content(report) -> dict[str, str]:
         "At a glance": SUMMARY_LABELS["ambassadors"],
         "Reach by country and region": reach_bars(r)[0].label if reach_bars(r) else "Nothing to show",
         "Activities by kind": kind_bars(r)[0].label,
+        "Concentration of reach": "people reached, from",
+        "Coverage: ambassadors and inquiries by country": "Asked, not spoken",
         "Top activities by engagement": FAMILY_TITLES[r.rankings[0][0]],
         "Compliance and standing over the last quarters": r.history[0].quarter,
         "Perks earned": "Free access to official events (",
@@ -222,8 +225,50 @@ def test_page_prints_headings_with_their_content(case):
     html = (folder / "report.html").read_text(encoding="utf-8")
     groups = _Groups(html)
     assert not groups.loose
-    assert len(groups.groups) == 10 and all(g[0] == "h2" for g in groups.groups)
+    assert len(groups.groups) == 12 and all(g[0] == "h2" for g in groups.groups)
     assert sum(1 for g in groups.groups if "svg" in g) == 3
     style = " ".join(Page(html).styles)
     rule = re.search(r"\.keep \{([^}]*)\}", style)
     assert rule and "break-inside: avoid" in rule.group(1) and "break-after: avoid" in rule.group(1)
+
+
+# Concentration and coverage (issue 22, part 4), against a computation made here from the CSV files and the
+# compliance JSON.
+
+def test_concentration_and_coverage_from_the_files(case):
+    folder, judged, _ = case
+    data = folder.parent.parent / "data"
+    reach = sorted((a["reach"] for a in judged["ambassadors"]), reverse=True)
+    top, total = sum(reach[:3]), sum(reach)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    page = Page(html)
+    text = " ".join(" ".join(page.text).split())
+    assert f"{top:,} of {total:,} people reached, from 3 of {len(reach)} ambassadors" in text
+    assert re.search(rf"{top / total:.0%}\s*: {top:,} of {total:,}", text)
+    pdf = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(folder / "report.pdf").pages)
+    assert f"{top:,} of {total:,} people reached, from 3 of {len(reach)} ambassadors" in pdf
+
+    with (data / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
+        roster = {r["Email"].strip().lower(): r for r in csv.DictReader(fh)}
+    with (data / "referral_inquiries.csv").open(encoding="utf-8", newline="") as fh:
+        inquiries = list(csv.DictReader(fh))
+    want: dict[str, list] = {}
+    for a in judged["ambassadors"]:
+        row = roster[a["email"]]
+        country = row["Country"].strip()
+        if country:
+            line = want.setdefault(country.casefold(), [country, 0, set(), 0, set()])
+            line[1] += 1
+            line[2] |= {w.strip().casefold() for w in re.split(r"[,;]", row["Languages"]) if w.strip()}
+    for i in inquiries:
+        country = i["Country"].strip()
+        if country:
+            line = want.setdefault(country.casefold(), [country, 0, set(), 0, set()])
+            line[3] += 1
+            line[4] |= {i["Language"].strip().casefold()} if i["Language"].strip() else set()
+    rows = {r[0]: r for r in page.rows("coverage")}
+    assert set(rows) == {line[0] for line in want.values()}
+    for country, n, spoken, asked_n, asked in want.values():
+        assert rows[country] == [country, str(n), ", ".join(sorted(spoken)), str(asked_n), ", ".join(sorted(asked)),
+                                 ", ".join(sorted(asked - spoken))], country
+    assert rows["Brazil"][3] == "1" and rows["Germany"][3] == "1"  # the inquiries the test adds

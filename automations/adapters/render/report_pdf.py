@@ -173,12 +173,14 @@ class Drawing(Page):
         out += [f"{x.country} {x.region} {x.recommended}" for x in r.referrals]
         out += [f"{p.title} {p.author}" for p in r.posts]
         out += [f"{a.name} {a.country}" for a in r.ambassadors]
+        out += [f"{c.country} {' '.join(c.languages)} {' '.join(c.asked)}" for c in r.coverage]
         return out
 
     # The report
 
     def draw(self) -> None:
-        for part in (self.header, self.summary, self.reach, self.kinds, self.engagement, self.compliance, self.perks,
+        for part in (self.header, self.summary, self.reach, self.kinds, self.concentration, self.coverage,
+                     self.engagement, self.compliance, self.perks,
                      self.referrals, self.blog, self.funding, self.ambassadors, self.closing):
             part()
 
@@ -236,6 +238,28 @@ class Drawing(Page):
         self.table(["Kind", "Activities", "Full reports", "Reach", "Engagements"],
                    [[k.label, k.activities, k.full_reports, f"{k.reach:,}", f"{k.engagements:,}"] for k in r.kinds],
                    (60, 28, 28, 27, 27), ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"))
+
+    def concentration(self) -> None:
+        k = self.r.concentration
+        if k is None:
+            return
+        share_text = share(k.share) if k.share is not None else "no reach"
+        self.keep(lambda: self.heading("Concentration of reach", 0),
+                  lambda: self.para(f"The share of the quarter's people reached that came from its {k.top} "
+                                    f"best-reaching ambassadors."),
+                  lambda: self.para(f"{share_text}: {k.top_reach:,} of {k.reach:,} people reached, from {k.top} of "
+                                    f"{k.ambassadors} ambassadors with a verdict.", 10, INK))
+
+    def coverage(self) -> None:
+        r = self.r
+        self.keep(lambda: self.heading("Coverage: ambassadors and inquiries by country", 0),
+                  lambda: self.para(f"Each country with an ambassador (with a verdict for {r.quarter}) or a referral "
+                                    f"inquiry on record: the ambassadors and the languages they speak, against the "
+                                    f"inquiries and the languages they asked for."), after=20)
+        self.table(["Country", "Ambassadors", "Languages spoken", "Inquiries", "Languages asked", "Asked, not spoken"],
+                   [[c.country, c.ambassadors, ", ".join(c.languages), c.inquiries, ", ".join(c.asked),
+                     ", ".join(c.uncovered)] for c in r.coverage],
+                   (36, 24, 40, 20, 30, 30), ("LEFT", "RIGHT", "LEFT", "RIGHT", "LEFT", "LEFT"))
 
     def engagement(self) -> None:
         r = self.r

@@ -24,7 +24,9 @@ from .model import (
     STANDINGS,
     AmbassadorLine,
     AreaReach,
+    Concentration,
     CountryReach,
+    CoverageLine,
     FundingLine,
     KindFigures,
     PerkHolder,
@@ -253,6 +255,45 @@ def summarize(counts: StatusCounts, counted: Sequence[AmbassadorLine], referrals
                    countries_active=len(active), referrals=referrals, posts=posts)
 
 
+def concentration(counted: Sequence[AmbassadorLine], top: int = 3) -> Concentration:
+    """The reach of the `top` ambassadors who reached most, of the quarter's whole reach (`Summary.reach`)."""
+    best = sorted((a.reach for a in counted), reverse=True)[:top]
+    return Concentration(top, sum(best), sum(a.reach for a in counted), len(counted))
+
+
+def _languages(text: str) -> set[str]:
+    return {w.strip().casefold() for w in text.replace(";", ",").split(",") if w.strip()}
+
+
+def coverage(standings: Sequence[Standing], inquiries: Sequence[Inquiry]) -> tuple[CoverageLine, ...]:
+    """Each country with an ambassador (with a verdict for the quarter) or a referral inquiry on record:
+    ambassadors and their languages against the inquiries and theirs. Countries match whatever their
+    capitals; by inquiries, then ambassadors, then name."""
+    shown: dict[str, str] = {}
+    people: dict[str, int] = Counter()
+    spoken: dict[str, set[str]] = defaultdict(set)
+    asked: dict[str, set[str]] = defaultdict(set)
+    demand: dict[str, int] = Counter()
+    for s in standings:
+        name = s.ambassador.country.strip()
+        if not name:
+            continue
+        key = shown.setdefault(name.casefold(), name).casefold()
+        people[key] += 1
+        for lang in s.ambassador.languages:
+            spoken[key] |= _languages(lang)
+    for i in inquiries:
+        name = i.country.strip()
+        if not name:
+            continue
+        key = shown.setdefault(name.casefold(), name).casefold()
+        demand[key] += 1
+        asked[key] |= _languages(i.language)
+    rows = [CoverageLine(shown[k], people[k], tuple(sorted(spoken[k])), demand[k], tuple(sorted(asked[k])),
+                         tuple(sorted(asked[k] - spoken[k]))) for k in shown]
+    return tuple(sorted(rows, key=lambda r: (-r.inquiries, -r.ambassadors, r.country.casefold())))
+
+
 def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
                  by_quarter: Mapping[Quarter, Sequence[Standing]], inquiries: Sequence[Inquiry],
                  proposals: Sequence[Proposal], requests: Sequence[FundingRequest],
@@ -281,4 +322,5 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
         referrals=served,
         posts=tuple(p for p in posts if not forgotten(p.author, p.author, p.title, p.url)), posts_published=len(posts),
         funding=funding, funding_period=period, settings=settings,
-        summary=summarize(history[-1], everyone, len(served), len(posts)))
+        summary=summarize(history[-1], everyone, len(served), len(posts)),
+        concentration=concentration(everyone), coverage=coverage(standings, inquiries))

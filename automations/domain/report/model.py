@@ -231,6 +231,34 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Concentration:
+    """How much of the quarter's reach came from its `top` best-reaching ambassadors (the erased counted,
+    never named): `top_reach` of `reach`, among `ambassadors` with a verdict."""
+
+    top: int
+    top_reach: int
+    reach: int
+    ambassadors: int
+
+    @property
+    def share(self) -> float | None:
+        return self.top_reach / self.reach if self.reach else None
+
+
+@dataclass(frozen=True)
+class CoverageLine:
+    """One country: its ambassadors with a verdict for the quarter and the languages they speak, against
+    the referral inquiries on record from it and the languages those asked for."""
+
+    country: str
+    ambassadors: int
+    languages: tuple[str, ...]  # spoken by those ambassadors, lower-cased, sorted
+    inquiries: int
+    asked: tuple[str, ...]  # the inquiries' languages, lower-cased, sorted
+    uncovered: tuple[str, ...]  # asked for, spoken by none of the country's ambassadors
+
+
+@dataclass(frozen=True)
 class ProgramReport:
     """Every figure of one quarter's report."""
 
@@ -258,6 +286,8 @@ class ProgramReport:
     funding_period: str
     settings: ReportSettings
     summary: Summary  # the headline numbers, defined once
+    concentration: Concentration | None = None  # the quarter's reach from its top three ambassadors
+    coverage: tuple[CoverageLine, ...] = ()  # by country: ambassadors and languages against inquiries
 
     @property
     def activities(self) -> int:
