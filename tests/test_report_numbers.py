@@ -70,6 +70,10 @@ def case(request, tmp_path_factory):
     quarter, day = request.param
     config = copy_example(tmp_path_factory.mktemp("numbers"))
     add_program_extras(config)
+    with (config.parent / "data" / "referral_inquiries.csv").open("a", encoding="utf-8", newline="") as fh:
+        # A new inquiry (never offered) in a language no ambassador in Germany speaks: coverage shows the gap.
+        csv.writer(fh).writerow(["Delta KK", "Aiko Sato", "aiko@delta.example.com", "germany", "", "JA", "training",
+                                 "", "", ""])
     sync_checkins.run(ctx(config, day))
     res = cli(config, day, "report", "--quarter", quarter)
     assert res.returncode == 0, res.stderr
@@ -271,4 +275,5 @@ def test_concentration_and_coverage_from_the_files(case):
     for country, n, spoken, asked_n, asked in want.values():
         assert rows[country] == [country, str(n), ", ".join(sorted(spoken)), str(asked_n), ", ".join(sorted(asked)),
                                  ", ".join(sorted(asked - spoken))], country
-    assert rows["Brazil"][3] == "1" and rows["Germany"][3] == "1"  # the inquiries the test adds
+    assert rows["Brazil"][3] == "1" and rows["Germany"][3] == "2"  # the inquiries the tests add
+    assert rows["Germany"][5] == "ja"  # "germany" is Germany; Japanese is asked there and spoken by no one
