@@ -48,6 +48,7 @@ AS_OF = "2026-11-23"
 Q3 = "2026Q3"
 SECTIONS = {  # section id -> its heading, in the HTML page and in the PDF
     "summary": "At a glance", "reach": "Reach by country and region", "kinds": "Activities by kind",
+    "concentration": "Concentration of reach", "coverage": "Coverage: ambassadors and inquiries by country",
     "engagement": "Top activities by engagement", "compliance": "Compliance and standing over the last quarters",
     "perks": "Perks earned", "referrals": "Referrals served", "blog": "Blog posts published",
     "funding": "Funding spent against budget", "ambassadors": "Appendix: every ambassador's quarter",

@@ -57,12 +57,12 @@ def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
             result.failures.append(f"{renderer.filename}: {exc}; not written")
     written = ctx.makers.report_archive.write(str(quarter), files, dry_run=ctx.dry_run)
 
-    c = report.counts
+    c, s = report.counts, report.summary
     state = "final" if report.final else f"provisional, the window closes {report.window_closes.isoformat()}"
     result.summary.append(
         f"{quarter} ({state}): {c.met} met, {c.missed} missed, {c.exempt} exempt, {c.pending} pending; "
-        f"{report.activities} activities reaching {report.reach:,} people in {len(report.countries)} countries; "
-        f"{len(report.referrals)} referrals served, {report.posts_published} blog posts published.")
+        f"{s.activities} activities reaching {s.reach:,} people; {s.countries} countries with ambassadors "
+        f"({s.countries_active} with an activity); {s.referrals} referrals served, {s.posts} blog posts published.")
     where = f"{ctx.makers.report_archive.where}/{quarter}"
     if ctx.dry_run:
         result.summary.append(f"Dry run: {written.would(where)}.")

@@ -4,7 +4,7 @@ each drawn as rectangles from `domain.charts` rows). What the report says is `re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ...domain.charts import Bar, Series, Stack
 
@@ -41,6 +41,24 @@ class Page:
         """A new page unless `needed` millimetres are left: a heading never sits alone at a page's foot."""
         if self.pdf.get_y() + needed > self.pdf.page_break_trigger:
             self.pdf.add_page()
+
+    def keep(self, *parts: Callable[[], None], after: float = 0) -> None:
+        """Draw `parts` (a heading and the start of what follows it) on one page: they are drawn first on
+        fpdf2's trial copy (`offset_rendering`), and when they (and `after` millimetres more) would cross the
+        page's foot, a new page comes first. A group taller than a page is drawn where it is."""
+        pdf = self.pdf
+        with pdf.offset_rendering() as trial:
+            self.pdf = trial
+            try:
+                for part in parts:
+                    part()
+                self.room(after)
+            finally:
+                self.pdf = pdf
+        if trial.page_break_triggered and pdf.get_y() > pdf.t_margin + 1:
+            pdf.add_page()
+        for part in parts:
+            part()
 
     def heading(self, text: str, needed: float = 45) -> None:
         self.room(needed)

@@ -173,12 +173,14 @@ class Drawing(Page):
         out += [f"{x.country} {x.region} {x.recommended}" for x in r.referrals]
         out += [f"{p.title} {p.author}" for p in r.posts]
         out += [f"{a.name} {a.country}" for a in r.ambassadors]
+        out += [f"{c.country} {' '.join(c.languages)} {' '.join(c.asked)}" for c in r.coverage]
         return out
 
     # The report
 
     def draw(self) -> None:
-        for part in (self.header, self.summary, self.reach, self.kinds, self.engagement, self.compliance, self.perks,
+        for part in (self.header, self.summary, self.reach, self.kinds, self.concentration, self.coverage,
+                     self.engagement, self.compliance, self.perks,
                      self.referrals, self.blog, self.funding, self.ambassadors, self.closing):
             part()
 
@@ -207,21 +209,17 @@ class Drawing(Page):
 
     def summary(self) -> None:
         r = self.r
-        self.heading("At a glance", 50)
-        c = r.counts
-        self.tiles([(f"{c.total:,}", "ambassadors with a verdict"),
-                    (f"{r.activities:,}", f"activities reported ({r.full_reports:,} full reports)"),
-                    (f"{r.reach:,}", "people reached (attendees and views)"),
-                    (f"{r.engagements:,}", "engagements and reshares"),
-                    (f"{c.met} met", f"{c.missed} missed, {c.exempt} exempt, {c.pending} pending"),
-                    (f"{len(r.countries)}", "countries")])
+        self.keep(lambda: self.heading("At a glance", 0),
+                  lambda: self.tiles([(f"{value:,}", label) for _, value, label in r.summary.items()]),
+                  lambda: self.para(f"Also {r.summary.exempt} exempt and {r.summary.pending} pending; each number is "
+                                    f"defined once, in the staff guide."))
 
     def reach(self) -> None:
         r = self.r
-        self.heading("Reach by country and region", 60)
-        self.para("People reached: attendees of events and talks plus views of content, by the ambassador's country "
-                  "and region.")
-        self.bars(figures.reach_bars(r), ACCENT)
+        self.keep(lambda: self.heading("Reach by country and region", 0),
+                  lambda: self.para("People reached: attendees of events and talks plus views of content, by the "
+                                    "ambassador's country and region."),
+                  lambda: self.bars(figures.reach_bars(r), ACCENT))
         rows = []
         for c in r.countries:
             regions = " · ".join(f"{g.region}: {g.reach:,}" for g in c.regions)
@@ -233,24 +231,54 @@ class Drawing(Page):
 
     def kinds(self) -> None:
         r = self.r
-        self.heading("Activities by kind", 60)
-        self.para(f"Every activity reported for {r.quarter} (each counted once), and how many had a full report.")
-        self.bars(figures.kind_bars(r), TEAL)
+        self.keep(lambda: self.heading("Activities by kind", 0),
+                  lambda: self.para(f"Every activity reported for {r.quarter} (each counted once), and how many had "
+                                    f"a full report."),
+                  lambda: self.bars(figures.kind_bars(r), TEAL))
         self.table(["Kind", "Activities", "Full reports", "Reach", "Engagements"],
                    [[k.label, k.activities, k.full_reports, f"{k.reach:,}", f"{k.engagements:,}"] for k in r.kinds],
                    (60, 28, 28, 27, 27), ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"))
 
+    def concentration(self) -> None:
+        k = self.r.concentration
+        if k is None:
+            return
+        share_text = share(k.share) if k.share is not None else "no reach"
+        self.keep(lambda: self.heading("Concentration of reach", 0),
+                  lambda: self.para(f"The share of the quarter's people reached that came from its {k.top} "
+                                    f"best-reaching ambassadors."),
+                  lambda: self.para(f"{share_text}: {k.top_reach:,} of {k.reach:,} people reached, from {k.top} of "
+                                    f"{k.ambassadors} ambassadors with a verdict.", 10, INK))
+
+    def coverage(self) -> None:
+        r = self.r
+        self.keep(lambda: self.heading("Coverage: ambassadors and inquiries by country", 0),
+                  lambda: self.para(f"Each country with an ambassador (with a verdict for {r.quarter}) or a referral "
+                                    f"inquiry on record: the ambassadors and the languages they speak, against the "
+                                    f"inquiries and the languages they asked for."), after=20)
+        self.table(["Country", "Ambassadors", "Languages spoken", "Inquiries", "Languages asked", "Asked, not spoken"],
+                   [[c.country, c.ambassadors, ", ".join(c.languages), c.inquiries, ", ".join(c.asked),
+                     ", ".join(c.uncovered)] for c in r.coverage],
+                   (36, 24, 40, 20, 30, 30), ("LEFT", "RIGHT", "LEFT", "RIGHT", "LEFT", "LEFT"))
+
     def engagement(self) -> None:
         r = self.r
-        self.heading("Top activities by engagement", 60)
-        self.para("The engagement score compares what happened with who could have taken part:", 9.5, INK, gap=0.5)
-        for text in figures.SCORE_DEFINITIONS.values():
-            self.para(text, 9.5, INK, gap=0.5)
-        self.para(f"Other kinds of activity have no score. Attendance and engagement rates are ranked apart, as they "
-                  f"are not comparable. Activities with fewer than {r.settings.min_audience} registrations or views "
-                  f"are not ranked.", gap=2)
-        for family, top in r.rankings:
-            self.subheading(FAMILY_TITLES[family])
+        def opening() -> None:
+            self.heading("Top activities by engagement", 0)
+            self.para("The engagement score compares what happened with who could have taken part:", 9.5, INK,
+                      gap=0.5)
+            for text in figures.SCORE_DEFINITIONS.values():
+                self.para(text, 9.5, INK, gap=0.5)
+            self.para(f"Other kinds of activity have no score. Attendance and engagement rates are ranked apart, as "
+                      f"they are not comparable. Activities with fewer than {r.settings.min_audience} registrations "
+                      f"or views are not ranked.", gap=2)
+
+        # The heading, the definitions and the first ranking's title stay with the start of its table.
+        self.keep(opening, lambda: self.subheading(FAMILY_TITLES[r.rankings[0][0]]) if r.rankings else None,
+                  after=30)
+        for i, (family, top) in enumerate(r.rankings):
+            if i:
+                self.subheading(FAMILY_TITLES[family])
             if not top:
                 self.para("No activity of this kind had a score this quarter.")
                 continue
@@ -264,10 +292,11 @@ class Drawing(Page):
 
     def compliance(self) -> None:
         r = self.r
-        self.heading("Compliance and standing over the last quarters", 80)
-        self.para("An ambassador meets a quarter with enough full reports; a quarter spent mostly paused, or joined "
-                  "late, is exempt. These are the verdicts of compliance, quarter by quarter.")
-        self.stacks(figures.compliance_stacks(r), figures.STATUS_SERIES)
+        self.keep(lambda: self.heading("Compliance and standing over the last quarters", 0),
+                  lambda: self.para("An ambassador meets a quarter with enough full reports; a quarter spent mostly "
+                                    "paused, or joined late, is exempt. These are the verdicts of compliance, quarter "
+                                    "by quarter."),
+                  lambda: self.stacks(figures.compliance_stacks(r), figures.STATUS_SERIES))
         rows = []
         for h in r.history:
             held = ", ".join(f"{n} {figures.STANDING_LABELS.get(s, s)}" for s, n in h.standings) or "no one yet"
@@ -278,14 +307,19 @@ class Drawing(Page):
 
     def perks(self) -> None:
         r = self.r
-        self.heading("Perks earned", 50)
-        self.para(f"Perks as they stand on {long_date(r.as_of)}: free access to official events after two met "
-                  f"quarters in a row; conference funding eligibility after a full year in the program.")
-        for perk in figures.PERKS:
+        def perk(perk: str) -> None:
             holders = r.holders(perk)
             self.subheading(f"{figures.PERK_LABELS[perk].capitalize()} ({r.perk_count(perk)})")
             names = ", ".join(h.name + (" (new)" if perk in h.new else "") for h in holders)
             self.para(names or "No one.", 9.5, INK)
+
+        self.keep(lambda: self.heading("Perks earned", 0),
+                  lambda: self.para(f"Perks as they stand on {long_date(r.as_of)}: free access to official events "
+                                    f"after two met quarters in a row; conference funding eligibility after a full "
+                                    f"year in the program."),
+                  lambda: perk(figures.PERKS[0]))
+        for name in figures.PERKS[1:]:
+            perk(name)
         self.para("(new): earned this quarter (its second met quarter in a row; the first anniversary).", 8.5)
 
     def referrals(self) -> None:

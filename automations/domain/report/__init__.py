@@ -30,6 +30,10 @@ Decisions made here once:
   the budget period that holds the quarter (its quarter or its year), against `funding.budgets`, as the
   funding job adds it up; the quarter's own share is shown beside it.
 
+- The headline numbers (ambassadors, verdicts, activities, reach, countries, ...) are worked out once
+  (`summarize`, a `Summary` on the report) and every file reads them there with the same words
+  (`SUMMARY_LABELS`): the page, the PDF, the newsletter, the staff mail and the job's summary line.
+
 The package: `model` (the report's values and labels), `figures` (working them out from compliance's
 standings, the inquiries, posts and funding requests), `bars` (the charts' rows) and `mail` (the final
 report to staff).
@@ -39,6 +43,8 @@ from .bars import STATUS_SERIES, compliance_stacks, kind_bars, reach_bars, score
 from .figures import (
                       audience,
                       build_report,
+                      concentration,
+                      coverage,
                       engagement_score,
                       funding_lines,
                       perk_holders,
@@ -46,6 +52,7 @@ from .figures import (
                       rankings,
                       referrals_served,
                       status_counts,
+                      summarize,
                       web_link,
 )
 from .mail import report_messages
@@ -59,15 +66,20 @@ from .model import (
                       STANDING_LABELS,
                       STANDINGS,
                       STATUSES,
+                      SUMMARY_LABELS,
+                      Concentration,
+                      CoverageLine,
                       ProgramReport,
                       ReportSettings,
+                      Summary,
                       name_key,
 )
 
 __all__ = [
     "ATTENDANCE", "CONTENT", "KIND_LABELS", "PERKS", "PERK_LABELS", "SCORE_DEFINITIONS", "STANDINGS",
-    "STANDING_LABELS", "STATUSES", "STATUS_SERIES", "ProgramReport", "ReportSettings", "audience",
-    "build_report", "compliance_stacks", "engagement_score", "funding_lines", "kind_bars", "name_key",
-    "perk_holders", "posts_published", "rankings", "reach_bars", "referrals_served", "report_messages",
-    "score_text", "status_counts", "web_link",
+    "STANDING_LABELS", "STATUSES", "STATUS_SERIES", "SUMMARY_LABELS", "Concentration", "CoverageLine",
+    "ProgramReport", "ReportSettings", "Summary", "audience", "build_report", "compliance_stacks", "concentration",
+    "coverage", "engagement_score", "funding_lines", "kind_bars", "name_key", "perk_holders", "posts_published",
+    "rankings", "reach_bars", "referrals_served", "report_messages", "score_text", "status_counts", "summarize",
+    "web_link",
 ]

@@ -24,7 +24,9 @@ from .model import (
     STANDINGS,
     AmbassadorLine,
     AreaReach,
+    Concentration,
     CountryReach,
+    CoverageLine,
     FundingLine,
     KindFigures,
     PerkHolder,
@@ -34,6 +36,7 @@ from .model import (
     ReportSettings,
     ScoredActivity,
     StatusCounts,
+    Summary,
     name_key,
 )
 
@@ -240,6 +243,57 @@ def funding_lines(requests: Sequence[FundingRequest], quarter: Quarter, settings
     return period, tuple(sorted(lines, key=lambda f: (f.budget is None, f.currency)))
 
 
+def summarize(counts: StatusCounts, counted: Sequence[AmbassadorLine], referrals: int, posts: int) -> Summary:
+    """The headline numbers (see `Summary` for what each counts), from the quarter's verdicts and every
+    ambassador with one (the erased too)."""
+    countries = {a.country.strip() for a in counted if a.country.strip()}
+    active = {a.country.strip() for a in counted if a.country.strip() and a.activities}
+    return Summary(ambassadors=len(counted), met=counts.met, missed=counts.missed, exempt=counts.exempt,
+                   pending=counts.pending, activities=sum(a.activities for a in counted),
+                   full_reports=sum(a.full_reports for a in counted), reach=sum(a.reach for a in counted),
+                   engagements=sum(a.engagements for a in counted), countries=len(countries),
+                   countries_active=len(active), referrals=referrals, posts=posts)
+
+
+def concentration(counted: Sequence[AmbassadorLine], top: int = 3) -> Concentration:
+    """The reach of the `top` ambassadors who reached most, of the quarter's whole reach (`Summary.reach`)."""
+    best = sorted((a.reach for a in counted), reverse=True)[:top]
+    return Concentration(top, sum(best), sum(a.reach for a in counted), len(counted))
+
+
+def _languages(text: str) -> set[str]:
+    return {w.strip().casefold() for w in text.replace(";", ",").split(",") if w.strip()}
+
+
+def coverage(standings: Sequence[Standing], inquiries: Sequence[Inquiry]) -> tuple[CoverageLine, ...]:
+    """Each country with an ambassador (with a verdict for the quarter) or a referral inquiry on record:
+    ambassadors and their languages against the inquiries and theirs. Countries match whatever their
+    capitals; by inquiries, then ambassadors, then name."""
+    shown: dict[str, str] = {}
+    people: dict[str, int] = Counter()
+    spoken: dict[str, set[str]] = defaultdict(set)
+    asked: dict[str, set[str]] = defaultdict(set)
+    demand: dict[str, int] = Counter()
+    for s in standings:
+        name = s.ambassador.country.strip()
+        if not name:
+            continue
+        key = shown.setdefault(name.casefold(), name).casefold()
+        people[key] += 1
+        for lang in s.ambassador.languages:
+            spoken[key] |= _languages(lang)
+    for i in inquiries:
+        name = i.country.strip()
+        if not name:
+            continue
+        key = shown.setdefault(name.casefold(), name).casefold()
+        demand[key] += 1
+        asked[key] |= _languages(i.language)
+    rows = [CoverageLine(shown[k], people[k], tuple(sorted(spoken[k])), demand[k], tuple(sorted(asked[k])),
+                         tuple(sorted(asked[k] - spoken[k]))) for k in shown]
+    return tuple(sorted(rows, key=lambda r: (-r.inquiries, -r.ambassadors, r.country.casefold())))
+
+
 def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
                  by_quarter: Mapping[Quarter, Sequence[Standing]], inquiries: Sequence[Inquiry],
                  proposals: Sequence[Proposal], requests: Sequence[FundingRequest],
@@ -257,6 +311,7 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
     period, funding = funding_lines(requests, quarter, funding_settings)
     everyone, holders = ambassador_lines(standings), perk_holders(standings, quarter)
     posts = posts_published(proposals, quarter, names, as_of)
+    served = referrals_served(inquiries, quarter, names, as_of)
     return ProgramReport(
         program=program, quarter=str(quarter), start=quarter.start, end=quarter.end, as_of=as_of,
         final=as_of > closes, window_closes=closes, counts=history[-1], history=history,
@@ -264,6 +319,8 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
         countries=reach_by_area(standings), kinds=by_kind(standings), rankings=top, scored=scored,
         perk_holders=tuple(h for h in holders if not forgotten(h.email, h.name)),
         perks_held=dict(Counter(p for h in holders for p in h.perks)),
-        referrals=referrals_served(inquiries, quarter, names, as_of),
+        referrals=served,
         posts=tuple(p for p in posts if not forgotten(p.author, p.author, p.title, p.url)), posts_published=len(posts),
-        funding=funding, funding_period=period, settings=settings)
+        funding=funding, funding_period=period, settings=settings,
+        summary=summarize(history[-1], everyone, len(served), len(posts)),
+        concentration=concentration(everyone), coverage=coverage(standings, inquiries))

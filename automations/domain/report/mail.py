@@ -24,7 +24,7 @@ def report_messages(report: ProgramReport, staff: Sequence[str], pdf: bytes | No
         "first_name": "team", "quarter": report.quarter, "start": report.start.isoformat(),
         "end": report.end.isoformat(), "met": c.met, "missed": c.missed, "exempt": c.exempt, "pending": c.pending,
         "activities": report.activities, "reach": report.reach, "engagements": report.engagements,
-        "countries": report.countries_active, "referrals": len(report.referrals), "posts": report.posts_published,
+        "countries": report.summary.countries_active, "referrals": len(report.referrals), "posts": report.posts_published,
         "highlights": [{"title": a.title, "ambassador": a.ambassador, "score": score_text(a.score), "basis": a.basis}
                        for a in report.highlights[:3]],
         "filename": filename,

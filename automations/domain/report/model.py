@@ -181,6 +181,83 @@ class FundingLine:
         return float(self.approved / self.budget) if self.budget else None
 
 
+#: The headline numbers, in the order they are shown, each with the words every file prints beside it
+#: (the page's and the PDF's tiles, the newsletter's "In numbers"): one definition each (`Summary`).
+SUMMARY_LABELS = {
+    "ambassadors": "ambassadors with a verdict",
+    "met": "met the quarter",
+    "missed": "missed the quarter",
+    "activities": "activities reported",
+    "full_reports": "full reports",
+    "reach": "people reached",
+    "engagements": "engagements and reshares",
+    "countries": "countries with ambassadors",
+    "countries_active": "countries with an activity",
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The quarter's headline numbers, worked out once (`figures.summarize`) and read by every renderer, the
+    job's summary line and the staff mail, so a number means the same everywhere.
+
+    - ambassadors: those with a verdict for the quarter (met, missed, exempt or pending), the erased too:
+      the `ambassadors` of `compliance --quarter Q --format json`;
+    - met, missed, exempt, pending: those verdicts;
+    - activities, full_reports, reach, engagements: the sums of those ambassadors' `activities`,
+      `full_reports`, `reach` (attendees plus views) and `engagements` (engagements plus reshares) in the JSON;
+    - countries: the distinct countries (as written on the roster, empty left out) of those ambassadors;
+    - countries_active: of those, the ones where at least one ambassador reported an activity in the quarter;
+    - referrals: inquiries served in the quarter (`ReferralServed`); posts: blog posts published in it.
+    """
+
+    ambassadors: int
+    met: int
+    missed: int
+    exempt: int
+    pending: int
+    activities: int
+    full_reports: int
+    reach: int
+    engagements: int
+    countries: int
+    countries_active: int
+    referrals: int
+    posts: int
+
+    def items(self) -> tuple[tuple[str, int, str], ...]:
+        """(name, value, label) of the headline numbers, in `SUMMARY_LABELS` order."""
+        return tuple((k, getattr(self, k), label) for k, label in SUMMARY_LABELS.items())
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """How much of the quarter's reach came from its `top` best-reaching ambassadors (the erased counted,
+    never named): `top_reach` of `reach`, among `ambassadors` with a verdict."""
+
+    top: int
+    top_reach: int
+    reach: int
+    ambassadors: int
+
+    @property
+    def share(self) -> float | None:
+        return self.top_reach / self.reach if self.reach else None
+
+
+@dataclass(frozen=True)
+class CoverageLine:
+    """One country: its ambassadors with a verdict for the quarter and the languages they speak, against
+    the referral inquiries on record from it and the languages those asked for."""
+
+    country: str
+    ambassadors: int
+    languages: tuple[str, ...]  # spoken by those ambassadors, lower-cased, sorted
+    inquiries: int
+    asked: tuple[str, ...]  # the inquiries' languages, lower-cased, sorted
+    uncovered: tuple[str, ...]  # asked for, spoken by none of the country's ambassadors
+
+
 @dataclass(frozen=True)
 class ProgramReport:
     """Every figure of one quarter's report."""
@@ -208,22 +285,25 @@ class ProgramReport:
     funding: tuple[FundingLine, ...]
     funding_period: str
     settings: ReportSettings
+    summary: Summary  # the headline numbers, defined once
+    concentration: Concentration | None = None  # the quarter's reach from its top three ambassadors
+    coverage: tuple[CoverageLine, ...] = ()  # by country: ambassadors and languages against inquiries
 
     @property
     def activities(self) -> int:
-        return sum(a.activities for a in self.counted)
+        return self.summary.activities
 
     @property
     def full_reports(self) -> int:
-        return sum(a.full_reports for a in self.counted)
+        return self.summary.full_reports
 
     @property
     def reach(self) -> int:
-        return sum(a.reach for a in self.counted)
+        return self.summary.reach
 
     @property
     def engagements(self) -> int:
-        return sum(a.engagements for a in self.counted)
+        return self.summary.engagements
 
     @property
     def provisional(self) -> bool:
@@ -237,8 +317,8 @@ class ProgramReport:
 
     @property
     def countries_active(self) -> int:
-        """Countries with at least one activity this quarter."""
-        return sum(1 for c in self.countries if c.total.activities)
+        """Countries with at least one activity this quarter (`Summary.countries_active`)."""
+        return self.summary.countries_active
 
     @property
     def met_names(self) -> tuple[str, ...]:
