@@ -24,7 +24,7 @@ class Run:
 #: What the jobs write into the data folder. A copy of the example leaves it out, so that a test starts from
 #: the program as a fresh clone has it, whatever runs (the README's first command) happened in this checkout.
 JOB_STATE = ("activities.csv", "checkins.csv", "*ledger*", ".mail.lock*", "form_questions.json", ".work_cache*",
-             ".reports.mark", ".locks", ".schedule.json")
+             ".reports.mark", ".locks", ".schedule.json", ".credentials_key")
 
 
 def copy_example(dest: Path, *leave_out: str) -> Path:

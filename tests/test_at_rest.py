@@ -93,7 +93,10 @@ def test_group_readable_gives_0640_and_0750_but_exports_stay_0600(tmp_path):
     exports = {f for f in files if f.startswith("exports/")}
     assert len(exports) == 2
     assert {f: oct(m) for f, m in files.items() if f in exports and m != 0o600} == {}
-    assert {f: oct(m) for f, m in files.items() if f not in exports and m != 0o640} == {}
+    # The program's keys are secrets: owner-only whatever staff ask for the tables.
+    keys = {f for f in files if f in ("data/.privacy_key", "data/.credentials_key")}
+    assert {f: oct(m) for f, m in files.items() if f in keys and m != 0o600} == {}
+    assert {f: oct(m) for f, m in files.items() if f not in exports | keys and m != 0o640} == {}
     assert dirs and {d: oct(m) for d, m in dirs.items() if m != 0o750} == {}
 
 

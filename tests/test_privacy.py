@@ -428,7 +428,8 @@ class TestTheReportAfterErase:
                        re.findall(r"<h3>([^<]+\(\d+\))</h3>", html),  # perk holders: "... (7)"
                        re.findall(r"(\d+) (?:activity|activities) had a score", html),
                        re.search(r"In 2026Q3 .*? met the quarter\.", md, re.S).group(0),
-                       sum(1 for line in md.splitlines() if line.startswith("- **")),  # the highlights, 6
+                       sum(1 for line in md.split("## Highlights", 1)[1].split("\n## ", 1)[0].splitlines()
+                           if line.startswith("- **")),  # the highlights, 6
                        re.findall(r"^(.*\(\d+\))$", pdf, re.M))
             return files, figures
 
