@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from automations import bootstrap
 from automations.config import load_config
@@ -24,9 +25,12 @@ from tests.fakes import (
 MONDAY = date(2026, 10, 5)
 
 
-def memory_context(as_of: date):
+def memory_context(as_of: date, keys: Path):
+    """The shipped configuration's rules, templates and settings, over memory adapters; the program's keys (privacy,
+    credentials) in `keys`, never in the repository's own data folder."""
     config = load_config(ROOT / "config.yaml")
-    ctx = bootstrap.build(config, as_of, dry_run=False)  # rules, templates, settings as configured
+    config = config.model_copy(update={"local": config.local.model_copy(update={"dir": str(keys)})})
+    ctx = bootstrap.build(config, as_of, dry_run=False)
     with (ROOT / "data" / "ambassadors.csv").open(encoding="utf-8-sig", newline="") as fh:
         roster = list(csv.reader(fh))
     with (ROOT / "data" / "checkin_responses.csv").open(encoding="utf-8-sig", newline="") as fh:
@@ -37,9 +41,10 @@ def memory_context(as_of: date):
     return replace(ctx, stores=stores, mail=replace(ctx.mail, lock=FakeSendLock(), mailer=FakeMailer()))
 
 
-def test_run_all_on_memory_adapters():
-    """Verdicts, standings and messages come out of the ports alone; nothing touches a file."""
-    ctx = memory_context(MONDAY)
+def test_run_all_on_memory_adapters(tmp_path):
+    """Verdicts, standings and messages come out of the ports alone; nothing touches a file but the keys."""
+    before = sorted(p.name for p in (ROOT / "data").iterdir())
+    ctx = memory_context(MONDAY, tmp_path)
     results = run_all.run(ctx)
     assert all(not r.failures for r in results)
     stored = ctx.stores.reports.load()
@@ -50,11 +55,12 @@ def test_run_all_on_memory_adapters():
     assert sent and {m.key for m in sent} == {e.key for e in ctx.stores.ledger.steps
                                               if e.status == "sent" and e.job != "calendar"}
     assert ctx.mail.lock.held >= 1
+    assert sorted(p.name for p in (ROOT / "data").iterdir()) == before  # the repository's data folder untouched
 
 
-def test_second_run_on_memory_adapters_sends_nothing():
+def test_second_run_on_memory_adapters_sends_nothing(tmp_path):
     """The ledger it was given is what stops a second send."""
-    ctx = memory_context(MONDAY)
+    ctx = memory_context(MONDAY, tmp_path)
     run_all.run(ctx)
     first = len(ctx.mail.mailer.sent)
     run_all.run(ctx)
