@@ -14,7 +14,6 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-import yaml
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -25,6 +24,7 @@ from automations.domain.credentials import bit_set
 from automations.jobs import credentials as credentials_job
 from automations.jobs import mail_jobs, sync_checkins
 from tests.conftest import copy_example
+from tests.test_credentials import with_base_url
 
 BASE = "https://ambassadors.example.org/verify/"
 DAY = date(2026, 10, 26)  # 2026Q3 final (its window closed on 21 October): free event access and a funding notice
@@ -42,11 +42,7 @@ def payload(token: str) -> dict:
 
 
 def example(dest: Path) -> Path:
-    program = copy_example(dest, "unusable_rows.csv")
-    data = yaml.safe_load(program.read_text(encoding="utf-8"))
-    data["certificates"] = {**(data.get("certificates") or {}), "verify_base_url": BASE}
-    program.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return program
+    return with_base_url(copy_example(dest, "unusable_rows.csv"), BASE)
 
 
 def build(program: Path, day: date, dry_run: bool = False):
