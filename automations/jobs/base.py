@@ -28,8 +28,8 @@ class JobResult:
     data: dict = field(default_factory=dict)  # what the next job in run-all may reuse
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def plural(n: int, word: str, many: str = "") -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
 
 
 @contextmanager

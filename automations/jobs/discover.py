@@ -106,7 +106,7 @@ def run(ctx: Context) -> JobResult:
     verb = "would be stored" if ctx.dry_run else "stored"
     result.summary.append(
         f"{plural(len(sources), 'source')} of {plural(owners, 'ambassador')} read in {plural(requests, 'request')}: "
-        f"{plural(written.created, 'new found activity').replace('activitys', 'activities')} {verb} in {store.where}, "
+        f"{plural(written.created, 'new found activity', 'new found activities')} {verb} in {store.where}, "
         f"{unchanged} unchanged since the last run, {len(problems)} could not be read.")
     _forget(ctx, store, result)
     record_problems(ctx, result, [*roster_problems, *problems], people, closing_sources=(FEEDS_SOURCE,))
@@ -121,6 +121,6 @@ def _forget(ctx: Context, store: FoundStore, result: JobResult) -> None:
     gone = store.forget_before(before, dry_run=ctx.dry_run)
     if gone.deleted:
         would = "would be" if ctx.dry_run else "were"
-        result.summary.append(f"{plural(gone.deleted, 'found activity').replace('activitys', 'activities')} dated "
+        result.summary.append(f"{plural(gone.deleted, 'found activity', 'found activities')} dated "
                               f"before {before.isoformat()} {would} deleted from {store.where}: no mail lists them "
                               f"any more.")

@@ -200,11 +200,12 @@ class TestHttpSourceReader(SourceReaderContract):
 
     @pytest.fixture
     def impatient(self):
-        return self.reader_for()
+        return self.reader_for(timeout=0.5)
 
-    def reader_for(self, tz: str = "Europe/London", allow_private: bool = True, **kw) -> HttpSourceReader:
+    def reader_for(self, tz: str = "Europe/London", allow_private: bool = True, timeout: float = 10,
+                   **kw) -> HttpSourceReader:
         return HttpSourceReader(ReaderSettings("Ambassador Program automations (test)", ZoneInfo(tz),
-                                               timeout_seconds=0.5, allow_private_addresses=allow_private), **kw)
+                                               timeout_seconds=timeout, allow_private_addresses=allow_private), **kw)
 
     @pytest.mark.parametrize(("tz", "stamp"), [("America/New_York", "0001-01-01T00:00:00Z"),
                                                ("Asia/Kolkata", "9999-12-31T23:59:59Z"),
@@ -249,7 +250,7 @@ class TestHttpSourceReader(SourceReaderContract):
         """A byte now and then, each well within the read timeout: the whole answer's deadline (three timeouts,
         on the reader's real clock) ends it as one answer, long before the host would have finished."""
         _, feeds, _ = reader
-        r = self.reader_for(clock=time.monotonic)
+        r = self.reader_for(clock=time.monotonic, timeout=3)  # a deadline of 9 s against a drip of a minute
         got = r.read_feed(feeds.drip("/drip.xml"), None)
         assert "sent its answer too slowly" in got.error and got.items == ()
         assert feeds.sent["/drip.xml"] < DRIP_LIMIT

@@ -39,14 +39,14 @@ class AirtableFoundStore:
         if self._cache is None:
             fields = self.spec.fields
             titles = {f.role: f.name for f in fields}
+            by_csv = {"Email": titles["email"], "Source": titles["source"], "Item ID": titles["item_id"],
+                      "Kind": titles["kind"], "Title": titles["title"], "Date": titles["date"],
+                      "Link": titles["link"], "First seen": titles["first_seen"]}
             out: dict[str, FoundActivity] = {}
             for r in self.client.all_records(self.spec.name, [f.name for f in fields]):
                 cells = r["fields"]
                 if not program_key("found_activities", cells.get(titles["key"])):
                     continue
-                by_csv = {"Email": titles["email"], "Source": titles["source"], "Item ID": titles["item_id"],
-                          "Kind": titles["kind"], "Title": titles["title"], "Date": titles["date"],
-                          "Link": titles["link"], "First seen": titles["first_seen"]}
                 f = found_of({csv_title: cell_text(cells.get(title)) for csv_title, title in by_csv.items()})
                 if f is not None:
                     out[f.key] = f

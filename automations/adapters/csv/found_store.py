@@ -38,17 +38,20 @@ class CsvFoundStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.where = str(self.path)
+        self._parsed: tuple | None = None
 
     def read(self) -> list[FoundActivity]:
-        if not self.path.is_file():
+        """The stored items, parsed once a run: read again only when the file changed on disk (a person's save,
+        or this store's own atomic write, which replaces the file), as the roster's store does."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
             return []
-        headers, rows = read_table(self.path, "found activities")
-        out = []
-        for row in rows:
-            f = found_of(dict(zip(headers, row)))
-            if f is not None:
-                out.append(f)
-        return out
+        seen = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if self._parsed is None or self._parsed[0] != seen:
+            headers, rows = read_table(self.path, "found activities")
+            self._parsed = (seen, [f for row in rows if (f := found_of(dict(zip(headers, row)))) is not None])
+        return list(self._parsed[1])
 
     def forget_before(self, day: date, dry_run: bool = False) -> Written:
         found = self.read()
