@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ..domain.credentials import ISSUER_FILE, KEY_FILE, STATUS_FILE, Issuer, bit_set, identity_hash
-from .files.atomic import atomic_write
+from .files.atomic import atomic_write, create_once
 
 KEY_NAME = ".credentials_key"
 MEDIA_TYPE = "application/vc+jwt"
@@ -47,15 +46,7 @@ def signing_key(path: Path, create: bool) -> Ed25519PrivateKey:
         return key
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another run made it meanwhile: theirs is the key
-        return _load(path.read_bytes())
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return key
+    return _load(create_once(path, pem))  # another run's, when it made the file meanwhile
 
 
 def _load(pem: bytes) -> Ed25519PrivateKey:

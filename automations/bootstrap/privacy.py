@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..adapters.csv.personal_tables import CsvPersonalTables
 from ..adapters.erased_responses import ERASE_JOB
+from ..adapters.files.atomic import create_once
 from ..config import Config
 from ..domain.blog import proposal_key
 from ..domain.funding import row_key as funding_row_key
@@ -120,14 +121,7 @@ def privacy_key(config: Config, environ: Mapping[str, str], create: bool) -> Cal
             return path.read_bytes().strip()
         key = secrets.token_hex(32).encode("ascii")
         if create:  # readable by its owner only from the first byte; never replaced once made
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another run made it meanwhile: theirs is the key
-                return path.read_bytes().strip()
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(key + b"\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+            return create_once(path, key + b"\n").strip()
         return key
     return load
 

@@ -279,3 +279,17 @@ def csv_line(row: Iterable[object], delimiter: str = ",") -> str:
     csv.writer(buf, lineterminator="\r\n", delimiter=delimiter).writerow(row)
     return buf.getvalue()[:-2] + "\n"
 
+
+def create_once(path: Path, data: bytes) -> bytes:
+    """A secret made once (a program's key): `data` written to a new file readable by its owner only from the first
+    byte, and never replaced; when another run made the file meanwhile, the bytes already there (theirs is the
+    key)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return data
