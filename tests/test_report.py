@@ -51,7 +51,9 @@ SECTIONS = {  # section id -> its heading, in the HTML page and in the PDF
     "concentration": "Concentration of reach", "coverage": "Coverage: ambassadors and inquiries by country",
     "engagement": "Top activities by engagement", "compliance": "Compliance and standing over the last quarters",
     "perks": "Perks earned", "referrals": "Referrals served", "blog": "Blog posts published",
-    "funding": "Funding spent against budget", "ambassadors": "Appendix: every ambassador's quarter",
+    "funding": "Funding spent against budget",
+    "cohorts": "Retention and first activity, by the quarter people joined",
+    "ambassadors": "Appendix: every ambassador's quarter", "history": "Ambassadors over the years",
 }
 FUNDING_HEADER = ["Ambassador email", "What", "Kind", "Amount", "Currency", "Event date", "Region", "Status",
                   "Approved amount", "Invoice", "Invoice received", "Evidence", "Requested on"]
@@ -337,7 +339,9 @@ class TestNothingLoads:
                 assert tag == "a" and attrs["href"].startswith(("https://", "http://")), (tag, attrs)
         styles = " ".join(page.styles)
         assert "@import" not in styles and "url(" not in styles and "@font-face" not in styles
-        assert sum(1 for tag, _ in page.tags if tag == "svg") == 3
+        # Four charts, and one grid of verdicts on each ambassador's page.
+        pages = sum(1 for tag, attrs in page.tags if tag == "article" and "person" in attrs.get("class", ""))
+        assert pages > 5 and sum(1 for tag, _ in page.tags if tag == "svg") == 4 + pages
 
     def test_a_javascript_address_is_no_link(self, made):
         """A post whose address is `javascript:` is listed without a link; its markup title is shown as text."""
@@ -526,3 +530,9 @@ def test_erased_authors_and_referral_ambassadors_are_named_nowhere(tmp_path):
         for trace in ("erased-", "erased.invalid", "José", "João", "shoestring"):
             assert trace not in text, (name, trace)
     assert "Dynamic content" in after["html"] and "Emily Carter" in after["pdf"]  # the other post stays listed
+
+    def cohorts(html: str) -> str:
+        return html[html.index('<section id="cohorts">'):].split("</section>", 1)[0]
+
+    assert cohorts(after["html"]) == cohorts(before["html"])  # the erased still count in the cohorts
+    assert "José Álvarez" in before["html"] and 'id="person-' in after["html"]  # they had a page; the others keep theirs

@@ -224,13 +224,17 @@ class _Groups(HTMLParser):
 
 def test_page_prints_headings_with_their_content(case):
     """In the page, every h2 opens a `keep` group (never broken across pages, never left at a page's foot,
-    by the style), and the chart sections' groups hold their chart, the summary's its tiles."""
+    by the style), and the chart sections' groups hold their chart, the summary's its tiles; each ambassador's
+    page keeps its name with the grid of their verdicts."""
     folder, _, _ = case
     html = (folder / "report.html").read_text(encoding="utf-8")
     groups = _Groups(html)
     assert not groups.loose
-    assert len(groups.groups) == 12 and all(g[0] == "h2" for g in groups.groups)
-    assert sum(1 for g in groups.groups if "svg" in g) == 3
+    sections = [g for g in groups.groups if g[0] == "h2"]
+    people = [g for g in groups.groups if g[0] == "h3"]  # each ambassador's page: the name with the verdicts' grid
+    assert len(sections) == 14 and len(sections) + len(people) == len(groups.groups)
+    assert sum(1 for g in sections if "svg" in g) == 4
+    assert people and all("svg" in g for g in people)
     style = " ".join(Page(html).styles)
     rule = re.search(r"\.keep \{([^}]*)\}", style)
     assert rule and "break-inside: avoid" in rule.group(1) and "break-after: avoid" in rule.group(1)

@@ -104,7 +104,7 @@ def prefill(config: Config) -> Prefill:
 def report_settings(config: Config) -> ReportSettings:
     r = config.report
     return ReportSettings(r.quarters_shown, r.top_activities, r.min_audience, r.ambassador_table,
-                          r.newsletter_highlights, r.email_staff)
+                          r.newsletter_highlights, r.email_staff, r.ambassador_pages)
 
 
 def fingerprint(config: Config) -> str:

@@ -116,3 +116,34 @@ def stacked_chart(stacks: Sequence[Stack], series: Sequence[Series], title: str,
                          f'{_text(st.note, 20)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def quarter_grid(rows: Sequence[tuple[str, Sequence[str]]], series: Sequence[Series], title: str,
+                 cell: int = 64, height: int = 20, label_width: int = 48) -> str:
+    """A year-by-quarter grid: one row per year, a cell per quarter coloured by its verdict (the series' key) and
+    its verdict written in it, so it reads without colour; an empty key leaves the cell blank (before the start,
+    after the report). The quarters' names head the columns."""
+    colors = {s.key: s for s in series}
+    head, gap = 16, 3
+    width = label_width + 4 * (cell + gap)
+    total = head + max(len(rows), 1) * (height + gap)
+    parts = _open(width, total, title)
+    for q in range(4):
+        x = label_width + q * (cell + gap) + cell / 2
+        parts.append(f'<text x="{x:.1f}" y="12" text-anchor="middle" fill="{MUTED}">Q{q + 1}</text>')
+    for i, (label, keys) in enumerate(rows):
+        y = head + i * (height + gap)
+        parts.append(f'<text x="{label_width - 8}" y="{y + height / 2 + 4:.1f}" text-anchor="end" fill="{INK}" '
+                     f'font-weight="bold">{_text(label, 8)}</text>')
+        for q, key in enumerate(keys[:4]):
+            x = label_width + q * (cell + gap)
+            s = colors.get(key)
+            if s is None:
+                parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{height}" rx="2" fill="none" '
+                             f'stroke="{GRID}"/>')
+                continue
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{height}" rx="2" fill="{s.color}"/>'
+                         f'<text x="{x + cell / 2:.1f}" y="{y + height / 2 + 4:.1f}" text-anchor="middle" '
+                         f'fill="#ffffff">{_text(s.label, 10)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

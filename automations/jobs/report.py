@@ -47,7 +47,7 @@ def run(ctx: Context, quarter_text: str | None = None) -> JobResult:
 
     program = ctx.mail.renderer.common.get("program_name", "Ambassador Program")
     report = build_report(program, quarter, ctx.as_of, ctx.settings.rules.window_days, by_quarter, inquiries, proposals,
-                          requests, ctx.settings.funding, settings)
+                          requests, ctx.settings.funding, settings, all_tracks)
     result.data = {"report": report}
     files = {}
     for renderer in ctx.makers.report_renderers:

@@ -191,3 +191,35 @@ class Page:
                 pdf.set_xy(cx - slot / 2, bottom + 6)
                 pdf.cell(slot, 4, st.note, align="C")
         pdf.set_xy(x0, y0 + height + 2)
+
+    def grid(self, rows: Sequence[tuple[str, Sequence[str]]], series: Sequence[Series]) -> None:
+        """`charts.quarter_grid` drawn: a row per year, a cell per quarter coloured by its verdict, written in it."""
+        pdf = self.pdf
+        colors = {s.key: s for s in series}
+        label_w, cell, h, gap, head = 14, 20, 5.5, 0.9, 4.5
+        self.room(head + len(rows) * (h + gap) + 4)
+        x0, y = pdf.l_margin, pdf.get_y() + 1
+        self.font(8, color=MUTED)
+        for q in range(4):
+            pdf.set_xy(x0 + label_w + q * (cell + gap), y)
+            pdf.cell(cell, head, f"Q{q + 1}", align="C")
+        y += head
+        pdf.set_draw_color(*LINE)
+        pdf.set_line_width(0.2)
+        for label, keys in rows:
+            self.font(8.5, True)
+            pdf.set_xy(x0, y)
+            pdf.cell(label_w - 2, h, label, align="R")
+            for q, key in enumerate(keys[:4]):
+                x = x0 + label_w + q * (cell + gap)
+                s = colors.get(key)
+                if s is None:
+                    pdf.rect(x, y, cell, h, style="D")
+                    continue
+                pdf.set_fill_color(*rgb(s.color))
+                pdf.rect(x, y, cell, h, style="F")
+                self.font(8, color=(255, 255, 255))
+                pdf.set_xy(x, y)
+                pdf.cell(cell, h, s.label, align="C")
+            y += h + gap
+        pdf.set_xy(x0, y + 2)

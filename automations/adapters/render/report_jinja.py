@@ -21,7 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ...domain import report as figures
-from ...domain.charts import bar_chart, stacked_chart
+from ...domain.charts import bar_chart, quarter_grid, stacked_chart
 from ...domain.report import ProgramReport
 from ...effects import DocumentFailed
 from ...mail.templates import place
@@ -45,6 +45,24 @@ def share(value) -> str:
 def plural(n: int, word: str, many: str = "") -> str:
     """`1 request`, `2 requests`; `many` for an irregular plural (`inquiry`, `inquiries`)."""
     return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
+
+
+def amounts(pairs) -> str:
+    """Amounts in several currencies, `EUR 1,200.00 · USD 300.00`; "none" when there are none."""
+    return " · ".join(f"{currency} {money(amount)}" for currency, amount in pairs) or "none"
+
+
+def of_joined(n, joined: int) -> str:
+    """A cohort's count with its share, `5 (71%)`; "not yet" for a quarter still to come (None)."""
+    return "not yet" if n is None else f"{n:,} ({n / joined:.0%})" if joined else f"{n:,}"
+
+
+def days(value) -> str:
+    """A number of days (a median may be a half): `12 days`, `12.5 days`; "none yet" for None."""
+    if value is None:
+        return "none yet"
+    text = f"{value:,.1f}".removesuffix(".0")
+    return f"{text} day" if text == "1" else f"{text} days"
 
 
 def long_date(d) -> str:
@@ -82,7 +100,7 @@ class JinjaReportRenderer:
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(thousands=thousands, money=money, share=share, long_date=long_date,
                                 score=figures.score_text, md=md, md_url=md_url,
-                                plural=plural)
+                                plural=plural, amounts=amounts, of_joined=of_joined, days=days)
         # `selectattr("perks", "contains", "free_event_access")`: the holders of one perk.
         self.env.tests["contains"] = lambda seq, item: item in seq
 
@@ -92,9 +110,14 @@ class JinjaReportRenderer:
             "kinds": bar_chart(figures.kind_bars(report), f"Activities by kind, {report.quarter}", color="#2f7f8f"),
             "compliance": stacked_chart(figures.compliance_stacks(report), figures.STATUS_SERIES,
                                         f"Quarterly verdicts, {report.history[0].quarter} to {report.quarter}"),
+            "retention": bar_chart(figures.retention_bars(report), f"Active on the last day of {report.quarter}, by the "
+                                   f"quarter people joined", color="#2f7f8f"),
         }
+        grids = [Markup(quarter_grid(h.grid(), figures.STATUS_SERIES, f"{h.name}: verdicts by quarter"))
+                 for h in report.histories]
         return {
-            "report": report, "charts": {k: Markup(v) for k, v in charts.items()},
+            "report": report, "charts": {k: Markup(v) for k, v in charts.items()}, "grids": grids,
+            "retention_after": figures.RETENTION_AFTER,
             "kind_labels": figures.KIND_LABELS, "standing_labels": figures.STANDING_LABELS,
             "perk_labels": figures.PERK_LABELS, "score_definitions": figures.SCORE_DEFINITIONS,
             "family_titles": FAMILY_TITLES, "statuses": figures.STATUSES, "standings": figures.STANDINGS,

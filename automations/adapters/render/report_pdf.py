@@ -23,7 +23,7 @@ from ...domain.report import ProgramReport
 from ...effects import DocumentFailed
 from .fonts import FontFile, cut_font, packaged_fonts, skip_layout_tables
 from .pdf_page import ACCENT, FAMILY, INK, MUTED, TEAL, Page
-from .report_jinja import FAMILY_TITLES, long_date, money, plural, share
+from .report_jinja import FAMILY_TITLES, amounts, days, long_date, money, of_joined, plural, share
 
 #: The characters the report's own words and numbers use, whatever the data: Latin with its accents, and
 #: the typographic punctuation (dashes, quotes, the middle dot, the ellipsis).
@@ -174,6 +174,7 @@ class Drawing(Page):
         out += [f"{p.title} {p.author}" for p in r.posts]
         out += [f"{a.name} {a.country}" for a in r.ambassadors]
         out += [f"{c.country} {' '.join(c.languages)} {' '.join(c.asked)}" for c in r.coverage]
+        out += [f"{h.name} {h.country}" for h in r.histories]
         return out
 
     # The report
@@ -181,7 +182,8 @@ class Drawing(Page):
     def draw(self) -> None:
         for part in (self.header, self.summary, self.reach, self.kinds, self.concentration, self.coverage,
                      self.engagement, self.compliance, self.perks,
-                     self.referrals, self.blog, self.funding, self.ambassadors, self.closing):
+                     self.referrals, self.blog, self.funding, self.cohorts, self.ambassadors, self.histories,
+                     self.closing):
             part()
 
     def header(self) -> None:
@@ -372,6 +374,56 @@ class Drawing(Page):
                      figures.STANDING_LABELS.get(a.standing, a.standing), a.streak] for a in r.ambassadors],
                    (44, 30, 18, 12, 12, 18, 30, 16),
                    ("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "RIGHT"))
+
+    def cohorts(self) -> None:
+        r = self.r
+        self.keep(lambda: self.heading("Retention and first activity, by the quarter people joined", 0),
+                  lambda: self.para(f"The ambassadors who had started by the end of {r.quarter}, by the quarter they "
+                                    f"joined: how many were active one, two and four quarters later (on that "
+                                    f"quarter's last day) and are active now, and how long they took from their start "
+                                    f"date to a first reported activity."),
+                  lambda: self.bars(figures.retention_bars(r), TEAL))
+        if not r.cohorts:
+            self.para(f"No ambassador had started by the end of {r.quarter}.")
+            return
+        after = [f"Active after {plural(k, 'quarter')}" for k in figures.RETENTION_AFTER]
+        rows = [[c.quarter, c.joined, *(of_joined(n, c.joined) for n in c.retained), of_joined(c.active_now, c.joined),
+                 of_joined(c.with_activity, c.joined), days(c.median_days)] for c in r.cohorts]
+        self.table(["Joined", "People", *after, "Active now", "With an activity", "Median time to the first"], rows,
+                   (18, 15, 22, 22, 22, 22, 25, 34), ("LEFT", *("RIGHT",) * 7))
+
+    def histories(self) -> None:
+        r = self.r
+        if not r.histories:
+            return
+        self.keep(lambda: self.heading("Ambassadors over the years", 0),
+                  lambda: self.para(f"A page for each ambassador with a verdict for {r.quarter}, for renewal "
+                                    f"conversations: every quarter since they started, year by year, with what they "
+                                    f"reported, the people they reached, the referral inquiries they took on and the "
+                                    f"funding they used (approved or paid, by the event's date)."))
+        for h in r.histories:
+            self.person(h)
+
+    def person(self, h) -> None:
+        r, pdf = self.r, self.pdf
+        pdf.add_page()
+        self.font(14, True)
+        pdf.cell(self.width, 7, h.name + (f" · {h.country}" if h.country else ""), new_x="LMARGIN", new_y="NEXT")
+        status = f" ({h.status} today)" if h.status != "active" else ""
+        first = (f"{long_date(h.first_activity)}, {days(h.days_to_first)} after the start" if h.first_activity
+                 else "none reported yet")
+        self.para(f"Ambassador since {long_date(h.start_date)}{status}; standing after {r.quarter}: "
+                  f"{figures.STANDING_LABELS.get(h.standing, h.standing)}. First activity: {first}.")
+        self.grid(h.grid(), figures.STATUS_SERIES)
+        lines = list(h.years) + ([h.total] if len(h.years) > 1 else [])
+        self.table(["Year", "Met", "Missed", "Exempt", "Pending", "Activities (full)", "Reach", "Referrals taken",
+                    "Funding used"],
+                   [[str(y.year) if y.year else "All years", y.met, y.missed, y.exempt, y.pending,
+                     f"{y.activities} ({y.full_reports})", f"{y.reach:,}", y.referrals, amounts(y.funding)]
+                    for y in lines],
+                   (18, 12, 15, 15, 16, 24, 20, 22, 40), ("LEFT", *("RIGHT",) * 8))
+        mix = " · ".join(f"{label} {n}" for label, n in h.mix) or "no activity reported."
+        self.para(f"Activity mix: {mix}", 9.5, INK)
 
     def closing(self) -> None:
         r = self.r

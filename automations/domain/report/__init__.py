@@ -34,12 +34,16 @@ Decisions made here once:
   (`summarize`, a `Summary` on the report) and every file reads them there with the same words
   (`SUMMARY_LABELS`): the page, the PDF, the newsletter, the staff mail and the job's summary line.
 
+- Years of history (`history`): a page per ambassador (verdicts year by year, activity mix, reach, referrals
+  taken, funding used) and the cohorts by joining quarter (retention, time from the start to a first
+  activity), from compliance's whole records cut at the report's quarter.
+
 The package: `model` (the report's values and labels), `figures` (working them out from compliance's
-standings, the inquiries, posts and funding requests), `bars` (the charts' rows) and `mail` (the final
-report to staff).
+standings, the inquiries, posts and funding requests), `history` (the years behind them), `bars` (the charts'
+rows) and `mail` (the final report to staff).
 """
 
-from .bars import STATUS_SERIES, compliance_stacks, kind_bars, reach_bars, score_text
+from .bars import STATUS_SERIES, compliance_stacks, kind_bars, reach_bars, retention_bars, score_text
 from .figures import (
                       audience,
                       build_report,
@@ -55,6 +59,7 @@ from .figures import (
                       summarize,
                       web_link,
 )
+from .history import RETENTION_AFTER, AmbassadorHistory, Cohort, YearLine, cohorts, histories
 from .mail import report_messages
 from .model import (
                       ATTENDANCE,
@@ -76,10 +81,11 @@ from .model import (
 )
 
 __all__ = [
-    "ATTENDANCE", "CONTENT", "KIND_LABELS", "PERKS", "PERK_LABELS", "SCORE_DEFINITIONS", "STANDINGS",
-    "STANDING_LABELS", "STATUSES", "STATUS_SERIES", "SUMMARY_LABELS", "Concentration", "CoverageLine",
-    "ProgramReport", "ReportSettings", "Summary", "audience", "build_report", "compliance_stacks", "concentration",
-    "coverage", "engagement_score", "funding_lines", "kind_bars", "name_key", "perk_holders", "posts_published",
-    "rankings", "reach_bars", "referrals_served", "report_messages", "score_text", "status_counts", "summarize",
-    "web_link",
+    "ATTENDANCE", "CONTENT", "KIND_LABELS", "PERKS", "PERK_LABELS", "RETENTION_AFTER", "SCORE_DEFINITIONS",
+    "STANDINGS", "STANDING_LABELS", "STATUSES", "STATUS_SERIES", "SUMMARY_LABELS", "AmbassadorHistory", "Cohort",
+    "Concentration", "CoverageLine", "ProgramReport", "ReportSettings", "Summary", "YearLine", "audience",
+    "build_report", "cohorts", "compliance_stacks", "concentration", "coverage", "engagement_score",
+    "funding_lines", "histories", "kind_bars", "name_key", "perk_holders", "posts_published", "rankings",
+    "reach_bars", "referrals_served", "report_messages", "retention_bars", "score_text", "status_counts",
+    "summarize", "web_link"
 ]

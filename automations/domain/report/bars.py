@@ -33,6 +33,12 @@ def compliance_stacks(report: ProgramReport) -> list[Stack]:
             for h in report.history]
 
 
+def retention_bars(report: ProgramReport) -> list[Bar]:
+    """Of each joining quarter's ambassadors, the share active now (the cohorts' "active now")."""
+    return [Bar(c.quarter, c.active_now / c.joined, f"{c.active_now / c.joined:.0%} ({c.active_now} of {c.joined})")
+            for c in report.cohorts if c.joined]
+
+
 def score_text(score: float) -> str:
     """A score as a percentage: whole percents, one decimal under 10% (content rates are a few percent)."""
     pct = score * 100

@@ -10,13 +10,24 @@ from datetime import date
 from decimal import Decimal
 
 from ..blog import Proposal
-from ..compliance import CONFERENCE_FUNDING, EXEMPT, FREE_EVENT_ACCESS, MET, MISSED, PENDING, Standing, anniversary
+from ..compliance import (
+    CONFERENCE_FUNDING,
+    EXEMPT,
+    FREE_EVENT_ACCESS,
+    MET,
+    MISSED,
+    PENDING,
+    Standing,
+    Track,
+    anniversary,
+)
 from ..funding import FUNDED, FundingRequest, FundingSettings, budgets, period_of
 from ..model import ACTIVITY_KINDS, Activity
 from ..privacy import forgotten
 from ..quarters import Quarter
 from ..referrals import NEEDS, Inquiry
 from ..values import shown as readable  # a person's text as written into the report: no bidi trick
+from .history import cohorts, histories
 from .model import (
     ATTENDANCE,
     CONTENT,
@@ -297,9 +308,11 @@ def coverage(standings: Sequence[Standing], inquiries: Sequence[Inquiry]) -> tup
 def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
                  by_quarter: Mapping[Quarter, Sequence[Standing]], inquiries: Sequence[Inquiry],
                  proposals: Sequence[Proposal], requests: Sequence[FundingRequest],
-                 funding_settings: FundingSettings | None, settings: ReportSettings) -> ProgramReport:
+                 funding_settings: FundingSettings | None, settings: ReportSettings,
+                 tracks: Sequence[Track] = ()) -> ProgramReport:
     """The report of `quarter` as of `as_of`. `by_quarter` holds compliance's standings of `quarter` and of
-    the quarters before it to show (missing ones are shown empty)."""
+    the quarters before it to show (missing ones are shown empty); `tracks`, compliance's whole records, give the
+    cohorts and the ambassadors' pages over the years (`history`)."""
     standings = by_quarter.get(quarter, ())
     closes = quarter.window_closes(window_days)
     shown = [quarter]
@@ -323,4 +336,6 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
         posts=tuple(p for p in posts if not forgotten(p.author, p.author, p.title, p.url)), posts_published=len(posts),
         funding=funding, funding_period=period, settings=settings,
         summary=summarize(history[-1], everyone, len(served), len(posts)),
-        concentration=concentration(everyone), coverage=coverage(standings, inquiries))
+        concentration=concentration(everyone), coverage=coverage(standings, inquiries),
+        cohorts=cohorts(tracks, quarter, as_of),
+        histories=histories(tracks, quarter, as_of, inquiries, requests) if settings.ambassador_pages else ())

@@ -7,8 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from ..compliance import EXEMPT, MET, MISSED, PENDING
+
+if TYPE_CHECKING:
+    from .history import AmbassadorHistory, Cohort
 
 STATUSES = (MET, MISSED, EXEMPT, PENDING)
 STANDINGS = ("good", "warned", "under_review", "paused", "alumni", "removed")
@@ -37,6 +41,7 @@ class ReportSettings:
     ambassador_table: bool = True  # the appendix listing every ambassador's quarter
     newsletter_highlights: int = 6  # activities the newsletter credits, taken from the top of both rankings
     email_staff: bool = True  # the final report to staff by mail, once per quarter
+    ambassador_pages: bool = True  # a page per ambassador over the years (`history`), for renewal conversations
 
 
 @dataclass(frozen=True)
@@ -288,6 +293,8 @@ class ProgramReport:
     summary: Summary  # the headline numbers, defined once
     concentration: Concentration | None = None  # the quarter's reach from its top three ambassadors
     coverage: tuple[CoverageLine, ...] = ()  # by country: ambassadors and languages against inquiries
+    cohorts: tuple[Cohort, ...] = ()  # by the quarter people joined: retention, time to a first activity
+    histories: tuple[AmbassadorHistory, ...] = ()  # a page each, by name (none when `ambassador_pages` is off)
 
     @property
     def activities(self) -> int:

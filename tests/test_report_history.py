@@ -1,0 +1,287 @@
+"""Years of history in the report (issue 22, part 4): a page per ambassador (quarters met year by year, activity
+mix, reach, referrals taken, funding used), retention by the quarter people joined and the time from the start to
+a first activity, each checked against what is worked out here from other sources: `compliance --quarter Q
+--format json` for every quarter since the first start date, the roster's CSV file (start dates, statuses and
+their history), and the referral and funding files the test writes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import statistics
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pypdf
+import pytest
+import yaml
+
+from automations.jobs import sync_checkins
+from tests.conftest import copy_example
+from tests.test_report import add_program_extras, ctx
+from tests.test_report_numbers import cli
+
+DAY, QUARTER = "2026-11-23", "2026Q3"
+QUARTER_END = date(2026, 9, 30)
+
+
+def quarter_of(d: date) -> str:
+    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+
+
+def quarters_from(first: str, last: str) -> list[str]:
+    y, q = int(first[:4]), int(first[-1])
+    out = []
+    while f"{y}Q{q}" <= last:
+        out.append(f"{y}Q{q}")
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return out
+
+
+def quarter_end(label: str) -> date:
+    y, q = int(label[:4]), int(label[-1])
+    return (date(y + 1, 1, 1) if q == 4 else date(y, 3 * q + 1, 1)) - timedelta(days=1)
+
+
+class Sections(HTMLParser):
+    """The page's history: for each `article.person`, its name (h3), lead and table rows; the cohorts' rows."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.people: list[dict] = []
+        self.cohorts: list[list[str]] = []
+        self._section = ""
+        self._in: list[str] = []
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section":
+            self._section = a.get("id", "")
+        if tag == "article" and "person" in (a.get("class") or ""):
+            self.people.append({"name": "", "lead": "", "rows": [], "text": ""})
+        self._in.append(tag)
+        if tag == "tr":
+            self._row = []
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        if tag == "tr" and self._row is not None:
+            if self._section == "history" and self.people and self._row and self._row[0] != "Year":
+                self.people[-1]["rows"].append(self._row)
+            if self._section == "cohorts" and self._row and self._row[0] != "Joined":
+                self.cohorts.append(self._row)
+            self._row = None
+        while self._in and self._in.pop() != tag:
+            pass
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._section == "history" and self.people:
+            p = self.people[-1]
+            p["text"] += data
+            if "h3" in self._in:
+                p["name"] += data
+            elif "p" in self._in and "table" not in self._in and not p["rows"]:
+                p["lead"] += data
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """The example with its extras, synced on DAY; the report of 2026Q3 and compliance's JSON of every quarter
+    from the first start date's to 2026Q3, all from the command line."""
+    config = copy_example(tmp_path_factory.mktemp("history"))
+    add_program_extras(config)
+    sync_checkins.run(ctx(config, DAY))
+    res = cli(config, DAY, "report", "--quarter", QUARTER)
+    assert res.returncode == 0, res.stderr
+    folder = config.parent / "reports" / QUARTER
+    with (config.parent / "data" / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
+        roster = list(csv.DictReader(fh))
+    first = min(quarter_of(date.fromisoformat(r["Start date"])) for r in roster)
+    judged = {}
+    for q in quarters_from(first, QUARTER):
+        out = cli(config, DAY, "--dry-run", "compliance", "--quarter", q, "--format", "json")
+        assert out.returncode in (0, 1), out.stderr
+        judged[q] = json.loads(out.stdout[out.stdout.index("{"):out.stdout.rindex("}") + 1])
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    return config, Sections(html), judged, roster, folder
+
+
+def by_name(page: Sections) -> dict[str, dict]:
+    return {p["name"].split(" · ")[0].strip(): p for p in page.people}
+
+
+def test_a_page_for_each_ambassador_with_a_verdict(made):
+    _config, page, judged, _roster, _folder = made
+    names = sorted(a["name"] for a in judged[QUARTER]["ambassadors"])
+    assert sorted(by_name(page)) == names and len(page.people) == len(names)
+
+
+def test_each_year_adds_up_compliances_quarters(made):
+    """Met, missed, exempt, pending, activities (full), reach: each year the sum of compliance's quarters."""
+    _config, page, judged, _roster, _folder = made
+    expected: dict[str, dict[str, list]] = defaultdict(dict)
+    for q, data in judged.items():
+        for a in data["ambassadors"]:
+            y = expected[a["name"]].setdefault(q[:4], [Counter(), 0, 0, 0])
+            y[0][a["status"]] += 1
+            y[1] += a["activities"]
+            y[2] += a["full_reports"]
+            y[3] += a["reach"]
+    pages = by_name(page)
+    checked = 0
+    for name, years in expected.items():
+        rows = {r[0]: r for r in pages[name]["rows"]}
+        for year, (verdicts, activities, full, reach) in years.items():
+            row = rows[year]
+            assert row[1:5] == [str(verdicts[s]) for s in ("met", "missed", "exempt", "pending")], (name, year, row)
+            assert row[5] == f"{activities} ({full})" and row[6] == f"{reach:,}", (name, year, row)
+            checked += 1
+        if len(years) > 1:
+            total = rows["All years"]
+            assert total[6] == f"{sum(y[3] for y in years.values()):,}"
+    assert checked > 40
+
+
+def test_referrals_taken_and_funding_used_from_the_files(made):
+    """From the files the test wrote: accepted steps by ambassador and year; approved or paid requests (the
+    approved amount, else the amount asked) by ambassador, year and currency, events up to the quarter's end."""
+    config, page, _judged, roster, _folder = made
+    data = config.parent / "data"
+    names = {r["Email"].strip().lower(): r["Name"] for r in roster}
+    taken: Counter[tuple[str, str]] = Counter()
+    with (data / "referral_inquiries.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            for step in filter(None, (s.strip() for s in row["Referral history"].split(";"))):
+                day, event, who = step.split()
+                if event == "accepted" and date.fromisoformat(day) <= QUARTER_END:
+                    taken[(names[who], day[:4])] += 1
+    funded: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    with (data / "funding_requests.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    for email, _what, _kind, amount, currency, event, _r, status, approved, *_ in rows:
+        if status in ("approved", "paid") and date.fromisoformat(event) <= QUARTER_END:
+            funded[(names[email], event[:4])][currency] += Decimal(approved or amount)
+    assert taken and funded
+    for name, p in by_name(page).items():
+        for row in p["rows"]:
+            if row[0] == "All years":
+                continue
+            assert row[7] == str(taken[(name, row[0])]), (name, row)
+            money = " · ".join(f"{c} {v:,.2f}" for c, v in sorted(funded[(name, row[0])].items())) or "none"
+            assert row[8] == money, (name, row)
+    assert by_name(page)["Camille Dubois"]["rows"][-1][7:] in (["1", "EUR 150.00"],)
+
+
+def status_on(row: dict, day: date) -> str:
+    """The roster's status on `day`, read here from its columns: before the first dated change, active."""
+    changes = sorted((date.fromisoformat(s.split()[0]), s.split()[1].lower())
+                     for s in re.split(r"[;\n]", row["Status history"]) if s.strip())
+    status = row["Status"].strip().lower()  # staff write "Active" too
+    if not changes:
+        return status
+    current = "active"
+    for when, status in changes[:-1]:
+        if when <= day:
+            current = status
+    return status if changes[-1][0] <= day else current
+
+
+def test_cohorts_from_the_roster(made):
+    """People by joining quarter, active 1, 2 and 4 quarters later and at the quarter's end, from the roster's
+    start dates, statuses and status history; "not yet" for a quarter after the report's."""
+    _config, page, judged, roster, _folder = made
+    with_verdict = {a["email"] for a in judged[QUARTER]["ambassadors"]}
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in roster:
+        if r["Email"].strip().lower() in with_verdict:
+            groups[quarter_of(date.fromisoformat(r["Start date"]))].append(r)
+    rows = {r[0]: r for r in page.cohorts}
+    assert sorted(rows) == sorted(groups)
+
+    def cell(n: int, of: int) -> str:
+        return f"{n} ({n / of:.0%})"
+
+    for q, people in groups.items():
+        row = rows[q]
+        assert row[1] == str(len(people))
+        for i, k in enumerate((1, 2, 4)):
+            later = quarters_from(q, "2099Q4")[k]
+            if later > QUARTER:
+                assert row[2 + i] == "not yet", (q, k, row)
+            else:
+                active = sum(status_on(p, quarter_end(later)) == "active" for p in people)
+                assert row[2 + i] == cell(active, len(people)), (q, k, row)
+        assert row[5] == cell(sum(status_on(p, QUARTER_END) == "active" for p in people), len(people))
+    assert any(r[5] != r[4] for r in page.cohorts if "not yet" not in r[4])  # someone left: retention shows it
+
+
+def test_time_to_the_first_activity(made):
+    """The first activity is in the first quarter compliance counts an activity for, its days counted from the
+    roster's start date; with no activity, "none reported yet". Each cohort's median is the median of those."""
+    _config, page, judged, roster, _folder = made
+    starts = {r["Name"]: date.fromisoformat(r["Start date"]) for r in roster}
+    first_q: dict[str, str] = {}
+    for q in sorted(judged):
+        for a in judged[q]["ambassadors"]:
+            if a["activities"]:
+                first_q.setdefault(a["name"], q)
+    days_by_cohort: dict[str, list[int]] = defaultdict(list)
+    for name, p in by_name(page).items():
+        lead = " ".join(p["lead"].split())
+        m = re.search(r"First activity: (\d+ \w+ \d{4}), ([\d,]+) days? after the start", lead)
+        if name not in first_q:
+            assert "First activity: none reported yet" in lead, (name, lead)
+            continue
+        assert m, (name, lead)
+        day = datetime.strptime(m.group(1), "%d %B %Y").date()
+        assert quarter_of(day) == first_q[name], (name, day)
+        assert int(m.group(2).replace(",", "")) == (day - starts[name]).days
+        days_by_cohort[quarter_of(starts[name])].append((day - starts[name]).days)
+    for row in page.cohorts:
+        if row[0] in days_by_cohort:
+            median = statistics.median(days_by_cohort[row[0]])
+            shown = f"{median:,.1f}".removesuffix(".0")
+            assert row[7] == f"{shown} day{'' if shown == '1' else 's'}", row
+
+
+def test_the_pdf_has_the_same_pages(made):
+    """Each ambassador's page in the PDF: their name heads a page of its own, with the same years' rows."""
+    _config, page, _judged, _roster, folder = made
+    pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(folder / "report.pdf").pages]
+    for name, p in by_name(page).items():
+        where = [i for i, text in enumerate(pages) if text.startswith(name)]
+        assert len(where) == 1, (name, where)
+        text = pages[where[0]]
+        for row in p["rows"]:
+            label = row[0]
+            assert f"{label} {' '.join(row[1:5])} {row[5]} {row[6]} {row[7]} {row[8]}" in text, (name, row, text)
+    assert "Retention and first activity, by the quarter people joined" in " ".join(pages)
+
+
+def test_pages_can_be_left_out(made, tmp_path):
+    """`report.ambassador_pages: false`: no page per ambassador; the cohorts (numbers, no names) stay."""
+    config, _page, _judged, _roster, _folder = made
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings["report"]["ambassador_pages"] = False
+    settings["report"]["dir"] = str(tmp_path / "short")
+    other = config.parent / "short.yaml"
+    other.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    res = cli(other, DAY, "report", "--quarter", QUARTER)
+    assert res.returncode == 0, res.stderr
+    html = (tmp_path / "short" / QUARTER / "report.html").read_text(encoding="utf-8")
+    short = Sections(html)
+    assert not short.people and 'id="history"' not in html
+    assert short.cohorts == made[1].cohorts
+    assert len(pypdf.PdfReader(tmp_path / "short" / QUARTER / "report.pdf").pages) < 15
