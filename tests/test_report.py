@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -467,6 +468,19 @@ class TestPureParts:
             [Stack("Q&A", (1, 2))], [Series("a", "<a>", "#000000"), Series("b", "b", "#ffffff")], "t")
         assert "<script>" not in svg and "&lt;script&gt;" in svg and "Q&amp;A" in svg and "&lt;a&gt;" in svg
         assert "http" not in svg and "url(" not in svg and "href" not in svg
+
+    def test_quarter_grid_reads_without_colour(self):
+        """Each verdict written in its cell, ink on a light fill and white on a dark one (contrast), blank cells
+        outlined only, and a hostile year label escaped."""
+        from automations.domain.charts import INK, quarter_grid
+        from automations.domain.report import STATUS_SERIES
+
+        svg = quarter_grid([("<b>2025", ("", "met", "exempt", "pending"))], STATUS_SERIES, "Zoë: <verdicts>")
+        assert "&lt;b&gt;2025" in svg and "<b>" not in svg and "&lt;verdicts&gt;" in svg
+        cells = re.findall(r'<rect [^>]*fill="([^"]+)"[^>]*/>(?:<text [^>]*fill="([^"]+)">([^<]*)</text>)?', svg)
+        assert cells[0] == ("none", "", "")
+        written = {label: ink for _fill, ink, label in cells[1:]}
+        assert written == {"met": "#ffffff", "exempt": INK, "pending": INK}
 
     def test_web_link_only_http(self):
         """Only http(s) addresses become links."""

@@ -118,6 +118,16 @@ def stacked_chart(stacks: Sequence[Stack], series: Sequence[Series], title: str,
     return "".join(parts)
 
 
+def text_on(color: str) -> str:
+    """White or ink, whichever reads better on `color` (#rrggbb): ink on a light fill (WCAG relative luminance)."""
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * channel(color[1:3]) + 0.7152 * channel(color[3:5]) + 0.0722 * channel(color[5:7])
+    return INK if lum > 0.3 else "#ffffff"
+
+
 def quarter_grid(rows: Sequence[tuple[str, Sequence[str]]], series: Sequence[Series], title: str,
                  cell: int = 64, height: int = 20, label_width: int = 48) -> str:
     """A year-by-quarter grid: one row per year, a cell per quarter coloured by its verdict (the series' key) and
@@ -144,6 +154,6 @@ def quarter_grid(rows: Sequence[tuple[str, Sequence[str]]], series: Sequence[Ser
                 continue
             parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{height}" rx="2" fill="{s.color}"/>'
                          f'<text x="{x + cell / 2:.1f}" y="{y + height / 2 + 4:.1f}" text-anchor="middle" '
-                         f'fill="#ffffff">{_text(s.label, 10)}</text>')
+                         f'fill="{text_on(s.color)}">{_text(s.label, 10)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -30,6 +30,10 @@ from .report_jinja import FAMILY_TITLES, amounts, days, long_date, money, of_joi
 BASE_CHARS = frozenset(map(chr, [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2027)]))
 
 
+#: The footer's page count, replaced once the document is done (fpdf2 reserves the alias's width for it).
+TOTAL = "{pages}"
+
+
 class FpdfReportRenderer:
     name = "fpdf2"
     filename = "report.pdf"
@@ -130,9 +134,10 @@ class FpdfReportRenderer:
                 self.set_y(-12)
                 self.set_font(FAMILY, size=8)
                 self.set_text_color(*MUTED)
-                self.cell(0, 5, f"{title} · page {self.page_no()} of {{nb}}", align="C")
+                self.cell(0, 5, f"{title} · page {self.page_no()} of {TOTAL}", align="C")
 
         pdf = Document(orientation="P", unit="mm", format="A4")
+        pdf.alias_nb_pages(TOTAL)  # wider than "{nb}": room for a report of thousands of pages
         pdf.set_creation_date(datetime.combine(report.as_of, time(12), tzinfo=UTC))
         pdf.set_title(title)
         pdf.set_author(report.program)
@@ -416,7 +421,7 @@ class Drawing(Page):
                   f"{figures.STANDING_LABELS.get(h.standing, h.standing)}. First activity: {first}.")
         self.grid(h.grid(), figures.STATUS_SERIES)
         lines = list(h.years) + ([h.total] if len(h.years) > 1 else [])
-        self.table(["Year", "Met", "Missed", "Exempt", "Pending", "Activities (full)", "Reach", "Referrals taken",
+        self.lines(["Year", "Met", "Missed", "Exempt", "Pending", "Activities (full)", "Reach", "Referrals taken",
                     "Funding used"],
                    [[str(y.year) if y.year else "All years", y.met, y.missed, y.exempt, y.pending,
                      f"{y.activities} ({y.full_reports})", f"{y.reach:,}", y.referrals, amounts(y.funding)]
