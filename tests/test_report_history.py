@@ -270,13 +270,15 @@ def test_the_pdf_has_the_same_pages(made):
     assert "Retention and first activity, by the quarter people joined" in " ".join(pages)
 
 
-def test_pages_can_be_left_out(made, tmp_path):
-    """`report.ambassador_pages: false`: no page per ambassador; the cohorts (numbers, no names) stay."""
+@pytest.mark.parametrize("key", ["ambassador_pages", "ambassador_table"])
+def test_pages_can_be_left_out(made, tmp_path, key):
+    """`report.ambassador_pages: false`, or `report.ambassador_table: false` (a report to forward beyond staff):
+    no page per ambassador; the cohorts (numbers, no names) stay."""
     config, _page, _judged, _roster, _folder = made
     settings = yaml.safe_load(config.read_text(encoding="utf-8"))
-    settings["report"]["ambassador_pages"] = False
+    settings["report"][key] = False
     settings["report"]["dir"] = str(tmp_path / "short")
-    other = config.parent / "short.yaml"
+    other = config.parent / f"short-{key}.yaml"
     other.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
     res = cli(other, DAY, "report", "--quarter", QUARTER)
     assert res.returncode == 0, res.stderr

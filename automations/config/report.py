@@ -26,7 +26,8 @@ class ReportConfig(Strict):
     # The appendix listing every ambassador's quarter (false: a report to forward beyond staff).
     ambassador_table: bool = default_of(ReportSettings, "ambassador_table")
     # A page per ambassador over the years (verdicts year by year, activity mix, reach, referrals taken, funding
-    # used), for renewal conversations (false: a report to forward beyond staff, or a shorter PDF).
+    # used), for renewal conversations (false: a shorter PDF). Like the appendix, they name people: with
+    # ambassador_table false (a report to forward beyond staff) there are none either.
     ambassador_pages: bool = default_of(ReportSettings, "ambassador_pages")
     # Activities the newsletter credits, taken in turn from the top of both engagement rankings.
     newsletter_highlights: int = Field(default_of(ReportSettings, "newsletter_highlights"), ge=0, le=50)

@@ -338,4 +338,6 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
         summary=summarize(history[-1], everyone, len(served), len(posts)),
         concentration=concentration(everyone), coverage=coverage(standings, inquiries),
         cohorts=cohorts(tracks, quarter, as_of),
-        histories=histories(tracks, quarter, as_of, inquiries, requests) if settings.ambassador_pages else ())
+        # The pages name people as the appendix does: a report made to go beyond staff (no appendix) has none.
+        histories=histories(tracks, quarter, as_of, inquiries, requests)
+        if settings.ambassador_pages and settings.ambassador_table else ())

@@ -41,7 +41,7 @@ class ReportSettings:
     ambassador_table: bool = True  # the appendix listing every ambassador's quarter
     newsletter_highlights: int = 6  # activities the newsletter credits, taken from the top of both rankings
     email_staff: bool = True  # the final report to staff by mail, once per quarter
-    ambassador_pages: bool = True  # a page per ambassador over the years (`history`), for renewal conversations
+    ambassador_pages: bool = True  # a page per ambassador over the years (`history`); only with ambassador_table
 
 
 @dataclass(frozen=True)
