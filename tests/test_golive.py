@@ -231,6 +231,21 @@ class TestTemplates:
         assert "blog_review.html, line 17: 'titel' is undefined" in text
         assert f"report.html, line {n + 1}): " in text and "no attribute 'quater'" in text
 
+    def test_a_typo_in_a_page_of_history_is_a_fail(self, program, cli):
+        """The report's sample holds an ambassador with years of verdicts, so the sections that loop over people,
+        cohorts and the pages of history are rendered by doctor too, not only their headings."""
+        go_live(program)
+        page = program.parent / "templates" / "report" / "report.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        lines = (ROOT / "templates" / "report" / "report.html").read_text(encoding="utf-8").splitlines(keepends=True)
+        n = next(i for i, line in enumerate(lines) if "{{ y.referrals }}" in line)
+        lines[n] = lines[n].replace("{{ y.referrals }}", "{{ y.referals }}")
+        page.write_text("".join(lines), encoding="utf-8")
+        res = cli("doctor", config=program)
+        assert res.code == 2 and "doctor found 1 problem" in res.err
+        text = "\n".join(fails(res))
+        assert f"report.html, line {n + 1}): " in text and "no attribute 'referals'" in text
+
     def test_the_same_typo_fails_the_messages_at_send_time(self, program):
         """What doctor renders is what the jobs render: each reminder due fails, naming the file and line."""
         reminder = program.parent / "templates" / "emails" / "checkin_reminder.txt"

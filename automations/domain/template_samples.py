@@ -18,6 +18,11 @@ from datetime import date
 from typing import Any
 
 from .blog import BlogSettings, Proposal, document_fields
+from .compliance import Rules, standings, tracks
+from .funding import FundingSettings
+from .model import Ambassador
+from .quarters import Quarter, latest_ended, quarters_between
+from .report import ProgramReport, ReportSettings, build_report
 
 _COUNTED = [{"title": "Mautic meetup in Pune", "kind": "Event", "date": "2026-08-14", "full": True, "missing": [],
              "reach": 42, "engagements": 0},
@@ -192,3 +197,18 @@ def review_document_fields(as_of: date, settings: BlogSettings) -> dict[str, str
                         history=(("proposed", as_of),))
     return document_fields(proposal, as_of, settings, {"priya@mautic.org": "Priya Deshmukh"})
 
+
+
+def sample_report(as_of: date, rules: Rules, funding: FundingSettings | None, settings: ReportSettings
+                  ) -> ProgramReport:
+    """A report of the latest ended quarter for `doctor` to render the report's templates with: one sample
+    ambassador who started two years before it (no activity), so the sections that loop over people, quarters,
+    cohorts and pages of history render their bodies too."""
+    quarter = latest_ended(as_of)
+    start = date(quarter.start.year - 2, quarter.start.month, 1)
+    person = Ambassador(email="priya@mautic.org", name="Priya Deshmukh", country="India", region="Maharashtra",
+                        university="", languages=("en",), start_date=start, status="active", row=2)
+    every = tracks([person], [], rules, as_of, quarter)
+    by_quarter = {q: standings(every, q) for q in quarters_between(Quarter.of(start), quarter)}
+    return build_report("Sample program", quarter, as_of, rules.window_days, by_quarter, [], [], [], funding,
+                        settings, every)

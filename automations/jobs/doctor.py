@@ -24,9 +24,7 @@ from ..context import Context
 from ..domain import golive
 from ..domain.form_check import Line, check_responses, roster_lines
 from ..domain.messages import MESSAGE_JOBS
-from ..domain.quarters import latest_ended
-from ..domain.report import build_report
-from ..domain.template_samples import review_document_fields, variants
+from ..domain.template_samples import review_document_fields, sample_report, variants
 from ..effects import ActionFailed
 from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Finding
@@ -124,8 +122,7 @@ def documents(ctx: Context) -> list[Finding]:
             out.append(Finding(True, f"review document template {template}: fills with sample data."))
         except ActionFailed as exc:
             out.append(Finding(False, f"{exc}: every review document would fail; correct the template."))
-    report = build_report("Sample program", latest_ended(ctx.as_of), ctx.as_of, ctx.settings.rules.window_days, {}, [], [],
-                          [], ctx.settings.funding, ctx.settings.report)
+    report = sample_report(ctx.as_of, ctx.settings.rules, ctx.settings.funding, ctx.settings.report)
     jinja = [r for r in ctx.makers.report_renderers if r.name == "Jinja2"]
     bad = []
     for renderer in jinja:
