@@ -62,6 +62,18 @@ def only_blocking(res, what: str) -> str:
     return next(line for line in fails(res) if what in line)
 
 
+
+def report_page_with(program: Path, line: str, old: str, new: str) -> int:
+    """The program's own copy of the report's page, with `old` replaced by `new` on the first line holding
+    `line`; that line's index (0-based)."""
+    page = program.parent / "templates" / "report" / "report.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    lines = (ROOT / "templates" / "report" / "report.html").read_text(encoding="utf-8").splitlines(keepends=True)
+    n = next(i for i, text in enumerate(lines) if line in text)
+    lines[n] = lines[n].replace(old, new)
+    page.write_text("".join(lines), encoding="utf-8")
+    return n
+
 class TestTheExample:
     def test_the_shipped_example_is_a_demo_not_ready_to_go_live(self, program, cli):
         """doctor on the shipped config: exit 2, each placeholder a FAIL naming its key and the fix; the
@@ -219,12 +231,7 @@ class TestTemplates:
         document = program.parent / "templates" / "documents" / "blog_review.html"
         document.write_text(document.read_text(encoding="utf-8").replace("{{ title }}</h1>", "{{ titel }}</h1>"),
                             encoding="utf-8")
-        page = program.parent / "templates" / "report" / "report.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        lines = (ROOT / "templates" / "report" / "report.html").read_text(encoding="utf-8").splitlines(keepends=True)
-        n = next(i for i, line in enumerate(lines) if "<h1>Quarterly report {{ r.quarter }}" in line)
-        lines[n] = lines[n].replace("r.quarter", "r.quater")
-        page.write_text("".join(lines), encoding="utf-8")
+        n = report_page_with(program, "<h1>Quarterly report {{ r.quarter }}", "r.quarter", "r.quater")
         res = cli("doctor", config=program)
         assert res.code == 2 and "doctor found 2 problems" in res.err
         text = "\n".join(fails(res))
@@ -235,12 +242,7 @@ class TestTemplates:
         """The report's sample holds an ambassador with years of verdicts, so the sections that loop over people,
         cohorts and the pages of history are rendered by doctor too, not only their headings."""
         go_live(program)
-        page = program.parent / "templates" / "report" / "report.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        lines = (ROOT / "templates" / "report" / "report.html").read_text(encoding="utf-8").splitlines(keepends=True)
-        n = next(i for i, line in enumerate(lines) if "{{ y.referrals }}" in line)
-        lines[n] = lines[n].replace("{{ y.referrals }}", "{{ y.referals }}")
-        page.write_text("".join(lines), encoding="utf-8")
+        n = report_page_with(program, "{{ y.referrals }}", "{{ y.referrals }}", "{{ y.referals }}")
         res = cli("doctor", config=program)
         assert res.code == 2 and "doctor found 1 problem" in res.err
         text = "\n".join(fails(res))
