@@ -57,7 +57,7 @@ class CredentialIssuerContract:
     def test_the_published_folder_holds_the_profile_the_key_and_the_status_list(self, issuer, tmp_path):
         status = {"type": ["VerifiableCredential", "BitstringStatusListCredential"], "issuer": issuer.issuer.id}
         folder = tmp_path / "published" / "credentials"
-        names = issuer.publish(str(folder), status)
+        names = issuer.publish(str(folder), status).written
         assert sorted(names) == sorted(p.name for p in folder.iterdir())
         texts = {n: (folder / n).read_text(encoding="utf-8") for n in names}
         tokens = [t.strip() for t in texts.values() if t.strip().count(".") == 2 and not t.lstrip().startswith("{")]
