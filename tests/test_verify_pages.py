@@ -19,12 +19,15 @@ from automations.adapters.credentials import CredentialSigner, signing_key, veri
 from automations.adapters.render.verify_pages_jinja import JinjaVerifyPages
 from automations.domain.certificates import EVENT
 from automations.domain.credentials import Issuer, credential_id, status_list_credential
-from automations.domain.verify_pages import REVOKED, VALID, Site, VerificationPage, described
+from automations.domain.privacy import Pseudonyms
+from automations.domain.verify_pages import REVOKED, VALID, Site, VerificationPage, described, verification_pages
+from automations.effects import DocumentFailed
 from automations.jobs import credentials as credentials_job
 from automations.jobs.privacy import erase
 from automations.ports.stores import LedgerEntry
 from tests.test_certificates import ZOE, write_roster
 from tests.test_credentials import BASE, ZOE_KEY, b64, context, published  # noqa: F401 - `published` is a fixture
+from tests.test_perk_credentials import ANA, ANA_KEY, DAY, INES_KEY, build, credential_of, perks  # noqa: F401
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "credentials"
 PUBLISHED_ON, LATER = date(2026, 11, 26), date(2026, 12, 1)
@@ -208,6 +211,20 @@ def test_a_dry_run_on_a_new_folder_writes_nothing(published, tmp_path):
     assert not fresh.exists()
 
 
+def test_perk_credentials_have_their_pages_and_are_counted_apart(perks):
+    """The example's perk notices: the summary counts them apart from certificates; each page says the perk and its
+    quarter, and neither the holder's address nor the start date of conference funding."""
+    program, folder = perks
+    res = credentials_job.publish(build(program, DAY), folder)
+    assert res.failures == [] and res.summary[0].startswith("0 certificates and 8 perk credentials issued")
+    ana = text_of((folder / uuid_of(credential_of(program, ANA_KEY)) / "index.html").read_bytes())
+    assert "Perk: free event access" in ana and "earned for the quarter 2026Q3" in ana and "Valid" in ana
+    ines = (folder / uuid_of(credential_of(program, INES_KEY)) / "index.html").read_bytes()
+    assert_accessible_and_self_contained(ines)
+    assert "Perk: conference funding" in text_of(ines) and b"2025-10-06" not in ines and b"ines.moreira" not in ines.lower()
+    assert not any(ANA.encode() in p.read_bytes() for p in folder.rglob("*") if p.is_file())
+
+
 @pytest.mark.parametrize(("key", "title", "what"), [
     ("certificate_yearly:a@example.org:2025-01-31:y1", "Certificate of service", "One year of service as an ambassador"),
     ("certificate_event:2026-11-14-sprint:a@example.org", "Certificate of attendance",
@@ -223,9 +240,7 @@ def test_what_a_page_says_comes_from_the_key_without_the_address(key, title, wha
 
 
 def test_no_page_for_an_erased_key_or_another_job():
-    from automations.domain.verify_pages import verification_pages
-
-    keyed = (lambda text: format(abs(hash(text)), "x").rjust(64, "0"))
+    keyed = Pseudonyms(lambda: b"a test key").keyed
     pages = verification_pages([("certificate_yearly:erased-0123456789abcdef@erased.invalid:2025-01-31:y1", ""),
                                 ("checkin_reminder:2026Q3:a@example.org:d-14", ""),
                                 ("perk_conference_funding:a@example.org:2025-10-06", "garbage")], set(), keyed)
@@ -272,8 +287,6 @@ def test_a_template_without_its_generator_line_fails_before_anything_is_written(
             '<meta name="generator"', '<meta name="author"'), encoding="utf-8")
     signer = CredentialSigner(Issuer("Program", BASE), lambda: signing_key(tmp_path / "key", True),
                               JinjaVerifyPages(templates))
-    from automations.effects import DocumentFailed
-
     with pytest.raises(DocumentFailed, match="generator line"):
         signer.publish(str(tmp_path / "site"), {}, Site(date(2026, 1, 3), ()))
     assert not (tmp_path / "site").exists()
