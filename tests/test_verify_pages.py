@@ -181,6 +181,16 @@ def test_an_erased_persons_page_goes_and_staffs_files_stay(published):
     assert {k for k in before if not k.startswith(mine.name)} <= set(snapshot(folder))
 
 
+def test_a_killed_publishs_temporary_file_is_not_left_in_the_folder(published):
+    """A temporary file no live writer holds (a publish killed mid-write) is removed by the next publish."""
+    program, token, _pdf, folder = published
+    stale = folder / uuid_of(token) / ".index.html.abcd_123.tmp"
+    stale.write_text("<!DOCTYPE html><title>half", encoding="utf-8")
+    os.utime(stale, (0, 0))
+    assert credentials_job.publish(context(program, PUBLISHED_ON), folder).failures == []
+    assert not stale.exists() and (folder / uuid_of(token) / "index.html").is_file()
+
+
 def test_a_front_page_staff_made_is_not_overwritten(published):
     program, _token, _pdf, folder = published
     (folder / "index.html").write_text("<!DOCTYPE html><title>Our program</title>\n", encoding="utf-8")

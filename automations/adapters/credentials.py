@@ -123,6 +123,8 @@ class CredentialSigner:
                 left.append(PAGE)
             for page in site.pages:
                 files[f"{page.uuid}/{PAGE}"] = self.pages.page(page, self.issuer, site.as_of)
+        if not dry_run:  # what a killed publish left half-written (`.index.html.<random>.tmp`) is not published
+            remove_stale_temps([where, *(where / name for name in _page_folders(where))])
         written, unchanged = [], 0
         for name, data in files.items():
             path = where / name
@@ -177,10 +179,8 @@ def _page_folders(where: Path) -> list[str]:
 
 
 def _only_our_page(folder: Path, dry_run: bool) -> bool:
-    """Whether a page folder holds nothing but a page publish wrote (a killed write's temporary file aside: removed
-    first, unless a live writer holds it, or in a dry run, which removes nothing)."""
-    if not dry_run:
-        remove_stale_temps([folder])
+    """Whether a page folder holds nothing but a page publish wrote (a killed write's temporary file aside: `publish`
+    removed it first, unless a live writer holds it; a dry run, which removes nothing, looks past it)."""
     try:
         names = [e.name for e in os.scandir(folder) if not (dry_run and is_temp_name(e.name))]
     except OSError:
