@@ -92,9 +92,10 @@ def publish(ctx: Context, folder: Path) -> JobResult:
     verb = "would be" if ctx.dry_run else "is"
     for name in done.left:
         result.summary.append(
-            f"{folder / name} {verb} left as it is: publish did not write it"
-            + (" (the folder's front page is not written)." if name == "index.html" else
-               ", and it is the page folder of a credential no longer issued."))
+            f"{folder / name} {verb} left as it is: " + ("publish did not write it (the folder's front page is not "
+                                                        "written)." if name == "index.html" else
+                                                        "the page folder of a credential no longer issued, holding "
+                                                        "files publish did not write."))
     if base and not served_by_folder(base):
         result.summary.append(f"certificates.verify_base_url ends in {base[-1]!r}: the QR codes open it followed by "
                               "the credential's id, which this folder answers with its front page only (a base URL "
