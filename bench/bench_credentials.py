@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from automations.adapters.credentials import CredentialSigner, signing_key, verify
 from automations.adapters.render.verify_pages_jinja import JinjaVerifyPages
@@ -33,6 +34,7 @@ from automations.domain.verify_pages import Site, verification_pages
 N, REMOVED = 1000, 50
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "credentials"
 DAY = date(2026, 12, 1)
+TZ = ZoneInfo("Europe/London")
 
 
 def main() -> None:
@@ -55,7 +57,7 @@ def main() -> None:
             """One publish as the job makes it: seconds, files written, files unchanged."""
             started = time.perf_counter()
             revoked, _ = revoked_indexes([c.key for c in certs], removed, keyed)
-            pages = verification_pages(((c.key, "2026-11-25T08:00:00+00:00") for c in certs), revoked, keyed)
+            pages = verification_pages(((c.key, "2026-11-25T08:00:00+00:00") for c in certs), revoked, keyed, TZ)
             done = signer.publish(str(site), status_list_credential(signer.issuer, revoked, f"{day}T00:00:00Z"),
                                   Site(day, tuple(pages)))
             return time.perf_counter() - started, len(done.written), done.unchanged

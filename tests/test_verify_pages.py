@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import html5lib
 import pypdfium2
@@ -29,6 +30,7 @@ from tests.test_certificates import ZOE, write_roster
 from tests.test_credentials import BASE, ZOE_KEY, b64, context, published  # noqa: F401 - `published` is a fixture
 from tests.test_perk_credentials import ANA, ANA_KEY, DAY, INES_KEY, build, credential_of, perks  # noqa: F401
 
+BERLIN = ZoneInfo("Europe/Berlin")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "credentials"
 PUBLISHED_ON, LATER = date(2026, 11, 26), date(2026, 12, 1)
 
@@ -92,7 +94,8 @@ def test_the_qr_code_opens_the_credentials_page(published):
     text = text_of(data)
     assert "Certificate of service" in text and "3 years of service as an ambassador" in text
     assert "Valid Not revoked in the program's status list as published on 26 November 2026" in text
-    sent = date.fromisoformat(context(program, PUBLISHED_ON).stores.ledger.entries()[ZOE_KEY].at[:10])
+    ctx = context(program, PUBLISHED_ON)
+    sent = datetime.fromisoformat(ctx.stores.ledger.entries()[ZOE_KEY].at).astimezone(ctx.settings.rules.tz).date()
     assert "Issued by Mautic Ambassador Program" in text and f"Issued on {sent.day} {sent:%B %Y}" in text
     assert f"urn:uuid:{uuid_of(token)}" in text
     assert "automations credentials verify FILE.jwt --published FOLDER" in text
@@ -253,8 +256,16 @@ def test_no_page_for_an_erased_key_or_another_job():
     keyed = Pseudonyms(lambda: b"a test key").keyed
     pages = verification_pages([("certificate_yearly:erased-0123456789abcdef@erased.invalid:2025-01-31:y1", ""),
                                 ("checkin_reminder:2026Q3:a@example.org:d-14", ""),
-                                ("perk_conference_funding:a@example.org:2025-10-06", "garbage")], set(), keyed)
+                                ("perk_conference_funding:a@example.org:2025-10-06", "garbage")], set(), keyed, BERLIN)
     assert [(p.kind, p.issued, p.status) for p in pages] == [("perk_conference_funding", None, VALID)]
+
+
+def test_the_day_issued_is_the_programs_day():
+    """A mail at 23:30 UTC on 24 November went on 25 November in Berlin."""
+    keyed = Pseudonyms(lambda: b"a test key").keyed
+    [page] = verification_pages([("perk_free_event_access:a@example.org:2026Q3", "2026-11-24T23:30:00+00:00")], set(),
+                                keyed, BERLIN)
+    assert page.issued == date(2026, 11, 25)
 
 
 def site_of(tmp_path: Path, base: str) -> tuple[Path, CredentialSigner]:

@@ -4,7 +4,7 @@
 (the mail ledger's sent certificate and perk notice keys) at `<uuid>/index.html`, the credential's id without its
 `urn:uuid:`. A page names no one: it says which program issued the credential, what it is, read from the mail key
 alone (a yearly certificate's years of service, an event certificate's event id, a free event access perk's quarter,
-conference funding), the day its mail went (the ledger's `at`) and whether it is valid or revoked as of the day of
+conference funding), the day its mail went (the ledger's `at`, in the program's time zone) and whether it is valid or revoked as of the day of
 publishing, by the same status bits the published list sets (`revoked_indexes`): a page never disagrees with
 `credentials verify`. Nothing else of the key shows: not the address, not the start date.
 
@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from .certificates import EVENT, YEARLY, years_word
 from .credentials import CONFERENCE_FUNDING, FREE_EVENT_ACCESS, credential_email, credential_id, status_index
 from .privacy import is_erased
+from .quarters import local_date
 from .values import shown
 
 VALID, REVOKED = "valid", "revoked"
@@ -72,18 +74,20 @@ def _part(text: str) -> str:
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
 
 
-def _day(at: str) -> date | None:
+def _day(at: str, tz: ZoneInfo) -> date | None:
+    """The program's day of a ledger time (ISO; one with no zone is read as UTC, as the ledger writes it)."""
     try:
-        return date.fromisoformat(at.strip()[:10])
+        instant = datetime.fromisoformat(at.strip())
     except ValueError:
         return None
+    return local_date(instant if instant.tzinfo else instant.replace(tzinfo=UTC), tz)
 
 
-def verification_pages(issued: Iterable[tuple[str, str]], revoked: set[int],
-                       keyed: Callable[[str], str]) -> list[VerificationPage]:
-    """The pages of the credentials `issued` (their mail keys and the ledger's `at`), sorted by uuid; `revoked`: the
-    status bits `credentials publish` sets. No page for an erased person's key or a key that carries no
-    credential."""
+def verification_pages(issued: Iterable[tuple[str, str]], revoked: set[int], keyed: Callable[[str], str],
+                       tz: ZoneInfo) -> list[VerificationPage]:
+    """The pages of the credentials `issued` (their mail keys and the ledger's `at`, whose day in the program's time
+    zone `tz` is the day issued), sorted by uuid; `revoked`: the status bits `credentials publish` sets. No page for
+    an erased person's key or a key that carries no credential."""
     pages = []
     for key, at in issued:
         what = described(key)
@@ -92,7 +96,7 @@ def verification_pages(issued: Iterable[tuple[str, str]], revoked: set[int],
         kind, title, text = what
         pages.append(VerificationPage(
             uuid=credential_id(keyed, key).removeprefix("urn:uuid:"), kind=kind, title=title, what=text,
-            issued=_day(at), status=REVOKED if status_index(keyed, key) in revoked else VALID))
+            issued=_day(at, tz), status=REVOKED if status_index(keyed, key) in revoked else VALID))
     return sorted(pages, key=lambda p: p.uuid)
 
 

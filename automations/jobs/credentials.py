@@ -76,7 +76,8 @@ def publish(ctx: Context, folder: Path) -> JobResult:
     certificates = sum(e.job in (YEARLY, EVENT) for e in entries)
     head = (f"{plural(certificates, 'certificate')} and {plural(len(entries) - certificates, 'perk credential')} "
             f"issued, {plural(len(revoked), 'status bit')} set for {plural(len(removed), 'removed ambassador')}")
-    site = Site(ctx.as_of, tuple(verification_pages(((e.key, e.at) for e in entries), revoked, keyed)))
+    site = Site(ctx.as_of, tuple(verification_pages(((e.key, e.at) for e in entries), revoked, keyed,
+                                                        ctx.settings.rules.tz)))
     status = status_list_credential(issuer.issuer, revoked, f"{ctx.as_of.isoformat()}T00:00:00Z")
     try:
         done = issuer.publish(str(folder), status, site, dry_run=ctx.dry_run)
