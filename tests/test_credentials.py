@@ -152,7 +152,7 @@ def test_dry_run_publishes_nothing(published, tmp_path):
     program, _token, _pdf, _folder = published
     elsewhere = tmp_path / "dry"
     res = credentials_job.publish(context(program, date(2026, 12, 1), dry_run=True), elsewhere)
-    assert not elsewhere.exists() and res.summary[0].startswith("Dry run: 1 credential issued")
+    assert not elsewhere.exists() and res.summary[0].startswith("Dry run: 1 certificate and 0 perk credentials issued")
 
 
 def test_status_list_bits():
@@ -186,11 +186,13 @@ def test_erase_takes_the_credential_with_the_message(published, cli):
 
 
 def test_published_folder_from_the_cli(published, cli, tmp_path):
-    program, _token, _pdf, _folder = published
+    program, token, _pdf, _folder = published
     site = tmp_path / "cli-site"
     res = cli("credentials", "publish", "--to", str(site), config=program)
     assert res.code == 0, res.err
-    assert sorted(p.name for p in site.iterdir()) == ["issuer.json", "jwk.json", "status.jwt"]
+    cid = json.loads(b64(token.split(".")[1]))["id"].removeprefix("urn:uuid:")
+    assert sorted(p.name for p in site.iterdir()) == sorted([cid, "index.html", "issuer.json", "jwk.json", "status.jwt"])
+    assert [p.name for p in (site / cid).iterdir()] == ["index.html"]  # the page its QR code opens
     assert json.loads((site / "issuer.json").read_text())["id"] == BASE + "issuer.json"
     with (program.parent / "data" / "mail_ledger.csv").open(encoding="utf-8", newline="") as fh:
         assert any(r["Key"] == ZOE_KEY for r in csv.DictReader(fh))

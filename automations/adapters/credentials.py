@@ -6,6 +6,11 @@ published as a JWK (RFC 8037: `kty` OKP, `crv` Ed25519). A credential is a compa
 `{"alg": "EdDSA", "kid": ..., "typ": "vc+jwt", "cty": "vc"}` and the credential as payload (VC-JOSE-COSE's
 `application/vc+jwt`, for a data model 2.0 credential).
 
+With the verification pages (`render.verify_pages_jinja`), `publish` also writes each credential's page at
+`<uuid>/index.html` and the folder's front page `index.html`, each file only when its bytes change, and takes away
+the page folders of credentials no longer issued: only a folder named as a uuid holding nothing but a page publish
+wrote (its generator line). A front page staff made is left as it is.
+
 `verify` works offline from the published folder only: the signature against its `jwk.json`, then, when the folder
 has its `status.jwt` (itself verified with the same key), the credential's revocation bit.
 """
@@ -14,6 +19,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +30,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ..domain.credentials import ISSUER_FILE, KEY_FILE, STATUS_FILE, Issuer, bit_set, identity_hash
-from .files.atomic import atomic_write, create_once
+from ..domain.verify_pages import Site
+from ..ports.documents import Published
+from .files.atomic import atomic_write, create_once, is_temp_name, remove_stale_temps
+from .render.verify_pages_jinja import MARKER, JinjaVerifyPages
 
 KEY_NAME = ".credentials_key"
 MEDIA_TYPE = "application/vc+jwt"
+PAGE = "index.html"  # a credential's page in its folder, and the front page
+#: A page folder's name: a credential's id as `uuid.UUID` writes it.
+UUID_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def b64url(data: bytes) -> str:
@@ -69,12 +82,14 @@ def jwk_public_key(jwk: dict) -> Ed25519PublicKey:
 
 class CredentialSigner:
     """Signs credentials as compact JWS with the program's key; `issuer` says who signs. The key is read (or made)
-    when first needed: a run that signs nothing makes no key."""
+    when first needed: a run that signs nothing makes no key. `pages` draws the verification pages `publish`
+    writes (without it, none)."""
 
-    def __init__(self, issuer: Issuer, key: Callable[[], Ed25519PrivateKey]):
+    def __init__(self, issuer: Issuer, key: Callable[[], Ed25519PrivateKey], pages: JinjaVerifyPages | None = None):
         self.issuer = issuer
         self._load = key
         self._cached: Ed25519PrivateKey | None = None
+        self.pages = pages
 
     @property
     def _key(self) -> Ed25519PrivateKey:
@@ -91,17 +106,87 @@ class CredentialSigner:
     def jwk(self) -> dict:
         return public_jwk(self._key.public_key(), self.issuer.key_id)
 
-    def publish(self, folder: str, status_credential: dict) -> list[str]:
-        """Write the static folder: the issuer's profile, the public key (JWK) and the signed status list. Each
-        file is written atomically; the names written are returned."""
+    def publish(self, folder: str, status_credential: dict, site: Site | None = None,
+                dry_run: bool = False) -> Published:
+        """Write the static folder: the issuer's profile, the public key (JWK), the signed status list and, with
+        `site` (and `pages`), the verification pages; see the module's docstring. Every page is drawn before the
+        first write. Each file is written atomically, and only when its bytes change (a rerun writes nothing)."""
         where = Path(folder)
-        where.mkdir(parents=True, exist_ok=True)
-        files = {ISSUER_FILE: json.dumps(self.issuer.profile(), indent=2) + "\n",
-                 KEY_FILE: json.dumps(self.jwk(), indent=2) + "\n",
-                 STATUS_FILE: self.sign(status_credential) + "\n"}
-        for name, text in files.items():
-            atomic_write(where / name, text.encode("utf-8"))
-        return list(files)
+        files = {ISSUER_FILE: (json.dumps(self.issuer.profile(), indent=2) + "\n").encode("utf-8"),
+                 KEY_FILE: (json.dumps(self.jwk(), indent=2) + "\n").encode("utf-8"),
+                 STATUS_FILE: (self.sign(status_credential) + "\n").encode("ascii")}
+        left: list[str] = []
+        if site is not None and self.pages is not None:
+            if _ours(where / PAGE):
+                files[PAGE] = self.pages.index(self.issuer, site.as_of)
+            else:
+                left.append(PAGE)
+            for page in site.pages:
+                files[f"{page.uuid}/{PAGE}"] = self.pages.page(page, self.issuer, site.as_of)
+        if not dry_run:  # what a killed publish left half-written (`.index.html.<random>.tmp`) is not published
+            remove_stale_temps([where, *(where / name for name in _page_folders(where))])
+        written, unchanged = [], 0
+        for name, data in files.items():
+            path = where / name
+            if not atomic_write(path, data, dry_run=True):  # compared first: an unchanged file is not even copied
+                unchanged += 1
+                continue
+            if not dry_run:
+                atomic_write(path, data)
+            written.append(name)
+        removed: list[str] = []
+        if site is not None and self.pages is not None:
+            wanted = {page.uuid for page in site.pages}
+            for name in _page_folders(where):
+                if name in wanted:
+                    continue
+                if _only_our_page(where / name, dry_run):
+                    if not dry_run:
+                        try:
+                            (where / name / PAGE).unlink()
+                            (where / name).rmdir()
+                        except OSError:  # something came in meanwhile: it stays, with what is left of it
+                            left.append(f"{name}/")
+                            continue
+                    removed.append(f"{name}/{PAGE}")
+                else:
+                    left.append(f"{name}/")
+        return Published(tuple(written), unchanged, tuple(removed), tuple(left))
+
+
+#: How much of a page is read to find its generator line (it is in the page's head).
+_HEAD_BYTES = 64 * 1024
+
+
+def _ours(path: Path) -> bool:
+    """Whether publish may write `path`: there is no such file yet, or it is a page publish wrote."""
+    try:
+        with path.open("rb") as fh:
+            return MARKER in fh.read(_HEAD_BYTES)
+    except FileNotFoundError:
+        return True
+    except OSError:  # a folder by that name, or a file not ours to read
+        return False
+
+
+def _page_folders(where: Path) -> list[str]:
+    """The folders of `where` named as a credential's uuid (not links), sorted."""
+    try:
+        entries = list(os.scandir(where))
+    except OSError:  # no folder yet
+        return []
+    return sorted(e.name for e in entries if UUID_NAME.fullmatch(e.name) and e.is_dir(follow_symlinks=False))
+
+
+def _only_our_page(folder: Path, dry_run: bool) -> bool:
+    """Whether a page folder holds nothing but a page publish wrote (a killed write's temporary file aside: `publish`
+    removed it first, unless a live writer holds it; a dry run, which removes nothing, looks past it)."""
+    try:
+        names = [e.name for e in os.scandir(folder) if not (dry_run and is_temp_name(e.name))]
+    except OSError:
+        return False
+    page = folder / PAGE
+    return names == [PAGE] and page.is_file() and not page.is_symlink() and _ours(page)
 
 
 @dataclass(frozen=True)

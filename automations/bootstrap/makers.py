@@ -10,6 +10,7 @@ from ..adapters.credentials import KEY_NAME, CredentialSigner, signing_key
 from ..adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
 from ..adapters.render.report_jinja import JinjaReportRenderer
 from ..adapters.render.report_pdf import FpdfReportRenderer
+from ..adapters.render.verify_pages_jinja import JinjaVerifyPages
 from ..config import Config
 from ..domain.credentials import Issuer
 from ..mail.catalogs import Catalogs
@@ -63,6 +64,8 @@ def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
 
 def credential_signer(config: Config, create: bool) -> CredentialSigner:
     """The program's credentials signer: its Ed25519 key made once in local.dir/.credentials_key (owner only),
-    read when first needed; a dry run without one signs with a key of its own and keeps nothing."""
+    read when first needed; a dry run without one signs with a key of its own and keeps nothing. The verification
+    pages `publish` writes come from the templates in `credentials/` beside the email templates' folder."""
     issuer = Issuer(config.program.name, config.certificates.verify_base_url.strip())
-    return CredentialSigner(issuer, lambda: signing_key(config.local_dir / KEY_NAME, create))
+    pages = JinjaVerifyPages(config.path(config.mail.templates_dir).parent / "credentials")
+    return CredentialSigner(issuer, lambda: signing_key(config.local_dir / KEY_NAME, create), pages)

@@ -21,11 +21,15 @@ def credentials() -> None:
 @credentials.command("publish")
 @global_options
 @click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="The folder to write: the issuer profile, the public key (JWK) and the revocation status list.")
+              help="The folder to write: the issuer profile, the public key (JWK), the revocation status list, "
+                   "each credential's verification page (UUID/index.html) and a front page.")
 @click.pass_obj
 def publish(opts: Options, folder: Path) -> None:
     """Write the folder to put on a static host at certificates.verify_base_url; credentials of ambassadors marked
-    removed are revoked in its status list."""
+    removed are revoked in its status list, and each credential's page (the one its QR code opens) says so.
+
+    Each file is written only when its bytes change; the pages of credentials no longer in the mail ledger (an
+    erased person's) are taken away, and nothing else in the folder is touched."""
     _run_job(opts, lambda ctx: credentials_job.publish(ctx, folder))
 
 

@@ -7,6 +7,7 @@ newsletter's Markdown), the archive the report's files are kept in, and the cale
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -14,6 +15,7 @@ from ..domain.calendar import CalendarEntry
 from ..domain.certificates import Certificate
 from ..domain.credentials import Issuer
 from ..domain.report import ProgramReport
+from ..domain.verify_pages import Site
 from .results import Written
 
 
@@ -46,9 +48,23 @@ class CredentialIssuer(Protocol):
     def jwk(self) -> dict:
         """The public key as a JWK."""
 
-    def publish(self, folder: str, status_credential: dict) -> list[str]:
+    def publish(self, folder: str, status_credential: dict, site: Site | None = None,
+                dry_run: bool = False) -> Published:
         """Write the issuer profile, the public key and the signed status list in the folder at path `folder`
-        (made if missing); the names written."""
+        (made if missing), each file only when its bytes change; with `site`, also each credential's verification
+        page and the front page, and take away the pages of credentials no longer in it (only pages publish
+        wrote). With `dry_run`, write and remove nothing: say what would be. `DocumentFailed` when a page cannot
+        be drawn (then nothing is written)."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What `CredentialIssuer.publish` did in the folder (or, in a dry run, would do); paths relative to it."""
+
+    written: tuple[str, ...] = ()  # files created or changed
+    unchanged: int = 0  # files already as they should be
+    removed: tuple[str, ...] = ()  # pages of credentials no longer issued ("<uuid>/index.html")
+    left: tuple[str, ...] = ()  # what publish would rewrite or remove but did not write itself: left as it is
 
 
 class ReportRenderer(Protocol):

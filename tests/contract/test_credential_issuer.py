@@ -1,7 +1,8 @@
 """The CredentialIssuer contract (`ports.CredentialIssuer`): a credential signed as a compact JWS whose payload is the
 one given and whose signature checks against the published public key (checked here with `cryptography` alone);
 the same payload always signed the same (Ed25519 is deterministic: a rerun rewrites nothing); the folder staff
-publish holds the issuer's profile, the key and the signed status list, nothing private. Adapter:
+publish holds the issuer's profile, the key and the signed status list, nothing private, and with a site each
+credential's page, written only when it changes and taken away when its credential is gone. Adapter:
 `CredentialSigner` (an Ed25519 key read or made in a file)."""
 
 from __future__ import annotations
@@ -9,16 +10,25 @@ from __future__ import annotations
 import base64
 import json
 import stat
+from datetime import date
+from pathlib import Path
 
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from automations.adapters.credentials import KEY_NAME, CredentialSigner, signing_key
+from automations.adapters.render.verify_pages_jinja import JinjaVerifyPages
+from automations.domain.certificates import EVENT
 from automations.domain.credentials import Issuer
+from automations.domain.verify_pages import VALID, Site, VerificationPage
 
 PAYLOAD = {"type": ["VerifiableCredential", "OpenBadgeCredential"], "name": "Zoë 李 \u202e test",
            "credentialSubject": {"identifier": [{"identityHash": "sha256$00"}]}}
+
+
+PAGE_A, PAGE_B = "11111111-2222-4333-8444-555555555555", "66666666-7777-4888-9999-000000000000"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "credentials"
 
 
 def unb64(part: str) -> bytes:
@@ -57,7 +67,7 @@ class CredentialIssuerContract:
     def test_the_published_folder_holds_the_profile_the_key_and_the_status_list(self, issuer, tmp_path):
         status = {"type": ["VerifiableCredential", "BitstringStatusListCredential"], "issuer": issuer.issuer.id}
         folder = tmp_path / "published" / "credentials"
-        names = issuer.publish(str(folder), status)
+        names = issuer.publish(str(folder), status).written
         assert sorted(names) == sorted(p.name for p in folder.iterdir())
         texts = {n: (folder / n).read_text(encoding="utf-8") for n in names}
         tokens = [t.strip() for t in texts.values() if t.strip().count(".") == 2 and not t.lstrip().startswith("{")]
@@ -69,13 +79,28 @@ class CredentialIssuerContract:
         public_key(jwks[0]).verify(signature, signing_input)
         assert any(json.loads(t).get("id") == issuer.issuer.id for t in texts.values() if t.lstrip().startswith("{"))
 
+    def test_a_page_per_credential_written_once_and_taken_away_when_it_is_gone(self, issuer, tmp_path):
+        """With a site: each credential's page at <uuid>/index.html and a front page; the same site again writes
+        nothing; a dry run writes nothing and says what it would; a page whose credential left the site goes."""
+        status = {"type": ["VerifiableCredential", "BitstringStatusListCredential"], "issuer": issuer.issuer.id}
+        folder = tmp_path / "site"
+        pages = tuple(VerificationPage(u, EVENT, "Certificate of attendance", "Attendance at the event x",
+                                       date(2026, 1, 2), VALID) for u in (PAGE_A, PAGE_B))
+        first = issuer.publish(str(folder), status, Site(date(2026, 1, 3), pages))
+        assert {f"{PAGE_A}/index.html", f"{PAGE_B}/index.html", "index.html"} <= set(first.written)
+        assert issuer.publish(str(folder), status, Site(date(2026, 1, 3), pages)).written == ()
+        dry = issuer.publish(str(folder), status, Site(date(2026, 1, 3), pages[:1]), dry_run=True)
+        assert dry.removed == (f"{PAGE_B}/index.html",) and (folder / PAGE_B / "index.html").is_file()
+        gone = issuer.publish(str(folder), status, Site(date(2026, 1, 3), pages[:1]))
+        assert gone.removed == (f"{PAGE_B}/index.html",) and gone.written == () and not (folder / PAGE_B).exists()
+
 
 class TestCredentialSigner(CredentialIssuerContract):
     @pytest.fixture
     def issuer(self, tmp_path):
         key_path = tmp_path / KEY_NAME
         signer = CredentialSigner(Issuer("Mautic Ambassador Program", "https://verify.example.org/credentials"),
-                                  lambda: signing_key(key_path, True))
+                                  lambda: signing_key(key_path, True), JinjaVerifyPages(TEMPLATES))
         yield signer
         if key_path.exists():  # made on first use, for its owner only
             assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
