@@ -248,6 +248,18 @@ class TestTemplates:
         text = "\n".join(fails(res))
         assert f"report.html, line {n + 1}): " in text and "no attribute 'referals'" in text
 
+    def test_a_typo_in_the_verification_page_is_a_fail(self, program, cli):
+        """The pages `credentials publish` writes are filled with a sample credential (valid and revoked) too."""
+        go_live(program)
+        page = program.parent / "templates" / "credentials" / "verify_page.html"
+        text = page.read_text(encoding="utf-8")
+        assert "<dd>{{ page.what }}</dd>" in text
+        page.write_text(text.replace("<dd>{{ page.what }}</dd>", "<dd>{{ page.wat }}</dd>"), encoding="utf-8")
+        res = cli("doctor", config=program)
+        assert res.code == 2 and "doctor found 1 problem" in res.err
+        found = "\n".join(fails(res))
+        assert "verify_page.html, line " in found and "no attribute 'wat'" in found and "correct the template" in found
+
     def test_the_same_typo_fails_the_messages_at_send_time(self, program):
         """What doctor renders is what the jobs render: each reminder due fails, naming the file and line."""
         reminder = program.parent / "templates" / "emails" / "checkin_reminder.txt"

@@ -22,9 +22,11 @@ from .. import bootstrap
 from ..config import Config
 from ..context import Context
 from ..domain import golive
+from ..domain.certificates import YEARLY
 from ..domain.form_check import Line, check_responses, roster_lines
 from ..domain.messages import MESSAGE_JOBS
 from ..domain.template_samples import review_document_fields, sample_report, variants
+from ..domain.verify_pages import REVOKED, VALID, VerificationPage
 from ..effects import ActionFailed
 from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Finding
@@ -132,7 +134,25 @@ def documents(ctx: Context) -> list[Finding]:
             bad.append(Finding(False, f"{exc}: the report would not be written nor mailed; correct the template."))
     if jinja and not bad:
         out.append(Finding(True, f"report templates {', '.join(r.filename for r in jinja)}: render."))
-    return out + bad
+    return out + bad + verification_pages(ctx)
+
+
+def verification_pages(ctx: Context) -> list[Finding]:
+    """The templates of the pages `credentials publish` writes, filled with a sample credential, valid and revoked,
+    and the front page (only where credentials are set up)."""
+    signer = ctx.makers.credentials
+    pages = getattr(signer, "pages", None)
+    if signer is None or pages is None:
+        return []
+    try:
+        for status in (VALID, REVOKED):
+            sample = VerificationPage("00000000-0000-4000-8000-000000000000", YEARLY, "Certificate of service",
+                                      "Three years of service as an ambassador", ctx.as_of, status)
+            pages.page(sample, signer.issuer, ctx.as_of)
+        pages.index(signer.issuer, ctx.as_of)
+    except ActionFailed as exc:
+        return [Finding(False, f"{exc}: credentials publish would write no page; correct the template.")]
+    return [Finding(True, f"verification page templates in {pages.folder}: render.")]
 
 
 def _migration(config: Config) -> list[Finding]:
