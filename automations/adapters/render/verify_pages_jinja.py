@@ -21,15 +21,12 @@ from ...domain.values import shown
 from ...domain.verify_pages import VerificationPage, served_by_folder
 from ...effects import DocumentFailed
 from ...mail.templates import place
+from .report_jinja import long_date
 
 #: The `<meta name="generator">` of every page publish writes: the pages it may rewrite or remove carry it.
 GENERATOR = "automations credentials publish"
 MARKER = f'<meta name="generator" content="{GENERATOR}">'.encode("ascii")
 PAGE_TEMPLATE, INDEX_TEMPLATE = "verify_page.html", "index.html"
-
-
-def long_date(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
 
 
 class JinjaVerifyPages:
