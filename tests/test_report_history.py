@@ -225,6 +225,12 @@ def test_cohorts_from_the_roster(made):
                 assert row[2 + i] == cell(active, len(people)), (q, k, row)
         assert row[5] == cell(sum(status_on(p, QUARTER_END) == "active" for p in people), len(people))
     assert any(r[5] != r[4] for r in page.cohorts if "not yet" not in r[4])  # someone left: retention shows it
+    html = (made[4] / "report.html").read_text(encoding="utf-8")
+    chart = html[html.index('<section id="cohorts">'):].split("</svg>", 1)[0]
+    for q, people in groups.items():  # the chart writes each cohort's share whole, never cut short
+        now = sum(status_on(p, QUARTER_END) == "active" for p in people)
+        assert f">{now / len(people):.0%} of {len(people)}</text>" in chart, q
+    assert "…" not in chart
 
 
 def test_time_to_the_first_activity(made):

@@ -35,7 +35,7 @@ def compliance_stacks(report: ProgramReport) -> list[Stack]:
 
 def retention_bars(report: ProgramReport) -> list[Bar]:
     """Of each joining quarter's ambassadors, the share active now (the cohorts' "active now")."""
-    return [Bar(c.quarter, c.active_now / c.joined, f"{c.active_now / c.joined:.0%} ({c.active_now} of {c.joined})")
+    return [Bar(c.quarter, c.active_now / c.joined, f"{c.active_now / c.joined:.0%} of {c.joined}")
             for c in report.cohorts if c.joined]
 
 
