@@ -53,6 +53,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 MM = 72 / 25.4  # PDF points per millimetre
 RIGHT_MARGIN_MM = 14  # the page's `@page { margin: 16mm 14mm }`
 _WS = re.compile(r"\s+")
+NOTES_SHOWN = 5  # pages left short before a heading: the first few (a page per person has one each)
 
 
 def squeeze(text: str) -> str:
@@ -68,7 +69,7 @@ class Block:
     kind: str  # "heading", "text", "chart", "table"
     text: str = ""  # heading: its text; text: a run of visible text; chart: its labels in order
     head: str = ""  # table: the header row's text
-    rows: list[str] = field(default_factory=list)  # table: each body row's text
+    rows: list[str] = field(default_factory=list)  # table: each body row's text; chart: each label
 
 
 class PageBlocks(HTMLParser):
@@ -115,7 +116,7 @@ class PageBlocks(HTMLParser):
         elif tag == "svg":
             self._svg_depth -= 1
             if self._svg_depth == 0 and self._chart is not None:
-                self.blocks.append(Block("chart", " ".join(self._chart)))
+                self.blocks.append(Block("chart", " ".join(self._chart), rows=self._chart))
                 self._chart = None
         elif tag == "tr" and self._table is not None and self._row is not None:
             text = " ".join(" ".join(self._row).split())
@@ -226,7 +227,7 @@ def check(blocks: list[Block], printed: Printed) -> list[str]:
         elif block.kind == "chart":
             page = cur.find(block.text)
             if page is None:
-                found.append(f"chart under {heading!r}: split over a page break (its labels are on no one page)")
+                found += _check_chart_labels(block, cur, heading)
             elif page != heading_page:
                 found.append(f"chart under {heading!r}: on page {page + 1}, its heading on page {heading_page + 1}")
         elif block.kind == "table":
@@ -238,6 +239,25 @@ def check(blocks: list[Block], printed: Printed) -> list[str]:
     if shrunk:
         found.append(f"page {_ranges(shrunk)}: printed at {min(printed.scale):.0%} of the style's size: something is "
                      "wider than the page, and Chromium shrunk to fit (what is still too wide is cut at the edge)")
+    return found
+
+
+def _check_chart_labels(chart: Block, cur: Cursor, heading: str) -> list[str]:
+    """A chart whose labels are not printed in one piece, label by label: those not printed whole (cut at the
+    chart's edge: an SVG draws nothing outside its box), and the pages the others are on."""
+    pages, cut = set(), []
+    for label in chart.rows:
+        page = cur.find(label)
+        if page is None:
+            cut.append(label)
+        else:
+            pages.add(page)
+    found = []
+    if cut:
+        found.append(f"chart under {heading!r}: {len(cut)} of its {len(chart.rows)} labels not printed whole (cut at "
+                     f"the chart's edge?), e.g. {cut[0]!r}")
+    if len(pages) > 1:
+        found.append(f"chart under {heading!r}: split over pages {_ranges(sorted(pages))}")
     return found
 
 
@@ -352,11 +372,16 @@ def check_page(name: str, page: Path, pdf: Path, build_seconds: float | None) ->
           f"{sum(b.kind == 'chart' for b in blocks)} charts, {sum(b.kind == 'table' for b in blocks)} tables; "
           f"{built}printed in {printing:.1f} s, read in {reading:.1f} s")
     alone = [f for f in found if "last text of the page" in f]
-    print(f"  headings alone at a page's foot: {len(alone)}; other findings: {len(found) - len(alone)}")
+    print(f"  headings alone at a page's foot: {len(alone)}; other findings: {len(found) - len(alone)}; "
+          f"text printed at {min(printed.scale):.0%} to {max(printed.scale):.0%} of the style's size, "
+          f"at most {max(printed.overflow):.1f} mm past the right margin")
     for line in found:
         print(f"  - {line}")
-    for line in short_pages(blocks, printed):
+    notes = short_pages(blocks, printed)
+    for line in notes[:NOTES_SHOWN]:
         print(f"  (note) {line}")
+    if len(notes) > NOTES_SHOWN:
+        print(f"  (note) and {len(notes) - NOTES_SHOWN} more pages like these")
     print(f"  PDF: {pdf}")
     return len(found)
 
@@ -375,6 +400,9 @@ BAD_PAGES = [_TOP + """
 <h2>A chart pushed away from its heading</h2><p>The chart's lead, still under the heading.</p>
 <svg class="chart" width="600" height="380" viewBox="0 0 600 380"><title>not drawn</title>
 <text x="10" y="20">First bar label</text><text x="10" y="360">Last bar label</text></svg>
+</section><section><h2>A chart whose label is cut</h2><p>The last label runs past the chart's right edge.</p>
+<svg class="chart" width="600" height="60" viewBox="0 0 600 60"><text x="10" y="20">A short label</text>
+<text x="480" y="50">a label too long for the chart</text></svg>
 </section><section><h2>A table whose header row is not repeated</h2>
 <table><thead style="display: table-row-group"><tr><th>Column one</th><th>Column two</th></tr></thead><tbody>
 """ + "".join(f"<tr><td>row {n}, first cell</td><td>row {n}, second cell</td></tr>" for n in range(60)) + """</tbody></table>
@@ -385,6 +413,7 @@ BAD_PAGES = [_TOP + """
 <p style="white-space: nowrap">""" + "wide " * 60 + """</p></section></body></html>"""]
 EXPECTED = {"alone": "heading 'A heading left at the foot' is the last text",
             "chart": "chart under 'A chart pushed away from its heading'",
+            "cut": "chart under 'A chart whose label is cut': 1 of its 2 labels not printed whole",
             "header": "the table under 'A table whose header row is not repeated' goes on without its header row",
             "row": "table under 'A row taller than a page': row 1",
             "shrunk": "shrunk to fit"}
