@@ -1,27 +1,29 @@
 """The quarterly report's page printed by a real browser: headings kept with what follows them, charts whole,
-tables that repeat their header row, nothing past the right margin.
+tables that repeat their header row, nothing wider than the paper.
 
-    python -m bench.print_check [--ambassadors 1000] [--quarters 12] [--seed 1] [--repo PATH] [--workdir DIR]
-                                [--as-of 2026-11-23] [--quarter 2026Q3]
+    python -m bench.print_check [--ambassadors 1000] [--quarters 12] [--seed 1] [--as-of 2026-11-23]
+                                [--quarter 2026Q3] [--repo PATH] [--workdir DIR] [--chromium PATH]
     python -m bench.print_check --html PAGE.html [...]     # check pages already written
+    python -m bench.print_check --self-test                # pages made with one fault of each kind: all found?
 
-Builds `report --quarter 2026Q3` (as of 2026-11-23, the quarter final; `--quarter`, `--as-of`) of the example program in `data/` and of a
-generated program (`bench/generate.py`, 1,000 ambassadors x 12 quarters by default), each in a fresh folder with
-`python -m automations` in its own process, prints each `report.html` to an A4 PDF with Debian's Chromium
-(`--headless --print-to-pdf`: the print stylesheet as a browser applies it), and reads the PDF page by page with
+Builds `report --quarter 2026Q3` as of 2026-11-23 (the quarter final) of the example program in `data/` and of
+a generated program (`bench/generate.py`, 1,000 ambassadors x 12 quarters by default), each in a fresh folder
+with `python -m automations` in its own process, prints each `report.html` to an A4 PDF with Debian's Chromium
+(`--headless --print-to-pdf`: the print style as a browser applies it), and reads the PDF page by page with
 pypdfium2. It checks, on each page's text:
 
 - a heading (h2, h3) shares its page with the text that follows it (never the last text of a page);
-- each chart (`svg.chart`, its labels in order) is whole on one page, the page of its section's heading;
+- each chart (`svg.chart`, its labels in order) is whole on one page, the page of its section's heading, and
+  each of its labels is printed whole (an SVG cuts what runs past its box);
 - each table row is whole on one page, and each page a table runs onto shows its header row again;
 - nothing is wider than the page (Chromium would shrink every page to fit it, and cut what is still too wide) and
   no text runs past the right margin.
 
 It prints, per program, the pages, the seconds (building the report, printing it, reading it), each finding, and
-pages left less than half full before a page that opens with a heading (a heading pushed on, not a fault). Exit
-0: nothing found; 1: a finding; 2: no Chromium at /usr/bin/chromium (Debian's package `chromium`; neither
-`.ci/run` nor the test suite installs it: it is heavy, and this is a check to run by hand after changing the
-page's template or its style).
+the first few pages left less than half full before a page that opens with a heading (a heading pushed on, not a
+fault). Exit 0: nothing found; 1: a finding; 2: no Chromium at /usr/bin/chromium (Debian's package `chromium`;
+neither `.ci/run` nor the test suite installs it: it is heavy, and this is a check to run by hand after changing
+the page's template or its style).
 
 `--repo PATH` builds with another checkout's code, templates and example (the page of a branch or of main, read
 only: its files are copied, nothing is written there). The PDFs stay in the work folder (`bench/out/print/`).
@@ -346,20 +348,20 @@ def report_page(repo: Path, config: Path, as_of: str, quarter: str) -> Path:
     return page
 
 
-def print_pdf(page: Path, pdf: Path) -> None:
+def print_pdf(chromium: Path, page: Path, pdf: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="print-check-profile-") as profile:
-        proc = subprocess.run([str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+        proc = subprocess.run([str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                                f"--print-to-pdf={pdf}", page.resolve().as_uri()],
                               capture_output=True, text=True, timeout=300)
     if not pdf.exists():
         raise SystemExit(f"Chromium printed no PDF (exit {proc.returncode}): {proc.stderr.strip()[-500:]}")
 
 
-def check_page(name: str, page: Path, pdf: Path, build_seconds: float | None) -> int:
+def check_page(chromium: Path, name: str, page: Path, pdf: Path, build_seconds: float | None) -> int:
     if pdf.exists():
         pdf.unlink()
     started = time.perf_counter()
-    print_pdf(page, pdf)
+    print_pdf(chromium, page, pdf)
     printing = time.perf_counter() - started
     started = time.perf_counter()
     blocks = PageBlocks(page.read_text(encoding="utf-8")).blocks
@@ -419,14 +421,14 @@ EXPECTED = {"alone": "heading 'A heading left at the foot' is the last text",
             "shrunk": "shrunk to fit"}
 
 
-def self_test(workdir: Path) -> int:
+def self_test(chromium: Path, workdir: Path) -> int:
     """Print BAD_PAGES and check that every one of their faults is found."""
     found: list[str] = []
     for n, text in enumerate(BAD_PAGES, 1):
         page, pdf = workdir / f"bad-page-{n}.html", workdir / f"bad-page-{n}.pdf"
         page.write_text(text, encoding="utf-8")
         pdf.unlink(missing_ok=True)
-        print_pdf(page, pdf)
+        print_pdf(chromium, page, pdf)
         found += check(PageBlocks(text).blocks, read_pdf(pdf))
     missed = [kind for kind, words in EXPECTED.items() if not any(words in f for f in found)]
     print(f"self-test: pages made with {len(EXPECTED)} faults; {len(found)} findings:")
@@ -448,34 +450,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--html", type=Path, nargs="+", help="check these pages as they are (nothing built)")
     ap.add_argument("--self-test", action="store_true", help="print a page made with one fault of each kind, and "
                     "check that each is found")
+    ap.add_argument("--chromium", type=Path, default=CHROMIUM, help=f"the browser (default {CHROMIUM})")
     a = ap.parse_args(argv)
-    if not CHROMIUM.exists():
-        print(f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install -y chromium) to print the "
+    if not a.chromium.exists():
+        print(f"No Chromium at {a.chromium}: install Debian's package (apt-get install -y chromium) to print the "
               "report; nothing was checked.", file=sys.stderr)
         return 2
     a.workdir.mkdir(parents=True, exist_ok=True)
     if a.self_test:
-        return self_test(a.workdir)
+        return self_test(a.chromium, a.workdir)
     problems = 0
     if a.html:
         for n, page in enumerate(a.html, 1):
-            problems += check_page(str(page), page, a.workdir / f"{n}-{page.stem}.pdf", None)
+            problems += check_page(a.chromium, str(page), page, a.workdir / f"{n}-{page.stem}.pdf", None)
         return 1 if problems else 0
     repo = a.repo.resolve()
     print(f"code, templates and example from {repo}; report --quarter {a.quarter} as of {a.as_of}; "
-          f"Chromium {_version()}")
+          f"Chromium {_version(a.chromium)}")
     programs = [("example", lambda folder: build_example(repo, folder)),
                 (f"generated {a.ambassadors} x {a.quarters}",
                  lambda folder: build_generated(repo, folder, a.ambassadors, a.quarters, a.seed))]
     for (name, make), slug in zip(programs, ("example", f"a{a.ambassadors}_q{a.quarters}_s{a.seed}")):
         started = time.perf_counter()
         page = report_page(repo, make(a.workdir / slug), a.as_of, a.quarter)
-        problems += check_page(name, page, a.workdir / f"{slug}.pdf", time.perf_counter() - started)
+        problems += check_page(a.chromium, name, page, a.workdir / f"{slug}.pdf", time.perf_counter() - started)
     return 1 if problems else 0
 
 
-def _version() -> str:
-    proc = subprocess.run([str(CHROMIUM), "--version"], capture_output=True, text=True, timeout=60)
+def _version(chromium: Path) -> str:
+    proc = subprocess.run([str(chromium), "--version"], capture_output=True, text=True, timeout=60)
     return (proc.stdout.strip().removeprefix("Chromium ").split() or ["(version unknown)"])[0]
 
 
