@@ -55,6 +55,9 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 MM = 72 / 25.4  # PDF points per millimetre
 RIGHT_MARGIN_MM = 14  # the page's `@page { margin: 16mm 14mm }`
 _WS = re.compile(r"\s+")
+# A chart's first label is looked for this many characters on at most (after text before it that was not
+# matched): its labels also appear in the table under it, and a chart printed in part must not be taken for it.
+CHART_SLACK = 40
 NOTES_SHOWN = 5  # pages left short before a heading: the first few (a page per person has one each)
 
 
@@ -191,15 +194,17 @@ class Cursor:
         self.texts = printed.texts
         self.page, self.offset = 0, 0
 
-    def find(self, text: str, *, advance: bool = True) -> int | None:
+    def find(self, text: str, *, advance: bool = True, within: int | None = None) -> int | None:
         """The page (0-based) that holds `text` whole, from the cursor on; None when neither the cursor's page nor
-        the next does (it is split between two pages, or not printed): the cursor stays where it was."""
+        the next does (it is split between two pages, or not printed): the cursor stays where it was. `within`:
+        only if it starts at most that many characters on (on the next page: from its top)."""
         needle = squeeze(text)
         if not needle:
             return self.page
         for page in range(self.page, min(self.page + 2, len(self.texts))):
-            at = self.texts[page].find(needle, self.offset if page == self.page else 0)
-            if at >= 0:
+            start = self.offset if page == self.page else 0
+            at = self.texts[page].find(needle, start)
+            if at >= 0 and (within is None or at - start <= within):
                 if advance:
                     self.page, self.offset = page, at + len(needle)
                 return page
@@ -227,11 +232,7 @@ def check(blocks: list[Block], printed: Printed) -> list[str]:
         elif block.kind == "text":
             cur.find(block.text)
         elif block.kind == "chart":
-            page = cur.find(block.text)
-            if page is None:
-                found += _check_chart_labels(block, cur, heading)
-            elif page != heading_page:
-                found.append(f"chart under {heading!r}: on page {page + 1}, its heading on page {heading_page + 1}")
+            found += _check_chart(block, cur, heading, heading_page)
         elif block.kind == "table":
             found += _check_table(block, cur, printed, heading)
     for page, mm in enumerate(printed.overflow):
@@ -244,22 +245,29 @@ def check(blocks: list[Block], printed: Printed) -> list[str]:
     return found
 
 
-def _check_chart_labels(chart: Block, cur: Cursor, heading: str) -> list[str]:
-    """A chart whose labels are not printed in one piece, label by label: those not printed whole (cut at the
-    chart's edge: an SVG draws nothing outside its box), and the pages the others are on."""
+def _check_chart(chart: Block, cur: Cursor, heading: str, heading_page: int) -> list[str]:
+    """A chart's labels, one by one: those not printed whole (cut at the chart's edge: an SVG draws nothing outside
+    its box), and the pages the others are on (one, its heading's). The labels are printed one after the other,
+    nothing between them, so each is looked for right after the one before (a cut label's own length further
+    on): a cut "15" is not taken for a "15" printed further down, in the table under the chart, say."""
     pages, cut = set(), []
+    slack = CHART_SLACK
     for label in chart.rows:
-        page = cur.find(label)
+        page = cur.find(label, within=slack)
         if page is None:
             cut.append(label)
+            slack += len(squeeze(label))
         else:
             pages.add(page)
+            slack = 3
     found = []
     if cut:
         found.append(f"chart under {heading!r}: {len(cut)} of its {len(chart.rows)} labels not printed whole (cut at "
                      f"the chart's edge?), e.g. {cut[0]!r}")
     if len(pages) > 1:
         found.append(f"chart under {heading!r}: split over pages {_ranges(sorted(pages))}")
+    elif pages and pages != {heading_page}:
+        found.append(f"chart under {heading!r}: on page {min(pages) + 1}, its heading on page {heading_page + 1}")
     return found
 
 
