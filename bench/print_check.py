@@ -194,20 +194,38 @@ class Cursor:
         self.texts = printed.texts
         self.page, self.offset = 0, 0
 
-    def find(self, text: str, *, advance: bool = True, within: int | None = None) -> int | None:
+    def find(self, text: str, *, advance: bool = True, within: int | None = None, flows: bool = False) -> int | None:
         """The page (0-based) that holds `text` whole, from the cursor on; None when neither the cursor's page nor
         the next does (it is split between two pages, or not printed): the cursor stays where it was. `within`:
-        only if it starts at most that many characters on (on the next page: from its top)."""
+        only if it starts at most that many characters on (on the next page: from its top). `flows`: a text that
+        runs on over the page break (a paragraph's) is found too, as on the page where it ends.
+
+        A text that runs over the break is recognised before the next page is searched whole: the same words
+        may well be printed again further down (a name in two lists), and must not be taken for it."""
         needle = squeeze(text)
         if not needle:
             return self.page
-        for page in range(self.page, min(self.page + 2, len(self.texts))):
-            start = self.offset if page == self.page else 0
-            at = self.texts[page].find(needle, start)
-            if at >= 0 and (within is None or at - start <= within):
+        here = self.texts[self.page]
+        at = here.find(needle, self.offset)
+        if at >= 0 and (within is None or at - self.offset <= within):
+            if advance:
+                self.offset = at + len(needle)
+            return self.page
+        if self.page + 1 >= len(self.texts):
+            return None
+        there = self.texts[self.page + 1]
+        for cut in range(1, len(needle)):
+            if here.endswith(needle[:cut]) and there.startswith(needle[cut:]) and len(here) - cut >= self.offset:
+                if not flows:
+                    return None
                 if advance:
-                    self.page, self.offset = page, at + len(needle)
-                return page
+                    self.page, self.offset = self.page + 1, len(needle) - cut
+                return self.page if advance else self.page + 1
+        at = there.find(needle)
+        if at >= 0 and (within is None or at <= within):
+            if advance:
+                self.page, self.offset = self.page + 1, at + len(needle)
+            return self.page if advance else self.page + 1
         return None
 
 
@@ -230,7 +248,7 @@ def check(blocks: list[Block], printed: Printed) -> list[str]:
                     found.append(f"page {page + 1}: heading {block.text!r} is the last text of the page; "
                                  f"what follows it starts on page {where + 1}")
         elif block.kind == "text":
-            cur.find(block.text)
+            cur.find(block.text, flows=True)
         elif block.kind == "chart":
             found += _check_chart(block, cur, heading, heading_page)
         elif block.kind == "table":

@@ -93,6 +93,18 @@ class TestCheck:
         assert len(found) == 1 and found[0].startswith("page 1: printed at 69% of the style's size")
 
 
+def test_a_paragraph_running_over_a_page_break():
+    """A paragraph's text runs on over the break, and the same names are printed again further down (a second list):
+    the reading follows the paragraph, not the second list, and finds the heading between them."""
+    page = ("<!DOCTYPE html><html><body><h2>Perks earned</h2><p>Budi Santoso, Emily Carter</p>"
+            "<h3>Eligible for funding</h3><p>Budi Santoso, Emily Carter</p></body></html>")
+    pages = printed("Perks earned\nBudi", "Santoso, Emily Carter\nEligible for funding\nBudi Santoso, Emily Carter")
+    assert check(PageBlocks(page).blocks, pages) == []
+    pages = printed("Perks earned\nBudi Santoso, Emily Carter\nEligible for funding", "Budi Santoso, Emily Carter")
+    assert check(PageBlocks(page).blocks, pages) == [
+        "page 1: heading 'Eligible for funding' is the last text of the page; what follows it starts on page 2"]
+
+
 def test_short_pages_before_a_heading():
     """A page left under half full before a page that opens with a heading is a note; one full page is not."""
     blocks = PageBlocks(PAGE).blocks
