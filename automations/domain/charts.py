@@ -107,7 +107,8 @@ def stacked_chart(stacks: Sequence[Stack], series: Sequence[Series], title: str,
             parts.append(f'<rect x="{cx - bar_w / 2:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                          f'fill="{s.color}"><title>{_text(s.label, 40)}: {v}</title></rect>')
             if h >= 14:
-                parts.append(f'<text x="{cx:.1f}" y="{y + h / 2 + 4:.1f}" text-anchor="middle" fill="#ffffff">{v}</text>')
+                parts.append(f'<text x="{cx:.1f}" y="{y + h / 2 + 4:.1f}" text-anchor="middle" '
+                             f'fill="{text_on(s.color)}">{v}</text>')
         parts.append(f'<text x="{cx:.1f}" y="{y - 5:.1f}" text-anchor="middle" fill="{MUTED}">{sum(st.values)}</text>')
         parts.append(f'<text x="{cx:.1f}" y="{plot_bottom + 16}" text-anchor="middle" fill="{INK}" '
                      f'font-weight="bold">{_text(st.label, 16)}</text>')

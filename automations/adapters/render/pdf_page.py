@@ -229,7 +229,7 @@ class Page:
                 pdf.set_fill_color(*rgb(s.color))
                 pdf.rect(cx - bar_w / 2, y, bar_w, h, style="F")
                 if h >= 4:
-                    self.font(8, color=(255, 255, 255))
+                    self.font(8, color=rgb(text_on(s.color)))
                     pdf.set_xy(cx - bar_w / 2, y + h / 2 - 2)
                     pdf.cell(bar_w, 4, str(v), align="C")
             self.font(8, color=MUTED)
