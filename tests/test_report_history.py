@@ -102,6 +102,19 @@ def made(tmp_path_factory):
     JSON of every quarter from the first start date's to 2026Q3."""
     config = copy_example(tmp_path_factory.mktemp("history"))
     add_program_extras(config)
+    data = config.parent / "data"
+    with (data / "ambassadors.csv").open(encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))
+    with (data / "ambassadors.csv").open("a", encoding="utf-8", newline="") as fh:
+        # Away and back: paused from May 2025, active again from August (two dated changes).
+        csv.DictWriter(fh, header).writerow({"Name": "Rosa Vidal", "Email": "rosa.vidal@example.org", "Country": "Spain",
+                                             "Languages": "es", "Start date": "2025-01-15", "Status": "active",
+                                             "Status history": "2025-05-10 paused; 2025-08-01 active"})
+    with (data / "referral_inquiries.csv").open("a", encoding="utf-8", newline="") as fh:
+        # Accepted by Camille, her address written with capitals: still hers.
+        csv.writer(fh).writerow(["Delta SL", "Eva Ruiz", "eva@delta.example.com", "France", "", "fr", "training", "",
+                                 "", "2026-07-01 offered Camille.Dubois@Example.org; 2026-07-02 accepted "
+                                 "Camille.Dubois@Example.org"])
     sync_checkins.run(ctx(config, DAY))
     res = cli(config, DAY, "report", "--quarter", QUARTER)
     assert res.returncode == 0, res.stderr
@@ -116,6 +129,11 @@ def made(tmp_path_factory):
     return config, Sections(html), judged, roster, folder
 
 
+def records_since(judged: dict) -> str:
+    """The first quarter in which compliance counts an activity for anyone: where the records begin."""
+    return min(q for q, data in judged.items() if any(a["activities"] for a in data["ambassadors"]))
+
+
 def by_name(page: Sections) -> dict[str, dict]:
     return {p["name"].split(" · ")[0].strip(): p for p in page.people}
 
@@ -127,10 +145,16 @@ def test_a_page_for_each_ambassador_with_a_verdict(made):
 
 
 def test_each_year_adds_up_compliances_quarters(made):
-    """Met, missed, exempt, pending, activities (full), reach: each year the sum of compliance's quarters."""
+    """Met, missed, exempt, pending, activities (full), reach: each year the sum of compliance's quarters, from the
+    quarter the records begin with (the quarters before it, "missed" by compliance with no check-in on record
+    for anyone, are not on the pages)."""
     _config, page, judged, _roster, _folder = made
+    since = records_since(judged)
+    assert since == "2025Q4"  # the example's first check-ins
     expected: dict[str, dict[str, list]] = defaultdict(dict)
     for q, data in judged.items():
+        if q < since:
+            continue
         for a in data["ambassadors"]:
             y = expected[a["name"]].setdefault(q[:4], [Counter(), 0, 0, 0])
             y[0][a["status"]] += 1
@@ -164,7 +188,7 @@ def test_referrals_taken_and_funding_used_from_the_files(made):
             for step in filter(None, (s.strip() for s in row["Referral history"].split(";"))):
                 day, event, who = step.split()
                 if event == "accepted" and date.fromisoformat(day) <= QUARTER_END:
-                    taken[(names[who], day[:4])] += 1
+                    taken[(names[who.lower()], day[:4])] += 1
     funded: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     with (data / "funding_requests.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))[1:]
@@ -179,21 +203,23 @@ def test_referrals_taken_and_funding_used_from_the_files(made):
             assert row[7] == str(taken[(name, row[0])]), (name, row)
             money = " · ".join(f"{c} {v:,.2f}" for c, v in sorted(funded[(name, row[0])].items())) or "none"
             assert row[8] == money, (name, row)
-    assert by_name(page)["Camille Dubois"]["rows"][-1][7:] in (["1", "EUR 150.00"],)
+    assert by_name(page)["Camille Dubois"]["rows"][-1][7:] == ["2", "EUR 150.00"]  # one accepted with capitals
+    html = (made[4] / "report.html").read_text(encoding="utf-8")
+    assert "EUR\u00a0150.00" in html  # a currency never parted from its amount at a line's end
 
 
 def status_on(row: dict, day: date) -> str:
     """The roster's status on `day`, read here from its columns: before the first dated change, active."""
     changes = sorted((date.fromisoformat(s.split()[0]), s.split()[1].lower())
-                     for s in re.split(r"[;\n]", row["Status history"]) if s.strip())
-    status = row["Status"].strip().lower()  # staff write "Active" too
+                     for s in re.split(r"[;\n]", row["Status history"] or "") if s.strip())
+    today = row["Status"].strip().lower()  # staff write "Active" too
     if not changes:
-        return status
+        return today
     current = "active"
-    for when, status in changes[:-1]:
+    for when, changed in changes[:-1]:
         if when <= day:
-            current = status
-    return status if changes[-1][0] <= day else current
+            current = changed
+    return today if changes[-1][0] <= day else current
 
 
 def test_cohorts_from_the_roster(made):
@@ -223,6 +249,8 @@ def test_cohorts_from_the_roster(made):
                 assert row[2 + i] == cell(active, len(people)), (q, k, row)
         assert row[5] == cell(sum(status_on(p, QUARTER_END) == "active" for p in people), len(people))
     assert any(r[5] != r[4] for r in page.cohorts if "not yet" not in r[4])  # someone left: retention shows it
+    rosa = next(p for p in roster if p["Name"] == "Rosa Vidal")  # paused in 2025Q2, back in 2025Q3
+    assert [status_on(rosa, quarter_end(q)) for q in ("2025Q1", "2025Q2", "2025Q3")] == ["active", "paused", "active"]
     html = (made[4] / "report.html").read_text(encoding="utf-8")
     chart = html[html.index('<section id="cohorts">'):].split("</svg>", 1)[0]
     for q, people in groups.items():  # the chart writes each cohort's share whole, never cut short
@@ -233,8 +261,11 @@ def test_cohorts_from_the_roster(made):
 
 def test_time_to_the_first_activity(made):
     """The first activity is in the first quarter compliance counts an activity for, its days counted from the
-    roster's start date; with no activity, "none reported yet". Each cohort's median is the median of those."""
+    roster's start date; with no activity, "none reported yet". Someone who started before the records begin gets
+    the first activity on record and no days, and their cohort no median; each other cohort's median is the median
+    of its people's days."""
     _config, page, judged, roster, _folder = made
+    since = records_since(judged)
     starts = {r["Name"]: date.fromisoformat(r["Start date"]) for r in roster}
     first_q: dict[str, str] = {}
     for q in sorted(judged):
@@ -242,19 +273,32 @@ def test_time_to_the_first_activity(made):
             if a["activities"]:
                 first_q.setdefault(a["name"], q)
     days_by_cohort: dict[str, list[int]] = defaultdict(list)
+    earlier = 0
     for name, p in by_name(page).items():
         lead = " ".join(p["lead"].split())
-        m = re.search(r"First activity: (\d+ \w+ \d{4}), ([\d,]+) days? after the start", lead)
+        if quarter_of(starts[name]) < since:
+            earlier += 1
+            m = re.search(r"First activity on record: (\d+ \w+ \d{4}|none yet)\. The program's records begin with "
+                          rf"{since}: the quarters before it are not shown\.", lead)
+            assert m, (name, lead)
+            assert (m.group(1) == "none yet") == (name not in first_q), (name, lead)
+            if name in first_q:
+                assert quarter_of(datetime.strptime(m.group(1), "%d %B %Y").date()) == first_q[name]
+            continue
         if name not in first_q:
             assert "First activity: none reported yet" in lead, (name, lead)
             continue
+        m = re.search(r"First activity: (\d+ \w+ \d{4}), ([\d,]+) days? after the start", lead)
         assert m, (name, lead)
         day = datetime.strptime(m.group(1), "%d %B %Y").date()
         assert quarter_of(day) == first_q[name], (name, day)
         assert int(m.group(2).replace(",", "")) == (day - starts[name]).days
         days_by_cohort[quarter_of(starts[name])].append((day - starts[name]).days)
+    assert earlier > 10 and days_by_cohort
     for row in page.cohorts:
-        if row[0] in days_by_cohort:
+        if row[0] < since:
+            assert row[7] == "before the records", row
+        elif row[0] in days_by_cohort:
             median = statistics.median(days_by_cohort[row[0]])
             shown = f"{median:,.1f}".removesuffix(".0")
             assert row[7] == f"{shown} day{'' if shown == '1' else 's'}", row

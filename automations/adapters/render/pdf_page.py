@@ -119,7 +119,11 @@ class Page:
             self.table(head, rows, widths, align)
             return
         depth = max(len(h) for h in heads)
-        self.room(depth * 3.6 + 3 + len(rows) * 5.8 + 2)
+        needed = depth * 3.6 + 3 + len(rows) * 5.8 + 2
+        if needed > pdf.page_break_trigger - pdf.t_margin:  # taller than a page: `table` breaks it, heads repeated
+            self.table(head, rows, widths, align)
+            return
+        self.room(needed)
         pdf.set_draw_color(*LINE)
         pdf.set_line_width(0.2)
         x0, y = pdf.l_margin, pdf.get_y()
@@ -249,16 +253,27 @@ class Page:
         pdf = self.pdf
         colors = {s.key: s for s in series}
         label_w, cell, h, gap, head = 14, 20, 5.5, 0.9, 4.5
-        self.room(head + len(rows) * (h + gap) + 4)
+        self.room(head + min(len(rows), 8) * (h + gap) + 4)
         x0, y = pdf.l_margin, pdf.get_y() + 1
-        self.font(8, color=MUTED)
-        for q in range(4):
-            pdf.set_xy(x0 + label_w + q * (cell + gap), y)
-            pdf.cell(cell, head, f"Q{q + 1}", align="C")
+
+        def heads() -> None:
+            self.font(8, color=MUTED)
+            for q in range(4):
+                pdf.set_xy(x0 + label_w + q * (cell + gap), y)
+                pdf.cell(cell, head, f"Q{q + 1}", align="C")
+
+        heads()
         y += head
         pdf.set_draw_color(*LINE)
         pdf.set_line_width(0.2)
         for label, keys in rows:
+            if y + h > pdf.page_break_trigger:  # a grid longer than the page goes on, its heads again
+                pdf.add_page()
+                y = pdf.get_y()
+                heads()
+                y += head
+                pdf.set_draw_color(*LINE)
+                pdf.set_line_width(0.2)
             self.font(8.5, True)
             pdf.set_xy(x0, y)
             pdf.cell(label_w - 2, h, label, align="R")

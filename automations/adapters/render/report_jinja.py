@@ -48,8 +48,9 @@ def plural(n: int, word: str, many: str = "") -> str:
 
 
 def amounts(pairs) -> str:
-    """Amounts in several currencies, `EUR 1,200.00 · USD 300.00`; "none" when there are none."""
-    return " · ".join(f"{currency} {money(amount)}" for currency, amount in pairs) or "none"
+    """Amounts in several currencies, `EUR 1,200.00 · USD 300.00`, each currency held to its amount by a no-break
+    space (a line breaks only between them); "none" when there are none."""
+    return " · ".join(f"{currency}\u00a0{money(amount)}" for currency, amount in pairs) or "none"
 
 
 def of_joined(n, joined: int) -> str:
@@ -110,8 +111,8 @@ class JinjaReportRenderer:
             "kinds": bar_chart(figures.kind_bars(report), f"Activities by kind, {report.quarter}", color="#2f7f8f"),
             "compliance": stacked_chart(figures.compliance_stacks(report), figures.STATUS_SERIES,
                                         f"Quarterly verdicts, {report.history[0].quarter} to {report.quarter}"),
-            "retention": bar_chart(figures.retention_bars(report), f"Active on the last day of {report.quarter}, by the "
-                                   f"quarter people joined", color="#2f7f8f"),
+            "retention": bar_chart(figures.retention_bars(report), f"Active on {long_date(report.retention_day)}, by "
+                                   f"the quarter people joined", color="#2f7f8f"),
         }
         grids = [Markup(quarter_grid(h.grid(), figures.STATUS_SERIES, f"{h.name}: verdicts by quarter"))
                  for h in report.histories]

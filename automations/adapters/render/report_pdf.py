@@ -30,10 +30,6 @@ from .report_jinja import FAMILY_TITLES, amounts, days, long_date, money, of_joi
 BASE_CHARS = frozenset(map(chr, [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2027)]))
 
 
-#: The footer's page count, replaced once the document is done (fpdf2 reserves the alias's width for it).
-TOTAL = "{pages}"
-
-
 class FpdfReportRenderer:
     name = "fpdf2"
     filename = "report.pdf"
@@ -134,10 +130,9 @@ class FpdfReportRenderer:
                 self.set_y(-12)
                 self.set_font(FAMILY, size=8)
                 self.set_text_color(*MUTED)
-                self.cell(0, 5, f"{title} · page {self.page_no()} of {TOTAL}", align="C")
+                self.cell(0, 5, f"{title} · page {self.page_no()}", align="C")
 
         pdf = Document(orientation="P", unit="mm", format="A4")
-        pdf.alias_nb_pages(TOTAL)  # wider than "{nb}": room for a report of thousands of pages
         pdf.set_creation_date(datetime.combine(report.as_of, time(12), tzinfo=UTC))
         pdf.set_title(title)
         pdf.set_author(report.program)
@@ -385,15 +380,18 @@ class Drawing(Page):
         self.keep(lambda: self.heading("Retention and first activity, by the quarter people joined", 0),
                   lambda: self.para(f"The ambassadors who had started by the end of {r.quarter}, by the quarter they "
                                     f"joined: how many were active one, two and four quarters later (on that "
-                                    f"quarter's last day) and are active now, and how long they took from their start "
-                                    f"date to a first reported activity."),
+                                    f"quarter's last day) and on {long_date(r.retention_day)}, and how long they took "
+                                    f"from their start date to a first reported activity"
+                                    + (f" (the records begin with {r.records_since}: for those who joined earlier, the "
+                                       f"first activity on record need not be the first)." if r.records_since else ".")),
                   lambda: self.bars(figures.retention_bars(r), TEAL))
         if not r.cohorts:
             self.para(f"No ambassador had started by the end of {r.quarter}.")
             return
         after = [f"Active after {plural(k, 'quarter')}" for k in figures.RETENTION_AFTER]
         rows = [[c.quarter, c.joined, *(of_joined(n, c.joined) for n in c.retained), of_joined(c.active_now, c.joined),
-                 of_joined(c.with_activity, c.joined), days(c.median_days)] for c in r.cohorts]
+                 of_joined(c.with_activity, c.joined), days(c.median_days) if c.recorded else "before the records"]
+                for c in r.cohorts]
         self.table(["Joined", "People", *after, "Active now", "With an activity", "Median time to the first"], rows,
                    (18, 15, 22, 22, 22, 22, 25, 34), ("LEFT", *("RIGHT",) * 7))
 
@@ -413,12 +411,16 @@ class Drawing(Page):
         r, pdf = self.r, self.pdf
         pdf.add_page()
         self.font(14, True)
-        pdf.cell(self.width, 7, h.name + (f" · {h.country}" if h.country else ""), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(self.width, 7, h.name + (f" · {h.country}" if h.country else ""), new_x="LMARGIN", new_y="NEXT")
         status = f" ({h.status} today)" if h.status != "active" else ""
-        first = (f"{long_date(h.first_activity)}, {days(h.days_to_first)} after the start" if h.first_activity
-                 else "none reported yet")
+        if h.before_records:
+            first = (f"First activity on record: {long_date(h.first_activity) if h.first_activity else 'none yet'}. "
+                     f"The program's records begin with {h.since}: the quarters before it are not shown.")
+        else:
+            first = "First activity: " + (f"{long_date(h.first_activity)}, {days(h.days_to_first)} after the start."
+                                          if h.first_activity else "none reported yet.")
         self.para(f"Ambassador since {long_date(h.start_date)}{status}; standing after {r.quarter}: "
-                  f"{figures.STANDING_LABELS.get(h.standing, h.standing)}. First activity: {first}.")
+                  f"{figures.STANDING_LABELS.get(h.standing, h.standing)}. {first}")
         self.grid(h.grid(), figures.STATUS_SERIES)
         lines = list(h.years) + ([h.total] if len(h.years) > 1 else [])
         self.lines(["Year", "Met", "Missed", "Exempt", "Pending", "Activities (full)", "Reach", "Referrals taken",

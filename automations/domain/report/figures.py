@@ -27,7 +27,7 @@ from ..privacy import forgotten
 from ..quarters import Quarter
 from ..referrals import NEEDS, Inquiry
 from ..values import shown as readable  # a person's text as written into the report: no bidi trick
-from .history import cohorts, histories
+from .history import cohorts, histories, records_from
 from .model import (
     ATTENDANCE,
     CONTENT,
@@ -337,7 +337,7 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
         funding=funding, funding_period=period, settings=settings,
         summary=summarize(history[-1], everyone, len(served), len(posts)),
         concentration=concentration(everyone), coverage=coverage(standings, inquiries),
-        cohorts=cohorts(tracks, quarter, as_of),
+        cohorts=cohorts(tracks, quarter, as_of), records_since=str(records_from(tracks, quarter)) if tracks else "",
         # The pages name people as the appendix does: a report made to go beyond staff (no appendix) has none.
         histories=histories(tracks, quarter, as_of, inquiries, requests)
         if settings.ambassador_pages and settings.ambassador_table else ())

@@ -13,8 +13,15 @@ cut at the report's quarter, so a report made again for an old quarter says what
   to the report's quarter end and its date.
 - Funding used: approved or paid requests (the approved amount, else the amount asked), by the event's date, per
   currency, up to the quarter's end.
+- The records begin with the earliest quarter in which anyone has an activity (`records_from`): compliance judges
+  every quarter from a start date on, so someone who started before the program's first check-in on record has
+  "missed" quarters no one could have reported. A page shows the quarters from the records' first (and says so
+  when the start is earlier), and its years add those quarters up; referrals and funding come from their own
+  tables and count whatever their year.
 - The first activity: the earliest of those activities (activities dated before the start date never count, as
-  in compliance); the days from the start date to it.
+  in compliance); the days from the start date to it, for those who started in or after the records' first
+  quarter (for the others the first activity on record need not be the first: no days, and their cohort has no
+  median).
 - A cohort is the ambassadors who started in one quarter, among those who had started by the report quarter's end.
   Retained after k quarters: active (the roster's status, read through its status history, `status_on`) on the
   last day of the k-th quarter after the one they joined in; None where that quarter ends after the report's
@@ -39,6 +46,7 @@ from ..funding import FUNDED, FundingRequest
 from ..privacy import forgotten
 from ..quarters import Quarter
 from ..referrals import Inquiry
+from ..values import normalize_email
 from ..values import shown as readable
 from .model import KIND_LABELS, name_key
 
@@ -77,14 +85,20 @@ class AmbassadorHistory:
     start_date: date
     status: str  # the roster's status today
     standing: str  # after the report's quarter
-    quarters: tuple[tuple[str, str], ...]  # (quarter, verdict), oldest first, ending with the report's
+    quarters: tuple[tuple[str, str], ...]  # (quarter, verdict) from the records' first, ending with the report's
     years: tuple[YearLine, ...]  # oldest first
     mix: tuple[tuple[str, int], ...]  # (kind label, activities), most first
     first_activity: date | None
+    since: str = ""  # the quarter the program's records begin with (`records_from`)
+    before_records: bool = False  # started before the records begin: their earlier quarters are not shown
 
     @property
     def days_to_first(self) -> int | None:
-        return None if self.first_activity is None else (self.first_activity - self.start_date).days
+        """Days from the start date to the first activity; None without one, or when the start predates the records
+        (the first activity on record need not be the first)."""
+        if self.first_activity is None or self.before_records:
+            return None
+        return (self.first_activity - self.start_date).days
 
     @property
     def total(self) -> YearLine:
@@ -118,15 +132,17 @@ class Cohort:
     retained: tuple[int | None, ...]  # active k quarters later, k in RETENTION_AFTER (None: not known yet)
     active_now: int
     with_activity: int  # reported an activity by the report's quarter end
-    median_days: float | None  # from the start date to the first activity, of those with one
+    median_days: float | None  # from the start date to the first activity, of those with one (None: none, or
+    # the cohort joined before the records begin)
+    recorded: bool = True  # joined in or after the quarter the records begin with
 
     @property
     def without_activity(self) -> int:
         return self.joined - self.with_activity
 
 
-def _records(track: Track, quarter: Quarter) -> list[Record]:
-    return [r for r in track.records if r.verdict.quarter <= quarter]
+def _records(track: Track, quarter: Quarter, since: Quarter | None = None) -> list[Record]:
+    return [r for r in track.records if r.verdict.quarter <= quarter and (since is None or r.verdict.quarter >= since)]
 
 
 def first_activity(track: Track, quarter: Quarter) -> date | None:
@@ -134,13 +150,25 @@ def first_activity(track: Track, quarter: Quarter) -> date | None:
     return min(days, default=None)
 
 
+def records_from(tracks: Sequence[Track], quarter: Quarter) -> Quarter:
+    """The quarter the program's records begin with: the earliest, up to `quarter`, in which anyone has an activity
+    (compliance's current copies); `quarter` itself when no one has one. Compliance judges every quarter from a
+    start date on, so someone who started before the program's first check-in has "missed" quarters no one could
+    have reported: the pages and the time to a first activity begin with the records instead."""
+    found = [r.verdict.quarter for t in tracks for r in t.records
+             if r.verdict.quarter <= quarter and (r.verdict.counted or r.verdict.incomplete)]
+    return min(found, default=quarter)
+
+
 def ambassador_history(track: Track, quarter: Quarter, as_of: date, inquiries: Sequence[Inquiry],
-                       requests: Sequence[FundingRequest]) -> AmbassadorHistory:
-    """One ambassador's page: their quarters up to `quarter`, year by year (see the module docstring)."""
-    amb, records = track.ambassador, _records(track, quarter)
+                       requests: Sequence[FundingRequest], since: Quarter | None = None) -> AmbassadorHistory:
+    """One ambassador's page: their quarters from `since` (the records' first, `records_from`) up to `quarter`, year
+    by year (see the module docstring)."""
+    since = since or Quarter.of(track.ambassador.start_date)
+    amb, records = track.ambassador, _records(track, quarter, since)
     until = min(quarter.end, as_of)
     taken: Counter[int] = Counter(d.year for i in inquiries for d, ev, who in i.history
-                                  if ev == "accepted" and who == amb.email and d <= until)
+                                  if ev == "accepted" and normalize_email(who) == amb.email and d <= until)
     funded: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for req in requests:
         if req.ambassador == amb.email and req.status in FUNDED and req.event_date <= quarter.end:
@@ -156,20 +184,25 @@ def ambassador_history(track: Track, quarter: Quarter, as_of: date, inquiries: S
         sums[2] += v.reach
         sums[3] += v.engagements
         kinds.update(a.kind for a in (*v.counted, *v.incomplete))
-    years = tuple(YearLine(year, s[MET], s[MISSED], s[EXEMPT], s[PENDING], sums[0], sums[1], sums[2], sums[3], taken[year],
-                           tuple(sorted(funded[year].items())))
-                  for year, (s, sums) in sorted(per_year.items()))
+    years = []
+    for year in sorted({*per_year, *taken, *funded}):  # a year with only a referral or funding has its row too
+        s, sums = per_year.get(year, (Counter(), [0, 0, 0, 0]))
+        years.append(YearLine(year, s[MET], s[MISSED], s[EXEMPT], s[PENDING], sums[0], sums[1], sums[2], sums[3],
+                              taken[year], tuple(sorted(funded[year].items()))))
     mix = tuple((KIND_LABELS.get(k, k), n) for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
-    return AmbassadorHistory(amb.email, readable(amb.name), amb.country, amb.start_date, amb.status,
-                             records[-1].standing if records else "", tuple((str(r.verdict.quarter), r.verdict.status)
-                                                                             for r in records),
-                             years, mix, first_activity(track, quarter))
+    now = track.at(quarter)
+    return AmbassadorHistory(amb.email, readable(amb.name), readable(amb.country), amb.start_date, amb.status,
+                             now.standing if now else "",
+                             tuple((str(r.verdict.quarter), r.verdict.status) for r in records),
+                             tuple(years), mix, first_activity(track, quarter), str(since),
+                             Quarter.of(amb.start_date) < since)
 
 
 def histories(tracks: Sequence[Track], quarter: Quarter, as_of: date, inquiries: Sequence[Inquiry],
               requests: Sequence[FundingRequest]) -> tuple[AmbassadorHistory, ...]:
     """The pages: every ambassador with a verdict for `quarter` who is not erased, by name."""
-    out = [ambassador_history(t, quarter, as_of, inquiries, requests) for t in tracks
+    since = records_from(tracks, quarter)
+    out = [ambassador_history(t, quarter, as_of, inquiries, requests, since) for t in tracks
            if t.at(quarter) is not None and not forgotten(t.ambassador.email, t.ambassador.name)]
     return tuple(sorted(out, key=lambda h: (name_key(h.name), h.email)))
 
@@ -185,6 +218,7 @@ def cohorts(tracks: Sequence[Track], quarter: Quarter, as_of: date) -> tuple[Coh
         if t.at(quarter) is not None:
             joined[Quarter.of(t.ambassador.start_date)].append(t)
     now = min(quarter.end, as_of)
+    since = records_from(tracks, quarter)
     out = []
     for q, group in sorted(joined.items()):
         retained: list[int | None] = []
@@ -195,6 +229,7 @@ def cohorts(tracks: Sequence[Track], quarter: Quarter, as_of: date) -> tuple[Coh
             retained.append(None if later.end > now else sum(_active(t, later.end) for t in group))
         firsts = [(d - t.ambassador.start_date).days for t in group
                   if (d := first_activity(t, quarter)) is not None]
+        recorded = q >= since  # joined before the records: their first activity on record need not be the first
         out.append(Cohort(str(q), len(group), tuple(retained), sum(_active(t, now) for t in group), len(firsts),
-                          statistics.median(firsts) if firsts else None))
+                          statistics.median(firsts) if firsts and recorded else None, recorded))
     return tuple(out)

@@ -295,6 +295,7 @@ class ProgramReport:
     coverage: tuple[CoverageLine, ...] = ()  # by country: ambassadors and languages against inquiries
     cohorts: tuple[Cohort, ...] = ()  # by the quarter people joined: retention, time to a first activity
     histories: tuple[AmbassadorHistory, ...] = ()  # a page each, by name (none when `ambassador_pages` is off)
+    records_since: str = ""  # the quarter the records begin with (`history.records_from`), "" without tracks
 
     @property
     def activities(self) -> int:
@@ -311,6 +312,11 @@ class ProgramReport:
     @property
     def engagements(self) -> int:
         return self.summary.engagements
+
+    @property
+    def retention_day(self) -> date:
+        """The day "active now" is read on: the quarter's last day, or the report's date before it."""
+        return min(self.end, self.as_of)
 
     @property
     def provisional(self) -> bool:
