@@ -7,6 +7,7 @@ their history), and the referral and funding files the test writes."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import statistics
@@ -335,3 +336,30 @@ def test_pages_can_be_left_out(made, tmp_path, key):
     assert not short.people and 'id="history"' not in html
     assert short.cohorts == made[1].cohorts
     assert len(pypdf.PdfReader(tmp_path / "short" / QUARTER / "report.pdf").pages) < 15
+
+
+def test_decades_of_history_stay_readable_in_the_pdf():
+    """Records back to 1950 (an activity then, a mistyped date staff did not catch): each ambassador's grid and year
+    table run over the page break with their heads again, rather than one cell a page; every year is in the PDF,
+    and the PDF stays short."""
+    from automations.adapters.render.report_pdf import FpdfReportRenderer
+    from automations.domain.compliance import standings, tracks
+    from automations.domain.quarters import Quarter, quarters_between
+    from automations.domain.report import ReportSettings, build_report
+    from tests.factories import RULES, activity, ambassador
+
+    quarter, as_of = Quarter(2026, 3), date(2026, 11, 23)
+    people = [ambassador("old@example.org", start=date(1950, 1, 10)),
+              ambassador("new@example.org", start=date(2025, 1, 10))]
+    done = [activity(date(1950, 2, 1), email="old@example.org"), activity(date(2026, 8, 1), email="new@example.org")]
+    every = tracks(people, done, RULES, as_of, quarter)
+    by_quarter = {q: standings(every, q) for q in quarters_between(Quarter(1950, 1), quarter)}
+    report = build_report("P", quarter, as_of, RULES.window_days, by_quarter, [], [], [], None, ReportSettings(),
+                          every)
+    assert report.records_since == "1950Q1" and [len(h.years) for h in report.histories] == [2, 77]
+    pdf = FpdfReportRenderer().render(report)
+    pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) < 12, len(pages)
+    text = " ".join(pages)
+    assert all(f"{year} " in text for year in range(1950, 2027))
+    assert not [i for i, p in enumerate(pages) if len(p) < 60 and "missed" in p]  # no page holding one lone cell
