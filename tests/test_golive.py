@@ -238,15 +238,24 @@ class TestTemplates:
         assert "blog_review.html, line 17: 'titel' is undefined" in text
         assert f"report.html, line {n + 1}): " in text and "no attribute 'quater'" in text
 
-    def test_a_typo_in_a_page_of_history_is_a_fail(self, program, cli):
-        """The report's sample holds an ambassador with years of verdicts, so the sections that loop over people,
-        cohorts and the pages of history are rendered by doctor too, not only their headings."""
+    @pytest.mark.parametrize("line, old, new, name", [
+        ("{{ y.referrals }}", "{{ y.referrals }}", "{{ y.referals }}", "referals"),  # a year's row
+        ("Activity mix:", "{{ label }}", "{{ h.lable }}", "lable"),  # the mix: a loop over activities
+        # (a filter given an undefined value: the line is named, not the name)
+        ("First activity: {% if h.first_activity %}", "h.days_to_first", "h.days_to_frist", "StrictUndefined"),
+        ("First activity on record:", "h.since", "h.sicne", "sicne"),  # someone who started before the records
+        ("{% for c in r.cohorts %}", "r.cohorts", "r.cohort", "cohort"),
+    ])
+    def test_a_typo_in_a_page_of_history_is_a_fail(self, program, cli, line, old, new, name):
+        """The report's sample holds two ambassadors with activities (one started before the records, one has left
+        since), a referral and funding, so the sections that loop over people, cohorts and the pages of history,
+        and both sides of their conditions, are rendered by doctor too, not only their headings."""
         go_live(program)
-        n = report_page_with(program, "{{ y.referrals }}", "{{ y.referrals }}", "{{ y.referals }}")
+        n = report_page_with(program, line, old, new)
         res = cli("doctor", config=program)
         assert res.code == 2 and "doctor found 1 problem" in res.err
         text = "\n".join(fails(res))
-        assert f"report.html, line {n + 1}): " in text and "no attribute 'referals'" in text
+        assert f"report.html, line {n + 1}): " in text and name in text
 
     def test_a_typo_in_the_verification_page_is_a_fail(self, program, cli):
         """The pages `credentials publish` writes are filled with a sample credential (valid and revoked) too."""

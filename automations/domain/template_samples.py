@@ -14,14 +14,16 @@ planner that gains or loses a name makes that test fail until this file says the
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from .blog import BlogSettings, Proposal, document_fields
 from .compliance import Rules, standings, tracks
-from .funding import FundingSettings
-from .model import Ambassador
+from .funding import FundingRequest, FundingSettings
+from .model import Activity, Ambassador
 from .quarters import Quarter, latest_ended, quarters_between
+from .referrals import Inquiry
 from .report import ProgramReport, ReportSettings, build_report
 
 _COUNTED = [{"title": "Mautic meetup in Pune", "kind": "Event", "date": "2026-08-14", "full": True, "missing": [],
@@ -201,14 +203,27 @@ def review_document_fields(as_of: date, settings: BlogSettings) -> dict[str, str
 
 def sample_report(as_of: date, rules: Rules, funding: FundingSettings | None, settings: ReportSettings
                   ) -> ProgramReport:
-    """A report of the latest ended quarter for `doctor` to render the report's templates with: one sample
-    ambassador who started two years before it (no activity), so the sections that loop over people, quarters,
-    cohorts and pages of history render their bodies too."""
+    """A report of the latest ended quarter for `doctor` to render the report's templates with: one ambassador
+    who started two years before it (before the records begin) and one who joined in it and has left since (a
+    status history), each with an activity, a referral accepted and a request funded, so the sections that loop
+    over people, quarters, cohorts and pages of history render their bodies and both sides of their conditions."""
     quarter = latest_ended(as_of)
     start = date(quarter.start.year - 2, quarter.start.month, 1)
-    person = Ambassador(email="priya@mautic.org", name="Priya Deshmukh", country="India", region="Maharashtra",
-                        university="", languages=("en",), start_date=start, status="active", row=2)
-    every = tracks([person], [], rules, as_of, quarter)
+    priya = Ambassador(email="priya@mautic.org", name="Priya Deshmukh", country="India", region="Maharashtra",
+                       university="", languages=("en",), start_date=start, status="active", row=2)
+    rahul = Ambassador(email="rahul@mautic.org", name="Rahul Verma", country="India", region="", university="",
+                       languages=("hi", "en"), start_date=quarter.start, status="alumni", row=3,
+                       status_history=((quarter.end, "alumni"),))
+    day = quarter.start + timedelta(days=20)
+    received = datetime(day.year, day.month, day.day, 18, tzinfo=rules.tz)
+    done = [Activity(id=f"sample-{p.email}", email=p.email, kind=kind, title="Mautic meetup", date=day,
+                     received_at=received, row=2, section=1, goal="Grow the user group", registrations=40,
+                     attendees=30, hours=6.0) for p, kind in ((priya, "event"), (rahul, "talk"))]
+    every = tracks([priya, rahul], done, rules, as_of, quarter)
     by_quarter = {q: standings(every, q) for q in quarters_between(Quarter.of(start), quarter)}
-    return build_report("Sample program", quarter, as_of, rules.window_days, by_quarter, [], [], [], funding,
-                        settings, every)
+    inquiry = Inquiry("inq-sample", 2, "Acme", "Rita", "rita@acme.example.com", "India", "", "en", "training", "",
+                      history=((day, "offered", priya.email), (day, "accepted", priya.email)))
+    currency = next(iter(funding.budgets), "EUR") if funding is not None else "EUR"
+    request = FundingRequest("fr-sample", 2, priya.email, "Venue", Decimal(300), currency, day, "approved")
+    return build_report("Sample program", quarter, as_of, rules.window_days, by_quarter, [inquiry], [], [request],
+                        funding, settings, every)
