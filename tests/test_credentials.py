@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import json
+import shutil
 import stat
 from datetime import date
 from pathlib import Path
@@ -118,6 +119,40 @@ def test_a_removed_ambassador_shows_revoked(published, tmp_path):
     assert bit_set(status["credentialSubject"]["encodedList"], index)  # read independently of the verifier
     verdict = verify(token, folder)
     assert not verdict.valid and verdict.why.startswith("Revoked")
+
+
+def test_a_revocation_is_permanent(published, cli):
+    """Once published revoked, a credential stays revoked: when its holder is erased (the ledger's key rewritten),
+    when the ledger entry is gone (retention), and when the holder is marked active again (the summary says so)."""
+    program, token, _pdf, folder = published
+    index = int(json.loads(b64(token.split(".")[1]))["credentialStatus"]["statusListIndex"])
+    write_roster(program, [[*ZOE[:7], "removed"]])
+    assert credentials_job.publish(context(program, date(2026, 12, 1)), folder).failures == []
+    assert not verify(token, folder).valid
+    write_roster(program, [ZOE])  # back in the program
+    res = credentials_job.publish(context(program, date(2026, 12, 2)), folder)
+    assert res.failures == [] and index in res.data["revoked"] and not verify(token, folder).valid
+    assert any("stays revoked: a revocation is permanent" in line for line in res.summary)
+    assert cli("erase", "zoe@example.org", config=program).code == 0
+    res = credentials_job.publish(context(program, date(2026, 12, 3)), folder)
+    assert res.failures == [] and res.data["revoked"] == [index]  # the erased key's own index is another one
+    verdict = verify(token, folder)  # the holder's file, checked against the folder published after the erase
+    assert not verdict.valid and verdict.why.startswith("Revoked")
+    other = program.parent / "elsewhere"  # a new folder: the record in local.dir, not the old folder, keeps it
+    assert credentials_job.publish(context(program, date(2026, 12, 4)), other).failures == []
+    assert not verify(token, other).valid
+
+
+def test_a_program_without_its_own_page_templates_publishes_with_the_shipped_ones(published, tmp_path):
+    """Templates copied before the verification pages existed (no `credentials/` beside the email templates): the
+    pages come from the templates shipped with the code, and the status list is published."""
+    program, token, _pdf, _folder = published
+    shutil.rmtree(program.parent / "templates" / "credentials")
+    site = tmp_path / "site-shipped"
+    res = credentials_job.publish(context(program, date(2026, 12, 1)), site)
+    assert res.failures == [], res.failures
+    cid = json.loads(b64(token.split(".")[1]))["id"].removeprefix("urn:uuid:")
+    assert "Valid" in (site / cid / "index.html").read_text(encoding="utf-8") and (site / "status.jwt").is_file()
 
 
 def test_the_qr_code_decodes_to_the_verification_address(published):

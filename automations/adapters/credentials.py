@@ -29,13 +29,17 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ..domain.credentials import ISSUER_FILE, KEY_FILE, STATUS_FILE, Issuer, bit_set, identity_hash
+from ..domain.credentials import ISSUER_FILE, KEY_FILE, STATUS_BITS, STATUS_FILE, Issuer, bit_set, identity_hash
 from ..domain.verify_pages import Site
+from ..effects import DocumentFailed
 from ..ports.documents import Published
 from .files.atomic import atomic_write, create_once, is_temp_name, remove_stale_temps
 from .render.verify_pages_jinja import MARKER, JinjaVerifyPages
 
 KEY_NAME = ".credentials_key"
+#: The status bits ever set, kept in local.dir: a revocation is permanent (Bitstring Status List), whatever becomes of
+#: the ledger entry it was found from (an erase rewrites its key, retention deletes it).
+REVOKED_NAME = ".credentials_revoked.json"
 MEDIA_TYPE = "application/vc+jwt"
 PAGE = "index.html"  # a credential's page in its folder, and the front page
 #: A page folder's name: a credential's id as `uuid.UUID` writes it.
@@ -85,11 +89,36 @@ class CredentialSigner:
     when first needed: a run that signs nothing makes no key. `pages` draws the verification pages `publish`
     writes (without it, none)."""
 
-    def __init__(self, issuer: Issuer, key: Callable[[], Ed25519PrivateKey], pages: JinjaVerifyPages | None = None):
+    def __init__(self, issuer: Issuer, key: Callable[[], Ed25519PrivateKey], pages: JinjaVerifyPages | None = None,
+                 revoked_file: Path | None = None):
         self.issuer = issuer
         self._load = key
         self._cached: Ed25519PrivateKey | None = None
         self.pages = pages
+        self.revoked_file = revoked_file
+
+    def revoked(self) -> set[int]:
+        """The status bits set by earlier publishes (none without a record). DocumentFailed when the record is not
+        readable: publishing without it could un-revoke a credential."""
+        if self.revoked_file is None:
+            return set()
+        try:
+            data = json.loads(self.revoked_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return set()
+        except (OSError, ValueError) as exc:
+            raise DocumentFailed(f"the record of revoked credentials {self.revoked_file} cannot be read "
+                                 f"({type(exc).__name__}); restore it from a backup before publishing") from None
+        if not isinstance(data, list) or not all(isinstance(i, int) and 0 <= i < STATUS_BITS for i in data):
+            raise DocumentFailed(f"the record of revoked credentials {self.revoked_file} is not a list of status "
+                                 f"indexes; restore it from a backup before publishing")
+        return set(data)
+
+    def keep_revoked(self, indexes: set[int]) -> bool:
+        """Record `indexes` as the status bits set (owner only, atomically); whether the record changed."""
+        if self.revoked_file is None:
+            return False
+        return atomic_write(self.revoked_file, (json.dumps(sorted(indexes)) + "\n").encode("ascii"))
 
     @property
     def _key(self) -> Ed25519PrivateKey:

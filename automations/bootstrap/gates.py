@@ -111,7 +111,8 @@ def remove_leftovers(config: Config) -> list[Path]:
 OWN_STATE_FILES = ("activities.csv", "checkins.csv", "unusable_rows.csv", "mail_ledger.csv", "found_activities.csv",
                    ".work_cache.sqlite3",
                    ".work_cache.sqlite3-journal", ".schedule.json", "form_questions.json", "referral_form.json",
-                   ".reports.mark", ".mail.lock", ".privacy_key", ".credentials_key", ".migrate.sqlite3")
+                   ".reports.mark", ".mail.lock", ".privacy_key", ".credentials_key", ".credentials_revoked.json",
+                   ".migrate.sqlite3")
 
 
 def tighten_modes(config: Config) -> None:

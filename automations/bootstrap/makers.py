@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
-from ..adapters.credentials import KEY_NAME, CredentialSigner, signing_key
+from ..adapters.credentials import KEY_NAME, REVOKED_NAME, CredentialSigner, signing_key
 from ..adapters.render.certificate_pdf import Artwork, FpdfCertificateRenderer
 from ..adapters.render.report_jinja import JinjaReportRenderer
 from ..adapters.render.report_pdf import FpdfReportRenderer
@@ -62,10 +63,18 @@ def certificate_renderer(config: Config) -> FpdfCertificateRenderer:
                                            config.path(c.logo), config.path(c.signature_image)), catalogs=catalogs)
 
 
+#: The templates shipped with the code (the repository's `templates/`).
+SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
 def credential_signer(config: Config, create: bool) -> CredentialSigner:
     """The program's credentials signer: its Ed25519 key made once in local.dir/.credentials_key (owner only),
     read when first needed; a dry run without one signs with a key of its own and keeps nothing. The verification
     pages `publish` writes come from the templates in `credentials/` beside the email templates' folder."""
     issuer = Issuer(config.program.name, config.certificates.verify_base_url.strip())
-    pages = JinjaVerifyPages(config.path(config.mail.templates_dir).parent / "credentials")
-    return CredentialSigner(issuer, lambda: signing_key(config.local_dir / KEY_NAME, create), pages)
+    own = config.path(config.mail.templates_dir).parent / "credentials"
+    # A program whose templates were copied before the verification pages existed has no credentials/ folder:
+    # the pages come from the ones shipped with the code, so publish never fails for want of them.
+    pages = JinjaVerifyPages(own if own.is_dir() else SHIPPED_TEMPLATES / "credentials")
+    return CredentialSigner(issuer, lambda: signing_key(config.local_dir / KEY_NAME, create), pages,
+                            config.local_dir / REVOKED_NAME)

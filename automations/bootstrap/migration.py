@@ -59,6 +59,8 @@ def migration(dest: Path, source: Path, dry_run: bool, environ: Mapping[str, str
                       "the check-in form's question ids"))
     files.append((there.local_dir / ".privacy_key", here.local_dir / ".privacy_key", "the privacy key"))
     files.append((there.local_dir / ".credentials_key", here.local_dir / ".credentials_key", "the credentials key"))
+    files.append((there.local_dir / ".credentials_revoked.json", here.local_dir / ".credentials_revoked.json",
+                  "the record of revoked credentials"))
     same_folder = there.local_dir.resolve() == here.local_dir.resolve()
     return Migration(src, dst, Path(source), tuple(a.casefold() for a in there.conduct.readers),
                      tuple(a.casefold() for a in here.conduct.readers), files,

@@ -28,7 +28,16 @@ from pathlib import Path
 
 from ..context import Context
 from ..domain.certificates import EVENT, YEARLY
-from ..domain.credentials import PERK_JOBS, VC_JWT, perk_credential, perk_of, revoked_indexes, status_list_credential
+from ..domain.credentials import (
+    PERK_JOBS,
+    VC_JWT,
+    credential_email,
+    perk_credential,
+    perk_of,
+    revoked_indexes,
+    status_index,
+    status_list_credential,
+)
 from ..domain.messages import Attachment, PlannedMessage
 from ..domain.verify_pages import Site, served_by_folder, verification_pages
 from ..effects import DocumentFailed, done_keys
@@ -73,6 +82,20 @@ def publish(ctx: Context, folder: Path) -> JobResult:
     for key in collided:  # a hash collision: this credential would show revoked too
         result.failures.append(f"the credential of {key} shares its status index with a revoked one and shows "
                                "revoked too; mail it again after a new key is made, or accept it")
+    # A revocation is permanent: the bits earlier publishes set stay set, whatever became of the ledger entries they
+    # were found from (an erase rewrites a key, retention deletes it) or of the holder's status since.
+    try:
+        earlier = issuer.revoked()
+    except DocumentFailed as exc:
+        result.failures.append(f"{exc}; nothing was published")
+        return result
+    kept = sorted(key for key in issued
+                  if status_index(keyed, key) in earlier - revoked and credential_email(key) not in removed)
+    revoked |= earlier
+    if kept:
+        result.summary.append(f"{plural(len(kept), 'credential')} of people no longer marked removed "
+                              f"stay{'s' if len(kept) == 1 else ''} revoked: a revocation is permanent (mail a new "
+                              f"certificate to someone back in the program).")
     certificates = sum(e.job in (YEARLY, EVENT) for e in entries)
     head = (f"{plural(certificates, 'certificate')} and {plural(len(entries) - certificates, 'perk credential')} "
             f"issued, {plural(len(revoked), 'status bit')} set for {plural(len(removed), 'removed ambassador')}")
@@ -80,6 +103,8 @@ def publish(ctx: Context, folder: Path) -> JobResult:
                                                         ctx.settings.rules.tz)))
     status = status_list_credential(issuer.issuer, revoked, f"{ctx.as_of.isoformat()}T00:00:00Z")
     try:
+        if not ctx.dry_run:
+            issuer.keep_revoked(revoked)  # recorded first: a publish that fails half-way loses no revocation
         done = issuer.publish(str(folder), status, site, dry_run=ctx.dry_run)
     except (DocumentFailed, OSError) as exc:
         result.failures.append(f"the folder {folder} could not be published, nothing more was written: {exc}")

@@ -48,6 +48,13 @@ class CredentialIssuer(Protocol):
     def jwk(self) -> dict:
         """The public key as a JWK."""
 
+    def revoked(self) -> set[int]:
+        """The status bits earlier publishes set (a revocation is permanent). `DocumentFailed` when their record
+        cannot be read."""
+
+    def keep_revoked(self, indexes: set[int]) -> bool:
+        """Record `indexes` as the status bits set; whether the record changed."""
+
     def publish(self, folder: str, status_credential: dict, site: Site | None = None,
                 dry_run: bool = False) -> Published:
         """Write the issuer profile, the public key and the signed status list in the folder at path `folder`

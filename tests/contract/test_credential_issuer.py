@@ -17,11 +17,12 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from automations.adapters.credentials import KEY_NAME, CredentialSigner, signing_key
+from automations.adapters.credentials import KEY_NAME, REVOKED_NAME, CredentialSigner, signing_key
 from automations.adapters.render.verify_pages_jinja import JinjaVerifyPages
 from automations.domain.certificates import EVENT
 from automations.domain.credentials import Issuer
 from automations.domain.verify_pages import VALID, Site, VerificationPage
+from automations.effects import DocumentFailed
 
 PAYLOAD = {"type": ["VerifiableCredential", "OpenBadgeCredential"], "name": "Zoë 李 \u202e test",
            "credentialSubject": {"identifier": [{"identityHash": "sha256$00"}]}}
@@ -95,12 +96,32 @@ class CredentialIssuerContract:
         assert gone.removed == (f"{PAGE_B}/index.html",) and gone.written == () and not (folder / PAGE_B).exists()
 
 
+    def test_revocations_are_recorded_and_read_back(self, issuer):
+        """What `keep_revoked` records, `revoked` gives back (an issuer with nothing recorded gives nothing); the
+        same record again changes nothing."""
+        assert issuer.revoked() == set()
+        assert issuer.keep_revoked({7, 3, 1048575}) is True
+        assert issuer.revoked() == {3, 7, 1048575}
+        assert issuer.keep_revoked({3, 7, 1048575}) is False
+
+    def test_an_unreadable_record_of_revocations_stops(self, issuer):
+        """A record that cannot be read is a DocumentFailed naming it, never an empty set (that would un-revoke)."""
+        issuer.keep_revoked({5})
+        issuer.revoked_file.write_text("[5, ", encoding="utf-8")
+        with pytest.raises(DocumentFailed, match="cannot be read"):
+            issuer.revoked()
+        issuer.revoked_file.write_text('["5"]', encoding="utf-8")
+        with pytest.raises(DocumentFailed, match="not a list of status indexes"):
+            issuer.revoked()
+
+
 class TestCredentialSigner(CredentialIssuerContract):
     @pytest.fixture
     def issuer(self, tmp_path):
         key_path = tmp_path / KEY_NAME
         signer = CredentialSigner(Issuer("Mautic Ambassador Program", "https://verify.example.org/credentials"),
-                                  lambda: signing_key(key_path, True), JinjaVerifyPages(TEMPLATES))
+                                  lambda: signing_key(key_path, True), JinjaVerifyPages(TEMPLATES),
+                                  tmp_path / REVOKED_NAME)
         yield signer
         if key_path.exists():  # made on first use, for its owner only
             assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
