@@ -30,6 +30,7 @@ from .documents import (
     CalendarRenderer,
     CertificateRenderer,
     CredentialIssuer,
+    Published,
     ReportArchive,
     ReportRenderer,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "PersonalTables",
     "ProgramTables",
     "Progress",
+    "Published",
     "ReferralForm",
     "ReferralStore",
     "ReportArchive",
