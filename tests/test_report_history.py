@@ -363,3 +363,21 @@ def test_decades_of_history_stay_readable_in_the_pdf():
     text = " ".join(pages)
     assert all(f"{year} " in text for year in range(1950, 2027))
     assert not [i for i, p in enumerate(pages) if len(p) < 60 and "missed" in p]  # no page holding one lone cell
+
+
+def test_the_same_years_on_the_airtable_fake(airtable, program, tmp_path):
+    """On the Airtable backend (the fake base on 127.0.0.1, the roster in its Ambassadors table), the report's
+    pages and cohorts are those of the same program on the local files."""
+    from automations.jobs import report as report_job
+
+    def figures(context) -> tuple:  # synced, then the report worked out without writing it
+        sync_checkins.run(context(False))
+        report = report_job.run(context(True), QUARTER).data["report"]
+        return report.records_since, report.cohorts, report.histories
+
+    local = copy_example(tmp_path / "local", "unusable_rows.csv")
+    day = date.fromisoformat(DAY)
+    on_files = figures(lambda dry: ctx(local, DAY, dry_run=dry))
+    on_airtable = figures(lambda dry: airtable.ctx(day, dry_run=dry))
+    assert on_airtable == on_files
+    assert on_files[0] == "2025Q4" and len(on_files[2]) > 30 and any(h.before_records for h in on_files[2])
