@@ -13,7 +13,8 @@ same day 0.08 to 0.23 s (nothing written: each file compared first), the next da
 rewritten: the status list and the pages carry the day); without the pages publish took 0.010 s (three files,
 1,737 bytes: the 2**20-bit list compresses to a few hundred bytes). Verify 0.42 ms per credential (950 of 1,000
 valid, the 50 removed ones revoked). The QR code adds about 3 ms and 1.6 KiB to a certificate's PDF (18.4 -> 21.5
-ms, 10.6 -> 12.2 KiB, 30 PDFs).
+ms, 10.6 -> 12.2 KiB, 30 PDFs). Signed and checked by joserfc since (the same tokens, byte for byte), one run with CI
+running beside it: 0.11 ms per credential, verify 0.77 ms, publish 1.5 s first and 0.16 s again the same day.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ import yaml
 import zxingcpp
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from joserfc import jws
+from joserfc.errors import BadSignatureError
+from joserfc.jwk import OKPKey
 
 from automations import bootstrap
 from automations.adapters.credentials import verify
@@ -80,11 +83,16 @@ def test_credential_is_an_open_badge_with_a_hashed_recipient(published):
     assert beside.read_text(encoding="ascii").strip() == token
 
 
-def test_verifies_with_ours_and_with_cryptography_alone(published):
+def test_verifies_with_the_jose_library_and_with_cryptography_alone(published):
+    """`credentials verify` (joserfc underneath), joserfc's own API on the published JWK, and `cryptography` alone
+    on the raw key: all three accept it."""
     _program, token, _pdf, folder = published
     verdict = verify(token, folder)
     assert verdict.valid, verdict.why
     jwk = json.loads((folder / "jwk.json").read_text(encoding="utf-8"))
+    with pytest.warns(UserWarning, match="EdDSA"):  # joserfc: RFC 9864 names "Ed25519"; EdDSA is what VCs read today
+        checked = jws.deserialize_compact(token, OKPKey.import_key(jwk), algorithms=["EdDSA"])
+    assert json.loads(checked.payload)["id"] == json.loads(b64(token.split(".")[1]))["id"]
     assert (jwk["kty"], jwk["crv"]) == ("OKP", "Ed25519") and "d" not in jwk
     key = Ed25519PublicKey.from_public_bytes(b64(jwk["x"]))
     head, body, sig = token.split(".")
@@ -104,6 +112,9 @@ def test_a_changed_byte_fails_both(published):
         key.verify(b64(sig), f"{head}.{forged.split('.')[1]}".encode("ascii"))
     flipped = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
     assert not verify(flipped, folder).valid
+    with pytest.raises(BadSignatureError), pytest.warns(UserWarning, match="EdDSA"):
+        jws.deserialize_compact(forged, OKPKey.import_key(json.loads((folder / "jwk.json").read_text())),
+                                algorithms=["EdDSA"])
 
 
 def test_a_removed_ambassador_shows_revoked(published, tmp_path):

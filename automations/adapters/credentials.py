@@ -1,10 +1,13 @@
-"""Signing and verifying credentials with the program's Ed25519 key (`cryptography`), and the published folder.
+"""Signing and verifying credentials with the program's Ed25519 key, and the published folder.
 
-The key is made once, like the privacy key: local.dir/.credentials_key (PKCS#8 PEM), readable by its owner only
-from its first byte and never replaced once made (another run that made it meanwhile wins). Its public part is
-published as a JWK (RFC 8037: `kty` OKP, `crv` Ed25519). A credential is a compact JWS (RFC 7515) with the header
-`{"alg": "EdDSA", "kid": ..., "typ": "vc+jwt", "cty": "vc"}` and the credential as payload (VC-JOSE-COSE's
-`application/vc+jwt`, for a data model 2.0 credential).
+The key is made once with `cryptography`, like the privacy key: local.dir/.credentials_key (PKCS#8 PEM), readable
+by its owner only from its first byte and never replaced once made (another run that made it meanwhile wins). The
+JOSE work is joserfc's (a maintained implementation of the JOSE RFCs, from Authlib's author): its public part is
+published as a JWK (RFC 8037: `kty` OKP, `crv` Ed25519), and a credential is a compact JWS (RFC 7515) with the header
+`{"alg": "EdDSA", "cty": "vc", "kid": ..., "typ": "vc+jwt"}` and the credential as payload (VC-JOSE-COSE's
+`application/vc+jwt`, for a data model 2.0 credential). RFC 9864 (2025) names the fully specified "Ed25519" to
+replace "EdDSA"; "EdDSA" is kept, as verifiers of verifiable credentials read it today (joserfc's warning that it
+is deprecated is silenced here, and nowhere else).
 
 With the verification pages (`render.verify_pages_jinja`), `publish` also writes each credential's page at
 `<uuid>/index.html` and the folder's front page `index.html`, each file only when its bytes change, and takes away
@@ -21,13 +24,17 @@ import base64
 import json
 import os
 import re
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from joserfc import jws
+from joserfc.errors import BadSignatureError, JoseError, SecurityWarning
+from joserfc.jwk import OKPKey
 
 from ..domain.credentials import ISSUER_FILE, KEY_FILE, STATUS_BITS, STATUS_FILE, Issuer, bit_set, identity_hash
 from ..domain.verify_pages import Site
@@ -74,14 +81,32 @@ def _load(pem: bytes) -> Ed25519PrivateKey:
 
 
 def public_jwk(key: Ed25519PublicKey, kid: str) -> dict:
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw), "kid": kid, "alg": "EdDSA", "use": "sig"}
+    """The public key as the JWK `publish` writes (joserfc's export, with its id, algorithm and use)."""
+    raw = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    exported = OKPKey.import_key(raw).as_dict(private=False)
+    return {"kty": exported["kty"], "crv": exported["crv"], "x": exported["x"], "kid": kid, "alg": ALG, "use": "sig"}
 
 
-def jwk_public_key(jwk: dict) -> Ed25519PublicKey:
-    if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or not isinstance(jwk.get("x"), str):
-        raise ValueError("the published key is not an Ed25519 JWK")
-    return Ed25519PublicKey.from_public_bytes(unb64url(jwk["x"]))
+def jwk_key(jwk: dict) -> OKPKey:
+    """The published JWK as joserfc's key; ValueError (one sentence) when it is not an Ed25519 public key."""
+    if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or \
+            not isinstance(jwk.get("x"), str) or "d" in jwk:
+        raise ValueError("the published key is not an Ed25519 public JWK")
+    try:
+        return OKPKey.import_key({k: jwk[k] for k in ("kty", "crv", "x")})
+    except (JoseError, ValueError, TypeError):
+        raise ValueError("the published key is not an Ed25519 public JWK") from None
+
+
+#: The JWS algorithm (RFC 8037); see the module's docstring on RFC 9864.
+ALG = "EdDSA"
+
+
+@contextmanager
+def _eddsa() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*EdDSA.*", category=SecurityWarning)
+        yield
 
 
 class CredentialSigner:
@@ -94,6 +119,7 @@ class CredentialSigner:
         self.issuer = issuer
         self._load = key
         self._cached: Ed25519PrivateKey | None = None
+        self._jose: OKPKey | None = None
         self.pages = pages
         self.revoked_file = revoked_file
 
@@ -126,11 +152,20 @@ class CredentialSigner:
             self._cached = self._load()
         return self._cached
 
+    @property
+    def _jose_key(self) -> OKPKey:
+        if self._jose is None:
+            self._jose = OKPKey.import_key(self._key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        return self._jose
+
     def sign(self, payload: dict) -> str:
-        header = {"alg": "EdDSA", "kid": self.issuer.key_id, "typ": "vc+jwt", "cty": "vc"}
-        signing_input = ".".join(b64url(json.dumps(part, ensure_ascii=False, separators=(",", ":"),
-                                                   sort_keys=True).encode("utf-8")) for part in (header, payload))
-        return signing_input + "." + b64url(self._key.sign(signing_input.encode("ascii")))
+        """The compact JWS of `payload` (its JSON with sorted keys, compact, UTF-8), signed by joserfc: the same
+        payload always gives the same token (Ed25519 is deterministic)."""
+        header = {"alg": ALG, "cty": "vc", "kid": self.issuer.key_id, "typ": "vc+jwt"}
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        with _eddsa():
+            return jws.serialize_compact(header, body, self._jose_key, algorithms=[ALG])
 
     def jwk(self) -> dict:
         return public_jwk(self._key.public_key(), self.issuer.key_id)
@@ -246,16 +281,19 @@ def decode(token: str) -> tuple[dict, dict, bytes, bytes]:
     return header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
 
 
-def check_signature(token: str, key: Ed25519PublicKey) -> dict:
-    """The payload of a JWS signed with `key`; ValueError (one sentence) otherwise."""
-    header, payload, signing_input, signature = decode(token)
-    if header.get("alg") != "EdDSA":
-        raise ValueError(f"its algorithm is {str(header.get('alg'))[:20]!r}, not EdDSA")
+def check_signature(token: str, key: OKPKey) -> dict:
+    """The payload of a JWS signed with `key`, checked by joserfc (EdDSA only); ValueError (one sentence) otherwise."""
+    header, payload, _signing_input, _signature = decode(token)
+    if header.get("alg") != ALG:
+        raise ValueError(f"its algorithm is {str(header.get('alg'))[:20]!r}, not {ALG}")
     try:
-        key.verify(signature, signing_input)
-    except InvalidSignature:
+        with _eddsa():
+            jws.deserialize_compact(token.strip(), key, algorithms=[ALG])
+    except BadSignatureError:
         raise ValueError("its signature does not match the published key (it was changed or signed by another key)") \
             from None
+    except (JoseError, ValueError) as exc:
+        raise ValueError(f"it is not a JWS joserfc can check ({type(exc).__name__})") from None
     return payload
 
 
@@ -263,7 +301,7 @@ def verify(token: str, published: Path, email: str = "") -> Verdict:
     """Check one credential offline against the published folder (its `jwk.json`, and `status.jwt` if present);
     with `email`, also that it was issued to that address (its salted hash)."""
     try:
-        key = jwk_public_key(json.loads((published / KEY_FILE).read_text(encoding="utf-8")))
+        key = jwk_key(json.loads((published / KEY_FILE).read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
         return Verdict(False, f"The published key {published / KEY_FILE} cannot be read ({exc}).")
     try:
