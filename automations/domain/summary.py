@@ -96,6 +96,9 @@ def as_rows(track: Track) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
 
 
 _QUARTERS: dict[str, Quarter] = {}
+#: The brief rows of quarters with no activity, each kept once (a row is a tuple of interned strings and small
+#: numbers: equal rows are interchangeable). At most a few thousand: quarter x verdict x note x standing x counts.
+_EMPTY_ROWS: dict[BriefRow, BriefRow] = {}
 
 # Where each field of an `Activity` sits among its fields (`codec.Decoder.activity_fields`, `codec.activity_fields`).
 _AT = {f.name: i for i, f in enumerate(fields(Activity))}
@@ -167,9 +170,12 @@ def brief_history(amb: Ambassador, copies: Iterable[tuple[date, Row, str]], rule
         status, note = quarter_status(amb, quarter, counted, rules, final, closes)
         standing, streak, missed_in_row = next_standing(final, status, standing, streak, missed_in_row)
         # The verdict's sums run over its full reports, then the others (`QuarterVerdict.reach`, `.engagements`).
-        rows.append((label, status, final, counted, n, reach_full + reach_other, eng_full + eng_other,
-                     counted >= 2 and len(months) == 1, intern(note), amb.status if shown_status else standing,
-                     streak, missed_in_row))
+        row = (label, status, final, counted, n, reach_full + reach_other, eng_full + eng_other,
+               counted >= 2 and len(months) == 1, intern(note), amb.status if shown_status else standing,
+               streak, missed_in_row)
+        if not n:  # a quarter with no activity: the same few rows for thousands of ambassadors, kept once
+            row = _EMPTY_ROWS.setdefault(row, row)
+        rows.append(row)
         verdicts.append((quarter, status))
     return tuple(rows), tuple(perks_of(amb, verdicts, as_of, rules))
 
