@@ -245,6 +245,8 @@ class TestTemplates:
         ("First activity: {% if h.first_activity %}", "h.days_to_first", "h.days_to_frist", "StrictUndefined"),
         ("First activity on record:", "h.since", "h.sicne", "sicne"),  # someone who started before the records
         ("{% for c in r.cohorts %}", "r.cohorts", "r.cohort", "cohort"),
+        # the provisional banner: the sample is rendered while its window is open too
+        ('<div class="state provisional">', "r.window_closes", "r.window_close", "window_close"),
     ])
     def test_a_typo_in_a_page_of_history_is_a_fail(self, program, cli, line, old, new, name):
         """The report's sample holds two ambassadors with activities (one started before the records, one has left
@@ -268,6 +270,18 @@ class TestTemplates:
         assert res.code == 2 and "doctor found 1 problem" in res.err
         found = "\n".join(fails(res))
         assert "verify_page.html, line " in found and "no attribute 'wat'" in found and "correct the template" in found
+
+    def test_a_typo_in_the_front_page_for_a_verifier_service_is_a_fail(self, program, cli):
+        """The front page's branch for a base URL ending in "=" or "#" is filled too, whatever the program's form."""
+        go_live(program)
+        page = program.parent / "templates" / "credentials" / "index.html"
+        text = page.read_text(encoding="utf-8")
+        assert "<p>If a certificate's QR code brought you here" in text
+        page.write_text(text.replace("<p>If a certificate's QR code brought you here",
+                                     "<p>{{ programm }} If a certificate's QR code brought you here"), encoding="utf-8")
+        res = cli("doctor", config=program)
+        assert res.code == 2 and "doctor found 1 problem" in res.err
+        assert "'programm' is undefined" in "\n".join(fails(res))
 
     def test_the_same_typo_fails_the_messages_at_send_time(self, program):
         """What doctor renders is what the jobs render: each reminder due fails, naming the file and line."""

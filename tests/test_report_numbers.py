@@ -99,9 +99,11 @@ def test_the_newsletter_prints_the_same_numbers(case):
     text = (folder / "newsletter.md").read_text(encoding="utf-8")
     want = expected(judged)
     assert printed(text, r"^- \*\*([\d,]+)\*\* {label}$".replace("^", "(?m)^", 1)) == want
-    # The prose says the same: its countries are the countries with ambassadors, its met the verdicts met.
+    # The prose says the same: the activities in the countries with an activity, of the countries with
+    # ambassadors; its met the verdicts met.
     prose = " ".join(text.split())
-    assert f"our ambassadors in {want['countries']} countries" in prose
+    assert (f"our ambassadors reported {want['activities']:,} activities in {want['countries_active']} countries (of "
+            f"the {want['countries']} countries with ambassadors)") in prose
     assert f"{want['met']} ambassadors met the quarter" in prose
 
 

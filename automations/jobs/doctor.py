@@ -17,16 +17,19 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 
 from .. import bootstrap
 from ..config import Config
 from ..context import Context
 from ..domain import golive
 from ..domain.certificates import YEARLY
+from ..domain.credentials import Issuer
 from ..domain.form_check import Line, check_responses, roster_lines
 from ..domain.messages import MESSAGE_JOBS
+from ..domain.quarters import latest_ended
 from ..domain.template_samples import review_document_fields, sample_report, variants
-from ..domain.verify_pages import REVOKED, VALID, VerificationPage
+from ..domain.verify_pages import REVOKED, VALID, VerificationPage, served_by_folder
 from ..effects import ActionFailed
 from ..errors import ConfigError, ServiceUnavailable, StopRun
 from ..ports import Finding
@@ -124,14 +127,19 @@ def documents(ctx: Context) -> list[Finding]:
             out.append(Finding(True, f"review document template {template}: fills with sample data."))
         except ActionFailed as exc:
             out.append(Finding(False, f"{exc}: every review document would fail; correct the template."))
-    report = sample_report(ctx.as_of, ctx.settings.rules, ctx.settings.funding, ctx.settings.report)
+    # The latest ended quarter's report twice: while its check-in window is open (provisional) and once it closed
+    # (final), so both sides of the templates' `{% if r.final %}` are filled.
+    quarter, window = latest_ended(ctx.as_of), ctx.settings.rules.window_days
+    reports = [sample_report(day, ctx.settings.rules, ctx.settings.funding, ctx.settings.report)
+               for day in (quarter.end + timedelta(days=1), quarter.window_closes(window) + timedelta(days=1))]
     jinja = [r for r in ctx.makers.report_renderers if r.name == "Jinja2"]
     bad = []
     for renderer in jinja:
         try:
-            renderer.render(report)
+            for report in reports:
+                renderer.render(report)
         except ActionFailed as exc:
-            bad.append(Finding(False, f"{exc}: the report would not be written nor mailed; correct the template."))
+            bad.append(Finding(False, f"{exc}: {renderer.filename} would not be written; correct the template."))
     if jinja and not bad:
         out.append(Finding(True, f"report templates {', '.join(r.filename for r in jinja)}: render."))
     return out + bad + verification_pages(ctx)
@@ -144,12 +152,17 @@ def verification_pages(ctx: Context) -> list[Finding]:
     pages = getattr(signer, "pages", None)
     if signer is None or pages is None:
         return []
+    # As the program's base URL makes them, and as the other form does (a verifier service's "=" or "#" ending:
+    # the pages without the folder's links), so both sides of the templates' conditions are filled.
+    issuers = [signer.issuer, Issuer(signer.issuer.name, "https://verifier.example/?id=" if served_by_folder(
+        signer.issuer.base_url) else "https://ambassadors.example/verify/")]
     try:
-        for status in (VALID, REVOKED):
-            sample = VerificationPage("00000000-0000-4000-8000-000000000000", YEARLY, "Certificate of service",
-                                      "Three years of service as an ambassador", ctx.as_of, status)
-            pages.page(sample, signer.issuer, ctx.as_of)
-        pages.index(signer.issuer, ctx.as_of)
+        for issuer in issuers:
+            for status in (VALID, REVOKED):
+                sample = VerificationPage("00000000-0000-4000-8000-000000000000", YEARLY, "Certificate of service",
+                                          "Three years of service as an ambassador", ctx.as_of, status)
+                pages.page(sample, issuer, ctx.as_of)
+            pages.index(issuer, ctx.as_of)
     except ActionFailed as exc:
         return [Finding(False, f"{exc}: credentials publish would write no page; correct the template.")]
     return [Finding(True, f"verification page templates in {pages.folder}: render.")]
