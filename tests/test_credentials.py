@@ -218,9 +218,14 @@ def test_cli_verify_exit_codes(published, cli, tmp_path):
     res = cli("credentials", "verify", str(bad), "--published", str(folder))
     assert res.code == 1 and "not valid" in res.out and len(res.out.strip().splitlines()) == 1
     res = cli("credentials", "verify", str(good), "--published", str(folder), "--email", "ZOE@example.org")
-    assert res.code == 0, res.out
+    assert res.code == 0 and "issued to ZOE@example.org" in res.out, res.out
     res = cli("credentials", "verify", str(good), "--published", str(folder), "--email", "eve@example.org")
     assert res.code == 1 and res.out.startswith("Not theirs")
+    # Nothing checked (a folder that is not the published one, a file that is not there): 2, not "not valid"
+    res = cli("credentials", "verify", str(good), "--published", str(tmp_path / "templates"))
+    assert res.code == 2 and "nothing was checked" in res.out and len(res.out.strip().splitlines()) == 1
+    res = cli("credentials", "verify", str(tmp_path / "missing.jwt"), "--published", str(folder))
+    assert res.code == 2 and "does not exist" in res.err
 
 
 def test_erase_takes_the_credential_with_the_message(published, cli):

@@ -254,6 +254,7 @@ class Verdict:
     valid: bool
     why: str  # one sentence
     credential: dict | None = None
+    checked: bool = True  # False: the published key could not be read, so nothing was checked
 
 
 #: The largest credential `verify` reads (a certificate's is about 2 KB).
@@ -299,7 +300,8 @@ def verify(token: str, published: Path, email: str = "") -> Verdict:
     try:
         key = jwk_key(json.loads((published / KEY_FILE).read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
-        return Verdict(False, f"The published key {published / KEY_FILE} cannot be read ({exc}).")
+        return Verdict(False, f"The published key {published / KEY_FILE} cannot be read ({exc}): nothing was "
+                              f"checked; give --published the folder `credentials publish` wrote.", checked=False)
     try:
         vc = check_signature(token, key)
     except ValueError as exc:
@@ -313,7 +315,9 @@ def verify(token: str, published: Path, email: str = "") -> Verdict:
             return Verdict(False, f"Not theirs: {name!r} was not issued to the address given.", vc)
     status_path = published / STATUS_FILE
     if not status_path.is_file():
-        return Verdict(True, f"Valid: {name!r}, signed by the program's key (no status list published to check).", vc)
+        to = f", issued to {email.strip()}" if email else ""
+        return Verdict(True, f"Valid: {name!r}, signed by the program's key{to} (no status list published to check).",
+                       vc)
     try:
         listed = check_signature(status_path.read_text(encoding="ascii"), key)
         revoked = bit_set(listed["credentialSubject"]["encodedList"], int(status["statusListIndex"]))
@@ -321,4 +325,5 @@ def verify(token: str, published: Path, email: str = "") -> Verdict:
         return Verdict(False, f"The credential's status cannot be checked: {exc}.", vc)
     if revoked:
         return Verdict(False, f"Revoked: {name!r} is marked revoked in the published status list.", vc)
-    return Verdict(True, f"Valid: {name!r}, signed by the program's key and not revoked.", vc)
+    to = f", issued to {email.strip()}" if email else ""
+    return Verdict(True, f"Valid: {name!r}, signed by the program's key and not revoked{to}.", vc)

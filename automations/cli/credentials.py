@@ -40,12 +40,13 @@ def publish(opts: Options, folder: Path) -> None:
 @click.option("--email", metavar="ADDRESS", default="",
               help="Also check that the credential was issued to this address (its salted hash).")
 def verify(file: Path, published: Path, email: str) -> None:
-    """Check one credential (FILE, the .jwt attached to a certificate) offline: exit 0 valid, 1 not valid."""
+    """Check one credential (FILE, the .jwt attached to a certificate) offline: exit 0 valid, 1 not valid, 2 when
+    the file or the published key cannot be read (nothing checked)."""
     try:
         token = file.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
-        echo(f"The credential {file} cannot be read ({exc.__class__.__name__}).")
-        sys.exit(1)
+        echo(f"The credential {file} cannot be read ({exc.__class__.__name__}): nothing was checked.")
+        sys.exit(2)
     verdict = verify_credential(token, published, email)
     echo(verdict.why)
-    sys.exit(0 if verdict.valid else 1)
+    sys.exit(0 if verdict.valid else 1 if verdict.checked else 2)

@@ -94,8 +94,8 @@ def publish(ctx: Context, folder: Path) -> JobResult:
     revoked |= earlier
     if kept:
         result.summary.append(f"{plural(len(kept), 'credential')} of people no longer marked removed "
-                              f"stay{'s' if len(kept) == 1 else ''} revoked: a revocation is permanent (mail a new "
-                              f"certificate to someone back in the program).")
+                              f"stay{'s' if len(kept) == 1 else ''} revoked: a revocation is permanent (someone back in the "
+                              f"program gets new credentials with their next certificate or perk).")
     certificates = sum(e.job in (YEARLY, EVENT) for e in entries)
     head = (f"{plural(certificates, 'certificate')} and {plural(len(entries) - certificates, 'perk credential')} "
             f"issued, {plural(len(revoked), 'status bit')} set for {plural(len(removed), 'removed ambassador')}")
