@@ -392,7 +392,8 @@ class Drawing(Page):
         rows = [[c.quarter, c.joined, *(of_joined(n, c.joined) for n in c.retained), of_joined(c.active_now, c.joined),
                  of_joined(c.with_activity, c.joined), days(c.median_days) if c.recorded else "before the records"]
                 for c in r.cohorts]
-        self.table(["Joined", "People", *after, "Active now", "With an activity", "Median time to the first"], rows,
+        self.table(["Joined", "People", *after, f"Active on {long_date(r.retention_day)}", "With an activity",
+                    "Median time to the first"], rows,
                    (18, 15, 22, 22, 22, 22, 25, 34), ("LEFT", *("RIGHT",) * 7))
 
     def histories(self) -> None:
