@@ -381,3 +381,38 @@ def test_the_same_years_on_the_airtable_fake(airtable, program, tmp_path):
     on_airtable = figures(lambda dry: airtable.ctx(day, dry_run=dry))
     assert on_airtable == on_files
     assert on_files[0] == "2025Q4" and len(on_files[2]) > 30 and any(h.before_records for h in on_files[2])
+
+
+def test_standing_after_each_quarter_is_the_standing_then(made):
+    """The compliance table's "Standing after it": each ambassador's status on the quarter's last day when not
+    active (the roster's Status history, read here), else the ladder worked out here from compliance's final
+    verdicts quarter by quarter (a met quarter: good; one missed: warned; two or more in a row: under review).
+    Someone paused, gone alumni or removed in 2026 is not counted so in 2025Q4."""
+    from tests.test_report import Page
+
+    _config, _page, judged, roster, folder = made
+    rows = {r["Email"].strip().lower(): r for r in roster}
+    ladder: dict[str, tuple[str, int]] = {}
+    expected: dict[str, Counter[str]] = {}
+    labels = {"good": "good standing", "warned": "warned", "under_review": "under review", "paused": "paused",
+              "alumni": "alumni", "removed": "removed"}
+    for q in sorted(judged):
+        held: Counter[str] = Counter()
+        for a in judged[q]["ambassadors"]:
+            standing, missed = ladder.get(a["email"], ("good", 0))
+            if judged[q]["final"] and a["status"] == "met":
+                standing, missed = "good", 0
+            elif judged[q]["final"] and a["status"] == "missed":
+                missed += 1
+                standing = "warned" if missed == 1 else "under_review"
+            ladder[a["email"]] = (standing, missed)
+            now = status_on(rows[a["email"]], quarter_end(q))
+            held[labels[now if now != "active" else standing]] += 1
+        expected[q] = held
+    table = Page((folder / "report.html").read_text(encoding="utf-8")).rows("compliance")
+    assert len(table) == 4
+    for row in table:
+        q = row[0].split()[0]
+        shown = Counter({" ".join(part.split()[1:]): int(part.split()[0]) for part in row[6].split(", ")})
+        assert shown == expected[q], (q, row[6])
+    assert "removed" not in table[0][6] and "alumni" not in table[0][6]  # 2025Q4: no one had left yet

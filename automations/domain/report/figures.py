@@ -20,7 +20,10 @@ from ..compliance import (
     Standing,
     Track,
     anniversary,
+    status_on,
 )
+from ..compliance.copies import GOOD, UNDER_REVIEW, WARNED
+from ..compliance.verdicts import ACTIVE
 from ..funding import FUNDED, FundingRequest, FundingSettings, budgets, period_of
 from ..model import ACTIVITY_KINDS, Activity
 from ..privacy import forgotten
@@ -77,9 +80,23 @@ def quarter_activities(standings: Sequence[Standing]) -> list[tuple[Standing, Ac
     return [(s, a) for s in standings for a in (*s.record.verdict.counted, *s.record.verdict.incomplete)]
 
 
+def standing_after(s: Standing, quarter: Quarter) -> str:
+    """The standing an ambassador had after `quarter`: their status on its last day when not active (the roster's
+    Status history, read as compliance reads it), else the ladder compliance climbs (good, warned, under review).
+    Compliance's own record gives anyone not active today their status of today for every quarter: right for
+    its verdicts' reader, not for a history of standings."""
+    status = status_on(s.ambassador, quarter.end)
+    if status != ACTIVE:
+        return status
+    r = s.record
+    if s.ambassador.status == ACTIVE:
+        return r.standing
+    return GOOD if r.missed_in_row == 0 else WARNED if r.missed_in_row == 1 else UNDER_REVIEW
+
+
 def status_counts(quarter: Quarter, standings: Sequence[Standing], final: bool) -> StatusCounts:
     verdicts = Counter(s.record.verdict.status for s in standings)
-    held = Counter(s.record.standing for s in standings)
+    held = Counter(standing_after(s, quarter) for s in standings)
     order = [*STANDINGS, *sorted(set(held) - set(STANDINGS))]
     return StatusCounts(str(quarter), final, verdicts[MET], verdicts[MISSED], verdicts[EXEMPT], verdicts[PENDING],
                         tuple((k, held[k]) for k in order if held[k]))
