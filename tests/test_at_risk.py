@@ -115,6 +115,15 @@ class TestAtRiskList:
         assert res.code == 0, res.err
         assert res.out.startswith("At risk in 2026Q3 (week 13)")
         assert "Karan Mehta" in res.out and "never" in res.out and "Kwame Mensah" not in res.out
+        # Under each ambassador, what each incomplete report lacks: the JSON's `incomplete`, in the table's words
+        # (on 2026-11-23, in 2026Q4, a report lacks something)
+        config = synced("2026-11-23")
+        res = run_in_process("--as-of", "2026-11-23", "at-risk", config=config)
+        data = json.loads(run_in_process("--as-of", "2026-11-23", "at-risk", "--format", "json", config=config).out)
+        lacking = [f"    {i['title']} ({i['date']}) lacks {', '.join(i['missing'])}"
+                   for a in data["ambassadors"] for i in a["incomplete"]]
+        assert lacking and all(line in res.out.splitlines() for line in lacking)
+        assert sum(1 for line in res.out.splitlines() if " lacks " in line) == len(lacking)
 
 
 def test_week_numbering():

@@ -14,6 +14,7 @@ from ..domain.at_risk import AtRisk, as_dict, at_risk, week_of
 from ..domain.compliance import tracks
 from ..domain.model import Activity, Ambassador, Checkin
 from ..domain.quarters import Quarter, local_date
+from ..domain.values import shown
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural
 from .json_output import json_text
 
@@ -52,7 +53,11 @@ def as_table(quarter: Quarter, week: int, people: list[AtRisk], ctx: Context) ->
              f"{plural(len(people), 'active ambassador')} short of {ctx.settings.rules.min_full_reports} full "
              f"reports, newest silence first", ""]
     if people:
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [head, *body]]
+        lines.append("  ".join(c.ljust(w) for c, w in zip(head, widths)).rstrip())
+        for r, row in zip(people, body):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+            # What each incomplete report lacks, under its ambassador (as the digest says it)
+            lines += [f"    {shown(i.title)} ({i.date.isoformat()}) lacks {', '.join(i.missing)}" for i in r.incomplete]
     else:
         lines.append("None: every active ambassador has the quarter's full reports, or is exempt from it.")
     return "\n".join(lines)
