@@ -48,6 +48,8 @@ KEY_NAME = ".credentials_key"
 #: the ledger entry it was found from (an erase rewrites its key, retention deletes it).
 REVOKED_NAME = ".credentials_revoked.json"
 MEDIA_TYPE = "application/vc+jwt"
+#: The JWS algorithm (RFC 8037); see the module's docstring on RFC 9864.
+ALG = "EdDSA"
 PAGE = "index.html"  # a credential's page in its folder, and the front page
 #: A page folder's name: a credential's id as `uuid.UUID` writes it.
 UUID_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -92,10 +94,6 @@ def jwk_key(jwk: dict) -> OKPKey:
         return OKPKey.import_key({k: jwk[k] for k in ("kty", "crv", "x")})
     except (JoseError, ValueError, TypeError):
         raise ValueError("the published key is not an Ed25519 public JWK") from None
-
-
-#: The JWS algorithm (RFC 8037); see the module's docstring on RFC 9864.
-ALG = "EdDSA"
 
 
 @contextmanager

@@ -96,9 +96,6 @@ def as_rows(track: Track) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
 
 
 _QUARTERS: dict[str, Quarter] = {}
-#: The brief rows of quarters with no activity, each kept once (a row is a tuple of interned strings and small
-#: numbers: equal rows are interchangeable). At most a few thousand: quarter x verdict x note x standing x counts.
-_EMPTY_ROWS: dict[BriefRow, BriefRow] = {}
 
 # Where each field of an `Activity` sits among its fields (`codec.Decoder.activity_fields`, `codec.activity_fields`).
 _AT = {f.name: i for i, f in enumerate(fields(Activity))}
@@ -114,13 +111,15 @@ def _quarters(first: Quarter, last: Quarter, window_days: int) -> tuple[tuple[Qu
 
 
 def brief_history(amb: Ambassador, copies: Iterable[tuple[date, Row, str]], rules: Rules, as_of: date,
-                  through: Quarter) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
+                  through: Quarter, kept: dict[BriefRow, BriefRow] | None = None
+                  ) -> tuple[tuple[BriefRow, ...], tuple[str, ...]]:
     """`as_rows(summarize(track))` of the track `history_of` and `perks` make of this ambassador's copies, worked
     out from each copy's date, fields and resolution, every one received on or before `as_of`, without building
     the records: a brief record needs only the copies that count in their own quarter (current, dated from the
     start date on), how many are full reports, and their reach and engagements. A copy's fields are its record's
     (`codec.activity_fields`) or its work-cache row (`codec.activity_row`): only the kind and the report fields are
-    read, at the same places in both."""
+    read, at the same places in both. `kept`, shared by the calls of one run, holds the rows of quarters with no
+    activity once for every ambassador (equal rows of interned strings and small numbers are interchangeable)."""
     wanted: dict[str, tuple[tuple[int, ...], ...]] = {}
     # By quarter (year * 4 + quarter - 1), of the copies that count there: the full reports, all of them, the
     # reach and the engagements of the full reports and of the others, the months of the full reports.
@@ -173,8 +172,8 @@ def brief_history(amb: Ambassador, copies: Iterable[tuple[date, Row, str]], rule
         row = (label, status, final, counted, n, reach_full + reach_other, eng_full + eng_other,
                counted >= 2 and len(months) == 1, intern(note), amb.status if shown_status else standing,
                streak, missed_in_row)
-        if not n:  # a quarter with no activity: the same few rows for thousands of ambassadors, kept once
-            row = _EMPTY_ROWS.setdefault(row, row)
+        if not n and kept is not None:  # no activity: the same few rows for thousands of ambassadors, kept once
+            row = kept.setdefault(row, row)
         rows.append(row)
         verdicts.append((quarter, status))
     return tuple(rows), tuple(perks_of(amb, verdicts, as_of, rules))

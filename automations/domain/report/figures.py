@@ -342,6 +342,7 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
     everyone, holders = ambassador_lines(standings), perk_holders(standings, quarter)
     posts = posts_published(proposals, quarter, names, as_of)
     served = referrals_served(inquiries, quarter, names, as_of)
+    since = records_from(tracks, quarter)  # where the cohorts' and the pages' records begin
     return ProgramReport(
         program=program, quarter=str(quarter), start=quarter.start, end=quarter.end, as_of=as_of,
         final=as_of > closes, window_closes=closes, counts=history[-1], history=history,
@@ -354,7 +355,7 @@ def build_report(program: str, quarter: Quarter, as_of: date, window_days: int,
         funding=funding, funding_period=period, settings=settings,
         summary=summarize(history[-1], everyone, len(served), len(posts)),
         concentration=concentration(everyone), coverage=coverage(standings, inquiries),
-        cohorts=cohorts(tracks, quarter, as_of), records_since=str(records_from(tracks, quarter)) if tracks else "",
+        cohorts=cohorts(tracks, quarter, as_of, since), records_since=str(since) if tracks else "",
         # The pages name people as the appendix does: a report made to go beyond staff (no appendix) has none.
-        histories=histories(tracks, quarter, as_of, inquiries, requests)
+        histories=histories(tracks, quarter, as_of, inquiries, requests, since)
         if settings.ambassador_pages and settings.ambassador_table else ())

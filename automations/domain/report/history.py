@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -136,10 +136,6 @@ class Cohort:
     # the cohort joined before the records begin)
     recorded: bool = True  # joined in or after the quarter the records begin with
 
-    @property
-    def without_activity(self) -> int:
-        return self.joined - self.with_activity
-
 
 def _records(track: Track, quarter: Quarter, since: Quarter | None = None) -> list[Record]:
     return [r for r in track.records if r.verdict.quarter <= quarter and (since is None or r.verdict.quarter >= since)]
@@ -160,19 +156,34 @@ def records_from(tracks: Sequence[Track], quarter: Quarter) -> Quarter:
     return min(found, default=quarter)
 
 
-def ambassador_history(track: Track, quarter: Quarter, as_of: date, inquiries: Sequence[Inquiry],
-                       requests: Sequence[FundingRequest], since: Quarter | None = None) -> AmbassadorHistory:
-    """One ambassador's page: their quarters from `since` (the records' first, `records_from`) up to `quarter`, year
-    by year (see the module docstring)."""
-    since = since or Quarter.of(track.ambassador.start_date)
-    amb, records = track.ambassador, _records(track, quarter, since)
+@dataclass(frozen=True)
+class _Taken:
+    """Referral inquiries accepted and funding used, by ambassador and year: read once for every page."""
+
+    referrals: Mapping[str, Counter[int]]
+    funding: Mapping[str, Mapping[int, Mapping[str, Decimal]]]
+
+
+def _taken(inquiries: Sequence[Inquiry], requests: Sequence[FundingRequest], quarter: Quarter, as_of: date) -> _Taken:
     until = min(quarter.end, as_of)
-    taken: Counter[int] = Counter(d.year for i in inquiries for d, ev, who in i.history
-                                  if ev == "accepted" and normalize_email(who) == amb.email and d <= until)
-    funded: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    referrals: dict[str, Counter[int]] = defaultdict(Counter)
+    for i in inquiries:
+        for d, ev, who in i.history:
+            if ev == "accepted" and d <= until:
+                referrals[normalize_email(who)][d.year] += 1
+    funding: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(Decimal)))
     for req in requests:
-        if req.ambassador == amb.email and req.status in FUNDED and req.event_date <= quarter.end:
-            funded[req.event_date.year][req.currency] += req.funded
+        if req.status in FUNDED and req.event_date <= quarter.end:
+            funding[req.ambassador][req.event_date.year][req.currency] += req.funded
+    return _Taken(referrals, funding)
+
+
+def ambassador_history(track: Track, quarter: Quarter, since: Quarter, taken: _Taken) -> AmbassadorHistory:
+    """One ambassador's page: their quarters from `since` (the records' first, `records_from`) up to `quarter`, year
+    by year, with the referrals and funding of `taken` (see the module docstring)."""
+    amb, records = track.ambassador, _records(track, quarter, since)
+    referrals = taken.referrals.get(amb.email, Counter())
+    funded = taken.funding.get(amb.email, {})
     per_year: dict[int, tuple[Counter[str], list[int]]] = {}
     kinds: Counter[str] = Counter()
     for rec in records:
@@ -185,10 +196,10 @@ def ambassador_history(track: Track, quarter: Quarter, as_of: date, inquiries: S
         sums[3] += v.engagements
         kinds.update(a.kind for a in (*v.counted, *v.incomplete))
     years = []
-    for year in sorted({*per_year, *taken, *funded}):  # a year with only a referral or funding has its row too
+    for year in sorted({*per_year, *referrals, *funded}):  # a year with only a referral or funding has its row too
         s, sums = per_year.get(year, (Counter(), [0, 0, 0, 0]))
         years.append(YearLine(year, s[MET], s[MISSED], s[EXEMPT], s[PENDING], sums[0], sums[1], sums[2], sums[3],
-                              taken[year], tuple(sorted(funded[year].items()))))
+                              referrals[year], tuple(sorted(funded.get(year, {}).items()))))
     mix = tuple((KIND_LABELS.get(k, k), n) for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
     now = track.at(quarter)
     return AmbassadorHistory(amb.email, readable(amb.name), readable(amb.country), amb.start_date, amb.status,
@@ -199,10 +210,11 @@ def ambassador_history(track: Track, quarter: Quarter, as_of: date, inquiries: S
 
 
 def histories(tracks: Sequence[Track], quarter: Quarter, as_of: date, inquiries: Sequence[Inquiry],
-              requests: Sequence[FundingRequest]) -> tuple[AmbassadorHistory, ...]:
-    """The pages: every ambassador with a verdict for `quarter` who is not erased, by name."""
-    since = records_from(tracks, quarter)
-    out = [ambassador_history(t, quarter, as_of, inquiries, requests, since) for t in tracks
+              requests: Sequence[FundingRequest], since: Quarter) -> tuple[AmbassadorHistory, ...]:
+    """The pages: every ambassador with a verdict for `quarter` who is not erased, by name, from `since` (the
+    records' first quarter, `records_from`)."""
+    taken = _taken(inquiries, requests, quarter, as_of)
+    out = [ambassador_history(t, quarter, since, taken) for t in tracks
            if t.at(quarter) is not None and not forgotten(t.ambassador.email, t.ambassador.name)]
     return tuple(sorted(out, key=lambda h: (name_key(h.name), h.email)))
 
@@ -211,14 +223,14 @@ def _active(track: Track, day: date) -> bool:
     return status_on(track.ambassador, day) == ACTIVE
 
 
-def cohorts(tracks: Sequence[Track], quarter: Quarter, as_of: date) -> tuple[Cohort, ...]:
-    """Every quarter someone who had started by `quarter`'s end joined in, oldest first."""
+def cohorts(tracks: Sequence[Track], quarter: Quarter, as_of: date, since: Quarter) -> tuple[Cohort, ...]:
+    """Every quarter someone who had started by `quarter`'s end joined in, oldest first; `since`: the records'
+    first quarter (`records_from`)."""
     joined: dict[Quarter, list[Track]] = defaultdict(list)
     for t in tracks:
         if t.at(quarter) is not None:
             joined[Quarter.of(t.ambassador.start_date)].append(t)
     now = min(quarter.end, as_of)
-    since = records_from(tracks, quarter)
     out = []
     for q, group in sorted(joined.items()):
         retained: list[int | None] = []

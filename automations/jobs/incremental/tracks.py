@@ -78,6 +78,7 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
             stale.append(amb)
     index = {a.email: i for i, a in enumerate(roster)}
     staged = False
+    kept: dict = {}  # the rows of quarters with no activity, once for this run (`brief_history`)
     for start in range(0, len(stale), _CHUNK):  # a chunk of ambassadors' copies rebuilt at a time
         chunk = stale[start:start + _CHUNK]
         got = activities_of(cache, synced, rules, (a.email for a in chunk)) if synced.full is None else {}
@@ -89,7 +90,7 @@ def judge(cache: WorkCache, synced: Synced, roster, rules: Rules, as_of, config_
                 copies, received, copy_days = synced.full.arrivals(amb.email, rules.tz)
                 arrived = synced.full.checkin_arrivals(amb.email, rules.tz)
                 if all(d <= as_of for d in received):  # `received_on`
-                    brief = brief_history(amb, copies, rules, as_of, through)
+                    brief = brief_history(amb, copies, rules, as_of, through, kept)
                 else:
                     records = history(amb, [r.activity for r in synced.full.resolved(amb.email)], rules, as_of,
                                       through)
