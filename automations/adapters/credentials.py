@@ -47,7 +47,6 @@ KEY_NAME = ".credentials_key"
 #: The status bits ever set, kept in local.dir: a revocation is permanent (Bitstring Status List), whatever becomes of
 #: the ledger entry it was found from (an erase rewrites its key, retention deletes it).
 REVOKED_NAME = ".credentials_revoked.json"
-MEDIA_TYPE = "application/vc+jwt"
 #: The JWS algorithm (RFC 8037); see the module's docstring on RFC 9864.
 ALG = "EdDSA"
 PAGE = "index.html"  # a credential's page in its folder, and the front page
@@ -259,8 +258,9 @@ class Verdict:
 MAX_TOKEN = 256 * 1024
 
 
-def decode(token: str) -> tuple[dict, dict, bytes, bytes]:
-    """Header, payload, signing input and signature of a compact JWS; ValueError when it is not one."""
+def decode(token: str) -> tuple[dict, dict]:
+    """Header and payload of a compact JWS, read (not checked: `check_signature` checks); ValueError when it is not
+    one."""
     if len(token) > MAX_TOKEN:
         raise ValueError(f"it is larger than {MAX_TOKEN // 1024} KiB")
     parts = token.strip().split(".")
@@ -268,17 +268,16 @@ def decode(token: str) -> tuple[dict, dict, bytes, bytes]:
         raise ValueError("it is not a compact JWS (three dot-separated parts)")
     try:
         header, payload = (json.loads(unb64url(p)) for p in parts[:2])
-        signature = unb64url(parts[2])
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise ValueError("its parts are not base64url JSON") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise ValueError("its header or payload is not a JSON object")
-    return header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
+    return header, payload
 
 
 def check_signature(token: str, key: OKPKey) -> dict:
     """The payload of a JWS signed with `key`, checked by joserfc (EdDSA only); ValueError (one sentence) otherwise."""
-    header, payload, _signing_input, _signature = decode(token)
+    header, payload = decode(token)
     if header.get("alg") != ALG:
         raise ValueError(f"its algorithm is {str(header.get('alg'))[:20]!r}, not {ALG}")
     try:

@@ -22,8 +22,6 @@ from .compliance import EXEMPT, Rules, Track, missing_fields
 from .privacy import forgotten
 from .quarters import Quarter
 
-DEFAULT_FROM_WEEK = 8
-
 
 @dataclass(frozen=True, slots=True)
 class Incomplete:
@@ -79,11 +77,6 @@ def at_risk(tracks: Sequence[Track], rules: Rules, quarter: Quarter, last_checki
     out.sort(key=lambda r: (r.last_checkin is None, -(r.last_checkin.toordinal() if r.last_checkin else 0),
                             r.name.casefold(), r.email))
     return out
-
-
-def due(quarter: Quarter, day: date, from_week: int) -> bool:
-    """Whether the digest of `day` lists those at risk of `quarter`."""
-    return week_of(quarter, day) >= from_week
 
 
 def as_dict(r: AtRisk) -> dict[str, object]:

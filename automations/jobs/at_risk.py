@@ -2,12 +2,10 @@
 
 Reads the roster and what sync-checkins stored, judges every ambassador through the quarter that holds the
 run's date with the compliance rule, and prints a table or JSON. The digest lists the same people, from week
-`digest.at_risk_from_week` of the quarter on (`at_risk_views`).
+`digest.at_risk_from_week` of the quarter on (`domain.messages.at_risk_due`).
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 from ..context import Context
 from ..domain.at_risk import AtRisk, as_dict, at_risk, week_of
@@ -16,17 +14,8 @@ from ..domain.model import Activity, Ambassador, Checkin
 from ..domain.quarters import Quarter, local_date
 from ..domain.values import shown
 from .base import JobResult, bulk_allocation, load_reports, load_roster, plural
+from .compliance import last_checkins
 from .json_output import json_text
-
-
-def last_checkins(checkins: list[Checkin], ctx: Context) -> dict[str, date]:
-    """Each ambassador's latest check-in day on or before the run's date."""
-    out: dict[str, date] = {}
-    for c in checkins:
-        day = local_date(c.received_at, ctx.settings.rules.tz)
-        if day <= ctx.as_of and (c.email not in out or day > out[c.email]):
-            out[c.email] = day
-    return out
 
 
 def find(ctx: Context, roster: list[Ambassador], activities: list[Activity], checkins: list[Checkin]
@@ -37,7 +26,9 @@ def find(ctx: Context, roster: list[Ambassador], activities: list[Activity], che
     with bulk_allocation():
         acts = [a for a in activities if local_date(a.received_at, tz) <= ctx.as_of]
         judged = tracks(roster, acts, ctx.settings.rules, ctx.as_of, quarter)
-    return quarter, at_risk(judged, ctx.settings.rules, quarter, last_checkins(checkins, ctx))
+    # Each one's latest check-in on or before the run's date, as compliance finds it, as a day
+    last = {email: local_date(t, tz) for email, t in last_checkins(ctx, checkins).items()}
+    return quarter, at_risk(judged, ctx.settings.rules, quarter, last)
 
 
 def as_json(quarter: Quarter, week: int, people: list[AtRisk]) -> dict:

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from ..context import Context
 from ..domain.certificates import YEARLY, Certificate, plan_events, plan_yearly, unprintable, years_word
+from ..domain.credentials import VC_JWT
 from ..domain.credentials import credential as make_credential
 from ..domain.messages import Attachment, PlannedMessage, first_name
 from ..effects import ActionFailed, done_keys
@@ -26,7 +27,6 @@ from .base import JobResult, load_roster, plural, record_problems
 from .mail_jobs import refuse_left_behind, send
 
 PDF = "application/pdf"
-VC_JWT = "application/vc+jwt"
 
 
 def credential_filename(cert: Certificate) -> str:

@@ -34,7 +34,7 @@ def pick_quarter(text: str | None, ctx: Context) -> Quarter:
     return quarter
 
 
-def _last_checkins(ctx: Context, checkins: list[Checkin]) -> dict[str, datetime]:
+def last_checkins(ctx: Context, checkins: list[Checkin]) -> dict[str, datetime]:
     out: dict[str, datetime] = {}
     for c in checkins:
         if local_date(c.received_at, ctx.settings.rules.tz) <= ctx.as_of and (c.email not in out or c.received_at > out[c.email]):
@@ -135,7 +135,7 @@ def judge(ctx: Context, roster: list[Ambassador], quarter: Quarter, synced: dict
     their last check-ins, from what sync-checkins stored: what `compliance --quarter` reports, and what
     the `report` job reports on, worked out the one way."""
     stored = load_reports(ctx, synced)
-    last = _last_checkins(ctx, stored.checkins)
+    last = last_checkins(ctx, stored.checkins)
     return tracks(roster, stored.activities, ctx.settings.rules, ctx.as_of, max(quarter, latest_ended(ctx.as_of))), last
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 from ..context import Context
@@ -77,7 +78,9 @@ def publish(ctx: Context, folder: Path) -> JobResult:
     removed = {a.email for a in roster if a.status == "removed"}
     entries = [e for e in ctx.stores.ledger.entries().values() if e.job in CREDENTIAL_JOBS and e.status == "sent"]
     issued = [e.key for e in entries]
-    keyed = ctx.privacy.pseudonyms.keyed
+    # Each credential's status index is read three times below (revocations, those kept revoked, its page): its keyed
+    # hash is worked out once.
+    keyed = cache(ctx.privacy.pseudonyms.keyed)
     revoked, collided = revoked_indexes(issued, removed, keyed)
     for key in collided:  # a hash collision: this credential would show revoked too
         result.failures.append(f"the credential of {key} shares its status index with a revoked one and shows "
