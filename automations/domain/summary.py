@@ -121,8 +121,8 @@ def brief_history(amb: Ambassador, copies: Iterable[tuple[date, Row, str]], rule
     read, at the same places in both. `kept`, shared by the calls of one run, holds the rows of quarters with no
     activity once for every ambassador (equal rows of interned strings and small numbers are interchangeable)."""
     wanted: dict[str, tuple[tuple[int, ...], ...]] = {}
-    # By quarter (year * 4 + quarter - 1), of the copies that count there: the full reports, all of them, the
-    # reach and the engagements of the full reports and of the others, the months of the full reports.
+    # By quarter (year * 4 + quarter - 1), of the copies that count there: the full reports, all of them, their
+    # reach and engagements, the months of the full reports.
     counts: dict[int, list[Any]] = {}
     start = amb.start_date
     for day, f, resolution in copies:
@@ -144,32 +144,26 @@ def brief_history(amb: Ambassador, copies: Iterable[tuple[date, Row, str]], rule
         key = day.year * 4 + (day.month - 1) // 3
         c = counts.get(key)
         if c is None:
-            c = counts[key] = [0, 0, 0, 0, 0, 0, set()]
-        reach = (f[_ATTENDEES] or 0) + (f[_VIEWS] or 0)
-        engagements = (f[_ENGAGEMENTS] or 0) + (f[_RESHARES] or 0)
+            c = counts[key] = [0, 0, 0, 0, set()]
         c[1] += 1
+        c[2] += (f[_ATTENDEES] or 0) + (f[_VIEWS] or 0)
+        c[3] += (f[_ENGAGEMENTS] or 0) + (f[_RESHARES] or 0)
         if full:
             c[0] += 1
-            c[2] += reach
-            c[4] += engagements
-            c[6].add((day.year, day.month))
-        else:
-            c[3] += reach
-            c[5] += engagements
+            c[4].add((day.year, day.month))
     intern = sys.intern
     rows: list[BriefRow] = []
     verdicts: list[tuple[Quarter, str]] = []
     standing, streak, missed_in_row = GOOD, 0, 0
-    none: list[Any] = [0, 0, 0, 0, 0, 0, ()]
+    none: list[Any] = [0, 0, 0, 0, ()]
     window_days, shown_status = rules.window_days, amb.status != ACTIVE
     for quarter, label, closes in _quarters(Quarter.of(start), through, window_days):
         final = as_of > closes
-        counted, n, reach_full, reach_other, eng_full, eng_other, months = \
-            counts.get(quarter.year * 4 + quarter.q - 1, none)
+        counted, n, reach, engagements, months = counts.get(quarter.year * 4 + quarter.q - 1, none)
         status, note = quarter_status(amb, quarter, counted, rules, final, closes)
         standing, streak, missed_in_row = next_standing(final, status, standing, streak, missed_in_row)
-        # The verdict's sums run over its full reports, then the others (`QuarterVerdict.reach`, `.engagements`).
-        row = (label, status, final, counted, n, reach_full + reach_other, eng_full + eng_other,
+        # The verdict's sums (`QuarterVerdict.reach`, `.engagements`): whole numbers, in any order the same.
+        row = (label, status, final, counted, n, reach, engagements,
                counted >= 2 and len(months) == 1, intern(note), amb.status if shown_status else standing,
                streak, missed_in_row)
         if not n and kept is not None:  # no activity: the same few rows for thousands of ambassadors, kept once

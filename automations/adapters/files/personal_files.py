@@ -167,9 +167,9 @@ class LocalPersonalFiles:
                           if f.is_file()]
                 # The quarter's report mailed to staff carries the PDF, which cannot be read as text: its outbox
                 # copies go with the report (`domain.report.mail`).
-                mailed = {p for p, _t, _d in messages if p.name.startswith(f"quarterly_report_{folder.name}_")}
+                have = {f.path for f in found}
                 found += [PersonalFile(str(p), OUTBOX, d) for p, _t, d in messages
-                          if p in mailed and str(p) not in {f.path for f in found}]
+                          if p.name.startswith(f"quarterly_report_{folder.name}_") and str(p) not in have]
         # Exports: another person's may name them too (their review's author, a referral's candidate); the pair
         # (.json and .html) goes together.
         for data in sorted(self.exports.glob("*.json")) if self.exports and self.exports.is_dir() else ():

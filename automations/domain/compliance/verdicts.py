@@ -86,8 +86,7 @@ class Record:
 
 
 def late_joiner_exempt(amb: Ambassador, quarter: Quarter, rules: Rules) -> bool:
-    start = amb.start_date
-    if start.year != quarter.year or (start.month - 1) // 3 + 1 != quarter.q:  # not started in this quarter
+    if Quarter.of(amb.start_date) != quarter:  # not started in this quarter
         return False
     days_left = (quarter.end - amb.start_date).days + 1
     return days_left < rules.late_joiner_fraction * quarter.days
