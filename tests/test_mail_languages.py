@@ -135,6 +135,22 @@ class TestCatalogs:
         out = renderer(tmp_path / "templates").render(planned)
         assert out.language == "pt_BR" and '<html lang="pt-BR">' in out.html and "pt_BR" not in out.html
 
+    def test_a_regional_version_written_with_a_hyphen_is_sent(self, tmp_path):
+        """Staff's own `<message>.pt-BR.<part>` files (the tag's spelling) are what a send renders, as doctor's
+        check reads them: one reading of the folder for both."""
+        shutil.copytree(TEMPLATES, tmp_path / "templates")
+        emails = tmp_path / "templates" / "emails"
+        for part in ("subject.txt", "txt"):
+            (emails / f"checkin_receipt.pt-BR.{part}").write_text("Recebemos, {{ first_name }}\n", encoding="utf-8")
+        (emails / "checkin_receipt.pt-BR.html").write_text(
+            '{% extends "_layout.html" %}{% block body %}<p>Recebemos.</p>{% endblock %}', encoding="utf-8")
+        planned = PlannedMessage(key="k", job="checkin_receipt", to_email="a@example.org", to_name="Gio",
+                                 context=SAMPLES["checkin_receipt"], languages=("pt-BR", "en"))
+        made = renderer(tmp_path / "templates")
+        out = made.render(planned)
+        assert out.language == "pt_BR" and out.subject.startswith("Recebemos, ") and "Recebemos." in out.html
+        assert "pt_BR" in made.languages("checkin_receipt")
+
 
 def english_phrases(ids) -> list[str]:
     """The longest stretch of plain words of each English sentence of the templates (12 characters or more)."""

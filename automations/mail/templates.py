@@ -43,7 +43,7 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..domain.messages import PlannedMessage
-from .catalogs import Catalogs, Localizer
+from .catalogs import Catalogs, Localizer, normalize
 from .message import Rendered
 
 PARTS = ("subject.txt", "txt", "html")
@@ -97,7 +97,7 @@ class TemplateRenderer:
         self.common = common or {}
         self._envs: dict[str, SandboxedEnvironment] = {}
         self._words: dict[str, Localizer] = {}
-        self._overrides: dict[str, set[str]] = {}
+        self._overrides: dict[str, dict[str, set[str]]] = {}
         self.env = self.environment("en")
 
     def environment(self, language: str) -> SandboxedEnvironment:
@@ -136,16 +136,21 @@ class TemplateRenderer:
         a catalog, or with staff's own version of every part of message `base` (`<base>.<lang>.<part>`)."""
         return self.catalogs.choose(languages, also=self._complete_overrides(base) if base else ())
 
-    def _complete_overrides(self, base: str) -> set[str]:
+    def _variants(self, base: str) -> dict[str, set[str]]:
+        """Staff's own versions of message `base` (`<base>.<lang>.<part>`, the code written `pt_BR` or `pt-BR`):
+        the parts there are, by language code as catalogs are named (`catalogs.normalize`). Read once."""
         found = self._overrides.get(base)
         if found is None:
-            pattern = re.compile(rf"^{re.escape(base)}\.([A-Za-z]{{2,3}}(?:_[A-Za-z0-9]+)?)\.(subject\.txt|txt|html)$")
-            parts: dict[str, set[str]] = {}
+            pattern = re.compile(rf"^{re.escape(base)}\.([A-Za-z]{{2,3}}(?:[-_][A-Za-z0-9]+)?)\.(subject\.txt|txt|html)$")
+            found = self._overrides[base] = {}
             for p in self.folder.iterdir():
-                if (m := pattern.match(p.name)) is not None:
-                    parts.setdefault(m.group(1), set()).add(m.group(2))
-            found = self._overrides[base] = {lang for lang, have in parts.items() if have == set(PARTS)}
+                if (m := pattern.match(p.name)) is not None and (code := normalize(m.group(1))):
+                    found.setdefault(code, set()).add(m.group(2))
         return found
+
+    def _complete_overrides(self, base: str) -> set[str]:
+        """The languages staff wrote every part of message `base` in."""
+        return {lang for lang, have in self._variants(base).items() if have == set(PARTS)}
 
     def _failed(self, name: str, exc: BaseException, why: str) -> RenderError:
         where, line = place(exc, self.folder)
@@ -154,7 +159,9 @@ class TemplateRenderer:
         return RenderError(f"template {name} failed{at}: {why}", where, line, why)
 
     def _name(self, base: str, part: str, language: str) -> str:
-        candidates = (f"{base}.{part}",) if language == "en" else (f"{base}.{language}.{part}", f"{base}.{part}")
+        spelled = dict.fromkeys((language, language.replace("_", "-")))  # `pt_BR` is also written `pt-BR`
+        candidates = (f"{base}.{part}",) if language == "en" else (*(f"{base}.{c}.{part}" for c in spelled),
+                                                                   f"{base}.{part}")
         for candidate in candidates:
             if (self.folder / candidate).is_file():
                 return candidate
@@ -189,9 +196,7 @@ class TemplateRenderer:
     def languages(self, base: str) -> list[str]:
         """The languages message `base` is written in: English, each language with a catalog, and each with a
         staff override of some part of it (`<base>.<lang>.<part>`)."""
-        pattern = re.compile(rf"^{re.escape(base)}\.([A-Za-z]{{2,3}}(?:[-_][A-Za-z0-9]+)?)\.(?:subject\.txt|txt|html)$")
-        variants = {m.group(1) for p in self.folder.iterdir() if (m := pattern.match(p.name))}
-        return ["en", *sorted((variants | set(self.catalogs.languages())) - {"en"})]
+        return ["en", *sorted((set(self._variants(base)) | set(self.catalogs.languages())) - {"en"})]
 
     def unknown_names(self, name: str, known: Iterable[str]) -> list[tuple[str, int | None]]:
         """The names template `name` uses that are neither in `known` nor its own (set, looped over, a
