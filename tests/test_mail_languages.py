@@ -124,32 +124,32 @@ class TestCatalogs:
     def test_a_regional_language_is_tagged_as_bcp_47(self, tmp_path):
         """A Brazilian Portuguese message (staff's own `<message>.pt_BR.<part>` files) is under lang="pt-BR", the
         tag HTML takes, never the catalog's name `pt_BR`."""
-        shutil.copytree(TEMPLATES, tmp_path / "templates")
-        emails = tmp_path / "templates" / "emails"
-        for part in ("subject.txt", "txt"):
-            (emails / f"checkin_receipt.pt_BR.{part}").write_text("Recebemos, {{ first_name }}\n", encoding="utf-8")
-        (emails / "checkin_receipt.pt_BR.html").write_text(
-            '{% extends "_layout.html" %}{% block body %}<p>Recebemos.</p>{% endblock %}', encoding="utf-8")
-        planned = PlannedMessage(key="k", job="checkin_receipt", to_email="a@example.org", to_name="Gio",
-                                 context=SAMPLES["checkin_receipt"], languages=("pt-BR", "en"))
-        out = renderer(tmp_path / "templates").render(planned)
+        out = renderer(own_version(tmp_path, "pt_BR")).render(BRAZILIAN)
         assert out.language == "pt_BR" and '<html lang="pt-BR">' in out.html and "pt_BR" not in out.html
 
     def test_a_regional_version_written_with_a_hyphen_is_sent(self, tmp_path):
         """Staff's own `<message>.pt-BR.<part>` files (the tag's spelling) are what a send renders, as doctor's
         check reads them: one reading of the folder for both."""
-        shutil.copytree(TEMPLATES, tmp_path / "templates")
-        emails = tmp_path / "templates" / "emails"
-        for part in ("subject.txt", "txt"):
-            (emails / f"checkin_receipt.pt-BR.{part}").write_text("Recebemos, {{ first_name }}\n", encoding="utf-8")
-        (emails / "checkin_receipt.pt-BR.html").write_text(
-            '{% extends "_layout.html" %}{% block body %}<p>Recebemos.</p>{% endblock %}', encoding="utf-8")
-        planned = PlannedMessage(key="k", job="checkin_receipt", to_email="a@example.org", to_name="Gio",
-                                 context=SAMPLES["checkin_receipt"], languages=("pt-BR", "en"))
-        made = renderer(tmp_path / "templates")
-        out = made.render(planned)
+        made = renderer(own_version(tmp_path, "pt-BR"))
+        out = made.render(BRAZILIAN)
         assert out.language == "pt_BR" and out.subject.startswith("Recebemos, ") and "Recebemos." in out.html
         assert "pt_BR" in made.languages("checkin_receipt")
+
+
+BRAZILIAN = PlannedMessage(key="k", job="checkin_receipt", to_email="a@example.org", to_name="Gio",
+                           context=SAMPLES["checkin_receipt"], languages=("pt-BR", "en"))
+
+
+def own_version(tmp_path: Path, code: str) -> Path:
+    """A copy of the templates with staff's own Brazilian Portuguese receipt, every part, the language code spelled
+    `code` in the files' names; the copy's folder."""
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    emails = tmp_path / "templates" / "emails"
+    for part in ("subject.txt", "txt"):
+        (emails / f"checkin_receipt.{code}.{part}").write_text("Recebemos, {{ first_name }}\n", encoding="utf-8")
+    (emails / f"checkin_receipt.{code}.html").write_text(
+        '{% extends "_layout.html" %}{% block body %}<p>Recebemos.</p>{% endblock %}', encoding="utf-8")
+    return tmp_path / "templates"
 
 
 def english_phrases(ids) -> list[str]:
